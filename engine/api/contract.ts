@@ -1,0 +1,191 @@
+import { z } from 'zod';
+
+/**
+ * The engine's API: every command with its input and output schema. The CLI,
+ * the control channel, the headless host and the Electron IPC are all built
+ * from this one table, so a command without a handler is a type error.
+ */
+
+const UserRef = z
+  .union([z.string().trim().min(1, 'Name a user.'), z.number().int().positive()])
+  .describe('a user name or id');
+
+export const User = z.object({ id: z.number().int(), name: z.string(), createdAt: z.string() });
+export const WalletInfo = z.object({
+  userId: z.number().int(),
+  address: z.string(),
+  origin: z.enum(['created', 'imported']),
+  kind: z.enum(['mnemonic', 'secret_key']),
+  createdAt: z.string(),
+  exportedAt: z.string().nullable(),
+});
+const Balance = z.object({ mint: z.string(), amount: z.string(), seenAt: z.string() });
+const AuditRowOut = z.object({
+  id: z.number().int(),
+  ts: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  userId: z.number().int().nullable(),
+  details: z.record(z.string(), z.unknown()),
+  hash: z.string(),
+});
+
+const Empty = z.object({}).strict();
+
+export interface CommandSpec<I extends z.ZodType, O extends z.ZodType> {
+  input: I;
+  output: O;
+  summary: string;
+  /** Changes state (the host checks Origin and the UI asks before sending). */
+  mutates: boolean;
+  /** Reveals or moves secrets or money: needs a second confirmation step in the UI host. */
+  sensitive?: boolean;
+}
+
+function command<I extends z.ZodType, O extends z.ZodType>(spec: CommandSpec<I, O>): CommandSpec<I, O> {
+  return spec;
+}
+
+export const commands = {
+  'engine.status': command({
+    summary: 'What this data directory holds and who owns it',
+    mutates: false,
+    input: Empty,
+    output: z.object({
+      dataDir: z.string(),
+      schemaVersion: z.number().int(),
+      keySource: z.enum(['keychain', 'env']),
+      keyId: z.string(),
+      users: z.number().int(),
+      wallets: z.number().int(),
+      owner: z.object({ kind: z.enum(['engine', 'cli']), pid: z.number().int(), startedAt: z.string() }),
+    }),
+  }),
+  'users.add': command({
+    summary: 'Add a friend',
+    mutates: true,
+    input: z.object({ name: z.string() }).strict(),
+    output: User,
+  }),
+  'users.list': command({
+    summary: 'List friends with their wallet addresses',
+    mutates: false,
+    input: Empty,
+    output: z.object({ users: z.array(User.extend({ address: z.string().nullable() })) }),
+  }),
+  'users.rename': command({
+    summary: 'Rename a friend',
+    mutates: true,
+    input: z.object({ user: UserRef, name: z.string() }).strict(),
+    output: User,
+  }),
+  'users.remove': command({
+    summary: 'Remove a friend (refused while they hold funds or positions, unless forced after an export)',
+    mutates: true,
+    sensitive: true,
+    input: z.object({ user: UserRef, force: z.boolean().default(false) }).strict(),
+    output: z.object({ removed: User, forced: z.boolean() }),
+  }),
+  'wallet.create': command({
+    summary: "Create a user's wallet (the recovery phrase is returned once)",
+    mutates: true,
+    input: z
+      .object({ user: UserRef, words: z.union([z.literal(12), z.literal(24)]).default(12) })
+      .strict(),
+    output: z.object({ userId: z.number().int(), address: z.string(), mnemonic: z.string() }),
+  }),
+  'wallet.import': command({
+    summary: 'Import a wallet from a recovery phrase or a secret key',
+    mutates: true,
+    input: z.union([
+      z.object({ user: UserRef, mnemonic: z.string().min(1), passphrase: z.string().optional() }).strict(),
+      z.object({ user: UserRef, secretKey: z.string().min(1) }).strict(),
+    ]),
+    output: z.object({ userId: z.number().int(), address: z.string() }),
+  }),
+  'wallet.export': command({
+    summary: "Reveal a wallet's recovery phrase or secret key (audited)",
+    mutates: true,
+    sensitive: true,
+    input: z
+      .object({
+        user: UserRef,
+        confirm: z.literal(true, { error: 'Exporting reveals the wallet secret: confirm it explicitly.' }),
+      })
+      .strict(),
+    output: z.discriminatedUnion('kind', [
+      z.object({
+        kind: z.literal('mnemonic'),
+        address: z.string(),
+        mnemonic: z.string(),
+        passphrase: z.string(),
+        derivationPath: z.string(),
+      }),
+      z.object({
+        kind: z.literal('secret_key'),
+        address: z.string(),
+        secretKeyBase58: z.string(),
+        secretKeyJson: z.string(),
+      }),
+    ]),
+  }),
+  'wallet.show': command({
+    summary: "A user's wallet and its last-seen balances",
+    mutates: false,
+    input: z.object({ user: UserRef }).strict(),
+    output: z.object({ user: User, wallet: WalletInfo.nullable(), balances: z.array(Balance) }),
+  }),
+  'keys.rotate': command({
+    summary: 'Re-seal every wallet under a new master key',
+    mutates: true,
+    sensitive: true,
+    input: Empty,
+    output: z.object({ wallets: z.number().int(), oldKeyId: z.string(), newKeyId: z.string() }),
+  }),
+  'backup.create': command({
+    summary: 'Write an encrypted recovery kit (database + master key)',
+    mutates: false,
+    sensitive: true,
+    input: z.object({ file: z.string().min(1), passphrase: z.string() }).strict(),
+    output: z.object({ file: z.string(), bytes: z.number().int(), createdAt: z.string() }),
+  }),
+  'audit.verify': command({
+    summary: 'Check the audit hash chain',
+    mutates: false,
+    input: Empty,
+    output: z.discriminatedUnion('ok', [
+      z.object({ ok: z.literal(true), rows: z.number().int(), headHash: z.string() }),
+      z.object({
+        ok: z.literal(false),
+        rows: z.number().int(),
+        firstBadId: z.number().int(),
+        problem: z.enum(['modified', 'deleted', 'reordered']),
+        message: z.string(),
+      }),
+    ]),
+  }),
+  'audit.list': command({
+    summary: 'Recent audit entries, newest first',
+    mutates: false,
+    input: z
+      .object({
+        user: UserRef.optional(),
+        limit: z.number().int().min(1).max(1000).default(100),
+        beforeId: z.number().int().positive().optional(),
+      })
+      .strict(),
+    output: z.object({ entries: z.array(AuditRowOut) }),
+  }),
+} as const;
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;
+export type CommandInput<K extends CommandName> = z.input<Commands[K]['input']>;
+export type ParsedInput<K extends CommandName> = z.output<Commands[K]['input']>;
+export type CommandOutput<K extends CommandName> = z.output<Commands[K]['output']>;
+
+export const commandNames = Object.keys(commands) as CommandName[];
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.prototype.hasOwnProperty.call(commands, name);
+}

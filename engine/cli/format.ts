@@ -1,0 +1,64 @@
+import type { CommandName, CommandOutput } from '../api';
+
+type Formatters = { [K in CommandName]: (o: CommandOutput<K>) => string };
+
+/** Human-readable output, one formatter per command. */
+export const formatters: Formatters = {
+  'engine.status': (o) =>
+    [
+      `Data directory: ${o.dataDir}`,
+      `Master key:     ${o.keySource === 'keychain' ? 'OS keychain' : 'HARVEST_MASTER_KEY'} (id ${o.keyId})`,
+      `Schema:         v${o.schemaVersion}`,
+      `Users:          ${o.users} (${o.wallets} with a wallet)`,
+      `Owner:          ${o.owner.kind === 'engine' ? 'running engine' : 'this command'} (pid ${o.owner.pid}, since ${o.owner.startedAt})`,
+    ].join('\n'),
+  'users.add': (u) => `Added ${u.name} (id ${u.id}).`,
+  'users.list': (o) =>
+    o.users.length === 0
+      ? 'No users yet. Add one with `harvest user add NAME`.'
+      : o.users.map((u) => `${String(u.id).padStart(4)}  ${u.name.padEnd(24)} ${u.address ?? '(no wallet)'}`).join('\n'),
+  'users.rename': (u) => `Renamed user ${u.id} to ${u.name}.`,
+  'users.remove': (o) => `Removed ${o.removed.name}${o.forced ? ' (forced; the wallet had been exported)' : ''}.`,
+  'wallet.create': (o) =>
+    [
+      `Wallet created: ${o.address}`,
+      '',
+      'Recovery phrase (shown once; write it down and keep it offline):',
+      '',
+      `  ${o.mnemonic}`,
+      '',
+      'Anyone with these words controls the wallet.',
+    ].join('\n'),
+  'wallet.import': (o) => `Wallet imported: ${o.address}`,
+  'wallet.export': (o) =>
+    o.kind === 'mnemonic'
+      ? [
+          `Wallet ${o.address}`,
+          `Recovery phrase: ${o.mnemonic}`,
+          o.passphrase ? 'BIP39 passphrase: (as set on import)' : '',
+          `Derivation path: ${o.derivationPath}`,
+        ]
+          .filter(Boolean)
+          .join('\n')
+      : [`Wallet ${o.address}`, `Secret key (base58): ${o.secretKeyBase58}`, `Secret key (Solana CLI JSON): ${o.secretKeyJson}`].join(
+          '\n',
+        ),
+  'wallet.show': (o) =>
+    o.wallet
+      ? [
+          `${o.user.name}: ${o.wallet.address} (${o.wallet.origin}, ${o.wallet.kind === 'mnemonic' ? 'recovery phrase' : 'secret key'})`,
+          ...(o.balances.length === 0
+            ? ['No balances seen yet.']
+            : o.balances.map((b) => `  ${b.mint.padEnd(44)} ${b.amount} (seen ${b.seenAt})`)),
+        ].join('\n')
+      : `${o.user.name} has no wallet yet.`,
+  'keys.rotate': (o) => `Re-sealed ${o.wallets} wallet(s) under a new master key (id ${o.newKeyId}).`,
+  'backup.create': (o) =>
+    `Backup written to ${o.file} (${o.bytes} bytes). Keep it and its passphrase apart; together they restore everything.`,
+  'audit.verify': (o) =>
+    o.ok ? `Audit log intact: ${o.rows} row(s), head ${o.headHash.slice(0, 16)}…` : `Audit log BROKEN: ${o.message}`,
+  'audit.list': (o) =>
+    o.entries
+      .map((e) => `${String(e.id).padStart(6)}  ${e.ts}  ${e.actor.padEnd(6)} ${e.action.padEnd(20)} ${e.userId ?? '-'}  ${JSON.stringify(e.details)}`)
+      .join('\n'),
+};

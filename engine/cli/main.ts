@@ -1,0 +1,219 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { CommandName, CommandOutput } from '../api';
+import { HarvestError, toHarvestError } from '../kernel/errors';
+import { defaultDataDir } from '../kernel/paths';
+import { restoreBackup } from '../runtime';
+import { dispatch, type CliContext } from './dispatch';
+import { formatters } from './format';
+import { stdinSecrets, type SecretInput } from './io';
+import { runEngine } from './run';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  secrets: SecretInput;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The outcome was already printed (e.g. a failed audit verification); only the exit code is left. */
+class ReportedFailure extends Error {
+  constructor(readonly exitCode: number) {
+    super('reported');
+  }
+}
+
+const defaultIo = (): CliIo => ({
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  secrets: stdinSecrets(),
+  env: process.env,
+});
+
+/** Exit codes: 0 success, 1 a user error (one line on stderr), 2 an internal error. */
+export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  let json = false;
+  const program = buildProgram(io, (j) => (json = j));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof ReportedFailure) return e.exitCode;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0;
+      if (json) io.stdout(JSON.stringify({ error: { code: 'INVALID_INPUT', message: e.message } }) + '\n');
+      return 1;
+    }
+    const err = toHarvestError(e);
+    if (json) io.stdout(JSON.stringify({ error: err.toJSON() }) + '\n');
+    io.stderr(`harvest: ${err.message.replace(/\s*\n\s*/gu, ' ')}\n`);
+    return err.kind === 'user' ? 1 : 2;
+  }
+}
+
+function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
+  const program = new Command('harvest')
+    .description('Harvest: a self-hosted Solana trading engine for a group of friends')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(io.env))
+    .option('--json', 'print one JSON object on stdout', false)
+    .option('-v, --verbose', 'log to stderr as well as to the log file', false)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError(false);
+
+  const ctxOf = (cmd: Command): CliContext & { json: boolean } => {
+    const o = cmd.optsWithGlobals<{ dataDir: string; json: boolean; verbose: boolean }>();
+    setJson(o.json);
+    return { dataDir: o.dataDir, env: io.env, verbose: o.verbose, json: o.json };
+  };
+
+  async function run<K extends CommandName>(cmd: Command, name: K, input: unknown): Promise<CommandOutput<K>> {
+    const ctx = ctxOf(cmd);
+    const out = await dispatch(ctx, name, input);
+    print(ctx.json, out, formatters[name] as (o: CommandOutput<K>) => string);
+    return out;
+  }
+
+  function print<T>(json: boolean, out: T, human: (o: T) => string): void {
+    io.stdout(json ? JSON.stringify(out) + '\n' : human(out) + '\n');
+  }
+
+  program
+    .command('init')
+    .description('create the data directory and its master key (safe to run again)')
+    .action(async (_o, cmd: Command) => void (await run(cmd, 'engine.status', {})));
+  program
+    .command('status')
+    .description('show the data directory, its key source and who owns it')
+    .action(async (_o, cmd: Command) => void (await run(cmd, 'engine.status', {})));
+
+  program
+    .command('run')
+    .description('run the engine in the foreground (CLI commands are sent to it while it runs)')
+    .action(async (_o, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      await runEngine(ctx, io);
+    });
+
+  const user = program.command('user').description('manage friends');
+  user
+    .command('add <name>')
+    .description('add a friend')
+    .action(async (name: string, _o, cmd: Command) => void (await run(cmd, 'users.add', { name })));
+  user
+    .command('list')
+    .description('list friends')
+    .action(async (_o, cmd: Command) => void (await run(cmd, 'users.list', {})));
+  user
+    .command('rename <user> <newName>')
+    .description('rename a friend')
+    .action(async (u: string, name: string, _o, cmd: Command) => void (await run(cmd, 'users.rename', { user: u, name })));
+  user
+    .command('remove <user>')
+    .description('remove a friend (refused while they hold funds or positions)')
+    .option('--force', 'remove even with funds or positions; only after `wallet export`', false)
+    .action(
+      async (u: string, o: { force: boolean }, cmd: Command) => void (await run(cmd, 'users.remove', { user: u, force: o.force })),
+    );
+
+  const wallet = program.command('wallet').description("a friend's wallet");
+  wallet
+    .command('create <user>')
+    .description('create a new wallet (shows the recovery phrase once)')
+    .addOption(new Option('--words <n>', 'recovery phrase length').choices(['12', '24']).default('12'))
+    .action(
+      async (u: string, o: { words: string }, cmd: Command) =>
+        void (await run(cmd, 'wallet.create', { user: u, words: Number(o.words) })),
+    );
+  wallet
+    .command('import <user>')
+    .description('import a wallet; the secret is read from stdin (or a hidden prompt), never from arguments')
+    .option('--mnemonic-stdin', 'read a 12/24-word recovery phrase')
+    .option('--bip39-passphrase', 'also read a BIP39 passphrase (the line after the phrase)')
+    .option('--secret-key-stdin', 'read a base58 secret key or a Solana CLI JSON byte array')
+    .action(
+      async (u: string, o: { mnemonicStdin?: boolean; secretKeyStdin?: boolean; bip39Passphrase?: boolean }, cmd: Command) => {
+        if (Boolean(o.mnemonicStdin) === Boolean(o.secretKeyStdin)) {
+          throw new HarvestError('INVALID_INPUT', 'Choose one of --mnemonic-stdin or --secret-key-stdin.');
+        }
+        if (o.mnemonicStdin) {
+          const mnemonic = await io.secrets.next('Recovery phrase: ');
+          const passphrase = o.bip39Passphrase ? await io.secrets.next('BIP39 passphrase: ') : undefined;
+          await run(cmd, 'wallet.import', { user: u, mnemonic, ...(passphrase !== undefined ? { passphrase } : {}) });
+        } else {
+          const secretKey = await io.secrets.next('Secret key: ');
+          await run(cmd, 'wallet.import', { user: u, secretKey });
+        }
+      },
+    );
+  wallet
+    .command('export <user>')
+    .description("reveal the wallet's recovery phrase or secret key (audited)")
+    .option('--confirm', 'yes, show the secret')
+    .action(async (u: string, o: { confirm?: boolean }, cmd: Command) => {
+      if (!o.confirm) {
+        throw new HarvestError(
+          'CONFIRMATION_REQUIRED',
+          'Exporting shows the wallet secret on screen. Run it again with --confirm, somewhere nobody can read over your shoulder.',
+        );
+      }
+      await run(cmd, 'wallet.export', { user: u, confirm: true });
+    });
+  wallet
+    .command('show <user>')
+    .description('address and last-seen balances')
+    .action(async (u: string, _o, cmd: Command) => void (await run(cmd, 'wallet.show', { user: u })));
+
+  const keys = program.command('keys').description('the master key');
+  keys
+    .command('rotate')
+    .description('re-seal every wallet under a new master key')
+    .action(async (_o, cmd: Command) => void (await run(cmd, 'keys.rotate', {})));
+
+  const backup = program.command('backup').description('recovery kit: database + master key under a passphrase');
+  backup
+    .command('create <file>')
+    .description('write an encrypted backup (passphrase from stdin or a hidden prompt)')
+    .action(async (file: string, _o, cmd: Command) => {
+      const passphrase = await io.secrets.next('Backup passphrase: ');
+      if (process.stdin.isTTY && (await io.secrets.next('Repeat the passphrase: ')) !== passphrase) {
+        throw new HarvestError('INVALID_INPUT', 'The two passphrases differ; nothing was written.');
+      }
+      await run(cmd, 'backup.create', { file, passphrase });
+    });
+  backup
+    .command('restore <file>')
+    .description('restore a backup into the data directory and the OS keychain (Harvest must not be running)')
+    .option('--force', 'replace a data directory that already has users (the old database is kept aside)', false)
+    .action(async (file: string, o: { force: boolean }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const passphrase = await io.secrets.next('Backup passphrase: ');
+      const r = restoreBackup({ file, passphrase, dataDir: ctx.dataDir, force: o.force, env: io.env });
+      print(
+        ctx.json,
+        r,
+        (x) =>
+          `Restored ${x.users} user(s) and ${x.wallets} wallet(s) from a backup made ${x.backupCreatedAt} into ${x.dataDir}.` +
+          (x.keptAside ? `\nThe previous database was kept at ${x.keptAside}.` : ''),
+      );
+    });
+
+  const audit = program.command('audit').description('the append-only audit log');
+  audit
+    .command('verify')
+    .description('check the hash chain; reports the first modified or deleted row')
+    .action(async (_o, cmd: Command) => {
+      const out = await run(cmd, 'audit.verify', {});
+      if (!out.ok) throw new ReportedFailure(1);
+    });
+  audit
+    .command('list')
+    .description('recent entries, newest first')
+    .option('--user <user>', 'only this user')
+    .option('--limit <n>', 'how many', '50')
+    .action(
+      async (o: { user?: string; limit: string }, cmd: Command) =>
+        void (await run(cmd, 'audit.list', { ...(o.user ? { user: o.user } : {}), limit: Number(o.limit) })),
+    );
+
+  return program;
+}

@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Field names that must never reach a log line. Code never logs secrets on
+ * purpose; this is the second line of defence if an object slips through.
+ */
+export const REDACTED_FIELDS = [
+  'mnemonic',
+  'secretKey',
+  'secret',
+  'passphrase',
+  'masterKey',
+  'key',
+  'plaintext',
+  'password',
+  'token',
+];
+
+export interface LoggerOptions {
+  level?: string;
+  /** Also write to stderr (for `harvest run` and debugging). */
+  stderr?: boolean;
+  /** Directory for harvest.log; omitted means no file. */
+  logDir?: string;
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const level = opts.level ?? process.env['HARVEST_LOG_LEVEL'] ?? 'info';
+  const streams: pino.StreamEntry[] = [];
+  if (opts.logDir) {
+    mkdirSync(opts.logDir, { recursive: true, mode: 0o700 });
+    streams.push({
+      level: level as pino.Level,
+      stream: pino.destination({ dest: join(opts.logDir, 'harvest.log'), sync: true, mode: 0o600 }),
+    });
+  }
+  if (opts.stderr) {
+    streams.push({ level: level as pino.Level, stream: pino.destination({ dest: 2, sync: true }) });
+  }
+  const redact = {
+    paths: [...REDACTED_FIELDS, ...REDACTED_FIELDS.map((f) => `*.${f}`)],
+    censor: '[redacted]',
+  };
+  if (streams.length === 0) return pino({ level: 'silent' });
+  return pino({ level, redact, base: { pid: process.pid } }, pino.multistream(streams));
+}
+
+export const silentLogger: Logger = pino({ level: 'silent' });

@@ -1,0 +1,27 @@
+export { OsKeychain, KEYCHAIN_SERVICE, KEYCHAIN_FIX_HINT, keychainUnavailable, type Keychain } from './keychain';
+export { MasterKey, seal, open, walletAad, MASTER_KEY_BYTES } from './seal';
+export {
+  SOLANA_DERIVATION_PATH,
+  generateMnemonic,
+  validateMnemonic,
+  normaliseMnemonic,
+  keypairFromMnemonic,
+  keypairFromSecretKey,
+  keypairFromSeed,
+  secretKeyBytes,
+  toBase58,
+  type Keypair,
+} from './derivation';
+export {
+  MASTER_KEY_ENV,
+  keychainAccounts,
+  preflightMasterKey,
+  loadMasterKey,
+  envKeyPresent,
+  type KeychainAccounts,
+  type MasterKeyContext,
+  type MasterKeySourceKind,
+} from './master-key';
+export { WalletVault, infoOf, type WalletImport, type WalletInfo, type WalletExport } from './wallets';
+export { rotateMasterKey, MASTER_KEY_ID_META, type RotationResult } from './rotation';
+export { sealBackup, openBackup, checkPassphrase, SCRYPT_PARAMS, MIN_PASSPHRASE_LENGTH, type BackupContents } from './backup';

@@ -1,0 +1,38 @@
+import { Entry } from '@napi-rs/keyring';
+import { HarvestError } from '../kernel/errors';
+
+export const KEYCHAIN_SERVICE = 'Harvest';
+
+/** The OS keychain as the keystore sees it: a string per account under service "Harvest". */
+export interface Keychain {
+  get(account: string): string | null;
+  set(account: string, value: string): void;
+  delete(account: string): void;
+}
+
+export class OsKeychain implements Keychain {
+  constructor(private readonly service = KEYCHAIN_SERVICE) {}
+
+  get(account: string): string | null {
+    return new Entry(this.service, account).getPassword() ?? null;
+  }
+
+  set(account: string, value: string): void {
+    new Entry(this.service, account).setPassword(value);
+  }
+
+  delete(account: string): void {
+    new Entry(this.service, account).deletePassword();
+  }
+}
+
+export const KEYCHAIN_FIX_HINT =
+  'Fix it in one of two ways: (1) run Harvest in a desktop session with an unlocked OS keychain (macOS Keychain, Windows Credential Manager, or a Secret Service such as gnome-keyring on Linux), or (2) on a headless server, set HARVEST_MASTER_KEY to 64 hex characters (e.g. from `openssl rand -hex 32`) and keep that value safe.';
+
+export function keychainUnavailable(cause: unknown): HarvestError {
+  return new HarvestError(
+    'KEYCHAIN_UNAVAILABLE',
+    `No master key: the OS keychain is not available and HARVEST_MASTER_KEY is not set. ${KEYCHAIN_FIX_HINT}`,
+    { cause },
+  );
+}

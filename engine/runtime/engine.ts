@@ -1,0 +1,174 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { commands, parseCommandInput, requireCommandName, type CommandName, type CommandOutput } from '../api';
+import { isoTime, systemClock, type Clock } from '../kernel/clock';
+import { serveControlChannel, type ControlServer } from '../kernel/control-channel';
+import { HarvestError } from '../kernel/errors';
+import { createLogger, type Logger } from '../kernel/logger';
+import { OwnerLock, type OwnerInfo } from '../kernel/owner-lock';
+import { dataDirLayout, type DataDirLayout } from '../kernel/paths';
+import {
+  keychainAccounts,
+  loadMasterKey,
+  MASTER_KEY_ID_META,
+  OsKeychain,
+  preflightMasterKey,
+  WalletVault,
+  type Keychain,
+  type MasterKey,
+  type MasterKeyContext,
+  type MasterKeySourceKind,
+} from '../keystore';
+import { openDatabase, peekMeta, Store } from '../store';
+import { UserDirectory } from '../users';
+import { buildHandlers, type Handlers } from './handlers';
+
+export interface EngineOptions {
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  keychain?: Keychain;
+  clock?: Clock;
+  logger?: Logger;
+  /** Who acts, for the audit log: 'cli', 'ui', 'engine'. */
+  actor?: string;
+  /** A long-running engine ('engine') or a one-shot CLI process ('cli'). */
+  ownerKind?: 'engine' | 'cli';
+}
+
+/**
+ * One open data directory: the owner lock, the master key, the database and
+ * the services over them. Everything that names a command goes through
+ * `execute`, which validates the input against the API contract first.
+ */
+export class Engine {
+  readonly layout: DataDirLayout;
+  readonly store: Store;
+  readonly users: UserDirectory;
+  readonly wallets: WalletVault;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly actor: string;
+  readonly keyCtx: MasterKeyContext;
+  private masterKey: MasterKey;
+  private readonly handlers: Handlers;
+  private control: ControlServer | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly lock: OwnerLock,
+    readonly owner: OwnerInfo,
+    readonly keySource: MasterKeySourceKind,
+    key: MasterKey,
+    store: Store,
+    keyCtx: MasterKeyContext,
+    opts: Required<Pick<EngineOptions, 'clock' | 'logger' | 'actor'>> & { layout: DataDirLayout },
+  ) {
+    this.layout = opts.layout;
+    this.masterKey = key;
+    this.store = store;
+    this.keyCtx = keyCtx;
+    this.clock = opts.clock;
+    this.log = opts.logger;
+    this.actor = opts.actor;
+    this.users = new UserDirectory(store, this.clock, this.log);
+    this.wallets = new WalletVault(store, () => this.key, this.clock, this.log);
+    this.handlers = buildHandlers(this);
+  }
+
+  /**
+   * Opens a data directory, creating it on first use. The master key is
+   * proven available before anything is written; with no key, nothing is.
+   */
+  static open(opts: EngineOptions): Engine {
+    const env = opts.env ?? process.env;
+    const clock = opts.clock ?? systemClock;
+    const layout = dataDirLayout(opts.dataDir);
+    const keyCtx: MasterKeyContext = {
+      env,
+      keychain: opts.keychain ?? new OsKeychain(),
+      accounts: keychainAccounts(layout.root),
+    };
+    preflightMasterKey(keyCtx);
+
+    mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+    const logger = opts.logger ?? createLogger({ logDir: layout.logs });
+    const owner: OwnerInfo = {
+      pid: process.pid,
+      kind: opts.ownerKind ?? 'cli',
+      socket: null,
+      startedAt: isoTime(clock),
+    };
+    const lock = OwnerLock.tryAcquire(layout, owner);
+    if (!lock) {
+      throw new HarvestError('DATA_DIR_BUSY', `Another Harvest process owns ${layout.root}.`);
+    }
+    if (lock.previous) logger.warn({ previous: lock.previous }, 'took over the data directory from a process that died');
+    let store: Store | undefined;
+    try {
+      const dbKeyId = existsSync(layout.db) ? peekMeta(layout.db, MASTER_KEY_ID_META) : null;
+      const { key, source } = loadMasterKey(keyCtx, dbKeyId);
+      store = new Store(openDatabase(layout.db, { nowIso: isoTime(clock) }));
+      if (store.meta.get(MASTER_KEY_ID_META) === null) {
+        const s = store;
+        s.tx(() => {
+          s.meta.set(MASTER_KEY_ID_META, key.id);
+          s.audit.append(
+            { actor: opts.actor ?? 'cli', action: 'datadir.initialised', userId: null, details: { keyId: key.id, keySource: source } },
+            isoTime(clock),
+          );
+        });
+        logger.info({ keyId: key.id, source }, 'data directory initialised');
+      }
+      return new Engine(lock, owner, source, key, store, keyCtx, {
+        clock,
+        logger,
+        actor: opts.actor ?? 'cli',
+        layout,
+      });
+    } catch (e) {
+      store?.close();
+      lock.release();
+      throw e;
+    }
+  }
+
+  get key(): MasterKey {
+    if (this.closed) throw new HarvestError('INTERNAL', 'The engine is closed.');
+    return this.masterKey;
+  }
+
+  /** Called by key rotation once the new key is committed. */
+  replaceKey(next: MasterKey): void {
+    const old = this.masterKey;
+    this.masterKey = next;
+    old.wipe();
+  }
+
+  async execute<K extends CommandName>(name: K, input: unknown): Promise<CommandOutput<K>> {
+    const parsed = parseCommandInput(name, input);
+    const handler = this.handlers[name] as (i: typeof parsed) => Promise<CommandOutput<K>> | CommandOutput<K>;
+    const out = await handler(parsed);
+    // Outputs are checked too: a handler that drifts from the contract is a bug, caught here, not in the UI.
+    return commands[name].output.parse(out) as CommandOutput<K>;
+  }
+
+  /** Dispatch by name from an untyped transport (control channel, WebSocket). */
+  executeUntyped(name: string, input: unknown): Promise<unknown> {
+    return this.execute(requireCommandName(name), input);
+  }
+
+  /** Serves the control channel so CLI commands reach this process while it runs. */
+  async serveControl(): Promise<void> {
+    this.control = await serveControlChannel(this.layout.socket, (c, i) => this.executeUntyped(c, i), this.log);
+    this.lock.update({ ...this.owner, socket: this.layout.socket });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.control?.close();
+    this.control = null;
+    this.closed = true;
+    this.store.close();
+    this.masterKey.wipe();
+    this.lock.release();
+  }
+}

@@ -1,0 +1,52 @@
+export { openDatabase, peekMeta, schemaVersion, applyMigrations, type Db } from './database';
+export { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './migrations';
+export { MetaRepo } from './meta-repo';
+export { UsersRepo, nameKey, type UserRow } from './users-repo';
+export { WalletsRepo, type WalletRow, type SealedSecret, type SecretKind, type WalletOrigin } from './wallets-repo';
+export { SettingsRepo, type SettingsRow } from './settings-repo';
+export { HoldingsRepo, type BalanceRow } from './holdings-repo';
+export {
+  AuditRepo,
+  auditHash,
+  canonicalJson,
+  GENESIS_HASH,
+  type AuditEntry,
+  type AuditRow,
+  type AuditVerdict,
+} from './audit-repo';
+
+import type { Db } from './database';
+import { AuditRepo } from './audit-repo';
+import { HoldingsRepo } from './holdings-repo';
+import { MetaRepo } from './meta-repo';
+import { SettingsRepo } from './settings-repo';
+import { UsersRepo } from './users-repo';
+import { WalletsRepo } from './wallets-repo';
+
+/** All repositories over one connection. */
+export class Store {
+  readonly meta: MetaRepo;
+  readonly users: UsersRepo;
+  readonly wallets: WalletsRepo;
+  readonly settings: SettingsRepo;
+  readonly holdings: HoldingsRepo;
+  readonly audit: AuditRepo;
+
+  constructor(readonly db: Db) {
+    this.meta = new MetaRepo(db);
+    this.users = new UsersRepo(db);
+    this.wallets = new WalletsRepo(db);
+    this.settings = new SettingsRepo(db);
+    this.holdings = new HoldingsRepo(db);
+    this.audit = new AuditRepo(db);
+  }
+
+  /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,55 @@
+import type { Db } from './database';
+
+export interface UserRow {
+  id: number;
+  name: string;
+  createdAt: string;
+}
+
+interface RawUser {
+  id: number;
+  name: string;
+  created_at: string;
+}
+
+const toUser = (r: RawUser): UserRow => ({ id: r.id, name: r.name, createdAt: r.created_at });
+
+/** Names are unique regardless of case and Unicode composition. */
+export function nameKey(name: string): string {
+  return name.normalize('NFKC').toLowerCase();
+}
+
+export class UsersRepo {
+  constructor(private readonly db: Db) {}
+
+  insert(name: string, createdAt: string): UserRow {
+    const info = this.db
+      .prepare('INSERT INTO users (name, name_key, created_at) VALUES (?, ?, ?)')
+      .run(name, nameKey(name), createdAt);
+    return { id: Number(info.lastInsertRowid), name, createdAt };
+  }
+
+  byId(id: number): UserRow | null {
+    const r = this.db.prepare('SELECT id, name, created_at FROM users WHERE id = ?').get(id) as RawUser | undefined;
+    return r ? toUser(r) : null;
+  }
+
+  byName(name: string): UserRow | null {
+    const r = this.db.prepare('SELECT id, name, created_at FROM users WHERE name_key = ?').get(nameKey(name)) as
+      | RawUser
+      | undefined;
+    return r ? toUser(r) : null;
+  }
+
+  list(): UserRow[] {
+    return (this.db.prepare('SELECT id, name, created_at FROM users ORDER BY id').all() as RawUser[]).map(toUser);
+  }
+
+  rename(id: number, name: string): void {
+    this.db.prepare('UPDATE users SET name = ?, name_key = ? WHERE id = ?').run(name, nameKey(name), id);
+  }
+
+  delete(id: number): void {
+    this.db.prepare('DELETE FROM users WHERE id = ?').run(id);
+  }
+}

@@ -1,0 +1,3 @@
+export { UserDirectory, type RemoveOptions } from './directory';
+export { UserNameSchema } from './names';
+export { UserSettingsSchema, defaultUserSettings, type UserSettings } from './settings';

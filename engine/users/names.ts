@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+/**
+ * Friends' display names: any printable text, so a name can be "Zoë" or even
+ * "Robert'); DROP TABLE users;--" (stored verbatim, harmless: every statement
+ * is parameterised). Control characters and blank names are refused.
+ */
+export const UserNameSchema = z
+  .string()
+  .transform((s) => s.normalize('NFC').trim())
+  .pipe(
+    z
+      .string()
+      .min(1, 'A name cannot be empty.')
+      .max(64, 'A name can be at most 64 characters.')
+      .refine((s) => !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(s), 'A name cannot contain control or invisible characters.')
+      .refine((s) => !/^\d+$/u.test(s), 'A name cannot be only digits (digits alone refer to a user id).'),
+  );
