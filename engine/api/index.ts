@@ -12,3 +12,4 @@ export {
   type CommandOutput,
 } from './contract';
 export { parseCommandInput, requireCommandName, describeIssues } from './validate';
+export { eventSchemas, defaultSeverity, Severity, type EventType, type EventPayload, type EngineEvent } from './events';

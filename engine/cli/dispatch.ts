@@ -35,7 +35,7 @@ export async function dispatch<K extends CommandName>(ctx: CliContext, name: K, 
     }
     let engine: Engine;
     try {
-      engine = Engine.open({ dataDir: ctx.dataDir, env: ctx.env, ownerKind: 'cli', logger: cliLogger(ctx, layout.logs) });
+      engine = Engine.open({ dataDir: ctx.dataDir, env: ctx.env, ownerKind: 'cli', logger: () => cliLogger(ctx, layout.logs) });
     } catch (e) {
       if (e instanceof HarvestError && e.code === 'DATA_DIR_BUSY' && systemClock.now() < deadline) {
         await systemClock.sleep(50 + Math.random() * 100);

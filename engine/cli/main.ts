@@ -31,7 +31,9 @@ const defaultIo = (): CliIo => ({
 
 /** Exit codes: 0 success, 1 a user error (one line on stderr), 2 an internal error. */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
-  let json = false;
+  // Known before parsing, so a parse error (unknown option, missing argument) still answers in JSON.
+  const end = argv.indexOf('--');
+  let json = (end < 0 ? argv : argv.slice(0, end)).includes('--json');
   const program = buildProgram(io, (j) => (json = j));
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -40,7 +42,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     if (e instanceof ReportedFailure) return e.exitCode;
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return 0;
-      if (json) io.stdout(JSON.stringify({ error: { code: 'INVALID_INPUT', message: e.message } }) + '\n');
+      if (json) io.stdout(JSON.stringify({ error: { code: 'INVALID_INPUT', kind: 'user', message: redactOptionValues(e.message) } }) + '\n');
       return 1;
     }
     const err = toHarvestError(e);
@@ -50,6 +52,11 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   }
 }
 
+/** Parse errors echo `--flag=value`; whatever was typed there (say, `--mnemonic=...`) may be a secret. */
+function redactOptionValues(text: string): string {
+  return text.replace(/('-{1,2}[^'=\s]+)=[^']*'/gu, "$1=…'");
+}
+
 function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
   const program = new Command('harvest')
     .description('Harvest: a self-hosted Solana trading engine for a group of friends')
@@ -57,7 +64,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .option('--json', 'print one JSON object on stdout', false)
     .option('-v, --verbose', 'log to stderr as well as to the log file', false)
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(redactOptionValues(text)) })
     .showHelpAfterError(false);
 
   const ctxOf = (cmd: Command): CliContext & { json: boolean } => {

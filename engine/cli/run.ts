@@ -17,7 +17,7 @@ export async function runEngine(ctx: CliContext & { json: boolean }, io: { stdou
       env: ctx.env,
       ownerKind: 'engine',
       actor: 'engine',
-      logger: cliLogger({ ...ctx, verbose: true }, layout.logs),
+      logger: () => cliLogger({ ...ctx, verbose: true }, layout.logs),
     });
   } catch (e) {
     if (e instanceof HarvestError && e.code === 'DATA_DIR_BUSY') {

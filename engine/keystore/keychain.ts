@@ -1,4 +1,4 @@
-import { Entry } from '@napi-rs/keyring';
+import { Entry, type EntryOptions } from '@napi-rs/keyring';
 import { HarvestError } from '../kernel/errors';
 
 export const KEYCHAIN_SERVICE = 'Harvest';
@@ -10,19 +10,31 @@ export interface Keychain {
   delete(account: string): void;
 }
 
+/**
+ * On Linux the binding would otherwise fall back silently to the kernel keyutils
+ * keyring when no Secret Service answers; that keyring lives in memory and is
+ * gone after a reboot, taking the master key (and every wallet) with it. Pin the
+ * Secret Service so an unavailable keychain fails closed. Ignored elsewhere.
+ */
+const ENTRY_OPTIONS: EntryOptions = { linux: { store: 'secret-service' } };
+
 export class OsKeychain implements Keychain {
   constructor(private readonly service = KEYCHAIN_SERVICE) {}
 
   get(account: string): string | null {
-    return new Entry(this.service, account).getPassword() ?? null;
+    return this.entry(account).getPassword() ?? null;
   }
 
   set(account: string, value: string): void {
-    new Entry(this.service, account).setPassword(value);
+    this.entry(account).setPassword(value);
   }
 
   delete(account: string): void {
-    new Entry(this.service, account).deletePassword();
+    this.entry(account).deletePassword();
+  }
+
+  private entry(account: string): Entry {
+    return new Entry(this.service, account, ENTRY_OPTIONS);
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { HarvestError } from '../kernel/errors';
 import { dataDirId } from '../kernel/paths';
 import { keychainUnavailable, type Keychain } from './keychain';
@@ -54,9 +55,12 @@ export function preflightMasterKey(ctx: MasterKeyContext): MasterKeySourceKind {
   }
   try {
     if (ctx.keychain.get(ctx.accounts.primary) !== null) return 'keychain';
-    ctx.keychain.set(ctx.accounts.probe, 'ok');
-    const back = ctx.keychain.get(ctx.accounts.probe);
-    ctx.keychain.delete(ctx.accounts.probe);
+    // A probe entry of this process's own: processes starting on a fresh directory at
+    // the same time (before any holds the lock) must not delete each other's probe.
+    const probe = `${ctx.accounts.probe}:${randomBytes(6).toString('hex')}`;
+    ctx.keychain.set(probe, 'ok');
+    const back = ctx.keychain.get(probe);
+    ctx.keychain.delete(probe);
     if (back !== 'ok') throw new Error('the keychain did not return what was stored');
     return 'keychain';
   } catch (e) {

@@ -27,7 +27,12 @@ export interface EngineOptions {
   env?: NodeJS.ProcessEnv;
   keychain?: Keychain;
   clock?: Clock;
-  logger?: Logger;
+  /**
+   * A logger, or a factory for one. A factory is called only once the master
+   * key has been proven available and the data directory exists, so a start
+   * that fails closed leaves nothing behind (a file logger creates logs/).
+   */
+  logger?: Logger | (() => Logger);
   /** Who acts, for the audit log: 'cli', 'ui', 'engine'. */
   actor?: string;
   /** A long-running engine ('engine') or a one-shot CLI process ('cli'). */
@@ -60,7 +65,7 @@ export class Engine {
     key: MasterKey,
     store: Store,
     keyCtx: MasterKeyContext,
-    opts: Required<Pick<EngineOptions, 'clock' | 'logger' | 'actor'>> & { layout: DataDirLayout },
+    opts: { clock: Clock; logger: Logger; actor: string; layout: DataDirLayout },
   ) {
     this.layout = opts.layout;
     this.masterKey = key;
@@ -90,7 +95,8 @@ export class Engine {
     preflightMasterKey(keyCtx);
 
     mkdirSync(layout.root, { recursive: true, mode: 0o700 });
-    const logger = opts.logger ?? createLogger({ logDir: layout.logs });
+    const logger =
+      typeof opts.logger === 'function' ? opts.logger() : (opts.logger ?? createLogger({ logDir: layout.logs }));
     const owner: OwnerInfo = {
       pid: process.pid,
       kind: opts.ownerKind ?? 'cli',

@@ -143,9 +143,9 @@ export class SandboxLedger {
       svm = new LiteSVM();
       db = new Database(':memory:');
     }
+    db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT');
     db.exec(
-      'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT; ' +
-        'CREATE TABLE IF NOT EXISTS transactions (signature TEXT PRIMARY KEY, slot INTEGER NOT NULL, record TEXT NOT NULL) STRICT;',
+      'CREATE TABLE IF NOT EXISTS transactions (signature TEXT PRIMARY KEY, slot INTEGER NOT NULL, record TEXT NOT NULL) STRICT',
     );
     return new SandboxLedger(opts, svm, db);
   }

@@ -1,6 +1,7 @@
 import type { Db } from './database';
 
 export interface BalanceRow {
+  network: string;
   address: string;
   mint: string;
   amount: bigint;
@@ -11,19 +12,34 @@ export interface BalanceRow {
 export class HoldingsRepo {
   constructor(private readonly db: Db) {}
 
-  upsertBalance(address: string, mint: string, amount: bigint, seenAt: string): void {
+  upsertBalance(network: string, address: string, mint: string, amount: bigint, seenAt: string): void {
     this.db
       .prepare(
-        'INSERT INTO balances (address, mint, amount, seen_at) VALUES (?, ?, ?, ?) ON CONFLICT(address, mint) DO UPDATE SET amount = excluded.amount, seen_at = excluded.seen_at',
+        'INSERT INTO balances (network, address, mint, amount, seen_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(network, address, mint) DO UPDATE SET amount = excluded.amount, seen_at = excluded.seen_at',
       )
-      .run(address, mint, amount.toString(), seenAt);
+      .run(network, address, mint, amount.toString(), seenAt);
   }
 
-  balances(address: string): BalanceRow[] {
+  /** Last seen balances of an address on one network, or on every network when none is named. */
+  balances(address: string, network?: string): BalanceRow[] {
     const rows = this.db
-      .prepare('SELECT address, mint, amount, seen_at FROM balances WHERE address = ? ORDER BY mint')
-      .all(address) as { address: string; mint: string; amount: string; seen_at: string }[];
-    return rows.map((r) => ({ address: r.address, mint: r.mint, amount: BigInt(r.amount), seenAt: r.seen_at }));
+      .prepare(
+        'SELECT network, address, mint, amount, seen_at FROM balances WHERE address = ? AND (? IS NULL OR network = ?) ORDER BY network, mint',
+      )
+      .all(address, network ?? null, network ?? null) as {
+      network: string;
+      address: string;
+      mint: string;
+      amount: string;
+      seen_at: string;
+    }[];
+    return rows.map((r) => ({
+      network: r.network,
+      address: r.address,
+      mint: r.mint,
+      amount: BigInt(r.amount),
+      seenAt: r.seen_at,
+    }));
   }
 
   openPositionCount(userId: number): number {

@@ -8,7 +8,7 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [
+export const MIGRATIONS = [
   {
     version: 1,
     name: 'foundation',
@@ -84,6 +84,63 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 `,
   },
-];
+  {
+    version: 2,
+    name: 'funds-and-events',
+    sql: `
+CREATE TABLE events (
+  id       INTEGER PRIMARY KEY AUTOINCREMENT,
+  ts       TEXT NOT NULL,
+  type     TEXT NOT NULL,
+  severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+  user_id  INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  payload  TEXT NOT NULL
+) STRICT;
+CREATE INDEX events_user ON events(user_id, id);
+
+-- Whether the user's last seen SOL balance was at or above their trading minimum.
+ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1));
+
+-- Balances are per network: a sandbox balance is never mistaken for a mainnet one.
+DROP TABLE balances;
+CREATE TABLE balances (
+  network TEXT NOT NULL,
+  address TEXT NOT NULL,
+  mint    TEXT NOT NULL,
+  amount  TEXT NOT NULL,
+  seen_at TEXT NOT NULL,
+  PRIMARY KEY (network, address, mint)
+) STRICT;
+
+CREATE TABLE whitelist (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  address    TEXT NOT NULL,
+  label      TEXT NOT NULL DEFAULT '',
+  added_at   TEXT NOT NULL,
+  usable_at  TEXT NOT NULL,
+  removed_at TEXT
+) STRICT;
+CREATE UNIQUE INDEX whitelist_current ON whitelist(user_id, address) WHERE removed_at IS NULL;
+
+-- Write-ahead journal of withdrawals: pending -> signed(signature) -> confirmed | failed | expired.
+CREATE TABLE withdrawals (
+  id                      INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id                 INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  network                 TEXT NOT NULL,
+  mint                    TEXT NOT NULL,
+  amount                  TEXT NOT NULL,
+  destination             TEXT NOT NULL,
+  status                  TEXT NOT NULL CHECK (status IN ('pending', 'signed', 'confirmed', 'failed', 'expired')),
+  signature               TEXT,
+  last_valid_block_height TEXT,
+  error                   TEXT,
+  created_at              TEXT NOT NULL,
+  updated_at              TEXT NOT NULL
+) STRICT;
+CREATE INDEX withdrawals_user_time ON withdrawals(user_id, created_at);
+`,
+  },
+] as const satisfies readonly Migration[];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

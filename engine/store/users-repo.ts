@@ -14,9 +14,13 @@ interface RawUser {
 
 const toUser = (r: RawUser): UserRow => ({ id: r.id, name: r.name, createdAt: r.created_at });
 
-/** Names are unique regardless of case and Unicode composition. */
+/**
+ * Names are unique regardless of case and Unicode composition. Normalised again
+ * after lower-casing: lower-casing can leave a decomposed sequence (e.g. "H̱"
+ * becomes "h" + U+0331, whereas "ẖ" is one precomposed code point).
+ */
 export function nameKey(name: string): string {
-  return name.normalize('NFKC').toLowerCase();
+  return name.normalize('NFKC').toLowerCase().normalize('NFKC');
 }
 
 export class UsersRepo {

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * Every event the engine emits, with its payload schema. Events are written
+ * to the database first (DB as truth), then published to the UI, the tray and
+ * notifications. Severity decides what alerts: warning and above notify.
+ */
+export const Severity = z.enum(['info', 'warning', 'critical']);
+export type Severity = z.infer<typeof Severity>;
+
+const Amount = z.string().regex(/^-?\d+$/u);
+
+export const eventSchemas = {
+  'user.activated': z.object({ balanceLamports: Amount, minimumLamports: Amount }),
+  'user.deactivated': z.object({ balanceLamports: Amount, minimumLamports: Amount }),
+  'wallet.funded': z.object({ mint: z.string(), amount: Amount, signatures: z.array(z.string()) }),
+  'withdrawal.sent': z.object({ withdrawalId: z.number().int(), mint: z.string(), amount: Amount, to: z.string(), signature: z.string() }),
+  'withdrawal.failed': z.object({ withdrawalId: z.number().int(), reason: z.string() }),
+  'whitelist.changed': z.object({ action: z.enum(['added', 'removed']), address: z.string(), usableAt: z.string().nullable() }),
+  'rpc.degraded': z.object({ endpoint: z.string(), reason: z.string() }),
+} as const;
+
+export type EventType = keyof typeof eventSchemas;
+export type EventPayload<T extends EventType> = z.infer<(typeof eventSchemas)[T]>;
+
+export const defaultSeverity: Record<EventType, Severity> = {
+  'user.activated': 'info',
+  'user.deactivated': 'warning',
+  'wallet.funded': 'info',
+  'withdrawal.sent': 'info',
+  'withdrawal.failed': 'warning',
+  'whitelist.changed': 'warning',
+  'rpc.degraded': 'warning',
+};
+
+export interface EngineEvent<T extends EventType = EventType> {
+  id: number;
+  ts: string;
+  type: T;
+  severity: Severity;
+  userId: number | null;
+  payload: EventPayload<T>;
+}

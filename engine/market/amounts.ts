@@ -1,0 +1,26 @@
+import { HarvestError } from '../kernel/errors';
+
+/**
+ * Decimal text <-> base units, exactly. "1.5" SOL is 1_500_000_000n lamports;
+ * no amount ever passes through a float.
+ */
+export function parseUnits(text: string, decimals: number): bigint {
+  const t = text.trim();
+  const m = /^(\d+)(?:\.(\d*))?$/u.exec(t);
+  if (!m) throw new HarvestError('INVALID_INPUT', `"${text}" is not an amount (use digits and an optional decimal point).`);
+  const whole = m[1]!;
+  const frac = m[2] ?? '';
+  if (frac.length > decimals) {
+    throw new HarvestError('INVALID_INPUT', `"${text}" has more than ${decimals} decimal places.`);
+  }
+  return BigInt(whole) * 10n ** BigInt(decimals) + BigInt(frac.padEnd(decimals, '0') || '0');
+}
+
+export function formatUnits(amount: bigint, decimals: number): string {
+  const neg = amount < 0n;
+  const abs = neg ? -amount : amount;
+  const base = 10n ** BigInt(decimals);
+  const whole = abs / base;
+  const frac = (abs % base).toString().padStart(decimals, '0').replace(/0+$/u, '');
+  return `${neg ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
+}
