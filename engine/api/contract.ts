@@ -32,6 +32,38 @@ const AuditRowOut = z.object({
 
 const Empty = z.object({}).strict();
 
+/** A decimal amount in whole units ("1.5" SOL); converted to base units exactly, never through a float. */
+const DecimalAmount = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/u, 'an amount like 1.5 (digits and an optional decimal point)');
+const TokenSymbol = z.string().trim().min(1).max(16);
+const TokenBalanceOut = z.object({ symbol: z.string(), mint: z.string(), amount: z.string(), decimals: z.number().int(), uiAmount: z.string() });
+const BalancesOut = z.object({
+  userId: z.number().int(),
+  address: z.string(),
+  network: z.string(),
+  lamports: z.string(),
+  sol: z.string(),
+  tokens: z.array(TokenBalanceOut),
+  active: z.boolean(),
+  minimumLamports: z.string(),
+});
+const WhitelistOut = z.object({ address: z.string(), label: z.string(), addedAt: z.string(), usableAt: z.string(), usable: z.boolean() });
+const WithdrawalOut = z.object({
+  id: z.number().int(),
+  network: z.string(),
+  asset: z.string(),
+  symbol: z.string(),
+  amount: z.string(),
+  uiAmount: z.string(),
+  destination: z.string(),
+  status: z.enum(['pending', 'signed', 'confirmed', 'failed', 'expired']),
+  signature: z.string().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+});
+
 export interface CommandSpec<I extends z.ZodType, O extends z.ZodType> {
   input: I;
   output: O;
@@ -134,6 +166,81 @@ export const commands = {
     mutates: false,
     input: z.object({ user: UserRef }).strict(),
     output: z.object({ user: User, wallet: WalletInfo.nullable(), balances: z.array(Balance) }),
+  }),
+  'network.status': command({
+    summary: 'Which network this engine trades on and how it reaches it',
+    mutates: false,
+    input: Empty,
+    output: z.object({
+      network: z.enum(['sandbox', 'devnet', 'mainnet']),
+      rpcEndpoints: z.array(z.string()),
+      swapApi: z.string(),
+      blockHeight: z.string(),
+      sandbox: z.object({ rpcUrl: z.string(), swapApiUrl: z.string(), inProcess: z.boolean() }).nullable(),
+    }),
+  }),
+  'wallet.balances': command({
+    summary: 'Read balances from the chain (all users, or one) and update activation',
+    mutates: true,
+    input: z.object({ user: UserRef.optional() }).strict(),
+    output: z.object({ balances: z.array(BalancesOut) }),
+  }),
+  'wallet.deposit': command({
+    summary: "Where to send funds for a user: address, payment URI and QR code (SVG)",
+    mutates: false,
+    input: z.object({ user: UserRef }).strict(),
+    output: z.object({ address: z.string(), uri: z.string(), qrSvg: z.string() }),
+  }),
+  'funds.faucet': command({
+    summary: 'Top a wallet up from the network faucet (sandbox: SOL and tokens; devnet: SOL)',
+    mutates: true,
+    input: z
+      .object({ user: UserRef, sol: DecimalAmount.optional(), token: TokenSymbol.optional(), amount: DecimalAmount.optional() })
+      .strict()
+      .refine((i) => i.sol !== undefined || i.token !== undefined, 'Ask for SOL, a token, or both.')
+      .refine((i) => (i.token === undefined) === (i.amount === undefined), 'A token needs an amount, and an amount needs a token.'),
+    output: z.object({ signatures: z.array(z.string()), balances: BalancesOut }),
+  }),
+  'funds.withdraw': command({
+    summary: "Send SOL or a token from a user's wallet to one of their whitelisted addresses",
+    mutates: true,
+    sensitive: true,
+    input: z
+      .object({
+        user: UserRef,
+        to: z.string().trim().min(1),
+        amount: DecimalAmount,
+        token: TokenSymbol.default('SOL'),
+        confirm: z.literal(true, { error: 'A withdrawal moves funds: confirm it explicitly.' }),
+      })
+      .strict(),
+    output: z.object({ withdrawal: WithdrawalOut, outcome: z.enum(['confirmed', 'failed', 'expired', 'rejected']) }),
+  }),
+  'withdrawals.list': command({
+    summary: "A user's withdrawals, newest first",
+    mutates: false,
+    input: z.object({ user: UserRef, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    output: z.object({ withdrawals: z.array(WithdrawalOut) }),
+  }),
+  'whitelist.list': command({
+    summary: "A user's withdrawal whitelist",
+    mutates: false,
+    input: z.object({ user: UserRef }).strict(),
+    output: z.object({ entries: z.array(WhitelistOut) }),
+  }),
+  'whitelist.add': command({
+    summary: 'Allow withdrawals to an address (usable after the whitelist delay)',
+    mutates: true,
+    sensitive: true,
+    input: z.object({ user: UserRef, address: z.string().trim().min(1), label: z.string().max(64).default('') }).strict(),
+    output: WhitelistOut,
+  }),
+  'whitelist.remove': command({
+    summary: 'Stop allowing withdrawals to an address',
+    mutates: true,
+    sensitive: true,
+    input: z.object({ user: UserRef, address: z.string().trim().min(1) }).strict(),
+    output: z.object({ removed: z.string() }),
   }),
   'keys.rotate': command({
     summary: 'Re-seal every wallet under a new master key',

@@ -1,6 +1,11 @@
 import { isAddress, type Address } from '@solana/kit';
 import { HarvestError } from '../kernel/errors';
-import { decodeTokenAccountAmount, findAssociatedTokenAddress, isTokenProgram, SYSTEM_PROGRAM_ADDRESS } from './programs';
+import {
+  decodeTokenAccountAmount,
+  findAssociatedTokenAddress,
+  isTokenProgram,
+  SYSTEM_PROGRAM_ADDRESS,
+} from './programs';
 import type { MintSpec, WalletBalances } from './types';
 import { chunk, mapLimit, rpcCall, toAccountSnapshot, type SolanaRpc } from './util';
 
@@ -14,7 +19,8 @@ export interface BalanceReadOptions {
 
 function validate(wallets: readonly Address[], mints: readonly MintSpec[]): void {
   for (const w of wallets) {
-    if (typeof w !== 'string' || !isAddress(w)) throw new HarvestError('INVALID_INPUT', `Not a Solana address: ${String(w)}.`);
+    if (typeof w !== 'string' || !isAddress(w))
+      throw new HarvestError('INVALID_INPUT', `Not a Solana address: ${String(w)}.`);
   }
   const seen = new Set<string>();
   for (const m of mints) {

@@ -25,7 +25,11 @@ const ataCache = new Map<string, Address>();
  * The associated token account of `owner` for `mint` under `tokenProgram` (Token or Token-2022):
  * the PDA of the Associated Token program with seeds [owner, tokenProgram, mint].
  */
-export async function findAssociatedTokenAddress(owner: Address, mint: Address, tokenProgram: Address): Promise<Address> {
+export async function findAssociatedTokenAddress(
+  owner: Address,
+  mint: Address,
+  tokenProgram: Address,
+): Promise<Address> {
   if (!isTokenProgram(tokenProgram)) {
     throw new HarvestError(
       'INVALID_INPUT',

@@ -11,7 +11,12 @@ export interface RateLimit {
 export const DEFAULT_RATE_LIMIT: RateLimit = { requests: 100, perMs: 10_000 };
 
 export function validateRateLimit(limit: RateLimit, what: string): void {
-  if (!Number.isSafeInteger(limit.requests) || limit.requests < 1 || !Number.isFinite(limit.perMs) || limit.perMs <= 0) {
+  if (
+    !Number.isSafeInteger(limit.requests) ||
+    limit.requests < 1 ||
+    !Number.isFinite(limit.perMs) ||
+    limit.perMs <= 0
+  ) {
     throw new HarvestError(
       'INVALID_INPUT',
       `Invalid rate limit for ${what}: expected a whole number of requests (>= 1) per a positive number of milliseconds, got ${limit.requests} per ${limit.perMs} ms.`,

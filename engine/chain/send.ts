@@ -27,7 +27,8 @@ export async function readSignatureStatuses(
   concurrency = 4,
 ): Promise<(SignatureStatus | null)[]> {
   for (const s of signatures) {
-    if (typeof s !== 'string' || !isSignature(s)) throw new HarvestError('INVALID_INPUT', `Not a transaction signature: ${String(s)}.`);
+    if (typeof s !== 'string' || !isSignature(s))
+      throw new HarvestError('INVALID_INPUT', `Not a transaction signature: ${String(s)}.`);
   }
   const batches = chunk(signatures, MAX_SIGNATURES_PER_REQUEST);
   const answers = await mapLimit(batches, Math.max(1, concurrency), (batch) =>
@@ -37,7 +38,10 @@ export async function readSignatureStatuses(
   answers.forEach((answer, i) => {
     const asked = (batches[i] as Signature[]).length;
     if (answer.value.length !== asked) {
-      throw new HarvestError('INTERNAL', `getSignatureStatuses answered ${answer.value.length} statuses for ${asked} signatures.`);
+      throw new HarvestError(
+        'INTERNAL',
+        `getSignatureStatuses answered ${answer.value.length} statuses for ${asked} signatures.`,
+      );
     }
     for (const s of answer.value) {
       out.push(
@@ -50,9 +54,7 @@ export async function readSignatureStatuses(
   return out;
 }
 
-export type RawSendResult =
-  | { accepted: true }
-  | { accepted: false; message: string; err: unknown; logs: string[] };
+export type RawSendResult = { accepted: true } | { accepted: false; message: string; err: unknown; logs: string[] };
 
 export interface SendDeps {
   rpc: SolanaRpc;
@@ -73,7 +75,8 @@ function isCommitted(status: SignatureStatus): boolean {
 
 function nonNegative(value: number | undefined, fallback: number, what: string): number {
   const v = value ?? fallback;
-  if (!Number.isFinite(v) || v < 0) throw new HarvestError('INVALID_INPUT', `${what} must be a non-negative number, got ${v}.`);
+  if (!Number.isFinite(v) || v < 0)
+    throw new HarvestError('INVALID_INPUT', `${what} must be a non-negative number, got ${v}.`);
   return v;
 }
 
@@ -91,7 +94,10 @@ export async function sendAndConfirmTransaction(
   opts: SendAndConfirmOptions = {},
 ): Promise<SendOutcome> {
   if (typeof lastValidBlockHeight !== 'bigint' || lastValidBlockHeight < 0n) {
-    throw new HarvestError('INVALID_INPUT', `lastValidBlockHeight must be a non-negative bigint, got ${String(lastValidBlockHeight)}.`);
+    throw new HarvestError(
+      'INVALID_INPUT',
+      `lastValidBlockHeight must be a non-negative bigint, got ${String(lastValidBlockHeight)}.`,
+    );
   }
   const pollIntervalMs = nonNegative(opts.pollIntervalMs, 2_000, 'pollIntervalMs');
   const maxWaitMs = nonNegative(opts.maxWaitMs, 180_000, 'maxWaitMs');
@@ -141,7 +147,7 @@ export async function sendAndConfirmTransaction(
       log.warn({ err: describeRpcError(e), pollFailures }, 'could not poll the transaction status');
       if (pollFailures >= maxPollFailures) {
         throw new HarvestError(
-          'INTERNAL',
+          'OUTCOME_UNKNOWN',
           `Lost track of transaction ${signature}: ${describeRpcError(e)}. Its outcome is unknown; check the signature before sending it again.`,
           { cause: e },
         );
@@ -177,7 +183,7 @@ export async function sendAndConfirmTransaction(
 
     if (clock.now() - started >= maxWaitMs) {
       throw new HarvestError(
-        'INTERNAL',
+        'OUTCOME_UNKNOWN',
         `Transaction ${signature} has no final outcome after ${Math.round(maxWaitMs / 1000)} s (last status: ${
           last ? (last.confirmationStatus ?? 'unknown') : 'not seen'
         }). Its outcome is unknown; check the signature before sending it again.`,

@@ -106,7 +106,9 @@ const NOT_SENT_CODES: ReadonlySet<string> = new Set([
 const RETRYABLE_RPC_CODES: ReadonlySet<number> = new Set([-32005, 429, -32429]);
 
 export function isCacheableMethod(method: string): boolean {
-  return !UNCACHEABLE.has(method) && (method.startsWith('get') || method.startsWith('is') || method === 'minimumLedgerSlot');
+  return (
+    !UNCACHEABLE.has(method) && (method.startsWith('get') || method.startsWith('is') || method === 'minimumLedgerSlot')
+  );
 }
 
 interface JsonRpcPayload {
@@ -142,11 +144,14 @@ interface Endpoint {
   stats: EndpointStats;
 }
 
+type HttpTransportConfig = Parameters<typeof createDefaultRpcTransport>[0];
+
 const TIMEOUT = Symbol('rpc request timeout');
 
 function positive(value: number | undefined, fallback: number, what: string): number {
   const v = value ?? fallback;
-  if (!Number.isFinite(v) || v < 0) throw new HarvestError('INVALID_INPUT', `${what} must be a non-negative number, got ${v}.`);
+  if (!Number.isFinite(v) || v < 0)
+    throw new HarvestError('INVALID_INPUT', `${what} must be a non-negative number, got ${v}.`);
   return v;
 }
 
@@ -256,10 +261,16 @@ export class ResilientTransport {
       try {
         parsed = new URL(cfg.url);
       } catch {
-        throw new HarvestError('INVALID_INPUT', `Solana RPC endpoint is not a valid URL: ${redactEndpointUrl(cfg.url)}.`);
+        throw new HarvestError(
+          'INVALID_INPUT',
+          `Solana RPC endpoint is not a valid URL: ${redactEndpointUrl(cfg.url)}.`,
+        );
       }
       if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-        throw new HarvestError('INVALID_INPUT', `Solana RPC endpoint must be http(s), got ${parsed.protocol} (${redactEndpointUrl(cfg.url)}).`);
+        throw new HarvestError(
+          'INVALID_INPUT',
+          `Solana RPC endpoint must be http(s), got ${parsed.protocol} (${redactEndpointUrl(cfg.url)}).`,
+        );
       }
       let label = cfg.label ?? redactEndpointUrl(cfg.url);
       for (let n = 2; labels.has(label); n++) label = `${cfg.label ?? redactEndpointUrl(cfg.url)}#${n}`;
@@ -268,11 +279,18 @@ export class ResilientTransport {
       validateRateLimit(limit, label);
       let http: RpcTransport;
       try {
-        http = createDefaultRpcTransport({ url: cfg.url as `http${string}`, ...(cfg.headers ? { headers: cfg.headers } : {}) });
-      } catch (e) {
-        throw new HarvestError('INVALID_INPUT', `Invalid settings for Solana RPC endpoint ${label}: ${describeError(e).message}`, {
-          cause: e,
+        http = createDefaultRpcTransport({
+          url: cfg.url as `http${string}`,
+          ...(cfg.headers ? { headers: cfg.headers as HttpTransportConfig['headers'] } : {}),
         });
+      } catch (e) {
+        throw new HarvestError(
+          'INVALID_INPUT',
+          `Invalid settings for Solana RPC endpoint ${label}: ${describeError(e).message}`,
+          {
+            cause: e,
+          },
+        );
       }
       return {
         label,
@@ -358,7 +376,9 @@ export class ResilientTransport {
   /** Healthy endpoints in preference order, then cooling-down ones, soonest back first. */
   private order(now: number): Endpoint[] {
     const healthy = this.endpoints.filter((e) => e.unhealthyUntil <= now);
-    const cooling = this.endpoints.filter((e) => e.unhealthyUntil > now).sort((a, b) => a.unhealthyUntil - b.unhealthyUntil);
+    const cooling = this.endpoints
+      .filter((e) => e.unhealthyUntil > now)
+      .sort((a, b) => a.unhealthyUntil - b.unhealthyUntil);
     return [...healthy, ...cooling];
   }
 
@@ -422,7 +442,7 @@ export class ResilientTransport {
       });
     }
     throw new HarvestError(
-      'INTERNAL',
+      'RPC_UNAVAILABLE',
       `Solana RPC unavailable: ${method} failed on every endpoint (${failures.join('; ')}). Check the network connection and the RPC endpoints in the settings.`,
     );
   }
@@ -460,13 +480,22 @@ export class ResilientTransport {
       if (signal?.aborted) throw signal.reason;
       if (controller.signal.aborted && controller.signal.reason === TIMEOUT) {
         const message = `timed out after ${this.timeoutMs} ms`;
-        return { ok: false, failure: { verdict: idempotent ? 'retry' : 'fatal', message: idempotent ? message : `${message}; outcome unknown` } };
+        return {
+          ok: false,
+          failure: {
+            verdict: idempotent ? 'retry' : 'fatal',
+            message: idempotent ? message : `${message}; outcome unknown`,
+          },
+        };
       }
       if (isSolanaError(e, SOLANA_ERROR__RPC__TRANSPORT_HTTP_ERROR)) {
         return { ok: false, failure: this.judgeHttpStatus(ep, e.context.statusCode, e.context.headers, idempotent) };
       }
       if (e instanceof SyntaxError) {
-        return { ok: false, failure: { verdict: idempotent ? 'retry' : 'fatal', message: `malformed response (${e.message})` } };
+        return {
+          ok: false,
+          failure: { verdict: idempotent ? 'retry' : 'fatal', message: `malformed response (${e.message})` },
+        };
       }
       const { message, code } = describeError(e);
       const notSent = code !== undefined && NOT_SENT_CODES.has(code);
@@ -508,11 +537,17 @@ export class ResilientTransport {
       const retryAfterMs = this.parseRetryAfter(headers?.get('retry-after') ?? null);
       if (retryAfterMs !== undefined) ep.limiter.pauseUntil(this.clock.now() + retryAfterMs);
       if (retryAfterMs !== undefined && retryAfterMs > this.maxRetryAfterMs) {
-        return { verdict: 'failover', message: `HTTP 429 rate limited, Retry-After ${Math.ceil(retryAfterMs / 1000)} s` };
+        return {
+          verdict: 'failover',
+          message: `HTTP 429 rate limited, Retry-After ${Math.ceil(retryAfterMs / 1000)} s`,
+        };
       }
       return {
         verdict: 'retry',
-        message: retryAfterMs !== undefined ? `HTTP 429 rate limited, Retry-After ${Math.ceil(retryAfterMs / 1000)} s` : 'HTTP 429 rate limited',
+        message:
+          retryAfterMs !== undefined
+            ? `HTTP 429 rate limited, Retry-After ${Math.ceil(retryAfterMs / 1000)} s`
+            : 'HTTP 429 rate limited',
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       };
     }

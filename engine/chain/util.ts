@@ -26,7 +26,8 @@ export function bytesFromBase64(value: string, what: string): Uint8Array {
 /** Bytes and their base64 form, from either. */
 export function toBytesAndBase64(input: Bytes, what: string): { bytes: Uint8Array; base64: string } {
   if (typeof input === 'string') return { bytes: bytesFromBase64(input, what), base64: input };
-  if (!(input instanceof Uint8Array)) throw new HarvestError('INVALID_INPUT', `${what} must be bytes or a base64 string.`);
+  if (!(input instanceof Uint8Array))
+    throw new HarvestError('INVALID_INPUT', `${what} must be bytes or a base64 string.`);
   return { bytes: input, base64: base64Decoder.decode(input) };
 }
 
@@ -55,7 +56,11 @@ export async function rpcCall<T>(method: string, run: () => Promise<T>): Promise
 }
 
 /** Runs `worker` over `items` with at most `limit` at a time; results keep the input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, worker: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  worker: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const run = async (): Promise<void> => {

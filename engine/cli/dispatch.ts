@@ -7,11 +7,15 @@ import { createLogger } from '../kernel/logger';
 import { readOwner } from '../kernel/owner-lock';
 import { dataDirLayout } from '../kernel/paths';
 import { Engine } from '../runtime';
+import type { NetworkName } from '../runtime';
 
 export interface CliContext {
   dataDir: string;
   env: NodeJS.ProcessEnv;
   verbose: boolean;
+  /** --network / --rpc: which chain this command talks to, instead of the data directory's configured one. */
+  network?: NetworkName;
+  rpcUrls?: string[];
 }
 
 const BUSY_WAIT_MS = 30_000;
@@ -28,6 +32,7 @@ export async function dispatch<K extends CommandName>(ctx: CliContext, name: K, 
     const owner = existsSync(layout.root) ? readOwner(layout) : null;
     if (owner?.socket) {
       try {
+        if (ctx.network || ctx.rpcUrls?.length) await assertSameNetwork(ctx, owner.socket);
         return (await callControlChannel(owner.socket, name, input)) as CommandOutput<K>;
       } catch (e) {
         if (!isNotListening(e)) throw e;
@@ -35,7 +40,15 @@ export async function dispatch<K extends CommandName>(ctx: CliContext, name: K, 
     }
     let engine: Engine;
     try {
-      engine = Engine.open({ dataDir: ctx.dataDir, env: ctx.env, ownerKind: 'cli', logger: () => cliLogger(ctx, layout.logs) });
+      engine = Engine.open({
+        dataDir: ctx.dataDir,
+        env: ctx.env,
+        ownerKind: 'cli',
+        logger: () => cliLogger(ctx, layout.logs),
+        ...(ctx.network || ctx.rpcUrls?.length
+          ? { network: { ...(ctx.network ? { name: ctx.network } : {}), ...(ctx.rpcUrls?.length ? { rpcUrls: ctx.rpcUrls } : {}) } }
+          : {}),
+      });
     } catch (e) {
       if (e instanceof HarvestError && e.code === 'DATA_DIR_BUSY' && systemClock.now() < deadline) {
         await systemClock.sleep(50 + Math.random() * 100);
@@ -56,6 +69,20 @@ export async function dispatch<K extends CommandName>(ctx: CliContext, name: K, 
 
 export function cliLogger(ctx: CliContext, logDir: string): ReturnType<typeof createLogger> {
   return createLogger({ logDir, stderr: ctx.verbose, level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info') });
+}
+
+/** A running engine trades on one network; a command asking for another must not silently use it. */
+async function assertSameNetwork(ctx: CliContext, socket: string): Promise<void> {
+  const status = (await callControlChannel(socket, 'network.status', {})) as CommandOutput<'network.status'>;
+  if (ctx.network && ctx.network !== status.network) {
+    throw new HarvestError(
+      'REFUSED',
+      `The running engine on this data directory uses ${status.network}, not ${ctx.network}. Stop it, or leave out --network.`,
+    );
+  }
+  if (ctx.rpcUrls?.length) {
+    throw new HarvestError('REFUSED', 'The running engine has its own RPC endpoints; --rpc applies only when no engine is running.');
+  }
 }
 
 function isNotListening(e: unknown): boolean {

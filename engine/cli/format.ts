@@ -1,4 +1,13 @@
 import type { CommandName, CommandOutput } from '../api';
+import { formatUnits } from '../market';
+
+type Balances = CommandOutput<'wallet.balances'>['balances'][number];
+
+function formatBalances(b: Balances): string {
+  const rows = [`  SOL    ${b.sol}`, ...b.tokens.map((t) => `  ${t.symbol.padEnd(6)} ${t.uiAmount}`)];
+  const state = b.active ? 'active' : `inactive: below the ${formatUnits(BigInt(b.minimumLamports), 9)} SOL minimum`;
+  return [`${b.address} on ${b.network} (${state})`, ...rows].join('\n');
+}
 
 type Formatters = { [K in CommandName]: (o: CommandOutput<K>) => string };
 
@@ -52,6 +61,29 @@ export const formatters: Formatters = {
             : o.balances.map((b) => `  ${b.mint.padEnd(44)} ${b.amount} (seen ${b.seenAt})`)),
         ].join('\n')
       : `${o.user.name} has no wallet yet.`,
+  'network.status': (o) =>
+    [
+      `Network:   ${o.network}${o.sandbox ? (o.sandbox.inProcess ? ' (started in this process)' : ' (running separately)') : ''}`,
+      `RPC:       ${o.rpcEndpoints.join(', ')}`,
+      `Swap API:  ${o.swapApi}`,
+      `Block:     ${o.blockHeight}`,
+    ].join('\n'),
+  'wallet.balances': (o) => o.balances.map(formatBalances).join('\n\n') || 'No wallets yet.',
+  'wallet.deposit': (o) => [`Send SOL or tokens to: ${o.address}`, `Payment link: ${o.uri}`].join('\n'),
+  'funds.faucet': (o) => [`Funded (${o.signatures.length} transaction(s)).`, formatBalances(o.balances)].join('\n'),
+  'funds.withdraw': (o) =>
+    o.outcome === 'confirmed'
+      ? `Withdrawal ${o.withdrawal.id} confirmed: ${o.withdrawal.uiAmount} ${o.withdrawal.symbol} to ${o.withdrawal.destination} (${o.withdrawal.signature}).`
+      : `Withdrawal ${o.withdrawal.id} ${o.withdrawal.status}: ${o.withdrawal.error ?? o.outcome}`,
+  'withdrawals.list': (o) =>
+    o.withdrawals
+      .map((w) => `${String(w.id).padStart(5)}  ${w.createdAt}  ${w.status.padEnd(9)} ${w.uiAmount} ${w.symbol} -> ${w.destination}`)
+      .join('\n') || 'No withdrawals.',
+  'whitelist.list': (o) =>
+    o.entries.map((e) => `${e.address}  ${e.usable ? 'usable' : `usable from ${e.usableAt}`}${e.label ? `  (${e.label})` : ''}`).join('\n') ||
+    'The whitelist is empty: withdrawals are not possible until an address is added.',
+  'whitelist.add': (e) => `Whitelisted ${e.address}; ${e.usable ? 'usable now' : `usable from ${e.usableAt}`}.`,
+  'whitelist.remove': (o) => `Removed ${o.removed} from the whitelist.`,
   'keys.rotate': (o) => `Re-sealed ${o.wallets} wallet(s) under a new master key (id ${o.newKeyId}).`,
   'backup.create': (o) =>
     `Backup written to ${o.file} (${o.bytes} bytes). Keep it and its passphrase apart; together they restore everything.`,

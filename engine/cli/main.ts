@@ -2,11 +2,12 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CommandName, CommandOutput } from '../api';
 import { HarvestError, toHarvestError } from '../kernel/errors';
 import { defaultDataDir } from '../kernel/paths';
-import { restoreBackup } from '../runtime';
+import { restoreBackup, type NetworkName } from '../runtime';
 import { dispatch, type CliContext } from './dispatch';
 import { formatters } from './format';
 import { stdinSecrets, type SecretInput } from './io';
-import { runEngine } from './run';
+import { runEngine, runSandbox } from './run';
+import { terminalQr } from './qr';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -63,14 +64,35 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .option('--data-dir <dir>', 'data directory', defaultDataDir(io.env))
     .option('--json', 'print one JSON object on stdout', false)
     .option('-v, --verbose', 'log to stderr as well as to the log file', false)
+    .addOption(
+      new Option('--network <name>', 'the chain to use for this command (default: the data directory’s)').choices([
+        'sandbox',
+        'devnet',
+        'mainnet',
+      ]),
+    )
+    .option('--rpc <url>', 'an RPC endpoint for this command (repeat for failover)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(redactOptionValues(text)) })
     .showHelpAfterError(false);
 
   const ctxOf = (cmd: Command): CliContext & { json: boolean } => {
-    const o = cmd.optsWithGlobals<{ dataDir: string; json: boolean; verbose: boolean }>();
+    const o = cmd.optsWithGlobals<{
+      dataDir: string;
+      json: boolean;
+      verbose: boolean;
+      network?: NetworkName;
+      rpc: string[];
+    }>();
     setJson(o.json);
-    return { dataDir: o.dataDir, env: io.env, verbose: o.verbose, json: o.json };
+    return {
+      dataDir: o.dataDir,
+      env: io.env,
+      verbose: o.verbose,
+      json: o.json,
+      ...(o.network ? { network: o.network } : {}),
+      ...(o.rpc.length > 0 ? { rpcUrls: o.rpc } : {}),
+    };
   };
 
   async function run<K extends CommandName>(cmd: Command, name: K, input: unknown): Promise<CommandOutput<K>> {
@@ -169,6 +191,83 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .command('show <user>')
     .description('address and last-seen balances')
     .action(async (u: string, _o, cmd: Command) => void (await run(cmd, 'wallet.show', { user: u })));
+
+  wallet
+    .command('deposit <user>')
+    .description('where to send funds: address, payment link and a QR code')
+    .action(async (u: string, _o, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const out = await dispatch(ctx, 'wallet.deposit', { user: u });
+      print(ctx.json, out, (o) => `${formatters['wallet.deposit'](o)}\n\n${terminalQr(o.uri)}`);
+    });
+  wallet
+    .command('balances [user]')
+    .description('read balances from the chain (every user, or one)')
+    .action(async (u: string | undefined, _o, cmd: Command) => void (await run(cmd, 'wallet.balances', u ? { user: u } : {})));
+
+  program
+    .command('network')
+    .description('the network this data directory trades on, and how it is reached')
+    .action(async (_o, cmd: Command) => void (await run(cmd, 'network.status', {})));
+
+  program
+    .command('faucet <user>')
+    .description('top a wallet up from the faucet (sandbox: SOL and tokens; devnet: SOL)')
+    .option('--sol <n>', 'SOL to add')
+    .option('--token <symbol>', 'a token to add (USDC, PYUSD, WETH, WBTC)')
+    .option('--amount <n>', 'how much of the token')
+    .action(
+      async (u: string, o: { sol?: string; token?: string; amount?: string }, cmd: Command) =>
+        void (await run(cmd, 'funds.faucet', {
+          user: u,
+          ...(o.sol !== undefined ? { sol: o.sol } : {}),
+          ...(o.token !== undefined ? { token: o.token } : {}),
+          ...(o.amount !== undefined ? { amount: o.amount } : {}),
+        })),
+    );
+
+  program
+    .command('withdraw <user>')
+    .description("send SOL or a token from a user's wallet to one of their whitelisted addresses")
+    .requiredOption('--to <address>', 'a whitelisted address')
+    .requiredOption('--amount <n>', 'how much, in whole units (e.g. 0.5)')
+    .option('--token <symbol>', 'SOL or a token symbol', 'SOL')
+    .option('--confirm', 'yes, move the funds')
+    .action(async (u: string, o: { to: string; amount: string; token: string; confirm?: boolean }, cmd: Command) => {
+      if (!o.confirm) {
+        throw new HarvestError('CONFIRMATION_REQUIRED', 'A withdrawal moves funds. Check the address and amount, then run it again with --confirm.');
+      }
+      await run(cmd, 'funds.withdraw', { user: u, to: o.to, amount: o.amount, token: o.token, confirm: true });
+    });
+  program
+    .command('withdrawals <user>')
+    .description("a user's withdrawals")
+    .action(async (u: string, _o, cmd: Command) => void (await run(cmd, 'withdrawals.list', { user: u })));
+
+  const whitelist = program.command('whitelist').description('where withdrawals may go');
+  whitelist
+    .command('list <user>')
+    .action(async (u: string, _o, cmd: Command) => void (await run(cmd, 'whitelist.list', { user: u })));
+  whitelist
+    .command('add <user> <address>')
+    .option('--label <text>', 'a note, e.g. "Ana\'s Phantom"', '')
+    .action(
+      async (u: string, address: string, o: { label: string }, cmd: Command) =>
+        void (await run(cmd, 'whitelist.add', { user: u, address, label: o.label })),
+    );
+  whitelist
+    .command('remove <user> <address>')
+    .action(async (u: string, address: string, _o, cmd: Command) => void (await run(cmd, 'whitelist.remove', { user: u, address })));
+
+  const sandbox = program.command('sandbox').description('the local mainnet twin');
+  sandbox
+    .command('start')
+    .description('run the sandbox for this data directory until interrupted (the engine then joins it)')
+    .option('--speed <n>', 'market replay speed-up', '60')
+    .action(async (o: { speed: string }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      await runSandbox(ctx, io, Number(o.speed));
+    });
 
   const keys = program.command('keys').description('the master key');
   keys

@@ -1,4 +1,7 @@
+import { mkdirSync } from 'node:fs';
+import { systemClock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
+import { Sandbox } from '../sandbox';
 import { readOwner } from '../kernel/owner-lock';
 import { dataDirLayout } from '../kernel/paths';
 import { Engine } from '../runtime';
@@ -38,4 +41,28 @@ export async function runEngine(ctx: CliContext & { json: boolean }, io: { stdou
     process.once('SIGTERM', stop);
   });
   await engine.close();
+}
+
+/**
+ * `harvest sandbox start`: the sandbox on its own, for this data directory,
+ * until SIGINT/SIGTERM. An engine started later joins it over HTTP instead of
+ * starting its own, and can be stopped or killed without touching the chain.
+ */
+export async function runSandbox(ctx: CliContext & { json: boolean }, io: { stdout: (t: string) => void }, speed: number): Promise<void> {
+  if (!Number.isFinite(speed) || speed <= 0) throw new HarvestError('INVALID_INPUT', '--speed must be a positive number.');
+  const layout = dataDirLayout(ctx.dataDir);
+  mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+  const log = cliLogger({ ...ctx, verbose: ctx.verbose }, layout.logs);
+  const sandbox = await Sandbox.startForDataDir({ dataDir: layout.root, clock: systemClock, log, speed });
+  const ready = { event: 'ready', rpcUrl: sandbox.rpcUrl, swapApiUrl: sandbox.swapApiUrl, pid: process.pid };
+  io.stdout(
+    ctx.json
+      ? JSON.stringify(ready) + '\n'
+      : `Sandbox running for ${layout.root}\n  RPC:      ${ready.rpcUrl}\n  Swap API: ${ready.swapApiUrl}\nCtrl-C to stop.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sandbox.close();
 }

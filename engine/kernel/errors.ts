@@ -16,6 +16,10 @@ export type ErrorCode =
   | 'WRONG_PASSPHRASE'
   | 'DATA_DIR_BUSY'
   | 'UNSUPPORTED'
+  /** No RPC endpoint answered: the network or the configured endpoints are at fault, not the request. */
+  | 'RPC_UNAVAILABLE'
+  /** A transaction was sent but whether it landed cannot be known yet; never guessed either way. */
+  | 'OUTCOME_UNKNOWN'
   | 'INTERNAL';
 
 const INTERNAL_CODES: ReadonlySet<ErrorCode> = new Set(['INTERNAL']);

@@ -12,3 +12,4 @@ export {
   type ControlRequest,
   type ControlResponse,
 } from './control-channel';
+export { EventBus, type EventListener, type EventPersister } from './event-bus';

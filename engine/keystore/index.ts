@@ -25,3 +25,5 @@ export {
 export { WalletVault, infoOf, type WalletImport, type WalletInfo, type WalletExport } from './wallets';
 export { rotateMasterKey, MASTER_KEY_ID_META, type RotationResult } from './rotation';
 export { sealBackup, openBackup, checkPassphrase, SCRYPT_PARAMS, MIN_PASSPHRASE_LENGTH, type BackupContents } from './backup';
+export { TransactionSigner, decodeTransaction, ALLOWED_PROGRAMS, MAX_FEE_LAMPORTS, type SigningPurpose, type SigningGate, type DecodedTransaction } from './signer';
+export { decodeInstruction, type DecodedInstruction } from './instructions';

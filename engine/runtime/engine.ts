@@ -18,9 +18,13 @@ import {
   type MasterKeyContext,
   type MasterKeySourceKind,
 } from '../keystore';
+import { EventBus } from '../kernel/event-bus';
+import { TransactionSigner } from '../keystore';
+import { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import { openDatabase, peekMeta, Store } from '../store';
 import { UserDirectory } from '../users';
 import { buildHandlers, type Handlers } from './handlers';
+import { connectNetwork, readNetworkConfig, type NetworkContext, type NetworkName } from './network';
 
 export interface EngineOptions {
   dataDir: string;
@@ -37,6 +41,16 @@ export interface EngineOptions {
   actor?: string;
   /** A long-running engine ('engine') or a one-shot CLI process ('cli'). */
   ownerKind?: 'engine' | 'cli';
+  /** Use this network (and these RPC endpoints) instead of the data directory's configured one. */
+  network?: { name?: NetworkName; rpcUrls?: string[] };
+}
+
+/** The services that need a network, created on first use. */
+export interface Funds {
+  net: NetworkContext;
+  balances: BalanceSync;
+  whitelist: Whitelist;
+  withdrawals: Withdrawals;
 }
 
 /**
@@ -53,7 +67,11 @@ export class Engine {
   readonly log: Logger;
   readonly actor: string;
   readonly keyCtx: MasterKeyContext;
+  readonly bus: EventBus;
+  readonly signer: TransactionSigner;
   private masterKey: MasterKey;
+  private fundsPromise: Promise<Funds> | null = null;
+  private readonly networkOverride: EngineOptions['network'];
   private readonly handlers: Handlers;
   private control: ControlServer | null = null;
   private closed = false;
@@ -65,7 +83,7 @@ export class Engine {
     key: MasterKey,
     store: Store,
     keyCtx: MasterKeyContext,
-    opts: { clock: Clock; logger: Logger; actor: string; layout: DataDirLayout },
+    opts: { clock: Clock; logger: Logger; actor: string; layout: DataDirLayout; network?: EngineOptions['network'] },
   ) {
     this.layout = opts.layout;
     this.masterKey = key;
@@ -76,6 +94,13 @@ export class Engine {
     this.actor = opts.actor;
     this.users = new UserDirectory(store, this.clock, this.log);
     this.wallets = new WalletVault(store, () => this.key, this.clock, this.log);
+    this.bus = new EventBus(
+      (e) => ({ ...e, id: store.events.insert(e).id }),
+      () => isoTime(this.clock),
+      (err) => this.log.error({ err: String(err) }, 'event listener failed'),
+    );
+    this.signer = new TransactionSigner(store, this.wallets, this.clock, this.log);
+    this.networkOverride = opts.network;
     this.handlers = buildHandlers(this);
   }
 
@@ -129,6 +154,7 @@ export class Engine {
         logger,
         actor: opts.actor ?? 'cli',
         layout,
+        ...(opts.network ? { network: opts.network } : {}),
       });
     } catch (e) {
       store?.close();
@@ -147,6 +173,31 @@ export class Engine {
     const old = this.masterKey;
     this.masterKey = next;
     old.wipe();
+  }
+
+  /** The configured network, connected on first use (on the sandbox this may start it). */
+  funds(): Promise<Funds> {
+    this.fundsPromise ??= (async () => {
+      const cfg = readNetworkConfig(this.store.meta, {
+        ...(this.networkOverride?.name ? { network: this.networkOverride.name } : {}),
+        ...(this.networkOverride?.rpcUrls ? { rpcUrls: this.networkOverride.rpcUrls } : {}),
+      });
+      const net = await connectNetwork(cfg, {
+        dataDir: this.layout.root,
+        clock: this.clock,
+        log: this.log,
+        onDegraded: (endpoint, reason) => this.bus.emit('rpc.degraded', null, { endpoint, reason }),
+      });
+      const whitelist = new Whitelist(this.store, this.bus, this.clock, net.whitelistDelayMs);
+      return {
+        net,
+        balances: new BalanceSync(this.store, net.chain, net.name, this.bus, this.clock, this.log),
+        whitelist,
+        withdrawals: new Withdrawals(this.store, net.chain, this.signer, whitelist, net.name, this.bus, this.clock, this.log),
+      };
+    })();
+    this.fundsPromise.catch(() => (this.fundsPromise = null));
+    return this.fundsPromise;
   }
 
   async execute<K extends CommandName>(name: K, input: unknown): Promise<CommandOutput<K>> {
@@ -172,6 +223,11 @@ export class Engine {
     if (this.closed) return;
     await this.control?.close();
     this.control = null;
+    if (this.fundsPromise) {
+      const funds = await this.fundsPromise.catch(() => null);
+      await funds?.net.close();
+      this.fundsPromise = null;
+    }
     this.closed = true;
     this.store.close();
     this.masterKey.wipe();

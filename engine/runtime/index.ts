@@ -1,3 +1,14 @@
 export { Engine, type EngineOptions } from './engine';
 export { restoreBackup, type RestoreOptions, type RestoreResult } from './restore';
 export type { Handlers } from './handlers';
+export {
+  NetworkName,
+  connectNetwork,
+  readNetworkConfig,
+  writeNetworkConfig,
+  PUBLIC_RPC,
+  type NetworkConfig,
+  type NetworkContext,
+  type Faucet,
+} from './network';
+export type { Funds } from './engine';

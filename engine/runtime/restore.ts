@@ -59,7 +59,11 @@ export function restoreBackup(opts: RestoreOptions): RestoreResult {
 
   // Prove every wallet opens with the key from the backup before installing anything.
   // An in-memory copy: checking the backup never writes a file.
-  const probe = new Store(new Database(contents.db));
+  // The image is a WAL-mode file (header bytes 18-19 = 2), which SQLite cannot open in
+  // memory ("unable to open database file"); the probe reads a copy marked rollback-journal.
+  const image = Buffer.from(contents.db);
+  if (image.length > 19 && image[18] === 2 && image[19] === 2) image.fill(1, 18, 20);
+  const probe = new Store(new Database(image));
   let wallets = 0;
   let users = 0;
   try {

@@ -323,7 +323,14 @@ export class SandboxLedger {
         throw preflightError(err, sim.meta().logs(), sim.meta().computeUnitsConsumed());
       }
     }
-    this.execute(tx, signature, message, wire);
+    try {
+      this.execute(tx, signature, message, wire);
+    } catch (e) {
+      // Without preflight a validator just drops a transaction that cannot land (unknown fee
+      // payer, no funds for the fee): the sender gets its signature and it never confirms.
+      if (opts.skipPreflight && e instanceof RpcError && e.code === RPC_PREFLIGHT_FAILURE) return signature;
+      throw e;
+    }
     return signature;
   }
 
@@ -347,12 +354,18 @@ export class SandboxLedger {
       meta = result;
     }
     const post = keys.map((k) => this.account(k));
+    const fee = feeForMessage(message);
+    // LiteSVM rejects some load-time failures (e.g. InvalidProgramForExecution) without
+    // charging the fee payer or changing any account: such a transaction did not land.
+    if (err !== null && fee > 0n && (pre[0]?.lamports ?? 0n) === (post[0]?.lamports ?? 0n)) {
+      throw preflightError(err, meta.logs(), meta.computeUnitsConsumed());
+    }
     const record: LandedTransaction = {
       signature,
       slot: this.slot,
       blockTime: Math.floor(this.opts.clock.now() / 1000),
       err,
-      fee: feeForMessage(message),
+      fee,
       logs: meta.logs(),
       computeUnits: meta.computeUnitsConsumed(),
       accountKeys: keys,
@@ -425,6 +438,10 @@ export class SandboxLedger {
   airdrop(to: Address, lamports: bigint): string {
     this.advance();
     const before = this.account(to)?.lamports ?? 0n;
+    // LiteSVM signs airdrops with its own (otherwise constant) blockhash: without a fresh one a
+    // second airdrop of the same amount to the same address is the same transaction and fails
+    // with AlreadyProcessed.
+    this.svm.expireBlockhash();
     const r = this.svm.airdrop(to, lamports as never);
     if (!r || r instanceof FailedTransactionMetadata) {
       throw new RpcError(RPC_INVALID_PARAMS, `airdrop failed: ${r ? JSON.stringify(transactionErrorJson(r.err())) : 'unknown'}`);
@@ -552,12 +569,28 @@ export function decodeMessage(bytes: Uint8Array): DecodedMessage {
   };
 }
 
+/**
+ * Builtin (native) programs: without a SetComputeUnitLimit instruction, Agave (and LiteSVM)
+ * reserve 3,000 CU for each instruction to one of these (compute-budget instructions included)
+ * and 200,000 CU for every other instruction.
+ */
+const BUILTIN_PROGRAMS = new Set<string>([
+  '11111111111111111111111111111111',
+  'Vote111111111111111111111111111111111111111',
+  'ComputeBudget111111111111111111111111111111',
+  'BPFLoader1111111111111111111111111111111111',
+  'BPFLoader2111111111111111111111111111111111',
+  'BPFLoaderUpgradeab1e11111111111111111111111',
+  'LoaderV411111111111111111111111111111111111',
+  'ZkE1Gama1Proof11111111111111111111111111111',
+]);
+
 /** Base fee per signature plus the priority fee the compute-budget instructions ask for. */
 export function feeForMessage(message: DecodedMessage): bigint {
   const signatures = BigInt(message.header.numSignerAccounts);
   let unitLimit: bigint | null = null;
   let microLamports = 0n;
-  let others = 0n;
+  let defaultLimit = 0n;
   for (const ix of message.instructions) {
     const program = message.staticAccounts[ix.programAddressIndex];
     const data = ix.data ?? new Uint8Array();
@@ -565,11 +598,11 @@ export function feeForMessage(message: DecodedMessage): bigint {
       const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
       if (data[0] === 2 && data.length >= 5) unitLimit = BigInt(view.getUint32(1, true));
       if (data[0] === 3 && data.length >= 9) microLamports = view.getBigUint64(1, true);
-    } else {
-      others++;
     }
+    defaultLimit += program !== undefined && BUILTIN_PROGRAMS.has(program) ? 3_000n : 200_000n;
   }
-  const limit = unitLimit ?? (others * 200_000n > 1_400_000n ? 1_400_000n : others * 200_000n);
+  const requested = unitLimit ?? defaultLimit;
+  const limit = requested > 1_400_000n ? 1_400_000n : requested;
   const priority = (microLamports * limit + 999_999n) / 1_000_000n;
   return signatures * LAMPORTS_PER_SIGNATURE + priority;
 }

@@ -42,6 +42,14 @@ export class HoldingsRepo {
     }));
   }
 
+  /** Quantity of a mint held in a user's open positions (base units). */
+  openPositionQuantity(userId: number, mint: string): bigint {
+    const rows = this.db
+      .prepare("SELECT quantity FROM positions WHERE user_id = ? AND mint = ? AND status = 'open'")
+      .all(userId, mint) as { quantity: string }[];
+    return rows.reduce((sum, r) => sum + BigInt(r.quantity), 0n);
+  }
+
   openPositionCount(userId: number): number {
     return (
       this.db.prepare("SELECT COUNT(*) AS n FROM positions WHERE user_id = ? AND status = 'open'").get(userId) as {

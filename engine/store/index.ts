@@ -5,6 +5,8 @@ export { UsersRepo, nameKey, type UserRow } from './users-repo';
 export { WalletsRepo, type WalletRow, type SealedSecret, type SecretKind, type WalletOrigin } from './wallets-repo';
 export { SettingsRepo, type SettingsRow } from './settings-repo';
 export { HoldingsRepo, type BalanceRow } from './holdings-repo';
+export { EventsRepo, type EventRow } from './events-repo';
+export { FundsRepo, type WhitelistEntry, type WithdrawalRow, type WithdrawalStatus } from './funds-repo';
 export {
   AuditRepo,
   auditHash,
@@ -17,6 +19,8 @@ export {
 
 import type { Db } from './database';
 import { AuditRepo } from './audit-repo';
+import { EventsRepo } from './events-repo';
+import { FundsRepo } from './funds-repo';
 import { HoldingsRepo } from './holdings-repo';
 import { MetaRepo } from './meta-repo';
 import { SettingsRepo } from './settings-repo';
@@ -31,6 +35,8 @@ export class Store {
   readonly settings: SettingsRepo;
   readonly holdings: HoldingsRepo;
   readonly audit: AuditRepo;
+  readonly events: EventsRepo;
+  readonly funds: FundsRepo;
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db);
@@ -39,6 +45,8 @@ export class Store {
     this.settings = new SettingsRepo(db);
     this.holdings = new HoldingsRepo(db);
     this.audit = new AuditRepo(db);
+    this.events = new EventsRepo(db);
+    this.funds = new FundsRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */

@@ -53,6 +53,15 @@ export class UsersRepo {
     this.db.prepare('UPDATE users SET name = ?, name_key = ? WHERE id = ?').run(name, nameKey(name), id);
   }
 
+  isActive(id: number): boolean {
+    const r = this.db.prepare('SELECT active FROM users WHERE id = ?').get(id) as { active: number } | undefined;
+    return r?.active === 1;
+  }
+
+  setActive(id: number, active: boolean): void {
+    this.db.prepare('UPDATE users SET active = ? WHERE id = ?').run(active ? 1 : 0, id);
+  }
+
   delete(id: number): void {
     this.db.prepare('DELETE FROM users WHERE id = ?').run(id);
   }

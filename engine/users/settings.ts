@@ -15,6 +15,8 @@ export const UserSettingsSchema = z
       .regex(/^\d+$/u, 'a whole number of lamports')
       .default('10000000'),
     riskPreset: z.enum(['conservative', 'moderate', 'aggressive', 'custom']).default('moderate'),
+    /** Per asset ('SOL' or a mint), the most that may leave the wallet in 24 h, in base units; defaults per token. */
+    withdrawalDailyCaps: z.record(z.string(), z.string().regex(/^\d+$/u)).default({}),
     notifications: z
       .object({
         enabled: z.boolean().default(true),

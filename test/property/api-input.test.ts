@@ -6,6 +6,7 @@ import { commandNames, commands, type CommandInput, type CommandName } from '../
 import { HarvestError } from '../../engine/kernel/errors';
 import type { Engine } from '../../engine/runtime';
 import { tempDataDir } from '../helpers/datadir';
+import { EXPECTED_TABLES } from '../helpers/schema';
 import { openEngine } from '../helpers/engine';
 
 /**
@@ -13,16 +14,8 @@ import { openEngine } from '../helpers/engine';
  * refused with INVALID_INPUT before any handler runs, and change nothing.
  */
 
-const SNAPSHOT_TABLES = [
-  'users',
-  'wallets',
-  'user_settings',
-  'audit_log',
-  'meta',
-  'balances',
-  'positions',
-  'schema_migrations',
-];
+/** Every table: bad input must change none of them. */
+const SNAPSHOT_TABLES = EXPECTED_TABLES;
 
 function snapshot(engine: Engine): string {
   const out: Record<string, unknown[]> = {};
@@ -47,6 +40,15 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'wallet.import': { user: 'Cy', mnemonic: `${'abandon '.repeat(11)}about`, passphrase: '' },
     'wallet.export': { user: 'Ana', confirm: true },
     'wallet.show': { user: 'Ana' },
+    'network.status': {},
+    'wallet.balances': { user: 'Ana' },
+    'wallet.deposit': { user: 'Ana' },
+    'funds.faucet': { user: 'Ana', sol: '1.5', token: 'USDC', amount: '100' },
+    'funds.withdraw': { user: 'Ana', to: 'HAgk14JpMQLgt6rVgv7cBQFJWFto5Dqxi472uT3DKpqk', amount: '0.1', token: 'SOL', confirm: true },
+    'withdrawals.list': { user: 'Ana', limit: 10 },
+    'whitelist.list': { user: 'Ana' },
+    'whitelist.add': { user: 'Ana', address: 'HAgk14JpMQLgt6rVgv7cBQFJWFto5Dqxi472uT3DKpqk', label: 'cold wallet' },
+    'whitelist.remove': { user: 'Ana', address: 'HAgk14JpMQLgt6rVgv7cBQFJWFto5Dqxi472uT3DKpqk' },
     'keys.rotate': {},
     'backup.create': { file: backupFile, passphrase: 'a long enough passphrase' },
     'audit.verify': {},

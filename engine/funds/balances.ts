@@ -1,0 +1,78 @@
+import type { Address } from '@solana/kit';
+import type { ChainClient } from '../chain';
+import { isoTime, type Clock } from '../kernel/clock';
+import type { EventBus } from '../kernel/event-bus';
+import type { Logger } from '../kernel/logger';
+import { KNOWN_TOKENS, splTokens, type TokenInfo } from '../market';
+import type { Store } from '../store';
+import { UserSettingsSchema } from '../users/settings';
+import { activationChange } from './activation';
+
+export const SOL_KEY = 'SOL';
+
+export interface UserBalances {
+  userId: number;
+  address: Address;
+  lamports: bigint;
+  tokens: { token: TokenInfo; amount: bigint }[];
+  active: boolean;
+  minimumLamports: bigint;
+}
+
+/**
+ * Reads every wallet's SOL and token balances in as few RPC calls as the
+ * chain client can make (ceil(W·(1+M)/100)), records them, and turns
+ * crossings of each user's trading minimum into activation events.
+ */
+export class BalanceSync {
+  constructor(
+    private readonly store: Store,
+    private readonly chain: ChainClient,
+    private readonly network: string,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  async refresh(userIds?: readonly number[]): Promise<UserBalances[]> {
+    const wanted = userIds ? new Set(userIds) : null;
+    const wallets = this.store.wallets.all().filter((w) => !wanted || wanted.has(w.userId));
+    if (wallets.length === 0) return [];
+    const mints = splTokens().map((t) => ({ mint: t.mint, tokenProgram: t.tokenProgram, decimals: t.decimals }));
+    const read = await this.chain.getBalances(
+      wallets.map((w) => w.address as Address),
+      mints,
+    );
+    const at = isoTime(this.clock);
+    const out: UserBalances[] = [];
+    wallets.forEach((w, i) => {
+      const b = read[i]!;
+      const settings = UserSettingsSchema.parse(this.store.settings.get(w.userId)?.settings ?? {});
+      const minimum = BigInt(settings.minTradingBalanceLamports);
+      const change = this.store.tx(() => {
+        this.store.holdings.upsertBalance(this.network, w.address, SOL_KEY, b.lamports, at);
+        for (const t of splTokens()) this.store.holdings.upsertBalance(this.network, w.address, t.mint, b.tokens.get(t.mint) ?? 0n, at);
+        const c = activationChange(this.store.users.isActive(w.userId), b.lamports, minimum);
+        if (c) {
+          // The flag and its event commit together: a crossing is recorded exactly once.
+          this.store.users.setActive(w.userId, c === 'activated');
+          this.bus.emit(c === 'activated' ? 'user.activated' : 'user.deactivated', w.userId, {
+            balanceLamports: b.lamports.toString(),
+            minimumLamports: minimum.toString(),
+          });
+        }
+        return c;
+      });
+      if (change) this.log.info({ userId: w.userId, change }, 'activation changed');
+      out.push({
+        userId: w.userId,
+        address: w.address as Address,
+        lamports: b.lamports,
+        tokens: KNOWN_TOKENS.filter((t) => t.tokenProgram).map((t) => ({ token: t, amount: b.tokens.get(t.mint) ?? 0n })),
+        active: this.store.users.isActive(w.userId),
+        minimumLamports: minimum,
+      });
+    });
+    return out;
+  }
+}

@@ -1,0 +1,72 @@
+import { isAddress, type Address } from '@solana/kit';
+import { isoTime, type Clock } from '../kernel/clock';
+import { HarvestError } from '../kernel/errors';
+import type { EventBus } from '../kernel/event-bus';
+import type { Store, WhitelistEntry } from '../store';
+
+/**
+ * Where a user's funds may go. A new address becomes usable only after a
+ * delay (24 h by default; none in the sandbox), so a stolen UI session cannot
+ * add an address and drain the wallet at once. Every change is audited.
+ */
+export class Whitelist {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+    private readonly delayMs: number,
+  ) {}
+
+  list(userId: number): (WhitelistEntry & { usable: boolean })[] {
+    return this.store.funds.whitelist(userId).map((e) => ({ ...e, usable: Date.parse(e.usableAt) <= this.clock.now() }));
+  }
+
+  add(userId: number, address: string, label: string, actor: string): WhitelistEntry & { usable: boolean } {
+    const addr = parseAddress(address);
+    const wallet = this.store.wallets.byUser(userId);
+    if (wallet?.address === addr) throw new HarvestError('INVALID_INPUT', 'That is the user’s own wallet; whitelist an outside address.');
+    const at = isoTime(this.clock);
+    const usableAt = new Date(this.clock.now() + this.delayMs).toISOString();
+    this.store.tx(() => {
+      if (this.store.funds.whitelistEntry(userId, addr)) {
+        throw new HarvestError('CONFLICT', `${addr} is already on this user's whitelist.`);
+      }
+      this.store.funds.addWhitelist(userId, addr, label, at, usableAt);
+      this.store.audit.append({ actor, action: 'whitelist.added', userId, details: { address: addr, label, usableAt } }, at);
+      this.bus.emit('whitelist.changed', userId, { action: 'added', address: addr, usableAt });
+    });
+    return { ...this.store.funds.whitelistEntry(userId, addr)!, usable: this.delayMs <= 0 };
+  }
+
+  remove(userId: number, address: string, actor: string): void {
+    const addr = parseAddress(address);
+    const at = isoTime(this.clock);
+    this.store.tx(() => {
+      if (!this.store.funds.removeWhitelist(userId, addr, at)) {
+        throw new HarvestError('NOT_FOUND', `${addr} is not on this user's whitelist.`);
+      }
+      this.store.audit.append({ actor, action: 'whitelist.removed', userId, details: { address: addr } }, at);
+      this.bus.emit('whitelist.changed', userId, { action: 'removed', address: addr, usableAt: null });
+    });
+  }
+
+  /** Throws REFUSED with the reason unless `address` may receive funds now. */
+  assertUsable(userId: number, address: Address): void {
+    const entry = this.store.funds.whitelistEntry(userId, address);
+    if (!entry) {
+      throw new HarvestError(
+        'REFUSED',
+        `${address} is not on this user's withdrawal whitelist. Add it with \`harvest whitelist add\` first.`,
+      );
+    }
+    if (Date.parse(entry.usableAt) > this.clock.now()) {
+      throw new HarvestError('REFUSED', `${address} was whitelisted recently and becomes usable at ${entry.usableAt}.`);
+    }
+  }
+}
+
+export function parseAddress(text: string): Address {
+  const t = text.trim();
+  if (!isAddress(t)) throw new HarvestError('INVALID_INPUT', `"${text}" is not a Solana address.`);
+  return t;
+}

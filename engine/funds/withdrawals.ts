@@ -1,0 +1,236 @@
+import {
+  appendTransactionMessageInstructions,
+  compileTransaction,
+  createNoopSigner,
+  createTransactionMessage,
+  getTransactionEncoder,
+  pipe,
+  setTransactionMessageFeePayer,
+  setTransactionMessageLifetimeUsingBlockhash,
+  type Address,
+  type Instruction,
+} from '@solana/kit';
+import { getTransferSolInstruction } from '@solana-program/system';
+import {
+  findAssociatedTokenPda,
+  getCreateAssociatedTokenIdempotentInstruction,
+  getTransferCheckedInstruction,
+} from '@solana-program/token';
+import { signatureOfWireTransaction, type ChainClient, type SendOutcome } from '../chain';
+import { isoTime, type Clock } from '../kernel/clock';
+import { HarvestError } from '../kernel/errors';
+import type { EventBus } from '../kernel/event-bus';
+import type { Logger } from '../kernel/logger';
+import type { TransactionSigner } from '../keystore';
+import { formatUnits, NATIVE_SOL, type TokenInfo } from '../market';
+import type { Store, WithdrawalRow } from '../store';
+import { UserSettingsSchema } from '../users/settings';
+import {
+  defaultDailyCap,
+  FEE_RESERVE_LAMPORTS,
+  PER_POSITION_RESERVE_LAMPORTS,
+  TOKEN_ACCOUNT_RENT_LAMPORTS,
+  WALLET_RENT_LAMPORTS,
+} from './reserves';
+import { parseAddress, type Whitelist } from './whitelist';
+
+export interface WithdrawRequest {
+  userId: number;
+  to: string;
+  token: TokenInfo;
+  amount: bigint;
+  confirm: boolean;
+}
+
+export interface WithdrawResult {
+  withdrawal: WithdrawalRow;
+  outcome: SendOutcome['status'];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Moves a user's SOL or tokens out, only to a whitelisted address, within a
+ * 24 h cap, and never below what the wallet must keep (rent, a fee reserve,
+ * what open positions need). Every check runs before anything is written, so
+ * a refusal changes nothing; past the checks, the withdrawal is journaled
+ * before it is signed and followed to an outcome, and audited at each step.
+ */
+export class Withdrawals {
+  constructor(
+    private readonly store: Store,
+    private readonly chain: ChainClient,
+    private readonly signer: TransactionSigner,
+    private readonly whitelist: Whitelist,
+    private readonly network: string,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  async withdraw(req: WithdrawRequest, actor: string): Promise<WithdrawResult> {
+    if (!req.confirm) {
+      throw new HarvestError('CONFIRMATION_REQUIRED', 'A withdrawal moves real funds: confirm it explicitly.');
+    }
+    if (req.amount <= 0n) throw new HarvestError('INVALID_INPUT', 'The amount must be more than zero.');
+    const wallet = this.store.wallets.byUser(req.userId);
+    if (!wallet) throw new HarvestError('NOT_FOUND', 'This user has no wallet.');
+    const from = wallet.address as Address;
+    const to = parseAddress(req.to);
+    this.whitelist.assertUsable(req.userId, to);
+    const asset = req.token.tokenProgram ? req.token.mint : NATIVE_SOL;
+    this.assertWithinCap(req, asset);
+    const { destinationAta, sourceAta } = await this.assertAvailable(req, from, to);
+
+    const at = isoTime(this.clock);
+    const id = this.store.tx(() => {
+      const wid = this.store.funds.insertWithdrawal({ userId: req.userId, network: this.network, mint: asset, amount: req.amount, destination: to, at });
+      this.store.audit.append(
+        { actor, action: 'withdrawal.requested', userId: req.userId, details: { withdrawalId: wid, asset, amount: req.amount.toString(), to } },
+        at,
+      );
+      return wid;
+    });
+
+    let signature: string;
+    let lastValidBlockHeight: bigint;
+    let signed: Uint8Array;
+    try {
+      const bh = await this.chain.getLatestBlockhash();
+      lastValidBlockHeight = bh.lastValidBlockHeight;
+      const payer = createNoopSigner(from);
+      const instructions: Instruction[] = [];
+      if (!req.token.tokenProgram) {
+        instructions.push(getTransferSolInstruction({ source: payer, destination: to, amount: req.amount }));
+      } else {
+        instructions.push(
+          getCreateAssociatedTokenIdempotentInstruction({ payer, ata: destinationAta!, owner: to, mint: req.token.mint, tokenProgram: req.token.tokenProgram }),
+          getTransferCheckedInstruction(
+            { source: sourceAta!, mint: req.token.mint, destination: destinationAta!, authority: from, amount: req.amount, decimals: req.token.decimals },
+            { programAddress: req.token.tokenProgram },
+          ),
+        );
+      }
+      const message = pipe(
+        createTransactionMessage({ version: 0 }),
+        (m) => setTransactionMessageFeePayer(from, m),
+        (m) => setTransactionMessageLifetimeUsingBlockhash(bh, m),
+        (m) => appendTransactionMessageInstructions(instructions, m),
+      );
+      const unsigned = new Uint8Array(getTransactionEncoder().encode(compileTransaction(message)));
+      signed = await this.signer.sign(
+        req.userId,
+        unsigned,
+        { kind: 'withdrawal', asset, amount: req.amount, destination: to, decimals: req.token.decimals, tokenProgram: req.token.tokenProgram },
+        actor,
+      );
+      signature = signatureOfWireTransaction(signed);
+      this.store.funds.markWithdrawalSigned(id, signature, lastValidBlockHeight, isoTime(this.clock));
+    } catch (e) {
+      this.finish(id, req.userId, 'failed', (e as Error).message, actor);
+      throw e;
+    }
+
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.chain.sendAndConfirm(signed, lastValidBlockHeight);
+    } catch (e) {
+      // Outcome unknown: the journal keeps it 'signed' for reconciliation; never guessed.
+      this.log.error({ withdrawalId: id, err: (e as Error).message }, 'withdrawal outcome unknown');
+      throw e;
+    }
+    if (outcome.status === 'confirmed') {
+      this.finish(id, req.userId, 'confirmed', null, actor);
+      this.bus.emit('withdrawal.sent', req.userId, {
+        withdrawalId: id,
+        mint: asset,
+        amount: req.amount.toString(),
+        to,
+        signature,
+      });
+    } else {
+      const reason =
+        outcome.status === 'expired'
+          ? 'the transaction expired before it landed; nothing was sent'
+          : outcome.status === 'failed'
+            ? `the transaction failed on chain: ${JSON.stringify(outcome.err)}`
+            : `the RPC node rejected it: ${outcome.reason}`;
+      this.finish(id, req.userId, outcome.status === 'expired' ? 'expired' : 'failed', reason, actor);
+      this.bus.emit('withdrawal.failed', req.userId, { withdrawalId: id, reason });
+    }
+    return { withdrawal: this.store.funds.withdrawal(id)!, outcome: outcome.status };
+  }
+
+  private finish(id: number, userId: number, status: 'confirmed' | 'failed' | 'expired', error: string | null, actor: string): void {
+    const at = isoTime(this.clock);
+    this.store.tx(() => {
+      this.store.funds.finishWithdrawal(id, status, error, at);
+      this.store.audit.append({ actor, action: `withdrawal.${status}`, userId, details: { withdrawalId: id, ...(error ? { error } : {}) } }, at);
+    });
+  }
+
+  capFor(userId: number, token: TokenInfo): bigint {
+    const settings = UserSettingsSchema.parse(this.store.settings.get(userId)?.settings ?? {});
+    const key = token.tokenProgram ? token.mint : NATIVE_SOL;
+    const custom = settings.withdrawalDailyCaps[key];
+    return custom !== undefined ? BigInt(custom) : defaultDailyCap(token);
+  }
+
+  private assertWithinCap(req: WithdrawRequest, asset: string): void {
+    const cap = this.capFor(req.userId, req.token);
+    const since = new Date(this.clock.now() - DAY_MS).toISOString();
+    const used = this.store.funds.withdrawnSince(req.userId, this.network, asset, since);
+    if (used + req.amount > cap) {
+      const left = cap > used ? cap - used : 0n;
+      throw new HarvestError(
+        'REFUSED',
+        `Over the daily withdrawal cap: ${formatUnits(req.amount, req.token.decimals)} ${req.token.symbol} requested, ${formatUnits(left, req.token.decimals)} of ${formatUnits(cap, req.token.decimals)} left in the last 24 h.`,
+      );
+    }
+  }
+
+  private async assertAvailable(
+    req: WithdrawRequest,
+    from: Address,
+    to: Address,
+  ): Promise<{ sourceAta: Address | null; destinationAta: Address | null }> {
+    const spl = req.token.tokenProgram
+      ? [{ mint: req.token.mint, tokenProgram: req.token.tokenProgram, decimals: req.token.decimals }]
+      : [];
+    const [balance] = await this.chain.getBalances([from], spl);
+    const lamports = balance!.lamports;
+    const positions = BigInt(this.store.holdings.openPositionCount(req.userId));
+    const keep = WALLET_RENT_LAMPORTS + FEE_RESERVE_LAMPORTS + positions * PER_POSITION_RESERVE_LAMPORTS;
+    const sym = req.token.symbol;
+    if (!req.token.tokenProgram) {
+      const available = lamports > keep ? lamports - keep : 0n;
+      if (req.amount > available) {
+        throw new HarvestError(
+          'REFUSED',
+          `Not enough available SOL: ${formatUnits(available, 9)} SOL can be withdrawn (the wallet keeps ${formatUnits(keep, 9)} SOL for rent, fees and ${positions} open position(s)).`,
+        );
+      }
+      return { sourceAta: null, destinationAta: null };
+    }
+    const [sourceAta] = await findAssociatedTokenPda({ owner: from, mint: req.token.mint, tokenProgram: req.token.tokenProgram });
+    const [destinationAta] = await findAssociatedTokenPda({ owner: to, mint: req.token.mint, tokenProgram: req.token.tokenProgram });
+    const held = balance!.tokens.get(req.token.mint) ?? 0n;
+    const inPositions = this.store.holdings.openPositionQuantity(req.userId, req.token.mint);
+    const available = held > inPositions ? held - inPositions : 0n;
+    if (req.amount > available) {
+      throw new HarvestError(
+        'REFUSED',
+        `Not enough available ${sym}: ${formatUnits(available, req.token.decimals)} ${sym} can be withdrawn (${formatUnits(inPositions, req.token.decimals)} is held by open positions).`,
+      );
+    }
+    const destinationExists = (await this.chain.getAccountInfo(destinationAta)) !== null;
+    const needLamports = 5_000n + (destinationExists ? 0n : TOKEN_ACCOUNT_RENT_LAMPORTS) + WALLET_RENT_LAMPORTS;
+    if (lamports < needLamports) {
+      throw new HarvestError(
+        'REFUSED',
+        `Not enough SOL for the fee${destinationExists ? '' : " and the recipient's token account rent"}: ${formatUnits(needLamports, 9)} SOL needed.`,
+      );
+    }
+    return { sourceAta, destinationAta };
+  }
+}

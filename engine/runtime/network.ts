@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { createChainClient, type ChainClient, type RpcDegradedEvent } from '../chain';
+import type { Clock } from '../kernel/clock';
+import { HarvestError } from '../kernel/errors';
+import type { Logger } from '../kernel/logger';
+import { joinSandbox, type SandboxHandle } from '../sandbox';
+import type { MetaRepo } from '../store';
+
+export const NetworkName = z.enum(['sandbox', 'devnet', 'mainnet']);
+export type NetworkName = z.infer<typeof NetworkName>;
+
+export interface NetworkConfig {
+  network: NetworkName;
+  /** Operator-supplied RPC endpoints, in order of preference (devnet/mainnet). */
+  rpcUrls: string[];
+  /** Jupiter's API base (devnet/mainnet). */
+  jupiterUrl: string;
+  /** How long a new withdrawal address waits before it can be used. */
+  whitelistDelayMs: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const PUBLIC_RPC: Record<Exclude<NetworkName, 'sandbox'>, string> = {
+  devnet: 'https://api.devnet.solana.com',
+  mainnet: 'https://api.mainnet-beta.solana.com',
+};
+export const JUPITER_API = 'https://api.jup.ag';
+
+/** Lets a faucet top a wallet up: the sandbox's, or devnet's airdrop. Mainnet has none. */
+export interface Faucet {
+  fund(address: string, req: { lamports: bigint; tokens: { mint: string; amount: bigint }[] }): Promise<string[]>;
+}
+
+/** Everything the engine needs to reach one network. Only this file knows which network it is. */
+export interface NetworkContext {
+  readonly name: NetworkName;
+  readonly chain: ChainClient;
+  readonly faucet: Faucet | null;
+  readonly jupiterUrl: string;
+  readonly whitelistDelayMs: number;
+  readonly rpcUrls: readonly string[];
+  readonly sandbox: SandboxHandle | null;
+  close(): Promise<void>;
+}
+
+const META_KEY = 'network_config';
+
+const StoredConfig = z.object({
+  network: NetworkName,
+  rpcUrls: z.array(z.string().url()).default([]),
+  jupiterUrl: z.string().url().optional(),
+  whitelistDelayMs: z.number().int().min(0).optional(),
+});
+
+export function readNetworkConfig(meta: MetaRepo, override?: { network?: NetworkName; rpcUrls?: string[] }): NetworkConfig {
+  const raw = meta.get(META_KEY);
+  const stored = raw ? StoredConfig.parse(JSON.parse(raw)) : StoredConfig.parse({ network: 'sandbox' });
+  const network = override?.network ?? stored.network;
+  const rpcUrls = override?.rpcUrls?.length ? override.rpcUrls : network === stored.network ? stored.rpcUrls : [];
+  return {
+    network,
+    rpcUrls,
+    jupiterUrl: stored.jupiterUrl ?? JUPITER_API,
+    whitelistDelayMs: stored.whitelistDelayMs ?? (network === 'sandbox' ? 0 : DAY_MS),
+  };
+}
+
+export function writeNetworkConfig(meta: MetaRepo, cfg: { network: NetworkName; rpcUrls: string[]; whitelistDelayMs?: number }): void {
+  meta.set(META_KEY, JSON.stringify(StoredConfig.parse(cfg)));
+}
+
+export interface ConnectOptions {
+  dataDir: string;
+  clock: Clock;
+  log: Logger;
+  onDegraded?: (endpoint: string, reason: string) => void;
+}
+
+/**
+ * Connects to the configured network. On the sandbox, joins the sandbox that
+ * already runs for this data directory (`harvest sandbox start`) or starts
+ * one in this process; either way the engine reaches it over HTTP only.
+ */
+export async function connectNetwork(cfg: NetworkConfig, opts: ConnectOptions): Promise<NetworkContext> {
+  const degraded = (e: RpcDegradedEvent): void =>
+    opts.onDegraded?.(e.from, `${e.method}: ${e.reason}${e.to ? `; now using ${e.to}` : '; no endpoint left'}`);
+  if (cfg.network === 'sandbox') {
+    const sandbox = await joinSandbox({ dataDir: opts.dataDir, clock: opts.clock, log: opts.log });
+    const chain = createChainClient({
+      // A local endpoint: no public rate limit to respect.
+      endpoints: [{ url: sandbox.rpcUrl, rateLimit: { requests: 10_000, perMs: 1_000 } }],
+      clock: opts.clock,
+      logger: opts.log,
+      onDegraded: degraded,
+    });
+    return {
+      name: 'sandbox',
+      chain,
+      faucet: { fund: (address, req) => sandbox.fund(address, req) },
+      jupiterUrl: sandbox.swapApiUrl,
+      whitelistDelayMs: cfg.whitelistDelayMs,
+      rpcUrls: [sandbox.rpcUrl],
+      sandbox,
+      close: () => sandbox.close(),
+    };
+  }
+  const urls = cfg.rpcUrls.length > 0 ? cfg.rpcUrls : [PUBLIC_RPC[cfg.network]];
+  if (cfg.network === 'mainnet' && cfg.rpcUrls.length === 0) {
+    opts.log.warn('no RPC endpoints configured for mainnet; using the rate-limited public endpoint');
+  }
+  const chain = createChainClient({ endpoints: urls.map((url) => ({ url })), clock: opts.clock, onDegraded: degraded });
+  const faucet: Faucet | null =
+    cfg.network === 'devnet'
+      ? {
+          fund: async (address, req) => {
+            if (req.tokens.length > 0) throw new HarvestError('UNSUPPORTED', 'The devnet faucet only gives SOL.');
+            return [await chain.requestAirdrop(address as never, req.lamports)];
+          },
+        }
+      : null;
+  return {
+    name: cfg.network,
+    chain,
+    faucet,
+    jupiterUrl: cfg.jupiterUrl,
+    whitelistDelayMs: cfg.whitelistDelayMs,
+    rpcUrls: urls,
+    sandbox: null,
+    close: async () => undefined,
+  };
+}
