@@ -73,11 +73,25 @@ export class Sandbox implements SandboxHandle {
     const replay = PriceReplay.open({ ledger, clock: opts.clock, ...(opts.speed !== undefined ? { speed: opts.speed } : {}) });
     const faucet = new SandboxFaucet(ledger, log);
     const market = await SandboxMarketMaker.open({ ledger, replay, faucet, log });
+    // Genesis (mints, inventory) must be on disk before anything refers to it.
+    ledger.save();
+    // Idle upkeep: sweep escrows of expired quotes back to inventory.
+    const upkeep = setInterval(() => {
+      try {
+        market.maintain();
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'sandbox upkeep failed');
+      }
+    }, 5_000);
+    upkeep.unref();
     const host = opts.host ?? '127.0.0.1';
     const rpc = await startRpcServer(ledger, { host, log });
     const swapApi = await startSwapApi({ ledger, market, replay, faucet, host, log });
     log.info({ rpc: rpc.url, swapApi: swapApi.url }, 'sandbox started');
-    return new Sandbox(ledger, replay, market, faucet, rpc, swapApi, onClose);
+    return new Sandbox(ledger, replay, market, faucet, rpc, swapApi, () => {
+      clearInterval(upkeep);
+      onClose();
+    });
   }
 
   /**

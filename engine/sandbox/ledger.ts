@@ -136,11 +136,11 @@ export class SandboxLedger {
     if (opts.dir) {
       mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
       const snapshot = join(opts.dir, 'svm.bin');
-      svm = existsSync(snapshot) ? LiteSVM.loadFromFile(snapshot) : new LiteSVM();
+      svm = existsSync(snapshot) ? LiteSVM.loadFromFile(snapshot) : freshSvm();
       db = new Database(join(opts.dir, 'ledger.db'));
       db.pragma('journal_mode = WAL');
     } else {
-      svm = new LiteSVM();
+      svm = freshSvm();
       db = new Database(':memory:');
     }
     db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT');
@@ -285,8 +285,10 @@ export class SandboxLedger {
     } catch (e) {
       throw new RpcError(RPC_INVALID_PARAMS, `failed to deserialize transaction: ${(e as Error).message}`);
     }
-    const first = Object.values(tx.signatures)[0];
-    if (!first) throw new RpcError(RPC_INVALID_PARAMS, 'transaction has no signatures');
+    const sigs = Object.values(tx.signatures);
+    if (sigs.length === 0) throw new RpcError(RPC_INVALID_PARAMS, 'transaction has no signatures');
+    // An unsigned slot is fine for simulation (mainnet allows it with sigVerify off); send() refuses it.
+    const first = sigs[0] ?? new Uint8Array(64);
     if (message.addressTableLookups.length > 0) {
       throw new RpcError(RPC_INVALID_PARAMS, 'address lookup tables are not supported by the sandbox');
     }
@@ -510,6 +512,7 @@ export class SandboxLedger {
     }, 200);
   }
 
+  /** Writes the snapshot now if anything changed (also called on a timer after changes, and on close). */
   save(): void {
     if (!this.opts.dir || !this.dirty) return;
     const tmp = join(this.opts.dir, 'svm.bin.tmp');
@@ -525,6 +528,11 @@ export class SandboxLedger {
     this.save();
     this.db.close();
   }
+}
+
+/** The airdrop pool of a default LiteSVM (about 1M SOL) runs dry in long sandbox sessions. */
+function freshSvm(): LiteSVM {
+  return new LiteSVM().withLamports(10n ** 9n * 10n ** 9n);
 }
 
 const NOT_LANDING = new Set(['SignatureFailure', 'AccountNotFound', 'InsufficientFundsForFee', 'AlreadyProcessed', 'BlockhashNotFound', 'SanitizeFailure', 'MissingSignatureForFee', 'InvalidAccountForFee']);

@@ -348,7 +348,7 @@ export class SandboxMarketMaker {
     if (!mm.memo) mm.log.warn('the Memo program does not execute on this ledger; swaps carry no quote memo');
     mm.unsubscribe.push(opts.ledger.beforeExecution((accounts) => mm.beforeExecution(accounts)));
     mm.unsubscribe.push(opts.ledger.onTransaction((tx) => mm.onTransaction(tx)));
-    mm.maintain();
+    mm.upkeep();
     return mm;
   }
 
@@ -438,7 +438,7 @@ export class SandboxMarketMaker {
   /** GET /swap/v1/quote. Throws MarketError with Jupiter's error codes. */
   quote(req: QuoteRequest): QuoteResponse {
     const started = performance.now();
-    this.maintain();
+    this.upkeep();
     if ((req.swapMode ?? 'ExactIn') !== 'ExactIn') {
       throw new MarketError(
         'COULD_NOT_FIND_ANY_ROUTE',
@@ -550,7 +550,7 @@ export class SandboxMarketMaker {
     if (req.destinationTokenAccount !== undefined && !isAddress(req.destinationTokenAccount)) {
       throw new MarketError('INVALID_DESTINATION_TOKEN_ACCOUNT', 'destinationTokenAccount is not a valid public key');
     }
-    this.maintain();
+    this.upkeep();
     if (outAmount > this.available(output.mint))
       throw new MarketError('COULD_NOT_FIND_ANY_ROUTE', 'Could not find any route');
 
@@ -770,10 +770,14 @@ export class SandboxMarketMaker {
     const touched = new Set<string>(accounts);
     // A failed pull propagates: the transaction is refused rather than run at a stale price (fail closed).
     this.remark(touched);
+    this.upkeep(touched);
+  }
+
+  /** maintain() that never fails its caller (a quote, a swap build, someone else's transaction); retried next call. */
+  private upkeep(skip?: ReadonlySet<string>): void {
     try {
-      this.maintain(touched);
+      this.maintain(skip);
     } catch (err) {
-      // Upkeep never breaks someone else's transaction; it is retried on the next call.
       this.log.error({ err }, 'sandbox market maker upkeep failed');
     }
   }

@@ -19,7 +19,14 @@ import { SANDBOX_TOKENS, tokenByMint } from './tokens';
  *
  * Errors have Jupiter's shapes: HTTP 400 with {error} for a request that
  * cannot be parsed, {error, errorCode} for routing errors. An x-api-key
- * header is accepted and ignored.
+ * header is accepted and ignored, and so are the routing options that mean
+ * nothing with a single market maker (dexes, excludeDexes, onlyDirectRoutes,
+ * restrictIntermediateTokens, maxAccounts, platformFeeBps, ...) and the swap
+ * options payer, feeAccount, trackingAccount, useSharedAccounts,
+ * nativeDestinationAccount, skipUserAccountsRpcCalls and dynamicSlippage.
+ * Honoured swap options: wrapAndUnwrapSol, prioritizationFeeLamports,
+ * computeUnitPriceMicroLamports, dynamicComputeUnitLimit, asLegacyTransaction,
+ * destinationTokenAccount, blockhashSlotsToExpiry.
  *
  * Sandbox-only control endpoints (never on mainnet), for tests and demos:
  *
@@ -131,7 +138,7 @@ function describe(err: z.ZodError, where: 'query string' | 'JSON body'): string 
   const issue = err.issues[0];
   if (!issue) return `Failed to deserialize the ${where}`;
   const path = issue.path.join('.');
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
     return `Failed to deserialize the ${where}: missing field \`${path}\``;
   }
   if (issue.message.startsWith('Query parameter')) return issue.message;
@@ -159,6 +166,21 @@ export async function startSwapApi(opts: SwapApiOptions): Promise<SwapApi> {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? 400 : 500;
     if (status === 500) log.error({ err }, 'sandbox swap api error');
     return reply.code(status).send({ error: err.message });
+  });
+  // Lenient JSON: an empty body (a DELETE sent with a JSON content type) is no body.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(
+        Object.assign(new Error(`Failed to parse the request body as JSON: ${(err as Error).message}`), {
+          statusCode: 400,
+        }),
+      );
+    }
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `Route ${req.method}:${req.url} not found` }));
 

@@ -13,7 +13,7 @@ import {
 } from '@solana/kit';
 import { randomInt } from 'node:crypto';
 import { getSetComputeUnitLimitInstruction } from '@solana-program/compute-budget';
-import { getAddMemoInstruction, MEMO_PROGRAM_ADDRESS } from '@solana-program/memo';
+import { getAddMemoInstruction } from '@solana-program/memo';
 import type { SandboxLedger } from './ledger';
 import type { PlayKey } from './play-keys';
 
@@ -104,5 +104,3 @@ export function memoWorks(ledger: SandboxLedger, payer: PlayKey): boolean {
   memoChecked.set(ledger, ok);
   return ok;
 }
-
-export { MEMO_PROGRAM_ADDRESS };

@@ -6,6 +6,8 @@ export { WalletsRepo, type WalletRow, type SealedSecret, type SecretKind, type W
 export { SettingsRepo, type SettingsRow } from './settings-repo';
 export { HoldingsRepo, type BalanceRow } from './holdings-repo';
 export { EventsRepo, type EventRow } from './events-repo';
+export { IntentsRepo, type IntentRow, type IntentStatus, type NewIntent } from './intents-repo';
+export { PortfolioRepo, ControlsRepo, PaperRepo, type PositionRow, type TradeRow, type ControlRow } from './portfolio-repo';
 export { FundsRepo, type WhitelistEntry, type WithdrawalRow, type WithdrawalStatus } from './funds-repo';
 export {
   AuditRepo,
@@ -21,6 +23,8 @@ import type { Db } from './database';
 import { AuditRepo } from './audit-repo';
 import { EventsRepo } from './events-repo';
 import { FundsRepo } from './funds-repo';
+import { IntentsRepo } from './intents-repo';
+import { ControlsRepo, PaperRepo, PortfolioRepo } from './portfolio-repo';
 import { HoldingsRepo } from './holdings-repo';
 import { MetaRepo } from './meta-repo';
 import { SettingsRepo } from './settings-repo';
@@ -37,6 +41,10 @@ export class Store {
   readonly audit: AuditRepo;
   readonly events: EventsRepo;
   readonly funds: FundsRepo;
+  readonly intents: IntentsRepo;
+  readonly portfolio: PortfolioRepo;
+  readonly controls: ControlsRepo;
+  readonly paper: PaperRepo;
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db);
@@ -47,6 +55,10 @@ export class Store {
     this.audit = new AuditRepo(db);
     this.events = new EventsRepo(db);
     this.funds = new FundsRepo(db);
+    this.intents = new IntentsRepo(db);
+    this.portfolio = new PortfolioRepo(db);
+    this.controls = new ControlsRepo(db);
+    this.paper = new PaperRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */

@@ -141,6 +141,93 @@ CREATE TABLE withdrawals (
 CREATE INDEX withdrawals_user_time ON withdrawals(user_id, created_at);
 `,
   },
+  {
+    version: 3,
+    name: 'execution',
+    sql: `
+-- Write-ahead journal of every order: pending -> signed(signature) -> confirmed | failed | expired;
+-- an order the risk gate or a protection check turns away is 'rejected' with a reason code.
+CREATE TABLE intents (
+  id                      INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id                 INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  client_id               TEXT NOT NULL,
+  network                 TEXT NOT NULL,
+  venue                   TEXT NOT NULL CHECK (venue IN ('jupiter', 'paper')),
+  context                 TEXT NOT NULL CHECK (context IN ('manual', 'strategy', 'exit', 'copy', 'emergency')),
+  side                    TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+  input_mint              TEXT NOT NULL,
+  output_mint             TEXT NOT NULL,
+  amount                  TEXT NOT NULL,
+  slippage_bps            INTEGER NOT NULL,
+  status                  TEXT NOT NULL CHECK (status IN ('pending', 'signed', 'confirmed', 'failed', 'expired', 'rejected')),
+  reason_code             TEXT,
+  error                   TEXT,
+  quote                   TEXT,
+  signature               TEXT UNIQUE,
+  signed_tx               TEXT,
+  last_valid_block_height TEXT,
+  exits                   TEXT,
+  attempts                INTEGER NOT NULL DEFAULT 0,
+  created_at              TEXT NOT NULL,
+  updated_at              TEXT NOT NULL,
+  UNIQUE (user_id, client_id)
+) STRICT;
+CREATE INDEX intents_status ON intents(status);
+CREATE INDEX intents_user_time ON intents(user_id, created_at);
+
+-- Exactly one trade per landed swap (or paper fill): intent_id is unique.
+CREATE TABLE trades (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  intent_id     INTEGER NOT NULL UNIQUE REFERENCES intents(id),
+  user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  network       TEXT NOT NULL,
+  venue         TEXT NOT NULL,
+  context       TEXT NOT NULL,
+  side          TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+  base_mint     TEXT NOT NULL,
+  quote_mint    TEXT NOT NULL,
+  base_amount   TEXT NOT NULL,
+  quote_amount  TEXT NOT NULL,
+  fee_lamports  TEXT NOT NULL,
+  price         REAL NOT NULL,
+  realized_pnl  TEXT NOT NULL,
+  position_id   INTEGER,
+  signature     TEXT,
+  executed_at   TEXT NOT NULL
+) STRICT;
+CREATE INDEX trades_user_time ON trades(user_id, executed_at);
+
+-- Positions gain what execution and the exit monitor need.
+ALTER TABLE positions ADD COLUMN network TEXT NOT NULL DEFAULT 'sandbox';
+ALTER TABLE positions ADD COLUMN quote_mint TEXT NOT NULL DEFAULT '';
+ALTER TABLE positions ADD COLUMN cost_basis TEXT NOT NULL DEFAULT '0';
+ALTER TABLE positions ADD COLUMN realized_pnl TEXT NOT NULL DEFAULT '0';
+ALTER TABLE positions ADD COLUMN fees_lamports TEXT NOT NULL DEFAULT '0';
+ALTER TABLE positions ADD COLUMN stop_loss REAL;
+ALTER TABLE positions ADD COLUMN take_profit REAL;
+ALTER TABLE positions ADD COLUMN trailing_stop_bps INTEGER;
+ALTER TABLE positions ADD COLUMN high_water REAL;
+ALTER TABLE positions ADD COLUMN stuck_since TEXT;
+ALTER TABLE positions ADD COLUMN updated_at TEXT;
+
+-- Pause and halt, global ('global') and per user ('user:<id>'); they survive restarts.
+CREATE TABLE controls (
+  scope      TEXT PRIMARY KEY,
+  paused     INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+  halted     INTEGER NOT NULL DEFAULT 0 CHECK (halted IN (0, 1)),
+  reason     TEXT,
+  updated_at TEXT NOT NULL
+) STRICT;
+
+-- The simulated ledger of paper users: what they would hold.
+CREATE TABLE paper_balances (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  mint    TEXT NOT NULL,
+  amount  TEXT NOT NULL,
+  PRIMARY KEY (user_id, mint)
+) STRICT;
+`,
+  },
 ] as const satisfies readonly Migration[];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

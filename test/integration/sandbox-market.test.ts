@@ -402,6 +402,8 @@ describe('sandbox market over HTTP (Jupiter-compatible API, real LiteSVM)', () =
       status: 400,
       body: { error: 'Failed to deserialize the JSON body: missing field `quoteResponse`' },
     });
+    const wrongType = await http('/swap/v1/swap', { method: 'POST', body: JSON.stringify({ userPublicKey: 7 }) });
+    expect(wrongType.body['error']).toMatch(/^Failed to deserialize the JSON body: userPublicKey: .*expected string/);
     const notJson = await http('/swap/v1/swap', { method: 'POST', body: '{' });
     expect(notJson.status).toBe(400);
     expect(typeof notJson.body['error']).toBe('string');
@@ -455,6 +457,13 @@ describe('sandbox market over HTTP (Jupiter-compatible API, real LiteSVM)', () =
     const speed = await http('/sandbox/replay', { method: 'POST', body: JSON.stringify({ speed: 120 }) });
     expect((speed.body as { speed: number }).speed).toBe(120);
     await http('/sandbox/replay', { method: 'POST', body: JSON.stringify({ speed: 60 }) });
+    await http('/sandbox/price', { method: 'POST', body: JSON.stringify({ mint: WETH_MINT, usd: 2500 }) });
+    expect(((await http(`/price/v3?ids=${WETH_MINT}`)).body[WETH_MINT] as { usdPrice: number }).usdPrice).toBe(2500);
+    const cleared = await http(`/sandbox/price?mint=${WETH_MINT}`, { method: 'DELETE' });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body['overrides']).toEqual({});
+    const tokens = await fetch(`${s.api.url}/sandbox/tokens`).then((r) => r.json() as Promise<{ symbol: string }[]>);
+    expect(tokens.map((t) => t.symbol)).toEqual(['SOL', 'USDC', 'wETH', 'wBTC', 'PYUSD']);
   });
 });
 
