@@ -18,6 +18,30 @@ export const eventSchemas = {
   'withdrawal.failed': z.object({ withdrawalId: z.number().int(), reason: z.string() }),
   'whitelist.changed': z.object({ action: z.enum(['added', 'removed']), address: z.string(), usableAt: z.string().nullable() }),
   'rpc.degraded': z.object({ endpoint: z.string(), reason: z.string() }),
+  'order.rejected': z.object({ intentId: z.number().int().nullable(), clientId: z.string(), context: z.string(), code: z.string(), message: z.string() }),
+  'order.failed': z.object({ intentId: z.number().int(), status: z.string(), reason: z.string() }),
+  'trade.executed': z.object({
+    intentId: z.number().int(),
+    tradeId: z.number().int(),
+    side: z.enum(['buy', 'sell']),
+    context: z.string(),
+    baseMint: z.string(),
+    quoteMint: z.string(),
+    baseAmount: Amount,
+    quoteAmount: Amount,
+    price: z.number(),
+    venue: z.string(),
+    signature: z.string().nullable(),
+  }),
+  'position.closed': z.object({ positionId: z.number().int(), mint: z.string(), realizedPnl: Amount, quoteMint: z.string() }),
+  'breaker.tripped': z.object({ failures: z.number().int(), reason: z.string() }),
+  'exit.stuck': z.object({ positionId: z.number().int(), mint: z.string(), reason: z.string() }),
+  'controls.changed': z.object({
+    scope: z.string(),
+    paused: z.boolean(),
+    halted: z.boolean(),
+    reason: z.string().nullable(),
+  }),
 } as const;
 
 export type EventType = keyof typeof eventSchemas;
@@ -31,6 +55,13 @@ export const defaultSeverity: Record<EventType, Severity> = {
   'withdrawal.failed': 'warning',
   'whitelist.changed': 'warning',
   'rpc.degraded': 'warning',
+  'order.rejected': 'info',
+  'order.failed': 'warning',
+  'trade.executed': 'info',
+  'position.closed': 'info',
+  'breaker.tripped': 'critical',
+  'exit.stuck': 'critical',
+  'controls.changed': 'warning',
 };
 
 export interface EngineEvent<T extends EventType = EventType> {

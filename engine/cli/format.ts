@@ -9,6 +9,26 @@ function formatBalances(b: Balances): string {
   return [`${b.address} on ${b.network} (${state})`, ...rows].join('\n');
 }
 
+type Outcome = CommandOutput<'orders.submit'>;
+
+function formatOutcome(o: Outcome): string {
+  switch (o.status) {
+    case 'confirmed':
+      return `Filled (order ${o.intentId}, trade ${o.tradeId}): paid ${o.inAmount}, received ${o.outAmount} base units${o.signature ? `; ${o.signature}` : ' (paper)'}.`;
+    case 'rejected':
+      return `Rejected [${o.code}]: ${o.message}`;
+    case 'pending':
+      return `Sent, outcome not known yet (order ${o.intentId}): ${o.message}`;
+    default:
+      return `Order ${o.intentId} ${o.status}: ${o.message}`;
+  }
+}
+
+function describeControl(c: { paused: boolean; halted: boolean; reason: string | null }): string {
+  const state = c.halted ? 'HALTED' : c.paused ? 'paused' : 'running';
+  return c.reason ? `${state} (${c.reason})` : state;
+}
+
 type Formatters = { [K in CommandName]: (o: CommandOutput<K>) => string };
 
 /** Human-readable output, one formatter per command. */
@@ -84,6 +104,32 @@ export const formatters: Formatters = {
     'The whitelist is empty: withdrawals are not possible until an address is added.',
   'whitelist.add': (e) => `Whitelisted ${e.address}; ${e.usable ? 'usable now' : `usable from ${e.usableAt}`}.`,
   'whitelist.remove': (o) => `Removed ${o.removed} from the whitelist.`,
+  'orders.submit': formatOutcome,
+  'orders.list': (o) =>
+    o.orders
+      .map((i) => `${String(i.id).padStart(5)}  ${i.createdAt}  ${i.side.padEnd(4)} ${i.context.padEnd(9)} ${i.status.padEnd(9)} ${i.reasonCode ?? ''} ${i.error ?? ''}`.trimEnd())
+      .join('\n') || 'No orders.',
+  'positions.list': (o) =>
+    o.positions
+      .map(
+        (p) =>
+          `${String(p.id).padStart(4)}  ${p.status.padEnd(6)} ${p.symbol.padEnd(5)} ${p.uiQuantity.padStart(14)}  entry ${p.averageEntryPrice?.toFixed(4) ?? '-'} ${p.quoteSymbol}` +
+          `  now ${p.price?.toFixed(4) ?? '-'}  PnL ${p.uiRealizedPnl} realized${p.uiUnrealizedPnl !== null ? `, ${p.uiUnrealizedPnl} unrealized` : ''}` +
+          `${p.stopLoss !== null ? `  SL ${p.stopLoss}` : ''}${p.takeProfit !== null ? `  TP ${p.takeProfit}` : ''}${p.stuck ? '  STUCK' : ''}`,
+      )
+      .join('\n') || 'No positions.',
+  'positions.close': formatOutcome,
+  'positions.closeAll': (o) =>
+    o.results.length === 0 ? 'No open positions.' : o.results.map((r) => `position ${r.positionId}: ${formatOutcome(r.outcome)}`).join('\n'),
+  'trades.list': (o) =>
+    o.trades
+      .map((t) => `${String(t.id).padStart(5)}  ${t.executedAt}  ${t.side.padEnd(4)} ${t.uiBaseAmount} ${t.symbol} for ${t.uiQuoteAmount} ${t.quoteSymbol} @ ${t.price.toFixed(6)}  (${t.context}, ${t.venue})`)
+      .join('\n') || 'No trades.',
+  'controls.status': (o) =>
+    [`Global: ${describeControl(o.global)}`, ...o.users.filter((u) => u.paused || u.halted).map((u) => `${u.name}: ${describeControl(u)}`)].join('\n'),
+  'controls.pause': (c) => describeControl(c),
+  'controls.resume': (c) => describeControl(c),
+  'controls.halt': (c) => describeControl(c),
   'keys.rotate': (o) => `Re-sealed ${o.wallets} wallet(s) under a new master key (id ${o.newKeyId}).`,
   'backup.create': (o) =>
     `Backup written to ${o.file} (${o.bytes} bytes). Keep it and its passphrase apart; together they restore everything.`,

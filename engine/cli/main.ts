@@ -269,6 +269,79 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
       await runSandbox(ctx, io, Number(o.speed));
     });
 
+  program
+    .command('order <user> <side> <token> <amount>')
+    .description('buy (AMOUNT in the quote asset, e.g. USDC) or sell (AMOUNT of the token) at the market')
+    .option('--slippage-bps <n>', 'slippage tolerance in basis points')
+    .option('--stop-loss <price>', 'exit when the price falls to this')
+    .option('--take-profit <price>', 'exit when the price rises to this')
+    .option('--client-id <id>', 'idempotency key: the same id twice is one order')
+    .action(
+      async (
+        u: string,
+        side: string,
+        token: string,
+        amount: string,
+        o: { slippageBps?: string; stopLoss?: string; takeProfit?: string; clientId?: string },
+        cmd: Command,
+      ) => {
+        if (side !== 'buy' && side !== 'sell') throw new HarvestError('INVALID_INPUT', 'The side is buy or sell.');
+        const out = await run(cmd, 'orders.submit', {
+          user: u,
+          side,
+          token,
+          amount,
+          ...(o.slippageBps !== undefined ? { slippageBps: Number(o.slippageBps) } : {}),
+          ...(o.stopLoss !== undefined ? { stopLoss: Number(o.stopLoss) } : {}),
+          ...(o.takeProfit !== undefined ? { takeProfit: Number(o.takeProfit) } : {}),
+          ...(o.clientId !== undefined ? { clientId: o.clientId } : {}),
+        });
+        if (out.status !== 'confirmed') throw new ReportedFailure(1);
+      },
+    );
+  program
+    .command('orders <user>')
+    .description("a user's orders (the journal)")
+    .action(async (u: string, _o, cmd: Command) => void (await run(cmd, 'orders.list', { user: u })));
+  program
+    .command('positions <user>')
+    .description("a user's positions and PnL")
+    .addOption(new Option('--status <s>', 'which positions').choices(['open', 'closed', 'all']).default('all'))
+    .action(async (u: string, o: { status: 'open' | 'closed' | 'all' }, cmd: Command) => void (await run(cmd, 'positions.list', { user: u, status: o.status })));
+  program
+    .command('trades <user>')
+    .description("a user's trades")
+    .action(async (u: string, _o, cmd: Command) => void (await run(cmd, 'trades.list', { user: u })));
+  program
+    .command('close-all <user>')
+    .description('emergency: sell every open position of a user at the market')
+    .option('--confirm', 'yes, flatten everything')
+    .action(async (u: string, o: { confirm?: boolean }, cmd: Command) => {
+      if (!o.confirm) throw new HarvestError('CONFIRMATION_REQUIRED', 'This sells every open position at the market. Run it again with --confirm.');
+      await run(cmd, 'positions.closeAll', { user: u, confirm: true });
+    });
+  program
+    .command('pause [user]')
+    .description('pause new entries for everyone, or for one user (exits continue)')
+    .option('--reason <text>', 'why')
+    .action(
+      async (u: string | undefined, o: { reason?: string }, cmd: Command) =>
+        void (await run(cmd, 'controls.pause', { ...(u ? { user: u } : {}), ...(o.reason ? { reason: o.reason } : {}) })),
+    );
+  program
+    .command('resume [user]')
+    .description('resume everyone (also ends a halt), or one user (also resets their breaker)')
+    .action(async (u: string | undefined, _o, cmd: Command) => void (await run(cmd, 'controls.resume', u ? { user: u } : {})));
+  program
+    .command('halt')
+    .description('halt: nothing is signed until resumed')
+    .option('--reason <text>', 'why')
+    .action(async (o: { reason?: string }, cmd: Command) => void (await run(cmd, 'controls.halt', o.reason ? { reason: o.reason } : {})));
+  program
+    .command('controls')
+    .description('pause and halt state')
+    .action(async (_o, cmd: Command) => void (await run(cmd, 'controls.status', {})));
+
   const keys = program.command('keys').description('the master key');
   keys
     .command('rotate')

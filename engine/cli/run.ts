@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { systemClock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
-import { Sandbox } from '../sandbox';
 import { readOwner } from '../kernel/owner-lock';
 import { dataDirLayout } from '../kernel/paths';
 import { Engine } from '../runtime';
@@ -53,6 +52,7 @@ export async function runSandbox(ctx: CliContext & { json: boolean }, io: { stdo
   const layout = dataDirLayout(ctx.dataDir);
   mkdirSync(layout.root, { recursive: true, mode: 0o700 });
   const log = cliLogger({ ...ctx, verbose: ctx.verbose }, layout.logs);
+  const { Sandbox } = await import('../sandbox');
   const sandbox = await Sandbox.startForDataDir({ dataDir: layout.root, clock: systemClock, log, speed });
   const ready = { event: 'ready', rpcUrl: sandbox.rpcUrl, swapApiUrl: sandbox.swapApiUrl, pid: process.pid };
   io.stdout(

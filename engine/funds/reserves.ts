@@ -1,9 +1,15 @@
-import type { TokenInfo } from '../market';
+import { TOKEN_2022_PROGRAM, type TokenInfo } from '../market';
 
 /** Rent-exempt minimum of a plain wallet account (0 data bytes). */
 export const WALLET_RENT_LAMPORTS = 890_880n;
 /** Rent of a token account, paid when a withdrawal creates the recipient's token account. */
 export const TOKEN_ACCOUNT_RENT_LAMPORTS = 2_039_280n;
+/** A Token-2022 associated token account is 170 bytes (165 + the ImmutableOwner extension), so its rent is higher. */
+export const TOKEN_2022_ACCOUNT_RENT_LAMPORTS = 2_074_080n;
+
+export function tokenAccountRent(tokenProgram: string): bigint {
+  return tokenProgram === TOKEN_2022_PROGRAM ? TOKEN_2022_ACCOUNT_RENT_LAMPORTS : TOKEN_ACCOUNT_RENT_LAMPORTS;
+}
 /** Always kept for transaction fees so the engine can still act (e.g. exit positions). */
 export const FEE_RESERVE_LAMPORTS = 5_000_000n;
 /** Kept per open position: the fees and token-account rent its exit may need. */

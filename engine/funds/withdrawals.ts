@@ -10,6 +10,7 @@ import {
   type Address,
   type Instruction,
 } from '@solana/kit';
+import { getSetComputeUnitLimitInstruction } from '@solana-program/compute-budget';
 import { getTransferSolInstruction } from '@solana-program/system';
 import {
   findAssociatedTokenPda,
@@ -29,7 +30,7 @@ import {
   defaultDailyCap,
   FEE_RESERVE_LAMPORTS,
   PER_POSITION_RESERVE_LAMPORTS,
-  TOKEN_ACCOUNT_RENT_LAMPORTS,
+  tokenAccountRent,
   WALLET_RENT_LAMPORTS,
 } from './reserves';
 import { parseAddress, type Whitelist } from './whitelist';
@@ -48,6 +49,13 @@ export interface WithdrawResult {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * Compute-unit limit of a withdrawal transaction, plus a per-withdrawal offset: two withdrawals
+ * of the same amount to the same address under one blockhash would otherwise be byte-identical
+ * transactions with one signature, and the second would "confirm" as the first.
+ */
+const WITHDRAWAL_CU_LIMIT = 200_000;
+const WITHDRAWAL_CU_SPREAD = 100_000;
 
 /**
  * Moves a user's SOL or tokens out, only to a whitelisted address, within a
@@ -68,7 +76,21 @@ export class Withdrawals {
     private readonly log: Logger,
   ) {}
 
+  /** The withdrawal in progress per user: one at a time, so each one's cap and balance checks see the ones before it. */
+  private readonly inProgress = new Map<number, Promise<unknown>>();
+
   async withdraw(req: WithdrawRequest, actor: string): Promise<WithdrawResult> {
+    const previous = this.inProgress.get(req.userId) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(() => this.withdrawNow(req, actor));
+    this.inProgress.set(req.userId, current);
+    try {
+      return await current;
+    } finally {
+      if (this.inProgress.get(req.userId) === current) this.inProgress.delete(req.userId);
+    }
+  }
+
+  private async withdrawNow(req: WithdrawRequest, actor: string): Promise<WithdrawResult> {
     if (!req.confirm) {
       throw new HarvestError('CONFIRMATION_REQUIRED', 'A withdrawal moves real funds: confirm it explicitly.');
     }
@@ -99,7 +121,7 @@ export class Withdrawals {
       const bh = await this.chain.getLatestBlockhash();
       lastValidBlockHeight = bh.lastValidBlockHeight;
       const payer = createNoopSigner(from);
-      const instructions: Instruction[] = [];
+      const instructions: Instruction[] = [getSetComputeUnitLimitInstruction({ units: WITHDRAWAL_CU_LIMIT + (id % WITHDRAWAL_CU_SPREAD) })];
       if (!req.token.tokenProgram) {
         instructions.push(getTransferSolInstruction({ source: payer, destination: to, amount: req.amount }));
       } else {
@@ -224,7 +246,7 @@ export class Withdrawals {
       );
     }
     const destinationExists = (await this.chain.getAccountInfo(destinationAta)) !== null;
-    const needLamports = 5_000n + (destinationExists ? 0n : TOKEN_ACCOUNT_RENT_LAMPORTS) + WALLET_RENT_LAMPORTS;
+    const needLamports = 5_000n + (destinationExists ? 0n : tokenAccountRent(req.token.tokenProgram)) + WALLET_RENT_LAMPORTS;
     if (lamports < needLamports) {
       throw new HarvestError(
         'REFUSED',

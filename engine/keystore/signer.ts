@@ -24,6 +24,15 @@ import {
   TOKEN_PROGRAM,
   type DecodedInstruction,
 } from './instructions';
+import { checkOutflowCaps } from './outflow';
+import {
+  checkSwapEffects,
+  checkSwapInstructions,
+  checkSwapPurpose,
+  refusal,
+  type SimulateTransaction,
+  type SwapPurpose,
+} from './swap-policy';
 import type { WalletVault } from './wallets';
 
 /** Programs a Harvest transaction may invoke (DESIGN.md, signing policy). */
@@ -41,8 +50,7 @@ export const ALLOWED_PROGRAMS: ReadonlySet<Address> = new Set([
 /** Signature fees plus priority fee above this are refused: a fee is also a way to drain a wallet. */
 export const MAX_FEE_LAMPORTS = 10_000_000n;
 
-/** What the caller says the transaction is for; the policy checks the bytes agree. */
-export type SigningPurpose = {
+export interface WithdrawalPurpose {
   kind: 'withdrawal';
   /** 'SOL' for native SOL, else the mint. */
   asset: Address | 'SOL';
@@ -50,12 +58,29 @@ export type SigningPurpose = {
   destination: Address;
   decimals: number;
   tokenProgram: Address | null;
-};
+}
+
+export type { SwapPurpose, SimulateTransaction } from './swap-policy';
+
+/** What the caller says the transaction is for; the policy checks the bytes agree. */
+export type SigningPurpose = WithdrawalPurpose | SwapPurpose;
+
+export interface SignOptions {
+  /**
+   * Simulates a wire transaction (sigVerify off) and reports the given accounts' post-state.
+   * Required for a swap (without it a swap is refused); see swap-policy.ts simulatorFor.
+   */
+  simulate?: SimulateTransaction;
+}
 
 export interface DecodedTransaction {
   feePayer: Address;
   staticAccounts: Address[];
+  /** Static keys the header marks writable (writable signers, then writable non-signers). */
+  writableStatic: Address[];
+  numSigners: number;
   usesLookupTables: boolean;
+  lookups: { table: Address; writableIndexes: number[]; readonlyIndexes: number[] }[];
   instructions: DecodedInstruction[];
   fee: bigint;
 }
@@ -70,6 +95,7 @@ export type SigningGate = () => string | null;
  */
 export class TransactionSigner {
   private gates: SigningGate[] = [];
+  private signed = 0;
 
   constructor(
     private readonly store: Store,
@@ -82,46 +108,97 @@ export class TransactionSigner {
     this.gates.push(gate);
   }
 
-  async sign(userId: number, wire: Uint8Array, purpose: SigningPurpose, actor: string): Promise<Uint8Array> {
-    const wallet = this.store.wallets.byUser(userId);
-    if (!wallet) throw new HarvestError('NOT_FOUND', `User ${userId} has no wallet.`);
+  /** How many signatures this signer has handed out (a sequence number: tests prove nothing was signed after a point). */
+  get signedCount(): number {
+    return this.signed;
+  }
+
+  /**
+   * Checks `wire` against the signing policy for `purpose` and, only if it
+   * passes, returns it signed with the user's key. A refusal throws
+   * HarvestError 'REFUSED' with the reason and is audited ('signing.refused').
+   *
+   * The gates (the global halt) are checked first, synchronously when sign()
+   * is called, before any await: a halt set before the call always wins. They
+   * are checked again after the policy's awaits and once more after the
+   * signature is made, so no signature is handed out once a halt is in force.
+   */
+  async sign(
+    userId: number,
+    wire: Uint8Array,
+    purpose: SigningPurpose,
+    actor: string,
+    options: SignOptions = {},
+  ): Promise<Uint8Array> {
     try {
-      for (const gate of this.gates) {
-        const reason = gate();
-        if (reason) throw refusal(reason);
-      }
+      // Synchronous, before any await: runs when sign() is called.
+      this.checkGates();
+      const wallet = this.store.wallets.byUser(userId);
+      if (!wallet) throw new HarvestError('NOT_FOUND', `User ${userId} has no wallet.`);
+      const walletAddress = wallet.address as Address;
       const tx = decodeTransaction(wire);
-      checkCommon(tx, wallet.address as Address);
-      await checkPurpose(tx, purpose, wallet.address as Address, (u, a) => this.whitelisted(u, a), userId);
-    } catch (e) {
-      if (e instanceof HarvestError && e.code === 'REFUSED') {
-        this.store.audit.append(
-          { actor, action: 'signing.refused', userId, details: { purpose: purpose.kind, reason: e.message } },
-          isoTime(this.clock),
-        );
-        this.log.warn({ userId, purpose: purpose.kind, reason: e.message }, 'signing refused');
+      checkCommon(tx, walletAddress);
+      if (purpose.kind === 'withdrawal') {
+        await checkWithdrawal(tx, purpose, walletAddress, (u, a) => this.whitelisted(u, a), userId);
+      } else {
+        const { input } = checkSwapPurpose(purpose);
+        checkSwapInstructions(tx.instructions);
+        checkOutflowCaps(this.store, this.clock, userId, input, purpose.inAmount);
+        await checkSwapEffects(wire, tx, purpose, walletAddress, options.simulate);
       }
+      this.checkGates();
+    } catch (e) {
+      this.refused(e, userId, purpose, actor);
       throw e;
     }
-    const kp = this.vault.keypair(userId);
+    const secret = this.vault.keypair(userId);
+    let signed: Uint8Array;
     try {
-      const keyPair = await createKeyPairFromPrivateKeyBytes(kp.seed);
+      const keyPair = await createKeyPairFromPrivateKeyBytes(secret.seed);
       const tx = getTransactionDecoder().decode(wire);
-      const signed = await partiallySignTransaction([keyPair], tx);
-      return new Uint8Array(getTransactionEncoder().encode(signed));
+      const out = await partiallySignTransaction([keyPair], tx);
+      signed = new Uint8Array(getTransactionEncoder().encode(out));
     } finally {
-      kp.seed.fill(0);
+      secret.seed.fill(0);
     }
+    try {
+      // A halt acknowledged while the key was signing: the signature is dropped, never handed out.
+      this.checkGates();
+    } catch (e) {
+      signed.fill(0);
+      this.refused(e, userId, purpose, actor);
+      throw e;
+    }
+    this.signed++;
+    return signed;
+  }
+
+  private checkGates(): void {
+    for (const gate of this.gates) {
+      const reason = gate();
+      if (reason) throw refusal(reason);
+    }
+  }
+
+  private refused(e: unknown, userId: number, purpose: SigningPurpose, actor: string): void {
+    if (!(e instanceof HarvestError && e.code === 'REFUSED')) return;
+    const details: Record<string, unknown> = { purpose: purpose.kind, reason: e.message };
+    if (purpose.kind === 'swap') {
+      Object.assign(details, {
+        inputMint: purpose.inputMint,
+        inAmount: purpose.inAmount.toString(),
+        outputMint: purpose.outputMint,
+        minOut: purpose.minOut.toString(),
+      });
+    }
+    this.store.audit.append({ actor, action: 'signing.refused', userId, details }, isoTime(this.clock));
+    this.log.warn({ userId, purpose: purpose.kind, reason: e.message }, 'signing refused');
   }
 
   private whitelisted(userId: number, address: Address): boolean {
     const entry = this.store.funds.whitelistEntry(userId, address);
     return entry !== null && Date.parse(entry.usableAt) <= this.clock.now();
   }
-}
-
-function refusal(reason: string): HarvestError {
-  return new HarvestError('REFUSED', `Signing refused: ${reason}`);
 }
 
 export function decodeTransaction(wire: Uint8Array): DecodedTransaction {
@@ -155,7 +232,29 @@ export function decodeTransaction(wire: Uint8Array): DecodedTransaction {
   const others = BigInt(instructions.filter((i) => !i.kind.startsWith('computeBudget')).length);
   const limit = unitLimit ?? (others * 200_000n > 1_400_000n ? 1_400_000n : others * 200_000n);
   const fee = BigInt(message.header.numSignerAccounts) * 5000n + (microLamports * limit + 999_999n) / 1_000_000n;
-  return { feePayer: keys[0]!, staticAccounts: keys, usesLookupTables, instructions, fee };
+  const { numSignerAccounts, numReadonlySignerAccounts, numReadonlyNonSignerAccounts } = message.header;
+  const writableStatic = [
+    ...keys.slice(0, numSignerAccounts - numReadonlySignerAccounts),
+    ...keys.slice(numSignerAccounts, keys.length - numReadonlyNonSignerAccounts),
+  ];
+  const lookups =
+    'addressTableLookups' in message
+      ? (message.addressTableLookups ?? []).map((l) => ({
+          table: l.lookupTableAddress,
+          writableIndexes: [...l.writableIndexes],
+          readonlyIndexes: [...l.readonlyIndexes],
+        }))
+      : [];
+  return {
+    feePayer: keys[0]!,
+    staticAccounts: keys,
+    writableStatic,
+    numSigners: numSignerAccounts,
+    usesLookupTables,
+    lookups,
+    instructions,
+    fee,
+  };
 }
 
 function checkCommon(tx: DecodedTransaction, wallet: Address): void {
@@ -186,9 +285,9 @@ function programOf(ix: Exclude<DecodedInstruction, { kind: 'unknown' }>): Addres
   }
 }
 
-async function checkPurpose(
+async function checkWithdrawal(
   tx: DecodedTransaction,
-  purpose: SigningPurpose,
+  purpose: WithdrawalPurpose,
   wallet: Address,
   whitelisted: (userId: number, address: Address) => boolean,
   userId: number,

@@ -10,3 +10,89 @@ export {
   type TokenInfo,
 } from './tokens';
 export { parseUnits, formatUnits } from './amounts';
+export {
+  TIMEFRAMES,
+  TIMEFRAME_MS,
+  isTimeframe,
+  bucketStart,
+  type Candle,
+  type Timeframe,
+  type PriceTick,
+} from './types';
+export {
+  type PriceFeed,
+  PriceFeedError,
+  DEFAULT_MAX_PRICE_AGE_MS,
+  isStale,
+  priceAge,
+  checkPriceFreshness,
+  ManualPriceFeed,
+  FailoverPriceFeed,
+  type PriceFreshnessDecision,
+  type FeedHealth,
+  type FailoverPriceFeedOptions,
+  type FailoverReport,
+  type PriceFeedDegradedEvent,
+  type PriceFeedRecoveredEvent,
+} from './price-feed';
+export {
+  JupiterPriceFeed,
+  JUPITER_MAX_IDS,
+  jupiterPriceEntry,
+  type JupiterPriceEntry,
+  type JupiterPriceFeedOptions,
+  type JupiterPriceStats,
+} from './jupiter-price';
+export {
+  CandleBuilder,
+  resample,
+  type CandleBuilderOptions,
+  type CandleBuilderStats,
+  type ClosedCandleEvent,
+} from './candles';
+export { parseCandlesCsv, loadCandlesFile } from './history';
+export {
+  sma,
+  ema,
+  rsi,
+  macd,
+  bollinger,
+  atr,
+  lastValue,
+  SmaState,
+  EmaState,
+  RsiState,
+  MacdState,
+  BollingerState,
+  AtrState,
+  type NumberSeries,
+  type MacdSeries,
+  type MacdPoint,
+  type BandsSeries,
+  type BandsPoint,
+} from './indicators';
+export {
+  ind,
+  normalizeSpec,
+  specKey,
+  firstIndex,
+  priceSeries,
+  computeIndicator,
+  PRICE_FIELDS,
+  type PriceField,
+  type IndicatorSpec,
+  type IndicatorKind,
+  type IndicatorValue,
+  type SmaSpec,
+  type EmaSpec,
+  type RsiSpec,
+  type MacdSpec,
+  type BollingerSpec,
+  type AtrSpec,
+} from './indicator-spec';
+export {
+  IndicatorCache,
+  type CandleSource,
+  type IndicatorCacheOptions,
+  type IndicatorCacheStats,
+} from './indicator-cache';

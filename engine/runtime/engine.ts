@@ -20,11 +20,13 @@ import {
 } from '../keystore';
 import { EventBus } from '../kernel/event-bus';
 import { TransactionSigner } from '../keystore';
-import { BalanceSync, Whitelist, Withdrawals } from '../funds';
+import type { BalanceSync, Whitelist, Withdrawals } from '../funds';
+import type { ExitMonitor, PriceBook, ReconcileReport, TradeExecutionService } from '../execution';
+import { Controls } from '../risk/controls';
 import { openDatabase, peekMeta, Store } from '../store';
 import { UserDirectory } from '../users';
 import { buildHandlers, type Handlers } from './handlers';
-import { connectNetwork, readNetworkConfig, type NetworkContext, type NetworkName } from './network';
+import type { NetworkContext, NetworkName } from './network';
 
 export interface EngineOptions {
   dataDir: string;
@@ -51,6 +53,13 @@ export interface Funds {
   balances: BalanceSync;
   whitelist: Whitelist;
   withdrawals: Withdrawals;
+  prices: PriceBook;
+  exec: TradeExecutionService;
+  exits: ExitMonitor;
+  /** What start-up reconciliation found (orders a crash left unfinished). */
+  reconciled: ReconcileReport;
+  /** Reads fresh prices for every known token. */
+  refreshPrices(): Promise<void>;
 }
 
 /**
@@ -69,9 +78,10 @@ export class Engine {
   readonly keyCtx: MasterKeyContext;
   readonly bus: EventBus;
   readonly signer: TransactionSigner;
+  readonly controls: Controls;
   private masterKey: MasterKey;
   private fundsPromise: Promise<Funds> | null = null;
-  private readonly networkOverride: EngineOptions['network'];
+  readonly networkOverride: EngineOptions['network'];
   private readonly handlers: Handlers;
   private control: ControlServer | null = null;
   private closed = false;
@@ -100,6 +110,9 @@ export class Engine {
       (err) => this.log.error({ err: String(err) }, 'event listener failed'),
     );
     this.signer = new TransactionSigner(store, this.wallets, this.clock, this.log);
+    this.controls = new Controls(store, this.bus, this.clock);
+    // Once a halt is acknowledged, the keystore signs nothing.
+    this.signer.addGate(() => (this.controls.halted ? 'trading is halted' : null));
     this.networkOverride = opts.network;
     this.handlers = buildHandlers(this);
   }
@@ -177,25 +190,7 @@ export class Engine {
 
   /** The configured network, connected on first use (on the sandbox this may start it). */
   funds(): Promise<Funds> {
-    this.fundsPromise ??= (async () => {
-      const cfg = readNetworkConfig(this.store.meta, {
-        ...(this.networkOverride?.name ? { network: this.networkOverride.name } : {}),
-        ...(this.networkOverride?.rpcUrls ? { rpcUrls: this.networkOverride.rpcUrls } : {}),
-      });
-      const net = await connectNetwork(cfg, {
-        dataDir: this.layout.root,
-        clock: this.clock,
-        log: this.log,
-        onDegraded: (endpoint, reason) => this.bus.emit('rpc.degraded', null, { endpoint, reason }),
-      });
-      const whitelist = new Whitelist(this.store, this.bus, this.clock, net.whitelistDelayMs);
-      return {
-        net,
-        balances: new BalanceSync(this.store, net.chain, net.name, this.bus, this.clock, this.log),
-        whitelist,
-        withdrawals: new Withdrawals(this.store, net.chain, this.signer, whitelist, net.name, this.bus, this.clock, this.log),
-      };
-    })();
+    this.fundsPromise ??= import('./services').then(({ buildFunds }) => buildFunds(this, this.networkOverride));
     this.fundsPromise.catch(() => (this.fundsPromise = null));
     return this.fundsPromise;
   }

@@ -5,7 +5,12 @@ import type { CommandName, CommandOutput, ParsedInput } from '../api';
 import { isoTime } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import { rotateMasterKey, sealBackup, checkPassphrase } from '../keystore';
-import { schemaVersion, type WithdrawalRow } from '../store';
+import { randomUUID } from 'node:crypto';
+import type { Address } from '@solana/kit';
+import { schemaVersion, type PositionRow, type WithdrawalRow } from '../store';
+import { quoteMintOf, type OrderOutcome } from '../execution';
+import { averageEntryPrice, unrealizedPnl } from '../portfolio';
+import { UserSettingsSchema } from '../users/settings';
 import { formatUnits, parseUnits, tokenByMint, tokenBySymbol, KNOWN_TOKENS, type TokenInfo } from '../market';
 import { depositInfo, type UserBalances } from '../funds';
 import type { Engine } from './engine';
@@ -170,6 +175,142 @@ export function buildHandlers(engine: Engine): Handlers {
       return { removed: address.trim() };
     },
 
+    'orders.submit': async (i) => {
+      const u = users.resolve(i.user);
+      const token = tokenBySymbol(i.token);
+      if (!token) throw new HarvestError('INVALID_INPUT', `Unknown token "${i.token}". Known: ${KNOWN_TOKENS.map((k) => k.symbol).join(', ')}.`);
+      const settings = UserSettingsSchema.parse(store.settings.get(u.id)?.settings ?? {});
+      const quoteMint = quoteMintOf(settings);
+      if (token.mint === quoteMint) throw new HarvestError('INVALID_INPUT', `${token.symbol} is this user's quote asset; name the token to buy or sell.`);
+      const quoteToken = tokenByMint(quoteMint)!;
+      const f = await engine.funds();
+      await f.refreshPrices();
+      const buy = i.side === 'buy';
+      const outcome = await f.exec.submit({
+        userId: u.id,
+        side: i.side,
+        inputMint: (buy ? quoteMint : token.mint) as Address,
+        outputMint: (buy ? token.mint : quoteMint) as Address,
+        amount: parseUnits(i.amount, buy ? quoteToken.decimals : token.decimals),
+        context: i.context,
+        clientId: i.clientId ?? `manual:${randomUUID()}`,
+        slippageBps: i.slippageBps ?? settings.slippageBps,
+        stopLossPrice: i.stopLoss ?? null,
+        takeProfitPrice: i.takeProfit ?? null,
+        trailingStopBps: i.trailingStopBps ?? null,
+      });
+      return outcomeOut(outcome);
+    },
+
+    'orders.list': ({ user, limit }) => ({
+      orders: store.intents.list(users.resolve(user).id, limit).map((o) => ({
+        id: o.id,
+        clientId: o.clientId,
+        venue: o.venue,
+        context: o.context,
+        side: o.side,
+        inputMint: o.inputMint,
+        outputMint: o.outputMint,
+        amount: o.amount.toString(),
+        status: o.status,
+        reasonCode: o.reasonCode,
+        error: o.error,
+        signature: o.signature,
+        createdAt: o.createdAt,
+      })),
+    }),
+
+    'positions.list': async ({ user, status }) => {
+      const u = users.resolve(user);
+      const rows = store.portfolio.positions(u.id, status === 'all' ? {} : { status });
+      let prices: ((mint: string) => number | null) | null = null;
+      if (rows.some((r) => r.status === 'open')) {
+        try {
+          const f = await engine.funds();
+          await f.refreshPrices();
+          prices = (m) => f.prices.price(m);
+        } catch (e) {
+          engine.log.warn({ err: (e as Error).message }, 'no prices for unrealized PnL');
+        }
+      }
+      return { positions: rows.map((p) => positionOut(p, prices)) };
+    },
+
+    'positions.close': async ({ user, positionId }) => {
+      const u = users.resolve(user);
+      const p = store.portfolio.position(positionId);
+      if (!p || p.userId !== u.id) throw new HarvestError('NOT_FOUND', `${u.name} has no position ${positionId}.`);
+      if (p.status !== 'open') throw new HarvestError('CONFLICT', `Position ${positionId} is already closed.`);
+      const f = await engine.funds();
+      await f.refreshPrices();
+      return outcomeOut(await f.exits.close(p, 'manual', 'closed by the operator'));
+    },
+
+    'positions.closeAll': async ({ user }) => {
+      const u = users.resolve(user);
+      const f = await engine.funds();
+      await f.refreshPrices();
+      const open = store.portfolio.positions(u.id, { status: 'open' });
+      store.audit.append({ actor, action: 'positions.closeAll', userId: u.id, details: { positions: open.map((p) => p.id) } }, isoTime(engine.clock));
+      const results = [];
+      for (const p of open) results.push({ positionId: p.id, outcome: outcomeOut(await f.exits.close(p, 'emergency', 'emergency close-all')) });
+      return { results };
+    },
+
+    'trades.list': ({ user, limit }) => ({
+      trades: store.portfolio.trades(users.resolve(user).id, { limit }).map((t) => {
+        const base = tokenByMint(t.baseMint);
+        const quote = tokenByMint(t.quoteMint);
+        return {
+          id: t.id,
+          side: t.side,
+          context: t.context,
+          venue: t.venue,
+          symbol: base?.symbol ?? t.baseMint,
+          quoteSymbol: quote?.symbol ?? t.quoteMint,
+          baseAmount: t.baseAmount.toString(),
+          quoteAmount: t.quoteAmount.toString(),
+          uiBaseAmount: base ? formatUnits(t.baseAmount, base.decimals) : t.baseAmount.toString(),
+          uiQuoteAmount: quote ? formatUnits(t.quoteAmount, quote.decimals) : t.quoteAmount.toString(),
+          price: t.price,
+          realizedPnl: t.realizedPnl.toString(),
+          feeLamports: t.feeLamports.toString(),
+          signature: t.signature,
+          executedAt: t.executedAt,
+        };
+      }),
+    }),
+
+    'controls.status': () => ({
+      global: engine.controls.global(),
+      users: users.list().map((u) => ({ userId: u.id, name: u.name, ...engine.controls.user(u.id) })),
+    }),
+
+    'controls.pause': ({ user, reason }) => {
+      if (user === undefined) {
+        engine.controls.pauseAll(reason ?? null, actor);
+        return engine.controls.global();
+      }
+      const u = users.resolve(user);
+      engine.controls.pauseUser(u.id, reason ?? null, actor);
+      return engine.controls.user(u.id);
+    },
+
+    'controls.resume': ({ user }) => {
+      if (user === undefined) {
+        engine.controls.resumeAll(actor);
+        return engine.controls.global();
+      }
+      const u = users.resolve(user);
+      engine.controls.resumeUser(u.id, actor);
+      return engine.controls.user(u.id);
+    },
+
+    'controls.halt': ({ reason }) => {
+      engine.controls.halt(reason ?? null, actor);
+      return engine.controls.global();
+    },
+
     'audit.verify': () => store.audit.verify(),
 
     'audit.list': ({ user, limit, beforeId }) => {
@@ -237,4 +378,51 @@ function withdrawalOut(w: WithdrawalRow) {
 
 function whitelistOut(e: { address: string; label: string; addedAt: string; usableAt: string; usable: boolean }) {
   return { address: e.address, label: e.label, addedAt: e.addedAt, usableAt: e.usableAt, usable: e.usable };
+}
+
+function outcomeOut(o: OrderOutcome) {
+  return {
+    status: o.status,
+    intentId: o.intentId,
+    tradeId: o.status === 'confirmed' ? o.tradeId : null,
+    code: o.status === 'rejected' ? o.code : null,
+    message: o.status === 'confirmed' ? null : o.message,
+    inAmount: o.status === 'confirmed' ? o.inAmount.toString() : null,
+    outAmount: o.status === 'confirmed' ? o.outAmount.toString() : null,
+    signature: o.status === 'confirmed' ? o.signature : null,
+  };
+}
+
+function positionOut(p: PositionRow, price: ((mint: string) => number | null) | null) {
+  const base = tokenByMint(p.mint);
+  const quote = tokenByMint(p.quoteMint);
+  const bd = base?.decimals ?? 0;
+  const qd = quote?.decimals ?? 0;
+  const basePrice = p.status === 'open' && price ? price(p.mint) : null;
+  const quotePrice = quote && price ? price(quote.mint) : null;
+  // Prices are USD; PnL is in the quote asset, so convert through the quote's own USD price.
+  const inQuote = basePrice !== null && quotePrice !== null && quotePrice > 0 ? basePrice / quotePrice : null;
+  const unrealized = inQuote !== null ? unrealizedPnl(p, bd, qd, inQuote) : null;
+  return {
+    id: p.id,
+    symbol: base?.symbol ?? p.mint,
+    mint: p.mint,
+    quoteSymbol: quote?.symbol ?? p.quoteMint,
+    status: p.status,
+    quantity: p.quantity.toString(),
+    uiQuantity: formatUnits(p.quantity, bd),
+    costBasis: p.costBasis.toString(),
+    averageEntryPrice: averageEntryPrice(p, bd, qd),
+    price: inQuote,
+    unrealizedPnl: unrealized === null ? null : unrealized.toString(),
+    realizedPnl: p.realizedPnl.toString(),
+    uiRealizedPnl: formatUnits(p.realizedPnl, qd),
+    uiUnrealizedPnl: unrealized === null ? null : formatUnits(unrealized, qd),
+    stopLoss: p.stopLoss,
+    takeProfit: p.takeProfit,
+    trailingStopBps: p.trailingStopBps,
+    stuck: p.stuckSince !== null,
+    openedAt: p.openedAt,
+    closedAt: p.closedAt,
+  };
 }

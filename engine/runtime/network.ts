@@ -3,7 +3,7 @@ import { createChainClient, type ChainClient, type RpcDegradedEvent } from '../c
 import type { Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import type { Logger } from '../kernel/logger';
-import { joinSandbox, type SandboxHandle } from '../sandbox';
+import type { SandboxHandle } from '../sandbox';
 import type { MetaRepo } from '../store';
 
 export const NetworkName = z.enum(['sandbox', 'devnet', 'mainnet']);
@@ -37,6 +37,8 @@ export interface NetworkContext {
   readonly chain: ChainClient;
   readonly faucet: Faucet | null;
   readonly jupiterUrl: string;
+  /** The operator's Jupiter API key (mainnet/devnet); the sandbox needs none. */
+  readonly jupiterApiKey: string | null;
   readonly whitelistDelayMs: number;
   readonly rpcUrls: readonly string[];
   readonly sandbox: SandboxHandle | null;
@@ -71,6 +73,8 @@ export function writeNetworkConfig(meta: MetaRepo, cfg: { network: NetworkName; 
 
 export interface ConnectOptions {
   dataDir: string;
+  /** From the keychain, like other secrets. */
+  jupiterApiKey?: string | null;
   clock: Clock;
   log: Logger;
   onDegraded?: (endpoint: string, reason: string) => void;
@@ -85,6 +89,8 @@ export async function connectNetwork(cfg: NetworkConfig, opts: ConnectOptions): 
   const degraded = (e: RpcDegradedEvent): void =>
     opts.onDegraded?.(e.from, `${e.method}: ${e.reason}${e.to ? `; now using ${e.to}` : '; no endpoint left'}`);
   if (cfg.network === 'sandbox') {
+    // Loaded on demand: most commands never touch a chain, and the sandbox (LiteSVM) is heavy.
+    const { joinSandbox } = await import('../sandbox');
     const sandbox = await joinSandbox({ dataDir: opts.dataDir, clock: opts.clock, log: opts.log });
     const chain = createChainClient({
       // A local endpoint: no public rate limit to respect.
@@ -98,6 +104,7 @@ export async function connectNetwork(cfg: NetworkConfig, opts: ConnectOptions): 
       chain,
       faucet: { fund: (address, req) => sandbox.fund(address, req) },
       jupiterUrl: sandbox.swapApiUrl,
+      jupiterApiKey: null,
       whitelistDelayMs: cfg.whitelistDelayMs,
       rpcUrls: [sandbox.rpcUrl],
       sandbox,
@@ -123,6 +130,7 @@ export async function connectNetwork(cfg: NetworkConfig, opts: ConnectOptions): 
     chain,
     faucet,
     jupiterUrl: cfg.jupiterUrl,
+    jupiterApiKey: opts.jupiterApiKey ?? null,
     whitelistDelayMs: cfg.whitelistDelayMs,
     rpcUrls: urls,
     sandbox: null,

@@ -118,6 +118,11 @@ export function restoreBackup(opts: RestoreOptions): RestoreResult {
 
     if (!envKeyPresent(env)) {
       try {
+        // A replaced data directory's wallets stay openable: its key moves aside with its database.
+        const previous = keychain.get(accounts.primary);
+        if (previous !== null && previous !== contents.masterKey.toHex() && keptAside) {
+          keychain.set(`${accounts.primary}:before-restore-${clock.now()}`, previous);
+        }
         keychain.set(accounts.primary, contents.masterKey.toHex());
         keychain.delete(accounts.pending);
         if (keychain.get(accounts.primary) !== contents.masterKey.toHex()) throw new Error('the keychain did not keep the key');

@@ -15,8 +15,27 @@ export const UserSettingsSchema = z
       .regex(/^\d+$/u, 'a whole number of lamports')
       .default('10000000'),
     riskPreset: z.enum(['conservative', 'moderate', 'aggressive', 'custom']).default('moderate'),
+    /** Execution: the largest single order (USD notional), default slippage, the price impact that is too much. */
+    maxOrderUsd: z.number().positive().max(10_000_000).default(500),
+    slippageBps: z.number().int().min(1).max(5_000).default(50),
+    maxPriceImpactBps: z.number().int().min(1).max(5_000).default(100),
+    /** Consecutive failed executions that pause this user (the breaker). */
+    breakerFailures: z.number().int().min(1).max(100).default(3),
+    /** Output mints with a freeze authority that this user still accepts (beyond the known stablecoins). */
+    freezeAuthorityAllowlist: z.array(z.string()).default([]),
     /** Per asset ('SOL' or a mint), the most that may leave the wallet in 24 h, in base units; defaults per token. */
     withdrawalDailyCaps: z.record(z.string(), z.string().regex(/^\d+$/u)).default({}),
+    /**
+     * Swap outflow caps checked by the keystore before it signs, per INPUT asset ('SOL' or a mint), in
+     * base units: the most one swap may move out, and the most all swaps may move out in a rolling
+     * 24 h. Assets not listed use engine/keystore/outflow.ts defaultTradingCaps (0 for unknown tokens).
+     */
+    tradingCaps: z
+      .object({
+        perTransaction: z.record(z.string(), z.string().regex(/^\d+$/u)).default({}),
+        daily: z.record(z.string(), z.string().regex(/^\d+$/u)).default({}),
+      })
+      .default({ perTransaction: {}, daily: {} }),
     notifications: z
       .object({
         enabled: z.boolean().default(true),

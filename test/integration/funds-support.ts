@@ -5,7 +5,7 @@
  */
 import type { Address } from '@solana/kit';
 import { expect } from 'vitest';
-import { ManualClock } from '../../engine/kernel/clock';
+import type { ManualClock } from '../../engine/kernel/clock';
 import { splTokens, tokenBySymbol, type TokenInfo } from '../../engine/market';
 import type { Engine, Funds } from '../../engine/runtime';
 import { Sandbox } from '../../engine/sandbox';

@@ -1,0 +1,79 @@
+import type { Address } from '@solana/kit';
+import { isoTime, type Clock } from '../kernel/clock';
+import type { EventBus } from '../kernel/event-bus';
+import type { Logger } from '../kernel/logger';
+import { checkExit } from '../portfolio';
+import type { PositionRow, Store } from '../store';
+import { UserSettingsSchema } from '../users/settings';
+import { quoteMintOf } from './quote-asset';
+import type { PriceSource } from './prices';
+import type { OrderContext } from './order';
+import type { OrderOutcome, TradeExecutionService } from './service';
+
+/**
+ * Checks every open position's stop-loss, take-profit and trailing stop at
+ * the current price, once per cycle, and sends exits through the same
+ * execution path (context `exit`). An exit that cannot complete marks the
+ * position STUCK, raises an event, and is tried again next cycle.
+ */
+export class ExitMonitor {
+  constructor(
+    private readonly store: Store,
+    private readonly exec: TradeExecutionService,
+    private readonly prices: PriceSource,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly network: string,
+  ) {}
+
+  async runCycle(): Promise<{ checked: number; exits: number; stuck: number }> {
+    let exits = 0;
+    let stuck = 0;
+    const open = this.store.portfolio.allOpen().filter((p) => p.network === this.network);
+    await Promise.all(
+      open.map(async (p) => {
+        const price = this.prices.price(p.mint);
+        if (price === null) return; // stale or unknown: exits wait for a price rather than guess
+        const { trigger, highWater } = checkExit(p, price);
+        if (highWater !== p.highWater) this.store.portfolio.updatePosition({ ...p, highWater, updatedAt: isoTime(this.clock) });
+        if (!trigger && !p.stuckSince) return;
+        const outcome = await this.close(p, 'exit', trigger ?? 'retry');
+        if (outcome.status === 'confirmed') exits++;
+        else if (this.markStuck(p, outcome)) stuck++;
+      }),
+    );
+    return { checked: open.length, exits, stuck };
+  }
+
+  /** Sells the whole position through the execution path. */
+  close(p: PositionRow, context: OrderContext, why: string): Promise<OrderOutcome> {
+    const settings = UserSettingsSchema.parse(this.store.settings.get(p.userId)?.settings ?? {});
+    const attempt = this.store.intents.list(p.userId, 1000).filter((i) => i.clientId.startsWith(`${context}:${p.id}:`)).length;
+    this.log.info({ positionId: p.id, why, attempt }, 'closing position');
+    return this.exec.submit({
+      userId: p.userId,
+      side: 'sell',
+      inputMint: p.mint as Address,
+      outputMint: (p.quoteMint || quoteMintOf(settings)) as Address,
+      amount: p.quantity,
+      context,
+      clientId: `${context}:${p.id}:${attempt + 1}`,
+      // Exits accept more slippage than entries: getting out matters more than the price.
+      slippageBps: Math.max(settings.slippageBps, 300),
+    });
+  }
+
+  private markStuck(p: PositionRow, outcome: OrderOutcome): boolean {
+    if (outcome.status === 'confirmed') return false;
+    const reason = outcome.message;
+    const fresh = this.store.portfolio.position(p.id);
+    if (!fresh || fresh.status !== 'open') return false;
+    const at = isoTime(this.clock);
+    this.store.tx(() => {
+      this.store.portfolio.updatePosition({ ...fresh, stuckSince: fresh.stuckSince ?? at, updatedAt: at });
+      this.bus.emit('exit.stuck', p.userId, { positionId: p.id, mint: p.mint, reason });
+    });
+    return true;
+  }
+}

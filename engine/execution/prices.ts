@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { Clock } from '../kernel/clock';
+
+/** Where execution, risk and exits read USD prices: a snapshot refreshed once per cycle. */
+export interface PriceSource {
+  /** USD per whole token, or null when unknown or stale. */
+  price(mint: string): number | null;
+}
+
+const PriceV3 = z.record(z.string(), z.object({ usdPrice: z.number() }).loose().nullable());
+
+/**
+ * A snapshot of prices from Jupiter's Price API v3 (the sandbox serves the
+ * same API from its replay). Prices older than `maxAgeMs` read as null, so a
+ * stale feed stops new entries instead of trading on an old number.
+ */
+export class PriceBook implements PriceSource {
+  private readonly book = new Map<string, { usd: number; at: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly maxAgeMs = 60_000,
+  ) {}
+
+  set(mint: string, usd: number): void {
+    this.book.set(mint, { usd, at: this.clock.now() });
+  }
+
+  price(mint: string): number | null {
+    const p = this.book.get(mint);
+    if (!p || this.clock.now() - p.at > this.maxAgeMs) return null;
+    return p.usd;
+  }
+
+  /** Reads prices from a Price API v3 endpoint ({base}/price/v3?ids=...). */
+  async refresh(baseUrl: string, mints: readonly string[], apiKey?: string | null): Promise<void> {
+    for (let i = 0; i < mints.length; i += 50) {
+      const ids = mints.slice(i, i + 50).join(',');
+      const res = await fetch(`${baseUrl.replace(/\/$/u, '')}/price/v3?ids=${ids}`, {
+        headers: apiKey ? { 'x-api-key': apiKey } : {},
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) throw new Error(`price API ${res.status}`);
+      const body = PriceV3.parse(await res.json());
+      for (const [mint, v] of Object.entries(body)) if (v) this.set(mint, v.usdPrice);
+    }
+  }
+}

@@ -1,0 +1,503 @@
+import type { Address } from '@solana/kit';
+import { signatureOfWireTransaction, type ChainClient, type SendOutcome } from '../chain';
+import { isoTime, type Clock } from '../kernel/clock';
+import { HarvestError } from '../kernel/errors';
+import type { EventBus } from '../kernel/event-bus';
+import type { Logger } from '../kernel/logger';
+import type { TransactionSigner } from '../keystore';
+import { KNOWN_TOKENS, tokenByMint, WRAPPED_SOL_MINT, type TokenInfo } from '../market';
+import { applyFill } from '../portfolio';
+import type { RiskCode, RiskGate } from '../risk/gate';
+import type { Controls } from '../risk/controls';
+import type { IntentRow, PositionRow, Store } from '../store';
+import { UserSettingsSchema, type UserSettings } from '../users/settings';
+import { fillFromTransaction, type ActualFill } from './fills';
+import { JupiterError, type JupiterClient, type JupiterQuote } from './jupiter-client';
+import type { Order } from './order';
+import { paperQuote } from './paper';
+import type { PriceSource } from './prices';
+import { WalletQueues } from './queue';
+
+export type OrderOutcome =
+  | { status: 'confirmed'; intentId: number; tradeId: number; inAmount: bigint; outAmount: bigint; signature: string | null }
+  | { status: 'rejected'; intentId: number | null; code: RiskCode | 'DUPLICATE'; message: string }
+  | { status: 'failed' | 'expired'; intentId: number; message: string }
+  /** The transaction was sent but its outcome is not known yet; reconciliation settles it. */
+  | { status: 'pending'; intentId: number; message: string };
+
+export interface ExecutionDeps {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  bus: EventBus;
+  signer: TransactionSigner;
+  controls: Controls;
+  risk: RiskGate;
+  prices: PriceSource;
+  network: string;
+  chain: ChainClient;
+  jupiter: JupiterClient;
+  /** Orders signed or in flight at once across all wallets. */
+  maxConcurrent?: number;
+  /** Hook for tests and benchmarks: called with the signed bytes right before they are sent. */
+  onSigned?: (intentId: number, wire: Uint8Array) => void;
+}
+
+/** Known stablecoins carry a freeze authority (their issuers can freeze); they are accepted by default. */
+const FREEZE_OK = new Set(KNOWN_TOKENS.filter((t) => t.stable).map((t) => t.mint as string));
+
+/**
+ * The only way an order reaches a venue (DESIGN.md, "one execution path").
+ * Manual orders, strategy signals, exits and emergency closes all come here:
+ * settings → risk gate → the wallet's queue → quote → protections → journal
+ * (pending) → build → sign (keystore policy) → journal (signed) → send and
+ * confirm → actual amounts from the chain → one SQLite transaction (intent
+ * confirmed, trade, position) → events.
+ */
+export class TradeExecutionService {
+  private readonly queues: WalletQueues;
+  private readonly inflight = new Map<string, Promise<OrderOutcome>>();
+
+  constructor(private readonly d: ExecutionDeps) {
+    this.queues = new WalletQueues(d.maxConcurrent ?? 8);
+  }
+
+  submit(order: Order): Promise<OrderOutcome> {
+    const key = `${order.userId}:${order.clientId}`;
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const p = this.process(order).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  private async process(order: Order): Promise<OrderOutcome> {
+    const { store } = this.d;
+    const existing = store.intents.byClientId(order.userId, order.clientId);
+    if (existing) return outcomeOf(store, existing);
+    const wallet = store.wallets.byUser(order.userId);
+    if (!wallet) throw new HarvestError('NOT_FOUND', 'This user has no wallet.');
+    const settings = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {});
+    const venue = settings.mode === 'live' ? 'jupiter' : 'paper';
+
+    const balances = venue === 'paper' ? await this.paperBalances(order.userId, wallet.address) : await this.liveBalances(wallet.address);
+    const decision = this.d.risk.check(order, { balances, price: (m) => this.d.prices.price(m), nowMs: this.d.clock.now() });
+    if (!decision.ok) return this.reject(order, venue, decision.code, decision.message);
+
+    return this.queues.run(order.userId, () => this.execute(order, venue, settings, wallet.address as Address));
+  }
+
+  private async execute(order: Order, venue: 'jupiter' | 'paper', settings: UserSettings, wallet: Address): Promise<OrderOutcome> {
+    const { store, clock } = this.d;
+    // Re-check the halt inside the queue: it may have come while this order waited.
+    if (this.d.controls.halted && order.context !== 'emergency') {
+      return this.reject(order, venue, 'HALTED', 'Trading was halted while this order waited in the queue.');
+    }
+    let intentId: number;
+    try {
+      intentId = store.tx(() =>
+        store.intents.insert({
+          userId: order.userId,
+          clientId: order.clientId,
+          network: this.d.network,
+          venue,
+          context: order.context,
+          side: order.side,
+          inputMint: order.inputMint,
+          outputMint: order.outputMint,
+          amount: order.amount,
+          slippageBps: order.slippageBps,
+          exits: {
+            stopLossPrice: order.stopLossPrice ?? null,
+            takeProfitPrice: order.takeProfitPrice ?? null,
+            trailingStopBps: order.trailingStopBps ?? null,
+          },
+          at: isoTime(clock),
+        }),
+      );
+    } catch (e) {
+      // Another process journaled the same client id first: one order, not two.
+      const other = store.intents.byClientId(order.userId, order.clientId);
+      if (other) return outcomeOf(store, other);
+      throw e;
+    }
+    const intent = store.intents.byId(intentId)!;
+    try {
+      if (venue === 'paper') return this.fillPaper(intent, settings);
+      return await this.fillLive(intent, settings, wallet);
+    } catch (e) {
+      const err = e instanceof HarvestError ? e : new HarvestError('INTERNAL', (e as Error).message, { cause: e });
+      const now = store.intents.byId(intentId)!;
+      if (now.status === 'signed') {
+        // Signed and possibly sent: the outcome must come from the chain, never from a guess.
+        this.d.log.error({ intentId, err: err.message }, 'order outcome unknown; left for reconciliation');
+        return { status: 'pending', intentId, message: err.message };
+      }
+      this.finish(intent, 'failed', err.code === 'REFUSED' ? 'REFUSED' : null, err.message);
+      return { status: 'failed', intentId, message: err.message };
+    }
+  }
+
+  // ---- live ---------------------------------------------------------------
+
+  private async fillLive(intent: IntentRow, settings: UserSettings, wallet: Address): Promise<OrderOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const quote = await this.quoteWithRetry(intent);
+      const protection = await this.protect(intent, quote, settings);
+      if (protection) return this.finishRejected(intent, protection.code, protection.message);
+      this.d.store.intents.setQuote(intent.id, summariseQuote(quote), isoTime(this.d.clock));
+
+      const built = await this.d.jupiter.swap(quote, wallet);
+      const input = tokenByMint(intent.inputMint);
+      const output = tokenByMint(intent.outputMint);
+      const signed = await this.d.signer.sign(
+        intent.userId,
+        built.transaction,
+        {
+          kind: 'swap',
+          inputMint: intent.inputMint === WRAPPED_SOL_MINT ? 'SOL' : (intent.inputMint as Address),
+          inAmount: BigInt(quote.inAmount),
+          outputMint: intent.outputMint === WRAPPED_SOL_MINT ? 'SOL' : (intent.outputMint as Address),
+          minOut: BigInt(quote.otherAmountThreshold),
+          inputTokenProgram: input?.tokenProgram ?? null,
+          outputTokenProgram: output?.tokenProgram ?? null,
+        },
+        intent.context === 'manual' ? 'cli' : 'engine',
+        {
+          simulate: async (wire, accounts) => {
+            const sim = await this.d.chain.simulateTransaction(wire, { accounts, sigVerify: false });
+            return { err: sim.err, accounts: sim.accounts };
+          },
+        },
+      );
+      const signature = signatureOfWireTransaction(signed);
+      this.d.store.intents.markSigned(intent.id, signature, Buffer.from(signed).toString('base64'), built.lastValidBlockHeight, isoTime(this.d.clock));
+      this.d.onSigned?.(intent.id, signed);
+
+      const outcome = await this.d.chain.sendAndConfirm(signed, built.lastValidBlockHeight);
+      if (outcome.status === 'confirmed') return this.recordLanded(intent, signature, wallet);
+      if (outcome.status === 'expired') return this.finishFailure(intent, 'expired', 'The transaction expired before it landed; nothing was swapped.');
+      if (attempt === 1 && isSlippage(outcome)) {
+        // The price moved past the slippage between quote and landing: quote again, once.
+        this.d.log.info({ intentId: intent.id }, 'slippage exceeded; re-quoting once');
+        this.d.store.intents.reopen(intent.id, isoTime(this.d.clock));
+        continue;
+      }
+      const reason =
+        outcome.status === 'failed' ? `The swap failed on chain: ${JSON.stringify(outcome.err, bigintJson)}` : `The RPC node refused the swap: ${outcome.reason}`;
+      return this.finishFailure(intent, 'failed', reason);
+    }
+  }
+
+  private async quoteWithRetry(intent: IntentRow): Promise<JupiterQuote> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.d.jupiter.quote({
+          inputMint: intent.inputMint,
+          outputMint: intent.outputMint,
+          amount: intent.amount,
+          slippageBps: intent.slippageBps,
+        });
+      } catch (e) {
+        if (e instanceof JupiterError && e.transient && attempt < 3) {
+          await this.d.clock.sleep(250 * 2 ** attempt);
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Price impact cap, a real route, and no freeze authority on what the wallet receives. */
+  private async protect(intent: IntentRow, quote: JupiterQuote, settings: UserSettings): Promise<{ code: RiskCode; message: string } | null> {
+    if (quote.routePlan.length === 0 || BigInt(quote.outAmount) === 0n) {
+      return { code: 'NO_ROUTE', message: 'The swap API found no route for this trade.' };
+    }
+    const impactBps = Number(quote.priceImpactPct) * 10_000;
+    if (!Number.isFinite(impactBps) || impactBps > settings.maxPriceImpactBps) {
+      return {
+        code: 'PRICE_IMPACT',
+        message: `The price impact (${(impactBps / 100).toFixed(2)} %) is above this user's ${(settings.maxPriceImpactBps / 100).toFixed(2)} % cap; try a smaller order.`,
+      };
+    }
+    if (intent.outputMint !== WRAPPED_SOL_MINT && !FREEZE_OK.has(intent.outputMint) && !settings.freezeAuthorityAllowlist.includes(intent.outputMint)) {
+      const mint = await this.d.chain.getAccountInfo(intent.outputMint as Address);
+      if (!mint) return { code: 'NO_ROUTE', message: `The output mint ${intent.outputMint} does not exist.` };
+      if (hasFreezeAuthority(mint.data)) {
+        return {
+          code: 'FREEZE_AUTHORITY',
+          message: `${intent.outputMint} has a freeze authority: its issuer could freeze the tokens in this wallet. Allow-list it in the user's settings to trade it anyway.`,
+        };
+      }
+    }
+    return null;
+  }
+
+  private async recordLanded(intent: IntentRow, signature: string, wallet: Address): Promise<OrderOutcome> {
+    const tx = await this.d.chain.getTransaction(signature as never);
+    if (!tx) throw new HarvestError('OUTCOME_UNKNOWN', `Transaction ${signature} is confirmed but its details are not available yet.`);
+    const fill = fillFromTransaction(tx, wallet, intent.inputMint, intent.outputMint);
+    return this.record(intent, fill, signature);
+  }
+
+  // ---- paper --------------------------------------------------------------
+
+  private fillPaper(intent: IntentRow, settings: UserSettings): OrderOutcome {
+    const q = paperQuote(intent.inputMint, intent.outputMint, intent.amount, this.d.prices);
+    if (!q) return this.finishRejected(intent, 'STALE_PRICE', 'No fresh price to fill this paper order at.');
+    if (q.priceImpactBps > settings.maxPriceImpactBps) {
+      return this.finishRejected(intent, 'PRICE_IMPACT', `The simulated price impact (${(q.priceImpactBps / 100).toFixed(2)} %) is above the cap.`);
+    }
+    this.d.store.intents.setQuote(intent.id, { inAmount: intent.amount.toString(), outAmount: q.outAmount.toString(), priceImpactBps: q.priceImpactBps, venue: 'paper' }, isoTime(this.d.clock));
+    return this.record(intent, { inAmount: intent.amount, outAmount: q.outAmount, feeLamports: 0n }, null);
+  }
+
+  private async paperBalances(userId: number, address: string): Promise<Map<string, bigint>> {
+    const { store } = this.d;
+    let book = store.paper.balances(userId);
+    if (book.size === 0) {
+      // A paper user starts from what their wallet was last seen holding.
+      store.tx(() => {
+        for (const b of store.holdings.balances(address, this.d.network)) {
+          store.paper.set(userId, b.mint === 'SOL' ? WRAPPED_SOL_MINT : b.mint, b.amount);
+        }
+      });
+      book = store.paper.balances(userId);
+    }
+    const out = new Map(book);
+    out.set('SOL', book.get(WRAPPED_SOL_MINT) ?? 0n);
+    return out;
+  }
+
+  private async liveBalances(address: string): Promise<Map<string, bigint>> {
+    const mints = KNOWN_TOKENS.filter((t): t is TokenInfo & { tokenProgram: Address } => t.tokenProgram !== null).map((t) => ({
+      mint: t.mint,
+      tokenProgram: t.tokenProgram,
+      decimals: t.decimals,
+    }));
+    const [b] = await this.d.chain.getBalances([address as Address], mints);
+    const out = new Map<string, bigint>(b!.tokens);
+    out.set('SOL', b!.lamports);
+    return out;
+  }
+
+  // ---- journal ------------------------------------------------------------
+
+  /**
+   * The one SQLite transaction that makes a fill real: intent confirmed, the
+   * trade row (unique per intent, so a fill is never recorded twice), the
+   * position update, paper balances for paper users, and the events.
+   */
+  record(intent: IntentRow, fill: ActualFill, signature: string | null): OrderOutcome {
+    const { store, clock, network } = this.d;
+    const at = isoTime(clock);
+    const baseMint = intent.side === 'buy' ? intent.outputMint : intent.inputMint;
+    const quoteMint = intent.side === 'buy' ? intent.inputMint : intent.outputMint;
+    const baseAmount = intent.side === 'buy' ? fill.outAmount : fill.inAmount;
+    const quoteAmount = intent.side === 'buy' ? fill.inAmount : fill.outAmount;
+    const base = tokenByMint(baseMint);
+    const quote = tokenByMint(quoteMint);
+    const price =
+      base && quote ? Number(quoteAmount) / 10 ** quote.decimals / (Number(baseAmount) / 10 ** base.decimals) : Number(quoteAmount) / Number(baseAmount);
+
+    const result = store.tx(() => {
+      const already = store.portfolio.tradeByIntent(intent.id);
+      if (already) return { tradeId: already.id, closed: null as PositionRow | null, realized: already.realizedPnl, positionId: already.positionId };
+      if (!store.intents.finish(intent.id, 'confirmed', null, null, at)) {
+        // Already settled elsewhere (reconciliation in another process): keep it single.
+        const t = store.portfolio.tradeByIntent(intent.id);
+        if (t) return { tradeId: t.id, closed: null, realized: t.realizedPnl, positionId: t.positionId };
+      }
+      const prev = store.portfolio.openPosition(intent.userId, network, baseMint);
+      const applied = applyFill(prev, { side: intent.side, baseAmount, quoteAmount, feeLamports: fill.feeLamports });
+      let positionId: number;
+      let closed: PositionRow | null = null;
+      if (prev) {
+        const exits = intent.exits;
+        const next: PositionRow = {
+          ...prev,
+          ...applied.state,
+          status: applied.closed ? 'closed' : 'open',
+          stopLoss: intent.side === 'buy' && exits?.stopLossPrice != null ? exits.stopLossPrice : prev.stopLoss,
+          takeProfit: intent.side === 'buy' && exits?.takeProfitPrice != null ? exits.takeProfitPrice : prev.takeProfit,
+          trailingStopBps: intent.side === 'buy' && exits?.trailingStopBps != null ? exits.trailingStopBps : prev.trailingStopBps,
+          stuckSince: applied.closed ? null : prev.stuckSince,
+          closedAt: applied.closed ? at : null,
+          updatedAt: at,
+        };
+        store.portfolio.updatePosition(next);
+        positionId = prev.id;
+        if (applied.closed) closed = next;
+      } else {
+        positionId = store.portfolio.insertPosition({
+          userId: intent.userId,
+          network,
+          mint: baseMint,
+          quoteMint,
+          status: 'open',
+          ...applied.state,
+          stopLoss: intent.exits?.stopLossPrice ?? null,
+          takeProfit: intent.exits?.takeProfitPrice ?? null,
+          trailingStopBps: intent.exits?.trailingStopBps ?? null,
+          highWater: intent.exits?.trailingStopBps != null ? price : null,
+          openedAt: at,
+          updatedAt: at,
+        });
+      }
+      if (intent.venue === 'paper') {
+        store.paper.set(intent.userId, intent.inputMint, store.paper.balance(intent.userId, intent.inputMint) - fill.inAmount);
+        store.paper.set(intent.userId, intent.outputMint, store.paper.balance(intent.userId, intent.outputMint) + fill.outAmount);
+      }
+      const tradeId = store.portfolio.insertTrade({
+        intentId: intent.id,
+        userId: intent.userId,
+        network,
+        venue: intent.venue,
+        context: intent.context,
+        side: intent.side,
+        baseMint,
+        quoteMint,
+        baseAmount,
+        quoteAmount,
+        feeLamports: fill.feeLamports,
+        price,
+        realizedPnl: applied.realized,
+        positionId,
+        signature,
+        executedAt: at,
+      });
+      this.d.bus.emit('trade.executed', intent.userId, {
+        intentId: intent.id,
+        tradeId,
+        side: intent.side,
+        context: intent.context,
+        baseMint,
+        quoteMint,
+        baseAmount: baseAmount.toString(),
+        quoteAmount: quoteAmount.toString(),
+        price,
+        venue: intent.venue,
+        signature,
+      });
+      if (closed) {
+        this.d.bus.emit('position.closed', intent.userId, {
+          positionId,
+          mint: baseMint,
+          realizedPnl: closed.realizedPnl.toString(),
+          quoteMint,
+        });
+      }
+      return { tradeId, closed, realized: applied.realized, positionId };
+    });
+    return { status: 'confirmed', intentId: intent.id, tradeId: result.tradeId, inAmount: fill.inAmount, outAmount: fill.outAmount, signature };
+  }
+
+  private reject(order: Order, venue: 'jupiter' | 'paper', code: RiskCode, message: string): OrderOutcome {
+    const { store, clock } = this.d;
+    let intentId: number | null = null;
+    try {
+      intentId = store.tx(() => {
+        const id = store.intents.insert({
+          userId: order.userId,
+          clientId: order.clientId,
+          network: this.d.network,
+          venue,
+          context: order.context,
+          side: order.side,
+          inputMint: order.inputMint,
+          outputMint: order.outputMint,
+          amount: order.amount,
+          slippageBps: order.slippageBps,
+          exits: null,
+          at: isoTime(clock),
+        });
+        store.intents.finish(id, 'rejected', code, message, isoTime(clock));
+        return id;
+      });
+    } catch {
+      const other = store.intents.byClientId(order.userId, order.clientId);
+      if (other) return outcomeOf(store, other);
+    }
+    this.d.bus.emit('order.rejected', order.userId, { intentId, clientId: order.clientId, context: order.context, code, message });
+    return { status: 'rejected', intentId, code, message };
+  }
+
+  private finishRejected(intent: IntentRow, code: RiskCode, message: string): OrderOutcome {
+    this.finish(intent, 'rejected', code, message);
+    this.d.bus.emit('order.rejected', intent.userId, { intentId: intent.id, clientId: intent.clientId, context: intent.context, code, message });
+    return { status: 'rejected', intentId: intent.id, code, message };
+  }
+
+  private finishFailure(intent: IntentRow, status: 'failed' | 'expired', message: string): OrderOutcome {
+    this.finish(intent, status, null, message);
+    return { status, intentId: intent.id, message };
+  }
+
+  private finish(intent: IntentRow, status: 'failed' | 'expired' | 'rejected', code: string | null, message: string): void {
+    const { store, clock } = this.d;
+    store.intents.finish(intent.id, status, code, message, isoTime(clock));
+    if (status === 'rejected') return;
+    this.d.bus.emit('order.failed', intent.userId, { intentId: intent.id, status, reason: message });
+    this.checkBreaker(intent.userId);
+  }
+
+  /** N consecutive execution failures pause the user (their breaker); other users carry on. */
+  checkBreaker(userId: number): void {
+    const settings = UserSettingsSchema.parse(this.d.store.settings.get(userId)?.settings ?? {});
+    const failures = this.d.store.intents.consecutiveFailures(userId);
+    if (failures < settings.breakerFailures || this.d.controls.user(userId).paused) return;
+    const reason = `breaker: ${failures} consecutive failed orders`;
+    this.d.controls.pauseUser(userId, reason, 'engine');
+    this.d.bus.emit('breaker.tripped', userId, { failures, reason });
+  }
+}
+
+function isSlippage(o: SendOutcome): boolean {
+  if (o.status === 'failed') return /InsufficientFunds|Custom|0x1\b|slippage/iu.test(JSON.stringify(o.err, bigintJson));
+  if (o.status === 'rejected') return /insufficient funds|custom program error|slippage/iu.test(o.reason);
+  return false;
+}
+
+function bigintJson(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
+function summariseQuote(q: JupiterQuote): Record<string, unknown> {
+  return {
+    inAmount: q.inAmount,
+    outAmount: q.outAmount,
+    minOut: q.otherAmountThreshold,
+    priceImpactPct: q.priceImpactPct,
+    route: q.routePlan.map((r) => r.swapInfo.label ?? r.swapInfo.ammKey),
+  };
+}
+
+/** Mint layout: COption<Pubkey> freeze authority at offset 46 (4-byte tag). */
+export function hasFreezeAuthority(data: Uint8Array): boolean {
+  if (data.length < 82) return true; // not a mint we can read: fail closed
+  return new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(46, true) !== 0;
+}
+
+/** What an order already in the journal amounts to (idempotent resubmission). */
+export function outcomeOf(store: Store, i: IntentRow): OrderOutcome {
+  switch (i.status) {
+    case 'confirmed': {
+      const t = store.portfolio.tradeByIntent(i.id);
+      return {
+        status: 'confirmed',
+        intentId: i.id,
+        tradeId: t?.id ?? -1,
+        inAmount: t ? (i.side === 'buy' ? t.quoteAmount : t.baseAmount) : 0n,
+        outAmount: t ? (i.side === 'buy' ? t.baseAmount : t.quoteAmount) : 0n,
+        signature: i.signature,
+      };
+    }
+    case 'rejected':
+      return { status: 'rejected', intentId: i.id, code: (i.reasonCode as RiskCode | null) ?? 'DUPLICATE', message: i.error ?? 'rejected' };
+    case 'failed':
+    case 'expired':
+      return { status: i.status, intentId: i.id, message: i.error ?? i.status };
+    default:
+      return { status: 'pending', intentId: i.id, message: 'This order is still in flight.' };
+  }
+}

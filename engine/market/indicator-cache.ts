@@ -1,0 +1,143 @@
+import { computeIndicator, specKey, type IndicatorSpec, type IndicatorValue } from './indicator-spec';
+import type { Candle, Timeframe } from './types';
+
+/** Where the cache reads closed candles from (the CandleBuilder is one). */
+export interface CandleSource {
+  /** Closed candles of (token, timeframe), oldest first. */
+  closed(token: string, timeframe: Timeframe): readonly Candle[];
+  /**
+   * A number that changes whenever the closed candles of (token, timeframe)
+   * change (a candle closed, history was seeded). Without it the cache can
+   * only be invalidated per cycle (`beginCycle`).
+   */
+  revision?(token: string, timeframe: Timeframe): number;
+}
+
+export interface IndicatorCacheOptions {
+  /**
+   * Indicators are computed over at most the last `window` closed candles, so
+   * a value depends only on those candles, not on when the engine started
+   * (same history -> same values in a backtest and live). Default 1000.
+   */
+  window?: number;
+}
+
+export interface IndicatorCacheStats {
+  /** Indicator computations since the last reset (misses). */
+  computations: number;
+  /** Lookups answered from the cache. */
+  hits: number;
+  /** Entries held now. */
+  entries: number;
+  /** Computations by canonical spec key. */
+  byKey: Record<string, number>;
+}
+
+interface Entry {
+  revision: number;
+  cycle: number;
+  value: unknown;
+}
+
+/**
+ * Computes each indicator once per (token, timeframe, indicator, params) and
+ * shares the result with every caller until that series changes: a new candle
+ * closes (the source's revision moves) or, for a source without revisions, a
+ * new cycle begins. Results are frozen arrays; callers never get a copy they
+ * could corrupt for another user.
+ */
+export class IndicatorCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly windows = new Map<string, Entry>();
+  readonly window: number;
+  private cycle = 0;
+  private computations = 0;
+  private hits = 0;
+  private byKey = new Map<string, number>();
+
+  constructor(
+    private readonly source: CandleSource,
+    opts: IndicatorCacheOptions = {},
+  ) {
+    const w = opts.window ?? 1000;
+    if (!Number.isInteger(w) || w < 1) throw new RangeError(`window must be a positive integer (got ${w})`);
+    this.window = w;
+  }
+
+  /** The indicator over the closed candles of (token, timeframe), computed at most once per series change. */
+  get<S extends IndicatorSpec>(token: string, timeframe: Timeframe, spec: S): IndicatorValue<S> {
+    const sk = specKey(spec);
+    const key = `${token}\u0000${timeframe}\u0000${sk}`;
+    const rev = this.source.revision ? this.source.revision(token, timeframe) : -1;
+    const hit = this.entries.get(key);
+    if (hit && hit.revision === rev && (rev !== -1 || hit.cycle === this.cycle)) {
+      this.hits++;
+      return hit.value as IndicatorValue<S>;
+    }
+    const value = computeIndicator(spec, this.candles(token, timeframe));
+    this.computations++;
+    this.byKey.set(sk, (this.byKey.get(sk) ?? 0) + 1);
+    this.entries.set(key, { revision: rev, cycle: this.cycle, value });
+    return value;
+  }
+
+  /**
+   * The closed candles indicators are computed over: the last `window` closed
+   * candles of (token, timeframe), oldest first, frozen and shared like the
+   * indicator values (index i of an indicator belongs to candle i of this).
+   */
+  candles(token: string, timeframe: Timeframe): readonly Readonly<Candle>[] {
+    const key = `${token}\u0000${timeframe}`;
+    const rev = this.source.revision ? this.source.revision(token, timeframe) : -1;
+    const hit = this.windows.get(key);
+    if (hit && hit.revision === rev && (rev !== -1 || hit.cycle === this.cycle)) {
+      return hit.value as readonly Readonly<Candle>[];
+    }
+    const all = this.source.closed(token, timeframe);
+    const value = Object.freeze(all.length > this.window ? all.slice(all.length - this.window) : all.slice());
+    this.windows.set(key, { revision: rev, cycle: this.cycle, value });
+    return value;
+  }
+
+  /**
+   * Starts a new evaluation cycle. For a source with revisions nothing needs
+   * recomputing unless a candle closed; for one without, every entry is stale.
+   */
+  beginCycle(): void {
+    this.cycle++;
+    if (!this.source.revision) {
+      this.entries.clear();
+      this.windows.clear();
+    }
+  }
+
+  /** Drops cached entries: all of them, those of one token, or of one (token, timeframe). */
+  invalidate(token?: string, timeframe?: Timeframe): void {
+    if (token === undefined) {
+      this.entries.clear();
+      this.windows.clear();
+      return;
+    }
+    const series = `${token}\u0000${timeframe ?? ''}`;
+    const matches = (k: string): boolean =>
+      timeframe === undefined ? k.startsWith(`${token}\u0000`) : k === series || k.startsWith(`${series}\u0000`);
+    for (const map of [this.entries, this.windows]) {
+      for (const k of [...map.keys()]) if (matches(k)) map.delete(k);
+    }
+  }
+
+  stats(): IndicatorCacheStats {
+    return {
+      computations: this.computations,
+      hits: this.hits,
+      entries: this.entries.size,
+      byKey: Object.fromEntries(this.byKey),
+    };
+  }
+
+  resetStats(): void {
+    this.computations = 0;
+    this.hits = 0;
+    this.byKey = new Map();
+  }
+}

@@ -1,0 +1,86 @@
+import type { Controls } from './controls';
+import { isRiskReducing, type Order } from '../execution/order';
+import { tokenByMint, WRAPPED_SOL_MINT, formatUnits } from '../market';
+import type { Store } from '../store';
+import { UserSettingsSchema } from '../users/settings';
+import { FEE_RESERVE_LAMPORTS, PER_POSITION_RESERVE_LAMPORTS, WALLET_RENT_LAMPORTS } from '../funds/reserves';
+import { refuse, type RiskGate } from './gate';
+
+/** Halt stops everything; a pause (global, per user, or a tripped breaker) stops entries but not exits. */
+export function controlsGate(controls: Controls): RiskGate {
+  return {
+    check(order) {
+      const g = controls.global();
+      if (g.halted) return refuse('HALTED', `Trading is halted${g.reason ? ` (${g.reason})` : ''}; nothing is signed until the operator resumes.`);
+      if (isRiskReducing(order.context)) return { ok: true };
+      if (g.paused) return refuse('PAUSED_GLOBAL', `Trading is paused for everyone${g.reason ? ` (${g.reason})` : ''}; exits still run.`);
+      const u = controls.user(order.userId);
+      if (u.paused) {
+        return u.reason?.startsWith('breaker')
+          ? refuse('BREAKER_TRIPPED', `This user's breaker tripped (${u.reason}); the operator must resume them.`)
+          : refuse('PAUSED_USER', `This user is paused${u.reason ? ` (${u.reason})` : ''}; exits still run.`);
+      }
+      return { ok: true };
+    },
+  };
+}
+
+/** The largest order a user allows, by USD notional; exits and emergency closes are never too large. */
+export function orderSizeGate(store: Store): RiskGate {
+  return {
+    check(order, ctx) {
+      if (isRiskReducing(order.context)) return { ok: true };
+      const settings = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {});
+      const token = tokenByMint(order.inputMint);
+      const price = ctx.price(order.inputMint);
+      if (!token || price === null) return refuse('STALE_PRICE', `No fresh price for ${order.inputMint}; no new entries until the feed recovers.`);
+      const usd = (Number(order.amount) / 10 ** token.decimals) * price;
+      if (usd > settings.maxOrderUsd) {
+        return refuse('ORDER_TOO_LARGE', `This order is worth about $${usd.toFixed(2)}, above this user's $${settings.maxOrderUsd} limit per order.`);
+      }
+      return { ok: true };
+    },
+  };
+}
+
+/**
+ * The wallet must hold what the order spends; SOL spending keeps the reserve
+ * for fees and rent (and what open positions need to exit). A sell must not
+ * exceed the position it sells from.
+ */
+export function balanceGate(store: Store, network: string): RiskGate {
+  return {
+    check(order, ctx) {
+      if (order.amount <= 0n) return refuse('ORDER_TOO_SMALL', 'The amount must be more than zero.');
+      if (order.side === 'sell') {
+        const pos = store.portfolio.openPosition(order.userId, network, order.inputMint);
+        if (!pos || pos.quantity === 0n) return refuse('NO_POSITION', 'There is no open position in this token to sell.');
+        if (order.amount > pos.quantity) {
+          return refuse('NO_POSITION', `The position holds ${pos.quantity} base units; this sell asks for ${order.amount}.`);
+        }
+      }
+      const token = tokenByMint(order.inputMint);
+      const decimals = token?.decimals ?? 0;
+      if (order.inputMint === WRAPPED_SOL_MINT) {
+        const lamports = ctx.balances.get('SOL') ?? 0n;
+        const positions = BigInt(store.holdings.openPositionCount(order.userId));
+        const keep = WALLET_RENT_LAMPORTS + FEE_RESERVE_LAMPORTS + positions * PER_POSITION_RESERVE_LAMPORTS;
+        if (order.amount + keep > lamports) {
+          return refuse(
+            'SOL_RESERVE',
+            `Spending ${formatUnits(order.amount, 9)} SOL would leave less than the ${formatUnits(keep, 9)} SOL the wallet keeps for fees and rent (it holds ${formatUnits(lamports, 9)}).`,
+          );
+        }
+        return { ok: true };
+      }
+      const held = ctx.balances.get(order.inputMint) ?? 0n;
+      if (order.amount > held) {
+        return refuse(
+          'INSUFFICIENT_BALANCE',
+          `The wallet holds ${formatUnits(held, decimals)} ${token?.symbol ?? order.inputMint}; this order needs ${formatUnits(order.amount, decimals)}.`,
+        );
+      }
+      return { ok: true };
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { isoTime, type Clock } from '../kernel/clock';
+import type { EventBus } from '../kernel/event-bus';
+import type { Store } from '../store';
+
+export const GLOBAL_SCOPE = 'global';
+export const userScope = (userId: number): string => `user:${userId}`;
+
+export interface ControlState {
+  paused: boolean;
+  halted: boolean;
+  reason: string | null;
+}
+
+/**
+ * Pause and halt, persisted so they survive a restart.
+ *  - global pause: no new entries; exits continue;
+ *  - global halt: nothing is signed at all until resumed (orders in flight finish or expire);
+ *  - user pause: that user gets no new entries (also what a tripped breaker does).
+ * The in-memory copy is updated before the call returns, so a halt is in force
+ * for the signer the moment it is acknowledged.
+ */
+export class Controls {
+  private cache = new Map<string, ControlState>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+  ) {
+    for (const row of store.controls.all()) this.cache.set(row.scope, { paused: row.paused, halted: row.halted, reason: row.reason });
+  }
+
+  global(): ControlState {
+    return this.cache.get(GLOBAL_SCOPE) ?? { paused: false, halted: false, reason: null };
+  }
+
+  user(userId: number): ControlState {
+    return this.cache.get(userScope(userId)) ?? { paused: false, halted: false, reason: null };
+  }
+
+  get halted(): boolean {
+    return this.global().halted;
+  }
+
+  pauseAll(reason: string | null, actor: string): void {
+    this.set(GLOBAL_SCOPE, { ...this.global(), paused: true, reason }, actor);
+  }
+
+  halt(reason: string | null, actor: string): void {
+    this.set(GLOBAL_SCOPE, { paused: true, halted: true, reason }, actor);
+  }
+
+  resumeAll(actor: string): void {
+    this.set(GLOBAL_SCOPE, { paused: false, halted: false, reason: null }, actor);
+  }
+
+  pauseUser(userId: number, reason: string | null, actor: string): void {
+    this.set(userScope(userId), { paused: true, halted: false, reason }, actor, userId);
+  }
+
+  resumeUser(userId: number, actor: string): void {
+    this.set(userScope(userId), { paused: false, halted: false, reason: null }, actor, userId);
+  }
+
+  private set(scope: string, state: ControlState, actor: string, userId: number | null = null): void {
+    const at = isoTime(this.clock);
+    const previous = this.cache.get(scope);
+    const stricter = state.halted || state.paused;
+    // Tightening takes effect in memory first, so the signer refuses before the row is even written;
+    // loosening takes effect only once it is durable.
+    if (stricter) this.cache.set(scope, state);
+    try {
+      this.store.tx(() => {
+        this.store.controls.set(scope, state, at);
+        this.store.audit.append({ actor, action: 'controls.changed', userId, details: { scope, ...state } }, at);
+        this.bus.emit('controls.changed', userId, { scope, ...state });
+      });
+    } catch (e) {
+      if (!stricter && previous) this.cache.set(scope, previous);
+      throw e;
+    }
+    this.cache.set(scope, state);
+  }
+}

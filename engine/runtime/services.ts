@@ -1,0 +1,59 @@
+import { ExitMonitor, JupiterClient, PriceBook, reconcileIntents, TradeExecutionService } from '../execution';
+import { BalanceSync, Whitelist, Withdrawals } from '../funds';
+import { KNOWN_TOKENS } from '../market';
+import { balanceGate, composeGates, controlsGate, orderSizeGate } from '../risk';
+import type { Engine, EngineOptions, Funds } from './engine';
+import { connectNetwork, readNetworkConfig } from './network';
+
+/**
+ * The services that need a network: connects it (on the sandbox this may
+ * start it), wires execution, funds and exits, and settles orders a crash
+ * left unfinished before anything new is accepted. Loaded on first use so
+ * commands that never touch a chain start fast.
+ */
+export async function buildFunds(engine: Engine, override: EngineOptions['network']): Promise<Funds> {
+  const { store, clock, log, bus, signer, controls } = engine;
+  const cfg = readNetworkConfig(store.meta, {
+    ...(override?.name ? { network: override.name } : {}),
+    ...(override?.rpcUrls ? { rpcUrls: override.rpcUrls } : {}),
+  });
+  const net = await connectNetwork(cfg, {
+    dataDir: engine.layout.root,
+    clock,
+    log,
+    onDegraded: (endpoint, reason) => bus.emit('rpc.degraded', null, { endpoint, reason }),
+  });
+  const whitelist = new Whitelist(store, bus, clock, net.whitelistDelayMs);
+  const prices = new PriceBook(clock);
+  const refreshPrices = (): Promise<void> =>
+    prices.refresh(
+      net.jupiterUrl,
+      KNOWN_TOKENS.map((t) => t.mint),
+      net.jupiterApiKey,
+    );
+  const exec = new TradeExecutionService({
+    store,
+    clock,
+    log,
+    bus,
+    signer,
+    controls,
+    risk: composeGates(controlsGate(controls), orderSizeGate(store), balanceGate(store, net.name)),
+    prices,
+    network: net.name,
+    chain: net.chain,
+    jupiter: new JupiterClient({ baseUrl: net.jupiterUrl, apiKey: net.jupiterApiKey }),
+  });
+  const reconciled = await reconcileIntents(store, net.chain, exec, net.name, clock, log);
+  return {
+    net,
+    balances: new BalanceSync(store, net.chain, net.name, bus, clock, log),
+    whitelist,
+    withdrawals: new Withdrawals(store, net.chain, signer, whitelist, net.name, bus, clock, log),
+    prices,
+    exec,
+    exits: new ExitMonitor(store, exec, prices, bus, clock, log, net.name),
+    reconciled,
+    refreshPrices,
+  };
+}

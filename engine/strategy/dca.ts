@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { lastValue } from '../market/indicators';
+import { ind } from '../market/indicator-spec';
+import { param } from './params';
+import type { EntrySignal, Signal, Strategy } from './types';
+
+export const dcaParams = z.strictObject({
+  timeframe: param.timeframe('1h'),
+  intervalHours: param.int(24, 1, 720, 'Buy once per this many hours (intervals aligned to UTC midnight)'),
+  amountUsd: param.usd(25, 1, 100_000, 'USD spent per buy'),
+  buyTheDip: param.bool(false, 'Buy more when the price is below its moving average'),
+  dipSmaPeriod: param.int(50, 5, 400, 'SMA period the dip is measured against'),
+  dipPct: param.num(5, 0.5, 50, 'A dip is a close this many % below the SMA'),
+  dipMultiplier: param.num(2, 1, 10, 'Amount multiplier on a dip (2 decimals)'),
+  stopLossPct: param.num(30, 1, 95, 'Stop-loss this many % below the price of each buy'),
+  takeProfitPct: param.optionalNum(1, 1000, 'Sell everything this many % above the average entry (null: never sell)'),
+});
+export type DcaParams = z.output<typeof dcaParams>;
+
+const HOUR_MS = 3_600_000;
+const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(2) : x.toPrecision(5));
+
+/**
+ * Dollar-cost averaging: buys a fixed USD amount on the first closed candle of
+ * every interval (intervals are aligned to the Unix epoch, so a 24 h interval
+ * buys once per UTC day). With buy-the-dip, a buy made while the close is
+ * `dipPct`% or more below its SMA spends `dipMultiplier` times the amount.
+ * Never sells unless a take-profit is set. Stateless: whether a candle starts
+ * a new interval is read from the candles themselves.
+ */
+export const dcaStrategy: Strategy<DcaParams> = {
+  id: 'dca',
+  name: 'Dollar-cost averaging',
+  description:
+    'Buys a fixed USD amount every interval, optionally more on dips below a moving average; sells only at an optional take-profit.',
+  params: dcaParams,
+  warmup: (p) => (p.buyTheDip ? p.dipSmaPeriod + 1 : 2),
+  timeframe: (p) => p.timeframe,
+  indicators: (p) => (p.buyTheDip ? [ind.sma(p.dipSmaPeriod)] : []),
+  onCandle(ctx): Signal | null {
+    const p = ctx.params;
+    const n = ctx.candles.length;
+    if (n < 2) return null;
+    const last = ctx.candles[n - 1]!;
+    const close = last.close;
+    if (ctx.position && p.takeProfitPct !== null) {
+      const target = ctx.position.entryPrice * (1 + p.takeProfitPct / 100);
+      if (close >= target) {
+        return {
+          side: 'sell',
+          sizeHint: 1,
+          reason: `close ${fmt(close)} is ${p.takeProfitPct}% above the average entry ${fmt(ctx.position.entryPrice)}`,
+        };
+      }
+    }
+    const interval = p.intervalHours * HOUR_MS;
+    const prev = ctx.candles[n - 2]!;
+    if (Math.floor(last.time / interval) === Math.floor(prev.time / interval)) return null;
+    let cents = BigInt(Math.round(p.amountUsd * 100));
+    let reason = `DCA buy of $${p.amountUsd.toFixed(2)} (every ${p.intervalHours} h)`;
+    if (p.buyTheDip) {
+      const avg = lastValue(ctx.indicator(ind.sma(p.dipSmaPeriod)));
+      if (!Number.isNaN(avg) && close <= avg * (1 - p.dipPct / 100)) {
+        cents = (cents * BigInt(Math.round(p.dipMultiplier * 100))) / 100n;
+        reason = `DCA dip buy of $${(Number(cents) / 100).toFixed(2)}: close ${fmt(close)} is ${(((avg - close) / avg) * 100).toFixed(1)}% below SMA(${p.dipSmaPeriod}) ${fmt(avg)}`;
+      }
+    }
+    const signal: EntrySignal = {
+      side: 'buy',
+      sizeHint: 1,
+      quoteAmount: cents * 10_000n, // cents -> 6-decimal base units, exactly
+      stopLossPrice: close * (1 - p.stopLossPct / 100),
+      reason,
+    };
+    if (p.takeProfitPct !== null) {
+      signal.takeProfitPrice = (ctx.position ? Math.max(ctx.position.entryPrice, close) : close) * (1 + p.takeProfitPct / 100);
+    }
+    return signal;
+  },
+};

@@ -1,0 +1,105 @@
+import type { z } from 'zod';
+import { HarvestError } from '../kernel/errors';
+import type { IndicatorSpec } from '../market/indicator-spec';
+import type { Timeframe } from '../market/types';
+import { dcaStrategy } from './dca';
+import { evaluateStrategy, type EvaluateInput, type Evaluation } from './evaluate';
+import { meanReversionStrategy } from './mean-reversion';
+import { describeParams, formatParamInfo, type ParamInfo } from './params';
+import { trendStrategy } from './trend';
+import type { Strategy } from './types';
+
+/** The built-in strategies, by id. */
+export const STRATEGIES = {
+  trend: trendStrategy,
+  'mean-reversion': meanReversionStrategy,
+  dca: dcaStrategy,
+} as const;
+
+export type StrategyId = keyof typeof STRATEGIES;
+export type ParamsOf<K extends StrategyId> = (typeof STRATEGIES)[K] extends Strategy<infer P> ? P : never;
+export const STRATEGY_IDS = Object.keys(STRATEGIES) as StrategyId[];
+
+export interface StrategyInfo {
+  id: StrategyId;
+  name: string;
+  description: string;
+  params: ParamInfo[];
+}
+
+/** A strategy with validated parameters bound to it: what the loop keeps per user. */
+export interface BoundStrategy {
+  readonly id: StrategyId;
+  /** The full, validated parameters (defaults filled in); JSON-safe. */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly timeframe: Timeframe;
+  readonly warmup: number;
+  readonly indicators: readonly IndicatorSpec[];
+  evaluate(input: EvaluateInput): Evaluation;
+}
+
+export function isStrategyId(id: string): id is StrategyId {
+  return Object.prototype.hasOwnProperty.call(STRATEGIES, id);
+}
+
+function unknownStrategy(id: string): never {
+  throw new HarvestError('NOT_FOUND', `Unknown strategy "${id}". Available: ${STRATEGY_IDS.join(', ')}.`);
+}
+
+export function listStrategies(): StrategyInfo[] {
+  return STRATEGY_IDS.map((id) => {
+    const s = STRATEGIES[id] as Strategy<unknown>;
+    return { id, name: s.name, description: s.description, params: describeParams(s.params) };
+  });
+}
+
+/** The strategy with this id; NOT_FOUND otherwise. */
+export function getStrategy<K extends StrategyId>(id: K): (typeof STRATEGIES)[K];
+export function getStrategy(id: string): Strategy<unknown>;
+export function getStrategy(id: string): Strategy<unknown> {
+  if (!isStrategyId(id)) unknownStrategy(id);
+  return STRATEGIES[id] as Strategy<unknown>;
+}
+
+function paramsError(id: string, schema: z.ZodType, error: z.ZodError): HarvestError {
+  const problems = error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`);
+  const allowed = describeParams(schema).map(formatParamInfo);
+  return new HarvestError(
+    'INVALID_INPUT',
+    `Invalid parameters for strategy "${id}": ${problems.join('; ')}. Allowed: ${allowed.join('; ')}.`,
+  );
+}
+
+/**
+ * Validates raw parameters (e.g. from settings or the CLI) for a strategy:
+ * missing ones get their defaults, unknown ones and values out of bounds are
+ * refused with INVALID_INPUT listing every parameter's bounds.
+ */
+export function parseParams<K extends StrategyId>(id: K, raw: unknown): ParamsOf<K>;
+export function parseParams(id: string, raw: unknown): unknown;
+export function parseParams(id: string, raw: unknown): unknown {
+  const s = getStrategy(id);
+  const r = s.params.safeParse(raw ?? {});
+  if (!r.success) throw paramsError(id, s.params, r.error);
+  return r.data;
+}
+
+function bind<P>(id: StrategyId, s: Strategy<P>, raw: unknown): BoundStrategy {
+  const r = s.params.safeParse(raw ?? {});
+  if (!r.success) throw paramsError(id, s.params, r.error);
+  const params = Object.freeze(r.data);
+  return Object.freeze({
+    id,
+    params: params as Readonly<Record<string, unknown>>,
+    timeframe: s.timeframe(params),
+    warmup: s.warmup(params),
+    indicators: Object.freeze(s.indicators(params)),
+    evaluate: (input: EvaluateInput) => evaluateStrategy(s, params, input),
+  });
+}
+
+/** Validates the parameters and binds them to the strategy (see BoundStrategy). */
+export function bindStrategy(id: string, rawParams: unknown): BoundStrategy {
+  if (!isStrategyId(id)) unknownStrategy(id);
+  return bind(id, STRATEGIES[id] as Strategy<unknown>, rawParams);
+}
