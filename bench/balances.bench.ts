@@ -6,7 +6,12 @@
  * counted by the sandbox RPC server; time is wall time around each refresh.
  */
 import { generateKeyPairSigner, type Address } from '@solana/kit';
-import { createChainClient, decodeTokenAccountAmount, findAssociatedTokenAddress, type MintSpec } from '../engine/chain';
+import {
+  createChainClient,
+  decodeTokenAccountAmount,
+  findAssociatedTokenAddress,
+  type MintSpec,
+} from '../engine/chain';
 import { systemClock } from '../engine/kernel/clock';
 import { silentLogger } from '../engine/kernel/logger';
 import { tokenBySymbol } from '../engine/market';
@@ -53,18 +58,30 @@ const bench: Benchmark = {
     const sandbox = await Sandbox.start({ dir: null, clock: systemClock, log: silentLogger });
     try {
       const tokens = ['USDC', 'PYUSD', 'WETH'].map((s) => tokenBySymbol(s)!);
-      const mints: MintSpec[] = tokens.map((t) => ({ mint: t.mint, tokenProgram: t.tokenProgram!, decimals: t.decimals }));
+      const mints: MintSpec[] = tokens.map((t) => ({
+        mint: t.mint,
+        tokenProgram: t.tokenProgram!,
+        decimals: t.decimals,
+      }));
       const wallets: Address[] = [];
       for (let i = 0; i < WALLETS; i++) wallets.push((await generateKeyPairSigner()).address);
 
       const fundStart = performance.now();
       const expected = new Map<Address, Read>();
       for (let i = 0; i < WALLETS; i += FUNDED_EVERY) {
-        const read: Read = { lamports: 1_000_000_000n + BigInt(i), tokens: tokens.map((_, m) => BigInt(1 + i * 10 + m)) };
-        await sandbox.fund(wallets[i]!, { lamports: read.lamports, tokens: mints.map((m, k) => ({ mint: m.mint, amount: read.tokens[k]! })) });
+        const read: Read = {
+          lamports: 1_000_000_000n + BigInt(i),
+          tokens: tokens.map((_, m) => BigInt(1 + i * 10 + m)),
+        };
+        await sandbox.fund(wallets[i]!, {
+          lamports: read.lamports,
+          tokens: mints.map((m, k) => ({ mint: m.mint, amount: read.tokens[k]! })),
+        });
         expected.set(wallets[i]!, read);
       }
-      log(`funded ${expected.size} of ${WALLETS} wallets with SOL + ${tokens.length} tokens in ${ms(performance.now() - fundStart)} ms`);
+      log(
+        `funded ${expected.size} of ${WALLETS} wallets with SOL + ${tokens.length} tokens in ${ms(performance.now() - fundStart)} ms`,
+      );
 
       // A local endpoint: no rate limit to wait for, and no read cache, so every run really reads.
       const chain = createChainClient({
@@ -75,7 +92,10 @@ const bench: Benchmark = {
       });
 
       const batched = async (): Promise<Read[]> =>
-        (await chain.getBalances(wallets, mints)).map((b) => ({ lamports: b.lamports, tokens: mints.map((m) => b.tokens.get(m.mint) ?? 0n) }));
+        (await chain.getBalances(wallets, mints)).map((b) => ({
+          lamports: b.lamports,
+          tokens: mints.map((m) => b.tokens.get(m.mint) ?? 0n),
+        }));
 
       const naive = async (): Promise<Read[]> =>
         mapLimit(wallets, CONCURRENCY, async (wallet) => {
@@ -84,7 +104,15 @@ const bench: Benchmark = {
           for (const m of mints) {
             const ata = await findAssociatedTokenAddress(wallet, m.mint, m.tokenProgram);
             const { value } = await chain.rpc.getAccountInfo(ata, { encoding: 'base64' }).send();
-            amounts.push(value ? decodeTokenAccountAmount(Buffer.from(value.data[0], 'base64'), { mint: m.mint, owner: wallet, account: ata }) : 0n);
+            amounts.push(
+              value
+                ? decodeTokenAccountAmount(Buffer.from(value.data[0], 'base64'), {
+                    mint: m.mint,
+                    owner: wallet,
+                    account: ata,
+                  })
+                : 0n,
+            );
           }
           return { lamports, tokens: amounts };
         });
@@ -93,7 +121,9 @@ const bench: Benchmark = {
         reads.forEach((r, i) => {
           const e = expected.get(wallets[i]!) ?? { lamports: 0n, tokens: mints.map(() => 0n) };
           if (r.lamports !== e.lamports || r.tokens.some((t, k) => t !== e.tokens[k])) {
-            throw new Error(`${name} read wallet ${i} wrong: ${JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
+            throw new Error(
+              `${name} read wallet ${i} wrong: ${JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`,
+            );
           }
         });
       };
@@ -122,8 +152,12 @@ const bench: Benchmark = {
       const rows = (Object.keys(results) as (keyof typeof approaches)[]).map((name) => {
         const r = results[name];
         const calls = r.calls[0]!;
-        if (r.calls.some((c) => JSON.stringify(c) !== JSON.stringify(calls))) throw new Error(`${name}: call counts differ between runs`);
-        const label = name === 'batched' ? 'ChainClient.getBalances (getMultipleAccounts ≤ 100)' : 'naive: getBalance + getAccountInfo per ATA';
+        if (r.calls.some((c) => JSON.stringify(c) !== JSON.stringify(calls)))
+          throw new Error(`${name}: call counts differ between runs`);
+        const label =
+          name === 'batched'
+            ? 'ChainClient.getBalances (getMultipleAccounts ≤ 100)'
+            : 'naive: getBalance + getAccountInfo per ATA';
         const methods = Object.entries(calls)
           .map(([m, n]) => `${m} ${n}`)
           .join(', ');
@@ -131,7 +165,14 @@ const bench: Benchmark = {
           name,
           total: total(calls),
           median: median(r.times),
-          row: [label, total(calls), methods, ms(median(r.times)), `${ms(Math.min(...r.times))}–${ms(Math.max(...r.times))}`, publicLimitSeconds(total(calls)).toFixed(0)],
+          row: [
+            label,
+            total(calls),
+            methods,
+            ms(median(r.times)),
+            `${ms(Math.min(...r.times))}–${ms(Math.max(...r.times))}`,
+            publicLimitSeconds(total(calls)).toFixed(0),
+          ],
         };
       });
       const [b, n] = rows as [(typeof rows)[number], (typeof rows)[number]];
@@ -145,7 +186,17 @@ const bench: Benchmark = {
           `and both read every balance exactly (checked against what the faucet gave on every run). Calls are counted by the sandbox RPC server; ` +
           `wall time over ${RUNS} runs after one warm-up each.`,
         '',
-        table(['approach', 'RPC calls', 'by method', 'median ms', 'min–max ms', `≥ s at ${PUBLIC_LIMIT.requests} req/${PUBLIC_LIMIT.perSeconds} s`], rows.map((r) => r.row)),
+        table(
+          [
+            'approach',
+            'RPC calls',
+            'by method',
+            'median ms',
+            'min–max ms',
+            `≥ s at ${PUBLIC_LIMIT.requests} req/${PUBLIC_LIMIT.perSeconds} s`,
+          ],
+          rows.map((r) => r.row),
+        ),
         '',
         `Batched: ceil(${WALLETS}·(1+${mints.length})/100) = ${budget} calls, ${(n.total / b.total).toFixed(0)}× fewer than naive; ` +
           `${(n.median / b.median).toFixed(1)}× faster locally. The last column is the least time the calls need under the public mainnet limit ` +

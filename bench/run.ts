@@ -42,7 +42,8 @@ function upsertSection(doc: string, id: string, body: string): string {
   const start = doc.indexOf(open);
   const end = doc.indexOf(close);
   if (start >= 0 && end > start) return doc.slice(0, start) + section + doc.slice(end + close.length);
-  if (start >= 0 || end >= 0) throw new Error(`docs/benchmarks.md has an unmatched marker for "${id}"; fix it by hand.`);
+  if (start >= 0 || end >= 0)
+    throw new Error(`docs/benchmarks.md has an unmatched marker for "${id}"; fix it by hand.`);
   return `${doc.trimEnd()}\n\n${section}\n`;
 }
 
@@ -52,7 +53,8 @@ async function main(): Promise<void> {
     .filter((f) => f.endsWith('.bench.ts'))
     .sort();
   const selected = wanted.length ? files.filter((f) => wanted.includes(basename(f, '.bench.ts'))) : files;
-  if (selected.length === 0) throw new Error(`No benchmark matches ${wanted.join(', ')}. Available: ${files.join(', ')}`);
+  if (selected.length === 0)
+    throw new Error(`No benchmark matches ${wanted.join(', ')}. Available: ${files.join(', ')}`);
 
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const host = machine();
@@ -60,7 +62,8 @@ async function main(): Promise<void> {
   for (const file of selected) {
     const mod = (await import(pathToFileURL(join(import.meta.dirname, file)).href)) as { default?: Benchmark };
     const bench = mod.default;
-    if (!bench || !/^[a-z0-9-]+$/.test(bench.id)) throw new Error(`${file} must default-export a Benchmark with a lowercase id.`);
+    if (!bench || !/^[a-z0-9-]+$/.test(bench.id))
+      throw new Error(`${file} must default-export a Benchmark with a lowercase id.`);
     log(`== ${bench.id}: ${bench.title}`);
     const body = await bench.run(log);
     const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');

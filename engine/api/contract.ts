@@ -113,6 +113,7 @@ const TradeOut = z.object({
   signature: z.string().nullable(),
   executedAt: z.string(),
 });
+const SettingsOut = z.object({ userId: z.number().int(), version: z.number().int(), settings: z.record(z.string(), z.unknown()) });
 const ControlOut = z.object({ paused: z.boolean(), halted: z.boolean(), reason: z.string().nullable() });
 const WhitelistOut = z.object({ address: z.string(), label: z.string(), addedAt: z.string(), usableAt: z.string(), usable: z.boolean() });
 const WithdrawalOut = z.object({
@@ -306,6 +307,27 @@ export const commands = {
     sensitive: true,
     input: z.object({ user: UserRef, address: z.string().trim().min(1) }).strict(),
     output: z.object({ removed: z.string() }),
+  }),
+  'settings.get': command({
+    summary: "A user's settings and their version",
+    mutates: false,
+    input: z.object({ user: UserRef }).strict(),
+    output: SettingsOut,
+  }),
+  'settings.set': command({
+    summary: 'Change one setting (validated against its bounds); applies from the next order or cycle',
+    mutates: true,
+    input: z
+      .object({
+        user: UserRef,
+        key: z.string().trim().min(1).max(64),
+        /** JSON text, or a bare word for a string value. */
+        value: z.string().max(10_000),
+        /** Optimistic locking: refuse if the settings changed since this version was read. */
+        expectedVersion: z.number().int().positive().optional(),
+      })
+      .strict(),
+    output: SettingsOut,
   }),
   'orders.submit': command({
     summary: 'Place an order: buy spends the quote asset (USDC by default), sell sells from an open position',

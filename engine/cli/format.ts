@@ -104,6 +104,8 @@ export const formatters: Formatters = {
     'The whitelist is empty: withdrawals are not possible until an address is added.',
   'whitelist.add': (e) => `Whitelisted ${e.address}; ${e.usable ? 'usable now' : `usable from ${e.usableAt}`}.`,
   'whitelist.remove': (o) => `Removed ${o.removed} from the whitelist.`,
+  'settings.get': (o) => `Settings of user ${o.userId} (version ${o.version}):\n${JSON.stringify(o.settings, null, 2)}`,
+  'settings.set': (o) => `Saved (version ${o.version}).`,
   'orders.submit': formatOutcome,
   'orders.list': (o) =>
     o.orders

@@ -270,6 +270,22 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     });
 
   program
+    .command('settings <user> [action] [key] [value]')
+    .description('show (get) or change (set KEY VALUE) a user\'s settings')
+    .action(async (u: string, action: string | undefined, key: string | undefined, value: string | undefined, _o, cmd: Command) => {
+      if (action === undefined || action === 'get') {
+        const ctx = ctxOf(cmd);
+        const out = await dispatch(ctx, 'settings.get', { user: u });
+        if (key !== undefined) print(ctx.json, { key, value: out.settings[key] ?? null }, (o) => JSON.stringify(o.value));
+        else print(ctx.json, out, formatters['settings.get']);
+        return;
+      }
+      if (action !== 'set' || key === undefined || value === undefined) {
+        throw new HarvestError('INVALID_INPUT', 'Use `harvest settings USER`, `harvest settings USER get KEY` or `harvest settings USER set KEY VALUE`.');
+      }
+      await run(cmd, 'settings.set', { user: u, key, value });
+    });
+  program
     .command('order <user> <side> <token> <amount>')
     .description('buy (AMOUNT in the quote asset, e.g. USDC) or sell (AMOUNT of the token) at the market')
     .option('--slippage-bps <n>', 'slippage tolerance in basis points')

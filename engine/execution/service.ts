@@ -2,6 +2,7 @@ import type { Address } from '@solana/kit';
 import { signatureOfWireTransaction, type ChainClient, type SendOutcome } from '../chain';
 import { isoTime, type Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
+import { faultPoint } from '../kernel/faults';
 import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
 import type { TransactionSigner } from '../keystore';
@@ -122,6 +123,7 @@ export class TradeExecutionService {
       throw e;
     }
     const intent = store.intents.byId(intentId)!;
+    faultPoint('exec:after-pending');
     try {
       if (venue === 'paper') return this.fillPaper(intent, settings);
       return await this.fillLive(intent, settings, wallet);
@@ -170,11 +172,14 @@ export class TradeExecutionService {
           },
         },
       );
+      faultPoint('exec:after-sign');
       const signature = signatureOfWireTransaction(signed);
       this.d.store.intents.markSigned(intent.id, signature, Buffer.from(signed).toString('base64'), built.lastValidBlockHeight, isoTime(this.d.clock));
       this.d.onSigned?.(intent.id, signed);
+      faultPoint('exec:after-signed-journal');
 
       const outcome = await this.d.chain.sendAndConfirm(signed, built.lastValidBlockHeight);
+      faultPoint('exec:after-confirm');
       if (outcome.status === 'confirmed') return this.recordLanded(intent, signature, wallet);
       if (outcome.status === 'expired') return this.finishFailure(intent, 'expired', 'The transaction expired before it landed; nothing was swapped.');
       if (attempt === 1 && isSlippage(outcome)) {

@@ -18,7 +18,17 @@ export class Whitelist {
   ) {}
 
   list(userId: number): (WhitelistEntry & { usable: boolean })[] {
-    return this.store.funds.whitelist(userId).map((e) => ({ ...e, usable: Date.parse(e.usableAt) <= this.clock.now() }));
+    return this.store.funds.whitelist(userId).map((e) => this.withUsability(e));
+  }
+
+  /**
+   * An entry is usable once both its recorded time and this network's delay since it was added
+   * have passed: an address added while the data directory was on the sandbox (no delay) still
+   * waits out mainnet's delay, counted from when it was added.
+   */
+  private withUsability(e: WhitelistEntry): WhitelistEntry & { usable: boolean } {
+    const at = Math.max(Date.parse(e.usableAt), Date.parse(e.addedAt) + this.delayMs);
+    return { ...e, usableAt: new Date(at).toISOString(), usable: at <= this.clock.now() };
   }
 
   add(userId: number, address: string, label: string, actor: string): WhitelistEntry & { usable: boolean } {
@@ -35,7 +45,7 @@ export class Whitelist {
       this.store.audit.append({ actor, action: 'whitelist.added', userId, details: { address: addr, label, usableAt } }, at);
       this.bus.emit('whitelist.changed', userId, { action: 'added', address: addr, usableAt });
     });
-    return { ...this.store.funds.whitelistEntry(userId, addr)!, usable: this.delayMs <= 0 };
+    return this.withUsability(this.store.funds.whitelistEntry(userId, addr)!);
   }
 
   remove(userId: number, address: string, actor: string): void {
@@ -59,8 +69,9 @@ export class Whitelist {
         `${address} is not on this user's withdrawal whitelist. Add it with \`harvest whitelist add\` first.`,
       );
     }
-    if (Date.parse(entry.usableAt) > this.clock.now()) {
-      throw new HarvestError('REFUSED', `${address} was whitelisted recently and becomes usable at ${entry.usableAt}.`);
+    const { usable, usableAt } = this.withUsability(entry);
+    if (!usable) {
+      throw new HarvestError('REFUSED', `${address} was whitelisted recently and becomes usable at ${usableAt}.`);
     }
   }
 }

@@ -23,7 +23,7 @@ import { HarvestError } from '../kernel/errors';
 import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
 import type { TransactionSigner } from '../keystore';
-import { formatUnits, NATIVE_SOL, type TokenInfo } from '../market';
+import { formatUnits, NATIVE_SOL, WRAPPED_SOL_MINT, type TokenInfo } from '../market';
 import type { Store, WithdrawalRow } from '../store';
 import { UserSettingsSchema } from '../users/settings';
 import {
@@ -222,9 +222,11 @@ export class Withdrawals {
     const [balance] = await this.chain.getBalances([from], spl);
     const lamports = balance!.lamports;
     const positions = BigInt(this.store.holdings.openPositionCount(req.userId));
-    const keep = WALLET_RENT_LAMPORTS + FEE_RESERVE_LAMPORTS + positions * PER_POSITION_RESERVE_LAMPORTS;
     const sym = req.token.symbol;
     if (!req.token.tokenProgram) {
+      // An open SOL position (recorded under the wrapped-SOL mint, held as lamports) is not the user's to withdraw either.
+      const solInPositions = this.store.holdings.openPositionQuantity(req.userId, WRAPPED_SOL_MINT);
+      const keep = WALLET_RENT_LAMPORTS + FEE_RESERVE_LAMPORTS + positions * PER_POSITION_RESERVE_LAMPORTS + solInPositions;
       const available = lamports > keep ? lamports - keep : 0n;
       if (req.amount > available) {
         throw new HarvestError(

@@ -226,7 +226,8 @@ export class FailoverPriceFeed implements PriceFeed {
       if (stale.length > 0) {
         failures.push({ feed: feed.name, reason: 'stale', mints: stale, message: `older than ${this.maxAgeMs} ms` });
       }
-      remaining = [...missing, ...stale];
+      const retry = new Set([...missing, ...stale]);
+      remaining = remaining.filter((m) => retry.has(m));
     }
     const out = new Map<string, PriceTick>();
     const answeredBy: Record<string, string> = {};

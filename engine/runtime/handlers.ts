@@ -11,6 +11,7 @@ import { schemaVersion, type PositionRow, type WithdrawalRow } from '../store';
 import { quoteMintOf, type OrderOutcome } from '../execution';
 import { averageEntryPrice, unrealizedPnl } from '../portfolio';
 import { UserSettingsSchema } from '../users/settings';
+import { describeIssues } from '../api';
 import { formatUnits, parseUnits, tokenByMint, tokenBySymbol, KNOWN_TOKENS, type TokenInfo } from '../market';
 import { depositInfo, type UserBalances } from '../funds';
 import type { Engine } from './engine';
@@ -173,6 +174,36 @@ export function buildHandlers(engine: Engine): Handlers {
       const f = await engine.funds();
       f.whitelist.remove(users.resolve(user).id, address, actor);
       return { removed: address.trim() };
+    },
+
+    'settings.get': ({ user }) => {
+      const u = users.resolve(user);
+      const row = store.settings.get(u.id)!;
+      return { userId: u.id, version: row.version, settings: UserSettingsSchema.parse(row.settings) as Record<string, unknown> };
+    },
+
+    'settings.set': ({ user, key, value, expectedVersion }) => {
+      const u = users.resolve(user);
+      return store.tx(() => {
+        const row = store.settings.get(u.id)!;
+        if (expectedVersion !== undefined && expectedVersion !== row.version) {
+          throw new HarvestError('CONFLICT', `The settings changed since version ${expectedVersion} (now ${row.version}); reload and try again.`);
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(value);
+        } catch {
+          parsed = value;
+        }
+        const next = { ...(row.settings as Record<string, unknown>), [key]: parsed };
+        const r = UserSettingsSchema.safeParse(next);
+        if (!r.success) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${describeIssues(r.error)}`);
+        if (!(key in r.data)) throw new HarvestError('INVALID_INPUT', `Unknown setting "${key}". Known: ${Object.keys(UserSettingsSchema.parse({})).join(', ')}.`);
+        const at = isoTime(engine.clock);
+        if (!store.settings.update(u.id, row.version, r.data, at)) throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
+        store.audit.append({ actor, action: 'settings.changed', userId: u.id, details: { key, value: parsed as never } }, at);
+        return { userId: u.id, version: row.version + 1, settings: r.data as Record<string, unknown> };
+      });
     },
 
     'orders.submit': async (i) => {

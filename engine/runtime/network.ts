@@ -63,7 +63,8 @@ export function readNetworkConfig(meta: MetaRepo, override?: { network?: Network
     network,
     rpcUrls,
     jupiterUrl: stored.jupiterUrl ?? JUPITER_API,
-    whitelistDelayMs: stored.whitelistDelayMs ?? (network === 'sandbox' ? 0 : DAY_MS),
+    // A delay configured for one network never carries over to another (a sandbox's 0 must not reach mainnet).
+    whitelistDelayMs: (network === stored.network ? stored.whitelistDelayMs : undefined) ?? (network === 'sandbox' ? 0 : DAY_MS),
   };
 }
 

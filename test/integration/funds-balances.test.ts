@@ -108,7 +108,8 @@ describe('balance refresh for many users, against the sandbox over HTTP', () => 
           expect(b.address).toBe(users[i]!.address);
           expect(b.lamports).toBe(e.lamports);
           expect(b.tokens.map((t) => t.token.symbol)).toEqual(SPL.map((t) => t.symbol));
-          for (const t of b.tokens) expect(t.amount, `${t.token.symbol} of user ${i}`).toBe(e.tokens.get(t.token.mint) ?? 0n);
+          for (const t of b.tokens)
+            expect(t.amount, `${t.token.symbol} of user ${i}`).toBe(e.tokens.get(t.token.mint) ?? 0n);
         });
       }),
       // Chunk boundaries first: 20 users fill one call exactly, 21 need two.
@@ -138,7 +139,9 @@ describe('balance refresh for many users, against the sandbox over HTTP', () => 
       amount: '9007199254741242',
       uiAmount: '90071992.54741242',
     });
-    expect(api.balances[0]!.tokens.find((t) => t.symbol === 'PYUSD')!.amount).toBe(g.tokens.get(PYUSD.mint)!.toString());
+    expect(api.balances[0]!.tokens.find((t) => t.symbol === 'PYUSD')!.amount).toBe(
+      g.tokens.get(PYUSD.mint)!.toString(),
+    );
   });
 });
 
@@ -166,10 +169,16 @@ describe('failover and expiry, over HTTP', () => {
   it('reads balances through the next endpoint when the first answers 500, and emits rpc.degraded', async () => {
     const t = tempDataDir('hv-failover-');
     // Real time here: the transport backs off between retries on the clock.
-    const engine = openEngine(t.dir, { clock: systemClock, network: { name: 'devnet', rpcUrls: [failingUrl, w.sandbox.rpcUrl] } });
+    const engine = openEngine(t.dir, {
+      clock: systemClock,
+      network: { name: 'devnet', rpcUrls: [failingUrl, w.sandbox.rpcUrl] },
+    });
     try {
       const ana = addUser(engine, 'ana');
-      await w.sandbox.fund(ana.address, { lamports: 3n * LAMPORTS_PER_SOL + 5n, tokens: [{ mint: PYUSD.mint, amount: 42n }] });
+      await w.sandbox.fund(ana.address, {
+        lamports: 3n * LAMPORTS_PER_SOL + 5n,
+        tokens: [{ mint: PYUSD.mint, amount: 42n }],
+      });
       const f = await engine.funds();
       expect(f.net.name).toBe('devnet');
       expect(f.net.chain.endpoints).toEqual([failingUrl, w.sandbox.rpcUrl]);
@@ -196,7 +205,13 @@ describe('failover and expiry, over HTTP', () => {
   });
 
   /** A SOL transfer from a fresh funded key, signed now, with the blockhash current now. */
-  async function signedTransfer(): Promise<{ payer: KeyPairSigner; to: Address; wire: Uint8Array; lastValid: bigint; signature: string }> {
+  async function signedTransfer(): Promise<{
+    payer: KeyPairSigner;
+    to: Address;
+    wire: Uint8Array;
+    lastValid: bigint;
+    signature: string;
+  }> {
     const payer = await generateKeyPairSigner();
     const to = (await generateKeyPairSigner()).address;
     await w.sandbox.fund(payer.address, { lamports: LAMPORTS_PER_SOL, tokens: [] });
@@ -207,7 +222,11 @@ describe('failover and expiry, over HTTP', () => {
         createTransactionMessage({ version: 0 }),
         (m) => setTransactionMessageFeePayerSigner(payer, m),
         (m) => setTransactionMessageLifetimeUsingBlockhash(bh, m),
-        (m) => appendTransactionMessageInstructions([getTransferSolInstruction({ source: payer, destination: to, amount: 1_000_000n })], m),
+        (m) =>
+          appendTransactionMessageInstructions(
+            [getTransferSolInstruction({ source: payer, destination: to, amount: 1_000_000n })],
+            m,
+          ),
       ),
     );
     return {
@@ -239,7 +258,11 @@ describe('failover and expiry, over HTTP', () => {
     const tx = await signedTransfer();
     expire();
     const sendsBefore = calls(w.sandbox, 'sendTransaction');
-    const outcome = await driveClock(w.clock, w.funds.net.chain.sendAndConfirm(tx.wire, tx.lastValid, { pollIntervalMs: 1_000 }), 1_200);
+    const outcome = await driveClock(
+      w.clock,
+      w.funds.net.chain.sendAndConfirm(tx.wire, tx.lastValid, { pollIntervalMs: 1_000 }),
+      1_200,
+    );
     expect(calls(w.sandbox, 'sendTransaction') - sendsBefore, 'it was offered to the node').toBeGreaterThanOrEqual(1);
     expect(outcome.status).not.toBe('confirmed');
     expect(outcome.status).not.toBe('failed');
@@ -254,7 +277,11 @@ describe('failover and expiry, over HTTP', () => {
   it.fails('KNOWN GAP: a blockhash expired before sending is reported with status "expired"', async () => {
     const tx = await signedTransfer();
     expire();
-    const outcome = await driveClock(w.clock, w.funds.net.chain.sendAndConfirm(tx.wire, tx.lastValid, { pollIntervalMs: 1_000 }), 1_200);
+    const outcome = await driveClock(
+      w.clock,
+      w.funds.net.chain.sendAndConfirm(tx.wire, tx.lastValid, { pollIntervalMs: 1_000 }),
+      1_200,
+    );
     expect(outcome.status).toBe('expired');
   });
 
@@ -266,18 +293,33 @@ describe('failover and expiry, over HTTP', () => {
       const payload = JSON.parse(body) as { id: unknown; method: string; params: [string, unknown] };
       if (payload.method === 'sendTransaction') {
         swallowed++;
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: payload.id, result: tx.signature }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ jsonrpc: '2.0', id: payload.id, result: tx.signature }));
         return;
       }
-      const upstream = await fetch(w.sandbox.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const upstream = await fetch(w.sandbox.rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
     });
     const tx = await signedTransfer();
     try {
-      const chain = createChainClient({ endpoints: [urlOf(lossy)], clock: w.clock, logger: silentLogger, rateLimit: { requests: 10_000, perMs: 1_000 } });
+      const chain = createChainClient({
+        endpoints: [urlOf(lossy)],
+        clock: w.clock,
+        logger: silentLogger,
+        rateLimit: { requests: 10_000, perMs: 1_000 },
+      });
       const startHeight = await chain.getBlockHeight();
       expect(tx.lastValid - startHeight).toBeLessThanOrEqual(BLOCKHASH_VALID_BLOCKS);
-      const outcome = await driveClock(w.clock, chain.sendAndConfirm(tx.wire, tx.lastValid, { pollIntervalMs: 1_000, maxWaitMs: 600_000 }), 1_200);
+      const outcome = await driveClock(
+        w.clock,
+        chain.sendAndConfirm(tx.wire, tx.lastValid, { pollIntervalMs: 1_000, maxWaitMs: 600_000 }),
+        1_200,
+      );
       expect(outcome).toEqual({ status: 'expired', signature: tx.signature });
       // Sent once, then resent (same bytes) on the polls while the blockhash was still valid.
       expect(swallowed).toBeGreaterThan(2);

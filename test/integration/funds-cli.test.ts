@@ -7,7 +7,17 @@ import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSigner } from '@solana/kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandOutput } from '../../engine/api';
-import { describeRun, hv, jsonUserError, ok, spawnHv, startEngine, useDataDirs, userError, type RunningEngine } from './support';
+import {
+  describeRun,
+  hv,
+  jsonUserError,
+  ok,
+  spawnHv,
+  startEngine,
+  useDataDirs,
+  userError,
+  type RunningEngine,
+} from './support';
 
 interface RunningSandbox {
   child: ChildProcess;
@@ -37,7 +47,10 @@ function startSandbox(dir: string, timeoutMs = 30_000): Promise<RunningSandbox> 
   let out = '';
   let err = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within ${timeoutMs} ms\nstdout=${out}\nstderr=${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no ready line within ${timeoutMs} ms\nstdout=${out}\nstderr=${err}`)),
+      timeoutMs,
+    );
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -49,18 +62,29 @@ function startSandbox(dir: string, timeoutMs = 30_000): Promise<RunningSandbox> 
     });
     void exited.then((e) => {
       clearTimeout(timer);
-      reject(new Error(`harvest sandbox start exited (${e.code ?? e.signal}) before it was ready\nstdout=${out}\nstderr=${err}`));
+      reject(
+        new Error(
+          `harvest sandbox start exited (${e.code ?? e.signal}) before it was ready\nstdout=${out}\nstderr=${err}`,
+        ),
+      );
     });
   });
 }
 
-async function stop(p: { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }): Promise<void> {
+async function stop(p: {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}): Promise<void> {
   p.child.kill('SIGTERM');
   expect(await p.exited).toEqual({ code: 0, signal: null });
 }
 
 async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
   const body = (await r.json()) as { result?: T; error?: unknown };
   if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
   return body.result as T;
@@ -80,28 +104,55 @@ describe('harvest sandbox start, and the commands that join it', () => {
     ok(await hv(dir, ['--json', 'user', 'add', 'ana']));
     const wallet = ok<{ address: string }>(await hv(dir, ['--json', 'wallet', 'create', 'ana']));
 
-    const funded = ok<CommandOutput<'funds.faucet'>>(await hv(dir, ['--json', 'faucet', 'ana', '--sol', '2', '--token', 'USDC', '--amount', '250.5']));
+    const funded = ok<CommandOutput<'funds.faucet'>>(
+      await hv(dir, ['--json', 'faucet', 'ana', '--sol', '2', '--token', 'USDC', '--amount', '250.5']),
+    );
     expect(funded.signatures).toHaveLength(2);
-    expect(funded.balances).toMatchObject({ address: wallet.address, network: 'sandbox', lamports: '2000000000', active: true });
-    expect(funded.balances.tokens.find((t) => t.symbol === 'USDC')).toMatchObject({ amount: '250500000', uiAmount: '250.5' });
+    expect(funded.balances).toMatchObject({
+      address: wallet.address,
+      network: 'sandbox',
+      lamports: '2000000000',
+      active: true,
+    });
+    expect(funded.balances.tokens.find((t) => t.symbol === 'USDC')).toMatchObject({
+      amount: '250500000',
+      uiAmount: '250.5',
+    });
     // The funds are on the sandbox that `sandbox start` runs, not on one the command started for itself.
-    expect(await rpc<{ value: number }>(sb.ready.rpcUrl, 'getBalance', [wallet.address])).toMatchObject({ value: 2_000_000_000 });
+    expect(await rpc<{ value: number }>(sb.ready.rpcUrl, 'getBalance', [wallet.address])).toMatchObject({
+      value: 2_000_000_000,
+    });
 
     const net = ok<CommandOutput<'network.status'>>(await hv(dir, ['--json', 'network']));
-    expect(net).toMatchObject({ network: 'sandbox', sandbox: { rpcUrl: sb.ready.rpcUrl, swapApiUrl: sb.ready.swapApiUrl, inProcess: false } });
+    expect(net).toMatchObject({
+      network: 'sandbox',
+      sandbox: { rpcUrl: sb.ready.rpcUrl, swapApiUrl: sb.ready.swapApiUrl, inProcess: false },
+    });
     expect(net.rpcEndpoints).toEqual([sb.ready.rpcUrl]);
 
-    const added = ok<CommandOutput<'whitelist.add'>>(await hv(dir, ['--json', 'whitelist', 'add', 'ana', dest, '--label', 'cold wallet']));
+    const added = ok<CommandOutput<'whitelist.add'>>(
+      await hv(dir, ['--json', 'whitelist', 'add', 'ana', dest, '--label', 'cold wallet']),
+    );
     expect(added).toMatchObject({ address: dest, label: 'cold wallet', usable: true });
 
     // No --confirm: exit 1 with one clear line, and nothing reaches the chain.
     const before = await callCounts(sb.ready.rpcUrl);
-    userError(await hv(dir, ['withdraw', 'ana', '--to', dest, '--amount', '0.5']), /^harvest: A withdrawal moves funds\. .*--confirm/);
+    userError(
+      await hv(dir, ['withdraw', 'ana', '--to', dest, '--amount', '0.5']),
+      /^harvest: A withdrawal moves funds\. .*--confirm/,
+    );
     expect((await callCounts(sb.ready.rpcUrl))['sendTransaction'] ?? 0).toBe(before['sendTransaction'] ?? 0);
 
-    const sent = ok<CommandOutput<'funds.withdraw'>>(await hv(dir, ['--json', 'withdraw', 'ana', '--to', dest, '--amount', '0.5', '--confirm']));
+    const sent = ok<CommandOutput<'funds.withdraw'>>(
+      await hv(dir, ['--json', 'withdraw', 'ana', '--to', dest, '--amount', '0.5', '--confirm']),
+    );
     expect(sent.outcome).toBe('confirmed');
-    expect(sent.withdrawal).toMatchObject({ status: 'confirmed', amount: '500000000', symbol: 'SOL', destination: dest });
+    expect(sent.withdrawal).toMatchObject({
+      status: 'confirmed',
+      amount: '500000000',
+      symbol: 'SOL',
+      destination: dest,
+    });
     expect((await callCounts(sb.ready.rpcUrl))['sendTransaction']).toBe((before['sendTransaction'] ?? 0) + 1);
 
     const balances = ok<CommandOutput<'wallet.balances'>>(await hv(dir, ['--json', 'wallet', 'balances', 'ana']));
@@ -112,7 +163,9 @@ describe('harvest sandbox start, and the commands that join it', () => {
     // Restart the sandbox: same chain, new ports.
     await stop(sb);
     const again = await startSandbox(dir);
-    expect(await rpc<{ value: number }>(again.ready.rpcUrl, 'getBalance', [dest])).toMatchObject({ value: 500_000_000 });
+    expect(await rpc<{ value: number }>(again.ready.rpcUrl, 'getBalance', [dest])).toMatchObject({
+      value: 500_000_000,
+    });
     const after = ok<CommandOutput<'wallet.balances'>>(await hv(dir, ['--json', 'wallet', 'balances', 'ana']));
     expect(after.balances[0]!.lamports).toBe(anaLamports.toString());
     expect(after.balances[0]!.tokens.find((t) => t.symbol === 'USDC')!.amount).toBe('250500000');
@@ -132,8 +185,15 @@ describe('harvest sandbox start, and the commands that join it', () => {
 
     const refused = await hv(dir, ['--json', '--network', 'mainnet', 'wallet', 'balances']);
     jsonUserError(refused, 'REFUSED', /uses sandbox, not mainnet/);
-    jsonUserError(await hv(dir, ['--json', '--rpc', 'https://rpc.example.com', 'network']), 'REFUSED', /--rpc applies only when no engine is running/);
-    expect(engine.child.exitCode, describeRun({ code: null, signal: null, stdout: engine.stdout(), stderr: engine.stderr() })).toBeNull();
+    jsonUserError(
+      await hv(dir, ['--json', '--rpc', 'https://rpc.example.com', 'network']),
+      'REFUSED',
+      /--rpc applies only when no engine is running/,
+    );
+    expect(
+      engine.child.exitCode,
+      describeRun({ code: null, signal: null, stdout: engine.stdout(), stderr: engine.stderr() }),
+    ).toBeNull();
     await stop(engine);
   });
 });

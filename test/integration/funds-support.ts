@@ -96,7 +96,8 @@ export interface Footprint {
 export function footprint(w: FundsWorld): Footprint {
   const db = w.engine.store.db;
   const n = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
-  const last = db.prepare('SELECT action FROM audit_log ORDER BY id DESC LIMIT 1').get() as { action: string } | undefined;
+  const last = db.prepare('SELECT action FROM audit_log ORDER BY id DESC LIMIT 1').get() as
+    { action: string } | undefined;
   return {
     sendTransaction: calls(w.sandbox, 'sendTransaction'),
     withdrawals: n('SELECT COUNT(*) AS n FROM withdrawals'),
@@ -114,7 +115,11 @@ export function auditActions(engine: Engine, userId: number): { action: string; 
     .map((r) => ({ action: r.action, details: r.details as Record<string, unknown> }));
 }
 
-export function eventsOf(engine: Engine, type: string, userId?: number): { userId: number | null; payload: Record<string, unknown> }[] {
+export function eventsOf(
+  engine: Engine,
+  type: string,
+  userId?: number,
+): { userId: number | null; payload: Record<string, unknown> }[] {
   return engine.store.events
     .list({ type, ...(userId !== undefined ? { userId } : {}), limit: 1000 })
     .reverse()

@@ -15,10 +15,16 @@ const around = (min: bigint) =>
   );
 const scenario = fc
   .bigInt({ min: 1n, max: 100_000_000_000n })
-  .chain((min) => fc.record({ min: fc.constant(min), initial: fc.boolean(), balances: fc.array(around(min), { maxLength: 60 }) }));
+  .chain((min) =>
+    fc.record({ min: fc.constant(min), initial: fc.boolean(), balances: fc.array(around(min), { maxLength: 60 }) }),
+  );
 
 /** Feeds balances through activationChange the way BalanceSync does, keeping the state it implies. */
-function run(initial: boolean, balances: readonly bigint[], min: bigint): { events: Exclude<ActivationChange, null>[]; active: boolean } {
+function run(
+  initial: boolean,
+  balances: readonly bigint[],
+  min: bigint,
+): { events: Exclude<ActivationChange, null>[]; active: boolean } {
   let active = initial;
   const events: Exclude<ActivationChange, null>[] = [];
   for (const b of balances) {
@@ -75,7 +81,11 @@ describe('activationChange', () => {
     fc.assert(
       fc.property(scenario, ({ min, initial, balances }) => {
         const once = run(initial, balances, min);
-        const twice = run(initial, balances.flatMap((b) => [b, b, b]), min);
+        const twice = run(
+          initial,
+          balances.flatMap((b) => [b, b, b]),
+          min,
+        );
         expect(twice).toEqual(once);
       }),
     );
@@ -102,9 +112,15 @@ describe('activationChange', () => {
 
   it('depends only on where the balance is relative to the minimum (shift invariance, property)', () => {
     fc.assert(
-      fc.property(fc.boolean(), lamports, lamports, fc.bigInt({ min: 0n, max: 2n ** 64n }), (active, balance, min, k) => {
-        expect(activationChange(active, balance + k, min + k)).toBe(activationChange(active, balance, min));
-      }),
+      fc.property(
+        fc.boolean(),
+        lamports,
+        lamports,
+        fc.bigInt({ min: 0n, max: 2n ** 64n }),
+        (active, balance, min, k) => {
+          expect(activationChange(active, balance + k, min + k)).toBe(activationChange(active, balance, min));
+        },
+      ),
     );
   });
 });

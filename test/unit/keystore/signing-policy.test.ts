@@ -1,0 +1,685 @@
+/**
+ * The keystore's signing policy for swaps (issue #4, item 3), against
+ * hand-built v0 transactions and a fake simulator. The fake interprets the
+ * transaction's own instructions (System and Token transfers, token account
+ * creation and closing) over an in-memory account map, charges the fee to the
+ * fee payer, and lets a test craft what a Jupiter instruction does (as a CPI
+ * route would), so every post-state the policy judges follows from the bytes
+ * it is asked to sign.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  AccountRole,
+  appendTransactionMessageInstructions,
+  compileTransaction,
+  compressTransactionMessageUsingAddressLookupTables,
+  createNoopSigner,
+  createTransactionMessage,
+  getAddressDecoder,
+  getAddressEncoder,
+  getCompiledTransactionMessageDecoder,
+  getCompiledTransactionMessageEncoder,
+  getPublicKeyFromAddress,
+  getTransactionDecoder,
+  getTransactionEncoder,
+  pipe,
+  setTransactionMessageFeePayer,
+  setTransactionMessageLifetimeUsingBlockhash,
+  verifySignature,
+  type Address,
+  type Blockhash,
+  type Instruction,
+  type SignatureBytes,
+  type Transaction,
+} from '@solana/kit';
+import { getSetComputeUnitLimitInstruction, getSetComputeUnitPriceInstruction } from '@solana-program/compute-budget';
+import { getTransferSolInstruction } from '@solana-program/system';
+import {
+  AccountState,
+  findAssociatedTokenPda,
+  getApproveInstruction,
+  getCreateAssociatedTokenIdempotentInstruction,
+  getTokenDecoder,
+  getTokenEncoder,
+  getTransferCheckedInstruction,
+  type TokenArgs,
+} from '@solana-program/token';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { isoTime, type ManualClock } from '../../../engine/kernel/clock';
+import { decodeTransaction, type SigningPurpose } from '../../../engine/keystore/signer';
+import { decodeInstruction, JUPITER_V6_PROGRAM, SYSTEM_PROGRAM, TOKEN_PROGRAM } from '../../../engine/keystore/instructions';
+import { ADDRESS_LOOKUP_TABLE_PROGRAM } from '../../../engine/keystore/instructions';
+import { defaultTradingCaps } from '../../../engine/keystore/outflow';
+import type { SimulatedAccount, SimulateTransaction, SwapPurpose } from '../../../engine/keystore/swap-policy';
+import { keypairFromSeed, secretKeyBytes, toBase58 } from '../../../engine/keystore';
+import { tokenBySymbol, WRAPPED_SOL_MINT } from '../../../engine/market/tokens';
+import type { Engine } from '../../../engine/runtime';
+import { tempDataDir } from '../../helpers/datadir';
+import { openEngine } from '../../helpers/engine';
+import { expectHarvestRejection } from '../../helpers/errors';
+
+const SOL = 1_000_000_000n;
+const USDC = tokenBySymbol('USDC')!;
+const WETH = tokenBySymbol('WETH')!;
+const UNITS_USDC = 1_000_000n;
+const UNITS_WETH = 100_000_000n;
+const RENT = 2_039_280n;
+const ALT_HEADER = 56;
+
+const randomAddress = (): Address => getAddressDecoder().decode(randomBytes(32));
+const blockhash = (): { blockhash: Blockhash; lastValidBlockHeight: bigint } => ({
+  blockhash: randomAddress() as unknown as Blockhash,
+  lastValidBlockHeight: 1_000n,
+});
+
+// ---------------------------------------------------------------------------
+// The fake node.
+
+type Accounts = Map<Address, SimulatedAccount>;
+
+function tokenAccount(mint: Address, owner: Address, amount: bigint, over: Partial<TokenArgs> = {}): SimulatedAccount {
+  const data = getTokenEncoder().encode({
+    mint,
+    owner,
+    amount,
+    delegate: null,
+    state: AccountState.Initialized,
+    isNative: null,
+    delegatedAmount: 0n,
+    closeAuthority: null,
+    ...over,
+  });
+  return { lamports: RENT, owner: TOKEN_PROGRAM, data: new Uint8Array(data) };
+}
+
+function editToken(s: Accounts, address: Address, edit: (t: TokenArgs) => TokenArgs): void {
+  const acc = s.get(address)!;
+  const t = getTokenDecoder().decode(acc.data);
+  s.set(address, { ...acc, data: new Uint8Array(getTokenEncoder().encode(edit(t))) });
+}
+
+function amountOf(s: Accounts, address: Address): bigint {
+  const acc = s.get(address);
+  return acc ? getTokenDecoder().decode(acc.data).amount : 0n;
+}
+
+class SimFailure extends Error {}
+
+class FakeNode {
+  readonly state: Accounts = new Map();
+  readonly calls: { accounts: Address[]; kinds: string[] }[] = [];
+  /** What the swap simulation reports as its error (the baseline still succeeds). */
+  swapError: unknown = null;
+  /** What a Jupiter instruction does to the accounts (a route's CPIs). */
+  jupiter: ((s: Accounts) => void) | null = null;
+  /** Runs at the start of every simulation. */
+  onSimulate: (() => void) | null = null;
+
+  system(address: Address, lamports: bigint): void {
+    this.state.set(address, { lamports, owner: SYSTEM_PROGRAM, data: new Uint8Array() });
+  }
+
+  token(address: Address, mint: Address, owner: Address, amount: bigint): void {
+    this.state.set(address, tokenAccount(mint, owner, amount));
+  }
+
+  lookupTable(address: Address, entries: Address[]): void {
+    const data = new Uint8Array(ALT_HEADER + 32 * entries.length);
+    entries.forEach((e, i) => data.set(getAddressEncoder().encode(e), ALT_HEADER + 32 * i));
+    this.state.set(address, { lamports: 1_000_000n, owner: ADDRESS_LOOKUP_TABLE_PROGRAM, data });
+  }
+
+  readonly simulate: SimulateTransaction = async (wire, accounts) => {
+    this.onSimulate?.();
+    await Promise.resolve();
+    const tx = getTransactionDecoder().decode(wire);
+    const msg = getCompiledTransactionMessageDecoder().decode(tx.messageBytes);
+    const keys: Address[] = [...msg.staticAccounts];
+    const lookups = 'addressTableLookups' in msg ? (msg.addressTableLookups ?? []) : [];
+    const entry = (table: Address, i: number): Address =>
+      getAddressDecoder().decode(this.state.get(table)!.data.subarray(ALT_HEADER + 32 * i, ALT_HEADER + 32 * i + 32));
+    for (const l of lookups) keys.push(...l.writableIndexes.map((i) => entry(l.lookupTableAddress, i)));
+    for (const l of lookups) keys.push(...l.readonlyIndexes.map((i) => entry(l.lookupTableAddress, i)));
+    const decoded = msg.instructions.map((ix) =>
+      decodeInstruction({
+        program: keys[ix.programAddressIndex]!,
+        accounts: (ix.accountIndices ?? []).map((i) => keys[i]!),
+        data: new Uint8Array(ix.data ?? new Uint8Array()),
+      }),
+    );
+    this.calls.push({ accounts: [...accounts], kinds: decoded.map((d) => d.kind) });
+    const isSwap = decoded.some((d) => !d.kind.startsWith('computeBudget'));
+    const none = { accounts: accounts.map(() => null) };
+    if (isSwap && this.swapError !== null) return { err: this.swapError, ...none };
+    const s: Accounts = new Map([...this.state].map(([a, acc]) => [a, { ...acc, data: new Uint8Array(acc.data) }]));
+    const payer = s.get(keys[0]!)!;
+    payer.lamports -= decodeTransaction(wire).fee;
+    try {
+      decoded.forEach((d) => this.apply(s, d));
+    } catch (e) {
+      if (e instanceof SimFailure) return { err: { InstructionError: [0, e.message] }, ...none };
+      throw e;
+    }
+    return { err: null, accounts: accounts.map((a) => s.get(a) ?? null) };
+  };
+
+  private apply(s: Accounts, d: ReturnType<typeof decodeInstruction>): void {
+    const debit = (a: Address, n: bigint) => {
+      const acc = s.get(a);
+      if (!acc || acc.lamports < n) throw new SimFailure('insufficient lamports');
+      acc.lamports -= n;
+    };
+    const credit = (a: Address, n: bigint) => {
+      const acc = s.get(a);
+      if (acc) acc.lamports += n;
+      else s.set(a, { lamports: n, owner: SYSTEM_PROGRAM, data: new Uint8Array() });
+    };
+    switch (d.kind) {
+      case 'system.transfer':
+        debit(d.from, d.lamports);
+        credit(d.to, d.lamports);
+        return;
+      case 'token.transfer':
+      case 'token.transferChecked':
+        if (!s.get(d.source) || !s.get(d.destination) || amountOf(s, d.source) < d.amount) throw new SimFailure('insufficient funds');
+        editToken(s, d.source, (t) => ({ ...t, amount: BigInt(t.amount) - d.amount }));
+        editToken(s, d.destination, (t) => ({ ...t, amount: BigInt(t.amount) + d.amount }));
+        return;
+      case 'ata.create':
+        if (s.get(d.ata)) return;
+        debit(d.payer, RENT);
+        s.set(d.ata, tokenAccount(d.mint, d.owner, 0n));
+        return;
+      case 'token.closeAccount':
+        credit(d.destination, s.get(d.account)!.lamports);
+        s.delete(d.account);
+        return;
+      case 'unknown':
+        if (d.program === JUPITER_V6_PROGRAM) this.jupiter?.(s);
+        return;
+      default:
+        return;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The engine, users and transactions.
+
+let engine: Engine;
+let cleanup: () => void;
+/** The halt gate every test shares (gates cannot be removed): null = not halted. */
+let haltReason: string | null = null;
+let gateCalls = 0;
+
+beforeAll(() => {
+  const t = tempDataDir('hv-signing-');
+  cleanup = t.cleanup;
+  engine = openEngine(t.dir);
+  engine.signer.addGate(() => {
+    gateCalls++;
+    return haltReason;
+  });
+});
+
+afterAll(async () => {
+  await engine?.close();
+  cleanup?.();
+});
+
+interface World {
+  userId: number;
+  wallet: Address;
+  node: FakeNode;
+  mm: Address;
+  mmUsdc: Address;
+  walletUsdc: Address;
+  walletWeth: Address;
+  stranger: Address;
+}
+
+let userSeq = 0;
+
+async function world(opts: { sol?: bigint; usdc?: bigint } = {}): Promise<World> {
+  userSeq++;
+  const u = engine.users.add(`trader${userSeq}`, 'test');
+  const kp = keypairFromSeed(new Uint8Array(randomBytes(32)));
+  const w = engine.wallets.import(u.id, { secretKey: toBase58(secretKeyBytes(kp)) }, 'test');
+  const wallet = w.address as Address;
+  const node = new FakeNode();
+  const mm = randomAddress();
+  const mmUsdc = randomAddress();
+  const [walletUsdc] = await findAssociatedTokenPda({ owner: wallet, mint: USDC.mint, tokenProgram: TOKEN_PROGRAM });
+  const [walletWeth] = await findAssociatedTokenPda({ owner: wallet, mint: WETH.mint, tokenProgram: TOKEN_PROGRAM });
+  node.system(wallet, opts.sol ?? 10n * SOL);
+  node.system(mm, 10_000n * SOL);
+  node.token(mmUsdc, USDC.mint, mm, 10_000_000n * UNITS_USDC);
+  if (opts.usdc !== undefined) node.token(walletUsdc, USDC.mint, wallet, opts.usdc);
+  // Another asset of the wallet's that no swap here trades.
+  node.token(walletWeth, WETH.mint, wallet, 2n * UNITS_WETH);
+  return { userId: u.id, wallet, node, mm, mmUsdc, walletUsdc, walletWeth, stranger: randomAddress() };
+}
+
+function compile(feePayer: Address, instructions: Instruction[]): Uint8Array {
+  const message = pipe(
+    createTransactionMessage({ version: 0 }),
+    (m) => setTransactionMessageFeePayer(feePayer, m),
+    (m) => setTransactionMessageLifetimeUsingBlockhash(blockhash(), m),
+    (m) => appendTransactionMessageInstructions(instructions, m),
+  );
+  return new Uint8Array(getTransactionEncoder().encode(compileTransaction(message)));
+}
+
+const budget = (): Instruction[] => [
+  getSetComputeUnitLimitInstruction({ units: 200_000 }),
+  getSetComputeUnitPriceInstruction({ microLamports: 1_000n }),
+];
+
+const jupiterIx = (w: World): Instruction => ({
+  programAddress: JUPITER_V6_PROGRAM,
+  accounts: [{ address: w.wallet, role: AccountRole.WRITABLE_SIGNER }],
+  data: new Uint8Array([0xe5, 0x17, 0xcb, 0x97]),
+});
+
+/** Buy USDC with SOL: the wallet pays the market maker, the market maker pays USDC into the wallet's (new) USDC account. */
+function buyIxs(w: World, o: { inAmount?: bigint; out?: bigint } = {}): Instruction[] {
+  const me = createNoopSigner(w.wallet);
+  return [
+    ...budget(),
+    getCreateAssociatedTokenIdempotentInstruction({ payer: me, ata: w.walletUsdc, owner: w.wallet, mint: USDC.mint }),
+    getTransferSolInstruction({ source: me, destination: w.mm, amount: o.inAmount ?? SOL }),
+    getTransferCheckedInstruction({
+      source: w.mmUsdc,
+      mint: USDC.mint,
+      destination: w.walletUsdc,
+      authority: createNoopSigner(w.mm),
+      amount: o.out ?? 160n * UNITS_USDC,
+      decimals: USDC.decimals,
+    }),
+    jupiterIx(w),
+  ];
+}
+
+function buy(w: World, o: { inAmount?: bigint; out?: bigint; extra?: Instruction[]; feePayer?: Address } = {}): Uint8Array {
+  return compile(o.feePayer ?? w.wallet, [...buyIxs(w, o), ...(o.extra ?? [])]);
+}
+
+const buyPurpose = (inAmount = SOL, minOut = 150n * UNITS_USDC): SwapPurpose => ({
+  kind: 'swap',
+  inputMint: 'SOL',
+  inAmount,
+  outputMint: USDC.mint,
+  minOut,
+  inputTokenProgram: null,
+  outputTokenProgram: TOKEN_PROGRAM,
+});
+
+/** Sell USDC for SOL. */
+function sell(w: World, o: { inAmount?: bigint; out?: bigint } = {}): Uint8Array {
+  return compile(w.wallet, [
+    ...budget(),
+    getTransferCheckedInstruction({
+      source: w.walletUsdc,
+      mint: USDC.mint,
+      destination: w.mmUsdc,
+      authority: createNoopSigner(w.wallet),
+      amount: o.inAmount ?? 100n * UNITS_USDC,
+      decimals: USDC.decimals,
+    }),
+    getTransferSolInstruction({ source: createNoopSigner(w.mm), destination: w.wallet, amount: o.out ?? 600_000_000n }),
+  ]);
+}
+
+const sellPurpose = (minOut = 550_000_000n): SwapPurpose => ({
+  kind: 'swap',
+  inputMint: USDC.mint,
+  inAmount: 100n * UNITS_USDC,
+  outputMint: 'SOL',
+  minOut,
+  inputTokenProgram: TOKEN_PROGRAM,
+  outputTokenProgram: null,
+});
+
+function sign(w: World, wire: Uint8Array, purpose: SigningPurpose, simulate: SimulateTransaction | undefined = w.node.simulate): Promise<Uint8Array> {
+  return engine.signer.sign(w.userId, wire, purpose, 'test', simulate ? { simulate } : {});
+}
+
+function refusals(w: World): Record<string, unknown>[] {
+  return engine.store.audit
+    .list({ userId: w.userId })
+    .filter((r) => r.action === 'signing.refused')
+    .map((r) => r.details);
+}
+
+/** Signs nothing, audits the reason, throws REFUSED with it. */
+async function expectRefused(w: World, p: Promise<unknown>, reason: RegExp): Promise<string> {
+  const before = engine.signer.signedCount;
+  const auditBefore = refusals(w).length;
+  const e = await expectHarvestRejection(p, 'REFUSED', reason);
+  expect(e.message).toMatch(/^Signing refused: /);
+  expect(engine.signer.signedCount).toBe(before);
+  const rows = refusals(w);
+  expect(rows.length).toBe(auditBefore + 1);
+  expect(rows[0]!['reason']).toBe(e.message);
+  return e.message;
+}
+
+async function expectSignedBy(w: World, signed: Uint8Array, unsigned: Uint8Array): Promise<void> {
+  const tx = getTransactionDecoder().decode(signed);
+  const original = getTransactionDecoder().decode(unsigned);
+  expect(new Uint8Array(tx.messageBytes)).toEqual(new Uint8Array(original.messageBytes));
+  const sig = tx.signatures[w.wallet];
+  expect(sig).toBeTruthy();
+  expect(await verifySignature(await getPublicKeyFromAddress(w.wallet), sig as SignatureBytes, tx.messageBytes)).toBe(true);
+}
+
+// ---------------------------------------------------------------------------
+
+describe('signing policy: swaps that do what was ordered are signed', () => {
+  test('a SOL -> USDC swap: simulated before and after, then signed and counted', async () => {
+    const w = await world();
+    const wire = buy(w);
+    const before = engine.signer.signedCount;
+    const signed = await sign(w, wire, buyPurpose());
+    await expectSignedBy(w, signed, wire);
+    expect(engine.signer.signedCount).toBe(before + 1);
+    // One baseline simulation (compute budget only) and one of the exact swap, asking about the same accounts:
+    // the wallet first, then every writable account (incl. the USDC account the swap creates).
+    expect(w.node.calls).toHaveLength(2);
+    const baseline = w.node.calls.find((c) => c.kinds.every((k) => k.startsWith('computeBudget')))!;
+    const swap = w.node.calls.find((c) => c !== baseline)!;
+    expect(swap.kinds).toEqual(['computeBudget.limit', 'computeBudget.price', 'ata.create', 'system.transfer', 'token.transferChecked', 'unknown']);
+    expect(baseline.accounts).toEqual(swap.accounts);
+    expect(swap.accounts[0]).toBe(w.wallet);
+    expect(swap.accounts).toContain(w.walletUsdc);
+    expect(refusals(w)).toEqual([]);
+  });
+
+  test('a USDC -> SOL swap signs; the SOL received is measured net of the fee', async () => {
+    const w = await world({ usdc: 500n * UNITS_USDC });
+    const wire = sell(w, { out: 550_000_000n });
+    // Exactly the minimum: the fee (paid in both simulations) does not count against it.
+    await expectSignedBy(w, await sign(w, wire, sellPurpose(550_000_000n)), wire);
+  });
+
+  test('an input amount exactly at the per-transaction default cap (100 SOL) is allowed', async () => {
+    const w = await world({ sol: 200n * SOL });
+    expect(defaultTradingCaps('SOL')).toEqual({ perTransaction: 100n * SOL, daily: 1000n * SOL });
+    await sign(w, buy(w, { inAmount: 100n * SOL }), buyPurpose(100n * SOL));
+  });
+
+  test('instruction accounts may come from an address lookup table', async () => {
+    const w = await world();
+    const table = randomAddress();
+    w.node.lookupTable(table, [w.mmUsdc, w.walletUsdc, randomAddress()]);
+    const message = pipe(
+      createTransactionMessage({ version: 0 }),
+      (m) => setTransactionMessageFeePayer(w.wallet, m),
+      (m) => setTransactionMessageLifetimeUsingBlockhash(blockhash(), m),
+      (m) => appendTransactionMessageInstructions(buyIxs(w), m),
+      (m) => compressTransactionMessageUsingAddressLookupTables(m, { [table]: [w.mmUsdc, w.walletUsdc] }),
+    );
+    const wire = new Uint8Array(getTransactionEncoder().encode(compileTransaction(message)));
+    const decoded = decodeTransaction(wire);
+    expect(decoded.usesLookupTables).toBe(true);
+    expect(decoded.staticAccounts).not.toContain(w.walletUsdc);
+    await sign(w, wire, buyPurpose());
+    // The table was read, then the wallet's USDC account (loaded from it) was among the accounts judged.
+    expect(w.node.calls).toHaveLength(3);
+    expect(w.node.calls[0]!.accounts).toEqual([table]);
+    expect(w.node.calls[1]!.accounts).toContain(w.walletUsdc);
+  });
+});
+
+describe('signing policy: refusals', () => {
+  test('an unknown program is refused before anything is simulated', async () => {
+    const w = await world();
+    const rogue = randomAddress();
+    const wire = buy(w, { extra: [{ programAddress: rogue, accounts: [{ address: w.wallet, role: AccountRole.WRITABLE_SIGNER }], data: new Uint8Array([1]) }] });
+    await expectRefused(w, sign(w, wire, buyPurpose()), new RegExp(`invokes ${rogue}, which is not on the program allow-list`));
+    expect(w.node.calls).toEqual([]);
+  });
+
+  test('a program id reachable only through a lookup table is refused', async () => {
+    const w = await world();
+    const rogue = randomAddress();
+    const table = randomAddress();
+    w.node.lookupTable(table, [rogue]);
+    const tx = getTransactionDecoder().decode(buy(w));
+    const msg = getCompiledTransactionMessageDecoder().decode(tx.messageBytes);
+    if (msg.version !== 0) throw new Error('expected v0');
+    // The last instruction (Jupiter) now names its program by index into the loaded addresses: table entry 0.
+    const instructions = msg.instructions.map((ix, i) => (i === msg.instructions.length - 1 ? { ...ix, programAddressIndex: msg.staticAccounts.length } : ix));
+    const messageBytes = getCompiledTransactionMessageEncoder().encode({
+      ...msg,
+      instructions,
+      addressTableLookups: [{ lookupTableAddress: table, writableIndexes: [], readonlyIndexes: [0] }],
+    }) as unknown as Transaction['messageBytes'];
+    const wire = new Uint8Array(getTransactionEncoder().encode({ messageBytes, signatures: tx.signatures }));
+    await expectRefused(w, sign(w, wire, buyPurpose()), /names a program outside the static account keys/);
+    expect(w.node.calls).toEqual([]);
+  });
+
+  test('an extra SOL transfer to a stranger: the wallet would lose more than the input plus the fee', async () => {
+    const w = await world();
+    const wire = buy(w, { extra: [getTransferSolInstruction({ source: createNoopSigner(w.wallet), destination: w.stranger, amount: 10_000_000n })] });
+    await expectRefused(w, sign(w, wire, buyPurpose()), /losing 1\.01 SOL besides the 0\.0102 SOL fee, more than the order’s input of 1 SOL/);
+  });
+
+  test('SOL taken inside the Jupiter instruction (a CPI) is caught the same way', async () => {
+    const w = await world();
+    w.node.jupiter = (s) => {
+      s.get(w.wallet)!.lamports -= 1n;
+      s.set(w.stranger, { lamports: 1n, owner: SYSTEM_PROGRAM, data: new Uint8Array() });
+    };
+    await expectRefused(w, sign(w, buy(w), buyPurpose()), /losing 1\.000000001 SOL besides/);
+  });
+
+  test('an extra token transfer draining another token account of the wallet', async () => {
+    const w = await world();
+    const strangerWeth = randomAddress();
+    w.node.token(strangerWeth, WETH.mint, w.stranger, 0n);
+    const drain = getTransferCheckedInstruction({
+      source: w.walletWeth,
+      mint: WETH.mint,
+      destination: strangerWeth,
+      authority: createNoopSigner(w.wallet),
+      amount: 2n * UNITS_WETH,
+      decimals: WETH.decimals,
+    });
+    await expectRefused(w, sign(w, buy(w, { extra: [drain] }), buyPurpose()), /losing 2 WETH, a token this swap does not trade/);
+  });
+
+  test('a drain of a token account loaded from a lookup table is caught (the table is read)', async () => {
+    const w = await world();
+    const strangerWeth = randomAddress();
+    w.node.token(strangerWeth, WETH.mint, w.stranger, 0n);
+    const table = randomAddress();
+    w.node.lookupTable(table, [w.walletWeth, strangerWeth]);
+    const drain = getTransferCheckedInstruction({
+      source: w.walletWeth,
+      mint: WETH.mint,
+      destination: strangerWeth,
+      authority: createNoopSigner(w.wallet),
+      amount: UNITS_WETH,
+      decimals: WETH.decimals,
+    });
+    const message = pipe(
+      createTransactionMessage({ version: 0 }),
+      (m) => setTransactionMessageFeePayer(w.wallet, m),
+      (m) => setTransactionMessageLifetimeUsingBlockhash(blockhash(), m),
+      (m) => appendTransactionMessageInstructions([...buyIxs(w), drain], m),
+      (m) => compressTransactionMessageUsingAddressLookupTables(m, { [table]: [w.walletWeth, strangerWeth] }),
+    );
+    const wire = new Uint8Array(getTransactionEncoder().encode(compileTransaction(message)));
+    expect(decodeTransaction(wire).staticAccounts).not.toContain(w.walletWeth);
+    await expectRefused(w, sign(w, wire, buyPurpose()), /losing 1 WETH, a token this swap does not trade/);
+  });
+
+  test('output below the minimum', async () => {
+    const w = await world();
+    await expectRefused(w, sign(w, buy(w, { out: 149_999_999n }), buyPurpose()), /receiving 149\.999999 USDC, less than the minimum output of 150 USDC/);
+  });
+
+  test('SOL output below the minimum', async () => {
+    const w = await world({ usdc: 500n * UNITS_USDC });
+    await expectRefused(w, sign(w, sell(w, { out: 549_999_999n }), sellPurpose()), /receiving 0\.549999999 SOL net of the fee, less than the minimum output of 0\.55 SOL/);
+  });
+
+  test('spending more of an SPL input than ordered', async () => {
+    const w = await world({ usdc: 500n * UNITS_USDC });
+    await expectRefused(w, sign(w, sell(w, { inAmount: 100n * UNITS_USDC + 1n }), sellPurpose()), /losing 100\.000001 USDC, more than the order’s input of 100 USDC/);
+  });
+
+  test('a failed simulation', async () => {
+    const w = await world();
+    w.node.swapError = { InstructionError: [4, { Custom: 6001 }] };
+    await expectRefused(w, sign(w, buy(w), buyPurpose()), /the simulation of the swap failed \(\{"InstructionError":\[4,\{"Custom":6001\}\]\}\)/);
+  });
+
+  test('a simulator that throws', async () => {
+    const w = await world();
+    const broken: SimulateTransaction = () => Promise.reject(new Error('socket hang up'));
+    await expectRefused(w, sign(w, buy(w), buyPurpose(), broken), /could not be simulated \(socket hang up\)/);
+  });
+
+  test('no simulate capability: fail closed', async () => {
+    const w = await world();
+    await expectRefused(w, sign(w, buy(w), buyPurpose(), undefined), /no simulator was given/);
+  });
+
+  test('per-transaction cap: the default, and a lower one from the user’s settings', async () => {
+    const w = await world({ sol: 500n * SOL });
+    await expectRefused(w, sign(w, buy(w, { inAmount: 100n * SOL + 1n }), buyPurpose(100n * SOL + 1n)), /above the per-transaction trading cap of 100 SOL/);
+    expect(w.node.calls).toEqual([]);
+    const s = engine.store.settings.get(w.userId)!;
+    const settings = { ...(s.settings as object), tradingCaps: { perTransaction: { SOL: '500000000' }, daily: {} } };
+    expect(engine.store.settings.update(w.userId, s.version, settings, isoTime(engine.clock))).toBe(true);
+    await expectRefused(w, sign(w, buy(w), buyPurpose()), /above the per-transaction trading cap of 0\.5 SOL/);
+    await sign(w, buy(w, { inAmount: SOL / 2n }), buyPurpose(SOL / 2n));
+  });
+
+  test('a token without a cap cannot be sold (fail closed)', async () => {
+    const w = await world();
+    const mint = randomAddress();
+    const purpose: SwapPurpose = { ...sellPurpose(), inputMint: mint };
+    await expectRefused(w, sign(w, sell(w), purpose), new RegExp(`no trading cap for ${mint}`));
+  });
+
+  test('rolling 24 h cap: signed and confirmed orders of the last 24 h count, pending and older ones do not', async () => {
+    const w = await world({ sol: 2_000n * SOL });
+    const clock = engine.clock as ManualClock;
+    const now = clock.now();
+    let n = 0;
+    const journal = (amount: bigint, status: 'pending' | 'signed' | 'confirmed', agoMs: number, inputMint: string = WRAPPED_SOL_MINT) => {
+      const at = new Date(now - agoMs).toISOString();
+      const id = engine.store.intents.insert({
+        userId: w.userId,
+        clientId: `c${++n}`,
+        network: 'sandbox',
+        venue: 'jupiter',
+        context: 'manual',
+        side: 'buy',
+        inputMint,
+        outputMint: USDC.mint,
+        amount,
+        slippageBps: 50,
+        exits: null,
+        at,
+      });
+      if (status !== 'pending') engine.store.intents.markSigned(id, `sig-${w.userId}-${n}`, 'AA==', 1n, at);
+      if (status === 'confirmed') engine.store.intents.finish(id, 'confirmed', null, null, at);
+    };
+    journal(90n * SOL, 'confirmed', 23 * 3600_000);
+    journal(90n * SOL, 'signed', 3600_000, 'SOL');
+    for (let i = 0; i < 8; i++) journal(90n * SOL, 'confirmed', 60_000);
+    journal(100n * SOL, 'pending', 0); // the order being signed may already be journaled: not counted
+    journal(500n * SOL, 'confirmed', 25 * 3600_000); // outside the window
+    // 900 SOL in the window: 100 more would reach the 1000 SOL cap exactly; 100.000000001 would pass it.
+    const msg = await expectRefused(w, sign(w, buy(w, { inAmount: 100n * SOL + 1n }), buyPurpose(100n * SOL + 1n)), /24 h/);
+    expect(msg).toMatch(/per-transaction|900 SOL already signed \+ 100\.000000001 SOL now\), above the 24 h cap of 1000 SOL/);
+    await expectRefused(w, sign(w, buy(w, { inAmount: 100n * SOL + 1n }), buyPurpose(100n * SOL + 1n)), /900 SOL already signed \+ 100\.000000001 SOL now/);
+    await sign(w, buy(w, { inAmount: 100n * SOL }), buyPurpose(100n * SOL));
+    // An hour later the oldest 90 SOL leave the window.
+    clock.advance(3600_000);
+    try {
+      await sign(w, buy(w, { inAmount: 90n * SOL }), buyPurpose(90n * SOL));
+    } finally {
+      clock.advance(-3600_000);
+    }
+  });
+
+  test('the fee payer is not the wallet', async () => {
+    const w = await world();
+    w.node.system(w.stranger, 10n * SOL);
+    await expectRefused(w, sign(w, buy(w, { feePayer: w.stranger }), buyPurpose()), new RegExp(`the fee payer ${w.stranger} is not this user's wallet`));
+  });
+
+  test('a top-level token approval is never part of a swap', async () => {
+    const w = await world();
+    const approve = getApproveInstruction({ source: w.walletWeth, delegate: w.stranger, owner: createNoopSigner(w.wallet), amount: 1n });
+    await expectRefused(w, sign(w, buy(w, { extra: [approve] }), buyPurpose()), /instruction of the Token program .* that a swap never needs/);
+  });
+
+  test('a delegate set on the wallet’s token account inside the route', async () => {
+    const w = await world();
+    w.node.jupiter = (s) => editToken(s, w.walletWeth, (t) => ({ ...t, delegate: w.stranger, delegatedAmount: 1n }));
+    await expectRefused(w, sign(w, buy(w), buyPurpose()), new RegExp(`would let ${w.stranger} spend 0\\.00000001 WETH`));
+  });
+
+  test('the wallet account handed to another program inside the route', async () => {
+    const w = await world();
+    w.node.jupiter = (s) => {
+      s.get(w.wallet)!.owner = w.stranger;
+    };
+    await expectRefused(w, sign(w, buy(w), buyPurpose()), /hand the wallet account to/);
+  });
+
+  test('rent of a created token account counts only if the wallet can get it back', async () => {
+    const w = await world();
+    // The route makes a stranger the close authority of the USDC account the swap created (and paid rent for).
+    w.node.jupiter = (s) => editToken(s, w.walletUsdc, (t) => ({ ...t, closeAuthority: w.stranger }));
+    await expectRefused(w, sign(w, buy(w), buyPurpose()), /losing 1\.00203928 SOL besides/);
+  });
+
+  test('swapping an asset for itself, or for nothing', async () => {
+    const w = await world();
+    await expectRefused(w, sign(w, buy(w), { ...buyPurpose(), outputMint: WRAPPED_SOL_MINT, outputTokenProgram: null }), /same/);
+    await expectRefused(w, sign(w, buy(w), buyPurpose(SOL, 0n)), /positive minimum output/);
+  });
+});
+
+describe('signing policy: the halt gate', () => {
+  test('is checked first, synchronously, when sign() is called', async () => {
+    const w = await world();
+    const calls = gateCalls;
+    const p = sign(w, buy(w), buyPurpose());
+    expect(gateCalls).toBe(calls + 1);
+    await p;
+  });
+
+  test('a halt in force refuses before anything is decoded or simulated', async () => {
+    const w = await world();
+    haltReason = 'trading is halted (test)';
+    try {
+      await expectRefused(w, sign(w, buy(w), buyPurpose()), /trading is halted \(test\)/);
+      expect(w.node.calls).toEqual([]);
+    } finally {
+      haltReason = null;
+    }
+  });
+
+  test('a halt acknowledged while the policy is simulating: nothing is signed', async () => {
+    const w = await world();
+    let simulations = 0;
+    w.node.onSimulate = () => {
+      if (++simulations === 2) haltReason = 'halted during simulation';
+    };
+    try {
+      await expectRefused(w, sign(w, buy(w), buyPurpose()), /halted during simulation/);
+    } finally {
+      haltReason = null;
+    }
+    await sign(w, buy(w), buyPurpose());
+  });
+});
