@@ -117,10 +117,13 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
 
   program
     .command('run')
-    .description('run the engine in the foreground (CLI commands are sent to it while it runs)')
-    .action(async (_o, cmd: Command) => {
+    .description('run the engine in the foreground, one cycle per interval (CLI commands are sent to it while it runs)')
+    .option('--cycle-seconds <n>', 'seconds between cycles', '10')
+    .action(async (o: { cycleSeconds: string }, cmd: Command) => {
       const ctx = ctxOf(cmd);
-      await runEngine(ctx, io);
+      const seconds = Number(o.cycleSeconds);
+      if (!Number.isFinite(seconds) || seconds <= 0) throw new HarvestError('INVALID_INPUT', '--cycle-seconds must be a positive number.');
+      await runEngine(ctx, io, seconds * 1000);
     });
 
   const user = program.command('user').description('manage friends');

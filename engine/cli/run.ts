@@ -1,16 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import { systemClock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
+import { createLogger } from '../kernel/logger';
 import { readOwner } from '../kernel/owner-lock';
 import { dataDirLayout } from '../kernel/paths';
 import { Engine } from '../runtime';
+import { TradingLoop } from '../runtime/loop';
 import { cliLogger, type CliContext } from './dispatch';
 
 /**
  * `harvest run`: the engine in the foreground. It owns the data directory
  * and serves the control channel until SIGINT/SIGTERM.
  */
-export async function runEngine(ctx: CliContext & { json: boolean }, io: { stdout: (t: string) => void }): Promise<void> {
+export async function runEngine(
+  ctx: CliContext & { json: boolean },
+  io: { stdout: (t: string) => void },
+  cycleMs = 10_000,
+): Promise<void> {
   const layout = dataDirLayout(ctx.dataDir);
   let engine: Engine;
   try {
@@ -19,7 +25,8 @@ export async function runEngine(ctx: CliContext & { json: boolean }, io: { stdou
       env: ctx.env,
       ownerKind: 'engine',
       actor: 'engine',
-      logger: () => cliLogger({ ...ctx, verbose: true }, layout.logs),
+      // One line per cycle on stderr: info level unless asked for more.
+      logger: () => createLogger({ logDir: layout.logs, stderr: true, level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info') }),
     });
   } catch (e) {
     if (e instanceof HarvestError && e.code === 'DATA_DIR_BUSY') {
@@ -32,6 +39,10 @@ export async function runEngine(ctx: CliContext & { json: boolean }, io: { stdou
     throw e;
   }
   await engine.serveControl();
+  // Connect the network first: this settles any order a previous crash left unfinished.
+  await engine.funds();
+  const loop = new TradingLoop(() => engine.funds(), systemClock, engine.log, cycleMs);
+  const looping = loop.run();
   const ready = { event: 'ready', dataDir: engine.layout.root, pid: process.pid, socket: engine.layout.socket };
   io.stdout(ctx.json ? JSON.stringify(ready) + '\n' : `Harvest engine running on ${ready.dataDir} (pid ${ready.pid}). Ctrl-C to stop.\n`);
   await new Promise<void>((resolve) => {
@@ -39,6 +50,8 @@ export async function runEngine(ctx: CliContext & { json: boolean }, io: { stdou
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  loop.stop();
+  await looping;
   await engine.close();
 }
 

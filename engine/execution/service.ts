@@ -323,9 +323,10 @@ export class TradeExecutionService {
           ...prev,
           ...applied.state,
           status: applied.closed ? 'closed' : 'open',
-          stopLoss: intent.side === 'buy' && exits?.stopLossPrice != null ? exits.stopLossPrice : prev.stopLoss,
-          takeProfit: intent.side === 'buy' && exits?.takeProfitPrice != null ? exits.takeProfitPrice : prev.takeProfit,
-          trailingStopBps: intent.side === 'buy' && exits?.trailingStopBps != null ? exits.trailingStopBps : prev.trailingStopBps,
+          // A buy that adds to a position may set new exit levels; anything it leaves out keeps the old ones.
+          stopLoss: (intent.side === 'buy' ? exits?.stopLossPrice : null) ?? prev.stopLoss,
+          takeProfit: (intent.side === 'buy' ? exits?.takeProfitPrice : null) ?? prev.takeProfit,
+          trailingStopBps: (intent.side === 'buy' ? exits?.trailingStopBps : null) ?? prev.trailingStopBps,
           stuckSince: applied.closed ? null : prev.stuckSince,
           closedAt: applied.closed ? at : null,
           updatedAt: at,
@@ -344,7 +345,7 @@ export class TradeExecutionService {
           stopLoss: intent.exits?.stopLossPrice ?? null,
           takeProfit: intent.exits?.takeProfitPrice ?? null,
           trailingStopBps: intent.exits?.trailingStopBps ?? null,
-          highWater: intent.exits?.trailingStopBps != null ? price : null,
+          highWater: (intent.exits?.trailingStopBps ?? null) !== null ? price : null,
           openedAt: at,
           updatedAt: at,
         });

@@ -25,5 +25,33 @@ export {
 export { WalletVault, infoOf, type WalletImport, type WalletInfo, type WalletExport } from './wallets';
 export { rotateMasterKey, MASTER_KEY_ID_META, type RotationResult } from './rotation';
 export { sealBackup, openBackup, checkPassphrase, SCRYPT_PARAMS, MIN_PASSPHRASE_LENGTH, type BackupContents } from './backup';
-export { TransactionSigner, decodeTransaction, ALLOWED_PROGRAMS, MAX_FEE_LAMPORTS, type SigningPurpose, type SigningGate, type DecodedTransaction } from './signer';
+export {
+  TransactionSigner,
+  decodeTransaction,
+  ALLOWED_PROGRAMS,
+  MAX_FEE_LAMPORTS,
+  type SigningPurpose,
+  type WithdrawalPurpose,
+  type SignOptions,
+  type SigningGate,
+  type DecodedTransaction,
+} from './signer';
+export {
+  simulatorFor,
+  baselineOf,
+  type SwapPurpose,
+  type SimulateTransaction,
+  type SimulatedAccount,
+  type SimulationOutcome,
+  type SimulatingChain,
+} from './swap-policy';
+export {
+  checkOutflowCaps,
+  defaultTradingCaps,
+  tradingCapsFor,
+  outflowLast24h,
+  outflowAsset,
+  type OutflowAsset,
+  type TradingCaps,
+} from './outflow';
 export { decodeInstruction, type DecodedInstruction } from './instructions';

@@ -121,7 +121,8 @@ export class CandleBuilder implements CandleSource {
       if (c.time % baseMs !== 0) {
         throw new HarvestError('INVALID_INPUT', `History candle at ${c.time} is not aligned to ${timeframe}.`);
       }
-      if (!(c.time > prev)) throw new HarvestError('INVALID_INPUT', 'History candles must be sorted by time, without duplicates.');
+      if (!(c.time > prev))
+        throw new HarvestError('INVALID_INPUT', 'History candles must be sorted by time, without duplicates.');
       prev = c.time;
     }
     if (candles.length === 0) return;

@@ -15,7 +15,13 @@ export function parseCandlesCsv(text: string): Candle[] {
   const col = (name: string): number => header.indexOf(name);
   const timeCol = ['timestamp_ms', 'time', 'date'].map(col).find((i) => i >= 0) ?? -1;
   const timeKind = timeCol >= 0 ? header[timeCol]! : '';
-  const [o, h, l, c, v] = ['open', 'high', 'low', 'close', 'volume'].map(col) as [number, number, number, number, number];
+  const [o, h, l, c, v] = ['open', 'high', 'low', 'close', 'volume'].map(col) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (timeCol < 0 || o < 0 || h < 0 || l < 0 || c < 0) {
     throw new HarvestError(
       'INVALID_INPUT',

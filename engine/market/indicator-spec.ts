@@ -203,16 +203,15 @@ export function computeIndicator<S extends IndicatorSpec>(spec: S, candles: read
       out = rsi(priceSeries(candles, s.source ?? 'close'), s.period);
       break;
     case 'macd':
-      return freezeAll(macd(priceSeries(candles, s.source ?? 'close'), s.fast, s.slow, s.signal)) as unknown as IndicatorValue<S>;
+      return freezeAll(
+        macd(priceSeries(candles, s.source ?? 'close'), s.fast, s.slow, s.signal),
+      ) as unknown as IndicatorValue<S>;
     case 'bollinger':
-      return freezeAll(bollinger(priceSeries(candles, s.source ?? 'close'), s.period, s.stdDev)) as unknown as IndicatorValue<S>;
+      return freezeAll(
+        bollinger(priceSeries(candles, s.source ?? 'close'), s.period, s.stdDev),
+      ) as unknown as IndicatorValue<S>;
     case 'atr':
-      out = atr(
-        priceSeries(candles, 'high'),
-        priceSeries(candles, 'low'),
-        priceSeries(candles, 'close'),
-        s.period,
-      );
+      out = atr(priceSeries(candles, 'high'), priceSeries(candles, 'low'), priceSeries(candles, 'close'), s.period);
       break;
   }
   return Object.freeze(out) as unknown as IndicatorValue<S>;

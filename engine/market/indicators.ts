@@ -30,7 +30,8 @@
 export type NumberSeries = ArrayLike<number>;
 
 function checkPeriod(name: string, period: number): void {
-  if (!Number.isInteger(period) || period < 1) throw new RangeError(`${name} period must be a positive integer (got ${period})`);
+  if (!Number.isInteger(period) || period < 1)
+    throw new RangeError(`${name} period must be a positive integer (got ${period})`);
 }
 
 function nanArray(n: number): number[] {
@@ -223,7 +224,8 @@ export class BollingerState {
     readonly stdDev = 2,
   ) {
     checkPeriod('Bollinger', period);
-    if (!(stdDev > 0) || !Number.isFinite(stdDev)) throw new RangeError(`Bollinger multiplier must be > 0 (got ${stdDev})`);
+    if (!(stdDev > 0) || !Number.isFinite(stdDev))
+      throw new RangeError(`Bollinger multiplier must be > 0 (got ${stdDev})`);
     this.buf = new Float64Array(period);
   }
 

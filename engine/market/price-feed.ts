@@ -113,7 +113,12 @@ export interface PriceFeedDegradedEvent {
    */
   status: Exclude<FeedHealth, 'healthy'>;
   /** Per feed that did not give every asked-for mint a fresh price: why. */
-  failures: { feed: string; reason: 'error' | 'stale' | 'missing' | 'cooling-down'; mints: string[]; message: string }[];
+  failures: {
+    feed: string;
+    reason: 'error' | 'stale' | 'missing' | 'cooling-down';
+    mints: string[];
+    message: string;
+  }[];
   /** Which feed answered each mint (fresh or the freshest stale price), by mint. */
   answeredBy: Record<string, string>;
   /** Mints without a fresh price from any feed. */
@@ -190,7 +195,12 @@ export class FailoverPriceFeed implements PriceFeed {
       const isLast = i === this.feeds.length - 1;
       const until = this.coolingUntil.get(feed);
       if (until !== undefined && this.clock.now() < until && !isLast) {
-        failures.push({ feed: feed.name, reason: 'cooling-down', mints: remaining, message: 'skipped after a recent error' });
+        failures.push({
+          feed: feed.name,
+          reason: 'cooling-down',
+          mints: remaining,
+          message: 'skipped after a recent error',
+        });
         continue;
       }
       let got: Map<string, PriceTick>;
@@ -222,7 +232,8 @@ export class FailoverPriceFeed implements PriceFeed {
           fresh.set(m, { ...t, source: t.source ?? feed.name });
         }
       }
-      if (missing.length > 0) failures.push({ feed: feed.name, reason: 'missing', mints: missing, message: 'no price' });
+      if (missing.length > 0)
+        failures.push({ feed: feed.name, reason: 'missing', mints: missing, message: 'no price' });
       if (stale.length > 0) {
         failures.push({ feed: feed.name, reason: 'stale', mints: stale, message: `older than ${this.maxAgeMs} ms` });
       }

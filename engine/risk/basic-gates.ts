@@ -1,5 +1,5 @@
 import type { Controls } from './controls';
-import { isRiskReducing, type Order } from '../execution/order';
+import { isRiskReducing } from '../execution/order';
 import { tokenByMint, WRAPPED_SOL_MINT, formatUnits } from '../market';
 import type { Store } from '../store';
 import { UserSettingsSchema } from '../users/settings';

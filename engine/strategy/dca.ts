@@ -12,7 +12,7 @@ export const dcaParams = z.strictObject({
   dipSmaPeriod: param.int(50, 5, 400, 'SMA period the dip is measured against'),
   dipPct: param.num(5, 0.5, 50, 'A dip is a close this many % below the SMA'),
   dipMultiplier: param.num(2, 1, 10, 'Amount multiplier on a dip (2 decimals)'),
-  stopLossPct: param.num(30, 1, 95, 'Stop-loss this many % below the price of each buy'),
+  stopLossPct: param.num(30, 1, 95, 'Stop-loss this many % below the lower of the buy price and the average entry'),
   takeProfitPct: param.optionalNum(1, 1000, 'Sell everything this many % above the average entry (null: never sell)'),
 });
 export type DcaParams = z.output<typeof dcaParams>;
@@ -69,11 +69,13 @@ export const dcaStrategy: Strategy<DcaParams> = {
       side: 'buy',
       sizeHint: 1,
       quoteAmount: cents * 10_000n, // cents -> 6-decimal base units, exactly
-      stopLossPrice: close * (1 - p.stopLossPct / 100),
+      // A catastrophe stop under the lower of this buy and the average entry, so adding never ratchets it up.
+      stopLossPrice: Math.min(close, ctx.position?.entryPrice ?? close) * (1 - p.stopLossPct / 100),
       reason,
     };
     if (p.takeProfitPct !== null) {
-      signal.takeProfitPrice = (ctx.position ? Math.max(ctx.position.entryPrice, close) : close) * (1 + p.takeProfitPct / 100);
+      signal.takeProfitPrice =
+        (ctx.position ? Math.max(ctx.position.entryPrice, close) : close) * (1 + p.takeProfitPct / 100);
     }
     return signal;
   },

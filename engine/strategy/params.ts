@@ -60,7 +60,9 @@ export function describeParams(schema: z.ZodType): ParamInfo[] {
     const nullable = variants.some((v) => v.type === 'null');
     const info: ParamInfo = {
       name,
-      type: (main.type === 'integer' || main.type === 'number' || main.type === 'boolean' ? main.type : 'string') as ParamInfo['type'],
+      type: (main.type === 'integer' || main.type === 'number' || main.type === 'boolean'
+        ? main.type
+        : 'string') as ParamInfo['type'],
       description: node.description ?? main.description ?? '',
       default: node.default,
       nullable,

@@ -27,7 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureOfWireTransaction } from '../../engine/chain';
 import { isoTime } from '../../engine/kernel/clock';
 import { formatUnits, tokenBySymbol, WRAPPED_SOL_MINT } from '../../engine/market';
-import { writeNetworkConfig } from '../../engine/runtime';
+import { readNetworkConfig, writeNetworkConfig } from '../../engine/runtime';
 import { expectHarvestRejection } from '../helpers/errors';
 import {
   auditActions,
@@ -649,6 +649,40 @@ describe('the whitelist delay (a network configured with one)', () => {
     const r = await withdraw();
     expect(r.outcome).toBe('confirmed');
     expect((await chainBalances(w, to)).lamports).toBe(500_000_000n);
+  });
+
+  it('an address whitelisted under a network without a delay (the sandbox) still waits out this network’s delay', async () => {
+    const eli = w.engine.users.resolve('eli');
+    const to = await freshAddress();
+    // What an entry added while the data directory was on the sandbox looks like: usable the moment it was added.
+    const addedAt = isoTime(w.clock);
+    w.engine.store.funds.addWhitelist(eli.id, to, 'from the sandbox days', addedAt, addedAt);
+    const usableAt = new Date(w.clock.now() + DELAY).toISOString();
+    expect((await w.engine.execute('whitelist.list', { user: 'eli' })).entries.find((e) => e.address === to)).toMatchObject({
+      usable: false,
+      usableAt,
+    });
+    const withdraw = () =>
+      w.engine.execute('funds.withdraw', { user: 'eli', to, amount: '0.1', token: 'SOL', confirm: true });
+    await expectRefusal(w, withdraw, 'REFUSED', new RegExp(`becomes usable at ${usableAt.replace(/\./g, '\\.')}`));
+    w.clock.advance(DELAY);
+    expect((await withdraw()).outcome).toBe('confirmed');
+  });
+
+  it('a delay stored for one network does not carry over to another', () => {
+    const meta = w.engine.store.meta;
+    const saved = meta.get('network_config');
+    try {
+      writeNetworkConfig(meta, { network: 'sandbox', rpcUrls: [], whitelistDelayMs: 0 });
+      expect(readNetworkConfig(meta).whitelistDelayMs).toBe(0);
+      expect(readNetworkConfig(meta, { network: 'mainnet' }).whitelistDelayMs).toBe(DAY_MS);
+      expect(readNetworkConfig(meta, { network: 'devnet' }).whitelistDelayMs).toBe(DAY_MS);
+      writeNetworkConfig(meta, { network: 'mainnet', rpcUrls: [], whitelistDelayMs: 7_200_000 });
+      expect(readNetworkConfig(meta).whitelistDelayMs).toBe(7_200_000);
+      expect(readNetworkConfig(meta, { network: 'sandbox' }).whitelistDelayMs).toBe(0);
+    } finally {
+      if (saved !== null) meta.set('network_config', saved);
+    }
   });
 });
 

@@ -44,7 +44,7 @@ import {
   getTransferCheckedInstruction,
   type TokenArgs,
 } from '@solana-program/token';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { isoTime, type ManualClock } from '../../../engine/kernel/clock';
 import { decodeTransaction, type SigningPurpose } from '../../../engine/keystore/signer';
 import { decodeInstruction, JUPITER_V6_PROGRAM, SYSTEM_PROGRAM, TOKEN_PROGRAM } from '../../../engine/keystore/instructions';
@@ -275,14 +275,18 @@ const budget = (): Instruction[] => [
   getSetComputeUnitPriceInstruction({ microLamports: 1_000n }),
 ];
 
-const jupiterIx = (w: World): Instruction => ({
+/** A Jupiter route instruction; a route's CPIs can only touch the accounts it is given. */
+const jupiterIx = (w: World, writable: Address[] = []): Instruction => ({
   programAddress: JUPITER_V6_PROGRAM,
-  accounts: [{ address: w.wallet, role: AccountRole.WRITABLE_SIGNER }],
+  accounts: [
+    { address: w.wallet, role: AccountRole.WRITABLE_SIGNER },
+    ...writable.map((address) => ({ address, role: AccountRole.WRITABLE })),
+  ],
   data: new Uint8Array([0xe5, 0x17, 0xcb, 0x97]),
 });
 
 /** Buy USDC with SOL: the wallet pays the market maker, the market maker pays USDC into the wallet's (new) USDC account. */
-function buyIxs(w: World, o: { inAmount?: bigint; out?: bigint } = {}): Instruction[] {
+function buyIxs(w: World, o: { inAmount?: bigint; out?: bigint; routeAccounts?: Address[] } = {}): Instruction[] {
   const me = createNoopSigner(w.wallet);
   return [
     ...budget(),
@@ -296,11 +300,14 @@ function buyIxs(w: World, o: { inAmount?: bigint; out?: bigint } = {}): Instruct
       amount: o.out ?? 160n * UNITS_USDC,
       decimals: USDC.decimals,
     }),
-    jupiterIx(w),
+    jupiterIx(w, o.routeAccounts),
   ];
 }
 
-function buy(w: World, o: { inAmount?: bigint; out?: bigint; extra?: Instruction[]; feePayer?: Address } = {}): Uint8Array {
+function buy(
+  w: World,
+  o: { inAmount?: bigint; out?: bigint; extra?: Instruction[]; feePayer?: Address; routeAccounts?: Address[] } = {},
+): Uint8Array {
   return compile(o.feePayer ?? w.wallet, [...buyIxs(w, o), ...(o.extra ?? [])]);
 }
 
@@ -340,7 +347,8 @@ const sellPurpose = (minOut = 550_000_000n): SwapPurpose => ({
   outputTokenProgram: null,
 });
 
-function sign(w: World, wire: Uint8Array, purpose: SigningPurpose, simulate: SimulateTransaction | undefined = w.node.simulate): Promise<Uint8Array> {
+/** Signs through the engine's signer with the fake node as simulator (null: with none). */
+function sign(w: World, wire: Uint8Array, purpose: SigningPurpose, simulate: SimulateTransaction | null = w.node.simulate): Promise<Uint8Array> {
   return engine.signer.sign(w.userId, wire, purpose, 'test', simulate ? { simulate } : {});
 }
 
@@ -352,10 +360,10 @@ function refusals(w: World): Record<string, unknown>[] {
 }
 
 /** Signs nothing, audits the reason, throws REFUSED with it. */
-async function expectRefused(w: World, p: Promise<unknown>, reason: RegExp): Promise<string> {
+async function expectRefused(w: World, attempt: () => Promise<unknown>, reason: RegExp): Promise<string> {
   const before = engine.signer.signedCount;
   const auditBefore = refusals(w).length;
-  const e = await expectHarvestRejection(p, 'REFUSED', reason);
+  const e = await expectHarvestRejection(attempt(), 'REFUSED', reason);
   expect(e.message).toMatch(/^Signing refused: /);
   expect(engine.signer.signedCount).toBe(before);
   const rows = refusals(w);
@@ -436,7 +444,7 @@ describe('signing policy: refusals', () => {
     const w = await world();
     const rogue = randomAddress();
     const wire = buy(w, { extra: [{ programAddress: rogue, accounts: [{ address: w.wallet, role: AccountRole.WRITABLE_SIGNER }], data: new Uint8Array([1]) }] });
-    await expectRefused(w, sign(w, wire, buyPurpose()), new RegExp(`invokes ${rogue}, which is not on the program allow-list`));
+    await expectRefused(w, () => sign(w, wire, buyPurpose()), new RegExp(`invokes ${rogue}, which is not on the program allow-list`));
     expect(w.node.calls).toEqual([]);
   });
 
@@ -456,14 +464,14 @@ describe('signing policy: refusals', () => {
       addressTableLookups: [{ lookupTableAddress: table, writableIndexes: [], readonlyIndexes: [0] }],
     }) as unknown as Transaction['messageBytes'];
     const wire = new Uint8Array(getTransactionEncoder().encode({ messageBytes, signatures: tx.signatures }));
-    await expectRefused(w, sign(w, wire, buyPurpose()), /names a program outside the static account keys/);
+    await expectRefused(w, () => sign(w, wire, buyPurpose()), /names a program outside the static account keys/);
     expect(w.node.calls).toEqual([]);
   });
 
   test('an extra SOL transfer to a stranger: the wallet would lose more than the input plus the fee', async () => {
     const w = await world();
     const wire = buy(w, { extra: [getTransferSolInstruction({ source: createNoopSigner(w.wallet), destination: w.stranger, amount: 10_000_000n })] });
-    await expectRefused(w, sign(w, wire, buyPurpose()), /losing 1\.01 SOL besides the 0\.0102 SOL fee, more than the order’s input of 1 SOL/);
+    await expectRefused(w, () => sign(w, wire, buyPurpose()), /losing 1\.01 SOL besides the 0\.0000102 SOL fee, more than the order’s input of 1 SOL/);
   });
 
   test('SOL taken inside the Jupiter instruction (a CPI) is caught the same way', async () => {
@@ -472,7 +480,7 @@ describe('signing policy: refusals', () => {
       s.get(w.wallet)!.lamports -= 1n;
       s.set(w.stranger, { lamports: 1n, owner: SYSTEM_PROGRAM, data: new Uint8Array() });
     };
-    await expectRefused(w, sign(w, buy(w), buyPurpose()), /losing 1\.000000001 SOL besides/);
+    await expectRefused(w, () => sign(w, buy(w), buyPurpose()), /losing 1\.000000001 SOL besides/);
   });
 
   test('an extra token transfer draining another token account of the wallet', async () => {
@@ -487,7 +495,7 @@ describe('signing policy: refusals', () => {
       amount: 2n * UNITS_WETH,
       decimals: WETH.decimals,
     });
-    await expectRefused(w, sign(w, buy(w, { extra: [drain] }), buyPurpose()), /losing 2 WETH, a token this swap does not trade/);
+    await expectRefused(w, () => sign(w, buy(w, { extra: [drain] }), buyPurpose()), /losing 2 WETH, a token this swap does not trade/);
   });
 
   test('a drain of a token account loaded from a lookup table is caught (the table is read)', async () => {
@@ -513,49 +521,49 @@ describe('signing policy: refusals', () => {
     );
     const wire = new Uint8Array(getTransactionEncoder().encode(compileTransaction(message)));
     expect(decodeTransaction(wire).staticAccounts).not.toContain(w.walletWeth);
-    await expectRefused(w, sign(w, wire, buyPurpose()), /losing 1 WETH, a token this swap does not trade/);
+    await expectRefused(w, () => sign(w, wire, buyPurpose()), /losing 1 WETH, a token this swap does not trade/);
   });
 
   test('output below the minimum', async () => {
     const w = await world();
-    await expectRefused(w, sign(w, buy(w, { out: 149_999_999n }), buyPurpose()), /receiving 149\.999999 USDC, less than the minimum output of 150 USDC/);
+    await expectRefused(w, () => sign(w, buy(w, { out: 149_999_999n }), buyPurpose()), /receiving 149\.999999 USDC, less than the minimum output of 150 USDC/);
   });
 
   test('SOL output below the minimum', async () => {
     const w = await world({ usdc: 500n * UNITS_USDC });
-    await expectRefused(w, sign(w, sell(w, { out: 549_999_999n }), sellPurpose()), /receiving 0\.549999999 SOL net of the fee, less than the minimum output of 0\.55 SOL/);
+    await expectRefused(w, () => sign(w, sell(w, { out: 549_999_999n }), sellPurpose()), /receiving 0\.549999999 SOL net of the fee, less than the minimum output of 0\.55 SOL/);
   });
 
   test('spending more of an SPL input than ordered', async () => {
     const w = await world({ usdc: 500n * UNITS_USDC });
-    await expectRefused(w, sign(w, sell(w, { inAmount: 100n * UNITS_USDC + 1n }), sellPurpose()), /losing 100\.000001 USDC, more than the order’s input of 100 USDC/);
+    await expectRefused(w, () => sign(w, sell(w, { inAmount: 100n * UNITS_USDC + 1n }), sellPurpose()), /losing 100\.000001 USDC, more than the order’s input of 100 USDC/);
   });
 
   test('a failed simulation', async () => {
     const w = await world();
     w.node.swapError = { InstructionError: [4, { Custom: 6001 }] };
-    await expectRefused(w, sign(w, buy(w), buyPurpose()), /the simulation of the swap failed \(\{"InstructionError":\[4,\{"Custom":6001\}\]\}\)/);
+    await expectRefused(w, () => sign(w, buy(w), buyPurpose()), /the simulation of the swap failed \(\{"InstructionError":\[4,\{"Custom":6001\}\]\}\)/);
   });
 
   test('a simulator that throws', async () => {
     const w = await world();
     const broken: SimulateTransaction = () => Promise.reject(new Error('socket hang up'));
-    await expectRefused(w, sign(w, buy(w), buyPurpose(), broken), /could not be simulated \(socket hang up\)/);
+    await expectRefused(w, () => sign(w, buy(w), buyPurpose(), broken), /could not be simulated \(socket hang up\)/);
   });
 
   test('no simulate capability: fail closed', async () => {
     const w = await world();
-    await expectRefused(w, sign(w, buy(w), buyPurpose(), undefined), /no simulator was given/);
+    await expectRefused(w, () => sign(w, buy(w), buyPurpose(), null), /no simulator was given/);
   });
 
   test('per-transaction cap: the default, and a lower one from the user’s settings', async () => {
     const w = await world({ sol: 500n * SOL });
-    await expectRefused(w, sign(w, buy(w, { inAmount: 100n * SOL + 1n }), buyPurpose(100n * SOL + 1n)), /above the per-transaction trading cap of 100 SOL/);
+    await expectRefused(w, () => sign(w, buy(w, { inAmount: 100n * SOL + 1n }), buyPurpose(100n * SOL + 1n)), /above the per-transaction trading cap of 100 SOL/);
     expect(w.node.calls).toEqual([]);
     const s = engine.store.settings.get(w.userId)!;
     const settings = { ...(s.settings as object), tradingCaps: { perTransaction: { SOL: '500000000' }, daily: {} } };
     expect(engine.store.settings.update(w.userId, s.version, settings, isoTime(engine.clock))).toBe(true);
-    await expectRefused(w, sign(w, buy(w), buyPurpose()), /above the per-transaction trading cap of 0\.5 SOL/);
+    await expectRefused(w, () => sign(w, buy(w), buyPurpose()), /above the per-transaction trading cap of 0\.5 SOL/);
     await sign(w, buy(w, { inAmount: SOL / 2n }), buyPurpose(SOL / 2n));
   });
 
@@ -563,7 +571,7 @@ describe('signing policy: refusals', () => {
     const w = await world();
     const mint = randomAddress();
     const purpose: SwapPurpose = { ...sellPurpose(), inputMint: mint };
-    await expectRefused(w, sign(w, sell(w), purpose), new RegExp(`no trading cap for ${mint}`));
+    await expectRefused(w, () => sign(w, sell(w), purpose), new RegExp(`no trading cap for ${mint}`));
   });
 
   test('rolling 24 h cap: signed and confirmed orders of the last 24 h count, pending and older ones do not', async () => {
@@ -591,40 +599,41 @@ describe('signing policy: refusals', () => {
       if (status === 'confirmed') engine.store.intents.finish(id, 'confirmed', null, null, at);
     };
     journal(90n * SOL, 'confirmed', 23 * 3600_000);
-    journal(90n * SOL, 'signed', 3600_000, 'SOL');
+    journal(90n * SOL, 'signed', 3600_000, 'SOL'); // journaled as 'SOL' rather than the wrapped-SOL mint: still SOL
     for (let i = 0; i < 8; i++) journal(90n * SOL, 'confirmed', 60_000);
+    journal(10n * SOL, 'signed', 0);
     journal(100n * SOL, 'pending', 0); // the order being signed may already be journaled: not counted
-    journal(500n * SOL, 'confirmed', 25 * 3600_000); // outside the window
-    // 900 SOL in the window: 100 more would reach the 1000 SOL cap exactly; 100.000000001 would pass it.
-    const msg = await expectRefused(w, sign(w, buy(w, { inAmount: 100n * SOL + 1n }), buyPurpose(100n * SOL + 1n)), /24 h/);
-    expect(msg).toMatch(/per-transaction|900 SOL already signed \+ 100\.000000001 SOL now\), above the 24 h cap of 1000 SOL/);
-    await expectRefused(w, sign(w, buy(w, { inAmount: 100n * SOL + 1n }), buyPurpose(100n * SOL + 1n)), /900 SOL already signed \+ 100\.000000001 SOL now/);
-    await sign(w, buy(w, { inAmount: 100n * SOL }), buyPurpose(100n * SOL));
-    // An hour later the oldest 90 SOL leave the window.
-    clock.advance(3600_000);
-    try {
-      await sign(w, buy(w, { inAmount: 90n * SOL }), buyPurpose(90n * SOL));
-    } finally {
-      clock.advance(-3600_000);
-    }
+    journal(500n * SOL, 'confirmed', 24 * 3600_000 + 1); // just outside the window
+    journal(500n * SOL, 'confirmed', 0, USDC.mint); // another asset
+    // 910 SOL in the window: 90 more reach the 1000 SOL cap exactly; 91 pass it.
+    await expectRefused(
+      w,
+      () => sign(w, buy(w, { inAmount: 91n * SOL }), buyPurpose(91n * SOL)),
+      /last 24 h of trading outflow to 1001 SOL \(910 SOL already signed \+ 91 SOL now\), above the 24 h cap of 1000 SOL/,
+    );
+    expect(w.node.calls).toEqual([]);
+    await sign(w, buy(w, { inAmount: 90n * SOL }), buyPurpose(90n * SOL));
+    // Just over an hour later the oldest 90 SOL have left the window (the 90 just signed was never journaled here).
+    clock.advance(3600_000 + 1);
+    await sign(w, buy(w, { inAmount: 91n * SOL }), buyPurpose(91n * SOL));
   });
 
   test('the fee payer is not the wallet', async () => {
     const w = await world();
     w.node.system(w.stranger, 10n * SOL);
-    await expectRefused(w, sign(w, buy(w, { feePayer: w.stranger }), buyPurpose()), new RegExp(`the fee payer ${w.stranger} is not this user's wallet`));
+    await expectRefused(w, () => sign(w, buy(w, { feePayer: w.stranger }), buyPurpose()), new RegExp(`the fee payer ${w.stranger} is not this user's wallet`));
   });
 
   test('a top-level token approval is never part of a swap', async () => {
     const w = await world();
     const approve = getApproveInstruction({ source: w.walletWeth, delegate: w.stranger, owner: createNoopSigner(w.wallet), amount: 1n });
-    await expectRefused(w, sign(w, buy(w, { extra: [approve] }), buyPurpose()), /instruction of the Token program .* that a swap never needs/);
+    await expectRefused(w, () => sign(w, buy(w, { extra: [approve] }), buyPurpose()), /instruction of the Token program .* that a swap never needs/);
   });
 
   test('a delegate set on the wallet’s token account inside the route', async () => {
     const w = await world();
     w.node.jupiter = (s) => editToken(s, w.walletWeth, (t) => ({ ...t, delegate: w.stranger, delegatedAmount: 1n }));
-    await expectRefused(w, sign(w, buy(w), buyPurpose()), new RegExp(`would let ${w.stranger} spend 0\\.00000001 WETH`));
+    await expectRefused(w, () => sign(w, buy(w, { routeAccounts: [w.walletWeth] }), buyPurpose()), new RegExp(`would let ${w.stranger} spend 0\\.00000001 WETH`));
   });
 
   test('the wallet account handed to another program inside the route', async () => {
@@ -632,20 +641,20 @@ describe('signing policy: refusals', () => {
     w.node.jupiter = (s) => {
       s.get(w.wallet)!.owner = w.stranger;
     };
-    await expectRefused(w, sign(w, buy(w), buyPurpose()), /hand the wallet account to/);
+    await expectRefused(w, () => sign(w, buy(w), buyPurpose()), /hand the wallet account to/);
   });
 
   test('rent of a created token account counts only if the wallet can get it back', async () => {
     const w = await world();
     // The route makes a stranger the close authority of the USDC account the swap created (and paid rent for).
     w.node.jupiter = (s) => editToken(s, w.walletUsdc, (t) => ({ ...t, closeAuthority: w.stranger }));
-    await expectRefused(w, sign(w, buy(w), buyPurpose()), /losing 1\.00203928 SOL besides/);
+    await expectRefused(w, () => sign(w, buy(w), buyPurpose()), /losing 1\.00203928 SOL besides/);
   });
 
   test('swapping an asset for itself, or for nothing', async () => {
     const w = await world();
-    await expectRefused(w, sign(w, buy(w), { ...buyPurpose(), outputMint: WRAPPED_SOL_MINT, outputTokenProgram: null }), /same/);
-    await expectRefused(w, sign(w, buy(w), buyPurpose(SOL, 0n)), /positive minimum output/);
+    await expectRefused(w, () => sign(w, buy(w), { ...buyPurpose(), outputMint: WRAPPED_SOL_MINT, outputTokenProgram: null }), /same/);
+    await expectRefused(w, () => sign(w, buy(w), buyPurpose(SOL, 0n)), /positive minimum output/);
   });
 });
 
@@ -662,7 +671,7 @@ describe('signing policy: the halt gate', () => {
     const w = await world();
     haltReason = 'trading is halted (test)';
     try {
-      await expectRefused(w, sign(w, buy(w), buyPurpose()), /trading is halted \(test\)/);
+      await expectRefused(w, () => sign(w, buy(w), buyPurpose()), /trading is halted \(test\)/);
       expect(w.node.calls).toEqual([]);
     } finally {
       haltReason = null;
@@ -675,11 +684,31 @@ describe('signing policy: the halt gate', () => {
     w.node.onSimulate = () => {
       if (++simulations === 2) haltReason = 'halted during simulation';
     };
+    const keyReads = vi.spyOn(engine.wallets, 'keypair');
     try {
-      await expectRefused(w, sign(w, buy(w), buyPurpose()), /halted during simulation/);
+      await expectRefused(w, () => sign(w, buy(w), buyPurpose()), /halted during simulation/);
+      // Refused before the key was even opened.
+      expect(keyReads).not.toHaveBeenCalled();
     } finally {
       haltReason = null;
+      keyReads.mockRestore();
     }
     await sign(w, buy(w), buyPurpose());
+  });
+
+  test('a halt acknowledged while the key is signing: the signature is dropped, never handed out', async () => {
+    const w = await world();
+    const original = engine.wallets.keypair.bind(engine.wallets);
+    const keyReads = vi.spyOn(engine.wallets, 'keypair').mockImplementation((userId) => {
+      haltReason = 'halted while signing';
+      return original(userId);
+    });
+    try {
+      await expectRefused(w, () => sign(w, buy(w), buyPurpose()), /halted while signing/);
+      expect(keyReads).toHaveBeenCalledTimes(1);
+    } finally {
+      haltReason = null;
+      keyReads.mockRestore();
+    }
   });
 });

@@ -16,7 +16,8 @@ describe('resampling real 5m candles', () => {
     it(`${pair}: 5m -> 1h equals Binance's 1h file for every complete hour (except the 3 documented ones)`, () => {
       const fiveMin = candles5m(pair);
       const perHour = new Map<number, number>();
-      for (const c of fiveMin) perHour.set(Math.floor(c.time / H) * H, (perHour.get(Math.floor(c.time / H) * H) ?? 0) + 1);
+      for (const c of fiveMin)
+        perHour.set(Math.floor(c.time / H) * H, (perHour.get(Math.floor(c.time / H) * H) ?? 0) + 1);
       const ours = new Map(resample(fiveMin, '1h').map((c) => [c.time, c]));
       const lastHour = Math.floor(fiveMin[fiveMin.length - 1]!.time / H) * H;
       let matched = 0;
@@ -132,7 +133,9 @@ const tickSeries = fc
     }),
     { minLength: 1, maxLength: 300 },
   )
-  .chain((steps) => fc.integer({ min: 0, max: 3 * H }).map((start) => ({ start: Date.UTC(2024, 0, 1) + start, steps })));
+  .chain((steps) =>
+    fc.integer({ min: 0, max: 3 * H }).map((start) => ({ start: Date.UTC(2024, 0, 1) + start, steps })),
+  );
 
 describe('CandleBuilder: ticks -> candles (properties)', () => {
   it('every closed candle has high >= max(open, close), low <= min(open, close), and the OHLC of its ticks', () => {
@@ -232,7 +235,9 @@ describe('history CSV', () => {
   it('reads the three time formats of the shared data', () => {
     const ms = parseCandlesCsv('timestamp_ms,open,high,low,close,volume\n1606780800000,1,2,0.5,1.5,10\n');
     const sec = parseCandlesCsv('time,open,high,low,close\n1606780800,1,2,0.5,1.5\n');
-    const date = parseCandlesCsv('date,open,high,low,close,volume,ticker\n2020-12-01 00:00:00,1,2,0.5,1.5,10,SOLUSDT\n');
+    const date = parseCandlesCsv(
+      'date,open,high,low,close,volume,ticker\n2020-12-01 00:00:00,1,2,0.5,1.5,10,SOLUSDT\n',
+    );
     const want = { time: Date.UTC(2020, 11, 1), open: 1, high: 2, low: 0.5, close: 1.5 };
     expect(ms[0]).toEqual({ ...want, volume: 10 });
     expect(sec[0]).toEqual({ ...want, volume: 0 });

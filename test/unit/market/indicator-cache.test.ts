@@ -25,7 +25,12 @@ describe('IndicatorCache', () => {
     const results = Array.from({ length: 100 }, () => cache.get('SOL', '1h', ind.ema(20)));
     expect(cache.stats()).toMatchObject({ computations: 1, hits: 99, entries: 1 });
     for (const r of results) expect(r).toBe(results[0]);
-    expect(results[0]).toEqual(ema(JAN.map((c) => c.close), 20));
+    expect(results[0]).toEqual(
+      ema(
+        JAN.map((c) => c.close),
+        20,
+      ),
+    );
     expect(Object.isFrozen(results[0])).toBe(true);
     expect(() => {
       (results[0] as number[])[5] = 0;
@@ -80,7 +85,13 @@ describe('IndicatorCache', () => {
     const cache = new IndicatorCache(builder, { window: 200 });
     const got = cache.get('SOL', '1h', ind.bollinger(20, 2));
     const last200 = JAN.slice(-200);
-    expect(got).toEqual(bollinger(last200.map((c) => c.close), 20, 2));
+    expect(got).toEqual(
+      bollinger(
+        last200.map((c) => c.close),
+        20,
+        2,
+      ),
+    );
     expect(cache.candles('SOL', '1h')).toEqual(last200);
     expect(got).toEqual(computeIndicator(ind.bollinger(), last200));
   });

@@ -1,17 +1,7 @@
 import fc from 'fast-check';
 import { ATR, BollingerBands, EMA, MACD, RSI, SMA } from 'trading-signals';
 import { describe, expect, it } from 'vitest';
-import {
-  atr,
-  AtrState,
-  bollinger,
-  ema,
-  EmaState,
-  macd,
-  rsi,
-  RsiState,
-  sma,
-} from '../../../engine/market/indicators';
+import { atr, AtrState, bollinger, ema, EmaState, macd, rsi, RsiState, sma } from '../../../engine/market/indicators';
 import { firstIndex, ind } from '../../../engine/market/indicator-spec';
 import type { Candle } from '../../../engine/market/types';
 import { candles1h, candles5m, PAIRS, type Pair } from './data';
@@ -32,7 +22,12 @@ interface Compared {
 }
 
 /** |ours - lib| <= REL * scale, with `scale` the magnitude the value is measured against. */
-function compare(label: string, ours: readonly number[], lib: (number | null)[], scale: (i: number) => number): Compared {
+function compare(
+  label: string,
+  ours: readonly number[],
+  lib: (number | null)[],
+  scale: (i: number) => number,
+): Compared {
   let points = 0;
   let worst = 0;
   for (let i = 0; i < lib.length; i++) {
@@ -136,13 +131,20 @@ describe('indicators equal trading-signals on real SOL/ETH/BTC series', () => {
         const ref = s.close.map((x) => lib.add(x));
         // MACD is a difference of two averages of the price: measured against the price level.
         const scale = (i: number) => s.close[i]!;
-        const line = compare(`${s.label} MACD line`, ours.macd, ref.map((r) => r?.macd ?? null), scale);
+        const line = compare(
+          `${s.label} MACD line`,
+          ours.macd,
+          ref.map((r) => r?.macd ?? null),
+          scale,
+        );
         expect(line.points).toBe(s.close.length - slow + 1);
         // The library reports its signal EMA from its seed on; ours once the signal EMA has `sig` values.
         const signalStart = slow + sig - 2;
         const refSignal = ref.map((r, i) => (r && i >= signalStart ? r.signal : null));
         const refHist = ref.map((r, i) => (r && i >= signalStart ? r.histogram : null));
-        expect(compare(`${s.label} MACD signal`, ours.signal, refSignal, scale).points).toBe(s.close.length - signalStart);
+        expect(compare(`${s.label} MACD signal`, ours.signal, refSignal, scale).points).toBe(
+          s.close.length - signalStart,
+        );
         expect(compare(`${s.label} MACD histogram`, ours.histogram, refHist, scale).points).toBe(
           s.close.length - signalStart,
         );
@@ -164,7 +166,12 @@ describe('indicators equal trading-signals on real SOL/ETH/BTC series', () => {
         const lib = new BollingerBands(period, k);
         const ref = s.close.map((x) => lib.add(x));
         for (const band of ['upper', 'middle', 'lower'] as const) {
-          const r = compare(`${s.label} BB ${band}`, ours[band], ref.map((b) => b?.[band] ?? null), (i) => s.close[i]!);
+          const r = compare(
+            `${s.label} BB ${band}`,
+            ours[band],
+            ref.map((b) => b?.[band] ?? null),
+            (i) => s.close[i]!,
+          );
           // trading-signals reports from index `period` (one later than needed); ours from period - 1.
           expect(r.points).toBe(s.close.length - period);
         }
@@ -233,8 +240,16 @@ describe('indicator definitions (independent of any library)', () => {
   it('RSI is 0..100, 100 on a series that only rises, 0 on one that only falls', () => {
     const up = Array.from({ length: 40 }, (_, i) => 10 + i);
     const down = Array.from({ length: 40 }, (_, i) => 100 - i);
-    expect(rsi(up, 14).slice(14).every((v) => v === 100)).toBe(true);
-    expect(rsi(down, 14).slice(14).every((v) => v === 0)).toBe(true);
+    expect(
+      rsi(up, 14)
+        .slice(14)
+        .every((v) => v === 100),
+    ).toBe(true);
+    expect(
+      rsi(down, 14)
+        .slice(14)
+        .every((v) => v === 0),
+    ).toBe(true);
     // A textbook value: equal gains and losses alternate -> 50 at the seed.
     const zig = Array.from({ length: 15 }, (_, i) => (i % 2 === 0 ? 10 : 11));
     expect(rsi(zig, 14)[14]).toBeCloseTo(50, 9);

@@ -45,9 +45,12 @@ describe('JupiterPriceFeed against the sandbox swap API', () => {
   });
 
   it('ticks polled from the sandbox build 5m candles that match the replayed history', async () => {
-    const feed = new FailoverPriceFeed([new JupiterPriceFeed({ baseUrl: api.url, clock }), new ManualPriceFeed('none', clock)], {
-      clock,
-    });
+    const feed = new FailoverPriceFeed(
+      [new JupiterPriceFeed({ baseUrl: api.url, clock }), new ManualPriceFeed('none', clock)],
+      {
+        clock,
+      },
+    );
     const builder = new CandleBuilder({ clock, timeframes: ['5m'] });
     // Align the clock to a 5m boundary so clock buckets and market buckets coincide (speed 1).
     clock.advance(300_000 - (clock.now() % 300_000));

@@ -44,7 +44,8 @@ class FakeJupiter {
     const out: Record<string, unknown> = {};
     for (const id of ids) if (V3[id]) out[id] = V3[id];
     // Synthetic mints "MINTn" price at n dollars, like a long token list would.
-    for (const id of ids) if (/^MINT\d+$/u.test(id)) out[id] = { usdPrice: Number(id.slice(4)), blockId: 1, decimals: 6 };
+    for (const id of ids)
+      if (/^MINT\d+$/u.test(id)) out[id] = { usdPrice: Number(id.slice(4)), blockId: 1, decimals: 6 };
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(out));
   };
@@ -95,7 +96,9 @@ describe('JupiterPriceFeed over real HTTP', () => {
     expect(got.get(SOL)).toEqual({ mint: SOL, usd: 147.4789340738336, at: clock.now(), source: 'jupiter' });
     expect(got.get(USDC)!.usd).toBe(0.9999);
     expect(got.get(JUP)!.usd).toBe(0.4056018512541055);
-    expect(api.seen).toEqual([{ path: '/price/v3', ids: [SOL, USDC, JUP, 'Unknown1111111111111111111111111111111111111'], apiKey: undefined }]);
+    expect(api.seen).toEqual([
+      { path: '/price/v3', ids: [SOL, USDC, JUP, 'Unknown1111111111111111111111111111111111111'], apiKey: undefined },
+    ]);
   });
 
   it('sends the API key as x-api-key when one is configured', async () => {

@@ -38,10 +38,15 @@ export class ReplaySource implements CandleSource {
  * next candle on, at the stop (target) price. Adds to a position (DCA) average
  * the entry. Not the engine's loop, just enough to see what a strategy does.
  */
-export function simulate(strategyId: string, rawParams: unknown, candles: readonly Candle[], cache?: IndicatorCache): SimResult {
+export function simulate(
+  strategyId: string,
+  rawParams: unknown,
+  candles: readonly Candle[],
+  shared?: { source: ReplaySource; cache: IndicatorCache },
+): SimResult {
   const strategy = bindStrategy(strategyId, rawParams);
-  const source = new ReplaySource(candles);
-  const ic = cache ?? new IndicatorCache(source);
+  const source = shared?.source ?? new ReplaySource(candles);
+  const ic = shared?.cache ?? new IndicatorCache(source);
   const signals: SimResult['signals'] = [];
   const trades: SimTrade[] = [];
   let open: SimTrade | null = null;

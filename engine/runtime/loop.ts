@@ -1,0 +1,96 @@
+import type { Clock } from '../kernel/clock';
+import type { Logger } from '../kernel/logger';
+import type { Funds } from './engine';
+
+export interface CycleReport {
+  cycle: number;
+  startedAt: number;
+  durationMs: number;
+  users: number;
+  active: number;
+  exits: number;
+  stuck: number;
+  errors: number;
+}
+
+/** A step of the cycle that runs after prices, balances and exits (e.g. strategies). */
+export type CycleStep = (funds: Funds, report: CycleReport) => Promise<void>;
+
+/**
+ * The engine's heartbeat: every interval, fresh prices, balances (and with
+ * them activation), the exit monitor, then the added steps. A cycle never
+ * overlaps the previous one: the next starts only after this one ends. An
+ * error in a step is counted and logged; it never stops the loop.
+ */
+export class TradingLoop {
+  private running = false;
+  private stopped = false;
+  private cycleNo = 0;
+  private readonly steps: CycleStep[] = [];
+  last: CycleReport | null = null;
+
+  constructor(
+    private readonly funds: () => Promise<Funds>,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  addStep(step: CycleStep): void {
+    this.steps.push(step);
+  }
+
+  async runCycle(): Promise<CycleReport> {
+    if (this.running) throw new Error('a cycle is already running');
+    this.running = true;
+    const startedAt = this.clock.now();
+    const report: CycleReport = { cycle: ++this.cycleNo, startedAt, durationMs: 0, users: 0, active: 0, exits: 0, stuck: 0, errors: 0 };
+    try {
+      const f = await this.funds();
+      await this.guard(report, 'prices', () => f.refreshPrices());
+      await this.guard(report, 'balances', async () => {
+        const b = await f.balances.refresh();
+        report.users = b.length;
+        report.active = b.filter((x) => x.active).length;
+      });
+      await this.guard(report, 'exits', async () => {
+        const e = await f.exits.runCycle();
+        report.exits = e.exits;
+        report.stuck = e.stuck;
+      });
+      for (const step of this.steps) await this.guard(report, 'step', () => step(f, report));
+    } catch (e) {
+      report.errors++;
+      this.log.error({ err: (e as Error).message }, 'cycle failed');
+    } finally {
+      report.durationMs = this.clock.now() - startedAt;
+      this.running = false;
+      this.last = report;
+    }
+    this.log.info(report, `cycle ${report.cycle}: ${report.active}/${report.users} active, ${report.exits} exit(s), ${report.errors} error(s), ${report.durationMs} ms`);
+    return report;
+  }
+
+  /** Runs cycles until stop(); each starts `intervalMs` after the previous started, or at once if it ran long. */
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      const started = this.clock.now();
+      await this.runCycle();
+      const wait = this.intervalMs - (this.clock.now() - started);
+      if (wait > 0 && !this.stopped) await this.clock.sleep(wait);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async guard(report: CycleReport, what: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      report.errors++;
+      this.log.error({ step: what, err: (e as Error).message }, 'cycle step failed');
+    }
+  }
+}
