@@ -245,6 +245,19 @@ export const commands = {
       sandbox: z.object({ rpcUrl: z.string(), swapApiUrl: z.string(), inProcess: z.boolean() }).nullable(),
     }),
   }),
+  'network.set': command({
+    summary: 'Switch this data directory to another network (refused with open positions or unsettled orders)',
+    mutates: true,
+    sensitive: true,
+    input: z
+      .object({
+        network: z.enum(['sandbox', 'devnet', 'mainnet']),
+        rpcUrls: z.array(z.string().url()).max(8).default([]),
+        confirm: z.literal(true, { error: 'Switching networks changes where real funds move: confirm it.' }),
+      })
+      .strict(),
+    output: z.object({ network: z.enum(['sandbox', 'devnet', 'mainnet']), rpcUrls: z.array(z.string()), restartNeeded: z.boolean() }),
+  }),
   'wallet.balances': command({
     summary: 'Read balances from the chain (all users, or one) and update activation',
     mutates: true,

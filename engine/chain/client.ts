@@ -88,6 +88,10 @@ class SolanaChainClient implements ChainClient {
     return this.resilient.endpointLabels;
   }
 
+  clearCache(): void {
+    this.resilient.clearCache();
+  }
+
   stats(): RpcStats {
     return this.resilient.stats();
   }

@@ -117,7 +117,15 @@ export async function sendAndConfirmTransaction(
       } catch (e) {
         log.warn({ err: describeRpcError(e) }, 'could not check the status of a refused transaction');
       }
-      if (!known) {
+      if (!known && isBlockhashNotFound(sent.err, sent.message)) {
+        // Its blockhash is unknown to the node: expired if the chain is past its last valid height
+        // (it can never land), else a lagging node; either way the answer comes from the block height.
+        const height = await rpcCall('getBlockHeight', () => rpc.getBlockHeight({ commitment: 'confirmed' }).send());
+        if (height > lastValidBlockHeight) {
+          log.info('blockhash expired before the transaction was sent');
+          return { status: 'expired', signature };
+        }
+      } else if (!known) {
         log.info({ reason: sent.message }, 'transaction rejected at preflight');
         return { status: 'rejected', signature, reason: sent.message, err: sent.err, logs: sent.logs };
       }
@@ -201,4 +209,8 @@ export async function sendAndConfirmTransaction(
       }
     }
   }
+}
+
+function isBlockhashNotFound(err: unknown, message: string): boolean {
+  return err === 'BlockhashNotFound' || /blockhash not found/iu.test(message);
 }

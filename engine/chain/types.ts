@@ -150,6 +150,8 @@ export interface ChainClient {
   getFeeForMessage(message: Bytes): Promise<bigint | null>;
   getRecentPrioritizationFees(accounts?: readonly Address[]): Promise<PrioritizationFee[]>;
   requestAirdrop(address: Address, lamports: bigint): Promise<Signature>;
+  /** Forgets cached reads, e.g. after funds moved by a path this client did not see (a faucet). */
+  clearCache(): void;
   /** Calls per endpoint and method, retries, failovers, cache hits. */
   stats(): RpcStats;
   /** Endpoint labels (redacted) in order of preference. */

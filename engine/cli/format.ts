@@ -88,6 +88,8 @@ export const formatters: Formatters = {
       `Swap API:  ${o.swapApi}`,
       `Block:     ${o.blockHeight}`,
     ].join('\n'),
+  'network.set': (o) =>
+    `This data directory now uses ${o.network}${o.rpcUrls.length ? ` via ${o.rpcUrls.length} endpoint(s)` : ''}.${o.restartNeeded ? ' Restart the engine to apply it.' : ''}`,
   'wallet.balances': (o) => o.balances.map(formatBalances).join('\n\n') || 'No wallets yet.',
   'wallet.deposit': (o) => [`Send SOL or tokens to: ${o.address}`, `Payment link: ${o.uri}`].join('\n'),
   'funds.faucet': (o) => [`Funded (${o.signatures.length} transaction(s)).`, formatBalances(o.balances)].join('\n'),

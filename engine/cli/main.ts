@@ -208,10 +208,22 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .description('read balances from the chain (every user, or one)')
     .action(async (u: string | undefined, _o, cmd: Command) => void (await run(cmd, 'wallet.balances', u ? { user: u } : {})));
 
-  program
-    .command('network')
-    .description('the network this data directory trades on, and how it is reached')
+  const network = program.command('network').description('the network this data directory trades on');
+  network
+    .command('show', { isDefault: true })
+    .description('the network and how it is reached')
     .action(async (_o, cmd: Command) => void (await run(cmd, 'network.status', {})));
+  network
+    .command('set <name>')
+    .description('switch to sandbox, devnet or mainnet (give your RPC endpoints with --rpc)')
+    .option('--confirm', 'yes, switch')
+    .action(async (name: string, o: { confirm?: boolean }, cmd: Command) => {
+      if (!o.confirm) throw new HarvestError('CONFIRMATION_REQUIRED', 'Switching networks changes where funds move. Run it again with --confirm.');
+      const ctx = ctxOf(cmd);
+      // --rpc here names the endpoints to store, not a one-off override.
+      const out = await dispatch({ ...ctx, rpcUrls: [] }, 'network.set', { network: name, rpcUrls: ctx.rpcUrls ?? [], confirm: true });
+      print(ctx.json, out, formatters['network.set']);
+    });
 
   program
     .command('faucet <user>')

@@ -29,10 +29,12 @@ export function fillFromTransaction(tx: TransactionDetails, wallet: string, inpu
     if (post.owner !== wallet) continue;
     const pre = preByIndex.get(post.accountIndex);
     tokenDelta.set(post.mint, (tokenDelta.get(post.mint) ?? 0n) + post.amount - (pre?.amount ?? 0n));
-    if (!pre && meta.preBalances[post.accountIndex] === 0n) {
-      // A token account created for the wallet in this transaction: its lamports beyond the wrapped amount are rent.
-      const lamports = meta.postBalances[post.accountIndex] ?? 0n;
-      rentDeposited += lamports - (post.mint === WRAPPED_SOL_MINT ? post.amount : 0n);
+    if (!pre) {
+      // A token account created for the wallet in this transaction: the lamports it gained beyond the wrapped
+      // amount are rent. (Its address may have held lamports already, e.g. sent there by anyone before the
+      // account was created; only what it gained in this transaction came from the wallet.)
+      const gained = (meta.postBalances[post.accountIndex] ?? 0n) - (meta.preBalances[post.accountIndex] ?? 0n);
+      rentDeposited += gained - (post.mint === WRAPPED_SOL_MINT ? post.amount : 0n);
     }
   }
   for (const pre of meta.preTokenBalances) {

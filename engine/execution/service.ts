@@ -63,6 +63,11 @@ export class TradeExecutionService {
     this.queues = new WalletQueues(d.maxConcurrent ?? 8);
   }
 
+  /** Runs other work on a wallet (a withdrawal) in that wallet's queue, never alongside its orders. */
+  exclusive<T>(userId: number, task: () => Promise<T>): Promise<T> {
+    return this.queues.run(userId, task);
+  }
+
   submit(order: Order): Promise<OrderOutcome> {
     const key = `${order.userId}:${order.clientId}`;
     const running = this.inflight.get(key);

@@ -74,20 +74,16 @@ export class Withdrawals {
     private readonly bus: EventBus,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /**
+     * Runs work for a wallet one at a time. The engine passes the execution
+     * service's wallet queue, so a withdrawal never races a swap on the same
+     * wallet and each one's cap and balance checks see the ones before it.
+     */
+    private readonly serialize: <T>(userId: number, task: () => Promise<T>) => Promise<T> = perUserSerializer(),
   ) {}
 
-  /** The withdrawal in progress per user: one at a time, so each one's cap and balance checks see the ones before it. */
-  private readonly inProgress = new Map<number, Promise<unknown>>();
-
   async withdraw(req: WithdrawRequest, actor: string): Promise<WithdrawResult> {
-    const previous = this.inProgress.get(req.userId) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(() => this.withdrawNow(req, actor));
-    this.inProgress.set(req.userId, current);
-    try {
-      return await current;
-    } finally {
-      if (this.inProgress.get(req.userId) === current) this.inProgress.delete(req.userId);
-    }
+    return this.serialize(req.userId, () => this.withdrawNow(req, actor));
   }
 
   private async withdrawNow(req: WithdrawRequest, actor: string): Promise<WithdrawResult> {
@@ -221,11 +217,11 @@ export class Withdrawals {
       : [];
     const [balance] = await this.chain.getBalances([from], spl);
     const lamports = balance!.lamports;
-    const positions = BigInt(this.store.holdings.openPositionCount(req.userId));
+    const positions = BigInt(this.store.holdings.openPositionCount(req.userId, this.network));
     const sym = req.token.symbol;
     if (!req.token.tokenProgram) {
       // An open SOL position (recorded under the wrapped-SOL mint, held as lamports) is not the user's to withdraw either.
-      const solInPositions = this.store.holdings.openPositionQuantity(req.userId, WRAPPED_SOL_MINT);
+      const solInPositions = this.store.holdings.openPositionQuantity(req.userId, WRAPPED_SOL_MINT, this.network);
       const keep = WALLET_RENT_LAMPORTS + FEE_RESERVE_LAMPORTS + positions * PER_POSITION_RESERVE_LAMPORTS + solInPositions;
       const available = lamports > keep ? lamports - keep : 0n;
       if (req.amount > available) {
@@ -239,7 +235,7 @@ export class Withdrawals {
     const [sourceAta] = await findAssociatedTokenPda({ owner: from, mint: req.token.mint, tokenProgram: req.token.tokenProgram });
     const [destinationAta] = await findAssociatedTokenPda({ owner: to, mint: req.token.mint, tokenProgram: req.token.tokenProgram });
     const held = balance!.tokens.get(req.token.mint) ?? 0n;
-    const inPositions = this.store.holdings.openPositionQuantity(req.userId, req.token.mint);
+    const inPositions = this.store.holdings.openPositionQuantity(req.userId, req.token.mint, this.network);
     const available = held > inPositions ? held - inPositions : 0n;
     if (req.amount > available) {
       throw new HarvestError(
@@ -257,4 +253,14 @@ export class Withdrawals {
     }
     return { sourceAta, destinationAta };
   }
+}
+
+function perUserSerializer(): <T>(userId: number, task: () => Promise<T>) => Promise<T> {
+  const tails = new Map<number, Promise<unknown>>();
+  return <T>(userId: number, task: () => Promise<T>): Promise<T> => {
+    const next = (tails.get(userId) ?? Promise.resolve()).catch(() => undefined).then(task);
+    tails.set(userId, next);
+    void next.finally(() => tails.get(userId) === next && tails.delete(userId)).catch(() => undefined);
+    return next;
+  };
 }

@@ -79,14 +79,22 @@ export function outflowLast24h(store: Store, clock: Clock, userId: number, asset
   const since = new Date(clock.now() - DAY_MS).toISOString();
   if (asset !== NATIVE_SOL) return store.intents.outflowSince(userId, asset, since);
   // SOL orders may be journaled under the wrapped-SOL mint (Jupiter's name for SOL) or as 'SOL'.
-  return store.intents.outflowSince(userId, WRAPPED_SOL_MINT, since) + store.intents.outflowSince(userId, NATIVE_SOL, since);
+  return (
+    store.intents.outflowSince(userId, WRAPPED_SOL_MINT, since) + store.intents.outflowSince(userId, NATIVE_SOL, since)
+  );
 }
 
 /**
  * Refuses (HarvestError REFUSED) when `amount` more of `asset` leaving the
  * wallet would break the per-transaction cap or the rolling 24 h cap.
  */
-export function checkOutflowCaps(store: Store, clock: Clock, userId: number, asset: OutflowAsset, amount: bigint): void {
+export function checkOutflowCaps(
+  store: Store,
+  clock: Clock,
+  userId: number,
+  asset: OutflowAsset,
+  amount: bigint,
+): void {
   const caps = tradingCapsFor(store, userId, asset);
   const key = asset === NATIVE_SOL ? 'SOL' : `"${asset}"`;
   if (caps.perTransaction === 0n || caps.daily === 0n) {

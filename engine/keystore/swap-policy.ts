@@ -109,7 +109,8 @@ export function checkSwapPurpose(purpose: SwapPurpose): { input: OutflowAsset; o
   const input = outflowAsset(purpose.inputMint);
   const output = outflowAsset(purpose.outputMint);
   if (purpose.inAmount <= 0n) throw refusal('a swap must spend a positive input amount.');
-  if (purpose.minOut <= 0n) throw refusal('a swap must name a positive minimum output (the quote’s otherAmountThreshold).');
+  if (purpose.minOut <= 0n)
+    throw refusal('a swap must name a positive minimum output (the quote’s otherAmountThreshold).');
   if (input === output) throw refusal('a swap must change one asset into another; input and output are the same.');
   for (const [asset, program, side] of [
     [input, purpose.inputTokenProgram, 'input'],
@@ -153,7 +154,8 @@ export function checkSwapInstructions(instructions: DecodedInstruction[]): void 
 
 function programName(program: Address): string {
   if (program === SYSTEM_PROGRAM) return 'the System program (e.g. a nonce advance or an account reassignment)';
-  if (program === TOKEN_PROGRAM || program === TOKEN_2022_PROGRAM) return 'the Token program (e.g. an approval or an authority change)';
+  if (program === TOKEN_PROGRAM || program === TOKEN_2022_PROGRAM)
+    return 'the Token program (e.g. an approval or an authority change)';
   return program;
 }
 
@@ -200,7 +202,10 @@ function walletTokenAccount(acc: SimulatedAccount | null, wallet: Address): Wall
     if (d.length !== TOKEN_ACCOUNT_LEN) return null;
   } else if (acc.owner === TOKEN_2022_PROGRAM) {
     const plain = d.length === TOKEN_ACCOUNT_LEN;
-    const extended = d.length > TOKEN_ACCOUNT_LEN && d.length !== MULTISIG_LEN && d[TOKEN_ACCOUNT_LEN] === TOKEN_2022_ACCOUNT_TYPE_ACCOUNT;
+    const extended =
+      d.length > TOKEN_ACCOUNT_LEN &&
+      d.length !== MULTISIG_LEN &&
+      d[TOKEN_ACCOUNT_LEN] === TOKEN_2022_ACCOUNT_TYPE_ACCOUNT;
     if (!plain && !extended) return null;
   } else {
     return null;
@@ -307,7 +312,9 @@ export async function checkSwapEffects(
   simulate: SimulateTransaction | undefined,
 ): Promise<SwapEffects> {
   if (!simulate) {
-    throw refusal('a swap is signed only after a simulation shows what it does, and no simulator was given. Nothing was signed.');
+    throw refusal(
+      'a swap is signed only after a simulation shows what it does, and no simulator was given. Nothing was signed.',
+    );
   }
   const { input, output } = checkSwapPurpose(purpose);
   const baseline = baselineOf(wire);
@@ -319,11 +326,19 @@ export async function checkSwapEffects(
     runSimulation(simulate, baseline, accounts, 'the wallet’s balances before the swap'),
     runSimulation(simulate, wire, accounts, 'the swap'),
   ]);
-  if (!ok(before)) throw refusal(`the wallet’s balances before the swap could not be read (simulation error: ${describeErr(before.err)}). Nothing was signed.`);
-  if (!ok(after)) throw refusal(`the simulation of the swap failed (${describeErr(after.err)}), so it would not do what was ordered. Nothing was signed.`);
+  if (!ok(before))
+    throw refusal(
+      `the wallet’s balances before the swap could not be read (simulation error: ${describeErr(before.err)}). Nothing was signed.`,
+    );
+  if (!ok(after))
+    throw refusal(
+      `the simulation of the swap failed (${describeErr(after.err)}), so it would not do what was ordered. Nothing was signed.`,
+    );
   for (const r of [before, after]) {
     if (r.accounts.length !== accounts.length) {
-      throw refusal(`the simulator returned ${r.accounts.length} accounts for the ${accounts.length} asked. Nothing was signed.`);
+      throw refusal(
+        `the simulator returned ${r.accounts.length} accounts for the ${accounts.length} asked. Nothing was signed.`,
+      );
     }
   }
 
@@ -340,7 +355,9 @@ export async function checkSwapEffects(
     if (t.delegate === null || t.delegate === wallet || t.delegatedAmount === 0n) continue;
     const was = pre.accounts.get(address);
     if (!was || was.delegate !== t.delegate || was.delegatedAmount < t.delegatedAmount) {
-      throw refusal(`the swap would let ${t.delegate} spend ${describeAmount(outflowAsset(t.mint), t.delegatedAmount)} from the wallet’s token account ${address}. ${UNTRUSTED}`);
+      throw refusal(
+        `the swap would let ${t.delegate} spend ${describeAmount(outflowAsset(t.mint), t.delegatedAmount)} from the wallet’s token account ${address}. ${UNTRUSTED}`,
+      );
     }
   }
   for (const [side, asset, program] of [
@@ -350,7 +367,9 @@ export async function checkSwapEffects(
     if (asset === NATIVE_SOL) continue;
     for (const [address, t] of [...pre.accounts, ...post.accounts]) {
       if (t.mint === asset && t.program !== program) {
-        throw refusal(`the ${side} token account ${address} belongs to ${t.program}, not the order’s token program ${program}. ${UNTRUSTED}`);
+        throw refusal(
+          `the ${side} token account ${address} belongs to ${t.program}, not the order’s token program ${program}. ${UNTRUSTED}`,
+        );
       }
     }
   }
@@ -376,7 +395,12 @@ export async function checkSwapEffects(
   }
 
   const tokens = new Map<Address, bigint>();
-  for (const mint of new Set([...pre.tokens.keys(), ...post.tokens.keys(), ...(input !== NATIVE_SOL ? [input] : []), ...(output !== NATIVE_SOL ? [output] : [])])) {
+  for (const mint of new Set([
+    ...pre.tokens.keys(),
+    ...post.tokens.keys(),
+    ...(input !== NATIVE_SOL ? [input] : []),
+    ...(output !== NATIVE_SOL ? [output] : []),
+  ])) {
     tokens.set(mint, (post.tokens.get(mint) ?? 0n) - (pre.tokens.get(mint) ?? 0n));
   }
   for (const [mint, delta] of tokens) {
@@ -407,13 +431,20 @@ function ok(r: SimulationOutcome): boolean {
 
 function describeErr(err: unknown): string {
   try {
-    return typeof err === 'string' ? err : JSON.stringify(err, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    return typeof err === 'string'
+      ? err
+      : JSON.stringify(err, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   } catch {
     return String(err);
   }
 }
 
-async function runSimulation(simulate: SimulateTransaction, wire: Uint8Array, accounts: Address[], what: string): Promise<SimulationOutcome> {
+async function runSimulation(
+  simulate: SimulateTransaction,
+  wire: Uint8Array,
+  accounts: Address[],
+  what: string,
+): Promise<SimulationOutcome> {
   try {
     return await simulate(wire, accounts);
   } catch (e) {
@@ -433,8 +464,13 @@ export function baselineOf(wire: Uint8Array): Uint8Array {
   const message = getCompiledTransactionMessageDecoder().decode(tx.messageBytes);
   if (message.version === 1) throw refusal('version 1 transactions are not supported');
   const keys = message.staticAccounts;
-  const stripped = { ...message, instructions: message.instructions.filter((ix) => keys[ix.programAddressIndex] === COMPUTE_BUDGET_PROGRAM) };
-  const messageBytes = getCompiledTransactionMessageEncoder().encode(stripped) as unknown as Transaction['messageBytes'];
+  const stripped = {
+    ...message,
+    instructions: message.instructions.filter((ix) => keys[ix.programAddressIndex] === COMPUTE_BUDGET_PROGRAM),
+  };
+  const messageBytes = getCompiledTransactionMessageEncoder().encode(
+    stripped,
+  ) as unknown as Transaction['messageBytes'];
   return new Uint8Array(getTransactionEncoder().encode({ messageBytes, signatures: tx.signatures }));
 }
 
@@ -443,11 +479,17 @@ const LOOKUP_TABLE_HEADER = 56;
 const addressDecoder = getAddressDecoder();
 
 /** The writable accounts a v0 transaction loads from its lookup tables, read from the tables' current state. */
-async function loadedWritableAccounts(tx: SwapTxView, baseline: Uint8Array, simulate: SimulateTransaction): Promise<Address[]> {
+async function loadedWritableAccounts(
+  tx: SwapTxView,
+  baseline: Uint8Array,
+  simulate: SimulateTransaction,
+): Promise<Address[]> {
   const tables = tx.lookups.map((l) => l.table);
   const r = await runSimulation(simulate, baseline, tables, 'the address lookup tables');
   if (!ok(r) || r.accounts.length !== tables.length) {
-    throw refusal(`the transaction’s address lookup tables could not be read (${describeErr(r.err)}). Nothing was signed.`);
+    throw refusal(
+      `the transaction’s address lookup tables could not be read (${describeErr(r.err)}). Nothing was signed.`,
+    );
   }
   const out: Address[] = [];
   tx.lookups.forEach((lookup, i) => {
@@ -457,7 +499,8 @@ async function loadedWritableAccounts(tx: SwapTxView, baseline: Uint8Array, simu
     }
     const count = Math.floor((acc.data.length - LOOKUP_TABLE_HEADER) / 32);
     for (const index of lookup.writableIndexes) {
-      if (index >= count) throw refusal(`it loads entry ${index} of lookup table ${lookup.table}, which has ${count}. ${UNTRUSTED}`);
+      if (index >= count)
+        throw refusal(`it loads entry ${index} of lookup table ${lookup.table}, which has ${count}. ${UNTRUSTED}`);
       const at = LOOKUP_TABLE_HEADER + index * 32;
       out.push(addressDecoder.decode(acc.data.subarray(at, at + 32)));
     }

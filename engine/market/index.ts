@@ -96,3 +96,4 @@ export {
   type IndicatorCacheOptions,
   type IndicatorCacheStats,
 } from './indicator-cache';
+export { ReplayCandleSource, type ReplayCandleSourceOptions } from './replay-source';

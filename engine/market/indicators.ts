@@ -290,9 +290,17 @@ export function sma(values: NumberSeries, period: number): number[] {
 }
 
 export function ema(values: NumberSeries, period: number): number[] {
-  const st = new EmaState(period);
-  const out = nanArray(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = st.update(values[i]!);
+  checkPeriod('EMA', period);
+  // The same arithmetic as EmaState, inlined: this is the hot path of the shared cache.
+  const n = values.length;
+  const out = new Array<number>(n);
+  const a = 2 / (period + 1);
+  let e = Number.NaN;
+  for (let i = 0; i < n; i++) {
+    const x = values[i]!;
+    e = i === 0 ? x : x * a + e * (1 - a);
+    out[i] = i < period - 1 ? Number.NaN : e;
+  }
   return out;
 }
 
@@ -310,14 +318,37 @@ export interface MacdSeries {
 }
 
 export function macd(values: NumberSeries, fast = 12, slow = 26, signal = 9): MacdSeries {
-  const st = new MacdState(fast, slow, signal);
+  new MacdState(fast, slow, signal); // validates the periods
+  // The same arithmetic as MacdState, inlined.
   const n = values.length;
-  const out: MacdSeries = { macd: nanArray(n), signal: nanArray(n), histogram: nanArray(n) };
+  const out: MacdSeries = { macd: new Array<number>(n), signal: new Array<number>(n), histogram: new Array<number>(n) };
+  const af = 2 / (fast + 1);
+  const as = 2 / (slow + 1);
+  const ag = 2 / (signal + 1);
+  let ef = Number.NaN;
+  let es = Number.NaN;
+  let eg = Number.NaN;
   for (let i = 0; i < n; i++) {
-    const p = st.update(values[i]!);
-    out.macd[i] = p.macd;
-    out.signal[i] = p.signal;
-    out.histogram[i] = p.histogram;
+    const x = values[i]!;
+    if (i === 0) {
+      ef = x;
+      es = x;
+    } else {
+      ef = x * af + ef * (1 - af);
+      es = x * as + es * (1 - as);
+    }
+    if (i < slow - 1) {
+      out.macd[i] = Number.NaN;
+      out.signal[i] = Number.NaN;
+      out.histogram[i] = Number.NaN;
+      continue;
+    }
+    const m = ef - es;
+    eg = i === slow - 1 ? m : m * ag + eg * (1 - ag);
+    const sig = i < slow + signal - 2 ? Number.NaN : eg;
+    out.macd[i] = m;
+    out.signal[i] = sig;
+    out.histogram[i] = m - sig;
   }
   return out;
 }

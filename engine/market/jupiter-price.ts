@@ -18,14 +18,13 @@ import type { PriceTick } from './types';
 /** At most this many ids per request (the API's limit). */
 export const JUPITER_MAX_IDS = 50;
 
-/** One entry of the v3 answer. Unknown fields are allowed; the ones used are checked. */
+/**
+ * One entry of the v3 answer. Only the price is used, so only the price is
+ * checked (a positive number, else the entry is dropped); the other fields
+ * (blockId, decimals, priceChange24h, createdAt, liquidity) pass through.
+ */
 export const jupiterPriceEntry = z.looseObject({
   usdPrice: z.number().positive(),
-  blockId: z.number().int().nonnegative().nullable().optional(),
-  decimals: z.number().int().nonnegative().optional(),
-  priceChange24h: z.number().nullable().optional(),
-  createdAt: z.string().optional(),
-  liquidity: z.number().nullable().optional(),
 });
 export type JupiterPriceEntry = z.infer<typeof jupiterPriceEntry>;
 

@@ -63,7 +63,7 @@ export function balanceGate(store: Store, network: string): RiskGate {
       const decimals = token?.decimals ?? 0;
       if (order.inputMint === WRAPPED_SOL_MINT) {
         const lamports = ctx.balances.get('SOL') ?? 0n;
-        const positions = BigInt(store.holdings.openPositionCount(order.userId));
+        const positions = BigInt(store.holdings.openPositionCount(order.userId, network));
         const keep = WALLET_RENT_LAMPORTS + FEE_RESERVE_LAMPORTS + positions * PER_POSITION_RESERVE_LAMPORTS;
         if (order.amount + keep > lamports) {
           return refuse(

@@ -15,6 +15,7 @@ import { describeIssues } from '../api';
 import { formatUnits, parseUnits, tokenByMint, tokenBySymbol, KNOWN_TOKENS, type TokenInfo } from '../market';
 import { depositInfo, type UserBalances } from '../funds';
 import type { Engine } from './engine';
+import { readNetworkConfig, writeNetworkConfig } from './network';
 
 export type Handlers = {
   [K in CommandName]: (input: ParsedInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K>;
@@ -115,6 +116,26 @@ export function buildHandlers(engine: Engine): Handlers {
       };
     },
 
+    'network.set': ({ network, rpcUrls }) => {
+      const current = readNetworkConfig(store.meta);
+      const open = users.list().flatMap((u) => store.portfolio.positions(u.id, { status: 'open' }));
+      const unsettled = store.intents.unfinished();
+      if (network !== current.network && (open.length > 0 || unsettled.length > 0)) {
+        throw new HarvestError(
+          'REFUSED',
+          `Close the ${open.length} open position(s) and let ${unsettled.length} unsettled order(s) finish on ${current.network} before switching to ${network}.`,
+        );
+      }
+      if (network === 'mainnet' && rpcUrls.length === 0) {
+        throw new HarvestError('INVALID_INPUT', 'Mainnet needs your own RPC endpoint(s) (--rpc URL); the public one is rate-limited and not fit for trading.');
+      }
+      store.tx(() => {
+        writeNetworkConfig(store.meta, { network, rpcUrls });
+        store.audit.append({ actor, action: 'network.changed', userId: null, details: { from: current.network, to: network, endpoints: rpcUrls.length } }, isoTime(engine.clock));
+      });
+      return { network, rpcUrls, restartNeeded: engine.owner.kind === 'engine' };
+    },
+
     'wallet.balances': async ({ user }) => {
       const f = await engine.funds();
       const ids = user === undefined ? undefined : [users.resolve(user).id];
@@ -138,6 +159,8 @@ export function buildHandlers(engine: Engine): Handlers {
       }
       const lamports = sol === undefined ? 0n : parseUnits(sol, 9);
       const signatures = await f.net.faucet.fund(w.address, { lamports, tokens });
+      // The faucet moved funds outside the chain client: don't serve its cached reads.
+      f.net.chain.clearCache();
       store.audit.append(
         { actor, action: 'wallet.funded', userId: u.id, details: { network: f.net.name, lamports: lamports.toString(), tokens: tokens.map((t) => ({ mint: t.mint, amount: t.amount.toString() })) } },
         isoTime(engine.clock),

@@ -49,7 +49,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     net,
     balances: new BalanceSync(store, net.chain, net.name, bus, clock, log),
     whitelist,
-    withdrawals: new Withdrawals(store, net.chain, signer, whitelist, net.name, bus, clock, log),
+    withdrawals: new Withdrawals(store, net.chain, signer, whitelist, net.name, bus, clock, log, (userId, task) => exec.exclusive(userId, task)),
     prices,
     exec,
     exits: new ExitMonitor(store, exec, prices, bus, clock, log, net.name),

@@ -43,18 +43,19 @@ export class HoldingsRepo {
   }
 
   /** Quantity of a mint held in a user's open positions (base units). */
-  openPositionQuantity(userId: number, mint: string): bigint {
+  openPositionQuantity(userId: number, mint: string, network?: string): bigint {
     const rows = this.db
-      .prepare("SELECT quantity FROM positions WHERE user_id = ? AND mint = ? AND status = 'open'")
-      .all(userId, mint) as { quantity: string }[];
+      .prepare("SELECT quantity FROM positions WHERE user_id = ? AND mint = ? AND status = 'open' AND (? IS NULL OR network = ?)")
+      .all(userId, mint, network ?? null, network ?? null) as { quantity: string }[];
     return rows.reduce((sum, r) => sum + BigInt(r.quantity), 0n);
   }
 
-  openPositionCount(userId: number): number {
+  /** Open positions of a user on one network, or on any network when none is named. */
+  openPositionCount(userId: number, network?: string): number {
     return (
-      this.db.prepare("SELECT COUNT(*) AS n FROM positions WHERE user_id = ? AND status = 'open'").get(userId) as {
-        n: number;
-      }
+      this.db
+        .prepare("SELECT COUNT(*) AS n FROM positions WHERE user_id = ? AND status = 'open' AND (? IS NULL OR network = ?)")
+        .get(userId, network ?? null, network ?? null) as { n: number }
     ).n;
   }
 }

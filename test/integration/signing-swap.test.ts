@@ -6,7 +6,6 @@
  * and lands; a "malicious swap API" that tampers with the transaction gets
  * nothing signed, and each refusal is audited.
  */
-import { getAddressDecoder } from '@solana/kit';
 import { randomBytes } from 'node:crypto';
 import {
   appendTransactionMessageInstructions,
@@ -14,6 +13,7 @@ import {
   createNoopSigner,
   createTransactionMessage,
   decompileTransactionMessage,
+  getAddressDecoder,
   getBase64Encoder,
   getCompiledTransactionMessageDecoder,
   getTransactionDecoder,
@@ -136,10 +136,12 @@ function tamper(wire: Uint8Array, edit: (ixs: Instruction[]) => Instruction[]): 
   const compiled = getCompiledTransactionMessageDecoder().decode(tx.messageBytes);
   if (compiled.version !== 0) throw new Error('expected a v0 swap transaction');
   const original = decompileTransactionMessage(compiled, { lastValidBlockHeight: 10_000n });
+  if (!('blockhash' in original.lifetimeConstraint)) throw new Error('expected a blockhash lifetime');
+  const lifetime = original.lifetimeConstraint;
   const message = pipe(
     createTransactionMessage({ version: 0 }),
     (m) => setTransactionMessageFeePayer(wallet, m),
-    (m) => setTransactionMessageLifetimeUsingBlockhash(original.lifetimeConstraint, m),
+    (m) => setTransactionMessageLifetimeUsingBlockhash(lifetime, m),
     (m) => appendTransactionMessageInstructions(edit([...original.instructions]), m),
   );
   return new Uint8Array(getTransactionEncoder().encode(compileTransaction(message)));
@@ -204,15 +206,25 @@ describe('signing sandbox swaps', () => {
       ...ixs,
       getTransferSolInstruction({ source: createNoopSigner(wallet), destination: stranger, amount: 5_000_000n }),
     ]);
-    await expectRefused(() => sign(wire, purposeOf(q)), /losing 1\.005 SOL besides the .* fee, more than the order’s input of 1 SOL/, purposeOf(q));
+    await expectRefused(
+      () => sign(wire, purposeOf(q)),
+      /losing 1\.005 SOL besides the .* fee, more than the order’s input of 1 SOL/,
+      purposeOf(q),
+    );
     expect(sandbox.ledger.account(stranger)).toBeNull();
   });
 
   test('malicious swap API: an unknown program in place of the token program', async () => {
     const q = await quote(USDC.mint, WRAPPED_SOL_MINT, 10n * 1_000_000n);
     const rogue = getAddressDecoder().decode(randomBytes(32));
-    const wire = tamper(await swapTransaction(q), (ixs) => ixs.map((ix) => (isTransferChecked(ix) ? { ...ix, programAddress: rogue } : ix)));
-    await expectRefused(() => sign(wire, purposeOf(q)), new RegExp(`invokes ${rogue}, which is not on the program allow-list`), purposeOf(q));
+    const wire = tamper(await swapTransaction(q), (ixs) =>
+      ixs.map((ix) => (isTransferChecked(ix) ? { ...ix, programAddress: rogue } : ix)),
+    );
+    await expectRefused(
+      () => sign(wire, purposeOf(q)),
+      new RegExp(`invokes ${rogue}, which is not on the program allow-list`),
+      purposeOf(q),
+    );
   });
 
   test('malicious swap API: less output than quoted', async () => {
@@ -226,7 +238,11 @@ describe('signing sandbox swaps', () => {
         return { ...ix, data };
       }),
     );
-    await expectRefused(() => sign(wire, purposeOf(q)), /receiving .* USDC, less than the minimum output of .* USDC/, purposeOf(q));
+    await expectRefused(
+      () => sign(wire, purposeOf(q)),
+      /receiving .* USDC, less than the minimum output of .* USDC/,
+      purposeOf(q),
+    );
   });
 
   test('malicious swap API: a swap of more than the order spends', async () => {
@@ -234,7 +250,11 @@ describe('signing sandbox swaps', () => {
     const bigger = await quote(WRAPPED_SOL_MINT, USDC.mint, 2n * SOL);
     // The API answers the 1 SOL order with a (genuine) 2 SOL swap: more USDC, but twice the SOL.
     const wire = await swapTransaction(bigger);
-    await expectRefused(() => sign(wire, purposeOf(ordered)), /losing 2 SOL besides .* more than the order’s input of 1 SOL/, purposeOf(ordered));
+    await expectRefused(
+      () => sign(wire, purposeOf(ordered)),
+      /losing 2 SOL besides .* more than the order’s input of 1 SOL/,
+      purposeOf(ordered),
+    );
   });
 
   test('a halt acknowledged during a burst: no signature after the acknowledgement', async () => {

@@ -41,6 +41,7 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'wallet.export': { user: 'Ana', confirm: true },
     'wallet.show': { user: 'Ana' },
     'network.status': {},
+    'network.set': { network: 'devnet', rpcUrls: ['https://rpc.example.com'], confirm: true },
     'wallet.balances': { user: 'Ana' },
     'wallet.deposit': { user: 'Ana' },
     'funds.faucet': { user: 'Ana', sol: '1.5', token: 'USDC', amount: '100' },

@@ -106,6 +106,18 @@ describe('fillFromTransaction', () => {
     expect(fillFromTransaction(d, WALLET, SOL, USDC)).toEqual({ inAmount, outAmount: out, feeLamports: FEE });
   });
 
+  it('SOL in, output account created at an address that already held lamports: only the rent the wallet added is set apart', () => {
+    const inAmount = 1_000_000_000n;
+    const out = 150_000_000n;
+    const dust = 1_000_000n; // sent to the ATA address by someone before it existed; creating it tops it up to rent
+    const d = tx([
+      { key: WALLET, pre: 10_000_000_000n, post: 10_000_000_000n - inAmount - FEE - (TOKEN_RENT - dust) },
+      { key: 'UsdcAta', pre: dust, post: TOKEN_RENT, token: { mint: USDC, owner: WALLET, pre: null, post: out } },
+      mmToken('MmUsdc', USDC, 10n ** 12n, 10n ** 12n - out),
+    ]);
+    expect(fillFromTransaction(d, WALLET, SOL, USDC)).toEqual({ inAmount, outAmount: out, feeLamports: FEE });
+  });
+
   it('USDC in, SOL out as native lamports', () => {
     const inAmount = 100_000_000n;
     const out = 654_321_000n;

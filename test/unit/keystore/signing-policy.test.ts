@@ -47,8 +47,13 @@ import {
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { isoTime, type ManualClock } from '../../../engine/kernel/clock';
 import { decodeTransaction, type SigningPurpose } from '../../../engine/keystore/signer';
-import { decodeInstruction, JUPITER_V6_PROGRAM, SYSTEM_PROGRAM, TOKEN_PROGRAM } from '../../../engine/keystore/instructions';
-import { ADDRESS_LOOKUP_TABLE_PROGRAM } from '../../../engine/keystore/instructions';
+import {
+  ADDRESS_LOOKUP_TABLE_PROGRAM,
+  decodeInstruction,
+  JUPITER_V6_PROGRAM,
+  SYSTEM_PROGRAM,
+  TOKEN_PROGRAM,
+} from '../../../engine/keystore/instructions';
 import { defaultTradingCaps } from '../../../engine/keystore/outflow';
 import type { SimulatedAccount, SimulateTransaction, SwapPurpose } from '../../../engine/keystore/swap-policy';
 import { keypairFromSeed, secretKeyBytes, toBase58 } from '../../../engine/keystore';
@@ -134,6 +139,7 @@ class FakeNode {
     await Promise.resolve();
     const tx = getTransactionDecoder().decode(wire);
     const msg = getCompiledTransactionMessageDecoder().decode(tx.messageBytes);
+    if (msg.version === 1) throw new Error('v1 transactions are not simulated here');
     const keys: Address[] = [...msg.staticAccounts];
     const lookups = 'addressTableLookups' in msg ? (msg.addressTableLookups ?? []) : [];
     const entry = (table: Address, i: number): Address =>
@@ -181,7 +187,8 @@ class FakeNode {
         return;
       case 'token.transfer':
       case 'token.transferChecked':
-        if (!s.get(d.source) || !s.get(d.destination) || amountOf(s, d.source) < d.amount) throw new SimFailure('insufficient funds');
+        if (!s.get(d.source) || !s.get(d.destination) || amountOf(s, d.source) < d.amount)
+          throw new SimFailure('insufficient funds');
         editToken(s, d.source, (t) => ({ ...t, amount: BigInt(t.amount) - d.amount }));
         editToken(s, d.destination, (t) => ({ ...t, amount: BigInt(t.amount) + d.amount }));
         return;
@@ -348,7 +355,12 @@ const sellPurpose = (minOut = 550_000_000n): SwapPurpose => ({
 });
 
 /** Signs through the engine's signer with the fake node as simulator (null: with none). */
-function sign(w: World, wire: Uint8Array, purpose: SigningPurpose, simulate: SimulateTransaction | null = w.node.simulate): Promise<Uint8Array> {
+function sign(
+  w: World,
+  wire: Uint8Array,
+  purpose: SigningPurpose,
+  simulate: SimulateTransaction | null = w.node.simulate,
+): Promise<Uint8Array> {
   return engine.signer.sign(w.userId, wire, purpose, 'test', simulate ? { simulate } : {});
 }
 
@@ -378,7 +390,9 @@ async function expectSignedBy(w: World, signed: Uint8Array, unsigned: Uint8Array
   expect(new Uint8Array(tx.messageBytes)).toEqual(new Uint8Array(original.messageBytes));
   const sig = tx.signatures[w.wallet];
   expect(sig).toBeTruthy();
-  expect(await verifySignature(await getPublicKeyFromAddress(w.wallet), sig as SignatureBytes, tx.messageBytes)).toBe(true);
+  expect(await verifySignature(await getPublicKeyFromAddress(w.wallet), sig as SignatureBytes, tx.messageBytes)).toBe(
+    true,
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -396,7 +410,14 @@ describe('signing policy: swaps that do what was ordered are signed', () => {
     expect(w.node.calls).toHaveLength(2);
     const baseline = w.node.calls.find((c) => c.kinds.every((k) => k.startsWith('computeBudget')))!;
     const swap = w.node.calls.find((c) => c !== baseline)!;
-    expect(swap.kinds).toEqual(['computeBudget.limit', 'computeBudget.price', 'ata.create', 'system.transfer', 'token.transferChecked', 'unknown']);
+    expect(swap.kinds).toEqual([
+      'computeBudget.limit',
+      'computeBudget.price',
+      'ata.create',
+      'system.transfer',
+      'token.transferChecked',
+      'unknown',
+    ]);
     expect(baseline.accounts).toEqual(swap.accounts);
     expect(swap.accounts[0]).toBe(w.wallet);
     expect(swap.accounts).toContain(w.walletUsdc);
@@ -443,8 +464,20 @@ describe('signing policy: refusals', () => {
   test('an unknown program is refused before anything is simulated', async () => {
     const w = await world();
     const rogue = randomAddress();
-    const wire = buy(w, { extra: [{ programAddress: rogue, accounts: [{ address: w.wallet, role: AccountRole.WRITABLE_SIGNER }], data: new Uint8Array([1]) }] });
-    await expectRefused(w, () => sign(w, wire, buyPurpose()), new RegExp(`invokes ${rogue}, which is not on the program allow-list`));
+    const wire = buy(w, {
+      extra: [
+        {
+          programAddress: rogue,
+          accounts: [{ address: w.wallet, role: AccountRole.WRITABLE_SIGNER }],
+          data: new Uint8Array([1]),
+        },
+      ],
+    });
+    await expectRefused(
+      w,
+      () => sign(w, wire, buyPurpose()),
+      new RegExp(`invokes ${rogue}, which is not on the program allow-list`),
+    );
     expect(w.node.calls).toEqual([]);
   });
 
@@ -457,7 +490,9 @@ describe('signing policy: refusals', () => {
     const msg = getCompiledTransactionMessageDecoder().decode(tx.messageBytes);
     if (msg.version !== 0) throw new Error('expected v0');
     // The last instruction (Jupiter) now names its program by index into the loaded addresses: table entry 0.
-    const instructions = msg.instructions.map((ix, i) => (i === msg.instructions.length - 1 ? { ...ix, programAddressIndex: msg.staticAccounts.length } : ix));
+    const instructions = msg.instructions.map((ix, i) =>
+      i === msg.instructions.length - 1 ? { ...ix, programAddressIndex: msg.staticAccounts.length } : ix,
+    );
     const messageBytes = getCompiledTransactionMessageEncoder().encode({
       ...msg,
       instructions,
@@ -470,8 +505,16 @@ describe('signing policy: refusals', () => {
 
   test('an extra SOL transfer to a stranger: the wallet would lose more than the input plus the fee', async () => {
     const w = await world();
-    const wire = buy(w, { extra: [getTransferSolInstruction({ source: createNoopSigner(w.wallet), destination: w.stranger, amount: 10_000_000n })] });
-    await expectRefused(w, () => sign(w, wire, buyPurpose()), /losing 1\.01 SOL besides the 0\.0000102 SOL fee, more than the order’s input of 1 SOL/);
+    const wire = buy(w, {
+      extra: [
+        getTransferSolInstruction({ source: createNoopSigner(w.wallet), destination: w.stranger, amount: 10_000_000n }),
+      ],
+    });
+    await expectRefused(
+      w,
+      () => sign(w, wire, buyPurpose()),
+      /losing 1\.01 SOL besides the 0\.0000102 SOL fee, more than the order’s input of 1 SOL/,
+    );
   });
 
   test('SOL taken inside the Jupiter instruction (a CPI) is caught the same way', async () => {
@@ -495,7 +538,11 @@ describe('signing policy: refusals', () => {
       amount: 2n * UNITS_WETH,
       decimals: WETH.decimals,
     });
-    await expectRefused(w, () => sign(w, buy(w, { extra: [drain] }), buyPurpose()), /losing 2 WETH, a token this swap does not trade/);
+    await expectRefused(
+      w,
+      () => sign(w, buy(w, { extra: [drain] }), buyPurpose()),
+      /losing 2 WETH, a token this swap does not trade/,
+    );
   });
 
   test('a drain of a token account loaded from a lookup table is caught (the table is read)', async () => {
@@ -526,23 +573,39 @@ describe('signing policy: refusals', () => {
 
   test('output below the minimum', async () => {
     const w = await world();
-    await expectRefused(w, () => sign(w, buy(w, { out: 149_999_999n }), buyPurpose()), /receiving 149\.999999 USDC, less than the minimum output of 150 USDC/);
+    await expectRefused(
+      w,
+      () => sign(w, buy(w, { out: 149_999_999n }), buyPurpose()),
+      /receiving 149\.999999 USDC, less than the minimum output of 150 USDC/,
+    );
   });
 
   test('SOL output below the minimum', async () => {
     const w = await world({ usdc: 500n * UNITS_USDC });
-    await expectRefused(w, () => sign(w, sell(w, { out: 549_999_999n }), sellPurpose()), /receiving 0\.549999999 SOL net of the fee, less than the minimum output of 0\.55 SOL/);
+    await expectRefused(
+      w,
+      () => sign(w, sell(w, { out: 549_999_999n }), sellPurpose()),
+      /receiving 0\.549999999 SOL net of the fee, less than the minimum output of 0\.55 SOL/,
+    );
   });
 
   test('spending more of an SPL input than ordered', async () => {
     const w = await world({ usdc: 500n * UNITS_USDC });
-    await expectRefused(w, () => sign(w, sell(w, { inAmount: 100n * UNITS_USDC + 1n }), sellPurpose()), /losing 100\.000001 USDC, more than the order’s input of 100 USDC/);
+    await expectRefused(
+      w,
+      () => sign(w, sell(w, { inAmount: 100n * UNITS_USDC + 1n }), sellPurpose()),
+      /losing 100\.000001 USDC, more than the order’s input of 100 USDC/,
+    );
   });
 
   test('a failed simulation', async () => {
     const w = await world();
     w.node.swapError = { InstructionError: [4, { Custom: 6001 }] };
-    await expectRefused(w, () => sign(w, buy(w), buyPurpose()), /the simulation of the swap failed \(\{"InstructionError":\[4,\{"Custom":6001\}\]\}\)/);
+    await expectRefused(
+      w,
+      () => sign(w, buy(w), buyPurpose()),
+      /the simulation of the swap failed \(\{"InstructionError":\[4,\{"Custom":6001\}\]\}\)/,
+    );
   });
 
   test('a simulator that throws', async () => {
@@ -558,7 +621,11 @@ describe('signing policy: refusals', () => {
 
   test('per-transaction cap: the default, and a lower one from the user’s settings', async () => {
     const w = await world({ sol: 500n * SOL });
-    await expectRefused(w, () => sign(w, buy(w, { inAmount: 100n * SOL + 1n }), buyPurpose(100n * SOL + 1n)), /above the per-transaction trading cap of 100 SOL/);
+    await expectRefused(
+      w,
+      () => sign(w, buy(w, { inAmount: 100n * SOL + 1n }), buyPurpose(100n * SOL + 1n)),
+      /above the per-transaction trading cap of 100 SOL/,
+    );
     expect(w.node.calls).toEqual([]);
     const s = engine.store.settings.get(w.userId)!;
     const settings = { ...(s.settings as object), tradingCaps: { perTransaction: { SOL: '500000000' }, daily: {} } };
@@ -579,7 +646,12 @@ describe('signing policy: refusals', () => {
     const clock = engine.clock as ManualClock;
     const now = clock.now();
     let n = 0;
-    const journal = (amount: bigint, status: 'pending' | 'signed' | 'confirmed', agoMs: number, inputMint: string = WRAPPED_SOL_MINT) => {
+    const journal = (
+      amount: bigint,
+      status: 'pending' | 'signed' | 'confirmed',
+      agoMs: number,
+      inputMint: string = WRAPPED_SOL_MINT,
+    ) => {
       const at = new Date(now - agoMs).toISOString();
       const id = engine.store.intents.insert({
         userId: w.userId,
@@ -621,19 +693,36 @@ describe('signing policy: refusals', () => {
   test('the fee payer is not the wallet', async () => {
     const w = await world();
     w.node.system(w.stranger, 10n * SOL);
-    await expectRefused(w, () => sign(w, buy(w, { feePayer: w.stranger }), buyPurpose()), new RegExp(`the fee payer ${w.stranger} is not this user's wallet`));
+    await expectRefused(
+      w,
+      () => sign(w, buy(w, { feePayer: w.stranger }), buyPurpose()),
+      new RegExp(`the fee payer ${w.stranger} is not this user's wallet`),
+    );
   });
 
   test('a top-level token approval is never part of a swap', async () => {
     const w = await world();
-    const approve = getApproveInstruction({ source: w.walletWeth, delegate: w.stranger, owner: createNoopSigner(w.wallet), amount: 1n });
-    await expectRefused(w, () => sign(w, buy(w, { extra: [approve] }), buyPurpose()), /instruction of the Token program .* that a swap never needs/);
+    const approve = getApproveInstruction({
+      source: w.walletWeth,
+      delegate: w.stranger,
+      owner: createNoopSigner(w.wallet),
+      amount: 1n,
+    });
+    await expectRefused(
+      w,
+      () => sign(w, buy(w, { extra: [approve] }), buyPurpose()),
+      /instruction of the Token program .* that a swap never needs/,
+    );
   });
 
   test('a delegate set on the wallet’s token account inside the route', async () => {
     const w = await world();
     w.node.jupiter = (s) => editToken(s, w.walletWeth, (t) => ({ ...t, delegate: w.stranger, delegatedAmount: 1n }));
-    await expectRefused(w, () => sign(w, buy(w, { routeAccounts: [w.walletWeth] }), buyPurpose()), new RegExp(`would let ${w.stranger} spend 0\\.00000001 WETH`));
+    await expectRefused(
+      w,
+      () => sign(w, buy(w, { routeAccounts: [w.walletWeth] }), buyPurpose()),
+      new RegExp(`would let ${w.stranger} spend 0\\.00000001 WETH`),
+    );
   });
 
   test('the wallet account handed to another program inside the route', async () => {
@@ -653,7 +742,11 @@ describe('signing policy: refusals', () => {
 
   test('swapping an asset for itself, or for nothing', async () => {
     const w = await world();
-    await expectRefused(w, () => sign(w, buy(w), { ...buyPurpose(), outputMint: WRAPPED_SOL_MINT, outputTokenProgram: null }), /same/);
+    await expectRefused(
+      w,
+      () => sign(w, buy(w), { ...buyPurpose(), outputMint: WRAPPED_SOL_MINT, outputTokenProgram: null }),
+      /same/,
+    );
     await expectRefused(w, () => sign(w, buy(w), buyPurpose(SOL, 0n)), /positive minimum output/);
   });
 });

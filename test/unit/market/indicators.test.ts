@@ -1,7 +1,18 @@
 import fc from 'fast-check';
 import { ATR, BollingerBands, EMA, MACD, RSI, SMA } from 'trading-signals';
 import { describe, expect, it } from 'vitest';
-import { atr, AtrState, bollinger, ema, EmaState, macd, rsi, RsiState, sma } from '../../../engine/market/indicators';
+import {
+  atr,
+  AtrState,
+  bollinger,
+  ema,
+  EmaState,
+  macd,
+  MacdState,
+  rsi,
+  RsiState,
+  sma,
+} from '../../../engine/market/indicators';
 import { firstIndex, ind } from '../../../engine/market/indicator-spec';
 import type { Candle } from '../../../engine/market/types';
 import { candles1h, candles5m, PAIRS, type Pair } from './data';
@@ -275,6 +286,8 @@ describe('indicator definitions (independent of any library)', () => {
     fc.assert(
       fc.property(prices, (xs) => {
         const e = new EmaState(7);
+        const m = new MacdState(3, 6, 4);
+        const bm = macd(xs, 3, 6, 4);
         const r = new RsiState(5);
         const a = new AtrState(4);
         const be = ema(xs, 7);
@@ -287,6 +300,8 @@ describe('indicator definitions (independent of any library)', () => {
         );
         xs.forEach((x, i) => {
           expect(Object.is(e.update(x), be[i])).toBe(true);
+          const mp = m.update(x);
+          expect([mp.macd, mp.signal, mp.histogram]).toEqual([bm.macd[i], bm.signal[i], bm.histogram[i]]);
           expect(Object.is(r.update(x), br[i])).toBe(true);
           expect(Object.is(a.update(x * 1.01, x * 0.99, x), ba[i])).toBe(true);
         });

@@ -1,0 +1,521 @@
+/**
+ * Issue #4, item 4: wherever the process is killed, each order leads to at
+ * most one on-chain swap, and each landed swap to exactly one trade row.
+ *
+ * A real `harvest order` child process is SIGKILLed (a) at each of the
+ * execution fault points (HARVEST_FAULT=exec:*) and (b) after a uniformly
+ * random delay within the measured duration of one order (seeded; the seed is
+ * printed). The chain is a separate, long-lived `harvest sandbox start`
+ * process, so it survives every kill. After each kill a command that connects
+ * the network (and therefore reconciles the journal first:
+ * engine/runtime/services.ts) runs — sometimes itself killed at a random time
+ * and run again — and then the SAME client id is submitted once more.
+ *
+ * After every step the test checks, from the outside (the database read-only,
+ * the chain over its JSON-RPC endpoint, the sandbox's own transaction history):
+ *  - no intent is left pending, nor signed unless its blockhash is still valid
+ *    (and then it must be settled by the next check);
+ *  - for every journaled signature: landed without error ⇔ exactly one trade;
+ *  - every swap the wallet paid for on chain ⇔ exactly one trade row, with the
+ *    same amounts (a bijection by signature);
+ *  - the wallet's USDC, WETH and SOL balances on chain equal the faucet amounts
+ *    plus the sum of all trades minus every fee the wallet paid (and the rent
+ *    of the WETH account its first buy created), to the base unit; the open
+ *    position's quantity equals the WETH on chain;
+ *  - a re-submitted client id never makes a second intent or a second swap.
+ *
+ * Knobs: HARVEST_CRASH_SEED, HARVEST_CRASH_RANDOM_KILLS (default 16),
+ * HARVEST_CRASH_FAULT_ROUNDS (default 2; 4 kills each).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Address } from '@solana/kit';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findAssociatedTokenAddress } from '../../engine/chain/programs';
+import { dataDirLayout } from '../../engine/kernel/paths';
+import { formatUnits, tokenBySymbol } from '../../engine/market';
+import type { CliResult } from '../helpers/cli';
+import { tempDataDir } from '../helpers/datadir';
+import { describeRun, hv, ok, randomSecretKey, spawnHv } from './support';
+
+const USDC = tokenBySymbol('USDC')!;
+const WETH = tokenBySymbol('WETH')!;
+const USER = 'ann';
+const FAUCET_LAMPORTS = 2_000_000_000n;
+const FAUCET_USDC = 1_000_000_000n; // 1,000 USDC
+
+const FAULT_POINTS = ['exec:after-pending', 'exec:after-sign', 'exec:after-signed-journal', 'exec:after-confirm'] as const;
+const envInt = (name: string, fallback: number): number => {
+  const v = process.env[name];
+  return v !== undefined && v !== '' ? Number.parseInt(v, 10) : fallback;
+};
+const SEED = envInt('HARVEST_CRASH_SEED', Math.floor(Math.random() * 2 ** 31));
+const RANDOM_KILLS = envInt('HARVEST_CRASH_RANDOM_KILLS', 16);
+const FAULT_ROUNDS = envInt('HARVEST_CRASH_FAULT_ROUNDS', 2);
+/** Chance that the reconciling command after a random kill is itself killed at a random time. */
+const RECONCILE_KILL_P = 0.3;
+
+/** mulberry32: a small seeded PRNG, so a failing run can be replayed with HARVEST_CRASH_SEED. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---- the outside view: JSON-RPC, the database, the sandbox's history ----------
+
+async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  const body = (await res.json()) as { result?: T; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result as T;
+}
+
+interface SigStatus {
+  err: unknown;
+  confirmationStatus: string | null;
+}
+
+interface IntentDb {
+  id: number;
+  client_id: string;
+  status: string;
+  signature: string | null;
+  last_valid_block_height: string | null;
+  error: string | null;
+  reason_code: string | null;
+}
+
+interface TradeDb {
+  id: number;
+  intent_id: number;
+  side: 'buy' | 'sell';
+  base_amount: string;
+  quote_amount: string;
+  fee_lamports: string;
+  signature: string | null;
+}
+
+interface LedgerTx {
+  signature: string;
+  err: unknown;
+  fee: bigint;
+  /** What the transaction did to the wallet's token balances, by mint. */
+  tokenDelta: Map<string, bigint>;
+}
+
+function bigintReviver(_k: string, v: unknown): unknown {
+  if (v && typeof v === 'object' && '$bigint' in v) return BigInt((v as { $bigint: string }).$bigint);
+  return v;
+}
+
+interface World {
+  dir: string;
+  rpcUrl: string;
+  wallet: Address;
+  usdcAta: Address;
+  wethAta: Address;
+  faucetSignatures: Set<string>;
+  sandbox: ChildProcess;
+  cleanup: () => void;
+}
+
+interface Snapshot {
+  intents: IntentDb[];
+  trades: TradeDb[];
+  openPositionQty: bigint;
+  height: bigint;
+  statuses: Map<string, SigStatus | null>;
+  chainTxs: LedgerTx[];
+  lamports: bigint;
+  usdc: bigint;
+  weth: bigint;
+  wethAtaLamports: bigint;
+}
+
+function readDb(dir: string): Pick<Snapshot, 'intents' | 'trades' | 'openPositionQty'> {
+  const db = new Database(dataDirLayout(dir).db, { readonly: true, fileMustExist: true });
+  try {
+    const intents = db
+      .prepare('SELECT id, client_id, status, signature, last_valid_block_height, error, reason_code FROM intents ORDER BY id')
+      .all() as IntentDb[];
+    const trades = db
+      .prepare('SELECT id, intent_id, side, base_amount, quote_amount, fee_lamports, signature FROM trades ORDER BY id')
+      .all() as TradeDb[];
+    const pos = db.prepare("SELECT quantity FROM positions WHERE status = 'open' AND mint = ?").all(WETH.mint) as {
+      quantity: string;
+    }[];
+    expect(pos.length, 'at most one open WETH position').toBeLessThanOrEqual(1);
+    return { intents, trades, openPositionQty: pos.length ? BigInt(pos[0]!.quantity) : 0n };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Every transaction the wallet paid for, from the sandbox ledger's own history
+ * (its RPC has no getSignaturesForAddress): the chain-side list of swaps,
+ * independent of the engine's journal. The faucet's transactions are excluded.
+ */
+function readChainHistory(w: World): LedgerTx[] {
+  const file = join(w.dir, 'sandbox', 'ledger.db');
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT record FROM transactions ORDER BY slot, rowid').all() as { record: string }[];
+    const out: LedgerTx[] = [];
+    for (const { record } of rows) {
+      const r = JSON.parse(record, bigintReviver) as {
+        signature: string;
+        err: unknown;
+        fee: bigint;
+        accountKeys: string[];
+        preTokenBalances: { accountIndex: number; mint: string; owner: string; amount: bigint }[];
+        postTokenBalances: { accountIndex: number; mint: string; owner: string; amount: bigint }[];
+      };
+      if (r.accountKeys[0] !== w.wallet || w.faucetSignatures.has(r.signature)) continue;
+      const delta = new Map<string, bigint>();
+      for (const p of r.postTokenBalances) {
+        if (p.owner !== w.wallet) continue;
+        const pre = r.preTokenBalances.find((b) => b.accountIndex === p.accountIndex)?.amount ?? 0n;
+        delta.set(p.mint, (delta.get(p.mint) ?? 0n) + p.amount - pre);
+      }
+      out.push({ signature: r.signature, err: r.err, fee: r.fee, tokenDelta: delta });
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+async function tokenAmount(url: string, ata: Address): Promise<bigint> {
+  const info = await rpc<{ value: unknown }>(url, 'getAccountInfo', [ata, { encoding: 'base64' }]);
+  if (info.value === null) return 0n;
+  const b = await rpc<{ value: { amount: string } }>(url, 'getTokenAccountBalance', [ata]);
+  return BigInt(b.value.amount);
+}
+
+async function snapshot(w: World): Promise<Snapshot> {
+  const db = readDb(w.dir);
+  const sigs = db.intents.map((i) => i.signature).filter((s): s is string => s !== null);
+  const statuses = new Map<string, SigStatus | null>();
+  if (sigs.length > 0) {
+    const r = await rpc<{ value: (SigStatus | null)[] }>(w.rpcUrl, 'getSignatureStatuses', [
+      sigs,
+      { searchTransactionHistory: true },
+    ]);
+    sigs.forEach((s, i) => statuses.set(s, r.value[i] ?? null));
+  }
+  const height = BigInt(await rpc<number>(w.rpcUrl, 'getBlockHeight'));
+  const lamports = BigInt((await rpc<{ value: number }>(w.rpcUrl, 'getBalance', [w.wallet])).value);
+  const wethAtaLamports = BigInt((await rpc<{ value: number }>(w.rpcUrl, 'getBalance', [w.wethAta])).value);
+  return {
+    ...db,
+    statuses,
+    height,
+    chainTxs: readChainHistory(w),
+    lamports,
+    usdc: await tokenAmount(w.rpcUrl, w.usdcAta),
+    weth: await tokenAmount(w.rpcUrl, w.wethAta),
+    wethAtaLamports,
+  };
+}
+
+/** Intents seen open (signed, blockhash still valid) at the previous check: they must be settled by the next. */
+let carried = new Set<number>();
+
+/** The invariants; `where` says which step of which iteration, for the failure message. */
+function checkInvariants(s: Snapshot, where: string): void {
+  const ctx = (m: string): string => `${where}: ${m}`;
+
+  // 1. Reconciliation left nothing open, except a signed order whose blockhash can still land.
+  const open = new Set<number>();
+  for (const i of s.intents) {
+    expect(i.status, ctx(`intent ${i.id} is still pending after reconciliation`)).not.toBe('pending');
+    if (i.status !== 'signed') continue;
+    expect(i.last_valid_block_height, ctx(`signed intent ${i.id} has no blockhash lifetime`)).not.toBeNull();
+    expect(
+      BigInt(i.last_valid_block_height!) >= s.height,
+      ctx(`intent ${i.id} is still 'signed' although its blockhash expired (height ${s.height})`),
+    ).toBe(true);
+    expect(carried.has(i.id), ctx(`intent ${i.id} stayed 'signed' across two reconciliations`)).toBe(false);
+    open.add(i.id);
+  }
+  carried = open;
+
+  // 2. One trade per intent at most (trades.intent_id is unique), only for confirmed intents, same signature.
+  const byIntent = new Map<number, TradeDb[]>();
+  for (const t of s.trades) byIntent.set(t.intent_id, [...(byIntent.get(t.intent_id) ?? []), t]);
+  const intentById = new Map(s.intents.map((i) => [i.id, i]));
+  for (const [intentId, ts] of byIntent) {
+    expect(ts.length, ctx(`intent ${intentId} has ${ts.length} trade rows`)).toBe(1);
+    const i = intentById.get(intentId);
+    expect(i?.status, ctx(`trade ${ts[0]!.id} belongs to intent ${intentId}, which is not confirmed`)).toBe('confirmed');
+    expect(ts[0]!.signature, ctx(`trade ${ts[0]!.id} and intent ${intentId} name different transactions`)).toBe(
+      i!.signature,
+    );
+  }
+  for (const i of s.intents) {
+    if (i.status === 'confirmed') expect(byIntent.has(i.id), ctx(`confirmed intent ${i.id} has no trade`)).toBe(true);
+  }
+
+  // 3. Every journaled signature: landed without error ⇔ a trade row.
+  for (const i of s.intents) {
+    if (!i.signature) continue;
+    const st = s.statuses.get(i.signature) ?? null;
+    const landedOk = st !== null && st.err === null && st.confirmationStatus !== 'processed';
+    expect(landedOk, ctx(`intent ${i.id} (${i.status}): landed=${landedOk} but trade=${byIntent.has(i.id)}`)).toBe(
+      byIntent.has(i.id),
+    );
+    if (st !== null && st.err !== null) expect(i.status, ctx(`intent ${i.id} landed failed`)).toBe('failed');
+    if (st === null) expect(['expired', 'failed', 'signed'], ctx(`intent ${i.id} never landed`)).toContain(i.status);
+  }
+
+  // 4. The chain's side: every swap the wallet paid for ⇔ exactly one trade, with the same amounts.
+  const tradeBySig = new Map<string, TradeDb>();
+  for (const t of s.trades) {
+    expect(t.signature, ctx(`trade ${t.id} has no signature`)).not.toBeNull();
+    expect(tradeBySig.has(t.signature!), ctx(`two trades name ${t.signature}`)).toBe(false);
+    tradeBySig.set(t.signature!, t);
+  }
+  const landedOk = s.chainTxs.filter((t) => t.err === null);
+  for (const tx of landedOk) {
+    const t = tradeBySig.get(tx.signature);
+    expect(t, ctx(`swap ${tx.signature} landed on chain but has no trade row`)).toBeDefined();
+    const usdc = tx.tokenDelta.get(USDC.mint) ?? 0n;
+    const weth = tx.tokenDelta.get(WETH.mint) ?? 0n;
+    const [q, b] = t!.side === 'buy' ? [-usdc, weth] : [usdc, -weth];
+    expect({ quote: q, base: b }, ctx(`trade ${t!.id} amounts differ from swap ${tx.signature}`)).toEqual({
+      quote: BigInt(t!.quote_amount),
+      base: BigInt(t!.base_amount),
+    });
+    expect(BigInt(t!.fee_lamports), ctx(`trade ${t!.id} fee`)).toBe(tx.fee);
+  }
+  const chainOk = new Set(landedOk.map((t) => t.signature));
+  for (const t of s.trades) {
+    expect(chainOk.has(t.signature!), ctx(`trade ${t.id} has no landed swap (${t.signature})`)).toBe(true);
+  }
+
+  // 5. Money: on-chain balances = faucet + Σ trades − Σ fees − rent, to the base unit.
+  let usdc = FAUCET_USDC;
+  let weth = 0n;
+  for (const t of s.trades) {
+    const q = BigInt(t.quote_amount);
+    const b = BigInt(t.base_amount);
+    if (t.side === 'buy') {
+      usdc -= q;
+      weth += b;
+    } else {
+      usdc += q;
+      weth -= b;
+    }
+  }
+  const fees = s.chainTxs.reduce((a, t) => a + t.fee, 0n);
+  expect(s.usdc, ctx('USDC on chain vs faucet + Σ trades')).toBe(usdc);
+  expect(s.weth, ctx('WETH on chain vs Σ trades')).toBe(weth);
+  expect(s.openPositionQty, ctx('open position quantity vs WETH on chain')).toBe(s.weth);
+  expect(s.lamports, ctx('SOL on chain vs faucet − Σ fees − WETH account rent')).toBe(
+    FAUCET_LAMPORTS - fees - s.wethAtaLamports,
+  );
+}
+
+// ---- driving the CLI -----------------------------------------------------------
+
+interface OrderSpec {
+  side: 'buy' | 'sell';
+  amount: string;
+  clientId: string;
+}
+
+function orderArgs(o: OrderSpec): string[] {
+  return ['--json', 'order', USER, o.side, 'WETH', o.amount, '--slippage-bps', '150', '--client-id', o.clientId];
+}
+
+async function timed(p: Promise<CliResult>): Promise<{ r: CliResult; ms: number }> {
+  const t0 = performance.now();
+  const r = await p;
+  return { r, ms: performance.now() - t0 };
+}
+
+/** A command that connects the network, which reconciles the journal before anything else. */
+const reconcile = (w: World, killAfterMs?: number): Promise<CliResult> =>
+  hv(w.dir, ['--json', 'wallet', 'balances', USER], killAfterMs !== undefined ? { killAfterMs } : {});
+
+function startSandbox(dir: string): Promise<{ child: ChildProcess; rpcUrl: string }> {
+  const child = spawnHv(dir, ['--json', 'sandbox', 'start']);
+  child.stdin!.end();
+  let out = '';
+  let err = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sandbox not ready\n${out}\n${err}`)), 30_000);
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.includes('"event":"ready"'));
+      if (line) {
+        clearTimeout(timer);
+        resolve({ child, rpcUrl: (JSON.parse(line) as { rpcUrl: string }).rpcUrl });
+      }
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`sandbox exited (${code ?? signal})\n${out}\n${err}`));
+    });
+  });
+}
+
+// ---- the test --------------------------------------------------------------------
+
+describe('execution crash safety: SIGKILL anywhere, one swap per order, one trade per swap', () => {
+  let w: World;
+  const random = rng(SEED);
+  let orderMs = 0;
+  let reconcileMs = 0;
+  let kills = 0;
+  let seq = 0;
+  const log: string[] = [];
+
+  /** Alternates buys (distinct USDC amounts) and sells of part of the open position. */
+  function nextOrder(qty: bigint): OrderSpec {
+    seq++;
+    const clientId = `crash-${SEED}-${seq}`;
+    if (seq % 2 === 0 && qty > 10n) return { side: 'sell', amount: formatUnits(qty / 2n, WETH.decimals), clientId };
+    const micro = 2_000_000n + BigInt(Math.floor(random() * 8_000_000));
+    return { side: 'buy', amount: formatUnits(micro, USDC.decimals), clientId };
+  }
+
+  /** After a kill: reconcile (maybe killed too, then again), check, re-submit the same client id, check. */
+  async function afterKill(o: OrderSpec, where: string, maybeKillReconcile: boolean): Promise<void> {
+    if (maybeKillReconcile && random() < RECONCILE_KILL_P) {
+      const delay = Math.floor(random() * reconcileMs);
+      const rk = await reconcile(w, delay);
+      if (rk.signal === 'SIGKILL') {
+        kills++;
+        log.push(`  reconcile killed after ${delay} ms`);
+      }
+    }
+    ok(await reconcile(w));
+    const s1 = await snapshot(w);
+    checkInvariants(s1, `${where}, after reconciliation`);
+    const before = s1.intents.find((i) => i.client_id === o.clientId) ?? null;
+
+    const again = await hv(w.dir, orderArgs(o));
+    expect(again.signal, describeRun(again)).toBeNull();
+    const out = JSON.parse(again.stdout) as { status: string; intentId: number | null; signature: string | null };
+    const s2 = await snapshot(w);
+    checkInvariants(s2, `${where}, after re-submitting ${o.clientId}`);
+    const same = s2.intents.filter((i) => i.client_id === o.clientId);
+    expect(same.length, `${where}: one client id, one intent`).toBeLessThanOrEqual(1);
+    if (before) {
+      // Settled before the re-submission: it must answer from the journal and touch nothing.
+      expect(out.intentId, `${where}: the re-submission named another order`).toBe(before.id);
+      expect(same[0], `${where}: the re-submission changed the settled order`).toEqual(before);
+      expect(s2.chainTxs.length, `${where}: the re-submission sent another transaction`).toBe(s1.chainTxs.length);
+      if (before.status === 'confirmed') expect(out.status).toBe('confirmed');
+    }
+    log.push(
+      `${where}: after reconcile ${before ? `${before.status}${before.reason_code ? `/${before.reason_code}` : ''}` : 'no intent'}; re-submit → ${out.status}; swaps ${s2.chainTxs.filter((t) => t.err === null).length}, trades ${s2.trades.length}`,
+    );
+  }
+
+  beforeAll(async () => {
+    console.log(`execution-crash: seed ${SEED} (HARVEST_CRASH_SEED=${SEED} replays it)`);
+    const t = tempDataDir('hv-crash-');
+    const key = randomSecretKey();
+    ok(await hv(t.dir, ['--json', 'user', 'add', USER]));
+    ok(await hv(t.dir, ['--json', 'wallet', 'import', USER, '--secret-key-stdin'], { input: `${key.base58}\n` }));
+    ok(await hv(t.dir, ['--json', 'settings', USER, 'set', 'mode', 'live']));
+    // Kills leave 'failed' orders behind; they must not pause the user (breaker) and end the test early.
+    ok(await hv(t.dir, ['--json', 'settings', USER, 'set', 'breakerFailures', '100']));
+    const sb = await startSandbox(t.dir);
+    const wallet = key.address as Address;
+    w = {
+      dir: t.dir,
+      rpcUrl: sb.rpcUrl,
+      wallet,
+      usdcAta: await findAssociatedTokenAddress(wallet, USDC.mint as Address, USDC.tokenProgram!),
+      wethAta: await findAssociatedTokenAddress(wallet, WETH.mint as Address, WETH.tokenProgram!),
+      faucetSignatures: new Set(),
+      sandbox: sb.child,
+      cleanup: t.cleanup,
+    };
+    const funded = ok<{ signatures: string[] }>(
+      await hv(t.dir, ['--json', 'faucet', USER, '--sol', formatUnits(FAUCET_LAMPORTS, 9), '--token', 'USDC', '--amount', formatUnits(FAUCET_USDC, 6)]),
+    );
+    w.faucetSignatures = new Set(funded.signatures);
+    // One order run to the end: how long an order takes (the window random kills fall in).
+    const first = nextOrder(0n);
+    const warm = await timed(hv(t.dir, orderArgs(first)));
+    expect(ok<{ status: string }>(warm.r).status).toBe('confirmed');
+    orderMs = warm.ms;
+    const rec = await timed(reconcile(w));
+    ok(rec.r);
+    reconcileMs = rec.ms;
+    console.log(`one order takes ${orderMs.toFixed(0)} ms, a reconciling command ${reconcileMs.toFixed(0)} ms`);
+    checkInvariants(await snapshot(w), 'set-up');
+  }, 120_000);
+
+  afterAll(async () => {
+    console.log(log.join('\n'));
+    console.log(`execution-crash: seed ${SEED}, ${kills} SIGKILLs`);
+    if (w) {
+      const exited = new Promise((r) => w.sandbox.once('exit', r));
+      if (w.sandbox.exitCode === null && w.sandbox.signalCode === null) {
+        w.sandbox.kill('SIGTERM');
+        await exited;
+      }
+      w.cleanup();
+    }
+  });
+
+  it(`kills the order at each execution fault point (${FAULT_ROUNDS} rounds)`, async () => {
+    for (let round = 0; round < FAULT_ROUNDS; round++) {
+      for (const point of FAULT_POINTS) {
+        const s = await snapshot(w);
+        const o = nextOrder(s.openPositionQty);
+        const r = await hv(w.dir, orderArgs(o), { env: { HARVEST_FAULT: point } });
+        expect(r.signal, `${point} was not reached\n${describeRun(r)}`).toBe('SIGKILL');
+        kills++;
+        await afterKill(o, `fault ${point} (${o.side} ${o.amount})`, false);
+      }
+    }
+    // What each point must have left behind, once reconciled.
+    const { intents } = readDb(w.dir);
+    const status = (n: number): string => intents.find((i) => i.client_id === `crash-${SEED}-${n}`)!.status;
+    for (let round = 0; round < FAULT_ROUNDS; round++) {
+      const base = 2 + round * 4; // seq 1 was the warm-up order
+      expect(status(base), 'killed before signing: nothing was sent').toBe('failed');
+      expect(status(base + 1), 'killed after signing, before the journal: never sent').toBe('failed');
+      expect(['confirmed', 'failed'], 'killed with the signature journaled: re-sent by reconciliation').toContain(
+        status(base + 2),
+      );
+      expect(status(base + 3), 'killed after it landed: recorded by reconciliation').toBe('confirmed');
+    }
+  }, 150_000);
+
+  it(`kills the order at random times (${RANDOM_KILLS} orders)`, async () => {
+    for (let k = 0; k < RANDOM_KILLS; k++) {
+      const s = await snapshot(w);
+      const o = nextOrder(s.openPositionQty);
+      const delay = Math.floor(random() * orderMs);
+      const r = await hv(w.dir, orderArgs(o), { killAfterMs: delay });
+      const killed = r.signal === 'SIGKILL';
+      if (killed) kills++;
+      await afterKill(o, `random ${delay} ms${killed ? '' : ' (finished first)'} (${o.side} ${o.amount})`, true);
+    }
+    const final = await snapshot(w);
+    checkInvariants(final, 'final');
+    expect(carried.size, 'every order is settled at the end').toBe(0);
+    expect(existsSync(join(w.dir, 'sandbox', 'ledger.db'))).toBe(true);
+  }, 150_000);
+});

@@ -1,0 +1,265 @@
+/**
+ * The risk gate every order passes (issue #4, items 1, 6 and 7): controls
+ * (halt stops everything; a global pause, a user pause and a tripped breaker
+ * stop entries but not exits), the largest order, the balance (with the SOL
+ * reserve for fees and rent) and selling only what a position holds. Each
+ * refusal has its own code and a sentence a person can act on.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Address } from '@solana/kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ORDER_CONTEXTS, type Order, type OrderContext } from '../../../engine/execution';
+import { ManualClock, isoTime } from '../../../engine/kernel/clock';
+import { EventBus } from '../../../engine/kernel/event-bus';
+import { tokenBySymbol, WRAPPED_SOL_MINT } from '../../../engine/market';
+import {
+  balanceGate,
+  composeGates,
+  controlsGate,
+  Controls,
+  orderSizeGate,
+  type RiskContext,
+  type RiskDecision,
+  type RiskGate,
+} from '../../../engine/risk';
+import { openDatabase, Store } from '../../../engine/store';
+import { defaultUserSettings } from '../../../engine/users/settings';
+
+const USDC = tokenBySymbol('USDC')!;
+const WETH = tokenBySymbol('WETH')!;
+const SOL_MINT = WRAPPED_SOL_MINT;
+const NET = 'sandbox';
+const WALLET_RENT = 890_880n;
+const FEE_RESERVE = 5_000_000n;
+const PER_POSITION = 2_500_000n;
+
+let dir: string;
+let store: Store;
+let clock: ManualClock;
+let bus: EventBus;
+let controls: Controls;
+let ana: number;
+let ben: number;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hv-risk-'));
+  clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+  store = new Store(openDatabase(join(dir, 'harvest.db'), { nowIso: isoTime(clock) }));
+  bus = new EventBus(
+    (e) => ({ ...e, id: store.events.insert(e).id }),
+    () => isoTime(clock),
+  );
+  controls = new Controls(store, bus, clock);
+  for (const name of ['ana', 'ben']) {
+    const u = store.users.insert(name, isoTime(clock));
+    store.settings.insert(u.id, defaultUserSettings(), isoTime(clock));
+    if (name === 'ana') ana = u.id;
+    else ben = u.id;
+  }
+});
+
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function order(o: Partial<Order> = {}): Order {
+  return {
+    userId: ana,
+    side: 'buy',
+    inputMint: USDC.mint,
+    outputMint: WETH.mint,
+    amount: 100_000_000n, // 100 USDC
+    context: 'manual',
+    clientId: 'c1',
+    slippageBps: 50,
+    ...o,
+  };
+}
+
+const sellWeth = (amount: bigint, o: Partial<Order> = {}): Order =>
+  order({ side: 'sell', inputMint: WETH.mint, outputMint: USDC.mint, amount, ...o });
+
+function ctx(balances: Record<string, bigint> = {}, prices: Record<string, number> = { [USDC.mint]: 1, [WETH.mint]: 3000, [SOL_MINT]: 150 }): RiskContext {
+  return { balances: new Map(Object.entries(balances)), price: (m) => prices[m] ?? null, nowMs: clock.now() };
+}
+
+function openPosition(userId: number, mint: string, quantity: bigint): number {
+  return store.portfolio.insertPosition({
+    userId,
+    network: NET,
+    mint,
+    quoteMint: USDC.mint,
+    status: 'open',
+    quantity,
+    costBasis: 1_000_000n,
+    realizedPnl: 0n,
+    feesLamports: 0n,
+    stopLoss: null,
+    takeProfit: null,
+    trailingStopBps: null,
+    highWater: null,
+    openedAt: isoTime(clock),
+    updatedAt: isoTime(clock),
+  });
+}
+
+function setSettings(userId: number, patch: Record<string, unknown>): void {
+  const row = store.settings.get(userId)!;
+  expect(store.settings.update(userId, row.version, { ...(row.settings as object), ...patch }, isoTime(clock))).toBe(true);
+}
+
+function expectRefused(d: RiskDecision, code: string, message?: RegExp): void {
+  expect(d.ok, JSON.stringify(d)).toBe(false);
+  if (d.ok) return;
+  expect(d.code).toBe(code);
+  expect(d.message.length).toBeGreaterThan(20);
+  if (message) expect(d.message).toMatch(message);
+}
+
+const entries: OrderContext[] = ORDER_CONTEXTS.filter((c) => c !== 'exit' && c !== 'emergency');
+const exits: OrderContext[] = ['exit', 'emergency'];
+
+describe('controlsGate', () => {
+  let gate: RiskGate;
+  beforeEach(() => {
+    gate = controlsGate(controls);
+  });
+
+  it('lets everything through when nothing is paused', () => {
+    for (const c of ORDER_CONTEXTS) expect(gate.check(order({ context: c }), ctx())).toEqual({ ok: true });
+  });
+
+  it('HALTED: a halt refuses every order, exits and emergency closes included, and says why', () => {
+    controls.halt('exchange incident', 'test');
+    for (const c of ORDER_CONTEXTS) expectRefused(gate.check(order({ context: c }), ctx()), 'HALTED', /exchange incident/);
+  });
+
+  it('PAUSED_GLOBAL: a global pause refuses entries for everyone; exits and emergency closes still run', () => {
+    controls.pauseAll('maintenance', 'test');
+    for (const c of entries) {
+      expectRefused(gate.check(order({ context: c }), ctx()), 'PAUSED_GLOBAL', /maintenance/);
+      expectRefused(gate.check(order({ context: c, userId: ben }), ctx()), 'PAUSED_GLOBAL');
+    }
+    for (const c of exits) expect(gate.check(sellWeth(1n, { context: c }), ctx())).toEqual({ ok: true });
+  });
+
+  it('PAUSED_USER: a user pause refuses that user’s entries only; their exits still run', () => {
+    controls.pauseUser(ana, 'on holiday', 'test');
+    for (const c of entries) expectRefused(gate.check(order({ context: c }), ctx()), 'PAUSED_USER', /on holiday/);
+    for (const c of exits) expect(gate.check(sellWeth(1n, { context: c }), ctx())).toEqual({ ok: true });
+    expect(gate.check(order({ userId: ben }), ctx())).toEqual({ ok: true });
+  });
+
+  it('BREAKER_TRIPPED: a pause by the breaker is reported as such, and exits still run', () => {
+    controls.pauseUser(ana, 'breaker: 3 consecutive failed orders', 'engine');
+    expectRefused(gate.check(order(), ctx()), 'BREAKER_TRIPPED', /3 consecutive failed orders/);
+    expect(gate.check(sellWeth(1n, { context: 'exit' }), ctx())).toEqual({ ok: true });
+    expect(gate.check(order({ userId: ben }), ctx())).toEqual({ ok: true });
+  });
+
+  it('resuming lifts the pause; controls are read back from the store by a new Controls (they survive a restart)', () => {
+    controls.pauseUser(ana, null, 'test');
+    controls.halt(null, 'test');
+    const reopened = new Controls(store, bus, clock);
+    expect(reopened.halted).toBe(true);
+    expect(reopened.user(ana).paused).toBe(true);
+    expectRefused(controlsGate(reopened).check(order({ userId: ben }), ctx()), 'HALTED');
+    reopened.resumeAll('test');
+    expectRefused(controlsGate(reopened).check(order(), ctx()), 'PAUSED_USER');
+    reopened.resumeUser(ana, 'test');
+    expect(controlsGate(reopened).check(order(), ctx())).toEqual({ ok: true });
+    expect(new Controls(store, bus, clock).global()).toEqual({ paused: false, halted: false, reason: null });
+    // Every change is audited.
+    expect(store.audit.list({ limit: 100 }).filter((r) => r.action === 'controls.changed')).toHaveLength(4);
+  });
+});
+
+describe('orderSizeGate', () => {
+  it('ORDER_TOO_LARGE: above the user’s maxOrderUsd by USD notional; at the limit passes', () => {
+    const gate = orderSizeGate(store);
+    setSettings(ana, { maxOrderUsd: 250 });
+    expect(gate.check(order({ amount: 250_000_000n }), ctx())).toEqual({ ok: true });
+    expectRefused(gate.check(order({ amount: 250_000_001n }), ctx()), 'ORDER_TOO_LARGE', /\$250/);
+    // A sell is valued at the token's price: 0.1 WETH at $3000 = $300.
+    expectRefused(gate.check(sellWeth(10_000_000n), ctx()), 'ORDER_TOO_LARGE');
+    // Another user keeps the default ($500).
+    expect(gate.check(order({ userId: ben, amount: 400_000_000n }), ctx())).toEqual({ ok: true });
+  });
+
+  it('exits and emergency closes are never too large', () => {
+    setSettings(ana, { maxOrderUsd: 1 });
+    for (const c of exits) expect(orderSizeGate(store).check(sellWeth(10n ** 12n, { context: c }), ctx())).toEqual({ ok: true });
+  });
+
+  it('STALE_PRICE: no price for what the order spends, no new entry', () => {
+    expectRefused(orderSizeGate(store).check(order(), ctx({}, {})), 'STALE_PRICE');
+  });
+});
+
+describe('balanceGate', () => {
+  const gate = (): RiskGate => balanceGate(store, NET);
+
+  it('INSUFFICIENT_BALANCE: a token order needs the tokens in the wallet', () => {
+    expect(gate().check(order(), ctx({ [USDC.mint]: 100_000_000n }))).toEqual({ ok: true });
+    expectRefused(gate().check(order(), ctx({ [USDC.mint]: 99_999_999n })), 'INSUFFICIENT_BALANCE', /99\.999999 USDC/);
+    expectRefused(gate().check(order(), ctx({})), 'INSUFFICIENT_BALANCE');
+  });
+
+  it('SOL_RESERVE: spending SOL keeps rent, the fee reserve and a reserve per open position', () => {
+    const buyWithSol = (amount: bigint): Order => order({ inputMint: SOL_MINT, outputMint: USDC.mint, amount });
+    const keep0 = WALLET_RENT + FEE_RESERVE;
+    expect(gate().check(buyWithSol(1_000_000_000n), ctx({ SOL: 1_000_000_000n + keep0 }))).toEqual({ ok: true });
+    expectRefused(gate().check(buyWithSol(1_000_000_000n), ctx({ SOL: 1_000_000_000n + keep0 - 1n })), 'SOL_RESERVE', /keeps for fees and rent/);
+    // Two open positions: 2 × 2.5 mSOL more is kept.
+    openPosition(ana, WETH.mint, 1n);
+    openPosition(ana, USDC.mint, 1n);
+    const keep2 = keep0 + 2n * PER_POSITION;
+    expect(gate().check(buyWithSol(1_000_000_000n), ctx({ SOL: 1_000_000_000n + keep2 }))).toEqual({ ok: true });
+    expectRefused(gate().check(buyWithSol(1_000_000_000n), ctx({ SOL: 1_000_000_000n + keep2 - 1n })), 'SOL_RESERVE');
+    // The reserve applies to exits too: a SOL position is never sold into the fee money.
+    openPosition(ana, SOL_MINT, 1_000_000_000n);
+    const sellSol = order({ side: 'sell', inputMint: SOL_MINT, outputMint: USDC.mint, amount: 1_000_000_000n, context: 'exit' });
+    expectRefused(gate().check(sellSol, ctx({ SOL: 1_000_000_000n })), 'SOL_RESERVE');
+  });
+
+  it('NO_POSITION: a sell needs an open position, and never sells more than it holds', () => {
+    expectRefused(gate().check(sellWeth(1n), ctx({ [WETH.mint]: 10n })), 'NO_POSITION', /no open position/);
+    openPosition(ana, WETH.mint, 1_000n);
+    expect(gate().check(sellWeth(1_000n), ctx({ [WETH.mint]: 1_000n }))).toEqual({ ok: true });
+    expectRefused(gate().check(sellWeth(1_001n), ctx({ [WETH.mint]: 5_000n })), 'NO_POSITION', /holds 1000 base units/);
+    // Another user's position is not this user's.
+    expectRefused(gate().check(sellWeth(1n, { userId: ben }), ctx({ [WETH.mint]: 1_000n })), 'NO_POSITION');
+    // A position on another network is not this network's.
+    expectRefused(balanceGate(store, 'devnet').check(sellWeth(1n), ctx({ [WETH.mint]: 1_000n })), 'NO_POSITION');
+    // A position the wallet no longer fully holds: the balance check still applies.
+    expectRefused(gate().check(sellWeth(1_000n), ctx({ [WETH.mint]: 999n })), 'INSUFFICIENT_BALANCE');
+  });
+
+  it('ORDER_TOO_SMALL: nothing to spend is not an order', () => {
+    expectRefused(gate().check(order({ amount: 0n }), ctx({ [USDC.mint]: 1n })), 'ORDER_TOO_SMALL');
+  });
+});
+
+describe('composeGates', () => {
+  it('the first refusal wins, in the order the engine composes them (controls, size, balance)', () => {
+    const gate = composeGates(controlsGate(controls), orderSizeGate(store), balanceGate(store, NET));
+    setSettings(ana, { maxOrderUsd: 10 });
+    const big = order({ amount: 1_000_000_000n });
+    expectRefused(gate.check(big, ctx({})), 'ORDER_TOO_LARGE');
+    controls.pauseUser(ana, null, 'test');
+    expectRefused(gate.check(big, ctx({})), 'PAUSED_USER');
+    controls.halt(null, 'test');
+    expectRefused(gate.check(big, ctx({})), 'HALTED');
+    controls.resumeAll('test');
+    controls.resumeUser(ana, 'test');
+    setSettings(ana, { maxOrderUsd: 10_000 });
+    expectRefused(gate.check(big, ctx({})), 'INSUFFICIENT_BALANCE');
+    expect(gate.check(big, ctx({ [USDC.mint]: 1_000_000_000n }))).toEqual({ ok: true });
+  });
+});
+
+// Types only: the mints used above are real addresses.
+void (USDC.mint satisfies Address);
