@@ -19,7 +19,7 @@ import { median, ms, table, type Benchmark } from './harness';
 
 const ROOT = join(import.meta.dirname, '..');
 const PAIRS = ['SOLUSDT', 'ETHUSDT', 'BTCUSDT'] as const;
-const SPEED_RUNS = 9;
+const SPEED_RUNS = 15;
 const USERS = [10, 100, 1_000] as const;
 const CYCLES = 10;
 const WINDOW = 1_000;

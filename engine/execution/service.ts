@@ -218,10 +218,30 @@ export class TradeExecutionService {
     }
   }
 
-  /** Price impact cap, a real route, and no freeze authority on what the wallet receives. */
+  /**
+   * The quote must be for this order, have a real route, a price impact under
+   * the cap, a minimum output in line with the price feed, and no freeze
+   * authority on what the wallet receives. The signing policy then holds the
+   * transaction to this quote, so the quote itself must not be trusted blindly.
+   */
   private async protect(intent: IntentRow, quote: JupiterQuote, settings: UserSettings): Promise<{ code: RiskCode; message: string } | null> {
+    if (quote.inputMint !== intent.inputMint || quote.outputMint !== intent.outputMint || BigInt(quote.inAmount) !== intent.amount) {
+      return { code: 'BAD_QUOTE', message: 'The swap API quoted a different trade than the one asked for.' };
+    }
     if (quote.routePlan.length === 0 || BigInt(quote.outAmount) === 0n) {
       return { code: 'NO_ROUTE', message: 'The swap API found no route for this trade.' };
+    }
+    const market = paperQuote(intent.inputMint, intent.outputMint, intent.amount, this.d.prices);
+    if (market) {
+      // What the feed says this input is worth, less slippage, impact and a fee allowance: the least we accept.
+      const allowanceBps = BigInt(intent.slippageBps + settings.maxPriceImpactBps + 100);
+      const floor = (market.outAmount * (10_000n - allowanceBps)) / 10_000n;
+      if (BigInt(quote.otherAmountThreshold) < floor) {
+        return {
+          code: 'BAD_QUOTE',
+          message: `The swap API's minimum output (${quote.otherAmountThreshold}) is far below what the price feed implies (about ${market.outAmount}); refusing the trade.`,
+        };
+      }
     }
     const impactBps = Number(quote.priceImpactPct) * 10_000;
     if (!Number.isFinite(impactBps) || impactBps > settings.maxPriceImpactBps) {
@@ -455,12 +475,22 @@ export class TradeExecutionService {
   /** N consecutive execution failures pause the user (their breaker); other users carry on. */
   checkBreaker(userId: number): void {
     const settings = UserSettingsSchema.parse(this.d.store.settings.get(userId)?.settings ?? {});
-    const failures = this.d.store.intents.consecutiveFailures(userId);
+    const failures = consecutiveFailuresSince(this.d.store, userId, this.d.controls.breakerBaseline(userId));
     if (failures < settings.breakerFailures || this.d.controls.user(userId).paused) return;
     const reason = `breaker: ${failures} consecutive failed orders`;
     this.d.controls.pauseUser(userId, reason, 'engine');
     this.d.bus.emit('breaker.tripped', userId, { failures, reason });
   }
+}
+
+/** Failed or expired orders, newest first, until the last success or the user's last resume (rejections do not count). */
+function consecutiveFailuresSince(store: Store, userId: number, afterIntentId: number): number {
+  let n = 0;
+  for (const i of store.intents.list(userId, 1000)) {
+    if (i.id <= afterIntentId || i.status === 'confirmed') break;
+    if (i.status === 'failed' || i.status === 'expired') n++;
+  }
+  return n;
 }
 
 function isSlippage(o: SendOutcome): boolean {

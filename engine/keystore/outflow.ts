@@ -60,13 +60,24 @@ export function defaultTradingCaps(asset: OutflowAsset): TradingCaps {
 
 /** The user's caps for an asset: their settings (tradingCaps.perTransaction / .daily, base units) over the defaults. */
 export function tradingCapsFor(store: Store, userId: number, asset: OutflowAsset): TradingCaps {
-  const settings = UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {});
+  const parsed = UserSettingsSchema.safeParse(store.settings.get(userId)?.settings ?? {});
+  if (!parsed.success) {
+    // Fail closed: caps that cannot be read allow nothing.
+    throw new HarvestError(
+      'REFUSED',
+      `Signing refused: user ${userId}'s settings cannot be read (${parsed.error.issues[0]?.message ?? 'invalid'}), so their trading caps are unknown. Fix the settings and try again.`,
+    );
+  }
+  const { perTransaction, daily } = parsed.data.tradingCaps;
+  // SOL may be keyed 'SOL' or by the wrapped-SOL mint.
+  const pick = (caps: Record<string, string>) =>
+    caps[asset] ?? (asset === NATIVE_SOL ? caps[WRAPPED_SOL_MINT] : undefined);
   const defaults = defaultTradingCaps(asset);
-  const perTx = settings.tradingCaps.perTransaction[asset];
-  const daily = settings.tradingCaps.daily[asset];
+  const perTx = pick(perTransaction);
+  const perDay = pick(daily);
   return {
     perTransaction: perTx !== undefined ? BigInt(perTx) : defaults.perTransaction,
-    daily: daily !== undefined ? BigInt(daily) : defaults.daily,
+    daily: perDay !== undefined ? BigInt(perDay) : defaults.daily,
   };
 }
 
@@ -100,7 +111,7 @@ export function checkOutflowCaps(
   if (caps.perTransaction === 0n || caps.daily === 0n) {
     throw new HarvestError(
       'REFUSED',
-      `Signing refused: there is no trading cap for ${asset === NATIVE_SOL ? 'SOL' : asset}, so it cannot be sold (tokens Harvest does not know default to 0). ` +
+      `Signing refused: the trading cap for ${asset === NATIVE_SOL ? 'SOL' : asset} is 0, so it cannot be sold (tokens Harvest does not know default to 0). ` +
         `Set tradingCaps.perTransaction[${key}] and tradingCaps.daily[${key}] (base units) in the user's settings to allow it.`,
     );
   }

@@ -92,6 +92,7 @@ export {
 } from './indicator-spec';
 export {
   IndicatorCache,
+  DEFAULT_INDICATOR_WINDOW,
   type CandleSource,
   type IndicatorCacheOptions,
   type IndicatorCacheStats,

@@ -33,6 +33,9 @@ export interface IndicatorCacheStats {
   byKey: Record<string, number>;
 }
 
+/** Default number of most recent closed candles indicators are computed over. */
+export const DEFAULT_INDICATOR_WINDOW = 1000;
+
 interface Entry {
   revision: number;
   cycle: number;
@@ -59,7 +62,7 @@ export class IndicatorCache {
     private readonly source: CandleSource,
     opts: IndicatorCacheOptions = {},
   ) {
-    const w = opts.window ?? 1000;
+    const w = opts.window ?? DEFAULT_INDICATOR_WINDOW;
     if (!Number.isInteger(w) || w < 1) throw new RangeError(`window must be a positive integer (got ${w})`);
     this.window = w;
   }

@@ -4,6 +4,12 @@ import type { Store } from '../store';
 
 export const GLOBAL_SCOPE = 'global';
 export const userScope = (userId: number): string => `user:${userId}`;
+/**
+ * Meta key holding the id of the user's newest order at the moment they were
+ * last resumed: their breaker counts only failures after it, so a resume
+ * really resets the breaker instead of leaving it one failure from tripping.
+ */
+export const breakerBaselineKey = (userId: number): string => `breaker.baseline.user:${userId}`;
 
 export interface ControlState {
   paused: boolean;
@@ -36,6 +42,11 @@ export class Controls {
 
   user(userId: number): ControlState {
     return this.cache.get(userScope(userId)) ?? { paused: false, halted: false, reason: null };
+  }
+
+  /** The newest order id of this user when they were last resumed (0 if never): the breaker counts failures after it. */
+  breakerBaseline(userId: number): number {
+    return Number(this.store.meta.get(breakerBaselineKey(userId)) ?? 0);
   }
 
   get halted(): boolean {
@@ -72,6 +83,10 @@ export class Controls {
     try {
       this.store.tx(() => {
         this.store.controls.set(scope, state, at);
+        if (userId !== null && !state.paused) {
+          // Resuming a user resets their breaker: earlier failures no longer count towards the next trip.
+          this.store.meta.set(breakerBaselineKey(userId), String(this.store.intents.list(userId, 1)[0]?.id ?? 0));
+        }
         this.store.audit.append({ actor, action: 'controls.changed', userId, details: { scope, ...state } }, at);
         this.bus.emit('controls.changed', userId, { scope, ...state });
       });

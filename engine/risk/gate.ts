@@ -25,6 +25,7 @@ export type RiskCode =
   | 'STALE_PRICE'
   | 'PRICE_IMPACT'
   | 'NO_ROUTE'
+  | 'BAD_QUOTE'
   | 'FREEZE_AUTHORITY'
   | 'GLOBAL_LIMIT';
 

@@ -30,9 +30,16 @@ export interface Evaluation {
  */
 export function evaluateStrategy<P>(strategy: Strategy<P>, params: P, input: EvaluateInput): Evaluation {
   const tf = strategy.timeframe(params);
+  const warmup = strategy.warmup(params);
+  if (warmup > input.cache.window) {
+    throw new HarvestError(
+      'INVALID_INPUT',
+      `Strategy ${strategy.id} needs ${warmup} candles of warm-up but indicators are computed over ${input.cache.window}: choose shorter periods.`,
+    );
+  }
   const candles = input.cache.candles(input.token, tf);
   const last = candles[candles.length - 1];
-  if (!last || candles.length < strategy.warmup(params)) {
+  if (!last || candles.length < warmup) {
     return { signal: null, candleTime: last?.time ?? null, skipped: 'warmup' };
   }
   const ctx: StrategyContext<P> = {

@@ -7,8 +7,8 @@ import type { Signal, Strategy } from './types';
 export const trendParams = z
   .strictObject({
     timeframe: param.timeframe('1h'),
-    fastPeriod: param.int(12, 2, 200, 'Fast EMA period'),
-    slowPeriod: param.int(26, 3, 400, 'Slow EMA period (must be above the fast one)'),
+    fastPeriod: param.int(12, 2, 150, 'Fast EMA period'),
+    slowPeriod: param.int(26, 3, 300, 'Slow EMA period (must be above the fast one)'),
     atrPeriod: param.int(14, 2, 100, 'ATR period for the stop'),
     stopAtr: param.num(2, 0.5, 10, 'Stop-loss distance below the entry, in ATRs'),
     takeProfitR: param.optionalNum(

@@ -38,7 +38,8 @@ import { dataDirLayout } from '../../engine/kernel/paths';
 import { formatUnits, tokenBySymbol } from '../../engine/market';
 import type { CliResult } from '../helpers/cli';
 import { tempDataDir } from '../helpers/datadir';
-import { describeRun, hv, ok, randomSecretKey, spawnHv } from './support';
+import { callControlChannel } from '../../engine/kernel/control-channel';
+import { describeRun, hv, ok, randomSecretKey, spawnHv, startEngine } from './support';
 
 const USDC = tokenBySymbol('USDC')!;
 const WETH = tokenBySymbol('WETH')!;
@@ -52,7 +53,7 @@ const envInt = (name: string, fallback: number): number => {
   return v !== undefined && v !== '' ? Number.parseInt(v, 10) : fallback;
 };
 const SEED = envInt('HARVEST_CRASH_SEED', Math.floor(Math.random() * 2 ** 31));
-const RANDOM_KILLS = envInt('HARVEST_CRASH_RANDOM_KILLS', 16);
+const RANDOM_KILLS = envInt('HARVEST_CRASH_RANDOM_KILLS', 20);
 const FAULT_ROUNDS = envInt('HARVEST_CRASH_FAULT_ROUNDS', 2);
 /** Chance that the reconciling command after a random kill is itself killed at a random time. */
 const RECONCILE_KILL_P = 0.3;
@@ -337,19 +338,22 @@ interface OrderSpec {
   clientId: string;
 }
 
-function orderArgs(o: OrderSpec): string[] {
-  return ['--json', 'order', USER, o.side, 'WETH', o.amount, '--slippage-bps', '150', '--client-id', o.clientId];
+interface OutcomeOut {
+  status: string;
+  intentId: number | null;
+  signature: string | null;
 }
 
-async function timed(p: Promise<CliResult>): Promise<{ r: CliResult; ms: number }> {
-  const t0 = performance.now();
-  const r = await p;
-  return { r, ms: performance.now() - t0 };
+const SLIPPAGE_BPS = 150;
+
+function orderArgs(o: OrderSpec): string[] {
+  return ['--json', 'order', USER, o.side, 'WETH', o.amount, '--slippage-bps', String(SLIPPAGE_BPS), '--client-id', o.clientId];
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A command that connects the network, which reconciles the journal before anything else. */
-const reconcile = (w: World, killAfterMs?: number): Promise<CliResult> =>
-  hv(w.dir, ['--json', 'wallet', 'balances', USER], killAfterMs !== undefined ? { killAfterMs } : {});
+const reconcile = (w: World): Promise<CliResult> => hv(w.dir, ['--json', 'wallet', 'balances', USER]);
 
 function startSandbox(dir: string): Promise<{ child: ChildProcess; rpcUrl: string }> {
   const child = spawnHv(dir, ['--json', 'sandbox', 'start']);
@@ -379,8 +383,6 @@ function startSandbox(dir: string): Promise<{ child: ChildProcess; rpcUrl: strin
 describe('execution crash safety: SIGKILL anywhere, one swap per order, one trade per swap', () => {
   let w: World;
   const random = rng(SEED);
-  let orderMs = 0;
-  let reconcileMs = 0;
   let kills = 0;
   let seq = 0;
   const log: string[] = [];
@@ -394,37 +396,34 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
     return { side: 'buy', amount: formatUnits(micro, USDC.decimals), clientId };
   }
 
-  /** After a kill: reconcile (maybe killed too, then again), check, re-submit the same client id, check. */
-  async function afterKill(o: OrderSpec, where: string, maybeKillReconcile: boolean): Promise<void> {
-    if (maybeKillReconcile && random() < RECONCILE_KILL_P) {
-      const delay = Math.floor(random() * reconcileMs);
-      const rk = await reconcile(w, delay);
-      if (rk.signal === 'SIGKILL') {
-        kills++;
-        log.push(`  reconcile killed after ${delay} ms`);
-      }
-    }
+  /** After a one-shot `harvest order` was killed: reconcile with another command, check, re-submit, check. */
+  async function afterKill(o: OrderSpec, where: string): Promise<void> {
     ok(await reconcile(w));
     const s1 = await snapshot(w);
     checkInvariants(s1, `${where}, after reconciliation`);
-    const before = s1.intents.find((i) => i.client_id === o.clientId) ?? null;
-
     const again = await hv(w.dir, orderArgs(o));
     expect(again.signal, describeRun(again)).toBeNull();
-    const out = JSON.parse(again.stdout) as { status: string; intentId: number | null; signature: string | null };
+    const out = JSON.parse(again.stdout) as OutcomeOut;
     const s2 = await snapshot(w);
     checkInvariants(s2, `${where}, after re-submitting ${o.clientId}`);
+    checkResubmission(s1, s2, o, out, where);
+  }
+
+  /** The same client id again: one intent at most, and a settled order answers from the journal and sends nothing. */
+  function checkResubmission(s1: Snapshot, s2: Snapshot, o: OrderSpec, out: OutcomeOut, where: string): void {
+    const before = s1.intents.find((i) => i.client_id === o.clientId) ?? null;
     const same = s2.intents.filter((i) => i.client_id === o.clientId);
     expect(same.length, `${where}: one client id, one intent`).toBeLessThanOrEqual(1);
     if (before) {
-      // Settled before the re-submission: it must answer from the journal and touch nothing.
       expect(out.intentId, `${where}: the re-submission named another order`).toBe(before.id);
       expect(same[0], `${where}: the re-submission changed the settled order`).toEqual(before);
       expect(s2.chainTxs.length, `${where}: the re-submission sent another transaction`).toBe(s1.chainTxs.length);
-      if (before.status === 'confirmed') expect(out.status).toBe('confirmed');
+      expect(out.status, `${where}: the re-submission reports another outcome`).toBe(
+        before.status === 'signed' ? 'pending' : before.status,
+      );
     }
     log.push(
-      `${where}: after reconcile ${before ? `${before.status}${before.reason_code ? `/${before.reason_code}` : ''}` : 'no intent'}; re-submit → ${out.status}; swaps ${s2.chainTxs.filter((t) => t.err === null).length}, trades ${s2.trades.length}`,
+      `${where}: after reconciliation ${before ? `${before.status}${before.reason_code ? `/${before.reason_code}` : ''}` : 'no intent'}; re-submitted → ${out.status}; swaps ${s2.chainTxs.filter((t) => t.err === null).length}, trades ${s2.trades.length}`,
     );
   }
 
@@ -453,15 +452,9 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
       await hv(t.dir, ['--json', 'faucet', USER, '--sol', formatUnits(FAUCET_LAMPORTS, 9), '--token', 'USDC', '--amount', formatUnits(FAUCET_USDC, 6)]),
     );
     w.faucetSignatures = new Set(funded.signatures);
-    // One order run to the end: how long an order takes (the window random kills fall in).
+    // One order run to the end before any kill: the pipeline works, and there is a position to sell from.
     const first = nextOrder(0n);
-    const warm = await timed(hv(t.dir, orderArgs(first)));
-    expect(ok<{ status: string }>(warm.r).status).toBe('confirmed');
-    orderMs = warm.ms;
-    const rec = await timed(reconcile(w));
-    ok(rec.r);
-    reconcileMs = rec.ms;
-    console.log(`one order takes ${orderMs.toFixed(0)} ms, a reconciling command ${reconcileMs.toFixed(0)} ms`);
+    expect(ok<OutcomeOut>(await hv(t.dir, orderArgs(first))).status).toBe('confirmed');
     checkInvariants(await snapshot(w), 'set-up');
   }, 120_000);
 
@@ -481,12 +474,14 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
   it(`kills the order at each execution fault point (${FAULT_ROUNDS} rounds)`, async () => {
     for (let round = 0; round < FAULT_ROUNDS; round++) {
       for (const point of FAULT_POINTS) {
+        const t0 = performance.now();
         const s = await snapshot(w);
         const o = nextOrder(s.openPositionQty);
         const r = await hv(w.dir, orderArgs(o), { env: { HARVEST_FAULT: point } });
+        log.push(`  killed at ${point} after ${(performance.now() - t0).toFixed(0)} ms`);
         expect(r.signal, `${point} was not reached\n${describeRun(r)}`).toBe('SIGKILL');
         kills++;
-        await afterKill(o, `fault ${point} (${o.side} ${o.amount})`, false);
+        await afterKill(o, `fault ${point} (${o.side} ${o.amount})`);
       }
     }
     // What each point must have left behind, once reconciled.
@@ -503,19 +498,79 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
     }
   }, 150_000);
 
-  it(`kills the order at random times (${RANDOM_KILLS} orders)`, async () => {
-    for (let k = 0; k < RANDOM_KILLS; k++) {
-      const s = await snapshot(w);
-      const o = nextOrder(s.openPositionQty);
-      const delay = Math.floor(random() * orderMs);
-      const r = await hv(w.dir, orderArgs(o), { killAfterMs: delay });
-      const killed = r.signal === 'SIGKILL';
-      if (killed) kills++;
-      await afterKill(o, `random ${delay} ms${killed ? '' : ' (finished first)'} (${o.side} ${o.amount})`, true);
+  it(`kills the engine at random times during an order (${RANDOM_KILLS} orders)`, async () => {
+    // The same orders, now through a running engine (`harvest run`) reached over its control
+    // channel, so the kill falls within the order's own work rather than in process start-up.
+    let engine = await startEngine(w.dir);
+    const call = <T>(command: string, input: unknown): Promise<T> =>
+      callControlChannel(engine.ready.socket, command, input) as Promise<T>;
+    const submit = (o: OrderSpec): Promise<OutcomeOut> =>
+      call<OutcomeOut>('orders.submit', {
+        user: USER,
+        side: o.side,
+        token: 'WETH',
+        amount: o.amount,
+        slippageBps: SLIPPAGE_BPS,
+        clientId: o.clientId,
+      });
+    /** Calls `command` and SIGKILLs the engine `delay` ms later; true if the kill came before the answer. */
+    const callAndKill = async (command: Promise<unknown>, delay: number): Promise<boolean> => {
+      let answered = false;
+      const settled = command.then(
+        () => (answered = true),
+        () => undefined,
+      );
+      await sleep(delay);
+      const inFlight = !answered;
+      engine.child.kill('SIGKILL');
+      await engine.exited;
+      await settled;
+      engine = await startEngine(w.dir);
+      return inFlight;
+    };
+    try {
+      // The windows random kills fall in: a reconciliation by a fresh engine, and one order.
+      let t0 = performance.now();
+      await call('wallet.balances', { user: USER });
+      const reconcileWindow = performance.now() - t0;
+      let s = await snapshot(w);
+      const warm = nextOrder(s.openPositionQty);
+      t0 = performance.now();
+      expect((await submit(warm)).status).toBe('confirmed');
+      const orderWindow = performance.now() - t0;
+      console.log(
+        `through the engine: one order takes ${orderWindow.toFixed(0)} ms, connecting and reconciling ${reconcileWindow.toFixed(0)} ms`,
+      );
+      s = await snapshot(w);
+      checkInvariants(s, 'engine warm-up');
+
+      for (let k = 0; k < RANDOM_KILLS; k++) {
+        const o = nextOrder(s.openPositionQty);
+        const delay = random() * orderWindow;
+        const hit = await callAndKill(submit(o), delay);
+        if (hit) kills++;
+        const where = `engine killed ${delay.toFixed(0)} ms into ${o.side} ${o.amount}${hit ? '' : ' (answered first)'}`;
+        if (random() < RECONCILE_KILL_P) {
+          const d = random() * reconcileWindow;
+          if (await callAndKill(call('wallet.balances', { user: USER }), d)) {
+            kills++;
+            log.push(`  reconciliation killed after ${d.toFixed(0)} ms`);
+          }
+        }
+        await call('wallet.balances', { user: USER });
+        const s1 = await snapshot(w);
+        checkInvariants(s1, `${where}, after reconciliation`);
+        const again = await submit(o);
+        s = await snapshot(w);
+        checkInvariants(s, `${where}, after re-submitting ${o.clientId}`);
+        checkResubmission(s1, s, o, again, where);
+      }
+    } finally {
+      engine.child.kill('SIGTERM');
+      await engine.exited;
     }
     const final = await snapshot(w);
     checkInvariants(final, 'final');
     expect(carried.size, 'every order is settled at the end').toBe(0);
-    expect(existsSync(join(w.dir, 'sandbox', 'ledger.db'))).toBe(true);
   }, 150_000);
 });

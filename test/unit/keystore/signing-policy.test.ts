@@ -632,13 +632,37 @@ describe('signing policy: refusals', () => {
     expect(engine.store.settings.update(w.userId, s.version, settings, isoTime(engine.clock))).toBe(true);
     await expectRefused(w, () => sign(w, buy(w), buyPurpose()), /above the per-transaction trading cap of 0\.5 SOL/);
     await sign(w, buy(w, { inAmount: SOL / 2n }), buyPurpose(SOL / 2n));
+    // SOL may also be keyed by the wrapped-SOL mint.
+    const s2 = engine.store.settings.get(w.userId)!;
+    const byMint = {
+      ...(s2.settings as object),
+      tradingCaps: { perTransaction: { [WRAPPED_SOL_MINT]: '2000000000' }, daily: {} },
+    };
+    expect(engine.store.settings.update(w.userId, s2.version, byMint, isoTime(engine.clock))).toBe(true);
+    await sign(w, buy(w, { inAmount: 2n * SOL }), buyPurpose(2n * SOL));
+    await expectRefused(
+      w,
+      () => sign(w, buy(w, { inAmount: 2n * SOL + 1n }), buyPurpose(2n * SOL + 1n)),
+      /cap of 2 SOL/,
+    );
+    // Settings that cannot be read allow nothing.
+    const s3 = engine.store.settings.get(w.userId)!;
+    const broken = { ...(s3.settings as object), tradingCaps: { perTransaction: { SOL: 'lots' }, daily: {} } };
+    expect(engine.store.settings.update(w.userId, s3.version, broken, isoTime(engine.clock))).toBe(true);
+    await expectRefused(w, () => sign(w, buy(w), buyPurpose()), /settings cannot be read/);
   });
 
   test('a token without a cap cannot be sold (fail closed)', async () => {
     const w = await world();
     const mint = randomAddress();
     const purpose: SwapPurpose = { ...sellPurpose(), inputMint: mint };
-    await expectRefused(w, () => sign(w, sell(w), purpose), new RegExp(`no trading cap for ${mint}`));
+    await expectRefused(
+      w,
+      () => sign(w, sell(w), purpose),
+      new RegExp(
+        `the trading cap for ${mint} is 0, so it cannot be sold .* Set tradingCaps.perTransaction\\["${mint}"\\]`,
+      ),
+    );
   });
 
   test('rolling 24 h cap: signed and confirmed orders of the last 24 h count, pending and older ones do not', async () => {

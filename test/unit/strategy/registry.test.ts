@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isHarvestError } from '../../../engine/kernel/errors';
+import { DEFAULT_INDICATOR_WINDOW } from '../../../engine/market/indicator-cache';
 import { firstIndex } from '../../../engine/market/indicator-spec';
 import {
   bindStrategy,
@@ -43,7 +44,7 @@ describe('strategy registry', () => {
       description: 'Fast EMA period',
       default: 12,
       min: 2,
-      max: 200,
+      max: 150,
       nullable: false,
     });
     expect(trend.params.find((p) => p.name === 'timeframe')).toMatchObject({
@@ -82,9 +83,9 @@ describe('strategy registry', () => {
   it('refuses values out of bounds, unknown keys and inconsistent combinations, listing the bounds', () => {
     const big = errorOf(() => parseParams('trend', { fastPeriod: 500 }));
     expect(big.code).toBe('INVALID_INPUT');
-    expect(big.message).toMatch(/^Invalid parameters for strategy "trend": fastPeriod: .*<=200/);
+    expect(big.message).toMatch(/^Invalid parameters for strategy "trend": fastPeriod: .*<=150/);
     expect(big.message).toContain(
-      'Allowed: timeframe: string one of 1m|5m|15m|1h (default "1h"); fastPeriod: integer 2..200 (default 12)',
+      'Allowed: timeframe: string one of 1m|5m|15m|1h (default "1h"); fastPeriod: integer 2..150 (default 12)',
     );
     expect(big.message).toContain('takeProfitR: number 0.5..20 or null (off) (default null)');
     expect(errorOf(() => parseParams('trend', { fastPeriod: 30, slowPeriod: 20 })).message).toMatch(
@@ -134,5 +135,16 @@ describe('strategy registry', () => {
       expect(s.warmup).toBeGreaterThanOrEqual(2);
     }
     expect(bindStrategy('dca', {}).indicators).toEqual([]);
+  });
+
+  it('every allowed parameter set fits the indicator window (at the upper bounds too)', () => {
+    for (const info of listStrategies()) {
+      const max = Object.fromEntries(
+        info.params.filter((p) => p.type === 'integer').map((p) => [p.name, p.max]),
+      ) as Record<string, number>;
+      if (info.id === 'trend') max['fastPeriod'] = Math.min(max['fastPeriod']!, max['slowPeriod']! - 1);
+      const raw = info.id === 'dca' ? { ...max, buyTheDip: true } : max;
+      expect(bindStrategy(info.id, raw).warmup).toBeLessThanOrEqual(DEFAULT_INDICATOR_WINDOW);
+    }
   });
 });

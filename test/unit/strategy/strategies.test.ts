@@ -337,6 +337,15 @@ describe('the signal contract is enforced', () => {
     });
   });
 
+  it('refuses to run when the warm-up does not fit the indicator window (it could never trade)', () => {
+    const source = new ReplaySource(candles);
+    source.upTo = candles.length;
+    const s = bindStrategy('trend', {});
+    expect(() =>
+      s.evaluate({ token: 'T', cache: new IndicatorCache(source, { window: 50 }), position: null, now: 0 }),
+    ).toThrow(/needs 78 candles of warm-up but indicators are computed over 50/);
+  });
+
   it('does not ask the strategy before its warm-up', () => {
     const source = new ReplaySource(candles);
     source.upTo = 10;

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { HarvestError } from '../../../engine/kernel/errors';
 import type { Engine } from '../../../engine/runtime';
 import { nameKey } from '../../../engine/store';
+import { defaultUserSettings } from '../../../engine/users';
 import { tempDataDir } from '../../helpers/datadir';
 import { openEngine } from '../../helpers/engine';
 import { EXPECTED_TABLES } from '../../helpers/schema';
@@ -182,14 +183,10 @@ describe('user directory', () => {
       userId: u.id,
       version: 1,
       updatedAt: NOW,
-      settings: {
-        mode: 'paper',
-        quoteAsset: 'USDC',
-        minTradingBalanceLamports: '10000000',
-        riskPreset: 'moderate',
-        notifications: { enabled: true },
-      },
+      settings: defaultUserSettings(),
     });
+    // The defaults that matter most, spelled out: a new friend starts on paper, in USDC, above 0.01 SOL.
+    expect(s!.settings).toMatchObject({ mode: 'paper', quoteAsset: 'USDC', minTradingBalanceLamports: '10000000' });
     expect(count(engine, 'user_settings')).toBe(1);
   });
 
