@@ -36,6 +36,7 @@ export const eventSchemas = {
   'position.closed': z.object({ positionId: z.number().int(), mint: z.string(), realizedPnl: Amount, quoteMint: z.string() }),
   'breaker.tripped': z.object({ failures: z.number().int(), reason: z.string() }),
   'exit.stuck': z.object({ positionId: z.number().int(), mint: z.string(), reason: z.string() }),
+  'strategy.error': z.object({ strategy: z.string(), token: z.string().nullable(), message: z.string() }),
   'controls.changed': z.object({
     scope: z.string(),
     paused: z.boolean(),
@@ -62,6 +63,7 @@ export const defaultSeverity: Record<EventType, Severity> = {
   'breaker.tripped': 'critical',
   'exit.stuck': 'critical',
   'controls.changed': 'warning',
+  'strategy.error': 'warning',
 };
 
 export interface EngineEvent<T extends EventType = EventType> {

@@ -33,7 +33,7 @@ export class ExitMonitor {
     const open = this.store.portfolio.allOpen().filter((p) => p.network === this.network);
     await Promise.all(
       open.map(async (p) => {
-        const price = this.prices.price(p.mint);
+        const price = this.priceInQuote(p);
         if (price === null) return; // stale or unknown: exits wait for a price rather than guess
         const { trigger, highWater } = checkExit(p, price);
         if (highWater !== p.highWater) this.store.portfolio.updatePosition({ ...p, highWater, updatedAt: isoTime(this.clock) });
@@ -44,6 +44,18 @@ export class ExitMonitor {
       }),
     );
     return { checked: open.length, exits, stuck };
+  }
+
+  /**
+   * The position's price in its own quote asset (quote per whole token), the
+   * unit its fills, average entry, high-water mark and exit levels are in. The
+   * feed is in USD, so a SOL-quoted position is priced through SOL's USD price.
+   */
+  private priceInQuote(p: PositionRow): number | null {
+    const base = this.prices.price(p.mint);
+    const quote = this.prices.price(p.quoteMint);
+    if (base === null || quote === null || quote <= 0) return null;
+    return base / quote;
   }
 
   /** Sells the whole position through the execution path. */

@@ -36,8 +36,9 @@ export interface ExecutionDeps {
   risk: RiskGate;
   prices: PriceSource;
   network: string;
-  chain: ChainClient;
-  jupiter: JupiterClient;
+  /** Null where no chain is reachable (backtests): paper orders run, live orders are refused. */
+  chain: ChainClient | null;
+  jupiter: JupiterClient | null;
   /** Orders signed or in flight at once across all wallets. */
   maxConcurrent?: number;
   /** Hook for tests and benchmarks: called with the signed bytes right before they are sent. */
@@ -148,13 +149,16 @@ export class TradeExecutionService {
   // ---- live ---------------------------------------------------------------
 
   private async fillLive(intent: IntentRow, settings: UserSettings, wallet: Address): Promise<OrderOutcome> {
+    const chain = this.d.chain;
+    const jupiter = this.d.jupiter;
+    if (!chain || !jupiter) return this.finishRejected(intent, 'NO_ROUTE', 'No chain is connected here; only paper orders can run.');
     for (let attempt = 1; ; attempt++) {
-      const quote = await this.quoteWithRetry(intent);
+      const quote = await this.quoteWithRetry(jupiter, intent);
       const protection = await this.protect(intent, quote, settings);
       if (protection) return this.finishRejected(intent, protection.code, protection.message);
       this.d.store.intents.setQuote(intent.id, summariseQuote(quote), isoTime(this.d.clock));
 
-      const built = await this.d.jupiter.swap(quote, wallet);
+      const built = await jupiter.swap(quote, wallet);
       const input = tokenByMint(intent.inputMint);
       const output = tokenByMint(intent.outputMint);
       const signed = await this.d.signer.sign(
@@ -172,7 +176,7 @@ export class TradeExecutionService {
         intent.context === 'manual' ? 'cli' : 'engine',
         {
           simulate: async (wire, accounts) => {
-            const sim = await this.d.chain.simulateTransaction(wire, { accounts, sigVerify: false });
+            const sim = await chain.simulateTransaction(wire, { accounts, sigVerify: false });
             return { err: sim.err, accounts: sim.accounts };
           },
         },
@@ -183,9 +187,9 @@ export class TradeExecutionService {
       this.d.onSigned?.(intent.id, signed);
       faultPoint('exec:after-signed-journal');
 
-      const outcome = await this.d.chain.sendAndConfirm(signed, built.lastValidBlockHeight);
+      const outcome = await chain.sendAndConfirm(signed, built.lastValidBlockHeight);
       faultPoint('exec:after-confirm');
-      if (outcome.status === 'confirmed') return this.recordLanded(intent, signature, wallet);
+      if (outcome.status === 'confirmed') return this.recordLanded(chain, intent, signature, wallet);
       if (outcome.status === 'expired') return this.finishFailure(intent, 'expired', 'The transaction expired before it landed; nothing was swapped.');
       if (attempt === 1 && isSlippage(outcome)) {
         // The price moved past the slippage between quote and landing: quote again, once.
@@ -199,10 +203,10 @@ export class TradeExecutionService {
     }
   }
 
-  private async quoteWithRetry(intent: IntentRow): Promise<JupiterQuote> {
+  private async quoteWithRetry(jupiter: JupiterClient, intent: IntentRow): Promise<JupiterQuote> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.d.jupiter.quote({
+        return await jupiter.quote({
           inputMint: intent.inputMint,
           outputMint: intent.outputMint,
           amount: intent.amount,
@@ -251,7 +255,7 @@ export class TradeExecutionService {
       };
     }
     if (intent.outputMint !== WRAPPED_SOL_MINT && !FREEZE_OK.has(intent.outputMint) && !settings.freezeAuthorityAllowlist.includes(intent.outputMint)) {
-      const mint = await this.d.chain.getAccountInfo(intent.outputMint as Address);
+      const mint = this.d.chain ? await this.d.chain.getAccountInfo(intent.outputMint as Address) : null;
       if (!mint) return { code: 'NO_ROUTE', message: `The output mint ${intent.outputMint} does not exist.` };
       if (hasFreezeAuthority(mint.data)) {
         return {
@@ -263,8 +267,8 @@ export class TradeExecutionService {
     return null;
   }
 
-  private async recordLanded(intent: IntentRow, signature: string, wallet: Address): Promise<OrderOutcome> {
-    const tx = await this.d.chain.getTransaction(signature as never);
+  private async recordLanded(chain: ChainClient, intent: IntentRow, signature: string, wallet: Address): Promise<OrderOutcome> {
+    const tx = await chain.getTransaction(signature as never);
     if (!tx) throw new HarvestError('OUTCOME_UNKNOWN', `Transaction ${signature} is confirmed but its details are not available yet.`);
     const fill = fillFromTransaction(tx, wallet, intent.inputMint, intent.outputMint);
     return this.record(intent, fill, signature);
@@ -300,12 +304,14 @@ export class TradeExecutionService {
   }
 
   private async liveBalances(address: string): Promise<Map<string, bigint>> {
+    if (!this.d.chain) return new Map();
     const mints = KNOWN_TOKENS.filter((t): t is TokenInfo & { tokenProgram: Address } => t.tokenProgram !== null).map((t) => ({
       mint: t.mint,
       tokenProgram: t.tokenProgram,
       decimals: t.decimals,
     }));
     const [b] = await this.d.chain.getBalances([address as Address], mints);
+    if (!b) return new Map();
     const out = new Map<string, bigint>(b!.tokens);
     out.set('SOL', b!.lamports);
     return out;

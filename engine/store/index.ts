@@ -8,6 +8,7 @@ export { HoldingsRepo, type BalanceRow } from './holdings-repo';
 export { EventsRepo, type EventRow } from './events-repo';
 export { IntentsRepo, type IntentRow, type IntentStatus, type NewIntent } from './intents-repo';
 export { PortfolioRepo, ControlsRepo, PaperRepo, type PositionRow, type TradeRow, type ControlRow } from './portfolio-repo';
+export { RiskRepo, type EquitySnapshotRow, type CashFlowRow, type RiskStateRow } from './risk-repo';
 export { FundsRepo, type WhitelistEntry, type WithdrawalRow, type WithdrawalStatus } from './funds-repo';
 export {
   AuditRepo,
@@ -27,6 +28,7 @@ import { IntentsRepo } from './intents-repo';
 import { ControlsRepo, PaperRepo, PortfolioRepo } from './portfolio-repo';
 import { HoldingsRepo } from './holdings-repo';
 import { MetaRepo } from './meta-repo';
+import { RiskRepo } from './risk-repo';
 import { SettingsRepo } from './settings-repo';
 import { UsersRepo } from './users-repo';
 import { WalletsRepo } from './wallets-repo';
@@ -45,6 +47,7 @@ export class Store {
   readonly portfolio: PortfolioRepo;
   readonly controls: ControlsRepo;
   readonly paper: PaperRepo;
+  readonly risk: RiskRepo;
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db);
@@ -59,6 +62,7 @@ export class Store {
     this.portfolio = new PortfolioRepo(db);
     this.controls = new ControlsRepo(db);
     this.paper = new PaperRepo(db);
+    this.risk = new RiskRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */

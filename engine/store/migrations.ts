@@ -228,6 +228,54 @@ CREATE TABLE paper_balances (
 ) STRICT;
 `,
   },
+  {
+    version: 4,
+    name: 'risk-and-performance',
+    sql: `
+-- Equity per user and network, per cycle, in micro-USD; deposits and withdrawals are cumulative,
+-- high_water is the drawdown mark (deposits raise it 1:1, withdrawals lower it proportionally).
+CREATE TABLE equity_snapshots (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  network     TEXT NOT NULL,
+  ts          TEXT NOT NULL,
+  equity      TEXT NOT NULL,
+  deposits    TEXT NOT NULL,
+  withdrawals TEXT NOT NULL,
+  high_water  TEXT NOT NULL
+) STRICT;
+CREATE INDEX equity_snapshots_user_time ON equity_snapshots(user_id, network, ts);
+
+-- Money moved into or out of a wallet (not trading), valued in micro-USD when it moved.
+CREATE TABLE cash_flows (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  network    TEXT NOT NULL,
+  ts         TEXT NOT NULL,
+  kind       TEXT NOT NULL CHECK (kind IN ('deposit', 'withdrawal')),
+  amount_usd TEXT NOT NULL,
+  ref        TEXT,
+  UNIQUE (user_id, ref)
+) STRICT;
+CREATE INDEX cash_flows_user_time ON cash_flows(user_id, network, ts);
+
+-- What the risk engine remembers per user and network: the high-water mark, the UTC day and its
+-- starting equity, the day the daily loss limit was hit, and a drawdown pause awaiting the operator.
+CREATE TABLE risk_state (
+  user_id            INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  network            TEXT NOT NULL,
+  high_water         TEXT NOT NULL,
+  day                TEXT NOT NULL,
+  day_start_equity   TEXT NOT NULL,
+  daily_loss_day     TEXT,
+  drawdown_paused_at TEXT,
+  updated_at         TEXT NOT NULL,
+  PRIMARY KEY (user_id, network)
+) STRICT;
+
+CREATE INDEX positions_user_mint_closed ON positions(user_id, network, mint, closed_at);
+`,
+  },
 ] as const satisfies readonly Migration[];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

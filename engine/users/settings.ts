@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RiskSettingsSchema } from '../risk/presets';
 
 /**
  * A user's settings as stored (JSON, versioned for optimistic locking). Later
@@ -15,6 +16,17 @@ export const UserSettingsSchema = z
       .regex(/^\d+$/u, 'a whole number of lamports')
       .default('10000000'),
     riskPreset: z.enum(['conservative', 'moderate', 'aggressive', 'custom']).default('moderate'),
+    /** Risk limits (engine/risk/presets.ts): a preset, or custom values inside hard bounds. */
+    risk: RiskSettingsSchema.default({ preset: 'moderate' }),
+    /** The strategy the engine runs for this user; changes apply from the next cycle. */
+    strategy: z
+      .object({
+        enabled: z.boolean().default(false),
+        id: z.string().default('trend'),
+        params: z.record(z.string(), z.unknown()).default({}),
+        tokens: z.array(z.string().min(1)).min(1).max(10).default(['SOL']),
+      })
+      .default({ enabled: false, id: 'trend', params: {}, tokens: ['SOL'] }),
     /** Execution: the largest single order (USD notional), default slippage, the price impact that is too much. */
     maxOrderUsd: z.number().positive().max(10_000_000).default(500),
     slippageBps: z.number().int().min(1).max(5_000).default(50),

@@ -28,7 +28,6 @@
  * HARVEST_CRASH_FAULT_ROUNDS (default 2; 4 kills each).
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Address } from '@solana/kit';
 import Database from 'better-sqlite3';
@@ -53,7 +52,7 @@ const envInt = (name: string, fallback: number): number => {
   return v !== undefined && v !== '' ? Number.parseInt(v, 10) : fallback;
 };
 const SEED = envInt('HARVEST_CRASH_SEED', Math.floor(Math.random() * 2 ** 31));
-const RANDOM_KILLS = envInt('HARVEST_CRASH_RANDOM_KILLS', 20);
+const RANDOM_KILLS = envInt('HARVEST_CRASH_RANDOM_KILLS', 24);
 const FAULT_ROUNDS = envInt('HARVEST_CRASH_FAULT_ROUNDS', 2);
 /** Chance that the reconciling command after a random kill is itself killed at a random time. */
 const RECONCILE_KILL_P = 0.3;
@@ -338,6 +337,8 @@ interface OrderSpec {
   clientId: string;
 }
 
+type KillState = 'no intent' | 'pending' | 'signed, not landed' | 'signed, landed' | 'recorded' | 'settled (not confirmed)';
+
 interface OutcomeOut {
   status: string;
   intentId: number | null;
@@ -386,6 +387,9 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
   let kills = 0;
   let seq = 0;
   const log: string[] = [];
+  const states = new Map<KillState, number>();
+  /** The latest checked snapshot (for the next order's sell size). */
+  let last: Snapshot;
 
   /** Alternates buys (distinct USDC amounts) and sells of part of the open position. */
   function nextOrder(qty: bigint): OrderSpec {
@@ -396,17 +400,18 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
     return { side: 'buy', amount: formatUnits(micro, USDC.decimals), clientId };
   }
 
-  /** After a one-shot `harvest order` was killed: reconcile with another command, check, re-submit, check. */
-  async function afterKill(o: OrderSpec, where: string): Promise<void> {
-    ok(await reconcile(w));
-    const s1 = await snapshot(w);
-    checkInvariants(s1, `${where}, after reconciliation`);
-    const again = await hv(w.dir, orderArgs(o));
-    expect(again.signal, describeRun(again)).toBeNull();
-    const out = JSON.parse(again.stdout) as OutcomeOut;
-    const s2 = await snapshot(w);
-    checkInvariants(s2, `${where}, after re-submitting ${o.clientId}`);
-    checkResubmission(s1, s2, o, out, where);
+  /** Where the killed order stood, read before anything reconciles it. */
+  async function killState(o: OrderSpec): Promise<KillState> {
+    const s = await snapshot(w);
+    const i = s.intents.find((x) => x.client_id === o.clientId);
+    if (!i) return 'no intent';
+    if (i.status === 'pending') return 'pending';
+    if (i.status === 'signed') return s.statuses.get(i.signature!) ? 'signed, landed' : 'signed, not landed';
+    return i.status === 'confirmed' ? 'recorded' : 'settled (not confirmed)';
+  }
+
+  function tally(state: KillState): void {
+    states.set(state, (states.get(state) ?? 0) + 1);
   }
 
   /** The same client id again: one intent at most, and a settled order answers from the journal and sends nothing. */
@@ -455,12 +460,15 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
     // One order run to the end before any kill: the pipeline works, and there is a position to sell from.
     const first = nextOrder(0n);
     expect(ok<OutcomeOut>(await hv(t.dir, orderArgs(first))).status).toBe('confirmed');
-    checkInvariants(await snapshot(w), 'set-up');
+    last = await snapshot(w);
+    checkInvariants(last, 'set-up');
   }, 120_000);
 
   afterAll(async () => {
     console.log(log.join('\n'));
-    console.log(`execution-crash: seed ${SEED}, ${kills} SIGKILLs`);
+    console.log(
+      `execution-crash: seed ${SEED}, ${kills} SIGKILLs; what the killed orders had reached: ${[...states].map(([k, n]) => `${k} ×${n}`).join(', ')}`,
+    );
     if (w) {
       const exited = new Promise((r) => w.sandbox.once('exit', r));
       if (w.sandbox.exitCode === null && w.sandbox.signalCode === null) {
@@ -471,30 +479,36 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
     }
   });
 
-  it(`kills the order at each execution fault point (${FAULT_ROUNDS} rounds)`, async () => {
+  it(`kills \`harvest order\` at each execution fault point (${FAULT_ROUNDS} rounds)`, async () => {
+    /** What a kill at each point must leave behind before reconciliation, and after it. */
+    const expected: Record<(typeof FAULT_POINTS)[number], { atKill: KillState; settled: string[] }> = {
+      'exec:after-pending': { atKill: 'pending', settled: ['failed'] },
+      // The signature exists only in the dead process's memory: nothing was journaled, nothing sent.
+      'exec:after-sign': { atKill: 'pending', settled: ['failed'] },
+      // Journaled but never sent: reconciliation sends the same signed bytes (or finds the quote gone).
+      'exec:after-signed-journal': { atKill: 'signed, not landed', settled: ['confirmed', 'failed'] },
+      'exec:after-confirm': { atKill: 'signed, landed', settled: ['confirmed'] },
+    };
     for (let round = 0; round < FAULT_ROUNDS; round++) {
       for (const point of FAULT_POINTS) {
-        const t0 = performance.now();
-        const s = await snapshot(w);
-        const o = nextOrder(s.openPositionQty);
+        const o = nextOrder(last.openPositionQty);
         const r = await hv(w.dir, orderArgs(o), { env: { HARVEST_FAULT: point } });
-        log.push(`  killed at ${point} after ${(performance.now() - t0).toFixed(0)} ms`);
         expect(r.signal, `${point} was not reached\n${describeRun(r)}`).toBe('SIGKILL');
         kills++;
-        await afterKill(o, `fault ${point} (${o.side} ${o.amount})`);
+        const state = await killState(o);
+        tally(state);
+        expect(state, `state left by a kill at ${point}`).toBe(expected[point].atKill);
+        const where = `killed at ${point} (${o.side} ${o.amount}), left ${state}`;
+        ok(await reconcile(w));
+        const s1 = await snapshot(w);
+        checkInvariants(s1, `${where}, after reconciliation`);
+        expect(expected[point].settled, where).toContain(s1.intents.find((i) => i.client_id === o.clientId)!.status);
+        const again = await hv(w.dir, orderArgs(o));
+        expect(again.signal, describeRun(again)).toBeNull();
+        last = await snapshot(w);
+        checkInvariants(last, `${where}, after re-submitting ${o.clientId}`);
+        checkResubmission(s1, last, o, JSON.parse(again.stdout) as OutcomeOut, where);
       }
-    }
-    // What each point must have left behind, once reconciled.
-    const { intents } = readDb(w.dir);
-    const status = (n: number): string => intents.find((i) => i.client_id === `crash-${SEED}-${n}`)!.status;
-    for (let round = 0; round < FAULT_ROUNDS; round++) {
-      const base = 2 + round * 4; // seq 1 was the warm-up order
-      expect(status(base), 'killed before signing: nothing was sent').toBe('failed');
-      expect(status(base + 1), 'killed after signing, before the journal: never sent').toBe('failed');
-      expect(['confirmed', 'failed'], 'killed with the signature journaled: re-sent by reconciliation').toContain(
-        status(base + 2),
-      );
-      expect(status(base + 3), 'killed after it landed: recorded by reconciliation').toBe('confirmed');
     }
   }, 150_000);
 
@@ -513,8 +527,12 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
         slippageBps: SLIPPAGE_BPS,
         clientId: o.clientId,
       });
-    /** Calls `command` and SIGKILLs the engine `delay` ms later; true if the kill came before the answer. */
-    const callAndKill = async (command: Promise<unknown>, delay: number): Promise<boolean> => {
+    /**
+     * Calls `command` and SIGKILLs the engine `delay` ms later; true if the kill came before the
+     * answer. `between` runs while no engine is up; then a fresh engine starts (it reconciles
+     * only when a command first needs the network).
+     */
+    const callAndKill = async (command: Promise<unknown>, delay: number, between?: () => Promise<void>): Promise<boolean> => {
       let answered = false;
       const settled = command.then(
         () => (answered = true),
@@ -525,6 +543,7 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
       engine.child.kill('SIGKILL');
       await engine.exited;
       await settled;
+      await between?.();
       engine = await startEngine(w.dir);
       return inFlight;
     };
@@ -533,23 +552,28 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
       let t0 = performance.now();
       await call('wallet.balances', { user: USER });
       const reconcileWindow = performance.now() - t0;
-      let s = await snapshot(w);
-      const warm = nextOrder(s.openPositionQty);
+      const warm = nextOrder(last.openPositionQty);
       t0 = performance.now();
       expect((await submit(warm)).status).toBe('confirmed');
       const orderWindow = performance.now() - t0;
       console.log(
         `through the engine: one order takes ${orderWindow.toFixed(0)} ms, connecting and reconciling ${reconcileWindow.toFixed(0)} ms`,
       );
-      s = await snapshot(w);
-      checkInvariants(s, 'engine warm-up');
+      last = await snapshot(w);
+      checkInvariants(last, 'engine warm-up');
 
       for (let k = 0; k < RANDOM_KILLS; k++) {
-        const o = nextOrder(s.openPositionQty);
+        const o = nextOrder(last.openPositionQty);
         const delay = random() * orderWindow;
-        const hit = await callAndKill(submit(o), delay);
-        if (hit) kills++;
-        const where = `engine killed ${delay.toFixed(0)} ms into ${o.side} ${o.amount}${hit ? '' : ' (answered first)'}`;
+        let state: KillState = 'no intent';
+        const hit = await callAndKill(submit(o), delay, async () => {
+          state = await killState(o);
+        });
+        if (hit) {
+          kills++;
+          tally(state);
+        }
+        const where = `engine killed ${delay.toFixed(0)} ms into ${o.side} ${o.amount}, ${hit ? `left ${state}` : 'answered first'}`;
         if (random() < RECONCILE_KILL_P) {
           const d = random() * reconcileWindow;
           if (await callAndKill(call('wallet.balances', { user: USER }), d)) {
@@ -561,9 +585,9 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
         const s1 = await snapshot(w);
         checkInvariants(s1, `${where}, after reconciliation`);
         const again = await submit(o);
-        s = await snapshot(w);
-        checkInvariants(s, `${where}, after re-submitting ${o.clientId}`);
-        checkResubmission(s1, s, o, again, where);
+        last = await snapshot(w);
+        checkInvariants(last, `${where}, after re-submitting ${o.clientId}`);
+        checkResubmission(s1, last, o, again, where);
       }
     } finally {
       engine.child.kill('SIGTERM');

@@ -860,6 +860,43 @@ describe('(f) exits through the same path', () => {
     expect(closed.realizedPnl).toBeGreaterThan(0n);
   });
 
+  it('a SOL-quoted position’s levels are in SOL per token, like its fills and average entry', async () => {
+    const qin = await user('qin', { sol: 10n * LAMPORTS }, { quoteAsset: 'SOL' });
+    await pinPrice(SOL, 2);
+    await pinPrice(WETH, 600); // 300 SOL per WETH
+    const o = confirmed(
+      await exec.submit({
+        userId: qin.id,
+        side: 'buy',
+        inputMint: SOL.mint,
+        outputMint: WETH.mint,
+        amount: LAMPORTS,
+        context: 'manual',
+        clientId: `qin-${++seq}`,
+        slippageBps: 50,
+        stopLossPrice: 285,
+        takeProfitPrice: 330,
+      }),
+    );
+    const p = engine.store.portfolio.position(engine.store.portfolio.tradeByIntent(o.intentId)!.positionId!)!;
+    expect(p).toMatchObject({ quoteMint: SOL.mint, costBasis: LAMPORTS, stopLoss: 285, takeProfit: 330 });
+    expect(averageEntryPrice(p, WETH.decimals, SOL.decimals)).toBeGreaterThan(300);
+    expect(averageEntryPrice(p, WETH.decimals, SOL.decimals)).toBeLessThan(303);
+    // $600 is 300 SOL: between the levels, whatever the USD number says.
+    expect((await monitor.runCycle()).exits).toBe(0);
+    expect(engine.store.portfolio.position(p.id)!.status).toBe('open');
+    // $560 is 280 SOL: below the 285 SOL stop.
+    await pinPrice(WETH, 560);
+    expect((await monitor.runCycle()).exits).toBe(1);
+    const closed = engine.store.portfolio.position(p.id)!;
+    expect(closed.status).toBe('closed');
+    const t = tradesOf(qin).find((x) => x.side === 'sell')!;
+    expect(t).toMatchObject({ context: 'exit', baseMint: WETH.mint, quoteMint: SOL.mint });
+    expect(t.price).toBeGreaterThan(270);
+    expect(t.price).toBeLessThan(285);
+    expect(closed.realizedPnl).toBeLessThan(0n);
+  });
+
   it('an exit that cannot complete marks the position STUCK with exit.stuck, is retried every cycle, and completes once it can', async () => {
     const p = await open({ stopLossPrice: 570 });
     await pinPrice(WETH, 550);

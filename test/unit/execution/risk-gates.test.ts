@@ -8,7 +8,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Address } from '@solana/kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ORDER_CONTEXTS, type Order, type OrderContext } from '../../../engine/execution';
 import { ManualClock, isoTime } from '../../../engine/kernel/clock';
@@ -177,6 +176,41 @@ describe('controlsGate', () => {
   });
 });
 
+describe('Controls and the breaker', () => {
+  function failedIntent(userId: number, clientId: string): number {
+    const id = store.intents.insert({
+      userId,
+      clientId,
+      network: NET,
+      venue: 'jupiter',
+      context: 'manual',
+      side: 'buy',
+      inputMint: USDC.mint,
+      outputMint: WETH.mint,
+      amount: 1n,
+      slippageBps: 50,
+      exits: null,
+      at: isoTime(clock),
+    });
+    store.intents.finish(id, 'failed', null, 'boom', isoTime(clock));
+    return id;
+  }
+
+  it('resuming a user records their newest order as the breaker baseline (failures before it no longer count); pausing does not', () => {
+    expect(controls.breakerBaseline(ana)).toBe(0);
+    failedIntent(ana, 'f1');
+    const last = failedIntent(ana, 'f2');
+    failedIntent(ben, 'g1');
+    controls.pauseUser(ana, 'breaker: 2 consecutive failed orders', 'engine');
+    expect(controls.breakerBaseline(ana)).toBe(0);
+    controls.resumeUser(ana, 'test');
+    expect(controls.breakerBaseline(ana)).toBe(last);
+    expect(controls.breakerBaseline(ben)).toBe(0);
+    // Durable: a restart reads the same baseline.
+    expect(new Controls(store, bus, clock).breakerBaseline(ana)).toBe(last);
+  });
+});
+
 describe('orderSizeGate', () => {
   it('ORDER_TOO_LARGE: above the user’s maxOrderUsd by USD notional; at the limit passes', () => {
     const gate = orderSizeGate(store);
@@ -260,6 +294,3 @@ describe('composeGates', () => {
     expect(gate.check(big, ctx({ [USDC.mint]: 1_000_000_000n }))).toEqual({ ok: true });
   });
 });
-
-// Types only: the mints used above are real addresses.
-void (USDC.mint satisfies Address);

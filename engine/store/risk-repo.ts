@@ -1,0 +1,172 @@
+import type { Db } from './database';
+
+/** Amounts here are micro-USD (USD × 10⁶) as bigint, stored as text. */
+export interface EquitySnapshotRow {
+  id: number;
+  userId: number;
+  network: string;
+  ts: string;
+  equity: bigint;
+  deposits: bigint;
+  withdrawals: bigint;
+  highWater: bigint;
+}
+
+export interface CashFlowRow {
+  id: number;
+  userId: number;
+  network: string;
+  ts: string;
+  kind: 'deposit' | 'withdrawal';
+  amountUsd: bigint;
+  ref: string | null;
+}
+
+export interface RiskStateRow {
+  userId: number;
+  network: string;
+  highWater: bigint;
+  /** UTC day (YYYY-MM-DD) that dayStartEquity belongs to. */
+  day: string;
+  dayStartEquity: bigint;
+  dailyLossDay: string | null;
+  drawdownPausedAt: string | null;
+  updatedAt: string;
+}
+
+interface RawSnapshot {
+  id: number;
+  user_id: number;
+  network: string;
+  ts: string;
+  equity: string;
+  deposits: string;
+  withdrawals: string;
+  high_water: string;
+}
+
+const toSnapshot = (r: RawSnapshot): EquitySnapshotRow => ({
+  id: r.id,
+  userId: r.user_id,
+  network: r.network,
+  ts: r.ts,
+  equity: BigInt(r.equity),
+  deposits: BigInt(r.deposits),
+  withdrawals: BigInt(r.withdrawals),
+  highWater: BigInt(r.high_water),
+});
+
+/** Equity snapshots, cash flows and the risk engine's per-user state, plus the trade queries risk rules need. */
+export class RiskRepo {
+  constructor(private readonly db: Db) {}
+
+  // ---- equity snapshots --------------------------------------------------
+
+  insertSnapshot(s: Omit<EquitySnapshotRow, 'id'>): number {
+    const info = this.db
+      .prepare('INSERT INTO equity_snapshots (user_id, network, ts, equity, deposits, withdrawals, high_water) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(s.userId, s.network, s.ts, s.equity.toString(), s.deposits.toString(), s.withdrawals.toString(), s.highWater.toString());
+    return Number(info.lastInsertRowid);
+  }
+
+  /** Snapshots of one user on one network, oldest first. */
+  snapshots(userId: number, network: string, opts: { sinceIso?: string; limit?: number } = {}): EquitySnapshotRow[] {
+    return (
+      this.db
+        .prepare(
+          'SELECT id, user_id, network, ts, equity, deposits, withdrawals, high_water FROM equity_snapshots WHERE user_id = ? AND network = ? AND ts >= ? ORDER BY ts, id LIMIT ?',
+        )
+        .all(userId, network, opts.sinceIso ?? '', opts.limit ?? 1_000_000) as RawSnapshot[]
+    ).map(toSnapshot);
+  }
+
+  lastSnapshot(userId: number, network: string): EquitySnapshotRow | null {
+    const r = this.db
+      .prepare(
+        'SELECT id, user_id, network, ts, equity, deposits, withdrawals, high_water FROM equity_snapshots WHERE user_id = ? AND network = ? ORDER BY ts DESC, id DESC LIMIT 1',
+      )
+      .get(userId, network) as RawSnapshot | undefined;
+    return r ? toSnapshot(r) : null;
+  }
+
+  // ---- cash flows ----------------------------------------------------------
+
+  /** Records a flow; false when one with the same ref was already recorded (idempotent import). */
+  insertCashFlow(f: Omit<CashFlowRow, 'id'>): boolean {
+    const info = this.db
+      .prepare('INSERT OR IGNORE INTO cash_flows (user_id, network, ts, kind, amount_usd, ref) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(f.userId, f.network, f.ts, f.kind, f.amountUsd.toString(), f.ref);
+    return info.changes === 1;
+  }
+
+  hasCashFlowRef(userId: number, ref: string): boolean {
+    return this.db.prepare('SELECT 1 FROM cash_flows WHERE user_id = ? AND ref = ?').get(userId, ref) !== undefined;
+  }
+
+  cashFlows(userId: number, network: string, sinceIso = ''): CashFlowRow[] {
+    const rows = this.db
+      .prepare('SELECT id, user_id, network, ts, kind, amount_usd, ref FROM cash_flows WHERE user_id = ? AND network = ? AND ts >= ? ORDER BY ts, id')
+      .all(userId, network, sinceIso) as { id: number; user_id: number; network: string; ts: string; kind: 'deposit' | 'withdrawal'; amount_usd: string; ref: string | null }[];
+    return rows.map((r) => ({ id: r.id, userId: r.user_id, network: r.network, ts: r.ts, kind: r.kind, amountUsd: BigInt(r.amount_usd), ref: r.ref }));
+  }
+
+  // ---- risk state ----------------------------------------------------------
+
+  state(userId: number, network: string): RiskStateRow | null {
+    const r = this.db
+      .prepare('SELECT user_id, network, high_water, day, day_start_equity, daily_loss_day, drawdown_paused_at, updated_at FROM risk_state WHERE user_id = ? AND network = ?')
+      .get(userId, network) as
+      | { user_id: number; network: string; high_water: string; day: string; day_start_equity: string; daily_loss_day: string | null; drawdown_paused_at: string | null; updated_at: string }
+      | undefined;
+    return r
+      ? {
+          userId: r.user_id,
+          network: r.network,
+          highWater: BigInt(r.high_water),
+          day: r.day,
+          dayStartEquity: BigInt(r.day_start_equity),
+          dailyLossDay: r.daily_loss_day,
+          drawdownPausedAt: r.drawdown_paused_at,
+          updatedAt: r.updated_at,
+        }
+      : null;
+  }
+
+  saveState(s: RiskStateRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO risk_state (user_id, network, high_water, day, day_start_equity, daily_loss_day, drawdown_paused_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(user_id, network) DO UPDATE SET high_water = excluded.high_water, day = excluded.day, day_start_equity = excluded.day_start_equity,
+           daily_loss_day = excluded.daily_loss_day, drawdown_paused_at = excluded.drawdown_paused_at, updated_at = excluded.updated_at`,
+      )
+      .run(s.userId, s.network, s.highWater.toString(), s.day, s.dayStartEquity.toString(), s.dailyLossDay, s.drawdownPausedAt, s.updatedAt);
+  }
+
+  // ---- what the rules read from trades and positions -----------------------
+
+  /** Entries (buys that are not exits) since a time. */
+  entriesSince(userId: number, network: string, sinceIso: string): number {
+    return (
+      this.db
+        .prepare("SELECT COUNT(*) AS n FROM trades WHERE user_id = ? AND network = ? AND side = 'buy' AND context NOT IN ('exit', 'emergency') AND executed_at >= ?")
+        .get(userId, network, sinceIso) as { n: number }
+    ).n;
+  }
+
+  /** Times of sells that realized a loss since a time, newest first. */
+  losingClosesSince(userId: number, network: string, sinceIso: string): string[] {
+    return (
+      this.db
+        .prepare("SELECT executed_at FROM trades WHERE user_id = ? AND network = ? AND side = 'sell' AND realized_pnl LIKE '-%' AND executed_at >= ? ORDER BY executed_at DESC")
+        .all(userId, network, sinceIso) as { executed_at: string }[]
+    ).map((r) => r.executed_at);
+  }
+
+  /** When the user's last position in a token closed, or null. */
+  lastClose(userId: number, network: string, mint: string): string | null {
+    const r = this.db
+      .prepare("SELECT MAX(closed_at) AS t FROM positions WHERE user_id = ? AND network = ? AND mint = ? AND status = 'closed'")
+      .get(userId, network, mint) as { t: string | null };
+    return r.t;
+  }
+}
