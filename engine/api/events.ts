@@ -37,6 +37,16 @@ export const eventSchemas = {
   'breaker.tripped': z.object({ failures: z.number().int(), reason: z.string() }),
   'exit.stuck': z.object({ positionId: z.number().int(), mint: z.string(), reason: z.string() }),
   'strategy.error': z.object({ strategy: z.string(), token: z.string().nullable(), message: z.string() }),
+  'risk.dailyLossHit': z.object({
+    day: z.string(),
+    dayStartEquityUsd: z.number(),
+    equityUsd: z.number(),
+    lossUsd: z.number(),
+    lossPct: z.number(),
+    limit: z.string(),
+    resumesAt: z.string(),
+  }),
+  'risk.drawdownPaused': z.object({ highWaterUsd: z.number(), equityUsd: z.number(), drawdownPct: z.number(), limitPct: z.number(), reason: z.string() }),
   'controls.changed': z.object({
     scope: z.string(),
     paused: z.boolean(),

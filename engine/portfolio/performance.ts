@@ -154,15 +154,15 @@ export function importWithdrawals(store: Store, userId: number, network: string,
   let equity = equityNow;
   const pending = store.funds
     .withdrawals(userId, 1000)
-    .filter((w) => w.status === 'confirmed' && w.network === network && !store.risk.hasCashFlowRef(userId, `withdrawal:${w.id}`))
-    .reverse(); // newest first from the repo; undo newest last
-  for (const w of pending.reverse()) {
+    .filter((w) => w.status === 'confirmed' && w.network === network && !store.risk.hasCashFlowRef(userId, `withdrawal:${w.id}`));
+  // Newest first (as the repo lists them): each one's equity before is the equity after it plus what it took.
+  // The proportional adjustments of the mark multiply, so their order does not matter.
+  for (const w of pending) {
     const mint = w.mint === 'SOL' ? WRAPPED_SOL_MINT : w.mint;
     const token = tokenByMint(mint);
     const p = price(mint);
     if (!token || p === null) continue;
     const usd = toMicroUsd((Number(w.amount) / 10 ** token.decimals) * p);
-    // Undo newest first: the equity before this withdrawal is the equity after it plus what it took.
     const before = equity + usd;
     if (recordCashFlow(store, { userId, network, kind: 'withdrawal', amountUsd: usd, nowMs, ref: `withdrawal:${w.id}`, equityBefore: before })) added++;
     equity = before;

@@ -16,20 +16,20 @@ export function controlsGate(controls: Controls): RiskGate {
       if (g.paused) return refuse('PAUSED_GLOBAL', `Trading is paused for everyone${g.reason ? ` (${g.reason})` : ''}; exits still run.`);
       const u = controls.user(order.userId);
       if (u.paused) {
-        return u.reason?.startsWith('breaker')
-          ? refuse('BREAKER_TRIPPED', `This user's breaker tripped (${u.reason}); the operator must resume them.`)
-          : refuse('PAUSED_USER', `This user is paused${u.reason ? ` (${u.reason})` : ''}; exits still run.`);
+        if (u.reason?.startsWith('breaker')) return refuse('BREAKER_TRIPPED', `This user's breaker tripped (${u.reason}); the operator must resume them.`);
+        if (u.reason?.startsWith('drawdown')) return refuse('MAX_DRAWDOWN', `This user is paused by the drawdown limit (${u.reason}); the operator must resume them. Exits still run.`);
+        return refuse('PAUSED_USER', `This user is paused${u.reason ? ` (${u.reason})` : ''}; exits still run.`);
       }
       return { ok: true };
     },
   };
 }
 
-/** The largest order a user allows, by USD notional; exits and emergency closes are never too large. */
+/** The largest entry a user allows, by USD notional; a sell only reduces risk, so it is never too large. */
 export function orderSizeGate(store: Store): RiskGate {
   return {
     check(order, ctx) {
-      if (isRiskReducing(order.context)) return { ok: true };
+      if (isRiskReducing(order.context) || order.side === 'sell') return { ok: true };
       const settings = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {});
       const token = tokenByMint(order.inputMint);
       const price = ctx.price(order.inputMint);

@@ -77,6 +77,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         new Date(clock.now()).toISOString(),
       );
       engine.store.paper.set(user.id, usdc.mint, BigInt(Math.round(u.startUsd * 1e6)));
+      // Like any wallet, it keeps some SOL for fees and rent, which the engine never trades away.
+      engine.store.paper.set(user.id, tokenBySymbol('SOL')!.mint, 100_000_000n);
     }
 
     const source = new ReplayCandleSource({ clock });

@@ -47,9 +47,12 @@ describe('the trading loop on a virtual clock (backtest)', () => {
     const byUser = (n: string) => first.trades.filter((t) => t.user === n);
     expect(byUser('dca').filter((t) => t.side === 'buy').length).toBeGreaterThanOrEqual(28);
     expect(byUser('trend').every((t) => t.context === 'strategy' || t.context === 'exit')).toBe(true);
+    // Trend following enters and leaves several times in a month (crossovers and stop-losses both close positions).
+    expect(byUser('trend').filter((t) => t.side === 'buy').length).toBeGreaterThanOrEqual(3);
+    expect(byUser('trend').filter((t) => t.side === 'sell').length).toBeGreaterThanOrEqual(3);
+    expect(first.trades.some((t) => t.context === 'exit')).toBe(true);
     // Same inputs, identical trades, to the base unit and the millisecond.
     expect(second.trades).toEqual(first.trades);
     expect(second.users).toEqual(first.users);
-    console.log(JSON.stringify(first.users));
   });
 });

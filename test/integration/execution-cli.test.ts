@@ -41,7 +41,10 @@ function startSandbox(dir: string, timeoutMs = 30_000): Promise<{ rpcUrl: string
   let out = '';
   let err = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within ${timeoutMs} ms\nstdout=${out}\nstderr=${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no ready line within ${timeoutMs} ms\nstdout=${out}\nstderr=${err}`)),
+      timeoutMs,
+    );
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -108,7 +111,18 @@ describe('harvest order / positions / trades / pause / resume / halt / close-all
 
     // Sell half of it (AMOUNT in WETH).
     const half = out / 2n;
-    const sold = ok<Outcome>(await hv(dir, ['--json', 'order', 'ana', 'sell', 'WETH', formatUnits(half, WETH.decimals), '--slippage-bps', '100'])); // 3
+    const sold = ok<Outcome>(
+      await hv(dir, [
+        '--json',
+        'order',
+        'ana',
+        'sell',
+        'WETH',
+        formatUnits(half, WETH.decimals),
+        '--slippage-bps',
+        '100',
+      ]),
+    ); // 3
     expect(sold).toMatchObject({ status: 'confirmed', inAmount: half.toString() });
     expect(await weth()).toBe(out - half);
     expect(await usdc()).toBe(900_000_000n + BigInt(sold.outAmount!));
@@ -138,22 +152,35 @@ describe('harvest order / positions / trades / pause / resume / halt / close-all
         ['sell', 'WETH', 'manual', 'jupiter', sold.signature],
       ].sort(),
     );
-    expect(trades.trades.find((t) => t.side === 'sell')).toMatchObject({ baseAmount: half.toString(), quoteAmount: sold.outAmount });
+    expect(trades.trades.find((t) => t.side === 'sell')).toMatchObject({
+      baseAmount: half.toString(),
+      quoteAmount: sold.outAmount,
+    });
 
     // A user pause: entries refused (exit 1, the code in the JSON), nothing bought.
-    expect(ok<CommandOutput<'controls.pause'>>(await hv(dir, ['--json', 'pause', 'ana', '--reason', 'holiday']))).toMatchObject({ paused: true, reason: 'holiday' }); // 6
+    expect(
+      ok<CommandOutput<'controls.pause'>>(await hv(dir, ['--json', 'pause', 'ana', '--reason', 'holiday'])),
+    ).toMatchObject({ paused: true, reason: 'holiday' }); // 6
     const paused = await hv(dir, ['--json', 'order', 'ana', 'buy', 'WETH', '10']); // 7
     expect(paused.code, describeRun(paused)).toBe(1);
     expect(oneJson<Outcome>(paused)).toMatchObject({ status: 'rejected', code: 'PAUSED_USER' });
-    expect(ok<CommandOutput<'controls.resume'>>(await hv(dir, ['--json', 'resume', 'ana']))).toMatchObject({ paused: false, halted: false }); // 8
+    expect(ok<CommandOutput<'controls.resume'>>(await hv(dir, ['--json', 'resume', 'ana']))).toMatchObject({
+      paused: false,
+      halted: false,
+    }); // 8
 
     // A halt, persisted by one process and honoured by the next: the order is refused before anything is signed.
-    expect(ok<CommandOutput<'controls.halt'>>(await hv(dir, ['--json', 'halt', '--reason', 'incident']))).toMatchObject({ halted: true, reason: 'incident' }); // 9
+    expect(ok<CommandOutput<'controls.halt'>>(await hv(dir, ['--json', 'halt', '--reason', 'incident']))).toMatchObject(
+      { halted: true, reason: 'incident' },
+    ); // 9
     const halted = await hv(dir, ['--json', 'order', 'ana', 'buy', 'WETH', '10']); // 10
     expect(halted.code, describeRun(halted)).toBe(1);
     expect(oneJson<Outcome>(halted)).toMatchObject({ status: 'rejected', code: 'HALTED', signature: null });
     expect(await usdc()).toBe(900_000_000n + BigInt(sold.outAmount!));
-    expect(ok<CommandOutput<'controls.resume'>>(await hv(dir, ['--json', 'resume']))).toMatchObject({ paused: false, halted: false }); // 11
+    expect(ok<CommandOutput<'controls.resume'>>(await hv(dir, ['--json', 'resume']))).toMatchObject({
+      paused: false,
+      halted: false,
+    }); // 11
 
     // close-all without --confirm: refused, nothing sold.
     jsonUserError(await hv(dir, ['--json', 'close-all', 'ana']), 'CONFIRMATION_REQUIRED', /--confirm/); // 12
@@ -162,7 +189,10 @@ describe('harvest order / positions / trades / pause / resume / halt / close-all
     // close-all --confirm: every position sold at the market through the same path.
     const closed = ok<CommandOutput<'positions.closeAll'>>(await hv(dir, ['--json', 'close-all', 'ana', '--confirm'])); // 13
     expect(closed.results).toHaveLength(1);
-    expect(closed.results[0]).toMatchObject({ positionId: p.id, outcome: { status: 'confirmed', inAmount: (out - half).toString() } });
+    expect(closed.results[0]).toMatchObject({
+      positionId: p.id,
+      outcome: { status: 'confirmed', inAmount: (out - half).toString() },
+    });
     expect(await weth()).toBe(0n);
 
     // The journal, read in-process afterwards: the emergency close is a trade of context 'emergency', and audited.

@@ -40,7 +40,12 @@ import {
   type Transaction,
 } from '@solana/kit';
 import { getCreateAccountInstruction, getTransferSolInstruction } from '@solana-program/system';
-import { findAssociatedTokenPda, getInitializeMint2Instruction, getMintSize, TOKEN_PROGRAM_ADDRESS } from '@solana-program/token';
+import {
+  findAssociatedTokenPda,
+  getInitializeMint2Instruction,
+  getMintSize,
+  TOKEN_PROGRAM_ADDRESS,
+} from '@solana-program/token';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ExitMonitor,
@@ -135,7 +140,9 @@ async function user(
 }
 
 /** The engine's own execution path, or one over the same engine with another swap client / hook. */
-function service(opts: { jupiter?: JupiterClient; onSigned?: (intentId: number, wire: Uint8Array) => void } = {}): TradeExecutionService {
+function service(
+  opts: { jupiter?: JupiterClient; onSigned?: (intentId: number, wire: Uint8Array) => void } = {},
+): TradeExecutionService {
   return new TradeExecutionService({
     store: engine.store,
     clock,
@@ -143,7 +150,11 @@ function service(opts: { jupiter?: JupiterClient; onSigned?: (intentId: number, 
     bus: engine.bus,
     signer: engine.signer,
     controls: engine.controls,
-    risk: composeGates(controlsGate(engine.controls), orderSizeGate(engine.store), balanceGate(engine.store, funds.net.name)),
+    risk: composeGates(
+      controlsGate(engine.controls),
+      orderSizeGate(engine.store),
+      balanceGate(engine.store, funds.net.name),
+    ),
     prices: funds.prices,
     network: funds.net.name,
     chain: funds.net.chain,
@@ -153,7 +164,13 @@ function service(opts: { jupiter?: JupiterClient; onSigned?: (intentId: number, 
 }
 
 let seq = 0;
-function buy(exec: TradeExecutionService, u: TestUser, token: TokenInfo, quoteUnits: bigint, extra: Partial<Order> = {}): Promise<OrderOutcome> {
+function buy(
+  exec: TradeExecutionService,
+  u: TestUser,
+  token: TokenInfo,
+  quoteUnits: bigint,
+  extra: Partial<Order> = {},
+): Promise<OrderOutcome> {
   return exec.submit({
     userId: u.id,
     side: 'buy',
@@ -167,7 +184,13 @@ function buy(exec: TradeExecutionService, u: TestUser, token: TokenInfo, quoteUn
   });
 }
 
-function sell(exec: TradeExecutionService, u: TestUser, token: TokenInfo, baseUnits: bigint, extra: Partial<Order> = {}): Promise<OrderOutcome> {
+function sell(
+  exec: TradeExecutionService,
+  u: TestUser,
+  token: TokenInfo,
+  baseUnits: bigint,
+  extra: Partial<Order> = {},
+): Promise<OrderOutcome> {
   return exec.submit({
     userId: u.id,
     side: 'sell',
@@ -182,12 +205,18 @@ function sell(exec: TradeExecutionService, u: TestUser, token: TokenInfo, baseUn
 }
 
 function confirmed(o: OrderOutcome): Extract<OrderOutcome, { status: 'confirmed' }> {
-  expect(o.status, JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).toBe('confirmed');
+  expect(
+    o.status,
+    JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+  ).toBe('confirmed');
   return o as Extract<OrderOutcome, { status: 'confirmed' }>;
 }
 
 function rejected(o: OrderOutcome, code: string): Extract<OrderOutcome, { status: 'rejected' }> {
-  expect(o, JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).toMatchObject({ status: 'rejected', code });
+  expect(
+    o,
+    JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+  ).toMatchObject({ status: 'rejected', code });
   return o as Extract<OrderOutcome, { status: 'rejected' }>;
 }
 
@@ -231,11 +260,18 @@ async function tokensOf(owner: Address, token: TokenInfo): Promise<bigint> {
   const [ata] = await findAssociatedTokenPda({ owner, mint: token.mint, tokenProgram: token.tokenProgram! });
   const info = await rpc<{ value: unknown }>('getAccountInfo', [ata, { encoding: 'base64', commitment: 'confirmed' }]);
   if (info.value === null) return 0n;
-  return BigInt((await rpc<{ value: { amount: string } }>('getTokenAccountBalance', [ata, { commitment: 'confirmed' }])).value.amount);
+  return BigInt(
+    (await rpc<{ value: { amount: string } }>('getTokenAccountBalance', [ata, { commitment: 'confirmed' }])).value
+      .amount,
+  );
 }
 
 async function snapshot(u: TestUser): Promise<{ sol: bigint; usdc: bigint; weth: bigint }> {
-  return { sol: await lamportsOf(u.address), usdc: await tokensOf(u.address, USDC), weth: await tokensOf(u.address, WETH) };
+  return {
+    sol: await lamportsOf(u.address),
+    usdc: await tokensOf(u.address, USDC),
+    weth: await tokensOf(u.address, WETH),
+  };
 }
 
 const sends = (): number => sandbox.rpc.callCounts()['sendTransaction'] ?? 0;
@@ -278,9 +314,13 @@ class SwitchableJupiter extends JupiterClient {
     if (this.down) throw new JupiterError('The swap API is unreachable: connect ECONNREFUSED', 0, null, true);
     return super.quote(p);
   }
-  override async swap(q: JupiterQuote, userPublicKey: string): Promise<{ transaction: Uint8Array; lastValidBlockHeight: bigint }> {
+  override async swap(
+    q: JupiterQuote,
+    userPublicKey: string,
+  ): Promise<{ transaction: Uint8Array; lastValidBlockHeight: bigint }> {
     if (this.down) throw new JupiterError('The swap API is unreachable: connect ECONNREFUSED', 0, null, true);
-    if (this.brokenFor.has(userPublicKey)) throw new JupiterError('Swap API 400: this route is broken', 400, 'ROUTE_BROKEN', false);
+    if (this.brokenFor.has(userPublicKey))
+      throw new JupiterError('Swap API 400: this route is broken', 400, 'ROUTE_BROKEN', false);
     return super.swap(q, userPublicKey);
   }
 }
@@ -298,14 +338,24 @@ describe('live orders against the sandbox', () => {
     const b1 = confirmed(await buy(exec, ana, WETH, usdc(200), { clientId: 'ana-buy-1' }));
     const afterB1 = await snapshot(ana);
     const [t1] = tradesOf(ana);
-    expect(t1).toMatchObject({ side: 'buy', context: 'manual', venue: 'jupiter', baseMint: WETH.mint, quoteMint: USDC.mint, signature: b1.signature });
+    expect(t1).toMatchObject({
+      side: 'buy',
+      context: 'manual',
+      venue: 'jupiter',
+      baseMint: WETH.mint,
+      quoteMint: USDC.mint,
+      signature: b1.signature,
+    });
     expect(t1!.quoteAmount).toBe(usdc(200));
     expect(t1!.baseAmount).toBe(b1.outAmount);
     expect(start.usdc - afterB1.usdc).toBe(t1!.quoteAmount);
     expect(afterB1.weth).toBe(t1!.baseAmount);
     // SOL paid only the network fee and the rent of the new WETH account (a deposit, not part of the trade).
     expect(start.sol - afterB1.sol).toBe(t1!.feeLamports + TOKEN_ACCOUNT_RENT);
-    const landed = await rpc<{ meta: { fee: number } }>('getTransaction', [b1.signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 }]);
+    const landed = await rpc<{ meta: { fee: number } }>('getTransaction', [
+      b1.signature,
+      { commitment: 'confirmed', maxSupportedTransactionVersion: 0 },
+    ]);
     expect(BigInt(landed.meta.fee)).toBe(t1!.feeLamports);
     // The fill is what the quote promised at least.
     const intent1 = engine.store.intents.byId(b1.intentId)!;
@@ -327,11 +377,22 @@ describe('live orders against the sandbox', () => {
     expect(afterB1.sol - afterB2.sol).toBe(tradesOf(ana)[1]!.feeLamports); // the account exists now: fee only
     const [pos] = positionsOf(ana);
     expect(positionsOf(ana)).toHaveLength(1);
-    expect(pos).toMatchObject({ status: 'open', mint: WETH.mint, quoteMint: USDC.mint, quantity: b1.outAmount + b2.outAmount, costBasis: usdc(300), realizedPnl: 0n });
+    expect(pos).toMatchObject({
+      status: 'open',
+      mint: WETH.mint,
+      quoteMint: USDC.mint,
+      quantity: b1.outAmount + b2.outAmount,
+      costBasis: usdc(300),
+      realizedPnl: 0n,
+    });
     const avg = averageEntryPrice(pos!, WETH.decimals, USDC.decimals)!;
     expect(avg).toBeCloseTo(300 / (Number(b1.outAmount + b2.outAmount) / 1e8), 9);
     const listed = await engine.execute('positions.list', { user: 'ana', status: 'open' });
-    expect(listed.positions[0]).toMatchObject({ id: pos!.id, quantity: pos!.quantity.toString(), costBasis: '300000000' });
+    expect(listed.positions[0]).toMatchObject({
+      id: pos!.id,
+      quantity: pos!.quantity.toString(),
+      costBasis: '300000000',
+    });
     expect(listed.positions[0]!.averageEntryPrice).toBeCloseTo(avg, 9);
     // The feed price is within fee and impact of what was paid.
     const feed = funds.prices.price(WETH.mint)!;
@@ -348,7 +409,12 @@ describe('live orders against the sandbox', () => {
     const released = (usdc(300) * part) / pos!.quantity; // the sold fraction of the cost, rounded down
     expect(t3.realizedPnl).toBe(t3.quoteAmount - released);
     const mid = engine.store.portfolio.position(pos!.id)!;
-    expect(mid).toMatchObject({ status: 'open', quantity: pos!.quantity - part, costBasis: usdc(300) - released, realizedPnl: t3.realizedPnl });
+    expect(mid).toMatchObject({
+      status: 'open',
+      quantity: pos!.quantity - part,
+      costBasis: usdc(300) - released,
+      realizedPnl: t3.realizedPnl,
+    });
     expect(eventsOf('position.closed', ana)).toHaveLength(0);
 
     // Full close.
@@ -456,12 +522,20 @@ class MaliciousSwapApi {
     return new Promise((r) => this.server.close(() => r()));
   }
 
-  private async tamper(wire: Uint8Array, request: { userPublicKey: string; quoteResponse: JupiterQuote }): Promise<Uint8Array> {
+  private async tamper(
+    wire: Uint8Array,
+    request: { userPublicKey: string; quoteResponse: JupiterQuote },
+  ): Promise<Uint8Array> {
     if (this.mode === 'pass') return wire;
     const wallet = request.userPublicKey as Address;
     const output = tokenBySymbol(request.quoteResponse.outputMint === WRAPPED_SOL_MINT ? 'SOL' : 'WETH')!;
-    const [outAta] = await findAssociatedTokenPda({ owner: wallet, mint: request.quoteResponse.outputMint as Address, tokenProgram: output.tokenProgram ?? TOKEN_PROGRAM_ADDRESS });
-    const isOutputLeg = (ix: Instruction): boolean => ix.programAddress === TOKEN_PROGRAM_ADDRESS && ix.data?.[0] === 12 && ix.accounts?.[2]?.address === outAta;
+    const [outAta] = await findAssociatedTokenPda({
+      owner: wallet,
+      mint: request.quoteResponse.outputMint as Address,
+      tokenProgram: output.tokenProgram ?? TOKEN_PROGRAM_ADDRESS,
+    });
+    const isOutputLeg = (ix: Instruction): boolean =>
+      ix.programAddress === TOKEN_PROGRAM_ADDRESS && ix.data?.[0] === 12 && ix.accounts?.[2]?.address === outAta;
     const tx = getTransactionDecoder().decode(wire);
     const compiled = getCompiledTransactionMessageDecoder().decode(tx.messageBytes);
     if (compiled.version !== 0) throw new Error('expected a v0 swap transaction');
@@ -471,7 +545,13 @@ class MaliciousSwapApi {
     let feePayer: Address = wallet;
     switch (this.mode) {
       case 'stranger':
-        instructions.push(getTransferSolInstruction({ source: createNoopSigner(wallet), destination: this.stranger, amount: 50_000_000n }));
+        instructions.push(
+          getTransferSolInstruction({
+            source: createNoopSigner(wallet),
+            destination: this.stranger,
+            amount: 50_000_000n,
+          }),
+        );
         break;
       case 'program':
         expect(instructions.filter(isOutputLeg)).toHaveLength(1);
@@ -495,13 +575,18 @@ class MaliciousSwapApi {
     const message = pipe(
       createTransactionMessage({ version: 0 }),
       (m) => setTransactionMessageFeePayer(feePayer, m),
-      (m) => setTransactionMessageLifetimeUsingBlockhash(original.lifetimeConstraint as { blockhash: never; lastValidBlockHeight: bigint }, m),
+      (m) =>
+        setTransactionMessageLifetimeUsingBlockhash(
+          original.lifetimeConstraint as { blockhash: never; lastValidBlockHeight: bigint },
+          m,
+        ),
       (m) => appendTransactionMessageInstructions(instructions, m),
     );
     const compiledTx = compileTransaction(message);
     // The market maker signs its part again, as a real (malicious) API would: only the wallet's signature is missing.
     const signatures: Record<string, SignatureBytes | null> = { ...compiledTx.signatures };
-    if (this.mm.address in signatures) signatures[this.mm.address] = this.mm.sign(new Uint8Array(compiledTx.messageBytes)) as SignatureBytes;
+    if (this.mm.address in signatures)
+      signatures[this.mm.address] = this.mm.sign(new Uint8Array(compiledTx.messageBytes)) as SignatureBytes;
     return new Uint8Array(getTransactionEncoder().encode({ ...compiledTx, signatures } as Transaction));
   }
 }
@@ -534,31 +619,44 @@ describe('a malicious swap API gets nothing signed', () => {
     ['program', /invokes \S+, which is not on the program allow-list/],
     ['less-output', /receiving .* WETH, less than the minimum output of .* WETH/],
     ['fee-payer', /the fee payer \S+ is not this user's wallet/],
-  ] as const)('%s: the order fails with the signing refusal, nothing is signed or sent, the refusal is audited, no trade', async (mode, reason) => {
-    api.mode = mode;
-    const signed = engine.signer.signedCount;
-    const sent = sends();
-    const trades = tradesOf(mal).length;
-    const refusals = auditOf('signing.refused', mal).length;
-    const chainBefore = await snapshot(mal);
-    const o = await buy(exec, mal, WETH, usdc(20));
-    expect(o.status).toBe('failed');
-    const message = (o as { message: string }).message;
-    expect(message).toMatch(/^Signing refused: /);
-    expect(message).toMatch(reason);
-    if (mode === 'program') expect(message).toContain(api.rogueProgram);
-    if (mode === 'fee-payer') expect(message).toContain(api.stranger);
-    expect(engine.signer.signedCount).toBe(signed);
-    expect(sends()).toBe(sent);
-    expect(tradesOf(mal)).toHaveLength(trades);
-    expect(await snapshot(mal)).toEqual(chainBefore);
-    const intent = engine.store.intents.byId(o.intentId!)!;
-    expect(intent).toMatchObject({ status: 'failed', reasonCode: 'REFUSED', signature: null, signedTx: null });
-    const audit = auditOf('signing.refused', mal);
-    expect(audit).toHaveLength(refusals + 1);
-    expect(audit.at(-1)).toMatchObject({ purpose: 'swap', reason: message, inputMint: USDC.mint, outputMint: WETH.mint, inAmount: usdc(20).toString() });
-    expect(eventsOf('order.failed', mal).at(-1)).toMatchObject({ intentId: o.intentId, status: 'failed', reason: message });
-  });
+  ] as const)(
+    '%s: the order fails with the signing refusal, nothing is signed or sent, the refusal is audited, no trade',
+    async (mode, reason) => {
+      api.mode = mode;
+      const signed = engine.signer.signedCount;
+      const sent = sends();
+      const trades = tradesOf(mal).length;
+      const refusals = auditOf('signing.refused', mal).length;
+      const chainBefore = await snapshot(mal);
+      const o = await buy(exec, mal, WETH, usdc(20));
+      expect(o.status).toBe('failed');
+      const message = (o as { message: string }).message;
+      expect(message).toMatch(/^Signing refused: /);
+      expect(message).toMatch(reason);
+      if (mode === 'program') expect(message).toContain(api.rogueProgram);
+      if (mode === 'fee-payer') expect(message).toContain(api.stranger);
+      expect(engine.signer.signedCount).toBe(signed);
+      expect(sends()).toBe(sent);
+      expect(tradesOf(mal)).toHaveLength(trades);
+      expect(await snapshot(mal)).toEqual(chainBefore);
+      const intent = engine.store.intents.byId(o.intentId!)!;
+      expect(intent).toMatchObject({ status: 'failed', reasonCode: 'REFUSED', signature: null, signedTx: null });
+      const audit = auditOf('signing.refused', mal);
+      expect(audit).toHaveLength(refusals + 1);
+      expect(audit.at(-1)).toMatchObject({
+        purpose: 'swap',
+        reason: message,
+        inputMint: USDC.mint,
+        outputMint: WETH.mint,
+        inAmount: usdc(20).toString(),
+      });
+      expect(eventsOf('order.failed', mal).at(-1)).toMatchObject({
+        intentId: o.intentId,
+        status: 'failed',
+        reason: message,
+      });
+    },
+  );
 
   it('the stranger transfer was real: signed by hand (bypassing the policy), the same bytes would have paid the stranger', async () => {
     api.mode = 'stranger';
@@ -567,7 +665,9 @@ describe('a malicious swap API gets nothing signed', () => {
     expect(await lamportsOf(api.stranger)).toBe(0n);
     const keyPair = await createKeyPairFromPrivateKeyBytes(mal.key.bytes.slice(0, 32));
     const signedByHand = await partiallySignTransaction([keyPair], getTransactionDecoder().decode(api.lastServed!));
-    const landed = sandbox.ledger.landed(sandbox.ledger.send(new Uint8Array(getTransactionEncoder().encode(signedByHand))));
+    const landed = sandbox.ledger.landed(
+      sandbox.ledger.send(new Uint8Array(getTransactionEncoder().encode(signedByHand))),
+    );
     expect(landed?.err ?? null).toBeNull();
     expect(await lamportsOf(api.stranger)).toBe(50_000_000n);
     api.mode = 'pass';
@@ -586,7 +686,11 @@ describe('protections before anything is signed', () => {
     expect(o.message).toMatch(/price impact \(0\.03 %\) is above this user's 0\.01 % cap/);
     expect(engine.signer.signedCount).toBe(signed);
     expect(sends()).toBe(sent);
-    expect(engine.store.intents.byId(o.intentId!)).toMatchObject({ status: 'rejected', reasonCode: 'PRICE_IMPACT', signature: null });
+    expect(engine.store.intents.byId(o.intentId!)).toMatchObject({
+      status: 'rejected',
+      reasonCode: 'PRICE_IMPACT',
+      signature: null,
+    });
     expect(eventsOf('order.rejected', ivy).at(-1)).toMatchObject({ intentId: o.intentId, code: 'PRICE_IMPACT' });
     expect(tradesOf(ivy)).toHaveLength(0);
     // A rejection is not an execution failure: no breaker count.
@@ -610,14 +714,28 @@ describe('protections before anything is signed', () => {
         (m) =>
           appendTransactionMessageInstructions(
             [
-              getCreateAccountInstruction({ payer: issuer, newAccount: mint, lamports: rent, space: getMintSize(), programAddress: TOKEN_PROGRAM_ADDRESS }),
-              getInitializeMint2Instruction({ mint: mint.address, decimals: 6, mintAuthority: issuer.address, freezeAuthority: freeze ? issuer.address : null }),
+              getCreateAccountInstruction({
+                payer: issuer,
+                newAccount: mint,
+                lamports: rent,
+                space: getMintSize(),
+                programAddress: TOKEN_PROGRAM_ADDRESS,
+              }),
+              getInitializeMint2Instruction({
+                mint: mint.address,
+                decimals: 6,
+                mintAuthority: issuer.address,
+                freezeAuthority: freeze ? issuer.address : null,
+              }),
             ],
             m,
           ),
       );
       const signedTx = await signTransactionMessageWithSigners(message);
-      const outcome = await chain.sendAndConfirm(new Uint8Array(getTransactionEncoder().encode(signedTx)), lastValidBlockHeight);
+      const outcome = await chain.sendAndConfirm(
+        new Uint8Array(getTransactionEncoder().encode(signedTx)),
+        lastValidBlockHeight,
+      );
       expect(outcome.status).toBe('confirmed');
       return mint.address;
     };
@@ -625,7 +743,8 @@ describe('protections before anything is signed', () => {
     const clean = await createMint(false);
     expect(hasFreezeAuthority((await chain.getAccountInfo(frozen))!.data)).toBe(true);
     expect(hasFreezeAuthority((await chain.getAccountInfo(clean))!.data)).toBe(false);
-    for (const t of [USDC, WETH, WBTC]) expect(hasFreezeAuthority((await chain.getAccountInfo(t.mint))!.data)).toBe(false);
+    for (const t of [USDC, WETH, WBTC])
+      expect(hasFreezeAuthority((await chain.getAccountInfo(t.mint))!.data)).toBe(false);
     expect(hasFreezeAuthority(new Uint8Array(40))).toBe(true); // not a mint it can read: fail closed
 
     // The sandbox market maker cannot quote these mints, so a stub swap API quotes them; protect() reads the chain.
@@ -657,7 +776,16 @@ describe('protections before anything is signed', () => {
     const exec = service({ jupiter: stub });
     const fay = await user('fay', { usdc: usdc(100) }, { breakerFailures: 100 });
     const buyMint = (mint: Address): Promise<OrderOutcome> =>
-      exec.submit({ userId: fay.id, side: 'buy', inputMint: USDC.mint, outputMint: mint, amount: usdc(10), context: 'manual', clientId: `fay-${++seq}`, slippageBps: 50 });
+      exec.submit({
+        userId: fay.id,
+        side: 'buy',
+        inputMint: USDC.mint,
+        outputMint: mint,
+        amount: usdc(10),
+        context: 'manual',
+        clientId: `fay-${++seq}`,
+        slippageBps: 50,
+      });
 
     const o = rejected(await buyMint(frozen), 'FREEZE_AUTHORITY');
     expect(o.message).toContain(frozen);
@@ -705,7 +833,9 @@ describe('(d) a slippage failure is re-quoted once', () => {
     const intent = engine.store.intents.byId(o.intentId)!;
     expect(intent).toMatchObject({ status: 'confirmed', signature: o.signature, attempts: 2 });
     expect(signatureOfWireTransaction(wires[1]!.wire)).toBe(o.signature);
-    const [first, second] = await funds.net.chain.getSignatureStatuses(wires.map((w) => signatureOfWireTransaction(w.wire)));
+    const [first, second] = await funds.net.chain.getSignatureStatuses(
+      wires.map((w) => signatureOfWireTransaction(w.wire)),
+    );
     expect(first).toBeNull();
     expect(second?.err ?? null).toBeNull();
     // Filled at the new price: about 100 / 660 WETH, not 100 / 600.
@@ -763,8 +893,13 @@ describe('(e) breakers are per user', () => {
     expect(bobOut.map((o) => o.status)).toEqual(['failed', 'failed', 'failed']);
     calOut.forEach(confirmed);
 
-    expect(engine.controls.user(bob.id)).toMatchObject({ paused: true, reason: `breaker: ${N} consecutive failed orders` });
-    expect(eventsOf('breaker.tripped', bob)).toEqual([{ failures: N, reason: `breaker: ${N} consecutive failed orders` }]);
+    expect(engine.controls.user(bob.id)).toMatchObject({
+      paused: true,
+      reason: `breaker: ${N} consecutive failed orders`,
+    });
+    expect(eventsOf('breaker.tripped', bob)).toEqual([
+      { failures: N, reason: `breaker: ${N} consecutive failed orders` },
+    ]);
     expect(engine.controls.user(cal.id).paused).toBe(false);
     expect(eventsOf('breaker.tripped', cal)).toHaveLength(0);
 
@@ -825,7 +960,10 @@ describe('(f) exits through the same path', () => {
     expect(t).toMatchObject({ context: 'exit', side: 'sell', baseAmount: p.quantity });
     expect(engine.store.intents.byId(t.intentId)!.clientId).toBe(`exit:${p.id}:1`);
     expect(closed.realizedPnl).toBeLessThan(0n);
-    expect(eventsOf('position.closed', eve).at(-1)).toMatchObject({ positionId: p.id, realizedPnl: closed.realizedPnl.toString() });
+    expect(eventsOf('position.closed', eve).at(-1)).toMatchObject({
+      positionId: p.id,
+      realizedPnl: closed.realizedPnl.toString(),
+    });
     expect(await tokensOf(eve.address, WETH)).toBe(0n);
   });
 
@@ -907,7 +1045,9 @@ describe('(f) exits through the same path', () => {
     const stuck = engine.store.portfolio.position(p.id)!;
     expect(stuck.status).toBe('open');
     expect(stuck.stuckSince).not.toBeNull();
-    expect(eventsOf('exit.stuck', eve).slice(stuckEvents)).toEqual([{ positionId: p.id, mint: WETH.mint, reason: expect.stringMatching(/unreachable/) as unknown }]);
+    expect(eventsOf('exit.stuck', eve).slice(stuckEvents)).toEqual([
+      { positionId: p.id, mint: WETH.mint, reason: expect.stringMatching(/unreachable/) as unknown },
+    ]);
     const listed = await engine.execute('positions.list', { user: 'eve', status: 'open' });
     expect(listed.positions.find((x) => x.id === p.id)?.stuck).toBe(true);
 
@@ -949,8 +1089,15 @@ describe('(h) a paper user', () => {
     expect(o.outAmount).toBe(paperQuote(USDC.mint, WETH.mint, usdc(100), funds.prices)!.outAmount);
     expect(o.signature).toBeNull();
     const [t] = tradesOf(pam);
-    expect(t).toMatchObject({ venue: 'paper', signature: null, feeLamports: 0n, quoteAmount: usdc(100), baseAmount: o.outAmount });
-    const paperBook = (): Map<string, bigint> => new Map([...engine.store.paper.balances(pam.id)].filter(([, v]) => v !== 0n));
+    expect(t).toMatchObject({
+      venue: 'paper',
+      signature: null,
+      feeLamports: 0n,
+      quoteAmount: usdc(100),
+      baseAmount: o.outAmount,
+    });
+    const paperBook = (): Map<string, bigint> =>
+      new Map([...engine.store.paper.balances(pam.id)].filter(([, v]) => v !== 0n));
     expect(paperBook()).toEqual(
       new Map([
         [WRAPPED_SOL_MINT, LAMPORTS],
@@ -1029,7 +1176,9 @@ describe('(g) controls', () => {
       expect(sells.map((t) => t.context)).toEqual(['emergency']);
       expect(sells[0]!.baseAmount).toBe(p.quantity);
     }
-    expect((auditOf('positions.closeAll', gus).at(-1)!['positions'] as number[]).sort()).toEqual(open.map((p) => p.id).sort());
+    expect((auditOf('positions.closeAll', gus).at(-1)!['positions'] as number[]).sort()).toEqual(
+      open.map((p) => p.id).sort(),
+    );
     expect(await tokensOf(gus.address, WETH)).toBe(0n);
     expect(await tokensOf(gus.address, WBTC)).toBe(0n);
     // Another user's positions are not touched.

@@ -50,7 +50,9 @@ function tx(accounts: Acct[], opts: { fee?: bigint; err?: unknown } = {}): Trans
       preBalances: accounts.map((a) => a.pre),
       postBalances: accounts.map((a) => a.post),
       preTokenBalances: accounts.flatMap((a, i) => (a.token && a.token.pre !== null ? [entry(i, a, a.token.pre)] : [])),
-      postTokenBalances: accounts.flatMap((a, i) => (a.token && a.token.post !== null ? [entry(i, a, a.token.post)] : [])),
+      postTokenBalances: accounts.flatMap((a, i) =>
+        a.token && a.token.post !== null ? [entry(i, a, a.token.post)] : [],
+      ),
       logMessages: [],
       computeUnitsConsumed: null,
     },
@@ -85,7 +87,12 @@ describe('fillFromTransaction', () => {
     const d = tx([
       { key: WALLET, pre: 5_000_000_000n, post: 5_000_000_000n - inAmount - FEE },
       { key: 'TempWsol', pre: 0n, post: 0n },
-      { key: 'UsdcAta', pre: TOKEN_RENT, post: TOKEN_RENT, token: { mint: USDC, owner: WALLET, pre: 7n, post: 7n + out } },
+      {
+        key: 'UsdcAta',
+        pre: TOKEN_RENT,
+        post: TOKEN_RENT,
+        token: { mint: USDC, owner: WALLET, pre: 7n, post: 7n + out },
+      },
       mmToken('MmWsol', SOL, 10n ** 12n, 10n ** 12n + inAmount),
       mmToken('MmUsdc', USDC, 10n ** 12n, 10n ** 12n - out),
     ]);
@@ -99,7 +106,12 @@ describe('fillFromTransaction', () => {
     // The wallet creates its wSOL ATA, wraps 3 SOL into it, the swap takes 1 SOL of it; 2 SOL stay wrapped.
     const d = tx([
       { key: WALLET, pre: 10_000_000_000n, post: 10_000_000_000n - wrapped - TOKEN_RENT - FEE },
-      { key: 'WsolAta', pre: 0n, post: TOKEN_RENT + wrapped - inAmount, token: { mint: SOL, owner: WALLET, pre: null, post: wrapped - inAmount } },
+      {
+        key: 'WsolAta',
+        pre: 0n,
+        post: TOKEN_RENT + wrapped - inAmount,
+        token: { mint: SOL, owner: WALLET, pre: null, post: wrapped - inAmount },
+      },
       { key: 'UsdcAta', pre: TOKEN_RENT, post: TOKEN_RENT, token: { mint: USDC, owner: WALLET, pre: 0n, post: out } },
       mmToken('MmUsdc', USDC, 10n ** 12n, 10n ** 12n - out),
     ]);
@@ -123,7 +135,12 @@ describe('fillFromTransaction', () => {
     const out = 654_321_000n;
     const d = tx([
       { key: WALLET, pre: 1_000_000_000n, post: 1_000_000_000n + out - FEE },
-      { key: 'UsdcAta', pre: TOKEN_RENT, post: TOKEN_RENT, token: { mint: USDC, owner: WALLET, pre: 500_000_000n, post: 500_000_000n - inAmount } },
+      {
+        key: 'UsdcAta',
+        pre: TOKEN_RENT,
+        post: TOKEN_RENT,
+        token: { mint: USDC, owner: WALLET, pre: 500_000_000n, post: 500_000_000n - inAmount },
+      },
       { key: 'Escrow', pre: out + 890_880n, post: 890_880n },
       mmToken('MmUsdc', USDC, 10n ** 12n, 10n ** 12n + inAmount),
     ]);
@@ -136,8 +153,18 @@ describe('fillFromTransaction', () => {
     const leftover = 5n; // wrapped SOL the account already held is unwrapped too: still the wallet's SOL, not output
     const d = tx([
       { key: WALLET, pre: 1_000_000_000n, post: 1_000_000_000n + out + leftover + TOKEN_RENT - FEE },
-      { key: 'WsolAta', pre: TOKEN_RENT + leftover, post: 0n, token: { mint: SOL, owner: WALLET, pre: leftover, post: null } },
-      { key: 'UsdcAta', pre: TOKEN_RENT, post: TOKEN_RENT, token: { mint: USDC, owner: WALLET, pre: inAmount, post: 0n } },
+      {
+        key: 'WsolAta',
+        pre: TOKEN_RENT + leftover,
+        post: 0n,
+        token: { mint: SOL, owner: WALLET, pre: leftover, post: null },
+      },
+      {
+        key: 'UsdcAta',
+        pre: TOKEN_RENT,
+        post: TOKEN_RENT,
+        token: { mint: USDC, owner: WALLET, pre: inAmount, post: 0n },
+      },
       mmToken('MmUsdc', USDC, 10n ** 12n, 10n ** 12n + inAmount),
       mmToken('MmWsol', SOL, 10n ** 12n, 10n ** 12n - out),
     ]);
@@ -149,7 +176,12 @@ describe('fillFromTransaction', () => {
     const out = 12_345_678n;
     const d = tx([
       { key: WALLET, pre: 1_000_000_000n, post: 1_000_000_000n - FEE - TOKEN_RENT },
-      { key: 'UsdcAta', pre: TOKEN_RENT, post: TOKEN_RENT, token: { mint: USDC, owner: WALLET, pre: 1_000_000_000n, post: 1_000_000_000n - inAmount } },
+      {
+        key: 'UsdcAta',
+        pre: TOKEN_RENT,
+        post: TOKEN_RENT,
+        token: { mint: USDC, owner: WALLET, pre: 1_000_000_000n, post: 1_000_000_000n - inAmount },
+      },
       { key: 'WethAta', pre: 0n, post: TOKEN_RENT, token: { mint: WETH, owner: WALLET, pre: null, post: out } },
       mmToken('MmUsdc', USDC, 10n ** 12n, 10n ** 12n + inAmount),
       mmToken('MmWeth', WETH, 10n ** 12n, 10n ** 12n - out),
@@ -183,9 +215,15 @@ describe('fillFromTransaction', () => {
       expect(caught).toBeInstanceOf(HarvestError);
       expect((caught as HarvestError).message).toMatch(msg);
     };
-    expectInternal(() => fillFromTransaction(tx(good(), { err: { InstructionError: [1, { Custom: 1 }] } }), WALLET, USDC, WETH), /failed on chain/);
+    expectInternal(
+      () => fillFromTransaction(tx(good(), { err: { InstructionError: [1, { Custom: 1 }] } }), WALLET, USDC, WETH),
+      /failed on chain/,
+    );
     expectInternal(() => fillFromTransaction({ ...tx(good()), meta: null }, WALLET, USDC, WETH), /no metadata/);
-    expectInternal(() => fillFromTransaction(tx(good()), 'Someone1111111111111111111111111111111111111', USDC, WETH), /does not involve the wallet/);
+    expectInternal(
+      () => fillFromTransaction(tx(good()), 'Someone1111111111111111111111111111111111111', USDC, WETH),
+      /does not involve the wallet/,
+    );
     // Reading it as the reverse swap, or as a swap into a mint it did not touch: not a swap of those.
     expectInternal(() => fillFromTransaction(tx(good()), WALLET, WETH, USDC), /does not look like a swap/);
     expectInternal(() => fillFromTransaction(tx(good()), WALLET, USDC, SOL), /does not look like a swap/);

@@ -47,14 +47,7 @@ describe('paperQuote', () => {
   });
 
   it('is monotone in size: more input never gives less output, nor a better rate, nor less impact (property)', () => {
-    const pairs = fc.constantFrom(
-      [USDC, SOL],
-      [SOL, USDC],
-      [USDC, WETH],
-      [WBTC, USDC],
-      [WETH, SOL],
-      [USDC, PYUSD],
-    );
+    const pairs = fc.constantFrom([USDC, SOL], [SOL, USDC], [USDC, WETH], [WBTC, USDC], [WETH, SOL], [USDC, PYUSD]);
     const price = fc.double({ min: 0.01, max: 100_000, noNaN: true, noDefaultInfinity: true });
     const amount = fc.bigInt({ min: 1n, max: 10n ** 16n });
     fc.assert(

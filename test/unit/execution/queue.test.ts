@@ -121,7 +121,10 @@ describe('WalletQueues', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 4 }),
-        fc.array(fc.record({ wallet: fc.integer({ min: 1, max: 4 }), ticks: fc.integer({ min: 0, max: 3 }) }), { minLength: 1, maxLength: 25 }),
+        fc.array(fc.record({ wallet: fc.integer({ min: 1, max: 4 }), ticks: fc.integer({ min: 0, max: 3 }) }), {
+          minLength: 1,
+          maxLength: 25,
+        }),
         async (limit, jobs) => {
           const q = new WalletQueues(limit);
           const running = new Map<number, number>();

@@ -81,7 +81,10 @@ function order(o: Partial<Order> = {}): Order {
 const sellWeth = (amount: bigint, o: Partial<Order> = {}): Order =>
   order({ side: 'sell', inputMint: WETH.mint, outputMint: USDC.mint, amount, ...o });
 
-function ctx(balances: Record<string, bigint> = {}, prices: Record<string, number> = { [USDC.mint]: 1, [WETH.mint]: 3000, [SOL_MINT]: 150 }): RiskContext {
+function ctx(
+  balances: Record<string, bigint> = {},
+  prices: Record<string, number> = { [USDC.mint]: 1, [WETH.mint]: 3000, [SOL_MINT]: 150 },
+): RiskContext {
   return { balances: new Map(Object.entries(balances)), price: (m) => prices[m] ?? null, nowMs: clock.now() };
 }
 
@@ -107,7 +110,9 @@ function openPosition(userId: number, mint: string, quantity: bigint): number {
 
 function setSettings(userId: number, patch: Record<string, unknown>): void {
   const row = store.settings.get(userId)!;
-  expect(store.settings.update(userId, row.version, { ...(row.settings as object), ...patch }, isoTime(clock))).toBe(true);
+  expect(store.settings.update(userId, row.version, { ...(row.settings as object), ...patch }, isoTime(clock))).toBe(
+    true,
+  );
 }
 
 function expectRefused(d: RiskDecision, code: string, message?: RegExp): void {
@@ -133,7 +138,8 @@ describe('controlsGate', () => {
 
   it('HALTED: a halt refuses every order, exits and emergency closes included, and says why', () => {
     controls.halt('exchange incident', 'test');
-    for (const c of ORDER_CONTEXTS) expectRefused(gate.check(order({ context: c }), ctx()), 'HALTED', /exchange incident/);
+    for (const c of ORDER_CONTEXTS)
+      expectRefused(gate.check(order({ context: c }), ctx()), 'HALTED', /exchange incident/);
   });
 
   it('PAUSED_GLOBAL: a global pause refuses entries for everyone; exits and emergency closes still run', () => {
@@ -225,7 +231,8 @@ describe('orderSizeGate', () => {
 
   it('exits and emergency closes are never too large', () => {
     setSettings(ana, { maxOrderUsd: 1 });
-    for (const c of exits) expect(orderSizeGate(store).check(sellWeth(10n ** 12n, { context: c }), ctx())).toEqual({ ok: true });
+    for (const c of exits)
+      expect(orderSizeGate(store).check(sellWeth(10n ** 12n, { context: c }), ctx())).toEqual({ ok: true });
   });
 
   it('STALE_PRICE: no price for what the order spends, no new entry', () => {
@@ -246,7 +253,11 @@ describe('balanceGate', () => {
     const buyWithSol = (amount: bigint): Order => order({ inputMint: SOL_MINT, outputMint: USDC.mint, amount });
     const keep0 = WALLET_RENT + FEE_RESERVE;
     expect(gate().check(buyWithSol(1_000_000_000n), ctx({ SOL: 1_000_000_000n + keep0 }))).toEqual({ ok: true });
-    expectRefused(gate().check(buyWithSol(1_000_000_000n), ctx({ SOL: 1_000_000_000n + keep0 - 1n })), 'SOL_RESERVE', /keeps for fees and rent/);
+    expectRefused(
+      gate().check(buyWithSol(1_000_000_000n), ctx({ SOL: 1_000_000_000n + keep0 - 1n })),
+      'SOL_RESERVE',
+      /keeps for fees and rent/,
+    );
     // Two open positions: 2 × 2.5 mSOL more is kept.
     openPosition(ana, WETH.mint, 1n);
     openPosition(ana, USDC.mint, 1n);
@@ -255,7 +266,13 @@ describe('balanceGate', () => {
     expectRefused(gate().check(buyWithSol(1_000_000_000n), ctx({ SOL: 1_000_000_000n + keep2 - 1n })), 'SOL_RESERVE');
     // The reserve applies to exits too: a SOL position is never sold into the fee money.
     openPosition(ana, SOL_MINT, 1_000_000_000n);
-    const sellSol = order({ side: 'sell', inputMint: SOL_MINT, outputMint: USDC.mint, amount: 1_000_000_000n, context: 'exit' });
+    const sellSol = order({
+      side: 'sell',
+      inputMint: SOL_MINT,
+      outputMint: USDC.mint,
+      amount: 1_000_000_000n,
+      context: 'exit',
+    });
     expectRefused(gate().check(sellSol, ctx({ SOL: 1_000_000_000n })), 'SOL_RESERVE');
   });
 

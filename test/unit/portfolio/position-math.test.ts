@@ -19,12 +19,16 @@ import {
 
 /** One step of a scenario: a buy, or a sell of a fraction (in parts per million) of what the position holds. */
 type Step =
-  | { kind: 'buy'; base: bigint; quote: bigint; fee: bigint }
-  | { kind: 'sell'; ppm: bigint; quote: bigint; fee: bigint };
+  { kind: 'buy'; base: bigint; quote: bigint; fee: bigint } | { kind: 'sell'; ppm: bigint; quote: bigint; fee: bigint };
 
 const units = fc.bigInt({ min: 1n, max: 10n ** 15n });
 const fee = fc.bigInt({ min: 0n, max: 100_000n });
-const buy = fc.record({ kind: fc.constant('buy' as const), base: units, quote: fc.bigInt({ min: 0n, max: 10n ** 15n }), fee });
+const buy = fc.record({
+  kind: fc.constant('buy' as const),
+  base: units,
+  quote: fc.bigInt({ min: 0n, max: 10n ** 15n }),
+  fee,
+});
 /** ppm in [1, 1_000_000): a partial sell (never the whole position). */
 const partialSell = fc.record({
   kind: fc.constant('sell' as const),
@@ -33,7 +37,9 @@ const partialSell = fc.record({
   fee,
 });
 /** A scenario always starts with a buy; then buys and partial sells in any order. */
-const scenario = fc.tuple(buy, fc.array(fc.oneof(buy, partialSell), { maxLength: 40 })).map(([first, rest]) => [first, ...rest] as Step[]);
+const scenario = fc
+  .tuple(buy, fc.array(fc.oneof(buy, partialSell), { maxLength: 40 }))
+  .map(([first, rest]) => [first, ...rest] as Step[]);
 
 interface Totals {
   state: PositionState;
@@ -100,7 +106,12 @@ describe('applyFill', () => {
     fc.assert(
       fc.property(scenario, fc.bigInt({ min: 0n, max: 10n ** 15n }), (steps, lastProceeds) => {
         const t = play(steps);
-        const r = applyFill(t.state, { side: 'sell', baseAmount: t.state.quantity, quoteAmount: lastProceeds, feeLamports: 0n });
+        const r = applyFill(t.state, {
+          side: 'sell',
+          baseAmount: t.state.quantity,
+          quoteAmount: lastProceeds,
+          feeLamports: 0n,
+        });
         expect(r.closed).toBe(true);
         expect(r.state.quantity).toBe(0n);
         expect(r.state.costBasis).toBe(0n);
@@ -112,36 +123,63 @@ describe('applyFill', () => {
 
   it('selling more than the position holds closes it and scales the proceeds to what it held', () => {
     fc.assert(
-      fc.property(units, units, fc.bigInt({ min: 1n, max: 10n ** 6n }), fc.bigInt({ min: 0n, max: 10n ** 15n }), (base, cost, extra, proceeds) => {
-        const open = applyFill(null, { side: 'buy', baseAmount: base, quoteAmount: cost, feeLamports: 0n }).state;
-        const r = applyFill(open, { side: 'sell', baseAmount: base + extra, quoteAmount: proceeds, feeLamports: 0n });
-        expect(r.appliedBase).toBe(base);
-        expect(r.closed).toBe(true);
-        expect(r.state.quantity).toBe(0n);
-        expect(r.state.costBasis).toBe(0n);
-        expect(r.realized).toBe((proceeds * base) / (base + extra) - cost);
-      }),
+      fc.property(
+        units,
+        units,
+        fc.bigInt({ min: 1n, max: 10n ** 6n }),
+        fc.bigInt({ min: 0n, max: 10n ** 15n }),
+        (base, cost, extra, proceeds) => {
+          const open = applyFill(null, { side: 'buy', baseAmount: base, quoteAmount: cost, feeLamports: 0n }).state;
+          const r = applyFill(open, { side: 'sell', baseAmount: base + extra, quoteAmount: proceeds, feeLamports: 0n });
+          expect(r.appliedBase).toBe(base);
+          expect(r.closed).toBe(true);
+          expect(r.state.quantity).toBe(0n);
+          expect(r.state.costBasis).toBe(0n);
+          expect(r.realized).toBe((proceeds * base) / (base + extra) - cost);
+        },
+      ),
     );
   });
 
   it('refuses a sell from an empty position and negative amounts', () => {
-    expect(() => applyFill(null, { side: 'sell', baseAmount: 1n, quoteAmount: 1n, feeLamports: 0n })).toThrow(/empty position/);
-    expect(() => applyFill(null, { side: 'buy', baseAmount: -1n, quoteAmount: 1n, feeLamports: 0n })).toThrow(/non-negative/);
-    expect(() => applyFill(null, { side: 'buy', baseAmount: 1n, quoteAmount: -1n, feeLamports: 0n })).toThrow(/non-negative/);
+    expect(() => applyFill(null, { side: 'sell', baseAmount: 1n, quoteAmount: 1n, feeLamports: 0n })).toThrow(
+      /empty position/,
+    );
+    expect(() => applyFill(null, { side: 'buy', baseAmount: -1n, quoteAmount: 1n, feeLamports: 0n })).toThrow(
+      /non-negative/,
+    );
+    expect(() => applyFill(null, { side: 'buy', baseAmount: 1n, quoteAmount: -1n, feeLamports: 0n })).toThrow(
+      /non-negative/,
+    );
   });
 
   it('a worked example: buy, add, partial sell, full close', () => {
     // 2 SOL for 300 USDC, then 1 SOL for 180 USDC: 3 SOL for 480 USDC (160 average).
-    let s = applyFill(null, { side: 'buy', baseAmount: 2_000_000_000n, quoteAmount: 300_000_000n, feeLamports: 5000n }).state;
+    let s = applyFill(null, {
+      side: 'buy',
+      baseAmount: 2_000_000_000n,
+      quoteAmount: 300_000_000n,
+      feeLamports: 5000n,
+    }).state;
     s = applyFill(s, { side: 'buy', baseAmount: 1_000_000_000n, quoteAmount: 180_000_000n, feeLamports: 5000n }).state;
     expect(averageEntryPrice(s, 9, 6)).toBeCloseTo(160, 12);
     // Sell 1 SOL at 200: releases 160 of cost, realizes +40.
     const p = applyFill(s, { side: 'sell', baseAmount: 1_000_000_000n, quoteAmount: 200_000_000n, feeLamports: 5000n });
     expect(p.realized).toBe(40_000_000n);
-    expect(p.state).toEqual({ quantity: 2_000_000_000n, costBasis: 320_000_000n, realizedPnl: 40_000_000n, feesLamports: 15_000n });
+    expect(p.state).toEqual({
+      quantity: 2_000_000_000n,
+      costBasis: 320_000_000n,
+      realizedPnl: 40_000_000n,
+      feesLamports: 15_000n,
+    });
     expect(averageEntryPrice(p.state, 9, 6)).toBeCloseTo(160, 12);
     // Close the rest at 150: realizes −20; total +20 = 500 − 480.
-    const c = applyFill(p.state, { side: 'sell', baseAmount: 2_000_000_000n, quoteAmount: 300_000_000n, feeLamports: 5000n });
+    const c = applyFill(p.state, {
+      side: 'sell',
+      baseAmount: 2_000_000_000n,
+      quoteAmount: 300_000_000n,
+      feeLamports: 5000n,
+    });
     expect(c.realized).toBe(-20_000_000n);
     expect(c.closed).toBe(true);
     expect(c.state.realizedPnl).toBe(20_000_000n);
@@ -187,26 +225,37 @@ describe('PnL', () => {
 
   it('a partial sell leaves the average entry price where it was, up by less than one quote unit per remaining unit (property)', () => {
     fc.assert(
-      fc.property(units, units, fc.array(fc.bigInt({ min: 1n, max: 999_999n }), { minLength: 1, maxLength: 10 }), (base, cost, sells) => {
-        let s = applyFill(null, { side: 'buy', baseAmount: base, quoteAmount: cost, feeLamports: 0n }).state;
-        for (const ppm of sells) {
-          const sold = (s.quantity * ppm) / 1_000_000n;
-          if (sold === 0n || sold === s.quantity) continue;
-          const before = averageEntryPrice(s, 0, 0)!;
-          s = applyFill(s, { side: 'sell', baseAmount: sold, quoteAmount: 0n, feeLamports: 0n }).state;
-          const after = averageEntryPrice(s, 0, 0)!;
-          const tolerance = before * 1e-12;
-          expect(after).toBeGreaterThanOrEqual(before - tolerance);
-          expect(after).toBeLessThan(before + 1 / Number(s.quantity) + tolerance);
-        }
-      }),
+      fc.property(
+        units,
+        units,
+        fc.array(fc.bigInt({ min: 1n, max: 999_999n }), { minLength: 1, maxLength: 10 }),
+        (base, cost, sells) => {
+          let s = applyFill(null, { side: 'buy', baseAmount: base, quoteAmount: cost, feeLamports: 0n }).state;
+          for (const ppm of sells) {
+            const sold = (s.quantity * ppm) / 1_000_000n;
+            if (sold === 0n || sold === s.quantity) continue;
+            const before = averageEntryPrice(s, 0, 0)!;
+            s = applyFill(s, { side: 'sell', baseAmount: sold, quoteAmount: 0n, feeLamports: 0n }).state;
+            const after = averageEntryPrice(s, 0, 0)!;
+            const tolerance = before * 1e-12;
+            expect(after).toBeGreaterThanOrEqual(before - tolerance);
+            expect(after).toBeLessThan(before + 1 / Number(s.quantity) + tolerance);
+          }
+        },
+      ),
     );
   });
 });
 
 describe('checkExit', () => {
   const px = fc.double({ min: 0.01, max: 1e5, noNaN: true, noDefaultInfinity: true });
-  const levels = (l: Partial<ExitLevels>): ExitLevels => ({ stopLoss: null, takeProfit: null, trailingStopBps: null, highWater: null, ...l });
+  const levels = (l: Partial<ExitLevels>): ExitLevels => ({
+    stopLoss: null,
+    takeProfit: null,
+    trailingStopBps: null,
+    highWater: null,
+    ...l,
+  });
 
   it('stop-loss fires at or below its level, take-profit at or above its level, nothing in between (property)', () => {
     fc.assert(
@@ -234,25 +283,36 @@ describe('checkExit', () => {
 
   it('the trailing high-water mark only rises, and the stop fires exactly at bps below it (property)', () => {
     fc.assert(
-      fc.property(px, fc.array(px, { minLength: 1, maxLength: 50 }), fc.integer({ min: 1, max: 5000 }), (entry, prices, bps) => {
-        let l = levels({ trailingStopBps: bps, highWater: entry });
-        let max = entry;
-        for (const p of prices) {
-          const r = checkExit(l, p);
-          max = Math.max(max, p);
-          expect(r.highWater).toBe(max);
-          expect(r.highWater!).toBeGreaterThanOrEqual(l.highWater!);
-          expect(r.trigger).toBe(p <= max * (1 - bps / 10_000) ? 'trailing_stop' : null);
-          l = { ...l, highWater: r.highWater };
-        }
-      }),
+      fc.property(
+        px,
+        fc.array(px, { minLength: 1, maxLength: 50 }),
+        fc.integer({ min: 1, max: 5000 }),
+        (entry, prices, bps) => {
+          let l = levels({ trailingStopBps: bps, highWater: entry });
+          let max = entry;
+          for (const p of prices) {
+            const r = checkExit(l, p);
+            max = Math.max(max, p);
+            expect(r.highWater).toBe(max);
+            expect(r.highWater!).toBeGreaterThanOrEqual(l.highWater!);
+            expect(r.trigger).toBe(p <= max * (1 - bps / 10_000) ? 'trailing_stop' : null);
+            l = { ...l, highWater: r.highWater };
+          }
+        },
+      ),
     );
   });
 
   it('a trailing stop without a high-water mark starts it at the current price', () => {
     expect(checkExit(levels({ trailingStopBps: 500 }), 100)).toEqual({ trigger: null, highWater: 100 });
-    expect(checkExit(levels({ trailingStopBps: 500, highWater: 100 }), 95)).toEqual({ trigger: 'trailing_stop', highWater: 100 });
-    expect(checkExit(levels({ trailingStopBps: 500, highWater: 100 }), 95.01)).toEqual({ trigger: null, highWater: 100 });
+    expect(checkExit(levels({ trailingStopBps: 500, highWater: 100 }), 95)).toEqual({
+      trigger: 'trailing_stop',
+      highWater: 100,
+    });
+    expect(checkExit(levels({ trailingStopBps: 500, highWater: 100 }), 95.01)).toEqual({
+      trigger: null,
+      highWater: 100,
+    });
   });
 
   it('a stop-loss wins over a trailing stop when both fire', () => {
