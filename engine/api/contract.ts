@@ -342,6 +342,32 @@ export const commands = {
       .strict(),
     output: SettingsOut,
   }),
+  'strategy.list': command({
+    summary: 'The built-in strategies with their parameters, defaults and bounds',
+    mutates: false,
+    input: Empty,
+    output: z.object({
+      strategies: z.array(
+        z.object({ id: z.string(), name: z.string(), description: z.string(), params: z.array(z.record(z.string(), z.unknown())) }),
+      ),
+    }),
+  }),
+  'strategy.set': command({
+    summary: "Choose a user's strategy, its parameters, tokens and paper or live mode (applies from the next cycle)",
+    mutates: true,
+    input: z
+      .object({
+        user: UserRef,
+        strategy: z.string().trim().min(1),
+        params: z.record(z.string(), z.unknown()).default({}),
+        tokens: z.array(TokenSymbol).min(1).max(10).optional(),
+        mode: z.enum(['paper', 'live']).optional(),
+        enabled: z.boolean().default(true),
+        expectedVersion: z.number().int().positive().optional(),
+      })
+      .strict(),
+    output: SettingsOut,
+  }),
   'orders.submit': command({
     summary: 'Place an order: buy spends the quote asset (USDC by default), sell sells from an open position',
     mutates: true,

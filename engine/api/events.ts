@@ -74,6 +74,8 @@ export const defaultSeverity: Record<EventType, Severity> = {
   'exit.stuck': 'critical',
   'controls.changed': 'warning',
   'strategy.error': 'warning',
+  'risk.dailyLossHit': 'warning',
+  'risk.drawdownPaused': 'critical',
 };
 
 export interface EngineEvent<T extends EventType = EventType> {

@@ -108,6 +108,17 @@ export const formatters: Formatters = {
   'whitelist.remove': (o) => `Removed ${o.removed} from the whitelist.`,
   'settings.get': (o) => `Settings of user ${o.userId} (version ${o.version}):\n${JSON.stringify(o.settings, null, 2)}`,
   'settings.set': (o) => `Saved (version ${o.version}).`,
+  'strategy.list': (o) =>
+    o.strategies
+      .map((s) => [`${s.id}: ${s.name}`, `  ${s.description}`, ...s.params.map((p) => {
+        const range = p['options'] ? (p['options'] as string[]).join('|') : p['min'] !== undefined ? `${String(p['min'])}..${String(p['max'])}` : String(p['type']);
+        return `  --param ${String(p['name'])}=${JSON.stringify(p['default'])}  (${range}) ${String(p['description'] ?? '')}`;
+      })].join('\n'))
+      .join('\n\n'),
+  'strategy.set': (o) => {
+    const st = o.settings['strategy'] as { id: string; enabled: boolean; tokens: string[] };
+    return `Strategy ${st.id} ${st.enabled ? 'enabled' : 'disabled'} on ${st.tokens.join(', ')} (${String(o.settings['mode'])}); applies from the next cycle (version ${o.version}).`;
+  },
   'orders.submit': formatOutcome,
   'orders.list': (o) =>
     o.orders

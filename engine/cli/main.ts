@@ -300,6 +300,50 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
       }
       await run(cmd, 'settings.set', { user: u, key, value });
     });
+  const strategy = program.command('strategy').description("a user's trading strategy");
+  strategy
+    .command('list')
+    .description('built-in strategies and their parameters')
+    .action(async (_o, cmd: Command) => void (await run(cmd, 'strategy.list', {})));
+  strategy
+    .command('set <user> <name>')
+    .description('choose a strategy for a user (validated against its bounds)')
+    .option('--param <k=v>', 'a parameter (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--tokens <list>', 'tokens to trade, comma-separated (e.g. SOL,WETH)')
+    .option('--paper', 'simulated fills (no signing)')
+    .option('--live', 'real swaps')
+    .option('--disable', 'keep the settings but stop trading them')
+    .action(
+      async (
+        u: string,
+        name: string,
+        o: { param: string[]; tokens?: string; paper?: boolean; live?: boolean; disable?: boolean },
+        cmd: Command,
+      ) => {
+        if (o.paper && o.live) throw new HarvestError('INVALID_INPUT', 'Choose --paper or --live, not both.');
+        const params: Record<string, unknown> = {};
+        for (const kv of o.param) {
+          const eq = kv.indexOf('=');
+          if (eq <= 0) throw new HarvestError('INVALID_INPUT', `--param takes key=value; got "${kv}".`);
+          const raw = kv.slice(eq + 1);
+          let value: unknown = raw;
+          try {
+            value = JSON.parse(raw);
+          } catch {
+            // a bare word stays a string
+          }
+          params[kv.slice(0, eq)] = value;
+        }
+        await run(cmd, 'strategy.set', {
+          user: u,
+          strategy: name,
+          params,
+          enabled: !o.disable,
+          ...(o.tokens ? { tokens: o.tokens.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
+          ...(o.paper ? { mode: 'paper' } : o.live ? { mode: 'live' } : {}),
+        });
+      },
+    );
   program
     .command('order <user> <side> <token> <amount>')
     .description('buy (AMOUNT in the quote asset, e.g. USDC) or sell (AMOUNT of the token) at the market')

@@ -38,7 +38,15 @@ export class ExitMonitor {
         const { trigger, highWater } = checkExit(p, price);
         if (highWater !== p.highWater) this.store.portfolio.updatePosition({ ...p, highWater, updatedAt: isoTime(this.clock) });
         if (!trigger && !p.stuckSince) return;
-        const outcome = await this.close(p, 'exit', trigger ?? 'retry');
+        let outcome: OrderOutcome;
+        try {
+          outcome = await this.close(p, 'exit', trigger ?? 'retry');
+        } catch (e) {
+          throw e;
+          // Thrown before the order was even journaled (e.g. the wallet's balances could not be read):
+          // still an exit that could not complete, so the position is marked STUCK rather than the cycle failing.
+          outcome = { status: 'failed', intentId: -1, message: e instanceof Error ? e.message : String(e) };
+        }
         if (outcome.status === 'confirmed') exits++;
         else if (this.markStuck(p, outcome)) stuck++;
       }),

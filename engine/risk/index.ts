@@ -1,3 +1,37 @@
 export { composeGates, refuse, type RiskGate, type RiskDecision, type RiskCode, type RiskContext } from './gate';
 export { Controls, GLOBAL_SCOPE, userScope, type ControlState } from './controls';
 export { controlsGate, orderSizeGate, balanceGate } from './basic-gates';
+export {
+  RISK_PRESETS,
+  RISK_PRESET_NAMES,
+  RISK_LIMIT_KEYS,
+  HARD_BOUNDS,
+  RiskLimitsSchema,
+  RiskSettingsSchema,
+  GlobalLimitsSchema,
+  GLOBAL_LIMITS_META_KEY,
+  GLOBAL_LIMIT_KEYS,
+  userRiskLimits,
+  presetSettings,
+  setRiskValue,
+  effectiveLimits,
+  parseGlobalLimits,
+  type RiskLimits,
+  type RiskSettings,
+  type RiskPresetName,
+  type GlobalLimits,
+  type EffectiveLimits,
+} from './presets';
+export {
+  RiskEngine,
+  riskEngineGate,
+  evaluateEntry,
+  evaluateAccount,
+  readGlobalLimits,
+  writeGlobalLimits,
+  limitsFor,
+  type EntryFacts,
+  type EntryVerdict,
+  type RiskEngineDeps,
+  type Trip,
+} from './risk-engine';

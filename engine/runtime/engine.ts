@@ -60,6 +60,8 @@ export interface Funds {
   reconciled: ReconcileReport;
   /** Reads fresh prices for every known token. */
   refreshPrices(): Promise<void>;
+  /** Feeds this cycle's prices into the shared candles and runs every active user's strategy. */
+  runStrategies(): Promise<import('./strategy-runner').StrategyRunReport>;
 }
 
 /**

@@ -12,6 +12,7 @@ import { quoteMintOf, type OrderOutcome } from '../execution';
 import { averageEntryPrice, unrealizedPnl } from '../portfolio';
 import { UserSettingsSchema } from '../users/settings';
 import { describeIssues } from '../api';
+import { bindStrategy, listStrategies } from '../strategy';
 import { formatUnits, parseUnits, tokenByMint, tokenBySymbol, KNOWN_TOKENS, type TokenInfo } from '../market';
 import { depositInfo, type UserBalances } from '../funds';
 import type { Engine } from './engine';
@@ -226,6 +227,35 @@ export function buildHandlers(engine: Engine): Handlers {
         if (!store.settings.update(u.id, row.version, r.data, at)) throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
         store.audit.append({ actor, action: 'settings.changed', userId: u.id, details: { key, value: parsed as never } }, at);
         return { userId: u.id, version: row.version + 1, settings: r.data as Record<string, unknown> };
+      });
+    },
+
+    'strategy.list': () => ({
+      strategies: listStrategies().map((s) => ({ id: s.id, name: s.name, description: s.description, params: s.params as unknown as Record<string, unknown>[] })),
+    }),
+
+    'strategy.set': ({ user, strategy, params, tokens, mode, enabled, expectedVersion }) => {
+      const u = users.resolve(user);
+      // Validates now, against the strategy's own bounds: a bad parameter never reaches the loop.
+      const bound = bindStrategy(strategy, params);
+      for (const t of tokens ?? []) {
+        if (!tokenBySymbol(t)) throw new HarvestError('INVALID_INPUT', `Unknown token "${t}". Known: ${KNOWN_TOKENS.map((k) => k.symbol).join(', ')}.`);
+      }
+      return store.tx(() => {
+        const row = store.settings.get(u.id)!;
+        if (expectedVersion !== undefined && expectedVersion !== row.version) {
+          throw new HarvestError('CONFLICT', `The settings changed since version ${expectedVersion} (now ${row.version}); reload and try again.`);
+        }
+        const current = UserSettingsSchema.parse(row.settings);
+        const next = UserSettingsSchema.parse({
+          ...current,
+          ...(mode ? { mode } : {}),
+          strategy: { enabled, id: bound.id, params: bound.params, tokens: (tokens ?? current.strategy.tokens).map((t) => t.toUpperCase()) },
+        });
+        const at = isoTime(engine.clock);
+        if (!store.settings.update(u.id, row.version, next, at)) throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
+        store.audit.append({ actor, action: 'strategy.changed', userId: u.id, details: { strategy: bound.id, enabled, mode: next.mode, tokens: next.strategy.tokens } }, at);
+        return { userId: u.id, version: row.version + 1, settings: next as Record<string, unknown> };
       });
     },
 

@@ -10,6 +10,8 @@ export interface CycleReport {
   active: number;
   exits: number;
   stuck: number;
+  signals: number;
+  orders: number;
   errors: number;
 }
 
@@ -44,7 +46,7 @@ export class TradingLoop {
     if (this.running) throw new Error('a cycle is already running');
     this.running = true;
     const startedAt = this.clock.now();
-    const report: CycleReport = { cycle: ++this.cycleNo, startedAt, durationMs: 0, users: 0, active: 0, exits: 0, stuck: 0, errors: 0 };
+    const report: CycleReport = { cycle: ++this.cycleNo, startedAt, durationMs: 0, users: 0, active: 0, exits: 0, stuck: 0, signals: 0, orders: 0, errors: 0 };
     try {
       const f = await this.funds();
       await this.guard(report, 'prices', () => f.refreshPrices());
@@ -58,6 +60,12 @@ export class TradingLoop {
         report.exits = e.exits;
         report.stuck = e.stuck;
       });
+      await this.guard(report, 'strategies', async () => {
+        const s = await f.runStrategies();
+        report.signals = s.signals;
+        report.orders = s.orders;
+        report.errors += s.errors;
+      });
       for (const step of this.steps) await this.guard(report, 'step', () => step(f, report));
     } catch (e) {
       report.errors++;
@@ -67,7 +75,7 @@ export class TradingLoop {
       this.running = false;
       this.last = report;
     }
-    this.log.info(report, `cycle ${report.cycle}: ${report.active}/${report.users} active, ${report.exits} exit(s), ${report.errors} error(s), ${report.durationMs} ms`);
+    this.log.info(report, `cycle ${report.cycle}: ${report.active}/${report.users} active, ${report.signals} signal(s), ${report.orders} order(s), ${report.exits} exit(s), ${report.errors} error(s), ${report.durationMs} ms`);
     return report;
   }
 

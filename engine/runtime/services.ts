@@ -1,6 +1,7 @@
 import { ExitMonitor, JupiterClient, PriceBook, reconcileIntents, TradeExecutionService } from '../execution';
 import { BalanceSync, Whitelist, Withdrawals } from '../funds';
-import { KNOWN_TOKENS } from '../market';
+import { CandleBuilder, IndicatorCache, KNOWN_TOKENS } from '../market';
+import { StrategyRunner } from './strategy-runner';
 import { balanceGate, composeGates, controlsGate, orderSizeGate } from '../risk';
 import type { Engine, EngineOptions, Funds } from './engine';
 import { connectNetwork, readNetworkConfig } from './network';
@@ -45,6 +46,30 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     jupiter: new JupiterClient({ baseUrl: net.jupiterUrl, apiKey: net.jupiterApiKey }),
   });
   const reconciled = await reconcileIntents(store, net.chain, exec, net.name, clock, log);
+  // Candles are built from the price ticks each cycle and shared, with their indicators, by every user.
+  const candles = new CandleBuilder({ clock });
+  const strategies = new StrategyRunner({
+    store,
+    exec,
+    cache: new IndicatorCache(candles),
+    prices,
+    controls,
+    bus,
+    clock,
+    log,
+    network: net.name,
+    staggerWindowMs: 5_000,
+    isActive: (userId) => store.users.isActive(userId),
+  });
+  const runStrategies = async (): Promise<import('./strategy-runner').StrategyRunReport> => {
+    const now = clock.now();
+    for (const t of KNOWN_TOKENS) {
+      const usd = prices.price(t.mint);
+      if (usd !== null) candles.addTick({ mint: t.mint, usd, at: now });
+    }
+    candles.advance(now);
+    return strategies.run();
+  };
   return {
     net,
     balances: new BalanceSync(store, net.chain, net.name, bus, clock, log),
@@ -55,5 +80,6 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     exits: new ExitMonitor(store, exec, prices, bus, clock, log, net.name),
     reconciled,
     refreshPrices,
+    runStrategies,
   };
 }

@@ -58,7 +58,7 @@ import {
   type Order,
   type OrderOutcome,
 } from '../../engine/execution';
-import { signatureOfWireTransaction } from '../../engine/chain';
+import { signatureOfWireTransaction, type ChainClient } from '../../engine/chain';
 import { ManualClock } from '../../engine/kernel/clock';
 import { HarvestError } from '../../engine/kernel/errors';
 import { silentLogger } from '../../engine/kernel/logger';
@@ -141,7 +141,7 @@ async function user(
 
 /** The engine's own execution path, or one over the same engine with another swap client / hook. */
 function service(
-  opts: { jupiter?: JupiterClient; onSigned?: (intentId: number, wire: Uint8Array) => void } = {},
+  opts: { jupiter?: JupiterClient; onSigned?: (intentId: number, wire: Uint8Array) => void; chain?: ChainClient } = {},
 ): TradeExecutionService {
   return new TradeExecutionService({
     store: engine.store,
@@ -157,7 +157,7 @@ function service(
     ),
     prices: funds.prices,
     network: funds.net.name,
-    chain: funds.net.chain,
+    chain: opts.chain ?? funds.net.chain,
     jupiter: opts.jupiter ?? new JupiterClient({ baseUrl: sandbox.swapApiUrl }),
     ...(opts.onSigned ? { onSigned: opts.onSigned } : {}),
   });
@@ -1033,6 +1033,36 @@ describe('(f) exits through the same path', () => {
     expect(t.price).toBeGreaterThan(270);
     expect(t.price).toBeLessThan(285);
     expect(closed.realizedPnl).toBeLessThan(0n);
+  });
+
+  it('an exit whose order cannot even start (the RPC fails reading balances) is marked STUCK too; the cycle does not throw', async () => {
+    const p = await open({ stopLossPrice: 570 });
+    await pinPrice(WETH, 550);
+    // The same chain client, except that balance reads fail: the order throws before anything is journaled.
+    const broken = Object.create(funds.net.chain) as ChainClient;
+    broken.getBalances = () =>
+      Promise.reject(new HarvestError('RPC_UNAVAILABLE', 'No RPC endpoint answered getMultipleAccounts.'));
+    const brokenMonitor = new ExitMonitor(
+      engine.store,
+      service({ chain: broken }),
+      funds.prices,
+      engine.bus,
+      clock,
+      silentLogger,
+      funds.net.name,
+    );
+    const r = await brokenMonitor.runCycle();
+    expect(r.exits).toBe(0);
+    expect(r.stuck).toBeGreaterThanOrEqual(1);
+    expect(engine.store.portfolio.position(p.id)!.stuckSince).not.toBeNull();
+    expect(eventsOf('exit.stuck', eve).at(-1)).toEqual({
+      positionId: p.id,
+      mint: WETH.mint,
+      reason: 'No RPC endpoint answered getMultipleAccounts.',
+    });
+    // With the RPC back, the ordinary monitor completes it.
+    expect((await monitor.runCycle()).exits).toBeGreaterThanOrEqual(1);
+    expect(engine.store.portfolio.position(p.id)!).toMatchObject({ status: 'closed', stuckSince: null });
   });
 
   it('an exit that cannot complete marks the position STUCK with exit.stuck, is retried every cycle, and completes once it can', async () => {

@@ -52,6 +52,8 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'whitelist.remove': { user: 'Ana', address: 'HAgk14JpMQLgt6rVgv7cBQFJWFto5Dqxi472uT3DKpqk' },
     'settings.get': { user: 'Ana' },
     'settings.set': { user: 'Ana', key: 'mode', value: 'live', expectedVersion: 1 },
+    'strategy.list': {},
+    'strategy.set': { user: 'Ana', strategy: 'trend', params: {}, tokens: ['SOL'], mode: 'paper', enabled: true, expectedVersion: 1 },
     'orders.submit': { user: 'Ana', side: 'buy', token: 'SOL', amount: '10', slippageBps: 50, clientId: 'c1', context: 'manual' },
     'orders.list': { user: 'Ana', limit: 10 },
     'positions.list': { user: 'Ana', status: 'open' },

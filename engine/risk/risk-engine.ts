@@ -1,0 +1,344 @@
+/**
+ * The full risk gate for ENTRIES (issue #5, item 4). Exits and emergency
+ * closes always pass (they only reduce risk); a halt is the controls gate's job.
+ *
+ * Two layers:
+ *  - `evaluateEntry(limits, facts)`: pure. Every rule, in a fixed order, on
+ *    plain numbers. The benchmark and most unit tests call it directly.
+ *  - `RiskEngine`: reads the facts from the store (trades, positions, the
+ *    wallet, the risk state), calls `evaluateEntry`, and applies what a
+ *    refusal trips: the daily loss lock for the rest of the UTC day (one
+ *    event), and the drawdown pause (Controls.pauseUser, one event) that only
+ *    the operator lifts. Reading and writing SQLite is synchronous and local;
+ *    nothing here touches the network.
+ */
+import type { Order } from '../execution/order';
+import { isRiskReducing } from '../execution/order';
+import type { EventBus } from '../kernel/event-bus';
+import { KNOWN_TOKENS } from '../market';
+import {
+  drawdownPct,
+  fromMicroUsd,
+  importWithdrawals,
+  markState,
+  nextUtcDayStartIso,
+  toMicroUsd,
+  utcDay,
+  utcDayStartIso,
+  valueHoldings,
+  walletHoldings,
+  type PriceFn,
+} from '../portfolio/performance';
+import type { RiskStateRow, Store } from '../store';
+import { UserSettingsSchema } from '../users/settings';
+import type { Controls } from './controls';
+import { refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
+import { effectiveLimits, GLOBAL_LIMITS_META_KEY, parseGlobalLimits, userRiskLimits, type EffectiveLimits, type GlobalLimits } from './presets';
+
+/** Everything the rules look at, as plain values (USD as numbers, times in ms). */
+export interface EntryFacts {
+  nowMs: number;
+  /** USD value of what the order spends; null without a price. */
+  orderUsd: number | null;
+  /** USD price of the token bought; null without a price. */
+  boughtPriceUsd: number | null;
+  stopLossPrice: number | null;
+  /** USD value of the open position in the token bought (0 when none). */
+  positionUsd: number;
+  /** The order opens a new position (there is none in the token yet). */
+  opensNew: boolean;
+  openPositions: number;
+  equityUsd: number;
+  dayStartEquityUsd: number;
+  /** Deposits minus withdrawals since the start of the UTC day. */
+  dayNetFlowsUsd: number;
+  /** The daily loss limit already tripped today. */
+  dailyLossHitToday: boolean;
+  highWaterUsd: number;
+  /** Entries already made since the start of the UTC day. */
+  entriesToday: number;
+  /** Times of losing closes, newest first (at least those within window + pause of now). */
+  losingClosesMs: readonly number[];
+  /** When the last position in the token bought closed. */
+  lastCloseMs: number | null;
+}
+
+export type Trip = 'dailyLoss' | 'drawdown';
+export interface EntryVerdict {
+  decision: RiskDecision;
+  /** What a refusal sets off (lock for the day, pause); null when nothing new. */
+  trip: Trip | null;
+}
+
+const MIN = 60_000;
+const usd = (n: number): string => `$${n.toFixed(2)}`;
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/u, 'Z');
+
+function codeFor(l: EffectiveLimits, key: string, own: RiskCode): RiskCode {
+  return l.fromGlobal.has(key) ? 'GLOBAL_LIMIT' : own;
+}
+function whose(l: EffectiveLimits, key: string): string {
+  return l.fromGlobal.has(key) ? "the operator's global limit" : "this user's limit";
+}
+
+/** The account-level rules (drawdown, daily loss): they hold with or without an order. */
+export function evaluateAccount(l: EffectiveLimits, f: Pick<EntryFacts, 'nowMs' | 'equityUsd' | 'highWaterUsd' | 'dayStartEquityUsd' | 'dayNetFlowsUsd' | 'dailyLossHitToday'>): EntryVerdict {
+  const ok: EntryVerdict = { decision: { ok: true }, trip: null };
+  if (f.highWaterUsd > 0) {
+    const dd = ((f.highWaterUsd - f.equityUsd) / f.highWaterUsd) * 100;
+    if (dd >= l.maxDrawdownPct) {
+      return {
+        decision: refuse(
+          codeFor(l, 'maxDrawdownPct', 'MAX_DRAWDOWN'),
+          `Equity ${usd(f.equityUsd)} is ${dd.toFixed(1)}% below its high-water mark ${usd(f.highWaterUsd)}, at or past ${whose(l, 'maxDrawdownPct')} of ${l.maxDrawdownPct}%: entries are paused until the operator resumes this user (exits still run).`,
+        ),
+        trip: 'drawdown',
+      };
+    }
+  }
+  const resumes = nextUtcDayStartIso(f.nowMs).replace(/\.\d{3}Z$/u, 'Z');
+  if (f.dailyLossHitToday) {
+    return { decision: refuse('DAILY_LOSS', `The daily loss limit was hit today; no new entries until ${resumes} (the next UTC day). Exits still run.`), trip: null };
+  }
+  const loss = f.dayStartEquityUsd + f.dayNetFlowsUsd - f.equityUsd;
+  if (loss > 0) {
+    const pct = f.dayStartEquityUsd > 0 ? (loss / f.dayStartEquityUsd) * 100 : 0;
+    const byPct = f.dayStartEquityUsd > 0 && pct >= l.maxDailyLossPct;
+    const byUsd = loss >= l.maxDailyLossUsd;
+    if (byPct || byUsd) {
+      const key = byPct ? 'maxDailyLossPct' : 'maxDailyLossUsd';
+      const limit = byPct ? `${l.maxDailyLossPct}% of the day's starting equity ${usd(f.dayStartEquityUsd)}` : usd(l.maxDailyLossUsd);
+      return {
+        decision: refuse(
+          codeFor(l, key, 'DAILY_LOSS'),
+          `Today's loss is ${usd(loss)} (${pct.toFixed(1)}%), at or past ${whose(l, key)} of ${limit}; no new entries until ${resumes} (the next UTC day). Exits still run.`,
+        ),
+        trip: 'dailyLoss',
+      };
+    }
+  }
+  return ok;
+}
+
+/** Every entry rule, first refusal wins. Pure. */
+export function evaluateEntry(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
+  const account = evaluateAccount(l, f);
+  if (!account.decision.ok) return account;
+  const no = (code: RiskCode, message: string): EntryVerdict => ({ decision: refuse(code, message), trip: null });
+
+  // Loss streak (Freqtrade's StoplossGuard): N losing closes within the window lock entries for pauseMinutes after the Nth.
+  const ls = l.lossStreak;
+  const latest = f.losingClosesMs[0];
+  if (latest !== undefined && f.nowMs < latest + ls.pauseMinutes * MIN) {
+    const inWindow = f.losingClosesMs.filter((t) => t > latest - ls.windowMinutes * MIN && t <= latest).length;
+    if (inWindow >= ls.losses) {
+      return no(
+        'LOSS_STREAK',
+        `${inWindow} losing trades within ${ls.windowMinutes} minutes (the limit is ${ls.losses}); no new entries until ${iso(latest + ls.pauseMinutes * MIN)}.`,
+      );
+    }
+  }
+  if (f.lastCloseMs !== null && f.nowMs < f.lastCloseMs + l.cooldownMinutes * MIN) {
+    return no('COOLDOWN', `A position in this token closed at ${iso(f.lastCloseMs)}; the ${l.cooldownMinutes}-minute cooldown ends at ${iso(f.lastCloseMs + l.cooldownMinutes * MIN)}.`);
+  }
+  if (f.entriesToday >= l.maxTradesPerDay) {
+    return no(
+      codeFor(l, 'maxTradesPerDay', 'MAX_TRADES_PER_DAY'),
+      `${f.entriesToday} entries today already reach ${whose(l, 'maxTradesPerDay')} of ${l.maxTradesPerDay} per UTC day; more from ${iso(Date.parse(nextUtcDayStartIso(f.nowMs)))}.`,
+    );
+  }
+  if (f.opensNew && f.openPositions >= l.maxConcurrentPositions) {
+    return no(
+      codeFor(l, 'maxConcurrentPositions', 'MAX_POSITIONS'),
+      `${f.openPositions} positions are open, ${whose(l, 'maxConcurrentPositions')} is ${l.maxConcurrentPositions}; close one before opening another.`,
+    );
+  }
+  if (l.stopLossRequired) {
+    const sl = f.stopLossPrice;
+    if (sl === null || !Number.isFinite(sl) || sl <= 0) {
+      return no('STOP_LOSS_REQUIRED', `Every entry needs a stop-loss: give a stop price below the current price${f.boughtPriceUsd !== null ? ` (${usd(f.boughtPriceUsd)})` : ''}.`);
+    }
+    if (f.boughtPriceUsd === null) return no('STALE_PRICE', 'No fresh price for the token bought, so the stop-loss cannot be checked; no new entries until the feed recovers.');
+    if (sl >= f.boughtPriceUsd) {
+      return no('STOP_LOSS_REQUIRED', `The stop-loss ${usd(sl)} must be below the current price ${usd(f.boughtPriceUsd)}.`);
+    }
+  }
+  if (f.orderUsd === null) return no('STALE_PRICE', 'No fresh price for what this order spends; no new entries until the feed recovers.');
+  if (f.orderUsd < l.minOrderUsd) {
+    return no(codeFor(l, 'minOrderUsd', 'ORDER_TOO_SMALL'), `This order is worth about ${usd(f.orderUsd)}, below ${whose(l, 'minOrderUsd')} of ${usd(l.minOrderUsd)} per order.`);
+  }
+  if (f.orderUsd > l.maxOrderUsd) {
+    return no(codeFor(l, 'maxOrderUsd', 'ORDER_TOO_LARGE'), `This order is worth about ${usd(f.orderUsd)}, above ${whose(l, 'maxOrderUsd')} of ${usd(l.maxOrderUsd)} per order.`);
+  }
+  const after = f.positionUsd + f.orderUsd;
+  const byPct = (l.maxPositionPctEquity / 100) * f.equityUsd;
+  if (after > l.maxPositionUsd) {
+    return no(
+      codeFor(l, 'maxPositionUsd', 'POSITION_TOO_LARGE'),
+      `The position would be worth about ${usd(after)}${f.positionUsd > 0 ? ` (${usd(f.positionUsd)} held + this order)` : ''}, above ${whose(l, 'maxPositionUsd')} of ${usd(l.maxPositionUsd)}; at most ${usd(Math.max(0, l.maxPositionUsd - f.positionUsd))} more.`,
+    );
+  }
+  if (after > byPct) {
+    return no(
+      codeFor(l, 'maxPositionPctEquity', 'POSITION_TOO_LARGE'),
+      `The position would be worth about ${usd(after)}${f.positionUsd > 0 ? ` (${usd(f.positionUsd)} held + this order)` : ''}, above ${whose(l, 'maxPositionPctEquity')} of ${l.maxPositionPctEquity}% of equity ${usd(f.equityUsd)} (${usd(byPct)}); at most ${usd(Math.max(0, byPct - f.positionUsd))} more.`,
+    );
+  }
+  return { decision: { ok: true }, trip: null };
+}
+
+export interface RiskEngineDeps {
+  store: Store;
+  controls: Controls;
+  bus: EventBus;
+  network: string;
+}
+
+/** The operator's global limits as stored (meta 'risk.globalLimits'). */
+export function readGlobalLimits(store: Store): GlobalLimits {
+  return parseGlobalLimits(store.meta.get(GLOBAL_LIMITS_META_KEY));
+}
+
+export function writeGlobalLimits(store: Store, limits: GlobalLimits): void {
+  store.meta.set(GLOBAL_LIMITS_META_KEY, JSON.stringify(limits));
+}
+
+/** The limits in force for one user now (their preset or custom values, capped by the global limits). */
+export function limitsFor(store: Store, userId: number, global: GlobalLimits = readGlobalLimits(store)): EffectiveLimits {
+  const settings = UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {});
+  return effectiveLimits(userRiskLimits(settings.risk), global);
+}
+
+interface Account {
+  equity: bigint;
+  state: RiskStateRow;
+  facts: Pick<EntryFacts, 'nowMs' | 'equityUsd' | 'highWaterUsd' | 'dayStartEquityUsd' | 'dayNetFlowsUsd' | 'dailyLossHitToday'>;
+}
+
+export class RiskEngine {
+  constructor(private readonly d: RiskEngineDeps) {}
+
+  /** The gate to compose after controlsGate / orderSizeGate / balanceGate. */
+  gate(): RiskGate {
+    return { check: (order, ctx) => this.check(order, ctx) };
+  }
+
+  check(order: Order, ctx: RiskContext): RiskDecision {
+    if (order.side !== 'buy' || isRiskReducing(order.context)) return { ok: true };
+    const { store, network } = this.d;
+    const limits = limitsFor(store, order.userId);
+    const account = this.account(order.userId, ctx.price, ctx.nowMs);
+    if (!account) return refuse('STALE_PRICE', 'Something this wallet holds has no fresh price, so its equity (and the risk limits) cannot be checked; no new entries until the feed recovers.');
+    if (account.state.drawdownPausedAt !== null) {
+      return refuse('MAX_DRAWDOWN', `Paused by the drawdown limit since ${account.state.drawdownPausedAt}; the operator must resume this user.`);
+    }
+    const since = utcDayStartIso(ctx.nowMs);
+    const position = store.portfolio.openPosition(order.userId, network, order.outputMint);
+    const boughtPrice = ctx.price(order.outputMint);
+    const spendPrice = ctx.price(order.inputMint);
+    const inDecimals = decimalsOf(order.inputMint);
+    const outDecimals = decimalsOf(order.outputMint);
+    const lookback = (limits.lossStreak.windowMinutes + limits.lossStreak.pauseMinutes) * MIN;
+    const lastClose = store.risk.lastClose(order.userId, network, order.outputMint);
+    const facts: EntryFacts = {
+      ...account.facts,
+      orderUsd: spendPrice === null || inDecimals === null ? null : (Number(order.amount) / 10 ** inDecimals) * spendPrice,
+      boughtPriceUsd: boughtPrice,
+      stopLossPrice: order.stopLossPrice ?? null,
+      positionUsd: position && boughtPrice !== null && outDecimals !== null ? (Number(position.quantity) / 10 ** outDecimals) * boughtPrice : 0,
+      opensNew: !position,
+      openPositions: store.holdings.openPositionCount(order.userId, network),
+      entriesToday: store.risk.entriesSince(order.userId, network, since),
+      losingClosesMs: store.risk.losingClosesSince(order.userId, network, new Date(ctx.nowMs - lookback).toISOString()).map((t) => Date.parse(t)),
+      lastCloseMs: lastClose === null ? null : Date.parse(lastClose),
+    };
+    const verdict = evaluateEntry(limits, facts);
+    this.apply(order.userId, account, verdict, limits);
+    return verdict.decision;
+  }
+
+  /**
+   * The account rules without an order, for the loop to call once per cycle:
+   * trips the daily loss lock or the drawdown pause as soon as they happen,
+   * not only at the next entry. Returns the refusal an entry would get, if any.
+   */
+  review(userId: number, price: PriceFn, nowMs: number): RiskDecision {
+    const account = this.account(userId, price, nowMs);
+    if (!account) return refuse('STALE_PRICE', 'Something this wallet holds has no fresh price; equity cannot be valued.');
+    if (account.state.drawdownPausedAt !== null) return refuse('MAX_DRAWDOWN', `Paused by the drawdown limit since ${account.state.drawdownPausedAt}; the operator must resume this user.`);
+    const limits = limitsFor(this.d.store, userId);
+    const verdict = evaluateAccount(limits, account.facts);
+    this.apply(userId, account, verdict, limits);
+    return verdict.decision;
+  }
+
+  /** Equity now, the risk state brought up to it (saved), and the account facts; null when the wallet cannot be valued. */
+  private account(userId: number, price: PriceFn, nowMs: number): Account | null {
+    const { store, network, controls } = this.d;
+    const settings = UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {});
+    const v = valueHoldings(walletHoldings(store, userId, network, settings.mode), price);
+    if (v.missing.length > 0) return null;
+    const equity = toMicroUsd(v.usd);
+    if (settings.mode === 'live') importWithdrawals(store, userId, network, price, equity, nowMs);
+    let state = markState(store.risk.state(userId, network), userId, network, equity, nowMs);
+    if (state.drawdownPausedAt !== null && !controls.user(userId).paused) {
+      // The operator resumed the user: the drawdown counts from here.
+      state = { ...state, highWater: equity, drawdownPausedAt: null };
+    }
+    store.risk.saveState(state);
+    const day = utcDay(nowMs);
+    const since = utcDayStartIso(nowMs);
+    const netFlows = store.risk.cashFlows(userId, network, since).reduce((s, f) => s + (f.kind === 'deposit' ? f.amountUsd : -f.amountUsd), 0n);
+    return {
+      equity,
+      state,
+      facts: {
+        nowMs,
+        equityUsd: fromMicroUsd(equity),
+        highWaterUsd: fromMicroUsd(state.highWater),
+        dayStartEquityUsd: fromMicroUsd(state.dayStartEquity),
+        dayNetFlowsUsd: fromMicroUsd(netFlows),
+        dailyLossHitToday: state.dailyLossDay === day,
+      },
+    };
+  }
+
+  private apply(userId: number, account: Account, verdict: EntryVerdict, limits: EffectiveLimits): void {
+    const { store, bus, controls } = this.d;
+    const f = account.facts;
+    if (verdict.trip === 'dailyLoss') {
+      const day = utcDay(f.nowMs);
+      store.tx(() => {
+        store.risk.saveState({ ...account.state, dailyLossDay: day });
+        const loss = f.dayStartEquityUsd + f.dayNetFlowsUsd - f.equityUsd;
+        bus.emit('risk.dailyLossHit', userId, {
+          day,
+          dayStartEquityUsd: f.dayStartEquityUsd,
+          equityUsd: f.equityUsd,
+          lossUsd: loss,
+          lossPct: f.dayStartEquityUsd > 0 ? (loss / f.dayStartEquityUsd) * 100 : 0,
+          limit: `${limits.maxDailyLossPct}% or $${limits.maxDailyLossUsd}`,
+          resumesAt: nextUtcDayStartIso(f.nowMs),
+        });
+      });
+    } else if (verdict.trip === 'drawdown') {
+      const dd = drawdownPct(account.state.highWater, account.equity);
+      const reason = `drawdown: equity $${f.equityUsd.toFixed(2)} is ${dd.toFixed(1)}% below the high-water mark $${f.highWaterUsd.toFixed(2)} (limit ${limits.maxDrawdownPct}%)`;
+      const at = new Date(f.nowMs).toISOString();
+      store.risk.saveState({ ...account.state, drawdownPausedAt: at });
+      controls.pauseUser(userId, reason, 'risk');
+      bus.emit('risk.drawdownPaused', userId, { highWaterUsd: f.highWaterUsd, equityUsd: f.equityUsd, drawdownPct: dd, limitPct: limits.maxDrawdownPct, reason });
+    }
+  }
+}
+
+function decimalsOf(mint: string): number | null {
+  return tokenDecimals.get(mint) ?? null;
+}
+
+const tokenDecimals = new Map<string, number>(KNOWN_TOKENS.map((t) => [t.mint as string, t.decimals]));
+
+/** The entry gate over the store (see RiskEngine). */
+export function riskEngineGate(deps: RiskEngineDeps): RiskGate {
+  return new RiskEngine(deps).gate();
+}
