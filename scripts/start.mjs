@@ -2,6 +2,7 @@
 // `npm start`: the desktop app on the sandbox where the Electron runtime is
 // available; otherwise say why and fall back to the headless engine.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -10,12 +11,17 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
 function electronBinary() {
+  // Checked without require('electron'), which would try to download the binary on the spot.
+  let dir;
   try {
-    // The electron package exports the path of its binary, and throws if the binary was never downloaded.
-    return require('electron');
-  } catch (e) {
-    return { missing: e instanceof Error ? e.message.split('\n')[0] : String(e) };
+    dir = dirname(require.resolve('electron/package.json'));
+  } catch {
+    return { missing: 'the electron package is not installed' };
   }
+  const pathFile = join(dir, 'path.txt');
+  if (!existsSync(pathFile)) return { missing: 'its binary was never downloaded (offline install, or install scripts not allowed)' };
+  const binary = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim());
+  return existsSync(binary) ? binary : { missing: `${binary} does not exist` };
 }
 
 const electron = electronBinary();

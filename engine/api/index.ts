@@ -13,3 +13,4 @@ export {
 } from './contract';
 export { parseCommandInput, requireCommandName, describeIssues } from './validate';
 export { eventSchemas, defaultSeverity, Severity, type EventType, type EventPayload, type EngineEvent } from './events';
+export { EngineCallError, HOST_PATHS, type EngineClient, type ClientMessage, type ServerMessage } from './client';

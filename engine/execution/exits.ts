@@ -42,7 +42,6 @@ export class ExitMonitor {
         try {
           outcome = await this.close(p, 'exit', trigger ?? 'retry');
         } catch (e) {
-          throw e;
           // Thrown before the order was even journaled (e.g. the wallet's balances could not be read):
           // still an exit that could not complete, so the position is marked STUCK rather than the cycle failing.
           outcome = { status: 'failed', intentId: -1, message: e instanceof Error ? e.message : String(e) };

@@ -141,6 +141,12 @@ export class TradeExecutionService {
         this.d.log.error({ intentId, err: err.message }, 'order outcome unknown; left for reconciliation');
         return { status: 'pending', intentId, message: err.message };
       }
+      if (err.code === 'REFUSED' && this.d.controls.halted) {
+        // The keystore refused because a halt came while this order was on its way to be signed:
+        // nothing was signed or sent. A halt is the operator's stop, not an execution failure,
+        // so it must not count towards the user's breaker.
+        return this.finishRejected(intent, 'HALTED', `Trading was halted before this order was signed; nothing was sent (${err.message}).`);
+      }
       this.finish(intent, 'failed', err.code === 'REFUSED' ? 'REFUSED' : null, err.message);
       return { status: 'failed', intentId, message: err.message };
     }
@@ -191,6 +197,11 @@ export class TradeExecutionService {
       faultPoint('exec:after-confirm');
       if (outcome.status === 'confirmed') return this.recordLanded(chain, intent, signature, wallet);
       if (outcome.status === 'expired') return this.finishFailure(intent, 'expired', 'The transaction expired before it landed; nothing was swapped.');
+      if (outcome.status === 'rejected' && isBlockhashNotFound(outcome) && (await this.blockhashExpired(built.lastValidBlockHeight))) {
+        // Refused at preflight because its blockhash is gone, and the chain is past its last valid
+        // block: it can never land. That is an expired order, not a failed one.
+        return this.finishFailure(intent, 'expired', 'The blockhash expired before the transaction was sent; nothing was swapped.');
+      }
       if (attempt === 1 && isSlippage(outcome)) {
         // The price moved past the slippage between quote and landing: quote again, once.
         this.d.log.info({ intentId: intent.id }, 'slippage exceeded; re-quoting once');
@@ -497,6 +508,10 @@ function consecutiveFailuresSince(store: Store, userId: number, afterIntentId: n
     if (i.status === 'failed' || i.status === 'expired') n++;
   }
   return n;
+}
+
+function isBlockhashNotFound(o: Extract<SendOutcome, { status: 'rejected' }>): boolean {
+  return o.err === 'BlockhashNotFound' || /blockhash not found/iu.test(o.reason);
 }
 
 function isSlippage(o: SendOutcome): boolean {
