@@ -443,6 +443,55 @@ export const commands = {
     input: z.object({ reason: z.string().max(200).optional() }).strict(),
     output: ControlOut,
   }),
+  'events.list': command({
+    summary: 'Engine events (trades, activations, breakers, …), newest first',
+    mutates: false,
+    input: z.object({ user: UserRef.optional(), limit: z.number().int().min(1).max(1000).default(100), afterId: z.number().int().min(0).optional() }).strict(),
+    output: z.object({
+      events: z.array(
+        z.object({
+          id: z.number().int(),
+          ts: z.string(),
+          type: z.string(),
+          severity: z.enum(['info', 'warning', 'critical']),
+          userId: z.number().int().nullable(),
+          payload: z.unknown(),
+        }),
+      ),
+    }),
+  }),
+  'engine.health': command({
+    summary: 'Cycle time, RPC latency and errors, controls: how the engine is doing',
+    mutates: false,
+    input: Empty,
+    output: z.object({
+      network: z.string().nullable(),
+      trading: z.boolean(),
+      lastCycle: z
+        .object({ cycle: z.number(), startedAt: z.number(), durationMs: z.number(), users: z.number(), active: z.number(), signals: z.number(), orders: z.number(), exits: z.number(), errors: z.number() })
+        .nullable(),
+      rpc: z.object({ requests: z.number(), retries: z.number(), failovers: z.number(), endpoints: z.array(z.object({ label: z.string(), healthy: z.boolean() })) }).nullable(),
+      controls: ControlOut,
+      error: z.string().nullable(),
+    }),
+  }),
+  'market.candles': command({
+    summary: 'Candles of a token built from the prices this engine has seen, for charts',
+    mutates: false,
+    input: z.object({ token: TokenSymbol, timeframe: z.enum(['1m', '5m', '15m', '1h']).default('1m'), limit: z.number().int().min(1).max(2000).default(300) }).strict(),
+    output: z.object({
+      token: z.string(),
+      timeframe: z.string(),
+      candles: z.array(z.object({ time: z.number(), open: z.number(), high: z.number(), low: z.number(), close: z.number() })),
+    }),
+  }),
+  'settings.jupiterKey': command({
+    summary: "Store (or clear) the operator's Jupiter API key in the OS keychain",
+    mutates: true,
+    sensitive: true,
+    input: z.object({ key: z.string().trim().min(8).max(200).nullable() }).strict(),
+    output: z.object({ configured: z.boolean() }),
+  }),
   'keys.rotate': command({
     summary: 'Re-seal every wallet under a new master key',
     mutates: true,

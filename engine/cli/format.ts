@@ -145,6 +145,20 @@ export const formatters: Formatters = {
   'controls.pause': (c) => describeControl(c),
   'controls.resume': (c) => describeControl(c),
   'controls.halt': (c) => describeControl(c),
+  'events.list': (o) =>
+    o.events.map((e) => `${String(e.id).padStart(6)}  ${e.ts}  ${e.severity.padEnd(8)} ${e.type.padEnd(18)} ${e.userId ?? '-'}  ${JSON.stringify(e.payload)}`).join('\n') ||
+    'No events.',
+  'engine.health': (o) =>
+    [
+      `Network: ${o.network ?? `unreachable (${o.error ?? 'unknown'})`}`,
+      `Trading loop: ${o.trading ? 'running' : 'not running in this process'}`,
+      o.lastCycle ? `Last cycle: #${o.lastCycle.cycle}, ${o.lastCycle.durationMs} ms, ${o.lastCycle.active}/${o.lastCycle.users} active, ${o.lastCycle.errors} error(s)` : 'No cycle yet.',
+      o.rpc ? `RPC: ${o.rpc.requests} requests, ${o.rpc.retries} retries, ${o.rpc.failovers} failovers` : '',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  'market.candles': (o) => o.candles.map((c) => `${new Date(c.time).toISOString()}  O ${c.open}  H ${c.high}  L ${c.low}  C ${c.close}`).join('\n') || 'No candles yet.',
+  'settings.jupiterKey': (o) => (o.configured ? 'Jupiter API key stored in the OS keychain.' : 'Jupiter API key removed.'),
   'keys.rotate': (o) => `Re-sealed ${o.wallets} wallet(s) under a new master key (id ${o.newKeyId}).`,
   'backup.create': (o) =>
     `Backup written to ${o.file} (${o.bytes} bytes). Keep it and its passphrase apart; together they restore everything.`,

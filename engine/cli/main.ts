@@ -417,6 +417,16 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .description('pause and halt state')
     .action(async (_o, cmd: Command) => void (await run(cmd, 'controls.status', {})));
 
+  program
+    .command('events [user]')
+    .description('engine events, newest first')
+    .option('--limit <n>', 'how many', '50')
+    .action(async (u: string | undefined, o: { limit: string }, cmd: Command) => void (await run(cmd, 'events.list', { ...(u ? { user: u } : {}), limit: Number(o.limit) })));
+  program
+    .command('health')
+    .description('how the engine is doing: cycle time, RPC, errors')
+    .action(async (_o, cmd: Command) => void (await run(cmd, 'engine.health', {})));
+
   const keys = program.command('keys').description('the master key');
   keys
     .command('rotate')

@@ -5,7 +5,6 @@ import { createLogger } from '../kernel/logger';
 import { readOwner } from '../kernel/owner-lock';
 import { dataDirLayout } from '../kernel/paths';
 import { Engine } from '../runtime';
-import { TradingLoop } from '../runtime/loop';
 import { cliLogger, type CliContext } from './dispatch';
 
 /**
@@ -41,8 +40,7 @@ export async function runEngine(
   await engine.serveControl();
   // Connect the network first: this settles any order a previous crash left unfinished.
   await engine.funds();
-  const loop = new TradingLoop(() => engine.funds(), systemClock, engine.log, cycleMs);
-  const looping = loop.run();
+  engine.startTrading(cycleMs);
   const ready = { event: 'ready', dataDir: engine.layout.root, pid: process.pid, socket: engine.layout.socket };
   io.stdout(ctx.json ? JSON.stringify(ready) + '\n' : `Harvest engine running on ${ready.dataDir} (pid ${ready.pid}). Ctrl-C to stop.\n`);
   await new Promise<void>((resolve) => {
@@ -50,8 +48,6 @@ export async function runEngine(
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  loop.stop();
-  await looping;
   await engine.close();
 }
 

@@ -27,6 +27,7 @@ import { openDatabase, peekMeta, Store } from '../store';
 import { UserDirectory } from '../users';
 import { buildHandlers, type Handlers } from './handlers';
 import type { NetworkContext, NetworkName } from './network';
+import { TradingLoop, type CycleReport } from './loop';
 
 export interface EngineOptions {
   dataDir: string;
@@ -60,6 +61,8 @@ export interface Funds {
   reconciled: ReconcileReport;
   /** Reads fresh prices for every known token. */
   refreshPrices(): Promise<void>;
+  /** Candles built from the price ticks seen by this engine (shared by strategies and charts). */
+  candles: import('../market').CandleBuilder;
   /** Feeds this cycle's prices into the shared candles and runs every active user's strategy. */
   runStrategies(): Promise<import('./strategy-runner').StrategyRunReport>;
 }
@@ -83,6 +86,8 @@ export class Engine {
   readonly controls: Controls;
   private masterKey: MasterKey;
   private fundsPromise: Promise<Funds> | null = null;
+  private loop: TradingLoop | null = null;
+  private looping: Promise<void> | null = null;
   readonly networkOverride: EngineOptions['network'];
   private readonly handlers: Handlers;
   private control: ControlServer | null = null;
@@ -197,6 +202,22 @@ export class Engine {
     return this.fundsPromise;
   }
 
+  /** Starts the trading loop (one cycle per interval) in this process. */
+  startTrading(cycleMs: number): void {
+    if (this.loop) return;
+    this.loop = new TradingLoop(() => this.funds(), this.clock, this.log, cycleMs);
+    this.looping = this.loop.run();
+  }
+
+  /** The last cycle's report, for health displays; null before the first cycle or without a loop. */
+  get lastCycle(): CycleReport | null {
+    return this.loop?.last ?? null;
+  }
+
+  get trading(): boolean {
+    return this.loop !== null;
+  }
+
   async execute<K extends CommandName>(name: K, input: unknown): Promise<CommandOutput<K>> {
     const parsed = parseCommandInput(name, input);
     const handler = this.handlers[name] as (i: typeof parsed) => Promise<CommandOutput<K>> | CommandOutput<K>;
@@ -220,6 +241,9 @@ export class Engine {
     if (this.closed) return;
     await this.control?.close();
     this.control = null;
+    this.loop?.stop();
+    await this.looping;
+    this.loop = null;
     if (this.fundsPromise) {
       const funds = await this.fundsPromise.catch(() => null);
       await funds?.net.close();

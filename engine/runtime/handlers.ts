@@ -12,6 +12,7 @@ import { quoteMintOf, type OrderOutcome } from '../execution';
 import { averageEntryPrice, unrealizedPnl } from '../portfolio';
 import { UserSettingsSchema } from '../users/settings';
 import { describeIssues } from '../api';
+import { dataDirId } from '../kernel/paths';
 import { bindStrategy, listStrategies } from '../strategy';
 import { formatUnits, parseUnits, tokenByMint, tokenBySymbol, KNOWN_TOKENS, type TokenInfo } from '../market';
 import { depositInfo, type UserBalances } from '../funds';
@@ -393,6 +394,65 @@ export function buildHandlers(engine: Engine): Handlers {
     'controls.halt': ({ reason }) => {
       engine.controls.halt(reason ?? null, actor);
       return engine.controls.global();
+    },
+
+    'events.list': ({ user, limit, afterId }) => ({
+      events: store.events.list({ ...(user !== undefined ? { userId: users.resolve(user).id } : {}), limit, ...(afterId !== undefined ? { afterId } : {}) }),
+    }),
+
+    'engine.health': async () => {
+      let net: Awaited<ReturnType<Engine['funds']>>['net'] | null = null;
+      let error: string | null = null;
+      try {
+        net = (await engine.funds()).net;
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      const stats = net?.chain.stats();
+      return {
+        network: net?.name ?? null,
+        trading: engine.trading,
+        lastCycle: engine.lastCycle,
+        rpc: stats
+          ? {
+              requests: stats.requests,
+              retries: stats.retries,
+              failovers: stats.failovers,
+              endpoints: stats.endpoints.map((e) => ({ label: e.label, healthy: e.healthy })),
+            }
+          : null,
+        controls: engine.controls.global(),
+        error,
+      };
+    },
+
+    'market.candles': async ({ token, timeframe, limit }) => {
+      const t = tokenBySymbol(token);
+      if (!t) throw new HarvestError('INVALID_INPUT', `Unknown token "${token}".`);
+      const f = await engine.funds();
+      const closed = f.candles.closed(t.mint, timeframe);
+      const current = f.candles.current(t.mint, timeframe);
+      const all = current ? [...closed, current] : [...closed];
+      return {
+        token: t.symbol,
+        timeframe,
+        candles: all.slice(-limit).map((c) => ({ time: c.time, open: c.open, high: c.high, low: c.low, close: c.close })),
+      };
+    },
+
+    'settings.jupiterKey': ({ key }) => {
+      const account = `jupiter-api-key:${dataDirId(engine.layout.root)}`;
+      if (key === null) {
+        try {
+          engine.keyCtx.keychain.delete(account);
+        } catch {
+          // nothing stored
+        }
+      } else {
+        engine.keyCtx.keychain.set(account, key);
+      }
+      store.audit.append({ actor, action: 'settings.jupiterKey', userId: null, details: { configured: key !== null } }, isoTime(engine.clock));
+      return { configured: key !== null };
     },
 
     'audit.verify': () => store.audit.verify(),

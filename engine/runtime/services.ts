@@ -5,6 +5,7 @@ import { StrategyRunner } from './strategy-runner';
 import { balanceGate, composeGates, controlsGate, orderSizeGate } from '../risk';
 import type { Engine, EngineOptions, Funds } from './engine';
 import { connectNetwork, readNetworkConfig } from './network';
+import { dataDirId } from '../kernel/paths';
 
 /**
  * The services that need a network: connects it (on the sandbox this may
@@ -18,7 +19,15 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     ...(override?.name ? { network: override.name } : {}),
     ...(override?.rpcUrls ? { rpcUrls: override.rpcUrls } : {}),
   });
+  let jupiterApiKey: string | null = null;
+  try {
+    jupiterApiKey = engine.keyCtx.keychain.get(`jupiter-api-key:${dataDirId(engine.layout.root)}`);
+  } catch {
+    // No keychain (HARVEST_MASTER_KEY servers): the key can come from HARVEST_JUPITER_API_KEY instead.
+  }
+  jupiterApiKey ??= engine.keyCtx.env['HARVEST_JUPITER_API_KEY'] ?? null;
   const net = await connectNetwork(cfg, {
+    jupiterApiKey,
     dataDir: engine.layout.root,
     clock,
     log,
@@ -81,5 +90,6 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     reconciled,
     refreshPrices,
     runStrategies,
+    candles,
   };
 }

@@ -50,21 +50,28 @@ describe('paperQuote', () => {
     const pairs = fc.constantFrom([USDC, SOL], [SOL, USDC], [USDC, WETH], [WBTC, USDC], [WETH, SOL], [USDC, PYUSD]);
     const price = fc.double({ min: 0.01, max: 100_000, noNaN: true, noDefaultInfinity: true });
     const amount = fc.bigInt({ min: 1n, max: 10n ** 16n });
+    // The rate is computed in floating point (this is paper, nothing is signed), so equality holds to ~1e-15
+    // relative; the model's impact saturates towards 100 % only for notionals far beyond any real order.
+    const REL = 1e-12;
     fc.assert(
       fc.property(pairs, price, price, amount, amount, ([tin, tout], pin, pout, a, b) => {
-        const prices = book({ [tin!.mint]: pin, [tout!.mint]: pout });
         const [small, large] = a <= b ? [a, b] : [b, a];
+        fc.pre((Number(large) / 10 ** tin!.decimals) * pin <= 1e9); // up to $1bn of notional
+        const prices = book({ [tin!.mint]: pin, [tout!.mint]: pout });
         const qs = paperQuote(tin!.mint, tout!.mint, small, prices)!;
         const ql = paperQuote(tin!.mint, tout!.mint, large, prices)!;
-        expect(ql.outAmount).toBeGreaterThanOrEqual(qs.outAmount);
-        // Rate: out/in never improves with size (cross-multiplied, exact; allow one unit of rounding per fill).
-        expect(ql.outAmount * small).toBeLessThanOrEqual(qs.outAmount * large + large);
+        const out = (q: { outAmount: bigint }): number => Number(q.outAmount);
+        expect(out(ql)).toBeGreaterThanOrEqual(out(qs) * (1 - REL) - 1);
+        // Rate: out/in never improves with size.
+        expect(out(ql) / Number(large)).toBeLessThanOrEqual(
+          (out(qs) + 1) / Number(small) + (out(qs) / Number(small)) * REL,
+        );
         expect(ql.priceImpactBps).toBeGreaterThanOrEqual(qs.priceImpactBps);
-        // Never more than the fee-free value at the feed price.
+        // Never more than the fee-free value at the feed price, less the fee.
         const ideal = (Number(large) / 10 ** tin!.decimals) * (pin / pout) * 10 ** tout!.decimals;
-        expect(Number(ql.outAmount)).toBeLessThanOrEqual(ideal * (1 - PAPER_FEE_BPS / 10_000) * (1 + 1e-12) + 1);
+        expect(out(ql)).toBeLessThanOrEqual(ideal * (1 - PAPER_FEE_BPS / 10_000) * (1 + REL) + 1);
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 

@@ -223,8 +223,13 @@ describe('orderSizeGate', () => {
     setSettings(ana, { maxOrderUsd: 250 });
     expect(gate.check(order({ amount: 250_000_000n }), ctx())).toEqual({ ok: true });
     expectRefused(gate.check(order({ amount: 250_000_001n }), ctx()), 'ORDER_TOO_LARGE', /\$250/);
-    // A sell is valued at the token's price: 0.1 WETH at $3000 = $300.
-    expectRefused(gate.check(sellWeth(10_000_000n), ctx()), 'ORDER_TOO_LARGE');
+    // A buy paid in another token is valued at that token's price: 0.1 WETH at $3000 = $300.
+    expectRefused(
+      gate.check(order({ inputMint: WETH.mint, outputMint: USDC.mint, amount: 10_000_000n }), ctx()),
+      'ORDER_TOO_LARGE',
+    );
+    // A sell only reduces risk: never too large, whatever it is worth.
+    expect(gate.check(sellWeth(10n ** 12n), ctx())).toEqual({ ok: true });
     // Another user keeps the default ($500).
     expect(gate.check(order({ userId: ben, amount: 400_000_000n }), ctx())).toEqual({ ok: true });
   });
