@@ -68,7 +68,7 @@ export class ExitMonitor {
   /** Sells the whole position through the execution path. */
   close(p: PositionRow, context: OrderContext, why: string): Promise<OrderOutcome> {
     const settings = UserSettingsSchema.parse(this.store.settings.get(p.userId)?.settings ?? {});
-    const attempt = this.store.intents.list(p.userId, 1000).filter((i) => i.clientId.startsWith(`${context}:${p.id}:`)).length;
+    const attempt = this.store.intents.countByClientPrefix(p.userId, `${context}:${p.id}:`);
     this.log.info({ positionId: p.id, why, attempt }, 'closing position');
     return this.exec.submit({
       userId: p.userId,

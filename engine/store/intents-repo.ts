@@ -159,6 +159,17 @@ export class IntentsRepo {
     ).map(toIntent);
   }
 
+  /** How many orders of a user have a client id starting with `prefix` (e.g. the attempts to exit one position). */
+  countByClientPrefix(userId: number, prefix: string): number {
+    // Escape LIKE's wildcards so the prefix is matched literally.
+    const pattern = prefix.replace(/[\\%_]/gu, (c) => `\\${c}`) + '%';
+    return (
+      this.db.prepare("SELECT COUNT(*) AS n FROM intents WHERE user_id = ? AND client_id LIKE ? ESCAPE '\\'").get(userId, pattern) as {
+        n: number;
+      }
+    ).n;
+  }
+
   setQuote(id: number, quote: unknown, at: string): void {
     this.db.prepare('UPDATE intents SET quote = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?').run(JSON.stringify(quote), at, id);
   }

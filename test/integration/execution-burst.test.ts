@@ -204,9 +204,45 @@ describe('execution under pressure', () => {
     const refusedAtSigner = count(w, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'signing.refused'");
     expect(refusedAtSigner).toBeLessThanOrEqual(others.length);
 
+    console.log(
+      `halt burst: ${acknowledged - startCount} signed before the halt was acknowledged, ${others.length} refused (${refusedAtSigner} of them by the keystore)`,
+    );
+
     engine.controls.resumeAll('test');
     const after = await funds.exec.submit(buy(w.users[0]!.id, 'burst-after-resume', 2_000_000n));
     expect(after.status).toBe('confirmed');
+  });
+
+  it('a halt acknowledged while the keystore is checking a transaction: that transaction is never signed', async () => {
+    const { engine, funds } = w;
+    const u = w.users[5]!;
+    const chain = funds.net.chain;
+    let simulations = 0;
+    // The keystore's policy simulates the swap; the halt arrives (and returns) during that await.
+    const haltingChain = Object.create(chain) as typeof chain;
+    haltingChain.simulateTransaction = async (...args: Parameters<typeof chain.simulateTransaction>) => {
+      const n = ++simulations;
+      const r = await chain.simulateTransaction(...args);
+      if (n === 1) engine.controls.halt('halt during signing', 'test');
+      return r;
+    };
+    const exec = service(w, { chain: haltingChain });
+    const signed = engine.signer.signedCount;
+    const sends = w.sandbox.rpc.callCounts()['sendTransaction'] ?? 0;
+    const audits = count(w, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'signing.refused'");
+    try {
+      const out = await exec.submit(buy(u.id, 'halt-mid-sign', 2_500_000n));
+      expect(simulations).toBeGreaterThanOrEqual(1);
+      expect(out).toMatchObject({ status: 'rejected', code: 'HALTED' });
+      expect(engine.signer.signedCount).toBe(signed);
+      expect((w.sandbox.rpc.callCounts()['sendTransaction'] ?? 0) - sends).toBe(0);
+      const intent = engine.store.intents.byClientId(u.id, 'halt-mid-sign')!;
+      expect(intent).toMatchObject({ status: 'rejected', reasonCode: 'HALTED', signature: null });
+      expect(count(w, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'signing.refused'")).toBe(audits + 1);
+      expect(engine.controls.user(u.id).paused).toBe(false);
+    } finally {
+      engine.controls.resumeAll('test');
+    }
   });
 
   it('the same client id is one intent, one swap, one trade: concurrently, sequentially, across services', async () => {
@@ -258,6 +294,8 @@ describe('execution under pressure', () => {
     expect(first.status).toBe('confirmed');
     const trades = count(w, 'SELECT COUNT(*) AS n FROM trades');
     const onChain = await balances(w, u.address);
+    const swaps = swapsOf(u.address);
+    expect(swaps.some((x) => x.ok && x.signature === (first as { signature: string }).signature)).toBe(true);
 
     await w.engine.close();
     const reopened = await open(t.dir);
@@ -268,7 +306,7 @@ describe('execution under pressure', () => {
     expect(w.sandbox.rpc.callCounts()['sendTransaction'] ?? 0).toBe(0);
     expect(count(w, 'SELECT COUNT(*) AS n FROM trades')).toBe(trades);
     expect(await balances(w, u.address)).toEqual(onChain);
-    expect(swapsOf(u.address).filter((s) => s.ok).length).toBe(1);
+    expect(swapsOf(u.address)).toEqual(swaps);
   });
 
   it('a blockhash that expires between signing and sending: expired, no trade, balances untouched', async () => {

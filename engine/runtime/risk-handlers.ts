@@ -1,0 +1,186 @@
+/**
+ * Handlers of the risk and performance commands (risk.*, stats.*), kept apart
+ * from handlers.ts so the table there only spreads them in.
+ */
+import type { CommandName, CommandOutput, ParsedInput } from '../api';
+import { describeIssues } from '../api';
+import { isoTime } from '../kernel/clock';
+import { HarvestError } from '../kernel/errors';
+import { formatUnits, tokenByMint } from '../market';
+import { equityCurve, Performance, rankLeaderboard, userStats, type PriceFn, type UserStats } from '../portfolio';
+import { effectiveLimits, GlobalLimitsSchema, presetSettings, readGlobalLimits, setRiskValue, userRiskLimits, writeGlobalLimits, type RiskSettings } from '../risk';
+import { UserSettingsSchema } from '../users/settings';
+import type { Engine } from './engine';
+import { readNetworkConfig } from './network';
+
+type RiskCommand = 'risk.preset' | 'risk.limits' | 'risk.global' | 'risk.setGlobal' | 'stats.user' | 'stats.equityCurve' | 'stats.leaderboard';
+export type RiskHandlers = { [K in RiskCommand & CommandName]: (input: ParsedInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K> };
+
+/**
+ * What `settings.set KEY VALUE` stores: `risk.X` (dotted, e.g.
+ * `risk.lossStreak.losses`) changes one risk limit (the section goes custom),
+ * `risk.preset` / `riskPreset` apply a preset; anything else is a plain key.
+ */
+export function applySettingKey(current: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  if (key === 'riskPreset' || key.startsWith('risk.')) {
+    const sub = key === 'riskPreset' ? 'preset' : key.slice('risk.'.length);
+    const parsed = UserSettingsSchema.safeParse(current);
+    const risk = parsed.success ? parsed.data.risk : undefined;
+    const r = setRiskValue(risk, sub, value);
+    if (!r.ok) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${r.message}`);
+    return withRisk(current, r.risk);
+  }
+  return { ...current, [key]: value };
+}
+
+/** The settings with a new risk section; the legacy top-level mirrors (riskPreset, maxOrderUsd) follow it. */
+function withRisk(current: Record<string, unknown>, risk: RiskSettings): Record<string, unknown> {
+  return { ...current, risk, riskPreset: risk.preset, maxOrderUsd: userRiskLimits(risk).maxOrderUsd };
+}
+
+function statsOut(userId: number, name: string, s: UserStats) {
+  const q = tokenByMint(s.quoteMint);
+  const qd = q?.decimals ?? 0;
+  return {
+    userId,
+    name,
+    network: s.network,
+    quoteSymbol: s.quoteSymbol,
+    realizedPnl: s.realizedPnl.toString(),
+    uiRealizedPnl: formatUnits(s.realizedPnl, qd),
+    unrealizedPnl: s.unrealizedPnl === null ? null : s.unrealizedPnl.toString(),
+    uiUnrealizedPnl: s.unrealizedPnl === null ? null : formatUnits(s.unrealizedPnl, qd),
+    realizedPnlUsd: s.realizedPnlUsd,
+    unrealizedPnlUsd: s.unrealizedPnlUsd,
+    pnlUsd: s.pnlUsd,
+    tradeCount: s.tradeCount,
+    roundTrips: s.roundTrips,
+    wins: s.wins,
+    losses: s.losses,
+    winRate: s.winRate,
+    volumeUsd: s.volumeUsd,
+    volume: Object.entries(s.volumeByQuote).map(([mint, amount]) => ({ symbol: tokenByMint(mint)?.symbol ?? mint, amount: amount.toString() })),
+    feesLamports: s.feesLamports.toString(),
+    feesUsd: s.feesUsd,
+    openPositions: s.openPositions,
+    equityUsd: s.equityUsd,
+    highWaterUsd: s.highWaterUsd,
+    depositsUsd: s.depositsUsd,
+    withdrawalsUsd: s.withdrawalsUsd,
+    returnPct: s.returnPct,
+    maxDrawdownPct: s.maxDrawdownPct,
+    since: s.since,
+    snapshots: s.snapshots,
+  };
+}
+
+export function buildRiskHandlers(engine: Engine): RiskHandlers {
+  const { store, users } = engine;
+  const actor = engine.actor;
+  const network = (): string => readNetworkConfig(store.meta).network;
+
+  /** Current prices when the network answers; otherwise null (stats fall back to the last snapshot). */
+  const pricesOrNull = async (): Promise<PriceFn | null> => {
+    try {
+      const f = await engine.funds();
+      await f.refreshPrices();
+      return (m) => f.prices.price(m);
+    } catch (e) {
+      engine.log.warn({ err: (e as Error).message }, 'no prices for performance figures');
+      return null;
+    }
+  };
+
+  const statsOf = (userId: number, price: PriceFn | null): UserStats => {
+    const net = network();
+    const p: PriceFn = price ?? (() => null);
+    const equity = price ? new Performance(store, net, { price }, engine.clock).equity(userId) : null;
+    return userStats(store, userId, net, p, engine.clock.now(), equity);
+  };
+
+  const limitsOut = (userId: number) => {
+    const settings = UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {});
+    const own = userRiskLimits(settings.risk);
+    const eff = effectiveLimits(own, readGlobalLimits(store));
+    const { fromGlobal, ...effective } = eff;
+    return { userId, preset: settings.risk.preset, limits: own, effective, fromGlobal: [...fromGlobal].sort() };
+  };
+
+  return {
+    'risk.preset': ({ user, preset, expectedVersion }) => {
+      const u = users.resolve(user);
+      return store.tx(() => {
+        const row = store.settings.get(u.id)!;
+        if (expectedVersion !== undefined && expectedVersion !== row.version) {
+          throw new HarvestError('CONFLICT', `The settings changed since version ${expectedVersion} (now ${row.version}); reload and try again.`);
+        }
+        const next = withRisk(row.settings as Record<string, unknown>, presetSettings(preset));
+        const r = UserSettingsSchema.safeParse(next);
+        if (!r.success) throw new HarvestError('INVALID_INPUT', `These settings do not validate with the ${preset} preset: ${describeIssues(r.error)}`);
+        const at = isoTime(engine.clock);
+        if (!store.settings.update(u.id, row.version, r.data, at)) throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
+        store.audit.append({ actor, action: 'settings.changed', userId: u.id, details: { key: 'risk.preset', value: preset } }, at);
+        return { version: row.version + 1, ...limitsOut(u.id) };
+      });
+    },
+
+    'risk.limits': ({ user }) => {
+      const u = users.resolve(user);
+      return { version: store.settings.get(u.id)!.version, ...limitsOut(u.id) };
+    },
+
+    'risk.global': () => ({ limits: readGlobalLimits(store) }),
+
+    'risk.setGlobal': ({ key, value }) => {
+      const current = readGlobalLimits(store);
+      let parsed: unknown;
+      if (value === 'none') parsed = undefined;
+      else {
+        try {
+          parsed = JSON.parse(value);
+        } catch {
+          parsed = value;
+        }
+      }
+      if (!(key in GlobalLimitsSchema.shape)) {
+        throw new HarvestError('INVALID_INPUT', `Unknown global limit "${key}". Known: ${Object.keys(GlobalLimitsSchema.shape).join(', ')}.`);
+      }
+      const next: Record<string, unknown> = { ...current, [key]: parsed };
+      if (parsed === undefined) delete next[key];
+      const r = GlobalLimitsSchema.safeParse(next);
+      if (!r.success) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${describeIssues(r.error)}`);
+      const at = isoTime(engine.clock);
+      store.tx(() => {
+        writeGlobalLimits(store, r.data);
+        store.audit.append({ actor, action: 'risk.globalLimits', userId: null, details: { key, value: (parsed ?? null) as never } }, at);
+      });
+      return { limits: r.data };
+    },
+
+    'stats.user': async ({ user }) => {
+      const u = users.resolve(user);
+      return statsOut(u.id, u.name, statsOf(u.id, await pricesOrNull()));
+    },
+
+    'stats.equityCurve': ({ user, limit, since }) => {
+      const u = users.resolve(user);
+      const rows = store.risk.snapshots(u.id, network(), { ...(since ? { sinceIso: since } : {}) });
+      return { userId: u.id, points: equityCurve(rows.slice(-limit)) };
+    },
+
+    'stats.leaderboard': async ({ by, anonymous }) => {
+      const price = await pricesOrNull();
+      const rows = rankLeaderboard(
+        users.list().map((u) => ({ userId: u.id, name: u.name, stats: statsOf(u.id, price) })),
+        by,
+        anonymous,
+      );
+      return {
+        by,
+        anonymous,
+        method: 'return = modified Dietz since the first equity snapshot (net of deposits and withdrawals); PnL = realized + unrealized, USD',
+        rows,
+      };
+    },
+  };
+}
