@@ -130,6 +130,78 @@ const WithdrawalOut = z.object({
   createdAt: z.string(),
 });
 
+const LossStreakOut = z.object({ losses: z.number(), windowMinutes: z.number(), pauseMinutes: z.number() });
+const RiskLimitsOut = z.object({
+  maxPositionPctEquity: z.number(),
+  maxPositionUsd: z.number(),
+  maxConcurrentPositions: z.number(),
+  maxDailyLossPct: z.number(),
+  maxDailyLossUsd: z.number(),
+  maxDrawdownPct: z.number(),
+  maxTradesPerDay: z.number(),
+  lossStreak: LossStreakOut,
+  cooldownMinutes: z.number(),
+  minOrderUsd: z.number(),
+  maxOrderUsd: z.number(),
+  stopLossRequired: z.boolean(),
+});
+const RiskLimitsView = z.object({
+  userId: z.number().int(),
+  version: z.number().int(),
+  preset: z.enum(['conservative', 'moderate', 'aggressive', 'custom']),
+  /** The user's own values (their preset's, or custom). */
+  limits: RiskLimitsOut,
+  /** What is in force: the user's values capped by the operator's global limits. */
+  effective: RiskLimitsOut,
+  /** Keys whose value in force comes from a global limit. */
+  fromGlobal: z.array(z.string()),
+});
+const GlobalLimitsOut = z.object({
+  limits: z.object({
+    maxOrderUsd: z.number().optional(),
+    maxPositionUsd: z.number().optional(),
+    maxPositionPctEquity: z.number().optional(),
+    maxConcurrentPositions: z.number().optional(),
+    maxDailyLossPct: z.number().optional(),
+    maxDailyLossUsd: z.number().optional(),
+    maxDrawdownPct: z.number().optional(),
+    maxTradesPerDay: z.number().optional(),
+    minOrderUsd: z.number().optional(),
+    requireStopLoss: z.boolean(),
+  }),
+});
+const StatsOut = z.object({
+  userId: z.number().int(),
+  name: z.string(),
+  network: z.string(),
+  quoteSymbol: z.string(),
+  realizedPnl: z.string(),
+  uiRealizedPnl: z.string(),
+  unrealizedPnl: z.string().nullable(),
+  uiUnrealizedPnl: z.string().nullable(),
+  realizedPnlUsd: z.number().nullable(),
+  unrealizedPnlUsd: z.number().nullable(),
+  pnlUsd: z.number().nullable(),
+  tradeCount: z.number().int(),
+  roundTrips: z.number().int(),
+  wins: z.number().int(),
+  losses: z.number().int(),
+  winRate: z.number().nullable(),
+  volumeUsd: z.number().nullable(),
+  volume: z.array(z.object({ symbol: z.string(), amount: z.string() })),
+  feesLamports: z.string(),
+  feesUsd: z.number().nullable(),
+  openPositions: z.number().int(),
+  equityUsd: z.number().nullable(),
+  highWaterUsd: z.number().nullable(),
+  depositsUsd: z.number(),
+  withdrawalsUsd: z.number(),
+  returnPct: z.number().nullable(),
+  maxDrawdownPct: z.number(),
+  since: z.string().nullable(),
+  snapshots: z.number().int(),
+});
+
 export interface CommandSpec<I extends z.ZodType, O extends z.ZodType> {
   input: I;
   output: O;
@@ -532,6 +604,77 @@ export const commands = {
       })
       .strict(),
     output: z.object({ entries: z.array(AuditRowOut) }),
+  }),
+  'risk.preset': command({
+    summary: "Apply a risk preset (conservative, moderate, aggressive) to a user: sets every risk limit",
+    mutates: true,
+    input: z
+      .object({
+        user: UserRef,
+        preset: z.enum(['conservative', 'moderate', 'aggressive']),
+        expectedVersion: z.number().int().positive().optional(),
+      })
+      .strict(),
+    output: RiskLimitsView,
+  }),
+  'risk.limits': command({
+    summary: "A user's risk limits: their own, and those in force after the global limits",
+    mutates: false,
+    input: z.object({ user: UserRef }).strict(),
+    output: RiskLimitsView,
+  }),
+  'risk.global': command({
+    summary: "The operator's global risk limits (they override every user's values)",
+    mutates: false,
+    input: Empty,
+    output: GlobalLimitsOut,
+  }),
+  'risk.setGlobal': command({
+    summary: "Set (or, with the value none, remove) one global risk limit for everyone",
+    mutates: true,
+    sensitive: true,
+    input: z.object({ key: z.string().trim().min(1).max(64), value: z.string().trim().min(1).max(64) }).strict(),
+    output: GlobalLimitsOut,
+  }),
+  'stats.user': command({
+    summary: "A user's performance: PnL, win rate, trades, volume, fees, equity, return and max drawdown",
+    mutates: false,
+    input: z.object({ user: UserRef }).strict(),
+    output: StatsOut,
+  }),
+  'stats.equityCurve': command({
+    summary: "A user's equity snapshots, oldest first (the last LIMIT)",
+    mutates: false,
+    input: z.object({ user: UserRef, limit: z.number().int().min(1).max(100_000).default(1000), since: z.string().datetime().optional() }).strict(),
+    output: z.object({
+      userId: z.number().int(),
+      points: z.array(
+        z.object({ ts: z.string(), equityUsd: z.number(), highWaterUsd: z.number(), drawdownPct: z.number(), depositsUsd: z.number(), withdrawalsUsd: z.number() }),
+      ),
+    }),
+  }),
+  'stats.leaderboard': command({
+    summary: 'Users ranked by return % (default) or PnL, optionally anonymised',
+    mutates: false,
+    input: z.object({ by: z.enum(['return', 'pnl']).default('return'), anonymous: z.boolean().default(false) }).strict(),
+    output: z.object({
+      by: z.enum(['return', 'pnl']),
+      anonymous: z.boolean(),
+      method: z.string(),
+      rows: z.array(
+        z.object({
+          rank: z.number().int(),
+          userId: z.number().int().nullable(),
+          name: z.string(),
+          returnPct: z.number().nullable(),
+          pnlUsd: z.number().nullable(),
+          equityUsd: z.number().nullable(),
+          tradeCount: z.number().int(),
+          winRate: z.number().nullable(),
+          maxDrawdownPct: z.number(),
+        }),
+      ),
+    }),
   }),
 } as const;
 

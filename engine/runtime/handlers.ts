@@ -17,6 +17,7 @@ import { bindStrategy, listStrategies } from '../strategy';
 import { formatUnits, parseUnits, tokenByMint, tokenBySymbol, KNOWN_TOKENS, type TokenInfo } from '../market';
 import { depositInfo, type UserBalances } from '../funds';
 import type { Engine } from './engine';
+import { applySettingKey, buildRiskHandlers } from './risk-handlers';
 import { readNetworkConfig, writeNetworkConfig } from './network';
 
 export type Handlers = {
@@ -29,6 +30,7 @@ export function buildHandlers(engine: Engine): Handlers {
   const actor = engine.actor;
 
   return {
+    ...buildRiskHandlers(engine),
     'engine.status': () => ({
       dataDir: engine.layout.root,
       schemaVersion: schemaVersion(store.db),
@@ -220,10 +222,10 @@ export function buildHandlers(engine: Engine): Handlers {
         } catch {
           parsed = value;
         }
-        const next = { ...(row.settings as Record<string, unknown>), [key]: parsed };
+        const next = applySettingKey(row.settings as Record<string, unknown>, key, parsed);
         const r = UserSettingsSchema.safeParse(next);
         if (!r.success) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${describeIssues(r.error)}`);
-        if (!(key in r.data)) throw new HarvestError('INVALID_INPUT', `Unknown setting "${key}". Known: ${Object.keys(UserSettingsSchema.parse({})).join(', ')}.`);
+        if (!key.startsWith('risk.') && !(key in r.data)) throw new HarvestError('INVALID_INPUT', `Unknown setting "${key}". Known: ${Object.keys(UserSettingsSchema.parse({})).join(', ')}.`);
         const at = isoTime(engine.clock);
         if (!store.settings.update(u.id, row.version, r.data, at)) throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
         store.audit.append({ actor, action: 'settings.changed', userId: u.id, details: { key, value: parsed as never } }, at);
