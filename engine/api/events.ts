@@ -36,6 +36,8 @@ export const eventSchemas = {
   'position.closed': z.object({ positionId: z.number().int(), mint: z.string(), realizedPnl: Amount, quoteMint: z.string() }),
   'breaker.tripped': z.object({ failures: z.number().int(), reason: z.string() }),
   'exit.stuck': z.object({ positionId: z.number().int(), mint: z.string(), reason: z.string() }),
+  'feed.stale': z.object({ feed: z.string(), staleMints: z.array(z.string()), reason: z.string() }),
+  'feed.recovered': z.object({ feed: z.string() }),
   'strategy.error': z.object({ strategy: z.string(), token: z.string().nullable(), message: z.string() }),
   'risk.dailyLossHit': z.object({
     day: z.string(),
@@ -74,6 +76,8 @@ export const defaultSeverity: Record<EventType, Severity> = {
   'exit.stuck': 'critical',
   'controls.changed': 'warning',
   'strategy.error': 'warning',
+  'feed.stale': 'warning',
+  'feed.recovered': 'info',
   'risk.dailyLossHit': 'warning',
   'risk.drawdownPaused': 'critical',
 };

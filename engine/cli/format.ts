@@ -1,5 +1,6 @@
 import type { CommandName, CommandOutput } from '../api';
 import { formatUnits } from '../market';
+import { riskFormatters } from './risk-format';
 
 type Balances = CommandOutput<'wallet.balances'>['balances'][number];
 
@@ -33,6 +34,7 @@ type Formatters = { [K in CommandName]: (o: CommandOutput<K>) => string };
 
 /** Human-readable output, one formatter per command. */
 export const formatters: Formatters = {
+  ...riskFormatters,
   'engine.status': (o) =>
     [
       `Data directory: ${o.dataDir}`,

@@ -286,7 +286,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
 
   program
     .command('settings <user> [action] [key] [value]')
-    .description('show (get) or change (set KEY VALUE) a user\'s settings')
+    .description('show (get) or change (set KEY VALUE, e.g. set risk.maxDailyLossPct 3) a user\'s settings, or apply a risk preset (preset NAME)')
     .action(async (u: string, action: string | undefined, key: string | undefined, value: string | undefined, _o, cmd: Command) => {
       if (action === undefined || action === 'get') {
         const ctx = ctxOf(cmd);
@@ -295,8 +295,15 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
         else print(ctx.json, out, formatters['settings.get']);
         return;
       }
+      if (action === 'preset' && key !== undefined && value === undefined) {
+        await run(cmd, 'risk.preset', { user: u, preset: key });
+        return;
+      }
       if (action !== 'set' || key === undefined || value === undefined) {
-        throw new HarvestError('INVALID_INPUT', 'Use `harvest settings USER`, `harvest settings USER get KEY` or `harvest settings USER set KEY VALUE`.');
+        throw new HarvestError(
+          'INVALID_INPUT',
+          'Use `harvest settings USER`, `harvest settings USER get KEY`, `harvest settings USER set KEY VALUE` or `harvest settings USER preset conservative|moderate|aggressive`.',
+        );
       }
       await run(cmd, 'settings.set', { user: u, key, value });
     });
@@ -344,6 +351,32 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
         });
       },
     );
+  program
+    .command('risk <user>')
+    .description("a user's risk limits: their own and those in force after the global limits")
+    .action(async (u: string, _o, cmd: Command) => void (await run(cmd, 'risk.limits', { user: u })));
+  program
+    .command('global-limits [key] [value]')
+    .description('show the global risk limits, or set one for everyone (VALUE none removes it)')
+    .action(async (key: string | undefined, value: string | undefined, _o, cmd: Command) => {
+      if (key === undefined) return void (await run(cmd, 'risk.global', {}));
+      if (value === undefined) throw new HarvestError('INVALID_INPUT', 'Use `harvest global-limits KEY VALUE` (e.g. maxOrderUsd 200), or `harvest global-limits` to show them.');
+      await run(cmd, 'risk.setGlobal', { key, value });
+    });
+  program
+    .command('stats <user>')
+    .description("a user's performance: PnL, win rate, trades, volume, fees, equity, return and max drawdown")
+    .option('--curve [n]', 'print the equity curve instead (the last N snapshots)')
+    .action(async (u: string, o: { curve?: string | boolean }, cmd: Command) => {
+      if (o.curve === undefined) return void (await run(cmd, 'stats.user', { user: u }));
+      await run(cmd, 'stats.equityCurve', { user: u, ...(typeof o.curve === 'string' ? { limit: Number(o.curve) } : {}) });
+    });
+  program
+    .command('leaderboard')
+    .description('users ranked by return % (default) or PnL')
+    .addOption(new Option('--by <measure>', 'rank by').choices(['return', 'pnl']).default('return'))
+    .option('--anonymous', 'hide names and ids', false)
+    .action(async (o: { by: 'return' | 'pnl'; anonymous: boolean }, cmd: Command) => void (await run(cmd, 'stats.leaderboard', { by: o.by, anonymous: o.anonymous })));
   program
     .command('order <user> <side> <token> <amount>')
     .description('buy (AMOUNT in the quote asset, e.g. USDC) or sell (AMOUNT of the token) at the market')

@@ -22,8 +22,9 @@ export class PriceBook implements PriceSource {
     private readonly maxAgeMs = 60_000,
   ) {}
 
-  set(mint: string, usd: number): void {
-    this.book.set(mint, { usd, at: this.clock.now() });
+  /** Records a price observed at `at` (clock ms; default now). */
+  set(mint: string, usd: number, at: number = this.clock.now()): void {
+    this.book.set(mint, { usd, at });
   }
 
   price(mint: string): number | null {

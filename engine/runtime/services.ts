@@ -1,8 +1,8 @@
 import { ExitMonitor, JupiterClient, PriceBook, reconcileIntents, TradeExecutionService } from '../execution';
 import { BalanceSync, Whitelist, Withdrawals } from '../funds';
-import { CandleBuilder, IndicatorCache, KNOWN_TOKENS } from '../market';
+import { CandleBuilder, FailoverPriceFeed, IndicatorCache, JupiterPriceFeed, KNOWN_TOKENS } from '../market';
 import { StrategyRunner } from './strategy-runner';
-import { balanceGate, composeGates, controlsGate, orderSizeGate } from '../risk';
+import { balanceGate, composeGates, controlsGate, orderSizeGate, riskEngineGate } from '../risk';
 import type { Engine, EngineOptions, Funds } from './engine';
 import { connectNetwork, readNetworkConfig } from './network';
 import { dataDirId } from '../kernel/paths';
@@ -35,12 +35,21 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
   });
   const whitelist = new Whitelist(store, bus, clock, net.whitelistDelayMs);
   const prices = new PriceBook(clock);
-  const refreshPrices = (): Promise<void> =>
-    prices.refresh(
-      net.jupiterUrl,
-      KNOWN_TOKENS.map((t) => t.mint),
-      net.jupiterApiKey,
-    );
+  // Jupiter's Price API v3 (the sandbox serves the same API from its replay); a stale feed stops entries, not exits.
+  const feed = new FailoverPriceFeed([new JupiterPriceFeed({ baseUrl: net.jupiterUrl, clock, apiKey: net.jupiterApiKey })], {
+    clock,
+    onDegraded: (e) =>
+      bus.emit('feed.stale', null, {
+        feed: 'jupiter',
+        staleMints: e.staleMints,
+        reason: e.failures.map((f) => `${f.feed}: ${f.reason} (${f.message})`).join('; ') || 'prices are older than the limit',
+      }),
+    onRecovered: () => bus.emit('feed.recovered', null, { feed: 'jupiter' }),
+  });
+  const refreshPrices = async (): Promise<void> => {
+    const ticks = await feed.prices(KNOWN_TOKENS.map((t) => t.mint));
+    for (const t of ticks.values()) prices.set(t.mint, t.usd, t.at);
+  };
   const exec = new TradeExecutionService({
     store,
     clock,
@@ -48,7 +57,13 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     bus,
     signer,
     controls,
-    risk: composeGates(controlsGate(controls), orderSizeGate(store), balanceGate(store, net.name)),
+    risk: composeGates(
+      controlsGate(controls),
+      orderSizeGate(store),
+      balanceGate(store, net.name),
+      // Entries only: position size, positions, daily loss, drawdown, trades per day, loss streak, cooldown, order size, stop-loss.
+      riskEngineGate({ store, controls, bus, network: net.name }),
+    ),
     prices,
     network: net.name,
     chain: net.chain,

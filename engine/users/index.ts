@@ -1,3 +1,3 @@
 export { UserDirectory, type RemoveOptions } from './directory';
 export { UserNameSchema } from './names';
-export { UserSettingsSchema, defaultUserSettings, type UserSettings } from './settings';
+export { UserSettingsSchema, defaultUserSettings, shouldAlert, type UserSettings } from './settings';

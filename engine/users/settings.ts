@@ -48,11 +48,14 @@ export const UserSettingsSchema = z
         daily: z.record(z.string(), z.string().regex(/^\d+$/u)).default({}),
       })
       .default({ perTransaction: {}, daily: {} }),
+    /** Which of this user's events alert the operator (OS notifications, tray): none, or those at or above a severity, less the muted types. */
     notifications: z
       .object({
         enabled: z.boolean().default(true),
+        minSeverity: z.enum(['info', 'warning', 'critical']).default('warning'),
+        muted: z.array(z.string()).default([]),
       })
-      .default({ enabled: true }),
+      .default({ enabled: true, minSeverity: 'warning', muted: [] }),
   })
   .loose();
 
@@ -60,4 +63,12 @@ export type UserSettings = z.infer<typeof UserSettingsSchema>;
 
 export function defaultUserSettings(): UserSettings {
   return UserSettingsSchema.parse({});
+}
+
+const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 } as const;
+
+/** Whether an event of this user should alert, by their notification settings. */
+export function shouldAlert(settings: Pick<UserSettings, 'notifications'>, event: { type: string; severity: 'info' | 'warning' | 'critical' }): boolean {
+  const n = settings.notifications;
+  return n.enabled && SEVERITY_RANK[event.severity] >= SEVERITY_RANK[n.minSeverity] && !n.muted.includes(event.type);
 }

@@ -72,6 +72,13 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'backup.create': { file: backupFile, passphrase: 'a long enough passphrase' },
     'audit.verify': {},
     'audit.list': { user: 'Ana', limit: 10, beforeId: 5 },
+    'risk.preset': { user: 'Ana', preset: 'conservative', expectedVersion: 1 },
+    'risk.limits': { user: 'Ana' },
+    'risk.global': {},
+    'risk.setGlobal': { key: 'maxOrderUsd', value: '100' },
+    'stats.user': { user: 'Ana' },
+    'stats.equityCurve': { user: 'Ana', limit: 10, since: '2026-01-01T00:00:00Z' },
+    'stats.leaderboard': { by: 'pnl', anonymous: true },
   };
 }
 

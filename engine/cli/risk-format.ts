@@ -1,0 +1,60 @@
+import type { CommandOutput } from '../api';
+
+const usd = (n: number | null): string => (n === null ? '-' : `${n < 0 ? '-' : ''}$${Math.abs(n).toFixed(2)}`);
+const pct = (n: number | null, digits = 2): string => (n === null ? '-' : `${n.toFixed(digits)}%`);
+
+type Limits = CommandOutput<'risk.limits'>;
+
+function formatLimits(o: Limits): string {
+  const e = o.effective;
+  const mark = (k: string): string => (o.fromGlobal.includes(k) ? ' (global limit)' : '');
+  return [
+    `Risk limits of user ${o.userId}: ${o.preset} (settings version ${o.version})`,
+    `  position         ≤ ${e.maxPositionPctEquity}% of equity${mark('maxPositionPctEquity')} and ≤ $${e.maxPositionUsd}${mark('maxPositionUsd')}`,
+    `  open positions   ≤ ${e.maxConcurrentPositions}${mark('maxConcurrentPositions')}`,
+    `  daily loss       < ${e.maxDailyLossPct}%${mark('maxDailyLossPct')} and < $${e.maxDailyLossUsd}${mark('maxDailyLossUsd')} (else no entries until the next UTC day)`,
+    `  drawdown         < ${e.maxDrawdownPct}%${mark('maxDrawdownPct')} from the high-water mark (else paused until the operator resumes)`,
+    `  entries per day  ≤ ${e.maxTradesPerDay}${mark('maxTradesPerDay')}`,
+    `  loss streak      ${e.lossStreak.losses} losing trades in ${e.lossStreak.windowMinutes} min → no entries for ${e.lossStreak.pauseMinutes} min`,
+    `  cooldown         ${e.cooldownMinutes} min after a close, per token`,
+    `  order size       $${e.minOrderUsd}${mark('minOrderUsd')} to $${e.maxOrderUsd}${mark('maxOrderUsd')}`,
+    `  stop-loss        ${e.stopLossRequired ? 'required on every entry' : 'optional'}${mark('stopLossRequired')}`,
+  ].join('\n');
+}
+
+function formatGlobal(o: CommandOutput<'risk.global'>): string {
+  const entries = Object.entries(o.limits).filter(([k]) => k !== 'requireStopLoss');
+  return [
+    `Global limits (override every user): stop-loss ${o.limits.requireStopLoss ? 'required' : 'up to each user'}`,
+    ...(entries.length ? entries.map(([k, v]) => `  ${k} = ${String(v)}`) : ['  no caps set']),
+  ].join('\n');
+}
+
+/** Formatters of the risk and performance commands (spread into the formatter table). */
+export const riskFormatters = {
+  'risk.preset': formatLimits,
+  'risk.limits': formatLimits,
+  'risk.global': formatGlobal,
+  'risk.setGlobal': formatGlobal,
+  'stats.user': (s: CommandOutput<'stats.user'>) =>
+    [
+      `${s.name} (${s.network}), since ${s.since ?? 'no snapshot yet'}`,
+      `  equity        ${usd(s.equityUsd)}  (high-water ${usd(s.highWaterUsd)}, deposits ${usd(s.depositsUsd)}, withdrawals ${usd(s.withdrawalsUsd)})`,
+      `  return        ${pct(s.returnPct)} (modified Dietz)   max drawdown ${pct(s.maxDrawdownPct)}`,
+      `  PnL           ${s.uiRealizedPnl} ${s.quoteSymbol} realized, ${s.uiUnrealizedPnl ?? '-'} ${s.quoteSymbol} unrealized  (${usd(s.pnlUsd)})`,
+      `  trades        ${s.tradeCount} (${s.roundTrips} round trips: ${s.wins} won, ${s.losses} lost; win rate ${s.winRate === null ? '-' : pct(s.winRate * 100, 1)})`,
+      `  volume        ${usd(s.volumeUsd)}   fees ${usd(s.feesUsd)} (${s.feesLamports} lamports)   open positions ${s.openPositions}`,
+    ].join('\n'),
+  'stats.equityCurve': (o: CommandOutput<'stats.equityCurve'>) =>
+    o.points.map((p) => `${p.ts}  ${usd(p.equityUsd).padStart(14)}  mark ${usd(p.highWaterUsd).padStart(14)}  drawdown ${pct(p.drawdownPct)}`).join('\n') ||
+    'No equity snapshots yet (the running engine writes one per cycle).',
+  'stats.leaderboard': (o: CommandOutput<'stats.leaderboard'>) =>
+    [
+      `Ranked by ${o.by === 'return' ? 'return %' : 'PnL'}${o.anonymous ? ' (anonymous)' : ''}`,
+      ...o.rows.map(
+        (r) =>
+          `${String(r.rank).padStart(3)}. ${r.name.padEnd(20)} return ${pct(r.returnPct).padStart(9)}  PnL ${usd(r.pnlUsd).padStart(12)}  equity ${usd(r.equityUsd).padStart(12)}  trades ${r.tradeCount}  win ${r.winRate === null ? '-' : pct(r.winRate * 100, 0)}`,
+      ),
+      `(${o.method})`,
+    ].join('\n'),
+};
