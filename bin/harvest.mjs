@@ -1,8 +1,34 @@
 #!/usr/bin/env node
-// The harvest command. The engine is TypeScript run through tsx's loader, so the
-// CLI, the headless host and the tests all execute the same sources.
-import { register } from 'tsx/esm/api';
+// The harvest command. Runs the bundle in dist/cli (npm run build:cli) when it is
+// newer than every engine source; otherwise runs the TypeScript sources through
+// tsx. Either way the same code runs.
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register();
-const { main } = await import('../engine/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bundle = join(root, 'dist', 'cli', 'harvest.mjs');
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+let fresh = false;
+try {
+  fresh = statSync(bundle).mtimeMs >= newestSource(join(root, 'engine'));
+} catch {
+  fresh = false;
+}
+
+if (fresh) {
+  await import(pathToFileURL(bundle).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(join(root, 'engine', 'cli', 'entry.ts')).href);
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the desktop app on the sandbox where the Electron runtime is
-// available; otherwise say why and fall back to the headless engine.
+// available; otherwise say why and run `harvest serve` on the sandbox (the UI
+// in a browser; it prints the URL to open).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,9 +34,17 @@ if (typeof electron === 'string') {
     stdio: 'inherit',
   });
 } else {
+  // No desktop app: the same engine and UI, served to a browser on this machine.
+  const network = args.some((a) => a === '--network' || a.startsWith('--network=')) ? [] : ['--network', 'sandbox'];
   console.error(`Electron runtime not available (${electron.missing}).`);
-  console.error('Running the headless engine instead; CLI commands in another terminal reach it (npx harvest --help).');
-  child = spawn(process.execPath, [join(root, 'bin', 'harvest.mjs'), 'run', ...args], { cwd: root, stdio: 'inherit' });
+  console.error(
+    `Running \`harvest ${[...network, 'serve', ...args].join(' ')}\` instead: open the URL printed below in a browser. ` +
+      'CLI commands in another terminal reach the same engine (npx harvest --help).',
+  );
+  if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) {
+    console.error('The UI is not built yet: run `npm run build:renderer` first (the API works without it).');
+  }
+  child = spawn(process.execPath, [join(root, 'bin', 'harvest.mjs'), ...network, 'serve', ...args], { cwd: root, stdio: 'inherit' });
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

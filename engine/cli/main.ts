@@ -7,6 +7,7 @@ import { dispatch, type CliContext } from './dispatch';
 import { formatters } from './format';
 import { stdinSecrets, type SecretInput } from './io';
 import { runEngine, runSandbox } from './run';
+import { serveEngine } from './serve';
 import { terminalQr } from './qr';
 
 export interface CliIo {
@@ -125,6 +126,24 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
       if (!Number.isFinite(seconds) || seconds <= 0) throw new HarvestError('INVALID_INPUT', '--cycle-seconds must be a positive number.');
       await runEngine(ctx, io, seconds * 1000);
     });
+  program
+    .command('serve')
+    .description('run the engine with the UI in a browser: HTTP + WebSocket on 127.0.0.1, behind a token printed as a URL')
+    .option('--host <address>', 'address to listen on (anything but loopback needs --allow-remote)', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', '7420')
+    .option('--allow-remote', 'allow listening on a non-loopback address (reachable from other machines)', false)
+    .option('--cycle-seconds <n>', 'seconds between trading cycles', '10')
+    .option('--no-trading', 'serve the UI without running the trading loop')
+    .action(
+      async (o: { host: string; port: string; allowRemote: boolean; cycleSeconds: string; trading: boolean }, cmd: Command) => {
+        const ctx = ctxOf(cmd);
+        const seconds = Number(o.cycleSeconds);
+        if (!Number.isFinite(seconds) || seconds <= 0) throw new HarvestError('INVALID_INPUT', '--cycle-seconds must be a positive number.');
+        const port = Number(o.port);
+        if (!/^\d{1,5}$/u.test(o.port) || port > 65_535) throw new HarvestError('INVALID_INPUT', '--port must be a number from 0 to 65535.');
+        await serveEngine(ctx, io, { host: o.host, port, allowRemote: o.allowRemote, cycleMs: seconds * 1000, trading: o.trading });
+      },
+    );
 
   const user = program.command('user').description('manage friends');
   user

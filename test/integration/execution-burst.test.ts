@@ -25,7 +25,7 @@ import {
 } from '../../engine/execution';
 import type { ManualClock } from '../../engine/kernel/clock';
 import { tokenBySymbol } from '../../engine/market';
-import { balanceGate, composeGates, controlsGate, orderSizeGate } from '../../engine/risk';
+import { balanceGate, composeGates, controlsGate, orderSizeGate, riskEngineGate } from '../../engine/risk';
 import type { Engine, Funds } from '../../engine/runtime';
 import { Sandbox, type LandedTransaction } from '../../engine/sandbox';
 import { tempDataDir } from '../helpers/datadir';
@@ -38,6 +38,23 @@ const WETH = tokenBySymbol('WETH')!;
 const PAST_CACHE_MS = 1_500;
 /** More than a blockhash lives (150 blocks of 400 ms). */
 const PAST_BLOCKHASH_MS = 150 * 400 + 30_000;
+
+/** Risk limits wide enough that issue #5's entry rules never turn these orders away. */
+const PERMISSIVE_RISK = {
+  preset: 'custom',
+  maxPositionPctEquity: 100,
+  maxPositionUsd: 1_000_000,
+  maxConcurrentPositions: 50,
+  maxDailyLossPct: 50,
+  maxDailyLossUsd: 1_000_000,
+  maxDrawdownPct: 90,
+  maxTradesPerDay: 1_000,
+  lossStreak: { losses: 20, windowMinutes: 5, pauseMinutes: 0 },
+  cooldownMinutes: 0,
+  minOrderUsd: 0.01,
+  maxOrderUsd: 1_000_000,
+  stopLossRequired: false,
+};
 
 interface World {
   dir: string;
@@ -65,6 +82,7 @@ async function addLiveUser(world: Omit<World, 'users'>, name: string): Promise<{
   const key = randomSecretKey();
   const wallet = world.engine.wallets.import(u.id, { secretKey: key.base58 }, 'test');
   await world.engine.execute('settings.set', { user: name, key: 'mode', value: 'live' });
+  await world.engine.execute('settings.set', { user: name, key: 'risk', value: JSON.stringify(PERMISSIVE_RISK) });
   await world.sandbox.fund(wallet.address, {
     lamports: 1_000_000_000n,
     tokens: [{ mint: USDC.mint, amount: 1_000_000_000n }],
@@ -82,6 +100,8 @@ function buy(userId: number, clientId: string, usdc: bigint): Order {
     context: 'manual',
     clientId,
     slippageBps: 100,
+    // Every entry names a stop-loss (the operator's default global rule); far below any WETH price.
+    stopLossPrice: 1,
   };
 }
 
@@ -120,6 +140,7 @@ function service(world: Omit<World, 'users'>, extra: Partial<ExecutionDeps> = {}
       controlsGate(engine.controls),
       orderSizeGate(engine.store),
       balanceGate(engine.store, funds.net.name),
+      riskEngineGate({ store: engine.store, controls: engine.controls, bus: engine.bus, network: funds.net.name }),
     ),
     prices: funds.prices,
     network: funds.net.name,
@@ -255,6 +276,7 @@ describe('execution under pressure', () => {
     // Concurrently, in one service.
     const order = buy(u.id, 'twice-1', 3_141_592n);
     const [a, b] = await Promise.all([w.funds.exec.submit(order), w.funds.exec.submit(order)]);
+    console.log('DEBUG', a);
     expect(a.status).toBe('confirmed');
     expect(b).toEqual(a);
     expect(sends() - s0).toBe(1);

@@ -54,6 +54,26 @@ const envInt = (name: string, fallback: number): number => {
 const SEED = envInt('HARVEST_CRASH_SEED', Math.floor(Math.random() * 2 ** 31));
 const RANDOM_KILLS = envInt('HARVEST_CRASH_RANDOM_KILLS', 24);
 const FAULT_ROUNDS = envInt('HARVEST_CRASH_FAULT_ROUNDS', 2);
+/**
+ * Risk limits wide enough that the entry rules (issue #5: trades per day, cooldowns, loss
+ * streaks, order sizes) never turn an order away: this test is about what a kill leaves behind.
+ * (The operator's global rule still requires a stop-loss on every entry: buys carry one.)
+ */
+const PERMISSIVE_RISK = {
+  preset: 'custom',
+  maxPositionPctEquity: 100,
+  maxPositionUsd: 1_000_000,
+  maxConcurrentPositions: 50,
+  maxDailyLossPct: 50,
+  maxDailyLossUsd: 1_000_000,
+  maxDrawdownPct: 90,
+  maxTradesPerDay: 1_000,
+  lossStreak: { losses: 20, windowMinutes: 5, pauseMinutes: 0 },
+  cooldownMinutes: 0,
+  minOrderUsd: 0.01,
+  maxOrderUsd: 1_000_000,
+  stopLossRequired: false,
+};
 /** Chance that the reconciling command after a random kill is itself killed at a random time. */
 const RECONCILE_KILL_P = 0.3;
 
@@ -347,8 +367,23 @@ interface OutcomeOut {
 
 const SLIPPAGE_BPS = 150;
 
+/** Every entry names a stop-loss (the operator's default global rule); $1 is far below any WETH price. */
+const STOP_LOSS_USD = 1;
+
 function orderArgs(o: OrderSpec): string[] {
-  return ['--json', 'order', USER, o.side, 'WETH', o.amount, '--slippage-bps', String(SLIPPAGE_BPS), '--client-id', o.clientId];
+  return [
+    '--json',
+    'order',
+    USER,
+    o.side,
+    'WETH',
+    o.amount,
+    '--slippage-bps',
+    String(SLIPPAGE_BPS),
+    '--client-id',
+    o.clientId,
+    ...(o.side === 'buy' ? ['--stop-loss', String(STOP_LOSS_USD)] : []),
+  ];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -441,6 +476,7 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
     ok(await hv(t.dir, ['--json', 'settings', USER, 'set', 'mode', 'live']));
     // Kills leave 'failed' orders behind; they must not pause the user (breaker) and end the test early.
     ok(await hv(t.dir, ['--json', 'settings', USER, 'set', 'breakerFailures', '100']));
+    ok(await hv(t.dir, ['--json', 'settings', USER, 'set', 'risk', JSON.stringify(PERMISSIVE_RISK)]));
     const sb = await startSandbox(t.dir);
     const wallet = key.address as Address;
     w = {
@@ -526,6 +562,7 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
         amount: o.amount,
         slippageBps: SLIPPAGE_BPS,
         clientId: o.clientId,
+        ...(o.side === 'buy' ? { stopLoss: STOP_LOSS_USD } : {}),
       });
     /**
      * Calls `command` and SIGKILLs the engine `delay` ms later; true if the kill came before the

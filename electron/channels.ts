@@ -1,0 +1,10 @@
+/**
+ * The IPC channel names shared by main (electron/ipc.ts) and the preload
+ * (electron/preload.ts). No Electron import here: the preload bundles it.
+ */
+export const COMMAND_CHANNEL_PREFIX = 'harvest:cmd:';
+export const EVENT_CHANNEL = 'harvest:event';
+
+export function commandChannel(name: string): string {
+  return `${COMMAND_CHANNEL_PREFIX}${name}`;
+}

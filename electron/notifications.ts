@@ -1,0 +1,182 @@
+import { Notification } from 'electron';
+import type { EngineEvent, EventPayload, Severity } from '../engine/api/events';
+
+/** What notifications need of the engine (a real Engine, or a fake in tests). */
+export interface NotifyEngine {
+  readonly bus: { subscribe(listener: (event: EngineEvent) => void): () => void };
+  readonly store: {
+    settings: { get(userId: number): { settings: unknown } | null };
+    users: { byId(id: number): { name: string } | null };
+  };
+}
+
+export interface NotifierOptions {
+  /** Clicking a notification (usually: show the window). */
+  onClick?: (event: EngineEvent) => void;
+  /** Wall-clock milliseconds, for the rate limit. */
+  now?: () => number;
+  /** The same kind of alert for the same user at most once per this interval. Default 60 s. */
+  repeatIntervalMs?: number;
+  /** At most this many warnings per window (critical alerts are never dropped by it). Default 5 per 60 s. */
+  maxPerWindow?: number;
+  windowMs?: number;
+}
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+/** Whether a user wants notifications (settings.notifications.enabled, default on). */
+export function userWantsNotifications(engine: NotifyEngine, userId: number): boolean {
+  const row = engine.store.settings.get(userId);
+  const n = (row?.settings as { notifications?: { enabled?: unknown } } | undefined)?.notifications;
+  return n?.enabled !== false;
+}
+
+function short(addr: string): string {
+  return addr.length > 12 ? `${addr.slice(0, 4)}…${addr.slice(-4)}` : addr;
+}
+
+/** The title and body an OS notification shows for an engine event. */
+export function describeEvent(event: EngineEvent, userName: string | null): { title: string; body: string } {
+  const who = userName ?? (event.userId !== null ? `user #${event.userId}` : null);
+  const forWho = who ? ` — ${who}` : '';
+  switch (event.type) {
+    case 'breaker.tripped': {
+      const p = event.payload as EventPayload<'breaker.tripped'>;
+      return { title: `Breaker tripped${forWho}`, body: `Trading paused after ${p.failures} failed orders: ${p.reason}` };
+    }
+    case 'exit.stuck': {
+      const p = event.payload as EventPayload<'exit.stuck'>;
+      return { title: `Exit stuck${forWho}`, body: `Position ${p.positionId} (${short(p.mint)}) could not be closed: ${p.reason}` };
+    }
+    case 'risk.drawdownPaused': {
+      const p = event.payload as EventPayload<'risk.drawdownPaused'>;
+      return {
+        title: `Drawdown limit${forWho}`,
+        body: `Paused: equity is ${p.drawdownPct.toFixed(1)}% below its high (limit ${p.limitPct}%).`,
+      };
+    }
+    case 'risk.dailyLossHit': {
+      const p = event.payload as EventPayload<'risk.dailyLossHit'>;
+      return {
+        title: `Daily loss limit${forWho}`,
+        body: `Down $${p.lossUsd.toFixed(2)} (${p.lossPct.toFixed(1)}%) today; new entries resume ${p.resumesAt}.`,
+      };
+    }
+    case 'controls.changed': {
+      const p = event.payload as EventPayload<'controls.changed'>;
+      const what = p.halted ? 'halted' : p.paused ? 'paused' : 'resumed';
+      const scope = p.scope === 'global' ? 'Trading' : `Trading for ${who ?? p.scope}`;
+      return { title: `${scope} ${what}`, body: p.reason ?? (p.halted ? 'Nothing is signed until you resume.' : '') };
+    }
+    case 'user.deactivated': {
+      const p = event.payload as EventPayload<'user.deactivated'>;
+      return {
+        title: `Trading stopped${forWho}`,
+        body: `The wallet's SOL balance (${p.balanceLamports} lamports) is below the minimum of ${p.minimumLamports}.`,
+      };
+    }
+    case 'withdrawal.failed': {
+      const p = event.payload as EventPayload<'withdrawal.failed'>;
+      return { title: `Withdrawal failed${forWho}`, body: p.reason };
+    }
+    case 'whitelist.changed': {
+      const p = event.payload as EventPayload<'whitelist.changed'>;
+      return { title: `Withdrawal whitelist changed${forWho}`, body: `${p.action === 'added' ? 'Added' : 'Removed'} ${p.address}` };
+    }
+    case 'rpc.degraded': {
+      const p = event.payload as EventPayload<'rpc.degraded'>;
+      return { title: 'RPC endpoint degraded', body: `${p.endpoint}: ${p.reason}` };
+    }
+    case 'order.failed': {
+      const p = event.payload as EventPayload<'order.failed'>;
+      return { title: `Order failed${forWho}`, body: `Order ${p.intentId} ${p.status}: ${p.reason}` };
+    }
+    case 'strategy.error': {
+      const p = event.payload as EventPayload<'strategy.error'>;
+      return { title: `Strategy error${forWho}`, body: `${p.strategy}${p.token ? ` on ${p.token}` : ''}: ${p.message}` };
+    }
+    default:
+      return { title: `${event.type}${forWho}`, body: JSON.stringify(event.payload).slice(0, 200) };
+  }
+}
+
+/**
+ * OS notifications for warning-and-above events. A user's own events follow
+ * their settings.notifications.enabled; engine-wide events (no user) always
+ * notify. Rate-limited: a repeat of the same alert for the same user within
+ * repeatIntervalMs is dropped, and warnings beyond maxPerWindow per windowMs
+ * are dropped; the next shown alert says how many were held back.
+ */
+export class Notifier {
+  private readonly unsubscribe: () => void;
+  private readonly lastByKey = new Map<string, number>();
+  private recent: number[] = [];
+  private suppressed = 0;
+  /** Shown notifications stay referenced until closed (else their click handlers can be collected). */
+  private readonly live = new Set<Notification>();
+  private readonly now: () => number;
+  private readonly repeatMs: number;
+  private readonly maxPerWindow: number;
+  private readonly windowMs: number;
+
+  constructor(
+    private readonly engine: NotifyEngine,
+    private readonly opts: NotifierOptions = {},
+  ) {
+    this.now = opts.now ?? (() => Date.now());
+    this.repeatMs = opts.repeatIntervalMs ?? 60_000;
+    this.maxPerWindow = opts.maxPerWindow ?? 5;
+    this.windowMs = opts.windowMs ?? 60_000;
+    this.unsubscribe = engine.bus.subscribe((e) => this.handle(e));
+  }
+
+  /** Whether this event should notify at all (severity and the user's settings), before rate limits. */
+  wants(event: EngineEvent): boolean {
+    if (RANK[event.severity] < RANK.warning) return false;
+    if (event.userId !== null && !userWantsNotifications(this.engine, event.userId)) return false;
+    return true;
+  }
+
+  /** Returns the notification shown, or null when none was. */
+  handle(event: EngineEvent): Notification | null {
+    if (!this.wants(event)) return null;
+    if (!Notification.isSupported()) return null;
+    const t = this.now();
+    const key = `${event.type}:${event.userId ?? 'global'}`;
+    const last = this.lastByKey.get(key);
+    if (last !== undefined && t - last < this.repeatMs) {
+      this.suppressed++;
+      return null;
+    }
+    this.recent = this.recent.filter((x) => t - x < this.windowMs);
+    if (event.severity !== 'critical' && this.recent.length >= this.maxPerWindow) {
+      this.suppressed++;
+      return null;
+    }
+    this.lastByKey.set(key, t);
+    this.recent.push(t);
+    const name = event.userId !== null ? (this.engine.store.users.byId(event.userId)?.name ?? null) : null;
+    const { title, body } = describeEvent(event, name);
+    const held = this.suppressed;
+    this.suppressed = 0;
+    const n = new Notification({
+      title,
+      body: held > 0 ? `${body}\n(+${held} more alert${held === 1 ? '' : 's'} held back — open Harvest to see them)` : body,
+      urgency: event.severity === 'critical' ? 'critical' : 'normal',
+    });
+    this.live.add(n);
+    n.on('click', () => this.opts.onClick?.(event));
+    n.on('close', () => this.live.delete(n));
+    n.show();
+    return n;
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+    this.live.clear();
+  }
+}
+
+export function createNotifier(engine: NotifyEngine, opts?: NotifierOptions): Notifier {
+  return new Notifier(engine, opts);
+}

@@ -1,0 +1,117 @@
+import { HarvestError } from '../kernel/errors';
+import { createLogger } from '../kernel/logger';
+import { readOwner } from '../kernel/owner-lock';
+import { dataDirLayout } from '../kernel/paths';
+import { Engine } from '../runtime';
+import type { CliContext } from './dispatch';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  allowRemote: boolean;
+  cycleMs: number;
+  trading: boolean;
+  /** The built renderer; dist/renderer by default. */
+  rendererDir?: string;
+}
+
+/**
+ * `harvest serve`: `harvest run` plus the headless UI host. The engine owns
+ * the data directory (CLI commands reach it over the control channel), the
+ * network is connected and the trading loop runs; the UI and its API are
+ * served on HTTP/WebSocket behind a fresh access token until SIGINT/SIGTERM.
+ */
+export async function serveEngine(
+  ctx: CliContext & { json: boolean },
+  io: { stdout: (t: string) => void; stderr: (t: string) => void },
+  opts: ServeOptions,
+): Promise<void> {
+  const { isLoopbackHost, startHost } = await import('../host');
+  // Refused before anything is opened or started.
+  if (!isLoopbackHost(opts.host) && !opts.allowRemote) {
+    throw new HarvestError(
+      'REFUSED',
+      `Listening on ${opts.host} would expose Harvest (and the wallets it controls) to other machines. ` +
+        'Use 127.0.0.1, or pass --allow-remote if you really mean it.',
+    );
+  }
+  const layout = dataDirLayout(ctx.dataDir);
+  let engine: Engine;
+  try {
+    engine = Engine.open({
+      dataDir: ctx.dataDir,
+      env: ctx.env,
+      ownerKind: 'engine',
+      actor: 'ui',
+      logger: () => createLogger({ logDir: layout.logs, stderr: true, level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info') }),
+      ...(ctx.network || ctx.rpcUrls?.length
+        ? { network: { ...(ctx.network ? { name: ctx.network } : {}), ...(ctx.rpcUrls?.length ? { rpcUrls: ctx.rpcUrls } : {}) } }
+        : {}),
+    });
+  } catch (e) {
+    if (e instanceof HarvestError && e.code === 'DATA_DIR_BUSY') {
+      const owner = readOwner(layout);
+      throw new HarvestError(
+        'DATA_DIR_BUSY',
+        `Harvest is already running on ${layout.root}${owner ? ` (pid ${owner.pid})` : ''}. Stop it first; \`harvest serve\` runs the engine itself.`,
+      );
+    }
+    throw e;
+  }
+
+  let host: Awaited<ReturnType<typeof startHost>> | null = null;
+  try {
+    await engine.serveControl();
+    // Connect the network first: this settles any order a previous crash left unfinished.
+    let network: string | null = null;
+    try {
+      network = (await engine.funds()).net.name;
+    } catch (e) {
+      // The UI still comes up (it shows the engine's health); the trading loop keeps trying to connect.
+      const message = e instanceof Error ? e.message : String(e);
+      engine.log.error({ err: message }, 'network not connected at start');
+      io.stderr(`harvest: warning: the network is not connected yet (${message}); the UI shows its health.\n`);
+    }
+    if (opts.trading) engine.startTrading(opts.cycleMs);
+    host = await startHost({
+      engine,
+      host: opts.host,
+      port: opts.port,
+      allowRemote: opts.allowRemote,
+      log: engine.log,
+      ...(opts.rendererDir !== undefined ? { rendererDir: opts.rendererDir } : {}),
+    });
+    for (const w of host.warnings) io.stderr(`harvest: WARNING: ${w}\n`);
+    if (!host.rendererBuilt) io.stderr('harvest: the UI is not built yet (run `npm run build:renderer`); the API works regardless.\n');
+    const ready = {
+      event: 'ready',
+      url: host.url,
+      origin: host.origin,
+      port: host.port,
+      dataDir: engine.layout.root,
+      network,
+      trading: opts.trading,
+      pid: process.pid,
+      socket: engine.layout.socket,
+    };
+    io.stdout(
+      ctx.json
+        ? JSON.stringify(ready) + '\n'
+        : `Harvest is running on ${ready.dataDir}${network ? ` (${network})` : ''}${opts.trading ? '' : ', trading loop off'}.\n` +
+            `Open Harvest: ${host.url}\n` +
+            'Keep this URL private: its token is the key to the UI. Ctrl-C to stop.\n',
+    );
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  } finally {
+    await host?.close();
+    await engine.close();
+  }
+}

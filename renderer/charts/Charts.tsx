@@ -1,0 +1,241 @@
+import { useEffect, useRef, useState } from 'react';
+import {
+  AreaSeries,
+  CandlestickSeries,
+  ColorType,
+  createChart,
+  createSeriesMarkers,
+  type IChartApi,
+  type ISeriesApi,
+  type ISeriesMarkersPluginApi,
+  type SeriesMarker,
+  type Time,
+  type UTCTimestamp,
+} from 'lightweight-charts';
+import { fmtPrice, fmtUsd } from '../lib/format';
+import { actions, useApp } from '../state/store';
+import type { Candle, EquityPoint, Trade } from '../state/types';
+
+interface ThemeColors {
+  bg: string;
+  text: string;
+  grid: string;
+  border: string;
+  pos: string;
+  neg: string;
+  accent: string;
+}
+
+function readColors(): ThemeColors {
+  const cs = getComputedStyle(document.documentElement);
+  const v = (n: string, d: string) => cs.getPropertyValue(n).trim() || d;
+  return {
+    bg: v('--panel', '#131821'),
+    text: v('--muted', '#7d889b'),
+    grid: v('--chart-grid', 'rgba(125,136,155,0.1)'),
+    border: v('--border', '#232b38'),
+    pos: v('--pos', '#2fbf86'),
+    neg: v('--neg', '#f0506e'),
+    accent: v('--accent', '#6f8cff'),
+  };
+}
+
+function chartOptions(c: ThemeColors) {
+  return {
+    autoSize: true,
+    layout: { background: { type: ColorType.Solid, color: c.bg }, textColor: c.text, fontSize: 11 },
+    grid: { vertLines: { color: c.grid }, horzLines: { color: c.grid } },
+    rightPriceScale: { borderColor: c.border },
+    timeScale: { borderColor: c.border, timeVisible: true, secondsVisible: false },
+    crosshair: { mode: 0 },
+  } as const;
+}
+
+/** Creates a chart in a div and re-themes it when the theme changes. */
+function useChart(theme: string): [React.RefObject<HTMLDivElement | null>, IChartApi | null, ThemeColors | null] {
+  const ref = useRef<HTMLDivElement | null>(null);
+  const [chart, setChart] = useState<IChartApi | null>(null);
+  const [colors, setColors] = useState<ThemeColors | null>(null);
+  useEffect(() => {
+    if (!ref.current) return;
+    const c = readColors();
+    const ch = createChart(ref.current, chartOptions(c));
+    setChart(ch);
+    setColors(c);
+    return () => {
+      ch.remove();
+      setChart(null);
+    };
+  }, []);
+  useEffect(() => {
+    if (!chart) return;
+    const c = readColors();
+    chart.applyOptions(chartOptions(c));
+    setColors(c);
+  }, [chart, theme]);
+  return [ref, chart, colors];
+}
+
+/** "#6f8cff" + 0.3 -> "rgba(111, 140, 255, 0.3)" (the chart parses only rgb/hex colours). */
+export function withAlpha(hex: string, alpha: number): string {
+  const m = /^#([0-9a-f]{6})$/iu.exec(hex.trim());
+  if (!m) return hex;
+  const n = parseInt(m[1]!, 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+/** Candle times arrive in ms; the chart wants seconds. */
+export function toChartTime(t: number): UTCTimestamp {
+  return Math.floor(t > 1e12 ? t / 1000 : t) as UTCTimestamp;
+}
+
+const TF_SECONDS: Record<string, number> = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600 };
+
+/** Trade markers for one token, snapped to the candle bucket they fall in, oldest first. */
+export function tradeMarkers(trades: readonly Trade[], symbol: string, timeframe: string, colors: { pos: string; neg: string }): SeriesMarker<Time>[] {
+  const step = TF_SECONDS[timeframe] ?? 60;
+  return trades
+    .filter((t) => t.symbol === symbol)
+    .map((t) => {
+      const sec = Math.floor(Date.parse(t.executedAt) / 1000);
+      const time = (sec - (sec % step)) as UTCTimestamp;
+      const buy = t.side === 'buy';
+      return {
+        time,
+        position: buy ? 'belowBar' : 'aboveBar',
+        shape: buy ? 'arrowUp' : 'arrowDown',
+        color: buy ? colors.pos : colors.neg,
+        text: buy ? 'B' : 'S',
+        id: String(t.id),
+      } as SeriesMarker<Time>;
+    })
+    .sort((a, b) => (a.time as number) - (b.time as number));
+}
+
+export function PriceChart(props: { token: string; timeframe: '1m' | '5m' | '15m' | '1h'; trades?: readonly Trade[]; height?: number; testId?: string }) {
+  const theme = useApp((s) => s.theme);
+  const [ref, chart, colors] = useChart(theme);
+  const series = useRef<ISeriesApi<'Candlestick'> | null>(null);
+  const markers = useRef<ISeriesMarkersPluginApi<Time> | null>(null);
+  const [candles, setCandles] = useState<Candle[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const fitted = useRef('');
+
+  useEffect(() => {
+    if (!chart) return;
+    series.current = chart.addSeries(CandlestickSeries, { priceFormat: { type: 'price', precision: 2, minMove: 0.01 } });
+    markers.current = createSeriesMarkers(series.current, []);
+    return () => {
+      markers.current?.detach();
+      if (series.current) chart.removeSeries(series.current);
+      series.current = null;
+      markers.current = null;
+    };
+  }, [chart]);
+
+  useEffect(() => {
+    if (!colors || !series.current) return;
+    series.current.applyOptions({ upColor: colors.pos, downColor: colors.neg, borderVisible: false, wickUpColor: colors.pos, wickDownColor: colors.neg });
+  }, [colors, chart]);
+
+  useEffect(() => {
+    let alive = true;
+    const load = async () => {
+      try {
+        const r = await actions().client.call('market.candles', { token: props.token, timeframe: props.timeframe, limit: 300 });
+        if (!alive) return;
+        setCandles(r.candles);
+        setError(null);
+      } catch (e) {
+        if (alive) setError((e as Error).message);
+      }
+    };
+    void load();
+    const t = setInterval(() => void load(), 5_000);
+    return () => {
+      alive = false;
+      clearInterval(t);
+    };
+  }, [props.token, props.timeframe]);
+
+  useEffect(() => {
+    if (!series.current || !candles) return;
+    const data = candles.map((c) => ({ time: toChartTime(c.time), open: c.open, high: c.high, low: c.low, close: c.close }));
+    const dedup = data.filter((d, i) => i === 0 || d.time > data[i - 1]!.time);
+    series.current.setData(dedup);
+    const last = dedup[dedup.length - 1];
+    if (last) {
+      const precision = last.close >= 1000 ? 2 : last.close >= 1 ? 3 : 6;
+      series.current.applyOptions({ priceFormat: { type: 'price', precision, minMove: 1 / 10 ** precision } });
+    }
+    const key = `${props.token}:${props.timeframe}`;
+    if (fitted.current !== key && dedup.length > 0) {
+      chart?.timeScale().fitContent();
+      fitted.current = key;
+    }
+  }, [candles, chart, props.token, props.timeframe]);
+
+  useEffect(() => {
+    if (!markers.current || !colors) return;
+    markers.current.setMarkers(props.trades ? tradeMarkers(props.trades, props.token, props.timeframe, colors) : []);
+  }, [props.trades, props.token, props.timeframe, colors, candles]);
+
+  const last = candles?.[candles.length - 1];
+  const first = candles?.[0];
+  const change = last && first ? ((last.close - first.open) / first.open) * 100 : null;
+  return (
+    <div className="chart" style={{ height: props.height ?? 300 }} data-testid={props.testId ?? 'price-chart'}>
+      <div ref={ref} style={{ position: 'absolute', inset: 0 }} />
+      {last && (
+        <div className="chart-legend">
+          <b>{fmtPrice(last.close)}</b>
+          <span className={change !== null && change < 0 ? 'neg' : 'pos'}>
+            {change === null ? '' : `${change >= 0 ? '+' : '−'}${Math.abs(change).toFixed(2)} %`}
+          </span>
+          <span className="muted"> · {props.token}/USD · {props.timeframe}</span>
+        </div>
+      )}
+      {(!candles || candles.length === 0) && (
+        <div className="chart-empty">{error ? `No prices: ${error}` : candles ? 'No candles yet — prices build up while the engine runs.' : 'Loading prices…'}</div>
+      )}
+    </div>
+  );
+}
+
+export function EquityChart(props: { points: readonly EquityPoint[]; height?: number; testId?: string }) {
+  const theme = useApp((s) => s.theme);
+  const [ref, chart, colors] = useChart(theme);
+  const series = useRef<ISeriesApi<'Area'> | null>(null);
+  useEffect(() => {
+    if (!chart) return;
+    series.current = chart.addSeries(AreaSeries, { lineWidth: 2, priceFormat: { type: 'price', precision: 2, minMove: 0.01 } });
+    return () => {
+      if (series.current) chart.removeSeries(series.current);
+      series.current = null;
+    };
+  }, [chart]);
+  useEffect(() => {
+    if (!series.current || !colors) return;
+    series.current.applyOptions({ lineColor: colors.accent, topColor: withAlpha(colors.accent, 0.32), bottomColor: withAlpha(colors.accent, 0.02) });
+  }, [colors, chart]);
+  useEffect(() => {
+    if (!series.current) return;
+    series.current.setData(props.points.map((p) => ({ time: p.time as UTCTimestamp, value: p.value })));
+    chart?.timeScale().fitContent();
+  }, [props.points, chart]);
+  const last = props.points[props.points.length - 1];
+  const first = props.points[0];
+  return (
+    <div className="chart" style={{ height: props.height ?? 240 }} data-testid={props.testId ?? 'equity-chart'}>
+      <div ref={ref} style={{ position: 'absolute', inset: 0 }} />
+      {last && first && (
+        <div className="chart-legend">
+          <b>{fmtUsd(last.value)}</b>
+          <span className={last.value - first.value < 0 ? 'neg' : 'pos'}>{fmtUsd(last.value - first.value, { sign: true })}</span>
+          <span className="muted"> · equity since {new Date(first.time * 1000).toLocaleDateString()}</span>
+        </div>
+      )}
+      {props.points.length === 0 && <div className="chart-empty">No equity snapshots yet — the engine records them as it runs.</div>}
+    </div>
+  );
+}

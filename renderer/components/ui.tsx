@@ -1,0 +1,134 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import type { UserState } from '../state/reducers';
+import { actions } from '../state/store';
+import { IconCheck, IconCopy } from './icons';
+
+export function Panel(props: { title?: ReactNode; hint?: ReactNode; actions?: ReactNode; children: ReactNode; flush?: boolean; className?: string; testId?: string }) {
+  return (
+    <section className={`panel ${props.className ?? ''}`} data-testid={props.testId}>
+      {props.title !== undefined && (
+        <div className="panel-head">
+          <h2>{props.title}</h2>
+          {props.hint !== undefined && <span className="hint">{props.hint}</span>}
+          <span className="spacer" />
+          {props.actions}
+        </div>
+      )}
+      <div className={`panel-body ${props.flush ? 'flush' : ''}`}>{props.children}</div>
+    </section>
+  );
+}
+
+export function Kpi(props: { label: string; value: ReactNode; foot?: ReactNode; valueClass?: string; testId?: string }) {
+  return (
+    <div className="kpi" data-testid={props.testId}>
+      <div className="label">{props.label}</div>
+      <div className={`value ${props.valueClass ?? ''}`}>{props.value}</div>
+      {props.foot !== undefined && <div className="foot">{props.foot}</div>}
+    </div>
+  );
+}
+
+export function Stat(props: { label: string; value: ReactNode; valueClass?: string; testId?: string }) {
+  return (
+    <div className="stat" data-testid={props.testId}>
+      <div className="label">{props.label}</div>
+      <div className={`value ${props.valueClass ?? ''}`}>{props.value}</div>
+    </div>
+  );
+}
+
+const STATE_LOOK: Record<UserState, { cls: string; label: string }> = {
+  active: { cls: 'pos', label: 'Active' },
+  inactive: { cls: '', label: 'Unfunded' },
+  paused: { cls: 'warn', label: 'Paused' },
+  breaker: { cls: 'neg', label: 'Breaker' },
+  halted: { cls: 'neg', label: 'Halted' },
+  'no-wallet': { cls: '', label: 'No wallet' },
+};
+
+export function StateBadge({ state, testId }: { state: UserState; testId?: string }) {
+  const look = STATE_LOOK[state];
+  return (
+    <span className={`badge ${look.cls}`} data-testid={testId} data-state={state}>
+      <span className={`dot ${look.cls}`} style={{ width: 6, height: 6, boxShadow: 'none' }} />
+      {look.label}
+    </span>
+  );
+}
+
+export function stateDotClass(state: UserState): string {
+  return STATE_LOOK[state].cls;
+}
+
+export function Seg<T extends string>(props: { value: T; options: readonly { value: T; label: ReactNode; testId?: string; className?: string }[]; onChange: (v: T) => void; className?: string }) {
+  return (
+    <div className={`seg ${props.className ?? ''}`} role="radiogroup">
+      {props.options.map((o) => (
+        <button
+          key={o.value}
+          type="button"
+          role="radio"
+          aria-checked={props.value === o.value}
+          className={`${props.value === o.value ? 'on' : ''} ${o.className ?? ''}`}
+          data-testid={o.testId}
+          onClick={() => props.onChange(o.value)}
+        >
+          {o.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export function Field(props: { label: ReactNode; help?: ReactNode; error?: string | null; children: ReactNode; className?: string; testId?: string }) {
+  return (
+    <div className={`field ${props.className ?? ''}`} data-testid={props.testId}>
+      <label>{props.label}</label>
+      {props.children}
+      {props.error ? <div className="error">{props.error}</div> : props.help ? <div className="help">{props.help}</div> : null}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>;
+}
+
+export function Spinner() {
+  return <span className="spinner" aria-label="working" />;
+}
+
+/** The current time, re-rendered every `ms`. */
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
+
+export function CopyButton({ text, testId, label }: { text: string; testId?: string; label?: string }) {
+  const [done, setDone] = useState(false);
+  return (
+    <button
+      type="button"
+      className={label ? 'btn sm' : 'btn icon sm ghost'}
+      title="Copy"
+      data-testid={testId}
+      onClick={() => {
+        navigator.clipboard?.writeText(text).then(
+          () => {
+            setDone(true);
+            setTimeout(() => setDone(false), 1200);
+          },
+          () => actions().toast('warning', 'Could not copy', 'Select the text and copy it by hand.'),
+        );
+      }}
+    >
+      {done ? <IconCheck size={14} /> : <IconCopy size={14} />}
+      {label}
+    </button>
+  );
+}

@@ -1,0 +1,332 @@
+import { useState } from 'react';
+import { PriceChart } from '../charts/Charts';
+import { Seg, Empty, Kpi, Panel, StateBadge, useNow } from '../components/ui';
+import { IconPause, IconPlay, IconPlus } from '../components/icons';
+import { fmtAmount, fmtDuration, fmtTime, fmtUsd, pnlClass, relTime } from '../lib/format';
+import { describeEventBody } from '../state/store';
+import { selectSlices, summarizeAll, type UserSummary } from '../state/derived';
+import { actions, useApp, useAppShallow } from '../state/store';
+import { humanizeEventType } from '../lib/format';
+
+export function Overview() {
+  const slices = useAppShallow(selectSlices);
+  const now = useNow(15_000);
+  const rows = summarizeAll(slices, now);
+  const totalEquity = sumOrNull(rows.map((r) => r.equityUsd));
+  const today = sumOrNull(rows.map((r) => r.todayPnlUsd));
+  const open = rows.reduce((a, r) => a + r.openPositions, 0);
+  const trading = rows.filter((r) => r.state === 'active').length;
+  const health = useApp((s) => s.health);
+  const sol = slices.prices['SOL'];
+  const [token, setToken] = useState('SOL');
+  const [tf, setTf] = useState<'1m' | '5m' | '15m' | '1h'>('1m');
+  const [adding, setAdding] = useState(false);
+
+  return (
+    <div data-testid="overview">
+      <div className="kpis">
+        <Kpi label="Total equity" value={fmtUsd(totalEquity)} foot={`${rows.length} friends${rows.some((r) => r.equityUsd === null && r.user.address) ? ' · some unpriced' : ''}`} testId="kpi-equity" />
+        <Kpi label="Today's PnL" value={fmtUsd(today, { sign: true })} valueClass={pnlClass(today)} foot="realized, since 00:00 UTC" testId="kpi-today" />
+        <Kpi label="Open positions" value={open} foot={`across ${rows.filter((r) => r.openPositions > 0).length} friends`} testId="kpi-open" />
+        <Kpi label="Trading" value={`${trading} / ${rows.length}`} foot={`${rows.filter((r) => r.state === 'paused' || r.state === 'breaker').length} paused · ${rows.filter((r) => r.breaker).length} breaker`} testId="kpi-trading" />
+        <Kpi
+          label="Engine cycle"
+          value={health?.lastCycle ? fmtDuration(health.lastCycle.durationMs) : health?.trading ? '—' : 'not running'}
+          foot={health?.lastCycle ? `#${health.lastCycle.cycle} · ${relTime(health.lastCycle.startedAt, now)}` : 'no cycle yet'}
+          valueClass={health?.lastCycle && health.lastCycle.errors > 0 ? 'warn-text' : ''}
+          testId="kpi-cycle"
+        />
+      </div>
+
+      <div className="grid main-side">
+        <div className="col" style={{ gap: 14, minWidth: 0 }}>
+          <Panel
+            title="Friends"
+            hint={sol ? `SOL ${fmtUsd(sol)}` : undefined}
+            flush
+            testId="overview-users"
+            actions={
+              <button className="btn sm" onClick={() => setAdding((a) => !a)} data-testid="overview-add-user">
+                <IconPlus size={13} /> Add friend
+              </button>
+            }
+          >
+            {adding && <InlineAdd onDone={() => setAdding(false)} />}
+            <UsersTable rows={rows} />
+          </Panel>
+          <Panel
+            title="Market"
+            hint="candles from the engine's price feed"
+            actions={
+              <div className="row">
+                <Seg value={token} onChange={setToken} options={['SOL', 'WETH', 'WBTC'].map((t) => ({ value: t, label: t }))} />
+                <Seg value={tf} onChange={setTf} options={(['1m', '5m', '15m', '1h'] as const).map((t) => ({ value: t, label: t }))} />
+              </div>
+            }
+            flush
+          >
+            <PriceChart token={token} timeframe={tf} height={260} testId="overview-price-chart" />
+          </Panel>
+        </div>
+        <div className="col" style={{ gap: 14, minWidth: 0 }}>
+          <HealthPanel />
+          <EventFeed limit={14} />
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function InlineAdd({ onDone }: { onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [err, setErr] = useState<string | null>(null);
+  return (
+    <form
+      className="row"
+      style={{ padding: '10px 14px', borderBottom: '1px solid var(--border)' }}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const r = await actions().run('users.add', { name }, { silent: true });
+        if (!r.ok) return setErr(r.error.message);
+        await actions().refreshUsers();
+        actions().toast('success', `Added ${r.value.name}`);
+        onDone();
+      }}
+    >
+      <input className={`input ${err ? 'invalid' : ''}`} style={{ maxWidth: 260 }} placeholder="Friend's name" value={name} onChange={(e) => (setName(e.target.value), setErr(null))} autoFocus />
+      <button className="btn sm primary" disabled={!name.trim()}>
+        Add
+      </button>
+      {err && <span className="small neg">{err}</span>}
+    </form>
+  );
+}
+
+function sumOrNull(values: (number | null)[]): number | null {
+  let sum = 0;
+  let any = false;
+  for (const v of values) {
+    if (v === null) continue;
+    sum += v;
+    any = true;
+  }
+  return any ? sum : values.length === 0 ? 0 : null;
+}
+
+function UsersTable({ rows }: { rows: UserSummary[] }) {
+  if (rows.length === 0) return <Empty>No friends yet. Add one to get started.</Empty>;
+  return (
+    <div className="table-wrap">
+      <table className="table" data-testid="users-table">
+        <thead>
+          <tr>
+            <th>Friend</th>
+            <th>Status</th>
+            <th className="num">SOL</th>
+            <th className="num">USDC</th>
+            <th className="num">Equity</th>
+            <th className="num">Today</th>
+            <th className="num">Total PnL</th>
+            <th className="num">Open</th>
+            <th>Breaker</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => {
+            const usdc = r.balances?.tokens.find((t) => t.symbol === 'USDC')?.uiAmount ?? null;
+            const paused = r.control?.paused ?? false;
+            return (
+              <tr
+                key={r.user.id}
+                className="clickable"
+                data-testid={`overview-user-${r.user.id}`}
+                data-state={r.state}
+                onClick={() => actions().navigate({ kind: 'user', userId: r.user.id, tab: 'positions' })}
+              >
+                <td>
+                  <div style={{ fontWeight: 600 }}>{r.user.name}</div>
+                  <div className="tiny muted">
+                    {r.mode ?? '—'}
+                    {r.strategy ? ` · ${r.strategy.id}${r.strategy.enabled ? '' : ' (off)'}` : ''}
+                  </div>
+                </td>
+                <td>
+                  <StateBadge state={r.state} testId={`user-state-${r.user.id}`} />
+                </td>
+                <td className="num">{r.balances ? fmtAmount(r.balances.sol, 3) : '—'}</td>
+                <td className="num">{usdc === null ? '—' : fmtAmount(usdc, 2)}</td>
+                <td className="num" data-testid={`user-equity-${r.user.id}`}>
+                  {fmtUsd(r.equityUsd)}
+                </td>
+                <td className={`num ${pnlClass(r.todayPnlUsd)}`}>{fmtUsd(r.todayPnlUsd, { sign: true })}</td>
+                <td className={`num ${pnlClass(r.totalPnlUsd)}`}>{fmtUsd(r.totalPnlUsd, { sign: true })}</td>
+                <td className="num">{r.openPositions}</td>
+                <td>
+                  {r.breaker ? (
+                    <span className="badge neg" title={r.control?.reason ?? ''}>
+                      tripped
+                    </span>
+                  ) : (
+                    <span className="muted small">ok</span>
+                  )}
+                </td>
+                <td className="num" onClick={(e) => e.stopPropagation()}>
+                  {r.user.address &&
+                    (paused ? (
+                      <button className="btn xs outline-pos" data-testid={`user-resume-${r.user.id}`} onClick={() => void resumeUser(r)}>
+                        <IconPlay size={11} /> Resume
+                      </button>
+                    ) : (
+                      <button className="btn xs outline-warn" data-testid={`user-pause-${r.user.id}`} onClick={() => void pauseUser(r)}>
+                        <IconPause size={11} /> Pause
+                      </button>
+                    ))}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export async function pauseUser(r: Pick<UserSummary, 'user'>): Promise<void> {
+  await actions().run('controls.pause', { user: r.user.id, reason: 'paused from the UI' }, { success: `${r.user.name} paused: no new entries` });
+  await actions().refreshControls();
+}
+
+export async function resumeUser(r: Pick<UserSummary, 'user' | 'breaker' | 'control'>): Promise<void> {
+  await actions().run(
+    'controls.resume',
+    { user: r.user.id },
+    {
+      confirm: {
+        title: `Resume ${r.user.name}?`,
+        body: r.breaker
+          ? `Their breaker tripped (${r.control?.reason ?? 'repeated failures'}). Resuming resets it and lets the engine trade for them again.`
+          : 'The engine may open new positions for them again.',
+        confirmLabel: 'Resume',
+      },
+      success: `${r.user.name} resumed`,
+    },
+  );
+  await actions().refreshControls();
+}
+
+function HealthPanel() {
+  const h = useApp((s) => s.health);
+  const network = useApp((s) => s.network);
+  const now = useNow(5_000);
+  const rpc = h?.rpc;
+  return (
+    <Panel title="Engine health" testId="engine-health" hint={h?.trading ? 'loop running' : 'loop stopped'}>
+      {!h ? (
+        <div className="muted small">Waiting for the engine…</div>
+      ) : (
+        <div className="col" style={{ gap: 10 }}>
+          {h.error && <div className="callout neg small">{h.error}</div>}
+          <dl className="kv">
+            <dt>Network</dt>
+            <dd>
+              {h.network ?? '—'}
+              {network ? ` · block ${Number(network.blockHeight).toLocaleString('en-US')}` : ''}
+            </dd>
+            <dt>Last cycle</dt>
+            <dd data-testid="health-cycle">{h.lastCycle ? `${fmtDuration(h.lastCycle.durationMs)} · ${relTime(h.lastCycle.startedAt, now)}` : '—'}</dd>
+            <dt>Users · active</dt>
+            <dd>{h.lastCycle ? `${h.lastCycle.users} · ${h.lastCycle.active}` : '—'}</dd>
+            <dt>Signals · orders · exits</dt>
+            <dd>{h.lastCycle ? `${h.lastCycle.signals} · ${h.lastCycle.orders} · ${h.lastCycle.exits}` : '—'}</dd>
+            <dt>Cycle errors</dt>
+            <dd className={h.lastCycle && h.lastCycle.errors > 0 ? 'neg' : ''}>{h.lastCycle?.errors ?? '—'}</dd>
+            <dt>RPC requests</dt>
+            <dd data-testid="health-rpc">{rpc ? rpc.requests.toLocaleString('en-US') : '—'}</dd>
+            <dt>Retries · failovers</dt>
+            <dd className={rpc && rpc.failovers > 0 ? 'warn-text' : ''}>{rpc ? `${rpc.retries} · ${rpc.failovers}` : '—'}</dd>
+          </dl>
+          {rpc && rpc.endpoints.length > 0 && (
+            <div className="row wrap" style={{ gap: 6 }}>
+              {rpc.endpoints.map((e) => (
+                <span key={e.label} className={`badge ${e.healthy ? 'pos' : 'neg'}`} title={e.healthy ? 'healthy' : 'unhealthy'}>
+                  <span className={`dot ${e.healthy ? 'pos' : 'neg'}`} style={{ width: 6, height: 6, boxShadow: 'none' }} />
+                  {e.label}
+                </span>
+              ))}
+            </div>
+          )}
+        </div>
+      )}
+    </Panel>
+  );
+}
+
+const SEV_CLASS: Record<string, string> = { info: 'info', warning: 'warn', critical: 'neg' };
+
+export function EventFeed({ limit = 20, userId, title = 'Live events' }: { limit?: number; userId?: number; title?: string }) {
+  const events = useApp((s) => s.events);
+  const users = useApp((s) => s.users);
+  const now = useNow(15_000);
+  const shown = (userId === undefined ? events : events.filter((e) => e.userId === userId)).slice(0, limit);
+  const name = (id: number | null) => (id === null ? null : (users.find((u) => u.id === id)?.name ?? `#${id}`));
+  return (
+    <Panel title={title} hint={`${events.length} recent`} flush testId="event-feed">
+      {shown.length === 0 ? (
+        <Empty>Nothing yet. Trades, activations and alerts appear here as they happen.</Empty>
+      ) : (
+        <ul className="feed">
+          {shown.map((e) => {
+            const who = userId === undefined ? name(e.userId) : null;
+            const body = describeEventBody(e as never) || eventSummary(e.type, e.payload);
+            return (
+              <li key={e.id} data-testid="event-item" data-type={e.type}>
+                <span className={`dot ${SEV_CLASS[e.severity] ?? ''}`} />
+                <span className="title">
+                  {humanizeEventType(e.type)}
+                  {who && <span className="muted"> · {who}</span>}
+                </span>
+                <span className="time" title={e.ts}>
+                  {now - Date.parse(e.ts) < 3_600_000 ? relTime(e.ts, now) : fmtTime(e.ts)}
+                </span>
+                {body && <span className="body">{body}</span>}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </Panel>
+  );
+}
+
+/** A short line for the common events. */
+export function eventSummary(type: string, payload: unknown): string {
+  const p = (payload ?? {}) as Record<string, unknown>;
+  const str = (k: string) => (p[k] === undefined || p[k] === null ? '' : String(p[k]));
+  switch (type) {
+    case 'trade.executed': {
+      const price = typeof p['price'] === 'number' ? (p['price'] as number) : null;
+      return `${str('side')} via ${str('venue')}${price !== null ? ` @ ${price.toLocaleString('en-US', { maximumFractionDigits: 4 })}` : ''} (${str('context')})`;
+    }
+    case 'position.closed':
+      return `position #${str('positionId')} closed`;
+    case 'wallet.funded':
+      return `${str('mint') === 'SOL' ? 'SOL' : 'tokens'} received`;
+    case 'user.activated':
+      return 'balance above the trading minimum';
+    case 'user.deactivated':
+      return 'balance below the trading minimum';
+    case 'withdrawal.sent':
+      return `to ${str('to').slice(0, 8)}…`;
+    case 'whitelist.changed':
+      return `${str('action')} ${str('address').slice(0, 8)}…`;
+    case 'order.rejected':
+      return `${str('code')}: ${str('message')}`;
+    case 'risk.dailyLossHit':
+      return `lost ${str('lossPct')} % today; resumes ${str('resumesAt').slice(11, 16)} UTC`;
+    case 'feed.stale':
+      return str('reason');
+    default:
+      return '';
+  }
+}

@@ -1,0 +1,356 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { EquityChart, PriceChart } from '../charts/Charts';
+import { Empty, Field, Panel, Seg, useNow } from '../components/ui';
+import { fmtAmount, fmtDateTime, fmtPrice, fmtSigned, fmtUsd, pnlClass, relTime } from '../lib/format';
+import { hasCommand } from '../api/commands';
+import { actions, useApp } from '../state/store';
+import type { CommandOutput } from '../../engine/api/contract';
+import type { Position } from '../state/types';
+
+const TRADEABLE = ['SOL', 'WETH', 'WBTC'];
+type Tf = '1m' | '5m' | '15m' | '1h';
+
+export function PositionsTab({ userId }: { userId: number }) {
+  const positions = useApp((s) => s.positions[userId]);
+  const trades = useApp((s) => s.trades[userId]);
+  const equity = useApp((s) => s.equity[userId]);
+  const [chart, setChart] = useState<'price' | 'equity'>('price');
+  const [token, setToken] = useState('SOL');
+  const [tf, setTf] = useState<Tf>('1m');
+  const open = (positions ?? []).filter((p) => p.status === 'open');
+  const closed = (positions ?? []).filter((p) => p.status === 'closed');
+  const hasEquity = hasCommand('stats.equityCurve');
+
+  return (
+    <div className="col" style={{ gap: 14 }} data-testid="positions-tab">
+      <div className="grid chart-ticket">
+        <Panel
+          title={chart === 'price' ? `${token} price` : 'Equity'}
+          hint={chart === 'price' ? 'B/S markers are this friend’s trades' : undefined}
+          flush
+          actions={
+            <div className="row">
+              {chart === 'price' && (
+                <>
+                  <Seg value={token} onChange={setToken} options={TRADEABLE.map((t) => ({ value: t, label: t, testId: `chart-token-${t}` }))} />
+                  <Seg value={tf} onChange={setTf} options={(['1m', '5m', '15m', '1h'] as const).map((t) => ({ value: t, label: t }))} />
+                </>
+              )}
+              {hasEquity && (
+                <Seg
+                  value={chart}
+                  onChange={setChart}
+                  options={[
+                    { value: 'price', label: 'Price', testId: 'chart-price' },
+                    { value: 'equity', label: 'Equity', testId: 'chart-equity' },
+                  ]}
+                />
+              )}
+            </div>
+          }
+        >
+          {chart === 'price' ? <PriceChart token={token} timeframe={tf} trades={trades} height={330} /> : <EquityChart points={equity ?? []} height={330} />}
+        </Panel>
+        <OrderTicket userId={userId} token={token} onToken={setToken} openPositions={open} />
+      </div>
+
+      <Panel
+        title="Open positions"
+        hint={open.length ? `${open.length} open` : undefined}
+        flush
+        testId="positions-open"
+        actions={
+          open.length > 0 && (
+            <button className="btn sm outline-danger" data-testid="close-all" onClick={() => void closeAll(userId, open.length)}>
+              Close all…
+            </button>
+          )
+        }
+      >
+        {open.length === 0 ? <Empty>No open positions.</Empty> : <PositionsTable rows={open} userId={userId} open />}
+      </Panel>
+      <Panel title="Closed positions" hint={closed.length ? `${closed.length}` : undefined} flush testId="positions-closed">
+        {closed.length === 0 ? <Empty>No closed positions yet.</Empty> : <PositionsTable rows={closed.slice(0, 25)} userId={userId} open={false} />}
+      </Panel>
+    </div>
+  );
+}
+
+async function closeAll(userId: number, n: number): Promise<void> {
+  const r = await actions().run(
+    'positions.closeAll',
+    { user: userId, confirm: true },
+    {
+      progress: 'Closing every position',
+      confirm: { title: `Close all ${n} positions?`, body: 'Every open position is sold at the market now, through the usual risk checks. This is recorded in the audit log.', confirmLabel: 'Sell everything', danger: true },
+    },
+  );
+  if (r.ok) {
+    const ok = r.value.results.filter((x) => x.outcome.status === 'confirmed').length;
+    actions().toast(ok === r.value.results.length ? 'success' : 'warning', `Closed ${ok} of ${r.value.results.length} positions`);
+    void actions().refreshPositions(userId);
+  }
+}
+
+function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: number; open: boolean }) {
+  const now = useNow(30_000);
+  const [closing, setClosing] = useState<number | null>(null);
+  const close = async (p: Position) => {
+    setClosing(p.id);
+    const r = await actions().run(
+      'positions.close',
+      { user: userId, positionId: p.id },
+      {
+        confirm: {
+          title: `Close ${p.symbol} position?`,
+          body: `Sells ${fmtAmount(p.uiQuantity, 6)} ${p.symbol} at the market.`,
+          details: [
+            ['Entry', fmtPrice(p.averageEntryPrice)],
+            ['Price now', fmtPrice(p.price)],
+            ['Unrealized PnL', p.uiUnrealizedPnl === null ? '—' : `${fmtSigned(p.uiUnrealizedPnl, 2)} ${p.quoteSymbol}`],
+          ],
+          confirmLabel: 'Close position',
+        },
+      },
+    );
+    setClosing(null);
+    if (r.ok) {
+      const o = r.value;
+      if (o.status === 'confirmed') actions().toast('success', `${p.symbol} position closed`);
+      else actions().toast('warning', `Close ${o.status}`, o.message ?? o.code ?? undefined);
+      void actions().refreshPositions(userId);
+      void actions().refreshTrades(userId);
+    }
+  };
+  return (
+    <div className="table-wrap">
+      <table className="table" data-testid={open ? 'positions-open-table' : 'positions-closed-table'}>
+        <thead>
+          <tr>
+            <th>Token</th>
+            <th className="num">Quantity</th>
+            <th className="num">Entry</th>
+            {open && <th className="num">Price</th>}
+            {open && <th className="num">Unrealized</th>}
+            <th className="num">Realized</th>
+            <th className="num">Stop</th>
+            <th className="num">Target</th>
+            <th>{open ? 'Opened' : 'Closed'}</th>
+            {open && <th />}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((p) => {
+            const pct = p.averageEntryPrice && p.price ? ((p.price - p.averageEntryPrice) / p.averageEntryPrice) * 100 : null;
+            return (
+              <tr key={p.id} data-testid={`position-${p.id}`}>
+                <td>
+                  <span style={{ fontWeight: 650 }}>{p.symbol}</span>
+                  <span className="muted tiny"> /{p.quoteSymbol}</span>
+                  {p.stuck && (
+                    <span className="badge neg" style={{ marginLeft: 6 }}>
+                      exit stuck
+                    </span>
+                  )}
+                </td>
+                <td className="num">{fmtAmount(p.uiQuantity, 6)}</td>
+                <td className="num">{fmtPrice(p.averageEntryPrice)}</td>
+                {open && <td className="num">{fmtPrice(p.price)}</td>}
+                {open && (
+                  <td className={`num ${pnlClass(p.uiUnrealizedPnl)}`} data-testid={`position-upnl-${p.id}`}>
+                    {p.uiUnrealizedPnl === null ? '—' : fmtSigned(p.uiUnrealizedPnl, 2)}
+                    {pct !== null && <span className="tiny"> ({pct >= 0 ? '+' : '−'}{Math.abs(pct).toFixed(2)}%)</span>}
+                  </td>
+                )}
+                <td className={`num ${pnlClass(p.uiRealizedPnl)}`}>{fmtSigned(p.uiRealizedPnl, 2)}</td>
+                <td className="num">{p.stopLoss === null ? (p.trailingStopBps ? <span className="muted">trail {p.trailingStopBps / 100}%</span> : '—') : fmtPrice(p.stopLoss)}</td>
+                <td className="num">{p.takeProfit === null ? '—' : fmtPrice(p.takeProfit)}</td>
+                <td className="muted small" title={fmtDateTime(open ? p.openedAt : p.closedAt)}>
+                  {relTime(open ? p.openedAt : p.closedAt, now)}
+                </td>
+                {open && (
+                  <td className="num">
+                    <button className="btn xs" disabled={closing === p.id} onClick={() => void close(p)} data-testid={`position-close-${p.id}`}>
+                      Close
+                    </button>
+                  </td>
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+type Outcome = CommandOutput<'orders.submit'>;
+
+function OrderTicket({ userId, token, onToken, openPositions }: { userId: number; token: string; onToken: (t: string) => void; openPositions: Position[] }) {
+  const settings = useApp((s) => s.settings[userId]?.settings);
+  const price = useApp((s) => s.prices[token] ?? null);
+  const solPrice = useApp((s) => s.prices['SOL'] ?? null);
+  const hasWallet = useApp((s) => !!s.users.find((u) => u.id === userId)?.address);
+  const quote = settings?.['quoteAsset'] === 'SOL' ? 'SOL' : 'USDC';
+  const quoteBal = useApp((s) => {
+    const b = s.balances[userId];
+    if (!b) return null;
+    return quote === 'SOL' ? b.sol : (b.tokens.find((t) => t.symbol === quote)?.uiAmount ?? '0');
+  });
+  const [side, setSide] = useState<'buy' | 'sell'>('buy');
+  const [amount, setAmount] = useState('');
+  const [stop, setStop] = useState('');
+  const [target, setTarget] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [stopRequired, setStopRequired] = useState<boolean | null>(null);
+  const position = openPositions.find((p) => p.symbol === token);
+
+  useEffect(() => {
+    if (!hasCommand('risk.limits')) return;
+    let alive = true;
+    actions()
+      .client.call('risk.limits', { user: userId })
+      .then(
+        (r) => alive && setStopRequired(r.effective.stopLossRequired),
+        () => undefined,
+      );
+    return () => {
+      alive = false;
+    };
+  }, [userId]);
+
+  const amountOk = /^\d+(\.\d+)?$/u.test(amount.trim()) && Number(amount) > 0;
+  const stopN = stop.trim() ? Number(stop) : null;
+  const targetN = target.trim() ? Number(target) : null;
+  const stopErr = stopN !== null && (!Number.isFinite(stopN) || stopN <= 0) ? 'A positive price' : stopN !== null && price !== null && stopN >= price ? 'Below the current price' : null;
+  const targetErr = targetN !== null && (!Number.isFinite(targetN) || targetN <= 0) ? 'A positive price' : targetN !== null && price !== null && targetN <= price ? 'Above the current price' : null;
+  const quoteUsd = quote === 'SOL' ? solPrice : 1;
+  const estQty = side === 'buy' && amountOk && price && quoteUsd ? (Number(amount) * quoteUsd) / price : null;
+  const estValue = side === 'sell' && amountOk && price ? Number(amount) * price : null;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setOutcome(null);
+    const input = {
+      user: userId,
+      side,
+      token,
+      amount: amount.trim(),
+      ...(side === 'buy' && stopN !== null ? { stopLoss: stopN } : {}),
+      ...(side === 'buy' && targetN !== null ? { takeProfit: targetN } : {}),
+    };
+    const r = await actions().run('orders.submit', input, { silent: true });
+    setBusy(false);
+    if (!r.ok) return setError(r.error.message);
+    setOutcome(r.value);
+    if (r.value.status === 'confirmed') {
+      actions().toast('success', `${side === 'buy' ? 'Bought' : 'Sold'} ${token}`);
+      setAmount('');
+      void actions().refreshPositions(userId);
+      void actions().refreshTrades(userId);
+      void actions().refreshBalances(userId);
+    }
+  };
+
+  const preset = (pct: number, set: (v: string) => void) => price !== null && set(String(Math.round(price * (1 + pct / 100) * 100) / 100));
+
+  return (
+    <Panel title="Order ticket" hint="manual order" testId="order-ticket">
+      <form className="ticket" onSubmit={submit} data-testid="order-form">
+        <Seg
+          className="block side"
+          value={side}
+          onChange={(v) => (setSide(v), setOutcome(null), setError(null))}
+          options={[
+            { value: 'buy', label: 'Buy', className: 'buy', testId: 'order-side-buy' },
+            { value: 'sell', label: 'Sell', className: 'sell', testId: 'order-side-sell' },
+          ]}
+        />
+        <Field label="Token">
+          <select className="select" value={token} onChange={(e) => onToken(e.target.value)} data-testid="order-token">
+            {TRADEABLE.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </Field>
+        <Field
+          label={side === 'buy' ? `Spend (${quote})` : `Sell (${token})`}
+          help={side === 'buy' ? (quoteBal !== null ? `Available: ${fmtAmount(quoteBal, 2)} ${quote}` : undefined) : position ? `Position: ${fmtAmount(position.uiQuantity, 6)} ${token}` : `No open ${token} position`}
+        >
+          <div className="input-group">
+            <input className="input" value={amount} onChange={(e) => setAmount(e.target.value)} placeholder="0.00" inputMode="decimal" data-testid="order-amount" />
+            {side === 'sell' && position ? (
+              <span className="addon btnish" role="button" onClick={() => setAmount(position.uiQuantity)} data-testid="order-max">
+                Max
+              </span>
+            ) : (
+              <span className="addon">{side === 'buy' ? quote : token}</span>
+            )}
+          </div>
+        </Field>
+        {side === 'buy' && (
+          <div className="form-grid">
+            <Field label={<>Stop-loss {stopRequired ? <span className="warn-text">· required</span> : null}</>} error={stopErr}>
+              <div className="input-group">
+                <input className={`input ${stopErr ? 'invalid' : ''}`} value={stop} onChange={(e) => setStop(e.target.value)} placeholder="USD" inputMode="decimal" data-testid="order-stop" />
+                <span className="addon btnish" role="button" title="5 % below the price" onClick={() => preset(-5, setStop)}>
+                  −5%
+                </span>
+              </div>
+            </Field>
+            <Field label="Take-profit" error={targetErr}>
+              <div className="input-group">
+                <input className={`input ${targetErr ? 'invalid' : ''}`} value={target} onChange={(e) => setTarget(e.target.value)} placeholder="USD" inputMode="decimal" data-testid="order-target" />
+                <span className="addon btnish" role="button" title="10 % above the price" onClick={() => preset(10, setTarget)}>
+                  +10%
+                </span>
+              </div>
+            </Field>
+          </div>
+        )}
+        <div className="summary">
+          <div className="line">
+            <span>Price</span>
+            <span>{price === null ? '—' : fmtUsd(price)}</span>
+          </div>
+          <div className="line">
+            <span>{side === 'buy' ? 'Est. quantity' : 'Est. value'}</span>
+            <span>{side === 'buy' ? (estQty === null ? '—' : `${estQty.toFixed(4)} ${token}`) : estValue === null ? '—' : fmtUsd(estValue)}</span>
+          </div>
+        </div>
+        {error && (
+          <div className="callout neg small" data-testid="order-error">
+            {error}
+          </div>
+        )}
+        {outcome && <OutcomeLine o={outcome} />}
+        <button
+          className={`btn ${side === 'buy' ? 'buy' : 'sell'}`}
+          style={{ height: 36 }}
+          disabled={busy || !amountOk || !!stopErr || !!targetErr || !hasWallet}
+          data-testid="order-submit"
+        >
+          {busy ? 'Sending…' : `${side === 'buy' ? 'Buy' : 'Sell'} ${token}`}
+        </button>
+      </form>
+    </Panel>
+  );
+}
+
+function OutcomeLine({ o }: { o: Outcome }) {
+  const cls = o.status === 'confirmed' ? 'pos' : o.status === 'pending' ? 'info' : 'neg';
+  return (
+    <div className={`callout ${cls} small`} data-testid="order-result" data-status={o.status}>
+      <div>
+        <b style={{ textTransform: 'capitalize' }}>{o.status}</b>
+        {o.code ? ` · ${o.code}` : ''}
+        {o.message ? ` — ${o.message}` : ''}
+        {o.status === 'confirmed' && o.tradeId !== null ? ` · trade #${o.tradeId}` : ''}
+      </div>
+    </div>
+  );
+}

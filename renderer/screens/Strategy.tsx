@@ -1,0 +1,217 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Field, Panel, Seg } from '../components/ui';
+import { actions, useApp } from '../state/store';
+import type { Strategy } from '../state/types';
+
+/** One strategy parameter as strategy.list describes it (engine/strategy/params.ts ParamInfo). */
+export interface ParamInfo {
+  name: string;
+  type: 'integer' | 'number' | 'boolean' | 'string';
+  description: string;
+  default: unknown;
+  min?: number;
+  max?: number;
+  options?: string[];
+  nullable: boolean;
+}
+
+export function paramInfos(s: Strategy | undefined): ParamInfo[] {
+  return (s?.params ?? []).filter((p): p is ParamInfo & Record<string, unknown> => typeof p['name'] === 'string') as unknown as ParamInfo[];
+}
+
+/** Parses a parameter's text as the engine expects it; returns the value or an error a person can act on. */
+export function parseParam(p: ParamInfo, text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  const t = text.trim();
+  if (p.type === 'boolean') return { ok: true, value: t === 'true' };
+  if (p.options) return p.options.includes(t) ? { ok: true, value: t } : { ok: false, error: `One of ${p.options.join(', ')}` };
+  if (p.type === 'string') return { ok: true, value: t };
+  if (t === '') return p.nullable ? { ok: true, value: null } : { ok: false, error: 'Enter a value' };
+  const n = Number(t);
+  if (!Number.isFinite(n)) return { ok: false, error: 'A number' };
+  if (p.type === 'integer' && !Number.isInteger(n)) return { ok: false, error: 'A whole number' };
+  if (p.min !== undefined && n < p.min) return { ok: false, error: `At least ${p.min}` };
+  if (p.max !== undefined && n > p.max) return { ok: false, error: `At most ${p.max}` };
+  return { ok: true, value: n };
+}
+
+function rangeText(p: ParamInfo): string {
+  if (p.options) return p.options.join(' · ');
+  if (p.type === 'boolean') return '';
+  const r = p.min !== undefined && p.max !== undefined ? `${p.min} – ${p.max}` : p.min !== undefined ? `≥ ${p.min}` : p.max !== undefined ? `≤ ${p.max}` : '';
+  return [r, p.nullable ? 'empty = off' : ''].filter(Boolean).join(', ');
+}
+
+const TOKENS = ['SOL', 'WETH', 'WBTC'];
+
+interface StrategySettings {
+  enabled: boolean;
+  id: string;
+  params: Record<string, unknown>;
+  tokens: string[];
+}
+
+export function StrategyTab({ userId }: { userId: number }) {
+  const strategies = useApp((s) => s.strategies);
+  const settings = useApp((s) => s.settings[userId]);
+  const current = (settings?.settings['strategy'] as StrategySettings | undefined) ?? null;
+  const currentMode = settings?.settings['mode'] === 'live' ? 'live' : 'paper';
+
+  const [id, setId] = useState<string>('');
+  const [texts, setTexts] = useState<Record<string, string>>({});
+  const [tokens, setTokens] = useState<string[]>(['SOL']);
+  const [mode, setMode] = useState<'paper' | 'live'>('paper');
+  const [enabled, setEnabled] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  // Start from what is stored whenever it changes (after a save, or another window's change).
+  useEffect(() => {
+    if (!current) return;
+    setId(current.id);
+    setTokens(current.tokens);
+    setEnabled(current.enabled);
+    setMode(currentMode);
+    setTexts(Object.fromEntries(Object.entries(current.params).map(([k, v]) => [k, v === null ? '' : String(v)])));
+    setError(null);
+  }, [settings?.version]);
+
+  const strategy = strategies.find((s) => s.id === id);
+  const params = useMemo(() => paramInfos(strategy), [strategy]);
+  const textOf = (p: ParamInfo) => texts[p.name] ?? (p.default === null || p.default === undefined ? '' : String(p.default));
+  const parsed = params.map((p) => [p, parseParam(p, textOf(p))] as const);
+  const invalid = parsed.some(([, r]) => !r.ok);
+
+  const pick = (sid: string) => {
+    setId(sid);
+    setTexts(sid === current?.id ? Object.fromEntries(Object.entries(current.params).map(([k, v]) => [k, v === null ? '' : String(v)])) : {});
+    setError(null);
+  };
+
+  const save = async () => {
+    if (!settings) return;
+    if (mode === 'live' && currentMode !== 'live') {
+      const ok = await actions().askConfirm({
+        title: 'Trade with real funds?',
+        body: 'In live mode this friend’s orders are real swaps from their wallet. Paper mode simulates fills at the live price instead.',
+        confirmLabel: 'Go live',
+        danger: true,
+      });
+      if (!ok) return;
+    }
+    setSaving(true);
+    setError(null);
+    const values = Object.fromEntries(parsed.filter(([, r]) => r.ok).map(([p, r]) => [p.name, (r as { value: unknown }).value]));
+    const r = await actions().run(
+      'strategy.set',
+      { user: userId, strategy: id, params: values, tokens, mode, enabled, expectedVersion: settings.version },
+      { silent: true, success: 'Strategy saved — applies from the next cycle' },
+    );
+    setSaving(false);
+    if (!r.ok) return setError(r.error.message);
+    await actions().refreshSettings(userId);
+  };
+
+  if (!settings) return <div className="muted">Loading settings…</div>;
+
+  return (
+    <div className="col" style={{ gap: 14 }} data-testid="strategy-tab">
+      <Panel title="Strategy" hint={current ? `running: ${current.id}${current.enabled ? '' : ' (off)'} · ${currentMode}` : undefined}>
+        <div className="strategy-cards">
+          {strategies.map((s) => (
+            <button key={s.id} type="button" className={`preset ${id === s.id ? 'on' : ''}`} onClick={() => pick(s.id)} data-testid={`strategy-${s.id}`} aria-pressed={id === s.id}>
+              <span className="name">
+                {s.name}
+                {current?.id === s.id && <span className={`badge ${current.enabled ? 'pos' : ''}`}>{current.enabled ? 'running' : 'selected'}</span>}
+              </span>
+              <span className="desc">{s.description}</span>
+            </button>
+          ))}
+          {strategies.length === 0 && <div className="muted">The engine lists no strategies.</div>}
+        </div>
+      </Panel>
+
+      <div className="grid main-side">
+        <Panel title="Parameters" hint={strategy ? strategy.name : undefined} testId="strategy-params">
+          {params.length === 0 ? (
+            <div className="muted small">No parameters.</div>
+          ) : (
+            <div className="limits">
+              {parsed.map(([p, r]) => (
+                <Field key={p.name} label={p.name} help={`${p.description}${rangeText(p) ? ` (${rangeText(p)})` : ''}`} error={r.ok ? null : r.error} testId={`strategy-param-${p.name}`}>
+                  {p.type === 'boolean' ? (
+                    <label className="checkbox" style={{ height: 32 }}>
+                      <input type="checkbox" checked={textOf(p) === 'true'} onChange={(e) => setTexts((t) => ({ ...t, [p.name]: String(e.target.checked) }))} />
+                      {textOf(p) === 'true' ? 'On' : 'Off'}
+                    </label>
+                  ) : p.options ? (
+                    <select className="select" value={textOf(p)} onChange={(e) => setTexts((t) => ({ ...t, [p.name]: e.target.value }))}>
+                      {p.options.map((o) => (
+                        <option key={o}>{o}</option>
+                      ))}
+                    </select>
+                  ) : (
+                    <input
+                      className={`input ${r.ok ? '' : 'invalid'}`}
+                      value={textOf(p)}
+                      placeholder={p.nullable ? 'off' : undefined}
+                      inputMode="decimal"
+                      data-testid={`strategy-input-${p.name}`}
+                      onChange={(e) => setTexts((t) => ({ ...t, [p.name]: e.target.value }))}
+                    />
+                  )}
+                </Field>
+              ))}
+            </div>
+          )}
+        </Panel>
+
+        <Panel title="Run" testId="strategy-run">
+          <div className="col" style={{ gap: 14 }}>
+            <Field label="Tokens" help="The strategy trades these (1–10).">
+              <div className="chips">
+                {[...new Set([...TOKENS, ...tokens])].map((t) => {
+                  const on = tokens.includes(t);
+                  return (
+                    <button
+                      key={t}
+                      type="button"
+                      className={`chip ${on ? 'on' : ''}`}
+                      data-testid={`strategy-token-${t}`}
+                      aria-pressed={on}
+                      onClick={() => setTokens((ts) => (on ? ts.filter((x) => x !== t) : [...ts, t]))}
+                    >
+                      {t}
+                    </button>
+                  );
+                })}
+              </div>
+            </Field>
+            <Field label="Mode" help={mode === 'paper' ? 'Simulated fills at the live price; no funds move.' : 'Real swaps from this friend’s wallet.'}>
+              <Seg
+                className="block"
+                value={mode}
+                onChange={setMode}
+                options={[
+                  { value: 'paper', label: 'Paper', testId: 'strategy-mode-paper' },
+                  { value: 'live', label: 'Live', testId: 'strategy-mode-live' },
+                ]}
+              />
+            </Field>
+            <label className="checkbox">
+              <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} data-testid="strategy-enabled" />
+              Run this strategy automatically
+            </label>
+            {error && (
+              <div className="callout neg small" data-testid="strategy-error">
+                {error}
+              </div>
+            )}
+            <button className="btn primary" disabled={saving || invalid || !id || tokens.length === 0} onClick={() => void save()} data-testid="strategy-save">
+              {saving ? 'Saving…' : 'Save strategy'}
+            </button>
+          </div>
+        </Panel>
+      </div>
+    </div>
+  );
+}
