@@ -40,6 +40,28 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
+    // The renderer runs in a browser (or Electron's sandboxed renderer) and sees the engine only through
+    // engine/api's contract, events and client, which depend on nothing but zod.
+    files: ['renderer/**/*.{ts,tsx}'],
+    ignores: ['renderer/vite.config.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['electron'],
+          patterns: [
+            {
+              regex: '(^|/)engine/(?!api/(contract|events|client)$)',
+              message: 'The renderer may import engine/api/contract, events and client only.',
+            },
+            { group: ['node:*', '**/electron/**'], message: 'The renderer runs in a browser.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.{js,mjs,ts}', 'bin/**/*.mjs', '*.config.{js,ts}'],
     rules: { 'no-console': 'off' },
   },

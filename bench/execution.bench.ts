@@ -33,6 +33,7 @@ import {
 } from '../engine/execution';
 import { systemClock } from '../engine/kernel/clock';
 import { silentLogger } from '../engine/kernel/logger';
+import { BalanceSync } from '../engine/funds';
 import { KNOWN_TOKENS, tokenBySymbol } from '../engine/market';
 import { balanceGate, composeGates, controlsGate, orderSizeGate, riskEngineGate } from '../engine/risk';
 import { Engine } from '../engine/runtime';
@@ -178,6 +179,10 @@ const bench: Benchmark = {
         await sandbox.fund(w.address, { lamports: 10_000_000_000n, tokens: [{ mint: USDC.mint, amount: 100_000_000_000n }] });
         users.push({ id: u.id, address: w.address as Address });
       }
+      {
+        // The engine's view of the wallets (the risk engine's equity), as the faucet command refreshes it.
+        await new BalanceSync(engine.store, chain, 'sandbox', engine.bus, systemClock, silentLogger).refresh(users.map((u) => u.id));
+      }
 
       let seq = 0;
       let lastRefresh = performance.now();
@@ -253,7 +258,7 @@ const bench: Benchmark = {
       return [
         `${ORDERS.toLocaleString('en-US')} live orders per row (after ${WARM_UP} warm-up orders) against an in-memory sandbox (\`Sandbox.start({ dir: null })\`, LiteSVM behind real HTTP on 127.0.0.1, in the same process), ${USERS} users each alternating a ~5 USDC → WETH buy and a sell of exactly what it bought. The service is wired as in \`engine/runtime/services.ts\` (same risk gates, keystore signer and signing policy, SQLite journal on disk); ${failures.length} of ${2 * ORDERS} measured orders did not confirm.`,
         '',
-        '**Overhead** = time from `submit()` to the signed transaction being handed to the RPC (the `onSigned` hook, right before `sendAndConfirm`) minus the time inside `JupiterClient.quote()` and `.swap()` for that order (the quote round trip, excluded). **Without RPC** also subtracts the chain reads the path makes before signing (the balance read of the risk gate, the output mint read of the protection checks, the two simulations of the signing policy), leaving CPU and SQLite (the journal commits with \`synchronous = FULL\`: each write-ahead entry is on disk before the step it describes). That split is given for the first row only: with orders in parallel, an RPC await also spans the other orders’ work. All in ms.',
+        '**Overhead** = time from `submit()` to the signed transaction being handed to the RPC (the `onSigned` hook, right before `sendAndConfirm`) minus the time inside `JupiterClient.quote()` and `.swap()` for that order (the quote round trip, excluded). **Without RPC** also subtracts the chain reads the path makes before signing (the balance read of the risk gate, the output mint read of the protection checks, the two simulations of the signing policy), leaving CPU and SQLite (the journal commits with `synchronous = FULL`: each write-ahead entry is on disk before the step it describes). That split is given for the first row only: with orders in parallel, an RPC await also spans the other orders’ work. All in ms.',
         '',
         table(
           ['run', 'orders', 'overhead median', 'overhead p99', 'without RPC median', 'without RPC p99', 'quote+swap median', 'submit→signed median', 'orders/s'],

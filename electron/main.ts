@@ -1,11 +1,11 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, powerSaveBlocker, protocol, session } from 'electron';
-import type { EngineEvent } from '../engine/api/events';
+import type { EngineEvent, EventPayload } from '../engine/api/events';
 import { HarvestError } from '../engine/kernel/errors';
-import { APP_NAME } from '../engine/kernel/paths';
 import { readOwner } from '../engine/kernel/owner-lock';
-import { dataDirLayout } from '../engine/kernel/paths';
+import { APP_NAME, dataDirLayout } from '../engine/kernel/paths';
+import { GLOBAL_SCOPE } from '../engine/risk/controls';
 import { Engine } from '../engine/runtime/engine';
 import { registerIpc } from './ipc';
 import { createNotifier, type Notifier } from './notifications';
@@ -182,13 +182,13 @@ export interface ShellEngine {
 
 /** Re-checks the sleep guard whenever the global controls change. */
 export function keepAwakeWhileTrading(engine: ShellEngine, guard: SleepGuard, loopRunning: () => boolean): () => void {
-  const sync = (): void => {
-    const c = engine.controls.global();
-    guard.sync(loopRunning() && !c.paused && !c.halted);
-  };
-  sync();
+  const sync = (c: { paused: boolean; halted: boolean }): void => guard.sync(loopRunning() && !c.paused && !c.halted);
+  sync(engine.controls.global());
   return engine.bus.subscribe((e: EngineEvent) => {
-    if (e.type === 'controls.changed') sync();
+    // The event carries the new state (a resume is emitted before Controls' cache reflects it).
+    if (e.type !== 'controls.changed') return;
+    const p = e.payload as EventPayload<'controls.changed'>;
+    if (p.scope === GLOBAL_SCOPE) sync(p);
   });
 }
 

@@ -165,6 +165,8 @@ export class Notifier {
       urgency: event.severity === 'critical' ? 'critical' : 'normal',
     });
     this.live.add(n);
+    // Some desktops never report 'close': keep only the most recent ones referenced.
+    if (this.live.size > 50) this.live.delete(this.live.values().next().value!);
     n.on('click', () => this.opts.onClick?.(event));
     n.on('close', () => this.live.delete(n));
     n.show();

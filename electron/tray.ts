@@ -1,5 +1,6 @@
 import { dialog, Menu, nativeImage, Tray, type MenuItemConstructorOptions, type NativeImage } from 'electron';
-import type { EngineEvent } from '../engine/api/events';
+import type { EngineEvent, EventPayload } from '../engine/api/events';
+import { GLOBAL_SCOPE } from '../engine/risk/controls';
 import { trayIconPng, type TrayState } from './icons';
 
 export interface ControlStateLike {
@@ -81,7 +82,10 @@ export class HarvestTray {
     this.tray = new Tray(this.image(this.current));
     this.tray.on('click', () => opts.showWindow());
     this.unsubscribe = engine.bus.subscribe((e) => {
-      if (e.type === 'controls.changed') this.refresh();
+      // The event carries the new state: a resume is emitted before Controls' cache reflects it.
+      if (e.type !== 'controls.changed') return;
+      const p = e.payload as EventPayload<'controls.changed'>;
+      if (p.scope === GLOBAL_SCOPE) this.render({ paused: p.paused, halted: p.halted, reason: p.reason });
     });
     this.refresh();
   }
@@ -103,14 +107,17 @@ export class HarvestTray {
 
   /** Re-reads the global controls and redraws icon, tooltip and menu. */
   refresh(): void {
-    const c = this.engine.controls.global();
+    this.render(this.engine.controls.global());
+  }
+
+  private render(c: ControlStateLike): void {
     this.current = trayStateOf(c);
     this.tray.setImage(this.image(this.current));
     this.tray.setToolTip(trayTooltip(c));
     this.tray.setContextMenu(Menu.buildFromTemplate(this.template(c)));
   }
 
-  template(c: ControlStateLike = this.engine.controls.global()): MenuItemConstructorOptions[] {
+  template(c: ControlStateLike): MenuItemConstructorOptions[] {
     const state = trayStateOf(c);
     return [
       { id: 'status', label: trayTooltip(c), enabled: false },

@@ -43,9 +43,19 @@ export async function serveEngine(
       env: ctx.env,
       ownerKind: 'engine',
       actor: 'ui',
-      logger: () => createLogger({ logDir: layout.logs, stderr: true, level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info') }),
+      logger: () =>
+        createLogger({
+          logDir: layout.logs,
+          stderr: true,
+          level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info'),
+        }),
       ...(ctx.network || ctx.rpcUrls?.length
-        ? { network: { ...(ctx.network ? { name: ctx.network } : {}), ...(ctx.rpcUrls?.length ? { rpcUrls: ctx.rpcUrls } : {}) } }
+        ? {
+            network: {
+              ...(ctx.network ? { name: ctx.network } : {}),
+              ...(ctx.rpcUrls?.length ? { rpcUrls: ctx.rpcUrls } : {}),
+            },
+          }
         : {}),
     });
   } catch (e) {
@@ -82,7 +92,8 @@ export async function serveEngine(
       ...(opts.rendererDir !== undefined ? { rendererDir: opts.rendererDir } : {}),
     });
     for (const w of host.warnings) io.stderr(`harvest: WARNING: ${w}\n`);
-    if (!host.rendererBuilt) io.stderr('harvest: the UI is not built yet (run `npm run build:renderer`); the API works regardless.\n');
+    if (!host.rendererBuilt)
+      io.stderr('harvest: the UI is not built yet (run `npm run build:renderer`); the API works regardless.\n');
     const ready = {
       event: 'ready',
       url: host.url,

@@ -128,7 +128,8 @@ export class CommandGateway {
           return this.confirmationRequired(command, inputKey, `${spec.summary}: confirm to go ahead.`);
         }
         const refusal = this.confirmations.redeem(confirmation, command, inputKey);
-        if (refusal !== null) return this.confirmationRequired(command, inputKey, `${refusal} Confirm again to go ahead.`);
+        if (refusal !== null)
+          return this.confirmationRequired(command, inputKey, `${refusal} Confirm again to go ahead.`);
         this.log.info({ command }, 'confirmed sensitive command');
       }
       return { ok: true, result: await this.engine.executeUntyped(command, input) };
@@ -148,8 +149,14 @@ export class CommandGateway {
       return { code: e.code, message: e.message };
     }
     // Not an error written for people: details go to the log, not to the client.
-    this.log.error({ command, err: e instanceof Error ? (e.stack ?? e.message) : String(e) }, 'command failed unexpectedly');
-    return { code: 'INTERNAL', message: 'Internal error; the details are in the engine log (logs/harvest.log in the data directory).' };
+    this.log.error(
+      { command, err: e instanceof Error ? (e.stack ?? e.message) : String(e) },
+      'command failed unexpectedly',
+    );
+    return {
+      code: 'INTERNAL',
+      message: 'Internal error; the details are in the engine log (logs/harvest.log in the data directory).',
+    };
   }
 }
 

@@ -1,4 +1,14 @@
-export { startHost, DEFAULT_RENDERER_DIR, HOST_VERSION, MAX_BODY_BYTES, MAX_WS_MESSAGE_BYTES, MAX_IN_FLIGHT, type Host, type HostOptions, type HostEngine } from './server';
+export {
+  startHost,
+  DEFAULT_RENDERER_DIR,
+  HOST_VERSION,
+  MAX_BODY_BYTES,
+  MAX_WS_MESSAGE_BYTES,
+  MAX_IN_FLIGHT,
+  type Host,
+  type HostOptions,
+  type HostEngine,
+} from './server';
 export {
   CommandGateway,
   Confirmations,

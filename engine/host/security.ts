@@ -28,7 +28,10 @@ export function bearerToken(header: unknown): string | null {
 
 /** Addresses that only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/u, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/u, '$1');
   if (h === 'localhost') return true;
   const kind = isIP(h);
   if (kind === 4) return h.startsWith('127.');

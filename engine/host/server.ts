@@ -76,7 +76,9 @@ const WS_OPEN = 1;
 
 export const HOST_VERSION: string = (() => {
   try {
-    return (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+    return (
+      (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0'
+    );
   } catch {
     return '0.0.0';
   }
@@ -139,12 +141,19 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   }
   const requestedPort = opts.port ?? 0;
   if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65_535) {
-    throw new HarvestError('INVALID_INPUT', `The port must be a whole number from 0 to 65535; got ${String(opts.port)}.`);
+    throw new HarvestError(
+      'INVALID_INPUT',
+      `The port must be a whole number from 0 to 65535; got ${String(opts.port)}.`,
+    );
   }
 
   const log = opts.log.child({ component: 'host' });
   const token = newToken();
-  const gateway = new CommandGateway(opts.engine, log, opts.confirmationTtlMs ? { confirmationTtlMs: opts.confirmationTtlMs } : {});
+  const gateway = new CommandGateway(
+    opts.engine,
+    log,
+    opts.confirmationTtlMs ? { confirmationTtlMs: opts.confirmationTtlMs } : {},
+  );
   const rendererDir = opts.rendererDir === undefined ? DEFAULT_RENDERER_DIR : opts.rendererDir;
   const rendererBuilt = rendererDir !== null && existsSync(join(rendererDir, 'index.html'));
   const warnings: string[] = [];
@@ -190,13 +199,16 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (!loopback) return;
     const host = (req.headers.host ?? '').toLowerCase();
     if (!allowedHosts.has(host)) {
-      return reply.code(403).send(failure('FORBIDDEN', 'This host only answers requests addressed to 127.0.0.1 or localhost.'));
+      return reply
+        .code(403)
+        .send(failure('FORBIDDEN', 'This host only answers requests addressed to 127.0.0.1 or localhost.'));
     }
   });
 
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     const status = err.statusCode ?? 500;
-    if (status >= 400 && status < 500) return reply.code(status).send(failure(status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_INPUT', err.message));
+    if (status >= 400 && status < 500)
+      return reply.code(status).send(failure(status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_INPUT', err.message));
     log.error({ err: err.stack ?? err.message }, 'request failed');
     return reply.code(500).send(failure('INTERNAL', 'Internal error; the details are in the engine log.'));
   });
@@ -213,35 +225,54 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         void reply.header('www-authenticate', 'Bearer');
         return reply
           .code(401)
-          .send(failure('UNAUTHORIZED', 'A valid access token is required: open the URL that `harvest serve` printed.'));
+          .send(
+            failure('UNAUTHORIZED', 'A valid access token is required: open the URL that `harvest serve` printed.'),
+          );
       }
       const origin = req.headers.origin;
       const stateChanging = req.method !== 'GET' && req.method !== 'HEAD';
       if ((isWs || stateChanging) && origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) {
         log.warn({ method: req.method, path, origin }, 'refused: foreign origin');
-        return reply.code(403).send(failure('FORBIDDEN', `Requests from ${origin} are not accepted; use the URL that \`harvest serve\` printed.`));
+        return reply
+          .code(403)
+          .send(
+            failure(
+              'FORBIDDEN',
+              `Requests from ${origin} are not accepted; use the URL that \`harvest serve\` printed.`,
+            ),
+          );
       }
     });
 
     api.setErrorHandler((err: FastifyError, req, reply) => {
       const status = err.statusCode ?? 500;
-      if (status === 413) return reply.code(413).send(failure('PAYLOAD_TOO_LARGE', `Requests are limited to ${MAX_BODY_BYTES} bytes.`));
-      if (status === 415) return reply.code(415).send(failure('INVALID_INPUT', 'Send the body as JSON (Content-Type: application/json).'));
-      if (status >= 400 && status < 500) return reply.code(400).send(failure('INVALID_INPUT', `Malformed request: ${err.message}`));
+      if (status === 413)
+        return reply.code(413).send(failure('PAYLOAD_TOO_LARGE', `Requests are limited to ${MAX_BODY_BYTES} bytes.`));
+      if (status === 415)
+        return reply
+          .code(415)
+          .send(failure('INVALID_INPUT', 'Send the body as JSON (Content-Type: application/json).'));
+      if (status >= 400 && status < 500)
+        return reply.code(400).send(failure('INVALID_INPUT', `Malformed request: ${err.message}`));
       log.error({ path: pathOf(req.url), err: err.stack ?? err.message }, 'api request failed');
       return reply.code(500).send(failure('INTERNAL', 'Internal error; the details are in the engine log.'));
     });
 
     api.get(HOST_PATHS.health, async () => ({ ok: true, version: HOST_VERSION }));
 
-    api.post(`${HOST_PATHS.command}:name`, async (req: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
-      const body = HttpCallBody.safeParse(req.body ?? undefined);
-      if (!body.success) {
-        return reply.code(400).send(failure('INVALID_INPUT', `Send {"input": …, "confirmation"?: "…"}: ${describeIssues(body.error)}`));
-      }
-      const r = await gateway.call(req.params.name, body.data?.input, body.data?.confirmation ?? undefined);
-      return reply.code(r.ok ? 200 : httpStatusOf(r.error.code)).send(r);
-    });
+    api.post(
+      `${HOST_PATHS.command}:name`,
+      async (req: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
+        const body = HttpCallBody.safeParse(req.body ?? undefined);
+        if (!body.success) {
+          return reply
+            .code(400)
+            .send(failure('INVALID_INPUT', `Send {"input": …, "confirmation"?: "…"}: ${describeIssues(body.error)}`));
+        }
+        const r = await gateway.call(req.params.name, body.data?.input, body.data?.confirmation ?? undefined);
+        return reply.code(r.ok ? 200 : httpStatusOf(r.error.code)).send(r);
+      },
+    );
 
     api.get(HOST_PATHS.ws, { websocket: true }, (socket: WsSocket) => {
       let inFlight = 0;
@@ -249,14 +280,24 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       socket.on('close', () => sockets.delete(socket));
       socket.on('message', (data, isBinary) => {
         if (isBinary) {
-          send(socket, { type: 'result', id: -1, ok: false, error: { code: 'INVALID_INPUT', message: 'Send text messages (one JSON object each).' } });
+          send(socket, {
+            type: 'result',
+            id: -1,
+            ok: false,
+            error: { code: 'INVALID_INPUT', message: 'Send text messages (one JSON object each).' },
+          });
           return;
         }
         let msg: unknown;
         try {
           msg = JSON.parse(textOf(data));
         } catch {
-          send(socket, { type: 'result', id: -1, ok: false, error: { code: 'INVALID_INPUT', message: 'Malformed message: send one JSON object per message.' } });
+          send(socket, {
+            type: 'result',
+            id: -1,
+            ok: false,
+            error: { code: 'INVALID_INPUT', message: 'Malformed message: send one JSON object per message.' },
+          });
           return;
         }
         const rawId = (msg as { id?: unknown } | null)?.id;
@@ -267,19 +308,37 @@ export async function startHost(opts: HostOptions): Promise<Host> {
             type: 'result',
             id,
             ok: false,
-            error: { code: 'INVALID_INPUT', message: `Malformed message (expected {type:"call", id, command, input}): ${describeIssues(call.error)}` },
+            error: {
+              code: 'INVALID_INPUT',
+              message: `Malformed message (expected {type:"call", id, command, input}): ${describeIssues(call.error)}`,
+            },
           });
           return;
         }
         if (inFlight >= MAX_IN_FLIGHT) {
-          send(socket, { type: 'result', id, ok: false, error: { code: 'TOO_MANY_REQUESTS', message: `At most ${MAX_IN_FLIGHT} calls may run at once on one connection.` } });
+          send(socket, {
+            type: 'result',
+            id,
+            ok: false,
+            error: {
+              code: 'TOO_MANY_REQUESTS',
+              message: `At most ${MAX_IN_FLIGHT} calls may run at once on one connection.`,
+            },
+          });
           return;
         }
         inFlight++;
         const c = call.data;
         void gateway
           .call(c.command, c.input, c.confirmation ?? undefined)
-          .then((r) => send(socket, r.ok ? { type: 'result', id, ok: true, result: r.result } : { type: 'result', id, ok: false, error: r.error }))
+          .then((r) =>
+            send(
+              socket,
+              r.ok
+                ? { type: 'result', id, ok: true, result: r.result }
+                : { type: 'result', id, ok: false, error: r.error },
+            ),
+          )
           .finally(() => inFlight--);
       });
       send(socket, { type: 'hello', version: HOST_VERSION });
@@ -295,9 +354,15 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     app.setNotFoundHandler((req, reply) => {
       const path = pathOf(req.url);
       // Client-side routes (no file extension) get the app; missing files a 404.
-      if ((req.method === 'GET' || req.method === 'HEAD') && !/\.[A-Za-z0-9]+$/u.test(path) && !path.startsWith('/api')) {
+      if (
+        (req.method === 'GET' || req.method === 'HEAD') &&
+        !/\.[A-Za-z0-9]+$/u.test(path) &&
+        !path.startsWith('/api')
+      ) {
         return reply.type('text/html; charset=utf-8').sendFile('index.html');
       }
+      // Browsers ask for it unprompted; no icon is not an error.
+      if (path === '/favicon.ico') return reply.code(204).send();
       return reply.code(404).send(failure('NOT_FOUND', 'Not found.'));
     });
   } else {
@@ -314,23 +379,37 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     await app.close().catch(() => undefined);
     const code = (e as { code?: string } | null)?.code;
     if (code === 'EADDRINUSE') {
-      throw new HarvestError('CONFLICT', `Port ${requestedPort} on ${bindHost} is already in use; choose another with --port (0 picks a free one).`);
+      throw new HarvestError(
+        'CONFLICT',
+        `Port ${requestedPort} on ${bindHost} is already in use; choose another with --port (0 picks a free one).`,
+      );
     }
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
       throw new HarvestError('INVALID_INPUT', `Cannot listen on ${bindHost}: it is not an address of this machine.`);
     }
-    if (code === 'EACCES') throw new HarvestError('REFUSED', `Not allowed to listen on port ${requestedPort}; choose a port above 1023.`);
+    if (code === 'EACCES')
+      throw new HarvestError('REFUSED', `Not allowed to listen on port ${requestedPort}; choose a port above 1023.`);
     throw e;
   }
 
   const address = app.server.address() as AddressInfo;
   const port = address.port;
   const authorities = reachableAuthorities(bindHost, port);
-  allowedOrigins = new Set([...authorities.map((a) => `http://${a}`), ...(opts.extraOrigins ?? []).map((o) => o.toLowerCase())]);
+  allowedOrigins = new Set([
+    ...authorities.map((a) => `http://${a}`),
+    ...(opts.extraOrigins ?? []).map((o) => o.toLowerCase()),
+  ]);
   allowedHosts = new Set(port === 80 ? [...authorities, '127.0.0.1', 'localhost', '[::1]'] : authorities);
-  headers = securityHeaders(authorities.map((a) => `ws://${a}`));
+  // CSP host sources cannot name IPv6 literals; 'self' covers the page's own WebSocket there.
+  headers = securityHeaders(authorities.filter((a) => !a.startsWith('[')).map((a) => `ws://${a}`));
 
-  const shownHost = loopback ? (address.family === 'IPv6' ? '::1' : '127.0.0.1') : isWildcardHost(bindHost) ? '127.0.0.1' : bindHost;
+  const shownHost = loopback
+    ? address.family === 'IPv6'
+      ? '::1'
+      : '127.0.0.1'
+    : isWildcardHost(bindHost)
+      ? '127.0.0.1'
+      : bindHost;
   const origin = `http://${hostPort(shownHost, port)}`;
   if (!loopback) {
     const warning =

@@ -25,6 +25,7 @@ export {
 export {
   RiskEngine,
   riskEngineGate,
+  standardRiskGate,
   evaluateEntry,
   evaluateAccount,
   readGlobalLimits,

@@ -176,7 +176,7 @@ export function setRiskValue(current: RiskSettings | undefined, key: string, val
   if (!(leaf in node)) return { ok: false, message: `Unknown risk setting "${key}". Known: ${RISK_LIMIT_KEYS.join(', ')}, lossStreak.losses, lossStreak.windowMinutes, lossStreak.pauseMinutes.` };
   node[leaf] = value;
   const r = RiskLimitsSchema.safeParse(next);
-  if (!r.success) return { ok: false, message: r.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ') };
+  if (!r.success) return { ok: false, message: r.error.issues.map((i) => i.message).join('; ') };
   return { ok: true, risk: { preset: 'custom', ...r.data } };
 }
 

@@ -31,8 +31,9 @@ import {
 } from '../portfolio/performance';
 import type { RiskStateRow, Store } from '../store';
 import { UserSettingsSchema } from '../users/settings';
+import { balanceGate, controlsGate, orderSizeGate } from './basic-gates';
 import type { Controls } from './controls';
-import { refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
+import { composeGates, refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
 import { effectiveLimits, GLOBAL_LIMITS_META_KEY, parseGlobalLimits, userRiskLimits, type EffectiveLimits, type GlobalLimits } from './presets';
 
 /** Everything the rules look at, as plain values (USD as numbers, times in ms). */
@@ -341,4 +342,13 @@ const tokenDecimals = new Map<string, number>(KNOWN_TOKENS.map((t) => [t.mint as
 /** The entry gate over the store (see RiskEngine). */
 export function riskEngineGate(deps: RiskEngineDeps): RiskGate {
   return new RiskEngine(deps).gate();
+}
+
+/**
+ * The whole chain in DESIGN.md order: controls (halt/pause), the execution
+ * order-size cap, the wallet balance, then the risk engine's entry rules.
+ * This is what engine/runtime/services.ts should pass as `risk`.
+ */
+export function standardRiskGate(deps: RiskEngineDeps): RiskGate {
+  return composeGates(controlsGate(deps.controls), orderSizeGate(deps.store), balanceGate(deps.store, deps.network), riskEngineGate(deps));
 }

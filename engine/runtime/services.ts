@@ -2,7 +2,7 @@ import { ExitMonitor, JupiterClient, PriceBook, reconcileIntents, TradeExecution
 import { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import { CandleBuilder, FailoverPriceFeed, IndicatorCache, JupiterPriceFeed, KNOWN_TOKENS } from '../market';
 import { StrategyRunner } from './strategy-runner';
-import { balanceGate, composeGates, controlsGate, orderSizeGate, riskEngineGate } from '../risk';
+import { balanceGate, composeGates, controlsGate, orderSizeGate } from '../risk';
 import type { Engine, EngineOptions, Funds } from './engine';
 import { connectNetwork, readNetworkConfig } from './network';
 import { dataDirId } from '../kernel/paths';
@@ -57,13 +57,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     bus,
     signer,
     controls,
-    risk: composeGates(
-      controlsGate(controls),
-      orderSizeGate(store),
-      balanceGate(store, net.name),
-      // Entries only: position size, positions, daily loss, drawdown, trades per day, loss streak, cooldown, order size, stop-loss.
-      riskEngineGate({ store, controls, bus, network: net.name }),
-    ),
+    risk: composeGates(controlsGate(controls), orderSizeGate(store), balanceGate(store, net.name)),
     prices,
     network: net.name,
     chain: net.chain,

@@ -40,10 +40,14 @@ function readColors(): ThemeColors {
   };
 }
 
+/**
+ * The TradingView attribution logo injects a <style> element, which the hosts' CSP (style-src 'self')
+ * blocks; the attribution the lightweight-charts licence asks for is in Settings › About instead.
+ */
 function chartOptions(c: ThemeColors) {
   return {
     autoSize: true,
-    layout: { background: { type: ColorType.Solid, color: c.bg }, textColor: c.text, fontSize: 11 },
+    layout: { background: { type: ColorType.Solid, color: c.bg }, textColor: c.text, fontSize: 11, attributionLogo: false },
     grid: { vertLines: { color: c.grid }, horzLines: { color: c.grid } },
     rightPriceScale: { borderColor: c.border },
     timeScale: { borderColor: c.border, timeVisible: true, secondsVisible: false },

@@ -51,7 +51,7 @@ export function fmtUsd(n: number | null | undefined, opts: { sign?: boolean; com
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
   const abs = Math.abs(n);
   const body = opts.compact && abs >= 100_000 ? usdCompact.format(abs) : usdFmt.format(abs);
-  if (abs < 0.005) return opts.sign ? `±${usdFmt.format(0)}` : usdFmt.format(0);
+  if (abs < 0.005) return usdFmt.format(0);
   if (n < 0) return `−${body}`;
   return opts.sign ? `+${body}` : body;
 }

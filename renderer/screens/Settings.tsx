@@ -25,6 +25,7 @@ export function Settings() {
           <Panel title="Recovery kit" hint="database + master key, under a passphrase" testId="backup-panel">
             <RecoveryKitForm />
           </Panel>
+          <AboutPanel />
         </div>
       </div>
     </div>
@@ -404,7 +405,10 @@ export function RecoveryKitForm({ onDone, compact }: { onDone?: (r: CommandOutpu
       )}
       {done && (
         <div className="callout pos small" data-testid="backup-done">
-          <IconCheck size={14} /> Wrote {(done.bytes / 1024).toFixed(1)} KiB to <span className="mono">{done.file}</span>
+          <IconCheck size={14} style={{ flex: 'none', marginTop: 2 }} />
+          <span>
+            Wrote {(done.bytes / 1024).toFixed(1)} KiB to <span className="mono" style={{ wordBreak: 'break-all' }}>{done.file}</span>
+          </span>
         </div>
       )}
       <div>
@@ -505,6 +509,26 @@ function GlobalLimitsPanel() {
           <input type="checkbox" checked={limits['requireStopLoss'] === true} onChange={(e) => void save('requireStopLoss', String(e.target.checked))} />
           Every entry needs a stop-loss (for everyone)
         </label>
+      </div>
+    </Panel>
+  );
+}
+
+function AboutPanel() {
+  const status = useApp((s) => s.engineStatus);
+  return (
+    <Panel title="About" testId="about-panel">
+      <div className="col small" style={{ gap: 6 }}>
+        <div>
+          Harvest · database schema {status?.schemaVersion ?? '—'} · {window.harvest ? 'desktop app' : 'browser, via harvest serve'}
+        </div>
+        <div className="muted">
+          Charts by{' '}
+          <a href="https://www.tradingview.com/" target="_blank" rel="noreferrer noopener">
+            TradingView
+          </a>{' '}
+          Lightweight Charts™ (Apache 2.0).
+        </div>
       </div>
     </Panel>
   );

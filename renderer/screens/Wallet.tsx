@@ -20,10 +20,21 @@ export function svgDataUri(svg: string): string {
 
 export function WalletTab({ userId }: { userId: number }) {
   const user = useApp((s) => s.users.find((u) => u.id === userId));
+  // Held here, not in NoWallet: once the wallet exists NoWallet unmounts, and the phrase must still show once.
+  const [mnemonic, setMnemonic] = useState<string | null>(null);
   if (!user) return null;
-  if (!user.address) return <NoWallet userId={userId} name={user.name} />;
+  const dialog = mnemonic && <MnemonicDialog mnemonic={mnemonic} onClose={() => setMnemonic(null)} />;
+  if (!user.address) {
+    return (
+      <>
+        <NoWallet userId={userId} name={user.name} onMnemonic={setMnemonic} />
+        {dialog}
+      </>
+    );
+  }
   return (
     <div className="grid two" data-testid="wallet-tab">
+      {dialog}
       <div className="col" style={{ gap: 14 }}>
         <DepositPanel userId={userId} />
         <BalancesPanel userId={userId} />
@@ -39,9 +50,9 @@ export function WalletTab({ userId }: { userId: number }) {
   );
 }
 
-function NoWallet({ userId, name }: { userId: number; name: string }) {
+function NoWallet({ userId, name, onMnemonic }: { userId: number; name: string; onMnemonic: (m: string) => void }) {
   const [words, setWords] = useState<'12' | '24'>('12');
-  const [mnemonic, setMnemonic] = useState<string | null>(null);
+  const network = useApp((s) => s.network?.network ?? null);
   const [importing, setImporting] = useState(false);
   const [secret, setSecret] = useState('');
   const [passphrase, setPassphrase] = useState('');
@@ -53,7 +64,7 @@ function NoWallet({ userId, name }: { userId: number; name: string }) {
     const r = await actions().run('wallet.create', { user: userId, words: Number(words) as 12 | 24 }, { success: `Wallet created for ${name}` });
     setBusy(false);
     if (r.ok) {
-      setMnemonic(r.value.mnemonic);
+      onMnemonic(r.value.mnemonic);
       await actions().refreshUsers();
       void actions().refreshBalances(userId);
     }
@@ -106,7 +117,19 @@ function NoWallet({ userId, name }: { userId: number; name: string }) {
           )}
         </div>
       </Panel>
-      {mnemonic && <MnemonicDialog mnemonic={mnemonic} onClose={() => setMnemonic(null)} />}
+      <Panel title="Getting started">
+        <ol className="steps">
+          <li>
+            <b>Create or import a wallet.</b> It belongs to {name}: they can export it any time.
+          </li>
+          <li>
+            <b>Fund it.</b> Send SOL (for fees) and USDC to its address{network === 'sandbox' ? ' — in the sandbox, the faucet does it for you' : ''}.
+          </li>
+          <li>
+            <b>Pick a risk preset and a strategy.</b> Start in paper mode; go live when you trust it.
+          </li>
+        </ol>
+      </Panel>
     </div>
   );
 }
@@ -194,7 +217,8 @@ function BalancesPanel({ userId }: { userId: number }) {
     await actions().refreshBalances(userId);
     setBusy(false);
   };
-  const rows = b ? [{ symbol: 'SOL', amount: b.sol }, ...b.tokens.map((t) => ({ symbol: t.symbol, amount: t.uiAmount }))] : [];
+  // SOL and USDC always; other tokens once held.
+  const rows = b ? [{ symbol: 'SOL', amount: b.sol }, ...b.tokens.filter((t) => t.symbol === 'USDC' || t.amount !== '0').map((t) => ({ symbol: t.symbol, amount: t.uiAmount }))] : [];
   return (
     <Panel
       title="Balances"
@@ -260,6 +284,7 @@ function FaucetPanel({ userId }: { userId: number }) {
     if (r.ok) {
       actions().setBalances(r.value.balances);
       void actions().refreshPrices();
+      void actions().refreshStats(userId);
     }
   };
   return (

@@ -87,6 +87,8 @@ async function addLiveUser(world: Omit<World, 'users'>, name: string): Promise<{
     lamports: 1_000_000_000n,
     tokens: [{ mint: USDC.mint, amount: 1_000_000_000n }],
   });
+  // What the faucet command does too: the engine's view of the wallet (the risk engine's equity) is read now.
+  await world.funds.balances.refresh([u.id]);
   return { id: u.id, address: wallet.address as Address };
 }
 
@@ -174,13 +176,17 @@ describe('execution under pressure', () => {
     );
     const HALT_AFTER = 12;
     let ack: number | null = null;
+    let settled = false;
     const halter = (async () => {
-      while (signer.signedCount - startCount < HALT_AFTER) await new Promise((r) => setImmediate(r));
+      while (signer.signedCount - startCount < HALT_AFTER) {
+        if (settled) return; // never got there: the assertions below say so
+        await new Promise((r) => setImmediate(r));
+      }
       engine.controls.halt('burst test', 'test');
       // The acknowledgement: halt() has returned.
       ack = signer.signedCount;
     })();
-    const outcomes = await Promise.all(orders.map((o) => funds.exec.submit(o)));
+    const outcomes = await Promise.all(orders.map((o) => funds.exec.submit(o))).finally(() => (settled = true));
     await halter;
     expect(ack).not.toBeNull();
     const acknowledged = ack!;
@@ -276,7 +282,6 @@ describe('execution under pressure', () => {
     // Concurrently, in one service.
     const order = buy(u.id, 'twice-1', 3_141_592n);
     const [a, b] = await Promise.all([w.funds.exec.submit(order), w.funds.exec.submit(order)]);
-    console.log('DEBUG', a);
     expect(a.status).toBe('confirmed');
     expect(b).toEqual(a);
     expect(sends() - s0).toBe(1);

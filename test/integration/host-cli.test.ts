@@ -26,7 +26,10 @@ interface Ready {
 }
 
 /** Starts `harvest serve` and waits for its ready line. */
-function serve(dir: string, args: string[]): Promise<{ child: ChildProcess; ready: Ready; stderr: () => string; exited: Promise<number | null> }> {
+function serve(
+  dir: string,
+  args: string[],
+): Promise<{ child: ChildProcess; ready: Ready; stderr: () => string; exited: Promise<number | null> }> {
   const child = spawnHv(dir, ['serve', '--json', ...args]);
   children.push(child);
   let stdout = '';
@@ -34,7 +37,10 @@ function serve(dir: string, args: string[]): Promise<{ child: ChildProcess; read
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in 60 s\nstdout=${stdout}\nstderr=${stderr}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`no ready line in 60 s\nstdout=${stdout}\nstderr=${stderr}`)),
+      60_000,
+    );
     child.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();
       const nl = stdout.indexOf('\n');
@@ -68,7 +74,9 @@ describe('harvest serve', () => {
     const without = await http(`${ready.origin}/api/health`);
     expect(without.status).toBe(401);
     expect(without.text).not.toContain('version');
-    const wrong = await http(`${ready.origin}/api/health`, { token: token!.replace(/^./u, (c) => (c === '0' ? '1' : '0')) });
+    const wrong = await http(`${ready.origin}/api/health`, {
+      token: token!.replace(/^./u, (c) => (c === '0' ? '1' : '0')),
+    });
     expect(wrong.status).toBe(401);
     const withToken = await http<{ ok: boolean; version: string }>(`${ready.origin}/api/health`, { token: token! });
     expect(withToken.status).toBe(200);
@@ -76,16 +84,28 @@ describe('harvest serve', () => {
 
     // The served engine owns the data directory: a CLI command goes through it, and the UI sees the result.
     ok(await hv(dir, ['user', 'add', 'bo', '--json']));
-    const users = await http<{ ok: true; result: { users: { name: string }[] } }>(`${ready.origin}/api/command/users.list`, {
-      token: token!,
-      body: { input: {} },
-    });
+    const users = await http<{ ok: true; result: { users: { name: string }[] } }>(
+      `${ready.origin}/api/command/users.list`,
+      {
+        token: token!,
+        body: { input: {} },
+      },
+    );
     expect(users.body.result.users.map((u) => u.name)).toEqual(['bo']);
     // The trading loop runs.
     await expect
-      .poll(async () => (await http<{ result: { trading: boolean; lastCycle: unknown } }>(`${ready.origin}/api/command/engine.health`, { token: token!, body: { input: {} } })).body.result, {
-        timeout: 20_000,
-      })
+      .poll(
+        async () =>
+          (
+            await http<{ result: { trading: boolean; lastCycle: unknown } }>(
+              `${ready.origin}/api/command/engine.health`,
+              { token: token!, body: { input: {} } },
+            )
+          ).body.result,
+        {
+          timeout: 20_000,
+        },
+      )
       .toMatchObject({ trading: true, lastCycle: expect.objectContaining({ cycle: expect.any(Number) }) });
     // Nothing built in this checkout's dist/renderer is assumed; the UI root always answers.
     expect((await http(`${ready.origin}/`)).status).toBe(200);
@@ -107,7 +127,14 @@ describe('harvest serve', () => {
 
   it('with --allow-remote it listens beyond loopback and prints a warning', async () => {
     const dir = newDir();
-    const { child, ready, stderr, exited } = await serve(dir, ['--host', '0.0.0.0', '--allow-remote', '--port', '0', '--no-trading']);
+    const { child, ready, stderr, exited } = await serve(dir, [
+      '--host',
+      '0.0.0.0',
+      '--allow-remote',
+      '--port',
+      '0',
+      '--no-trading',
+    ]);
     await expect.poll(stderr).toMatch(/WARNING: .*reachable from other machines/u);
     const token = new URL(ready.url).searchParams.get('token')!;
     expect((await http(`http://127.0.0.1:${ready.port}/api/health`, { token })).status).toBe(200);

@@ -15,7 +15,9 @@ import { connect, http } from './host-support';
 
 type Listener = (e: EngineEvent) => void;
 
-function fakeEngine(run: (name: string, input: unknown) => Promise<unknown>): HostEngine & { emit(e: unknown): void; calls: string[] } {
+function fakeEngine(
+  run: (name: string, input: unknown) => Promise<unknown>,
+): HostEngine & { emit(e: unknown): void; calls: string[] } {
   const listeners = new Set<Listener>();
   const calls: string[] = [];
   return {
@@ -106,7 +108,10 @@ describe('CommandGateway', () => {
       throw new HarvestError('REFUSED', 'Ana still holds funds; export the wallet first.');
     });
     const r = await new CommandGateway(engine, silentLogger).call('users.list', {});
-    expect(r).toEqual({ ok: false, error: { code: 'REFUSED', message: 'Ana still holds funds; export the wallet first.' } });
+    expect(r).toEqual({
+      ok: false,
+      error: { code: 'REFUSED', message: 'Ana still holds funds; export the wallet first.' },
+    });
   });
 
   it('asks nothing of non-sensitive commands and never runs a sensitive one unconfirmed', async () => {
@@ -126,7 +131,15 @@ describe('CommandGateway', () => {
     const engine = fakeEngine(async () => ({}));
     const g = new CommandGateway(engine, silentLogger);
     const sensitive = commandNames.filter((n) => commands[n].sensitive === true);
-    expect(sensitive).toEqual(expect.arrayContaining(['wallet.export', 'funds.withdraw', 'whitelist.add', 'whitelist.remove', 'controls.resume']));
+    expect(sensitive).toEqual(
+      expect.arrayContaining([
+        'wallet.export',
+        'funds.withdraw',
+        'whitelist.add',
+        'whitelist.remove',
+        'controls.resume',
+      ]),
+    );
     for (const name of sensitive) {
       // Whatever the input, nothing runs on the first call: a valid one is offered a confirmation, an invalid one refused.
       const r = await g.call(name, {});
@@ -157,7 +170,14 @@ describe('the host with a misbehaving engine', () => {
 
     // An event that cannot be serialised is dropped (and logged); the next one arrives.
     engine.emit({ id: 1, ts: 'x', type: 'rpc.degraded', severity: 'warning', userId: null, payload: { n: 1n } });
-    engine.emit({ id: 2, ts: 'y', type: 'rpc.degraded', severity: 'warning', userId: null, payload: { endpoint: 'a', reason: 'b' } });
+    engine.emit({
+      id: 2,
+      ts: 'y',
+      type: 'rpc.degraded',
+      severity: 'warning',
+      userId: null,
+      payload: { endpoint: 'a', reason: 'b' },
+    });
     const ev = await c.take((m) => m.type === 'event');
     expect(ev).toMatchObject({ event: { id: 2 } });
     expect((await c.call('engine.status', {})).ok).toBe(true);

@@ -15,9 +15,18 @@ export interface WsClient {
   on(event: 'open', fn: () => void): void;
   on(event: 'close', fn: (code: number, reason: Buffer) => void): void;
   on(event: 'error', fn: (err: Error) => void): void;
-  on(event: 'unexpected-response', fn: (req: unknown, res: { statusCode: number; on(e: 'data', f: (d: Buffer) => void): void; on(e: 'end', f: () => void): void }) => void): void;
+  on(
+    event: 'unexpected-response',
+    fn: (
+      req: unknown,
+      res: { statusCode: number; on(e: 'data', f: (d: Buffer) => void): void; on(e: 'end', f: () => void): void },
+    ) => void,
+  ): void;
 }
-type WsCtor = new (url: string, opts?: { headers?: Record<string, string>; origin?: string; maxPayload?: number }) => WsClient;
+type WsCtor = new (
+  url: string,
+  opts?: { headers?: Record<string, string>; origin?: string; maxPayload?: number },
+) => WsClient;
 
 const require = createRequire(import.meta.url);
 const WebSocket = (require('ws') as { WebSocket: WsCtor }).WebSocket;
@@ -77,7 +86,9 @@ export class Conn {
 
   async call(command: string, input: unknown, confirmation?: string): Promise<ResultMessage> {
     const id = this.nextId++;
-    this.ws.send(JSON.stringify({ type: 'call', id, command, input, ...(confirmation !== undefined ? { confirmation } : {}) }));
+    this.ws.send(
+      JSON.stringify({ type: 'call', id, command, input, ...(confirmation !== undefined ? { confirmation } : {}) }),
+    );
     return this.take((m): m is ResultMessage => m.type === 'result' && m.id === id);
   }
 
@@ -89,7 +100,10 @@ export class Conn {
 export type WsOutcome = { ok: true; conn: Conn } | { ok: false; status: number; body: string };
 
 /** Opens a WebSocket; a refused upgrade resolves with its HTTP status and body. */
-export function openWs(url: string, opts: { origin?: string; headers?: Record<string, string> } = {}): Promise<WsOutcome> {
+export function openWs(
+  url: string,
+  opts: { origin?: string; headers?: Record<string, string> } = {},
+): Promise<WsOutcome> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, {
       ...(opts.origin ? { origin: opts.origin } : {}),
@@ -123,7 +137,14 @@ export interface HttpAnswer<T = unknown> {
 
 export async function http<T = Record<string, unknown>>(
   url: string,
-  init: { method?: string; token?: string | null; origin?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  init: {
+    method?: string;
+    token?: string | null;
+    origin?: string;
+    body?: unknown;
+    rawBody?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<HttpAnswer<T>> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.token) headers['authorization'] = `Bearer ${init.token}`;
@@ -134,7 +155,11 @@ export async function http<T = Record<string, unknown>>(
     body = JSON.stringify(init.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(url, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, ...(body !== undefined ? { body } : {}) });
+  const res = await fetch(url, {
+    method: init.method ?? (body !== undefined ? 'POST' : 'GET'),
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  });
   const text = await res.text();
   let parsed: unknown = null;
   try {

@@ -21,7 +21,9 @@ import { openEngine } from '../helpers/engine';
 import { connect, http, openWs, type Conn, type FailedResult, type ResultMessage } from './host-support';
 import { randomSecretKey } from './support';
 
-const VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
+).version;
 
 let data: ReturnType<typeof tempDataDir>;
 let engine: Engine;
@@ -68,7 +70,10 @@ async function globalControl(): Promise<{ paused: boolean; halted: boolean }> {
 beforeAll(async () => {
   rendererDir = mkdtempSync(join(tmpdir(), 'hv-renderer-'));
   mkdirSync(join(rendererDir, 'assets'));
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Harvest UI fixture</title><script type="module" src="/assets/app.js"></script>');
+  writeFileSync(
+    join(rendererDir, 'index.html'),
+    '<!doctype html><title>Harvest UI fixture</title><script type="module" src="/assets/app.js"></script>',
+  );
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log("fixture");');
   writeFileSync(join(rendererDir, '.env'), 'SECRET=1');
 
@@ -148,7 +153,12 @@ describe('the access token', () => {
   });
 
   it('the WebSocket upgrade without the right token is refused with 401 and sends nothing', async () => {
-    for (const url of [wsUrl, `${wsUrl}?token=`, `${wsUrl}?token=${sameLengthWrong()}`, `${wsUrl}?token=${host.token}&token=${host.token}`]) {
+    for (const url of [
+      wsUrl,
+      `${wsUrl}?token=`,
+      `${wsUrl}?token=${sameLengthWrong()}`,
+      `${wsUrl}?token=${host.token}&token=${host.token}`,
+    ]) {
       const r = await openWs(url);
       expect(r.ok, url).toBe(false);
       if (!r.ok) {
@@ -194,11 +204,16 @@ describe('a client with the token', () => {
     expect(imported).toMatchObject({ type: 'result', ok: true, result: { userId: anaId, address: key.address } });
 
     const funded = await a.call('funds.faucet', { user: 'ana', sol: '2', token: 'USDC', amount: '100' });
-    expect(funded, JSON.stringify(funded)).toMatchObject({ ok: true, result: { balances: { userId: anaId, active: true, lamports: '2000000000' } } });
+    expect(funded, JSON.stringify(funded)).toMatchObject({
+      ok: true,
+      result: { balances: { userId: anaId, active: true, lamports: '2000000000' } },
+    });
 
     // The balance crossing the minimum is an event, pushed to every connected client.
     for (const c of [a, b]) {
-      const ev = await c.take((m): m is Extract<ServerMessage, { type: 'event' }> => m.type === 'event' && m.event.type === 'user.activated');
+      const ev = await c.take(
+        (m): m is Extract<ServerMessage, { type: 'event' }> => m.type === 'event' && m.event.type === 'user.activated',
+      );
       const event = ev.event as EngineEvent<'user.activated'>;
       expect(event.userId).toBe(anaId);
       expect(event.payload.balanceLamports).toBe('2000000000');
@@ -212,7 +227,10 @@ describe('a client with the token', () => {
 
     // Non-sensitive commands run in one step, and answer with the contract's output.
     const listed = await b.call('users.list', {});
-    expect(listed).toMatchObject({ ok: true, result: { users: expect.arrayContaining([expect.objectContaining({ name: 'ana', address: key.address })]) } });
+    expect(listed).toMatchObject({
+      ok: true,
+      result: { users: expect.arrayContaining([expect.objectContaining({ name: 'ana', address: key.address })]) },
+    });
   });
 
   it('accepts POSTs and WebSockets from its own origin (127.0.0.1 and localhost)', async () => {
@@ -258,11 +276,19 @@ describe('the Origin check', () => {
   it('requests addressed to another host name (DNS rebinding) get 403, even for static files', async () => {
     const status = (path: string, hostHeader: string): Promise<{ status: number; body: string }> =>
       new Promise((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port: host.port, path, headers: { host: hostHeader, authorization: `Bearer ${host.token}` } }, (res) => {
-          let body = '';
-          res.on('data', (d: Buffer) => (body += d.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: host.port,
+            path,
+            headers: { host: hostHeader, authorization: `Bearer ${host.token}` },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
         req.on('error', reject);
         req.end();
       });
@@ -275,8 +301,18 @@ describe('the Origin check', () => {
 });
 
 describe('sensitive commands take a second, confirming call', () => {
-  async function post(name: string, input: unknown, confirmation?: string): Promise<{ status: number; body: { ok: boolean; error?: { code: string; confirmationId?: string; message: string } } }> {
-    return http(cmdUrl(name), { token: host.token, body: { input, ...(confirmation !== undefined ? { confirmation } : {}) } });
+  async function post(
+    name: string,
+    input: unknown,
+    confirmation?: string,
+  ): Promise<{
+    status: number;
+    body: { ok: boolean; error?: { code: string; confirmationId?: string; message: string } };
+  }> {
+    return http(cmdUrl(name), {
+      token: host.token,
+      body: { input, ...(confirmation !== undefined ? { confirmation } : {}) },
+    });
   }
 
   async function confirmationFor(name: string, input: unknown): Promise<string> {
@@ -327,7 +363,9 @@ describe('sensitive commands take a second, confirming call', () => {
     const other = await post('controls.resume', { user: 'ana' }, forEveryone);
     expect(other.status).toBe(409);
     expect(other.body.error?.message).toMatch(/different request/u);
-    const status = await exec<{ global: { paused: boolean }; users: { name: string; paused: boolean }[] }>('controls.status');
+    const status = await exec<{ global: { paused: boolean }; users: { name: string; paused: boolean }[] }>(
+      'controls.status',
+    );
     expect(status.global.paused).toBe(true);
     expect(status.users.find((u) => u.name === 'ana')?.paused).toBe(true);
     // Spent: not even the original request runs with it now.
@@ -336,14 +374,20 @@ describe('sensitive commands take a second, confirming call', () => {
 
     // Nor does it carry over to another command with the same input.
     const resumeAna = await confirmationFor('controls.resume', { user: 'ana' });
-    const crossed = await post('whitelist.remove', { user: 'ana', address: '11111111111111111111111111111111' }, resumeAna);
+    const crossed = await post(
+      'whitelist.remove',
+      { user: 'ana', address: '11111111111111111111111111111111' },
+      resumeAna,
+    );
     expect(crossed.status).toBe(409);
     expect(crossed.body.error?.code).toBe('CONFIRMATION_REQUIRED');
 
     // Equal inputs match however they are spelled (defaults and key order do not matter).
     const all = await confirmationFor('users.remove', { user: 'nobody-here', force: false });
     const same = await post('users.remove', { user: 'nobody-here' }, all);
-    expect(same.body.error?.code, 'the confirmation matched, so the command ran (and found no such user)').toBe('NOT_FOUND');
+    expect(same.body.error?.code, 'the confirmation matched, so the command ran (and found no such user)').toBe(
+      'NOT_FOUND',
+    );
 
     await exec('controls.resume', { user: 'ana' });
     await exec('controls.resume', {});
@@ -398,7 +442,10 @@ describe('bad requests', () => {
     const audit = await auditCount();
     const cases: unknown[] = [{ name: 5 }, { name: 'x', extra: true }, [], 'ana', null];
     for (const input of cases) {
-      const r = await http<{ ok: false; error: { code: string; message: string } }>(cmdUrl('users.add'), { token: host.token, body: { input } });
+      const r = await http<{ ok: false; error: { code: string; message: string } }>(cmdUrl('users.add'), {
+        token: host.token,
+        body: { input },
+      });
       expect(r.status, JSON.stringify(input)).toBe(400);
       expect(r.body.error.code).toBe('INVALID_INPUT');
       expect(r.body.error.message).toMatch(/users\.add/u);
@@ -417,17 +464,29 @@ describe('bad requests', () => {
     const audit = await auditCount();
     const t = host.token;
     const codeOf = (r: { body: unknown }): string => (r.body as { error: { code: string } }).error.code;
-    const notJson = await http(cmdUrl('users.add'), { token: t, rawBody: '{"input":', headers: { 'content-type': 'application/json' } });
+    const notJson = await http(cmdUrl('users.add'), {
+      token: t,
+      rawBody: '{"input":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect([notJson.status, codeOf(notJson)]).toEqual([400, 'INVALID_INPUT']);
     const array = await http(cmdUrl('users.add'), { token: t, body: [{ name: 'arr' }] });
     expect([array.status, codeOf(array)]).toEqual([400, 'INVALID_INPUT']);
     const unknownKey = await http(cmdUrl('users.add'), { token: t, body: { name: 'flat' } });
     expect([unknownKey.status, codeOf(unknownKey)]).toEqual([400, 'INVALID_INPUT']);
-    const form = await http(cmdUrl('users.add'), { token: t, rawBody: 'input=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await http(cmdUrl('users.add'), {
+      token: t,
+      rawBody: 'input=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect([form.status, codeOf(form)]).toEqual([415, 'INVALID_INPUT']);
     const huge = await http(cmdUrl('users.add'), { token: t, body: { input: { name: 'x'.repeat(2 * 1024 * 1024) } } });
     expect([huge.status, codeOf(huge)]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
-    const proto = await http(cmdUrl('users.add'), { token: t, rawBody: '{"input":{"name":"p"},"__proto__":{"x":1}}', headers: { 'content-type': 'application/json' } });
+    const proto = await http(cmdUrl('users.add'), {
+      token: t,
+      rawBody: '{"input":{"name":"p"},"__proto__":{"x":1}}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(proto.status).toBe(400);
     for (const name of ['no.such', '__proto__', 'constructor', 'toString']) {
       const r = await http(cmdUrl(name), { token: t, body: { input: {} } });
@@ -440,9 +499,15 @@ describe('bad requests', () => {
 
   it('engine refusals keep their code and a sensible status', async () => {
     const t = host.token;
-    const missing = await http<{ error: { code: string } }>(cmdUrl('wallet.show'), { token: t, body: { input: { user: 'nobody' } } });
+    const missing = await http<{ error: { code: string } }>(cmdUrl('wallet.show'), {
+      token: t,
+      body: { input: { user: 'nobody' } },
+    });
     expect([missing.status, missing.body.error.code]).toEqual([404, 'NOT_FOUND']);
-    const dup = await http<{ error: { code: string } }>(cmdUrl('users.add'), { token: t, body: { input: { name: 'ana' } } });
+    const dup = await http<{ error: { code: string } }>(cmdUrl('users.add'), {
+      token: t,
+      body: { input: { name: 'ana' } },
+    });
     expect(dup.status).toBe(409);
     expect(dup.body.error.code).toBe('CONFLICT');
   });
@@ -459,10 +524,18 @@ describe('hostile WebSocket messages', () => {
     expect(await send('not json')).toMatchObject({ code: 'INVALID_INPUT', id: -1 });
     expect(await send('[]')).toMatchObject({ code: 'INVALID_INPUT', id: -1 });
     expect(await send('null')).toMatchObject({ code: 'INVALID_INPUT', id: -1 });
-    expect(await send(JSON.stringify({ type: 'call', id: 7, command: 5 }))).toMatchObject({ code: 'INVALID_INPUT', id: 7 });
+    expect(await send(JSON.stringify({ type: 'call', id: 7, command: 5 }))).toMatchObject({
+      code: 'INVALID_INPUT',
+      id: 7,
+    });
     expect(await send(JSON.stringify({ type: 'hello', id: 8 }))).toMatchObject({ code: 'INVALID_INPUT', id: 8 });
-    expect(await send(JSON.stringify({ type: 'call', id: 9, command: 'nope', input: {} }))).toMatchObject({ code: 'NOT_FOUND', id: 9 });
-    expect(await send(JSON.stringify({ type: 'call', id: 10, command: 'users.add', input: { name: 1 } }))).toMatchObject({ code: 'INVALID_INPUT', id: 10 });
+    expect(await send(JSON.stringify({ type: 'call', id: 9, command: 'nope', input: {} }))).toMatchObject({
+      code: 'NOT_FOUND',
+      id: 9,
+    });
+    expect(
+      await send(JSON.stringify({ type: 'call', id: 10, command: 'users.add', input: { name: 1 } })),
+    ).toMatchObject({ code: 'INVALID_INPUT', id: 10 });
     c.ws.send(Buffer.from([0, 1, 2]), { binary: true });
     expect(failed(await c.result()).code).toBe('INVALID_INPUT');
     expect((await c.call('controls.status', {})).ok).toBe(true);
@@ -478,13 +551,21 @@ describe('hostile WebSocket messages', () => {
 
   it('property: garbage never crashes the host and always gets an error reply', async () => {
     const c = await ws();
-    const commandLike = fc.oneof(fc.string(), fc.constantFrom('users.add.', 'USERS.ADD', ' users.add', '__proto__', 'hasOwnProperty', ''));
+    const commandLike = fc.oneof(
+      fc.string(),
+      fc.constantFrom('users.add.', 'USERS.ADD', ' users.add', '__proto__', 'hasOwnProperty', ''),
+    );
     const garbage = fc.oneof(
       // Arbitrary text (mostly not JSON).
       fc.string({ maxLength: 200 }),
       fc.string({ unit: 'binary', maxLength: 200 }),
       // JSON that is not a call.
-      fc.jsonValue({ maxDepth: 3 }).filter((v) => typeof v !== 'object' || v === null || Array.isArray(v) || (v as { type?: unknown }).type !== 'call').map((v) => JSON.stringify(v)),
+      fc
+        .jsonValue({ maxDepth: 3 })
+        .filter(
+          (v) => typeof v !== 'object' || v === null || Array.isArray(v) || (v as { type?: unknown }).type !== 'call',
+        )
+        .map((v) => JSON.stringify(v)),
       // Call-shaped, with a broken field.
       fc
         .record({
@@ -494,10 +575,21 @@ describe('hostile WebSocket messages', () => {
           input: fc.jsonValue({ maxDepth: 2 }),
           confirmation: fc.oneof(fc.string(), fc.integer(), fc.constant(undefined)),
         })
-        .filter((m) => !(m.type === 'call' && Number.isSafeInteger(m.id) && (m.id as number) >= 0 && typeof m.command === 'string' && /^[a-z]+\.[a-zA-Z]+$/u.test(m.command)))
+        .filter(
+          (m) =>
+            !(
+              m.type === 'call' &&
+              Number.isSafeInteger(m.id) &&
+              (m.id as number) >= 0 &&
+              typeof m.command === 'string' &&
+              /^[a-z]+\.[a-zA-Z]+$/u.test(m.command)
+            ),
+        )
         .map((m) => JSON.stringify(m)),
       // Unknown commands, well-formed otherwise.
-      fc.record({ id: fc.nat(), command: commandLike, input: fc.jsonValue({ maxDepth: 2 }) }).map((m) => JSON.stringify({ type: 'call', ...m })),
+      fc
+        .record({ id: fc.nat(), command: commandLike, input: fc.jsonValue({ maxDepth: 2 }) })
+        .map((m) => JSON.stringify({ type: 'call', ...m })),
     );
     await fc.assert(
       fc.asyncProperty(garbage, async (text) => {
@@ -519,7 +611,8 @@ describe('hostile WebSocket messages', () => {
   it('a flood of calls on one socket is bounded, and every call is answered', async () => {
     const c = await ws();
     const n = 100;
-    for (let i = 0; i < n; i++) c.ws.send(JSON.stringify({ type: 'call', id: 10_000 + i, command: 'engine.health', input: {} }));
+    for (let i = 0; i < n; i++)
+      c.ws.send(JSON.stringify({ type: 'call', id: 10_000 + i, command: 'engine.health', input: {} }));
     const results: ResultMessage[] = [];
     for (let i = 0; i < n; i++) results.push(await c.result());
     expect(new Set(results.map((r) => r.id)).size).toBe(n);
@@ -583,13 +676,24 @@ describe('binding', () => {
   });
 
   it('binds a non-loopback address with allowRemote, with a warning, and still checks origin and token', async () => {
-    const remote = await startHost({ engine, host: '0.0.0.0', port: 0, allowRemote: true, log: silentLogger, rendererDir: null });
+    const remote = await startHost({
+      engine,
+      host: '0.0.0.0',
+      port: 0,
+      allowRemote: true,
+      log: silentLogger,
+      rendererDir: null,
+    });
     try {
       expect(remote.warnings.join(' ')).toMatch(/reachable from other machines/u);
       const url = `http://127.0.0.1:${remote.port}`;
       expect((await http(`${url}/api/health`)).status).toBe(401);
       expect((await http(`${url}/api/health`, { token: remote.token })).status).toBe(200);
-      const evil = await http(`${url}/api/command/users.list`, { token: remote.token, origin: 'http://evil.example', body: { input: {} } });
+      const evil = await http(`${url}/api/command/users.list`, {
+        token: remote.token,
+        origin: 'http://evil.example',
+        body: { input: {} },
+      });
       expect(evil.status).toBe(403);
     } finally {
       await remote.close();

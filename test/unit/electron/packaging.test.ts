@@ -1,0 +1,166 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { defaultPaths } from '../../../electron/main';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const run = promisify(execFile);
+
+interface BuilderConfig {
+  appId: string;
+  productName: string;
+  extraMetadata: { main: string; type: string };
+  files: string[];
+  asar: boolean;
+  asarUnpack: string[];
+  npmRebuild: boolean;
+  buildDependenciesFromSource: boolean;
+  linux: { target: string[] };
+  mac: { target: string[] };
+  win: { target: string[] };
+}
+const config = JSON.parse(readFileSync(join(root, 'build', 'electron-builder.json'), 'utf8')) as BuilderConfig;
+
+// build/dist.mjs is plain ESM for `npm run dist`; its helpers are exported for these tests.
+type Dist = {
+  preflight(o: { args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number; fetchImpl?: typeof fetch }): Promise<string | null>;
+  productionPackages(dir?: string): string[];
+  stagedPackageJson(dir?: string): Record<string, unknown>;
+  electronVersion(dir?: string): string | null;
+  targets(args: string[], platform?: string, arch?: string): { platforms: string[]; archs: string[] };
+};
+const dist = (await import(join(root, 'build', 'dist.mjs'))) as Dist;
+
+const scratch: string[] = [];
+afterEach(() => {
+  vi.unstubAllEnvs();
+  for (const d of scratch.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function scratchDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'hv-dist-'));
+  scratch.push(d);
+  return d;
+}
+
+describe('electron-builder config', () => {
+  it('names the app and builds AppImage + deb, dmg and nsis into an asar', () => {
+    expect(config.appId).toBe('app.harvest.desktop');
+    expect(config.productName).toBe('Harvest');
+    expect(config.linux.target).toEqual(['AppImage', 'deb']);
+    expect(config.mac.target).toEqual(['dmg']);
+    expect(config.win.target).toEqual(['nsis']);
+    expect(config.asar).toBe(true);
+    expect(config.asarUnpack).toContain('**/*.node');
+  });
+
+  it('rebuilds native modules for Electron at packaging time, from prebuilt binaries when there are some', () => {
+    expect(config.npmRebuild).toBe(true);
+    expect(config.buildDependenciesFromSource).toBe(false);
+  });
+
+  it('packs what the main process loads, where it looks for it', async () => {
+    expect(config.extraMetadata).toEqual({ main: 'out/main/main.js', type: 'module' });
+    for (const dir of ['out/main/', 'out/preload/', 'dist/renderer/', 'resources/market/']) {
+      expect(config.files.some((f) => f.startsWith(dir))).toBe(true);
+    }
+    // main.js finds the preload and the renderer next to itself, inside app.asar too.
+    const p = defaultPaths(`file:///app/${config.extraMetadata.main}`);
+    expect(p).toEqual({ preload: '/app/out/preload/preload.cjs', rendererDir: '/app/dist/renderer' });
+
+    // And electron-vite 6 builds exactly those files.
+    const { resolveConfig } = await import('electron-vite');
+    const resolved = await resolveConfig({ configFile: join(root, 'electron.vite.config.ts'), logLevel: 'silent' }, 'build', 'production');
+    const c = resolved.config as Record<'main' | 'preload' | 'renderer', { root?: string; base?: string; build: { outDir: string; rolldownOptions: { input: Record<string, string> | string; output: Record<string, string> } } }>;
+    expect(relative(root, c.main.build.outDir)).toBe('out/main');
+    expect(Object.keys(c.main.build.rolldownOptions.input as object)).toEqual(['main']);
+    expect(c.main.build.rolldownOptions.output).toMatchObject({ format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' });
+    expect(relative(root, c.preload.build.outDir)).toBe('out/preload');
+    expect(Object.keys(c.preload.build.rolldownOptions.input as object)).toEqual(['preload']);
+    // Sandboxed preloads cannot be ES modules.
+    expect(c.preload.build.rolldownOptions.output).toMatchObject({ format: 'cjs', entryFileNames: '[name].cjs' });
+    expect(relative(root, c.renderer.build.outDir)).toBe('dist/renderer');
+    expect(relative(root, c.renderer.root ?? '')).toBe('renderer');
+    expect(c.renderer.base).toBe('./');
+    expect(relative(root, process.env['ELECTRON_ENTRY'] ?? '')).toBe(config.extraMetadata.main);
+  });
+
+  it('npm scripts: dist runs build/dist.mjs, start:electron runs electron-vite dev', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['dist']).toBe('node build/dist.mjs');
+    expect(pkg.scripts['start:electron']).toBe('electron-vite dev');
+  });
+});
+
+describe('npm run dist', () => {
+  it('offline: stops at once with a clear message, before building anything', async () => {
+    const home = scratchDir();
+    const started = Date.now();
+    const r = await run(process.execPath, [join(root, 'build', 'dist.mjs'), '--preflight-only', '--linux'], {
+      cwd: root,
+      env: {
+        PATH: process.env['PATH'],
+        HOME: home,
+        ELECTRON_CACHE: join(home, 'cache'),
+        // Nothing listens on port 9: the same answer as no network, without depending on this machine's.
+        ELECTRON_MIRROR: 'http://127.0.0.1:9/',
+        npm_config_disturl: 'http://127.0.0.1:9/',
+      },
+      timeout: 30_000,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Electron .* runtime for linux-.* is not cached and cannot be downloaded/u);
+    expect(r.stderr).toContain('Nothing was built');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('needs no network when the runtime and the headers are cached', async () => {
+    const home = scratchDir();
+    const version = dist.electronVersion()!;
+    mkdirSync(join(home, 'cache', 'abc123'), { recursive: true });
+    writeFileSync(join(home, 'cache', 'abc123', `electron-v${version}-linux-x64.zip`), '');
+    mkdirSync(join(home, '.electron-gyp', version), { recursive: true });
+    vi.stubEnv('HOME', home);
+    const noNetwork = (() => Promise.reject(new Error('no network'))) as unknown as typeof fetch;
+    expect(await dist.preflight({ args: ['--linux', '--x64'], env: { ELECTRON_CACHE: join(home, 'cache') }, fetchImpl: noNetwork })).toBeNull();
+    // Another arch is not cached: it must be downloadable.
+    expect(await dist.preflight({ args: ['--linux', '--arm64'], env: { ELECTRON_CACHE: join(home, 'cache') }, fetchImpl: noNetwork })).toMatch(
+      /linux-arm64 is not cached/u,
+    );
+  });
+
+  it('stages production packages only, with the Electron entry in package.json', () => {
+    const pkgs = dist.productionPackages();
+    for (const native of ['better-sqlite3', '@napi-rs/keyring', 'litesvm']) expect(pkgs).toContain(native);
+    for (const dev of ['vitest', 'electron', 'electron-builder', 'electron-vite', 'typescript', 'eslint']) expect(pkgs).not.toContain(dev);
+    const staged = dist.stagedPackageJson();
+    expect(staged).toMatchObject({ productName: 'Harvest', main: 'out/main/main.js', type: 'module' });
+    expect(staged['devDependencies']).toBeUndefined();
+    expect(dist.targets(['--mac', '--win', '--arm64'], 'linux', 'x64')).toEqual({ platforms: ['darwin', 'win32'], archs: ['arm64'] });
+  });
+});
+
+describe('boundaries', () => {
+  it("only electron/ (and its tests) import 'electron'", () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) {
+          walk(path);
+          continue;
+        }
+        if (!/\.(ts|tsx|mts|js|mjs)$/u.test(name)) continue;
+        const text = readFileSync(path, 'utf8');
+        if (/from\s+['"]electron['"]|require\(\s*['"]electron['"]\s*\)|import\(\s*['"]electron['"]\s*\)/u.test(text)) offenders.push(relative(root, path));
+      }
+    };
+    for (const dir of ['engine', 'renderer', 'bin', 'scripts']) walk(join(root, dir));
+    expect(offenders).toEqual([]);
+  });
+});

@@ -1,0 +1,233 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('electron', async () => (await import('./electron-stub')).electronModule);
+
+import { commandNames } from '../../../engine/api/contract';
+import { Engine } from '../../../engine/runtime';
+import { DEFAULT_CYCLE_MS, defaultPaths, launch, startShell, type Shell } from '../../../electron/main';
+import { buildBridge } from '../../../electron/preload';
+import { APP_URL } from '../../../electron/security';
+import { tempDataDir } from '../../helpers/datadir';
+import { openEngine } from '../../helpers/engine';
+import { fakeApp, fakeIpcRenderer, resetElectronStub, stub, type FakeBrowserWindow } from './electron-stub';
+
+let tmp: ReturnType<typeof tempDataDir>;
+let shell: Shell | null = null;
+let startTrading: ReturnType<typeof vi.spyOn>;
+
+const paths = { preload: '/app/out/preload/preload.cjs', rendererDir: '/app/dist/renderer' };
+/** The real Engine.open as the desktop calls it, with the test clock and no log output. */
+const open = (dataDir: string): Engine => openEngine(dataDir, { actor: 'ui', ownerKind: 'engine' });
+
+beforeEach(() => {
+  resetElectronStub();
+  tmp = tempDataDir('hv-shell-');
+  // The real loop would connect the sandbox network; here we only check that it is started.
+  startTrading = vi.spyOn(Engine.prototype, 'startTrading').mockImplementation(() => undefined);
+});
+
+afterEach(async () => {
+  await shell?.shutdown();
+  shell = null;
+  startTrading.mockRestore();
+  vi.unstubAllEnvs();
+  tmp.cleanup();
+});
+
+describe('engine start-up', () => {
+  it('without a keychain: says how to fix it, writes nothing, opens no window', async () => {
+    const broken = {
+      get: () => {
+        throw new Error('org.freedesktop.DBus.Error.ServiceUnknown');
+      },
+      set: () => {
+        throw new Error('org.freedesktop.DBus.Error.ServiceUnknown');
+      },
+      delete: () => undefined,
+    };
+    shell = await startShell({
+      dataDir: tmp.dir,
+      paths,
+      openEngine: (dataDir) => Engine.open({ dataDir, keychain: broken, env: {}, ownerKind: 'engine', actor: 'ui' }),
+    });
+    expect(shell).toBeNull();
+    expect(stub.errorBoxes).toHaveLength(1);
+    const box = stub.errorBoxes[0]!;
+    expect(box.title).toBe('Harvest cannot reach the OS keychain');
+    expect(box.content).toMatch(/gnome-keyring/u);
+    expect(box.content).toMatch(/HARVEST_MASTER_KEY/u);
+    expect(stub.windows).toHaveLength(0);
+    expect(stub.handlers.size).toBe(0);
+    expect(existsSync(tmp.dir)).toBe(false);
+  });
+
+  it('when another Harvest process owns the data directory: says which and how to stop it', async () => {
+    const other = openEngine(tmp.dir, { ownerKind: 'engine' });
+    try {
+      shell = await startShell({ dataDir: tmp.dir, paths, openEngine: open });
+      expect(shell).toBeNull();
+      expect(stub.errorBoxes[0]!.title).toBe('Harvest is already running');
+      expect(stub.errorBoxes[0]!.content).toContain(`pid ${process.pid}`);
+      expect(stub.windows).toHaveLength(0);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('the running shell', () => {
+  async function start(): Promise<Shell> {
+    shell = await startShell({ dataDir: tmp.dir, paths, openEngine: open });
+    expect(shell).not.toBeNull();
+    return shell!;
+  }
+
+  it('serves app://, opens the secure window, wires IPC, tray and notifications, serves the CLI and starts trading', async () => {
+    const s = await start();
+    expect([...stub.protocolHandlers.keys()]).toEqual(['app']);
+    expect(stub.headersListeners).toHaveLength(1);
+    expect(stub.windows).toHaveLength(1);
+    const w = stub.windows[0]!;
+    expect(w.loaded).toEqual([APP_URL]);
+    expect(w.options['webPreferences']).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, preload: paths.preload });
+    expect(stub.handlers.size).toBe(commandNames.length);
+    expect(stub.trays).toHaveLength(1);
+    expect(s.tray.state).toBe('running');
+    expect(startTrading).toHaveBeenCalledTimes(1);
+    expect(startTrading).toHaveBeenCalledWith(DEFAULT_CYCLE_MS);
+    expect(existsSync(s.engine.layout.socket)).toBe(true);
+    expect(s.engine.owner.kind).toBe('engine');
+    expect(s.engine.actor).toBe('ui');
+  });
+
+  it('the renderer bridge reaches the engine through the IPC handlers', async () => {
+    const s = await start();
+    const w = stub.windows[0]!;
+    fakeIpcRenderer.route = () => w.webContents.ipcEvent();
+    const bridge = buildBridge();
+    expect(await bridge.commands['users.add']({ name: 'zoe' })).toMatchObject({ ok: true, result: { name: 'zoe' } });
+    const listed = await bridge.commands['users.list']({});
+    expect(listed.ok && listed.result.users.map((u) => u.name)).toEqual(['zoe']);
+    expect(s.engine.store.users.list().map((u) => u.name)).toEqual(['zoe']);
+  });
+
+  it('keeps the system awake while trading, not while paused or halted', async () => {
+    const s = await start();
+    expect(stub.powerSave.started).toEqual(['prevent-app-suspension']);
+    expect(stub.powerSave.active.size).toBe(1);
+    expect(s.sleepGuard.active).toBe(true);
+    await stub.trays[0]!.click('pause');
+    expect(stub.powerSave.active.size).toBe(0);
+    await stub.trays[0]!.click('resume');
+    expect(stub.powerSave.active.size).toBe(1);
+    s.engine.controls.halt('incident', 'cli');
+    expect(stub.powerSave.active.size).toBe(0);
+    s.engine.controls.resumeAll('cli');
+    expect(stub.powerSave.active.size).toBe(1);
+    // A user's pause does not stop the others: still trading.
+    const u = s.engine.store.users.insert('u', '2026-01-01T00:00:00.000Z');
+    s.engine.controls.pauseUser(u.id, 'breaker', 'engine');
+    expect(stub.powerSave.active.size).toBe(1);
+  });
+
+  it('starts paused (no sleep blocker) when the data directory was left paused', async () => {
+    const e = open(tmp.dir);
+    e.controls.pauseAll('left paused', 'cli');
+    await e.close();
+    const s = await start();
+    expect(s.tray.state).toBe('paused');
+    expect(stub.powerSave.active.size).toBe(0);
+  });
+
+  it('a breaker event becomes an OS notification that opens the window', async () => {
+    const s = await start();
+    const w = stub.windows[0]!;
+    const alice = s.engine.store.users.insert('alice', '2026-01-01T00:00:00.000Z');
+    s.engine.bus.emit('breaker.tripped', alice.id, { failures: 3, reason: 'x' });
+    expect(stub.notifications.map((n) => n.options.title)).toEqual(['Breaker tripped — alice']);
+    stub.notifications[0]!.emit('click');
+    expect(w.visible).toBe(true);
+    expect(w.webContents.sent.map((m) => m.channel)).toContain('harvest:event');
+  });
+
+  it('closing the window hides it and the engine keeps running; shutdown closes everything', async () => {
+    const s = await start();
+    const w = stub.windows[0]!;
+    w.show();
+    w.close();
+    expect(w.isDestroyed()).toBe(false);
+    expect(w.isVisible()).toBe(false);
+    expect(await s.engine.executeUntyped('users.list', {})).toEqual({ users: [] });
+
+    await s.shutdown();
+    expect(stub.handlers.size).toBe(0);
+    expect(stub.trays[0]!.destroyed).toBe(true);
+    expect(stub.powerSave.active.size).toBe(0);
+    expect(() => s.engine.key).toThrow(/closed/u);
+    // The data directory is free again.
+    const again = open(tmp.dir);
+    await again.close();
+    shell = null;
+  });
+});
+
+describe('launch', () => {
+  function lastWindow(): FakeBrowserWindow {
+    const w = stub.windows.at(-1);
+    if (!w) throw new Error('no window yet');
+    return w;
+  }
+
+  it('wires the real lifecycle: user data dir, single instance, second instance focuses, quit closes the engine', async () => {
+    stub.paths.set('appData', dirname(tmp.dir));
+    vi.stubEnv('HARVEST_DATA_DIR', tmp.dir);
+    vi.stubEnv('ELECTRON_RENDERER_URL', '');
+    launch();
+    expect(stub.name).toBe('Harvest');
+    expect(stub.paths.get('userData')).toBe(join(dirname(tmp.dir), 'Harvest'));
+    expect(stub.privilegedSchemes).toHaveLength(1);
+    expect(stub.appCalls[0]).toBe('requestSingleInstanceLock');
+    await vi.waitFor(() => expect(stub.trays).toHaveLength(1));
+    const w = lastWindow();
+    expect(startTrading).toHaveBeenCalledTimes(1);
+
+    // A second launch: this instance's window comes forward.
+    w.minimize();
+    w.hide();
+    fakeApp.emit('second-instance', {}, [], '/');
+    expect(w).toMatchObject({ visible: true, focused: true, minimized: false });
+
+    // Closing the window: still running, still in the tray.
+    w.close();
+    expect(w.isVisible()).toBe(false);
+    expect(w.isDestroyed()).toBe(false);
+    expect(stub.appCalls).not.toContain('quit');
+
+    // Quit from the tray: the engine is closed before the app really quits.
+    await stub.trays[0]!.click('quit');
+    await vi.waitFor(() => expect(stub.appCalls).toContain('quitted'));
+    expect(stub.handlers.size).toBe(0);
+    const again = open(tmp.dir);
+    await again.close();
+  });
+
+  it('a second instance quits without opening anything', async () => {
+    stub.paths.set('appData', dirname(tmp.dir));
+    vi.stubEnv('HARVEST_DATA_DIR', tmp.dir);
+    stub.singleInstanceLock = false;
+    launch();
+    await new Promise((r) => setImmediate(r));
+    expect(stub.appCalls).toContain('quit');
+    expect(stub.windows).toHaveLength(0);
+    expect(existsSync(tmp.dir)).toBe(false);
+  });
+
+  it('the built layout: preload next to main, renderer in dist/', () => {
+    expect(defaultPaths('file:///opt/Harvest/resources/app.asar/out/main/main.js')).toEqual({
+      preload: '/opt/Harvest/resources/app.asar/out/preload/preload.cjs',
+      rendererDir: '/opt/Harvest/resources/app.asar/dist/renderer',
+    });
+  });
+});
