@@ -12,6 +12,7 @@
 //      rebuilds the native modules for Electron in the staged copy only;
 //   5. check that this checkout's better-sqlite3 is still the Node build `npm test` needs.
 // See build/README.md for why.
+/* eslint-disable no-console -- a command-line script: the console is its interface */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,7 +52,8 @@ function electronCacheRoot(env = process.env) {
   if (env.ELECTRON_CACHE) return env.ELECTRON_CACHE;
   if (env.electron_config_cache) return env.electron_config_cache;
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'electron');
-  if (process.platform === 'win32') return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'electron', 'Cache');
+  if (process.platform === 'win32')
+    return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'electron', 'Cache');
   return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'electron');
 }
 
@@ -75,16 +77,24 @@ export async function preflight({ args = [], env = process.env, timeoutMs = 10_0
   const version = electronVersion();
   if (!version) return 'the electron package is not installed (npm install first).';
   const { platforms, archs } = targets(args);
-  const mirror = (env.ELECTRON_MIRROR ?? 'https://github.com/electron/electron/releases/download/').replace(/\/?$/u, '/');
+  const mirror = (env.ELECTRON_MIRROR ?? 'https://github.com/electron/electron/releases/download/').replace(
+    /\/?$/u,
+    '/',
+  );
   const dir = env.ELECTRON_CUSTOM_DIR ?? `v${version}`;
   const missing = [];
-  for (const p of platforms) for (const a of archs) {
-    const zip = `electron-v${version}-${p}-${a}.zip`;
-    if (!cachedElectronZip(zip, env)) missing.push({ what: `the Electron ${version} runtime for ${p}-${a}`, url: `${mirror}${dir}/${zip}` });
-  }
+  for (const p of platforms)
+    for (const a of archs) {
+      const zip = `electron-v${version}-${p}-${a}.zip`;
+      if (!cachedElectronZip(zip, env))
+        missing.push({ what: `the Electron ${version} runtime for ${p}-${a}`, url: `${mirror}${dir}/${zip}` });
+    }
   if (!existsSync(join(homedir(), '.electron-gyp', version))) {
     const disturl = (env.npm_config_disturl ?? 'https://electronjs.org/headers').replace(/\/?$/u, '/');
-    missing.push({ what: `Electron ${version}'s headers (to rebuild better-sqlite3 for Electron)`, url: `${disturl}v${version}/node-v${version}-headers.tar.gz` });
+    missing.push({
+      what: `Electron ${version}'s headers (to rebuild better-sqlite3 for Electron)`,
+      url: `${disturl}v${version}/node-v${version}-headers.tar.gz`,
+    });
   }
   for (const m of missing) {
     try {
@@ -105,11 +115,13 @@ export async function preflight({ args = [], env = process.env, timeoutMs = 10_0
 /** Top-level production packages of the lockfile (dev-only ones excluded) that are installed here. */
 export function productionPackages(dir = root) {
   const lock = readJson(join(dir, 'package-lock.json'));
+  // Our own dev tools stay out even when a runtime package names one as a peer (typescript, for types).
+  const devOnly = new Set(Object.keys(readJson(join(dir, 'package.json')).devDependencies ?? {}));
   const names = [];
   for (const [key, meta] of Object.entries(lock.packages ?? {})) {
     if (!key.startsWith('node_modules/') || meta.dev === true) continue;
     const name = key.slice('node_modules/'.length);
-    if (name.includes('/node_modules/')) continue; // nested: copied with its parent
+    if (name.includes('/node_modules/') || devOnly.has(name)) continue; // nested: copied with its parent
     if (existsSync(join(dir, 'node_modules', name))) names.push(name);
   }
   return names.sort();
@@ -136,13 +148,23 @@ export function stagedPackageJson(dir = root) {
 export function stageApp(stage, dir = root) {
   mkdirSync(stage, { recursive: true });
   writeFileSync(join(stage, 'package.json'), JSON.stringify(stagedPackageJson(dir), null, 2));
-  for (const p of ['out/main', 'out/preload', 'dist/renderer', 'resources/market', 'build/icon.png', 'build/entitlements.mac.plist']) {
+  for (const p of [
+    'out/main',
+    'out/preload',
+    'dist/renderer',
+    'resources/market',
+    'build/icon.png',
+    'build/entitlements.mac.plist',
+  ]) {
     const src = join(dir, p);
     if (!existsSync(src)) fail(`${p} is missing after the build.`);
     cpSync(src, join(stage, p), { recursive: true });
   }
   for (const name of productionPackages(dir)) {
-    cpSync(join(dir, 'node_modules', name), join(stage, 'node_modules', name), { recursive: true, verbatimSymlinks: true });
+    cpSync(join(dir, 'node_modules', name), join(stage, 'node_modules', name), {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
   }
 }
 
@@ -160,7 +182,9 @@ function run(cmd, args, opts = {}) {
     const idle = () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        console.error(`\nnpm run dist: no output from ${args[0] ?? cmd} for ${idleMs / 60_000} minutes (a stuck download?). Stopping.`);
+        console.error(
+          `\nnpm run dist: no output from ${args[0] ?? cmd} for ${idleMs / 60_000} minutes (a stuck download?). Stopping.`,
+        );
         child.kill('SIGTERM');
       }, idleMs);
     };
@@ -186,7 +210,10 @@ async function main() {
     return;
   }
 
-  if ((await run(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'])) !== 0) {
+  if (
+    (await run(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'])) !==
+    0
+  ) {
     fail('electron-vite build failed.');
   }
 
@@ -208,9 +235,13 @@ async function main() {
 
   // The whole point of staging: this checkout's better-sqlite3 is still built for Node.
   const after = sqliteBinaryHash();
-  const load = spawnSync(process.execPath, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], { cwd: root });
+  const load = spawnSync(process.execPath, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], {
+    cwd: root,
+  });
   if (before !== after || load.status !== 0) {
-    console.error('\nnpm run dist: WARNING: node_modules/better-sqlite3 changed or no longer loads under Node. Fix: npm rebuild better-sqlite3');
+    console.error(
+      '\nnpm run dist: WARNING: node_modules/better-sqlite3 changed or no longer loads under Node. Fix: npm rebuild better-sqlite3',
+    );
     process.exit(1);
   }
   if (code !== 0) fail(`electron-builder failed (exit ${code}).`);

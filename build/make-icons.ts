@@ -3,6 +3,7 @@
 // build/icon.png (1024 px app icon: dmg, nsis, AppImage, deb) and
 // build/icons/tray-{running,paused,halted}.png (the tray draws the same images in memory at run time).
 // test/unit/electron/icons.test.ts fails when the committed files differ from what this writes.
+/* eslint-disable no-console -- a command-line script */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

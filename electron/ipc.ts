@@ -34,13 +34,18 @@ export const CANCELLED = 'CANCELLED';
 export type IpcResult = CommandResult<CommandName>;
 
 /** Why a sender is not trusted, or null when it is the main window's own top frame on the app's origin. */
-export function untrustedSender(event: IpcMainInvokeEvent, window: BrowserWindow | null, rendererOrigin: string): string | null {
+export function untrustedSender(
+  event: IpcMainInvokeEvent,
+  window: BrowserWindow | null,
+  rendererOrigin: string,
+): string | null {
   if (!window || window.isDestroyed()) return 'there is no Harvest window';
   if (event.sender !== window.webContents) return 'the call did not come from the Harvest window';
   const frame = event.senderFrame;
   if (!frame) return 'the calling frame is gone';
   if (frame.parent !== null) return 'the call came from a sub-frame';
-  if (originOf(frame.url) !== rendererOrigin) return `the calling page (${originOf(frame.url) ?? 'unknown origin'}) is not the Harvest UI`;
+  if (originOf(frame.url) !== rendererOrigin)
+    return `the calling page (${originOf(frame.url) ?? 'unknown origin'}) is not the Harvest UI`;
   return null;
 }
 
@@ -89,7 +94,8 @@ export function describeSensitive(command: CommandName, input: unknown): Confirm
       return {
         ...base,
         message: `Reveal the recovery phrase / secret key of ${who(i['user'])}'s wallet?`,
-        detail: 'Anyone who sees it can take every coin in that wallet. Make sure no one is watching your screen. The export is recorded in the audit log.',
+        detail:
+          'Anyone who sees it can take every coin in that wallet. Make sure no one is watching your screen. The export is recorded in the audit log.',
         confirmLabel: 'Reveal',
       };
     case 'whitelist.add':
@@ -110,9 +116,10 @@ export function describeSensitive(command: CommandName, input: unknown): Confirm
       return {
         ...base,
         message: `Remove ${who(i['user'])} from Harvest?`,
-        detail: i['force'] === true
-          ? 'Forced: the user is removed even though their wallet may still hold funds or positions. Export the wallet first.'
-          : 'Refused while the wallet still holds funds or open positions.',
+        detail:
+          i['force'] === true
+            ? 'Forced: the user is removed even though their wallet may still hold funds or positions. Export the wallet first.'
+            : 'Refused while the wallet still holds funds or open positions.',
         confirmLabel: 'Remove',
       };
     case 'network.set':
@@ -133,16 +140,18 @@ export function describeSensitive(command: CommandName, input: unknown): Confirm
       return {
         ...base,
         message: i['user'] === undefined ? 'Resume trading for everyone?' : `Resume trading for ${who(i['user'])}?`,
-        detail: i['user'] === undefined
-          ? 'This also ends a halt: the engine signs transactions again.'
-          : "This also resets the user's breaker.",
+        detail:
+          i['user'] === undefined
+            ? 'This also ends a halt: the engine signs transactions again.'
+            : "This also resets the user's breaker.",
         confirmLabel: 'Resume',
       };
     case 'settings.jupiterKey':
       return {
         ...base,
         message: i['key'] === null ? 'Remove the Jupiter API key?' : 'Store this Jupiter API key in the OS keychain?',
-        detail: i['key'] === null ? 'Mainnet swaps need a key; without one they fail.' : 'It replaces any key stored before.',
+        detail:
+          i['key'] === null ? 'Mainnet swaps need a key; without one they fail.' : 'It replaces any key stored before.',
         confirmLabel: i['key'] === null ? 'Remove' : 'Store',
       };
     case 'keys.rotate':

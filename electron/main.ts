@@ -8,6 +8,7 @@ import { APP_NAME, dataDirLayout } from '../engine/kernel/paths';
 import { GLOBAL_SCOPE } from '../engine/risk/controls';
 import { Engine } from '../engine/runtime/engine';
 import { registerIpc } from './ipc';
+import { redirectSqliteBinding, SQLITE_BINDING_ENV } from './native';
 import { createNotifier, type Notifier } from './notifications';
 import {
   APP_SCHEME,
@@ -40,13 +41,19 @@ export interface ShellPaths {
 /** Paths next to the built main script: out/main/main.js → out/preload/, dist/renderer/ (also inside app.asar). */
 export function defaultPaths(mainScriptUrl: string = import.meta.url): ShellPaths {
   const here = dirname(fileURLToPath(mainScriptUrl));
-  return { preload: join(here, '..', 'preload', 'preload.cjs'), rendererDir: join(here, '..', '..', 'dist', 'renderer') };
+  return {
+    preload: join(here, '..', 'preload', 'preload.cjs'),
+    rendererDir: join(here, '..', '..', 'dist', 'renderer'),
+  };
 }
 
 /** Before `ready`: app:// behaves like https (standard, secure, fetch) so 'self' in the CSP means it. */
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true } },
+    {
+      scheme: APP_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true },
+    },
   ]);
 }
 
@@ -278,6 +285,8 @@ async function wireShell(engine: Engine, opts: ShellOptions): Promise<Shell> {
 
 /** The real app: wires everything to Electron's lifecycle. */
 export function launch(): void {
+  // Development: better-sqlite3 built for Electron by build/electron-dev.mjs (see electron/native.ts).
+  if (!app.isPackaged) redirectSqliteBinding(process.env[SQLITE_BINDING_ENV]);
   app.setName(APP_NAME);
   // The same directory the CLI uses by default (engine/kernel/paths.ts), also in development.
   app.setPath('userData', join(app.getPath('appData'), APP_NAME));
@@ -290,6 +299,11 @@ export function launch(): void {
   app.on('window-all-closed', () => undefined);
   app.on('activate', () => shell?.showWindow());
 
+  // Ctrl-C in a terminal (electron-vite dev) or a service manager's stop: quit properly, closing the engine.
+  const onSignal = (): void => app.quit();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   let shutDown = false;
   app.on('will-quit', (event) => {
     if (shutDown || !shell) return;
@@ -299,6 +313,8 @@ export function launch(): void {
       .catch((e: unknown) => shell?.engine.log.error({ err: String(e) }, 'engine did not close cleanly'))
       .finally(() => {
         shutDown = true;
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         app.quit();
       });
   });

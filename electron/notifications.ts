@@ -1,5 +1,6 @@
 import { Notification } from 'electron';
 import type { EngineEvent, EventPayload, Severity } from '../engine/api/events';
+import { shouldAlert, UserSettingsSchema } from '../engine/users/settings';
 
 /** What notifications need of the engine (a real Engine, or a fake in tests). */
 export interface NotifyEngine {
@@ -24,11 +25,20 @@ export interface NotifierOptions {
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 
-/** Whether a user wants notifications (settings.notifications.enabled, default on). */
-export function userWantsNotifications(engine: NotifyEngine, userId: number): boolean {
-  const row = engine.store.settings.get(userId);
-  const n = (row?.settings as { notifications?: { enabled?: unknown } } | undefined)?.notifications;
-  return n?.enabled !== false;
+/**
+ * Whether one of a user's events alerts the operator, by that user's
+ * settings.notifications (enabled, minSeverity, muted types; the engine's own
+ * rule, engine/users shouldAlert). Settings that do not parse count as the defaults.
+ */
+export function userWantsAlert(
+  engine: NotifyEngine,
+  userId: number,
+  event: Pick<EngineEvent, 'type' | 'severity'>,
+): boolean {
+  const raw = (engine.store.settings.get(userId)?.settings as { notifications?: unknown } | undefined)?.notifications;
+  const schema = UserSettingsSchema.shape.notifications;
+  const parsed = schema.safeParse(raw);
+  return shouldAlert({ notifications: parsed.success ? parsed.data : schema.parse(undefined) }, event);
 }
 
 function short(addr: string): string {
@@ -42,11 +52,17 @@ export function describeEvent(event: EngineEvent, userName: string | null): { ti
   switch (event.type) {
     case 'breaker.tripped': {
       const p = event.payload as EventPayload<'breaker.tripped'>;
-      return { title: `Breaker tripped${forWho}`, body: `Trading paused after ${p.failures} failed orders: ${p.reason}` };
+      return {
+        title: `Breaker tripped${forWho}`,
+        body: `Trading paused after ${p.failures} failed orders: ${p.reason}`,
+      };
     }
     case 'exit.stuck': {
       const p = event.payload as EventPayload<'exit.stuck'>;
-      return { title: `Exit stuck${forWho}`, body: `Position ${p.positionId} (${short(p.mint)}) could not be closed: ${p.reason}` };
+      return {
+        title: `Exit stuck${forWho}`,
+        body: `Position ${p.positionId} (${short(p.mint)}) could not be closed: ${p.reason}`,
+      };
     }
     case 'risk.drawdownPaused': {
       const p = event.payload as EventPayload<'risk.drawdownPaused'>;
@@ -81,7 +97,10 @@ export function describeEvent(event: EngineEvent, userName: string | null): { ti
     }
     case 'whitelist.changed': {
       const p = event.payload as EventPayload<'whitelist.changed'>;
-      return { title: `Withdrawal whitelist changed${forWho}`, body: `${p.action === 'added' ? 'Added' : 'Removed'} ${p.address}` };
+      return {
+        title: `Withdrawal whitelist changed${forWho}`,
+        body: `${p.action === 'added' ? 'Added' : 'Removed'} ${p.address}`,
+      };
     }
     case 'rpc.degraded': {
       const p = event.payload as EventPayload<'rpc.degraded'>;
@@ -93,7 +112,10 @@ export function describeEvent(event: EngineEvent, userName: string | null): { ti
     }
     case 'strategy.error': {
       const p = event.payload as EventPayload<'strategy.error'>;
-      return { title: `Strategy error${forWho}`, body: `${p.strategy}${p.token ? ` on ${p.token}` : ''}: ${p.message}` };
+      return {
+        title: `Strategy error${forWho}`,
+        body: `${p.strategy}${p.token ? ` on ${p.token}` : ''}: ${p.message}`,
+      };
     }
     default:
       return { title: `${event.type}${forWho}`, body: JSON.stringify(event.payload).slice(0, 200) };
@@ -102,8 +124,8 @@ export function describeEvent(event: EngineEvent, userName: string | null): { ti
 
 /**
  * OS notifications for warning-and-above events. A user's own events follow
- * their settings.notifications.enabled; engine-wide events (no user) always
- * notify. Rate-limited: a repeat of the same alert for the same user within
+ * their settings.notifications (enabled, minSeverity, muted); engine-wide
+ * events (no user) always notify. Rate-limited: a repeat of the same alert for the same user within
  * repeatIntervalMs is dropped, and warnings beyond maxPerWindow per windowMs
  * are dropped; the next shown alert says how many were held back.
  */
@@ -130,11 +152,14 @@ export class Notifier {
     this.unsubscribe = engine.bus.subscribe((e) => this.handle(e));
   }
 
-  /** Whether this event should notify at all (severity and the user's settings), before rate limits. */
+  /**
+   * Whether this event should notify at all, before rate limits: a user's
+   * event by that user's settings (default: warning and above), an
+   * engine-wide event when it is a warning or worse.
+   */
   wants(event: EngineEvent): boolean {
-    if (RANK[event.severity] < RANK.warning) return false;
-    if (event.userId !== null && !userWantsNotifications(this.engine, event.userId)) return false;
-    return true;
+    if (event.userId !== null) return userWantsAlert(this.engine, event.userId, event);
+    return RANK[event.severity] >= RANK.warning;
   }
 
   /** Returns the notification shown, or null when none was. */
@@ -161,7 +186,8 @@ export class Notifier {
     this.suppressed = 0;
     const n = new Notification({
       title,
-      body: held > 0 ? `${body}\n(+${held} more alert${held === 1 ? '' : 's'} held back — open Harvest to see them)` : body,
+      body:
+        held > 0 ? `${body}\n(+${held} more alert${held === 1 ? '' : 's'} held back — open Harvest to see them)` : body,
       urgency: event.severity === 'critical' ? 'critical' : 'normal',
     });
     this.live.add(n);

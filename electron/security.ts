@@ -161,7 +161,10 @@ async function isFile(path: string): Promise<boolean> {
  * it), with the CSP on every response. A path without a file extension is a
  * client-side route and gets index.html.
  */
-export function appProtocolHandler(rendererDir: string, csp: string = PRODUCTION_CSP): (request: Request) => Promise<Response> {
+export function appProtocolHandler(
+  rendererDir: string,
+  csp: string = PRODUCTION_CSP,
+): (request: Request) => Promise<Response> {
   const root = resolve(rendererDir);
   const headers = (type: string): Record<string, string> => ({
     'Content-Type': type,
@@ -171,7 +174,8 @@ export function appProtocolHandler(rendererDir: string, csp: string = PRODUCTION
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-cache',
   });
-  const fail = (status: number, text: string): Response => new Response(text, { status, headers: headers('text/plain; charset=utf-8') });
+  const fail = (status: number, text: string): Response =>
+    new Response(text, { status, headers: headers('text/plain; charset=utf-8') });
   return async (request) => {
     let url: URL;
     try {

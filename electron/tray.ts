@@ -159,7 +159,8 @@ export class HarvestTray {
   async halt(): Promise<void> {
     const ok = await this.confirm({
       message: 'Halt all trading?',
-      detail: 'Nothing is signed at all until you resume: no entries, no exits, no withdrawals. Orders already sent finish or expire.',
+      detail:
+        'Nothing is signed at all until you resume: no entries, no exits, no withdrawals. Orders already sent finish or expire.',
       confirmLabel: 'Halt',
     });
     if (!ok) return;

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { BusyOverlay, ConfirmDialog, GlobalBanner, Sidebar, Toasts, TopBar } from './components/Shell';
 import { Logo } from './components/icons';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { hashToView } from './state/reducers';
 import { actions, useApp } from './state/store';
 import { Overview } from './screens/Overview';
@@ -61,10 +62,12 @@ export function App() {
         <Sidebar />
         <main className="main">
           <GlobalBanner />
-          {view.kind === 'overview' && <Overview />}
-          {view.kind === 'leaderboard' && <Leaderboard />}
-          {view.kind === 'settings' && <Settings />}
-          {view.kind === 'user' && <UserView userId={view.userId} tab={view.tab} />}
+          <ErrorBoundary resetKey={JSON.stringify(view)}>
+            {view.kind === 'overview' && <Overview />}
+            {view.kind === 'leaderboard' && <Leaderboard />}
+            {view.kind === 'settings' && <Settings />}
+            {view.kind === 'user' && <UserView userId={view.userId} tab={view.tab} />}
+          </ErrorBoundary>
         </main>
       </div>
       <Toasts />
@@ -110,8 +113,8 @@ function Connecting() {
         {slow && (
           <>
             <div className="muted small">
-              Still waiting. The engine may have stopped, or this link is from an earlier run: <code>harvest serve</code> makes a new access token each time it starts.
-              Open the URL it printed.
+              Still waiting. The engine may have stopped, or this link is from an earlier run:{' '}
+              <code>harvest serve</code> makes a new access token each time it starts. Open the URL it printed.
             </div>
             {!window.harvest && (
               <div>
@@ -153,11 +156,20 @@ export function Locked() {
         <div className="brand" style={{ width: 'auto' }}>
           <Logo /> Harvest
         </div>
-        <h2 style={{ margin: 0, fontSize: 18 }}>Open the link from <code>harvest serve</code></h2>
+        <h2 style={{ margin: 0, fontSize: 18 }}>
+          Open the link from <code>harvest serve</code>
+        </h2>
         <p className="muted" style={{ margin: 0 }}>
           The engine prints a URL with an access token when it starts (…/?token=…). Open that URL, or paste it here.
         </p>
-        <input className="input mono" placeholder="http://127.0.0.1:…/?token=…" value={text} onChange={(e) => setText(e.target.value)} autoFocus data-testid="token-input" />
+        <input
+          className="input mono"
+          placeholder="http://127.0.0.1:…/?token=…"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          autoFocus
+          data-testid="token-input"
+        />
         <div>
           <button className="btn primary" disabled={!token} data-testid="token-submit">
             Connect

@@ -18,6 +18,7 @@ function pickClient(): EngineClient | null {
   return wsClient(defaultWsUrl(location), token);
 }
 
+document.documentElement.dataset['theme'] = appStore.getState().theme;
 const root = createRoot(document.getElementById('root')!);
 const client = pickClient();
 if (!client) {

@@ -4,16 +4,18 @@ import react from '@vitejs/plugin-react';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const outDir = fileURLToPath(new URL('../dist/renderer', import.meta.url));
+/** The `harvest serve` the dev server forwards /api to. */
+const engineHost = process.env['HARVEST_HOST'] ?? 'http://127.0.0.1:7420';
 
 /**
  * The renderer: served from / by `harvest serve` and loaded by Electron from
  * its app:// protocol, hence relative asset paths (base './'). No inline
  * scripts anywhere (both hosts send script-src 'self').
  *
- * Dev: `npm run dev:renderer` proxies /api (HTTP and WebSocket) to a running
- * `harvest serve`, at HARVEST_HOST (default http://127.0.0.1:7420). Start the
- * host with --dev-origin http://127.0.0.1:5173 (or its equivalent) so it
- * accepts the dev server's Origin.
+ * Dev: start `harvest serve` (port 7420 by default), then `npm run
+ * dev:renderer` and open http://127.0.0.1:5173/?token=<the token it printed>.
+ * /api (HTTP and the WebSocket) is proxied to the host with its own Host and
+ * Origin, so the host's loopback and origin checks see a same-origin caller.
  */
 export default defineConfig({
   root,
@@ -23,7 +25,8 @@ export default defineConfig({
     outDir,
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: false,
+    // HARVEST_SOURCEMAP=1 for readable stack traces while debugging.
+    sourcemap: process.env['HARVEST_SOURCEMAP'] === '1',
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 1200,
@@ -33,7 +36,15 @@ export default defineConfig({
     port: 5173,
     strictPort: true,
     proxy: {
-      '/api': { target: process.env['HARVEST_HOST'] ?? 'http://127.0.0.1:7420', ws: true, changeOrigin: false },
+      '/api': {
+        target: engineHost,
+        ws: true,
+        changeOrigin: true,
+        configure: (proxy) => {
+          proxy.on('proxyReq', (req) => req.setHeader('origin', engineHost));
+          proxy.on('proxyReqWs', (req) => req.setHeader('origin', engineHost));
+        },
+      },
     },
   },
 });

@@ -29,7 +29,8 @@ const electron = electronBinary();
 const args = process.argv.slice(2);
 let child;
 if (typeof electron === 'string') {
-  child = spawn(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'dev', ...args], {
+  // electron-vite dev, with better-sqlite3 built for Electron in a cache (node_modules' copy stays Node's).
+  child = spawn(process.execPath, [join(root, 'build', 'electron-dev.mjs'), ...args], {
     cwd: root,
     stdio: 'inherit',
   });

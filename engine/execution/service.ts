@@ -197,11 +197,6 @@ export class TradeExecutionService {
       faultPoint('exec:after-confirm');
       if (outcome.status === 'confirmed') return this.recordLanded(chain, intent, signature, wallet);
       if (outcome.status === 'expired') return this.finishFailure(intent, 'expired', 'The transaction expired before it landed; nothing was swapped.');
-      if (outcome.status === 'rejected' && isBlockhashNotFound(outcome) && (await this.blockhashExpired(chain, built.lastValidBlockHeight))) {
-        // Refused at preflight because its blockhash is gone, and the chain is past its last valid
-        // block: it can never land. That is an expired order, not a failed one.
-        return this.finishFailure(intent, 'expired', 'The blockhash expired before the transaction was sent; nothing was swapped.');
-      }
       if (attempt === 1 && isSlippage(outcome)) {
         // The price moved past the slippage between quote and landing: quote again, once.
         this.d.log.info({ intentId: intent.id }, 'slippage exceeded; re-quoting once');
@@ -211,15 +206,6 @@ export class TradeExecutionService {
       const reason =
         outcome.status === 'failed' ? `The swap failed on chain: ${JSON.stringify(outcome.err, bigintJson)}` : `The RPC node refused the swap: ${outcome.reason}`;
       return this.finishFailure(intent, 'failed', reason);
-    }
-  }
-
-  /** True once the chain's block height is past `lastValidBlockHeight` (unknown counts as not yet). */
-  private async blockhashExpired(chain: ChainClient, lastValidBlockHeight: bigint): Promise<boolean> {
-    try {
-      return (await chain.getBlockHeight()) > lastValidBlockHeight;
-    } catch {
-      return false;
     }
   }
 
@@ -517,10 +503,6 @@ function consecutiveFailuresSince(store: Store, userId: number, afterIntentId: n
     if (i.status === 'failed' || i.status === 'expired') n++;
   }
   return n;
-}
-
-function isBlockhashNotFound(o: Extract<SendOutcome, { status: 'rejected' }>): boolean {
-  return o.err === 'BlockhashNotFound' || /blockhash not found/iu.test(o.reason);
 }
 
 function isSlippage(o: SendOutcome): boolean {

@@ -15,7 +15,7 @@
 import type { Order } from '../execution/order';
 import { isRiskReducing } from '../execution/order';
 import type { EventBus } from '../kernel/event-bus';
-import { KNOWN_TOKENS } from '../market';
+import { KNOWN_TOKENS, WRAPPED_SOL_MINT } from '../market';
 import {
   drawdownPct,
   fromMicroUsd,
@@ -26,11 +26,11 @@ import {
   utcDay,
   utcDayStartIso,
   valueHoldings,
-  walletHoldings,
+  type Holding,
   type PriceFn,
 } from '../portfolio/performance';
 import type { RiskStateRow, Store } from '../store';
-import { UserSettingsSchema } from '../users/settings';
+import { UserSettingsSchema, type UserSettings } from '../users/settings';
 import { balanceGate, controlsGate, orderSizeGate } from './basic-gates';
 import type { Controls } from './controls';
 import { composeGates, refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
@@ -206,7 +206,10 @@ export function writeGlobalLimits(store: Store, limits: GlobalLimits): void {
 
 /** The limits in force for one user now (their preset or custom values, capped by the global limits). */
 export function limitsFor(store: Store, userId: number, global: GlobalLimits = readGlobalLimits(store)): EffectiveLimits {
-  const settings = UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {});
+  return limitsOf(UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {}), global);
+}
+
+function limitsOf(settings: UserSettings, global: GlobalLimits): EffectiveLimits {
   return effectiveLimits(userRiskLimits(settings.risk), global);
 }
 
@@ -217,7 +220,38 @@ interface Account {
 }
 
 export class RiskEngine {
+  /** Parsed settings by user, kept while the stored version is the same (a change applies from the next check). */
+  private readonly settingsCache = new Map<number, { version: number; settings: UserSettings; limitsKey: string | null; limits: EffectiveLimits | null }>();
+  private globalCache: { raw: string | null; limits: GlobalLimits } | null = null;
+
   constructor(private readonly d: RiskEngineDeps) {}
+
+  private settings(userId: number): UserSettings {
+    const row = this.d.store.risk.settingsRaw(userId);
+    const cached = this.settingsCache.get(userId);
+    if (row && cached && cached.version === row.version) return cached.settings;
+    const settings = UserSettingsSchema.parse(row ? JSON.parse(row.settings) : {});
+    if (row) this.settingsCache.set(userId, { version: row.version, settings, limitsKey: null, limits: null });
+    return settings;
+  }
+
+  private global(): GlobalLimits {
+    const raw = this.d.store.risk.metaValue(GLOBAL_LIMITS_META_KEY);
+    if (this.globalCache?.raw !== raw || !this.globalCache) this.globalCache = { raw, limits: parseGlobalLimits(raw) };
+    return this.globalCache.limits;
+  }
+
+  private limits(userId: number, settings: UserSettings): EffectiveLimits {
+    const key = this.globalCache?.raw ?? '';
+    const c = this.settingsCache.get(userId);
+    if (c && c.settings === settings && c.limitsKey === key && c.limits) return c.limits;
+    const limits = limitsOf(settings, this.global());
+    if (c && c.settings === settings) {
+      c.limitsKey = this.globalCache?.raw ?? '';
+      c.limits = limits;
+    }
+    return limits;
+  }
 
   /** The gate to compose after controlsGate / orderSizeGate / balanceGate. */
   gate(): RiskGate {
@@ -227,14 +261,17 @@ export class RiskEngine {
   check(order: Order, ctx: RiskContext): RiskDecision {
     if (order.side !== 'buy' || isRiskReducing(order.context)) return { ok: true };
     const { store, network } = this.d;
-    const limits = limitsFor(store, order.userId);
-    const account = this.account(order.userId, ctx.price, ctx.nowMs);
+    const settings = this.settings(order.userId);
+    this.global();
+    const limits = this.limits(order.userId, settings);
+    // Value what the execution service just read (live wallet or paper book), not the last cycle's snapshot.
+    const account = this.account(order.userId, settings, ctx.price, ctx.nowMs, holdingsOf(ctx.balances));
     if (!account) return refuse('STALE_PRICE', 'Something this wallet holds has no fresh price, so its equity (and the risk limits) cannot be checked; no new entries until the feed recovers.');
     if (account.state.drawdownPausedAt !== null) {
       return refuse('MAX_DRAWDOWN', `Paused by the drawdown limit since ${account.state.drawdownPausedAt}; the operator must resume this user.`);
     }
     const since = utcDayStartIso(ctx.nowMs);
-    const position = store.portfolio.openPosition(order.userId, network, order.outputMint);
+    const held = store.risk.openQuantity(order.userId, network, order.outputMint);
     const boughtPrice = ctx.price(order.outputMint);
     const spendPrice = ctx.price(order.inputMint);
     const inDecimals = decimalsOf(order.inputMint);
@@ -246,9 +283,9 @@ export class RiskEngine {
       orderUsd: spendPrice === null || inDecimals === null ? null : (Number(order.amount) / 10 ** inDecimals) * spendPrice,
       boughtPriceUsd: boughtPrice,
       stopLossPrice: order.stopLossPrice ?? null,
-      positionUsd: position && boughtPrice !== null && outDecimals !== null ? (Number(position.quantity) / 10 ** outDecimals) * boughtPrice : 0,
-      opensNew: !position,
-      openPositions: store.holdings.openPositionCount(order.userId, network),
+      positionUsd: held !== null && boughtPrice !== null && outDecimals !== null ? (Number(held) / 10 ** outDecimals) * boughtPrice : 0,
+      opensNew: held === null,
+      openPositions: store.risk.openCount(order.userId, network),
       entriesToday: store.risk.entriesSince(order.userId, network, since),
       losingClosesMs: store.risk.losingClosesSince(order.userId, network, new Date(ctx.nowMs - lookback).toISOString()).map((t) => Date.parse(t)),
       lastCloseMs: lastClose === null ? null : Date.parse(lastClose),
@@ -264,29 +301,34 @@ export class RiskEngine {
    * not only at the next entry. Returns the refusal an entry would get, if any.
    */
   review(userId: number, price: PriceFn, nowMs: number): RiskDecision {
-    const account = this.account(userId, price, nowMs);
+    const settings = this.settings(userId);
+    const account = this.account(userId, settings, price, nowMs);
     if (!account) return refuse('STALE_PRICE', 'Something this wallet holds has no fresh price; equity cannot be valued.');
     if (account.state.drawdownPausedAt !== null) return refuse('MAX_DRAWDOWN', `Paused by the drawdown limit since ${account.state.drawdownPausedAt}; the operator must resume this user.`);
-    const limits = limitsFor(this.d.store, userId);
+    this.global();
+    const limits = this.limits(userId, settings);
     const verdict = evaluateAccount(limits, account.facts);
     this.apply(userId, account, verdict, limits);
     return verdict.decision;
   }
 
   /** Equity now, the risk state brought up to it (saved), and the account facts; null when the wallet cannot be valued. */
-  private account(userId: number, price: PriceFn, nowMs: number): Account | null {
+  private account(userId: number, settings: UserSettings, price: PriceFn, nowMs: number, fresh?: Holding[]): Account | null {
     const { store, network, controls } = this.d;
-    const settings = UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {});
-    const v = valueHoldings(walletHoldings(store, userId, network, settings.mode), price);
+    // Fresh holdings when the caller has them; else the paper book for a paper user (once it exists), else the wallet's last-seen balances.
+    const book = settings.mode === 'paper' ? store.risk.paperBook(userId) : [];
+    const v = valueHoldings(fresh && fresh.length > 0 ? fresh : book.length > 0 ? book : store.risk.walletBalances(userId, network), price);
     if (v.missing.length > 0) return null;
     const equity = toMicroUsd(v.usd);
     if (settings.mode === 'live') importWithdrawals(store, userId, network, price, equity, nowMs);
-    let state = markState(store.risk.state(userId, network), userId, network, equity, nowMs);
+    const prev = store.risk.state(userId, network);
+    let state = markState(prev, userId, network, equity, nowMs);
     if (state.drawdownPausedAt !== null && !controls.user(userId).paused) {
       // The operator resumed the user: the drawdown counts from here.
       state = { ...state, highWater: equity, drawdownPausedAt: null };
     }
-    store.risk.saveState(state);
+    // Written only when something the rules depend on moved (a check is mostly reads).
+    if (!prev || prev.highWater !== state.highWater || prev.day !== state.day || prev.drawdownPausedAt !== state.drawdownPausedAt) store.risk.saveState(state);
     const day = utcDay(nowMs);
     const since = utcDayStartIso(nowMs);
     const netFlows = store.risk.cashFlows(userId, network, since).reduce((s, f) => s + (f.kind === 'deposit' ? f.amountUsd : -f.amountUsd), 0n);
@@ -351,4 +393,14 @@ export function riskEngineGate(deps: RiskEngineDeps): RiskGate {
  */
 export function standardRiskGate(deps: RiskEngineDeps): RiskGate {
   return composeGates(controlsGate(deps.controls), orderSizeGate(deps.store), balanceGate(deps.store, deps.network), riskEngineGate(deps));
+}
+
+/** The balances a gate is given, as holdings: 'SOL' is native lamports, so a wrapped-SOL entry beside it is the same coins. */
+function holdingsOf(balances: ReadonlyMap<string, bigint>): Holding[] {
+  const out: Holding[] = [];
+  for (const [mint, amount] of balances) {
+    if (mint === WRAPPED_SOL_MINT && balances.has('SOL')) continue;
+    out.push({ mint, amount });
+  }
+  return out;
 }

@@ -3,7 +3,7 @@ import { ExitMonitor, PriceBook, TradeExecutionService } from '../execution';
 import { ManualClock } from '../kernel/clock';
 import { silentLogger, type Logger } from '../kernel/logger';
 import { IndicatorCache, ReplayCandleSource, TIMEFRAME_MS, tokenBySymbol, type Candle, type Timeframe } from '../market';
-import { balanceGate, composeGates, controlsGate, orderSizeGate } from '../risk';
+import { standardRiskGate } from '../risk';
 import { Engine } from './engine';
 import { StrategyRunner } from './strategy-runner';
 
@@ -71,7 +71,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         {
           ...(row.settings as object),
           mode: 'paper',
-          maxOrderUsd: u.maxOrderUsd ?? 1_000,
+          ...(u.maxOrderUsd !== undefined ? { maxOrderUsd: u.maxOrderUsd } : {}),
           strategy: { enabled: true, id: u.strategy, params: u.params ?? {}, tokens: [token.symbol] },
         },
         new Date(clock.now()).toISOString(),
@@ -92,7 +92,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       bus: engine.bus,
       signer: engine.signer,
       controls: engine.controls,
-      risk: composeGates(controlsGate(engine.controls), orderSizeGate(engine.store), balanceGate(engine.store, 'backtest')),
+      risk: standardRiskGate({ store: engine.store, controls: engine.controls, bus: engine.bus, network: 'backtest' }),
       prices,
       network: 'backtest',
       chain: null,

@@ -63,6 +63,8 @@ export interface Funds {
   refreshPrices(): Promise<void>;
   /** Candles built from the price ticks seen by this engine (shared by strategies and charts). */
   candles: import('../market').CandleBuilder;
+  performance: import('../portfolio/performance').Performance;
+  reviewRisk(): void;
   /** Feeds this cycle's prices into the shared candles and runs every active user's strategy. */
   runStrategies(): Promise<import('./strategy-runner').StrategyRunReport>;
 }

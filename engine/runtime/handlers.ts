@@ -10,6 +10,7 @@ import type { Address } from '@solana/kit';
 import { schemaVersion, type PositionRow, type WithdrawalRow } from '../store';
 import { quoteMintOf, type OrderOutcome } from '../execution';
 import { averageEntryPrice, unrealizedPnl } from '../portfolio';
+import { recordCashFlow } from '../portfolio/performance';
 import { UserSettingsSchema } from '../users/settings';
 import { describeIssues } from '../api';
 import { dataDirId } from '../kernel/paths';
@@ -19,6 +20,9 @@ import { depositInfo, type UserBalances } from '../funds';
 import type { Engine } from './engine';
 import { applySettingKey, buildRiskHandlers } from './risk-handlers';
 import { readNetworkConfig, writeNetworkConfig } from './network';
+
+/** The stop-loss a manual buy gets when none is given, in percent below the price. */
+export const DEFAULT_MANUAL_STOP_PCT = 10;
 
 export type Handlers = {
   [K in CommandName]: (input: ParsedInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K>;
@@ -170,6 +174,14 @@ export function buildHandlers(engine: Engine): Handlers {
         isoTime(engine.clock),
       );
       const [b] = await f.balances.refresh([u.id]);
+      // A top-up is a deposit, not profit: it raises the high-water mark 1:1 and does not count as return.
+      await f.refreshPrices().catch(() => undefined);
+      const usd =
+        (Number(lamports) / 1e9) * (f.prices.price(tokenBySymbol('SOL')!.mint) ?? 0) +
+        tokens.reduce((s, t) => s + (Number(t.amount) / 10 ** (tokenByMint(t.mint)?.decimals ?? 0)) * (f.prices.price(t.mint) ?? 0), 0);
+      if (usd > 0) {
+        recordCashFlow(store, { userId: u.id, network: f.net.name, kind: 'deposit', amountUsd: BigInt(Math.round(usd * 1e6)), nowMs: engine.clock.now(), ref: signatures[0] ?? null });
+      }
       return { signatures, balances: balancesOut(b!, f.net.name) };
     },
 
@@ -273,6 +285,12 @@ export function buildHandlers(engine: Engine): Handlers {
       const f = await engine.funds();
       await f.refreshPrices();
       const buy = i.side === 'buy';
+      // Every entry carries a stop-loss: a manual buy without one gets the default distance below the price.
+      let stopLoss = i.stopLoss ?? null;
+      if (buy && stopLoss === null) {
+        const usd = f.prices.price(token.mint);
+        if (usd !== null) stopLoss = usd * (1 - DEFAULT_MANUAL_STOP_PCT / 100);
+      }
       const outcome = await f.exec.submit({
         userId: u.id,
         side: i.side,
@@ -282,7 +300,7 @@ export function buildHandlers(engine: Engine): Handlers {
         context: i.context,
         clientId: i.clientId ?? `manual:${randomUUID()}`,
         slippageBps: i.slippageBps ?? settings.slippageBps,
-        stopLossPrice: i.stopLoss ?? null,
+        stopLossPrice: stopLoss,
         takeProfitPrice: i.takeProfit ?? null,
         trailingStopBps: i.trailingStopBps ?? null,
       });

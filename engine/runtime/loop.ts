@@ -55,6 +55,10 @@ export class TradingLoop {
         report.users = b.length;
         report.active = b.filter((x) => x.active).length;
       });
+      await this.guard(report, 'equity', async () => {
+        f.performance.snapshotEquity(this.clock.now());
+        f.reviewRisk();
+      });
       await this.guard(report, 'exits', async () => {
         const e = await f.exits.runCycle();
         report.exits = e.exits;

@@ -2,7 +2,8 @@ import { ExitMonitor, JupiterClient, PriceBook, reconcileIntents, TradeExecution
 import { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import { CandleBuilder, FailoverPriceFeed, IndicatorCache, JupiterPriceFeed, KNOWN_TOKENS } from '../market';
 import { StrategyRunner } from './strategy-runner';
-import { balanceGate, composeGates, controlsGate, orderSizeGate } from '../risk';
+import { balanceGate, composeGates, controlsGate, orderSizeGate, RiskEngine } from '../risk';
+import { Performance } from '../portfolio/performance';
 import type { Engine, EngineOptions, Funds } from './engine';
 import { connectNetwork, readNetworkConfig } from './network';
 import { dataDirId } from '../kernel/paths';
@@ -50,6 +51,8 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     const ticks = await feed.prices(KNOWN_TOKENS.map((t) => t.mint));
     for (const t of ticks.values()) prices.set(t.mint, t.usd, t.at);
   };
+  const riskEngine = new RiskEngine({ store, controls, bus, network: net.name });
+  const performance = new Performance(store, net.name, prices, clock);
   const exec = new TradeExecutionService({
     store,
     clock,
@@ -57,7 +60,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     bus,
     signer,
     controls,
-    risk: composeGates(controlsGate(controls), orderSizeGate(store), balanceGate(store, net.name)),
+    risk: composeGates(controlsGate(controls), orderSizeGate(store), balanceGate(store, net.name), riskEngine.gate()),
     prices,
     network: net.name,
     chain: net.chain,
@@ -100,5 +103,12 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     refreshPrices,
     runStrategies,
     candles,
+    performance,
+    /** The account rules once per cycle per active user: a daily-loss lock or drawdown pause trips when it happens. */
+    reviewRisk: () => {
+      for (const u of store.users.list()) {
+        if (store.users.isActive(u.id)) riskEngine.review(u.id, (m) => prices.price(m), clock.now());
+      }
+    },
   };
 }

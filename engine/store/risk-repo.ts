@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Db } from './database';
 
 /** Amounts here are micro-USD (USD × 10⁶) as bigint, stored as text. */
@@ -56,15 +57,50 @@ const toSnapshot = (r: RawSnapshot): EquitySnapshotRow => ({
   highWater: BigInt(r.high_water),
 });
 
+/** Every statement this repo runs (constants: prepared once, never built from values). */
+const SQL = [
+  'INSERT INTO equity_snapshots (user_id, network, ts, equity, deposits, withdrawals, high_water) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  'SELECT id, user_id, network, ts, equity, deposits, withdrawals, high_water FROM equity_snapshots WHERE user_id = ? AND network = ? AND ts >= ? ORDER BY ts, id LIMIT ?',
+  'SELECT id, user_id, network, ts, equity, deposits, withdrawals, high_water FROM equity_snapshots WHERE user_id = ? AND network = ? ORDER BY ts DESC, id DESC LIMIT 1',
+  'INSERT OR IGNORE INTO cash_flows (user_id, network, ts, kind, amount_usd, ref) VALUES (?, ?, ?, ?, ?, ?)',
+  'SELECT 1 FROM cash_flows WHERE user_id = ? AND ref = ?',
+  'SELECT id, user_id, network, ts, kind, amount_usd, ref FROM cash_flows WHERE user_id = ? AND network = ? AND ts >= ? ORDER BY ts, id',
+  'SELECT user_id, network, high_water, day, day_start_equity, daily_loss_day, drawdown_paused_at, updated_at FROM risk_state WHERE user_id = ? AND network = ?',
+  `INSERT INTO risk_state (user_id, network, high_water, day, day_start_equity, daily_loss_day, drawdown_paused_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(user_id, network) DO UPDATE SET high_water = excluded.high_water, day = excluded.day, day_start_equity = excluded.day_start_equity,
+           daily_loss_day = excluded.daily_loss_day, drawdown_paused_at = excluded.drawdown_paused_at, updated_at = excluded.updated_at`,
+  "SELECT COUNT(*) AS n FROM trades WHERE user_id = ? AND network = ? AND side = 'buy' AND context NOT IN ('exit', 'emergency') AND executed_at >= ?",
+  "SELECT executed_at FROM trades WHERE user_id = ? AND network = ? AND side = 'sell' AND realized_pnl LIKE '-%' AND executed_at >= ? ORDER BY executed_at DESC",
+  "SELECT MAX(closed_at) AS t FROM positions WHERE user_id = ? AND network = ? AND mint = ? AND status = 'closed'",
+  'SELECT version, settings FROM user_settings WHERE user_id = ?',
+  'SELECT value FROM meta WHERE key = ?',
+  'SELECT mint, amount FROM paper_balances WHERE user_id = ?',
+  'SELECT b.mint AS mint, b.amount AS amount FROM balances b JOIN wallets w ON w.address = b.address WHERE w.user_id = ? AND b.network = ?',
+  "SELECT quantity FROM positions WHERE user_id = ? AND network = ? AND mint = ? AND status = 'open'",
+  "SELECT COUNT(*) AS n FROM positions WHERE user_id = ? AND status = 'open' AND network = ?",
+] as const;
+type Sql = (typeof SQL)[number];
+
 /** Equity snapshots, cash flows and the risk engine's per-user state, plus the trade queries risk rules need. */
 export class RiskRepo {
+  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+
   constructor(private readonly db: Db) {}
+
+  /** Prepared once per connection: the risk engine runs these for every entry check. */
+  private st(sql: Sql): Database.Statement<unknown[]> {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
 
   // ---- equity snapshots --------------------------------------------------
 
   insertSnapshot(s: Omit<EquitySnapshotRow, 'id'>): number {
-    const info = this.db
-      .prepare('INSERT INTO equity_snapshots (user_id, network, ts, equity, deposits, withdrawals, high_water) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    const info = this.st(SQL[0])
       .run(s.userId, s.network, s.ts, s.equity.toString(), s.deposits.toString(), s.withdrawals.toString(), s.highWater.toString());
     return Number(info.lastInsertRowid);
   }
@@ -72,19 +108,13 @@ export class RiskRepo {
   /** Snapshots of one user on one network, oldest first. */
   snapshots(userId: number, network: string, opts: { sinceIso?: string; limit?: number } = {}): EquitySnapshotRow[] {
     return (
-      this.db
-        .prepare(
-          'SELECT id, user_id, network, ts, equity, deposits, withdrawals, high_water FROM equity_snapshots WHERE user_id = ? AND network = ? AND ts >= ? ORDER BY ts, id LIMIT ?',
-        )
+      this.st(SQL[1])
         .all(userId, network, opts.sinceIso ?? '', opts.limit ?? 1_000_000) as RawSnapshot[]
     ).map(toSnapshot);
   }
 
   lastSnapshot(userId: number, network: string): EquitySnapshotRow | null {
-    const r = this.db
-      .prepare(
-        'SELECT id, user_id, network, ts, equity, deposits, withdrawals, high_water FROM equity_snapshots WHERE user_id = ? AND network = ? ORDER BY ts DESC, id DESC LIMIT 1',
-      )
+    const r = this.st(SQL[2])
       .get(userId, network) as RawSnapshot | undefined;
     return r ? toSnapshot(r) : null;
   }
@@ -93,19 +123,17 @@ export class RiskRepo {
 
   /** Records a flow; false when one with the same ref was already recorded (idempotent import). */
   insertCashFlow(f: Omit<CashFlowRow, 'id'>): boolean {
-    const info = this.db
-      .prepare('INSERT OR IGNORE INTO cash_flows (user_id, network, ts, kind, amount_usd, ref) VALUES (?, ?, ?, ?, ?, ?)')
+    const info = this.st(SQL[3])
       .run(f.userId, f.network, f.ts, f.kind, f.amountUsd.toString(), f.ref);
     return info.changes === 1;
   }
 
   hasCashFlowRef(userId: number, ref: string): boolean {
-    return this.db.prepare('SELECT 1 FROM cash_flows WHERE user_id = ? AND ref = ?').get(userId, ref) !== undefined;
+    return this.st(SQL[4]).get(userId, ref) !== undefined;
   }
 
   cashFlows(userId: number, network: string, sinceIso = ''): CashFlowRow[] {
-    const rows = this.db
-      .prepare('SELECT id, user_id, network, ts, kind, amount_usd, ref FROM cash_flows WHERE user_id = ? AND network = ? AND ts >= ? ORDER BY ts, id')
+    const rows = this.st(SQL[5])
       .all(userId, network, sinceIso) as { id: number; user_id: number; network: string; ts: string; kind: 'deposit' | 'withdrawal'; amount_usd: string; ref: string | null }[];
     return rows.map((r) => ({ id: r.id, userId: r.user_id, network: r.network, ts: r.ts, kind: r.kind, amountUsd: BigInt(r.amount_usd), ref: r.ref }));
   }
@@ -113,8 +141,7 @@ export class RiskRepo {
   // ---- risk state ----------------------------------------------------------
 
   state(userId: number, network: string): RiskStateRow | null {
-    const r = this.db
-      .prepare('SELECT user_id, network, high_water, day, day_start_equity, daily_loss_day, drawdown_paused_at, updated_at FROM risk_state WHERE user_id = ? AND network = ?')
+    const r = this.st(SQL[6])
       .get(userId, network) as
       | { user_id: number; network: string; high_water: string; day: string; day_start_equity: string; daily_loss_day: string | null; drawdown_paused_at: string | null; updated_at: string }
       | undefined;
@@ -133,12 +160,7 @@ export class RiskRepo {
   }
 
   saveState(s: RiskStateRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO risk_state (user_id, network, high_water, day, day_start_equity, daily_loss_day, drawdown_paused_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(user_id, network) DO UPDATE SET high_water = excluded.high_water, day = excluded.day, day_start_equity = excluded.day_start_equity,
-           daily_loss_day = excluded.daily_loss_day, drawdown_paused_at = excluded.drawdown_paused_at, updated_at = excluded.updated_at`,
-      )
+    this.st(SQL[7])
       .run(s.userId, s.network, s.highWater.toString(), s.day, s.dayStartEquity.toString(), s.dailyLossDay, s.drawdownPausedAt, s.updatedAt);
   }
 
@@ -147,8 +169,7 @@ export class RiskRepo {
   /** Entries (buys that are not exits) since a time. */
   entriesSince(userId: number, network: string, sinceIso: string): number {
     return (
-      this.db
-        .prepare("SELECT COUNT(*) AS n FROM trades WHERE user_id = ? AND network = ? AND side = 'buy' AND context NOT IN ('exit', 'emergency') AND executed_at >= ?")
+      this.st(SQL[8])
         .get(userId, network, sinceIso) as { n: number }
     ).n;
   }
@@ -156,17 +177,48 @@ export class RiskRepo {
   /** Times of sells that realized a loss since a time, newest first. */
   losingClosesSince(userId: number, network: string, sinceIso: string): string[] {
     return (
-      this.db
-        .prepare("SELECT executed_at FROM trades WHERE user_id = ? AND network = ? AND side = 'sell' AND realized_pnl LIKE '-%' AND executed_at >= ? ORDER BY executed_at DESC")
+      this.st(SQL[9])
         .all(userId, network, sinceIso) as { executed_at: string }[]
     ).map((r) => r.executed_at);
   }
 
   /** When the user's last position in a token closed, or null. */
   lastClose(userId: number, network: string, mint: string): string | null {
-    const r = this.db
-      .prepare("SELECT MAX(closed_at) AS t FROM positions WHERE user_id = ? AND network = ? AND mint = ? AND status = 'closed'")
+    const r = this.st(SQL[10])
       .get(userId, network, mint) as { t: string | null };
     return r.t;
+  }
+  // ---- the hot path of an entry check, on cached statements ---------------
+
+  /** A user's settings row, raw (the caller parses and caches by version). */
+  settingsRaw(userId: number): { version: number; settings: string } | null {
+    return (this.st(SQL[11]).get(userId) as { version: number; settings: string } | undefined) ?? null;
+  }
+
+  metaValue(key: string): string | null {
+    return (this.st(SQL[12]).get(key) as { value: string } | undefined)?.value ?? null;
+  }
+
+  paperBook(userId: number): { mint: string; amount: bigint }[] {
+    return (this.st(SQL[13]).all(userId) as { mint: string; amount: string }[]).map((r) => ({ mint: r.mint, amount: BigInt(r.amount) }));
+  }
+
+  /** Last-seen balances of a user's wallet on a network. */
+  walletBalances(userId: number, network: string): { mint: string; amount: bigint }[] {
+    return (
+      this.st(SQL[14]).all(userId, network) as {
+        mint: string;
+        amount: string;
+      }[]
+    ).map((r) => ({ mint: r.mint, amount: BigInt(r.amount) }));
+  }
+
+  openQuantity(userId: number, network: string, mint: string): bigint | null {
+    const r = this.st(SQL[15]).get(userId, network, mint) as { quantity: string } | undefined;
+    return r ? BigInt(r.quantity) : null;
+  }
+
+  openCount(userId: number, network: string): number {
+    return (this.st(SQL[16]).get(userId, network) as { n: number }).n;
   }
 }

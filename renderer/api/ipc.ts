@@ -5,7 +5,11 @@ import type { HarvestBridge } from '../ipc-types';
 /** Unwraps a result envelope; tolerates a bridge that resolves to the bare output or rejects with a typed error. */
 export function unwrapResult(value: unknown): unknown {
   if (typeof value === 'object' && value !== null && 'ok' in value) {
-    const v = value as { ok: unknown; result?: unknown; error?: { code?: unknown; message?: unknown; confirmationId?: unknown } };
+    const v = value as {
+      ok: unknown;
+      result?: unknown;
+      error?: { code?: unknown; message?: unknown; confirmationId?: unknown };
+    };
     if (v.ok === true && 'result' in v) return v.result;
     if (v.ok === false && typeof v.error === 'object' && v.error !== null) throw toCallError(v.error);
   }
@@ -29,10 +33,14 @@ export function toCallError(e: unknown): EngineCallError {
 export function ipcClient(bridge: HarvestBridge): EngineClient {
   return {
     async call(name, input, opts) {
-      const fn = (bridge.commands as unknown as Record<string, ((i: unknown, o?: { confirmation?: string }) => Promise<unknown>) | undefined>)[
-        name as CommandName
-      ];
-      if (typeof fn !== 'function') throw new EngineCallError('UNSUPPORTED', `This version of the desktop app has no command "${name}".`);
+      const fn = (
+        bridge.commands as unknown as Record<
+          string,
+          ((i: unknown, o?: { confirmation?: string }) => Promise<unknown>) | undefined
+        >
+      )[name as CommandName];
+      if (typeof fn !== 'function')
+        throw new EngineCallError('UNSUPPORTED', `This version of the desktop app has no command "${name}".`);
       let value: unknown;
       try {
         value = await fn(input, opts?.confirmation ? { confirmation: opts.confirmation } : undefined);

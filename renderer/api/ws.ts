@@ -1,4 +1,10 @@
-import { EngineCallError, HOST_PATHS, type ClientMessage, type EngineClient, type ServerMessage } from '../../engine/api/client';
+import {
+  EngineCallError,
+  HOST_PATHS,
+  type ClientMessage,
+  type EngineClient,
+  type ServerMessage,
+} from '../../engine/api/client';
 import type { EngineEvent } from '../../engine/api/events';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
@@ -132,10 +138,13 @@ export function wsClient(url: string, token: string, opts: WsClientOptions = {})
   const scheduleReconnect = (): void => {
     if (closedForGood || timer !== null) return;
     failures += 1;
-    timer = setTimer(() => {
-      timer = null;
-      open();
-    }, backoffDelay(failures, minDelay, maxDelay, random));
+    timer = setTimer(
+      () => {
+        timer = null;
+        open();
+      },
+      backoffDelay(failures, minDelay, maxDelay, random),
+    );
   };
 
   const open = (): void => {

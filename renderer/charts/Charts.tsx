@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import {
   AreaSeries,
   CandlestickSeries,
@@ -47,7 +47,12 @@ function readColors(): ThemeColors {
 function chartOptions(c: ThemeColors) {
   return {
     autoSize: true,
-    layout: { background: { type: ColorType.Solid, color: c.bg }, textColor: c.text, fontSize: 11, attributionLogo: false },
+    layout: {
+      background: { type: ColorType.Solid, color: c.bg },
+      textColor: c.text,
+      fontSize: 11,
+      attributionLogo: false,
+    },
     grid: { vertLines: { color: c.grid }, horzLines: { color: c.grid } },
     rightPriceScale: { borderColor: c.border },
     timeScale: { borderColor: c.border, timeVisible: true, secondsVisible: false },
@@ -56,17 +61,25 @@ function chartOptions(c: ThemeColors) {
 }
 
 /** Creates a chart in a div and re-themes it when the theme changes. */
-function useChart(theme: string): [React.RefObject<HTMLDivElement | null>, IChartApi | null, ThemeColors | null] {
+function useChart(
+  theme: string,
+): [React.RefObject<HTMLDivElement | null>, IChartApi | null, ThemeColors | null, React.RefObject<boolean>] {
   const ref = useRef<HTMLDivElement | null>(null);
+  /** False once the chart is removed: series cleanups must not touch it then (that schedules a repaint of a disposed chart). */
+  const alive = useRef(false);
   const [chart, setChart] = useState<IChartApi | null>(null);
   const [colors, setColors] = useState<ThemeColors | null>(null);
-  useEffect(() => {
+  // A layout effect: its cleanup runs before React detaches the container, so the chart's
+  // ResizeObserver never sees a zero-size container and repaints a removed chart.
+  useLayoutEffect(() => {
     if (!ref.current) return;
     const c = readColors();
     const ch = createChart(ref.current, chartOptions(c));
+    alive.current = true;
     setChart(ch);
     setColors(c);
     return () => {
+      alive.current = false;
       ch.remove();
       setChart(null);
     };
@@ -77,7 +90,7 @@ function useChart(theme: string): [React.RefObject<HTMLDivElement | null>, IChar
     chart.applyOptions(chartOptions(c));
     setColors(c);
   }, [chart, theme]);
-  return [ref, chart, colors];
+  return [ref, chart, colors, alive];
 }
 
 /** "#6f8cff" + 0.3 -> "rgba(111, 140, 255, 0.3)" (the chart parses only rgb/hex colours). */
@@ -96,7 +109,12 @@ export function toChartTime(t: number): UTCTimestamp {
 const TF_SECONDS: Record<string, number> = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600 };
 
 /** Trade markers for one token, snapped to the candle bucket they fall in, oldest first. */
-export function tradeMarkers(trades: readonly Trade[], symbol: string, timeframe: string, colors: { pos: string; neg: string }): SeriesMarker<Time>[] {
+export function tradeMarkers(
+  trades: readonly Trade[],
+  symbol: string,
+  timeframe: string,
+  colors: { pos: string; neg: string },
+): SeriesMarker<Time>[] {
   const step = TF_SECONDS[timeframe] ?? 60;
   return trades
     .filter((t) => t.symbol === symbol)
@@ -116,9 +134,16 @@ export function tradeMarkers(trades: readonly Trade[], symbol: string, timeframe
     .sort((a, b) => (a.time as number) - (b.time as number));
 }
 
-export function PriceChart(props: { token: string; timeframe: '1m' | '5m' | '15m' | '1h'; trades?: readonly Trade[]; height?: number; testId?: string }) {
+export function PriceChart(props: {
+  token: string;
+  timeframe: '1m' | '5m' | '15m' | '1h';
+  trades?: readonly Trade[];
+  height?: number;
+  fill?: boolean;
+  testId?: string;
+}) {
   const theme = useApp((s) => s.theme);
-  const [ref, chart, colors] = useChart(theme);
+  const [ref, chart, colors, alive] = useChart(theme);
   const series = useRef<ISeriesApi<'Candlestick'> | null>(null);
   const markers = useRef<ISeriesMarkersPluginApi<Time> | null>(null);
   const [candles, setCandles] = useState<Candle[] | null>(null);
@@ -127,26 +152,41 @@ export function PriceChart(props: { token: string; timeframe: '1m' | '5m' | '15m
 
   useEffect(() => {
     if (!chart) return;
-    series.current = chart.addSeries(CandlestickSeries, { priceFormat: { type: 'price', precision: 2, minMove: 0.01 } });
+    series.current = chart.addSeries(CandlestickSeries, {
+      priceFormat: { type: 'price', precision: 2, minMove: 0.01 },
+    });
     markers.current = createSeriesMarkers(series.current, []);
     return () => {
-      markers.current?.detach();
-      if (series.current) chart.removeSeries(series.current);
+      // On unmount the chart itself is removed first (a layout effect); then there is nothing to detach.
+      if (alive.current) {
+        markers.current?.detach();
+        if (series.current) chart.removeSeries(series.current);
+      }
       series.current = null;
       markers.current = null;
     };
-  }, [chart]);
+  }, [chart, alive]);
 
   useEffect(() => {
     if (!colors || !series.current) return;
-    series.current.applyOptions({ upColor: colors.pos, downColor: colors.neg, borderVisible: false, wickUpColor: colors.pos, wickDownColor: colors.neg });
+    series.current.applyOptions({
+      upColor: colors.pos,
+      downColor: colors.neg,
+      borderVisible: false,
+      wickUpColor: colors.pos,
+      wickDownColor: colors.neg,
+    });
   }, [colors, chart]);
 
   useEffect(() => {
     let alive = true;
     const load = async () => {
       try {
-        const r = await actions().client.call('market.candles', { token: props.token, timeframe: props.timeframe, limit: 300 });
+        const r = await actions().client.call('market.candles', {
+          token: props.token,
+          timeframe: props.timeframe,
+          limit: 300,
+        });
         if (!alive) return;
         setCandles(r.candles);
         setError(null);
@@ -164,7 +204,13 @@ export function PriceChart(props: { token: string; timeframe: '1m' | '5m' | '15m
 
   useEffect(() => {
     if (!series.current || !candles) return;
-    const data = candles.map((c) => ({ time: toChartTime(c.time), open: c.open, high: c.high, low: c.low, close: c.close }));
+    const data = candles.map((c) => ({
+      time: toChartTime(c.time),
+      open: c.open,
+      high: c.high,
+      low: c.low,
+      close: c.close,
+    }));
     const dedup = data.filter((d, i) => i === 0 || d.time > data[i - 1]!.time);
     series.current.setData(dedup);
     const last = dedup[dedup.length - 1];
@@ -173,8 +219,13 @@ export function PriceChart(props: { token: string; timeframe: '1m' | '5m' | '15m
       series.current.applyOptions({ priceFormat: { type: 'price', precision, minMove: 1 / 10 ** precision } });
     }
     const key = `${props.token}:${props.timeframe}`;
-    if (fitted.current !== key && dedup.length > 0) {
-      chart?.timeScale().fitContent();
+    if (fitted.current !== key && dedup.length > 0 && chart) {
+      // Few candles (a fresh engine): normal-width bars from the right edge, not three giant ones.
+      if (dedup.length >= 60) chart.timeScale().fitContent();
+      else {
+        chart.timeScale().applyOptions({ barSpacing: 9, rightOffset: 3 });
+        chart.timeScale().scrollToRealTime();
+      }
       fitted.current = key;
     }
   }, [candles, chart, props.token, props.timeframe]);
@@ -188,7 +239,11 @@ export function PriceChart(props: { token: string; timeframe: '1m' | '5m' | '15m
   const first = candles?.[0];
   const change = last && first ? ((last.close - first.open) / first.open) * 100 : null;
   return (
-    <div className="chart" style={{ height: props.height ?? 300 }} data-testid={props.testId ?? 'price-chart'}>
+    <div
+      className="chart"
+      style={props.fill ? { flex: 1, minHeight: props.height ?? 300 } : { height: props.height ?? 300 }}
+      data-testid={props.testId ?? 'price-chart'}
+    >
       <div ref={ref} style={{ position: 'absolute', inset: 0 }} />
       {last && (
         <div className="chart-legend">
@@ -196,31 +251,52 @@ export function PriceChart(props: { token: string; timeframe: '1m' | '5m' | '15m
           <span className={change !== null && change < 0 ? 'neg' : 'pos'}>
             {change === null ? '' : `${change >= 0 ? '+' : '−'}${Math.abs(change).toFixed(2)} %`}
           </span>
-          <span className="muted"> · {props.token}/USD · {props.timeframe}</span>
+          <span className="muted">
+            {' '}
+            · {props.token}/USD · {props.timeframe}
+          </span>
         </div>
       )}
       {(!candles || candles.length === 0) && (
-        <div className="chart-empty">{error ? `No prices: ${error}` : candles ? 'No candles yet — prices build up while the engine runs.' : 'Loading prices…'}</div>
+        <div className="chart-empty">
+          {error
+            ? `No prices: ${error}`
+            : candles
+              ? 'No candles yet — prices build up while the engine runs.'
+              : 'Loading prices…'}
+        </div>
       )}
     </div>
   );
 }
 
-export function EquityChart(props: { points: readonly EquityPoint[]; height?: number; testId?: string }) {
+export function EquityChart(props: {
+  points: readonly EquityPoint[];
+  height?: number;
+  fill?: boolean;
+  testId?: string;
+}) {
   const theme = useApp((s) => s.theme);
-  const [ref, chart, colors] = useChart(theme);
+  const [ref, chart, colors, alive] = useChart(theme);
   const series = useRef<ISeriesApi<'Area'> | null>(null);
   useEffect(() => {
     if (!chart) return;
-    series.current = chart.addSeries(AreaSeries, { lineWidth: 2, priceFormat: { type: 'price', precision: 2, minMove: 0.01 } });
+    series.current = chart.addSeries(AreaSeries, {
+      lineWidth: 2,
+      priceFormat: { type: 'price', precision: 2, minMove: 0.01 },
+    });
     return () => {
-      if (series.current) chart.removeSeries(series.current);
+      if (alive.current && series.current) chart.removeSeries(series.current);
       series.current = null;
     };
-  }, [chart]);
+  }, [chart, alive]);
   useEffect(() => {
     if (!series.current || !colors) return;
-    series.current.applyOptions({ lineColor: colors.accent, topColor: withAlpha(colors.accent, 0.32), bottomColor: withAlpha(colors.accent, 0.02) });
+    series.current.applyOptions({
+      lineColor: colors.accent,
+      topColor: withAlpha(colors.accent, 0.32),
+      bottomColor: withAlpha(colors.accent, 0.02),
+    });
   }, [colors, chart]);
   useEffect(() => {
     if (!series.current) return;
@@ -230,16 +306,24 @@ export function EquityChart(props: { points: readonly EquityPoint[]; height?: nu
   const last = props.points[props.points.length - 1];
   const first = props.points[0];
   return (
-    <div className="chart" style={{ height: props.height ?? 240 }} data-testid={props.testId ?? 'equity-chart'}>
+    <div
+      className="chart"
+      style={props.fill ? { flex: 1, minHeight: props.height ?? 240 } : { height: props.height ?? 240 }}
+      data-testid={props.testId ?? 'equity-chart'}
+    >
       <div ref={ref} style={{ position: 'absolute', inset: 0 }} />
       {last && first && (
         <div className="chart-legend">
           <b>{fmtUsd(last.value)}</b>
-          <span className={last.value - first.value < 0 ? 'neg' : 'pos'}>{fmtUsd(last.value - first.value, { sign: true })}</span>
+          <span className={last.value - first.value < 0 ? 'neg' : 'pos'}>
+            {fmtUsd(last.value - first.value, { sign: true })}
+          </span>
           <span className="muted"> · equity since {new Date(first.time * 1000).toLocaleDateString()}</span>
         </div>
       )}
-      {props.points.length === 0 && <div className="chart-empty">No equity snapshots yet — the engine records them as it runs.</div>}
+      {props.points.length === 0 && (
+        <div className="chart-empty">No equity snapshots yet — the engine records them as it runs.</div>
+      )}
     </div>
   );
 }

@@ -2,7 +2,21 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { fmtDuration, fmtUsd, humanizeEventType } from '../lib/format';
 import { selectSlices, summarizeAll } from '../state/derived';
 import { actions, useApp, useAppShallow } from '../state/store';
-import { IconAlert, IconCheck, IconMoon, IconOverview, IconPause, IconPlay, IconPlus, IconSettings, IconStop, IconSun, IconTrophy, IconX, Logo } from './icons';
+import {
+  IconAlert,
+  IconCheck,
+  IconMoon,
+  IconOverview,
+  IconPause,
+  IconPlay,
+  IconPlus,
+  IconSettings,
+  IconStop,
+  IconSun,
+  IconTrophy,
+  IconX,
+  Logo,
+} from './icons';
 import { stateDotClass, useNow } from './ui';
 
 export function TopBar() {
@@ -19,7 +33,12 @@ export function TopBar() {
   const engineCls = halted ? 'neg' : paused ? 'warn' : health?.trading ? 'pos' : '';
   const cycle = health?.lastCycle;
 
-  const pauseAll = () => void actions().run('controls.pause', { reason: 'paused from the UI' }, { success: 'Paused: no new entries for anyone (exits continue)' });
+  const pauseAll = () =>
+    void actions().run(
+      'controls.pause',
+      { reason: 'paused from the UI' },
+      { success: 'Paused: no new entries for anyone (exits continue)' },
+    );
   const resumeAll = () =>
     void actions().run(
       'controls.resume',
@@ -57,7 +76,10 @@ export function TopBar() {
         Harvest
       </div>
       {network && (
-        <span className={`badge upper ${network === 'mainnet' ? 'neg' : network === 'devnet' ? 'info' : 'warn'}`} data-testid="network-badge">
+        <span
+          className={`badge upper ${network === 'mainnet' ? 'neg' : network === 'devnet' ? 'info' : 'warn'}`}
+          data-testid="network-badge"
+        >
           {network}
         </span>
       )}
@@ -74,13 +96,31 @@ export function TopBar() {
       <span className="spacer" />
       <ConnIndicator conn={conn} />
       <span className="sep" />
-      <button className="btn sm outline-warn" data-testid="global-pause" onClick={pauseAll} disabled={paused || halted} title="Pause new entries for everyone">
+      <button
+        className="btn sm outline-warn"
+        data-testid="global-pause"
+        onClick={pauseAll}
+        disabled={paused || halted}
+        title="Pause new entries for everyone"
+      >
         <IconPause size={13} /> Pause all
       </button>
-      <button className="btn sm outline-pos" data-testid="global-resume" onClick={resumeAll} disabled={!paused && !halted} title="Resume trading">
+      <button
+        className="btn sm outline-pos"
+        data-testid="global-resume"
+        onClick={resumeAll}
+        disabled={!paused && !halted}
+        title="Resume trading"
+      >
         <IconPlay size={13} /> Resume
       </button>
-      <button className="btn sm danger" data-testid="global-halt" onClick={halt} disabled={halted} title="Halt: sign nothing">
+      <button
+        className="btn sm danger"
+        data-testid="global-halt"
+        onClick={halt}
+        disabled={halted}
+        title="Halt: sign nothing"
+      >
         <IconStop size={13} /> Halt
       </button>
       <span className="sep" />
@@ -114,7 +154,11 @@ export function Sidebar() {
   const summaries = summarizeAll(slices, now);
   const [adding, setAdding] = useState(false);
   const nav = (kind: 'overview' | 'leaderboard' | 'settings', label: string, Icon: typeof IconOverview) => (
-    <button className={`nav-item ${view.kind === kind ? 'active' : ''}`} data-testid={`nav-${kind}`} onClick={() => actions().navigate({ kind })}>
+    <button
+      className={`nav-item ${view.kind === kind ? 'active' : ''}`}
+      data-testid={`nav-${kind}`}
+      onClick={() => actions().navigate({ kind })}
+    >
       <Icon /> {label}
     </button>
   );
@@ -127,7 +171,12 @@ export function Sidebar() {
       </nav>
       <div className="side-head">
         <span>Friends · {summaries.length}</span>
-        <button className="btn icon sm ghost" title="Add a friend" data-testid="add-user-open" onClick={() => setAdding((a) => !a)}>
+        <button
+          className="btn icon sm ghost"
+          title="Add a friend"
+          data-testid="add-user-open"
+          onClick={() => setAdding((a) => !a)}
+        >
           <IconPlus size={14} />
         </button>
       </div>
@@ -141,14 +190,26 @@ export function Sidebar() {
               className={`user-item ${active ? 'active' : ''}`}
               data-testid={`user-tab-${u.user.id}`}
               data-user-name={u.user.name}
-              onClick={() => actions().navigate({ kind: 'user', userId: u.user.id, tab: view.kind === 'user' ? view.tab : 'positions' })}
+              onClick={() =>
+                actions().navigate({
+                  kind: 'user',
+                  userId: u.user.id,
+                  tab: view.kind === 'user' ? view.tab : 'positions',
+                })
+              }
             >
               <span className={`dot ${stateDotClass(u.state)}`} />
               <span className="name">{u.user.name}</span>
               <span className="num small">{fmtUsd(u.equityUsd, { compact: true })}</span>
               <span className="sub">
                 <span>
-                  {u.state === 'no-wallet' ? 'no wallet' : u.breaker ? 'breaker' : u.state === 'inactive' ? 'unfunded' : u.state}
+                  {u.state === 'no-wallet'
+                    ? 'no wallet'
+                    : u.breaker
+                      ? 'breaker'
+                      : u.state === 'inactive'
+                        ? 'unfunded'
+                        : u.state}
                   {u.mode ? ` · ${u.mode}` : ''}
                 </span>
                 {u.openPositions > 0 && <span>{u.openPositions} open</span>}
@@ -156,7 +217,11 @@ export function Sidebar() {
             </button>
           );
         })}
-        {summaries.length === 0 && <div className="muted small" style={{ padding: '6px 10px' }}>No friends yet.</div>}
+        {summaries.length === 0 && (
+          <div className="muted small" style={{ padding: '6px 10px' }}>
+            No friends yet.
+          </div>
+        )}
       </div>
     </aside>
   );
@@ -221,7 +286,13 @@ export function ConfirmDialog() {
   const blocked = req.typeToConfirm !== undefined && typed.trim() !== req.typeToConfirm;
   return (
     <div className="overlay" onMouseDown={(e) => e.target === e.currentTarget && actions().resolveConfirm(false)}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="confirm-title" data-testid="confirm-dialog">
+      <div
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="confirm-title"
+        data-testid="confirm-dialog"
+      >
         <div className="dialog-head">
           <span className={`icon-circle ${req.danger ? 'danger' : ''}`}>
             <IconAlert size={16} />
@@ -231,11 +302,23 @@ export function ConfirmDialog() {
         <div className="dialog-body">
           <div>{req.body}</div>
           {req.details && req.details.length > 0 && (
-            <dl className="kv" style={{ background: 'var(--bg-2)', padding: '10px 12px', borderRadius: 8, border: '1px solid var(--border)' }}>
+            <dl
+              className="kv"
+              style={{
+                background: 'var(--bg-2)',
+                padding: '10px 12px',
+                borderRadius: 8,
+                border: '1px solid var(--border)',
+              }}
+            >
               {req.details.map(([k, v]) => (
                 <div key={k} style={{ display: 'contents' }}>
                   <dt>{k}</dt>
-                  <dd className={v.length > 30 ? 'mono' : ''} title={v} style={{ whiteSpace: v.length > 44 ? 'normal' : 'nowrap', wordBreak: 'break-all' }}>
+                  <dd
+                    className={v.length > 30 ? 'mono' : ''}
+                    title={v}
+                    style={{ whiteSpace: v.length > 44 ? 'normal' : 'nowrap', wordBreak: 'break-all' }}
+                  >
                     {v}
                   </dd>
                 </div>
@@ -252,7 +335,13 @@ export function ConfirmDialog() {
               <label>
                 Type <b className="mono">{req.typeToConfirm}</b> to confirm
               </label>
-              <input className="input" value={typed} onChange={(e) => setTyped(e.target.value)} data-testid="confirm-type" autoFocus />
+              <input
+                className="input"
+                value={typed}
+                onChange={(e) => setTyped(e.target.value)}
+                data-testid="confirm-type"
+                autoFocus
+              />
             </div>
           )}
         </div>
@@ -260,7 +349,13 @@ export function ConfirmDialog() {
           <button className="btn" data-testid="confirm-cancel" onClick={() => actions().resolveConfirm(false)}>
             Cancel
           </button>
-          <button className={`btn ${req.danger ? 'danger' : 'primary'}`} data-testid="confirm-ok" disabled={blocked} autoFocus={req.typeToConfirm === undefined} onClick={() => actions().resolveConfirm(true)}>
+          <button
+            className={`btn ${req.danger ? 'danger' : 'primary'}`}
+            data-testid="confirm-ok"
+            disabled={blocked}
+            autoFocus={req.typeToConfirm === undefined}
+            onClick={() => actions().resolveConfirm(true)}
+          >
             {req.confirmLabel ?? 'Confirm'}
           </button>
         </div>
@@ -271,7 +366,16 @@ export function ConfirmDialog() {
 
 function IconShield16() {
   return (
-    <svg width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" style={{ flex: 'none', marginTop: 2 }} aria-hidden="true">
+    <svg
+      width="14"
+      height="14"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      style={{ flex: 'none', marginTop: 2 }}
+      aria-hidden="true"
+    >
       <path d="M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10z" />
     </svg>
   );
@@ -337,14 +441,16 @@ export function GlobalBanner() {
   if (controls?.halted) {
     return (
       <div className="banner neg" data-testid="halt-banner">
-        <IconStop /> Trading is halted{controls.reason ? ` — ${controls.reason}` : ''}. Nothing is signed until you resume.
+        <IconStop /> Trading is halted{controls.reason ? ` — ${controls.reason}` : ''}. Nothing is signed until you
+        resume.
       </div>
     );
   }
   if (controls?.paused) {
     return (
       <div className="banner warn" data-testid="pause-banner">
-        <IconPause /> Paused for everyone{controls.reason ? ` — ${controls.reason}` : ''}: no new entries; exits continue.
+        <IconPause /> Paused for everyone{controls.reason ? ` — ${controls.reason}` : ''}: no new entries; exits
+        continue.
       </div>
     );
   }

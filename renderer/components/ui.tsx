@@ -3,7 +3,15 @@ import type { UserState } from '../state/reducers';
 import { actions } from '../state/store';
 import { IconCheck, IconCopy } from './icons';
 
-export function Panel(props: { title?: ReactNode; hint?: ReactNode; actions?: ReactNode; children: ReactNode; flush?: boolean; className?: string; testId?: string }) {
+export function Panel(props: {
+  title?: ReactNode;
+  hint?: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+  flush?: boolean;
+  className?: string;
+  testId?: string;
+}) {
   return (
     <section className={`panel ${props.className ?? ''}`} data-testid={props.testId}>
       {props.title !== undefined && (
@@ -19,7 +27,13 @@ export function Panel(props: { title?: ReactNode; hint?: ReactNode; actions?: Re
   );
 }
 
-export function Kpi(props: { label: string; value: ReactNode; foot?: ReactNode; valueClass?: string; testId?: string }) {
+export function Kpi(props: {
+  label: string;
+  value: ReactNode;
+  foot?: ReactNode;
+  valueClass?: string;
+  testId?: string;
+}) {
   return (
     <div className="kpi" data-testid={props.testId}>
       <div className="label">{props.label}</div>
@@ -61,7 +75,12 @@ export function stateDotClass(state: UserState): string {
   return STATE_LOOK[state].cls;
 }
 
-export function Seg<T extends string>(props: { value: T; options: readonly { value: T; label: ReactNode; testId?: string; className?: string }[]; onChange: (v: T) => void; className?: string }) {
+export function Seg<T extends string>(props: {
+  value: T;
+  options: readonly { value: T; label: ReactNode; testId?: string; className?: string }[];
+  onChange: (v: T) => void;
+  className?: string;
+}) {
   return (
     <div className={`seg ${props.className ?? ''}`} role="radiogroup">
       {props.options.map((o) => (
@@ -81,12 +100,23 @@ export function Seg<T extends string>(props: { value: T; options: readonly { val
   );
 }
 
-export function Field(props: { label: ReactNode; help?: ReactNode; error?: string | null; children: ReactNode; className?: string; testId?: string }) {
+export function Field(props: {
+  label: ReactNode;
+  help?: ReactNode;
+  error?: string | null;
+  children: ReactNode;
+  className?: string;
+  testId?: string;
+}) {
   return (
     <div className={`field ${props.className ?? ''}`} data-testid={props.testId}>
       <label>{props.label}</label>
       {props.children}
-      {props.error ? <div className="error">{props.error}</div> : props.help ? <div className="help">{props.help}</div> : null}
+      {props.error ? (
+        <div className="error">{props.error}</div>
+      ) : props.help ? (
+        <div className="help">{props.help}</div>
+      ) : null}
     </div>
   );
 }

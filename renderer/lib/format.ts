@@ -43,8 +43,19 @@ export function fromBaseUnits(amount: string, decimals: number): string {
   return out;
 }
 
-const usdFmt = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const usdCompact = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 2 });
+const usdFmt = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
+const usdCompact = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  notation: 'compact',
+  minimumFractionDigits: 0,
+  maximumFractionDigits: 2,
+});
 
 /** "$1,234.56"; with sign, "+$12.00" / "−$3.10"; null -> "—". */
 export function fmtUsd(n: number | null | undefined, opts: { sign?: boolean; compact?: boolean } = {}): string {
@@ -141,6 +152,9 @@ export function fmtDateTime(iso: string | null | undefined): string {
 
 /** "trade.executed" -> "Trade executed". */
 export function humanizeEventType(type: string): string {
-  const s = type.replace(/[._]/gu, ' ').replace(/([a-z])([A-Z])/gu, '$1 $2').toLowerCase();
+  const s = type
+    .replace(/[._]/gu, ' ')
+    .replace(/([a-z])([A-Z])/gu, '$1 $2')
+    .toLowerCase();
   return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -32,7 +32,11 @@ export function ActivityTab({ userId }: { userId: number }) {
             options={[
               { value: 'trades', label: `Trades${trades ? ` · ${trades.length}` : ''}`, testId: 'activity-trades-tab' },
               { value: 'orders', label: 'Orders', testId: 'activity-orders-tab' },
-              { value: 'events', label: `Events${events.length ? ` · ${events.length}` : ''}`, testId: 'activity-events-tab' },
+              {
+                value: 'events',
+                label: `Events${events.length ? ` · ${events.length}` : ''}`,
+                testId: 'activity-events-tab',
+              },
               { value: 'audit', label: 'Audit', testId: 'activity-audit-tab' },
             ]}
           />
@@ -84,7 +88,9 @@ function TradesTable({ trades }: { trades: Trade[] }) {
               <td className="num">
                 {fmtAmount(t.uiQuoteAmount, 2)} <span className="muted tiny">{t.quoteSymbol}</span>
               </td>
-              <td className={`num ${pnlClass(t.realizedPnl)}`}>{t.realizedPnl === '0' ? '—' : fmtSigned(String(tradePnl(t)), 2)}</td>
+              <td className={`num ${pnlClass(t.realizedPnl)}`}>
+                {t.realizedPnl === '0' ? '—' : fmtSigned(String(tradePnl(t)), 2)}
+              </td>
               <td className="muted small">
                 {t.context} · {t.venue}
               </td>
@@ -122,7 +128,11 @@ function OrdersTable({ orders }: { orders: Order[] }) {
                 <span className={`badge upper ${o.side === 'buy' ? 'pos' : 'neg'}`}>{o.side}</span>
               </td>
               <td>
-                <span className={`badge ${o.status === 'confirmed' ? 'pos' : o.status === 'rejected' || o.status === 'failed' || o.status === 'expired' ? 'neg' : 'warn'}`}>{o.status}</span>
+                <span
+                  className={`badge ${o.status === 'confirmed' ? 'pos' : o.status === 'rejected' || o.status === 'failed' || o.status === 'expired' ? 'neg' : 'warn'}`}
+                >
+                  {o.status}
+                </span>
               </td>
               <td className="muted small">
                 {o.context} · {o.venue}
@@ -161,7 +171,11 @@ function EventsTable({ events }: { events: EventRow[] }) {
             <tr key={e.id}>
               <td className="muted nowrap">{fmtDateTime(e.ts)}</td>
               <td>
-                <span className={`badge ${e.severity === 'critical' ? 'neg' : e.severity === 'warning' ? 'warn' : 'info'}`}>{e.severity}</span>
+                <span
+                  className={`badge ${e.severity === 'critical' ? 'neg' : e.severity === 'warning' ? 'warn' : 'info'}`}
+                >
+                  {e.severity}
+                </span>
               </td>
               <td style={{ fontWeight: 600 }}>{humanizeEventType(e.type)}</td>
               <td className="small muted ellipsis" style={{ maxWidth: 480 }}>

@@ -54,7 +54,12 @@ function EngineLeaderboard() {
       actions={
         <div className="row">
           <label className="checkbox small">
-            <input type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.target.checked)} data-testid="leaderboard-anonymous" />
+            <input
+              type="checkbox"
+              checked={anonymous}
+              onChange={(e) => setAnonymous(e.target.checked)}
+              data-testid="leaderboard-anonymous"
+            />
             Anonymous
           </label>
           <Seg
@@ -68,7 +73,11 @@ function EngineLeaderboard() {
         </div>
       }
     >
-      {error && <div className="callout neg small" style={{ margin: 12 }}>{error}</div>}
+      {error && (
+        <div className="callout neg small" style={{ margin: 12 }}>
+          {error}
+        </div>
+      )}
       {rows.length === 0 ? (
         <Empty>No friends to rank yet.</Empty>
       ) : (
@@ -94,7 +103,9 @@ function EngineLeaderboard() {
                   key={`${r.rank}-${r.name}`}
                   data-testid={`leaderboard-row-${r.rank}`}
                   className={r.userId !== null ? 'clickable' : ''}
-                  onClick={() => r.userId !== null && actions().navigate({ kind: 'user', userId: r.userId, tab: 'positions' })}
+                  onClick={() =>
+                    r.userId !== null && actions().navigate({ kind: 'user', userId: r.userId, tab: 'positions' })
+                  }
                 >
                   <td>
                     <Rank n={r.rank} />
@@ -108,7 +119,9 @@ function EngineLeaderboard() {
                   <td className="num">{fmtUsd(r.equityUsd)}</td>
                   <td className="num">{r.tradeCount}</td>
                   <td className="num">{r.winRate === null ? '—' : fmtPct(r.winRate * 100, { dp: 0 })}</td>
-                  <td className="num neg">{r.maxDrawdownPct ? fmtPct(-Math.abs(r.maxDrawdownPct), { dp: 1 }) : '—'}</td>
+                  <td className={`num ${r.maxDrawdownPct ? 'neg' : 'muted'}`}>
+                    {r.maxDrawdownPct ? fmtPct(-Math.abs(r.maxDrawdownPct), { dp: 1 }) : '—'}
+                  </td>
                 </tr>
               );
             })}
@@ -120,11 +133,19 @@ function EngineLeaderboard() {
 }
 
 function ClientLeaderboard() {
-  const { users, positions, prices } = useAppShallow((s) => ({ users: s.users, positions: s.positions, prices: s.prices }));
+  const { users, positions, prices } = useAppShallow((s) => ({
+    users: s.users,
+    positions: s.positions,
+    prices: s.prices,
+  }));
   const rows = clientLeaderboard(users, positions, prices);
   const maxAbs = Math.max(1e-9, ...rows.map((r) => Math.abs(r.totalUsd)));
   return (
-    <Panel title="Ranking by PnL" hint="computed in this window from every position’s realized + unrealized PnL (the engine has no stats.leaderboard)" flush>
+    <Panel
+      title="Ranking by PnL"
+      hint="computed in this window from every position’s realized + unrealized PnL (the engine has no stats.leaderboard)"
+      flush
+    >
       {rows.length === 0 ? (
         <Empty>No friends to rank yet.</Empty>
       ) : (
@@ -143,7 +164,12 @@ function ClientLeaderboard() {
           </thead>
           <tbody>
             {rows.map((r) => (
-              <tr key={r.userId} className="clickable" data-testid={`leaderboard-row-${r.rank}`} onClick={() => actions().navigate({ kind: 'user', userId: r.userId, tab: 'positions' })}>
+              <tr
+                key={r.userId}
+                className="clickable"
+                data-testid={`leaderboard-row-${r.rank}`}
+                onClick={() => actions().navigate({ kind: 'user', userId: r.userId, tab: 'positions' })}
+              >
                 <td>
                   <Rank n={r.rank} />
                 </td>
@@ -170,7 +196,17 @@ function Rank({ n }: { n: number }) {
   return (
     <span
       className="badge"
-      style={medal ? { background: 'transparent', border: `1.5px solid ${medal}`, color: medal, minWidth: 26, justifyContent: 'center' } : { minWidth: 26, justifyContent: 'center' }}
+      style={
+        medal
+          ? {
+              background: 'transparent',
+              border: `1.5px solid ${medal}`,
+              color: medal,
+              minWidth: 26,
+              justifyContent: 'center',
+            }
+          : { minWidth: 26, justifyContent: 'center' }
+      }
     >
       {n}
     </span>

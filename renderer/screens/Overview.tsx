@@ -25,14 +25,39 @@ export function Overview() {
   return (
     <div data-testid="overview">
       <div className="kpis">
-        <Kpi label="Total equity" value={fmtUsd(totalEquity)} foot={`${rows.length} friends${rows.some((r) => r.equityUsd === null && r.user.address) ? ' · some unpriced' : ''}`} testId="kpi-equity" />
-        <Kpi label="Today's PnL" value={fmtUsd(today, { sign: true })} valueClass={pnlClass(today)} foot="realized, since 00:00 UTC" testId="kpi-today" />
-        <Kpi label="Open positions" value={open} foot={`across ${rows.filter((r) => r.openPositions > 0).length} friends`} testId="kpi-open" />
-        <Kpi label="Trading" value={`${trading} / ${rows.length}`} foot={`${rows.filter((r) => r.state === 'paused' || r.state === 'breaker').length} paused · ${rows.filter((r) => r.breaker).length} breaker`} testId="kpi-trading" />
+        <Kpi
+          label="Total equity"
+          value={fmtUsd(totalEquity)}
+          foot={`${rows.length} friends${rows.some((r) => r.equityUsd === null && r.user.address) ? ' · some unpriced' : ''}`}
+          testId="kpi-equity"
+        />
+        <Kpi
+          label="Today's PnL"
+          value={fmtUsd(today, { sign: true })}
+          valueClass={pnlClass(today)}
+          foot="realized, since 00:00 UTC"
+          testId="kpi-today"
+        />
+        <Kpi
+          label="Open positions"
+          value={open}
+          foot={`across ${rows.filter((r) => r.openPositions > 0).length} friends`}
+          testId="kpi-open"
+        />
+        <Kpi
+          label="Trading"
+          value={`${trading} / ${rows.length}`}
+          foot={`${rows.filter((r) => r.state === 'paused' || r.state === 'breaker').length} paused · ${rows.filter((r) => r.breaker).length} breaker`}
+          testId="kpi-trading"
+        />
         <Kpi
           label="Engine cycle"
           value={health?.lastCycle ? fmtDuration(health.lastCycle.durationMs) : health?.trading ? '—' : 'not running'}
-          foot={health?.lastCycle ? `#${health.lastCycle.cycle} · ${relTime(health.lastCycle.startedAt, now)}` : 'no cycle yet'}
+          foot={
+            health?.lastCycle
+              ? `#${health.lastCycle.cycle} · ${relTime(health.lastCycle.startedAt, now)}`
+              : 'no cycle yet'
+          }
           valueClass={health?.lastCycle && health.lastCycle.errors > 0 ? 'warn-text' : ''}
           testId="kpi-cycle"
         />
@@ -59,8 +84,16 @@ export function Overview() {
             hint="candles from the engine's price feed"
             actions={
               <div className="row">
-                <Seg value={token} onChange={setToken} options={['SOL', 'WETH', 'WBTC'].map((t) => ({ value: t, label: t }))} />
-                <Seg value={tf} onChange={setTf} options={(['1m', '5m', '15m', '1h'] as const).map((t) => ({ value: t, label: t }))} />
+                <Seg
+                  value={token}
+                  onChange={setToken}
+                  options={['SOL', 'WETH', 'WBTC'].map((t) => ({ value: t, label: t }))}
+                />
+                <Seg
+                  value={tf}
+                  onChange={setTf}
+                  options={(['1m', '5m', '15m', '1h'] as const).map((t) => ({ value: t, label: t }))}
+                />
               </div>
             }
             flush
@@ -93,7 +126,14 @@ function InlineAdd({ onDone }: { onDone: () => void }) {
         onDone();
       }}
     >
-      <input className={`input ${err ? 'invalid' : ''}`} style={{ maxWidth: 260 }} placeholder="Friend's name" value={name} onChange={(e) => (setName(e.target.value), setErr(null))} autoFocus />
+      <input
+        className={`input ${err ? 'invalid' : ''}`}
+        style={{ maxWidth: 260 }}
+        placeholder="Friend's name"
+        value={name}
+        onChange={(e) => (setName(e.target.value), setErr(null))}
+        autoFocus
+      />
       <button className="btn sm primary" disabled={!name.trim()}>
         Add
       </button>
@@ -117,7 +157,7 @@ function UsersTable({ rows }: { rows: UserSummary[] }) {
   if (rows.length === 0) return <Empty>No friends yet. Add one to get started.</Empty>;
   return (
     <div className="table-wrap">
-      <table className="table" data-testid="users-table">
+      <table className="table dense" data-testid="users-table">
         <thead>
           <tr>
             <th>Friend</th>
@@ -144,9 +184,11 @@ function UsersTable({ rows }: { rows: UserSummary[] }) {
                 data-state={r.state}
                 onClick={() => actions().navigate({ kind: 'user', userId: r.user.id, tab: 'positions' })}
               >
-                <td>
-                  <div style={{ fontWeight: 600 }}>{r.user.name}</div>
-                  <div className="tiny muted">
+                <td style={{ maxWidth: 150 }}>
+                  <div className="ellipsis" style={{ fontWeight: 600 }}>
+                    {r.user.name}
+                  </div>
+                  <div className="tiny muted ellipsis">
                     {r.mode ?? '—'}
                     {r.strategy ? ` · ${r.strategy.id}${r.strategy.enabled ? '' : ' (off)'}` : ''}
                   </div>
@@ -168,18 +210,28 @@ function UsersTable({ rows }: { rows: UserSummary[] }) {
                       tripped
                     </span>
                   ) : (
-                    <span className="muted small">ok</span>
+                    <span className="muted small">—</span>
                   )}
                 </td>
                 <td className="num" onClick={(e) => e.stopPropagation()}>
                   {r.user.address &&
                     (paused ? (
-                      <button className="btn xs outline-pos" data-testid={`user-resume-${r.user.id}`} onClick={() => void resumeUser(r)}>
-                        <IconPlay size={11} /> Resume
+                      <button
+                        className="btn icon sm outline-pos"
+                        title={`Resume ${r.user.name}`}
+                        data-testid={`user-resume-${r.user.id}`}
+                        onClick={() => void resumeUser(r)}
+                      >
+                        <IconPlay size={12} />
                       </button>
                     ) : (
-                      <button className="btn xs outline-warn" data-testid={`user-pause-${r.user.id}`} onClick={() => void pauseUser(r)}>
-                        <IconPause size={11} /> Pause
+                      <button
+                        className="btn icon sm outline-warn"
+                        title={`Pause ${r.user.name}`}
+                        data-testid={`user-pause-${r.user.id}`}
+                        onClick={() => void pauseUser(r)}
+                      >
+                        <IconPause size={12} />
                       </button>
                     ))}
                 </td>
@@ -193,7 +245,11 @@ function UsersTable({ rows }: { rows: UserSummary[] }) {
 }
 
 export async function pauseUser(r: Pick<UserSummary, 'user'>): Promise<void> {
-  await actions().run('controls.pause', { user: r.user.id, reason: 'paused from the UI' }, { success: `${r.user.name} paused: no new entries` });
+  await actions().run(
+    'controls.pause',
+    { user: r.user.id, reason: 'paused from the UI' },
+    { success: `${r.user.name} paused: no new entries` },
+  );
   await actions().refreshControls();
 }
 
@@ -229,12 +285,13 @@ function HealthPanel() {
           {h.error && <div className="callout neg small">{h.error}</div>}
           <dl className="kv">
             <dt>Network</dt>
-            <dd>
-              {h.network ?? '—'}
-              {network ? ` · block ${Number(network.blockHeight).toLocaleString('en-US')}` : ''}
-            </dd>
+            <dd>{h.network ?? '—'}</dd>
+            <dt>Block height</dt>
+            <dd>{network ? Number(network.blockHeight).toLocaleString('en-US') : '—'}</dd>
             <dt>Last cycle</dt>
-            <dd data-testid="health-cycle">{h.lastCycle ? `${fmtDuration(h.lastCycle.durationMs)} · ${relTime(h.lastCycle.startedAt, now)}` : '—'}</dd>
+            <dd data-testid="health-cycle">
+              {h.lastCycle ? `${fmtDuration(h.lastCycle.durationMs)} · ${relTime(h.lastCycle.startedAt, now)}` : '—'}
+            </dd>
             <dt>Users · active</dt>
             <dd>{h.lastCycle ? `${h.lastCycle.users} · ${h.lastCycle.active}` : '—'}</dd>
             <dt>Signals · orders · exits</dt>
@@ -244,13 +301,22 @@ function HealthPanel() {
             <dt>RPC requests</dt>
             <dd data-testid="health-rpc">{rpc ? rpc.requests.toLocaleString('en-US') : '—'}</dd>
             <dt>Retries · failovers</dt>
-            <dd className={rpc && rpc.failovers > 0 ? 'warn-text' : ''}>{rpc ? `${rpc.retries} · ${rpc.failovers}` : '—'}</dd>
+            <dd className={rpc && rpc.failovers > 0 ? 'warn-text' : ''}>
+              {rpc ? `${rpc.retries} · ${rpc.failovers}` : '—'}
+            </dd>
           </dl>
           {rpc && rpc.endpoints.length > 0 && (
             <div className="row wrap" style={{ gap: 6 }}>
               {rpc.endpoints.map((e) => (
-                <span key={e.label} className={`badge ${e.healthy ? 'pos' : 'neg'}`} title={e.healthy ? 'healthy' : 'unhealthy'}>
-                  <span className={`dot ${e.healthy ? 'pos' : 'neg'}`} style={{ width: 6, height: 6, boxShadow: 'none' }} />
+                <span
+                  key={e.label}
+                  className={`badge ${e.healthy ? 'pos' : 'neg'}`}
+                  title={e.healthy ? 'healthy' : 'unhealthy'}
+                >
+                  <span
+                    className={`dot ${e.healthy ? 'pos' : 'neg'}`}
+                    style={{ width: 6, height: 6, boxShadow: 'none' }}
+                  />
                   {e.label}
                 </span>
               ))}
@@ -264,7 +330,15 @@ function HealthPanel() {
 
 const SEV_CLASS: Record<string, string> = { info: 'info', warning: 'warn', critical: 'neg' };
 
-export function EventFeed({ limit = 20, userId, title = 'Live events' }: { limit?: number; userId?: number; title?: string }) {
+export function EventFeed({
+  limit = 20,
+  userId,
+  title = 'Live events',
+}: {
+  limit?: number;
+  userId?: number;
+  title?: string;
+}) {
   const events = useApp((s) => s.events);
   const users = useApp((s) => s.users);
   const now = useNow(15_000);

@@ -25,15 +25,24 @@ export function PositionsTab({ userId }: { userId: number }) {
     <div className="col" style={{ gap: 14 }} data-testid="positions-tab">
       <div className="grid chart-ticket">
         <Panel
-          title={chart === 'price' ? `${token} price` : 'Equity'}
-          hint={chart === 'price' ? 'B/S markers are this friend’s trades' : undefined}
+          title={chart === 'price' ? token : 'Equity'}
+          hint={chart === 'price' ? 'B/S: trades' : undefined}
           flush
+          className="fill"
           actions={
             <div className="row">
               {chart === 'price' && (
                 <>
-                  <Seg value={token} onChange={setToken} options={TRADEABLE.map((t) => ({ value: t, label: t, testId: `chart-token-${t}` }))} />
-                  <Seg value={tf} onChange={setTf} options={(['1m', '5m', '15m', '1h'] as const).map((t) => ({ value: t, label: t }))} />
+                  <Seg
+                    value={token}
+                    onChange={setToken}
+                    options={TRADEABLE.map((t) => ({ value: t, label: t, testId: `chart-token-${t}` }))}
+                  />
+                  <Seg
+                    value={tf}
+                    onChange={setTf}
+                    options={(['1m', '5m', '15m', '1h'] as const).map((t) => ({ value: t, label: t }))}
+                  />
                 </>
               )}
               {hasEquity && (
@@ -49,7 +58,11 @@ export function PositionsTab({ userId }: { userId: number }) {
             </div>
           }
         >
-          {chart === 'price' ? <PriceChart token={token} timeframe={tf} trades={trades} height={330} /> : <EquityChart points={equity ?? []} height={330} />}
+          {chart === 'price' ? (
+            <PriceChart token={token} timeframe={tf} trades={trades} height={330} fill />
+          ) : (
+            <EquityChart points={equity ?? []} height={330} fill />
+          )}
         </Panel>
         <OrderTicket userId={userId} token={token} onToken={setToken} openPositions={open} />
       </div>
@@ -61,7 +74,11 @@ export function PositionsTab({ userId }: { userId: number }) {
         testId="positions-open"
         actions={
           open.length > 0 && (
-            <button className="btn sm outline-danger" data-testid="close-all" onClick={() => void closeAll(userId, open.length)}>
+            <button
+              className="btn sm outline-danger"
+              data-testid="close-all"
+              onClick={() => void closeAll(userId, open.length)}
+            >
               Close all…
             </button>
           )
@@ -69,8 +86,17 @@ export function PositionsTab({ userId }: { userId: number }) {
       >
         {open.length === 0 ? <Empty>No open positions.</Empty> : <PositionsTable rows={open} userId={userId} open />}
       </Panel>
-      <Panel title="Closed positions" hint={closed.length ? `${closed.length}` : undefined} flush testId="positions-closed">
-        {closed.length === 0 ? <Empty>No closed positions yet.</Empty> : <PositionsTable rows={closed.slice(0, 25)} userId={userId} open={false} />}
+      <Panel
+        title="Closed positions"
+        hint={closed.length ? `${closed.length}` : undefined}
+        flush
+        testId="positions-closed"
+      >
+        {closed.length === 0 ? (
+          <Empty>No closed positions yet.</Empty>
+        ) : (
+          <PositionsTable rows={closed.slice(0, 25)} userId={userId} open={false} />
+        )}
       </Panel>
     </div>
   );
@@ -82,12 +108,20 @@ async function closeAll(userId: number, n: number): Promise<void> {
     { user: userId, confirm: true },
     {
       progress: 'Closing every position',
-      confirm: { title: `Close all ${n} positions?`, body: 'Every open position is sold at the market now, through the usual risk checks. This is recorded in the audit log.', confirmLabel: 'Sell everything', danger: true },
+      confirm: {
+        title: `Close all ${n} positions?`,
+        body: 'Every open position is sold at the market now, through the usual risk checks. This is recorded in the audit log.',
+        confirmLabel: 'Sell everything',
+        danger: true,
+      },
     },
   );
   if (r.ok) {
     const ok = r.value.results.filter((x) => x.outcome.status === 'confirmed').length;
-    actions().toast(ok === r.value.results.length ? 'success' : 'warning', `Closed ${ok} of ${r.value.results.length} positions`);
+    actions().toast(
+      ok === r.value.results.length ? 'success' : 'warning',
+      `Closed ${ok} of ${r.value.results.length} positions`,
+    );
     void actions().refreshPositions(userId);
   }
 }
@@ -107,7 +141,10 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
           details: [
             ['Entry', fmtPrice(p.averageEntryPrice)],
             ['Price now', fmtPrice(p.price)],
-            ['Unrealized PnL', p.uiUnrealizedPnl === null ? '—' : `${fmtSigned(p.uiUnrealizedPnl, 2)} ${p.quoteSymbol}`],
+            [
+              'Unrealized PnL',
+              p.uiUnrealizedPnl === null ? '—' : `${fmtSigned(p.uiUnrealizedPnl, 2)} ${p.quoteSymbol}`,
+            ],
           ],
           confirmLabel: 'Close position',
         },
@@ -141,7 +178,8 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
         </thead>
         <tbody>
           {rows.map((p) => {
-            const pct = p.averageEntryPrice && p.price ? ((p.price - p.averageEntryPrice) / p.averageEntryPrice) * 100 : null;
+            const pct =
+              p.averageEntryPrice && p.price ? ((p.price - p.averageEntryPrice) / p.averageEntryPrice) * 100 : null;
             return (
               <tr key={p.id} data-testid={`position-${p.id}`}>
                 <td>
@@ -159,18 +197,39 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
                 {open && (
                   <td className={`num ${pnlClass(p.uiUnrealizedPnl)}`} data-testid={`position-upnl-${p.id}`}>
                     {p.uiUnrealizedPnl === null ? '—' : fmtSigned(p.uiUnrealizedPnl, 2)}
-                    {pct !== null && <span className="tiny"> ({pct >= 0 ? '+' : '−'}{Math.abs(pct).toFixed(2)}%)</span>}
+                    {pct !== null && (
+                      <span className="tiny">
+                        {' '}
+                        ({pct >= 0 ? '+' : '−'}
+                        {Math.abs(pct).toFixed(2)}%)
+                      </span>
+                    )}
                   </td>
                 )}
                 <td className={`num ${pnlClass(p.uiRealizedPnl)}`}>{fmtSigned(p.uiRealizedPnl, 2)}</td>
-                <td className="num">{p.stopLoss === null ? (p.trailingStopBps ? <span className="muted">trail {p.trailingStopBps / 100}%</span> : '—') : fmtPrice(p.stopLoss)}</td>
+                <td className="num">
+                  {p.stopLoss === null ? (
+                    p.trailingStopBps ? (
+                      <span className="muted">trail {p.trailingStopBps / 100}%</span>
+                    ) : (
+                      '—'
+                    )
+                  ) : (
+                    fmtPrice(p.stopLoss)
+                  )}
+                </td>
                 <td className="num">{p.takeProfit === null ? '—' : fmtPrice(p.takeProfit)}</td>
                 <td className="muted small" title={fmtDateTime(open ? p.openedAt : p.closedAt)}>
                   {relTime(open ? p.openedAt : p.closedAt, now)}
                 </td>
                 {open && (
                   <td className="num">
-                    <button className="btn xs" disabled={closing === p.id} onClick={() => void close(p)} data-testid={`position-close-${p.id}`}>
+                    <button
+                      className="btn xs"
+                      disabled={closing === p.id}
+                      onClick={() => void close(p)}
+                      data-testid={`position-close-${p.id}`}
+                    >
                       Close
                     </button>
                   </td>
@@ -186,12 +245,23 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
 
 type Outcome = CommandOutput<'orders.submit'>;
 
-function OrderTicket({ userId, token, onToken, openPositions }: { userId: number; token: string; onToken: (t: string) => void; openPositions: Position[] }) {
+function OrderTicket({
+  userId,
+  token,
+  onToken,
+  openPositions,
+}: {
+  userId: number;
+  token: string;
+  onToken: (t: string) => void;
+  openPositions: Position[];
+}) {
   const settings = useApp((s) => s.settings[userId]?.settings);
   const price = useApp((s) => s.prices[token] ?? null);
   const solPrice = useApp((s) => s.prices['SOL'] ?? null);
   const hasWallet = useApp((s) => !!s.users.find((u) => u.id === userId)?.address);
   const quote = settings?.['quoteAsset'] === 'SOL' ? 'SOL' : 'USDC';
+  const paper = settings?.['mode'] !== 'live';
   const quoteBal = useApp((s) => {
     const b = s.balances[userId];
     if (!b) return null;
@@ -224,8 +294,18 @@ function OrderTicket({ userId, token, onToken, openPositions }: { userId: number
   const amountOk = /^\d+(\.\d+)?$/u.test(amount.trim()) && Number(amount) > 0;
   const stopN = stop.trim() ? Number(stop) : null;
   const targetN = target.trim() ? Number(target) : null;
-  const stopErr = stopN !== null && (!Number.isFinite(stopN) || stopN <= 0) ? 'A positive price' : stopN !== null && price !== null && stopN >= price ? 'Below the current price' : null;
-  const targetErr = targetN !== null && (!Number.isFinite(targetN) || targetN <= 0) ? 'A positive price' : targetN !== null && price !== null && targetN <= price ? 'Above the current price' : null;
+  const stopErr =
+    stopN !== null && (!Number.isFinite(stopN) || stopN <= 0)
+      ? 'A positive price'
+      : stopN !== null && price !== null && stopN >= price
+        ? 'Below the current price'
+        : null;
+  const targetErr =
+    targetN !== null && (!Number.isFinite(targetN) || targetN <= 0)
+      ? 'A positive price'
+      : targetN !== null && price !== null && targetN <= price
+        ? 'Above the current price'
+        : null;
   const quoteUsd = quote === 'SOL' ? solPrice : 1;
   const estQty = side === 'buy' && amountOk && price && quoteUsd ? (Number(amount) * quoteUsd) / price : null;
   const estValue = side === 'sell' && amountOk && price ? Number(amount) * price : null;
@@ -250,13 +330,16 @@ function OrderTicket({ userId, token, onToken, openPositions }: { userId: number
     if (r.value.status === 'confirmed') {
       actions().toast('success', `${side === 'buy' ? 'Bought' : 'Sold'} ${token}`);
       setAmount('');
+      setStop('');
+      setTarget('');
       void actions().refreshPositions(userId);
       void actions().refreshTrades(userId);
       void actions().refreshBalances(userId);
     }
   };
 
-  const preset = (pct: number, set: (v: string) => void) => price !== null && set(String(Math.round(price * (1 + pct / 100) * 100) / 100));
+  const preset = (pct: number, set: (v: string) => void) =>
+    price !== null && set(String(Math.round(price * (1 + pct / 100) * 100) / 100));
 
   return (
     <Panel title="Order ticket" hint="manual order" testId="order-ticket">
@@ -279,12 +362,34 @@ function OrderTicket({ userId, token, onToken, openPositions }: { userId: number
         </Field>
         <Field
           label={side === 'buy' ? `Spend (${quote})` : `Sell (${token})`}
-          help={side === 'buy' ? (quoteBal !== null ? `Available: ${fmtAmount(quoteBal, 2)} ${quote}` : undefined) : position ? `Position: ${fmtAmount(position.uiQuantity, 6)} ${token}` : `No open ${token} position`}
+          help={
+            side === 'sell'
+              ? position
+                ? `Position: ${fmtAmount(position.uiQuantity, 6)} ${token}`
+                : `No open ${token} position`
+              : paper
+                ? 'Paper mode: simulated fill, the wallet is not touched'
+                : quoteBal !== null
+                  ? `Available: ${fmtAmount(quoteBal, 2)} ${quote}`
+                  : undefined
+          }
         >
           <div className="input-group">
-            <input className="input" value={amount} onChange={(e) => setAmount(e.target.value)} placeholder="0.00" inputMode="decimal" data-testid="order-amount" />
+            <input
+              className="input"
+              value={amount}
+              onChange={(e) => setAmount(e.target.value)}
+              placeholder="0.00"
+              inputMode="decimal"
+              data-testid="order-amount"
+            />
             {side === 'sell' && position ? (
-              <span className="addon btnish" role="button" onClick={() => setAmount(position.uiQuantity)} data-testid="order-max">
+              <span
+                className="addon btnish"
+                role="button"
+                onClick={() => setAmount(position.uiQuantity)}
+                data-testid="order-max"
+              >
                 Max
               </span>
             ) : (
@@ -294,18 +399,45 @@ function OrderTicket({ userId, token, onToken, openPositions }: { userId: number
         </Field>
         {side === 'buy' && (
           <div className="form-grid">
-            <Field label={<>Stop-loss {stopRequired ? <span className="warn-text">· required</span> : null}</>} error={stopErr}>
+            <Field
+              label={<>Stop-loss {stopRequired ? <span className="warn-text">· required</span> : null}</>}
+              error={stopErr}
+            >
               <div className="input-group">
-                <input className={`input ${stopErr ? 'invalid' : ''}`} value={stop} onChange={(e) => setStop(e.target.value)} placeholder="USD" inputMode="decimal" data-testid="order-stop" />
-                <span className="addon btnish" role="button" title="5 % below the price" onClick={() => preset(-5, setStop)}>
+                <input
+                  className={`input ${stopErr ? 'invalid' : ''}`}
+                  value={stop}
+                  onChange={(e) => setStop(e.target.value)}
+                  placeholder="USD"
+                  inputMode="decimal"
+                  data-testid="order-stop"
+                />
+                <span
+                  className="addon btnish"
+                  role="button"
+                  title="5 % below the price"
+                  onClick={() => preset(-5, setStop)}
+                >
                   −5%
                 </span>
               </div>
             </Field>
             <Field label="Take-profit" error={targetErr}>
               <div className="input-group">
-                <input className={`input ${targetErr ? 'invalid' : ''}`} value={target} onChange={(e) => setTarget(e.target.value)} placeholder="USD" inputMode="decimal" data-testid="order-target" />
-                <span className="addon btnish" role="button" title="10 % above the price" onClick={() => preset(10, setTarget)}>
+                <input
+                  className={`input ${targetErr ? 'invalid' : ''}`}
+                  value={target}
+                  onChange={(e) => setTarget(e.target.value)}
+                  placeholder="USD"
+                  inputMode="decimal"
+                  data-testid="order-target"
+                />
+                <span
+                  className="addon btnish"
+                  role="button"
+                  title="10 % above the price"
+                  onClick={() => preset(10, setTarget)}
+                >
                   +10%
                 </span>
               </div>
@@ -315,11 +447,19 @@ function OrderTicket({ userId, token, onToken, openPositions }: { userId: number
         <div className="summary">
           <div className="line">
             <span>Price</span>
-            <span>{price === null ? '—' : fmtUsd(price)}</span>
+            <span>{price === null ? '—' : `$${fmtPrice(price)}`}</span>
           </div>
           <div className="line">
             <span>{side === 'buy' ? 'Est. quantity' : 'Est. value'}</span>
-            <span>{side === 'buy' ? (estQty === null ? '—' : `${estQty.toFixed(4)} ${token}`) : estValue === null ? '—' : fmtUsd(estValue)}</span>
+            <span>
+              {side === 'buy'
+                ? estQty === null
+                  ? '—'
+                  : `${estQty.toFixed(4)} ${token}`
+                : estValue === null
+                  ? '—'
+                  : fmtUsd(estValue)}
+            </span>
           </div>
         </div>
         {error && (

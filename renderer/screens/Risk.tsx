@@ -9,7 +9,11 @@ type LimitsView = CommandOutput<'risk.limits'>;
 type PresetName = 'conservative' | 'moderate' | 'aggressive';
 
 const PRESETS: { id: PresetName | 'custom'; name: string; desc: string }[] = [
-  { id: 'conservative', name: 'Conservative', desc: 'Small positions, a tight daily loss limit, long pauses after losses.' },
+  {
+    id: 'conservative',
+    name: 'Conservative',
+    desc: 'Small positions, a tight daily loss limit, long pauses after losses.',
+  },
   { id: 'moderate', name: 'Moderate', desc: 'The default: balanced position sizes and loss limits.' },
   { id: 'aggressive', name: 'Aggressive', desc: 'Larger positions and wider limits. More risk, more swings.' },
   { id: 'custom', name: 'Custom', desc: 'Your own values, each inside the engine’s hard bounds.' },
@@ -33,7 +37,12 @@ export const LIMIT_FIELDS: LimitField[] = [
   { key: 'maxTradesPerDay', label: 'Entries per day', unit: 'entries', int: true },
   { key: 'maxDailyLossPct', label: 'Daily loss limit', unit: '%', help: 'No entries until the next UTC day once hit.' },
   { key: 'maxDailyLossUsd', label: 'Daily loss limit', unit: 'USD' },
-  { key: 'maxDrawdownPct', label: 'Max drawdown', unit: '%', help: 'From the equity high-water mark; pauses until you resume.' },
+  {
+    key: 'maxDrawdownPct',
+    label: 'Max drawdown',
+    unit: '%',
+    help: 'From the equity high-water mark; pauses until you resume.',
+  },
   { key: 'lossStreak.losses', label: 'Loss streak', unit: 'losses', int: true },
   { key: 'lossStreak.windowMinutes', label: 'Loss streak window', unit: 'min', int: true },
   { key: 'lossStreak.pauseMinutes', label: 'Pause after streak', unit: 'min', int: true },
@@ -64,7 +73,7 @@ export function fieldMessage(message: string, key: string): string {
   let m = message.replace(/^Invalid value for [\w.]+:\s*/u, '');
   m = m.replace(new RegExp(`^(?:[\\w.]*${leaf}:\\s*)+`, 'u'), '');
   m = m.replace(new RegExp(`^${leaf}\\s+`, 'u'), '');
-  return m;
+  return m.charAt(0).toUpperCase() + m.slice(1);
 }
 
 export function RiskTab({ userId }: { userId: number }) {
@@ -95,7 +104,10 @@ export function RiskTab({ userId }: { userId: number }) {
     const risk = settings?.settings['risk'];
     return typeof risk === 'object' && risk !== null ? (risk as Record<string, unknown>) : null;
   }, [view, settings]);
-  const preset = view?.preset ?? ((settings?.settings['risk'] as { preset?: string } | undefined)?.preset as string | undefined) ?? 'moderate';
+  const preset =
+    view?.preset ??
+    ((settings?.settings['risk'] as { preset?: string } | undefined)?.preset as string | undefined) ??
+    'moderate';
 
   const valueOf = (key: string): string => {
     if (key in draft) return draft[key]!;
@@ -107,7 +119,11 @@ export function RiskTab({ userId }: { userId: number }) {
   const applyPreset = async (name: PresetName) => {
     const r = hasCommand('risk.preset')
       ? await actions().run('risk.preset', { user: userId, preset: name }, { success: `${cap(name)} preset applied` })
-      : await actions().run('settings.set', { user: userId, key: 'risk.preset', value: name }, { success: `${cap(name)} preset applied` });
+      : await actions().run(
+          'settings.set',
+          { user: userId, key: 'risk.preset', value: name },
+          { success: `${cap(name)} preset applied` },
+        );
     if (r.ok) {
       setDraft({});
       setErrors({});
@@ -136,7 +152,8 @@ export function RiskTab({ userId }: { userId: number }) {
     await load();
     setErrors(serverErrors);
     setDraft(Object.fromEntries(Object.keys(serverErrors).map((k) => [k, draft[k]!])));
-    if (Object.keys(serverErrors).length === 0) actions().toast('success', 'Risk limits saved', 'They apply from the next order.');
+    if (Object.keys(serverErrors).length === 0)
+      actions().toast('success', 'Risk limits saved', 'They apply from the next order.');
   };
 
   const fromGlobal = new Set(view?.fromGlobal ?? []);
@@ -153,7 +170,11 @@ export function RiskTab({ userId }: { userId: number }) {
               className={`preset ${preset === p.id ? 'on' : ''}`}
               data-testid={`risk-preset-${p.id}`}
               aria-pressed={preset === p.id}
-              onClick={() => (p.id === 'custom' ? document.getElementById('risk-limits')?.scrollIntoView({ behavior: 'smooth' }) : void applyPreset(p.id))}
+              onClick={() =>
+                p.id === 'custom'
+                  ? document.getElementById('risk-limits')?.scrollIntoView({ behavior: 'smooth' })
+                  : void applyPreset(p.id)
+              }
             >
               <span className="name">
                 {p.name}
@@ -176,7 +197,12 @@ export function RiskTab({ userId }: { userId: number }) {
                 Discard
               </button>
             )}
-            <button className="btn sm primary" disabled={dirty.length === 0 || saving} onClick={() => void save()} data-testid="risk-save">
+            <button
+              className="btn sm primary"
+              disabled={dirty.length === 0 || saving}
+              onClick={() => void save()}
+              data-testid="risk-save"
+            >
               {saving ? 'Saving…' : `Save${dirty.length ? ` (${dirty.length})` : ''}`}
             </button>
           </div>
@@ -184,7 +210,9 @@ export function RiskTab({ userId }: { userId: number }) {
       >
         <div id="risk-limits" />
         {!limits ? (
-          <div className="muted small">The engine applies the {preset} preset. {canLimits ? 'Loading values…' : ''}</div>
+          <div className="muted small">
+            The engine applies the {preset} preset. {canLimits ? 'Loading values…' : ''}
+          </div>
         ) : (
           <div className="limits">
             {LIMIT_FIELDS.map((f) => {
@@ -220,7 +248,14 @@ export function RiskTab({ userId }: { userId: number }) {
                 </Field>
               );
             })}
-            <Field label="Stop-loss on every entry" help={fromGlobal.has('stopLossRequired') ? 'Required by a global limit' : 'Entries must name a stop below the price'}>
+            <Field
+              label="Stop-loss on every entry"
+              help={
+                fromGlobal.has('stopLossRequired')
+                  ? 'Required by a global limit'
+                  : 'Entries must name a stop below the price'
+              }
+            >
               <label className="checkbox" style={{ height: 32 }}>
                 <input
                   type="checkbox"
@@ -242,10 +277,27 @@ export function RiskTab({ userId }: { userId: number }) {
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-const EXEC_FIELDS: { key: string; label: string; unit: string; help: string; toText?: (v: unknown) => string; toValue?: (t: string) => string }[] = [
+const EXEC_FIELDS: {
+  key: string;
+  label: string;
+  unit: string;
+  help: string;
+  toText?: (v: unknown) => string;
+  toValue?: (t: string) => string;
+}[] = [
   { key: 'slippageBps', label: 'Default slippage', unit: 'bps', help: '100 bps = 1 %' },
-  { key: 'maxPriceImpactBps', label: 'Max price impact', unit: 'bps', help: 'Quotes moving the price more are refused' },
-  { key: 'breakerFailures', label: 'Breaker after', unit: 'failures', help: 'Consecutive failed orders that pause this friend' },
+  {
+    key: 'maxPriceImpactBps',
+    label: 'Max price impact',
+    unit: 'bps',
+    help: 'Quotes moving the price more are refused',
+  },
+  {
+    key: 'breakerFailures',
+    label: 'Breaker after',
+    unit: 'failures',
+    help: 'Consecutive failed orders that pause this friend',
+  },
   {
     key: 'minTradingBalanceLamports',
     label: 'Trading minimum',
@@ -270,11 +322,16 @@ function ExecutionSettings({ userId }: { userId: number }) {
   useEffect(() => setDraft({}), [settings?.version]);
   if (!settings) return null;
   const s = settings.settings;
-  const text = (f: (typeof EXEC_FIELDS)[number]) => (f.key in draft ? draft[f.key]! : f.toText ? f.toText(s[f.key]) : String(s[f.key] ?? ''));
+  const text = (f: (typeof EXEC_FIELDS)[number]) =>
+    f.key in draft ? draft[f.key]! : f.toText ? f.toText(s[f.key]) : String(s[f.key] ?? '');
   const saveOne = async (f: (typeof EXEC_FIELDS)[number]) => {
     if (!(f.key in draft)) return;
     const value = f.toValue ? f.toValue(draft[f.key]!) : draft[f.key]!.trim();
-    const r = await actions().run('settings.set', { user: userId, key: f.key, value, expectedVersion: settings.version }, { silent: true });
+    const r = await actions().run(
+      'settings.set',
+      { user: userId, key: f.key, value, expectedVersion: settings.version },
+      { silent: true },
+    );
     if (!r.ok) return setErrors((e) => ({ ...e, [f.key]: fieldMessage(r.error.message, f.key) }));
     setErrors((e) => {
       const n = { ...e };
@@ -294,7 +351,11 @@ function ExecutionSettings({ userId }: { userId: number }) {
             value={quote}
             data-testid="setting-quoteAsset"
             onChange={async (e) => {
-              const r = await actions().run('settings.set', { user: userId, key: 'quoteAsset', value: e.target.value }, { success: `Quote asset: ${e.target.value}` });
+              const r = await actions().run(
+                'settings.set',
+                { user: userId, key: 'quoteAsset', value: e.target.value },
+                { success: `Quote asset: ${e.target.value}` },
+              );
               if (r.ok) await actions().refreshSettings(userId);
             }}
           >

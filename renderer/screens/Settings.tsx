@@ -67,7 +67,10 @@ function NetworkPanel() {
         silent: true,
         confirm: {
           title: `Switch to ${target}?`,
-          body: target === 'mainnet' ? 'Harvest will trade with real funds on Solana mainnet.' : `Harvest will use ${target}. Balances and positions are kept per network.`,
+          body:
+            target === 'mainnet'
+              ? 'Harvest will trade with real funds on Solana mainnet.'
+              : `Harvest will use ${target}. Balances and positions are kept per network.`,
           details: target === 'sandbox' ? [] : urls.map((u, i) => [`RPC ${i + 1}`, u] as [string, string]),
           confirmLabel: `Switch to ${target}`,
           danger: target === 'mainnet',
@@ -78,7 +81,9 @@ function NetworkPanel() {
       if (!r.cancelled) setError(r.error.message);
       return;
     }
-    setNotice(r.value.restartNeeded ? `Saved. Restart Harvest to connect to ${r.value.network}.` : `Now on ${r.value.network}.`);
+    setNotice(
+      r.value.restartNeeded ? `Saved. Restart Harvest to connect to ${r.value.network}.` : `Now on ${r.value.network}.`,
+    );
     void actions().refreshNetwork();
   };
   return (
@@ -105,18 +110,38 @@ function NetworkPanel() {
             className="block"
             value={target}
             onChange={setTarget}
-            options={(['sandbox', 'devnet', 'mainnet'] as const).map((n) => ({ value: n, label: n[0]!.toUpperCase() + n.slice(1), testId: `network-${n}` }))}
+            options={(['sandbox', 'devnet', 'mainnet'] as const).map((n) => ({
+              value: n,
+              label: n[0]!.toUpperCase() + n.slice(1),
+              testId: `network-${n}`,
+            }))}
           />
           <div className="muted small">{NETWORK_INFO[target]}</div>
           {target !== 'sandbox' && (
-            <Field label="RPC endpoints" help="One per line; several give failover." error={badUrl ? `Not a URL: ${badUrl}` : null}>
-              <textarea className="textarea" rows={3} value={rpc} onChange={(e) => setRpc(e.target.value)} placeholder="https://…" data-testid="network-rpc" spellCheck={false} />
+            <Field
+              label="RPC endpoints"
+              help="One per line; several give failover."
+              error={badUrl ? `Not a URL: ${badUrl}` : null}
+            >
+              <textarea
+                className="textarea"
+                rows={3}
+                value={rpc}
+                onChange={(e) => setRpc(e.target.value)}
+                placeholder="https://…"
+                data-testid="network-rpc"
+                spellCheck={false}
+              />
             </Field>
           )}
           {error && <div className="callout neg small">{error}</div>}
           {notice && <div className="callout info small">{notice}</div>}
           <div>
-            <button className="btn" disabled={!!badUrl || (target === 'mainnet' && urls.length === 0)} data-testid="network-save">
+            <button
+              className="btn"
+              disabled={!!badUrl || (target === 'mainnet' && urls.length === 0)}
+              data-testid="network-save"
+            >
               Apply…
             </button>
           </div>
@@ -135,8 +160,17 @@ function JupiterPanel() {
       { key: value },
       {
         confirm: value
-          ? { title: 'Store the Jupiter API key?', body: 'It is kept in the OS keychain and used for swaps on devnet and mainnet.', confirmLabel: 'Store key' }
-          : { title: 'Remove the Jupiter API key?', body: 'Swaps on mainnet will fail until a key is stored again.', confirmLabel: 'Remove', danger: true },
+          ? {
+              title: 'Store the Jupiter API key?',
+              body: 'It is kept in the OS keychain and used for swaps on devnet and mainnet.',
+              confirmLabel: 'Store key',
+            }
+          : {
+              title: 'Remove the Jupiter API key?',
+              body: 'Swaps on mainnet will fail until a key is stored again.',
+              confirmLabel: 'Remove',
+              danger: true,
+            },
       },
     );
     if (r.ok) {
@@ -155,7 +189,15 @@ function JupiterPanel() {
         }}
       >
         <div className="row">
-          <input className="input grow mono" type="password" placeholder="paste your API key" value={key} onChange={(e) => setKey(e.target.value)} autoComplete="off" data-testid="jupiter-key" />
+          <input
+            className="input grow mono"
+            type="password"
+            placeholder="paste your API key"
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            autoComplete="off"
+            data-testid="jupiter-key"
+          />
           <button className="btn" disabled={key.trim().length < 8} data-testid="jupiter-save">
             Save…
           </button>
@@ -179,7 +221,11 @@ function NotificationsPanel() {
   const users = useApp((s) => s.users);
   const settings = useApp((s) => s.settings);
   const save = async (userId: number, next: NotificationSettings) => {
-    const r = await actions().run('settings.set', { user: userId, key: 'notifications', value: JSON.stringify(next) }, { success: 'Notifications saved' });
+    const r = await actions().run(
+      'settings.set',
+      { user: userId, key: 'notifications', value: JSON.stringify(next) },
+      { success: 'Notifications saved' },
+    );
     if (r.ok) await actions().refreshSettings(userId);
   };
   return (
@@ -198,13 +244,22 @@ function NotificationsPanel() {
           <tbody>
             {users.map((u) => {
               const n = (settings[u.id]?.settings['notifications'] ?? {}) as NotificationSettings;
-              const current: Required<NotificationSettings> = { enabled: n.enabled ?? true, minSeverity: n.minSeverity ?? 'warning', muted: n.muted ?? [] };
+              const current: Required<NotificationSettings> = {
+                enabled: n.enabled ?? true,
+                minSeverity: n.minSeverity ?? 'warning',
+                muted: n.muted ?? [],
+              };
               return (
                 <tr key={u.id} data-testid={`notifications-${u.id}`}>
                   <td style={{ fontWeight: 600 }}>{u.name}</td>
                   <td>
                     <label className="checkbox">
-                      <input type="checkbox" checked={current.enabled} onChange={(e) => void save(u.id, { ...current, enabled: e.target.checked })} data-testid={`notifications-enabled-${u.id}`} />
+                      <input
+                        type="checkbox"
+                        checked={current.enabled}
+                        onChange={(e) => void save(u.id, { ...current, enabled: e.target.checked })}
+                        data-testid={`notifications-enabled-${u.id}`}
+                      />
                       {current.enabled ? 'On' : 'Off'}
                     </label>
                   </td>
@@ -214,7 +269,9 @@ function NotificationsPanel() {
                       style={{ width: 130, height: 28 }}
                       value={current.minSeverity}
                       disabled={!current.enabled}
-                      onChange={(e) => void save(u.id, { ...current, minSeverity: e.target.value as 'info' | 'warning' | 'critical' })}
+                      onChange={(e) =>
+                        void save(u.id, { ...current, minSeverity: e.target.value as 'info' | 'warning' | 'critical' })
+                      }
                       data-testid={`notifications-severity-${u.id}`}
                     >
                       <option value="info">Everything</option>
@@ -324,7 +381,9 @@ function SecurityPanel() {
         )}
         {verify && (
           <div className={`callout small ${verify.ok ? 'pos' : 'neg'}`} data-testid="audit-result">
-            {verify.ok ? `Audit chain intact: ${verify.rows} entries.` : `Audit chain broken at entry ${verify.firstBadId} (${verify.problem}): ${verify.message}`}
+            {verify.ok
+              ? `Audit chain intact: ${verify.rows} entries.`
+              : `Audit chain broken at entry ${verify.firstBadId} (${verify.problem}): ${verify.message}`}
           </div>
         )}
       </div>
@@ -347,7 +406,13 @@ export function defaultKitPath(dataDir: string | undefined, now = new Date()): s
 export const MIN_PASSPHRASE = 12;
 
 /** The recovery kit (backup.create): where, a passphrase typed twice, progress while it is written. */
-export function RecoveryKitForm({ onDone, compact }: { onDone?: (r: CommandOutput<'backup.create'>) => void; compact?: boolean }) {
+export function RecoveryKitForm({
+  onDone,
+  compact,
+}: {
+  onDone?: (r: CommandOutput<'backup.create'>) => void;
+  compact?: boolean;
+}) {
   const status = useApp((s) => s.engineStatus);
   const [file, setFile] = useState('');
   const [pass, setPass] = useState('');
@@ -388,14 +453,37 @@ export function RecoveryKitForm({ onDone, compact }: { onDone?: (r: CommandOutpu
   return (
     <form className="col" style={{ gap: 10 }} onSubmit={submit} data-testid="backup-form">
       <Field label="File (on the engine's machine)">
-        <input className="input mono" value={file} onChange={(e) => setFile(e.target.value)} data-testid="backup-file" spellCheck={false} />
+        <input
+          className="input mono"
+          value={file}
+          onChange={(e) => setFile(e.target.value)}
+          data-testid="backup-file"
+          spellCheck={false}
+        />
       </Field>
       <div className={compact ? 'col' : 'form-grid'} style={compact ? { gap: 10 } : undefined}>
-        <Field label="Passphrase" error={short ? `At least ${MIN_PASSPHRASE} characters — a few random words work well` : null}>
-          <input className={`input ${short ? 'invalid' : ''}`} type="password" value={pass} onChange={(e) => setPass(e.target.value)} autoComplete="new-password" data-testid="backup-pass" />
+        <Field
+          label="Passphrase"
+          error={short ? `At least ${MIN_PASSPHRASE} characters — a few random words work well` : null}
+        >
+          <input
+            className={`input ${short ? 'invalid' : ''}`}
+            type="password"
+            value={pass}
+            onChange={(e) => setPass(e.target.value)}
+            autoComplete="new-password"
+            data-testid="backup-pass"
+          />
         </Field>
         <Field label="Repeat passphrase" error={mismatch ? 'The passphrases differ' : null}>
-          <input className={`input ${mismatch ? 'invalid' : ''}`} type="password" value={pass2} onChange={(e) => setPass2(e.target.value)} autoComplete="new-password" data-testid="backup-pass2" />
+          <input
+            className={`input ${mismatch ? 'invalid' : ''}`}
+            type="password"
+            value={pass2}
+            onChange={(e) => setPass2(e.target.value)}
+            autoComplete="new-password"
+            data-testid="backup-pass2"
+          />
         </Field>
       </div>
       {error && (
@@ -407,12 +495,19 @@ export function RecoveryKitForm({ onDone, compact }: { onDone?: (r: CommandOutpu
         <div className="callout pos small" data-testid="backup-done">
           <IconCheck size={14} style={{ flex: 'none', marginTop: 2 }} />
           <span>
-            Wrote {(done.bytes / 1024).toFixed(1)} KiB to <span className="mono" style={{ wordBreak: 'break-all' }}>{done.file}</span>
+            Wrote {(done.bytes / 1024).toFixed(1)} KiB to{' '}
+            <span className="mono" style={{ wordBreak: 'break-all' }}>
+              {done.file}
+            </span>
           </span>
         </div>
       )}
       <div>
-        <button className="btn primary" disabled={!file.trim() || [...pass].length < MIN_PASSPHRASE || pass !== pass2} data-testid="backup-create">
+        <button
+          className="btn primary"
+          disabled={!file.trim() || [...pass].length < MIN_PASSPHRASE || pass !== pass2}
+          data-testid="backup-create"
+        >
           Write recovery kit…
         </button>
       </div>
@@ -463,7 +558,8 @@ function GlobalLimitsPanel() {
       },
     );
     if (!r.ok) {
-      if (!r.cancelled) setErrors((e) => ({ ...e, [key]: r.error.message.replace(/^Invalid value for [\w.]+:\s*/u, '') }));
+      if (!r.cancelled)
+        setErrors((e) => ({ ...e, [key]: r.error.message.replace(/^Invalid value for [\w.]+:\s*/u, '') }));
       return;
     }
     setErrors((e) => {
@@ -496,7 +592,11 @@ function GlobalLimitsPanel() {
                     placeholder="none"
                     inputMode="decimal"
                     onChange={(e) => setDraft((d) => ({ ...d, [g.key]: e.target.value }))}
-                    onBlur={() => g.key in draft && draft[g.key] !== (stored === undefined ? '' : String(stored)) && void save(g.key, draft[g.key]!)}
+                    onBlur={() =>
+                      g.key in draft &&
+                      draft[g.key] !== (stored === undefined ? '' : String(stored)) &&
+                      void save(g.key, draft[g.key]!)
+                    }
                     data-testid={`global-${g.key}`}
                   />
                   {g.unit && <span className="addon">{g.unit}</span>}
@@ -506,7 +606,11 @@ function GlobalLimitsPanel() {
           })}
         </div>
         <label className="checkbox">
-          <input type="checkbox" checked={limits['requireStopLoss'] === true} onChange={(e) => void save('requireStopLoss', String(e.target.checked))} />
+          <input
+            type="checkbox"
+            checked={limits['requireStopLoss'] === true}
+            onChange={(e) => void save('requireStopLoss', String(e.target.checked))}
+          />
           Every entry needs a stop-loss (for everyone)
         </label>
       </div>
@@ -520,7 +624,8 @@ function AboutPanel() {
     <Panel title="About" testId="about-panel">
       <div className="col small" style={{ gap: 6 }}>
         <div>
-          Harvest · database schema {status?.schemaVersion ?? '—'} · {window.harvest ? 'desktop app' : 'browser, via harvest serve'}
+          Harvest · database schema {status?.schemaVersion ?? '—'} ·{' '}
+          {window.harvest ? 'desktop app' : 'browser, via harvest serve'}
         </div>
         <div className="muted">
           Charts by{' '}

@@ -16,14 +16,17 @@ export interface ParamInfo {
 }
 
 export function paramInfos(s: Strategy | undefined): ParamInfo[] {
-  return (s?.params ?? []).filter((p): p is ParamInfo & Record<string, unknown> => typeof p['name'] === 'string') as unknown as ParamInfo[];
+  return (s?.params ?? []).filter(
+    (p): p is ParamInfo & Record<string, unknown> => typeof p['name'] === 'string',
+  ) as unknown as ParamInfo[];
 }
 
 /** Parses a parameter's text as the engine expects it; returns the value or an error a person can act on. */
 export function parseParam(p: ParamInfo, text: string): { ok: true; value: unknown } | { ok: false; error: string } {
   const t = text.trim();
   if (p.type === 'boolean') return { ok: true, value: t === 'true' };
-  if (p.options) return p.options.includes(t) ? { ok: true, value: t } : { ok: false, error: `One of ${p.options.join(', ')}` };
+  if (p.options)
+    return p.options.includes(t) ? { ok: true, value: t } : { ok: false, error: `One of ${p.options.join(', ')}` };
   if (p.type === 'string') return { ok: true, value: t };
   if (t === '') return p.nullable ? { ok: true, value: null } : { ok: false, error: 'Enter a value' };
   const n = Number(t);
@@ -37,7 +40,14 @@ export function parseParam(p: ParamInfo, text: string): { ok: true; value: unkno
 function rangeText(p: ParamInfo): string {
   if (p.options) return p.options.join(' · ');
   if (p.type === 'boolean') return '';
-  const r = p.min !== undefined && p.max !== undefined ? `${p.min} – ${p.max}` : p.min !== undefined ? `≥ ${p.min}` : p.max !== undefined ? `≤ ${p.max}` : '';
+  const r =
+    p.min !== undefined && p.max !== undefined
+      ? `${p.min} – ${p.max}`
+      : p.min !== undefined
+        ? `≥ ${p.min}`
+        : p.max !== undefined
+          ? `≤ ${p.max}`
+          : '';
   return [r, p.nullable ? 'empty = off' : ''].filter(Boolean).join(', ');
 }
 
@@ -77,13 +87,18 @@ export function StrategyTab({ userId }: { userId: number }) {
 
   const strategy = strategies.find((s) => s.id === id);
   const params = useMemo(() => paramInfos(strategy), [strategy]);
-  const textOf = (p: ParamInfo) => texts[p.name] ?? (p.default === null || p.default === undefined ? '' : String(p.default));
+  const textOf = (p: ParamInfo) =>
+    texts[p.name] ?? (p.default === null || p.default === undefined ? '' : String(p.default));
   const parsed = params.map((p) => [p, parseParam(p, textOf(p))] as const);
   const invalid = parsed.some(([, r]) => !r.ok);
 
   const pick = (sid: string) => {
     setId(sid);
-    setTexts(sid === current?.id ? Object.fromEntries(Object.entries(current.params).map(([k, v]) => [k, v === null ? '' : String(v)])) : {});
+    setTexts(
+      sid === current?.id
+        ? Object.fromEntries(Object.entries(current.params).map(([k, v]) => [k, v === null ? '' : String(v)]))
+        : {},
+    );
     setError(null);
   };
 
@@ -100,7 +115,9 @@ export function StrategyTab({ userId }: { userId: number }) {
     }
     setSaving(true);
     setError(null);
-    const values = Object.fromEntries(parsed.filter(([, r]) => r.ok).map(([p, r]) => [p.name, (r as { value: unknown }).value]));
+    const values = Object.fromEntries(
+      parsed.filter(([, r]) => r.ok).map(([p, r]) => [p.name, (r as { value: unknown }).value]),
+    );
     const r = await actions().run(
       'strategy.set',
       { user: userId, strategy: id, params: values, tokens, mode, enabled, expectedVersion: settings.version },
@@ -115,13 +132,27 @@ export function StrategyTab({ userId }: { userId: number }) {
 
   return (
     <div className="col" style={{ gap: 14 }} data-testid="strategy-tab">
-      <Panel title="Strategy" hint={current ? `running: ${current.id}${current.enabled ? '' : ' (off)'} · ${currentMode}` : undefined}>
+      <Panel
+        title="Strategy"
+        hint={current ? `running: ${current.id}${current.enabled ? '' : ' (off)'} · ${currentMode}` : undefined}
+      >
         <div className="strategy-cards">
           {strategies.map((s) => (
-            <button key={s.id} type="button" className={`preset ${id === s.id ? 'on' : ''}`} onClick={() => pick(s.id)} data-testid={`strategy-${s.id}`} aria-pressed={id === s.id}>
+            <button
+              key={s.id}
+              type="button"
+              className={`preset ${id === s.id ? 'on' : ''}`}
+              onClick={() => pick(s.id)}
+              data-testid={`strategy-${s.id}`}
+              aria-pressed={id === s.id}
+            >
               <span className="name">
                 {s.name}
-                {current?.id === s.id && <span className={`badge ${current.enabled ? 'pos' : ''}`}>{current.enabled ? 'running' : 'selected'}</span>}
+                {current?.id === s.id && (
+                  <span className={`badge ${current.enabled ? 'pos' : ''}`}>
+                    {current.enabled ? 'running' : 'selected'}
+                  </span>
+                )}
               </span>
               <span className="desc">{s.description}</span>
             </button>
@@ -137,14 +168,28 @@ export function StrategyTab({ userId }: { userId: number }) {
           ) : (
             <div className="limits">
               {parsed.map(([p, r]) => (
-                <Field key={p.name} label={p.name} help={`${p.description}${rangeText(p) ? ` (${rangeText(p)})` : ''}`} error={r.ok ? null : r.error} testId={`strategy-param-${p.name}`}>
+                <Field
+                  key={p.name}
+                  label={p.name}
+                  help={`${p.description}${rangeText(p) ? ` (${rangeText(p)})` : ''}`}
+                  error={r.ok ? null : r.error}
+                  testId={`strategy-param-${p.name}`}
+                >
                   {p.type === 'boolean' ? (
                     <label className="checkbox" style={{ height: 32 }}>
-                      <input type="checkbox" checked={textOf(p) === 'true'} onChange={(e) => setTexts((t) => ({ ...t, [p.name]: String(e.target.checked) }))} />
+                      <input
+                        type="checkbox"
+                        checked={textOf(p) === 'true'}
+                        onChange={(e) => setTexts((t) => ({ ...t, [p.name]: String(e.target.checked) }))}
+                      />
                       {textOf(p) === 'true' ? 'On' : 'Off'}
                     </label>
                   ) : p.options ? (
-                    <select className="select" value={textOf(p)} onChange={(e) => setTexts((t) => ({ ...t, [p.name]: e.target.value }))}>
+                    <select
+                      className="select"
+                      value={textOf(p)}
+                      onChange={(e) => setTexts((t) => ({ ...t, [p.name]: e.target.value }))}
+                    >
                       {p.options.map((o) => (
                         <option key={o}>{o}</option>
                       ))}
@@ -186,7 +231,14 @@ export function StrategyTab({ userId }: { userId: number }) {
                 })}
               </div>
             </Field>
-            <Field label="Mode" help={mode === 'paper' ? 'Simulated fills at the live price; no funds move.' : 'Real swaps from this friend’s wallet.'}>
+            <Field
+              label="Mode"
+              help={
+                mode === 'paper'
+                  ? 'Simulated fills at the live price; no funds move.'
+                  : 'Real swaps from this friend’s wallet.'
+              }
+            >
               <Seg
                 className="block"
                 value={mode}
@@ -198,7 +250,12 @@ export function StrategyTab({ userId }: { userId: number }) {
               />
             </Field>
             <label className="checkbox">
-              <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} data-testid="strategy-enabled" />
+              <input
+                type="checkbox"
+                checked={enabled}
+                onChange={(e) => setEnabled(e.target.checked)}
+                data-testid="strategy-enabled"
+              />
               Run this strategy automatically
             </label>
             {error && (
@@ -206,7 +263,12 @@ export function StrategyTab({ userId }: { userId: number }) {
                 {error}
               </div>
             )}
-            <button className="btn primary" disabled={saving || invalid || !id || tokens.length === 0} onClick={() => void save()} data-testid="strategy-save">
+            <button
+              className="btn primary"
+              disabled={saving || invalid || !id || tokens.length === 0}
+              onClick={() => void save()}
+              data-testid="strategy-save"
+            >
               {saving ? 'Saving…' : 'Save strategy'}
             </button>
           </div>

@@ -11,7 +11,13 @@ import { RiskTab } from './Risk';
 import { StrategyTab } from './Strategy';
 import { ActivityTab } from './Activity';
 
-const TAB_LABEL: Record<UserTab, string> = { wallet: 'Wallet', positions: 'Positions', risk: 'Risk', strategy: 'Strategy', activity: 'Activity' };
+const TAB_LABEL: Record<UserTab, string> = {
+  wallet: 'Wallet',
+  positions: 'Positions',
+  risk: 'Risk',
+  strategy: 'Strategy',
+  activity: 'Activity',
+};
 
 export function UserView({ userId, tab }: { userId: number; tab: UserTab }) {
   const slices = useAppShallow(selectSlices);
@@ -62,16 +68,33 @@ export function UserView({ userId, tab }: { userId: number; tab: UserTab }) {
         <span className="spacer" />
         <div className="stat-strip">
           <Stat label="Equity" value={fmtUsd(s.equityUsd)} testId="user-equity" />
-          <Stat label="Today" value={fmtUsd(s.todayPnlUsd, { sign: true })} valueClass={pnlClass(s.todayPnlUsd)} testId="user-today-pnl" />
-          <Stat label="Total PnL" value={fmtUsd(s.totalPnlUsd, { sign: true })} valueClass={pnlClass(s.totalPnlUsd)} testId="user-total-pnl" />
-          {s.returnPct !== null && <Stat label="Return" value={fmtPct(s.returnPct, { sign: true })} valueClass={pnlClass(s.returnPct)} />}
+          <Stat
+            label="Today"
+            value={fmtUsd(s.todayPnlUsd, { sign: true })}
+            valueClass={pnlClass(s.todayPnlUsd)}
+            testId="user-today-pnl"
+          />
+          <Stat
+            label="Total PnL"
+            value={fmtUsd(s.totalPnlUsd, { sign: true })}
+            valueClass={pnlClass(s.totalPnlUsd)}
+            testId="user-total-pnl"
+          />
+          {s.returnPct !== null && (
+            <Stat label="Return" value={fmtPct(s.returnPct, { sign: true })} valueClass={pnlClass(s.returnPct)} />
+          )}
           <div className="row" style={{ alignSelf: 'center' }}>
             {paused ? (
               <button className="btn sm outline-pos" data-testid="user-resume" onClick={() => void resumeUser(s)}>
                 <IconPlay size={12} /> Resume
               </button>
             ) : (
-              <button className="btn sm outline-warn" data-testid="user-pause" onClick={() => void pauseUser(s)} disabled={!user.address}>
+              <button
+                className="btn sm outline-warn"
+                data-testid="user-pause"
+                onClick={() => void pauseUser(s)}
+                disabled={!user.address}
+              >
                 <IconPause size={12} /> Pause
               </button>
             )}
@@ -80,7 +103,14 @@ export function UserView({ userId, tab }: { userId: number; tab: UserTab }) {
       </div>
       <div className="tabs" role="tablist">
         {USER_TABS.map((t) => (
-          <button key={t} role="tab" aria-selected={t === tab} className={`tab ${t === tab ? 'active' : ''}`} data-testid={`tab-${t}`} onClick={() => actions().navigate({ kind: 'user', userId, tab: t })}>
+          <button
+            key={t}
+            role="tab"
+            aria-selected={t === tab}
+            className={`tab ${t === tab ? 'active' : ''}`}
+            data-testid={`tab-${t}`}
+            onClick={() => actions().navigate({ kind: 'user', userId, tab: t })}
+          >
             {TAB_LABEL[t]}
             {t === 'positions' && openCount > 0 && <span className="count">{openCount}</span>}
           </button>

@@ -45,8 +45,64 @@ export function WalletTab({ userId }: { userId: number }) {
         <WhitelistPanel userId={userId} />
         <WithdrawalsPanel userId={userId} />
         <ExportPanel userId={userId} name={user.name} />
+        <FriendPanel userId={userId} name={user.name} />
       </div>
     </div>
+  );
+}
+
+/** Rename, or remove a friend (the engine refuses while they hold funds or positions). */
+function FriendPanel({ userId, name }: { userId: number; name: string }) {
+  const [draft, setDraft] = useState(name);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setDraft(name), [name]);
+  const rename = async (e: FormEvent) => {
+    e.preventDefault();
+    const r = await actions().run('users.rename', { user: userId, name: draft }, { silent: true, success: 'Renamed' });
+    if (!r.ok) return setError(r.error.message);
+    setError(null);
+    await actions().refreshUsers();
+  };
+  const remove = async () => {
+    const r = await actions().run(
+      'users.remove',
+      { user: userId, force: false },
+      {
+        silent: true,
+        confirm: {
+          title: `Remove ${name}?`,
+          body: 'Their settings and history go with them. Harvest refuses while the wallet holds funds or open positions: withdraw or export first.',
+          confirmLabel: 'Remove friend',
+          danger: true,
+          typeToConfirm: name,
+        },
+      },
+    );
+    if (!r.ok) {
+      if (!r.cancelled) setError(r.error.message);
+      return;
+    }
+    actions().toast('success', `Removed ${name}`);
+    await actions().refreshUsers();
+    actions().navigate({ kind: 'overview' });
+  };
+  return (
+    <Panel title="Friend" testId="friend-panel">
+      <form className="row" onSubmit={rename}>
+        <input className="input grow" value={draft} maxLength={64} onChange={(e) => (setDraft(e.target.value), setError(null))} data-testid="rename-input" />
+        <button className="btn" disabled={!draft.trim() || draft.trim() === name} data-testid="rename-submit">
+          Rename
+        </button>
+        <button type="button" className="btn outline-danger" onClick={() => void remove()} data-testid="remove-user">
+          Remove…
+        </button>
+      </form>
+      {error && (
+        <div className="callout neg small" style={{ marginTop: 10 }} data-testid="friend-error">
+          {error}
+        </div>
+      )}
+    </Panel>
   );
 }
 
@@ -61,7 +117,11 @@ function NoWallet({ userId, name, onMnemonic }: { userId: number; name: string; 
 
   const create = async () => {
     setBusy(true);
-    const r = await actions().run('wallet.create', { user: userId, words: Number(words) as 12 | 24 }, { success: `Wallet created for ${name}` });
+    const r = await actions().run(
+      'wallet.create',
+      { user: userId, words: Number(words) as 12 | 24 },
+      { success: `Wallet created for ${name}` },
+    );
     setBusy(false);
     if (r.ok) {
       onMnemonic(r.value.mnemonic);
@@ -74,7 +134,13 @@ function NoWallet({ userId, name, onMnemonic }: { userId: number; name: string; 
     const text = secret.trim();
     const isPhrase = /\s/u.test(text);
     setBusy(true);
-    const r = await actions().run('wallet.import', isPhrase ? { user: userId, mnemonic: text, ...(passphrase ? { passphrase } : {}) } : { user: userId, secretKey: text }, { silent: true, success: `Wallet imported for ${name}` });
+    const r = await actions().run(
+      'wallet.import',
+      isPhrase
+        ? { user: userId, mnemonic: text, ...(passphrase ? { passphrase } : {}) }
+        : { user: userId, secretKey: text },
+      { silent: true, success: `Wallet imported for ${name}` },
+    );
     setBusy(false);
     if (!r.ok) return setError(r.error.message);
     setSecret('');
@@ -86,11 +152,18 @@ function NoWallet({ userId, name, onMnemonic }: { userId: number; name: string; 
       <Panel title={`${name} has no wallet yet`}>
         <div className="col">
           <p className="muted" style={{ margin: 0 }}>
-            Every friend gets their own Solana wallet. Create a new one (you will see its recovery phrase once — write it down or hand it to {name}), or import one
-            they already have.
+            Every friend gets their own Solana wallet. Create a new one (you will see its recovery phrase once — write
+            it down or hand it to {name}), or import one they already have.
           </p>
           <div className="row">
-            <Seg value={words} onChange={setWords} options={[{ value: '12', label: '12 words' }, { value: '24', label: '24 words' }]} />
+            <Seg
+              value={words}
+              onChange={setWords}
+              options={[
+                { value: '12', label: '12 words' },
+                { value: '24', label: '24 words' },
+              ]}
+            />
             <button className="btn primary" onClick={() => void create()} disabled={busy} data-testid="create-wallet">
               <IconKey size={14} /> Create wallet
             </button>
@@ -100,12 +173,30 @@ function NoWallet({ userId, name, onMnemonic }: { userId: number; name: string; 
           </div>
           {importing && (
             <form className="col" style={{ gap: 10 }} onSubmit={doImport} data-testid="import-wallet-form">
-              <Field label="Recovery phrase or secret key" help="12/24 words, a base58 secret key, or the Solana CLI's JSON byte array." error={error}>
-                <textarea className="textarea" rows={3} value={secret} onChange={(e) => (setSecret(e.target.value), setError(null))} data-testid="import-wallet-secret" autoComplete="off" spellCheck={false} />
+              <Field
+                label="Recovery phrase or secret key"
+                help="12/24 words, a base58 secret key, or the Solana CLI's JSON byte array."
+                error={error}
+              >
+                <textarea
+                  className="textarea"
+                  rows={3}
+                  value={secret}
+                  onChange={(e) => (setSecret(e.target.value), setError(null))}
+                  data-testid="import-wallet-secret"
+                  autoComplete="off"
+                  spellCheck={false}
+                />
               </Field>
               {/\s/u.test(secret.trim()) && (
                 <Field label="BIP39 passphrase (optional)">
-                  <input className="input" type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="off" />
+                  <input
+                    className="input"
+                    type="password"
+                    value={passphrase}
+                    onChange={(e) => setPassphrase(e.target.value)}
+                    autoComplete="off"
+                  />
                 </Field>
               )}
               <div>
@@ -123,7 +214,8 @@ function NoWallet({ userId, name, onMnemonic }: { userId: number; name: string; 
             <b>Create or import a wallet.</b> It belongs to {name}: they can export it any time.
           </li>
           <li>
-            <b>Fund it.</b> Send SOL (for fees) and USDC to its address{network === 'sandbox' ? ' — in the sandbox, the faucet does it for you' : ''}.
+            <b>Fund it.</b> Send SOL (for fees) and USDC to its address
+            {network === 'sandbox' ? ' — in the sandbox, the faucet does it for you' : ''}.
           </li>
           <li>
             <b>Pick a risk preset and a strategy.</b> Start in paper mode; go live when you trust it.
@@ -134,7 +226,15 @@ function NoWallet({ userId, name, onMnemonic }: { userId: number; name: string; 
   );
 }
 
-export function MnemonicDialog({ mnemonic, onClose, title = 'Recovery phrase' }: { mnemonic: string; onClose: () => void; title?: string }) {
+export function MnemonicDialog({
+  mnemonic,
+  onClose,
+  title = 'Recovery phrase',
+}: {
+  mnemonic: string;
+  onClose: () => void;
+  title?: string;
+}) {
   const [ack, setAck] = useState(false);
   const words = mnemonic.trim().split(/\s+/u);
   return (
@@ -147,7 +247,10 @@ export function MnemonicDialog({ mnemonic, onClose, title = 'Recovery phrase' }:
           <h3>{title}</h3>
         </div>
         <div className="dialog-body">
-          <div className="callout warn small">Shown once. Anyone with these words controls the wallet. Write them down on paper; never paste them into chats or websites.</div>
+          <div className="callout warn small">
+            Shown once. Anyone with these words controls the wallet. Write them down on paper; never paste them into
+            chats or websites.
+          </div>
           <div className="words" data-testid="mnemonic-words">
             {words.map((w, i) => (
               <span key={i}>
@@ -157,7 +260,13 @@ export function MnemonicDialog({ mnemonic, onClose, title = 'Recovery phrase' }:
             ))}
           </div>
           <label className="checkbox">
-            <input type="checkbox" checked={ack} onChange={(e) => setAck(e.target.checked)} data-testid="mnemonic-ack" />I have written the recovery phrase down
+            <input
+              type="checkbox"
+              checked={ack}
+              onChange={(e) => setAck(e.target.checked)}
+              data-testid="mnemonic-ack"
+            />
+            I have written the recovery phrase down
           </label>
         </div>
         <div className="dialog-foot">
@@ -199,7 +308,9 @@ function DepositPanel({ userId }: { userId: number }) {
               <CopyButton text={dep.address} label="Copy address" testId="copy-address" />
               <CopyButton text={dep.uri} label="Copy payment link" />
             </div>
-            <div className="muted small">Only send assets on the network this engine uses. The balance updates once the transfer lands.</div>
+            <div className="muted small">
+              Only send assets on the network this engine uses. The balance updates once the transfer lands.
+            </div>
           </div>
         </div>
       )}
@@ -218,7 +329,14 @@ function BalancesPanel({ userId }: { userId: number }) {
     setBusy(false);
   };
   // SOL and USDC always; other tokens once held.
-  const rows = b ? [{ symbol: 'SOL', amount: b.sol }, ...b.tokens.filter((t) => t.symbol === 'USDC' || t.amount !== '0').map((t) => ({ symbol: t.symbol, amount: t.uiAmount }))] : [];
+  const rows = b
+    ? [
+        { symbol: 'SOL', amount: b.sol },
+        ...b.tokens
+          .filter((t) => t.symbol === 'USDC' || t.amount !== '0')
+          .map((t) => ({ symbol: t.symbol, amount: t.uiAmount })),
+      ]
+    : [];
   return (
     <Panel
       title="Balances"
@@ -258,7 +376,12 @@ function BalancesPanel({ userId }: { userId: number }) {
               })}
             </tbody>
           </table>
-          <div className={`callout small ${b.active ? 'pos' : 'warn'}`} style={{ margin: 12 }} data-testid="activation-status" data-active={b.active}>
+          <div
+            className={`callout small ${b.active ? 'pos' : 'warn'}`}
+            style={{ margin: 12 }}
+            data-testid="activation-status"
+            data-active={b.active}
+          >
             {b.active ? <IconCheck size={14} /> : <IconDrop size={14} />}
             {b.active
               ? `Active: above the trading minimum of ${fromBaseUnits(b.minimumLamports, 9)} SOL.`
@@ -288,17 +411,36 @@ function FaucetPanel({ userId }: { userId: number }) {
     }
   };
   return (
-    <Panel title={sandbox ? 'Sandbox faucet' : 'Devnet faucet'} hint={sandbox ? 'play money, no real value' : 'devnet SOL only'} testId="faucet-panel">
+    <Panel
+      title={sandbox ? 'Sandbox faucet' : 'Devnet faucet'}
+      hint={sandbox ? 'play money, no real value' : 'devnet SOL only'}
+      testId="faucet-panel"
+    >
       <div className="col" style={{ gap: 10 }}>
         <div className="row wrap">
-          <button className="btn" disabled={busy} onClick={() => void drip({ sol: '1' }, '1 SOL')} data-testid="faucet-sol-1">
+          <button
+            className="btn"
+            disabled={busy}
+            onClick={() => void drip({ sol: '1' }, '1 SOL')}
+            data-testid="faucet-sol-1"
+          >
             <IconDrop size={13} /> 1 SOL
           </button>
-          <button className="btn" disabled={busy} onClick={() => void drip({ sol: '10' }, '10 SOL')} data-testid="faucet-sol">
+          <button
+            className="btn"
+            disabled={busy}
+            onClick={() => void drip({ sol: '10' }, '10 SOL')}
+            data-testid="faucet-sol"
+          >
             <IconDrop size={13} /> 10 SOL
           </button>
           {sandbox && (
-            <button className="btn" disabled={busy} onClick={() => void drip({ token: 'USDC', amount: '1000' }, '1,000 USDC')} data-testid="faucet-usdc">
+            <button
+              className="btn"
+              disabled={busy}
+              onClick={() => void drip({ token: 'USDC', amount: '1000' }, '1,000 USDC')}
+              data-testid="faucet-usdc"
+            >
               <IconDrop size={13} /> 1,000 USDC
             </button>
           )}
@@ -312,13 +454,30 @@ function FaucetPanel({ userId }: { userId: number }) {
               void drip({ token, amount }, `${amount} ${token}`);
             }}
           >
-            <select className="select" style={{ width: 110 }} value={token} onChange={(e) => setToken(e.target.value)} data-testid="faucet-token">
+            <select
+              className="select"
+              style={{ width: 110 }}
+              value={token}
+              onChange={(e) => setToken(e.target.value)}
+              data-testid="faucet-token"
+            >
               {['USDC', 'PYUSD', 'WETH', 'WBTC'].map((t) => (
                 <option key={t}>{t}</option>
               ))}
             </select>
-            <input className="input" style={{ width: 130 }} value={amount} onChange={(e) => setAmount(e.target.value)} inputMode="decimal" data-testid="faucet-amount" />
-            <button className="btn" disabled={busy || !/^\d+(\.\d+)?$/u.test(amount.trim())} data-testid="faucet-submit">
+            <input
+              className="input"
+              style={{ width: 130 }}
+              value={amount}
+              onChange={(e) => setAmount(e.target.value)}
+              inputMode="decimal"
+              data-testid="faucet-amount"
+            />
+            <button
+              className="btn"
+              disabled={busy || !/^\d+(\.\d+)?$/u.test(amount.trim())}
+              data-testid="faucet-submit"
+            >
               Send
             </button>
           </form>
@@ -337,7 +496,12 @@ function WithdrawPanel({ userId }: { userId: number }) {
   const [to, setTo] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<string | null>(null);
-  const assets = b ? [{ symbol: 'SOL', amount: b.sol }, ...b.tokens.filter((t) => t.uiAmount !== '0').map((t) => ({ symbol: t.symbol, amount: t.uiAmount }))] : [];
+  const assets = b
+    ? [
+        { symbol: 'SOL', amount: b.sol },
+        ...b.tokens.filter((t) => t.uiAmount !== '0').map((t) => ({ symbol: t.symbol, amount: t.uiAmount })),
+      ]
+    : [];
   const held = assets.find((a) => a.symbol === asset)?.amount ?? '0';
   const usable = (entries ?? []).filter((e) => e.usable);
   const amountOk = /^\d+(\.\d+)?$/u.test(amount.trim()) && Number(amount) > 0;
@@ -371,7 +535,9 @@ function WithdrawPanel({ userId }: { userId: number }) {
       return;
     }
     const w = r.value.withdrawal;
-    setResult(`${r.value.outcome}: ${w.uiAmount} ${w.symbol} to ${shortAddr(w.destination)}${w.error ? ` — ${w.error}` : ''}`);
+    setResult(
+      `${r.value.outcome}: ${w.uiAmount} ${w.symbol} to ${shortAddr(w.destination)}${w.error ? ` — ${w.error}` : ''}`,
+    );
     if (r.value.outcome === 'confirmed') {
       actions().toast('success', 'Withdrawal sent', `${w.uiAmount} ${w.symbol} to ${shortAddr(w.destination)}`);
       setAmount('');
@@ -385,7 +551,12 @@ function WithdrawPanel({ userId }: { userId: number }) {
       <form className="col" style={{ gap: 10 }} onSubmit={submit} data-testid="withdraw-form">
         <div className="form-grid">
           <Field label="Asset">
-            <select className="select" value={asset} onChange={(e) => setAsset(e.target.value)} data-testid="withdraw-asset">
+            <select
+              className="select"
+              value={asset}
+              onChange={(e) => setAsset(e.target.value)}
+              data-testid="withdraw-asset"
+            >
               {(assets.length ? assets : [{ symbol: 'SOL', amount: '0' }]).map((a) => (
                 <option key={a.symbol} value={a.symbol}>
                   {a.symbol}
@@ -393,9 +564,20 @@ function WithdrawPanel({ userId }: { userId: number }) {
               ))}
             </select>
           </Field>
-          <Field label="Amount" error={over ? `More than the ${fmtAmount(held, 6)} ${asset} held` : null} help={`Available: ${fmtAmount(held, 6)} ${asset}`}>
+          <Field
+            label="Amount"
+            error={over ? `More than the ${fmtAmount(held, 6)} ${asset} held` : null}
+            help={`Available: ${fmtAmount(held, 6)} ${asset}`}
+          >
             <div className="input-group">
-              <input className={`input ${over ? 'invalid' : ''}`} value={amount} onChange={(e) => setAmount(e.target.value)} placeholder="0.0" inputMode="decimal" data-testid="withdraw-amount" />
+              <input
+                className={`input ${over ? 'invalid' : ''}`}
+                value={amount}
+                onChange={(e) => setAmount(e.target.value)}
+                placeholder="0.0"
+                inputMode="decimal"
+                data-testid="withdraw-amount"
+              />
               <span className="addon btnish" onClick={() => setAmount(held)} role="button">
                 Max
               </span>
@@ -423,8 +605,16 @@ function WithdrawPanel({ userId }: { userId: number }) {
             ))}
           </select>
         </Field>
-        {error && <div className="callout neg small" data-testid="withdraw-error">{error}</div>}
-        {result && <div className="callout info small" data-testid="withdraw-result">{result}</div>}
+        {error && (
+          <div className="callout neg small" data-testid="withdraw-error">
+            {error}
+          </div>
+        )}
+        {result && (
+          <div className="callout info small" data-testid="withdraw-result">
+            {result}
+          </div>
+        )}
         <div>
           <button className="btn primary" disabled={!amountOk || over || !to} data-testid="withdraw-submit">
             Withdraw…
@@ -473,7 +663,16 @@ function WhitelistPanel({ userId }: { userId: number }) {
     const r = await actions().run(
       'whitelist.remove',
       { user: userId, address: addr },
-      { confirm: { title: 'Remove this address?', body: 'Withdrawals to it will be refused.', details: [['Address', addr]], confirmLabel: 'Remove', danger: true }, success: 'Address removed' },
+      {
+        confirm: {
+          title: 'Remove this address?',
+          body: 'Withdrawals to it will be refused.',
+          details: [['Address', addr]],
+          confirmLabel: 'Remove',
+          danger: true,
+        },
+        success: 'Address removed',
+      },
     );
     if (r.ok) void actions().refreshWhitelist(userId);
   };
@@ -490,9 +689,20 @@ function WhitelistPanel({ userId }: { userId: number }) {
                     {shortAddr(w.address, 8, 8)}
                   </div>
                 </td>
-                <td>{w.usable ? <span className="badge pos">usable</span> : <span className="badge warn">usable {relTime(w.usableAt, now)}</span>}</td>
+                <td>
+                  {w.usable ? (
+                    <span className="badge pos">usable</span>
+                  ) : (
+                    <span className="badge warn">usable {relTime(w.usableAt, now)}</span>
+                  )}
+                </td>
                 <td className="num">
-                  <button className="btn icon xs ghost" title="Remove" data-testid={`whitelist-remove-${w.address}`} onClick={() => void remove(w.address)}>
+                  <button
+                    className="btn icon xs ghost"
+                    title="Remove"
+                    data-testid={`whitelist-remove-${w.address}`}
+                    onClick={() => void remove(w.address)}
+                  >
                     <IconX size={12} />
                   </button>
                 </td>
@@ -503,10 +713,30 @@ function WhitelistPanel({ userId }: { userId: number }) {
       ) : (
         <Empty>No addresses yet.</Empty>
       )}
-      <form className="col" style={{ gap: 8, padding: 12, borderTop: '1px solid var(--border)' }} onSubmit={add} data-testid="whitelist-add-form">
+      <form
+        className="col"
+        style={{ gap: 8, padding: 12, borderTop: '1px solid var(--border)' }}
+        onSubmit={add}
+        data-testid="whitelist-add-form"
+      >
         <div className="row">
-          <input className="input mono grow" placeholder="Solana address" value={address} onChange={(e) => (setAddress(e.target.value), setError(null))} data-testid="whitelist-add-address" spellCheck={false} />
-          <input className="input" style={{ width: 140 }} placeholder="Label" value={label} maxLength={64} onChange={(e) => setLabel(e.target.value)} data-testid="whitelist-add-label" />
+          <input
+            className="input mono grow"
+            placeholder="Solana address"
+            value={address}
+            onChange={(e) => (setAddress(e.target.value), setError(null))}
+            data-testid="whitelist-add-address"
+            spellCheck={false}
+          />
+          <input
+            className="input"
+            style={{ width: 140 }}
+            placeholder="Label"
+            value={label}
+            maxLength={64}
+            onChange={(e) => setLabel(e.target.value)}
+            data-testid="whitelist-add-label"
+          />
           <button className="btn" disabled={!address.trim()} data-testid="whitelist-add-submit">
             Add…
           </button>
@@ -540,7 +770,10 @@ function WithdrawalsPanel({ userId }: { userId: number }) {
               </td>
               <td className="mono small">{shortAddr(w.destination)}</td>
               <td>
-                <span className={`badge ${w.status === 'confirmed' ? 'pos' : w.status === 'failed' || w.status === 'expired' ? 'neg' : 'warn'}`} title={w.error ?? ''}>
+                <span
+                  className={`badge ${w.status === 'confirmed' ? 'pos' : w.status === 'failed' || w.status === 'expired' ? 'neg' : 'warn'}`}
+                  title={w.error ?? ''}
+                >
                   {w.status}
                 </span>
               </td>
@@ -572,7 +805,9 @@ function ExportPanel({ userId, name }: { userId: number; name: string }) {
   return (
     <Panel title="Export" hint="hand the wallet over" testId="export-panel">
       <div className="row">
-        <span className="muted small grow">Reveal the recovery phrase so {name} can use the wallet in Phantom, Solflare or Backpack.</span>
+        <span className="muted small grow">
+          Reveal the recovery phrase so {name} can use the wallet in Phantom, Solflare or Backpack.
+        </span>
         <button className="btn outline-danger" onClick={() => void exportKey()} data-testid="export-wallet">
           <IconDownload size={13} /> Export…
         </button>
@@ -611,7 +846,12 @@ function SecretDialog({ secret, onClose }: { secret: CommandOutput<'wallet.expor
               </>
             )}
           </dl>
-          <div className={`secret ${shown ? '' : 'blur'}`} onClick={() => setShown(true)} data-testid="export-secret" title={shown ? '' : 'Click to reveal'}>
+          <div
+            className={`secret ${shown ? '' : 'blur'}`}
+            onClick={() => setShown(true)}
+            data-testid="export-secret"
+            title={shown ? '' : 'Click to reveal'}
+          >
             {text}
           </div>
           {!shown && <div className="muted small">Click to reveal. Make sure nobody is looking at your screen.</div>}

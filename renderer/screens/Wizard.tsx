@@ -33,7 +33,10 @@ export function Wizard({ onSkip }: { onSkip: () => void }) {
           {step === 0 && <NetworkStep onNext={() => setStep(1)} />}
           {step === 1 && <KeychainStep onBack={() => setStep(0)} onNext={() => setStep(2)} />}
           {step === 2 && (
-            <Step title="Recovery kit" text="Write an encrypted kit with the database and the master key. If this machine dies, the kit and its passphrase bring every friend's wallet back.">
+            <Step
+              title="Recovery kit"
+              text="Write an encrypted kit with the database and the master key. If this machine dies, the kit and its passphrase bring every friend's wallet back."
+            >
               <RecoveryKitForm compact onDone={() => setKitDone(true)} />
               <Foot onBack={() => setStep(1)}>
                 {!kitDone && (
@@ -41,7 +44,12 @@ export function Wizard({ onSkip }: { onSkip: () => void }) {
                     Later
                   </button>
                 )}
-                <button className="btn primary" disabled={!kitDone} onClick={() => setStep(3)} data-testid="wizard-next">
+                <button
+                  className="btn primary"
+                  disabled={!kitDone}
+                  onClick={() => setStep(3)}
+                  data-testid="wizard-next"
+                >
                   Next
                 </button>
               </Foot>
@@ -101,7 +109,10 @@ function NetworkStep({ onNext }: { onNext: () => void }) {
         silent: true,
         confirm: {
           title: choice === 'mainnet' ? 'Trade on mainnet?' : 'Use the sandbox?',
-          body: choice === 'mainnet' ? 'Harvest will move real funds on Solana mainnet through your RPC endpoint.' : 'Harvest will use the local sandbox: no real money.',
+          body:
+            choice === 'mainnet'
+              ? 'Harvest will move real funds on Solana mainnet through your RPC endpoint.'
+              : 'Harvest will use the local sandbox: no real money.',
           details: urls.map((u, i) => [`RPC ${i + 1}`, u] as [string, string]),
           confirmLabel: choice === 'mainnet' ? 'Use mainnet' : 'Use sandbox',
           danger: choice === 'mainnet',
@@ -113,23 +124,39 @@ function NetworkStep({ onNext }: { onNext: () => void }) {
       return;
     }
     void actions().refreshNetwork();
-    if (r.value.restartNeeded) setNotice(`Saved. Harvest connects to ${r.value.network} after a restart; you can finish setting up first.`);
+    if (r.value.restartNeeded)
+      setNotice(`Saved. Harvest connects to ${r.value.network} after a restart; you can finish setting up first.`);
     else onNext();
   };
 
   return (
-    <Step title="Where should Harvest trade?" text="Start in the sandbox to try everything with play money; switch to mainnet when you are ready.">
+    <Step
+      title="Where should Harvest trade?"
+      text="Start in the sandbox to try everything with play money; switch to mainnet when you are ready."
+    >
       <div className="col" style={{ gap: 10 }}>
-        <button type="button" className={`choice ${choice === 'sandbox' ? 'on' : ''}`} onClick={() => setChoice('sandbox')} data-testid="wizard-network-sandbox">
+        <button
+          type="button"
+          className={`choice ${choice === 'sandbox' ? 'on' : ''}`}
+          onClick={() => setChoice('sandbox')}
+          data-testid="wizard-network-sandbox"
+        >
           <span className="icon-circle pos">
             <IconShield size={16} />
           </span>
           <span>
             <div className="c-title">Sandbox (recommended)</div>
-            <div className="c-desc">A local twin of mainnet with replayed prices and a faucet. No internet, no real money.</div>
+            <div className="c-desc">
+              A local twin of mainnet with replayed prices and a faucet. No internet, no real money.
+            </div>
           </span>
         </button>
-        <button type="button" className={`choice ${choice === 'mainnet' ? 'on' : ''}`} onClick={() => setChoice('mainnet')} data-testid="wizard-network-mainnet">
+        <button
+          type="button"
+          className={`choice ${choice === 'mainnet' ? 'on' : ''}`}
+          onClick={() => setChoice('mainnet')}
+          data-testid="wizard-network-mainnet"
+        >
           <span className="icon-circle danger">
             <IconAlert size={16} />
           </span>
@@ -139,8 +166,20 @@ function NetworkStep({ onNext }: { onNext: () => void }) {
           </span>
         </button>
         {choice === 'mainnet' && (
-          <Field label="RPC endpoint(s)" help="One per line; the public endpoint is rate-limited and not fit for trading." error={badUrl ? `Not a URL: ${badUrl}` : null}>
-            <textarea className="textarea" rows={2} value={rpc} onChange={(e) => setRpc(e.target.value)} placeholder="https://mainnet.helius-rpc.com/?api-key=…" data-testid="wizard-rpc" spellCheck={false} />
+          <Field
+            label="RPC endpoint(s)"
+            help="One per line; the public endpoint is rate-limited and not fit for trading."
+            error={badUrl ? `Not a URL: ${badUrl}` : null}
+          >
+            <textarea
+              className="textarea"
+              rows={2}
+              value={rpc}
+              onChange={(e) => setRpc(e.target.value)}
+              placeholder="https://mainnet.helius-rpc.com/?api-key=…"
+              data-testid="wizard-rpc"
+              spellCheck={false}
+            />
           </Field>
         )}
         {error && <div className="callout neg small">{error}</div>}
@@ -152,7 +191,12 @@ function NetworkStep({ onNext }: { onNext: () => void }) {
             Next
           </button>
         ) : (
-          <button className="btn primary" disabled={choice === 'mainnet' && (urls.length === 0 || !!badUrl)} onClick={() => void next()} data-testid="wizard-next">
+          <button
+            className="btn primary"
+            disabled={choice === 'mainnet' && (urls.length === 0 || !!badUrl)}
+            onClick={() => void next()}
+            data-testid="wizard-next"
+          >
             Next
           </button>
         )}
@@ -165,7 +209,10 @@ function KeychainStep({ onBack, onNext }: { onBack: () => void; onNext: () => vo
   const status = useApp((s) => s.engineStatus);
   const ok = status?.keySource === 'keychain';
   return (
-    <Step title="Keychain check" text="Wallet secrets are sealed with a master key that never leaves this machine's keychain.">
+    <Step
+      title="Keychain check"
+      text="Wallet secrets are sealed with a master key that never leaves this machine's keychain."
+    >
       {!status ? (
         <div className="muted">Checking…</div>
       ) : ok ? (
@@ -173,7 +220,9 @@ function KeychainStep({ onBack, onNext }: { onBack: () => void; onNext: () => vo
           <IconCheck size={16} />
           <div>
             <b>The master key is in the OS keychain.</b>
-            <div className="small muted">Key {status.keyId.slice(0, 12)}… · data in {status.dataDir}</div>
+            <div className="small muted">
+              Key {status.keyId.slice(0, 12)}… · data in {status.dataDir}
+            </div>
           </div>
         </div>
       ) : (
@@ -182,8 +231,8 @@ function KeychainStep({ onBack, onNext }: { onBack: () => void; onNext: () => vo
           <div>
             <b>The master key comes from HARVEST_MASTER_KEY.</b>
             <div className="small">
-              No OS keychain is in use (a headless server). Keep that variable secret and backed up: without it the wallets cannot be opened. The recovery kit in the next step
-              includes the key.
+              No OS keychain is in use (a headless server). Keep that variable secret and backed up: without it the
+              wallets cannot be opened. The recovery kit in the next step includes the key.
             </div>
           </div>
         </div>
@@ -213,7 +262,10 @@ function FriendStep({ onBack }: { onBack: () => void }) {
     actions().navigate({ kind: 'user', userId: r.value.id, tab: 'wallet' });
   };
   return (
-    <Step title="Add the first friend" text="Each friend gets their own wallet and their own risk settings. You can add more any time.">
+    <Step
+      title="Add the first friend"
+      text="Each friend gets their own wallet and their own risk settings. You can add more any time."
+    >
       <form className="col" style={{ gap: 12 }} onSubmit={submit} id="wizard-friend">
         <Field label="Name" error={error}>
           <input
@@ -228,7 +280,12 @@ function FriendStep({ onBack }: { onBack: () => void }) {
         </Field>
       </form>
       <Foot onBack={onBack}>
-        <button className="btn primary" form="wizard-friend" disabled={busy || !name.trim()} data-testid="wizard-finish">
+        <button
+          className="btn primary"
+          form="wizard-friend"
+          disabled={busy || !name.trim()}
+          data-testid="wizard-finish"
+        >
           Add friend and finish
         </button>
       </Foot>

@@ -1,4 +1,11 @@
-import { positionPnlUsd, todaysRealizedUsd, userState, walletValueUsd, isBreakerReason, type UserState } from './reducers';
+import {
+  positionPnlUsd,
+  todaysRealizedUsd,
+  userState,
+  walletValueUsd,
+  isBreakerReason,
+  type UserState,
+} from './reducers';
 import type { AppState } from './store';
 import type { BalancesRow, ControlState, UserRow, UserStatsLike } from './types';
 
@@ -20,7 +27,10 @@ export interface UserSummary {
   stats: UserStatsLike | null;
 }
 
-type Slices = Pick<AppState, 'users' | 'controls' | 'balances' | 'positions' | 'trades' | 'stats' | 'prices' | 'settings'>;
+type Slices = Pick<
+  AppState,
+  'users' | 'controls' | 'balances' | 'positions' | 'trades' | 'stats' | 'prices' | 'settings'
+>;
 
 export function summarizeUser(s: Slices, user: UserRow, now: number): UserSummary {
   const control = s.controls?.users.find((c) => c.userId === user.id) ?? null;
@@ -28,7 +38,8 @@ export function summarizeUser(s: Slices, user: UserRow, now: number): UserSummar
   const stats = s.stats[user.id] ?? null;
   const positions = s.positions[user.id] ?? [];
   const trades = s.trades[user.id] ?? [];
-  const settings = s.settings[user.id]?.settings as { mode?: unknown; strategy?: { id?: unknown; enabled?: unknown } } | undefined;
+  const settings = s.settings[user.id]?.settings as
+    { mode?: unknown; strategy?: { id?: unknown; enabled?: unknown } } | undefined;
   const valued = balances ? walletValueUsd(balances, s.prices) : null;
   const statsEquity = typeof stats?.equityUsd === 'number' ? stats.equityUsd : null;
   let total: number | null = typeof stats?.pnlUsd === 'number' ? stats.pnlUsd : null;
@@ -56,7 +67,10 @@ export function summarizeUser(s: Slices, user: UserRow, now: number): UserSummar
     todayPnlUsd: todaysRealizedUsd(trades, s.prices, now),
     totalPnlUsd: total,
     returnPct: typeof stats?.returnPct === 'number' ? stats.returnPct : null,
-    openPositions: typeof stats?.openPositions === 'number' ? stats.openPositions : positions.filter((p) => p.status === 'open').length,
+    openPositions:
+      typeof stats?.openPositions === 'number'
+        ? stats.openPositions
+        : positions.filter((p) => p.status === 'open').length,
     mode,
     strategy: strat && typeof strat.id === 'string' ? { id: strat.id, enabled: strat.enabled === true } : null,
     stats,

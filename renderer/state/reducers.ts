@@ -5,7 +5,11 @@ import { USER_TABS } from './types';
 export const MAX_EVENTS = 500;
 
 /** Adds events (live or fetched), newest first, without duplicates, capped. */
-export function mergeEvents(existing: readonly EventRow[], incoming: readonly (EventRow | EngineEvent)[], max = MAX_EVENTS): EventRow[] {
+export function mergeEvents(
+  existing: readonly EventRow[],
+  incoming: readonly (EventRow | EngineEvent)[],
+  max = MAX_EVENTS,
+): EventRow[] {
   if (incoming.length === 0) return existing as EventRow[];
   const byId = new Map<number, EventRow>();
   for (const e of existing) byId.set(e.id, e);
@@ -30,8 +34,9 @@ export type RefreshKey =
 
 export function refreshPlan(event: Pick<EngineEvent, 'type' | 'userId'>): RefreshKey[] {
   const u = event.userId;
-  const perUser = (...slices: ('balances' | 'positions' | 'trades' | 'orders' | 'stats' | 'whitelist' | 'withdrawals' | 'equity')[]): RefreshKey[] =>
-    u === null ? [] : slices.map((s) => `${s}:${u}` as RefreshKey);
+  const perUser = (
+    ...slices: ('balances' | 'positions' | 'trades' | 'orders' | 'stats' | 'whitelist' | 'withdrawals' | 'equity')[]
+  ): RefreshKey[] => (u === null ? [] : slices.map((s) => `${s}:${u}` as RefreshKey));
   switch (event.type) {
     case 'trade.executed':
       return [...perUser('balances', 'positions', 'trades', 'orders', 'stats', 'equity'), 'leaderboard'];
@@ -122,7 +127,11 @@ export function tradePnl(t: Pick<Trade, 'quoteSymbol' | 'realizedPnl'>): number 
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /** Realized PnL of today's (UTC day, as the engine's daily limits count) trades, in USD; null when a quote asset has no price. */
-export function todaysRealizedUsd(trades: readonly Trade[], prices: Readonly<Record<string, number>>, now: number): number | null {
+export function todaysRealizedUsd(
+  trades: readonly Trade[],
+  prices: Readonly<Record<string, number>>,
+  now: number,
+): number | null {
   const today = utcDay(now);
   let usd = 0;
   for (const t of trades) {
@@ -144,7 +153,10 @@ export function positionPnlUsd(p: Position, prices: Readonly<Record<string, numb
 }
 
 /** What a wallet holds, in USD at the last prices; null if something held has no price. */
-export function walletValueUsd(b: Pick<BalancesRow, 'sol' | 'tokens'>, prices: Readonly<Record<string, number>>): number | null {
+export function walletValueUsd(
+  b: Pick<BalancesRow, 'sol' | 'tokens'>,
+  prices: Readonly<Record<string, number>>,
+): number | null {
   const sol = Number(b.sol);
   let usd = 0;
   if (sol > 0) {
@@ -194,7 +206,16 @@ export function clientLeaderboard(
         if (Number(p.realizedPnl) > 0) wins += 1;
       }
     }
-    return { userId: u.id, name: u.name, realizedUsd, unrealizedUsd, totalUsd: realizedUsd + unrealizedUsd, closedPositions: closed, wins, winRate: closed ? wins / closed : null };
+    return {
+      userId: u.id,
+      name: u.name,
+      realizedUsd,
+      unrealizedUsd,
+      totalUsd: realizedUsd + unrealizedUsd,
+      closedPositions: closed,
+      wins,
+      winRate: closed ? wins / closed : null,
+    };
   });
   rows.sort((a, b) => b.totalUsd - a.totalUsd || a.name.localeCompare(b.name));
   return rows.map((r, i) => ({ ...r, rank: i + 1 }));

@@ -160,7 +160,8 @@ export function parseEquityCurve(out: unknown): EquityPoint[] {
     const t = o['time'] ?? o['ts'] ?? o['at'] ?? o['takenAt'];
     const v = o['equityUsd'] ?? o['value'] ?? o['equity'];
     const ms = typeof t === 'number' ? (t > 1e12 ? t : t * 1000) : typeof t === 'string' ? Date.parse(t) : NaN;
-    if (Number.isFinite(ms) && typeof v === 'number' && Number.isFinite(v)) points.push({ time: Math.floor(ms / 1000), value: v });
+    if (Number.isFinite(ms) && typeof v === 'number' && Number.isFinite(v))
+      points.push({ time: Math.floor(ms / 1000), value: v });
   }
   points.sort((a, b) => a.time - b.time);
   // lightweight-charts needs strictly increasing times.
@@ -168,9 +169,15 @@ export function parseEquityCurve(out: unknown): EquityPoint[] {
 }
 
 function parseLeaderboard(out: unknown): LeaderboardRowLike[] | null {
-  const rows = typeof out === 'object' && out !== null ? ((out as { rows?: unknown; leaderboard?: unknown }).rows ?? (out as { leaderboard?: unknown }).leaderboard) : out;
+  const rows =
+    typeof out === 'object' && out !== null
+      ? ((out as { rows?: unknown; leaderboard?: unknown }).rows ?? (out as { leaderboard?: unknown }).leaderboard)
+      : out;
   if (!Array.isArray(rows)) return null;
-  return rows.filter((r): r is LeaderboardRowLike => typeof r === 'object' && r !== null && typeof (r as { name?: unknown }).name === 'string');
+  return rows.filter(
+    (r): r is LeaderboardRowLike =>
+      typeof r === 'object' && r !== null && typeof (r as { name?: unknown }).name === 'string',
+  );
 }
 
 function parseStats(out: unknown): UserStatsLike {
@@ -260,7 +267,14 @@ export class Controller {
       await Promise.all([this.refreshNetwork(), this.refreshHealth(), this.refreshBalances()]);
       await this.refreshPrices();
       await Promise.all(
-        users.users.map((u) => Promise.all([this.refreshPositions(u.id), this.refreshTrades(u.id), this.refreshStats(u.id), this.refreshSettings(u.id)])),
+        users.users.map((u) =>
+          Promise.all([
+            this.refreshPositions(u.id),
+            this.refreshTrades(u.id),
+            this.refreshStats(u.id),
+            this.refreshSettings(u.id),
+          ]),
+        ),
       );
       await this.refreshLeaderboard();
       const v = get().view;
@@ -396,7 +410,8 @@ export class Controller {
   async refreshPrices(): Promise<void> {
     const s = get();
     const symbols = new Set<string>(['SOL']);
-    for (const b of Object.values(s.balances)) for (const t of b.tokens) if (!STABLE.has(t.symbol) && t.uiAmount !== '0') symbols.add(t.symbol);
+    for (const b of Object.values(s.balances))
+      for (const t of b.tokens) if (!STABLE.has(t.symbol) && t.uiAmount !== '0') symbols.add(t.symbol);
     for (const ps of Object.values(s.positions)) for (const p of ps) if (p.status === 'open') symbols.add(p.symbol);
     const entries = await Promise.all(
       [...symbols].map(async (sym) => {
@@ -413,9 +428,22 @@ export class Controller {
   /** Loads what a user tab shows. */
   async loadUserTab(userId: number, tab: string): Promise<void> {
     const jobs: Promise<void>[] = [this.refreshSettings(userId)];
-    if (tab === 'wallet') jobs.push(this.refreshBalances(userId), this.refreshWhitelist(userId), this.refreshWithdrawals(userId));
-    if (tab === 'positions') jobs.push(this.refreshPositions(userId), this.refreshTrades(userId), this.refreshOrders(userId), this.refreshEquity(userId));
-    if (tab === 'activity') jobs.push(this.refreshTrades(userId), this.refreshOrders(userId), this.refreshAudit(userId), this.refreshUserEvents(userId));
+    if (tab === 'wallet')
+      jobs.push(this.refreshBalances(userId), this.refreshWhitelist(userId), this.refreshWithdrawals(userId));
+    if (tab === 'positions')
+      jobs.push(
+        this.refreshPositions(userId),
+        this.refreshTrades(userId),
+        this.refreshOrders(userId),
+        this.refreshEquity(userId),
+      );
+    if (tab === 'activity')
+      jobs.push(
+        this.refreshTrades(userId),
+        this.refreshOrders(userId),
+        this.refreshAudit(userId),
+        this.refreshUserEvents(userId),
+      );
     if (tab === 'risk') jobs.push(this.refreshStats(userId));
     await Promise.all(jobs);
   }
@@ -425,7 +453,8 @@ export class Controller {
   private onEvent(e: EngineEvent): void {
     this.lastEventId = Math.max(this.lastEventId, e.id);
     set((s) => ({ events: mergeEvents(s.events, [e]), controls: applyControlsEvent(s.controls, e) }));
-    if (e.severity !== 'info') {
+    // controls.changed is shown by the banner and the status pills; a toast would only repeat it.
+    if (e.severity !== 'info' && e.type !== 'controls.changed') {
       const who = e.userId === null ? '' : (get().users.find((u) => u.id === e.userId)?.name ?? `user ${e.userId}`);
       this.toast(e.severity === 'critical' ? 'error' : 'warning', describeEventTitle(e, who), describeEventBody(e));
     }
@@ -478,10 +507,15 @@ export class Controller {
    * operator confirms is the command sent again with that id. Commands given
    * `confirm` that the engine does not guard (halt) ask before being sent.
    */
-  async run<K extends CommandName>(name: K, input: CommandInput<K>, opts: RunOptions = {}): Promise<RunResult<CommandOutput<K>>> {
+  async run<K extends CommandName>(
+    name: K,
+    input: CommandInput<K>,
+    opts: RunOptions = {},
+  ): Promise<RunResult<CommandOutput<K>>> {
     const sensitive = isSensitive(name);
     if (opts.confirm && !sensitive) {
-      if (!(await this.askConfirm(opts.confirm))) return { ok: false, error: new EngineCallError('CANCELLED', 'Cancelled.'), cancelled: true };
+      if (!(await this.askConfirm(opts.confirm)))
+        return { ok: false, error: new EngineCallError('CANCELLED', 'Cancelled.'), cancelled: true };
     }
     const withProgress = async <T>(fn: () => Promise<T>): Promise<T> => {
       if (!opts.progress) return fn();
@@ -496,12 +530,18 @@ export class Controller {
       let value: CommandOutput<K>;
       try {
         // A sensitive command's first call only asks for a confirmation id: no progress for it.
-        value = sensitive ? await this.client.call(name, input) : await withProgress(() => this.client.call(name, input));
+        value = sensitive
+          ? await this.client.call(name, input)
+          : await withProgress(() => this.client.call(name, input));
       } catch (e) {
         const err = errorOf(e);
         if (err.code !== 'CONFIRMATION_REQUIRED' || !err.confirmationId) throw err;
-        const request: ConfirmRequest = { ...(opts.confirm ?? { title: 'Confirm', body: `Run ${name}?` }), engineMessage: err.message };
-        if (!(await this.askConfirm(request))) return { ok: false, error: new EngineCallError('CANCELLED', 'Cancelled.'), cancelled: true };
+        const request: ConfirmRequest = {
+          ...(opts.confirm ?? { title: 'Confirm', body: `Run ${name}?` }),
+          engineMessage: err.message,
+        };
+        if (!(await this.askConfirm(request)))
+          return { ok: false, error: new EngineCallError('CANCELLED', 'Cancelled.'), cancelled: true };
         const id = err.confirmationId;
         value = await withProgress(() => this.client.call(name, input, { confirmation: id }));
       }
@@ -509,7 +549,8 @@ export class Controller {
       return { ok: true, value };
     } catch (e) {
       const err = errorOf(e);
-      if (!opts.silent) this.toast('error', err.code === 'INVALID_INPUT' ? 'Check the input' : 'The engine refused', err.message);
+      if (!opts.silent)
+        this.toast('error', err.code === 'INVALID_INPUT' ? 'Check the input' : 'The engine refused', err.message);
       return { ok: false, error: err, cancelled: false };
     }
   }
@@ -551,6 +592,8 @@ export class Controller {
   }
 
   setTheme(theme: Theme): void {
+    // The attribute first: charts re-read the CSS variables when the store changes.
+    if (typeof document !== 'undefined') document.documentElement.dataset['theme'] = theme;
     set({ theme });
     try {
       localStorage.setItem(THEME_KEY, theme);
@@ -580,7 +623,8 @@ export function describeEventTitle(e: Pick<EngineEvent, 'type'>, who: string): s
 
 export function describeEventBody(e: Pick<EngineEvent, 'type' | 'payload'>): string {
   const p = (e.payload ?? {}) as Record<string, unknown>;
-  const pick = (k: string): string | null => (typeof p[k] === 'string' || typeof p[k] === 'number' ? String(p[k]) : null);
+  const pick = (k: string): string | null =>
+    typeof p[k] === 'string' || typeof p[k] === 'number' ? String(p[k]) : null;
   if (e.type === 'controls.changed') {
     const state = p['halted'] ? 'halted' : p['paused'] ? 'paused' : 'running';
     const scope = pick('scope') === 'global' ? 'Everyone' : 'User';

@@ -12,6 +12,7 @@ import { Controls } from '../../engine/risk';
 import { openDatabase, Store, type PositionRow } from '../../engine/store';
 import { defaultUserSettings, UserSettingsSchema } from '../../engine/users/settings';
 import type { Order } from '../../engine/execution';
+import type { Engine } from '../../engine/runtime';
 
 export const NET = 'sandbox';
 export const USDC = tokenBySymbol('USDC')!;
@@ -183,3 +184,26 @@ export const priceFn =
 
 export const ctxAt = (w: World, over: Record<string, number | null> = {}) => ({ balances: new Map<string, bigint>(), price: priceFn(over), nowMs: w.clock.now() });
 export type { Address };
+
+/**
+ * Risk limits as loose as the hard bounds allow, for tests about execution
+ * rather than risk: position size, cooldown and trade counts never get in the way.
+ * (Every entry still needs a stop-loss: that is a rule, not a limit.)
+ */
+export const PERMISSIVE_RISK: Record<string, string> = {
+  'risk.maxPositionPctEquity': '100',
+  'risk.maxPositionUsd': '1000000',
+  'risk.maxConcurrentPositions': '50',
+  'risk.maxDailyLossPct': '50',
+  'risk.maxDailyLossUsd': '1000000',
+  'risk.maxDrawdownPct': '90',
+  'risk.maxTradesPerDay': '1000',
+  'risk.lossStreak.losses': '20',
+  'risk.cooldownMinutes': '0',
+  'risk.minOrderUsd': '0.01',
+  'risk.maxOrderUsd': '1000000',
+};
+
+export async function permissiveRisk(engine: Engine, user: string | number): Promise<void> {
+  for (const [key, value] of Object.entries(PERMISSIVE_RISK)) await engine.execute('settings.set', { user, key, value });
+}

@@ -14,7 +14,7 @@
  *      expires while the signed order waits for reconciliation after a crash.
  */
 import type { Address, Signature } from '@solana/kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   JupiterClient,
   reconcileIntents,
@@ -188,6 +188,7 @@ describe('execution under pressure', () => {
     })();
     const outcomes = await Promise.all(orders.map((o) => funds.exec.submit(o))).finally(() => (settled = true));
     await halter;
+    onTestFinished(() => engine.controls.resumeAll('test'));
     expect(ack).not.toBeNull();
     const acknowledged = ack!;
 

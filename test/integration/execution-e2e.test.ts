@@ -72,6 +72,7 @@ import { tokenBySymbol, WRAPPED_SOL_MINT, type TokenInfo } from '../../engine/ma
 import { tempDataDir } from '../helpers/datadir';
 import { openEngine } from '../helpers/engine';
 import { randomSecretKey, type SecretKeyFixture } from './support';
+import { permissiveRisk } from '../helpers/risk';
 
 const USDC = tokenBySymbol('USDC')!;
 const WETH = tokenBySymbol('WETH')!;
@@ -135,6 +136,8 @@ async function user(
     lamports: grant.sol ?? 2n * LAMPORTS,
     tokens: grant.usdc ? [{ mint: USDC.mint, amount: grant.usdc }] : [],
   });
+  // These tests are about execution: the risk limits are opened up (the risk engine has its own tests).
+  await permissiveRisk(engine, name);
   for (const [k, v] of Object.entries({ mode: 'live', ...settings })) await setting(name, k, v);
   return { id: u.id, name, address: w.address as Address, key };
 }
@@ -180,6 +183,8 @@ function buy(
     context: 'manual',
     clientId: `e2e-${++seq}`,
     slippageBps: 50,
+    // Every entry needs a stop; far below the price so these execution tests never trigger it.
+    stopLossPrice: 0.000001,
     ...extra,
   });
 }

@@ -48,7 +48,18 @@ const buy = (user: string, amount: string, extra: Record<string, unknown> = {}) 
 
 describe('entries through engine.execute', () => {
   test('no stop-loss, or one above the price: rejected STOP_LOSS_REQUIRED, journaled with the code', async () => {
-    const out = await buy('Ana', '50');
+    // The API gives a manual buy a default stop; an order that reaches the gate without one (e.g. a copy trade) is refused.
+    const ana = engine.users.resolve('Ana');
+    const out = await funds.exec.submit({
+      userId: ana.id,
+      side: 'buy',
+      inputMint: tokenBySymbol('USDC')!.mint,
+      outputMint: WETH.mint,
+      amount: 50_000_000n,
+      context: 'copy',
+      clientId: 'no-stop',
+      slippageBps: 50,
+    });
     expect(out).toMatchObject({ status: 'rejected', code: 'STOP_LOSS_REQUIRED', message: expect.stringContaining('stop-loss') });
     const above = await buy('Ana', '50', { stopLoss: wethUsd() * 1.1 });
     expect(above).toMatchObject({ status: 'rejected', code: 'STOP_LOSS_REQUIRED', message: expect.stringContaining('below the current price') });

@@ -199,7 +199,14 @@ export class FakeNotification extends EventEmitter {
 
 export interface MessageBoxCall {
   window: unknown;
-  options: { message: string; detail?: string; buttons?: string[]; type?: string; cancelId?: number; defaultId?: number };
+  options: {
+    message: string;
+    detail?: string;
+    buttons?: string[];
+    type?: string;
+    cancelId?: number;
+    defaultId?: number;
+  };
 }
 
 const state = {
@@ -282,7 +289,11 @@ export const electronModule = {
   Menu: { buildFromTemplate: (items: FakeMenuItem[]) => new FakeMenu(items) },
   Notification: FakeNotification,
   nativeImage: {
-    createFromBuffer: (buffer: Buffer, opts?: { scaleFactor?: number }): FakeImage => ({ kind: 'png', buffer, scaleFactor: opts?.scaleFactor ?? 1 }),
+    createFromBuffer: (buffer: Buffer, opts?: { scaleFactor?: number }): FakeImage => ({
+      kind: 'png',
+      buffer,
+      scaleFactor: opts?.scaleFactor ?? 1,
+    }),
   },
   ipcMain: {
     handle(channel: string, fn: Fn): void {
@@ -296,13 +307,17 @@ export const electronModule = {
   ipcRenderer,
   contextBridge: {
     exposeInMainWorld(key: string, api: unknown): void {
-      if (state.exposed.has(key)) throw new Error(`Cannot bind an API on top of an existing property on the window object: ${key}`);
+      if (state.exposed.has(key))
+        throw new Error(`Cannot bind an API on top of an existing property on the window object: ${key}`);
       state.exposed.set(key, api);
     },
   },
   dialog: {
     showMessageBox(a: unknown, b?: unknown): Promise<{ response: number; checkboxChecked: boolean }> {
-      const call: MessageBoxCall = b === undefined ? { window: null, options: a as MessageBoxCall['options'] } : { window: a, options: b as MessageBoxCall['options'] };
+      const call: MessageBoxCall =
+        b === undefined
+          ? { window: null, options: a as MessageBoxCall['options'] }
+          : { window: a, options: b as MessageBoxCall['options'] };
       state.messageBoxes.push(call);
       const r = typeof state.messageBoxAnswer === 'function' ? state.messageBoxAnswer(call) : state.messageBoxAnswer;
       return Promise.resolve({ response: r, checkboxChecked: false });

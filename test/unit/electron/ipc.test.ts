@@ -76,9 +76,15 @@ describe('IPC handlers', () => {
       ['a page on another origin', () => win.webContents.ipcEvent({ url: 'https://evil.example/', parent: null })],
       ['another app:// host', () => win.webContents.ipcEvent({ url: 'app://evil/index.html', parent: null })],
       ['a file:// page', () => win.webContents.ipcEvent({ url: 'file:///tmp/index.html', parent: null })],
-      ['a sub-frame on the app origin', () => win.webContents.ipcEvent({ url: 'app://harvest/x.html', parent: win.webContents.mainFrame })],
+      [
+        'a sub-frame on the app origin',
+        () => win.webContents.ipcEvent({ url: 'app://harvest/x.html', parent: win.webContents.mainFrame }),
+      ],
       ['a frame that is gone', () => win.webContents.ipcEvent(null)],
-      ['another window', () => new FakeBrowserWindow({}).webContents.ipcEvent({ url: APP_URL, parent: null } satisfies FakeFrame)],
+      [
+        'another window',
+        () => new FakeBrowserWindow({}).webContents.ipcEvent({ url: APP_URL, parent: null } satisfies FakeFrame),
+      ],
     ];
     it.each(foreign)('refuses %s and runs nothing', async (_what, event) => {
       const spy = vi.spyOn(engine, 'executeUntyped');
@@ -103,8 +109,12 @@ describe('IPC handlers', () => {
       const ev = (frame: FakeFrame | null) => win.webContents.ipcEvent(frame) as unknown as IpcMainInvokeEvent;
       expect(untrustedSender(ev(win.webContents.mainFrame), w, APP_ORIGIN)).toBeNull();
       expect(untrustedSender(ev({ url: 'app://harvest/deep/route?x=1', parent: null }), w, APP_ORIGIN)).toBeNull();
-      expect(untrustedSender(ev({ url: 'http://127.0.0.1:5173/', parent: null }), w, APP_ORIGIN)).toMatch(/not the Harvest UI/u);
-      expect(untrustedSender(ev({ url: 'http://127.0.0.1:5173/', parent: null }), w, 'http://127.0.0.1:5173')).toBeNull();
+      expect(untrustedSender(ev({ url: 'http://127.0.0.1:5173/', parent: null }), w, APP_ORIGIN)).toMatch(
+        /not the Harvest UI/u,
+      );
+      expect(
+        untrustedSender(ev({ url: 'http://127.0.0.1:5173/', parent: null }), w, 'http://127.0.0.1:5173'),
+      ).toBeNull();
       expect(untrustedSender(ev(win.webContents.mainFrame), null, APP_ORIGIN)).toMatch(/no Harvest window/u);
     });
   });
@@ -176,7 +186,10 @@ describe('IPC handlers', () => {
       for (const n of commandNames) {
         if (sensitive.includes(n)) {
           expect(ran.has(n)).toBe(false);
-          expect(answers.get(n)).toMatchObject({ ok: false, error: { code: asked.includes(n) ? CANCELLED : 'INVALID_INPUT' } });
+          expect(answers.get(n)).toMatchObject({
+            ok: false,
+            error: { code: asked.includes(n) ? CANCELLED : 'INVALID_INPUT' },
+          });
         } else {
           expect(ran.has(n)).toBe(true);
           expect(answers.get(n)).toMatchObject({ ok: true });
@@ -186,7 +199,12 @@ describe('IPC handlers', () => {
     });
 
     it('never shows secrets in a confirmation', () => {
-      const secrets = { passphrase: 'hunter2-passphrase', key: 'jup-secret-key-123', mnemonic: 'abandon abandon', secretKey: '5KsecretBase58' };
+      const secrets = {
+        passphrase: 'hunter2-passphrase',
+        key: 'jup-secret-key-123',
+        mnemonic: 'abandon abandon',
+        secretKey: '5KsecretBase58',
+      };
       for (const name of commandNames) {
         const d = describeSensitive(name, { ...(sampleInput(name) ?? {}), ...secrets });
         expect(d.message.length).toBeGreaterThan(5);

@@ -48,7 +48,11 @@ describe('notifications', () => {
   it('a tripped breaker (critical) notifies, naming the user', () => {
     engine.bus.emit('breaker.tripped', alice, { failures: 3, reason: 'three failed swaps' });
     expect(shown()).toEqual([
-      { title: 'Breaker tripped — alice', body: 'Trading paused after 3 failed orders: three failed swaps', urgency: 'critical' },
+      {
+        title: 'Breaker tripped — alice',
+        body: 'Trading paused after 3 failed orders: three failed swaps',
+        urgency: 'critical',
+      },
     ]);
   });
 
@@ -58,12 +62,18 @@ describe('notifications', () => {
     expect(stub.notifications).toHaveLength(0);
   });
 
-  it("respects a user whose notifications are off, but engine-wide alerts always notify", () => {
+  it('respects a user whose notifications are off, but engine-wide alerts always notify', () => {
     engine.bus.emit('breaker.tripped', bob, { failures: 3, reason: 'x' });
-    engine.bus.emit('exit.stuck', bob, { positionId: 1, mint: 'So11111111111111111111111111111111111111112', reason: 'no route' });
+    engine.bus.emit('exit.stuck', bob, {
+      positionId: 1,
+      mint: 'So11111111111111111111111111111111111111112',
+      reason: 'no route',
+    });
     expect(stub.notifications).toHaveLength(0);
     engine.bus.emit('rpc.degraded', null, { endpoint: 'https://rpc.example', reason: 'timeouts' });
-    expect(shown()).toEqual([{ title: 'RPC endpoint degraded', body: 'https://rpc.example: timeouts', urgency: 'normal' }]);
+    expect(shown()).toEqual([
+      { title: 'RPC endpoint degraded', body: 'https://rpc.example: timeouts', urgency: 'normal' },
+    ]);
   });
 
   it('follows a settings change at once', async () => {
@@ -73,6 +83,34 @@ describe('notifications', () => {
     await engine.executeUntyped('settings.set', { user: 'bob', key: 'notifications', value: '{"enabled":true}' });
     engine.bus.emit('breaker.tripped', bob, { failures: 3, reason: 'x' });
     expect(shown().map((n) => n.title)).toEqual(['Breaker tripped — bob']);
+  });
+
+  it("follows a user's minimum severity and muted event types", async () => {
+    const set = (user: string, value: object) =>
+      engine.executeUntyped('settings.set', { user, key: 'notifications', value: JSON.stringify(value) });
+    await set('alice', { enabled: true, minSeverity: 'critical', muted: [] });
+    engine.bus.emit('order.failed', alice, { intentId: 1, status: 'failed', reason: 'x' }); // warning
+    expect(stub.notifications).toHaveLength(0);
+    engine.bus.emit('breaker.tripped', alice, { failures: 3, reason: 'x' }); // critical
+    expect(shown()).toHaveLength(1);
+
+    await set('alice', { enabled: true, minSeverity: 'info', muted: ['wallet.funded'] });
+    engine.bus.emit('wallet.funded', alice, { mint: 'SOL', amount: '1', signatures: [] }); // info, muted
+    expect(shown()).toHaveLength(1);
+    engine.bus.emit('trade.executed', alice, {
+      intentId: 1,
+      tradeId: 1,
+      side: 'buy',
+      context: 'manual',
+      baseMint: 'SOL',
+      quoteMint: 'USDC',
+      baseAmount: '1',
+      quoteAmount: '1',
+      price: 1,
+      venue: 'paper',
+      signature: null,
+    }); // info, asked for
+    expect(shown()).toHaveLength(2);
   });
 
   it('a halt from anywhere notifies (controls.changed is a warning)', () => {
@@ -130,11 +168,54 @@ describe('notifications', () => {
   it('has a readable text for every warning-and-above event type', () => {
     const base = { id: 1, ts: 't', userId: 1 };
     const texts = [
-      describeEvent({ ...base, type: 'risk.drawdownPaused', severity: 'critical', payload: { highWaterUsd: 100, equityUsd: 80, drawdownPct: 20, limitPct: 15, reason: 'r' } }, 'alice'),
-      describeEvent({ ...base, type: 'risk.dailyLossHit', severity: 'warning', payload: { day: 'd', dayStartEquityUsd: 100, equityUsd: 90, lossUsd: 10, lossPct: 10, limit: '5%', resumesAt: 'tomorrow' } }, 'alice'),
-      describeEvent({ ...base, type: 'user.deactivated', severity: 'warning', payload: { balanceLamports: '1', minimumLamports: '2' } }, 'alice'),
-      describeEvent({ ...base, type: 'withdrawal.failed', severity: 'warning', payload: { withdrawalId: 1, reason: 'expired' } }, 'alice'),
-      describeEvent({ ...base, type: 'whitelist.changed', severity: 'warning', payload: { action: 'added', address: 'Addr', usableAt: null } }, 'alice'),
+      describeEvent(
+        {
+          ...base,
+          type: 'risk.drawdownPaused',
+          severity: 'critical',
+          payload: { highWaterUsd: 100, equityUsd: 80, drawdownPct: 20, limitPct: 15, reason: 'r' },
+        },
+        'alice',
+      ),
+      describeEvent(
+        {
+          ...base,
+          type: 'risk.dailyLossHit',
+          severity: 'warning',
+          payload: {
+            day: 'd',
+            dayStartEquityUsd: 100,
+            equityUsd: 90,
+            lossUsd: 10,
+            lossPct: 10,
+            limit: '5%',
+            resumesAt: 'tomorrow',
+          },
+        },
+        'alice',
+      ),
+      describeEvent(
+        {
+          ...base,
+          type: 'user.deactivated',
+          severity: 'warning',
+          payload: { balanceLamports: '1', minimumLamports: '2' },
+        },
+        'alice',
+      ),
+      describeEvent(
+        { ...base, type: 'withdrawal.failed', severity: 'warning', payload: { withdrawalId: 1, reason: 'expired' } },
+        'alice',
+      ),
+      describeEvent(
+        {
+          ...base,
+          type: 'whitelist.changed',
+          severity: 'warning',
+          payload: { action: 'added', address: 'Addr', usableAt: null },
+        },
+        'alice',
+      ),
     ];
     expect(texts.map((t) => t.title)).toEqual([
       'Drawdown limit — alice',

@@ -33,7 +33,8 @@ function objectsIn(value: unknown, seen = new Set<unknown>()): unknown[] {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function') || seen.has(value)) return [];
   seen.add(value);
   const out: unknown[] = [value];
-  for (const k of Reflect.ownKeys(value as object)) out.push(...objectsIn((value as Record<PropertyKey, unknown>)[k], seen));
+  for (const k of Reflect.ownKeys(value as object))
+    out.push(...objectsIn((value as Record<PropertyKey, unknown>)[k], seen));
   return out;
 }
 
@@ -58,23 +59,39 @@ describe('preload', () => {
     }
     // A command function invokes its own channel and no other, whatever the page passes.
     await bridge.commands['users.add']({ name: 'alice' });
-    await (bridge.commands['users.list'] as unknown as (...a: unknown[]) => Promise<unknown>)({}, undefined, 'harvest:cmd:wallet.export');
+    await (bridge.commands['users.list'] as unknown as (...a: unknown[]) => Promise<unknown>)(
+      {},
+      undefined,
+      'harvest:cmd:wallet.export',
+    );
     expect(stub.invokes.map((i) => i.channel)).toEqual([commandChannel('users.add'), commandChannel('users.list')]);
   });
 
   it('each command invokes harvest:cmd:<name> with the input and options', async () => {
     const bridge = await loadPreload();
     for (const name of commandNames) {
-      await (bridge.commands[name] as (i: unknown, o?: unknown) => Promise<unknown>)({ probe: name }, { confirmation: 'c1' });
+      await (bridge.commands[name] as (i: unknown, o?: unknown) => Promise<unknown>)(
+        { probe: name },
+        { confirmation: 'c1' },
+      );
     }
-    expect(stub.invokes).toEqual(commandNames.map((n) => ({ channel: commandChannel(n), args: [{ probe: n }, { confirmation: 'c1' }] })));
+    expect(stub.invokes).toEqual(
+      commandNames.map((n) => ({ channel: commandChannel(n), args: [{ probe: n }, { confirmation: 'c1' }] })),
+    );
   });
 
   it('onEvent delivers only the engine event (not the IPC event) until unsubscribed', async () => {
     const bridge = await loadPreload();
     const got: unknown[] = [];
     const off = bridge.onEvent((e) => got.push(e));
-    const event: EngineEvent = { id: 1, ts: '2026-01-01T00:00:00.000Z', type: 'rpc.degraded', severity: 'warning', userId: null, payload: { endpoint: 'x', reason: 'y' } };
+    const event: EngineEvent = {
+      id: 1,
+      ts: '2026-01-01T00:00:00.000Z',
+      type: 'rpc.degraded',
+      severity: 'warning',
+      userId: null,
+      payload: { endpoint: 'x', reason: 'y' },
+    };
     const ipcEvent = { sender: fakeIpcRenderer, ports: [] };
     fakeIpcRenderer.emit(EVENT_CHANNEL, ipcEvent, event);
     expect(got).toEqual([event]);

@@ -91,7 +91,12 @@ describe('the running shell', () => {
     expect(stub.windows).toHaveLength(1);
     const w = stub.windows[0]!;
     expect(w.loaded).toEqual([APP_URL]);
-    expect(w.options['webPreferences']).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, preload: paths.preload });
+    expect(w.options['webPreferences']).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      preload: paths.preload,
+    });
     expect(stub.handlers.size).toBe(commandNames.length);
     expect(stub.trays).toHaveLength(1);
     expect(s.tray.state).toBe('running');
@@ -205,10 +210,15 @@ describe('launch', () => {
     expect(w.isDestroyed()).toBe(false);
     expect(stub.appCalls).not.toContain('quit');
 
+    // Ctrl-C / SIGTERM quits properly too (the listener is ours until the engine is closed).
+    const sigterm = process.listeners('SIGTERM').length;
+    expect(sigterm).toBeGreaterThanOrEqual(1);
+
     // Quit from the tray: the engine is closed before the app really quits.
     await stub.trays[0]!.click('quit');
     await vi.waitFor(() => expect(stub.appCalls).toContain('quitted'));
     expect(stub.handlers.size).toBe(0);
+    expect(process.listeners('SIGTERM')).toHaveLength(sigterm - 1);
     const again = open(tmp.dir);
     await again.close();
   });

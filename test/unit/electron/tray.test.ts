@@ -17,7 +17,9 @@ const showWindow = vi.fn();
 const quit = vi.fn();
 
 function enabled(): Record<string, boolean> {
-  return Object.fromEntries(['pause', 'resume', 'halt', 'open', 'quit'].map((id) => [id, fake.item(id).enabled !== false]));
+  return Object.fromEntries(
+    ['pause', 'resume', 'halt', 'open', 'quit'].map((id) => [id, fake.item(id).enabled !== false]),
+  );
 }
 
 beforeEach(() => {

@@ -16,12 +16,23 @@ import {
   PRODUCTION_CSP,
   rendererSource,
 } from '../../../electron/security';
-import { electronModule, FakeBrowserWindow, FakeWebContents, fakeApp, resetElectronStub, stub } from './electron-stub';
+import {
+  electronModule,
+  type FakeBrowserWindow,
+  FakeWebContents,
+  fakeApp,
+  resetElectronStub,
+  stub,
+} from './electron-stub';
 
 beforeEach(() => resetElectronStub());
 
 function newWindow(quitting = false): FakeBrowserWindow {
-  const w = createMainWindow({ preload: '/app/out/preload/preload.cjs', source: rendererSource(undefined), isQuitting: () => quitting });
+  const w = createMainWindow({
+    preload: '/app/out/preload/preload.cjs',
+    source: rendererSource(undefined),
+    isQuitting: () => quitting,
+  });
   return w as unknown as FakeBrowserWindow;
 }
 
@@ -51,7 +62,12 @@ describe('main window', () => {
 
   it('denies every navigation, redirect, webview and new window', () => {
     const w = newWindow();
-    for (const url of ['https://evil.example/', 'app://harvest/other.html', 'file:///etc/passwd', 'javascript:alert(1)']) {
+    for (const url of [
+      'https://evil.example/',
+      'app://harvest/other.html',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+    ]) {
       expect(w.webContents.tryNavigate(url)).toBe(true);
       expect(w.webContents.tryNavigate(url, 'will-redirect')).toBe(true);
       expect(w.webContents.windowOpenHandler!({ url })).toEqual({ action: 'deny' });
@@ -68,7 +84,11 @@ describe('main window', () => {
 
   it('closing the window hides it (Harvest stays in the tray); when quitting it really closes', () => {
     let quitting = false;
-    const w = createMainWindow({ preload: 'p', source: rendererSource(undefined), isQuitting: () => quitting }) as unknown as FakeBrowserWindow;
+    const w = createMainWindow({
+      preload: 'p',
+      source: rendererSource(undefined),
+      isQuitting: () => quitting,
+    }) as unknown as FakeBrowserWindow;
     w.show();
     w.close();
     expect(w.isDestroyed()).toBe(false);
@@ -129,7 +149,7 @@ describe('content security', () => {
     expect(stub.headersListeners).toHaveLength(1);
     let out: { responseHeaders?: Record<string, string[]> } = {};
     (stub.headersListeners[0] as (d: unknown, cb: (r: typeof out) => void) => void)(
-      { responseHeaders: { 'content-security-policy': ["default-src *"], 'content-type': ['text/html'] } },
+      { responseHeaders: { 'content-security-policy': ['default-src *'], 'content-type': ['text/html'] } },
       (r) => (out = r),
     );
     expect(out.responseHeaders).toEqual({
@@ -138,8 +158,19 @@ describe('content security', () => {
       'X-Content-Type-Options': ['nosniff'],
     });
     const answers: Record<string, boolean> = {};
-    for (const p of ['notifications', 'media', 'geolocation', 'openExternal', 'clipboard-read', 'clipboard-sanitized-write']) {
-      (stub.permissionRequestHandler as (wc: unknown, p: string, cb: (ok: boolean) => void) => void)(null, p, (ok) => (answers[p] = ok));
+    for (const p of [
+      'notifications',
+      'media',
+      'geolocation',
+      'openExternal',
+      'clipboard-read',
+      'clipboard-sanitized-write',
+    ]) {
+      (stub.permissionRequestHandler as (wc: unknown, p: string, cb: (ok: boolean) => void) => void)(
+        null,
+        p,
+        (ok) => (answers[p] = ok),
+      );
     }
     expect(answers).toEqual({
       notifications: false,
