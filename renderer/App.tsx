@@ -9,7 +9,7 @@ import { UserView } from './screens/User';
 import { Leaderboard } from './screens/Leaderboard';
 import { Settings } from './screens/Settings';
 import { Wizard } from './screens/Wizard';
-import { TOKEN_STORAGE_KEY, tokenFromPaste } from './api/token';
+import { TOKEN_STORAGE_KEY, tokenFromPaste } from './client/token';
 
 const SKIP_KEY = 'harvest.setupSkipped';
 

@@ -4,9 +4,9 @@ import { createRoot } from 'react-dom/client';
 import './styles.css';
 import type { EngineClient } from '../engine/api/client';
 import { App, Locked } from './App';
-import { ipcClient } from './api/ipc';
-import { takeToken } from './api/token';
-import { defaultWsUrl, wsClient } from './api/ws';
+import { ipcClient } from './client/ipc';
+import { takeToken } from './client/token';
+import { defaultWsUrl, wsClient } from './client/ws';
 import { hashToView } from './state/reducers';
 import { appStore, startController } from './state/store';
 

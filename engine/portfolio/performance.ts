@@ -109,16 +109,28 @@ export function drawdownPct(hwm: bigint, equity: bigint): number {
  * Brings the risk state up to `equity` at `nowMs`: a new UTC day starts its
  * day from this equity; the mark rises with equity. Returns the state (not saved).
  */
-export function markState(prev: RiskStateRow | null, userId: number, network: string, equity: bigint, nowMs: number): RiskStateRow {
+/**
+ * Brings the risk state up to `equity` now. When a new UTC day starts here,
+ * its starting equity is set to what equity was before today's cash flows
+ * (`flowsToday`, net deposits), so money moved earlier today is not counted
+ * again as a gain or a loss.
+ */
+export function markState(prev: RiskStateRow | null, userId: number, network: string, equity: bigint, nowMs: number, flowsToday = 0n): RiskStateRow {
   const day = utcDay(nowMs);
   const at = new Date(nowMs).toISOString();
-  if (!prev) return { userId, network, highWater: equity, day, dayStartEquity: equity, dailyLossDay: null, drawdownPausedAt: null, updatedAt: at };
+  const dayStart = equity - flowsToday;
+  if (!prev) return { userId, network, highWater: equity, day, dayStartEquity: dayStart, dailyLossDay: null, drawdownPausedAt: null, updatedAt: at };
   return {
     ...prev,
     highWater: hwmAfterMark(prev.highWater, equity),
-    ...(prev.day !== day ? { day, dayStartEquity: equity } : {}),
+    ...(prev.day !== day ? { day, dayStartEquity: dayStart } : {}),
     updatedAt: at,
   };
+}
+
+/** Net deposits (deposits minus withdrawals) of a user since the start of the UTC day of `nowMs`, in micro-USD. */
+export function netFlowsToday(store: Store, userId: number, network: string, nowMs: number): bigint {
+  return store.risk.cashFlows(userId, network, utcDayStartIso(nowMs)).reduce((s, f) => s + (f.kind === 'deposit' ? f.amountUsd : -f.amountUsd), 0n);
 }
 
 /**
@@ -220,7 +232,7 @@ export class Performance {
       const equity = toMicroUsd(v.usd);
       store.tx(() => {
         if (settings.mode === 'live') importWithdrawals(store, userId, network, (m) => this.prices.price(m), equity, nowMs);
-        const state = markState(store.risk.state(userId, network), userId, network, equity, nowMs);
+        const state = markState(store.risk.state(userId, network), userId, network, equity, nowMs, netFlowsToday(store, userId, network, nowMs));
         store.risk.saveState(state);
         const flows = store.risk.cashFlows(userId, network);
         store.risk.insertSnapshot({

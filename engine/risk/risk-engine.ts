@@ -21,6 +21,7 @@ import {
   fromMicroUsd,
   importWithdrawals,
   markState,
+  netFlowsToday,
   nextUtcDayStartIso,
   toMicroUsd,
   utcDay,
@@ -322,7 +323,8 @@ export class RiskEngine {
     const equity = toMicroUsd(v.usd);
     if (settings.mode === 'live') importWithdrawals(store, userId, network, price, equity, nowMs);
     const prev = store.risk.state(userId, network);
-    let state = markState(prev, userId, network, equity, nowMs);
+    const netFlows = netFlowsToday(store, userId, network, nowMs);
+    let state = markState(prev, userId, network, equity, nowMs, netFlows);
     if (state.drawdownPausedAt !== null && !controls.user(userId).paused) {
       // The operator resumed the user: the drawdown counts from here.
       state = { ...state, highWater: equity, drawdownPausedAt: null };
@@ -330,8 +332,6 @@ export class RiskEngine {
     // Written only when something the rules depend on moved (a check is mostly reads).
     if (!prev || prev.highWater !== state.highWater || prev.day !== state.day || prev.drawdownPausedAt !== state.drawdownPausedAt) store.risk.saveState(state);
     const day = utcDay(nowMs);
-    const since = utcDayStartIso(nowMs);
-    const netFlows = store.risk.cashFlows(userId, network, since).reduce((s, f) => s + (f.kind === 'deposit' ? f.amountUsd : -f.amountUsd), 0n);
     return {
       equity,
       state,

@@ -125,7 +125,8 @@ export function relTime(iso: string | number | null | undefined, now: number): s
   const future = d < 0;
   const a = Math.abs(d);
   let body: string;
-  if (a < 45_000) return future ? 'in a moment' : 'just now';
+  // Within 45 s either way is "just now" (a slightly stale clock on this side must not read "in a moment").
+  if (a < 45_000) return 'just now';
   if (a < 3_600_000) body = `${Math.round(a / 60_000)} min`;
   else if (a < 86_400_000) body = `${Math.round(a / 3_600_000)} h`;
   else body = `${Math.round(a / 86_400_000)} d`;

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { Empty, Panel, Seg } from '../components/ui';
 import { IconTrophy } from '../components/icons';
 import { fmtPct, fmtUsd, pnlClass } from '../lib/format';
-import { callOptional, hasCommand } from '../api/commands';
+import { callOptional, hasCommand } from '../client/commands';
 import { clientLeaderboard } from '../state/reducers';
 import { actions, useApp, useAppShallow } from '../state/store';
 import type { LeaderboardRowLike } from '../state/types';

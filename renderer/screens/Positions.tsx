@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { EquityChart, PriceChart } from '../charts/Charts';
 import { Empty, Field, Panel, Seg, useNow } from '../components/ui';
 import { fmtAmount, fmtDateTime, fmtPrice, fmtSigned, fmtUsd, pnlClass, relTime } from '../lib/format';
-import { hasCommand } from '../api/commands';
+import { hasCommand } from '../client/commands';
 import { actions, useApp } from '../state/store';
 import type { CommandOutput } from '../../engine/api/contract';
 import type { Position } from '../state/types';

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Field, Panel } from '../components/ui';
 import { fromBaseUnits } from '../lib/format';
-import { hasCommand } from '../api/commands';
+import { hasCommand } from '../client/commands';
 import { actions, useApp } from '../state/store';
 import type { CommandOutput } from '../../engine/api/contract';
 

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Field, Panel, Seg } from '../components/ui';
 import { IconCheck, IconKey, IconShield } from '../components/icons';
 import { fmtDateTime } from '../lib/format';
-import { hasCommand } from '../api/commands';
+import { hasCommand } from '../client/commands';
 import { actions, useApp } from '../state/store';
 import type { CommandOutput } from '../../engine/api/contract';
 
@@ -424,9 +424,11 @@ export function RecoveryKitForm({
   }, [status, file]);
   const short = pass.length > 0 && [...pass].length < MIN_PASSPHRASE;
   const mismatch = pass2.length > 0 && pass !== pass2;
+  const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
+    setBusy(true);
     const r = await actions().run(
       'backup.create',
       { file: file.trim(), passphrase: pass },
@@ -441,6 +443,7 @@ export function RecoveryKitForm({
         },
       },
     );
+    setBusy(false);
     if (!r.ok) {
       if (!r.cancelled) setError(r.error.message);
       return;
@@ -505,10 +508,16 @@ export function RecoveryKitForm({
       <div>
         <button
           className="btn primary"
-          disabled={!file.trim() || [...pass].length < MIN_PASSPHRASE || pass !== pass2}
+          disabled={busy || !file.trim() || [...pass].length < MIN_PASSPHRASE || pass !== pass2}
           data-testid="backup-create"
         >
-          Write recovery kit…
+          {busy ? (
+            <>
+              <span className="spinner" /> Writing…
+            </>
+          ) : (
+            'Write recovery kit…'
+          )}
         </button>
       </div>
     </form>

@@ -89,7 +89,13 @@ function FriendPanel({ userId, name }: { userId: number; name: string }) {
   return (
     <Panel title="Friend" testId="friend-panel">
       <form className="row" onSubmit={rename}>
-        <input className="input grow" value={draft} maxLength={64} onChange={(e) => (setDraft(e.target.value), setError(null))} data-testid="rename-input" />
+        <input
+          className="input grow"
+          value={draft}
+          maxLength={64}
+          onChange={(e) => (setDraft(e.target.value), setError(null))}
+          data-testid="rename-input"
+        />
         <button className="btn" disabled={!draft.trim() || draft.trim() === name} data-testid="rename-submit">
           Rename
         </button>

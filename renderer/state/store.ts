@@ -4,8 +4,8 @@ import { useShallow } from 'zustand/react/shallow';
 import { EngineCallError, type EngineClient } from '../../engine/api/client';
 import type { CommandInput, CommandName, CommandOutput } from '../../engine/api/contract';
 import type { EngineEvent } from '../../engine/api/events';
-import { callOptional, hasCommand, isSensitive } from '../api/commands';
-import type { ConnectionStatus } from '../api/ws';
+import { callOptional, hasCommand, isSensitive } from '../client/commands';
+import type { ConnectionStatus } from '../client/ws';
 import { applyControlsEvent, mergeEvents, refreshPlan, viewToHash, type RefreshKey } from './reducers';
 import type {
   AuditEntry,
@@ -81,6 +81,8 @@ export interface RunOptions {
 }
 
 const THEME_KEY = 'harvest.theme';
+/** A long action shows its progress overlay only once it has run this long. */
+const PROGRESS_DELAY_MS = 300;
 
 function initialTheme(): Theme {
   try {
@@ -517,24 +519,28 @@ export class Controller {
       if (!(await this.askConfirm(opts.confirm)))
         return { ok: false, error: new EngineCallError('CANCELLED', 'Cancelled.'), cancelled: true };
     }
+    // The overlay appears only if the call is still running after a moment: a sensitive command's
+    // first call (answered at once with a confirmation id) or a quick one never flashes it.
     const withProgress = async <T>(fn: () => Promise<T>): Promise<T> => {
       if (!opts.progress) return fn();
-      set({ busy: { label: opts.progress, startedAt: Date.now() } });
+      const label = opts.progress;
+      const startedAt = Date.now();
+      const timer = setTimeout(() => set({ busy: { label, startedAt } }), PROGRESS_DELAY_MS);
       try {
         return await fn();
       } finally {
-        set({ busy: null });
+        clearTimeout(timer);
+        if (get().busy?.startedAt === startedAt) set({ busy: null });
       }
     };
     try {
       let value: CommandOutput<K>;
       try {
-        // A sensitive command's first call only asks for a confirmation id: no progress for it.
-        value = sensitive
-          ? await this.client.call(name, input)
-          : await withProgress(() => this.client.call(name, input));
+        value = await withProgress(() => this.client.call(name, input));
       } catch (e) {
         const err = errorOf(e);
+        // The desktop app confirms sensitive commands natively; its Cancel is not a failure.
+        if (err.code === 'CANCELLED') return { ok: false, error: err, cancelled: true };
         if (err.code !== 'CONFIRMATION_REQUIRED' || !err.confirmationId) throw err;
         const request: ConfirmRequest = {
           ...(opts.confirm ?? { title: 'Confirm', body: `Run ${name}?` }),

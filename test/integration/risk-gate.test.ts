@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tokenBySymbol } from '../../engine/market';
 import { Performance } from '../../engine/portfolio';
-import { RISK_PRESETS, standardRiskGate, type RiskGate } from '../../engine/risk';
+import { RISK_PRESETS } from '../../engine/risk';
 import type { Engine, Funds } from '../../engine/runtime';
 import { tempDataDir } from '../helpers/datadir';
 import { openEngine } from '../helpers/engine';
@@ -22,13 +22,6 @@ beforeAll(async () => {
   dir = tempDataDir('hv-risk-int-');
   engine = openEngine(dir.dir);
   funds = await engine.funds();
-  // What engine/runtime/services.ts is to pass as `risk` (wired there by the lead; see the report).
-  (funds.exec as unknown as { d: { risk: RiskGate } }).d.risk = standardRiskGate({
-    store: engine.store,
-    controls: engine.controls,
-    bus: engine.bus,
-    network: funds.net.name,
-  });
   for (const name of ['Ana', 'Ben']) {
     await engine.execute('users.add', { name });
     await engine.execute('wallet.create', { user: name, words: 12 });

@@ -75,6 +75,17 @@ describe('Controller.run: the confirmation step of sensitive commands', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it("treats the desktop app's native Cancel as a cancel, not a failure", async () => {
+    const { client, calls } = fakeClient(() => new EngineCallError('CANCELLED', 'Cancelled: nothing was changed.'));
+    const ctl = new Controller(client);
+    appStore.setState({ toasts: [] });
+    const r = await ctl.run('wallet.export', { user: 1, confirm: true });
+    expect(r).toMatchObject({ ok: false, cancelled: true });
+    expect(calls).toHaveLength(1);
+    expect(appStore.getState().toasts).toEqual([]);
+    expect(appStore.getState().confirm).toBeNull();
+  });
+
   it('reports a refusal as a toast unless silent', async () => {
     const { client } = fakeClient(() => new EngineCallError('INVALID_INPUT', 'A name cannot be empty.'));
     const ctl = new Controller(client);

@@ -14,8 +14,8 @@ import {
   roundDecimal,
   shortAddr,
 } from '../../../renderer/lib/format';
-import { takeToken, tokenFromPaste, TOKEN_STORAGE_KEY } from '../../../renderer/api/token';
-import { toCallError, unwrapResult } from '../../../renderer/api/ipc';
+import { takeToken, tokenFromPaste, TOKEN_STORAGE_KEY } from '../../../renderer/client/token';
+import { toCallError, unwrapResult } from '../../../renderer/client/ipc';
 import { EngineCallError } from '../../../engine/api/client';
 import { checkLimitInput, fieldMessage, toLamports } from '../../../renderer/screens/Risk';
 import { parseParam } from '../../../renderer/screens/Strategy';
@@ -159,13 +159,13 @@ describe('form helpers', () => {
         'Invalid value for risk.maxDailyLossPct: maxDailyLossPct: maxDailyLossPct must be at most 50',
         'maxDailyLossPct',
       ),
-    ).toBe('must be at most 50');
+    ).toBe('Must be at most 50');
     expect(
       fieldMessage(
         'Invalid value for risk.lossStreak.losses: lossStreak.losses: losses must be at least 1',
         'lossStreak.losses',
       ),
-    ).toBe('must be at least 1');
+    ).toBe('Must be at least 1');
   });
   it('converts SOL to lamports exactly', () => {
     expect(toLamports('0.01')).toBe('10000000');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EngineCallError, type ServerMessage } from '../../../engine/api/client';
 import type { EngineEvent } from '../../../engine/api/events';
-import { backoffDelay, defaultWsUrl, wsClient, type WebSocketLike } from '../../../renderer/api/ws';
+import { backoffDelay, defaultWsUrl, wsClient, type WebSocketLike } from '../../../renderer/client/ws';
 
 class FakeSocket implements WebSocketLike {
   readyState = 0;
