@@ -10,6 +10,7 @@ import { Leaderboard } from './screens/Leaderboard';
 import { Settings } from './screens/Settings';
 import { Wizard } from './screens/Wizard';
 import { TOKEN_STORAGE_KEY, tokenFromPaste } from './client/token';
+import { HOST_PATHS } from '../engine/api/client';
 
 const SKIP_KEY = 'harvest.setupSkipped';
 
@@ -97,9 +98,22 @@ function Connecting() {
   useThemeAttribute();
   const conn = useApp((s) => s.conn);
   const [slow, setSlow] = useState(false);
+  const [badToken, setBadToken] = useState(false);
   useEffect(() => {
     const t = setTimeout(() => setSlow(true), 5000);
-    return () => clearTimeout(t);
+    // A refused WebSocket upgrade says nothing to the page; the health endpoint says 401 plainly.
+    const token = window.harvest ? null : sessionStorage.getItem(TOKEN_STORAGE_KEY);
+    const probe = setTimeout(() => {
+      if (!token) return;
+      fetch(HOST_PATHS.health, { headers: { authorization: `Bearer ${token}` } }).then(
+        (r) => setBadToken(r.status === 401),
+        () => undefined,
+      );
+    }, 1500);
+    return () => {
+      clearTimeout(t);
+      clearTimeout(probe);
+    };
   }, []);
   return (
     <div className="splash" data-testid="connecting" data-status={conn}>
@@ -110,9 +124,17 @@ function Connecting() {
         <div className="row">
           <span className="spinner" /> Connecting to the engine…
         </div>
-        {slow && (
+        {badToken && (
+          <div className="callout neg small" data-testid="bad-token">
+            <span>
+              This link&apos;s access token is not valid. <code>harvest serve</code> makes a new one each time it
+              starts: open the URL it printed last.
+            </span>
+          </div>
+        )}
+        {(slow || badToken) && (
           <>
-            <div className="muted small">
+            <div className="muted small" hidden={badToken}>
               Still waiting. The engine may have stopped, or this link is from an earlier run:{' '}
               <code>harvest serve</code> makes a new access token each time it starts. Open the URL it printed.
             </div>

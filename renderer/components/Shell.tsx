@@ -1,10 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { fmtDuration, fmtUsd, humanizeEventType } from '../lib/format';
+import { fmtDuration, fmtUsd } from '../lib/format';
 import { selectSlices, summarizeAll } from '../state/derived';
 import { actions, useApp, useAppShallow } from '../state/store';
 import {
   IconAlert,
-  IconCheck,
   IconMoon,
   IconOverview,
   IconPause,
@@ -463,9 +462,3 @@ export function GlobalBanner() {
   }
   return null;
 }
-
-export function EventLine({ type }: { type: string }) {
-  return <>{humanizeEventType(type)}</>;
-}
-
-export { IconCheck };

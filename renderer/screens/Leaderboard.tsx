@@ -73,6 +73,12 @@ function EngineLeaderboard() {
         </div>
       }
     >
+      {by === 'return' && rows.length > 1 && rows.every((r) => r.returnPct === null) && (
+        <div className="callout info small" style={{ margin: 12 }}>
+          No returns yet: they need equity snapshots, which the engine takes as it runs. Until then friends rank by name
+          — switch to PnL to rank by profit.
+        </div>
+      )}
       {error && (
         <div className="callout neg small" style={{ margin: 12 }}>
           {error}

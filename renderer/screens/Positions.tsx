@@ -402,6 +402,7 @@ function OrderTicket({
             <Field
               label={<>Stop-loss {stopRequired ? <span className="warn-text">· required</span> : null}</>}
               error={stopErr}
+              help={stop.trim() === '' ? 'Empty: the engine’s default stop' : undefined}
             >
               <div className="input-group">
                 <input
