@@ -104,12 +104,14 @@ export function evaluateAccount(l: EffectiveLimits, f: Pick<EntryFacts, 'nowMs' 
   }
   const loss = f.dayStartEquityUsd + f.dayNetFlowsUsd - f.equityUsd;
   if (loss > 0) {
-    const pct = f.dayStartEquityUsd > 0 ? (loss / f.dayStartEquityUsd) * 100 : 0;
-    const byPct = f.dayStartEquityUsd > 0 && pct >= l.maxDailyLossPct;
+    // The % is of what was at stake today: the day's starting equity plus money deposited since.
+    const base = f.dayStartEquityUsd + Math.max(0, f.dayNetFlowsUsd);
+    const pct = base > 0 ? (loss / base) * 100 : 0;
+    const byPct = base > 0 && pct >= l.maxDailyLossPct;
     const byUsd = loss >= l.maxDailyLossUsd;
     if (byPct || byUsd) {
       const key = byPct ? 'maxDailyLossPct' : 'maxDailyLossUsd';
-      const limit = byPct ? `${l.maxDailyLossPct}% of the day's starting equity ${usd(f.dayStartEquityUsd)}` : usd(l.maxDailyLossUsd);
+      const limit = byPct ? `${l.maxDailyLossPct}% of the day's starting equity and deposits ${usd(base)}` : usd(l.maxDailyLossUsd);
       return {
         decision: refuse(
           codeFor(l, key, 'DAILY_LOSS'),
@@ -359,7 +361,7 @@ export class RiskEngine {
           dayStartEquityUsd: f.dayStartEquityUsd,
           equityUsd: f.equityUsd,
           lossUsd: loss,
-          lossPct: f.dayStartEquityUsd > 0 ? (loss / f.dayStartEquityUsd) * 100 : 0,
+          lossPct: f.dayStartEquityUsd + Math.max(0, f.dayNetFlowsUsd) > 0 ? (loss / (f.dayStartEquityUsd + Math.max(0, f.dayNetFlowsUsd))) * 100 : 0,
           limit: `${limits.maxDailyLossPct}% or $${limits.maxDailyLossUsd}`,
           resumesAt: nextUtcDayStartIso(f.nowMs),
         });

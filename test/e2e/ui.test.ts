@@ -72,6 +72,8 @@ interface Served {
 
 let dataDir: { dir: string; cleanup: () => void } | null = null;
 let served: Served | null = null;
+/** Set as soon as it is spawned, so that it is stopped even if it never printed its ready line. */
+let serveChild: ChildProcess | null = null;
 let browser: Browser | null = null;
 
 /** Starts `harvest serve` and waits for its ready line. */
@@ -80,6 +82,7 @@ function serve(dir: string): Promise<Served> {
     ['--data-dir', dir, 'serve', '--json', '--port', '0', '--cycle-seconds', '2'],
     CLEAN_ENV,
   );
+  serveChild = child;
   child.stdin!.end();
   let stdout = '';
   let stderr = '';
@@ -187,6 +190,11 @@ afterAll(async () => {
   }
   try {
     if (served) await stopServe(served);
+    else if (serveChild && serveChild.exitCode === null && serveChild.signalCode === null) {
+      const gone = new Promise((r) => serveChild!.once('exit', r));
+      serveChild.kill('SIGKILL');
+      await gone;
+    }
   } finally {
     dataDir?.cleanup();
   }
@@ -247,7 +255,7 @@ describe('Harvest in a browser (harvest serve + Chromium)', () => {
       // The same from inside the page: the socket never opens and no message arrives.
       await page.goto(ready.origin);
       await expect.poll(() => page.getByTestId('locked').isVisible()).toBe(true);
-      await page.screenshot({ path: join(ARTIFACTS, 'locked-no-token-dark.png') });
+      await page.screenshot({ path: join(ARTIFACTS, 'locked-no-token-dark.png'), animations: 'disabled' });
       const browserWs = await page.evaluate(
         (urls) =>
           Promise.all(
@@ -270,9 +278,11 @@ describe('Harvest in a browser (harvest serve + Chromium)', () => {
       // A wrong token in the URL: the app never gets past "connecting", and says why after a while.
       await page.goto(`${ready.origin}/?token=${wrong}`);
       await expect.poll(() => page.getByTestId('connecting').isVisible()).toBe(true);
+      // The app probes /api/health with the token and says plainly that it is not valid.
+      await page.getByTestId('bad-token').waitFor({ timeout: 15_000 });
       await page.getByTestId('use-other-link').waitFor({ timeout: 15_000 });
       await expect.poll(() => page.getByTestId('connecting').getAttribute('data-status')).not.toBe('open');
-      await page.screenshot({ path: join(ARTIFACTS, 'connecting-wrong-token-dark.png') });
+      await page.screenshot({ path: join(ARTIFACTS, 'connecting-wrong-token-dark.png'), animations: 'disabled' });
       // Still nothing was created by any of it.
       expect(await api<{ users: unknown[] }>('users.list')).toEqual({ users: [] });
     } finally {
@@ -349,7 +359,7 @@ describe('Harvest in a browser (harvest serve + Chromium)', () => {
         const ana = await ui.userView('Ana');
         await ui.toast('success', /Welcome, Ana/u);
         expect(await ui.activeTab()).toBe('wallet');
-        await ui.createWallet();
+        await ui.createWallet('wallet-mnemonic-dialog');
         await ui.fund();
         const anaAddress = (await page.getByTestId('deposit-address').textContent())!.trim();
         expect(anaAddress).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/u);
@@ -555,6 +565,12 @@ describe('Harvest in a browser (harvest serve + Chromium)', () => {
         await expect.poll(() => page.getByTestId('kpi-open').textContent()).toMatch(/Open positions\s*2/u);
         await expect.poll(() => page.getByTestId('health-cycle').textContent()).not.toBe('—');
         await ui.shot('overview');
+        // The engine's loop shows up live: the cycle number moves on by itself (2 s cycles, 5 s health polls).
+        const cycleNo = async (): Promise<number> =>
+          Number(/#(\d+)/u.exec((await page.getByTestId('kpi-cycle').textContent()) ?? '')?.[1] ?? Number.NaN);
+        const cycle0 = await cycleNo();
+        expect(cycle0).toBeGreaterThan(0);
+        await expect.poll(cycleNo, { timeout: 15_000 }).toBeGreaterThan(cycle0);
 
         await page.getByTestId(`user-pause-${ana}`).click();
         await ui.toast('success', /Ana paused/u);
@@ -593,7 +609,7 @@ describe('Harvest in a browser (harvest serve + Chromium)', () => {
         expect(await page.getByTestId('global-resume').isEnabled()).toBe(true);
         controls = await api('controls.status');
         expect(controls.global).toMatchObject({ halted: true });
-        await ui.shot('overview-halted');
+        await ui.shot('overview-halted', { keepToasts: true });
 
         // First a cancel: nothing changes.
         await page.getByTestId('global-resume').click();
@@ -691,14 +707,14 @@ class Ui {
   }
 
   /** Creates the shown user's wallet and acknowledges the recovery phrase. */
-  async createWallet(): Promise<void> {
+  async createWallet(shot?: string): Promise<void> {
     const p = this.page;
     await p.getByTestId('create-wallet').click();
     const dlg = p.getByTestId('mnemonic-dialog');
     await dlg.waitFor();
     const words = await p.getByTestId('mnemonic-words').locator('span').count();
     expect(words).toBe(12);
-    await this.shot('wallet-mnemonic-dialog');
+    if (shot) await this.shot(shot);
     expect(await p.getByTestId('mnemonic-close').isDisabled()).toBe(true);
     await p.getByTestId('mnemonic-ack').check();
     await p.getByTestId('mnemonic-close').click();
@@ -723,16 +739,23 @@ class Ui {
   }
 
   /**
-   * Saves `<name>.png` (the 1280×800 window) and `<name>-full.png` (the window grown to the height of the
-   * scrolled content, so nothing below the fold is missed).
+   * Saves `<name>-<theme>.png` (the 1280×800 window) and, when the screen scrolls, `<name>-<theme>-full.png`
+   * (the window grown to the height of the scrolled content, so nothing below the fold is missed).
+   * Toasts are dismissed first (they would hide the corner of the screen) unless `keepToasts`.
    */
-  async shot(name: string): Promise<void> {
+  async shot(name: string, opts: { keepToasts?: boolean } = {}): Promise<void> {
     const p = this.page;
+    if (!opts.keepToasts) {
+      // The toasts' close buttons have no data-testid: found by their title.
+      const close = p.getByTestId('toasts').getByTitle('Dismiss');
+      // Dispatched on the button itself: a click at its position could land on a dialog's overlay instead.
+      for (let n = await close.count(); n > 0; n = await close.count()) await close.first().dispatchEvent('click');
+    }
     const theme = await p.evaluate(() => document.documentElement.dataset['theme'] ?? 'dark');
     const base = `${name}-${theme}`;
-    // Let a just-changed screen settle (fonts, canvas charts) before the picture.
+    // Let a just-changed screen settle (layout, canvas charts) before the picture; animations are finished.
     await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    await p.screenshot({ path: join(ARTIFACTS, `${base}.png`) });
+    await p.screenshot({ path: join(ARTIFACTS, `${base}.png`), animations: 'disabled' });
     const height = await p.evaluate(() => {
       const scrollers = [...document.querySelectorAll<HTMLElement>('.main, .wizard-body, .dialog, .splash')];
       const extra = Math.max(0, ...scrollers.map((el) => el.scrollHeight - el.clientHeight));
@@ -741,7 +764,7 @@ class Ui {
     if (height > VIEWPORT.height + 8) {
       await p.setViewportSize({ width: VIEWPORT.width, height: Math.min(height, 4000) });
       await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      await p.screenshot({ path: join(ARTIFACTS, `${base}-full.png`) });
+      await p.screenshot({ path: join(ARTIFACTS, `${base}-full.png`), animations: 'disabled' });
       await p.setViewportSize(VIEWPORT);
     }
   }
