@@ -4,7 +4,10 @@ import tseslint from 'typescript-eslint';
 
 /** Time must come from the injected Clock inside the engine (DESIGN.md, principle 3). */
 const wallClock = [
-  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use the injected Clock.' },
+  {
+    selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+    message: 'Use the injected Clock.',
+  },
   { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use the injected Clock.' },
   { selector: "CallExpression[callee.name='setTimeout']", message: 'Use clock.sleep().' },
   { selector: "CallExpression[callee.name='setInterval']", message: 'Use the scheduler on the injected Clock.' },

@@ -15,7 +15,8 @@ function series(): Map<string, Candle[]> {
   const sol = loadCandlesFile(join(FIX, 'SOLUSDT-1h-binance-2020-12_2021-07.csv.gz'));
   const eth = loadCandlesFile(join(FIX, 'ETHUSDT-1h-binance-2020-12_2021-07.csv.gz'));
   const btc = loadCandlesFile(join(FIX, 'BTCUSDT-1h-binance-2020-12_2021-07.csv.gz'));
-  const scaled = (cs: Candle[], k: number): Candle[] => cs.map((c) => ({ ...c, open: c.open * k, high: c.high * k, low: c.low * k, close: c.close * k }));
+  const scaled = (cs: Candle[], k: number): Candle[] =>
+    cs.map((c) => ({ ...c, open: c.open * k, high: c.high * k, low: c.low * k, close: c.close * k }));
   return new Map([
     ['SOL', sol],
     ['ETH', eth],
@@ -32,7 +33,12 @@ interface User {
 }
 
 /** What a cycle does per user and token, without I/O: evaluate the strategy, then the risk checks an entry faces. */
-function cycle(users: readonly User[], tokens: readonly string[], cacheFor: (i: number) => IndicatorCache, now: number): number {
+function cycle(
+  users: readonly User[],
+  tokens: readonly string[],
+  cacheFor: (i: number) => IndicatorCache,
+  now: number,
+): number {
   let signals = 0;
   users.forEach((u, i) => {
     if (u.paused) return;
@@ -93,7 +99,7 @@ const bench: Benchmark = {
         samples.push(cpuMs(() => (signals += cycle(users, tokens, () => shared, now))));
       }
       const med = median(samples.slice(2));
-      rows.push([n, n * TOKENS, ms(med), (med / (n * TOKENS) * 1000).toFixed(2), signals]);
+      rows.push([n, n * TOKENS, ms(med), ((med / (n * TOKENS)) * 1000).toFixed(2), signals]);
       // Below ~1,000 users the difference is within the heap's own noise.
       if (n >= 1_000) memRows.push([n, (perUserBytes / 1024).toFixed(1)]);
       log(`cycle: ${n} users: ${ms(med)} ms CPU per cycle`);
@@ -119,12 +125,12 @@ const bench: Benchmark = {
       }
     }
     return [
-      'Each cycle evaluates every user\'s strategy on 5 tokens (1h candles, real SOL/ETH/BTC series) and the pure',
+      "Each cycle evaluates every user's strategy on 5 tokens (1h candles, real SOL/ETH/BTC series) and the pure",
       'risk checks of any entry signal; database and network I/O are excluded. Median of 5 cycles, process CPU time.',
       '',
       table(['users', 'user×token evaluations', 'CPU per cycle (ms)', 'µs per evaluation', 'signals (7 cycles)'], rows),
       '',
-      'Past the fixed cost of computing each token\'s indicators once per candle, the cycle grows linearly in',
+      "Past the fixed cost of computing each token's indicators once per candle, the cycle grows linearly in",
       'users × tokens, and the cost per evaluation falls: an extra user only adds a decision on shared values.',
       '',
       '**Shared indicator cache vs a cache per user** (same users, same cycles):',

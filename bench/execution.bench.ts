@@ -24,13 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address } from '@solana/kit';
 import { createChainClient, type ChainClient } from '../engine/chain';
-import {
-  JupiterClient,
-  PriceBook,
-  TradeExecutionService,
-  type JupiterQuote,
-  type Order,
-} from '../engine/execution';
+import { JupiterClient, PriceBook, TradeExecutionService, type JupiterQuote, type Order } from '../engine/execution';
 import { systemClock } from '../engine/kernel/clock';
 import { silentLogger } from '../engine/kernel/logger';
 import { BalanceSync } from '../engine/funds';
@@ -109,7 +103,8 @@ function timedChain(chain: ChainClient): ChainClient {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
       if (typeof v !== 'function' || prop === 'sendAndConfirm') return v;
-      return (...args: unknown[]) => timed('rpcMs', () => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+      return (...args: unknown[]) =>
+        timed('rpcMs', () => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args));
     },
   });
 }
@@ -176,12 +171,17 @@ const bench: Benchmark = {
         const w = engine.wallets.create(u.id, 12, 'bench');
         await engine.execute('settings.set', { user: u.name, key: 'mode', value: 'live' });
         await engine.execute('settings.set', { user: u.name, key: 'risk', value: JSON.stringify(PERMISSIVE_RISK) });
-        await sandbox.fund(w.address, { lamports: 10_000_000_000n, tokens: [{ mint: USDC.mint, amount: 100_000_000_000n }] });
+        await sandbox.fund(w.address, {
+          lamports: 10_000_000_000n,
+          tokens: [{ mint: USDC.mint, amount: 100_000_000_000n }],
+        });
         users.push({ id: u.id, address: w.address as Address });
       }
       {
         // The engine's view of the wallets (the risk engine's equity), as the faucet command refreshes it.
-        await new BalanceSync(engine.store, chain, 'sandbox', engine.bus, systemClock, silentLogger).refresh(users.map((u) => u.id));
+        await new BalanceSync(engine.store, chain, 'sandbox', engine.bus, systemClock, silentLogger).refresh(
+          users.map((u) => u.id),
+        );
       }
 
       let seq = 0;
@@ -261,7 +261,17 @@ const bench: Benchmark = {
         '**Overhead** = time from `submit()` to the signed transaction being handed to the RPC (the `onSigned` hook, right before `sendAndConfirm`) minus the time inside `JupiterClient.quote()` and `.swap()` for that order (the quote round trip, excluded). **Without RPC** also subtracts the chain reads the path makes before signing (the balance read of the risk gate, the output mint read of the protection checks, the two simulations of the signing policy), leaving CPU and SQLite (the journal commits with `synchronous = FULL`: each write-ahead entry is on disk before the step it describes). That split is given for the first row only: with orders in parallel, an RPC await also spans the other orders’ work. All in ms.',
         '',
         table(
-          ['run', 'orders', 'overhead median', 'overhead p99', 'without RPC median', 'without RPC p99', 'quote+swap median', 'submit→signed median', 'orders/s'],
+          [
+            'run',
+            'orders',
+            'overhead median',
+            'overhead p99',
+            'without RPC median',
+            'without RPC p99',
+            'quote+swap median',
+            'submit→signed median',
+            'orders/s',
+          ],
           rows,
         ),
         '',

@@ -10,7 +10,16 @@
 import { isoTime, ManualClock } from '../engine/kernel/clock';
 import { EventBus } from '../engine/kernel/event-bus';
 import { KNOWN_TOKENS, tokenBySymbol, WRAPPED_SOL_MINT } from '../engine/market';
-import { Controls, effectiveLimits, evaluateEntry, GlobalLimitsSchema, RISK_PRESETS, RISK_PRESET_NAMES, RiskEngine, type EntryFacts } from '../engine/risk';
+import {
+  Controls,
+  effectiveLimits,
+  evaluateEntry,
+  GlobalLimitsSchema,
+  RISK_PRESETS,
+  RISK_PRESET_NAMES,
+  RiskEngine,
+  type EntryFacts,
+} from '../engine/risk';
 import type { Order } from '../engine/execution';
 import { openDatabase, Store } from '../engine/store';
 import { defaultUserSettings } from '../engine/users/settings';
@@ -22,7 +31,9 @@ const TRADED = KNOWN_TOKENS.filter((t) => t.mint !== USDC.mint).slice(0, 4);
 const PRICES = new Map<string, number>([
   [USDC.mint, 1],
   [WRAPPED_SOL_MINT, 150],
-  ...KNOWN_TOKENS.filter((t) => t.mint !== USDC.mint && t.mint !== WRAPPED_SOL_MINT).map((t) => [t.mint as string, t.stable ? 1 : 3_000] as [string, number]),
+  ...KNOWN_TOKENS.filter((t) => t.mint !== USDC.mint && t.mint !== WRAPPED_SOL_MINT).map(
+    (t) => [t.mint as string, t.stable ? 1 : 3_000] as [string, number],
+  ),
 ]);
 const price = (m: string): number | null => PRICES.get(m) ?? null;
 const NOW = Date.parse('2026-01-05T12:00:00Z');
@@ -65,21 +76,29 @@ export function riskBenchmark(users: number, runs = 5): RiskBenchResult {
   let sink = 0;
   for (let r = 0; r < runs + 1; r++) {
     const t0 = performance.now();
-    for (let i = 0; i < users; i++) for (let j = 0; j < TOKENS; j++) if (!evaluateEntry(limits[i % 3]!, prepared[i]![j]!).decision.ok) sink++;
+    for (let i = 0; i < users; i++)
+      for (let j = 0; j < TOKENS; j++) if (!evaluateEntry(limits[i % 3]!, prepared[i]![j]!).decision.ok) sink++;
     if (r > 0) rules.push(performance.now() - t0);
   }
 
   // The store-backed gate: paper users with a book and one open position each.
   const clock = new ManualClock(NOW);
   const store = new Store(openDatabase(':memory:', { nowIso: isoTime(clock) }));
-  const bus = new EventBus((e) => ({ ...e, id: store.events.insert(e).id }), () => isoTime(clock));
+  const bus = new EventBus(
+    (e) => ({ ...e, id: store.events.insert(e).id }),
+    () => isoTime(clock),
+  );
   const controls = new Controls(store, bus, clock);
   const engine = new RiskEngine({ store, controls, bus, network: 'sandbox' });
   const ids: number[] = [];
   store.tx(() => {
     for (let i = 0; i < users; i++) {
       const u = store.users.insert(`u${i}`, isoTime(clock));
-      store.settings.insert(u.id, { ...defaultUserSettings(), risk: { preset: RISK_PRESET_NAMES[i % 3] } }, isoTime(clock));
+      store.settings.insert(
+        u.id,
+        { ...defaultUserSettings(), risk: { preset: RISK_PRESET_NAMES[i % 3] } },
+        isoTime(clock),
+      );
       store.paper.set(u.id, USDC.mint, BigInt(5_000 + (i % 13) * 500) * 1_000_000n);
       store.paper.set(u.id, WRAPPED_SOL_MINT, 2_000_000_000n);
       ids.push(u.id);
@@ -133,7 +152,16 @@ const bench: Benchmark = {
       'then the same rules. CPU only, no network. Median of 5 runs after a warm-up (3 for 10,000 users).',
       '',
       table(
-        ['users', 'checks', 'rules (ms)', 'rules (µs/check)', 'gate (ms)', 'gate (µs/check)', 'gate growth vs 10 users', 'refused'],
+        [
+          'users',
+          'checks',
+          'rules (ms)',
+          'rules (µs/check)',
+          'gate (ms)',
+          'gate (µs/check)',
+          'gate growth vs 10 users',
+          'refused',
+        ],
         rows.map((r) => [
           r.users.toLocaleString('en-US'),
           r.checks.toLocaleString('en-US'),

@@ -19,7 +19,9 @@ await build({
   // Native addons stay outside the bundle and load from node_modules.
   external: ['better-sqlite3', '@napi-rs/keyring', 'litesvm', 'electron'],
   // The bundle sits two folders below the repository root, like engine/*/, so paths relative to import.meta still hold.
-  banner: { js: "import { createRequire as __harvestRequire } from 'node:module'; const require = __harvestRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __harvestRequire } from 'node:module'; const require = __harvestRequire(import.meta.url);",
+  },
   logLevel: 'warning',
   legalComments: 'none',
 });

@@ -20,7 +20,8 @@ function electronBinary() {
     return { missing: 'the electron package is not installed' };
   }
   const pathFile = join(dir, 'path.txt');
-  if (!existsSync(pathFile)) return { missing: 'its binary was never downloaded (offline install, or install scripts not allowed)' };
+  if (!existsSync(pathFile))
+    return { missing: 'its binary was never downloaded (offline install, or install scripts not allowed)' };
   const binary = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim());
   return existsSync(binary) ? binary : { missing: `${binary} does not exist` };
 }
@@ -45,7 +46,10 @@ if (typeof electron === 'string') {
   if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) {
     console.error('The UI is not built yet: run `npm run build:renderer` first (the API works without it).');
   }
-  child = spawn(process.execPath, [join(root, 'bin', 'harvest.mjs'), ...network, 'serve', ...args], { cwd: root, stdio: 'inherit' });
+  child = spawn(process.execPath, [join(root, 'bin', 'harvest.mjs'), ...network, 'serve', ...args], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

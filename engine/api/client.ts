@@ -12,7 +12,11 @@ export interface EngineClient {
    * resume after halt, …) first fail with code CONFIRMATION_REQUIRED and a
    * `confirmationId`; calling again with that id within two minutes runs it.
    */
-  call<K extends CommandName>(name: K, input: CommandInput<K>, opts?: { confirmation?: string }): Promise<CommandOutput<K>>;
+  call<K extends CommandName>(
+    name: K,
+    input: CommandInput<K>,
+    opts?: { confirmation?: string },
+  ): Promise<CommandOutput<K>>;
   /** Live engine events; returns an unsubscribe function. */
   onEvent(listener: (event: EngineEvent) => void): () => void;
   /** Connection state, for the UI's status indicator. */

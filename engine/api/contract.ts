@@ -38,7 +38,13 @@ const DecimalAmount = z
   .trim()
   .regex(/^\d+(\.\d+)?$/u, 'an amount like 1.5 (digits and an optional decimal point)');
 const TokenSymbol = z.string().trim().min(1).max(16);
-const TokenBalanceOut = z.object({ symbol: z.string(), mint: z.string(), amount: z.string(), decimals: z.number().int(), uiAmount: z.string() });
+const TokenBalanceOut = z.object({
+  symbol: z.string(),
+  mint: z.string(),
+  amount: z.string(),
+  decimals: z.number().int(),
+  uiAmount: z.string(),
+});
 const BalancesOut = z.object({
   userId: z.number().int(),
   address: z.string(),
@@ -113,9 +119,19 @@ const TradeOut = z.object({
   signature: z.string().nullable(),
   executedAt: z.string(),
 });
-const SettingsOut = z.object({ userId: z.number().int(), version: z.number().int(), settings: z.record(z.string(), z.unknown()) });
+const SettingsOut = z.object({
+  userId: z.number().int(),
+  version: z.number().int(),
+  settings: z.record(z.string(), z.unknown()),
+});
 const ControlOut = z.object({ paused: z.boolean(), halted: z.boolean(), reason: z.string().nullable() });
-const WhitelistOut = z.object({ address: z.string(), label: z.string(), addedAt: z.string(), usableAt: z.string(), usable: z.boolean() });
+const WhitelistOut = z.object({
+  address: z.string(),
+  label: z.string(),
+  addedAt: z.string(),
+  usableAt: z.string(),
+  usable: z.boolean(),
+});
 const WithdrawalOut = z.object({
   id: z.number().int(),
   network: z.string(),
@@ -259,9 +275,7 @@ export const commands = {
   'wallet.create': command({
     summary: "Create a user's wallet (the recovery phrase is returned once)",
     mutates: true,
-    input: z
-      .object({ user: UserRef, words: z.union([z.literal(12), z.literal(24)]).default(12) })
-      .strict(),
+    input: z.object({ user: UserRef, words: z.union([z.literal(12), z.literal(24)]).default(12) }).strict(),
     output: z.object({ userId: z.number().int(), address: z.string(), mnemonic: z.string() }),
   }),
   'wallet.import': command({
@@ -328,7 +342,11 @@ export const commands = {
         confirm: z.literal(true, { error: 'Switching networks changes where real funds move: confirm it.' }),
       })
       .strict(),
-    output: z.object({ network: z.enum(['sandbox', 'devnet', 'mainnet']), rpcUrls: z.array(z.string()), restartNeeded: z.boolean() }),
+    output: z.object({
+      network: z.enum(['sandbox', 'devnet', 'mainnet']),
+      rpcUrls: z.array(z.string()),
+      restartNeeded: z.boolean(),
+    }),
   }),
   'wallet.balances': command({
     summary: 'Read balances from the chain (all users, or one) and update activation',
@@ -337,7 +355,7 @@ export const commands = {
     output: z.object({ balances: z.array(BalancesOut) }),
   }),
   'wallet.deposit': command({
-    summary: "Where to send funds for a user: address, payment URI and QR code (SVG)",
+    summary: 'Where to send funds for a user: address, payment URI and QR code (SVG)',
     mutates: false,
     input: z.object({ user: UserRef }).strict(),
     output: z.object({ address: z.string(), uri: z.string(), qrSvg: z.string() }),
@@ -346,10 +364,18 @@ export const commands = {
     summary: 'Top a wallet up from the network faucet (sandbox: SOL and tokens; devnet: SOL)',
     mutates: true,
     input: z
-      .object({ user: UserRef, sol: DecimalAmount.optional(), token: TokenSymbol.optional(), amount: DecimalAmount.optional() })
+      .object({
+        user: UserRef,
+        sol: DecimalAmount.optional(),
+        token: TokenSymbol.optional(),
+        amount: DecimalAmount.optional(),
+      })
       .strict()
       .refine((i) => i.sol !== undefined || i.token !== undefined, 'Ask for SOL, a token, or both.')
-      .refine((i) => (i.token === undefined) === (i.amount === undefined), 'A token needs an amount, and an amount needs a token.'),
+      .refine(
+        (i) => (i.token === undefined) === (i.amount === undefined),
+        'A token needs an amount, and an amount needs a token.',
+      ),
     output: z.object({ signatures: z.array(z.string()), balances: BalancesOut }),
   }),
   'funds.withdraw': command({
@@ -383,7 +409,9 @@ export const commands = {
     summary: 'Allow withdrawals to an address (usable after the whitelist delay)',
     mutates: true,
     sensitive: true,
-    input: z.object({ user: UserRef, address: z.string().trim().min(1), label: z.string().max(64).default('') }).strict(),
+    input: z
+      .object({ user: UserRef, address: z.string().trim().min(1), label: z.string().max(64).default('') })
+      .strict(),
     output: WhitelistOut,
   }),
   'whitelist.remove': command({
@@ -420,7 +448,12 @@ export const commands = {
     input: Empty,
     output: z.object({
       strategies: z.array(
-        z.object({ id: z.string(), name: z.string(), description: z.string(), params: z.array(z.record(z.string(), z.unknown())) }),
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          description: z.string(),
+          params: z.array(z.record(z.string(), z.unknown())),
+        }),
       ),
     }),
   }),
@@ -478,10 +511,15 @@ export const commands = {
     output: OrderOutcomeOut,
   }),
   'positions.closeAll': command({
-    summary: "Emergency: flatten every open position of a user (audited)",
+    summary: 'Emergency: flatten every open position of a user (audited)',
     mutates: true,
     sensitive: true,
-    input: z.object({ user: UserRef, confirm: z.literal(true, { error: 'Closing everything sells at the market: confirm it.' }) }).strict(),
+    input: z
+      .object({
+        user: UserRef,
+        confirm: z.literal(true, { error: 'Closing everything sells at the market: confirm it.' }),
+      })
+      .strict(),
     output: z.object({ results: z.array(z.object({ positionId: z.number().int(), outcome: OrderOutcomeOut })) }),
   }),
   'trades.list': command({
@@ -494,7 +532,10 @@ export const commands = {
     summary: 'Global and per-user pause/halt state',
     mutates: false,
     input: Empty,
-    output: z.object({ global: ControlOut, users: z.array(ControlOut.extend({ userId: z.number().int(), name: z.string() })) }),
+    output: z.object({
+      global: ControlOut,
+      users: z.array(ControlOut.extend({ userId: z.number().int(), name: z.string() })),
+    }),
   }),
   'controls.pause': command({
     summary: 'Pause new entries for everyone, or for one user (exits continue)',
@@ -518,7 +559,13 @@ export const commands = {
   'events.list': command({
     summary: 'Engine events (trades, activations, breakers, …), newest first',
     mutates: false,
-    input: z.object({ user: UserRef.optional(), limit: z.number().int().min(1).max(1000).default(100), afterId: z.number().int().min(0).optional() }).strict(),
+    input: z
+      .object({
+        user: UserRef.optional(),
+        limit: z.number().int().min(1).max(1000).default(100),
+        afterId: z.number().int().min(0).optional(),
+      })
+      .strict(),
     output: z.object({
       events: z.array(
         z.object({
@@ -540,9 +587,26 @@ export const commands = {
       network: z.string().nullable(),
       trading: z.boolean(),
       lastCycle: z
-        .object({ cycle: z.number(), startedAt: z.number(), durationMs: z.number(), users: z.number(), active: z.number(), signals: z.number(), orders: z.number(), exits: z.number(), errors: z.number() })
+        .object({
+          cycle: z.number(),
+          startedAt: z.number(),
+          durationMs: z.number(),
+          users: z.number(),
+          active: z.number(),
+          signals: z.number(),
+          orders: z.number(),
+          exits: z.number(),
+          errors: z.number(),
+        })
         .nullable(),
-      rpc: z.object({ requests: z.number(), retries: z.number(), failovers: z.number(), endpoints: z.array(z.object({ label: z.string(), healthy: z.boolean() })) }).nullable(),
+      rpc: z
+        .object({
+          requests: z.number(),
+          retries: z.number(),
+          failovers: z.number(),
+          endpoints: z.array(z.object({ label: z.string(), healthy: z.boolean() })),
+        })
+        .nullable(),
       controls: ControlOut,
       error: z.string().nullable(),
     }),
@@ -550,11 +614,19 @@ export const commands = {
   'market.candles': command({
     summary: 'Candles of a token built from the prices this engine has seen, for charts',
     mutates: false,
-    input: z.object({ token: TokenSymbol, timeframe: z.enum(['1m', '5m', '15m', '1h']).default('1m'), limit: z.number().int().min(1).max(2000).default(300) }).strict(),
+    input: z
+      .object({
+        token: TokenSymbol,
+        timeframe: z.enum(['1m', '5m', '15m', '1h']).default('1m'),
+        limit: z.number().int().min(1).max(2000).default(300),
+      })
+      .strict(),
     output: z.object({
       token: z.string(),
       timeframe: z.string(),
-      candles: z.array(z.object({ time: z.number(), open: z.number(), high: z.number(), low: z.number(), close: z.number() })),
+      candles: z.array(
+        z.object({ time: z.number(), open: z.number(), high: z.number(), low: z.number(), close: z.number() }),
+      ),
     }),
   }),
   'settings.jupiterKey': command({
@@ -606,7 +678,7 @@ export const commands = {
     output: z.object({ entries: z.array(AuditRowOut) }),
   }),
   'risk.preset': command({
-    summary: "Apply a risk preset (conservative, moderate, aggressive) to a user: sets every risk limit",
+    summary: 'Apply a risk preset (conservative, moderate, aggressive) to a user: sets every risk limit',
     mutates: true,
     input: z
       .object({
@@ -630,7 +702,7 @@ export const commands = {
     output: GlobalLimitsOut,
   }),
   'risk.setGlobal': command({
-    summary: "Set (or, with the value none, remove) one global risk limit for everyone",
+    summary: 'Set (or, with the value none, remove) one global risk limit for everyone',
     mutates: true,
     sensitive: true,
     input: z.object({ key: z.string().trim().min(1).max(64), value: z.string().trim().min(1).max(64) }).strict(),
@@ -645,18 +717,33 @@ export const commands = {
   'stats.equityCurve': command({
     summary: "A user's equity snapshots, oldest first (the last LIMIT)",
     mutates: false,
-    input: z.object({ user: UserRef, limit: z.number().int().min(1).max(100_000).default(1000), since: z.string().datetime().optional() }).strict(),
+    input: z
+      .object({
+        user: UserRef,
+        limit: z.number().int().min(1).max(100_000).default(1000),
+        since: z.string().datetime().optional(),
+      })
+      .strict(),
     output: z.object({
       userId: z.number().int(),
       points: z.array(
-        z.object({ ts: z.string(), equityUsd: z.number(), highWaterUsd: z.number(), drawdownPct: z.number(), depositsUsd: z.number(), withdrawalsUsd: z.number() }),
+        z.object({
+          ts: z.string(),
+          equityUsd: z.number(),
+          highWaterUsd: z.number(),
+          drawdownPct: z.number(),
+          depositsUsd: z.number(),
+          withdrawalsUsd: z.number(),
+        }),
       ),
     }),
   }),
   'stats.leaderboard': command({
     summary: 'Users ranked by return % (default) or PnL, optionally anonymised',
     mutates: false,
-    input: z.object({ by: z.enum(['return', 'pnl']).default('return'), anonymous: z.boolean().default(false) }).strict(),
+    input: z
+      .object({ by: z.enum(['return', 'pnl']).default('return'), anonymous: z.boolean().default(false) })
+      .strict(),
     output: z.object({
       by: z.enum(['return', 'pnl']),
       anonymous: z.boolean(),

@@ -25,7 +25,11 @@ const BUSY_WAIT_MS = 30_000;
  * halt` reaches it at once), otherwise by opening the data directory here.
  * If another one-shot command holds the directory, waits for it.
  */
-export async function dispatch<K extends CommandName>(ctx: CliContext, name: K, input: unknown): Promise<CommandOutput<K>> {
+export async function dispatch<K extends CommandName>(
+  ctx: CliContext,
+  name: K,
+  input: unknown,
+): Promise<CommandOutput<K>> {
   const layout = dataDirLayout(ctx.dataDir);
   const deadline = systemClock.now() + BUSY_WAIT_MS;
   for (;;) {
@@ -46,7 +50,12 @@ export async function dispatch<K extends CommandName>(ctx: CliContext, name: K, 
         ownerKind: 'cli',
         logger: () => cliLogger(ctx, layout.logs),
         ...(ctx.network || ctx.rpcUrls?.length
-          ? { network: { ...(ctx.network ? { name: ctx.network } : {}), ...(ctx.rpcUrls?.length ? { rpcUrls: ctx.rpcUrls } : {}) } }
+          ? {
+              network: {
+                ...(ctx.network ? { name: ctx.network } : {}),
+                ...(ctx.rpcUrls?.length ? { rpcUrls: ctx.rpcUrls } : {}),
+              },
+            }
           : {}),
       });
     } catch (e) {
@@ -55,7 +64,10 @@ export async function dispatch<K extends CommandName>(ctx: CliContext, name: K, 
         continue;
       }
       if (e instanceof HarvestError && e.code === 'DATA_DIR_BUSY') {
-        throw new HarvestError('DATA_DIR_BUSY', `${layout.root} stayed busy for ${BUSY_WAIT_MS / 1000} s; another Harvest process is using it.`);
+        throw new HarvestError(
+          'DATA_DIR_BUSY',
+          `${layout.root} stayed busy for ${BUSY_WAIT_MS / 1000} s; another Harvest process is using it.`,
+        );
       }
       throw e;
     }
@@ -68,7 +80,11 @@ export async function dispatch<K extends CommandName>(ctx: CliContext, name: K, 
 }
 
 export function cliLogger(ctx: CliContext, logDir: string): ReturnType<typeof createLogger> {
-  return createLogger({ logDir, stderr: ctx.verbose, level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info') });
+  return createLogger({
+    logDir,
+    stderr: ctx.verbose,
+    level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info'),
+  });
 }
 
 /** A running engine trades on one network; a command asking for another must not silently use it. */
@@ -81,7 +97,10 @@ async function assertSameNetwork(ctx: CliContext, socket: string): Promise<void>
     );
   }
   if (ctx.rpcUrls?.length) {
-    throw new HarvestError('REFUSED', 'The running engine has its own RPC endpoints; --rpc applies only when no engine is running.');
+    throw new HarvestError(
+      'REFUSED',
+      'The running engine has its own RPC endpoints; --rpc applies only when no engine is running.',
+    );
   }
 }
 

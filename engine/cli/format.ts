@@ -47,7 +47,9 @@ export const formatters: Formatters = {
   'users.list': (o) =>
     o.users.length === 0
       ? 'No users yet. Add one with `harvest user add NAME`.'
-      : o.users.map((u) => `${String(u.id).padStart(4)}  ${u.name.padEnd(24)} ${u.address ?? '(no wallet)'}`).join('\n'),
+      : o.users
+          .map((u) => `${String(u.id).padStart(4)}  ${u.name.padEnd(24)} ${u.address ?? '(no wallet)'}`)
+          .join('\n'),
   'users.rename': (u) => `Renamed user ${u.id} to ${u.name}.`,
   'users.remove': (o) => `Removed ${o.removed.name}${o.forced ? ' (forced; the wallet had been exported)' : ''}.`,
   'wallet.create': (o) =>
@@ -71,9 +73,11 @@ export const formatters: Formatters = {
         ]
           .filter(Boolean)
           .join('\n')
-      : [`Wallet ${o.address}`, `Secret key (base58): ${o.secretKeyBase58}`, `Secret key (Solana CLI JSON): ${o.secretKeyJson}`].join(
-          '\n',
-        ),
+      : [
+          `Wallet ${o.address}`,
+          `Secret key (base58): ${o.secretKeyBase58}`,
+          `Secret key (Solana CLI JSON): ${o.secretKeyJson}`,
+        ].join('\n'),
   'wallet.show': (o) =>
     o.wallet
       ? [
@@ -101,21 +105,37 @@ export const formatters: Formatters = {
       : `Withdrawal ${o.withdrawal.id} ${o.withdrawal.status}: ${o.withdrawal.error ?? o.outcome}`,
   'withdrawals.list': (o) =>
     o.withdrawals
-      .map((w) => `${String(w.id).padStart(5)}  ${w.createdAt}  ${w.status.padEnd(9)} ${w.uiAmount} ${w.symbol} -> ${w.destination}`)
+      .map(
+        (w) =>
+          `${String(w.id).padStart(5)}  ${w.createdAt}  ${w.status.padEnd(9)} ${w.uiAmount} ${w.symbol} -> ${w.destination}`,
+      )
       .join('\n') || 'No withdrawals.',
   'whitelist.list': (o) =>
-    o.entries.map((e) => `${e.address}  ${e.usable ? 'usable' : `usable from ${e.usableAt}`}${e.label ? `  (${e.label})` : ''}`).join('\n') ||
-    'The whitelist is empty: withdrawals are not possible until an address is added.',
+    o.entries
+      .map(
+        (e) => `${e.address}  ${e.usable ? 'usable' : `usable from ${e.usableAt}`}${e.label ? `  (${e.label})` : ''}`,
+      )
+      .join('\n') || 'The whitelist is empty: withdrawals are not possible until an address is added.',
   'whitelist.add': (e) => `Whitelisted ${e.address}; ${e.usable ? 'usable now' : `usable from ${e.usableAt}`}.`,
   'whitelist.remove': (o) => `Removed ${o.removed} from the whitelist.`,
   'settings.get': (o) => `Settings of user ${o.userId} (version ${o.version}):\n${JSON.stringify(o.settings, null, 2)}`,
   'settings.set': (o) => `Saved (version ${o.version}).`,
   'strategy.list': (o) =>
     o.strategies
-      .map((s) => [`${s.id}: ${s.name}`, `  ${s.description}`, ...s.params.map((p) => {
-        const range = p['options'] ? (p['options'] as string[]).join('|') : p['min'] !== undefined ? `${String(p['min'])}..${String(p['max'])}` : String(p['type']);
-        return `  --param ${String(p['name'])}=${JSON.stringify(p['default'])}  (${range}) ${String(p['description'] ?? '')}`;
-      })].join('\n'))
+      .map((s) =>
+        [
+          `${s.id}: ${s.name}`,
+          `  ${s.description}`,
+          ...s.params.map((p) => {
+            const range = p['options']
+              ? (p['options'] as string[]).join('|')
+              : p['min'] !== undefined
+                ? `${String(p['min'])}..${String(p['max'])}`
+                : String(p['type']);
+            return `  --param ${String(p['name'])}=${JSON.stringify(p['default'])}  (${range}) ${String(p['description'] ?? '')}`;
+          }),
+        ].join('\n'),
+      )
       .join('\n\n'),
   'strategy.set': (o) => {
     const st = o.settings['strategy'] as { id: string; enabled: boolean; tokens: string[] };
@@ -124,7 +144,9 @@ export const formatters: Formatters = {
   'orders.submit': formatOutcome,
   'orders.list': (o) =>
     o.orders
-      .map((i) => `${String(i.id).padStart(5)}  ${i.createdAt}  ${i.side.padEnd(4)} ${i.context.padEnd(9)} ${i.status.padEnd(9)} ${i.reasonCode ?? ''} ${i.error ?? ''}`.trimEnd())
+      .map((i) =>
+        `${String(i.id).padStart(5)}  ${i.createdAt}  ${i.side.padEnd(4)} ${i.context.padEnd(9)} ${i.status.padEnd(9)} ${i.reasonCode ?? ''} ${i.error ?? ''}`.trimEnd(),
+      )
       .join('\n') || 'No orders.',
   'positions.list': (o) =>
     o.positions
@@ -137,30 +159,48 @@ export const formatters: Formatters = {
       .join('\n') || 'No positions.',
   'positions.close': formatOutcome,
   'positions.closeAll': (o) =>
-    o.results.length === 0 ? 'No open positions.' : o.results.map((r) => `position ${r.positionId}: ${formatOutcome(r.outcome)}`).join('\n'),
+    o.results.length === 0
+      ? 'No open positions.'
+      : o.results.map((r) => `position ${r.positionId}: ${formatOutcome(r.outcome)}`).join('\n'),
   'trades.list': (o) =>
     o.trades
-      .map((t) => `${String(t.id).padStart(5)}  ${t.executedAt}  ${t.side.padEnd(4)} ${t.uiBaseAmount} ${t.symbol} for ${t.uiQuoteAmount} ${t.quoteSymbol} @ ${t.price.toFixed(6)}  (${t.context}, ${t.venue})`)
+      .map(
+        (t) =>
+          `${String(t.id).padStart(5)}  ${t.executedAt}  ${t.side.padEnd(4)} ${t.uiBaseAmount} ${t.symbol} for ${t.uiQuoteAmount} ${t.quoteSymbol} @ ${t.price.toFixed(6)}  (${t.context}, ${t.venue})`,
+      )
       .join('\n') || 'No trades.',
   'controls.status': (o) =>
-    [`Global: ${describeControl(o.global)}`, ...o.users.filter((u) => u.paused || u.halted).map((u) => `${u.name}: ${describeControl(u)}`)].join('\n'),
+    [
+      `Global: ${describeControl(o.global)}`,
+      ...o.users.filter((u) => u.paused || u.halted).map((u) => `${u.name}: ${describeControl(u)}`),
+    ].join('\n'),
   'controls.pause': (c) => describeControl(c),
   'controls.resume': (c) => describeControl(c),
   'controls.halt': (c) => describeControl(c),
   'events.list': (o) =>
-    o.events.map((e) => `${String(e.id).padStart(6)}  ${e.ts}  ${e.severity.padEnd(8)} ${e.type.padEnd(18)} ${e.userId ?? '-'}  ${JSON.stringify(e.payload)}`).join('\n') ||
-    'No events.',
+    o.events
+      .map(
+        (e) =>
+          `${String(e.id).padStart(6)}  ${e.ts}  ${e.severity.padEnd(8)} ${e.type.padEnd(18)} ${e.userId ?? '-'}  ${JSON.stringify(e.payload)}`,
+      )
+      .join('\n') || 'No events.',
   'engine.health': (o) =>
     [
       `Network: ${o.network ?? `unreachable (${o.error ?? 'unknown'})`}`,
       `Trading loop: ${o.trading ? 'running' : 'not running in this process'}`,
-      o.lastCycle ? `Last cycle: #${o.lastCycle.cycle}, ${o.lastCycle.durationMs} ms, ${o.lastCycle.active}/${o.lastCycle.users} active, ${o.lastCycle.errors} error(s)` : 'No cycle yet.',
+      o.lastCycle
+        ? `Last cycle: #${o.lastCycle.cycle}, ${o.lastCycle.durationMs} ms, ${o.lastCycle.active}/${o.lastCycle.users} active, ${o.lastCycle.errors} error(s)`
+        : 'No cycle yet.',
       o.rpc ? `RPC: ${o.rpc.requests} requests, ${o.rpc.retries} retries, ${o.rpc.failovers} failovers` : '',
     ]
       .filter(Boolean)
       .join('\n'),
-  'market.candles': (o) => o.candles.map((c) => `${new Date(c.time).toISOString()}  O ${c.open}  H ${c.high}  L ${c.low}  C ${c.close}`).join('\n') || 'No candles yet.',
-  'settings.jupiterKey': (o) => (o.configured ? 'Jupiter API key stored in the OS keychain.' : 'Jupiter API key removed.'),
+  'market.candles': (o) =>
+    o.candles
+      .map((c) => `${new Date(c.time).toISOString()}  O ${c.open}  H ${c.high}  L ${c.low}  C ${c.close}`)
+      .join('\n') || 'No candles yet.',
+  'settings.jupiterKey': (o) =>
+    o.configured ? 'Jupiter API key stored in the OS keychain.' : 'Jupiter API key removed.',
   'keys.rotate': (o) => `Re-sealed ${o.wallets} wallet(s) under a new master key (id ${o.newKeyId}).`,
   'backup.create': (o) =>
     `Backup written to ${o.file} (${o.bytes} bytes). Keep it and its passphrase apart; together they restore everything.`,
@@ -168,6 +208,9 @@ export const formatters: Formatters = {
     o.ok ? `Audit log intact: ${o.rows} row(s), head ${o.headHash.slice(0, 16)}…` : `Audit log BROKEN: ${o.message}`,
   'audit.list': (o) =>
     o.entries
-      .map((e) => `${String(e.id).padStart(6)}  ${e.ts}  ${e.actor.padEnd(6)} ${e.action.padEnd(20)} ${e.userId ?? '-'}  ${JSON.stringify(e.details)}`)
+      .map(
+        (e) =>
+          `${String(e.id).padStart(6)}  ${e.ts}  ${e.actor.padEnd(6)} ${e.action.padEnd(20)} ${e.userId ?? '-'}  ${JSON.stringify(e.details)}`,
+      )
       .join('\n'),
 };

@@ -12,7 +12,10 @@ export interface SecretInput {
   next(prompt: string): Promise<string>;
 }
 
-export function stdinSecrets(stdin: NodeJS.ReadStream = process.stdin, stderr: NodeJS.WriteStream = process.stderr): SecretInput {
+export function stdinSecrets(
+  stdin: NodeJS.ReadStream = process.stdin,
+  stderr: NodeJS.WriteStream = process.stderr,
+): SecretInput {
   let piped: Promise<string[]> | null = null;
   let cursor = 0;
   return {
@@ -22,7 +25,10 @@ export function stdinSecrets(stdin: NodeJS.ReadStream = process.stdin, stderr: N
       const lines = await piped;
       const line = lines[cursor++];
       if (line === undefined || (line === '' && cursor >= lines.length)) {
-        throw new HarvestError('INVALID_INPUT', `Expected ${prompt.replace(/:\s*$/u, '').toLowerCase()} on standard input.`);
+        throw new HarvestError(
+          'INVALID_INPUT',
+          `Expected ${prompt.replace(/:\s*$/u, '').toLowerCase()} on standard input.`,
+        );
       }
       return line;
     },

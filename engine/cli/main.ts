@@ -44,7 +44,11 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     if (e instanceof ReportedFailure) return e.exitCode;
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return 0;
-      if (json) io.stdout(JSON.stringify({ error: { code: 'INVALID_INPUT', kind: 'user', message: redactOptionValues(e.message) } }) + '\n');
+      if (json)
+        io.stdout(
+          JSON.stringify({ error: { code: 'INVALID_INPUT', kind: 'user', message: redactOptionValues(e.message) } }) +
+            '\n',
+        );
       return 1;
     }
     const err = toHarvestError(e);
@@ -72,9 +76,18 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
         'mainnet',
       ]),
     )
-    .option('--rpc <url>', 'an RPC endpoint for this command (repeat for failover)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--rpc <url>',
+      'an RPC endpoint for this command (repeat for failover)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(redactOptionValues(text)) })
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      outputError: (text, write) => write(redactOptionValues(text)),
+    })
     .showHelpAfterError(false);
 
   const ctxOf = (cmd: Command): CliContext & { json: boolean } => {
@@ -123,25 +136,39 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .action(async (o: { cycleSeconds: string }, cmd: Command) => {
       const ctx = ctxOf(cmd);
       const seconds = Number(o.cycleSeconds);
-      if (!Number.isFinite(seconds) || seconds <= 0) throw new HarvestError('INVALID_INPUT', '--cycle-seconds must be a positive number.');
+      if (!Number.isFinite(seconds) || seconds <= 0)
+        throw new HarvestError('INVALID_INPUT', '--cycle-seconds must be a positive number.');
       await runEngine(ctx, io, seconds * 1000);
     });
   program
     .command('serve')
-    .description('run the engine with the UI in a browser: HTTP + WebSocket on 127.0.0.1, behind a token printed as a URL')
+    .description(
+      'run the engine with the UI in a browser: HTTP + WebSocket on 127.0.0.1, behind a token printed as a URL',
+    )
     .option('--host <address>', 'address to listen on (anything but loopback needs --allow-remote)', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '7420')
     .option('--allow-remote', 'allow listening on a non-loopback address (reachable from other machines)', false)
     .option('--cycle-seconds <n>', 'seconds between trading cycles', '10')
     .option('--no-trading', 'serve the UI without running the trading loop')
     .action(
-      async (o: { host: string; port: string; allowRemote: boolean; cycleSeconds: string; trading: boolean }, cmd: Command) => {
+      async (
+        o: { host: string; port: string; allowRemote: boolean; cycleSeconds: string; trading: boolean },
+        cmd: Command,
+      ) => {
         const ctx = ctxOf(cmd);
         const seconds = Number(o.cycleSeconds);
-        if (!Number.isFinite(seconds) || seconds <= 0) throw new HarvestError('INVALID_INPUT', '--cycle-seconds must be a positive number.');
+        if (!Number.isFinite(seconds) || seconds <= 0)
+          throw new HarvestError('INVALID_INPUT', '--cycle-seconds must be a positive number.');
         const port = Number(o.port);
-        if (!/^\d{1,5}$/u.test(o.port) || port > 65_535) throw new HarvestError('INVALID_INPUT', '--port must be a number from 0 to 65535.');
-        await serveEngine(ctx, io, { host: o.host, port, allowRemote: o.allowRemote, cycleMs: seconds * 1000, trading: o.trading });
+        if (!/^\d{1,5}$/u.test(o.port) || port > 65_535)
+          throw new HarvestError('INVALID_INPUT', '--port must be a number from 0 to 65535.');
+        await serveEngine(ctx, io, {
+          host: o.host,
+          port,
+          allowRemote: o.allowRemote,
+          cycleMs: seconds * 1000,
+          trading: o.trading,
+        });
       },
     );
 
@@ -157,13 +184,16 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
   user
     .command('rename <user> <newName>')
     .description('rename a friend')
-    .action(async (u: string, name: string, _o, cmd: Command) => void (await run(cmd, 'users.rename', { user: u, name })));
+    .action(
+      async (u: string, name: string, _o, cmd: Command) => void (await run(cmd, 'users.rename', { user: u, name })),
+    );
   user
     .command('remove <user>')
     .description('remove a friend (refused while they hold funds or positions)')
     .option('--force', 'remove even with funds or positions; only after `wallet export`', false)
     .action(
-      async (u: string, o: { force: boolean }, cmd: Command) => void (await run(cmd, 'users.remove', { user: u, force: o.force })),
+      async (u: string, o: { force: boolean }, cmd: Command) =>
+        void (await run(cmd, 'users.remove', { user: u, force: o.force })),
     );
 
   const wallet = program.command('wallet').description("a friend's wallet");
@@ -182,7 +212,11 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .option('--bip39-passphrase', 'also read a BIP39 passphrase (the line after the phrase)')
     .option('--secret-key-stdin', 'read a base58 secret key or a Solana CLI JSON byte array')
     .action(
-      async (u: string, o: { mnemonicStdin?: boolean; secretKeyStdin?: boolean; bip39Passphrase?: boolean }, cmd: Command) => {
+      async (
+        u: string,
+        o: { mnemonicStdin?: boolean; secretKeyStdin?: boolean; bip39Passphrase?: boolean },
+        cmd: Command,
+      ) => {
         if (Boolean(o.mnemonicStdin) === Boolean(o.secretKeyStdin)) {
           throw new HarvestError('INVALID_INPUT', 'Choose one of --mnemonic-stdin or --secret-key-stdin.');
         }
@@ -225,7 +259,9 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
   wallet
     .command('balances [user]')
     .description('read balances from the chain (every user, or one)')
-    .action(async (u: string | undefined, _o, cmd: Command) => void (await run(cmd, 'wallet.balances', u ? { user: u } : {})));
+    .action(
+      async (u: string | undefined, _o, cmd: Command) => void (await run(cmd, 'wallet.balances', u ? { user: u } : {})),
+    );
 
   const network = program.command('network').description('the network this data directory trades on');
   network
@@ -237,10 +273,18 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .description('switch to sandbox, devnet or mainnet (give your RPC endpoints with --rpc)')
     .option('--confirm', 'yes, switch')
     .action(async (name: string, o: { confirm?: boolean }, cmd: Command) => {
-      if (!o.confirm) throw new HarvestError('CONFIRMATION_REQUIRED', 'Switching networks changes where funds move. Run it again with --confirm.');
+      if (!o.confirm)
+        throw new HarvestError(
+          'CONFIRMATION_REQUIRED',
+          'Switching networks changes where funds move. Run it again with --confirm.',
+        );
       const ctx = ctxOf(cmd);
       // --rpc here names the endpoints to store, not a one-off override.
-      const out = await dispatch({ ...ctx, rpcUrls: [] }, 'network.set', { network: name, rpcUrls: ctx.rpcUrls ?? [], confirm: true });
+      const out = await dispatch({ ...ctx, rpcUrls: [] }, 'network.set', {
+        network: name,
+        rpcUrls: ctx.rpcUrls ?? [],
+        confirm: true,
+      });
       print(ctx.json, out, formatters['network.set']);
     });
 
@@ -269,7 +313,10 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .option('--confirm', 'yes, move the funds')
     .action(async (u: string, o: { to: string; amount: string; token: string; confirm?: boolean }, cmd: Command) => {
       if (!o.confirm) {
-        throw new HarvestError('CONFIRMATION_REQUIRED', 'A withdrawal moves funds. Check the address and amount, then run it again with --confirm.');
+        throw new HarvestError(
+          'CONFIRMATION_REQUIRED',
+          'A withdrawal moves funds. Check the address and amount, then run it again with --confirm.',
+        );
       }
       await run(cmd, 'funds.withdraw', { user: u, to: o.to, amount: o.amount, token: o.token, confirm: true });
     });
@@ -291,7 +338,10 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     );
   whitelist
     .command('remove <user> <address>')
-    .action(async (u: string, address: string, _o, cmd: Command) => void (await run(cmd, 'whitelist.remove', { user: u, address })));
+    .action(
+      async (u: string, address: string, _o, cmd: Command) =>
+        void (await run(cmd, 'whitelist.remove', { user: u, address })),
+    );
 
   const sandbox = program.command('sandbox').description('the local mainnet twin');
   sandbox
@@ -305,27 +355,39 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
 
   program
     .command('settings <user> [action] [key] [value]')
-    .description('show (get) or change (set KEY VALUE, e.g. set risk.maxDailyLossPct 3) a user\'s settings, or apply a risk preset (preset NAME)')
-    .action(async (u: string, action: string | undefined, key: string | undefined, value: string | undefined, _o, cmd: Command) => {
-      if (action === undefined || action === 'get') {
-        const ctx = ctxOf(cmd);
-        const out = await dispatch(ctx, 'settings.get', { user: u });
-        if (key !== undefined) print(ctx.json, { key, value: out.settings[key] ?? null }, (o) => JSON.stringify(o.value));
-        else print(ctx.json, out, formatters['settings.get']);
-        return;
-      }
-      if (action === 'preset' && key !== undefined && value === undefined) {
-        await run(cmd, 'risk.preset', { user: u, preset: key });
-        return;
-      }
-      if (action !== 'set' || key === undefined || value === undefined) {
-        throw new HarvestError(
-          'INVALID_INPUT',
-          'Use `harvest settings USER`, `harvest settings USER get KEY`, `harvest settings USER set KEY VALUE` or `harvest settings USER preset conservative|moderate|aggressive`.',
-        );
-      }
-      await run(cmd, 'settings.set', { user: u, key, value });
-    });
+    .description(
+      "show (get) or change (set KEY VALUE, e.g. set risk.maxDailyLossPct 3) a user's settings, or apply a risk preset (preset NAME)",
+    )
+    .action(
+      async (
+        u: string,
+        action: string | undefined,
+        key: string | undefined,
+        value: string | undefined,
+        _o,
+        cmd: Command,
+      ) => {
+        if (action === undefined || action === 'get') {
+          const ctx = ctxOf(cmd);
+          const out = await dispatch(ctx, 'settings.get', { user: u });
+          if (key !== undefined)
+            print(ctx.json, { key, value: out.settings[key] ?? null }, (o) => JSON.stringify(o.value));
+          else print(ctx.json, out, formatters['settings.get']);
+          return;
+        }
+        if (action === 'preset' && key !== undefined && value === undefined) {
+          await run(cmd, 'risk.preset', { user: u, preset: key });
+          return;
+        }
+        if (action !== 'set' || key === undefined || value === undefined) {
+          throw new HarvestError(
+            'INVALID_INPUT',
+            'Use `harvest settings USER`, `harvest settings USER get KEY`, `harvest settings USER set KEY VALUE` or `harvest settings USER preset conservative|moderate|aggressive`.',
+          );
+        }
+        await run(cmd, 'settings.set', { user: u, key, value });
+      },
+    );
   const strategy = program.command('strategy').description("a user's trading strategy");
   strategy
     .command('list')
@@ -365,7 +427,14 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
           strategy: name,
           params,
           enabled: !o.disable,
-          ...(o.tokens ? { tokens: o.tokens.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
+          ...(o.tokens
+            ? {
+                tokens: o.tokens
+                  .split(',')
+                  .map((t) => t.trim())
+                  .filter(Boolean),
+              }
+            : {}),
           ...(o.paper ? { mode: 'paper' } : o.live ? { mode: 'live' } : {}),
         });
       },
@@ -379,7 +448,11 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .description('show the global risk limits, or set one for everyone (VALUE none removes it)')
     .action(async (key: string | undefined, value: string | undefined, _o, cmd: Command) => {
       if (key === undefined) return void (await run(cmd, 'risk.global', {}));
-      if (value === undefined) throw new HarvestError('INVALID_INPUT', 'Use `harvest global-limits KEY VALUE` (e.g. maxOrderUsd 200), or `harvest global-limits` to show them.');
+      if (value === undefined)
+        throw new HarvestError(
+          'INVALID_INPUT',
+          'Use `harvest global-limits KEY VALUE` (e.g. maxOrderUsd 200), or `harvest global-limits` to show them.',
+        );
       await run(cmd, 'risk.setGlobal', { key, value });
     });
   program
@@ -388,14 +461,20 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .option('--curve [n]', 'print the equity curve instead (the last N snapshots)')
     .action(async (u: string, o: { curve?: string | boolean }, cmd: Command) => {
       if (o.curve === undefined) return void (await run(cmd, 'stats.user', { user: u }));
-      await run(cmd, 'stats.equityCurve', { user: u, ...(typeof o.curve === 'string' ? { limit: Number(o.curve) } : {}) });
+      await run(cmd, 'stats.equityCurve', {
+        user: u,
+        ...(typeof o.curve === 'string' ? { limit: Number(o.curve) } : {}),
+      });
     });
   program
     .command('leaderboard')
     .description('users ranked by return % (default) or PnL')
     .addOption(new Option('--by <measure>', 'rank by').choices(['return', 'pnl']).default('return'))
     .option('--anonymous', 'hide names and ids', false)
-    .action(async (o: { by: 'return' | 'pnl'; anonymous: boolean }, cmd: Command) => void (await run(cmd, 'stats.leaderboard', { by: o.by, anonymous: o.anonymous })));
+    .action(
+      async (o: { by: 'return' | 'pnl'; anonymous: boolean }, cmd: Command) =>
+        void (await run(cmd, 'stats.leaderboard', { by: o.by, anonymous: o.anonymous })),
+    );
   program
     .command('order <user> <side> <token> <amount>')
     .description('buy (AMOUNT in the quote asset, e.g. USDC) or sell (AMOUNT of the token) at the market')
@@ -434,7 +513,10 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .command('positions <user>')
     .description("a user's positions and PnL")
     .addOption(new Option('--status <s>', 'which positions').choices(['open', 'closed', 'all']).default('all'))
-    .action(async (u: string, o: { status: 'open' | 'closed' | 'all' }, cmd: Command) => void (await run(cmd, 'positions.list', { user: u, status: o.status })));
+    .action(
+      async (u: string, o: { status: 'open' | 'closed' | 'all' }, cmd: Command) =>
+        void (await run(cmd, 'positions.list', { user: u, status: o.status })),
+    );
   program
     .command('trades <user>')
     .description("a user's trades")
@@ -444,7 +526,11 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .description('emergency: sell every open position of a user at the market')
     .option('--confirm', 'yes, flatten everything')
     .action(async (u: string, o: { confirm?: boolean }, cmd: Command) => {
-      if (!o.confirm) throw new HarvestError('CONFIRMATION_REQUIRED', 'This sells every open position at the market. Run it again with --confirm.');
+      if (!o.confirm)
+        throw new HarvestError(
+          'CONFIRMATION_REQUIRED',
+          'This sells every open position at the market. Run it again with --confirm.',
+        );
       await run(cmd, 'positions.closeAll', { user: u, confirm: true });
     });
   program
@@ -453,17 +539,25 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .option('--reason <text>', 'why')
     .action(
       async (u: string | undefined, o: { reason?: string }, cmd: Command) =>
-        void (await run(cmd, 'controls.pause', { ...(u ? { user: u } : {}), ...(o.reason ? { reason: o.reason } : {}) })),
+        void (await run(cmd, 'controls.pause', {
+          ...(u ? { user: u } : {}),
+          ...(o.reason ? { reason: o.reason } : {}),
+        })),
     );
   program
     .command('resume [user]')
     .description('resume everyone (also ends a halt), or one user (also resets their breaker)')
-    .action(async (u: string | undefined, _o, cmd: Command) => void (await run(cmd, 'controls.resume', u ? { user: u } : {})));
+    .action(
+      async (u: string | undefined, _o, cmd: Command) => void (await run(cmd, 'controls.resume', u ? { user: u } : {})),
+    );
   program
     .command('halt')
     .description('halt: nothing is signed until resumed')
     .option('--reason <text>', 'why')
-    .action(async (o: { reason?: string }, cmd: Command) => void (await run(cmd, 'controls.halt', o.reason ? { reason: o.reason } : {})));
+    .action(
+      async (o: { reason?: string }, cmd: Command) =>
+        void (await run(cmd, 'controls.halt', o.reason ? { reason: o.reason } : {})),
+    );
   program
     .command('controls')
     .description('pause and halt state')
@@ -473,7 +567,10 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .command('events [user]')
     .description('engine events, newest first')
     .option('--limit <n>', 'how many', '50')
-    .action(async (u: string | undefined, o: { limit: string }, cmd: Command) => void (await run(cmd, 'events.list', { ...(u ? { user: u } : {}), limit: Number(o.limit) })));
+    .action(
+      async (u: string | undefined, o: { limit: string }, cmd: Command) =>
+        void (await run(cmd, 'events.list', { ...(u ? { user: u } : {}), limit: Number(o.limit) })),
+    );
   program
     .command('health')
     .description('how the engine is doing: cycle time, RPC, errors')

@@ -4,7 +4,8 @@ import QRCode from 'qrcode';
 export function terminalQr(text: string): string {
   const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
   const size = qr.modules.size;
-  const dark = (x: number, y: number): boolean => x >= 0 && y >= 0 && x < size && y < size && qr.modules.get(y, x) === 1;
+  const dark = (x: number, y: number): boolean =>
+    x >= 0 && y >= 0 && x < size && y < size && qr.modules.get(y, x) === 1;
   const lines: string[] = [];
   for (let y = -2; y < size + 2; y += 2) {
     let line = '';

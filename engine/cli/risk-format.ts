@@ -46,8 +46,12 @@ export const riskFormatters = {
       `  volume        ${usd(s.volumeUsd)}   fees ${usd(s.feesUsd)} (${s.feesLamports} lamports)   open positions ${s.openPositions}`,
     ].join('\n'),
   'stats.equityCurve': (o: CommandOutput<'stats.equityCurve'>) =>
-    o.points.map((p) => `${p.ts}  ${usd(p.equityUsd).padStart(14)}  mark ${usd(p.highWaterUsd).padStart(14)}  drawdown ${pct(p.drawdownPct)}`).join('\n') ||
-    'No equity snapshots yet (the running engine writes one per cycle).',
+    o.points
+      .map(
+        (p) =>
+          `${p.ts}  ${usd(p.equityUsd).padStart(14)}  mark ${usd(p.highWaterUsd).padStart(14)}  drawdown ${pct(p.drawdownPct)}`,
+      )
+      .join('\n') || 'No equity snapshots yet (the running engine writes one per cycle).',
   'stats.leaderboard': (o: CommandOutput<'stats.leaderboard'>) =>
     [
       `Ranked by ${o.by === 'return' ? 'return %' : 'PnL'}${o.anonymous ? ' (anonymous)' : ''}`,

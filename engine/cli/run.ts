@@ -25,7 +25,12 @@ export async function runEngine(
       ownerKind: 'engine',
       actor: 'engine',
       // One line per cycle on stderr: info level unless asked for more.
-      logger: () => createLogger({ logDir: layout.logs, stderr: true, level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info') }),
+      logger: () =>
+        createLogger({
+          logDir: layout.logs,
+          stderr: true,
+          level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info'),
+        }),
     });
   } catch (e) {
     if (e instanceof HarvestError && e.code === 'DATA_DIR_BUSY') {
@@ -42,7 +47,11 @@ export async function runEngine(
   await engine.funds();
   engine.startTrading(cycleMs);
   const ready = { event: 'ready', dataDir: engine.layout.root, pid: process.pid, socket: engine.layout.socket };
-  io.stdout(ctx.json ? JSON.stringify(ready) + '\n' : `Harvest engine running on ${ready.dataDir} (pid ${ready.pid}). Ctrl-C to stop.\n`);
+  io.stdout(
+    ctx.json
+      ? JSON.stringify(ready) + '\n'
+      : `Harvest engine running on ${ready.dataDir} (pid ${ready.pid}). Ctrl-C to stop.\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);
@@ -56,8 +65,13 @@ export async function runEngine(
  * until SIGINT/SIGTERM. An engine started later joins it over HTTP instead of
  * starting its own, and can be stopped or killed without touching the chain.
  */
-export async function runSandbox(ctx: CliContext & { json: boolean }, io: { stdout: (t: string) => void }, speed: number): Promise<void> {
-  if (!Number.isFinite(speed) || speed <= 0) throw new HarvestError('INVALID_INPUT', '--speed must be a positive number.');
+export async function runSandbox(
+  ctx: CliContext & { json: boolean },
+  io: { stdout: (t: string) => void },
+  speed: number,
+): Promise<void> {
+  if (!Number.isFinite(speed) || speed <= 0)
+    throw new HarvestError('INVALID_INPUT', '--speed must be a positive number.');
   const layout = dataDirLayout(ctx.dataDir);
   mkdirSync(layout.root, { recursive: true, mode: 0o700 });
   const log = cliLogger({ ...ctx, verbose: ctx.verbose }, layout.logs);

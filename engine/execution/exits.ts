@@ -36,7 +36,8 @@ export class ExitMonitor {
         const price = this.priceInQuote(p);
         if (price === null) return; // stale or unknown: exits wait for a price rather than guess
         const { trigger, highWater } = checkExit(p, price);
-        if (highWater !== p.highWater) this.store.portfolio.updatePosition({ ...p, highWater, updatedAt: isoTime(this.clock) });
+        if (highWater !== p.highWater)
+          this.store.portfolio.updatePosition({ ...p, highWater, updatedAt: isoTime(this.clock) });
         if (!trigger && !p.stuckSince) return;
         let outcome: OrderOutcome;
         try {

@@ -14,7 +14,12 @@ export interface ActualFill {
  * the network fee and any token-account rent the wallet deposited set apart
  * (rent is a refundable deposit, not a cost of the trade).
  */
-export function fillFromTransaction(tx: TransactionDetails, wallet: string, inputMint: string, outputMint: string): ActualFill {
+export function fillFromTransaction(
+  tx: TransactionDetails,
+  wallet: string,
+  inputMint: string,
+  outputMint: string,
+): ActualFill {
   const meta = tx.meta;
   if (!meta) throw new HarvestError('INTERNAL', `Transaction ${tx.signature} has no metadata to read the fill from.`);
   if (meta.err) throw new HarvestError('INTERNAL', `Transaction ${tx.signature} failed on chain; it has no fill.`);
@@ -46,7 +51,9 @@ export function fillFromTransaction(tx: TransactionDetails, wallet: string, inpu
     rentDeposited -= refunded - (pre.mint === WRAPPED_SOL_MINT ? pre.amount : 0n);
   }
   const delta = (mint: string): bigint =>
-    mint === WRAPPED_SOL_MINT ? solDelta + meta.fee + rentDeposited + (tokenDelta.get(mint) ?? 0n) : (tokenDelta.get(mint) ?? 0n);
+    mint === WRAPPED_SOL_MINT
+      ? solDelta + meta.fee + rentDeposited + (tokenDelta.get(mint) ?? 0n)
+      : (tokenDelta.get(mint) ?? 0n);
   const inAmount = -delta(inputMint);
   const outAmount = delta(outputMint);
   if (inAmount <= 0n || outAmount <= 0n) {

@@ -1,6 +1,12 @@
 export { ORDER_CONTEXTS, isRiskReducing, type Order, type OrderSide, type OrderContext } from './order';
 export { TradeExecutionService, outcomeOf, hasFreezeAuthority, type ExecutionDeps, type OrderOutcome } from './service';
-export { JupiterClient, JupiterError, QuoteSchema, type JupiterQuote, type JupiterClientOptions } from './jupiter-client';
+export {
+  JupiterClient,
+  JupiterError,
+  QuoteSchema,
+  type JupiterQuote,
+  type JupiterClientOptions,
+} from './jupiter-client';
 export { PriceBook, type PriceSource } from './prices';
 export { paperQuote, PAPER_FEE_BPS } from './paper';
 export { fillFromTransaction, type ActualFill } from './fills';

@@ -18,7 +18,14 @@ export const QuoteSchema = z
     swapMode: z.string(),
     slippageBps: z.number().int(),
     priceImpactPct: z.string(),
-    routePlan: z.array(z.object({ swapInfo: z.object({ ammKey: z.string(), label: z.string().optional() }).loose(), percent: z.number() }).loose()),
+    routePlan: z.array(
+      z
+        .object({
+          swapInfo: z.object({ ammKey: z.string(), label: z.string().optional() }).loose(),
+          percent: z.number(),
+        })
+        .loose(),
+    ),
     contextSlot: z.number().optional(),
   })
   .loose();
@@ -41,7 +48,12 @@ export interface JupiterClientOptions {
 }
 
 /** Errors a quote can come back with that mean "no trade possible", not "try again". */
-const NO_ROUTE_CODES = new Set(['COULD_NOT_FIND_ANY_ROUTE', 'NO_ROUTES_FOUND', 'TOKEN_NOT_TRADABLE', 'ROUTE_PLAN_DOES_NOT_CONSUME_ALL_THE_AMOUNT']);
+const NO_ROUTE_CODES = new Set([
+  'COULD_NOT_FIND_ANY_ROUTE',
+  'NO_ROUTES_FOUND',
+  'TOKEN_NOT_TRADABLE',
+  'ROUTE_PLAN_DOES_NOT_CONSUME_ALL_THE_AMOUNT',
+]);
 
 export class JupiterError extends HarvestError {
   constructor(
@@ -65,7 +77,12 @@ export class JupiterClient {
     this.f = opts.fetch ?? fetch;
   }
 
-  async quote(p: { inputMint: string; outputMint: string; amount: bigint; slippageBps: number }): Promise<JupiterQuote> {
+  async quote(p: {
+    inputMint: string;
+    outputMint: string;
+    amount: bigint;
+    slippageBps: number;
+  }): Promise<JupiterQuote> {
     const q = new URLSearchParams({
       inputMint: p.inputMint,
       outputMint: p.outputMint,
@@ -80,7 +97,10 @@ export class JupiterClient {
     return r.data;
   }
 
-  async swap(quote: JupiterQuote, userPublicKey: string): Promise<{ transaction: Uint8Array; lastValidBlockHeight: bigint }> {
+  async swap(
+    quote: JupiterQuote,
+    userPublicKey: string,
+  ): Promise<{ transaction: Uint8Array; lastValidBlockHeight: bigint }> {
     const body = await this.request('POST', '/swap/v1/swap', {
       quoteResponse: quote,
       userPublicKey,
@@ -121,7 +141,12 @@ export class JupiterClient {
     if (!res.ok) {
       const err = parsed as { error?: string; errorCode?: string } | null;
       const transient = res.status === 429 || res.status >= 500;
-      throw new JupiterError(`Swap API ${res.status}: ${err?.error ?? text.slice(0, 200)}`, res.status, err?.errorCode ?? null, transient);
+      throw new JupiterError(
+        `Swap API ${res.status}: ${err?.error ?? text.slice(0, 200)}`,
+        res.status,
+        err?.errorCode ?? null,
+        transient,
+      );
     }
     return parsed;
   }

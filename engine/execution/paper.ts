@@ -3,7 +3,13 @@ import type { PriceSource } from './prices';
 
 /** The fee and price-impact model paper fills use, the same shape as the sandbox market maker's. */
 export const PAPER_FEE_BPS = 25;
-const DEPTH_USD: Record<string, number> = { SOL: 50_000_000, WETH: 30_000_000, WBTC: 30_000_000, USDC: 1e12, PYUSD: 1e12 };
+const DEPTH_USD: Record<string, number> = {
+  SOL: 50_000_000,
+  WETH: 30_000_000,
+  WBTC: 30_000_000,
+  USDC: 1e12,
+  PYUSD: 1e12,
+};
 
 export interface PaperQuote {
   outAmount: bigint;
@@ -11,7 +17,12 @@ export interface PaperQuote {
 }
 
 /** What `amount` of the input buys at the feed price, less fee and size-dependent impact; null without prices. */
-export function paperQuote(inputMint: string, outputMint: string, amount: bigint, prices: PriceSource): PaperQuote | null {
+export function paperQuote(
+  inputMint: string,
+  outputMint: string,
+  amount: bigint,
+  prices: PriceSource,
+): PaperQuote | null {
   const tin = tokenByMint(inputMint);
   const tout = tokenByMint(outputMint);
   const pin = prices.price(inputMint);
@@ -21,7 +32,7 @@ export function paperQuote(inputMint: string, outputMint: string, amount: bigint
   const depth = Math.min(DEPTH_USD[tin.symbol] ?? 5_000_000, DEPTH_USD[tout.symbol] ?? 5_000_000);
   const impact = notional / (notional + depth);
   // Rate as an exact fraction of 1e18 so the quantity itself never passes through a float.
-  const rate = ((pin / pout) * (1 - PAPER_FEE_BPS / 10_000) * (1 - impact) * 10 ** (tout.decimals - tin.decimals));
+  const rate = (pin / pout) * (1 - PAPER_FEE_BPS / 10_000) * (1 - impact) * 10 ** (tout.decimals - tin.decimals);
   const scaled = BigInt(Math.floor(rate * 1e18));
   return { outAmount: (amount * scaled) / 10n ** 18n, priceImpactBps: Math.round(impact * 10_000) };
 }

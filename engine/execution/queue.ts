@@ -15,9 +15,11 @@ export class WalletQueues {
     const prev = this.tails.get(walletKey) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(() => this.withSlot(task));
     this.tails.set(walletKey, next);
-    void next.finally(() => {
-      if (this.tails.get(walletKey) === next) this.tails.delete(walletKey);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.tails.get(walletKey) === next) this.tails.delete(walletKey);
+      })
+      .catch(() => undefined);
     return next;
   }
 

@@ -33,7 +33,8 @@ export async function reconcileIntents(
   const report: ReconcileReport = { checked: 0, confirmed: 0, failed: 0, expired: 0, stillPending: 0 };
   const open = store.intents.unfinished().filter((i) => i.network === network);
   const signed = open.filter((i) => i.status === 'signed' && i.signature);
-  const statuses = signed.length > 0 ? await chain.getSignatureStatuses(signed.map((i) => i.signature as Signature)) : [];
+  const statuses =
+    signed.length > 0 ? await chain.getSignatureStatuses(signed.map((i) => i.signature as Signature)) : [];
   const height = signed.length > 0 ? await chain.getBlockHeight() : 0n;
   for (const intent of open) {
     report.checked++;
@@ -46,7 +47,13 @@ export async function reconcileIntents(
     const status = statuses[signed.indexOf(intent)] ?? null;
     if (status && status.confirmationStatus !== 'processed') {
       if (status.err) {
-        store.intents.finish(intent.id, 'failed', null, `Landed with an error: ${JSON.stringify(status.err, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`, at);
+        store.intents.finish(
+          intent.id,
+          'failed',
+          null,
+          `Landed with an error: ${JSON.stringify(status.err, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`,
+          at,
+        );
         report.failed++;
         continue;
       }
@@ -56,12 +63,22 @@ export async function reconcileIntents(
         report.stillPending++;
         continue;
       }
-      exec.record(intent, fillFromTransaction(tx, wallet.address as Address, intent.inputMint, intent.outputMint), intent.signature);
+      exec.record(
+        intent,
+        fillFromTransaction(tx, wallet.address as Address, intent.inputMint, intent.outputMint),
+        intent.signature,
+      );
       report.confirmed++;
       continue;
     }
     if (intent.lastValidBlockHeight !== null && height > intent.lastValidBlockHeight) {
-      store.intents.finish(intent.id, 'expired', null, 'Its blockhash expired before it landed; nothing was swapped.', at);
+      store.intents.finish(
+        intent.id,
+        'expired',
+        null,
+        'Its blockhash expired before it landed; nothing was swapped.',
+        at,
+      );
       report.expired++;
       continue;
     }
@@ -71,16 +88,32 @@ export async function reconcileIntents(
         const tx = await chain.getTransaction(intent.signature as Signature);
         const wallet = store.wallets.byUser(intent.userId);
         if (tx && wallet) {
-          exec.record(intent, fillFromTransaction(tx, wallet.address as Address, intent.inputMint, intent.outputMint), intent.signature);
+          exec.record(
+            intent,
+            fillFromTransaction(tx, wallet.address as Address, intent.inputMint, intent.outputMint),
+            intent.signature,
+          );
           report.confirmed++;
           continue;
         }
       } else if (outcome.status === 'expired') {
-        store.intents.finish(intent.id, 'expired', null, 'Its blockhash expired before it landed; nothing was swapped.', isoTime(clock));
+        store.intents.finish(
+          intent.id,
+          'expired',
+          null,
+          'Its blockhash expired before it landed; nothing was swapped.',
+          isoTime(clock),
+        );
         report.expired++;
         continue;
       } else {
-        store.intents.finish(intent.id, 'failed', null, outcome.status === 'failed' ? 'Landed with an error.' : outcome.reason, isoTime(clock));
+        store.intents.finish(
+          intent.id,
+          'failed',
+          null,
+          outcome.status === 'failed' ? 'Landed with an error.' : outcome.reason,
+          isoTime(clock),
+        );
         report.failed++;
         continue;
       }

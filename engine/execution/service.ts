@@ -10,7 +10,7 @@ import { KNOWN_TOKENS, tokenByMint, WRAPPED_SOL_MINT, type TokenInfo } from '../
 import { applyFill } from '../portfolio';
 import type { RiskCode, RiskGate } from '../risk/gate';
 import type { Controls } from '../risk/controls';
-import type { IntentRow, PositionRow, Store } from '../store';
+import type { IntentRow, NewIntent, PositionRow, Store } from '../store';
 import { UserSettingsSchema, type UserSettings } from '../users/settings';
 import { fillFromTransaction, type ActualFill } from './fills';
 import { JupiterError, type JupiterClient, type JupiterQuote } from './jupiter-client';
@@ -20,7 +20,14 @@ import type { PriceSource } from './prices';
 import { WalletQueues } from './queue';
 
 export type OrderOutcome =
-  | { status: 'confirmed'; intentId: number; tradeId: number; inAmount: bigint; outAmount: bigint; signature: string | null }
+  | {
+      status: 'confirmed';
+      intentId: number;
+      tradeId: number;
+      inAmount: bigint;
+      outAmount: bigint;
+      signature: string | null;
+    }
   | { status: 'rejected'; intentId: number | null; code: RiskCode | 'DUPLICATE'; message: string }
   | { status: 'failed' | 'expired'; intentId: number; message: string }
   /** The transaction was sent but its outcome is not known yet; reconciliation settles it. */
@@ -87,15 +94,27 @@ export class TradeExecutionService {
     const settings = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {});
     const venue = settings.mode === 'live' ? 'jupiter' : 'paper';
 
-    const balances = venue === 'paper' ? await this.paperBalances(order.userId, wallet.address) : await this.liveBalances(wallet.address);
-    const decision = this.d.risk.check(order, { balances, price: (m) => this.d.prices.price(m), nowMs: this.d.clock.now() });
+    const balances =
+      venue === 'paper'
+        ? await this.paperBalances(order.userId, wallet.address)
+        : await this.liveBalances(wallet.address);
+    const decision = this.d.risk.check(order, {
+      balances,
+      price: (m) => this.d.prices.price(m),
+      nowMs: this.d.clock.now(),
+    });
     if (!decision.ok) return this.reject(order, venue, decision.code, decision.message);
 
     return this.queues.run(order.userId, () => this.execute(order, venue, settings, wallet.address as Address));
   }
 
-  private async execute(order: Order, venue: 'jupiter' | 'paper', settings: UserSettings, wallet: Address): Promise<OrderOutcome> {
-    const { store, clock } = this.d;
+  private async execute(
+    order: Order,
+    venue: 'jupiter' | 'paper',
+    settings: UserSettings,
+    wallet: Address,
+  ): Promise<OrderOutcome> {
+    const { store } = this.d;
     // Re-check the halt inside the queue: it may have come while this order waited.
     if (this.d.controls.halted && order.context !== 'emergency') {
       return this.reject(order, venue, 'HALTED', 'Trading was halted while this order waited in the queue.');
@@ -103,24 +122,13 @@ export class TradeExecutionService {
     let intentId: number;
     try {
       intentId = store.tx(() =>
-        store.intents.insert({
-          userId: order.userId,
-          clientId: order.clientId,
-          network: this.d.network,
-          venue,
-          context: order.context,
-          side: order.side,
-          inputMint: order.inputMint,
-          outputMint: order.outputMint,
-          amount: order.amount,
-          slippageBps: order.slippageBps,
-          exits: {
+        store.intents.insert(
+          this.newIntent(order, venue, {
             stopLossPrice: order.stopLossPrice ?? null,
             takeProfitPrice: order.takeProfitPrice ?? null,
             trailingStopBps: order.trailingStopBps ?? null,
-          },
-          at: isoTime(clock),
-        }),
+          }),
+        ),
       );
     } catch (e) {
       // Another process journaled the same client id first: one order, not two.
@@ -145,7 +153,11 @@ export class TradeExecutionService {
         // The keystore refused because a halt came while this order was on its way to be signed:
         // nothing was signed or sent. A halt is the operator's stop, not an execution failure,
         // so it must not count towards the user's breaker.
-        return this.finishRejected(intent, 'HALTED', `Trading was halted before this order was signed; nothing was sent (${err.message}).`);
+        return this.finishRejected(
+          intent,
+          'HALTED',
+          `Trading was halted before this order was signed; nothing was sent (${err.message}).`,
+        );
       }
       this.finish(intent, 'failed', err.code === 'REFUSED' ? 'REFUSED' : null, err.message);
       return { status: 'failed', intentId, message: err.message };
@@ -157,7 +169,8 @@ export class TradeExecutionService {
   private async fillLive(intent: IntentRow, settings: UserSettings, wallet: Address): Promise<OrderOutcome> {
     const chain = this.d.chain;
     const jupiter = this.d.jupiter;
-    if (!chain || !jupiter) return this.finishRejected(intent, 'NO_ROUTE', 'No chain is connected here; only paper orders can run.');
+    if (!chain || !jupiter)
+      return this.finishRejected(intent, 'NO_ROUTE', 'No chain is connected here; only paper orders can run.');
     for (let attempt = 1; ; attempt++) {
       const quote = await this.quoteWithRetry(jupiter, intent);
       const protection = await this.protect(intent, quote, settings);
@@ -189,14 +202,21 @@ export class TradeExecutionService {
       );
       faultPoint('exec:after-sign');
       const signature = signatureOfWireTransaction(signed);
-      this.d.store.intents.markSigned(intent.id, signature, Buffer.from(signed).toString('base64'), built.lastValidBlockHeight, isoTime(this.d.clock));
+      this.d.store.intents.markSigned(
+        intent.id,
+        signature,
+        Buffer.from(signed).toString('base64'),
+        built.lastValidBlockHeight,
+        isoTime(this.d.clock),
+      );
       this.d.onSigned?.(intent.id, signed);
       faultPoint('exec:after-signed-journal');
 
       const outcome = await chain.sendAndConfirm(signed, built.lastValidBlockHeight);
       faultPoint('exec:after-confirm');
       if (outcome.status === 'confirmed') return this.recordLanded(chain, intent, signature, wallet);
-      if (outcome.status === 'expired') return this.finishFailure(intent, 'expired', 'The transaction expired before it landed; nothing was swapped.');
+      if (outcome.status === 'expired')
+        return this.finishFailure(intent, 'expired', 'The transaction expired before it landed; nothing was swapped.');
       if (attempt === 1 && isSlippage(outcome)) {
         // The price moved past the slippage between quote and landing: quote again, once.
         this.d.log.info({ intentId: intent.id }, 'slippage exceeded; re-quoting once');
@@ -204,7 +224,9 @@ export class TradeExecutionService {
         continue;
       }
       const reason =
-        outcome.status === 'failed' ? `The swap failed on chain: ${JSON.stringify(outcome.err, bigintJson)}` : `The RPC node refused the swap: ${outcome.reason}`;
+        outcome.status === 'failed'
+          ? `The swap failed on chain: ${JSON.stringify(outcome.err, bigintJson)}`
+          : `The RPC node refused the swap: ${outcome.reason}`;
       return this.finishFailure(intent, 'failed', reason);
     }
   }
@@ -234,8 +256,16 @@ export class TradeExecutionService {
    * authority on what the wallet receives. The signing policy then holds the
    * transaction to this quote, so the quote itself must not be trusted blindly.
    */
-  private async protect(intent: IntentRow, quote: JupiterQuote, settings: UserSettings): Promise<{ code: RiskCode; message: string } | null> {
-    if (quote.inputMint !== intent.inputMint || quote.outputMint !== intent.outputMint || BigInt(quote.inAmount) !== intent.amount) {
+  private async protect(
+    intent: IntentRow,
+    quote: JupiterQuote,
+    settings: UserSettings,
+  ): Promise<{ code: RiskCode; message: string } | null> {
+    if (
+      quote.inputMint !== intent.inputMint ||
+      quote.outputMint !== intent.outputMint ||
+      BigInt(quote.inAmount) !== intent.amount
+    ) {
       return { code: 'BAD_QUOTE', message: 'The swap API quoted a different trade than the one asked for.' };
     }
     if (quote.routePlan.length === 0 || BigInt(quote.outAmount) === 0n) {
@@ -260,7 +290,11 @@ export class TradeExecutionService {
         message: `The price impact (${(impactBps / 100).toFixed(2)} %) is above this user's ${(settings.maxPriceImpactBps / 100).toFixed(2)} % cap; try a smaller order.`,
       };
     }
-    if (intent.outputMint !== WRAPPED_SOL_MINT && !FREEZE_OK.has(intent.outputMint) && !settings.freezeAuthorityAllowlist.includes(intent.outputMint)) {
+    if (
+      intent.outputMint !== WRAPPED_SOL_MINT &&
+      !FREEZE_OK.has(intent.outputMint) &&
+      !settings.freezeAuthorityAllowlist.includes(intent.outputMint)
+    ) {
       const mint = this.d.chain ? await this.d.chain.getAccountInfo(intent.outputMint as Address) : null;
       if (!mint) return { code: 'NO_ROUTE', message: `The output mint ${intent.outputMint} does not exist.` };
       if (hasFreezeAuthority(mint.data)) {
@@ -273,9 +307,18 @@ export class TradeExecutionService {
     return null;
   }
 
-  private async recordLanded(chain: ChainClient, intent: IntentRow, signature: string, wallet: Address): Promise<OrderOutcome> {
+  private async recordLanded(
+    chain: ChainClient,
+    intent: IntentRow,
+    signature: string,
+    wallet: Address,
+  ): Promise<OrderOutcome> {
     const tx = await chain.getTransaction(signature as never);
-    if (!tx) throw new HarvestError('OUTCOME_UNKNOWN', `Transaction ${signature} is confirmed but its details are not available yet.`);
+    if (!tx)
+      throw new HarvestError(
+        'OUTCOME_UNKNOWN',
+        `Transaction ${signature} is confirmed but its details are not available yet.`,
+      );
     const fill = fillFromTransaction(tx, wallet, intent.inputMint, intent.outputMint);
     return this.record(intent, fill, signature);
   }
@@ -286,9 +329,22 @@ export class TradeExecutionService {
     const q = paperQuote(intent.inputMint, intent.outputMint, intent.amount, this.d.prices);
     if (!q) return this.finishRejected(intent, 'STALE_PRICE', 'No fresh price to fill this paper order at.');
     if (q.priceImpactBps > settings.maxPriceImpactBps) {
-      return this.finishRejected(intent, 'PRICE_IMPACT', `The simulated price impact (${(q.priceImpactBps / 100).toFixed(2)} %) is above the cap.`);
+      return this.finishRejected(
+        intent,
+        'PRICE_IMPACT',
+        `The simulated price impact (${(q.priceImpactBps / 100).toFixed(2)} %) is above the cap.`,
+      );
     }
-    this.d.store.intents.setQuote(intent.id, { inAmount: intent.amount.toString(), outAmount: q.outAmount.toString(), priceImpactBps: q.priceImpactBps, venue: 'paper' }, isoTime(this.d.clock));
+    this.d.store.intents.setQuote(
+      intent.id,
+      {
+        inAmount: intent.amount.toString(),
+        outAmount: q.outAmount.toString(),
+        priceImpactBps: q.priceImpactBps,
+        venue: 'paper',
+      },
+      isoTime(this.d.clock),
+    );
     return this.record(intent, { inAmount: intent.amount, outAmount: q.outAmount, feeLamports: 0n }, null);
   }
 
@@ -311,11 +367,13 @@ export class TradeExecutionService {
 
   private async liveBalances(address: string): Promise<Map<string, bigint>> {
     if (!this.d.chain) return new Map();
-    const mints = KNOWN_TOKENS.filter((t): t is TokenInfo & { tokenProgram: Address } => t.tokenProgram !== null).map((t) => ({
-      mint: t.mint,
-      tokenProgram: t.tokenProgram,
-      decimals: t.decimals,
-    }));
+    const mints = KNOWN_TOKENS.filter((t): t is TokenInfo & { tokenProgram: Address } => t.tokenProgram !== null).map(
+      (t) => ({
+        mint: t.mint,
+        tokenProgram: t.tokenProgram,
+        decimals: t.decimals,
+      }),
+    );
     const [b] = await this.d.chain.getBalances([address as Address], mints);
     if (!b) return new Map();
     const out = new Map<string, bigint>(b!.tokens);
@@ -340,11 +398,19 @@ export class TradeExecutionService {
     const base = tokenByMint(baseMint);
     const quote = tokenByMint(quoteMint);
     const price =
-      base && quote ? Number(quoteAmount) / 10 ** quote.decimals / (Number(baseAmount) / 10 ** base.decimals) : Number(quoteAmount) / Number(baseAmount);
+      base && quote
+        ? Number(quoteAmount) / 10 ** quote.decimals / (Number(baseAmount) / 10 ** base.decimals)
+        : Number(quoteAmount) / Number(baseAmount);
 
     const result = store.tx(() => {
       const already = store.portfolio.tradeByIntent(intent.id);
-      if (already) return { tradeId: already.id, closed: null as PositionRow | null, realized: already.realizedPnl, positionId: already.positionId };
+      if (already)
+        return {
+          tradeId: already.id,
+          closed: null as PositionRow | null,
+          realized: already.realizedPnl,
+          positionId: already.positionId,
+        };
       if (!store.intents.finish(intent.id, 'confirmed', null, null, at)) {
         // Already settled elsewhere (reconciliation in another process): keep it single.
         const t = store.portfolio.tradeByIntent(intent.id);
@@ -388,8 +454,16 @@ export class TradeExecutionService {
         });
       }
       if (intent.venue === 'paper') {
-        store.paper.set(intent.userId, intent.inputMint, store.paper.balance(intent.userId, intent.inputMint) - fill.inAmount);
-        store.paper.set(intent.userId, intent.outputMint, store.paper.balance(intent.userId, intent.outputMint) + fill.outAmount);
+        store.paper.set(
+          intent.userId,
+          intent.inputMint,
+          store.paper.balance(intent.userId, intent.inputMint) - fill.inAmount,
+        );
+        store.paper.set(
+          intent.userId,
+          intent.outputMint,
+          store.paper.balance(intent.userId, intent.outputMint) + fill.outAmount,
+        );
       }
       const tradeId = store.portfolio.insertTrade({
         intentId: intent.id,
@@ -432,7 +506,14 @@ export class TradeExecutionService {
       }
       return { tradeId, closed, realized: applied.realized, positionId };
     });
-    return { status: 'confirmed', intentId: intent.id, tradeId: result.tradeId, inAmount: fill.inAmount, outAmount: fill.outAmount, signature };
+    return {
+      status: 'confirmed',
+      intentId: intent.id,
+      tradeId: result.tradeId,
+      inAmount: fill.inAmount,
+      outAmount: fill.outAmount,
+      signature,
+    };
   }
 
   private reject(order: Order, venue: 'jupiter' | 'paper', code: RiskCode, message: string): OrderOutcome {
@@ -440,20 +521,7 @@ export class TradeExecutionService {
     let intentId: number | null = null;
     try {
       intentId = store.tx(() => {
-        const id = store.intents.insert({
-          userId: order.userId,
-          clientId: order.clientId,
-          network: this.d.network,
-          venue,
-          context: order.context,
-          side: order.side,
-          inputMint: order.inputMint,
-          outputMint: order.outputMint,
-          amount: order.amount,
-          slippageBps: order.slippageBps,
-          exits: null,
-          at: isoTime(clock),
-        });
+        const id = store.intents.insert(this.newIntent(order, venue, null));
         store.intents.finish(id, 'rejected', code, message, isoTime(clock));
         return id;
       });
@@ -461,13 +529,42 @@ export class TradeExecutionService {
       const other = store.intents.byClientId(order.userId, order.clientId);
       if (other) return outcomeOf(store, other);
     }
-    this.d.bus.emit('order.rejected', order.userId, { intentId, clientId: order.clientId, context: order.context, code, message });
+    this.d.bus.emit('order.rejected', order.userId, {
+      intentId,
+      clientId: order.clientId,
+      context: order.context,
+      code,
+      message,
+    });
     return { status: 'rejected', intentId, code, message };
+  }
+
+  private newIntent(order: Order, venue: 'jupiter' | 'paper', exits: NewIntent['exits']): NewIntent {
+    return {
+      userId: order.userId,
+      clientId: order.clientId,
+      network: this.d.network,
+      venue,
+      context: order.context,
+      side: order.side,
+      inputMint: order.inputMint,
+      outputMint: order.outputMint,
+      amount: order.amount,
+      slippageBps: order.slippageBps,
+      exits,
+      at: isoTime(this.d.clock),
+    };
   }
 
   private finishRejected(intent: IntentRow, code: RiskCode, message: string): OrderOutcome {
     this.finish(intent, 'rejected', code, message);
-    this.d.bus.emit('order.rejected', intent.userId, { intentId: intent.id, clientId: intent.clientId, context: intent.context, code, message });
+    this.d.bus.emit('order.rejected', intent.userId, {
+      intentId: intent.id,
+      clientId: intent.clientId,
+      context: intent.context,
+      code,
+      message,
+    });
     return { status: 'rejected', intentId: intent.id, code, message };
   }
 
@@ -476,7 +573,12 @@ export class TradeExecutionService {
     return { status, intentId: intent.id, message };
   }
 
-  private finish(intent: IntentRow, status: 'failed' | 'expired' | 'rejected', code: string | null, message: string): void {
+  private finish(
+    intent: IntentRow,
+    status: 'failed' | 'expired' | 'rejected',
+    code: string | null,
+    message: string,
+  ): void {
     const { store, clock } = this.d;
     store.intents.finish(intent.id, status, code, message, isoTime(clock));
     if (status === 'rejected') return;
@@ -546,7 +648,12 @@ export function outcomeOf(store: Store, i: IntentRow): OrderOutcome {
       };
     }
     case 'rejected':
-      return { status: 'rejected', intentId: i.id, code: (i.reasonCode as RiskCode | null) ?? 'DUPLICATE', message: i.error ?? 'rejected' };
+      return {
+        status: 'rejected',
+        intentId: i.id,
+        code: (i.reasonCode as RiskCode | null) ?? 'DUPLICATE',
+        message: i.error ?? 'rejected',
+      };
     case 'failed':
     case 'expired':
       return { status: i.status, intentId: i.id, message: i.error ?? i.status };

@@ -4,7 +4,11 @@
  */
 export type ActivationChange = 'activated' | 'deactivated' | null;
 
-export function activationChange(wasActive: boolean, balanceLamports: bigint, minimumLamports: bigint): ActivationChange {
+export function activationChange(
+  wasActive: boolean,
+  balanceLamports: bigint,
+  minimumLamports: bigint,
+): ActivationChange {
   const nowActive = balanceLamports >= minimumLamports;
   if (nowActive === wasActive) return null;
   return nowActive ? 'activated' : 'deactivated';

@@ -51,7 +51,8 @@ export class BalanceSync {
       const minimum = BigInt(settings.minTradingBalanceLamports);
       const change = this.store.tx(() => {
         this.store.holdings.upsertBalance(this.network, w.address, SOL_KEY, b.lamports, at);
-        for (const t of splTokens()) this.store.holdings.upsertBalance(this.network, w.address, t.mint, b.tokens.get(t.mint) ?? 0n, at);
+        for (const t of splTokens())
+          this.store.holdings.upsertBalance(this.network, w.address, t.mint, b.tokens.get(t.mint) ?? 0n, at);
         const c = activationChange(this.store.users.isActive(w.userId), b.lamports, minimum);
         if (c) {
           // The flag and its event commit together: a crossing is recorded exactly once.
@@ -68,7 +69,10 @@ export class BalanceSync {
         userId: w.userId,
         address: w.address as Address,
         lamports: b.lamports,
-        tokens: KNOWN_TOKENS.filter((t) => t.tokenProgram).map((t) => ({ token: t, amount: b.tokens.get(t.mint) ?? 0n })),
+        tokens: KNOWN_TOKENS.filter((t) => t.tokenProgram).map((t) => ({
+          token: t,
+          amount: b.tokens.get(t.mint) ?? 0n,
+        })),
         active: this.store.users.isActive(w.userId),
         minimumLamports: minimum,
       });

@@ -34,7 +34,8 @@ export class Whitelist {
   add(userId: number, address: string, label: string, actor: string): WhitelistEntry & { usable: boolean } {
     const addr = parseAddress(address);
     const wallet = this.store.wallets.byUser(userId);
-    if (wallet?.address === addr) throw new HarvestError('INVALID_INPUT', 'That is the user’s own wallet; whitelist an outside address.');
+    if (wallet?.address === addr)
+      throw new HarvestError('INVALID_INPUT', 'That is the user’s own wallet; whitelist an outside address.');
     const at = isoTime(this.clock);
     const usableAt = new Date(this.clock.now() + this.delayMs).toISOString();
     this.store.tx(() => {
@@ -42,7 +43,10 @@ export class Whitelist {
         throw new HarvestError('CONFLICT', `${addr} is already on this user's whitelist.`);
       }
       this.store.funds.addWhitelist(userId, addr, label, at, usableAt);
-      this.store.audit.append({ actor, action: 'whitelist.added', userId, details: { address: addr, label, usableAt } }, at);
+      this.store.audit.append(
+        { actor, action: 'whitelist.added', userId, details: { address: addr, label, usableAt } },
+        at,
+      );
       this.bus.emit('whitelist.changed', userId, { action: 'added', address: addr, usableAt });
     });
     return this.withUsability(this.store.funds.whitelistEntry(userId, addr)!);

@@ -102,9 +102,21 @@ export class Withdrawals {
 
     const at = isoTime(this.clock);
     const id = this.store.tx(() => {
-      const wid = this.store.funds.insertWithdrawal({ userId: req.userId, network: this.network, mint: asset, amount: req.amount, destination: to, at });
+      const wid = this.store.funds.insertWithdrawal({
+        userId: req.userId,
+        network: this.network,
+        mint: asset,
+        amount: req.amount,
+        destination: to,
+        at,
+      });
       this.store.audit.append(
-        { actor, action: 'withdrawal.requested', userId: req.userId, details: { withdrawalId: wid, asset, amount: req.amount.toString(), to } },
+        {
+          actor,
+          action: 'withdrawal.requested',
+          userId: req.userId,
+          details: { withdrawalId: wid, asset, amount: req.amount.toString(), to },
+        },
         at,
       );
       return wid;
@@ -117,14 +129,29 @@ export class Withdrawals {
       const bh = await this.chain.getLatestBlockhash();
       lastValidBlockHeight = bh.lastValidBlockHeight;
       const payer = createNoopSigner(from);
-      const instructions: Instruction[] = [getSetComputeUnitLimitInstruction({ units: WITHDRAWAL_CU_LIMIT + (id % WITHDRAWAL_CU_SPREAD) })];
+      const instructions: Instruction[] = [
+        getSetComputeUnitLimitInstruction({ units: WITHDRAWAL_CU_LIMIT + (id % WITHDRAWAL_CU_SPREAD) }),
+      ];
       if (!req.token.tokenProgram) {
         instructions.push(getTransferSolInstruction({ source: payer, destination: to, amount: req.amount }));
       } else {
         instructions.push(
-          getCreateAssociatedTokenIdempotentInstruction({ payer, ata: destinationAta!, owner: to, mint: req.token.mint, tokenProgram: req.token.tokenProgram }),
+          getCreateAssociatedTokenIdempotentInstruction({
+            payer,
+            ata: destinationAta!,
+            owner: to,
+            mint: req.token.mint,
+            tokenProgram: req.token.tokenProgram,
+          }),
           getTransferCheckedInstruction(
-            { source: sourceAta!, mint: req.token.mint, destination: destinationAta!, authority: from, amount: req.amount, decimals: req.token.decimals },
+            {
+              source: sourceAta!,
+              mint: req.token.mint,
+              destination: destinationAta!,
+              authority: from,
+              amount: req.amount,
+              decimals: req.token.decimals,
+            },
             { programAddress: req.token.tokenProgram },
           ),
         );
@@ -139,7 +166,14 @@ export class Withdrawals {
       signed = await this.signer.sign(
         req.userId,
         unsigned,
-        { kind: 'withdrawal', asset, amount: req.amount, destination: to, decimals: req.token.decimals, tokenProgram: req.token.tokenProgram },
+        {
+          kind: 'withdrawal',
+          asset,
+          amount: req.amount,
+          destination: to,
+          decimals: req.token.decimals,
+          tokenProgram: req.token.tokenProgram,
+        },
         actor,
       );
       signature = signatureOfWireTransaction(signed);
@@ -179,11 +213,20 @@ export class Withdrawals {
     return { withdrawal: this.store.funds.withdrawal(id)!, outcome: outcome.status };
   }
 
-  private finish(id: number, userId: number, status: 'confirmed' | 'failed' | 'expired', error: string | null, actor: string): void {
+  private finish(
+    id: number,
+    userId: number,
+    status: 'confirmed' | 'failed' | 'expired',
+    error: string | null,
+    actor: string,
+  ): void {
     const at = isoTime(this.clock);
     this.store.tx(() => {
       this.store.funds.finishWithdrawal(id, status, error, at);
-      this.store.audit.append({ actor, action: `withdrawal.${status}`, userId, details: { withdrawalId: id, ...(error ? { error } : {}) } }, at);
+      this.store.audit.append(
+        { actor, action: `withdrawal.${status}`, userId, details: { withdrawalId: id, ...(error ? { error } : {}) } },
+        at,
+      );
     });
   }
 
@@ -222,7 +265,8 @@ export class Withdrawals {
     if (!req.token.tokenProgram) {
       // An open SOL position (recorded under the wrapped-SOL mint, held as lamports) is not the user's to withdraw either.
       const solInPositions = this.store.holdings.openPositionQuantity(req.userId, WRAPPED_SOL_MINT, this.network);
-      const keep = WALLET_RENT_LAMPORTS + FEE_RESERVE_LAMPORTS + positions * PER_POSITION_RESERVE_LAMPORTS + solInPositions;
+      const keep =
+        WALLET_RENT_LAMPORTS + FEE_RESERVE_LAMPORTS + positions * PER_POSITION_RESERVE_LAMPORTS + solInPositions;
       const available = lamports > keep ? lamports - keep : 0n;
       if (req.amount > available) {
         throw new HarvestError(
@@ -232,8 +276,16 @@ export class Withdrawals {
       }
       return { sourceAta: null, destinationAta: null };
     }
-    const [sourceAta] = await findAssociatedTokenPda({ owner: from, mint: req.token.mint, tokenProgram: req.token.tokenProgram });
-    const [destinationAta] = await findAssociatedTokenPda({ owner: to, mint: req.token.mint, tokenProgram: req.token.tokenProgram });
+    const [sourceAta] = await findAssociatedTokenPda({
+      owner: from,
+      mint: req.token.mint,
+      tokenProgram: req.token.tokenProgram,
+    });
+    const [destinationAta] = await findAssociatedTokenPda({
+      owner: to,
+      mint: req.token.mint,
+      tokenProgram: req.token.tokenProgram,
+    });
     const held = balance!.tokens.get(req.token.mint) ?? 0n;
     const inPositions = this.store.holdings.openPositionQuantity(req.userId, req.token.mint, this.network);
     const available = held > inPositions ? held - inPositions : 0n;
@@ -244,7 +296,8 @@ export class Withdrawals {
       );
     }
     const destinationExists = (await this.chain.getAccountInfo(destinationAta)) !== null;
-    const needLamports = 5_000n + (destinationExists ? 0n : tokenAccountRent(req.token.tokenProgram)) + WALLET_RENT_LAMPORTS;
+    const needLamports =
+      5_000n + (destinationExists ? 0n : tokenAccountRent(req.token.tokenProgram)) + WALLET_RENT_LAMPORTS;
     if (lamports < needLamports) {
       throw new HarvestError(
         'REFUSED',

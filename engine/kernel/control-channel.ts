@@ -15,8 +15,7 @@ export interface ControlRequest {
 }
 
 export type ControlResponse =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { code: ErrorCode; message: string } };
+  { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { code: ErrorCode; message: string } };
 
 export type ControlHandler = (command: string, input: unknown) => Promise<unknown>;
 
@@ -86,7 +85,12 @@ export async function serveControlChannel(path: string, handler: ControlHandler,
 }
 
 /** Sends one command to the engine that owns a data directory. Rejects with ECONNREFUSED/ENOENT if none listens. */
-export function callControlChannel(path: string, command: string, input: unknown, timeoutMs = 120_000): Promise<unknown> {
+export function callControlChannel(
+  path: string,
+  command: string,
+  input: unknown,
+  timeoutMs = 120_000,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(path);
     let buffer = '';
@@ -98,7 +102,9 @@ export function callControlChannel(path: string, command: string, input: unknown
       fn();
     };
     socket.setTimeout(timeoutMs, () =>
-      finish(() => reject(new HarvestError('INTERNAL', `The running engine did not answer within ${timeoutMs / 1000} s.`))),
+      finish(() =>
+        reject(new HarvestError('INTERNAL', `The running engine did not answer within ${timeoutMs / 1000} s.`)),
+      ),
     );
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(JSON.stringify({ id: 1, command, input } satisfies ControlRequest) + '\n'));

@@ -18,7 +18,12 @@ export class EventBus {
     private readonly onListenerError: (err: unknown) => void = () => undefined,
   ) {}
 
-  emit<T extends EventType>(type: T, userId: number | null, payload: EventPayload<T>, severity?: Severity): EngineEvent<T> {
+  emit<T extends EventType>(
+    type: T,
+    userId: number | null,
+    payload: EventPayload<T>,
+    severity?: Severity,
+  ): EngineEvent<T> {
     const event = this.persist({
       ts: this.nowIso(),
       type,

@@ -22,7 +22,11 @@ const Header = z.object({
   createdAt: z.string(),
   kdf: z.object({
     name: z.literal('scrypt'),
-    N: z.number().int().min(2 ** 14).max(2 ** 22),
+    N: z
+      .number()
+      .int()
+      .min(2 ** 14)
+      .max(2 ** 22),
     r: z.number().int().min(1).max(32),
     p: z.number().int().min(1).max(16),
     salt: z.string(),

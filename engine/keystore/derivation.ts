@@ -16,7 +16,10 @@ export interface Keypair {
   address: string;
 }
 
-const base58 = { encode: (b: Uint8Array) => getBase58Decoder().decode(b), decode: (s: string) => getBase58Encoder().encode(s) };
+const base58 = {
+  encode: (b: Uint8Array) => getBase58Decoder().decode(b),
+  decode: (s: string) => getBase58Encoder().encode(s),
+};
 
 export function toBase58(bytes: Uint8Array): string {
   return base58.encode(bytes);

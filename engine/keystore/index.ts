@@ -24,7 +24,14 @@ export {
 } from './master-key';
 export { WalletVault, infoOf, type WalletImport, type WalletInfo, type WalletExport } from './wallets';
 export { rotateMasterKey, MASTER_KEY_ID_META, type RotationResult } from './rotation';
-export { sealBackup, openBackup, checkPassphrase, SCRYPT_PARAMS, MIN_PASSPHRASE_LENGTH, type BackupContents } from './backup';
+export {
+  sealBackup,
+  openBackup,
+  checkPassphrase,
+  SCRYPT_PARAMS,
+  MIN_PASSPHRASE_LENGTH,
+  type BackupContents,
+} from './backup';
 export {
   TransactionSigner,
   decodeTransaction,

@@ -17,11 +17,35 @@ export const ADDRESS_LOOKUP_TABLE_PROGRAM = address('AddressLookupTab1e111111111
 
 export type DecodedInstruction =
   | { kind: 'system.transfer'; from: Address; to: Address; lamports: bigint }
-  | { kind: 'token.transferChecked'; program: Address; source: Address; mint: Address; destination: Address; authority: Address; amount: bigint; decimals: number }
-  | { kind: 'token.transfer'; program: Address; source: Address; destination: Address; authority: Address; amount: bigint }
+  | {
+      kind: 'token.transferChecked';
+      program: Address;
+      source: Address;
+      mint: Address;
+      destination: Address;
+      authority: Address;
+      amount: bigint;
+      decimals: number;
+    }
+  | {
+      kind: 'token.transfer';
+      program: Address;
+      source: Address;
+      destination: Address;
+      authority: Address;
+      amount: bigint;
+    }
   | { kind: 'token.closeAccount'; program: Address; account: Address; destination: Address; authority: Address }
   | { kind: 'token.syncNative'; program: Address; account: Address }
-  | { kind: 'ata.create'; idempotent: boolean; payer: Address; ata: Address; owner: Address; mint: Address; tokenProgram: Address }
+  | {
+      kind: 'ata.create';
+      idempotent: boolean;
+      payer: Address;
+      ata: Address;
+      owner: Address;
+      mint: Address;
+      tokenProgram: Address;
+    }
   | { kind: 'computeBudget.limit'; units: number }
   | { kind: 'computeBudget.price'; microLamports: bigint }
   | { kind: 'memo'; program: Address; text: string }
@@ -49,10 +73,26 @@ export function decodeInstruction(ix: RawInstruction): DecodedInstruction {
   }
   if (program === TOKEN_PROGRAM || program === TOKEN_2022_PROGRAM) {
     if (d[0] === 12 && d.length === 10 && a.length >= 4) {
-      return { kind: 'token.transferChecked', program, source: a[0]!, mint: a[1]!, destination: a[2]!, authority: a[3]!, amount: u64(d, 1)!, decimals: d[9]! };
+      return {
+        kind: 'token.transferChecked',
+        program,
+        source: a[0]!,
+        mint: a[1]!,
+        destination: a[2]!,
+        authority: a[3]!,
+        amount: u64(d, 1)!,
+        decimals: d[9]!,
+      };
     }
     if (d[0] === 3 && d.length === 9 && a.length >= 3) {
-      return { kind: 'token.transfer', program, source: a[0]!, destination: a[1]!, authority: a[2]!, amount: u64(d, 1)! };
+      return {
+        kind: 'token.transfer',
+        program,
+        source: a[0]!,
+        destination: a[1]!,
+        authority: a[2]!,
+        amount: u64(d, 1)!,
+      };
     }
     if (d[0] === 9 && d.length === 1 && a.length >= 3) {
       return { kind: 'token.closeAccount', program, account: a[0]!, destination: a[1]!, authority: a[2]! };
@@ -62,16 +102,29 @@ export function decodeInstruction(ix: RawInstruction): DecodedInstruction {
   }
   if (program === ASSOCIATED_TOKEN_PROGRAM) {
     if ((d.length === 0 || d[0] === 0 || d[0] === 1) && a.length >= 6) {
-      return { kind: 'ata.create', idempotent: d[0] === 1, payer: a[0]!, ata: a[1]!, owner: a[2]!, mint: a[3]!, tokenProgram: a[5]! };
+      return {
+        kind: 'ata.create',
+        idempotent: d[0] === 1,
+        payer: a[0]!,
+        ata: a[1]!,
+        owner: a[2]!,
+        mint: a[3]!,
+        tokenProgram: a[5]!,
+      };
     }
     return unknown;
   }
   if (program === COMPUTE_BUDGET_PROGRAM) {
-    if (d[0] === 2 && d.length === 5) return { kind: 'computeBudget.limit', units: new DataView(d.buffer, d.byteOffset, d.byteLength).getUint32(1, true) };
+    if (d[0] === 2 && d.length === 5)
+      return {
+        kind: 'computeBudget.limit',
+        units: new DataView(d.buffer, d.byteOffset, d.byteLength).getUint32(1, true),
+      };
     if (d[0] === 3 && d.length === 9) return { kind: 'computeBudget.price', microLamports: u64(d, 1)! };
     return unknown;
   }
-  if (program === MEMO_PROGRAM || program === MEMO_V1_PROGRAM) return { kind: 'memo', program, text: new TextDecoder().decode(d) };
+  if (program === MEMO_PROGRAM || program === MEMO_V1_PROGRAM)
+    return { kind: 'memo', program, text: new TextDecoder().decode(d) };
   return unknown;
 }
 

@@ -59,7 +59,12 @@ export function rotateMasterKey(
     });
     store.meta.set(MASTER_KEY_ID_META, next.id);
     store.audit.append(
-      { actor, action: 'keys.rotated', userId: null, details: { wallets: wallets.length, oldKeyId: current.id, newKeyId: next.id } },
+      {
+        actor,
+        action: 'keys.rotated',
+        userId: null,
+        details: { wallets: wallets.length, oldKeyId: current.id, newKeyId: next.id },
+      },
       isoTime(clock),
     );
   });

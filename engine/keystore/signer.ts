@@ -219,7 +219,8 @@ export function decodeTransaction(wire: Uint8Array): DecodedTransaction {
     const program = keys[ix.programAddressIndex];
     if (!program) throw refusal('an instruction names a program outside the static account keys');
     const accounts = (ix.accountIndices ?? []).map((i) => keys[i]);
-    if (accounts.some((a) => a === undefined) && !usesLookupTables) throw refusal('an instruction names a missing account');
+    if (accounts.some((a) => a === undefined) && !usesLookupTables)
+      throw refusal('an instruction names a missing account');
     const decoded = decodeInstruction({
       program,
       accounts: accounts.map((a) => a ?? ('LookupTableAccount' as Address)),
@@ -263,7 +264,8 @@ function checkCommon(tx: DecodedTransaction, wallet: Address): void {
     const program = ix.kind === 'unknown' ? ix.program : programOf(ix);
     if (!ALLOWED_PROGRAMS.has(program)) throw refusal(`it invokes ${program}, which is not on the program allow-list`);
   }
-  if (tx.fee > MAX_FEE_LAMPORTS) throw refusal(`its fee (${tx.fee} lamports) is above the ${MAX_FEE_LAMPORTS} lamport limit`);
+  if (tx.fee > MAX_FEE_LAMPORTS)
+    throw refusal(`its fee (${tx.fee} lamports) is above the ${MAX_FEE_LAMPORTS} lamport limit`);
 }
 
 function programOf(ix: Exclude<DecodedInstruction, { kind: 'unknown' }>): Address {
@@ -294,13 +296,19 @@ async function checkWithdrawal(
 ): Promise<void> {
   if (tx.usesLookupTables) throw refusal('a withdrawal must not use address lookup tables');
   if (!whitelisted(userId, purpose.destination)) {
-    throw refusal(`${purpose.destination} is not on this user's withdrawal whitelist (or its waiting period has not passed)`);
+    throw refusal(
+      `${purpose.destination} is not on this user's withdrawal whitelist (or its waiting period has not passed)`,
+    );
   }
   let transfers = 0;
   let expectedAta: Address | null = null;
   if (purpose.asset !== 'SOL') {
     if (!purpose.tokenProgram) throw refusal('a token withdrawal needs its token program');
-    [expectedAta] = await findAssociatedTokenPda({ owner: purpose.destination, mint: purpose.asset, tokenProgram: purpose.tokenProgram });
+    [expectedAta] = await findAssociatedTokenPda({
+      owner: purpose.destination,
+      mint: purpose.asset,
+      tokenProgram: purpose.tokenProgram,
+    });
   }
   for (const ix of tx.instructions) {
     switch (ix.kind) {
@@ -309,12 +317,22 @@ async function checkWithdrawal(
       case 'memo':
         continue;
       case 'ata.create':
-        if (purpose.asset === 'SOL' || ix.owner !== purpose.destination || ix.mint !== purpose.asset || ix.payer !== wallet) {
+        if (
+          purpose.asset === 'SOL' ||
+          ix.owner !== purpose.destination ||
+          ix.mint !== purpose.asset ||
+          ix.payer !== wallet
+        ) {
           throw refusal('it creates a token account that is not the destination’s');
         }
         continue;
       case 'system.transfer':
-        if (purpose.asset !== 'SOL' || ix.from !== wallet || ix.to !== purpose.destination || ix.lamports !== purpose.amount) {
+        if (
+          purpose.asset !== 'SOL' ||
+          ix.from !== wallet ||
+          ix.to !== purpose.destination ||
+          ix.lamports !== purpose.amount
+        ) {
           throw refusal('it moves SOL other than the requested withdrawal');
         }
         transfers++;

@@ -68,9 +68,16 @@ export class WalletVault {
   create(userId: number, words: 12 | 24, actor: string): { address: string; mnemonic: string } {
     const mnemonic = generateMnemonic(words);
     const kp = keypairFromMnemonic(mnemonic);
-    this.insert(userId, kp, 'created', { v: 1, kind: 'mnemonic', mnemonic, passphrase: '', path: SOLANA_DERIVATION_PATH }, actor, {
-      words,
-    });
+    this.insert(
+      userId,
+      kp,
+      'created',
+      { v: 1, kind: 'mnemonic', mnemonic, passphrase: '', path: SOLANA_DERIVATION_PATH },
+      actor,
+      {
+        words,
+      },
+    );
     return { address: kp.address, mnemonic };
   }
 
@@ -79,16 +86,30 @@ export class WalletVault {
       const passphrase = input.passphrase ?? '';
       const kp = keypairFromMnemonic(input.mnemonic, passphrase);
       const mnemonic = input.mnemonic.normalize('NFKD').trim().toLowerCase().split(/\s+/u).join(' ');
-      this.insert(userId, kp, 'imported', { v: 1, kind: 'mnemonic', mnemonic, passphrase, path: SOLANA_DERIVATION_PATH }, actor, {
-        format: 'mnemonic',
-        withPassphrase: passphrase !== '',
-      });
+      this.insert(
+        userId,
+        kp,
+        'imported',
+        { v: 1, kind: 'mnemonic', mnemonic, passphrase, path: SOLANA_DERIVATION_PATH },
+        actor,
+        {
+          format: 'mnemonic',
+          withPassphrase: passphrase !== '',
+        },
+      );
       return { address: kp.address };
     }
     const kp = keypairFromSecretKey(input.secretKey);
-    this.insert(userId, kp, 'imported', { v: 1, kind: 'secret_key', seed: Buffer.from(kp.seed).toString('hex') }, actor, {
-      format: input.secretKey.trim().startsWith('[') ? 'json' : 'base58',
-    });
+    this.insert(
+      userId,
+      kp,
+      'imported',
+      { v: 1, kind: 'secret_key', seed: Buffer.from(kp.seed).toString('hex') },
+      actor,
+      {
+        format: input.secretKey.trim().startsWith('[') ? 'json' : 'base58',
+      },
+    );
     return { address: kp.address };
   }
 
@@ -180,9 +201,21 @@ export class WalletVault {
             `Address ${kp.address} already belongs to another user (id ${other.userId}); one wallet cannot serve two users.`,
           );
         }
-        this.store.wallets.insert({ userId, address: kp.address, origin, secretKind: payload.kind, sealed, createdAt: at });
+        this.store.wallets.insert({
+          userId,
+          address: kp.address,
+          origin,
+          secretKind: payload.kind,
+          sealed,
+          createdAt: at,
+        });
         this.store.audit.append(
-          { actor, action: origin === 'created' ? 'wallet.created' : 'wallet.imported', userId, details: { address: kp.address, kind: payload.kind, ...details } },
+          {
+            actor,
+            action: origin === 'created' ? 'wallet.created' : 'wallet.imported',
+            userId,
+            details: { address: kp.address, kind: payload.kind, ...details },
+          },
           at,
         );
       });

@@ -7,7 +7,8 @@ import { HarvestError } from '../kernel/errors';
 export function parseUnits(text: string, decimals: number): bigint {
   const t = text.trim();
   const m = /^(\d+)(?:\.(\d*))?$/u.exec(t);
-  if (!m) throw new HarvestError('INVALID_INPUT', `"${text}" is not an amount (use digits and an optional decimal point).`);
+  if (!m)
+    throw new HarvestError('INVALID_INPUT', `"${text}" is not an amount (use digits and an optional decimal point).`);
   const whole = m[1]!;
   const frac = m[2] ?? '';
   if (frac.length > decimals) {

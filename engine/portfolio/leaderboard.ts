@@ -21,7 +21,11 @@ export interface LeaderboardRow {
   maxDrawdownPct: number;
 }
 
-export function rankLeaderboard(entries: readonly { userId: number; name: string; stats: UserStats }[], by: LeaderboardBy, anonymous: boolean): LeaderboardRow[] {
+export function rankLeaderboard(
+  entries: readonly { userId: number; name: string; stats: UserStats }[],
+  by: LeaderboardBy,
+  anonymous: boolean,
+): LeaderboardRow[] {
   const key = (s: UserStats): number | null => (by === 'return' ? s.returnPct : s.pnlUsd);
   const sorted = [...entries].sort((a, b) => {
     const ka = key(a.stats);

@@ -35,7 +35,8 @@ export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0
 /** The start of the UTC day of a time, as ISO text. */
 export const utcDayStartIso = (ms: number): string => `${utcDay(ms)}T00:00:00.000Z`;
 /** The start of the next UTC day. */
-export const nextUtcDayStartIso = (ms: number): string => new Date(Date.parse(utcDayStartIso(ms)) + 86_400_000).toISOString();
+export const nextUtcDayStartIso = (ms: number): string =>
+  new Date(Date.parse(utcDayStartIso(ms)) + 86_400_000).toISOString();
 
 // ---- equity -------------------------------------------------------------------
 
@@ -115,11 +116,28 @@ export function drawdownPct(hwm: bigint, equity: bigint): number {
  * (`flowsToday`, net deposits), so money moved earlier today is not counted
  * again as a gain or a loss.
  */
-export function markState(prev: RiskStateRow | null, userId: number, network: string, equity: bigint, nowMs: number, flowsToday = 0n): RiskStateRow {
+export function markState(
+  prev: RiskStateRow | null,
+  userId: number,
+  network: string,
+  equity: bigint,
+  nowMs: number,
+  flowsToday = 0n,
+): RiskStateRow {
   const day = utcDay(nowMs);
   const at = new Date(nowMs).toISOString();
   const dayStart = equity - flowsToday;
-  if (!prev) return { userId, network, highWater: equity, day, dayStartEquity: dayStart, dailyLossDay: null, drawdownPausedAt: null, updatedAt: at };
+  if (!prev)
+    return {
+      userId,
+      network,
+      highWater: equity,
+      day,
+      dayStartEquity: dayStart,
+      dailyLossDay: null,
+      drawdownPausedAt: null,
+      updatedAt: at,
+    };
   return {
     ...prev,
     highWater: hwmAfterMark(prev.highWater, equity),
@@ -130,7 +148,9 @@ export function markState(prev: RiskStateRow | null, userId: number, network: st
 
 /** Net deposits (deposits minus withdrawals) of a user since the start of the UTC day of `nowMs`, in micro-USD. */
 export function netFlowsToday(store: Store, userId: number, network: string, nowMs: number): bigint {
-  return store.risk.cashFlows(userId, network, utcDayStartIso(nowMs)).reduce((s, f) => s + (f.kind === 'deposit' ? f.amountUsd : -f.amountUsd), 0n);
+  return store.risk
+    .cashFlows(userId, network, utcDayStartIso(nowMs))
+    .reduce((s, f) => s + (f.kind === 'deposit' ? f.amountUsd : -f.amountUsd), 0n);
 }
 
 /**
@@ -141,16 +161,33 @@ export function netFlowsToday(store: Store, userId: number, network: string, now
  */
 export function recordCashFlow(
   store: Store,
-  f: { userId: number; network: string; kind: 'deposit' | 'withdrawal'; amountUsd: bigint; nowMs: number; ref?: string | null; equityBefore?: bigint },
+  f: {
+    userId: number;
+    network: string;
+    kind: 'deposit' | 'withdrawal';
+    amountUsd: bigint;
+    nowMs: number;
+    ref?: string | null;
+    equityBefore?: bigint;
+  },
 ): boolean {
   if (f.amountUsd < 0n) throw new Error('a cash flow amount is positive; the kind says which way it went');
   return store.tx(() => {
-    const inserted = store.risk.insertCashFlow({ userId: f.userId, network: f.network, ts: new Date(f.nowMs).toISOString(), kind: f.kind, amountUsd: f.amountUsd, ref: f.ref ?? null });
+    const inserted = store.risk.insertCashFlow({
+      userId: f.userId,
+      network: f.network,
+      ts: new Date(f.nowMs).toISOString(),
+      kind: f.kind,
+      amountUsd: f.amountUsd,
+      ref: f.ref ?? null,
+    });
     if (!inserted) return false;
     const s = store.risk.state(f.userId, f.network);
     if (s) {
       const highWater =
-        f.kind === 'deposit' ? hwmAfterDeposit(s.highWater, f.amountUsd) : hwmAfterWithdrawal(s.highWater, f.amountUsd, f.equityBefore ?? s.highWater);
+        f.kind === 'deposit'
+          ? hwmAfterDeposit(s.highWater, f.amountUsd)
+          : hwmAfterWithdrawal(s.highWater, f.amountUsd, f.equityBefore ?? s.highWater);
       store.risk.saveState({ ...s, highWater, updatedAt: new Date(f.nowMs).toISOString() });
     }
     return true;
@@ -161,12 +198,22 @@ export function recordCashFlow(
  * Confirmed withdrawals of a live user not yet counted as cash flows, valued
  * at current prices; `equityNow` is after they left. Returns how many were added.
  */
-export function importWithdrawals(store: Store, userId: number, network: string, price: PriceFn, equityNow: bigint, nowMs: number): number {
+export function importWithdrawals(
+  store: Store,
+  userId: number,
+  network: string,
+  price: PriceFn,
+  equityNow: bigint,
+  nowMs: number,
+): number {
   let added = 0;
   let equity = equityNow;
   const pending = store.funds
     .withdrawals(userId, 1000)
-    .filter((w) => w.status === 'confirmed' && w.network === network && !store.risk.hasCashFlowRef(userId, `withdrawal:${w.id}`));
+    .filter(
+      (w) =>
+        w.status === 'confirmed' && w.network === network && !store.risk.hasCashFlowRef(userId, `withdrawal:${w.id}`),
+    );
   // Newest first (as the repo lists them): each one's equity before is the equity after it plus what it took.
   // The proportional adjustments of the mark multiply, so their order does not matter.
   for (const w of pending) {
@@ -176,7 +223,18 @@ export function importWithdrawals(store: Store, userId: number, network: string,
     if (!token || p === null) continue;
     const usd = toMicroUsd((Number(w.amount) / 10 ** token.decimals) * p);
     const before = equity + usd;
-    if (recordCashFlow(store, { userId, network, kind: 'withdrawal', amountUsd: usd, nowMs, ref: `withdrawal:${w.id}`, equityBefore: before })) added++;
+    if (
+      recordCashFlow(store, {
+        userId,
+        network,
+        kind: 'withdrawal',
+        amountUsd: usd,
+        nowMs,
+        ref: `withdrawal:${w.id}`,
+        equityBefore: before,
+      })
+    )
+      added++;
     equity = before;
   }
   return added;
@@ -231,8 +289,16 @@ export class Performance {
       }
       const equity = toMicroUsd(v.usd);
       store.tx(() => {
-        if (settings.mode === 'live') importWithdrawals(store, userId, network, (m) => this.prices.price(m), equity, nowMs);
-        const state = markState(store.risk.state(userId, network), userId, network, equity, nowMs, netFlowsToday(store, userId, network, nowMs));
+        if (settings.mode === 'live')
+          importWithdrawals(store, userId, network, (m) => this.prices.price(m), equity, nowMs);
+        const state = markState(
+          store.risk.state(userId, network),
+          userId,
+          network,
+          equity,
+          nowMs,
+          netFlowsToday(store, userId, network, nowMs),
+        );
         store.risk.saveState(state);
         const flows = store.risk.cashFlows(userId, network);
         store.risk.insertSnapshot({
@@ -334,7 +400,8 @@ const usdOf = (amount: bigint, mint: string, price: PriceFn): number | null => {
   return (Number(amount) / 10 ** t.decimals) * p;
 };
 
-const sumOrNull = (values: readonly (number | null)[]): number | null => (values.some((v) => v === null) ? null : values.reduce<number>((s, v) => s + v!, 0));
+const sumOrNull = (values: readonly (number | null)[]): number | null =>
+  values.some((v) => v === null) ? null : values.reduce<number>((s, v) => s + v!, 0);
 
 /** The statistics of one user from that user's rows alone (a pure function: the isolation property checks it). */
 export function computeStats(i: StatsInput): UserStats {
@@ -377,13 +444,16 @@ export function computeStats(i: StatsInput): UserStats {
   const wins = closed.filter((p) => p.realizedPnl > 0n).length;
   const losses = closed.filter((p) => p.realizedPnl < 0n).length;
 
-  const snaps = [...i.snapshots].filter((s) => s.network === i.network).sort((a, b) => a.ts.localeCompare(b.ts) || a.id - b.id);
+  const snaps = [...i.snapshots]
+    .filter((s) => s.network === i.network)
+    .sort((a, b) => a.ts.localeCompare(b.ts) || a.id - b.id);
   const flows = i.flows.filter((f) => f.network === i.network);
   let maxDd = 0;
   for (const s of snaps) maxDd = Math.max(maxDd, drawdownPct(s.highWater, s.equity));
   const last = snaps[snaps.length - 1] ?? null;
   const equityNow = i.equityNow ?? last?.equity ?? null;
-  if (i.equityNow !== null && last) maxDd = Math.max(maxDd, drawdownPct(hwmAfterMark(last.highWater, i.equityNow), i.equityNow));
+  if (i.equityNow !== null && last)
+    maxDd = Math.max(maxDd, drawdownPct(hwmAfterMark(last.highWater, i.equityNow), i.equityNow));
 
   return {
     network: i.network,
@@ -405,7 +475,9 @@ export function computeStats(i: StatsInput): UserStats {
     feesUsd,
     openPositions: open.length,
     equityUsd: equityNow === null ? null : fromMicroUsd(equityNow),
-    highWaterUsd: last ? fromMicroUsd(i.equityNow !== null ? hwmAfterMark(last.highWater, i.equityNow) : last.highWater) : null,
+    highWaterUsd: last
+      ? fromMicroUsd(i.equityNow !== null ? hwmAfterMark(last.highWater, i.equityNow) : last.highWater)
+      : null,
     depositsUsd: fromMicroUsd(flows.filter((f) => f.kind === 'deposit').reduce((s, f) => s + f.amountUsd, 0n)),
     withdrawalsUsd: fromMicroUsd(flows.filter((f) => f.kind === 'withdrawal').reduce((s, f) => s + f.amountUsd, 0n)),
     returnPct: snaps.length > 0 && equityNow !== null ? modifiedDietz(snaps[0]!, equityNow, i.nowMs, flows) : null,
@@ -420,7 +492,12 @@ export function computeStats(i: StatsInput): UserStats {
  * after flow i; deposits positive, withdrawals negative. Percent, or null
  * when the denominator is not positive.
  */
-export function modifiedDietz(first: { ts: string; equity: bigint }, equityNow: bigint, nowMs: number, flows: readonly CashFlowRow[]): number | null {
+export function modifiedDietz(
+  first: { ts: string; equity: bigint },
+  equityNow: bigint,
+  nowMs: number,
+  flows: readonly CashFlowRow[],
+): number | null {
   const t0 = Date.parse(first.ts);
   const span = nowMs - t0;
   const e0 = fromMicroUsd(first.equity);
@@ -440,9 +517,17 @@ export function modifiedDietz(first: { ts: string; equity: bigint }, equityNow: 
 }
 
 /** Loads one user's rows and computes their statistics. */
-export function userStats(store: Store, userId: number, network: string, price: PriceFn, nowMs: number, equityNow: bigint | null): UserStats {
+export function userStats(
+  store: Store,
+  userId: number,
+  network: string,
+  price: PriceFn,
+  nowMs: number,
+  equityNow: bigint | null,
+): UserStats {
   const settings = UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {});
-  const quoteMint = settings.quoteAsset === 'SOL' ? WRAPPED_SOL_MINT : KNOWN_TOKENS.find((t) => t.symbol === 'USDC')!.mint;
+  const quoteMint =
+    settings.quoteAsset === 'SOL' ? WRAPPED_SOL_MINT : KNOWN_TOKENS.find((t) => t.symbol === 'USDC')!.mint;
   return computeStats({
     network,
     quoteMint,

@@ -32,7 +32,8 @@ export const EMPTY_POSITION: PositionState = { quantity: 0n, costBasis: 0n, real
 
 export function applyFill(prev: PositionState | null, fill: Fill): FillResult {
   const s = prev ?? EMPTY_POSITION;
-  if (fill.baseAmount < 0n || fill.quoteAmount < 0n || fill.feeLamports < 0n) throw new Error('fill amounts must be non-negative');
+  if (fill.baseAmount < 0n || fill.quoteAmount < 0n || fill.feeLamports < 0n)
+    throw new Error('fill amounts must be non-negative');
   if (fill.side === 'buy') {
     return {
       state: {
@@ -99,7 +100,11 @@ export function checkExit(levels: ExitLevels, price: number): { trigger: ExitTri
   const highWater = levels.trailingStopBps !== null ? Math.max(levels.highWater ?? price, price) : levels.highWater;
   if (levels.stopLoss !== null && price <= levels.stopLoss) return { trigger: 'stop_loss', highWater };
   if (levels.takeProfit !== null && price >= levels.takeProfit) return { trigger: 'take_profit', highWater };
-  if (levels.trailingStopBps !== null && highWater !== null && price <= highWater * (1 - levels.trailingStopBps / 10_000)) {
+  if (
+    levels.trailingStopBps !== null &&
+    highWater !== null &&
+    price <= highWater * (1 - levels.trailingStopBps / 10_000)
+  ) {
     return { trigger: 'trailing_stop', highWater };
   }
   return { trigger: null, highWater };

@@ -11,13 +11,26 @@ export function controlsGate(controls: Controls): RiskGate {
   return {
     check(order) {
       const g = controls.global();
-      if (g.halted) return refuse('HALTED', `Trading is halted${g.reason ? ` (${g.reason})` : ''}; nothing is signed until the operator resumes.`);
+      if (g.halted)
+        return refuse(
+          'HALTED',
+          `Trading is halted${g.reason ? ` (${g.reason})` : ''}; nothing is signed until the operator resumes.`,
+        );
       if (isRiskReducing(order.context)) return { ok: true };
-      if (g.paused) return refuse('PAUSED_GLOBAL', `Trading is paused for everyone${g.reason ? ` (${g.reason})` : ''}; exits still run.`);
+      if (g.paused)
+        return refuse(
+          'PAUSED_GLOBAL',
+          `Trading is paused for everyone${g.reason ? ` (${g.reason})` : ''}; exits still run.`,
+        );
       const u = controls.user(order.userId);
       if (u.paused) {
-        if (u.reason?.startsWith('breaker')) return refuse('BREAKER_TRIPPED', `This user's breaker tripped (${u.reason}); the operator must resume them.`);
-        if (u.reason?.startsWith('drawdown')) return refuse('MAX_DRAWDOWN', `This user is paused by the drawdown limit (${u.reason}); the operator must resume them. Exits still run.`);
+        if (u.reason?.startsWith('breaker'))
+          return refuse('BREAKER_TRIPPED', `This user's breaker tripped (${u.reason}); the operator must resume them.`);
+        if (u.reason?.startsWith('drawdown'))
+          return refuse(
+            'MAX_DRAWDOWN',
+            `This user is paused by the drawdown limit (${u.reason}); the operator must resume them. Exits still run.`,
+          );
         return refuse('PAUSED_USER', `This user is paused${u.reason ? ` (${u.reason})` : ''}; exits still run.`);
       }
       return { ok: true };
@@ -33,10 +46,14 @@ export function orderSizeGate(store: Store): RiskGate {
       const settings = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {});
       const token = tokenByMint(order.inputMint);
       const price = ctx.price(order.inputMint);
-      if (!token || price === null) return refuse('STALE_PRICE', `No fresh price for ${order.inputMint}; no new entries until the feed recovers.`);
+      if (!token || price === null)
+        return refuse('STALE_PRICE', `No fresh price for ${order.inputMint}; no new entries until the feed recovers.`);
       const usd = (Number(order.amount) / 10 ** token.decimals) * price;
       if (usd > settings.maxOrderUsd) {
-        return refuse('ORDER_TOO_LARGE', `This order is worth about $${usd.toFixed(2)}, above this user's $${settings.maxOrderUsd} limit per order.`);
+        return refuse(
+          'ORDER_TOO_LARGE',
+          `This order is worth about $${usd.toFixed(2)}, above this user's $${settings.maxOrderUsd} limit per order.`,
+        );
       }
       return { ok: true };
     },
@@ -54,9 +71,13 @@ export function balanceGate(store: Store, network: string): RiskGate {
       if (order.amount <= 0n) return refuse('ORDER_TOO_SMALL', 'The amount must be more than zero.');
       if (order.side === 'sell') {
         const pos = store.portfolio.openPosition(order.userId, network, order.inputMint);
-        if (!pos || pos.quantity === 0n) return refuse('NO_POSITION', 'There is no open position in this token to sell.');
+        if (!pos || pos.quantity === 0n)
+          return refuse('NO_POSITION', 'There is no open position in this token to sell.');
         if (order.amount > pos.quantity) {
-          return refuse('NO_POSITION', `The position holds ${pos.quantity} base units; this sell asks for ${order.amount}.`);
+          return refuse(
+            'NO_POSITION',
+            `The position holds ${pos.quantity} base units; this sell asks for ${order.amount}.`,
+          );
         }
       }
       const token = tokenByMint(order.inputMint);

@@ -33,7 +33,8 @@ export class Controls {
     private readonly bus: EventBus,
     private readonly clock: Clock,
   ) {
-    for (const row of store.controls.all()) this.cache.set(row.scope, { paused: row.paused, halted: row.halted, reason: row.reason });
+    for (const row of store.controls.all())
+      this.cache.set(row.scope, { paused: row.paused, halted: row.halted, reason: row.reason });
   }
 
   global(): ControlState {
@@ -88,12 +89,17 @@ export class Controls {
           this.store.meta.set(breakerBaselineKey(userId), String(this.store.intents.list(userId, 1)[0]?.id ?? 0));
         }
         this.store.audit.append({ actor, action: 'controls.changed', userId, details: { scope, ...state } }, at);
+        // Listeners of the event read the new state: it is in force once the transaction commits (reverted below if not).
+        this.cache.set(scope, state);
         this.bus.emit('controls.changed', userId, { scope, ...state });
       });
     } catch (e) {
-      if (!stricter && previous) this.cache.set(scope, previous);
+      // A failed tightening stays in force (fail closed); a failed loosening is undone.
+      if (!stricter) {
+        if (previous) this.cache.set(scope, previous);
+        else this.cache.delete(scope);
+      }
       throw e;
     }
-    this.cache.set(scope, state);
   }
 }

@@ -69,7 +69,11 @@ const limitsShape = {
 
 const crossChecks = (l: { minOrderUsd: number; maxOrderUsd: number }, ctx: z.RefinementCtx): void => {
   if (l.minOrderUsd > l.maxOrderUsd) {
-    ctx.addIssue({ code: 'custom', path: ['minOrderUsd'], message: `minOrderUsd (${l.minOrderUsd}) must not exceed maxOrderUsd (${l.maxOrderUsd})` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['minOrderUsd'],
+      message: `minOrderUsd (${l.minOrderUsd}) must not exceed maxOrderUsd (${l.maxOrderUsd})`,
+    });
   }
 };
 
@@ -136,7 +140,8 @@ export const RiskSettingsSchema = z
   .superRefine((s, ctx) => {
     if (s.preset !== 'custom') return;
     const missing = RISK_LIMIT_KEYS.filter((k) => s[k] === undefined);
-    if (missing.length > 0) ctx.addIssue({ code: 'custom', message: `custom risk settings need every value; missing ${missing.join(', ')}` });
+    if (missing.length > 0)
+      ctx.addIssue({ code: 'custom', message: `custom risk settings need every value; missing ${missing.join(', ')}` });
     else crossChecks(s as RiskLimits, ctx);
   });
 
@@ -144,7 +149,8 @@ export type RiskSettings = z.infer<typeof RiskSettingsSchema>;
 
 /** The limits a `risk` section stands for (before global limits). */
 export function userRiskLimits(risk: RiskSettings | undefined): RiskLimits {
-  if (!risk || risk.preset !== 'custom') return structuredClone(RISK_PRESETS[(risk?.preset as RiskPresetName | undefined) ?? 'moderate']);
+  if (!risk || risk.preset !== 'custom')
+    return structuredClone(RISK_PRESETS[(risk?.preset as RiskPresetName | undefined) ?? 'moderate']);
   return RiskLimitsSchema.parse(Object.fromEntries(RISK_LIMIT_KEYS.map((k) => [k, risk[k]])));
 }
 
@@ -158,22 +164,35 @@ export function presetSettings(name: RiskPresetName): RiskSettings {
  * in force. 'preset' with a preset name applies that preset instead.
  * Returns the new section or a sentence saying what is wrong.
  */
-export function setRiskValue(current: RiskSettings | undefined, key: string, value: unknown): { ok: true; risk: RiskSettings } | { ok: false; message: string } {
+export function setRiskValue(
+  current: RiskSettings | undefined,
+  key: string,
+  value: unknown,
+): { ok: true; risk: RiskSettings } | { ok: false; message: string } {
   if (key === 'preset') {
-    if (typeof value === 'string' && (RISK_PRESET_NAMES as readonly string[]).includes(value)) return { ok: true, risk: presetSettings(value as RiskPresetName) };
+    if (typeof value === 'string' && (RISK_PRESET_NAMES as readonly string[]).includes(value))
+      return { ok: true, risk: presetSettings(value as RiskPresetName) };
     if (value === 'custom') return { ok: true, risk: { ...userRiskLimits(current), preset: 'custom' } };
-    return { ok: false, message: `Unknown preset "${String(value)}". Choose ${RISK_PRESET_NAMES.join(', ')} (or set single values to go custom).` };
+    return {
+      ok: false,
+      message: `Unknown preset "${String(value)}". Choose ${RISK_PRESET_NAMES.join(', ')} (or set single values to go custom).`,
+    };
   }
   const path = key.split('.');
   const next: Record<string, unknown> = { ...structuredClone(userRiskLimits(current)) };
   let node: Record<string, unknown> = next;
   for (let i = 0; i < path.length - 1; i++) {
     const child = node[path[i]!];
-    if (typeof child !== 'object' || child === null) return { ok: false, message: `Unknown risk setting "${key}". Known: ${RISK_LIMIT_KEYS.join(', ')}.` };
+    if (typeof child !== 'object' || child === null)
+      return { ok: false, message: `Unknown risk setting "${key}". Known: ${RISK_LIMIT_KEYS.join(', ')}.` };
     node = child as Record<string, unknown>;
   }
   const leaf = path[path.length - 1]!;
-  if (!(leaf in node)) return { ok: false, message: `Unknown risk setting "${key}". Known: ${RISK_LIMIT_KEYS.join(', ')}, lossStreak.losses, lossStreak.windowMinutes, lossStreak.pauseMinutes.` };
+  if (!(leaf in node))
+    return {
+      ok: false,
+      message: `Unknown risk setting "${key}". Known: ${RISK_LIMIT_KEYS.join(', ')}, lossStreak.losses, lossStreak.windowMinutes, lossStreak.pauseMinutes.`,
+    };
   node[leaf] = value;
   const r = RiskLimitsSchema.safeParse(next);
   if (!r.success) return { ok: false, message: r.error.issues.map((i) => i.message).join('; ') };
@@ -217,7 +236,15 @@ export interface EffectiveLimits extends RiskLimits {
   fromGlobal: ReadonlySet<string>;
 }
 
-type CapKey = 'maxOrderUsd' | 'maxPositionUsd' | 'maxPositionPctEquity' | 'maxConcurrentPositions' | 'maxDailyLossPct' | 'maxDailyLossUsd' | 'maxDrawdownPct' | 'maxTradesPerDay';
+type CapKey =
+  | 'maxOrderUsd'
+  | 'maxPositionUsd'
+  | 'maxPositionPctEquity'
+  | 'maxConcurrentPositions'
+  | 'maxDailyLossPct'
+  | 'maxDailyLossUsd'
+  | 'maxDrawdownPct'
+  | 'maxTradesPerDay';
 const CAP_KEYS: readonly CapKey[] = [
   'maxOrderUsd',
   'maxPositionUsd',

@@ -35,7 +35,14 @@ import { UserSettingsSchema, type UserSettings } from '../users/settings';
 import { balanceGate, controlsGate, orderSizeGate } from './basic-gates';
 import type { Controls } from './controls';
 import { composeGates, refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
-import { effectiveLimits, GLOBAL_LIMITS_META_KEY, parseGlobalLimits, userRiskLimits, type EffectiveLimits, type GlobalLimits } from './presets';
+import {
+  effectiveLimits,
+  GLOBAL_LIMITS_META_KEY,
+  parseGlobalLimits,
+  userRiskLimits,
+  type EffectiveLimits,
+  type GlobalLimits,
+} from './presets';
 
 /** Everything the rules look at, as plain values (USD as numbers, times in ms). */
 export interface EntryFacts {
@@ -84,7 +91,13 @@ function whose(l: EffectiveLimits, key: string): string {
 }
 
 /** The account-level rules (drawdown, daily loss): they hold with or without an order. */
-export function evaluateAccount(l: EffectiveLimits, f: Pick<EntryFacts, 'nowMs' | 'equityUsd' | 'highWaterUsd' | 'dayStartEquityUsd' | 'dayNetFlowsUsd' | 'dailyLossHitToday'>): EntryVerdict {
+export function evaluateAccount(
+  l: EffectiveLimits,
+  f: Pick<
+    EntryFacts,
+    'nowMs' | 'equityUsd' | 'highWaterUsd' | 'dayStartEquityUsd' | 'dayNetFlowsUsd' | 'dailyLossHitToday'
+  >,
+): EntryVerdict {
   const ok: EntryVerdict = { decision: { ok: true }, trip: null };
   if (f.highWaterUsd > 0) {
     const dd = ((f.highWaterUsd - f.equityUsd) / f.highWaterUsd) * 100;
@@ -100,7 +113,13 @@ export function evaluateAccount(l: EffectiveLimits, f: Pick<EntryFacts, 'nowMs' 
   }
   const resumes = nextUtcDayStartIso(f.nowMs).replace(/\.\d{3}Z$/u, 'Z');
   if (f.dailyLossHitToday) {
-    return { decision: refuse('DAILY_LOSS', `The daily loss limit was hit today; no new entries until ${resumes} (the next UTC day). Exits still run.`), trip: null };
+    return {
+      decision: refuse(
+        'DAILY_LOSS',
+        `The daily loss limit was hit today; no new entries until ${resumes} (the next UTC day). Exits still run.`,
+      ),
+      trip: null,
+    };
   }
   const loss = f.dayStartEquityUsd + f.dayNetFlowsUsd - f.equityUsd;
   if (loss > 0) {
@@ -111,7 +130,9 @@ export function evaluateAccount(l: EffectiveLimits, f: Pick<EntryFacts, 'nowMs' 
     const byUsd = loss >= l.maxDailyLossUsd;
     if (byPct || byUsd) {
       const key = byPct ? 'maxDailyLossPct' : 'maxDailyLossUsd';
-      const limit = byPct ? `${l.maxDailyLossPct}% of the day's starting equity and deposits ${usd(base)}` : usd(l.maxDailyLossUsd);
+      const limit = byPct
+        ? `${l.maxDailyLossPct}% of the day's starting equity and deposits ${usd(base)}`
+        : usd(l.maxDailyLossUsd);
       return {
         decision: refuse(
           codeFor(l, key, 'DAILY_LOSS'),
@@ -143,7 +164,10 @@ export function evaluateEntry(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
     }
   }
   if (f.lastCloseMs !== null && f.nowMs < f.lastCloseMs + l.cooldownMinutes * MIN) {
-    return no('COOLDOWN', `A position in this token closed at ${iso(f.lastCloseMs)}; the ${l.cooldownMinutes}-minute cooldown ends at ${iso(f.lastCloseMs + l.cooldownMinutes * MIN)}.`);
+    return no(
+      'COOLDOWN',
+      `A position in this token closed at ${iso(f.lastCloseMs)}; the ${l.cooldownMinutes}-minute cooldown ends at ${iso(f.lastCloseMs + l.cooldownMinutes * MIN)}.`,
+    );
   }
   if (f.entriesToday >= l.maxTradesPerDay) {
     return no(
@@ -160,19 +184,36 @@ export function evaluateEntry(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
   if (l.stopLossRequired) {
     const sl = f.stopLossPrice;
     if (sl === null || !Number.isFinite(sl) || sl <= 0) {
-      return no('STOP_LOSS_REQUIRED', `Every entry needs a stop-loss: give a stop price below the current price${f.boughtPriceUsd !== null ? ` (${usd(f.boughtPriceUsd)})` : ''}.`);
+      return no(
+        'STOP_LOSS_REQUIRED',
+        `Every entry needs a stop-loss: give a stop price below the current price${f.boughtPriceUsd !== null ? ` (${usd(f.boughtPriceUsd)})` : ''}.`,
+      );
     }
-    if (f.boughtPriceUsd === null) return no('STALE_PRICE', 'No fresh price for the token bought, so the stop-loss cannot be checked; no new entries until the feed recovers.');
+    if (f.boughtPriceUsd === null)
+      return no(
+        'STALE_PRICE',
+        'No fresh price for the token bought, so the stop-loss cannot be checked; no new entries until the feed recovers.',
+      );
     if (sl >= f.boughtPriceUsd) {
-      return no('STOP_LOSS_REQUIRED', `The stop-loss ${usd(sl)} must be below the current price ${usd(f.boughtPriceUsd)}.`);
+      return no(
+        'STOP_LOSS_REQUIRED',
+        `The stop-loss ${usd(sl)} must be below the current price ${usd(f.boughtPriceUsd)}.`,
+      );
     }
   }
-  if (f.orderUsd === null) return no('STALE_PRICE', 'No fresh price for what this order spends; no new entries until the feed recovers.');
+  if (f.orderUsd === null)
+    return no('STALE_PRICE', 'No fresh price for what this order spends; no new entries until the feed recovers.');
   if (f.orderUsd < l.minOrderUsd) {
-    return no(codeFor(l, 'minOrderUsd', 'ORDER_TOO_SMALL'), `This order is worth about ${usd(f.orderUsd)}, below ${whose(l, 'minOrderUsd')} of ${usd(l.minOrderUsd)} per order.`);
+    return no(
+      codeFor(l, 'minOrderUsd', 'ORDER_TOO_SMALL'),
+      `This order is worth about ${usd(f.orderUsd)}, below ${whose(l, 'minOrderUsd')} of ${usd(l.minOrderUsd)} per order.`,
+    );
   }
   if (f.orderUsd > l.maxOrderUsd) {
-    return no(codeFor(l, 'maxOrderUsd', 'ORDER_TOO_LARGE'), `This order is worth about ${usd(f.orderUsd)}, above ${whose(l, 'maxOrderUsd')} of ${usd(l.maxOrderUsd)} per order.`);
+    return no(
+      codeFor(l, 'maxOrderUsd', 'ORDER_TOO_LARGE'),
+      `This order is worth about ${usd(f.orderUsd)}, above ${whose(l, 'maxOrderUsd')} of ${usd(l.maxOrderUsd)} per order.`,
+    );
   }
   const after = f.positionUsd + f.orderUsd;
   const byPct = (l.maxPositionPctEquity / 100) * f.equityUsd;
@@ -208,7 +249,11 @@ export function writeGlobalLimits(store: Store, limits: GlobalLimits): void {
 }
 
 /** The limits in force for one user now (their preset or custom values, capped by the global limits). */
-export function limitsFor(store: Store, userId: number, global: GlobalLimits = readGlobalLimits(store)): EffectiveLimits {
+export function limitsFor(
+  store: Store,
+  userId: number,
+  global: GlobalLimits = readGlobalLimits(store),
+): EffectiveLimits {
   return limitsOf(UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {}), global);
 }
 
@@ -219,12 +264,18 @@ function limitsOf(settings: UserSettings, global: GlobalLimits): EffectiveLimits
 interface Account {
   equity: bigint;
   state: RiskStateRow;
-  facts: Pick<EntryFacts, 'nowMs' | 'equityUsd' | 'highWaterUsd' | 'dayStartEquityUsd' | 'dayNetFlowsUsd' | 'dailyLossHitToday'>;
+  facts: Pick<
+    EntryFacts,
+    'nowMs' | 'equityUsd' | 'highWaterUsd' | 'dayStartEquityUsd' | 'dayNetFlowsUsd' | 'dailyLossHitToday'
+  >;
 }
 
 export class RiskEngine {
   /** Parsed settings by user, kept while the stored version is the same (a change applies from the next check). */
-  private readonly settingsCache = new Map<number, { version: number; settings: UserSettings; limitsKey: string | null; limits: EffectiveLimits | null }>();
+  private readonly settingsCache = new Map<
+    number,
+    { version: number; settings: UserSettings; limitsKey: string | null; limits: EffectiveLimits | null }
+  >();
   private globalCache: { raw: string | null; limits: GlobalLimits } | null = null;
 
   constructor(private readonly d: RiskEngineDeps) {}
@@ -269,9 +320,16 @@ export class RiskEngine {
     const limits = this.limits(order.userId, settings);
     // Value what the execution service just read (live wallet or paper book), not the last cycle's snapshot.
     const account = this.account(order.userId, settings, ctx.price, ctx.nowMs, holdingsOf(ctx.balances));
-    if (!account) return refuse('STALE_PRICE', 'Something this wallet holds has no fresh price, so its equity (and the risk limits) cannot be checked; no new entries until the feed recovers.');
+    if (!account)
+      return refuse(
+        'STALE_PRICE',
+        'Something this wallet holds has no fresh price, so its equity (and the risk limits) cannot be checked; no new entries until the feed recovers.',
+      );
     if (account.state.drawdownPausedAt !== null) {
-      return refuse('MAX_DRAWDOWN', `Paused by the drawdown limit since ${account.state.drawdownPausedAt}; the operator must resume this user.`);
+      return refuse(
+        'MAX_DRAWDOWN',
+        `Paused by the drawdown limit since ${account.state.drawdownPausedAt}; the operator must resume this user.`,
+      );
     }
     const since = utcDayStartIso(ctx.nowMs);
     const held = store.risk.openQuantity(order.userId, network, order.outputMint);
@@ -283,14 +341,20 @@ export class RiskEngine {
     const lastClose = store.risk.lastClose(order.userId, network, order.outputMint);
     const facts: EntryFacts = {
       ...account.facts,
-      orderUsd: spendPrice === null || inDecimals === null ? null : (Number(order.amount) / 10 ** inDecimals) * spendPrice,
+      orderUsd:
+        spendPrice === null || inDecimals === null ? null : (Number(order.amount) / 10 ** inDecimals) * spendPrice,
       boughtPriceUsd: boughtPrice,
       stopLossPrice: order.stopLossPrice ?? null,
-      positionUsd: held !== null && boughtPrice !== null && outDecimals !== null ? (Number(held) / 10 ** outDecimals) * boughtPrice : 0,
+      positionUsd:
+        held !== null && boughtPrice !== null && outDecimals !== null
+          ? (Number(held) / 10 ** outDecimals) * boughtPrice
+          : 0,
       opensNew: held === null,
       openPositions: store.risk.openCount(order.userId, network),
       entriesToday: store.risk.entriesSince(order.userId, network, since),
-      losingClosesMs: store.risk.losingClosesSince(order.userId, network, new Date(ctx.nowMs - lookback).toISOString()).map((t) => Date.parse(t)),
+      losingClosesMs: store.risk
+        .losingClosesSince(order.userId, network, new Date(ctx.nowMs - lookback).toISOString())
+        .map((t) => Date.parse(t)),
       lastCloseMs: lastClose === null ? null : Date.parse(lastClose),
     };
     const verdict = evaluateEntry(limits, facts);
@@ -306,8 +370,13 @@ export class RiskEngine {
   review(userId: number, price: PriceFn, nowMs: number): RiskDecision {
     const settings = this.settings(userId);
     const account = this.account(userId, settings, price, nowMs);
-    if (!account) return refuse('STALE_PRICE', 'Something this wallet holds has no fresh price; equity cannot be valued.');
-    if (account.state.drawdownPausedAt !== null) return refuse('MAX_DRAWDOWN', `Paused by the drawdown limit since ${account.state.drawdownPausedAt}; the operator must resume this user.`);
+    if (!account)
+      return refuse('STALE_PRICE', 'Something this wallet holds has no fresh price; equity cannot be valued.');
+    if (account.state.drawdownPausedAt !== null)
+      return refuse(
+        'MAX_DRAWDOWN',
+        `Paused by the drawdown limit since ${account.state.drawdownPausedAt}; the operator must resume this user.`,
+      );
     this.global();
     const limits = this.limits(userId, settings);
     const verdict = evaluateAccount(limits, account.facts);
@@ -316,11 +385,20 @@ export class RiskEngine {
   }
 
   /** Equity now, the risk state brought up to it (saved), and the account facts; null when the wallet cannot be valued. */
-  private account(userId: number, settings: UserSettings, price: PriceFn, nowMs: number, fresh?: Holding[]): Account | null {
+  private account(
+    userId: number,
+    settings: UserSettings,
+    price: PriceFn,
+    nowMs: number,
+    fresh?: Holding[],
+  ): Account | null {
     const { store, network, controls } = this.d;
     // Fresh holdings when the caller has them; else the paper book for a paper user (once it exists), else the wallet's last-seen balances.
     const book = settings.mode === 'paper' ? store.risk.paperBook(userId) : [];
-    const v = valueHoldings(fresh && fresh.length > 0 ? fresh : book.length > 0 ? book : store.risk.walletBalances(userId, network), price);
+    const v = valueHoldings(
+      fresh && fresh.length > 0 ? fresh : book.length > 0 ? book : store.risk.walletBalances(userId, network),
+      price,
+    );
     if (v.missing.length > 0) return null;
     const equity = toMicroUsd(v.usd);
     if (settings.mode === 'live') importWithdrawals(store, userId, network, price, equity, nowMs);
@@ -332,7 +410,13 @@ export class RiskEngine {
       state = { ...state, highWater: equity, drawdownPausedAt: null };
     }
     // Written only when something the rules depend on moved (a check is mostly reads).
-    if (!prev || prev.highWater !== state.highWater || prev.day !== state.day || prev.drawdownPausedAt !== state.drawdownPausedAt) store.risk.saveState(state);
+    if (
+      !prev ||
+      prev.highWater !== state.highWater ||
+      prev.day !== state.day ||
+      prev.drawdownPausedAt !== state.drawdownPausedAt
+    )
+      store.risk.saveState(state);
     const day = utcDay(nowMs);
     return {
       equity,
@@ -361,7 +445,10 @@ export class RiskEngine {
           dayStartEquityUsd: f.dayStartEquityUsd,
           equityUsd: f.equityUsd,
           lossUsd: loss,
-          lossPct: f.dayStartEquityUsd + Math.max(0, f.dayNetFlowsUsd) > 0 ? (loss / (f.dayStartEquityUsd + Math.max(0, f.dayNetFlowsUsd))) * 100 : 0,
+          lossPct:
+            f.dayStartEquityUsd + Math.max(0, f.dayNetFlowsUsd) > 0
+              ? (loss / (f.dayStartEquityUsd + Math.max(0, f.dayNetFlowsUsd))) * 100
+              : 0,
           limit: `${limits.maxDailyLossPct}% or $${limits.maxDailyLossUsd}`,
           resumesAt: nextUtcDayStartIso(f.nowMs),
         });
@@ -372,7 +459,13 @@ export class RiskEngine {
       const at = new Date(f.nowMs).toISOString();
       store.risk.saveState({ ...account.state, drawdownPausedAt: at });
       controls.pauseUser(userId, reason, 'risk');
-      bus.emit('risk.drawdownPaused', userId, { highWaterUsd: f.highWaterUsd, equityUsd: f.equityUsd, drawdownPct: dd, limitPct: limits.maxDrawdownPct, reason });
+      bus.emit('risk.drawdownPaused', userId, {
+        highWaterUsd: f.highWaterUsd,
+        equityUsd: f.equityUsd,
+        drawdownPct: dd,
+        limitPct: limits.maxDrawdownPct,
+        reason,
+      });
     }
   }
 }
@@ -394,7 +487,12 @@ export function riskEngineGate(deps: RiskEngineDeps): RiskGate {
  * This is what engine/runtime/services.ts should pass as `risk`.
  */
 export function standardRiskGate(deps: RiskEngineDeps): RiskGate {
-  return composeGates(controlsGate(deps.controls), orderSizeGate(deps.store), balanceGate(deps.store, deps.network), riskEngineGate(deps));
+  return composeGates(
+    controlsGate(deps.controls),
+    orderSizeGate(deps.store),
+    balanceGate(deps.store, deps.network),
+    riskEngineGate(deps),
+  );
 }
 
 /** The balances a gate is given, as holdings: 'SOL' is native lamports, so a wrapped-SOL entry beside it is the same coins. */

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { ExitMonitor, PriceBook, TradeExecutionService } from '../execution';
 import { ManualClock } from '../kernel/clock';
 import { silentLogger, type Logger } from '../kernel/logger';
-import { IndicatorCache, ReplayCandleSource, TIMEFRAME_MS, tokenBySymbol, type Candle, type Timeframe } from '../market';
+import {
+  IndicatorCache,
+  ReplayCandleSource,
+  TIMEFRAME_MS,
+  tokenBySymbol,
+  type Candle,
+  type Timeframe,
+} from '../market';
 import { standardRiskGate } from '../risk';
 import { Engine } from './engine';
 import { StrategyRunner } from './strategy-runner';
@@ -54,7 +61,13 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const clock = new ManualClock(opts.fromMs);
   const log = opts.log ?? silentLogger;
   // A throwaway master key: the backtest's wallets never hold anything real.
-  const engine = Engine.open({ dataDir: opts.dataDir, clock, logger: log, env: { HARVEST_MASTER_KEY: randomBytes(32).toString('hex') }, actor: 'backtest' });
+  const engine = Engine.open({
+    dataDir: opts.dataDir,
+    clock,
+    logger: log,
+    env: { HARVEST_MASTER_KEY: randomBytes(32).toString('hex') },
+    actor: 'backtest',
+  });
   try {
     const token = tokenBySymbol(opts.token);
     const usdc = tokenBySymbol('USDC')!;
@@ -145,7 +158,10 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         name,
         trades: mine.length,
         realizedPnl: positions.reduce((s, p) => s + p.realizedPnl, 0n).toString(),
-        openQuantity: positions.filter((p) => p.status === 'open').reduce((s, p) => s + p.quantity, 0n).toString(),
+        openQuantity: positions
+          .filter((p) => p.status === 'open')
+          .reduce((s, p) => s + p.quantity, 0n)
+          .toString(),
       });
     }
     return { cycles, trades, users };

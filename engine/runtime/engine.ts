@@ -27,6 +27,9 @@ import { openDatabase, peekMeta, Store } from '../store';
 import { UserDirectory } from '../users';
 import { buildHandlers, type Handlers } from './handlers';
 import type { NetworkContext, NetworkName } from './network';
+import type { CandleBuilder } from '../market';
+import type { Performance } from '../portfolio/performance';
+import type { StrategyRunReport } from './strategy-runner';
 import { TradingLoop, type CycleReport } from './loop';
 
 export interface EngineOptions {
@@ -62,11 +65,11 @@ export interface Funds {
   /** Reads fresh prices for every known token. */
   refreshPrices(): Promise<void>;
   /** Candles built from the price ticks seen by this engine (shared by strategies and charts). */
-  candles: import('../market').CandleBuilder;
-  performance: import('../portfolio/performance').Performance;
+  candles: CandleBuilder;
+  performance: Performance;
   reviewRisk(): void;
   /** Feeds this cycle's prices into the shared candles and runs every active user's strategy. */
-  runStrategies(): Promise<import('./strategy-runner').StrategyRunReport>;
+  runStrategies(): Promise<StrategyRunReport>;
 }
 
 /**
@@ -154,7 +157,8 @@ export class Engine {
     if (!lock) {
       throw new HarvestError('DATA_DIR_BUSY', `Another Harvest process owns ${layout.root}.`);
     }
-    if (lock.previous) logger.warn({ previous: lock.previous }, 'took over the data directory from a process that died');
+    if (lock.previous)
+      logger.warn({ previous: lock.previous }, 'took over the data directory from a process that died');
     let store: Store | undefined;
     try {
       const dbKeyId = existsSync(layout.db) ? peekMeta(layout.db, MASTER_KEY_ID_META) : null;
@@ -165,7 +169,12 @@ export class Engine {
         s.tx(() => {
           s.meta.set(MASTER_KEY_ID_META, key.id);
           s.audit.append(
-            { actor: opts.actor ?? 'cli', action: 'datadir.initialised', userId: null, details: { keyId: key.id, keySource: source } },
+            {
+              actor: opts.actor ?? 'cli',
+              action: 'datadir.initialised',
+              userId: null,
+              details: { keyId: key.id, keySource: source },
+            },
             isoTime(clock),
           );
         });

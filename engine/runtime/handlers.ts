@@ -78,7 +78,9 @@ export function buildHandlers(engine: Engine): Handlers {
       const u = users.resolve(user);
       const w = wallets.info(u.id);
       const balances = w
-        ? store.holdings.balances(w.address).map((b) => ({ mint: b.mint, amount: b.amount.toString(), seenAt: b.seenAt }))
+        ? store.holdings
+            .balances(w.address)
+            .map((b) => ({ mint: b.mint, amount: b.amount.toString(), seenAt: b.seenAt }))
         : [];
       return { user: u, wallet: w, balances };
     },
@@ -104,7 +106,10 @@ export function buildHandlers(engine: Engine): Handlers {
         writeFileSync(tmp, sealed, { mode: 0o600, flag: 'wx' });
         renameSync(tmp, target);
       } catch (e) {
-        throw new HarvestError('INVALID_INPUT', `Could not write the backup to ${dirname(target)}: ${(e as Error).message}`);
+        throw new HarvestError(
+          'INVALID_INPUT',
+          `Could not write the backup to ${dirname(target)}: ${(e as Error).message}`,
+        );
       }
       engine.log.info({ file: target, bytes: sealed.length }, 'backup written');
       return { file: target, bytes: sealed.length, createdAt };
@@ -135,11 +140,22 @@ export function buildHandlers(engine: Engine): Handlers {
         );
       }
       if (network === 'mainnet' && rpcUrls.length === 0) {
-        throw new HarvestError('INVALID_INPUT', 'Mainnet needs your own RPC endpoint(s) (--rpc URL); the public one is rate-limited and not fit for trading.');
+        throw new HarvestError(
+          'INVALID_INPUT',
+          'Mainnet needs your own RPC endpoint(s) (--rpc URL); the public one is rate-limited and not fit for trading.',
+        );
       }
       store.tx(() => {
         writeNetworkConfig(store.meta, { network, rpcUrls });
-        store.audit.append({ actor, action: 'network.changed', userId: null, details: { from: current.network, to: network, endpoints: rpcUrls.length } }, isoTime(engine.clock));
+        store.audit.append(
+          {
+            actor,
+            action: 'network.changed',
+            userId: null,
+            details: { from: current.network, to: network, endpoints: rpcUrls.length },
+          },
+          isoTime(engine.clock),
+        );
       });
       return { network, rpcUrls, restartNeeded: engine.owner.kind === 'engine' };
     },
@@ -158,7 +174,10 @@ export function buildHandlers(engine: Engine): Handlers {
       if (!w) throw new HarvestError('NOT_FOUND', `${u.name} has no wallet yet; create one first.`);
       const f = await engine.funds();
       if (!f.net.faucet) {
-        throw new HarvestError('UNSUPPORTED', `There is no faucet on ${f.net.name}; fund the wallet by sending to ${w.address}.`);
+        throw new HarvestError(
+          'UNSUPPORTED',
+          `There is no faucet on ${f.net.name}; fund the wallet by sending to ${w.address}.`,
+        );
       }
       const tokens: { mint: string; amount: bigint }[] = [];
       if (token !== undefined && amount !== undefined) {
@@ -170,7 +189,16 @@ export function buildHandlers(engine: Engine): Handlers {
       // The faucet moved funds outside the chain client: don't serve its cached reads.
       f.net.chain.clearCache();
       store.audit.append(
-        { actor, action: 'wallet.funded', userId: u.id, details: { network: f.net.name, lamports: lamports.toString(), tokens: tokens.map((t) => ({ mint: t.mint, amount: t.amount.toString() })) } },
+        {
+          actor,
+          action: 'wallet.funded',
+          userId: u.id,
+          details: {
+            network: f.net.name,
+            lamports: lamports.toString(),
+            tokens: tokens.map((t) => ({ mint: t.mint, amount: t.amount.toString() })),
+          },
+        },
         isoTime(engine.clock),
       );
       const [b] = await f.balances.refresh([u.id]);
@@ -178,9 +206,19 @@ export function buildHandlers(engine: Engine): Handlers {
       await f.refreshPrices().catch(() => undefined);
       const usd =
         (Number(lamports) / 1e9) * (f.prices.price(tokenBySymbol('SOL')!.mint) ?? 0) +
-        tokens.reduce((s, t) => s + (Number(t.amount) / 10 ** (tokenByMint(t.mint)?.decimals ?? 0)) * (f.prices.price(t.mint) ?? 0), 0);
+        tokens.reduce(
+          (s, t) => s + (Number(t.amount) / 10 ** (tokenByMint(t.mint)?.decimals ?? 0)) * (f.prices.price(t.mint) ?? 0),
+          0,
+        );
       if (usd > 0) {
-        recordCashFlow(store, { userId: u.id, network: f.net.name, kind: 'deposit', amountUsd: BigInt(Math.round(usd * 1e6)), nowMs: engine.clock.now(), ref: signatures[0] ?? null });
+        recordCashFlow(store, {
+          userId: u.id,
+          network: f.net.name,
+          kind: 'deposit',
+          amountUsd: BigInt(Math.round(usd * 1e6)),
+          nowMs: engine.clock.now(),
+          ref: signatures[0] ?? null,
+        });
       }
       return { signatures, balances: balancesOut(b!, f.net.name) };
     },
@@ -188,9 +226,16 @@ export function buildHandlers(engine: Engine): Handlers {
     'funds.withdraw': async ({ user, to, amount, token, confirm }) => {
       const u = users.resolve(user);
       const t = tokenBySymbol(token);
-      if (!t) throw new HarvestError('INVALID_INPUT', `Unknown token "${token}". Known: ${KNOWN_TOKENS.map((k) => k.symbol).join(', ')}.`);
+      if (!t)
+        throw new HarvestError(
+          'INVALID_INPUT',
+          `Unknown token "${token}". Known: ${KNOWN_TOKENS.map((k) => k.symbol).join(', ')}.`,
+        );
       const f = await engine.funds();
-      const r = await f.withdrawals.withdraw({ userId: u.id, to, token: t, amount: parseUnits(amount, t.decimals), confirm }, actor);
+      const r = await f.withdrawals.withdraw(
+        { userId: u.id, to, token: t, amount: parseUnits(amount, t.decimals), confirm },
+        actor,
+      );
       await f.balances.refresh([u.id]);
       return { withdrawal: withdrawalOut(r.withdrawal), outcome: r.outcome };
     },
@@ -218,7 +263,11 @@ export function buildHandlers(engine: Engine): Handlers {
     'settings.get': ({ user }) => {
       const u = users.resolve(user);
       const row = store.settings.get(u.id)!;
-      return { userId: u.id, version: row.version, settings: UserSettingsSchema.parse(row.settings) as Record<string, unknown> };
+      return {
+        userId: u.id,
+        version: row.version,
+        settings: UserSettingsSchema.parse(row.settings) as Record<string, unknown>,
+      };
     },
 
     'settings.set': ({ user, key, value, expectedVersion }) => {
@@ -226,7 +275,10 @@ export function buildHandlers(engine: Engine): Handlers {
       return store.tx(() => {
         const row = store.settings.get(u.id)!;
         if (expectedVersion !== undefined && expectedVersion !== row.version) {
-          throw new HarvestError('CONFLICT', `The settings changed since version ${expectedVersion} (now ${row.version}); reload and try again.`);
+          throw new HarvestError(
+            'CONFLICT',
+            `The settings changed since version ${expectedVersion} (now ${row.version}); reload and try again.`,
+          );
         }
         let parsed: unknown;
         try {
@@ -237,16 +289,29 @@ export function buildHandlers(engine: Engine): Handlers {
         const next = applySettingKey(row.settings as Record<string, unknown>, key, parsed);
         const r = UserSettingsSchema.safeParse(next);
         if (!r.success) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${describeIssues(r.error)}`);
-        if (!key.startsWith('risk.') && !(key in r.data)) throw new HarvestError('INVALID_INPUT', `Unknown setting "${key}". Known: ${Object.keys(UserSettingsSchema.parse({})).join(', ')}.`);
+        if (!key.startsWith('risk.') && !(key in r.data))
+          throw new HarvestError(
+            'INVALID_INPUT',
+            `Unknown setting "${key}". Known: ${Object.keys(UserSettingsSchema.parse({})).join(', ')}.`,
+          );
         const at = isoTime(engine.clock);
-        if (!store.settings.update(u.id, row.version, r.data, at)) throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
-        store.audit.append({ actor, action: 'settings.changed', userId: u.id, details: { key, value: parsed as never } }, at);
+        if (!store.settings.update(u.id, row.version, r.data, at))
+          throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
+        store.audit.append(
+          { actor, action: 'settings.changed', userId: u.id, details: { key, value: parsed as never } },
+          at,
+        );
         return { userId: u.id, version: row.version + 1, settings: r.data as Record<string, unknown> };
       });
     },
 
     'strategy.list': () => ({
-      strategies: listStrategies().map((s) => ({ id: s.id, name: s.name, description: s.description, params: s.params as unknown as Record<string, unknown>[] })),
+      strategies: listStrategies().map((s) => ({
+        id: s.id,
+        name: s.name,
+        description: s.description,
+        params: s.params as unknown as Record<string, unknown>[],
+      })),
     }),
 
     'strategy.set': ({ user, strategy, params, tokens, mode, enabled, expectedVersion }) => {
@@ -254,22 +319,43 @@ export function buildHandlers(engine: Engine): Handlers {
       // Validates now, against the strategy's own bounds: a bad parameter never reaches the loop.
       const bound = bindStrategy(strategy, params);
       for (const t of tokens ?? []) {
-        if (!tokenBySymbol(t)) throw new HarvestError('INVALID_INPUT', `Unknown token "${t}". Known: ${KNOWN_TOKENS.map((k) => k.symbol).join(', ')}.`);
+        if (!tokenBySymbol(t))
+          throw new HarvestError(
+            'INVALID_INPUT',
+            `Unknown token "${t}". Known: ${KNOWN_TOKENS.map((k) => k.symbol).join(', ')}.`,
+          );
       }
       return store.tx(() => {
         const row = store.settings.get(u.id)!;
         if (expectedVersion !== undefined && expectedVersion !== row.version) {
-          throw new HarvestError('CONFLICT', `The settings changed since version ${expectedVersion} (now ${row.version}); reload and try again.`);
+          throw new HarvestError(
+            'CONFLICT',
+            `The settings changed since version ${expectedVersion} (now ${row.version}); reload and try again.`,
+          );
         }
         const current = UserSettingsSchema.parse(row.settings);
         const next = UserSettingsSchema.parse({
           ...current,
           ...(mode ? { mode } : {}),
-          strategy: { enabled, id: bound.id, params: bound.params, tokens: (tokens ?? current.strategy.tokens).map((t) => t.toUpperCase()) },
+          strategy: {
+            enabled,
+            id: bound.id,
+            params: bound.params,
+            tokens: (tokens ?? current.strategy.tokens).map((t) => t.toUpperCase()),
+          },
         });
         const at = isoTime(engine.clock);
-        if (!store.settings.update(u.id, row.version, next, at)) throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
-        store.audit.append({ actor, action: 'strategy.changed', userId: u.id, details: { strategy: bound.id, enabled, mode: next.mode, tokens: next.strategy.tokens } }, at);
+        if (!store.settings.update(u.id, row.version, next, at))
+          throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
+        store.audit.append(
+          {
+            actor,
+            action: 'strategy.changed',
+            userId: u.id,
+            details: { strategy: bound.id, enabled, mode: next.mode, tokens: next.strategy.tokens },
+          },
+          at,
+        );
         return { userId: u.id, version: row.version + 1, settings: next as Record<string, unknown> };
       });
     },
@@ -277,10 +363,18 @@ export function buildHandlers(engine: Engine): Handlers {
     'orders.submit': async (i) => {
       const u = users.resolve(i.user);
       const token = tokenBySymbol(i.token);
-      if (!token) throw new HarvestError('INVALID_INPUT', `Unknown token "${i.token}". Known: ${KNOWN_TOKENS.map((k) => k.symbol).join(', ')}.`);
+      if (!token)
+        throw new HarvestError(
+          'INVALID_INPUT',
+          `Unknown token "${i.token}". Known: ${KNOWN_TOKENS.map((k) => k.symbol).join(', ')}.`,
+        );
       const settings = UserSettingsSchema.parse(store.settings.get(u.id)?.settings ?? {});
       const quoteMint = quoteMintOf(settings);
-      if (token.mint === quoteMint) throw new HarvestError('INVALID_INPUT', `${token.symbol} is this user's quote asset; name the token to buy or sell.`);
+      if (token.mint === quoteMint)
+        throw new HarvestError(
+          'INVALID_INPUT',
+          `${token.symbol} is this user's quote asset; name the token to buy or sell.`,
+        );
       const quoteToken = tokenByMint(quoteMint)!;
       const f = await engine.funds();
       await f.refreshPrices();
@@ -356,9 +450,16 @@ export function buildHandlers(engine: Engine): Handlers {
       const f = await engine.funds();
       await f.refreshPrices();
       const open = store.portfolio.positions(u.id, { status: 'open' });
-      store.audit.append({ actor, action: 'positions.closeAll', userId: u.id, details: { positions: open.map((p) => p.id) } }, isoTime(engine.clock));
+      store.audit.append(
+        { actor, action: 'positions.closeAll', userId: u.id, details: { positions: open.map((p) => p.id) } },
+        isoTime(engine.clock),
+      );
       const results = [];
-      for (const p of open) results.push({ positionId: p.id, outcome: outcomeOut(await f.exits.close(p, 'emergency', 'emergency close-all')) });
+      for (const p of open)
+        results.push({
+          positionId: p.id,
+          outcome: outcomeOut(await f.exits.close(p, 'emergency', 'emergency close-all')),
+        });
       return { results };
     },
 
@@ -417,7 +518,11 @@ export function buildHandlers(engine: Engine): Handlers {
     },
 
     'events.list': ({ user, limit, afterId }) => ({
-      events: store.events.list({ ...(user !== undefined ? { userId: users.resolve(user).id } : {}), limit, ...(afterId !== undefined ? { afterId } : {}) }),
+      events: store.events.list({
+        ...(user !== undefined ? { userId: users.resolve(user).id } : {}),
+        limit,
+        ...(afterId !== undefined ? { afterId } : {}),
+      }),
     }),
 
     'engine.health': async () => {
@@ -456,7 +561,9 @@ export function buildHandlers(engine: Engine): Handlers {
       return {
         token: t.symbol,
         timeframe,
-        candles: all.slice(-limit).map((c) => ({ time: c.time, open: c.open, high: c.high, low: c.low, close: c.close })),
+        candles: all
+          .slice(-limit)
+          .map((c) => ({ time: c.time, open: c.open, high: c.high, low: c.low, close: c.close })),
       };
     },
 
@@ -471,7 +578,10 @@ export function buildHandlers(engine: Engine): Handlers {
       } else {
         engine.keyCtx.keychain.set(account, key);
       }
-      store.audit.append({ actor, action: 'settings.jupiterKey', userId: null, details: { configured: key !== null } }, isoTime(engine.clock));
+      store.audit.append(
+        { actor, action: 'settings.jupiterKey', userId: null, details: { configured: key !== null } },
+        isoTime(engine.clock),
+      );
       return { configured: key !== null };
     },
 
@@ -498,7 +608,9 @@ function requireSplToken(symbol: string): TokenInfo {
   if (!t || !t.tokenProgram) {
     throw new HarvestError(
       'INVALID_INPUT',
-      `Unknown token "${symbol}". Known: ${KNOWN_TOKENS.filter((k) => k.tokenProgram).map((k) => k.symbol).join(', ')} (use --sol for SOL).`,
+      `Unknown token "${symbol}". Known: ${KNOWN_TOKENS.filter((k) => k.tokenProgram)
+        .map((k) => k.symbol)
+        .join(', ')} (use --sol for SOL).`,
     );
   }
   return t;

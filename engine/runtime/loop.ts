@@ -46,7 +46,18 @@ export class TradingLoop {
     if (this.running) throw new Error('a cycle is already running');
     this.running = true;
     const startedAt = this.clock.now();
-    const report: CycleReport = { cycle: ++this.cycleNo, startedAt, durationMs: 0, users: 0, active: 0, exits: 0, stuck: 0, signals: 0, orders: 0, errors: 0 };
+    const report: CycleReport = {
+      cycle: ++this.cycleNo,
+      startedAt,
+      durationMs: 0,
+      users: 0,
+      active: 0,
+      exits: 0,
+      stuck: 0,
+      signals: 0,
+      orders: 0,
+      errors: 0,
+    };
     try {
       const f = await this.funds();
       await this.guard(report, 'prices', () => f.refreshPrices());
@@ -79,7 +90,10 @@ export class TradingLoop {
       this.running = false;
       this.last = report;
     }
-    this.log.info(report, `cycle ${report.cycle}: ${report.active}/${report.users} active, ${report.signals} signal(s), ${report.orders} order(s), ${report.exits} exit(s), ${report.errors} error(s), ${report.durationMs} ms`);
+    this.log.info(
+      report,
+      `cycle ${report.cycle}: ${report.active}/${report.users} active, ${report.signals} signal(s), ${report.orders} order(s), ${report.exits} exit(s), ${report.errors} error(s), ${report.durationMs} ms`,
+    );
     return report;
   }
 

@@ -54,7 +54,10 @@ const StoredConfig = z.object({
   whitelistDelayMs: z.number().int().min(0).optional(),
 });
 
-export function readNetworkConfig(meta: MetaRepo, override?: { network?: NetworkName; rpcUrls?: string[] }): NetworkConfig {
+export function readNetworkConfig(
+  meta: MetaRepo,
+  override?: { network?: NetworkName; rpcUrls?: string[] },
+): NetworkConfig {
   const raw = meta.get(META_KEY);
   const stored = raw ? StoredConfig.parse(JSON.parse(raw)) : StoredConfig.parse({ network: 'sandbox' });
   const network = override?.network ?? stored.network;
@@ -64,11 +67,15 @@ export function readNetworkConfig(meta: MetaRepo, override?: { network?: Network
     rpcUrls,
     jupiterUrl: stored.jupiterUrl ?? JUPITER_API,
     // A delay configured for one network never carries over to another (a sandbox's 0 must not reach mainnet).
-    whitelistDelayMs: (network === stored.network ? stored.whitelistDelayMs : undefined) ?? (network === 'sandbox' ? 0 : DAY_MS),
+    whitelistDelayMs:
+      (network === stored.network ? stored.whitelistDelayMs : undefined) ?? (network === 'sandbox' ? 0 : DAY_MS),
   };
 }
 
-export function writeNetworkConfig(meta: MetaRepo, cfg: { network: NetworkName; rpcUrls: string[]; whitelistDelayMs?: number }): void {
+export function writeNetworkConfig(
+  meta: MetaRepo,
+  cfg: { network: NetworkName; rpcUrls: string[]; whitelistDelayMs?: number },
+): void {
   meta.set(META_KEY, JSON.stringify(StoredConfig.parse(cfg)));
 }
 

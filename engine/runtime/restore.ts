@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import Database from 'better-sqlite3';
 import { isoTime, systemClock, type Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
@@ -68,7 +78,12 @@ export function restoreBackup(opts: RestoreOptions): RestoreResult {
   let users = 0;
   try {
     for (const w of probe.wallets.all()) {
-      openSealed(contents.masterKey, w.sealed, walletAad(w.userId, w.address), `The wallet of user ${w.userId} in the backup`).fill(0);
+      openSealed(
+        contents.masterKey,
+        w.sealed,
+        walletAad(w.userId, w.address),
+        `The wallet of user ${w.userId} in the backup`,
+      ).fill(0);
       wallets++;
     }
     users = probe.users.list().length;
@@ -125,7 +140,8 @@ export function restoreBackup(opts: RestoreOptions): RestoreResult {
         }
         keychain.set(accounts.primary, contents.masterKey.toHex());
         keychain.delete(accounts.pending);
-        if (keychain.get(accounts.primary) !== contents.masterKey.toHex()) throw new Error('the keychain did not keep the key');
+        if (keychain.get(accounts.primary) !== contents.masterKey.toHex())
+          throw new Error('the keychain did not keep the key');
       } catch (e) {
         rmSync(staged, { force: true });
         throw keychainUnavailable(e);

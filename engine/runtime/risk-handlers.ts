@@ -8,20 +8,42 @@ import { isoTime } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import { formatUnits, tokenByMint } from '../market';
 import { equityCurve, Performance, rankLeaderboard, userStats, type PriceFn, type UserStats } from '../portfolio';
-import { effectiveLimits, GlobalLimitsSchema, presetSettings, readGlobalLimits, setRiskValue, userRiskLimits, writeGlobalLimits, type RiskSettings } from '../risk';
+import {
+  effectiveLimits,
+  GlobalLimitsSchema,
+  presetSettings,
+  readGlobalLimits,
+  setRiskValue,
+  userRiskLimits,
+  writeGlobalLimits,
+  type RiskSettings,
+} from '../risk';
 import { UserSettingsSchema } from '../users/settings';
 import type { Engine } from './engine';
 import { readNetworkConfig } from './network';
 
-type RiskCommand = 'risk.preset' | 'risk.limits' | 'risk.global' | 'risk.setGlobal' | 'stats.user' | 'stats.equityCurve' | 'stats.leaderboard';
-export type RiskHandlers = { [K in RiskCommand & CommandName]: (input: ParsedInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K> };
+type RiskCommand =
+  | 'risk.preset'
+  | 'risk.limits'
+  | 'risk.global'
+  | 'risk.setGlobal'
+  | 'stats.user'
+  | 'stats.equityCurve'
+  | 'stats.leaderboard';
+export type RiskHandlers = {
+  [K in RiskCommand & CommandName]: (input: ParsedInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K>;
+};
 
 /**
  * What `settings.set KEY VALUE` stores: `risk.X` (dotted, e.g.
  * `risk.lossStreak.losses`) changes one risk limit (the section goes custom),
  * `risk.preset` / `riskPreset` apply a preset; anything else is a plain key.
  */
-export function applySettingKey(current: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+export function applySettingKey(
+  current: Record<string, unknown>,
+  key: string,
+  value: unknown,
+): Record<string, unknown> {
   if (key === 'riskPreset' || key.startsWith('risk.')) {
     const sub = key === 'riskPreset' ? 'preset' : key.slice('risk.'.length);
     const parsed = UserSettingsSchema.safeParse(current);
@@ -59,7 +81,10 @@ function statsOut(userId: number, name: string, s: UserStats) {
     losses: s.losses,
     winRate: s.winRate,
     volumeUsd: s.volumeUsd,
-    volume: Object.entries(s.volumeByQuote).map(([mint, amount]) => ({ symbol: tokenByMint(mint)?.symbol ?? mint, amount: amount.toString() })),
+    volume: Object.entries(s.volumeByQuote).map(([mint, amount]) => ({
+      symbol: tokenByMint(mint)?.symbol ?? mint,
+      amount: amount.toString(),
+    })),
     feesLamports: s.feesLamports.toString(),
     feesUsd: s.feesUsd,
     openPositions: s.openPositions,
@@ -112,14 +137,25 @@ export function buildRiskHandlers(engine: Engine): RiskHandlers {
       return store.tx(() => {
         const row = store.settings.get(u.id)!;
         if (expectedVersion !== undefined && expectedVersion !== row.version) {
-          throw new HarvestError('CONFLICT', `The settings changed since version ${expectedVersion} (now ${row.version}); reload and try again.`);
+          throw new HarvestError(
+            'CONFLICT',
+            `The settings changed since version ${expectedVersion} (now ${row.version}); reload and try again.`,
+          );
         }
         const next = withRisk(row.settings as Record<string, unknown>, presetSettings(preset));
         const r = UserSettingsSchema.safeParse(next);
-        if (!r.success) throw new HarvestError('INVALID_INPUT', `These settings do not validate with the ${preset} preset: ${describeIssues(r.error)}`);
+        if (!r.success)
+          throw new HarvestError(
+            'INVALID_INPUT',
+            `These settings do not validate with the ${preset} preset: ${describeIssues(r.error)}`,
+          );
         const at = isoTime(engine.clock);
-        if (!store.settings.update(u.id, row.version, r.data, at)) throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
-        store.audit.append({ actor, action: 'settings.changed', userId: u.id, details: { key: 'risk.preset', value: preset } }, at);
+        if (!store.settings.update(u.id, row.version, r.data, at))
+          throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
+        store.audit.append(
+          { actor, action: 'settings.changed', userId: u.id, details: { key: 'risk.preset', value: preset } },
+          at,
+        );
         return { version: row.version + 1, ...limitsOut(u.id) };
       });
     },
@@ -143,7 +179,10 @@ export function buildRiskHandlers(engine: Engine): RiskHandlers {
         }
       }
       if (!(key in GlobalLimitsSchema.shape)) {
-        throw new HarvestError('INVALID_INPUT', `Unknown global limit "${key}". Known: ${Object.keys(GlobalLimitsSchema.shape).join(', ')}.`);
+        throw new HarvestError(
+          'INVALID_INPUT',
+          `Unknown global limit "${key}". Known: ${Object.keys(GlobalLimitsSchema.shape).join(', ')}.`,
+        );
       }
       const next: Record<string, unknown> = { ...current, [key]: parsed };
       if (parsed === undefined) delete next[key];
@@ -152,7 +191,10 @@ export function buildRiskHandlers(engine: Engine): RiskHandlers {
       const at = isoTime(engine.clock);
       store.tx(() => {
         writeGlobalLimits(store, r.data);
-        store.audit.append({ actor, action: 'risk.globalLimits', userId: null, details: { key, value: (parsed ?? null) as never } }, at);
+        store.audit.append(
+          { actor, action: 'risk.globalLimits', userId: null, details: { key, value: (parsed ?? null) as never } },
+          at,
+        );
       });
       return { limits: r.data };
     },
@@ -178,7 +220,8 @@ export function buildRiskHandlers(engine: Engine): RiskHandlers {
       return {
         by,
         anonymous,
-        method: 'return = modified Dietz since the first equity snapshot (net of deposits and withdrawals); PnL = realized + unrealized, USD',
+        method:
+          'return = modified Dietz since the first equity snapshot (net of deposits and withdrawals); PnL = realized + unrealized, USD',
         rows,
       };
     },

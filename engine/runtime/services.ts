@@ -1,7 +1,7 @@
 import { ExitMonitor, JupiterClient, PriceBook, reconcileIntents, TradeExecutionService } from '../execution';
 import { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import { CandleBuilder, FailoverPriceFeed, IndicatorCache, JupiterPriceFeed, KNOWN_TOKENS } from '../market';
-import { StrategyRunner } from './strategy-runner';
+import { StrategyRunner, type StrategyRunReport } from './strategy-runner';
 import { balanceGate, composeGates, controlsGate, orderSizeGate, RiskEngine } from '../risk';
 import { Performance } from '../portfolio/performance';
 import type { Engine, EngineOptions, Funds } from './engine';
@@ -37,16 +37,21 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
   const whitelist = new Whitelist(store, bus, clock, net.whitelistDelayMs);
   const prices = new PriceBook(clock);
   // Jupiter's Price API v3 (the sandbox serves the same API from its replay); a stale feed stops entries, not exits.
-  const feed = new FailoverPriceFeed([new JupiterPriceFeed({ baseUrl: net.jupiterUrl, clock, apiKey: net.jupiterApiKey })], {
-    clock,
-    onDegraded: (e) =>
-      bus.emit('feed.stale', null, {
-        feed: 'jupiter',
-        staleMints: e.staleMints,
-        reason: e.failures.map((f) => `${f.feed}: ${f.reason} (${f.message})`).join('; ') || 'prices are older than the limit',
-      }),
-    onRecovered: () => bus.emit('feed.recovered', null, { feed: 'jupiter' }),
-  });
+  const feed = new FailoverPriceFeed(
+    [new JupiterPriceFeed({ baseUrl: net.jupiterUrl, clock, apiKey: net.jupiterApiKey })],
+    {
+      clock,
+      onDegraded: (e) =>
+        bus.emit('feed.stale', null, {
+          feed: 'jupiter',
+          staleMints: e.staleMints,
+          reason:
+            e.failures.map((f) => `${f.feed}: ${f.reason} (${f.message})`).join('; ') ||
+            'prices are older than the limit',
+        }),
+      onRecovered: () => bus.emit('feed.recovered', null, { feed: 'jupiter' }),
+    },
+  );
   const refreshPrices = async (): Promise<void> => {
     const ticks = await feed.prices(KNOWN_TOKENS.map((t) => t.mint));
     for (const t of ticks.values()) prices.set(t.mint, t.usd, t.at);
@@ -82,7 +87,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     staggerWindowMs: 5_000,
     isActive: (userId) => store.users.isActive(userId),
   });
-  const runStrategies = async (): Promise<import('./strategy-runner').StrategyRunReport> => {
+  const runStrategies = async (): Promise<StrategyRunReport> => {
     const now = clock.now();
     for (const t of KNOWN_TOKENS) {
       const usd = prices.price(t.mint);
@@ -95,7 +100,9 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     net,
     balances: new BalanceSync(store, net.chain, net.name, bus, clock, log),
     whitelist,
-    withdrawals: new Withdrawals(store, net.chain, signer, whitelist, net.name, bus, clock, log, (userId, task) => exec.exclusive(userId, task)),
+    withdrawals: new Withdrawals(store, net.chain, signer, whitelist, net.name, bus, clock, log, (userId, task) =>
+      exec.exclusive(userId, task),
+    ),
     prices,
     exec,
     exits: new ExitMonitor(store, exec, prices, bus, clock, log, net.name),

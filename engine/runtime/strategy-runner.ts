@@ -52,7 +52,15 @@ export class StrategyRunner {
   constructor(private readonly d: StrategyRunnerDeps) {}
 
   async run(): Promise<StrategyRunReport> {
-    const report: StrategyRunReport = { users: 0, evaluated: 0, signals: 0, orders: 0, filled: 0, rejected: 0, errors: 0 };
+    const report: StrategyRunReport = {
+      users: 0,
+      evaluated: 0,
+      signals: 0,
+      orders: 0,
+      filled: 0,
+      rejected: 0,
+      errors: 0,
+    };
     if (this.d.controls.global().halted || this.d.controls.global().paused) return report;
     const users = this.d.store.users.list();
     const batch = this.d.staggerAbove ?? 100;
@@ -94,7 +102,8 @@ export class StrategyRunner {
     const quote = tokenByMint(quoteMint)!;
     for (const symbol of settings.strategy.tokens) {
       const token = tokenBySymbol(symbol);
-      if (!token || token.mint === quoteMint) throw new Error(`"${symbol}" is not a token this user's strategy can trade`);
+      if (!token || token.mint === quoteMint)
+        throw new Error(`"${symbol}" is not a token this user's strategy can trade`);
       const position = this.d.store.portfolio.openPosition(userId, this.d.network, token.mint);
       const quoteUsd = this.d.prices.price(quoteMint);
       const view: PositionView | null =
@@ -121,7 +130,8 @@ export class StrategyRunner {
       if (signal.side === 'buy') {
         const price = this.d.prices.price(quoteMint);
         if (price === null) continue; // no fresh quote-asset price: no entry this candle
-        const budgetUsd = signal.quoteAmount !== undefined ? Number(signal.quoteAmount) / 1e6 : settings.maxOrderUsd * signal.sizeHint;
+        const budgetUsd =
+          signal.quoteAmount !== undefined ? Number(signal.quoteAmount) / 1e6 : settings.maxOrderUsd * signal.sizeHint;
         const amount = BigInt(Math.floor((Math.min(budgetUsd, settings.maxOrderUsd) / price) * 10 ** quote.decimals));
         if (amount <= 0n) continue;
         outcome = await this.d.exec.submit({

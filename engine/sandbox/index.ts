@@ -70,7 +70,11 @@ export class Sandbox implements SandboxHandle {
   static async start(opts: SandboxOptions, onClose: () => void = () => undefined): Promise<Sandbox> {
     const log = opts.log ?? silentLogger;
     const ledger = SandboxLedger.open({ dir: opts.dir, clock: opts.clock });
-    const replay = PriceReplay.open({ ledger, clock: opts.clock, ...(opts.speed !== undefined ? { speed: opts.speed } : {}) });
+    const replay = PriceReplay.open({
+      ledger,
+      clock: opts.clock,
+      ...(opts.speed !== undefined ? { speed: opts.speed } : {}),
+    });
     const faucet = new SandboxFaucet(ledger, log);
     const market = await SandboxMarketMaker.open({ ledger, replay, faucet, log });
     // Genesis (mints, inventory) must be on disk before anything refers to it.
@@ -98,22 +102,44 @@ export class Sandbox implements SandboxHandle {
    * The sandbox of a data directory, in `<dataDir>/sandbox`, owned by this
    * process until closed. Fails if another process already runs it.
    */
-  static async startForDataDir(opts: { dataDir: string; clock: Clock; log?: Logger; speed?: number }): Promise<Sandbox> {
+  static async startForDataDir(opts: {
+    dataDir: string;
+    clock: Clock;
+    log?: Logger;
+    speed?: number;
+  }): Promise<Sandbox> {
     const paths = sandboxPaths(opts.dataDir);
     mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-    const lock = OwnerLock.tryAcquire(paths.layout, { pid: process.pid, kind: 'engine', socket: null, startedAt: new Date(opts.clock.now()).toISOString() });
+    const lock = OwnerLock.tryAcquire(paths.layout, {
+      pid: process.pid,
+      kind: 'engine',
+      socket: null,
+      startedAt: new Date(opts.clock.now()).toISOString(),
+    });
     if (!lock) {
-      throw new HarvestError('DATA_DIR_BUSY', `The sandbox for ${opts.dataDir} is already running (see ${paths.info}).`);
+      throw new HarvestError(
+        'DATA_DIR_BUSY',
+        `The sandbox for ${opts.dataDir} is already running (see ${paths.info}).`,
+      );
     }
     try {
       const sandbox = await Sandbox.start(
-        { dir: paths.dir, clock: opts.clock, ...(opts.log ? { log: opts.log } : {}), ...(opts.speed !== undefined ? { speed: opts.speed } : {}) },
+        {
+          dir: paths.dir,
+          clock: opts.clock,
+          ...(opts.log ? { log: opts.log } : {}),
+          ...(opts.speed !== undefined ? { speed: opts.speed } : {}),
+        },
         () => {
           rmSync(paths.info, { force: true });
           lock.release();
         },
       );
-      writeFileSync(paths.info, JSON.stringify({ pid: process.pid, rpcUrl: sandbox.rpcUrl, swapApiUrl: sandbox.swapApiUrl }), { mode: 0o600 });
+      writeFileSync(
+        paths.info,
+        JSON.stringify({ pid: process.pid, rpcUrl: sandbox.rpcUrl, swapApiUrl: sandbox.swapApiUrl }),
+        { mode: 0o600 },
+      );
       return sandbox;
     } catch (e) {
       lock.release();
@@ -154,7 +180,12 @@ export function sandboxPaths(dataDir: string): { dir: string; info: string; layo
  * The engine's way in: joins the sandbox `harvest sandbox start` runs for this
  * data directory, or starts one in this process if none runs.
  */
-export async function joinSandbox(opts: { dataDir: string; clock: Clock; log?: Logger; speed?: number }): Promise<SandboxHandle> {
+export async function joinSandbox(opts: {
+  dataDir: string;
+  clock: Clock;
+  log?: Logger;
+  speed?: number;
+}): Promise<SandboxHandle> {
   const paths = sandboxPaths(opts.dataDir);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -167,13 +198,18 @@ export async function joinSandbox(opts: { dataDir: string; clock: Clock; log?: L
     // The other process is still starting (or just stopped): try again shortly.
     await opts.clock.sleep(300);
   }
-  throw new HarvestError('DATA_DIR_BUSY', `The sandbox for ${opts.dataDir} is held by another process that does not answer.`);
+  throw new HarvestError(
+    'DATA_DIR_BUSY',
+    `The sandbox for ${opts.dataDir} is held by another process that does not answer.`,
+  );
 }
 
 function readRemote(file: string): { rpcUrl: string; swapApiUrl: string } | null {
   try {
     const v = JSON.parse(readFileSync(file, 'utf8')) as { rpcUrl?: unknown; swapApiUrl?: unknown };
-    return typeof v.rpcUrl === 'string' && typeof v.swapApiUrl === 'string' ? { rpcUrl: v.rpcUrl, swapApiUrl: v.swapApiUrl } : null;
+    return typeof v.rpcUrl === 'string' && typeof v.swapApiUrl === 'string'
+      ? { rpcUrl: v.rpcUrl, swapApiUrl: v.swapApiUrl }
+      : null;
   } catch {
     return null;
   }

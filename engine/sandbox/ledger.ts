@@ -152,7 +152,9 @@ export class SandboxLedger {
 
   /** Keeps per-owner state (market maker, replay) next to the chain, in the same file. */
   getMeta(key: string): string | null {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+    return (
+      (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null
+    );
   }
 
   setMeta(key: string, value: string): void {
@@ -193,7 +195,10 @@ export class SandboxLedger {
     const target = this.genesisSlot + elapsed;
     if (target > this.slot) this.slot = target;
     if (this.slot > this.hashesUpTo) {
-      const from = this.slot - BLOCKHASH_VALID_BLOCKS > this.hashesUpTo + 1n ? this.slot - BLOCKHASH_VALID_BLOCKS : this.hashesUpTo + 1n;
+      const from =
+        this.slot - BLOCKHASH_VALID_BLOCKS > this.hashesUpTo + 1n
+          ? this.slot - BLOCKHASH_VALID_BLOCKS
+          : this.hashesUpTo + 1n;
       for (let s = from; s <= this.slot; s++) this.recentHashes.set(this.blockhashAt(s), s);
       for (const [h, s] of this.recentHashes) if (s < this.slot - BLOCKHASH_VALID_BLOCKS) this.recentHashes.delete(h);
       this.hashesUpTo = this.slot;
@@ -446,7 +451,10 @@ export class SandboxLedger {
     this.svm.expireBlockhash();
     const r = this.svm.airdrop(to, lamports as never);
     if (!r || r instanceof FailedTransactionMetadata) {
-      throw new RpcError(RPC_INVALID_PARAMS, `airdrop failed: ${r ? JSON.stringify(transactionErrorJson(r.err())) : 'unknown'}`);
+      throw new RpcError(
+        RPC_INVALID_PARAMS,
+        `airdrop failed: ${r ? JSON.stringify(transactionErrorJson(r.err())) : 'unknown'}`,
+      );
     }
     const signature = base58.decode(r.signature());
     const record: LandedTransaction = {
@@ -473,8 +481,7 @@ export class SandboxLedger {
 
   landed(signature: string): LandedTransaction | null {
     const row = this.db.prepare('SELECT record FROM transactions WHERE signature = ?').get(signature) as
-      | { record: string }
-      | undefined;
+      { record: string } | undefined;
     return row ? (JSON.parse(row.record, bigintReviver) as LandedTransaction) : null;
   }
 
@@ -535,7 +542,16 @@ function freshSvm(): LiteSVM {
   return new LiteSVM().withLamports(10n ** 9n * 10n ** 9n);
 }
 
-const NOT_LANDING = new Set(['SignatureFailure', 'AccountNotFound', 'InsufficientFundsForFee', 'AlreadyProcessed', 'BlockhashNotFound', 'SanitizeFailure', 'MissingSignatureForFee', 'InvalidAccountForFee']);
+const NOT_LANDING = new Set([
+  'SignatureFailure',
+  'AccountNotFound',
+  'InsufficientFundsForFee',
+  'AlreadyProcessed',
+  'BlockhashNotFound',
+  'SanitizeFailure',
+  'MissingSignatureForFee',
+  'InvalidAccountForFee',
+]);
 
 function preflightError(err: TransactionErrorJson, logs: string[], unitsConsumed = 0n): RpcError {
   return new RpcError(RPC_PREFLIGHT_FAILURE, `Transaction simulation failed: ${describeTransactionError(err)}`, {

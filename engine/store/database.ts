@@ -29,9 +29,7 @@ export function openDatabase(file: string, opts: OpenOptions): Db {
 }
 
 export function schemaVersion(db: Db): number {
-  const row = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-    .get();
+  const row = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
   if (!row) return 0;
   const v = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
   return v.v ?? 0;

@@ -42,7 +42,14 @@ export class EventsRepo {
       .prepare(
         'SELECT id, ts, type, severity, user_id, payload FROM events WHERE (? IS NULL OR user_id = ?) AND (? IS NULL OR type = ?) AND id > ? ORDER BY id DESC LIMIT ?',
       )
-      .all(opts.userId ?? null, opts.userId ?? null, opts.type ?? null, opts.type ?? null, opts.afterId ?? 0, opts.limit ?? 100);
+      .all(
+        opts.userId ?? null,
+        opts.userId ?? null,
+        opts.type ?? null,
+        opts.type ?? null,
+        opts.afterId ?? 0,
+        opts.limit ?? 100,
+      );
     return (rows as RawEvent[]).map(toEvent);
   }
 }

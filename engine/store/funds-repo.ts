@@ -65,7 +65,14 @@ export class FundsRepo {
       .prepare(
         'SELECT id, user_id, address, label, added_at, usable_at FROM whitelist WHERE user_id = ? AND removed_at IS NULL ORDER BY id',
       )
-      .all(userId) as { id: number; user_id: number; address: string; label: string; added_at: string; usable_at: string }[];
+      .all(userId) as {
+      id: number;
+      user_id: number;
+      address: string;
+      label: string;
+      added_at: string;
+      usable_at: string;
+    }[];
     return rows.map((r) => ({
       id: r.id,
       userId: r.user_id,
@@ -94,7 +101,14 @@ export class FundsRepo {
     );
   }
 
-  insertWithdrawal(w: { userId: number; network: string; mint: string; amount: bigint; destination: string; at: string }): number {
+  insertWithdrawal(w: {
+    userId: number;
+    network: string;
+    mint: string;
+    amount: bigint;
+    destination: string;
+    at: string;
+  }): number {
     const info = this.db
       .prepare(
         "INSERT INTO withdrawals (user_id, network, mint, amount, destination, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
@@ -113,7 +127,9 @@ export class FundsRepo {
 
   finishWithdrawal(id: number, status: 'confirmed' | 'failed' | 'expired', error: string | null, at: string): void {
     this.db
-      .prepare("UPDATE withdrawals SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'signed')")
+      .prepare(
+        "UPDATE withdrawals SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'signed')",
+      )
       .run(status, error, at, id);
   }
 

@@ -45,7 +45,9 @@ export class HoldingsRepo {
   /** Quantity of a mint held in a user's open positions (base units). */
   openPositionQuantity(userId: number, mint: string, network?: string): bigint {
     const rows = this.db
-      .prepare("SELECT quantity FROM positions WHERE user_id = ? AND mint = ? AND status = 'open' AND (? IS NULL OR network = ?)")
+      .prepare(
+        "SELECT quantity FROM positions WHERE user_id = ? AND mint = ? AND status = 'open' AND (? IS NULL OR network = ?)",
+      )
       .all(userId, mint, network ?? null, network ?? null) as { quantity: string }[];
     return rows.reduce((sum, r) => sum + BigInt(r.quantity), 0n);
   }
@@ -54,7 +56,9 @@ export class HoldingsRepo {
   openPositionCount(userId: number, network?: string): number {
     return (
       this.db
-        .prepare("SELECT COUNT(*) AS n FROM positions WHERE user_id = ? AND status = 'open' AND (? IS NULL OR network = ?)")
+        .prepare(
+          "SELECT COUNT(*) AS n FROM positions WHERE user_id = ? AND status = 'open' AND (? IS NULL OR network = ?)",
+        )
         .get(userId, network ?? null, network ?? null) as { n: number }
     ).n;
   }

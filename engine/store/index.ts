@@ -7,7 +7,14 @@ export { SettingsRepo, type SettingsRow } from './settings-repo';
 export { HoldingsRepo, type BalanceRow } from './holdings-repo';
 export { EventsRepo, type EventRow } from './events-repo';
 export { IntentsRepo, type IntentRow, type IntentStatus, type NewIntent } from './intents-repo';
-export { PortfolioRepo, ControlsRepo, PaperRepo, type PositionRow, type TradeRow, type ControlRow } from './portfolio-repo';
+export {
+  PortfolioRepo,
+  ControlsRepo,
+  PaperRepo,
+  type PositionRow,
+  type TradeRow,
+  type ControlRow,
+} from './portfolio-repo';
 export { RiskRepo, type EquitySnapshotRow, type CashFlowRow, type RiskStateRow } from './risk-repo';
 export { FundsRepo, type WhitelistEntry, type WithdrawalRow, type WithdrawalStatus } from './funds-repo';
 export {

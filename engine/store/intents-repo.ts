@@ -77,7 +77,6 @@ const toIntent = (r: RawIntent): IntentRow => ({
   updatedAt: r.updated_at,
 });
 
-
 export interface NewIntent {
   userId: number;
   clientId: string;
@@ -164,14 +163,18 @@ export class IntentsRepo {
     // Escape LIKE's wildcards so the prefix is matched literally.
     const pattern = prefix.replace(/[\\%_]/gu, (c) => `\\${c}`) + '%';
     return (
-      this.db.prepare("SELECT COUNT(*) AS n FROM intents WHERE user_id = ? AND client_id LIKE ? ESCAPE '\\'").get(userId, pattern) as {
+      this.db
+        .prepare("SELECT COUNT(*) AS n FROM intents WHERE user_id = ? AND client_id LIKE ? ESCAPE '\\'")
+        .get(userId, pattern) as {
         n: number;
       }
     ).n;
   }
 
   setQuote(id: number, quote: unknown, at: string): void {
-    this.db.prepare('UPDATE intents SET quote = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?').run(JSON.stringify(quote), at, id);
+    this.db
+      .prepare('UPDATE intents SET quote = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(quote), at, id);
   }
 
   markSigned(id: number, signature: string, signedTx: string, lastValidBlockHeight: bigint, at: string): void {
@@ -186,14 +189,24 @@ export class IntentsRepo {
   /** Back to pending after a signed attempt expired, before a fresh quote is signed. */
   reopen(id: number, at: string): void {
     this.db
-      .prepare("UPDATE intents SET status = 'pending', signature = NULL, signed_tx = NULL, last_valid_block_height = NULL, updated_at = ? WHERE id = ? AND status = 'signed'")
+      .prepare(
+        "UPDATE intents SET status = 'pending', signature = NULL, signed_tx = NULL, last_valid_block_height = NULL, updated_at = ? WHERE id = ? AND status = 'signed'",
+      )
       .run(at, id);
   }
 
-  finish(id: number, status: 'confirmed' | 'failed' | 'expired' | 'rejected', reasonCode: string | null, error: string | null, at: string): boolean {
+  finish(
+    id: number,
+    status: 'confirmed' | 'failed' | 'expired' | 'rejected',
+    reasonCode: string | null,
+    error: string | null,
+    at: string,
+  ): boolean {
     return (
       this.db
-        .prepare("UPDATE intents SET status = ?, reason_code = ?, error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'signed')")
+        .prepare(
+          "UPDATE intents SET status = ?, reason_code = ?, error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'signed')",
+        )
         .run(status, reasonCode, error, at, id).changes === 1
     );
   }
@@ -211,7 +224,9 @@ export class IntentsRepo {
   /** Consecutive failed orders, newest first, until the last success. */
   consecutiveFailures(userId: number): number {
     const rows = this.db
-      .prepare("SELECT status FROM intents WHERE user_id = ? AND status IN ('confirmed', 'failed', 'expired') ORDER BY id DESC LIMIT 50")
+      .prepare(
+        "SELECT status FROM intents WHERE user_id = ? AND status IN ('confirmed', 'failed', 'expired') ORDER BY id DESC LIMIT 50",
+      )
       .all(userId) as { status: string }[];
     let n = 0;
     for (const r of rows) {

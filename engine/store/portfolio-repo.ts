@@ -275,21 +275,32 @@ export class ControlsRepo {
   constructor(private readonly db: Db) {}
 
   get(scope: string): ControlRow | null {
-    const r = this.db.prepare('SELECT scope, paused, halted, reason, updated_at FROM controls WHERE scope = ?').get(scope) as
-      | { scope: string; paused: number; halted: number; reason: string | null; updated_at: string }
-      | undefined;
-    return r ? { scope: r.scope, paused: r.paused === 1, halted: r.halted === 1, reason: r.reason, updatedAt: r.updated_at } : null;
+    const r = this.db
+      .prepare('SELECT scope, paused, halted, reason, updated_at FROM controls WHERE scope = ?')
+      .get(scope) as
+      { scope: string; paused: number; halted: number; reason: string | null; updated_at: string } | undefined;
+    return r
+      ? { scope: r.scope, paused: r.paused === 1, halted: r.halted === 1, reason: r.reason, updatedAt: r.updated_at }
+      : null;
   }
 
   all(): ControlRow[] {
-    const rows = this.db.prepare('SELECT scope, paused, halted, reason, updated_at FROM controls ORDER BY scope').all() as {
+    const rows = this.db
+      .prepare('SELECT scope, paused, halted, reason, updated_at FROM controls ORDER BY scope')
+      .all() as {
       scope: string;
       paused: number;
       halted: number;
       reason: string | null;
       updated_at: string;
     }[];
-    return rows.map((r) => ({ scope: r.scope, paused: r.paused === 1, halted: r.halted === 1, reason: r.reason, updatedAt: r.updated_at }));
+    return rows.map((r) => ({
+      scope: r.scope,
+      paused: r.paused === 1,
+      halted: r.halted === 1,
+      reason: r.reason,
+      updatedAt: r.updated_at,
+    }));
   }
 
   set(scope: string, state: { paused: boolean; halted: boolean; reason: string | null }, at: string): void {
@@ -306,19 +317,25 @@ export class PaperRepo {
   constructor(private readonly db: Db) {}
 
   balance(userId: number, mint: string): bigint {
-    const r = this.db.prepare('SELECT amount FROM paper_balances WHERE user_id = ? AND mint = ?').get(userId, mint) as { amount: string } | undefined;
+    const r = this.db.prepare('SELECT amount FROM paper_balances WHERE user_id = ? AND mint = ?').get(userId, mint) as
+      { amount: string } | undefined;
     return r ? BigInt(r.amount) : 0n;
   }
 
   balances(userId: number): Map<string, bigint> {
-    const rows = this.db.prepare('SELECT mint, amount FROM paper_balances WHERE user_id = ?').all(userId) as { mint: string; amount: string }[];
+    const rows = this.db.prepare('SELECT mint, amount FROM paper_balances WHERE user_id = ?').all(userId) as {
+      mint: string;
+      amount: string;
+    }[];
     return new Map(rows.map((r) => [r.mint, BigInt(r.amount)]));
   }
 
   set(userId: number, mint: string, amount: bigint): void {
     if (amount < 0n) throw new Error(`paper balance of ${mint} would go negative`);
     this.db
-      .prepare('INSERT INTO paper_balances (user_id, mint, amount) VALUES (?, ?, ?) ON CONFLICT(user_id, mint) DO UPDATE SET amount = excluded.amount')
+      .prepare(
+        'INSERT INTO paper_balances (user_id, mint, amount) VALUES (?, ?, ?) ON CONFLICT(user_id, mint) DO UPDATE SET amount = excluded.amount',
+      )
       .run(userId, mint, amount.toString());
   }
 }

@@ -100,22 +100,27 @@ export class RiskRepo {
   // ---- equity snapshots --------------------------------------------------
 
   insertSnapshot(s: Omit<EquitySnapshotRow, 'id'>): number {
-    const info = this.st(SQL[0])
-      .run(s.userId, s.network, s.ts, s.equity.toString(), s.deposits.toString(), s.withdrawals.toString(), s.highWater.toString());
+    const info = this.st(SQL[0]).run(
+      s.userId,
+      s.network,
+      s.ts,
+      s.equity.toString(),
+      s.deposits.toString(),
+      s.withdrawals.toString(),
+      s.highWater.toString(),
+    );
     return Number(info.lastInsertRowid);
   }
 
   /** Snapshots of one user on one network, oldest first. */
   snapshots(userId: number, network: string, opts: { sinceIso?: string; limit?: number } = {}): EquitySnapshotRow[] {
-    return (
-      this.st(SQL[1])
-        .all(userId, network, opts.sinceIso ?? '', opts.limit ?? 1_000_000) as RawSnapshot[]
-    ).map(toSnapshot);
+    return (this.st(SQL[1]).all(userId, network, opts.sinceIso ?? '', opts.limit ?? 1_000_000) as RawSnapshot[]).map(
+      toSnapshot,
+    );
   }
 
   lastSnapshot(userId: number, network: string): EquitySnapshotRow | null {
-    const r = this.st(SQL[2])
-      .get(userId, network) as RawSnapshot | undefined;
+    const r = this.st(SQL[2]).get(userId, network) as RawSnapshot | undefined;
     return r ? toSnapshot(r) : null;
   }
 
@@ -123,8 +128,7 @@ export class RiskRepo {
 
   /** Records a flow; false when one with the same ref was already recorded (idempotent import). */
   insertCashFlow(f: Omit<CashFlowRow, 'id'>): boolean {
-    const info = this.st(SQL[3])
-      .run(f.userId, f.network, f.ts, f.kind, f.amountUsd.toString(), f.ref);
+    const info = this.st(SQL[3]).run(f.userId, f.network, f.ts, f.kind, f.amountUsd.toString(), f.ref);
     return info.changes === 1;
   }
 
@@ -133,17 +137,40 @@ export class RiskRepo {
   }
 
   cashFlows(userId: number, network: string, sinceIso = ''): CashFlowRow[] {
-    const rows = this.st(SQL[5])
-      .all(userId, network, sinceIso) as { id: number; user_id: number; network: string; ts: string; kind: 'deposit' | 'withdrawal'; amount_usd: string; ref: string | null }[];
-    return rows.map((r) => ({ id: r.id, userId: r.user_id, network: r.network, ts: r.ts, kind: r.kind, amountUsd: BigInt(r.amount_usd), ref: r.ref }));
+    const rows = this.st(SQL[5]).all(userId, network, sinceIso) as {
+      id: number;
+      user_id: number;
+      network: string;
+      ts: string;
+      kind: 'deposit' | 'withdrawal';
+      amount_usd: string;
+      ref: string | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      network: r.network,
+      ts: r.ts,
+      kind: r.kind,
+      amountUsd: BigInt(r.amount_usd),
+      ref: r.ref,
+    }));
   }
 
   // ---- risk state ----------------------------------------------------------
 
   state(userId: number, network: string): RiskStateRow | null {
-    const r = this.st(SQL[6])
-      .get(userId, network) as
-      | { user_id: number; network: string; high_water: string; day: string; day_start_equity: string; daily_loss_day: string | null; drawdown_paused_at: string | null; updated_at: string }
+    const r = this.st(SQL[6]).get(userId, network) as
+      | {
+          user_id: number;
+          network: string;
+          high_water: string;
+          day: string;
+          day_start_equity: string;
+          daily_loss_day: string | null;
+          drawdown_paused_at: string | null;
+          updated_at: string;
+        }
       | undefined;
     return r
       ? {
@@ -160,32 +187,33 @@ export class RiskRepo {
   }
 
   saveState(s: RiskStateRow): void {
-    this.st(SQL[7])
-      .run(s.userId, s.network, s.highWater.toString(), s.day, s.dayStartEquity.toString(), s.dailyLossDay, s.drawdownPausedAt, s.updatedAt);
+    this.st(SQL[7]).run(
+      s.userId,
+      s.network,
+      s.highWater.toString(),
+      s.day,
+      s.dayStartEquity.toString(),
+      s.dailyLossDay,
+      s.drawdownPausedAt,
+      s.updatedAt,
+    );
   }
 
   // ---- what the rules read from trades and positions -----------------------
 
   /** Entries (buys that are not exits) since a time. */
   entriesSince(userId: number, network: string, sinceIso: string): number {
-    return (
-      this.st(SQL[8])
-        .get(userId, network, sinceIso) as { n: number }
-    ).n;
+    return (this.st(SQL[8]).get(userId, network, sinceIso) as { n: number }).n;
   }
 
   /** Times of sells that realized a loss since a time, newest first. */
   losingClosesSince(userId: number, network: string, sinceIso: string): string[] {
-    return (
-      this.st(SQL[9])
-        .all(userId, network, sinceIso) as { executed_at: string }[]
-    ).map((r) => r.executed_at);
+    return (this.st(SQL[9]).all(userId, network, sinceIso) as { executed_at: string }[]).map((r) => r.executed_at);
   }
 
   /** When the user's last position in a token closed, or null. */
   lastClose(userId: number, network: string, mint: string): string | null {
-    const r = this.st(SQL[10])
-      .get(userId, network, mint) as { t: string | null };
+    const r = this.st(SQL[10]).get(userId, network, mint) as { t: string | null };
     return r.t;
   }
   // ---- the hot path of an entry check, on cached statements ---------------
@@ -200,7 +228,10 @@ export class RiskRepo {
   }
 
   paperBook(userId: number): { mint: string; amount: bigint }[] {
-    return (this.st(SQL[13]).all(userId) as { mint: string; amount: string }[]).map((r) => ({ mint: r.mint, amount: BigInt(r.amount) }));
+    return (this.st(SQL[13]).all(userId) as { mint: string; amount: string }[]).map((r) => ({
+      mint: r.mint,
+      amount: BigInt(r.amount),
+    }));
   }
 
   /** Last-seen balances of a user's wallet on a network. */

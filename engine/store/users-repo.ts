@@ -40,8 +40,7 @@ export class UsersRepo {
 
   byName(name: string): UserRow | null {
     const r = this.db.prepare('SELECT id, name, created_at FROM users WHERE name_key = ?').get(nameKey(name)) as
-      | RawUser
-      | undefined;
+      RawUser | undefined;
     return r ? toUser(r) : null;
   }
 

@@ -69,19 +69,31 @@ export class WalletsRepo {
   }
 
   byUser(userId: number): WalletRow | null {
-    const r = this.db.prepare('SELECT id, user_id, address, origin, secret_kind, ciphertext, nonce, tag, key_id, created_at, exported_at FROM wallets WHERE user_id = ?').get(userId) as RawWallet | undefined;
+    const r = this.db
+      .prepare(
+        'SELECT id, user_id, address, origin, secret_kind, ciphertext, nonce, tag, key_id, created_at, exported_at FROM wallets WHERE user_id = ?',
+      )
+      .get(userId) as RawWallet | undefined;
     return r ? toWallet(r) : null;
   }
 
   byAddress(address: string): WalletRow | null {
-    const r = this.db.prepare('SELECT id, user_id, address, origin, secret_kind, ciphertext, nonce, tag, key_id, created_at, exported_at FROM wallets WHERE address = ?').get(address) as
-      | RawWallet
-      | undefined;
+    const r = this.db
+      .prepare(
+        'SELECT id, user_id, address, origin, secret_kind, ciphertext, nonce, tag, key_id, created_at, exported_at FROM wallets WHERE address = ?',
+      )
+      .get(address) as RawWallet | undefined;
     return r ? toWallet(r) : null;
   }
 
   all(): WalletRow[] {
-    return (this.db.prepare('SELECT id, user_id, address, origin, secret_kind, ciphertext, nonce, tag, key_id, created_at, exported_at FROM wallets ORDER BY id').all() as RawWallet[]).map(toWallet);
+    return (
+      this.db
+        .prepare(
+          'SELECT id, user_id, address, origin, secret_kind, ciphertext, nonce, tag, key_id, created_at, exported_at FROM wallets ORDER BY id',
+        )
+        .all() as RawWallet[]
+    ).map(toWallet);
   }
 
   count(): number {

@@ -11,10 +11,7 @@ export const UserSettingsSchema = z
     mode: z.enum(['paper', 'live']).default('paper'),
     quoteAsset: z.enum(['USDC', 'SOL']).default('USDC'),
     /** Below this SOL balance (lamports) the engine does not trade for the user. */
-    minTradingBalanceLamports: z
-      .string()
-      .regex(/^\d+$/u, 'a whole number of lamports')
-      .default('10000000'),
+    minTradingBalanceLamports: z.string().regex(/^\d+$/u, 'a whole number of lamports').default('10000000'),
     riskPreset: z.enum(['conservative', 'moderate', 'aggressive', 'custom']).default('moderate'),
     /** Risk limits (engine/risk/presets.ts): a preset, or custom values inside hard bounds. */
     risk: RiskSettingsSchema.default({ preset: 'moderate' }),
@@ -68,7 +65,10 @@ export function defaultUserSettings(): UserSettings {
 const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 } as const;
 
 /** Whether an event of this user should alert, by their notification settings. */
-export function shouldAlert(settings: Pick<UserSettings, 'notifications'>, event: { type: string; severity: 'info' | 'warning' | 'critical' }): boolean {
+export function shouldAlert(
+  settings: Pick<UserSettings, 'notifications'>,
+  event: { type: string; severity: 'info' | 'warning' | 'critical' },
+): boolean {
   const n = settings.notifications;
   return n.enabled && SEVERITY_RANK[event.severity] >= SEVERITY_RANK[n.minSeverity] && !n.muted.includes(event.type);
 }

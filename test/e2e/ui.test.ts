@@ -78,10 +78,7 @@ let browser: Browser | null = null;
 
 /** Starts `harvest serve` and waits for its ready line. */
 function serve(dir: string): Promise<Served> {
-  const child = spawnHarvest(
-    ['--data-dir', dir, 'serve', '--json', '--port', '0', '--cycle-seconds', '2'],
-    CLEAN_ENV,
-  );
+  const child = spawnHarvest(['--data-dir', dir, 'serve', '--json', '--port', '0', '--cycle-seconds', '2'], CLEAN_ENV);
   serveChild = child;
   child.stdin!.end();
   let stdout = '';
@@ -90,7 +87,10 @@ function serve(dir: string): Promise<Served> {
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`harvest serve printed no ready line in 60 s\n${output()}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`harvest serve printed no ready line in 60 s\n${output()}`)),
+      60_000,
+    );
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);
@@ -113,7 +113,9 @@ function serve(dir: string): Promise<Served> {
     });
     void exited.then(() => {
       clearTimeout(timer);
-      reject(new Error(`harvest serve exited (${child.exitCode ?? child.signalCode}) before it was ready\n${output()}`));
+      reject(
+        new Error(`harvest serve exited (${child.exitCode ?? child.signalCode}) before it was ready\n${output()}`),
+      );
     });
   });
 }
@@ -290,395 +292,392 @@ describe('Harvest in a browser (harvest serve + Chromium)', () => {
     }
   });
 
-  it(
-    'the operator flow: wizard, two funded friends, risk, live strategy, orders with live PnL, leaderboard, pause, halt',
-    async () => {
-      const { ready, token } = served!;
-      const context = await browser!.newContext({ viewport: VIEWPORT, colorScheme: 'dark' });
-      const problems: string[] = [];
-      const frames: string[] = [];
-      try {
-        const page = await context.newPage();
-        page.setDefaultTimeout(20_000);
-        page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-        page.on('console', (m) => {
-          if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
-        });
-        page.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(String(f.payload))));
-        const ui = new Ui(page);
+  it('the operator flow: wizard, two funded friends, risk, live strategy, orders with live PnL, leaderboard, pause, halt', async () => {
+    const { ready, token } = served!;
+    const context = await browser!.newContext({ viewport: VIEWPORT, colorScheme: 'dark' });
+    const problems: string[] = [];
+    const frames: string[] = [];
+    try {
+      const page = await context.newPage();
+      page.setDefaultTimeout(20_000);
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
+      });
+      page.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(String(f.payload))));
+      const ui = new Ui(page);
 
-        // ---- first run: the wizard ----------------------------------------------------------
-        await page.goto(ready.url);
-        const wizard = page.getByTestId('wizard');
-        await wizard.waitFor();
-        // The token left the address bar.
-        expect(page.url()).not.toContain(token);
-        expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark');
-        // Marks this document: if anything reloads the page, the mark is gone.
-        await page.evaluate(() => ((window as unknown as Record<string, unknown>)['__e2eMark'] = 42));
-        await expect.poll(() => wizard.getAttribute('data-step')).toBe('0');
-        await page.getByTestId('wizard-network-sandbox').click();
-        await expect.poll(() => page.getByTestId('wizard-network-sandbox').getAttribute('class')).toContain('on');
-        await ui.shot('wizard-1-network');
-        await page.getByTestId('wizard-next').click();
+      // ---- first run: the wizard ----------------------------------------------------------
+      await page.goto(ready.url);
+      const wizard = page.getByTestId('wizard');
+      await wizard.waitFor();
+      // The token left the address bar.
+      expect(page.url()).not.toContain(token);
+      expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark');
+      // Marks this document: if anything reloads the page, the mark is gone.
+      await page.evaluate(() => ((window as unknown as Record<string, unknown>)['__e2eMark'] = 42));
+      await expect.poll(() => wizard.getAttribute('data-step')).toBe('0');
+      await page.getByTestId('wizard-network-sandbox').click();
+      await expect.poll(() => page.getByTestId('wizard-network-sandbox').getAttribute('class')).toContain('on');
+      await ui.shot('wizard-1-network');
+      await page.getByTestId('wizard-next').click();
 
-        await expect.poll(() => wizard.getAttribute('data-step')).toBe('1');
-        await page.getByTestId('wizard-keychain-ok').waitFor();
-        await ui.shot('wizard-2-keychain');
-        await page.getByTestId('wizard-next').click();
+      await expect.poll(() => wizard.getAttribute('data-step')).toBe('1');
+      await page.getByTestId('wizard-keychain-ok').waitFor();
+      await ui.shot('wizard-2-keychain');
+      await page.getByTestId('wizard-next').click();
 
-        // The recovery kit: backup.create is sensitive, so the host asks for a confirmation first.
-        await expect.poll(() => wizard.getAttribute('data-step')).toBe('2');
-        const kitFile = join(dataDir!.dir, '..', 'e2e-recovery.hvkit');
-        await expect.poll(() => page.getByTestId('backup-file').inputValue()).toMatch(/\.hvkit$/u);
-        await page.getByTestId('backup-file').fill(kitFile);
-        await page.getByTestId('backup-pass').fill('correct horse battery staple');
-        await page.getByTestId('backup-pass2').fill('correct horse battery');
-        await expect.poll(() => page.getByText('The passphrases differ').isVisible()).toBe(true);
-        expect(await page.getByTestId('backup-create').isDisabled()).toBe(true);
-        await page.getByTestId('backup-pass2').fill('correct horse battery staple');
-        await ui.shot('wizard-3-recovery-kit');
-        await page.getByTestId('backup-create').click();
-        const dialog = page.getByTestId('confirm-dialog');
-        await dialog.waitFor();
-        await expect.poll(() => dialog.textContent()).toContain('Write a recovery kit?');
-        await page.getByTestId('confirm-engine-message').waitFor();
-        await ui.shot('confirm-dialog-recovery-kit');
-        await page.getByTestId('confirm-ok').click();
-        await page.getByTestId('backup-done').waitFor({ timeout: 60_000 });
-        expect(existsSync(kitFile)).toBe(true);
-        expect(frames.some((f) => f.includes('CONFIRMATION_REQUIRED'))).toBe(true);
-        await page.getByTestId('wizard-next').click();
+      // The recovery kit: backup.create is sensitive, so the host asks for a confirmation first.
+      await expect.poll(() => wizard.getAttribute('data-step')).toBe('2');
+      const kitFile = join(dataDir!.dir, '..', 'e2e-recovery.hvkit');
+      await expect.poll(() => page.getByTestId('backup-file').inputValue()).toMatch(/\.hvkit$/u);
+      await page.getByTestId('backup-file').fill(kitFile);
+      await page.getByTestId('backup-pass').fill('correct horse battery staple');
+      await page.getByTestId('backup-pass2').fill('correct horse battery');
+      await expect.poll(() => page.getByText('The passphrases differ').isVisible()).toBe(true);
+      expect(await page.getByTestId('backup-create').isDisabled()).toBe(true);
+      await page.getByTestId('backup-pass2').fill('correct horse battery staple');
+      await ui.shot('wizard-3-recovery-kit');
+      await page.getByTestId('backup-create').click();
+      const dialog = page.getByTestId('confirm-dialog');
+      await dialog.waitFor();
+      await expect.poll(() => dialog.textContent()).toContain('Write a recovery kit?');
+      await page.getByTestId('confirm-engine-message').waitFor();
+      await ui.shot('confirm-dialog-recovery-kit');
+      await page.getByTestId('confirm-ok').click();
+      await page.getByTestId('backup-done').waitFor({ timeout: 60_000 });
+      expect(existsSync(kitFile)).toBe(true);
+      expect(frames.some((f) => f.includes('CONFIRMATION_REQUIRED'))).toBe(true);
+      await page.getByTestId('wizard-next').click();
 
-        await expect.poll(() => wizard.getAttribute('data-step')).toBe('3');
-        await page.getByTestId('wizard-user-name').fill('Ana');
-        await ui.shot('wizard-4-first-friend');
-        await page.getByTestId('wizard-finish').click();
+      await expect.poll(() => wizard.getAttribute('data-step')).toBe('3');
+      await page.getByTestId('wizard-user-name').fill('Ana');
+      await ui.shot('wizard-4-first-friend');
+      await page.getByTestId('wizard-finish').click();
 
-        // ---- Ana: wallet, faucet --------------------------------------------------------------
-        const ana = await ui.userView('Ana');
-        await ui.toast('success', /Welcome, Ana/u);
-        expect(await ui.activeTab()).toBe('wallet');
-        await ui.createWallet('wallet-mnemonic-dialog');
-        await ui.fund();
-        const anaAddress = (await page.getByTestId('deposit-address').textContent())!.trim();
-        expect(anaAddress).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/u);
-        await ui.shot('user-wallet');
+      // ---- Ana: wallet, faucet --------------------------------------------------------------
+      const ana = await ui.userView('Ana');
+      await ui.toast('success', /Welcome, Ana/u);
+      expect(await ui.activeTab()).toBe('wallet');
+      await ui.createWallet('wallet-mnemonic-dialog');
+      await ui.fund();
+      const anaAddress = (await page.getByTestId('deposit-address').textContent())!.trim();
+      expect(anaAddress).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/u);
+      await ui.shot('user-wallet');
 
-        // ---- Bo: added from the sidebar ---------------------------------------------------------
-        await page.getByTestId('add-user-open').click();
-        await page.getByTestId('add-user-name').fill('Bo');
-        await page.getByTestId('add-user-submit').click();
-        const bo = await ui.userView('Bo');
-        expect(bo).not.toBe(ana);
-        await ui.createWallet();
-        await ui.fund();
-        await expect
-          .poll(async () => (await page.getByTestId('user-list').locator('[data-user-name]').allTextContents()).length)
-          .toBe(2);
-        const users = await api<{ users: { id: number; name: string; address: string | null }[] }>('users.list');
-        expect(users.users.map((u) => [u.id, u.name, !!u.address])).toEqual([
-          [ana, 'Ana', true],
-          [bo, 'Bo', true],
-        ]);
-        expect(users.users[0]!.address).toBe(anaAddress);
+      // ---- Bo: added from the sidebar ---------------------------------------------------------
+      await page.getByTestId('add-user-open').click();
+      await page.getByTestId('add-user-name').fill('Bo');
+      await page.getByTestId('add-user-submit').click();
+      const bo = await ui.userView('Bo');
+      expect(bo).not.toBe(ana);
+      await ui.createWallet();
+      await ui.fund();
+      await expect
+        .poll(async () => (await page.getByTestId('user-list').locator('[data-user-name]').allTextContents()).length)
+        .toBe(2);
+      const users = await api<{ users: { id: number; name: string; address: string | null }[] }>('users.list');
+      expect(users.users.map((u) => [u.id, u.name, !!u.address])).toEqual([
+        [ana, 'Ana', true],
+        [bo, 'Bo', true],
+      ]);
+      expect(users.users[0]!.address).toBe(anaAddress);
 
-        // ---- Ana: risk preset -------------------------------------------------------------------------
-        await page.getByTestId(`user-tab-${ana}`).click();
-        await ui.userView('Ana');
-        await page.getByTestId('tab-risk').click();
-        await page.getByTestId('risk-tab').waitFor();
-        await expect.poll(() => page.getByTestId('risk-preset-moderate').getAttribute('aria-pressed')).toBe('true');
-        await page.getByTestId('risk-preset-aggressive').click();
-        await ui.toast('success', /Aggressive preset applied/u);
-        await expect.poll(() => page.getByTestId('risk-preset-aggressive').getAttribute('aria-pressed')).toBe('true');
-        expect(await page.getByTestId('risk-preset-moderate').getAttribute('aria-pressed')).toBe('false');
-        await expect.poll(() => page.getByTestId('risk-input-maxOrderUsd').inputValue()).toBe('2500');
-        // Inline validation from the same schemas: an out-of-bounds value is refused next to its field.
-        await page.getByTestId('risk-input-maxDailyLossPct').fill('-3');
-        await expect.poll(() => page.getByTestId('risk-field-maxDailyLossPct').textContent()).toContain('non-negative');
-        await page.getByTestId('risk-reset').click();
-        await expect.poll(() => page.getByTestId('risk-input-maxDailyLossPct').inputValue()).toBe('10');
-        await ui.shot('user-risk');
-        const limits = await api<{ preset: string; limits: { maxOrderUsd: number } }>('risk.limits', { user: ana });
-        expect(limits.preset).toBe('aggressive');
-        expect(limits.limits.maxOrderUsd).toBe(2500);
+      // ---- Ana: risk preset -------------------------------------------------------------------------
+      await page.getByTestId(`user-tab-${ana}`).click();
+      await ui.userView('Ana');
+      await page.getByTestId('tab-risk').click();
+      await page.getByTestId('risk-tab').waitFor();
+      await expect.poll(() => page.getByTestId('risk-preset-moderate').getAttribute('aria-pressed')).toBe('true');
+      await page.getByTestId('risk-preset-aggressive').click();
+      await ui.toast('success', /Aggressive preset applied/u);
+      await expect.poll(() => page.getByTestId('risk-preset-aggressive').getAttribute('aria-pressed')).toBe('true');
+      expect(await page.getByTestId('risk-preset-moderate').getAttribute('aria-pressed')).toBe('false');
+      await expect.poll(() => page.getByTestId('risk-input-maxOrderUsd').inputValue()).toBe('2500');
+      // Inline validation from the same schemas: an out-of-bounds value is refused next to its field.
+      await page.getByTestId('risk-input-maxDailyLossPct').fill('-3');
+      await expect.poll(() => page.getByTestId('risk-field-maxDailyLossPct').textContent()).toContain('non-negative');
+      await page.getByTestId('risk-reset').click();
+      await expect.poll(() => page.getByTestId('risk-input-maxDailyLossPct').inputValue()).toBe('10');
+      await ui.shot('user-risk');
+      const limits = await api<{ preset: string; limits: { maxOrderUsd: number } }>('risk.limits', { user: ana });
+      expect(limits.preset).toBe('aggressive');
+      expect(limits.limits.maxOrderUsd).toBe(2500);
 
-        // ---- Ana: strategy, live mode (asks first) ---------------------------------------------------
-        await page.getByTestId('tab-strategy').click();
-        await page.getByTestId('strategy-tab').waitFor();
-        await page.getByTestId('strategy-trend').click();
-        await expect.poll(() => page.getByTestId('strategy-trend').getAttribute('aria-pressed')).toBe('true');
-        if ((await page.getByTestId('strategy-token-SOL').getAttribute('aria-pressed')) !== 'true')
-          await page.getByTestId('strategy-token-SOL').click();
-        await page.getByTestId('strategy-mode-live').click();
-        await expect.poll(() => page.getByTestId('strategy-mode-live').getAttribute('aria-checked')).toBe('true');
-        // The strategy is chosen but not switched on: the orders below are the only trades, so the assertions hold.
-        expect(await page.getByTestId('strategy-enabled').isChecked()).toBe(false);
-        await page.getByTestId('strategy-save').click();
-        await dialog.waitFor();
-        await expect.poll(() => dialog.textContent()).toContain('Trade with real funds?');
-        await ui.shot('confirm-dialog-go-live');
-        await page.getByTestId('confirm-ok').click();
-        await ui.toast('success', /Strategy saved/u);
-        await expect.poll(() => page.getByTestId('user-mode').textContent()).toMatch(/live/iu);
-        await expect.poll(() => page.getByTestId('strategy-tab').textContent()).toContain('running: trend (off) · live');
-        await ui.shot('user-strategy');
-        const anaSettings = await api<{ settings: { mode: string; strategy: { id: string; tokens: string[] } } }>(
-          'settings.get',
-          { user: ana },
-        );
-        expect(anaSettings.settings.mode).toBe('live');
-        expect(anaSettings.settings.strategy).toMatchObject({ id: 'trend', tokens: ['SOL'] });
+      // ---- Ana: strategy, live mode (asks first) ---------------------------------------------------
+      await page.getByTestId('tab-strategy').click();
+      await page.getByTestId('strategy-tab').waitFor();
+      await page.getByTestId('strategy-trend').click();
+      await expect.poll(() => page.getByTestId('strategy-trend').getAttribute('aria-pressed')).toBe('true');
+      if ((await page.getByTestId('strategy-token-SOL').getAttribute('aria-pressed')) !== 'true')
+        await page.getByTestId('strategy-token-SOL').click();
+      await page.getByTestId('strategy-mode-live').click();
+      await expect.poll(() => page.getByTestId('strategy-mode-live').getAttribute('aria-checked')).toBe('true');
+      // The strategy is chosen but not switched on: the orders below are the only trades, so the assertions hold.
+      expect(await page.getByTestId('strategy-enabled').isChecked()).toBe(false);
+      await page.getByTestId('strategy-save').click();
+      await dialog.waitFor();
+      await expect.poll(() => dialog.textContent()).toContain('Trade with real funds?');
+      await ui.shot('confirm-dialog-go-live');
+      await page.getByTestId('confirm-ok').click();
+      await ui.toast('success', /Strategy saved/u);
+      await expect.poll(() => page.getByTestId('user-mode').textContent()).toMatch(/live/iu);
+      await expect.poll(() => page.getByTestId('strategy-tab').textContent()).toContain('running: trend (off) · live');
+      await ui.shot('user-strategy');
+      const anaSettings = await api<{ settings: { mode: string; strategy: { id: string; tokens: string[] } } }>(
+        'settings.get',
+        { user: ana },
+      );
+      expect(anaSettings.settings.mode).toBe('live');
+      expect(anaSettings.settings.strategy).toMatchObject({ id: 'trend', tokens: ['SOL'] });
 
-        // ---- Ana: a manual live order ------------------------------------------------------------------
-        await page.getByTestId('tab-positions').click();
-        await page.getByTestId('positions-tab').waitFor();
-        await expect.poll(() => page.getByTestId('positions-open').textContent()).toContain('No open positions');
-        await page.getByTestId('order-side-buy').click();
-        await page.getByTestId('order-token').selectOption('SOL');
-        await page.getByTestId('order-amount').fill('50');
-        // Live mode shows what the wallet holds (paper mode would say it is simulated).
-        await expect.poll(() => page.getByTestId('order-form').textContent()).toMatch(/Available: 1,000(\.00)? USDC/u);
-        await expect.poll(() => page.getByTestId('order-form').textContent()).toContain('Stop-loss · required');
-        // No data-testid on the "−5%" helper: found by its title.
-        await page.getByTestId('order-form').getByTitle('5 % below the price').click();
-        await expect.poll(() => page.getByTestId('order-stop').inputValue()).toMatch(/^\d+(\.\d+)?$/u);
-        const stop = Number(await page.getByTestId('order-stop').inputValue());
-        await expect.poll(() => page.getByTestId('order-submit').isEnabled()).toBe(true);
-        await ui.shot('user-positions-order-ticket');
-        await page.getByTestId('order-submit').click();
-        const result = page.getByTestId('order-result');
-        await result.waitFor({ timeout: 60_000 });
-        expect(await result.getAttribute('data-status'), (await result.textContent()) ?? '').toBe('confirmed');
-        await ui.toast('success', /Bought SOL/u);
+      // ---- Ana: a manual live order ------------------------------------------------------------------
+      await page.getByTestId('tab-positions').click();
+      await page.getByTestId('positions-tab').waitFor();
+      await expect.poll(() => page.getByTestId('positions-open').textContent()).toContain('No open positions');
+      await page.getByTestId('order-side-buy').click();
+      await page.getByTestId('order-token').selectOption('SOL');
+      await page.getByTestId('order-amount').fill('50');
+      // Live mode shows what the wallet holds (paper mode would say it is simulated).
+      await expect.poll(() => page.getByTestId('order-form').textContent()).toMatch(/Available: 1,000(\.00)? USDC/u);
+      await expect.poll(() => page.getByTestId('order-form').textContent()).toContain('Stop-loss · required');
+      // No data-testid on the "−5%" helper: found by its title.
+      await page.getByTestId('order-form').getByTitle('5 % below the price').click();
+      await expect.poll(() => page.getByTestId('order-stop').inputValue()).toMatch(/^\d+(\.\d+)?$/u);
+      const stop = Number(await page.getByTestId('order-stop').inputValue());
+      await expect.poll(() => page.getByTestId('order-submit').isEnabled()).toBe(true);
+      await ui.shot('user-positions-order-ticket');
+      await page.getByTestId('order-submit').click();
+      const result = page.getByTestId('order-result');
+      await result.waitFor({ timeout: 60_000 });
+      expect(await result.getAttribute('data-status'), (await result.textContent()) ?? '').toBe('confirmed');
+      await ui.toast('success', /Bought SOL/u);
 
-        const openTable = page.getByTestId('positions-open-table');
-        await openTable.waitFor();
-        const rows = openTable.locator('tbody tr');
-        await expect.poll(() => rows.count()).toBe(1);
-        const rowId = Number((await rows.first().getAttribute('data-testid'))!.replace('position-', ''));
-        const apiOpen = await api<{ positions: ApiPosition[] }>('positions.list', { user: ana, status: 'open' });
-        expect(apiOpen.positions).toHaveLength(1);
-        const pos = apiOpen.positions[0]!;
-        expect(pos).toMatchObject({ id: rowId, symbol: 'SOL', status: 'open' });
-        expect(pos.stopLoss).toBeCloseTo(stop, 6);
-        const cells = await rows.first().locator('td').allTextContents();
-        expect(cells[0]).toContain('SOL');
-        expect(uiNumber(cells[1]!)).toBeCloseTo(Number(pos.uiQuantity), 5);
-        expect(uiNumber(cells[2]!)).toBeCloseTo(pos.averageEntryPrice!, 2);
-        // A live order spent real (sandbox) USDC: the wallet shows less than the 1,000 it was given.
-        const anaBalances = await api<{ balances: { tokens: { symbol: string; uiAmount: string }[] }[] }>(
-          'wallet.balances',
-          { user: ana },
-        );
-        expect(Number(anaBalances.balances[0]!.tokens.find((t) => t.symbol === 'USDC')!.uiAmount)).toBeCloseTo(950, 6);
-        // The tab counts the open position; the sidebar too.
-        await expect.poll(() => page.getByTestId('tab-positions').textContent()).toMatch(/Positions\s*1/u);
-        await expect.poll(() => page.getByTestId(`user-tab-${ana}`).textContent()).toContain('1 open');
+      const openTable = page.getByTestId('positions-open-table');
+      await openTable.waitFor();
+      const rows = openTable.locator('tbody tr');
+      await expect.poll(() => rows.count()).toBe(1);
+      const rowId = Number((await rows.first().getAttribute('data-testid'))!.replace('position-', ''));
+      const apiOpen = await api<{ positions: ApiPosition[] }>('positions.list', { user: ana, status: 'open' });
+      expect(apiOpen.positions).toHaveLength(1);
+      const pos = apiOpen.positions[0]!;
+      expect(pos).toMatchObject({ id: rowId, symbol: 'SOL', status: 'open' });
+      expect(pos.stopLoss).toBeCloseTo(stop, 6);
+      const cells = await rows.first().locator('td').allTextContents();
+      expect(cells[0]).toContain('SOL');
+      expect(uiNumber(cells[1]!)).toBeCloseTo(Number(pos.uiQuantity), 5);
+      expect(uiNumber(cells[2]!)).toBeCloseTo(pos.averageEntryPrice!, 2);
+      // A live order spent real (sandbox) USDC: the wallet shows less than the 1,000 it was given.
+      const anaBalances = await api<{ balances: { tokens: { symbol: string; uiAmount: string }[] }[] }>(
+        'wallet.balances',
+        { user: ana },
+      );
+      expect(Number(anaBalances.balances[0]!.tokens.find((t) => t.symbol === 'USDC')!.uiAmount)).toBeCloseTo(950, 6);
+      // The tab counts the open position; the sidebar too.
+      await expect.poll(() => page.getByTestId('tab-positions').textContent()).toMatch(/Positions\s*1/u);
+      await expect.poll(() => page.getByTestId(`user-tab-${ana}`).textContent()).toContain('1 open');
 
-        // PnL updates live: the unrealized PnL of the row changes as the sandbox market moves, without a reload.
-        const upnl = page.getByTestId(`position-upnl-${rowId}`);
-        await expect.poll(() => upnl.textContent()).toMatch(/\d/u);
-        const firstUpnl = (await upnl.textContent())!;
-        await expect.poll(() => upnl.textContent(), { timeout: 45_000, interval: 500 }).not.toBe(firstUpnl);
-        const laterUpnl = (await upnl.textContent())!;
-        // And it matches the engine's own figure at about the same moment (to within the market's drift).
-        const apiLater = await api<{ positions: ApiPosition[] }>('positions.list', { user: ana, status: 'open' });
-        expect(Math.abs(uiNumber(laterUpnl) - Number(apiLater.positions[0]!.uiUnrealizedPnl))).toBeLessThan(2);
-        await expect.poll(() => page.getByTestId('user-total-pnl').textContent()).toMatch(/\$\d/u);
-        await ui.shot('user-positions');
-        await page.getByTestId('chart-equity').click();
-        await ui.shot('user-positions-equity-chart');
-        await page.getByTestId('chart-price').click();
+      // PnL updates live: the unrealized PnL of the row changes as the sandbox market moves, without a reload.
+      const upnl = page.getByTestId(`position-upnl-${rowId}`);
+      await expect.poll(() => upnl.textContent()).toMatch(/\d/u);
+      const firstUpnl = (await upnl.textContent())!;
+      await expect.poll(() => upnl.textContent(), { timeout: 45_000, interval: 500 }).not.toBe(firstUpnl);
+      const laterUpnl = (await upnl.textContent())!;
+      // And it matches the engine's own figure at about the same moment (to within the market's drift).
+      const apiLater = await api<{ positions: ApiPosition[] }>('positions.list', { user: ana, status: 'open' });
+      expect(Math.abs(uiNumber(laterUpnl) - Number(apiLater.positions[0]!.uiUnrealizedPnl))).toBeLessThan(2);
+      await expect.poll(() => page.getByTestId('user-total-pnl').textContent()).toMatch(/\$\d/u);
+      await ui.shot('user-positions');
+      await page.getByTestId('chart-equity').click();
+      await ui.shot('user-positions-equity-chart');
+      await page.getByTestId('chart-price').click();
 
-        // ---- Activity: the trade is listed -----------------------------------------------------------
-        await page.getByTestId('tab-activity').click();
-        await page.getByTestId('activity-tab').waitFor();
-        await page.getByTestId('activity-trades').waitFor();
-        await expect.poll(() => page.getByTestId('activity-trades').locator('[data-testid^="trade-"]').count()).toBe(1);
-        await ui.shot('user-activity');
-        for (const sub of ['orders', 'events', 'audit'] as const) {
-          await page.getByTestId(`activity-${sub}-tab`).click();
-          await page.getByTestId(`activity-${sub}`).waitFor();
-        }
-        await expect.poll(() => page.getByTestId('activity-audit').textContent()).toMatch(/strategy|risk|order/iu);
-        await ui.shot('user-activity-audit');
-
-        // ---- Bo: an order placed through the API shows up by itself (the event stream) ----------------
-        await page.getByTestId(`user-tab-${bo}`).click();
-        await ui.userView('Bo');
-        await page.getByTestId('tab-positions').click();
-        await page.getByTestId('positions-tab').waitFor();
-        await expect.poll(() => page.getByTestId('positions-open').textContent()).toContain('No open positions');
-        const candles = await api<{ candles: { close: number }[] }>('market.candles', {
-          token: 'SOL',
-          timeframe: '1m',
-          limit: 1,
-        });
-        const solPrice = candles.candles.at(-1)!.close;
-        const boOrder = await api<{ status: string }>('orders.submit', {
-          user: bo,
-          side: 'buy',
-          token: 'SOL',
-          amount: '25',
-          stopLoss: Math.round(solPrice * 0.9 * 100) / 100,
-        });
-        expect(boOrder.status).toBe('confirmed');
-        const boRows = page.getByTestId('positions-open-table').locator('tbody tr');
-        await expect.poll(() => boRows.count(), { timeout: 10_000, interval: 200 }).toBe(1);
-        const boApi = await api<{ positions: ApiPosition[] }>('positions.list', { user: bo, status: 'open' });
-        expect(boApi.positions).toHaveLength(1);
-        expect(await boRows.first().getAttribute('data-testid')).toBe(`position-${boApi.positions[0]!.id}`);
-        expect(await page.getByTestId('user-mode').textContent()).toMatch(/paper/iu);
-
-        // ---- the rest of Ana's tabs, for the record ---------------------------------------------------
-        await page.getByTestId(`user-tab-${ana}`).click();
-        await ui.userView('Ana');
-        await page.getByTestId('tab-wallet').click();
-        await page.getByTestId('balances-table').waitFor();
-        await expect.poll(() => page.getByTestId('balance-SOL').textContent()).toMatch(/SOL\s*\d/u);
-        await ui.shot('user-wallet-after-trade');
-
-        // ---- leaderboard ---------------------------------------------------------------------------------
-        await page.getByTestId('nav-leaderboard').click();
-        await page.getByTestId('leaderboard-table').waitFor();
-        await expect.poll(() => page.getByTestId('leaderboard-table').locator('tbody tr').count()).toBe(2);
-        const names = await page.getByTestId('leaderboard-table').locator('tbody tr td:nth-child(2)').allTextContents();
-        expect(names.sort()).toEqual(['Ana', 'Bo']);
-        await ui.shot('leaderboard');
-        await page.getByTestId('leaderboard-by-pnl').click();
-        await page.getByTestId('leaderboard-anonymous').check();
-        await expect
-          .poll(async () =>
-            (await page.getByTestId('leaderboard-table').locator('tbody tr td:nth-child(2)').allTextContents()).join(','),
-          )
-          .not.toMatch(/Ana|Bo/u);
-        await ui.shot('leaderboard-anonymous');
-
-        // ---- overview: pause and resume a friend ---------------------------------------------------------
-        await page.getByTestId('nav-overview').click();
-        await page.getByTestId('overview').waitFor();
-        await expect.poll(() => page.getByTestId('engine-state').getAttribute('data-state')).toBe('trading');
-        await expect.poll(() => page.getByTestId(`user-state-${ana}`).getAttribute('data-state')).toBe('active');
-        await expect.poll(() => page.getByTestId(`user-state-${bo}`).getAttribute('data-state')).toBe('active');
-        await expect.poll(() => page.getByTestId('kpi-open').textContent()).toMatch(/Open positions\s*2/u);
-        await expect.poll(() => page.getByTestId('health-cycle').textContent()).not.toBe('—');
-        await ui.shot('overview');
-        // The engine's loop shows up live: the cycle number moves on by itself (2 s cycles, 5 s health polls).
-        const cycleNo = async (): Promise<number> =>
-          Number(/#(\d+)/u.exec((await page.getByTestId('kpi-cycle').textContent()) ?? '')?.[1] ?? Number.NaN);
-        const cycle0 = await cycleNo();
-        expect(cycle0).toBeGreaterThan(0);
-        await expect.poll(cycleNo, { timeout: 15_000 }).toBeGreaterThan(cycle0);
-
-        await page.getByTestId(`user-pause-${ana}`).click();
-        await ui.toast('success', /Ana paused/u);
-        await expect.poll(() => page.getByTestId(`user-state-${ana}`).getAttribute('data-state')).toBe('paused');
-        expect(await page.getByTestId(`user-state-${bo}`).getAttribute('data-state')).toBe('active');
-        let controls = await api<{ global: { paused: boolean; halted: boolean }; users: { userId: number; paused: boolean }[] }>(
-          'controls.status',
-        );
-        expect(controls.users.find((u) => u.userId === ana)!.paused).toBe(true);
-        expect(controls.users.find((u) => u.userId === bo)!.paused).toBe(false);
-        await ui.shot('overview-user-paused');
-        // Resuming a friend is sensitive: the host asks for a confirmation, the UI shows the dialog.
-        const confirmsBefore = frames.filter((f) => f.includes('CONFIRMATION_REQUIRED')).length;
-        await page.getByTestId(`user-resume-${ana}`).click();
-        await dialog.waitFor();
-        await expect.poll(() => dialog.textContent()).toContain('Resume Ana?');
-        await page.getByTestId('confirm-engine-message').waitFor();
-        expect(frames.filter((f) => f.includes('CONFIRMATION_REQUIRED')).length).toBe(confirmsBefore + 1);
-        await page.getByTestId('confirm-ok').click();
-        await ui.toast('success', /Ana resumed/u);
-        await expect.poll(() => page.getByTestId(`user-state-${ana}`).getAttribute('data-state')).toBe('active');
-        controls = await api('controls.status');
-        expect(controls.users.find((u) => u.userId === ana)!.paused).toBe(false);
-
-        // ---- overview: halt, then resume (the host's CONFIRMATION_REQUIRED, the in-app dialog) -------------
-        await page.getByTestId('global-halt').click();
-        await dialog.waitFor();
-        await expect.poll(() => dialog.textContent()).toContain('Halt everything?');
-        await ui.shot('confirm-dialog-halt');
-        await page.getByTestId('confirm-ok').click();
-        await page.getByTestId('halt-banner').waitFor();
-        await expect.poll(() => page.getByTestId('engine-state').getAttribute('data-state')).toBe('halted');
-        await expect.poll(() => page.getByTestId(`user-state-${ana}`).getAttribute('data-state')).toBe('halted');
-        await expect.poll(() => page.getByTestId(`user-state-${bo}`).getAttribute('data-state')).toBe('halted');
-        expect(await page.getByTestId('global-halt').isDisabled()).toBe(true);
-        expect(await page.getByTestId('global-resume').isEnabled()).toBe(true);
-        controls = await api('controls.status');
-        expect(controls.global).toMatchObject({ halted: true });
-        await ui.shot('overview-halted', { keepToasts: true });
-
-        // First a cancel: nothing changes.
-        await page.getByTestId('global-resume').click();
-        await dialog.waitFor();
-        await page.getByTestId('confirm-cancel').click();
-        await dialog.waitFor({ state: 'hidden' });
-        expect((await api<{ global: { halted: boolean } }>('controls.status')).global.halted).toBe(true);
-        await expect.poll(() => page.getByTestId('engine-state').getAttribute('data-state')).toBe('halted');
-
-        const resumeConfirms = frames.filter((f) => f.includes('CONFIRMATION_REQUIRED')).length;
-        await page.getByTestId('global-resume').click();
-        await dialog.waitFor();
-        await expect.poll(() => dialog.textContent()).toContain('Resume after a halt?');
-        const engineMessage = page.getByTestId('confirm-engine-message');
-        await engineMessage.waitFor();
-        expect(await engineMessage.textContent()).toMatch(/confirm to go ahead/u);
-        expect(frames.filter((f) => f.includes('CONFIRMATION_REQUIRED')).length).toBe(resumeConfirms + 1);
-        await ui.shot('confirm-dialog-resume-after-halt');
-        await page.getByTestId('confirm-ok').click();
-        await dialog.waitFor({ state: 'hidden' });
-        await ui.toast('success', /Trading resumed/u);
-        await page.getByTestId('halt-banner').waitFor({ state: 'detached' });
-        await expect.poll(() => page.getByTestId('engine-state').getAttribute('data-state')).toBe('trading');
-        await expect.poll(() => page.getByTestId(`user-state-${ana}`).getAttribute('data-state')).toBe('active');
-        controls = await api('controls.status');
-        expect(controls.global).toMatchObject({ halted: false, paused: false });
-
-        // ---- settings ----------------------------------------------------------------------------------------
-        await page.getByTestId('nav-settings').click();
-        await page.getByTestId('settings').waitFor();
-        await page.getByTestId('network-form').waitFor();
-        await expect.poll(() => page.getByTestId('network-sandbox').getAttribute('aria-checked')).toBe('true');
-        await ui.shot('settings');
-
-        // ---- light theme --------------------------------------------------------------------------------------
-        await page.getByTestId('theme-toggle').click();
-        await expect.poll(() => page.evaluate(() => document.documentElement.dataset['theme'])).toBe('light');
-        await ui.shot('settings');
-        await page.getByTestId('nav-overview').click();
-        await page.getByTestId('overview').waitFor();
-        await ui.shot('overview');
-        await page.getByTestId(`user-tab-${ana}`).click();
-        await ui.userView('Ana');
-        await page.getByTestId('tab-positions').click();
-        await page.getByTestId('positions-open-table').waitFor();
-        await ui.shot('user-positions');
-        await page.getByTestId('tab-wallet').click();
-        await page.getByTestId('balances-table').waitFor();
-        await ui.shot('user-wallet');
-        await page.getByTestId('nav-leaderboard').click();
-        await page.getByTestId('leaderboard-table').waitFor();
-        await ui.shot('leaderboard');
-
-        // The whole flow ran in one document, on one socket.
-        expect(await page.evaluate(() => (window as unknown as Record<string, unknown>)['__e2eMark'])).toBe(42);
-        expect(await page.getByTestId('connection-status').getAttribute('data-status')).toBe('open');
-        expect(problems).toEqual([]);
-
-        // Finally the API agrees with what the UI showed.
-        const finalAna = await api<{ positions: ApiPosition[] }>('positions.list', { user: ana, status: 'all' });
-        expect(finalAna.positions.map((p) => [p.id, p.symbol, p.status])).toEqual([[rowId, 'SOL', 'open']]);
-        const board = await api<{ rows: { name: string }[] }>('stats.leaderboard', {});
-        expect(board.rows.map((r) => r.name).sort()).toEqual(['Ana', 'Bo']);
-      } finally {
-        await context.close();
+      // ---- Activity: the trade is listed -----------------------------------------------------------
+      await page.getByTestId('tab-activity').click();
+      await page.getByTestId('activity-tab').waitFor();
+      await page.getByTestId('activity-trades').waitFor();
+      await expect.poll(() => page.getByTestId('activity-trades').locator('[data-testid^="trade-"]').count()).toBe(1);
+      await ui.shot('user-activity');
+      for (const sub of ['orders', 'events', 'audit'] as const) {
+        await page.getByTestId(`activity-${sub}-tab`).click();
+        await page.getByTestId(`activity-${sub}`).waitFor();
       }
-    },
-    240_000,
-  );
+      await expect.poll(() => page.getByTestId('activity-audit').textContent()).toMatch(/strategy|risk|order/iu);
+      await ui.shot('user-activity-audit');
+
+      // ---- Bo: an order placed through the API shows up by itself (the event stream) ----------------
+      await page.getByTestId(`user-tab-${bo}`).click();
+      await ui.userView('Bo');
+      await page.getByTestId('tab-positions').click();
+      await page.getByTestId('positions-tab').waitFor();
+      await expect.poll(() => page.getByTestId('positions-open').textContent()).toContain('No open positions');
+      const candles = await api<{ candles: { close: number }[] }>('market.candles', {
+        token: 'SOL',
+        timeframe: '1m',
+        limit: 1,
+      });
+      const solPrice = candles.candles.at(-1)!.close;
+      const boOrder = await api<{ status: string }>('orders.submit', {
+        user: bo,
+        side: 'buy',
+        token: 'SOL',
+        amount: '25',
+        stopLoss: Math.round(solPrice * 0.9 * 100) / 100,
+      });
+      expect(boOrder.status).toBe('confirmed');
+      const boRows = page.getByTestId('positions-open-table').locator('tbody tr');
+      await expect.poll(() => boRows.count(), { timeout: 10_000, interval: 200 }).toBe(1);
+      const boApi = await api<{ positions: ApiPosition[] }>('positions.list', { user: bo, status: 'open' });
+      expect(boApi.positions).toHaveLength(1);
+      expect(await boRows.first().getAttribute('data-testid')).toBe(`position-${boApi.positions[0]!.id}`);
+      expect(await page.getByTestId('user-mode').textContent()).toMatch(/paper/iu);
+
+      // ---- the rest of Ana's tabs, for the record ---------------------------------------------------
+      await page.getByTestId(`user-tab-${ana}`).click();
+      await ui.userView('Ana');
+      await page.getByTestId('tab-wallet').click();
+      await page.getByTestId('balances-table').waitFor();
+      await expect.poll(() => page.getByTestId('balance-SOL').textContent()).toMatch(/SOL\s*\d/u);
+      await ui.shot('user-wallet-after-trade');
+
+      // ---- leaderboard ---------------------------------------------------------------------------------
+      await page.getByTestId('nav-leaderboard').click();
+      await page.getByTestId('leaderboard-table').waitFor();
+      await expect.poll(() => page.getByTestId('leaderboard-table').locator('tbody tr').count()).toBe(2);
+      const names = await page.getByTestId('leaderboard-table').locator('tbody tr td:nth-child(2)').allTextContents();
+      expect(names.sort()).toEqual(['Ana', 'Bo']);
+      await ui.shot('leaderboard');
+      await page.getByTestId('leaderboard-by-pnl').click();
+      await page.getByTestId('leaderboard-anonymous').check();
+      await expect
+        .poll(async () =>
+          (await page.getByTestId('leaderboard-table').locator('tbody tr td:nth-child(2)').allTextContents()).join(','),
+        )
+        .not.toMatch(/Ana|Bo/u);
+      await ui.shot('leaderboard-anonymous');
+
+      // ---- overview: pause and resume a friend ---------------------------------------------------------
+      await page.getByTestId('nav-overview').click();
+      await page.getByTestId('overview').waitFor();
+      await expect.poll(() => page.getByTestId('engine-state').getAttribute('data-state')).toBe('trading');
+      await expect.poll(() => page.getByTestId(`user-state-${ana}`).getAttribute('data-state')).toBe('active');
+      await expect.poll(() => page.getByTestId(`user-state-${bo}`).getAttribute('data-state')).toBe('active');
+      await expect.poll(() => page.getByTestId('kpi-open').textContent()).toMatch(/Open positions\s*2/u);
+      await expect.poll(() => page.getByTestId('health-cycle').textContent()).not.toBe('—');
+      await ui.shot('overview');
+      // The engine's loop shows up live: the cycle number moves on by itself (2 s cycles, 5 s health polls).
+      const cycleNo = async (): Promise<number> =>
+        Number(/#(\d+)/u.exec((await page.getByTestId('kpi-cycle').textContent()) ?? '')?.[1] ?? Number.NaN);
+      const cycle0 = await cycleNo();
+      expect(cycle0).toBeGreaterThan(0);
+      await expect.poll(cycleNo, { timeout: 15_000 }).toBeGreaterThan(cycle0);
+
+      await page.getByTestId(`user-pause-${ana}`).click();
+      await ui.toast('success', /Ana paused/u);
+      await expect.poll(() => page.getByTestId(`user-state-${ana}`).getAttribute('data-state')).toBe('paused');
+      expect(await page.getByTestId(`user-state-${bo}`).getAttribute('data-state')).toBe('active');
+      let controls = await api<{
+        global: { paused: boolean; halted: boolean };
+        users: { userId: number; paused: boolean }[];
+      }>('controls.status');
+      expect(controls.users.find((u) => u.userId === ana)!.paused).toBe(true);
+      expect(controls.users.find((u) => u.userId === bo)!.paused).toBe(false);
+      await ui.shot('overview-user-paused');
+      // Resuming a friend is sensitive: the host asks for a confirmation, the UI shows the dialog.
+      const confirmsBefore = frames.filter((f) => f.includes('CONFIRMATION_REQUIRED')).length;
+      await page.getByTestId(`user-resume-${ana}`).click();
+      await dialog.waitFor();
+      await expect.poll(() => dialog.textContent()).toContain('Resume Ana?');
+      await page.getByTestId('confirm-engine-message').waitFor();
+      expect(frames.filter((f) => f.includes('CONFIRMATION_REQUIRED')).length).toBe(confirmsBefore + 1);
+      await page.getByTestId('confirm-ok').click();
+      await ui.toast('success', /Ana resumed/u);
+      await expect.poll(() => page.getByTestId(`user-state-${ana}`).getAttribute('data-state')).toBe('active');
+      controls = await api('controls.status');
+      expect(controls.users.find((u) => u.userId === ana)!.paused).toBe(false);
+
+      // ---- overview: halt, then resume (the host's CONFIRMATION_REQUIRED, the in-app dialog) -------------
+      await page.getByTestId('global-halt').click();
+      await dialog.waitFor();
+      await expect.poll(() => dialog.textContent()).toContain('Halt everything?');
+      await ui.shot('confirm-dialog-halt');
+      await page.getByTestId('confirm-ok').click();
+      await page.getByTestId('halt-banner').waitFor();
+      await expect.poll(() => page.getByTestId('engine-state').getAttribute('data-state')).toBe('halted');
+      await expect.poll(() => page.getByTestId(`user-state-${ana}`).getAttribute('data-state')).toBe('halted');
+      await expect.poll(() => page.getByTestId(`user-state-${bo}`).getAttribute('data-state')).toBe('halted');
+      expect(await page.getByTestId('global-halt').isDisabled()).toBe(true);
+      expect(await page.getByTestId('global-resume').isEnabled()).toBe(true);
+      controls = await api('controls.status');
+      expect(controls.global).toMatchObject({ halted: true });
+      await ui.shot('overview-halted', { keepToasts: true });
+
+      // First a cancel: nothing changes.
+      await page.getByTestId('global-resume').click();
+      await dialog.waitFor();
+      await page.getByTestId('confirm-cancel').click();
+      await dialog.waitFor({ state: 'hidden' });
+      expect((await api<{ global: { halted: boolean } }>('controls.status')).global.halted).toBe(true);
+      await expect.poll(() => page.getByTestId('engine-state').getAttribute('data-state')).toBe('halted');
+
+      const resumeConfirms = frames.filter((f) => f.includes('CONFIRMATION_REQUIRED')).length;
+      await page.getByTestId('global-resume').click();
+      await dialog.waitFor();
+      await expect.poll(() => dialog.textContent()).toContain('Resume after a halt?');
+      const engineMessage = page.getByTestId('confirm-engine-message');
+      await engineMessage.waitFor();
+      expect(await engineMessage.textContent()).toMatch(/confirm to go ahead/u);
+      expect(frames.filter((f) => f.includes('CONFIRMATION_REQUIRED')).length).toBe(resumeConfirms + 1);
+      await ui.shot('confirm-dialog-resume-after-halt');
+      await page.getByTestId('confirm-ok').click();
+      await dialog.waitFor({ state: 'hidden' });
+      await ui.toast('success', /Trading resumed/u);
+      await page.getByTestId('halt-banner').waitFor({ state: 'detached' });
+      await expect.poll(() => page.getByTestId('engine-state').getAttribute('data-state')).toBe('trading');
+      await expect.poll(() => page.getByTestId(`user-state-${ana}`).getAttribute('data-state')).toBe('active');
+      controls = await api('controls.status');
+      expect(controls.global).toMatchObject({ halted: false, paused: false });
+
+      // ---- settings ----------------------------------------------------------------------------------------
+      await page.getByTestId('nav-settings').click();
+      await page.getByTestId('settings').waitFor();
+      await page.getByTestId('network-form').waitFor();
+      await expect.poll(() => page.getByTestId('network-sandbox').getAttribute('aria-checked')).toBe('true');
+      await ui.shot('settings');
+
+      // ---- light theme --------------------------------------------------------------------------------------
+      await page.getByTestId('theme-toggle').click();
+      await expect.poll(() => page.evaluate(() => document.documentElement.dataset['theme'])).toBe('light');
+      await ui.shot('settings');
+      await page.getByTestId('nav-overview').click();
+      await page.getByTestId('overview').waitFor();
+      await ui.shot('overview');
+      await page.getByTestId(`user-tab-${ana}`).click();
+      await ui.userView('Ana');
+      await page.getByTestId('tab-positions').click();
+      await page.getByTestId('positions-open-table').waitFor();
+      await ui.shot('user-positions');
+      await page.getByTestId('tab-wallet').click();
+      await page.getByTestId('balances-table').waitFor();
+      await ui.shot('user-wallet');
+      await page.getByTestId('nav-leaderboard').click();
+      await page.getByTestId('leaderboard-table').waitFor();
+      await ui.shot('leaderboard');
+
+      // The whole flow ran in one document, on one socket.
+      expect(await page.evaluate(() => (window as unknown as Record<string, unknown>)['__e2eMark'])).toBe(42);
+      expect(await page.getByTestId('connection-status').getAttribute('data-status')).toBe('open');
+      expect(problems).toEqual([]);
+
+      // Finally the API agrees with what the UI showed.
+      const finalAna = await api<{ positions: ApiPosition[] }>('positions.list', { user: ana, status: 'all' });
+      expect(finalAna.positions.map((p) => [p.id, p.symbol, p.status])).toEqual([[rowId, 'SOL', 'open']]);
+      const board = await api<{ rows: { name: string }[] }>('stats.leaderboard', {});
+      expect(board.rows.map((r) => r.name).sort()).toEqual(['Ana', 'Bo']);
+    } finally {
+      await context.close();
+    }
+  }, 240_000);
 });
 
 /** Screen helpers around one page. */

@@ -44,7 +44,12 @@ export function world(startMs = T0): World {
 let walletSeq = 0;
 
 /** A paper user with a wallet row and a paper book. */
-export function addUser(w: World, name: string, settings: Record<string, unknown> = {}, book: Record<string, bigint> = {}): number {
+export function addUser(
+  w: World,
+  name: string,
+  settings: Record<string, unknown> = {},
+  book: Record<string, bigint> = {},
+): number {
   const at = isoTime(w.clock);
   const u = w.store.users.insert(name, at);
   w.store.settings.insert(u.id, UserSettingsSchema.parse({ ...defaultUserSettings(), ...settings }), at);
@@ -106,10 +111,21 @@ export function recordFill(
     });
     store.intents.finish(intentId, 'confirmed', null, null, f.at);
     const prev = store.portfolio.openPosition(f.userId, network, baseMint);
-    const applied = applyFill(prev, { side: f.side, baseAmount: f.base, quoteAmount: f.quote, feeLamports: f.feeLamports ?? 0n });
+    const applied = applyFill(prev, {
+      side: f.side,
+      baseAmount: f.base,
+      quoteAmount: f.quote,
+      feeLamports: f.feeLamports ?? 0n,
+    });
     let position: PositionRow;
     if (prev) {
-      position = { ...prev, ...applied.state, status: applied.closed ? 'closed' : 'open', closedAt: applied.closed ? f.at : null, updatedAt: f.at };
+      position = {
+        ...prev,
+        ...applied.state,
+        status: applied.closed ? 'closed' : 'open',
+        closedAt: applied.closed ? f.at : null,
+        updatedAt: f.at,
+      };
       store.portfolio.updatePosition(position);
     } else {
       const id = store.portfolio.insertPosition({
@@ -129,7 +145,10 @@ export function recordFill(
       position = store.portfolio.position(id)!;
     }
     if (f.paper ?? true) {
-      const [inMint, inAmt, outMint, outAmt] = f.side === 'buy' ? [quoteMint, f.quote, baseMint, applied.appliedBase] : [baseMint, applied.appliedBase, quoteMint, f.quote];
+      const [inMint, inAmt, outMint, outAmt] =
+        f.side === 'buy'
+          ? [quoteMint, f.quote, baseMint, applied.appliedBase]
+          : [baseMint, applied.appliedBase, quoteMint, f.quote];
       const has = store.paper.balances(f.userId);
       store.paper.set(f.userId, inMint, (has.get(inMint) ?? 0n) - inAmt >= 0n ? (has.get(inMint) ?? 0n) - inAmt : 0n);
       store.paper.set(f.userId, outMint, (has.get(outMint) ?? 0n) + outAmt);
@@ -176,13 +195,22 @@ export function buyOrder(userId: number, usd: number, o: Partial<Order> = {}): O
   };
 }
 
-export const PRICES: Record<string, number> = { [USDC.mint]: 1, [WETH.mint]: 3_000, [WRAPPED_SOL_MINT]: 150, [WBTC.mint]: 90_000 };
+export const PRICES: Record<string, number> = {
+  [USDC.mint]: 1,
+  [WETH.mint]: 3_000,
+  [WRAPPED_SOL_MINT]: 150,
+  [WBTC.mint]: 90_000,
+};
 export const priceFn =
   (over: Record<string, number | null> = {}) =>
   (mint: string): number | null =>
     mint in over ? over[mint]! : (PRICES[mint] ?? null);
 
-export const ctxAt = (w: World, over: Record<string, number | null> = {}) => ({ balances: new Map<string, bigint>(), price: priceFn(over), nowMs: w.clock.now() });
+export const ctxAt = (w: World, over: Record<string, number | null> = {}) => ({
+  balances: new Map<string, bigint>(),
+  price: priceFn(over),
+  nowMs: w.clock.now(),
+});
 export type { Address };
 
 /**
@@ -205,5 +233,6 @@ export const PERMISSIVE_RISK: Record<string, string> = {
 };
 
 export async function permissiveRisk(engine: Engine, user: string | number): Promise<void> {
-  for (const [key, value] of Object.entries(PERMISSIVE_RISK)) await engine.execute('settings.set', { user, key, value });
+  for (const [key, value] of Object.entries(PERMISSIVE_RISK))
+    await engine.execute('settings.set', { user, key, value });
 }

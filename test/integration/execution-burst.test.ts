@@ -125,7 +125,9 @@ const landedLog: LandedTransaction[] = [];
 
 /** The landed transactions a wallet paid for (its swaps), from the chain's side. */
 function swapsOf(a: Address): { signature: string; ok: boolean }[] {
-  return landedLog.filter((tx) => tx.accountKeys[0] === a && tx.wire !== '').map((tx) => ({ signature: tx.signature, ok: tx.err === null }));
+  return landedLog
+    .filter((tx) => tx.accountKeys[0] === a && tx.wire !== '')
+    .map((tx) => ({ signature: tx.signature, ok: tx.err === null }));
 }
 
 /** A service wired exactly like engine/runtime/services.ts buildFunds, plus test hooks. */
@@ -206,7 +208,10 @@ describe('execution under pressure', () => {
     const others = outcomes.filter((o) => o.status !== 'confirmed');
     expect(confirmed.length).toBe(acknowledged - startCount);
     for (const o of others) {
-      expect(o, JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).toMatchObject({
+      expect(
+        o,
+        JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+      ).toMatchObject({
         status: 'rejected',
         code: 'HALTED',
       });
@@ -362,7 +367,14 @@ describe('execution under pressure', () => {
     expect(status).toBeNull();
     expect(await balances(w, u.address)).toEqual(before);
     // Reconciliation finds nothing left to do, and the position is as it was.
-    const report = await reconcileIntents(w.engine.store, w.funds.net.chain, exec, w.funds.net.name, w.clock, w.engine.log);
+    const report = await reconcileIntents(
+      w.engine.store,
+      w.funds.net.chain,
+      exec,
+      w.funds.net.name,
+      w.clock,
+      w.engine.log,
+    );
     expect(report.checked).toBe(0);
     expect(w.engine.store.portfolio.openPosition(u.id, w.funds.net.name, WETH.mint)).toEqual(position);
   });
@@ -383,7 +395,14 @@ describe('execution under pressure', () => {
     const intent = w.engine.store.intents.byClientId(u.id, 'expire-2')!;
     expect(intent.status).toBe('signed');
     w.clock.advance(PAST_BLOCKHASH_MS);
-    const report = await reconcileIntents(w.engine.store, w.funds.net.chain, exec, w.funds.net.name, w.clock, w.engine.log);
+    const report = await reconcileIntents(
+      w.engine.store,
+      w.funds.net.chain,
+      exec,
+      w.funds.net.name,
+      w.clock,
+      w.engine.log,
+    );
     expect(report).toMatchObject({ checked: 1, expired: 1, confirmed: 0 });
     expect(w.engine.store.intents.byId(intent.id)!.status).toBe('expired');
     expect(w.engine.store.portfolio.tradeByIntent(intent.id)).toBeNull();

@@ -55,7 +55,12 @@ const USER = 'ann';
 const FAUCET_LAMPORTS = 2_000_000_000n;
 const FAUCET_USDC = 1_000_000_000n; // 1,000 USDC
 
-const FAULT_POINTS = ['exec:after-pending', 'exec:after-sign', 'exec:after-signed-journal', 'exec:after-confirm'] as const;
+const FAULT_POINTS = [
+  'exec:after-pending',
+  'exec:after-sign',
+  'exec:after-signed-journal',
+  'exec:after-confirm',
+] as const;
 const envInt = (name: string, fallback: number): number => {
   const v = process.env[name];
   return v !== undefined && v !== '' ? Number.parseInt(v, 10) : fallback;
@@ -177,7 +182,9 @@ function readDb(dir: string): Pick<Snapshot, 'intents' | 'trades' | 'openPositio
   const db = new Database(dataDirLayout(dir).db, { readonly: true, fileMustExist: true });
   try {
     const intents = db
-      .prepare('SELECT id, client_id, status, signature, last_valid_block_height, error, reason_code FROM intents ORDER BY id')
+      .prepare(
+        'SELECT id, client_id, status, signature, last_valid_block_height, error, reason_code FROM intents ORDER BY id',
+      )
       .all() as IntentDb[];
     const trades = db
       .prepare('SELECT id, intent_id, side, base_amount, quote_amount, fee_lamports, signature FROM trades ORDER BY id')
@@ -289,7 +296,9 @@ function checkInvariants(s: Snapshot, where: string): void {
   for (const [intentId, ts] of byIntent) {
     expect(ts.length, ctx(`intent ${intentId} has ${ts.length} trade rows`)).toBe(1);
     const i = intentById.get(intentId);
-    expect(i?.status, ctx(`trade ${ts[0]!.id} belongs to intent ${intentId}, which is not confirmed`)).toBe('confirmed');
+    expect(i?.status, ctx(`trade ${ts[0]!.id} belongs to intent ${intentId}, which is not confirmed`)).toBe(
+      'confirmed',
+    );
     expect(ts[0]!.signature, ctx(`trade ${ts[0]!.id} and intent ${intentId} name different transactions`)).toBe(
       i!.signature,
     );
@@ -366,7 +375,8 @@ interface OrderSpec {
   clientId: string;
 }
 
-type KillState = 'no intent' | 'pending' | 'signed, not landed' | 'signed, landed' | 'recorded' | 'settled (not confirmed)';
+type KillState =
+  'no intent' | 'pending' | 'signed, not landed' | 'signed, landed' | 'recorded' | 'settled (not confirmed)';
 
 interface OutcomeOut {
   status: string;
@@ -431,7 +441,11 @@ async function sandboxFaucet(swapApiUrl: string, address: string, lamports: bigi
   const r = await fetch(`${swapApiUrl}/sandbox/faucet`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ address, lamports: lamports.toString(), tokens: [{ mint: USDC.mint, amount: usdc.toString() }] }),
+    body: JSON.stringify({
+      address,
+      lamports: lamports.toString(),
+      tokens: [{ mint: USDC.mint, amount: usdc.toString() }],
+    }),
   });
   const body = (await r.json()) as { signatures?: string[]; error?: string };
   if (!r.ok || !body.signatures) throw new Error(`sandbox faucet: ${body.error ?? r.statusText}`);
@@ -602,7 +616,11 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
      * nothing is killed and false is returned). `between` runs while no engine is up; then a
      * fresh engine starts (it reconciles only when a command first needs the network).
      */
-    const callAndKill = async (command: Promise<unknown>, delay: number, between?: () => Promise<void>): Promise<boolean> => {
+    const callAndKill = async (
+      command: Promise<unknown>,
+      delay: number,
+      between?: () => Promise<void>,
+    ): Promise<boolean> => {
       let answered = false;
       const settled = command.then(
         () => (answered = true),

@@ -658,7 +658,9 @@ describe('the whitelist delay (a network configured with one)', () => {
     const addedAt = isoTime(w.clock);
     w.engine.store.funds.addWhitelist(eli.id, to, 'from the sandbox days', addedAt, addedAt);
     const usableAt = new Date(w.clock.now() + DELAY).toISOString();
-    expect((await w.engine.execute('whitelist.list', { user: 'eli' })).entries.find((e) => e.address === to)).toMatchObject({
+    expect(
+      (await w.engine.execute('whitelist.list', { user: 'eli' })).entries.find((e) => e.address === to),
+    ).toMatchObject({
       usable: false,
       usableAt,
     });

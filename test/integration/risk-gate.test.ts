@@ -53,9 +53,17 @@ describe('entries through engine.execute', () => {
       clientId: 'no-stop',
       slippageBps: 50,
     });
-    expect(out).toMatchObject({ status: 'rejected', code: 'STOP_LOSS_REQUIRED', message: expect.stringContaining('stop-loss') });
+    expect(out).toMatchObject({
+      status: 'rejected',
+      code: 'STOP_LOSS_REQUIRED',
+      message: expect.stringContaining('stop-loss'),
+    });
     const above = await buy('Ana', '50', { stopLoss: wethUsd() * 1.1 });
-    expect(above).toMatchObject({ status: 'rejected', code: 'STOP_LOSS_REQUIRED', message: expect.stringContaining('below the current price') });
+    expect(above).toMatchObject({
+      status: 'rejected',
+      code: 'STOP_LOSS_REQUIRED',
+      message: expect.stringContaining('below the current price'),
+    });
     const journal = await engine.execute('orders.list', { user: 'Ana', limit: 10 });
     expect(journal.orders.slice(0, 2).map((o) => [o.status, o.reasonCode])).toEqual([
       ['rejected', 'STOP_LOSS_REQUIRED'],
@@ -69,25 +77,46 @@ describe('entries through engine.execute', () => {
     // Equity ≈ 2,000 USDC + 2 SOL; 10 % of it is below the 50 held + 300 more.
     await engine.execute('settings.set', { user: 'Ana', key: 'risk.maxPositionPctEquity', value: '10' });
     const big = await buy('Ana', '300', { stopLoss: wethUsd() * 0.9 });
-    expect(big).toMatchObject({ status: 'rejected', code: 'POSITION_TOO_LARGE', message: expect.stringContaining('% of equity') });
+    expect(big).toMatchObject({
+      status: 'rejected',
+      code: 'POSITION_TOO_LARGE',
+      message: expect.stringContaining('% of equity'),
+    });
   });
 
   test('`settings USER preset conservative` sets every limit; a dotted risk key makes it custom and is validated', async () => {
     const p = await engine.execute('risk.preset', { user: 'Ben', preset: 'conservative' });
-    expect(p).toMatchObject({ preset: 'conservative', limits: RISK_PRESETS.conservative, effective: RISK_PRESETS.conservative, fromGlobal: [] });
+    expect(p).toMatchObject({
+      preset: 'conservative',
+      limits: RISK_PRESETS.conservative,
+      effective: RISK_PRESETS.conservative,
+      fromGlobal: [],
+    });
     const settings = await engine.execute('settings.get', { user: 'Ben' });
-    expect(settings.settings).toMatchObject({ riskPreset: 'conservative', maxOrderUsd: 100, risk: { preset: 'conservative' } });
+    expect(settings.settings).toMatchObject({
+      riskPreset: 'conservative',
+      maxOrderUsd: 100,
+      risk: { preset: 'conservative' },
+    });
 
     await engine.execute('settings.set', { user: 'Ben', key: 'risk.maxDailyLossPct', value: '3' });
     const l = await engine.execute('risk.limits', { user: 'Ben' });
     expect(l).toMatchObject({ preset: 'custom', limits: { ...RISK_PRESETS.conservative, maxDailyLossPct: 3 } });
-    await expect(engine.execute('settings.set', { user: 'Ben', key: 'risk.maxDrawdownPct', value: '95' })).rejects.toMatchObject({
+    await expect(
+      engine.execute('settings.set', { user: 'Ben', key: 'risk.maxDrawdownPct', value: '95' }),
+    ).rejects.toMatchObject({
       code: 'INVALID_INPUT',
       message: expect.stringContaining('at most 90'),
     });
-    await expect(engine.execute('settings.set', { user: 'Ben', key: 'risk.bogus', value: '1' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(engine.execute('risk.preset', { user: 'Ben', preset: 'yolo' as never })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    expect((await engine.execute('risk.limits', { user: 'Ben' })).limits.maxDrawdownPct).toBe(RISK_PRESETS.conservative.maxDrawdownPct);
+    await expect(engine.execute('settings.set', { user: 'Ben', key: 'risk.bogus', value: '1' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await expect(engine.execute('risk.preset', { user: 'Ben', preset: 'yolo' as never })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expect((await engine.execute('risk.limits', { user: 'Ben' })).limits.maxDrawdownPct).toBe(
+      RISK_PRESETS.conservative.maxDrawdownPct,
+    );
 
     // Conservative: at most $100 per order.
     const out = await buy('Ben', '150', { stopLoss: wethUsd() * 0.9 });
@@ -98,8 +127,14 @@ describe('entries through engine.execute', () => {
     await engine.execute('risk.setGlobal', { key: 'maxOrderUsd', value: '20' });
     expect((await engine.execute('risk.limits', { user: 'Ben' })).effective.maxOrderUsd).toBe(20);
     const out = await buy('Ben', '30', { stopLoss: wethUsd() * 0.9 });
-    expect(out).toMatchObject({ status: 'rejected', code: 'GLOBAL_LIMIT', message: expect.stringContaining("operator's global limit") });
-    await expect(engine.execute('risk.setGlobal', { key: 'maxOrderUsd', value: '0' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(out).toMatchObject({
+      status: 'rejected',
+      code: 'GLOBAL_LIMIT',
+      message: expect.stringContaining("operator's global limit"),
+    });
+    await expect(engine.execute('risk.setGlobal', { key: 'maxOrderUsd', value: '0' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
     await engine.execute('risk.setGlobal', { key: 'maxOrderUsd', value: 'none' });
     expect(await engine.execute('risk.global', {})).toEqual({ limits: { requireStopLoss: true } });
     expect(await buy('Ben', '30', { stopLoss: wethUsd() * 0.9 })).toMatchObject({ status: 'confirmed' });
@@ -108,7 +143,9 @@ describe('entries through engine.execute', () => {
   test('exits are never refused by the risk engine', async () => {
     const pos = (await engine.execute('positions.list', { user: 'Ben', status: 'open' })).positions[0]!;
     await engine.execute('risk.setGlobal', { key: 'maxOrderUsd', value: '1' });
-    expect(await engine.execute('positions.close', { user: 'Ben', positionId: pos.id })).toMatchObject({ status: 'confirmed' });
+    expect(await engine.execute('positions.close', { user: 'Ben', positionId: pos.id })).toMatchObject({
+      status: 'confirmed',
+    });
     await engine.execute('risk.setGlobal', { key: 'maxOrderUsd', value: 'none' });
   });
 });
@@ -118,7 +155,14 @@ describe('stats, equity curve and leaderboard', () => {
     const perf = new Performance(engine.store, funds.net.name, funds.prices, engine.clock, 0);
     expect(perf.snapshotEquity().written).toBe(2);
     const s = await engine.execute('stats.user', { user: 'Ana' });
-    expect(s).toMatchObject({ name: 'Ana', tradeCount: 1, openPositions: 1, roundTrips: 0, quoteSymbol: 'USDC', snapshots: 1 });
+    expect(s).toMatchObject({
+      name: 'Ana',
+      tradeCount: 1,
+      openPositions: 1,
+      roundTrips: 0,
+      quoteSymbol: 'USDC',
+      snapshots: 1,
+    });
     expect(s.equityUsd).toBeGreaterThan(2_000);
     const b = await engine.execute('stats.user', { user: 'Ben' });
     expect(b).toMatchObject({ tradeCount: 2, roundTrips: 1, openPositions: 0 });

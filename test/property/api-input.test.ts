@@ -45,7 +45,13 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'wallet.balances': { user: 'Ana' },
     'wallet.deposit': { user: 'Ana' },
     'funds.faucet': { user: 'Ana', sol: '1.5', token: 'USDC', amount: '100' },
-    'funds.withdraw': { user: 'Ana', to: 'HAgk14JpMQLgt6rVgv7cBQFJWFto5Dqxi472uT3DKpqk', amount: '0.1', token: 'SOL', confirm: true },
+    'funds.withdraw': {
+      user: 'Ana',
+      to: 'HAgk14JpMQLgt6rVgv7cBQFJWFto5Dqxi472uT3DKpqk',
+      amount: '0.1',
+      token: 'SOL',
+      confirm: true,
+    },
     'withdrawals.list': { user: 'Ana', limit: 10 },
     'whitelist.list': { user: 'Ana' },
     'whitelist.add': { user: 'Ana', address: 'HAgk14JpMQLgt6rVgv7cBQFJWFto5Dqxi472uT3DKpqk', label: 'cold wallet' },
@@ -53,8 +59,24 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'settings.get': { user: 'Ana' },
     'settings.set': { user: 'Ana', key: 'mode', value: 'live', expectedVersion: 1 },
     'strategy.list': {},
-    'strategy.set': { user: 'Ana', strategy: 'trend', params: {}, tokens: ['SOL'], mode: 'paper', enabled: true, expectedVersion: 1 },
-    'orders.submit': { user: 'Ana', side: 'buy', token: 'SOL', amount: '10', slippageBps: 50, clientId: 'c1', context: 'manual' },
+    'strategy.set': {
+      user: 'Ana',
+      strategy: 'trend',
+      params: {},
+      tokens: ['SOL'],
+      mode: 'paper',
+      enabled: true,
+      expectedVersion: 1,
+    },
+    'orders.submit': {
+      user: 'Ana',
+      side: 'buy',
+      token: 'SOL',
+      amount: '10',
+      slippageBps: 50,
+      clientId: 'c1',
+      context: 'manual',
+    },
     'orders.list': { user: 'Ana', limit: 10 },
     'positions.list': { user: 'Ana', status: 'open' },
     'positions.close': { user: 'Ana', positionId: 1 },
@@ -126,7 +148,13 @@ describe('API input validation', () => {
       user: 'Bo',
       mnemonic: 'legal winner thank year wave sausage worth useful legal winner thank yellow',
     });
-    engine.store.holdings.upsertBalance('sandbox', engine.wallets.info(1)!.address, 'SOL', 1n, '2026-01-01T00:00:00.000Z');
+    engine.store.holdings.upsertBalance(
+      'sandbox',
+      engine.wallets.info(1)!.address,
+      'SOL',
+      1n,
+      '2026-01-01T00:00:00.000Z',
+    );
     backupFile = join(dirname(d.dir), 'backup.hvb');
     valid = validInputs(backupFile);
   });

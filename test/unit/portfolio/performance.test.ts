@@ -6,8 +6,29 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { WRAPPED_SOL_MINT } from '../../../engine/market';
-import { modifiedDietz, Performance, rankLeaderboard, recordCashFlow, toMicroUsd, userStats, type UserStats } from '../../../engine/portfolio';
-import { addUser, NET, priceFn, recordFill, setBook, USDC, usdc, WBTC, WETH, weth, world, type World } from '../../helpers/risk';
+import {
+  modifiedDietz,
+  Performance,
+  rankLeaderboard,
+  recordCashFlow,
+  toMicroUsd,
+  userStats,
+  type UserStats,
+} from '../../../engine/portfolio';
+import {
+  addUser,
+  NET,
+  priceFn,
+  recordFill,
+  setBook,
+  USDC,
+  usdc,
+  WBTC,
+  WETH,
+  weth,
+  world,
+  type World,
+} from '../../helpers/risk';
 
 const HOUR = 3_600_000;
 let w: World;
@@ -23,15 +44,40 @@ describe('PnL, win rate, volume, fees', () => {
     const fee = 5_000n;
     recordFill(w.store, { userId: u, side: 'buy', base: weth(1), quote: usdc(3_000), at: iso(), feeLamports: fee });
     recordFill(w.store, { userId: u, side: 'sell', base: weth(0.5), quote: usdc(1_600), at: iso(), feeLamports: fee }); // +100
-    recordFill(w.store, { userId: u, side: 'buy', base: 10_000_000n, quote: usdc(9_000), at: iso(), baseMint: WBTC.mint, feeLamports: fee });
-    recordFill(w.store, { userId: u, side: 'sell', base: 10_000_000n, quote: usdc(8_500), at: iso(), baseMint: WBTC.mint, feeLamports: fee }); // −500, closed
+    recordFill(w.store, {
+      userId: u,
+      side: 'buy',
+      base: 10_000_000n,
+      quote: usdc(9_000),
+      at: iso(),
+      baseMint: WBTC.mint,
+      feeLamports: fee,
+    });
+    recordFill(w.store, {
+      userId: u,
+      side: 'sell',
+      base: 10_000_000n,
+      quote: usdc(8_500),
+      at: iso(),
+      baseMint: WBTC.mint,
+      feeLamports: fee,
+    }); // −500, closed
     const s = userStats(w.store, u, NET, priceFn({ [WETH.mint]: 3_200 }), w.clock.now(), null);
     expect(s.realizedPnl).toBe(usdc(-400));
     expect(s.unrealizedPnl).toBe(usdc(100)); // 0.5 WETH worth 1,600 against 1,500 cost
     expect(s.realizedPnlUsd).toBeCloseTo(-400, 6);
     expect(s.unrealizedPnlUsd).toBeCloseTo(100, 6);
     expect(s.pnlUsd).toBeCloseTo(-300, 6);
-    expect(s).toMatchObject({ tradeCount: 4, roundTrips: 1, wins: 0, losses: 1, winRate: 0, openPositions: 1, feesLamports: 20_000n, quoteSymbol: 'USDC' });
+    expect(s).toMatchObject({
+      tradeCount: 4,
+      roundTrips: 1,
+      wins: 0,
+      losses: 1,
+      winRate: 0,
+      openPositions: 1,
+      feesLamports: 20_000n,
+      quoteSymbol: 'USDC',
+    });
     expect(s.volumeByQuote).toEqual({ [USDC.mint]: usdc(22_100) });
     expect(s.volumeUsd).toBeCloseTo(22_100, 6);
     expect(s.feesUsd).toBeCloseTo((20_000 / 1e9) * 150, 9);
@@ -47,13 +93,24 @@ describe('PnL, win rate, volume, fees', () => {
     const u = addUser(w, 'ana');
     recordFill(w.store, { userId: u, side: 'buy', base: weth(1), quote: usdc(3_000), at: iso() });
     const s = userStats(w.store, u, NET, () => null, w.clock.now(), null);
-    expect(s).toMatchObject({ realizedPnl: 0n, unrealizedPnl: null, realizedPnlUsd: null, unrealizedPnlUsd: null, pnlUsd: null, volumeUsd: null, tradeCount: 1 });
+    expect(s).toMatchObject({
+      realizedPnl: 0n,
+      unrealizedPnl: null,
+      realizedPnlUsd: null,
+      unrealizedPnlUsd: null,
+      pnlUsd: null,
+      volumeUsd: null,
+      tradeCount: 1,
+    });
   });
 
   test('trades on another network are not counted', () => {
     const u = addUser(w, 'ana');
     recordFill(w.store, { userId: u, side: 'buy', base: weth(1), quote: usdc(3_000), at: iso(), network: 'devnet' });
-    expect(userStats(w.store, u, NET, priceFn(), w.clock.now(), null)).toMatchObject({ tradeCount: 0, openPositions: 0 });
+    expect(userStats(w.store, u, NET, priceFn(), w.clock.now(), null)).toMatchObject({
+      tradeCount: 0,
+      openPositions: 0,
+    });
   });
 });
 
@@ -69,11 +126,19 @@ describe('equity snapshots, drawdown and return', () => {
     step(10_000);
     step(12_000);
     step(9_000);
-    recordCashFlow(w.store, { userId: u, network: NET, kind: 'deposit', amountUsd: toMicroUsd(3_000), nowMs: w.clock.now() });
+    recordCashFlow(w.store, {
+      userId: u,
+      network: NET,
+      kind: 'deposit',
+      amountUsd: toMicroUsd(3_000),
+      nowMs: w.clock.now(),
+    });
     step(12_000);
     setBook(w, u, { [USDC.mint]: usdc(13_000) });
     const curve = perf.equityCurve(u);
-    expect(curve.map((p) => [p.equityUsd, p.highWaterUsd, Math.round(p.drawdownPct * 100) / 100, p.depositsUsd])).toEqual([
+    expect(
+      curve.map((p) => [p.equityUsd, p.highWaterUsd, Math.round(p.drawdownPct * 100) / 100, p.depositsUsd]),
+    ).toEqual([
       [10_000, 10_000, 0, 0],
       [12_000, 12_000, 0, 0],
       [9_000, 12_000, 25, 0],
@@ -91,9 +156,22 @@ describe('equity snapshots, drawdown and return', () => {
 
   test('modified Dietz weights a flow by the share of the period it was in', () => {
     const first = { ts: '2026-01-01T00:00:00.000Z', equity: toMicroUsd(1_000) };
-    const flows = [{ id: 1, userId: 1, network: NET, ts: '2026-01-01T06:00:00.000Z', kind: 'withdrawal' as const, amountUsd: toMicroUsd(200), ref: null }];
+    const flows = [
+      {
+        id: 1,
+        userId: 1,
+        network: NET,
+        ts: '2026-01-01T06:00:00.000Z',
+        kind: 'withdrawal' as const,
+        amountUsd: toMicroUsd(200),
+        ref: null,
+      },
+    ];
     // (900 − 1,000 + 200) / (1,000 − 0.75·200) = 100 / 850
-    expect(modifiedDietz(first, toMicroUsd(900), Date.parse('2026-01-02T00:00:00Z'), flows)).toBeCloseTo((100 / 850) * 100, 9);
+    expect(modifiedDietz(first, toMicroUsd(900), Date.parse('2026-01-02T00:00:00Z'), flows)).toBeCloseTo(
+      (100 / 850) * 100,
+      9,
+    );
     expect(modifiedDietz({ ...first, equity: 0n }, toMicroUsd(5), Date.parse('2026-01-02T00:00:00Z'), [])).toBeNull();
   });
 
@@ -115,21 +193,43 @@ describe('equity snapshots, drawdown and return', () => {
     w.store.holdings.upsertBalance(NET, address, 'SOL', 100_000_000_000n, iso()); // 100 SOL = $15,000
     const perf = new Performance(w.store, NET, { price: priceFn() }, w.clock, 0);
     perf.snapshotEquity();
-    const wid = w.store.funds.insertWithdrawal({ userId: u, network: NET, mint: 'SOL', amount: 20_000_000_000n, destination: 'x', at: iso() });
+    const wid = w.store.funds.insertWithdrawal({
+      userId: u,
+      network: NET,
+      mint: 'SOL',
+      amount: 20_000_000_000n,
+      destination: 'x',
+      at: iso(),
+    });
     w.store.funds.finishWithdrawal(wid, 'confirmed', null, iso());
     w.store.holdings.upsertBalance(NET, address, 'SOL', 80_000_000_000n, iso());
     w.clock.advance(HOUR);
     perf.snapshotEquity();
     perf.snapshotEquity(); // imported once
-    expect(w.store.risk.cashFlows(u, NET)).toEqual([expect.objectContaining({ kind: 'withdrawal', amountUsd: toMicroUsd(3_000), ref: `withdrawal:${wid}` })]);
+    expect(w.store.risk.cashFlows(u, NET)).toEqual([
+      expect.objectContaining({ kind: 'withdrawal', amountUsd: toMicroUsd(3_000), ref: `withdrawal:${wid}` }),
+    ]);
     const last = w.store.risk.lastSnapshot(u, NET)!;
-    expect(last).toMatchObject({ equity: toMicroUsd(12_000), highWater: toMicroUsd(12_000), withdrawals: toMicroUsd(3_000) });
+    expect(last).toMatchObject({
+      equity: toMicroUsd(12_000),
+      highWater: toMicroUsd(12_000),
+      withdrawals: toMicroUsd(3_000),
+    });
     expect(perf.stats(u).returnPct).toBeCloseTo(0, 6);
   });
 });
 
 describe('leaderboard', () => {
-  const stats = (o: Partial<UserStats>): UserStats => ({ returnPct: null, pnlUsd: null, equityUsd: null, tradeCount: 0, winRate: null, maxDrawdownPct: 0, ...o }) as UserStats;
+  const stats = (o: Partial<UserStats>): UserStats =>
+    ({
+      returnPct: null,
+      pnlUsd: null,
+      equityUsd: null,
+      tradeCount: 0,
+      winRate: null,
+      maxDrawdownPct: 0,
+      ...o,
+    }) as UserStats;
   const entries = [
     { userId: 1, name: 'Ana', stats: stats({ returnPct: 5, pnlUsd: 50 }) },
     { userId: 2, name: 'Ben', stats: stats({ returnPct: 12, pnlUsd: 20 }) },

@@ -4,7 +4,13 @@
  * that the first refusal names an actionable reason.
  */
 import { describe, expect, test } from 'vitest';
-import { effectiveLimits, evaluateEntry, GlobalLimitsSchema, RISK_PRESETS, type EntryFacts } from '../../../engine/risk';
+import {
+  effectiveLimits,
+  evaluateEntry,
+  GlobalLimitsSchema,
+  RISK_PRESETS,
+  type EntryFacts,
+} from '../../../engine/risk';
 
 const NOW = Date.parse('2026-01-05T10:00:00Z');
 const MIN = 60_000;
@@ -41,14 +47,22 @@ describe('the entry rules, one code each', () => {
 
   test('MAX_DRAWDOWN at the limit from the high-water mark, and it trips the drawdown pause', () => {
     const v = evaluateEntry(moderate, facts({ equityUsd: 8_000, dayStartEquityUsd: 8_000 }));
-    expect(v.decision).toMatchObject({ ok: false, code: 'MAX_DRAWDOWN', message: expect.stringContaining('operator resumes') });
+    expect(v.decision).toMatchObject({
+      ok: false,
+      code: 'MAX_DRAWDOWN',
+      message: expect.stringContaining('operator resumes'),
+    });
     expect(v.trip).toBe('drawdown');
     expect(code(facts({ equityUsd: 8_001, dayStartEquityUsd: 8_001 }))).toBeNull();
   });
 
   test('DAILY_LOSS by percent of start-of-day equity (net of today’s flows), and it trips the day lock', () => {
     const v = evaluateEntry(moderate, facts({ equityUsd: 9_500 }));
-    expect(v.decision).toMatchObject({ ok: false, code: 'DAILY_LOSS', message: expect.stringContaining('2026-01-06T00:00:00Z') });
+    expect(v.decision).toMatchObject({
+      ok: false,
+      code: 'DAILY_LOSS',
+      message: expect.stringContaining('2026-01-06T00:00:00Z'),
+    });
     expect(v.trip).toBe('dailyLoss');
     expect(code(facts({ equityUsd: 9_501 }))).toBeNull();
     // A deposit today is not a gain; a withdrawal today is not a loss.
@@ -70,7 +84,11 @@ describe('the entry rules, one code each', () => {
   test('LOSS_STREAK: N losing closes within the window block entries until pauseMinutes after the last', () => {
     // moderate: 3 losses in 240 minutes → 360 minutes without entries.
     const streak = [NOW - 10 * MIN, NOW - 60 * MIN, NOW - 200 * MIN];
-    expect(evaluateEntry(moderate, facts({ losingClosesMs: streak })).decision).toMatchObject({ ok: false, code: 'LOSS_STREAK', message: expect.stringContaining('2026-01-05T15:50:00Z') });
+    expect(evaluateEntry(moderate, facts({ losingClosesMs: streak })).decision).toMatchObject({
+      ok: false,
+      code: 'LOSS_STREAK',
+      message: expect.stringContaining('2026-01-05T15:50:00Z'),
+    });
     expect(code(facts({ losingClosesMs: [NOW - 10 * MIN, NOW - 60 * MIN, NOW - 251 * MIN] }))).toBeNull();
     expect(code(facts({ losingClosesMs: streak.slice(0, 2) }))).toBeNull();
     expect(code(facts({ nowMs: NOW - 10 * MIN + 360 * MIN, losingClosesMs: streak }))).toBeNull();
@@ -94,7 +112,10 @@ describe('the entry rules, one code each', () => {
   });
 
   test('STOP_LOSS_REQUIRED: missing, or not below the current price', () => {
-    expect(evaluateEntry(moderate, facts({ stopLossPrice: null })).decision).toMatchObject({ code: 'STOP_LOSS_REQUIRED', message: expect.stringContaining('$3000.00') });
+    expect(evaluateEntry(moderate, facts({ stopLossPrice: null })).decision).toMatchObject({
+      code: 'STOP_LOSS_REQUIRED',
+      message: expect.stringContaining('$3000.00'),
+    });
     expect(code(facts({ stopLossPrice: 3_000 }))).toBe('STOP_LOSS_REQUIRED');
     expect(code(facts({ stopLossPrice: 3_100 }))).toBe('STOP_LOSS_REQUIRED');
     expect(code(facts({ stopLossPrice: 0 }))).toBe('STOP_LOSS_REQUIRED');
@@ -112,10 +133,15 @@ describe('the entry rules, one code each', () => {
 
   test('POSITION_TOO_LARGE counts the existing position, by USD and by share of equity', () => {
     const abs = evaluateEntry(moderate, facts({ positionUsd: 600, orderUsd: 450, opensNew: false }));
-    expect(abs.decision).toMatchObject({ code: 'POSITION_TOO_LARGE', message: expect.stringContaining('at most $400.00 more') });
+    expect(abs.decision).toMatchObject({
+      code: 'POSITION_TOO_LARGE',
+      message: expect.stringContaining('at most $400.00 more'),
+    });
     expect(code(facts({ positionUsd: 600, orderUsd: 400, opensNew: false }))).toBeNull();
     const eq = { equityUsd: 2_000, dayStartEquityUsd: 2_000, highWaterUsd: 2_000 };
-    expect(evaluateEntry(moderate, facts({ ...eq, positionUsd: 200, orderUsd: 400, opensNew: false })).decision).toMatchObject({
+    expect(
+      evaluateEntry(moderate, facts({ ...eq, positionUsd: 200, orderUsd: 400, opensNew: false })).decision,
+    ).toMatchObject({
       code: 'POSITION_TOO_LARGE',
       message: expect.stringContaining('25% of equity'),
     });
@@ -123,8 +149,14 @@ describe('the entry rules, one code each', () => {
   });
 
   test('GLOBAL_LIMIT when the operator’s cap (not the user’s value) refuses', () => {
-    const capped = effectiveLimits(RISK_PRESETS.moderate, GlobalLimitsSchema.parse({ maxOrderUsd: 50, maxTradesPerDay: 3, maxDrawdownPct: 5 }));
-    expect(evaluateEntry(capped, facts()).decision).toMatchObject({ code: 'GLOBAL_LIMIT', message: expect.stringContaining("operator's global limit") });
+    const capped = effectiveLimits(
+      RISK_PRESETS.moderate,
+      GlobalLimitsSchema.parse({ maxOrderUsd: 50, maxTradesPerDay: 3, maxDrawdownPct: 5 }),
+    );
+    expect(evaluateEntry(capped, facts()).decision).toMatchObject({
+      code: 'GLOBAL_LIMIT',
+      message: expect.stringContaining("operator's global limit"),
+    });
     expect(code(facts({ orderUsd: 50 }), capped)).toBeNull();
     expect(code(facts({ orderUsd: 50, entriesToday: 3 }), capped)).toBe('GLOBAL_LIMIT');
     const dd = evaluateEntry(capped, facts({ orderUsd: 50, equityUsd: 9_500, dayStartEquityUsd: 9_500 }));

@@ -6,7 +6,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { drawdownPct, hwmAfterDeposit, hwmAfterMark, hwmAfterWithdrawal, recordCashFlow, toMicroUsd } from '../../../engine/portfolio';
+import {
+  drawdownPct,
+  hwmAfterDeposit,
+  hwmAfterMark,
+  hwmAfterWithdrawal,
+  recordCashFlow,
+  toMicroUsd,
+} from '../../../engine/portfolio';
 import { RiskEngine } from '../../../engine/risk';
 import { addUser, ctxAt, setBook, USDC, usdc, world } from '../../helpers/risk';
 
@@ -79,7 +86,13 @@ describe('through the engine', () => {
               expect(mark()).toBe(equity > before ? equity : before);
             } else if (o.kind === 'deposit') {
               const d = toMicroUsd(o.usd);
-              recordCashFlow(w.store, { userId: u, network: 'sandbox', kind: 'deposit', amountUsd: d, nowMs: w.clock.now() });
+              recordCashFlow(w.store, {
+                userId: u,
+                network: 'sandbox',
+                kind: 'deposit',
+                amountUsd: d,
+                nowMs: w.clock.now(),
+              });
               equity += d;
               setBook(w, u, { [USDC.mint]: equity });
               const ddBefore = w.controls.user(u).paused;
@@ -88,7 +101,14 @@ describe('through the engine', () => {
               expect(w.controls.user(u).paused).toBe(ddBefore);
             } else {
               const out = BigInt(Math.floor(Number(equity) * o.share));
-              recordCashFlow(w.store, { userId: u, network: 'sandbox', kind: 'withdrawal', amountUsd: out, nowMs: w.clock.now(), equityBefore: equity });
+              recordCashFlow(w.store, {
+                userId: u,
+                network: 'sandbox',
+                kind: 'withdrawal',
+                amountUsd: out,
+                nowMs: w.clock.now(),
+                equityBefore: equity,
+              });
               const expected = hwmAfterWithdrawal(before, out, equity);
               equity -= out;
               setBook(w, u, { [USDC.mint]: equity });

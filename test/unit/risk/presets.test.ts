@@ -49,7 +49,15 @@ describe('presets', () => {
 
   test('presets are ordered: conservative is tighter than moderate, moderate than aggressive', () => {
     const [c, m, a] = [RISK_PRESETS.conservative, RISK_PRESETS.moderate, RISK_PRESETS.aggressive];
-    for (const k of ['maxPositionPctEquity', 'maxPositionUsd', 'maxConcurrentPositions', 'maxDailyLossPct', 'maxDrawdownPct', 'maxTradesPerDay', 'maxOrderUsd'] as const) {
+    for (const k of [
+      'maxPositionPctEquity',
+      'maxPositionUsd',
+      'maxConcurrentPositions',
+      'maxDailyLossPct',
+      'maxDrawdownPct',
+      'maxTradesPerDay',
+      'maxOrderUsd',
+    ] as const) {
       expect(c[k], k).toBeLessThan(m[k]);
       expect(m[k], k).toBeLessThan(a[k]);
     }
@@ -62,7 +70,10 @@ describe('presets', () => {
     const r = setRiskValue(s.risk, 'preset', 'conservative');
     expect(r.ok && r.risk).toEqual({ preset: 'conservative', ...RISK_PRESETS.conservative });
     expect(userRiskLimits(r.ok ? r.risk : undefined)).toEqual(RISK_PRESETS.conservative);
-    expect(setRiskValue(s.risk, 'preset', 'yolo')).toMatchObject({ ok: false, message: expect.stringContaining('Unknown preset') });
+    expect(setRiskValue(s.risk, 'preset', 'yolo')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('Unknown preset'),
+    });
   });
 });
 
@@ -76,11 +87,15 @@ describe('custom values', () => {
     const s = UserSettingsSchema.parse({ risk: r.risk });
     expect(userRiskLimits(s.risk).maxDailyLossPct).toBe(3);
     const nested = setRiskValue(r.risk, 'lossStreak.losses', 5);
-    expect(nested.ok && userRiskLimits(nested.risk).lossStreak).toEqual({ ...RISK_PRESETS.aggressive.lossStreak, losses: 5 });
+    expect(nested.ok && userRiskLimits(nested.risk).lossStreak).toEqual({
+      ...RISK_PRESETS.aggressive.lossStreak,
+      losses: 5,
+    });
   });
 
   const keys = Object.keys(HARD_BOUNDS) as (keyof typeof HARD_BOUNDS)[];
-  const pathOf = (k: string): string => (k.startsWith('lossStreak') ? `lossStreak.${k[10]!.toLowerCase()}${k.slice(11)}` : k);
+  const pathOf = (k: string): string =>
+    k.startsWith('lossStreak') ? `lossStreak.${k[10]!.toLowerCase()}${k.slice(11)}` : k;
 
   test.each(keys)('%s outside its hard bounds is refused with a sentence naming the bound', (k) => {
     const [lo, hi] = HARD_BOUNDS[k];
@@ -95,7 +110,14 @@ describe('custom values', () => {
     fc.assert(
       fc.property(fc.constantFrom(...keys), fc.double({ min: -1e7, max: 2e6, noNaN: true }), (k, v) => {
         const [lo, hi] = HARD_BOUNDS[k];
-        const isInt = ['maxConcurrentPositions', 'maxTradesPerDay', 'lossStreakLosses', 'lossStreakWindowMinutes', 'lossStreakPauseMinutes', 'cooldownMinutes'].includes(k);
+        const isInt = [
+          'maxConcurrentPositions',
+          'maxTradesPerDay',
+          'lossStreakLosses',
+          'lossStreakWindowMinutes',
+          'lossStreakPauseMinutes',
+          'cooldownMinutes',
+        ].includes(k);
         const value = isInt ? Math.round(v) : v;
         // min/max order must also stay ordered; test them against a custom section with wide room.
         const base = setRiskValue({ preset: 'moderate' }, 'minOrderUsd', 0.01);
@@ -110,20 +132,34 @@ describe('custom values', () => {
   });
 
   test('nonsense is refused: unknown keys, wrong types, min above max, and an incomplete custom section', () => {
-    expect(setRiskValue(undefined, 'maxLeverage', 10)).toMatchObject({ ok: false, message: expect.stringContaining('Unknown risk setting') });
+    expect(setRiskValue(undefined, 'maxLeverage', 10)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('Unknown risk setting'),
+    });
     expect(setRiskValue(undefined, 'maxDrawdownPct', 'ten').ok).toBe(false);
     expect(setRiskValue(undefined, 'stopLossRequired', 'no').ok).toBe(false);
-    expect(setRiskValue(undefined, 'minOrderUsd', 600)).toMatchObject({ ok: false, message: expect.stringContaining('must not exceed maxOrderUsd') });
+    expect(setRiskValue(undefined, 'minOrderUsd', 600)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('must not exceed maxOrderUsd'),
+    });
     expect(UserSettingsSchema.safeParse({ risk: { preset: 'custom', maxDrawdownPct: 10 } }).success).toBe(false);
     expect(UserSettingsSchema.safeParse({ risk: { preset: 'moderate', typo: 1 } }).success).toBe(false);
-    expect(UserSettingsSchema.safeParse({ risk: { ...presetSettings('moderate'), preset: 'custom', maxDrawdownPct: 95 } }).success).toBe(false);
+    expect(
+      UserSettingsSchema.safeParse({ risk: { ...presetSettings('moderate'), preset: 'custom', maxDrawdownPct: 95 } })
+        .success,
+    ).toBe(false);
   });
 });
 
 describe('global limits', () => {
   test('a global cap overrides a larger user value, and marks it as the operator’s', () => {
     const user = RISK_PRESETS.aggressive;
-    const g = GlobalLimitsSchema.parse({ maxOrderUsd: 200, maxPositionUsd: 1_000, maxDrawdownPct: 15, minOrderUsd: 10 });
+    const g = GlobalLimitsSchema.parse({
+      maxOrderUsd: 200,
+      maxPositionUsd: 1_000,
+      maxDrawdownPct: 15,
+      minOrderUsd: 10,
+    });
     const l = effectiveLimits(user, g);
     expect(l.maxOrderUsd).toBe(200);
     expect(l.maxPositionUsd).toBe(1_000);
@@ -137,14 +173,25 @@ describe('global limits', () => {
   });
 
   test('property: effective values never exceed a global cap nor the user value', () => {
-    const capKeys = ['maxOrderUsd', 'maxPositionUsd', 'maxPositionPctEquity', 'maxDailyLossPct', 'maxDrawdownPct'] as const;
+    const capKeys = [
+      'maxOrderUsd',
+      'maxPositionUsd',
+      'maxPositionPctEquity',
+      'maxDailyLossPct',
+      'maxDrawdownPct',
+    ] as const;
     fc.assert(
-      fc.property(fc.constantFrom(...RISK_PRESET_NAMES), fc.constantFrom(...capKeys), fc.double({ min: 1, max: 50, noNaN: true }), (p, k, cap) => {
-        const l = effectiveLimits(RISK_PRESETS[p], GlobalLimitsSchema.parse({ [k]: cap }));
-        expect(l[k]).toBeLessThanOrEqual(cap);
-        expect(l[k]).toBeLessThanOrEqual(RISK_PRESETS[p][k]);
-        expect(l[k]).toBe(Math.min(cap, RISK_PRESETS[p][k]));
-      }),
+      fc.property(
+        fc.constantFrom(...RISK_PRESET_NAMES),
+        fc.constantFrom(...capKeys),
+        fc.double({ min: 1, max: 50, noNaN: true }),
+        (p, k, cap) => {
+          const l = effectiveLimits(RISK_PRESETS[p], GlobalLimitsSchema.parse({ [k]: cap }));
+          expect(l[k]).toBeLessThanOrEqual(cap);
+          expect(l[k]).toBeLessThanOrEqual(RISK_PRESETS[p][k]);
+          expect(l[k]).toBe(Math.min(cap, RISK_PRESETS[p][k]));
+        },
+      ),
     );
   });
 
@@ -160,6 +207,7 @@ describe('global limits', () => {
   });
 
   test('every limit key is covered by the presets', () => {
-    for (const name of RISK_PRESET_NAMES) expect(Object.keys(RISK_PRESETS[name]).sort()).toEqual([...RISK_LIMIT_KEYS].sort());
+    for (const name of RISK_PRESET_NAMES)
+      expect(Object.keys(RISK_PRESETS[name]).sort()).toEqual([...RISK_LIMIT_KEYS].sort());
   });
 });

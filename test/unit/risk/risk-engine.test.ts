@@ -7,8 +7,28 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { WRAPPED_SOL_MINT } from '../../../engine/market';
 import { recordCashFlow, toMicroUsd } from '../../../engine/portfolio';
-import { composeGates, controlsGate, RiskEngine, setRiskValue, writeGlobalLimits, type RiskDecision } from '../../../engine/risk';
-import { addUser, buyOrder, ctxAt, recordFill, setBook, USDC, usdc, WBTC, WETH, weth, world, type World } from '../../helpers/risk';
+import {
+  composeGates,
+  controlsGate,
+  RiskEngine,
+  setRiskValue,
+  writeGlobalLimits,
+  type RiskDecision,
+} from '../../../engine/risk';
+import {
+  addUser,
+  buyOrder,
+  ctxAt,
+  recordFill,
+  setBook,
+  USDC,
+  usdc,
+  WBTC,
+  WETH,
+  weth,
+  world,
+  type World,
+} from '../../helpers/risk';
 
 const MIN = 60_000;
 let w: World;
@@ -24,7 +44,8 @@ beforeEach(() => {
 });
 afterEach(() => w.store.close());
 
-const check = (o: ReturnType<typeof buyOrder>, over: Record<string, number | null> = {}): RiskDecision => engine.check(o, ctxAt(w, over));
+const check = (o: ReturnType<typeof buyOrder>, over: Record<string, number | null> = {}): RiskDecision =>
+  engine.check(o, ctxAt(w, over));
 const codeOf = (d: RiskDecision): string | null => (d.ok ? null : d.code);
 const iso = (): string => new Date(w.clock.now()).toISOString();
 
@@ -33,7 +54,9 @@ describe('exits always pass', () => {
     w.controls.pauseUser(ana, 'drawdown: test', 'risk');
     setBook(w, ana, { [USDC.mint]: usdc(1) });
     expect(check(buyOrder(ana, 100))).toMatchObject({ ok: false });
-    expect(check(buyOrder(ana, 100, { side: 'sell', inputMint: WETH.mint, outputMint: USDC.mint }))).toEqual({ ok: true });
+    expect(check(buyOrder(ana, 100, { side: 'sell', inputMint: WETH.mint, outputMint: USDC.mint }))).toEqual({
+      ok: true,
+    });
     expect(check(buyOrder(ana, 100, { context: 'exit' }))).toEqual({ ok: true });
     expect(check(buyOrder(ana, 100, { context: 'emergency', stopLossPrice: null }))).toEqual({ ok: true });
   });
@@ -44,11 +67,18 @@ describe('daily loss', () => {
     expect(check(buyOrder(ana, 100))).toEqual({ ok: true }); // day starts at $10,000
     setBook(w, ana, { [USDC.mint]: usdc(9_400) }); // −6 %
     const d = check(buyOrder(ana, 100));
-    expect(d).toMatchObject({ ok: false, code: 'DAILY_LOSS', message: expect.stringContaining('2026-01-06T00:00:00Z') });
+    expect(d).toMatchObject({
+      ok: false,
+      code: 'DAILY_LOSS',
+      message: expect.stringContaining('2026-01-06T00:00:00Z'),
+    });
     expect(codeOf(check(buyOrder(ana, 100)))).toBe('DAILY_LOSS');
     const hits = w.events.filter((e) => e.type === 'risk.dailyLossHit');
     expect(hits).toHaveLength(1);
-    expect(hits[0]).toMatchObject({ userId: ana, payload: { day: '2026-01-05', lossUsd: 600, resumesAt: '2026-01-06T00:00:00.000Z' } });
+    expect(hits[0]).toMatchObject({
+      userId: ana,
+      payload: { day: '2026-01-05', lossUsd: 600, resumesAt: '2026-01-06T00:00:00.000Z' },
+    });
 
     setBook(w, ana, { [USDC.mint]: usdc(10_000) }); // recovered: still locked today
     expect(codeOf(check(buyOrder(ana, 100)))).toBe('DAILY_LOSS');
@@ -66,12 +96,25 @@ describe('daily loss', () => {
 
   test('a withdrawal today is not a loss; a deposit today is not a gain that hides one', () => {
     expect(check(buyOrder(ana, 100))).toEqual({ ok: true });
-    recordCashFlow(w.store, { userId: ana, network: 'sandbox', kind: 'withdrawal', amountUsd: toMicroUsd(2_000), nowMs: w.clock.now(), equityBefore: toMicroUsd(10_000) });
+    recordCashFlow(w.store, {
+      userId: ana,
+      network: 'sandbox',
+      kind: 'withdrawal',
+      amountUsd: toMicroUsd(2_000),
+      nowMs: w.clock.now(),
+      equityBefore: toMicroUsd(10_000),
+    });
     setBook(w, ana, { [USDC.mint]: usdc(8_000) });
     expect(check(buyOrder(ana, 100))).toEqual({ ok: true });
 
     expect(check(buyOrder(ben, 100))).toEqual({ ok: true }); // Ben's day starts at $10,000
-    recordCashFlow(w.store, { userId: ben, network: 'sandbox', kind: 'deposit', amountUsd: toMicroUsd(5_000), nowMs: w.clock.now() });
+    recordCashFlow(w.store, {
+      userId: ben,
+      network: 'sandbox',
+      kind: 'deposit',
+      amountUsd: toMicroUsd(5_000),
+      nowMs: w.clock.now(),
+    });
     setBook(w, ben, { [USDC.mint]: usdc(15_000) });
     expect(check(buyOrder(ben, 100))).toEqual({ ok: true });
     setBook(w, ben, { [USDC.mint]: usdc(14_400) }); // +5,000 deposited, −600 lost
@@ -91,7 +134,10 @@ describe('drawdown', () => {
     expect(d).toMatchObject({ ok: false, code: 'MAX_DRAWDOWN' });
     expect(w.controls.user(ana)).toMatchObject({ paused: true, reason: expect.stringMatching(/^drawdown: /u) });
     expect(w.events.filter((e) => e.type === 'risk.drawdownPaused')).toEqual([
-      expect.objectContaining({ userId: ana, payload: expect.objectContaining({ highWaterUsd: 20_000, equityUsd: 15_900, limitPct: 20 }) }),
+      expect.objectContaining({
+        userId: ana,
+        payload: expect.objectContaining({ highWaterUsd: 20_000, equityUsd: 15_900, limitPct: 20 }),
+      }),
     ]);
 
     // Time passing, a new day, even a recovery: still paused.
@@ -120,7 +166,14 @@ describe('drawdown', () => {
   test('a withdrawal does not look like a drawdown (it lowers the mark proportionally)', () => {
     expect(check(buyOrder(ana, 100))).toEqual({ ok: true });
     w.clock.advance(24 * 60 * MIN);
-    recordCashFlow(w.store, { userId: ana, network: 'sandbox', kind: 'withdrawal', amountUsd: toMicroUsd(5_000), nowMs: w.clock.now(), equityBefore: toMicroUsd(10_000) });
+    recordCashFlow(w.store, {
+      userId: ana,
+      network: 'sandbox',
+      kind: 'withdrawal',
+      amountUsd: toMicroUsd(5_000),
+      nowMs: w.clock.now(),
+      equityBefore: toMicroUsd(10_000),
+    });
     setBook(w, ana, { [USDC.mint]: usdc(5_000) });
     expect(check(buyOrder(ana, 100))).toEqual({ ok: true });
     expect(w.store.risk.state(ana, 'sandbox')!.highWater).toBe(toMicroUsd(5_000));
@@ -132,9 +185,13 @@ describe('rules read from the store', () => {
   test('MAX_TRADES_PER_DAY counts today’s entries (not exits), and resets at UTC midnight', () => {
     const r = setRiskValue(undefined, 'maxTradesPerDay', 3);
     w.store.settings.update(ana, 1, { risk: r.ok ? r.risk : null }, iso());
-    for (let i = 0; i < 3; i++) recordFill(w.store, { userId: ana, side: 'buy', base: weth(0.001), quote: usdc(3), at: iso() });
+    for (let i = 0; i < 3; i++)
+      recordFill(w.store, { userId: ana, side: 'buy', base: weth(0.001), quote: usdc(3), at: iso() });
     recordFill(w.store, { userId: ana, side: 'sell', base: weth(0.001), quote: usdc(3), at: iso(), context: 'exit' });
-    expect(check(buyOrder(ana, 10))).toMatchObject({ code: 'MAX_TRADES_PER_DAY', message: expect.stringContaining('3 entries today') });
+    expect(check(buyOrder(ana, 10))).toMatchObject({
+      code: 'MAX_TRADES_PER_DAY',
+      message: expect.stringContaining('3 entries today'),
+    });
     expect(check(buyOrder(ben, 10))).toEqual({ ok: true });
     w.clock.advance(Date.parse('2026-01-06T00:00:00Z') - w.clock.now());
     expect(check(buyOrder(ana, 10))).toEqual({ ok: true });
@@ -147,7 +204,10 @@ describe('rules read from the store', () => {
       recordFill(w.store, { userId: ana, side: 'sell', base: weth(0.01), quote: usdc(29), at: iso() });
     }
     const wbtc = (u: number) => buyOrder(u, 50, { outputMint: WBTC.mint, stopLossPrice: 80_000 });
-    expect(check(wbtc(ana))).toMatchObject({ code: 'LOSS_STREAK', message: expect.stringContaining('3 losing trades') });
+    expect(check(wbtc(ana))).toMatchObject({
+      code: 'LOSS_STREAK',
+      message: expect.stringContaining('3 losing trades'),
+    });
     expect(check(wbtc(ben))).toEqual({ ok: true });
     w.clock.advance(360 * MIN);
     expect(check(wbtc(ana))).toEqual({ ok: true });
@@ -165,13 +225,18 @@ describe('rules read from the store', () => {
     const r = setRiskValue(undefined, 'maxConcurrentPositions', 1);
     w.store.settings.update(ana, 1, { risk: r.ok ? r.risk : null }, iso());
     recordFill(w.store, { userId: ana, side: 'buy', base: weth(0.01), quote: usdc(30), at: iso() });
-    expect(check(buyOrder(ana, 50, { outputMint: WBTC.mint, stopLossPrice: 80_000 }))).toMatchObject({ code: 'MAX_POSITIONS' });
+    expect(check(buyOrder(ana, 50, { outputMint: WBTC.mint, stopLossPrice: 80_000 }))).toMatchObject({
+      code: 'MAX_POSITIONS',
+    });
     expect(check(buyOrder(ana, 50))).toEqual({ ok: true });
   });
 
   test('POSITION_TOO_LARGE includes the position already held, valued at the current price', () => {
     recordFill(w.store, { userId: ana, side: 'buy', base: weth(0.3), quote: usdc(900), at: iso() }); // $900 at $3,000
-    expect(check(buyOrder(ana, 150))).toMatchObject({ code: 'POSITION_TOO_LARGE', message: expect.stringContaining('$900.00 held') });
+    expect(check(buyOrder(ana, 150))).toMatchObject({
+      code: 'POSITION_TOO_LARGE',
+      message: expect.stringContaining('$900.00 held'),
+    });
     expect(check(buyOrder(ana, 90))).toEqual({ ok: true });
     expect(codeOf(check(buyOrder(ana, 90), { [WETH.mint]: 3_500 }))).toBe('POSITION_TOO_LARGE');
   });

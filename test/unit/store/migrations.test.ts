@@ -13,7 +13,6 @@ import { expectHarvestError } from '../../helpers/errors';
 const NOW = '2026-01-01T00:00:00.000Z';
 const LATER = '2026-06-01T00:00:00.000Z';
 
-
 function tables(db: Database.Database): string[] {
   return (
     db

@@ -29,7 +29,9 @@ function sourceFiles(dir: string): string[] {
 
 /** RegExp#exec shares the name; it is not SQL. */
 function isRegExp(checker: ts.TypeChecker, receiver: ts.Expression): boolean {
-  return ts.isRegularExpressionLiteral(receiver) || checker.getTypeAtLocation(receiver).getSymbol()?.getName() === 'RegExp';
+  return (
+    ts.isRegularExpressionLiteral(receiver) || checker.getTypeAtLocation(receiver).getSymbol()?.getName() === 'RegExp'
+  );
 }
 
 function isConstantString(t: ts.Type): boolean {
@@ -40,7 +42,14 @@ function isConstantString(t: ts.Type): boolean {
 export function findDynamicSql(files: string[], host?: ts.CompilerHost): Finding[] {
   const program = ts.createProgram(
     files,
-    { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, types: ['node'] },
+    {
+      strict: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      skipLibCheck: true,
+      types: ['node'],
+    },
     host,
   );
   const checker = program.getTypeChecker();
@@ -57,7 +66,8 @@ export function findDynamicSql(files: string[], host?: ts.CompilerHost): Finding
       ) {
         const arg = node.arguments[0]!;
         const dynamicSyntax =
-          ts.isTemplateExpression(arg) || (ts.isBinaryExpression(arg) && arg.operatorToken.kind === ts.SyntaxKind.PlusToken);
+          ts.isTemplateExpression(arg) ||
+          (ts.isBinaryExpression(arg) && arg.operatorToken.kind === ts.SyntaxKind.PlusToken);
         if (dynamicSyntax || !isConstantString(checker.getTypeAtLocation(arg))) {
           const { line } = sf.getLineAndCharacterOfPosition(node.getStart());
           findings.push({ file: sf.fileName, line: line + 1, text: node.getText().slice(0, 120) });

@@ -227,7 +227,13 @@ describe('user directory', () => {
       const u = await engine.execute('users.add', { name: 'Ivy' });
       const w = await engine.execute('wallet.create', { user: u.id });
       engine.store.holdings.upsertBalance('sandbox', w.address, 'SOL', 5_000_000n, NOW);
-      engine.store.holdings.upsertBalance('sandbox', w.address, 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v', 0n, NOW);
+      engine.store.holdings.upsertBalance(
+        'sandbox',
+        w.address,
+        'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v',
+        0n,
+        NOW,
+      );
       const auditBefore = count(engine, 'audit_log');
 
       await expectHarvestRejection(engine.execute('users.remove', { user: u.id }), 'REFUSED', /5000000 of SOL/);

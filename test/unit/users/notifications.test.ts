@@ -13,7 +13,9 @@ describe('per-user notification settings', () => {
   });
 
   it('a muted event type never alerts, and disabled notifications silence everything', () => {
-    expect(shouldAlert(settings({ muted: ['order.failed'] }), { type: 'order.failed', severity: 'critical' })).toBe(false);
+    expect(shouldAlert(settings({ muted: ['order.failed'] }), { type: 'order.failed', severity: 'critical' })).toBe(
+      false,
+    );
     expect(shouldAlert(settings({ enabled: false }), { type: 'breaker.tripped', severity: 'critical' })).toBe(false);
   });
 
