@@ -14,3 +14,4 @@ export {
 export { parseCommandInput, requireCommandName, describeIssues } from './validate';
 export { eventSchemas, defaultSeverity, Severity, type EventType, type EventPayload, type EngineEvent } from './events';
 export { EngineCallError, HOST_PATHS, type EngineClient, type ClientMessage, type ServerMessage } from './client';
+export { describeSensitive } from './confirmations';

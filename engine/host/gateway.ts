@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { commands, isCommandName, parseCommandInput, type CommandName } from '../api';
+import { commands, describeSensitive, isCommandName, parseCommandInput, type CommandName } from '../api';
 import type { Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import type { Logger } from '../kernel/logger';
@@ -125,7 +125,11 @@ export class CommandGateway {
         // Validated first: nothing is offered for confirmation that could not run.
         const inputKey = canonicalJson(parseCommandInput(command, input));
         if (confirmation === undefined || confirmation === null || confirmation === '') {
-          return this.confirmationRequired(command, inputKey, `${spec.summary}: confirm to go ahead.`);
+          return this.confirmationRequired(
+            command,
+            inputKey,
+            `${describeSensitive(command, input)} Confirm to go ahead.`,
+          );
         }
         const refusal = this.confirmations.redeem(confirmation, command, inputKey);
         if (refusal !== null)

@@ -626,7 +626,7 @@ describe('Harvest in a browser (harvest serve + Chromium)', () => {
       await expect.poll(() => dialog.textContent()).toContain('Resume after a halt?');
       const engineMessage = page.getByTestId('confirm-engine-message');
       await engineMessage.waitFor();
-      expect(await engineMessage.textContent()).toMatch(/confirm to go ahead/u);
+      expect(await engineMessage.textContent()).toMatch(/confirm to go ahead/iu);
       expect(frames.filter((f) => f.includes('CONFIRMATION_REQUIRED')).length).toBe(resumeConfirms + 1);
       await ui.shot('confirm-dialog-resume-after-halt');
       await page.getByTestId('confirm-ok').click();

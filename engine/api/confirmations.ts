@@ -1,0 +1,32 @@
+import { commands, type CommandName } from './contract';
+
+/**
+ * What a sensitive command is about to do, in one sentence a person can
+ * confirm, naming the user, amount and address where the command has them.
+ */
+export function describeSensitive(name: CommandName, input: unknown): string {
+  const i = (input ?? {}) as Record<string, unknown>;
+  const who = i['user'] === undefined ? null : String(i['user']);
+  switch (name) {
+    case 'controls.resume':
+      return who
+        ? `Resume trading for ${who} (this also resets their breaker).`
+        : 'Resume trading for everyone; this ends a halt.';
+    case 'funds.withdraw':
+      return `Withdraw ${String(i['amount'])} ${String(i['token'] ?? 'SOL')} from ${who ?? 'this user'} to ${String(i['to'])}.`;
+    case 'wallet.export':
+      return `Reveal the recovery phrase or secret key of ${who ?? 'this user'}'s wallet. Anyone who sees it controls the funds.`;
+    case 'whitelist.add':
+      return `Allow withdrawals from ${who ?? 'this user'} to ${String(i['address'])}.`;
+    case 'whitelist.remove':
+      return `Stop allowing withdrawals from ${who ?? 'this user'} to ${String(i['address'])}.`;
+    case 'users.remove':
+      return `Remove ${who ?? 'this user'}${i['force'] ? ', even though they still hold funds or positions' : ''}; their wallet's keys are deleted from Harvest.`;
+    case 'positions.closeAll':
+      return `Sell every open position of ${who ?? 'this user'} at the market.`;
+    case 'network.set':
+      return `Switch this data directory to ${String(i['network'])}; funds then move on that network.`;
+    default:
+      return `${commands[name].summary}.`;
+  }
+}
