@@ -277,7 +277,19 @@ function HealthPanel() {
   const now = useNow(5_000);
   const rpc = h?.rpc;
   return (
-    <Panel title="Engine health" testId="engine-health" hint={h?.trading ? 'loop running' : 'loop stopped'}>
+    <Panel
+      title="Engine health"
+      testId="engine-health"
+      hint={
+        !h?.trading
+          ? 'loop stopped'
+          : h.controls.halted
+            ? 'loop running · halted'
+            : h.controls.paused
+              ? 'loop running · paused'
+              : 'loop running'
+      }
+    >
       {!h ? (
         <div className="muted small">Waiting for the engine…</div>
       ) : (

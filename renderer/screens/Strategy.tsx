@@ -102,12 +102,15 @@ export function StrategyTab({ userId }: { userId: number }) {
     setError(null);
   };
 
+  const onSandbox = useApp((st) => st.network?.network === 'sandbox');
   const save = async () => {
     if (!settings) return;
     if (mode === 'live' && currentMode !== 'live') {
       const ok = await actions().askConfirm({
-        title: 'Trade with real funds?',
-        body: 'In live mode this friend’s orders are real swaps from their wallet. Paper mode simulates fills at the live price instead.',
+        title: onSandbox ? 'Trade live on the sandbox?' : 'Trade with real funds?',
+        body: onSandbox
+          ? 'In live mode this friend’s orders are real swaps on the sandbox chain, with play money. Paper mode simulates fills at the feed price instead.'
+          : 'In live mode this friend’s orders are real swaps from their wallet. Paper mode simulates fills at the live price instead.',
         confirmLabel: 'Go live',
         danger: true,
       });
@@ -134,7 +137,9 @@ export function StrategyTab({ userId }: { userId: number }) {
     <div className="col" style={{ gap: 14 }} data-testid="strategy-tab">
       <Panel
         title="Strategy"
-        hint={current ? `running: ${current.id}${current.enabled ? '' : ' (off)'} · ${currentMode}` : undefined}
+        hint={
+          current ? `${current.enabled ? 'running' : 'saved, not running'}: ${current.id} · ${currentMode}` : undefined
+        }
       >
         <div className="strategy-cards">
           {strategies.map((s) => (

@@ -417,12 +417,14 @@ describe('Harvest in a browser (harvest serve + Chromium)', () => {
       expect(await page.getByTestId('strategy-enabled').isChecked()).toBe(false);
       await page.getByTestId('strategy-save').click();
       await dialog.waitFor();
-      await expect.poll(() => dialog.textContent()).toContain('Trade with real funds?');
+      await expect.poll(() => dialog.textContent()).toContain('Trade live on the sandbox?');
       await ui.shot('confirm-dialog-go-live');
       await page.getByTestId('confirm-ok').click();
       await ui.toast('success', /Strategy saved/u);
       await expect.poll(() => page.getByTestId('user-mode').textContent()).toMatch(/live/iu);
-      await expect.poll(() => page.getByTestId('strategy-tab').textContent()).toContain('running: trend (off) · live');
+      await expect
+        .poll(() => page.getByTestId('strategy-tab').textContent())
+        .toContain('saved, not running: trend · live');
       await ui.shot('user-strategy');
       const anaSettings = await api<{ settings: { mode: string; strategy: { id: string; tokens: string[] } } }>(
         'settings.get',
