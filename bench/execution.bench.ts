@@ -33,6 +33,7 @@ import { balanceGate, composeGates, controlsGate, orderSizeGate, riskEngineGate 
 import { Engine } from '../engine/runtime';
 import { Sandbox } from '../engine/sandbox';
 import { median, ms, table, type Benchmark } from './harness';
+import { PERMISSIVE_RISK } from '../test/helpers/risk';
 
 /** Orders per run (HARVEST_BENCH_ORDERS overrides, for a quick look; a multiple of USERS). */
 const ORDERS = Number(process.env['HARVEST_BENCH_ORDERS'] ?? 1_000);
@@ -40,23 +41,6 @@ const WARM_UP = 20;
 const USERS = 4;
 const USDC = tokenBySymbol('USDC')!;
 const WETH = tokenBySymbol('WETH')!;
-
-/** Risk limits wide enough that issue #5's entry rules never turn a benchmark order away (they are still evaluated). */
-const PERMISSIVE_RISK = {
-  preset: 'custom',
-  maxPositionPctEquity: 100,
-  maxPositionUsd: 1_000_000,
-  maxConcurrentPositions: 50,
-  maxDailyLossPct: 50,
-  maxDailyLossUsd: 1_000_000,
-  maxDrawdownPct: 90,
-  maxTradesPerDay: 1_000,
-  lossStreak: { losses: 20, windowMinutes: 5, pauseMinutes: 0 },
-  cooldownMinutes: 0,
-  minOrderUsd: 0.01,
-  maxOrderUsd: 1_000_000,
-  stopLossRequired: false,
-};
 
 interface Sample {
   /** submit() → signed transaction handed over. */

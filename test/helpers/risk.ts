@@ -214,25 +214,26 @@ export const ctxAt = (w: World, over: Record<string, number | null> = {}) => ({
 export type { Address };
 
 /**
- * Risk limits as loose as the hard bounds allow, for tests about execution
- * rather than risk: position size, cooldown and trade counts never get in the way.
- * (Every entry still needs a stop-loss: that is a rule, not a limit.)
+ * Risk limits as loose as the hard bounds allow, for tests and benchmarks about
+ * execution rather than risk: position size, cooldown, trade counts and the
+ * stop-loss rule never turn their orders away (the risk engine has its own tests).
  */
-export const PERMISSIVE_RISK: Record<string, string> = {
-  'risk.maxPositionPctEquity': '100',
-  'risk.maxPositionUsd': '1000000',
-  'risk.maxConcurrentPositions': '50',
-  'risk.maxDailyLossPct': '50',
-  'risk.maxDailyLossUsd': '1000000',
-  'risk.maxDrawdownPct': '90',
-  'risk.maxTradesPerDay': '1000',
-  'risk.lossStreak.losses': '20',
-  'risk.cooldownMinutes': '0',
-  'risk.minOrderUsd': '0.01',
-  'risk.maxOrderUsd': '1000000',
+export const PERMISSIVE_RISK = {
+  preset: 'custom',
+  maxPositionPctEquity: 100,
+  maxPositionUsd: 1_000_000,
+  maxConcurrentPositions: 50,
+  maxDailyLossPct: 50,
+  maxDailyLossUsd: 1_000_000,
+  maxDrawdownPct: 90,
+  maxTradesPerDay: 1_000,
+  lossStreak: { losses: 20, windowMinutes: 5, pauseMinutes: 0 },
+  cooldownMinutes: 0,
+  minOrderUsd: 0.01,
+  maxOrderUsd: 1_000_000,
+  stopLossRequired: false,
 };
 
 export async function permissiveRisk(engine: Engine, user: string | number): Promise<void> {
-  for (const [key, value] of Object.entries(PERMISSIVE_RISK))
-    await engine.execute('settings.set', { user, key, value });
+  await engine.execute('settings.set', { user, key: 'risk', value: JSON.stringify(PERMISSIVE_RISK) });
 }

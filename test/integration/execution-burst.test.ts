@@ -31,6 +31,7 @@ import { Sandbox, type LandedTransaction } from '../../engine/sandbox';
 import { tempDataDir } from '../helpers/datadir';
 import { openEngine } from '../helpers/engine';
 import { randomSecretKey } from './support';
+import { PERMISSIVE_RISK } from '../helpers/risk';
 
 const USDC = tokenBySymbol('USDC')!;
 const WETH = tokenBySymbol('WETH')!;
@@ -38,23 +39,6 @@ const WETH = tokenBySymbol('WETH')!;
 const PAST_CACHE_MS = 1_500;
 /** More than a blockhash lives (150 blocks of 400 ms). */
 const PAST_BLOCKHASH_MS = 150 * 400 + 30_000;
-
-/** Risk limits wide enough that issue #5's entry rules never turn these orders away. */
-const PERMISSIVE_RISK = {
-  preset: 'custom',
-  maxPositionPctEquity: 100,
-  maxPositionUsd: 1_000_000,
-  maxConcurrentPositions: 50,
-  maxDailyLossPct: 50,
-  maxDailyLossUsd: 1_000_000,
-  maxDrawdownPct: 90,
-  maxTradesPerDay: 1_000,
-  lossStreak: { losses: 20, windowMinutes: 5, pauseMinutes: 0 },
-  cooldownMinutes: 0,
-  minOrderUsd: 0.01,
-  maxOrderUsd: 1_000_000,
-  stopLossRequired: false,
-};
 
 interface World {
   dir: string;

@@ -48,6 +48,7 @@ import type { CliResult } from '../helpers/cli';
 import { tempDataDir } from '../helpers/datadir';
 import { callControlChannel } from '../../engine/kernel/control-channel';
 import { describeRun, hv, ok, randomSecretKey, spawnHv, startEngine } from './support';
+import { PERMISSIVE_RISK } from '../helpers/risk';
 
 const USDC = tokenBySymbol('USDC')!;
 const WETH = tokenBySymbol('WETH')!;
@@ -70,26 +71,6 @@ const RANDOM_KILLS = envInt('HARVEST_CRASH_RANDOM_KILLS', 24);
 const FAULT_ROUNDS = envInt('HARVEST_CRASH_FAULT_ROUNDS', 2);
 const BUDGET_MS = envInt('HARVEST_CRASH_BUDGET_S', 130) * 1000;
 const MIN_RANDOM = Math.min(8, RANDOM_KILLS);
-/**
- * Risk limits wide enough that the entry rules (issue #5: trades per day, cooldowns, loss
- * streaks, order sizes) never turn an order away: this test is about what a kill leaves behind.
- * (The operator's global rule still requires a stop-loss on every entry: buys carry one.)
- */
-const PERMISSIVE_RISK = {
-  preset: 'custom',
-  maxPositionPctEquity: 100,
-  maxPositionUsd: 1_000_000,
-  maxConcurrentPositions: 50,
-  maxDailyLossPct: 50,
-  maxDailyLossUsd: 1_000_000,
-  maxDrawdownPct: 90,
-  maxTradesPerDay: 1_000,
-  lossStreak: { losses: 20, windowMinutes: 5, pauseMinutes: 0 },
-  cooldownMinutes: 0,
-  minOrderUsd: 0.01,
-  maxOrderUsd: 1_000_000,
-  stopLossRequired: false,
-};
 /** Chance that the reconciling command after a random kill is itself killed at a random time. */
 const RECONCILE_KILL_P = 0.3;
 
