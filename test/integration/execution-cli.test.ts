@@ -14,7 +14,16 @@ import { systemClock } from '../../engine/kernel/clock';
 import { formatUnits, tokenBySymbol, type TokenInfo } from '../../engine/market';
 import type { Engine } from '../../engine/runtime';
 import { openEngine } from '../helpers/engine';
-import { describeRun, hv, jsonUserError, ok, oneJson, randomSecretKey, spawnHv, useDataDirs } from './support';
+import {
+  describeRun,
+  hv,
+  jsonUserError,
+  ok,
+  oneJson,
+  randomSecretKey,
+  startSandbox as startSandboxProcess,
+  useDataDirs,
+} from './support';
 
 const USDC = tokenBySymbol('USDC')!;
 const WETH = tokenBySymbol('WETH')!;
@@ -33,32 +42,10 @@ afterEach(async () => {
 const dataDir = useDataDirs();
 
 /** `harvest sandbox start` in the background, until its ready line. */
-function startSandbox(dir: string, timeoutMs = 30_000): Promise<{ rpcUrl: string; swapApiUrl: string }> {
-  const child = spawnHv(dir, ['--json', 'sandbox', 'start', '--speed', '1']);
-  child.stdin!.end();
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  running.push({ child, exited });
-  let out = '';
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no ready line within ${timeoutMs} ms\nstdout=${out}\nstderr=${err}`)),
-      timeoutMs,
-    );
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.includes('"event":"ready"'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line) as { rpcUrl: string; swapApiUrl: string });
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`harvest sandbox start exited before it was ready\nstdout=${out}\nstderr=${err}`));
-    });
-  });
+async function startSandbox(dir: string): Promise<{ rpcUrl: string; swapApiUrl: string }> {
+  const s = await startSandboxProcess(dir);
+  running.push({ child: s.child, exited: s.exited });
+  return s.ready;
 }
 
 async function tokenBalance(rpcUrl: string, owner: Address, token: TokenInfo): Promise<bigint> {

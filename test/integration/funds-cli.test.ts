@@ -12,18 +12,13 @@ import {
   hv,
   jsonUserError,
   ok,
-  spawnHv,
   startEngine,
+  startSandbox as startSandboxProcess,
+  type RunningSandbox,
   useDataDirs,
   userError,
   type RunningEngine,
 } from './support';
-
-interface RunningSandbox {
-  child: ChildProcess;
-  ready: { event: 'ready'; rpcUrl: string; swapApiUrl: string; pid: number };
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 const running: { child: ChildProcess; exited: Promise<unknown> }[] = [];
 afterEach(async () => {
@@ -37,38 +32,10 @@ afterEach(async () => {
 });
 const dataDir = useDataDirs();
 
-function startSandbox(dir: string, timeoutMs = 30_000): Promise<RunningSandbox> {
-  const child = spawnHv(dir, ['--json', 'sandbox', 'start', '--speed', '1']);
-  child.stdin!.end();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  running.push({ child, exited });
-  let out = '';
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no ready line within ${timeoutMs} ms\nstdout=${out}\nstderr=${err}`)),
-      timeoutMs,
-    );
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.includes('"event":"ready"'));
-      if (line) {
-        clearTimeout(timer);
-        resolve({ child, ready: JSON.parse(line) as RunningSandbox['ready'], exited });
-      }
-    });
-    void exited.then((e) => {
-      clearTimeout(timer);
-      reject(
-        new Error(
-          `harvest sandbox start exited (${e.code ?? e.signal}) before it was ready\nstdout=${out}\nstderr=${err}`,
-        ),
-      );
-    });
-  });
+async function startSandbox(dir: string): Promise<RunningSandbox> {
+  const s = await startSandboxProcess(dir);
+  running.push({ child: s.child, exited: s.exited });
+  return s;
 }
 
 async function stop(p: {

@@ -265,27 +265,37 @@ export function expectSameWallets(actual: Map<string, WalletExport>, expected: M
   expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
 }
 
-/** A running `harvest run --json`: resolves once it printed its ready line. */
-export interface RunningEngine {
+/** A long-running `harvest` command (`run`, `sandbox start`) that has printed its JSON ready line. */
+export interface Running<R> {
   child: ChildProcess;
-  ready: { event: 'ready'; dataDir: string; pid: number; socket: string };
+  ready: R;
   stdout: () => string;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startEngine(dir: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<RunningEngine> {
-  const child = spawnHv(dir, ['--json', 'run'], env);
+export type RunningEngine = Running<{ event: 'ready'; dataDir: string; pid: number; socket: string }>;
+export type RunningSandbox = Running<{ event: 'ready'; rpcUrl: string; swapApiUrl: string; pid: number }>;
+
+/** Spawns `harvest ARGS` on a data directory and resolves once it prints {"event":"ready",…}. */
+export function startUntilReady<R>(
+  dir: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 20_000,
+): Promise<Running<R>> {
+  const child = spawnHv(dir, args, env);
   child.stdin!.end();
   let out = '';
   let err = '';
+  const what = `harvest ${args.filter((a) => a !== '--json').join(' ')}`;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`harvest run printed no ready line within ${timeoutMs} ms\nstdout=${out}\nstderr=${err}`));
+      reject(new Error(`${what} printed no ready line within ${timeoutMs} ms\nstdout=${out}\nstderr=${err}`));
     }, timeoutMs);
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout!.on('data', (d: Buffer) => {
@@ -293,18 +303,21 @@ export function startEngine(dir: string, env: NodeJS.ProcessEnv = {}, timeoutMs 
       const line = out.split('\n').find((l) => l.includes('"event":"ready"'));
       if (line) {
         clearTimeout(timer);
-        resolve({
-          child,
-          ready: JSON.parse(line) as RunningEngine['ready'],
-          stdout: () => out,
-          stderr: () => err,
-          exited,
-        });
+        resolve({ child, ready: JSON.parse(line) as R, stdout: () => out, stderr: () => err, exited });
       }
     });
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`harvest run exited (${code ?? signal}) before it was ready\nstdout=${out}\nstderr=${err}`));
+      reject(new Error(`${what} exited (${code ?? signal}) before it was ready\nstdout=${out}\nstderr=${err}`));
     });
   });
+}
+
+export function startEngine(dir: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<RunningEngine> {
+  return startUntilReady(dir, ['--json', 'run'], env, timeoutMs);
+}
+
+/** `harvest sandbox start` at real-time speed, so prices hold still within a test. */
+export function startSandbox(dir: string, timeoutMs = 30_000): Promise<RunningSandbox> {
+  return startUntilReady(dir, ['--json', 'sandbox', 'start', '--speed', '1'], {}, timeoutMs);
 }
