@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { flowCommands } from './contract-flows';
 
 /**
  * The engine's API: every command with its input and output schema. The CLI,
@@ -233,6 +234,7 @@ function command<I extends z.ZodType, O extends z.ZodType>(spec: CommandSpec<I, 
 }
 
 export const commands = {
+  ...flowCommands,
   'engine.status': command({
     summary: 'What this data directory holds and who owns it',
     mutates: false,

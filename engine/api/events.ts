@@ -9,11 +9,35 @@ export const Severity = z.enum(['info', 'warning', 'critical']);
 export type Severity = z.infer<typeof Severity>;
 
 const Amount = z.string().regex(/^-?\d+$/u);
+/** A flow found on chain: its transaction, asset ('SOL' or a mint), base units and USD value when it happened. */
+const FlowPayload = z.object({
+  signature: z.string(),
+  mint: z.string(),
+  symbol: z.string(),
+  amount: Amount,
+  usd: z.number(),
+  at: z.string(),
+});
 
 export const eventSchemas = {
   'user.activated': z.object({ balanceLamports: Amount, minimumLamports: Amount }),
   'user.deactivated': z.object({ balanceLamports: Amount, minimumLamports: Amount }),
   'wallet.funded': z.object({ mint: z.string(), amount: Amount, signatures: z.array(z.string()) }),
+  'wallet.deposit': FlowPayload,
+  'wallet.external_withdrawal': FlowPayload,
+  'ledger.mismatch': z.object({
+    checkId: z.number().int(),
+    discrepancies: z.array(
+      z.object({
+        asset: z.string(),
+        chain: Amount,
+        ledger: Amount,
+        difference: Amount,
+        signatures: z.array(z.string()),
+      }),
+    ),
+  }),
+  'ledger.acknowledged': z.object({ checkId: z.number().int(), by: z.string() }),
   'withdrawal.sent': z.object({
     withdrawalId: z.number().int(),
     mint: z.string(),
@@ -91,6 +115,10 @@ export const defaultSeverity: Record<EventType, Severity> = {
   'user.activated': 'info',
   'user.deactivated': 'warning',
   'wallet.funded': 'info',
+  'wallet.deposit': 'info',
+  'wallet.external_withdrawal': 'warning',
+  'ledger.mismatch': 'critical',
+  'ledger.acknowledged': 'warning',
   'withdrawal.sent': 'info',
   'withdrawal.failed': 'warning',
   'whitelist.changed': 'warning',

@@ -21,6 +21,7 @@ import type {
   PrioritizationFee,
   SendAndConfirmOptions,
   SendOutcome,
+  SignatureInfo,
   SignatureStatus,
   SimulateOptions,
   SimulationResult,
@@ -186,6 +187,35 @@ class SolanaChainClient implements ChainClient {
           }
         : null,
     };
+  }
+
+  async getSignaturesForAddress(
+    address: Address,
+    opts: { limit?: number; before?: Signature | null; until?: Signature | null } = {},
+  ): Promise<SignatureInfo[]> {
+    assertAddress(address, 'Address');
+    const limit = opts.limit ?? 1000;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+      throw new HarvestError('INVALID_INPUT', `getSignaturesForAddress takes a limit of 1 to 1000, got ${limit}.`);
+    }
+    if (opts.before) assertSignature(opts.before);
+    if (opts.until) assertSignature(opts.until);
+    const rows = await rpcCall('getSignaturesForAddress', () =>
+      this.rpc
+        .getSignaturesForAddress(address, {
+          commitment: 'confirmed',
+          limit,
+          ...(opts.before ? { before: opts.before } : {}),
+          ...(opts.until ? { until: opts.until } : {}),
+        })
+        .send(),
+    );
+    return rows.map((r) => ({
+      signature: r.signature,
+      slot: r.slot,
+      err: r.err,
+      blockTime: r.blockTime ?? null,
+    }));
   }
 
   async getLatestBlockhash(): Promise<LatestBlockhash> {

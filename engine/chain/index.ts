@@ -12,6 +12,7 @@ export type {
   PrioritizationFee,
   SendAndConfirmOptions,
   SendOutcome,
+  SignatureInfo,
   SignatureStatus,
   SimulateOptions,
   SimulationResult,

@@ -90,7 +90,13 @@ export interface RpcStats {
 }
 
 /** Methods that change state or must see the node's live answer: never cached. */
-const UNCACHEABLE: ReadonlySet<string> = new Set(['sendTransaction', 'requestAirdrop', 'simulateTransaction']);
+const UNCACHEABLE: ReadonlySet<string> = new Set([
+  'sendTransaction',
+  'requestAirdrop',
+  'simulateTransaction',
+  // A wallet's newest history: a cached page would hide a transfer that just landed.
+  'getSignaturesForAddress',
+]);
 /** Methods for which sending the same request twice could do something twice. */
 const NOT_IDEMPOTENT: ReadonlySet<string> = new Set(['requestAirdrop']);
 /** Connection errors that mean the request never reached the server. */

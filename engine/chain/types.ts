@@ -65,6 +65,14 @@ export interface TokenBalanceEntry {
   decimals: number;
 }
 
+export interface SignatureInfo {
+  signature: Signature;
+  slot: bigint;
+  err: TransactionError | null;
+  /** Seconds since the epoch, when the node knows it. */
+  blockTime: bigint | null;
+}
+
 export interface TransactionMetaSummary {
   err: TransactionError | null;
   fee: bigint;
@@ -141,6 +149,14 @@ export interface ChainClient {
   /** Statuses in the order asked (null = unknown), searching history; at most 256 per request. */
   getSignatureStatuses(signatures: readonly Signature[]): Promise<(SignatureStatus | null)[]>;
   getTransaction(signature: Signature): Promise<TransactionDetails | null>;
+  /**
+   * Signatures of transactions that named `address`, newest first, at confirmed commitment: at most
+   * `limit` (≤ 1000), older than `before` and newer than `until` (both exclusive) when given.
+   */
+  getSignaturesForAddress(
+    address: Address,
+    opts?: { limit?: number; before?: Signature | null; until?: Signature | null },
+  ): Promise<SignatureInfo[]>;
   getLatestBlockhash(): Promise<LatestBlockhash>;
   getBlockHeight(): Promise<bigint>;
   getMinimumBalanceForRentExemption(space: bigint | number): Promise<bigint>;

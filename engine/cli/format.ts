@@ -1,6 +1,7 @@
 import type { CommandName, CommandOutput } from '../api';
 import { formatUnits } from '../market';
 import { riskFormatters } from './risk-format';
+import { flowFormatters } from './flow-format';
 
 type Balances = CommandOutput<'wallet.balances'>['balances'][number];
 
@@ -35,6 +36,7 @@ type Formatters = { [K in CommandName]: (o: CommandOutput<K>) => string };
 /** Human-readable output, one formatter per command. */
 export const formatters: Formatters = {
   ...riskFormatters,
+  ...flowFormatters,
   'engine.status': (o) =>
     [
       `Data directory: ${o.dataDir}`,

@@ -343,7 +343,43 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
         void (await run(cmd, 'whitelist.remove', { user: u, address })),
     );
 
+  program
+    .command('reconcile [user] [target]')
+    .description(
+      'prove ledger = chain for every wallet and asset (or one user); `reconcile ack USER` acknowledges a mismatch and resumes entries',
+    )
+    .action(async (u: string | undefined, target: string | undefined, _o, cmd: Command) => {
+      if (u === 'ack') {
+        if (!target)
+          throw new HarvestError('INVALID_INPUT', 'Name the user whose mismatch to acknowledge: reconcile ack USER.');
+        return void (await run(cmd, 'ledger.ack', { user: target }));
+      }
+      await run(cmd, 'ledger.reconcile', u === undefined ? {} : { user: u });
+    });
+  program
+    .command('export <kind> <user>')
+    .description('trades or flows of a user as CSV for taxes (FIFO cost basis)')
+    .option('--from <date>', 'from this date or ISO time (inclusive)')
+    .option('--to <date>', 'up to this date or ISO time (exclusive)')
+    .option('--csv <file>', 'write the CSV here (else print it)')
+    .action(async (kind: string, u: string, o: { from?: string; to?: string; csv?: string }, cmd: Command) => {
+      await run(cmd, 'export.csv', {
+        kind,
+        user: u,
+        ...(o.from !== undefined ? { from: o.from } : {}),
+        ...(o.to !== undefined ? { to: o.to } : {}),
+        ...(o.csv !== undefined ? { file: o.csv } : {}),
+      });
+    });
+
   const sandbox = program.command('sandbox').description('the local mainnet twin');
+  sandbox
+    .command('send <user> <amount> [token]')
+    .description("send SOL (default) or a token to a user's wallet from a wallet outside Harvest (an outside deposit)")
+    .action(
+      async (u: string, amount: string, token: string | undefined, _o, cmd: Command) =>
+        void (await run(cmd, 'sandbox.send', { user: u, amount, token: token ?? 'SOL' })),
+    );
   sandbox
     .command('start')
     .description('run the sandbox for this data directory until interrupted (the engine then joins it)')

@@ -169,6 +169,15 @@ export function recordCashFlow(
     nowMs: number;
     ref?: string | null;
     equityBefore?: bigint;
+    /** A flow found on chain: its transaction signature, asset ('SOL' or a mint) and base units (positive). */
+    signature?: string | null;
+    mint?: string | null;
+    amount?: bigint | null;
+    /**
+     * Whether the flow moves the high-water mark (default true). A flow older than the user's first
+     * equity snapshot (found by a first scan of an existing wallet) is already inside that equity.
+     */
+    moveMark?: boolean;
   },
 ): boolean {
   if (f.amountUsd < 0n) throw new Error('a cash flow amount is positive; the kind says which way it went');
@@ -180,10 +189,13 @@ export function recordCashFlow(
       kind: f.kind,
       amountUsd: f.amountUsd,
       ref: f.ref ?? null,
+      signature: f.signature ?? null,
+      mint: f.mint ?? null,
+      amount: f.amount ?? null,
     });
     if (!inserted) return false;
     const s = store.risk.state(f.userId, f.network);
-    if (s) {
+    if (s && f.moveMark !== false) {
       const highWater =
         f.kind === 'deposit'
           ? hwmAfterDeposit(s.highWater, f.amountUsd)

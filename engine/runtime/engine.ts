@@ -21,6 +21,8 @@ import {
 import { EventBus } from '../kernel/event-bus';
 import { TransactionSigner } from '../keystore';
 import type { BalanceSync, Whitelist, Withdrawals } from '../funds';
+import type { FlowScanner } from '../funds/flows';
+import type { LedgerCheck } from '../funds/ledger-check';
 import type { ExitMonitor, PriceBook, ReconcileReport, TradeExecutionService } from '../execution';
 import { Controls } from '../risk/controls';
 import { openDatabase, peekMeta, Store } from '../store';
@@ -55,6 +57,10 @@ export interface EngineOptions {
 export interface Funds {
   net: NetworkContext;
   balances: BalanceSync;
+  /** Finds outside deposits and withdrawals on chain (live users, each cycle). */
+  flows: FlowScanner;
+  /** Proves ledger = chain (at start and hourly). */
+  ledger: LedgerCheck;
   whitelist: Whitelist;
   withdrawals: Withdrawals;
   prices: PriceBook;

@@ -17,8 +17,10 @@ import { dataDirId } from '../kernel/paths';
 import { bindStrategy, listStrategies } from '../strategy';
 import { formatUnits, parseUnits, tokenByMint, tokenBySymbol, KNOWN_TOKENS, type TokenInfo } from '../market';
 import { depositInfo, type UserBalances } from '../funds';
+import { recordFaucetGrants } from '../funds/flows';
 import type { Engine } from './engine';
 import { applySettingKey, buildRiskHandlers } from './risk-handlers';
+import { buildFlowHandlers } from './flow-handlers';
 import { readNetworkConfig, writeNetworkConfig } from './network';
 
 /** The stop-loss a manual buy gets when none is given, in percent below the price. */
@@ -35,6 +37,7 @@ export function buildHandlers(engine: Engine): Handlers {
 
   return {
     ...buildRiskHandlers(engine),
+    ...buildFlowHandlers(engine),
     'engine.status': () => ({
       dataDir: engine.layout.root,
       schemaVersion: schemaVersion(store.db),
@@ -185,7 +188,14 @@ export function buildHandlers(engine: Engine): Handlers {
         tokens.push({ mint: t.mint, amount: parseUnits(amount, t.decimals) });
       }
       const lamports = sol === undefined ? 0n : parseUnits(sol, 9);
-      const signatures = await f.net.faucet.fund(w.address, { lamports, tokens });
+      const faucet = f.net.faucet;
+      // In the wallet's queue, and journalled before the queue is released: the flow scanner (which
+      // runs in the same queue) must find these signatures as Harvest's own, never as outside deposits.
+      const signatures = await f.exec.exclusive(u.id, async () => {
+        const sigs = await faucet.fund(w.address, { lamports, tokens });
+        recordFaucetGrants(store, u.id, f.net.name, lamports, tokens, sigs, isoTime(engine.clock));
+        return sigs;
+      });
       // The faucet moved funds outside the chain client: don't serve its cached reads.
       f.net.chain.clearCache();
       store.audit.append(

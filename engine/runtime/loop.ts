@@ -20,7 +20,8 @@ export type CycleStep = (funds: Funds, report: CycleReport) => Promise<void>;
 
 /**
  * The engine's heartbeat: every interval, fresh prices, balances (and with
- * them activation), the exit monitor, then the added steps. A cycle never
+ * them activation), outside flows, the ledger check when due (at start and
+ * hourly), equity, the exit monitor, then the added steps. A cycle never
  * overlaps the previous one: the next starts only after this one ends. An
  * error in a step is counted and logged; it never stops the loop.
  */
@@ -65,6 +66,14 @@ export class TradingLoop {
         const b = await f.balances.refresh();
         report.users = b.length;
         report.active = b.filter((x) => x.active).length;
+      });
+      // Flows before equity: a deposit must raise the mark before the snapshot sees the larger balance.
+      await this.guard(report, 'flows', async () => {
+        const r = await f.flows.scan();
+        report.errors += r.failed.length;
+      });
+      await this.guard(report, 'ledger', async () => {
+        await f.ledger.runDue();
       });
       await this.guard(report, 'equity', async () => {
         f.performance.snapshotEquity(this.clock.now());

@@ -1,5 +1,7 @@
 import { ExitMonitor, JupiterClient, PriceBook, reconcileIntents, TradeExecutionService } from '../execution';
 import { BalanceSync, Whitelist, Withdrawals } from '../funds';
+import { FlowScanner } from '../funds/flows';
+import { LedgerCheck } from '../funds/ledger-check';
 import { CandleBuilder, FailoverPriceFeed, IndicatorCache, JupiterPriceFeed, KNOWN_TOKENS } from '../market';
 import { StrategyRunner, type StrategyRunReport } from './strategy-runner';
 import { balanceGate, composeGates, controlsGate, orderSizeGate, RiskEngine } from '../risk';
@@ -96,8 +98,32 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     candles.advance(now);
     return strategies.run();
   };
+  const exclusive = <T>(userId: number, task: () => Promise<T>): Promise<T> => exec.exclusive(userId, task);
+  const flows = new FlowScanner({
+    store,
+    chain: net.chain,
+    network: net.name,
+    bus,
+    clock,
+    log,
+    price: (m) => prices.price(m),
+    exclusive,
+  });
+  const ledger = new LedgerCheck({
+    store,
+    chain: net.chain,
+    network: net.name,
+    bus,
+    clock,
+    log,
+    controls,
+    scanner: flows,
+    exclusive,
+  });
   return {
     net,
+    flows,
+    ledger,
     balances: new BalanceSync(store, net.chain, net.name, bus, clock, log),
     whitelist,
     withdrawals: new Withdrawals(store, net.chain, signer, whitelist, net.name, bus, clock, log, (userId, task) =>

@@ -11,6 +11,7 @@ import { SandboxMarketMaker } from './market-maker';
 import { PriceReplay } from './price-replay';
 import { startRpcServer, type RpcServer } from './rpc-server';
 import { startSwapApi, type SwapApi } from './swap-api';
+import { sendFromOutside, type OutsideSend } from './outside';
 
 export { SandboxLedger, type LandedTransaction } from './ledger';
 export { SandboxMarketMaker } from './market-maker';
@@ -19,6 +20,7 @@ export { SandboxFaucet } from './faucet';
 export { SANDBOX_TOKENS } from './tokens';
 export { startRpcServer, type RpcServer } from './rpc-server';
 export { startSwapApi, type SwapApi } from './swap-api';
+export { sendFromOutside, type OutsideSend } from './outside';
 
 export interface SandboxOptions {
   /** The sandbox's own state folder; null keeps the chain in memory (tests, benchmarks). */
@@ -37,6 +39,8 @@ export interface SandboxHandle {
   /** Started by this process (and stopped with it), or joined from `harvest sandbox start`. */
   readonly inProcess: boolean;
   fund(address: string, req: { lamports: bigint; tokens: { mint: string; amount: bigint }[] }): Promise<string[]>;
+  /** A plain transfer to `to` from a wallet outside Harvest (an outside deposit, as on mainnet). */
+  sendFromOutside(to: string, what: OutsideSend): Promise<{ signature: string; from: string }>;
   close(): Promise<void>;
 }
 
@@ -151,6 +155,10 @@ export class Sandbox implements SandboxHandle {
     return this.faucet.fund(address, req);
   }
 
+  sendFromOutside(to: string, what: OutsideSend): Promise<{ signature: string; from: string }> {
+    return sendFromOutside(this.ledger, this.faucet, to, what);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -247,6 +255,21 @@ function remoteHandle(remote: { rpcUrl: string; swapApiUrl: string }): SandboxHa
       const body = (await r.json()) as { signatures?: string[]; error?: string };
       if (!r.ok || !body.signatures) throw new HarvestError('REFUSED', `Sandbox faucet: ${body.error ?? r.statusText}`);
       return body.signatures;
+    },
+    async sendFromOutside(to, what) {
+      const r = await fetch(`${remote.swapApiUrl}/sandbox/send`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(
+          'lamports' in what
+            ? { address: to, lamports: what.lamports.toString() }
+            : { address: to, mint: what.mint, amount: what.amount.toString() },
+        ),
+      });
+      const body = (await r.json()) as { signature?: string; from?: string; error?: string };
+      if (!r.ok || !body.signature || !body.from)
+        throw new HarvestError('REFUSED', `Sandbox send: ${body.error ?? r.statusText}`);
+      return { signature: body.signature, from: body.from };
     },
     close: async () => undefined,
   };

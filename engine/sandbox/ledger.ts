@@ -147,6 +147,7 @@ export class SandboxLedger {
     db.exec(
       'CREATE TABLE IF NOT EXISTS transactions (signature TEXT PRIMARY KEY, slot INTEGER NOT NULL, record TEXT NOT NULL) STRICT',
     );
+    indexAddresses(db);
     return new SandboxLedger(opts, svm, db);
   }
 
@@ -385,6 +386,7 @@ export class SandboxLedger {
     this.db
       .prepare('INSERT INTO transactions (signature, slot, record) VALUES (?, ?, ?)')
       .run(signature, Number(record.slot), JSON.stringify(record, bigintReplacer));
+    this.indexTransaction(record);
     this.markDirty();
     for (const l of this.listeners) l(record);
     return record;
@@ -472,11 +474,45 @@ export class SandboxLedger {
       postTokenBalances: [],
       wire: '',
     };
-    this.db
+    const inserted = this.db
       .prepare('INSERT OR IGNORE INTO transactions (signature, slot, record) VALUES (?, ?, ?)')
       .run(signature, Number(record.slot), JSON.stringify(record, bigintReplacer));
+    if (inserted.changes === 1) this.indexTransaction(record);
     this.markDirty();
     return signature;
+  }
+
+  private indexTransaction(record: LandedTransaction): void {
+    const put = this.db.prepare('INSERT INTO address_signatures (address, slot, signature) VALUES (?, ?, ?)');
+    for (const a of new Set(record.accountKeys)) put.run(a, Number(record.slot), record.signature);
+  }
+
+  /**
+   * getSignaturesForAddress: transactions that named `address` among their
+   * accounts, newest first (by slot, then by landing order within a slot, as
+   * a validator lists them), starting below `before` and stopping at `until`
+   * (both exclusive), at most `limit`.
+   */
+  signaturesFor(
+    address: string,
+    opts: { limit: number; before?: string | null; until?: string | null },
+  ): LandedTransaction[] {
+    const seqOf = (sig: string | null | undefined): number | null => {
+      if (!sig) return null;
+      const r = this.db
+        .prepare('SELECT seq FROM address_signatures WHERE address = ? AND signature = ?')
+        .get(address, sig) as { seq: number } | undefined;
+      // An unknown signature bounds nothing (Solana ignores a `before`/`until` it cannot find).
+      return r ? r.seq : null;
+    };
+    const before = seqOf(opts.before);
+    const until = seqOf(opts.until);
+    const rows = this.db
+      .prepare(
+        'SELECT signature FROM address_signatures WHERE address = ? AND seq < ? AND seq > ? ORDER BY seq DESC LIMIT ?',
+      )
+      .all(address, before ?? Number.MAX_SAFE_INTEGER, until ?? -1, opts.limit) as { signature: string }[];
+    return rows.map((r) => this.landed(r.signature)).filter((t): t is LandedTransaction => t !== null);
   }
 
   landed(signature: string): LandedTransaction | null {
@@ -535,6 +571,35 @@ export class SandboxLedger {
     this.save();
     this.db.close();
   }
+}
+
+/**
+ * The address -> signature index behind getSignaturesForAddress. `seq` is the
+ * landing order. A ledger saved before the index existed is indexed once from
+ * its transaction records, in slot order.
+ */
+function indexAddresses(db: Database.Database): void {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'address_signatures'").get();
+  if (exists) return;
+  db.exec(`CREATE TABLE address_signatures (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    address   TEXT NOT NULL,
+    slot      INTEGER NOT NULL,
+    signature TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX address_signatures_by_address ON address_signatures(address, seq);`);
+  const put = db.prepare('INSERT INTO address_signatures (address, slot, signature) VALUES (?, ?, ?)');
+  const all = db.prepare('SELECT signature, slot, record FROM transactions ORDER BY slot, rowid').all() as {
+    signature: string;
+    slot: number;
+    record: string;
+  }[];
+  db.transaction(() => {
+    for (const r of all) {
+      const keys = (JSON.parse(r.record) as { accountKeys: string[] }).accountKeys;
+      for (const a of new Set(keys)) put.run(a, r.slot, r.signature);
+    }
+  })();
 }
 
 /** The airdrop pool of a default LiteSVM (about 1M SOL) runs dry in long sandbox sessions. */

@@ -63,6 +63,8 @@ const RPC_INTERNAL_ERROR = -32603;
 /** Solana's limits. */
 const MAX_MULTIPLE_ACCOUNTS = 100;
 const MAX_SIGNATURE_STATUSES = 256;
+/** getSignaturesForAddress returns at most this many per call (Solana's limit). */
+const MAX_SIGNATURES_FOR_ADDRESS = 1000;
 const MAX_PRIORITIZATION_FEE_ADDRESSES = 128;
 /** The status cache holds the last MAX_RECENT_BLOCKHASHES (300) slots; older needs searchTransactionHistory. */
 const STATUS_CACHE_SLOTS = 300n;
@@ -527,6 +529,36 @@ function rpcMethods(ledger: SandboxLedger, fees: PrioritizationFees): Record<str
       checkContext(cfg);
       const wire = decodeWire(encodedTx, encoding);
       return ledger.send(wire, { skipPreflight });
+    },
+
+    getSignaturesForAddress: (p) => {
+      p.atMost(2);
+      const addr = p.address(0, 'address');
+      const cfg = p.config(1);
+      checkContext(cfg);
+      // Solana's server-side default is finalized; 'processed' is refused as on a real node.
+      const commitment = cfg.commitment() ?? 'finalized';
+      if (commitment === 'processed') throw invalidParams('Method does not support commitment below `confirmed`');
+      const limit = cfg.u64('limit') ?? BigInt(MAX_SIGNATURES_FOR_ADDRESS);
+      if (limit < 1n || limit > BigInt(MAX_SIGNATURES_FOR_ADDRESS)) {
+        throw invalidParams(`Invalid limit; max ${MAX_SIGNATURES_FOR_ADDRESS}`);
+      }
+      const before = cfg.string('before');
+      const until = cfg.string('until');
+      if (before !== undefined) asSignature(before, 'before');
+      if (until !== undefined) asSignature(until, 'until');
+      const slot = ledger.currentSlot();
+      return ledger
+        .signaturesFor(addr, { limit: Number(limit), before: before ?? null, until: until ?? null })
+        .filter((tx) => commitment !== 'finalized' || slot - tx.slot >= FINALITY_SLOTS)
+        .map((tx) => ({
+          signature: tx.signature,
+          slot: tx.slot,
+          err: tx.err,
+          memo: null,
+          blockTime: tx.blockTime,
+          confirmationStatus: slot - tx.slot >= FINALITY_SLOTS ? 'finalized' : 'confirmed',
+        }));
     },
 
     getSignatureStatuses: (p) => {

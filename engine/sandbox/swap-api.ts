@@ -2,6 +2,7 @@ import Fastify, { type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../kernel/logger';
 import type { SandboxFaucet } from './faucet';
+import { sendFromOutside } from './outside';
 import type { SandboxLedger } from './ledger';
 import { MarketError, MM_LABEL, type PrioritizationFee, type SandboxMarketMaker } from './market-maker';
 import type { PriceReplay } from './price-replay';
@@ -36,6 +37,7 @@ import { SANDBOX_TOKENS, tokenByMint } from './tokens';
  *   DELETE /sandbox/price[?mint=]      clear one override or all
  *   POST   /sandbox/replay             {speed?, position?}: change speed / seek (market ms)
  *   POST   /sandbox/faucet             {address, lamports?, tokens?: [{mint, amount}]} (amounts as strings)
+ *   POST   /sandbox/send               {address, lamports} | {address, mint, amount}: a transfer from an outside wallet
  */
 
 export interface SwapApiOptions {
@@ -127,6 +129,10 @@ const swapBody = z.object({
 
 const priceBody = z.object({ mint: z.string(), usd: z.number().positive() });
 const replayBody = z.object({ speed: z.number().min(0).optional(), position: z.number().optional() });
+const sendBody = z.union([
+  z.object({ address: z.string(), lamports: u64String }).strict(),
+  z.object({ address: z.string(), mint: z.string(), amount: u64String }).strict(),
+]);
 const faucetBody = z.object({
   address: z.string(),
   lamports: u64String.optional(),
@@ -322,6 +328,23 @@ export async function startSwapApi(opts: SwapApiOptions): Promise<SwapApi> {
         tokens: (parsed.data.tokens ?? []).map((t) => ({ mint: t.mint, amount: BigInt(t.amount) })),
       });
       return { signatures };
+    } catch (err) {
+      return reply.code(400).send({ error: (err as Error).message });
+    }
+  });
+
+  app.post('/sandbox/send', async (req, reply) => {
+    if (!faucet) return reply.code(404).send({ error: 'the sandbox faucet is not enabled' });
+    const parsed = sendBody.safeParse(req.body);
+    if (!parsed.success) return reply.code(400).send({ error: describe(parsed.error, 'JSON body') });
+    const b = parsed.data;
+    try {
+      return await sendFromOutside(
+        ledger,
+        faucet,
+        b.address,
+        'lamports' in b ? { lamports: BigInt(b.lamports) } : { mint: b.mint, amount: BigInt(b.amount) },
+      );
     } catch (err) {
       return reply.code(400).send({ error: (err as Error).message });
     }

@@ -16,6 +16,13 @@ export {
   type ControlRow,
 } from './portfolio-repo';
 export { RiskRepo, type EquitySnapshotRow, type CashFlowRow, type RiskStateRow } from './risk-repo';
+export {
+  FlowsRepo,
+  type WalletTxRow,
+  type WalletTxSource,
+  type FaucetGrantRow,
+  type LedgerCheckRow,
+} from './flows-repo';
 export { FundsRepo, type WhitelistEntry, type WithdrawalRow, type WithdrawalStatus } from './funds-repo';
 export {
   AuditRepo,
@@ -30,6 +37,7 @@ export {
 import type { Db } from './database';
 import { AuditRepo } from './audit-repo';
 import { EventsRepo } from './events-repo';
+import { FlowsRepo } from './flows-repo';
 import { FundsRepo } from './funds-repo';
 import { IntentsRepo } from './intents-repo';
 import { ControlsRepo, PaperRepo, PortfolioRepo } from './portfolio-repo';
@@ -55,6 +63,7 @@ export class Store {
   readonly controls: ControlsRepo;
   readonly paper: PaperRepo;
   readonly risk: RiskRepo;
+  readonly flows: FlowsRepo;
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db);
@@ -70,6 +79,7 @@ export class Store {
     this.controls = new ControlsRepo(db);
     this.paper = new PaperRepo(db);
     this.risk = new RiskRepo(db);
+    this.flows = new FlowsRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */

@@ -276,6 +276,76 @@ CREATE TABLE risk_state (
 CREATE INDEX positions_user_mint_closed ON positions(user_id, network, mint, closed_at);
 `,
   },
+  {
+    version: 5,
+    name: 'flows-and-ledger',
+    sql: `
+-- A flow found on chain names its transaction, the asset ('SOL' for lamports and wrapped SOL together,
+-- else a mint) and the amount in base units (positive; the kind says which way it went).
+ALTER TABLE cash_flows ADD COLUMN signature TEXT;
+ALTER TABLE cash_flows ADD COLUMN mint TEXT;
+ALTER TABLE cash_flows ADD COLUMN amount TEXT;
+CREATE INDEX cash_flows_signature ON cash_flows(signature);
+
+-- Per address scanned (a wallet and each of its token accounts): the newest signature up to which
+-- every transaction has been processed. History after it is read at the next scan (catch-up).
+CREATE TABLE flow_cursors (
+  network        TEXT NOT NULL,
+  address        TEXT NOT NULL,
+  user_id        INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  last_signature TEXT NOT NULL,
+  last_slot      TEXT NOT NULL,
+  updated_at     TEXT NOT NULL,
+  PRIMARY KEY (network, address)
+) STRICT;
+
+-- Every transaction seen touching a wallet, once: what it did to the wallet's balances (deltas: JSON of
+-- asset -> base units, as the balance reads measure them), the fee and rent the wallet paid (rent: into its own
+-- token accounts; rent_out: into token accounts it created for others), and what explains it.
+CREATE TABLE wallet_txs (
+  network    TEXT NOT NULL,
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  wallet     TEXT NOT NULL,
+  signature  TEXT NOT NULL,
+  slot       TEXT NOT NULL,
+  block_time TEXT,
+  source     TEXT NOT NULL CHECK (source IN ('intent', 'withdrawal', 'faucet', 'flow', 'none')),
+  deltas     TEXT NOT NULL,
+  fee        TEXT NOT NULL,
+  rent       TEXT NOT NULL,
+  rent_out   TEXT NOT NULL,
+  failed     INTEGER NOT NULL CHECK (failed IN (0, 1)),
+  seen_at    TEXT NOT NULL,
+  PRIMARY KEY (network, wallet, signature)
+) STRICT;
+CREATE INDEX wallet_txs_user ON wallet_txs(user_id, network, slot);
+
+-- What a faucet gave, per transaction: Harvest's own top-ups, never counted as outside deposits.
+CREATE TABLE faucet_grants (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  network    TEXT NOT NULL,
+  mint       TEXT NOT NULL,
+  amount     TEXT NOT NULL,
+  signature  TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (network, signature, mint)
+) STRICT;
+
+-- Each ledger = chain check of a user: its discrepancies (JSON), and the operator's acknowledgement.
+CREATE TABLE ledger_checks (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  network       TEXT NOT NULL,
+  ts            TEXT NOT NULL,
+  ok            INTEGER NOT NULL CHECK (ok IN (0, 1)),
+  discrepancies TEXT NOT NULL,
+  acked_at      TEXT,
+  acked_by      TEXT
+) STRICT;
+CREATE INDEX ledger_checks_user ON ledger_checks(user_id, network, id);
+`,
+  },
 ] as const satisfies readonly Migration[];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

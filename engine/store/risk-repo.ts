@@ -21,6 +21,10 @@ export interface CashFlowRow {
   kind: 'deposit' | 'withdrawal';
   amountUsd: bigint;
   ref: string | null;
+  /** For a flow found on chain: its transaction, asset ('SOL' or a mint) and base units (positive). */
+  signature?: string | null;
+  mint?: string | null;
+  amount?: bigint | null;
 }
 
 export interface RiskStateRow {
@@ -62,9 +66,9 @@ const SQL = [
   'INSERT INTO equity_snapshots (user_id, network, ts, equity, deposits, withdrawals, high_water) VALUES (?, ?, ?, ?, ?, ?, ?)',
   'SELECT id, user_id, network, ts, equity, deposits, withdrawals, high_water FROM equity_snapshots WHERE user_id = ? AND network = ? AND ts >= ? ORDER BY ts, id LIMIT ?',
   'SELECT id, user_id, network, ts, equity, deposits, withdrawals, high_water FROM equity_snapshots WHERE user_id = ? AND network = ? ORDER BY ts DESC, id DESC LIMIT 1',
-  'INSERT OR IGNORE INTO cash_flows (user_id, network, ts, kind, amount_usd, ref) VALUES (?, ?, ?, ?, ?, ?)',
+  'INSERT OR IGNORE INTO cash_flows (user_id, network, ts, kind, amount_usd, ref, signature, mint, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   'SELECT 1 FROM cash_flows WHERE user_id = ? AND ref = ?',
-  'SELECT id, user_id, network, ts, kind, amount_usd, ref FROM cash_flows WHERE user_id = ? AND network = ? AND ts >= ? ORDER BY ts, id',
+  'SELECT id, user_id, network, ts, kind, amount_usd, ref, signature, mint, amount FROM cash_flows WHERE user_id = ? AND network = ? AND ts >= ? ORDER BY ts, id',
   'SELECT user_id, network, high_water, day, day_start_equity, daily_loss_day, drawdown_paused_at, updated_at FROM risk_state WHERE user_id = ? AND network = ?',
   `INSERT INTO risk_state (user_id, network, high_water, day, day_start_equity, daily_loss_day, drawdown_paused_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(user_id, network) DO UPDATE SET high_water = excluded.high_water, day = excluded.day, day_start_equity = excluded.day_start_equity,
@@ -128,7 +132,17 @@ export class RiskRepo {
 
   /** Records a flow; false when one with the same ref was already recorded (idempotent import). */
   insertCashFlow(f: Omit<CashFlowRow, 'id'>): boolean {
-    const info = this.st(SQL[3]).run(f.userId, f.network, f.ts, f.kind, f.amountUsd.toString(), f.ref);
+    const info = this.st(SQL[3]).run(
+      f.userId,
+      f.network,
+      f.ts,
+      f.kind,
+      f.amountUsd.toString(),
+      f.ref,
+      f.signature ?? null,
+      f.mint ?? null,
+      f.amount === undefined || f.amount === null ? null : f.amount.toString(),
+    );
     return info.changes === 1;
   }
 
@@ -145,6 +159,9 @@ export class RiskRepo {
       kind: 'deposit' | 'withdrawal';
       amount_usd: string;
       ref: string | null;
+      signature: string | null;
+      mint: string | null;
+      amount: string | null;
     }[];
     return rows.map((r) => ({
       id: r.id,
@@ -154,6 +171,9 @@ export class RiskRepo {
       kind: r.kind,
       amountUsd: BigInt(r.amount_usd),
       ref: r.ref,
+      signature: r.signature,
+      mint: r.mint,
+      amount: r.amount === null ? null : BigInt(r.amount),
     }));
   }
 

@@ -101,6 +101,10 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'stats.user': { user: 'Ana' },
     'stats.equityCurve': { user: 'Ana', limit: 10, since: '2026-01-01T00:00:00Z' },
     'stats.leaderboard': { by: 'pnl', anonymous: true },
+    'ledger.reconcile': { user: 'Ana' },
+    'ledger.ack': { user: 'Ana' },
+    'export.csv': { kind: 'trades', user: 'Ana', from: '2026-01-01', to: '2026-02-01' },
+    'sandbox.send': { user: 'Ana', amount: '1.5', token: 'USDC' },
   };
 }
 

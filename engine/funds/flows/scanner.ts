@@ -1,0 +1,275 @@
+import type { Address, Signature } from '@solana/kit';
+import type { ChainClient, SignatureInfo, TransactionDetails } from '../../chain';
+import { findAssociatedTokenAddress, TOKEN_PROGRAM_ADDRESS } from '../../chain/programs';
+import { mapLimit } from '../../chain/util';
+import { isoTime, type Clock } from '../../kernel/clock';
+import type { EventBus } from '../../kernel/event-bus';
+import type { Logger } from '../../kernel/logger';
+import { splTokens, tokenByMint, WRAPPED_SOL_MINT } from '../../market';
+import { recordCashFlow, toMicroUsd, type PriceFn } from '../../portfolio/performance';
+import type { Store, WalletTxSource } from '../../store';
+import { UserSettingsSchema } from '../../users/settings';
+import { SOL_ASSET, walletEffect } from './effect';
+
+/** getSignaturesForAddress pages, per address and scan: 100 × 1000 signatures before giving up loudly. */
+const MAX_PAGES = 100;
+const PAGE = 1000;
+/** getTransaction calls in flight at once per scan (the transport's token bucket still paces them). */
+const FETCH_CONCURRENCY = 4;
+
+export interface FlowScanReport {
+  users: number;
+  /** New signatures processed (own, flows and no-ops). */
+  signatures: number;
+  /** Cash flows recorded (one per asset moved by an outside transaction). */
+  flows: number;
+  /** Signatures left for the next scan (no transaction yet, or a moved asset without a price). */
+  deferred: number;
+  /** Users whose scan failed (RPC errors); each is retried at the next scan. */
+  failed: number[];
+}
+
+export interface FlowScannerDeps {
+  store: Store;
+  chain: ChainClient;
+  network: string;
+  bus: EventBus;
+  clock: Clock;
+  log: Logger;
+  /** USD price of a mint now: a flow is valued when it is found (for catch-up, when the engine is back). */
+  price: PriceFn;
+  /** Runs a task in the user's wallet queue, so no order or top-up of theirs is half-journalled meanwhile. */
+  exclusive<T>(userId: number, task: () => Promise<T>): Promise<T>;
+}
+
+/** The addresses whose history shows a wallet's flows: the wallet, and its token accounts (an SPL transfer names only those). */
+export async function scannedAddresses(wallet: Address): Promise<Address[]> {
+  const atas = await Promise.all([
+    findAssociatedTokenAddress(wallet, WRAPPED_SOL_MINT, TOKEN_PROGRAM_ADDRESS),
+    ...splTokens().map((t) => findAssociatedTokenAddress(wallet, t.mint, t.tokenProgram)),
+  ]);
+  return [wallet, ...atas];
+}
+
+/**
+ * Every flow is seen: reads each live wallet's history from the chain since
+ * the last signature seen (per scanned address, paginating back with
+ * `before` down to `until` = the cursor), fetches every new transaction and
+ * records what it did to the wallet. A signature in Harvest's own journals
+ * (intents and trades, withdrawals, faucet grants) is explained; any other
+ * that moved a balance is a deposit or an external withdrawal, recorded as a
+ * cash flow with its signature, asset, base units and USD value, and
+ * announced. A signature is recorded once (wallet_txs' key), so restarts and
+ * overlapping scans never count it twice; the cursor only moves past
+ * signatures that are recorded, so the time the engine was off is caught up
+ * at its next scan.
+ */
+export class FlowScanner {
+  constructor(private readonly d: FlowScannerDeps) {}
+
+  /** Scans the live users (or the given ones); paper users' wallets are not their trading account. */
+  async scan(userIds?: readonly number[]): Promise<FlowScanReport> {
+    const report: FlowScanReport = { users: 0, signatures: 0, flows: 0, deferred: 0, failed: [] };
+    const wanted = userIds ? new Set(userIds) : null;
+    for (const w of this.d.store.wallets.all()) {
+      if (wanted && !wanted.has(w.userId)) continue;
+      if (!wanted && !this.isLive(w.userId)) continue;
+      report.users++;
+      try {
+        const r = await this.d.exclusive(w.userId, () => this.scanWallet(w.userId, w.address as Address));
+        report.signatures += r.signatures;
+        report.flows += r.flows;
+        report.deferred += r.deferred;
+      } catch (e) {
+        // One user's RPC trouble never stops another's scan.
+        report.failed.push(w.userId);
+        this.d.log.warn({ userId: w.userId, err: (e as Error).message }, 'flow scan failed');
+      }
+    }
+    return report;
+  }
+
+  private isLive(userId: number): boolean {
+    return UserSettingsSchema.parse(this.d.store.settings.get(userId)?.settings ?? {}).mode === 'live';
+  }
+
+  /** Scans one wallet; the caller holds the user's queue. */
+  async scanWallet(userId: number, wallet: Address): Promise<{ signatures: number; flows: number; deferred: number }> {
+    const { store, network } = this.d;
+    const addresses = await scannedAddresses(wallet);
+    // Newest first per address, as the node lists them.
+    const lists = await Promise.all(addresses.map((a) => this.newSignatures(a)));
+    const bySig = new Map<string, SignatureInfo>();
+    for (const list of lists) for (const s of list) bySig.set(s.signature, s);
+    // Oldest first: a flow's mark adjustment and the cursors follow chain order.
+    const pending = [...bySig.values()]
+      .filter((s) => !store.flows.hasTx(network, wallet, s.signature))
+      .sort((a, b) => (a.slot < b.slot ? -1 : a.slot > b.slot ? 1 : 0));
+
+    const own = new Map(pending.map((s) => [s.signature, store.flows.ownSource(network, s.signature)]));
+    // Faucet grants are journalled from the faucet's answer; their transactions need no fetching
+    // (and a sandbox airdrop has no transaction body to fetch).
+    const toFetch = pending.filter((s) => own.get(s.signature) !== 'faucet');
+    const fetched = new Map<string, TransactionDetails | null>();
+    await mapLimit(toFetch, FETCH_CONCURRENCY, async (s) => {
+      fetched.set(s.signature, await this.d.chain.getTransaction(s.signature));
+    });
+
+    let signatures = 0;
+    let flows = 0;
+    let deferred = 0;
+    const done = new Set<string>();
+    let blocked = false;
+    for (const s of pending) {
+      if (blocked) {
+        deferred++;
+        continue;
+      }
+      const source = own.get(s.signature) ?? null;
+      const tx = fetched.get(s.signature) ?? null;
+      if (source !== 'faucet' && tx === null) {
+        // Listed but not yet served (or pruned by the node): try again next scan, in order.
+        this.d.log.warn({ userId, signature: s.signature }, 'transaction not available yet; flow scan waits for it');
+        blocked = true;
+        deferred++;
+        continue;
+      }
+      const r = this.record(userId, wallet, s, source, tx);
+      if (r === null) {
+        blocked = true;
+        deferred++;
+        continue;
+      }
+      signatures++;
+      flows += r;
+      done.add(s.signature);
+    }
+    // Each cursor moves to the newest of its signatures below which everything is recorded.
+    const at = isoTime(this.d.clock);
+    addresses.forEach((a, i) => {
+      const list = lists[i]!;
+      let newest: SignatureInfo | null = null;
+      for (let j = list.length - 1; j >= 0; j--) {
+        const s = list[j]!;
+        if (!done.has(s.signature) && !store.flows.hasTx(network, wallet, s.signature)) break;
+        newest = s;
+      }
+      if (newest) store.flows.setCursor(network, a, userId, newest.signature, newest.slot, at);
+    });
+    return { signatures, flows, deferred };
+  }
+
+  /** Signatures of `address` newer than its cursor, newest first (all pages). */
+  private async newSignatures(address: Address): Promise<SignatureInfo[]> {
+    const until = this.d.store.flows.cursor(this.d.network, address) as Signature | null;
+    const out: SignatureInfo[] = [];
+    let before: Signature | null = null;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const rows = await this.d.chain.getSignaturesForAddress(address, { limit: PAGE, before, until });
+      out.push(...rows);
+      if (rows.length < PAGE) return out;
+      before = rows[rows.length - 1]!.signature;
+    }
+    throw new Error(`more than ${MAX_PAGES * PAGE} new signatures for ${address}; scan refused rather than cut short`);
+  }
+
+  /**
+   * Records one transaction (and its flows) in one database transaction.
+   * Returns how many flows it recorded, or null when it must wait (a moved
+   * known asset without a price: a flow is never recorded without its value).
+   */
+  private record(
+    userId: number,
+    wallet: Address,
+    s: SignatureInfo,
+    own: 'intent' | 'withdrawal' | 'faucet' | null,
+    tx: TransactionDetails | null,
+  ): number | null {
+    const { store, network, bus } = this.d;
+    const effect = tx
+      ? walletEffect(tx, wallet)
+      : { deltas: new Map<string, bigint>(), fee: 0n, rent: 0n, rentOut: 0n, failed: s.err !== null };
+    // The flow's time is its block's (a caught-up flow keeps the time it happened), else now.
+    const blockTime = s.blockTime ?? tx?.blockTime ?? null;
+    const whenMs = blockTime !== null ? Number(blockTime) * 1000 : this.d.clock.now();
+    const moved = [...effect.deltas].filter(([, v]) => v !== 0n);
+    let source: WalletTxSource = own ?? (moved.length > 0 ? 'flow' : 'none');
+
+    const valued: { asset: string; amount: bigint; usd: bigint; symbol: string; decimals: number }[] = [];
+    if (source === 'flow') {
+      for (const [asset, delta] of moved) {
+        const mint = asset === SOL_ASSET ? WRAPPED_SOL_MINT : asset;
+        const token = tokenByMint(mint);
+        const amount = delta < 0n ? -delta : delta;
+        if (!token) {
+          // A token Harvest does not know is not part of equity either: recorded, valued at 0.
+          valued.push({ asset, amount, usd: 0n, symbol: asset, decimals: 0 });
+          continue;
+        }
+        const p = this.d.price(mint);
+        if (p === null) return null;
+        valued.push({
+          asset,
+          amount,
+          usd: toMicroUsd((Number(amount) / 10 ** token.decimals) * p),
+          symbol: token.symbol,
+          decimals: token.decimals,
+        });
+      }
+      if (valued.length === 0) source = 'none';
+    }
+
+    return store.tx(() => {
+      const inserted = store.flows.insertTx({
+        network,
+        userId,
+        wallet,
+        signature: s.signature,
+        slot: s.slot,
+        blockTime: s.blockTime === null ? null : Number(s.blockTime),
+        source,
+        deltas: effect.deltas,
+        fee: effect.fee,
+        rent: effect.rent,
+        rentOut: effect.rentOut,
+        failed: effect.failed,
+        seenAt: isoTime(this.d.clock),
+      });
+      if (!inserted || source !== 'flow') return 0;
+      // A flow older than the first equity snapshot is already inside that equity (a first scan of an
+      // existing wallet): it is recorded, but does not move the mark again.
+      const first = store.risk.snapshots(userId, network, { limit: 1 })[0] ?? null;
+      const moveMark = first === null || whenMs > Date.parse(first.ts);
+      let n = 0;
+      for (const v of valued) {
+        const delta = effect.deltas.get(v.asset)!;
+        const kind = delta > 0n ? 'deposit' : 'withdrawal';
+        const ok = recordCashFlow(store, {
+          userId,
+          network,
+          kind,
+          amountUsd: v.usd,
+          nowMs: whenMs,
+          ref: `chain:${s.signature}:${v.asset}`,
+          signature: s.signature,
+          mint: v.asset,
+          amount: v.amount,
+          moveMark,
+        });
+        if (!ok) continue;
+        n++;
+        const payload = {
+          signature: s.signature,
+          mint: v.asset,
+          symbol: v.symbol,
+          amount: v.amount.toString(),
+          usd: Number(v.usd) / 1e6,
+          at: new Date(whenMs).toISOString(),
+        };
+        if (kind === 'deposit') bus.emit('wallet.deposit', userId, payload);
+        else bus.emit('wallet.external_withdrawal', userId, payload);
+      }
+      return n;
+    });
+  }
+}
