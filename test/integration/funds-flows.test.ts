@@ -1,0 +1,263 @@
+/**
+ * Issue #9 items 1 and 4 on real parts: an engine on a SQLite file and the
+ * real keychain, its sandbox (LiteSVM) behind real HTTP JSON-RPC, the flow
+ * scanner reading getSignaturesForAddress / getTransaction through the
+ * ordinary chain client. Every flow is seen once; Harvest's own trades,
+ * withdrawals and faucet top-ups are not flows; ledger = chain is proven,
+ * and a planted discrepancy is found, named and pauses entries.
+ */
+import { address, createNoopSigner, type Address } from '@solana/kit';
+import { getTransferSolInstruction } from '@solana-program/system';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../engine/kernel/clock';
+import { silentLogger } from '../../engine/kernel/logger';
+import { tokenBySymbol } from '../../engine/market';
+import type { Engine, Funds } from '../../engine/runtime';
+import { TradingLoop } from '../../engine/runtime/loop';
+import { Sandbox } from '../../engine/sandbox';
+import { PlayKey } from '../../engine/sandbox/play-keys';
+import { sendAs } from '../../engine/sandbox/tx-build';
+import { tempDataDir } from '../helpers/datadir';
+import { openEngine } from '../helpers/engine';
+import { permissiveRisk } from '../helpers/risk';
+import { randomSecretKey, type SecretKeyFixture } from './support';
+
+const USDC = tokenBySymbol('USDC')!;
+const WETH = tokenBySymbol('WETH')!;
+const SOL_PRICE_TOLERANCE = 0.01;
+
+let dir: { dir: string; cleanup: () => void };
+let engine: Engine;
+let funds: Funds;
+/** One clock across restarts: the chain's time never runs backwards. */
+const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+let ana: { id: number; address: Address; key: SecretKeyFixture };
+
+async function open(): Promise<void> {
+  engine = openEngine(dir.dir, { clock });
+  funds = await engine.funds();
+  await funds.refreshPrices();
+}
+
+const flowsOf = (userId: number) =>
+  engine.store.risk.cashFlows(userId, 'sandbox').filter((f) => f.signature !== null && f.signature !== undefined);
+const events = (type: string) => engine.store.events.list({ type, limit: 1000 });
+
+beforeAll(async () => {
+  dir = tempDataDir('hv-flows-');
+  await open();
+  expect(funds.net.sandbox).toBeInstanceOf(Sandbox);
+  const u = engine.users.add('ana', 'test');
+  const key = randomSecretKey();
+  const w = engine.wallets.import(u.id, { secretKey: key.base58 }, 'test');
+  ana = { id: u.id, address: w.address as Address, key };
+  await permissiveRisk(engine, 'ana');
+  await engine.execute('settings.set', { user: 'ana', key: 'mode', value: 'live' });
+}, 60_000);
+
+afterAll(async () => {
+  await engine?.close();
+  dir?.cleanup();
+});
+
+describe('every flow is seen', () => {
+  it('faucet top-ups are Harvest’s own: seen on chain, never counted as outside deposits', async () => {
+    await engine.execute('funds.faucet', { user: 'ana', sol: '3', token: 'USDC', amount: '200' });
+    const r = await funds.flows.scan();
+    expect(r).toMatchObject({ users: 1, flows: 0, deferred: 0, failed: [] });
+    expect(r.signatures).toBe(2);
+    expect(flowsOf(ana.id)).toEqual([]);
+    const seen = engine.store.flows.txs(ana.id, 'sandbox');
+    expect(seen.map((t) => t.source)).toEqual(['faucet', 'faucet']);
+  });
+
+  it('an outside SOL deposit is recorded once, with its signature, asset, base units and USD value', async () => {
+    const sent = await engine.execute('sandbox.send', { user: 'ana', amount: '1.25' });
+    expect(sent.to).toBe(ana.address);
+    const r = await funds.flows.scan();
+    expect(r.flows).toBe(1);
+    const [f] = flowsOf(ana.id);
+    expect(f).toMatchObject({ kind: 'deposit', signature: sent.signature, mint: 'SOL', amount: 1_250_000_000n });
+    const solUsd = funds.prices.price(tokenBySymbol('SOL')!.mint)!;
+    expect(Math.abs(Number(f!.amountUsd) / 1e6 - 1.25 * solUsd)).toBeLessThan(SOL_PRICE_TOLERANCE);
+    const ev = events('wallet.deposit');
+    expect(ev).toHaveLength(1);
+    expect(ev[0]).toMatchObject({ severity: 'info', userId: ana.id });
+    expect(ev[0]!.payload).toMatchObject({ signature: sent.signature, mint: 'SOL', amount: '1250000000' });
+    // Scanning again finds nothing new.
+    expect((await funds.flows.scan()).flows).toBe(0);
+    expect(flowsOf(ana.id)).toHaveLength(1);
+  });
+
+  it('an outside SPL deposit into the token account (the wallet itself is not named) is seen too', async () => {
+    const sent = await engine.execute('sandbox.send', { user: 'ana', amount: '40', token: 'USDC' });
+    expect((await funds.flows.scan()).flows).toBe(1);
+    const f = flowsOf(ana.id).at(-1)!;
+    expect(f).toMatchObject({ kind: 'deposit', signature: sent.signature, mint: USDC.mint, amount: 40_000_000n });
+    expect(Number(f.amountUsd) / 1e6).toBeCloseTo(40, 1);
+  });
+
+  it('own trades and withdrawals are explained, not flows; the ledger equals the chain to the base unit', async () => {
+    const buy = await engine.execute('orders.submit', {
+      user: 'ana',
+      side: 'buy',
+      token: 'WETH',
+      amount: '25',
+      stopLoss: 0.000001,
+    });
+    expect(buy.status).toBe('confirmed');
+    const pos = engine.store.portfolio.openPosition(ana.id, 'sandbox', WETH.mint)!;
+    const sell = await engine.execute('orders.submit', {
+      user: 'ana',
+      side: 'sell',
+      token: 'WETH',
+      amount: String(Number(pos.quantity / 2n) / 1e8),
+    });
+    expect(sell.status).toBe('confirmed');
+    const dest = randomSecretKey().address;
+    await engine.execute('whitelist.add', { user: 'ana', address: dest });
+    const wd = await engine.execute('funds.withdraw', { user: 'ana', to: dest, amount: '0.1', confirm: true });
+    expect(wd.outcome).toBe('confirmed');
+    const wdUsdc = await engine.execute('funds.withdraw', {
+      user: 'ana',
+      to: dest,
+      amount: '5',
+      token: 'USDC',
+      confirm: true,
+    });
+    expect(wdUsdc.outcome).toBe('confirmed');
+
+    const before = flowsOf(ana.id).length;
+    const r = await funds.flows.scan();
+    expect(r.flows).toBe(0);
+    expect(r.signatures).toBe(4);
+    expect(flowsOf(ana.id)).toHaveLength(before);
+    const sources = engine.store.flows.txs(ana.id, 'sandbox').map((t) => t.source);
+    expect(sources.filter((s) => s === 'intent')).toHaveLength(2);
+    expect(sources.filter((s) => s === 'withdrawal')).toHaveLength(2);
+
+    const rec = await engine.execute('ledger.reconcile', { user: 'ana' });
+    const res = rec.results[0]!;
+    expect(res.discrepancies).toEqual([]);
+    expect(res.ok).toBe(true);
+    // Real balances were compared: SOL, USDC and WETH are all non-zero and equal on both sides.
+    for (const sym of ['SOL', 'USDC', 'WETH']) {
+      const a = res.assets.find((x) => x.symbol === sym)!;
+      expect(BigInt(a.chain)).toBeGreaterThan(0n);
+      expect(a.ledger).toBe(a.chain);
+    }
+  });
+
+  it('an external withdrawal (signed with the exported key, outside Harvest) is a warning flow', async () => {
+    const sandbox = funds.net.sandbox as Sandbox;
+    const friend = PlayKey.fromSeed(ana.key.bytes.slice(0, 32));
+    expect(friend.address).toBe(ana.address);
+    const to = address(randomSecretKey().address);
+    const signature = sendAs(sandbox.ledger, friend, [
+      getTransferSolInstruction({ source: createNoopSigner(friend.address), destination: to, amount: 300_000_000n }),
+    ]);
+    expect((await funds.flows.scan()).flows).toBe(1);
+    const f = flowsOf(ana.id).at(-1)!;
+    // The transfer plus the fee the wallet paid: everything that left the balance.
+    expect(f).toMatchObject({ kind: 'withdrawal', signature, mint: 'SOL', amount: 300_005_000n });
+    const ev = events('wallet.external_withdrawal');
+    expect(ev).toHaveLength(1);
+    expect(ev[0]).toMatchObject({ severity: 'warning', userId: ana.id });
+    const rec = await engine.execute('ledger.reconcile', { user: 'ana' });
+    expect(rec.results[0]!.ok).toBe(true);
+  });
+
+  it('survives a restart without counting anything twice', async () => {
+    const n = flowsOf(ana.id).length;
+    const seen = engine.store.flows.txs(ana.id, 'sandbox').length;
+    await engine.close();
+    await open();
+    const r = await funds.flows.scan();
+    expect(r).toMatchObject({ signatures: 0, flows: 0 });
+    expect(flowsOf(ana.id)).toHaveLength(n);
+    expect(engine.store.flows.txs(ana.id, 'sandbox')).toHaveLength(seen);
+  }, 60_000);
+
+  it('flows while the engine was off are caught up exactly once, at their own time, by the loop', async () => {
+    const n = flowsOf(ana.id).length;
+    await engine.close();
+    // The chain moves on without the engine: the sandbox alone, an outside friend sends twice.
+    const alone = await Sandbox.startForDataDir({ dataDir: dir.dir, clock, log: silentLogger });
+    const first = await alone.sendFromOutside(ana.address, { lamports: 500_000_000n });
+    clock.advance(60_000);
+    const second = await alone.sendFromOutside(ana.address, { mint: USDC.mint, amount: 7_000_000n });
+    const sentAt = Math.floor(clock.now() / 1000) * 1000;
+    await alone.close();
+    clock.advance(3_600_000);
+
+    await open();
+    const loop = new TradingLoop(() => engine.funds(), clock, silentLogger, 1_000);
+    await loop.runCycle();
+    const flows = flowsOf(ana.id);
+    expect(flows).toHaveLength(n + 2);
+    expect(flows.slice(-2).map((f) => f.signature)).toEqual([first.signature, second.signature]);
+    expect(Date.parse(flows.at(-1)!.ts)).toBe(sentAt);
+    // The ledger check ran at start (first cycle) and found the books balanced.
+    expect(engine.store.flows.lastCheck(ana.id, 'sandbox')).toMatchObject({ ok: true });
+    await loop.runCycle();
+    expect(flowsOf(ana.id)).toHaveLength(n + 2);
+  }, 60_000);
+});
+
+describe('ledger = chain, proven', () => {
+  it('a planted discrepancy in the journal is found, names its transaction, pauses entries until acknowledged', async () => {
+    const trade = engine.store.portfolio.trades(ana.id).find((t) => t.side === 'buy')!;
+    // Plant: the journal says the buy spent one base unit of USDC more than it did.
+    engine.store.db
+      .prepare('UPDATE trades SET quote_amount = ? WHERE id = ?')
+      .run(String(trade.quoteAmount + 1n), trade.id);
+    const rec = await engine.execute('ledger.reconcile', { user: 'ana' });
+    const res = rec.results[0]!;
+    expect(res.ok).toBe(false);
+    expect(res.paused).toBe(true);
+    const txLevel = res.discrepancies.find((d) => d.kind === 'transaction')!;
+    expect(txLevel).toMatchObject({ symbol: 'USDC', difference: '1', signatures: [trade.signature] });
+    const balance = res.discrepancies.find((d) => d.kind === 'balance')!;
+    expect(balance).toMatchObject({ symbol: 'USDC', difference: '1', signatures: [trade.signature] });
+    const ev = events('ledger.mismatch');
+    expect(ev[0]).toMatchObject({ severity: 'critical', userId: ana.id });
+
+    // Entries are paused; exits are not.
+    expect(engine.controls.user(ana.id)).toMatchObject({ paused: true });
+    const entry = await engine.execute('orders.submit', {
+      user: 'ana',
+      side: 'buy',
+      token: 'WETH',
+      amount: '5',
+      stopLoss: 0.000001,
+    });
+    expect(entry).toMatchObject({ status: 'rejected', code: 'PAUSED_USER' });
+
+    const ack = await engine.execute('ledger.ack', { user: 'ana' });
+    expect(ack).toMatchObject({ userId: ana.id, checkId: res.checkId, resumed: true });
+    expect(engine.controls.user(ana.id).paused).toBe(false);
+    const audit = engine.store.audit.list({ userId: ana.id, limit: 50 }).map((a) => a.action);
+    expect(audit).toContain('ledger.acknowledged');
+    // The same, acknowledged difference does not pause again.
+    const again = (await engine.execute('ledger.reconcile', { user: 'ana' })).results[0]!;
+    expect(again).toMatchObject({ ok: false, acknowledged: true, paused: false });
+    expect(engine.controls.user(ana.id).paused).toBe(false);
+
+    // Put the journal right: the books balance again.
+    engine.store.db.prepare('UPDATE trades SET quote_amount = ? WHERE id = ?').run(String(trade.quoteAmount), trade.id);
+    expect((await engine.execute('ledger.reconcile', { user: 'ana' })).results[0]!.ok).toBe(true);
+  });
+
+  it('a balance that moved with no transaction at all is a discrepancy too', async () => {
+    const sandbox = funds.net.sandbox as Sandbox;
+    const acc = sandbox.ledger.account(ana.address)!;
+    // Lamports appear from nowhere (no transaction): nothing in any record explains them.
+    sandbox.ledger.setAccount({ ...acc, lamports: acc.lamports + 777n });
+    const res = (await engine.execute('ledger.reconcile', { user: 'ana' })).results[0]!;
+    expect(res.ok).toBe(false);
+    expect(res.discrepancies).toEqual([expect.objectContaining({ kind: 'balance', symbol: 'SOL', difference: '777' })]);
+    expect(engine.controls.user(ana.id).paused).toBe(true);
+    await engine.execute('ledger.ack', { user: 'ana' });
+    sandbox.ledger.setAccount({ ...acc, lamports: acc.lamports });
+  });
+});
