@@ -61,6 +61,8 @@ export function buildFlowHandlers(engine: Engine): FlowHandlers {
   return {
     'ledger.reconcile': async ({ user }) => {
       const f = await engine.funds();
+      // Outside flows found on the way are valued at current prices (a one-shot CLI has none yet).
+      await f.refreshPrices().catch(() => undefined);
       const targets =
         user === undefined
           ? store.wallets.all().map((w) => w.userId)

@@ -63,6 +63,8 @@ const RPC_INTERNAL_ERROR = -32603;
 /** Solana's limits. */
 const MAX_MULTIPLE_ACCOUNTS = 100;
 const MAX_SIGNATURE_STATUSES = 256;
+/** The all-zero blockhash (base58 of 32 zero bytes), for airdrops that have no message of their own. */
+const ZERO_BLOCKHASH = '11111111111111111111111111111111';
 /** getSignaturesForAddress returns at most this many per call (Solana's limit). */
 const MAX_SIGNATURES_FOR_ADDRESS = 1000;
 const MAX_PRIORITIZATION_FEE_ADDRESSES = 128;
@@ -606,9 +608,30 @@ function rpcMethods(ledger: SandboxLedger, fees: PrioritizationFees): Record<str
       if (commitment === 'processed') throw invalidParams('Method does not support commitment below `confirmed`');
       const maxVersion = cfg.u64('maxSupportedTransactionVersion');
       const tx = ledger.landed(sig);
-      // Sandbox airdrops are minted by LiteSVM without a transaction the ledger could show.
-      if (!tx || tx.wire === '') return null;
+      if (!tx) return null;
       if (commitment === 'finalized' && ledger.currentSlot() - tx.slot < FINALITY_SLOTS) return null;
+      if (tx.wire === '') {
+        // A sandbox airdrop: LiteSVM mints it without transaction bytes the ledger could show. In
+        // "json" it is served with an empty message over its real accounts and balance changes
+        // (what a history reader needs: a deposit from a faucet, as on devnet); as bytes it has none.
+        if (encoding !== 'json') return null;
+        return {
+          slot: tx.slot,
+          transaction: {
+            signatures: [tx.signature],
+            message: {
+              header: { numRequiredSignatures: 0, numReadonlySignedAccounts: 0, numReadonlyUnsignedAccounts: 0 },
+              accountKeys: tx.accountKeys,
+              recentBlockhash: ZERO_BLOCKHASH,
+              instructions: [],
+              ...(maxVersion === undefined ? {} : { addressTableLookups: [] }),
+            },
+          },
+          meta: transactionMeta(tx),
+          version: maxVersion === undefined ? undefined : 0,
+          blockTime: tx.blockTime,
+        };
+      }
       const bytes = base64Bytes.encode(tx.wire) as Uint8Array;
       const decoded = ledger.decode(bytes);
       const version = decoded.message.version;

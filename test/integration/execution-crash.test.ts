@@ -435,6 +435,19 @@ async function sandboxFaucet(swapApiUrl: string, address: string, lamports: bigi
 
 // ---- the test --------------------------------------------------------------------
 
+/**
+ * Ledger = chain after the kills (issue #9): `harvest reconcile` finds every asset's balance equal to
+ * what the journals add up to, to the base unit (the sandbox faucet's grants here are outside deposits).
+ */
+async function ledgerMatchesChain(w: World): Promise<void> {
+  const out = ok<{ results: { ok: boolean | null; inconclusive: string | null; discrepancies: unknown[] }[] }>(
+    await hv(w.dir, ['--json', 'reconcile', USER]),
+  );
+  expect(out.results[0]!.inconclusive).toBeNull();
+  expect(out.results[0]!.discrepancies).toEqual([]);
+  expect(out.results[0]!.ok).toBe(true);
+}
+
 describe('execution crash safety: SIGKILL anywhere, one swap per order, one trade per swap', () => {
   let w: World;
   const random = rng(SEED);
@@ -574,6 +587,7 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
         checkResubmission(s1, last, o, JSON.parse(again.stdout) as OutcomeOut, where);
       }
     }
+    await ledgerMatchesChain(w);
   }, 150_000);
 
   it(`kills the engine at random times during an order (${RANDOM_KILLS} orders)`, async () => {
@@ -676,5 +690,6 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
     checkInvariants(final, 'final');
     expect(carried.size, 'every order is settled at the end').toBe(0);
     expect(done).toBeGreaterThanOrEqual(MIN_RANDOM);
+    await ledgerMatchesChain(w);
   }, 200_000);
 });
