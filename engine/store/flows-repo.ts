@@ -75,9 +75,6 @@ const toWalletTx = (r: RawWalletTx): WalletTxRow => ({
   seenAt: r.seen_at,
 });
 
-const WALLET_TX_COLUMNS =
-  'network, user_id, wallet, signature, slot, block_time, source, deltas, fee, rent, rent_out, failed, seen_at';
-
 /**
  * What the flow scanner and the ledger check keep: per-address cursors, every
  * transaction seen touching a wallet, the faucet's grants, and check results.
@@ -118,7 +115,9 @@ export class FlowsRepo {
   insertTx(t: WalletTxRow): boolean {
     const deltas = Object.fromEntries([...t.deltas].map(([k, v]) => [k, v.toString()]));
     const info = this.db
-      .prepare(`INSERT OR IGNORE INTO wallet_txs (${WALLET_TX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .prepare(
+        'INSERT OR IGNORE INTO wallet_txs (network, user_id, wallet, signature, slot, block_time, source, deltas, fee, rent, rent_out, failed, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(
         t.network,
         t.userId,
@@ -141,7 +140,7 @@ export class FlowsRepo {
     return (
       this.db
         .prepare(
-          `SELECT ${WALLET_TX_COLUMNS} FROM wallet_txs WHERE user_id = ? AND network = ? ORDER BY CAST(slot AS INTEGER), rowid`,
+          'SELECT network, user_id, wallet, signature, slot, block_time, source, deltas, fee, rent, rent_out, failed, seen_at FROM wallet_txs WHERE user_id = ? AND network = ? ORDER BY CAST(slot AS INTEGER), rowid',
         )
         .all(userId, network) as RawWalletTx[]
     ).map(toWalletTx);
@@ -149,7 +148,9 @@ export class FlowsRepo {
 
   tx(network: string, wallet: string, signature: string): WalletTxRow | null {
     const r = this.db
-      .prepare(`SELECT ${WALLET_TX_COLUMNS} FROM wallet_txs WHERE network = ? AND wallet = ? AND signature = ?`)
+      .prepare(
+        'SELECT network, user_id, wallet, signature, slot, block_time, source, deltas, fee, rent, rent_out, failed, seen_at FROM wallet_txs WHERE network = ? AND wallet = ? AND signature = ?',
+      )
       .get(network, wallet, signature) as RawWalletTx | undefined;
     return r ? toWalletTx(r) : null;
   }
