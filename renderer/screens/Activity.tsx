@@ -5,6 +5,7 @@ import { tradePnl } from '../state/reducers';
 import { actions, describeEventBody, useApp } from '../state/store';
 import { eventSummary } from './Overview';
 import { IconRefresh } from '../components/icons';
+import { ExportCsvButton } from './Ledger';
 import type { AuditEntry, EventRow, Order, Trade } from '../state/types';
 
 type Sub = 'trades' | 'orders' | 'events' | 'audit';
@@ -40,6 +41,8 @@ export function ActivityTab({ userId }: { userId: number }) {
               { value: 'audit', label: 'Audit', testId: 'activity-audit-tab' },
             ]}
           />
+          <ExportCsvButton userId={userId} kind="trades" />
+          <ExportCsvButton userId={userId} kind="flows" />
           <button className="btn icon sm ghost" title="Refresh" onClick={refresh}>
             <IconRefresh size={14} />
           </button>

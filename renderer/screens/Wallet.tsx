@@ -5,6 +5,7 @@ import { fmtAmount, fmtDateTime, fmtUsd, fromBaseUnits, relTime, shortAddr } fro
 import { usdPrice } from '../state/reducers';
 import { actions, useApp } from '../state/store';
 import type { CommandOutput } from '../../engine/api/contract';
+import { LedgerPanel } from './Ledger';
 
 /** UTF-8 text to base64 (for a data: URI), without innerHTML anywhere. */
 export function toBase64(text: string): string {
@@ -38,6 +39,7 @@ export function WalletTab({ userId }: { userId: number }) {
       <div className="col" style={{ gap: 14 }}>
         <DepositPanel userId={userId} />
         <BalancesPanel userId={userId} />
+        <LedgerPanel userId={userId} />
         <FaucetPanel userId={userId} />
       </div>
       <div className="col" style={{ gap: 14 }}>
