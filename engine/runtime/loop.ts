@@ -71,6 +71,8 @@ export class TradingLoop {
       await this.guard(report, 'flows', async () => {
         const r = await f.flows.scan();
         report.errors += r.failed.length;
+        // Activation follows a flow in the same cycle, even one that landed after this cycle's balance read.
+        if (r.withFlows.length > 0) await f.balances.refresh(r.withFlows);
       });
       await this.guard(report, 'ledger', async () => {
         await f.ledger.runDue();

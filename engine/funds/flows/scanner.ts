@@ -27,6 +27,8 @@ export interface FlowScanReport {
   deferred: number;
   /** Users whose scan failed (RPC errors); each is retried at the next scan. */
   failed: number[];
+  /** Users with a new flow (their balances and activation are re-read after it). */
+  withFlows: number[];
 }
 
 export interface FlowScannerDeps {
@@ -69,7 +71,7 @@ export class FlowScanner {
 
   /** Scans the live users (or the given ones); paper users' wallets are not their trading account. */
   async scan(userIds?: readonly number[]): Promise<FlowScanReport> {
-    const report: FlowScanReport = { users: 0, signatures: 0, flows: 0, deferred: 0, failed: [] };
+    const report: FlowScanReport = { users: 0, signatures: 0, flows: 0, deferred: 0, failed: [], withFlows: [] };
     const wanted = userIds ? new Set(userIds) : null;
     for (const w of this.d.store.wallets.all()) {
       if (wanted && !wanted.has(w.userId)) continue;
@@ -80,6 +82,7 @@ export class FlowScanner {
         report.signatures += r.signatures;
         report.flows += r.flows;
         report.deferred += r.deferred;
+        if (r.flows > 0) report.withFlows.push(w.userId);
       } catch (e) {
         // One user's RPC trouble never stops another's scan.
         report.failed.push(w.userId);

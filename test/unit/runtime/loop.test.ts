@@ -133,7 +133,7 @@ describe('the trading loop', () => {
         return calls === 1 ? new Promise<void>((r) => (release = r)) : Promise.reject(new Error('feed down'));
       },
       balances: { refresh: async () => [] },
-      flows: { scan: async () => ({ users: 0, signatures: 0, flows: 0, deferred: 0, failed: [] }) },
+      flows: { scan: async () => ({ users: 0, signatures: 0, flows: 0, deferred: 0, failed: [], withFlows: [] }) },
       ledger: { runDue: async () => [] },
       performance: { snapshotEquity: () => ({ written: 0, skipped: [] }) },
       reviewRisk: () => undefined,
