@@ -204,6 +204,25 @@ describe('every flow is seen', () => {
   }, 60_000);
 });
 
+describe('activation follows flows', () => {
+  it('an outside deposit to an empty live wallet activates the friend in the same cycle', async () => {
+    const u = engine.users.add('bo', 'test');
+    const w = engine.wallets.import(u.id, { secretKey: randomSecretKey().base58 }, 'test');
+    await engine.execute('settings.set', { user: 'bo', key: 'mode', value: 'live' });
+    const loop = new TradingLoop(() => engine.funds(), clock, silentLogger, 1_000);
+    await loop.runCycle();
+    expect(engine.store.users.isActive(u.id)).toBe(false);
+    const sent = await engine.execute('sandbox.send', { user: 'bo', amount: '2' });
+    clock.advance(1_500);
+    await loop.runCycle();
+    expect(engine.store.users.isActive(u.id)).toBe(true);
+    expect(engine.store.events.list({ type: 'user.activated', userId: u.id, limit: 10 })).toHaveLength(1);
+    const deposits = engine.store.events.list({ type: 'wallet.deposit', userId: u.id, limit: 10 });
+    expect(deposits.map((e) => (e.payload as { signature: string }).signature)).toEqual([sent.signature]);
+    expect(sent.to).toBe(w.address);
+  });
+});
+
 describe('ledger = chain, proven', () => {
   it('a planted discrepancy in the journal is found, names its transaction, pauses entries until acknowledged', async () => {
     const trade = engine.store.portfolio.trades(ana.id).find((t) => t.side === 'buy')!;
