@@ -170,6 +170,14 @@ export class FlowsRepo {
     return null;
   }
 
+  /** When the user's first order on a network was journalled (the risk engine measured equity then). */
+  firstIntentAt(userId: number, network: string): string | null {
+    const r = this.db
+      .prepare('SELECT MIN(created_at) AS t FROM intents WHERE user_id = ? AND network = ?')
+      .get(userId, network) as { t: string | null };
+    return r.t;
+  }
+
   // ---- faucet -----------------------------------------------------------------
 
   insertGrant(g: FaucetGrantRow): void {

@@ -44,6 +44,14 @@ export interface FlowScannerDeps {
   exclusive<T>(userId: number, task: () => Promise<T>): Promise<T>;
 }
 
+/** When Harvest first measured a user's equity on a network (first snapshot or first order), ms; null if never. */
+export function measuredSince(store: Store, userId: number, network: string): number | null {
+  const snap = store.risk.snapshots(userId, network, { limit: 1 })[0]?.ts ?? null;
+  const order = store.flows.firstIntentAt(userId, network);
+  const times = [snap, order].filter((t): t is string => t !== null).map((t) => Date.parse(t));
+  return times.length > 0 ? Math.min(...times) : null;
+}
+
 /** The addresses whose history shows a wallet's flows: the wallet, and its token accounts (an SPL transfer names only those). */
 export async function scannedAddresses(wallet: Address): Promise<Address[]> {
   const atas = await Promise.all([
@@ -239,10 +247,11 @@ export class FlowScanner {
         seenAt: isoTime(this.d.clock),
       });
       if (!inserted || source !== 'flow') return 0;
-      // A flow older than the first equity snapshot is already inside that equity (a first scan of an
-      // existing wallet): it is recorded, but does not move the mark again.
-      const first = store.risk.snapshots(userId, network, { limit: 1 })[0] ?? null;
-      const moveMark = first === null || whenMs > Date.parse(first.ts);
+      // A flow from before Harvest first measured this user (its first equity snapshot or first order,
+      // whichever came first: either set the mark from the equity then) is already inside the mark:
+      // recorded, but it does not move the mark again (a first scan of a funded wallet, a catch-up).
+      const since = measuredSince(store, userId, network);
+      const moveMark = since === null || whenMs > since;
       let n = 0;
       for (const v of valued) {
         const delta = effect.deltas.get(v.asset)!;
