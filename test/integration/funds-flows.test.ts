@@ -6,6 +6,8 @@
  * withdrawals and faucet top-ups are not flows; ledger = chain is proven,
  * and a planted discrepancy is found, named and pauses entries.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { address, createNoopSigner, type Address } from '@solana/kit';
 import { getTransferSolInstruction } from '@solana-program/system';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -202,6 +204,23 @@ describe('every flow is seen', () => {
     await loop.runCycle();
     expect(flowsOf(ana.id)).toHaveLength(n + 2);
   }, 60_000);
+});
+
+describe('export for taxes', () => {
+  it('writes one row per real trade and per flow, FIFO said in the header, signatures included', async () => {
+    const file = join(dir.dir, 'trades.csv');
+    const t = await engine.execute('export.csv', { kind: 'trades', user: 'ana', file });
+    expect(t).toMatchObject({ kind: 'trades', rows: 2, file });
+    const text = readFileSync(file, 'utf8');
+    expect(text.split('\n')[0]).toMatch(/FIFO/u);
+    for (const tr of engine.store.portfolio.trades(ana.id)) expect(text).toContain(tr.signature!);
+    const f = await engine.execute('export.csv', { kind: 'flows', user: 'ana', from: '2026-01-01' });
+    const chainFlows = flowsOf(ana.id);
+    for (const cf of chainFlows) expect(f.csv).toContain(cf.signature!);
+    expect(f.file).toBeNull();
+    const none = await engine.execute('export.csv', { kind: 'flows', user: 'ana', to: '2025-01-01' });
+    expect(none.rows).toBe(0);
+  });
 });
 
 describe('activation follows flows', () => {
