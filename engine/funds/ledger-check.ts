@@ -255,6 +255,10 @@ export class LedgerCheck {
     const base = { userId, wallet, network, checkedAt, checkId: null, acknowledged: false, paused: false };
     const unfinished = store.intents.unfinished().filter((i) => i.userId === userId && i.network === network);
     if (unfinished.length > 0) return this.inconclusive(base, `${unfinished.length} order(s) are still being settled`);
+    const sending = store.funds
+      .withdrawals(userId, 1000)
+      .filter((x) => x.network === network && (x.status === 'pending' || x.status === 'signed'));
+    if (sending.length > 0) return this.inconclusive(base, `${sending.length} withdrawal(s) are still being settled`);
     const mints = [
       { mint: WRAPPED_SOL_MINT, tokenProgram: TOKEN_PROGRAM_ADDRESS, decimals: 9 },
       ...splTokens().map((t) => ({ mint: t.mint, tokenProgram: t.tokenProgram, decimals: t.decimals })),
