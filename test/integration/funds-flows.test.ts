@@ -99,6 +99,21 @@ describe('every flow is seen', () => {
     expect(Number(f.amountUsd) / 1e6).toBeCloseTo(40, 1);
   });
 
+  it('the sandbox’s HTTP send (what `harvest sandbox send` uses when the sandbox runs apart) is an outside deposit too', async () => {
+    const url = (funds.net.sandbox as Sandbox).swapApiUrl;
+    const post = (body: unknown) =>
+      fetch(`${url}/sandbox/send`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const bad = await post({ address: ana.address, lamports: '-1' });
+    expect(bad.status).toBe(400);
+    const r = (await (await post({ address: ana.address, lamports: '100000000' })).json()) as { signature: string };
+    expect((await funds.flows.scan()).flows).toBe(1);
+    expect(flowsOf(ana.id).at(-1)).toMatchObject({ signature: r.signature, mint: 'SOL', amount: 100_000_000n });
+  });
+
   it('own trades and withdrawals are explained, not flows; the ledger equals the chain to the base unit', async () => {
     const buy = await engine.execute('orders.submit', {
       user: 'ana',
