@@ -189,8 +189,15 @@ describe('every flow is seen', () => {
     const seen = engine.store.flows.txs(ana.id, 'sandbox').length;
     await engine.close();
     await open();
+    const sandbox = funds.net.sandbox as Sandbox;
+    const calls = (m: string): number => sandbox.rpc.callCounts()[m] ?? 0;
+    const [sigCalls, txCalls] = [calls('getSignaturesForAddress'), calls('getTransaction')];
     const r = await funds.flows.scan();
     expect(r).toMatchObject({ signatures: 0, flows: 0 });
+    // An idle wallet costs one history call per scanned address (the wallet, wrapped SOL and each SPL
+    // token account: 1 + 1 + 4) and fetches no transaction.
+    expect(calls('getSignaturesForAddress') - sigCalls).toBe(6);
+    expect(calls('getTransaction') - txCalls).toBe(0);
     expect(flowsOf(ana.id)).toHaveLength(n);
     expect(engine.store.flows.txs(ana.id, 'sandbox')).toHaveLength(seen);
   }, 60_000);
@@ -218,6 +225,20 @@ describe('every flow is seen', () => {
     expect(engine.store.flows.lastCheck(ana.id, 'sandbox')).toMatchObject({ ok: true });
     await loop.runCycle();
     expect(flowsOf(ana.id)).toHaveLength(n + 2);
+    // The ledger check runs again an hour later, by the engine's clock, not before.
+    const checks = () =>
+      (
+        engine.store.db.prepare('SELECT COUNT(*) AS n FROM ledger_checks WHERE user_id = ?').get(ana.id) as {
+          n: number;
+        }
+      ).n;
+    const before = checks();
+    clock.advance(30 * 60_000);
+    await loop.runCycle();
+    expect(checks()).toBe(before);
+    clock.advance(30 * 60_000);
+    await loop.runCycle();
+    expect(checks()).toBe(before + 1);
   }, 60_000);
 });
 
