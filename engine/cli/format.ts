@@ -1,5 +1,6 @@
 import type { CommandName, CommandOutput } from '../api';
 import { formatUnits } from '../market';
+import { formatPaperAccount, paperFormatters } from './paper-format';
 import { riskFormatters } from './risk-format';
 
 type Balances = CommandOutput<'wallet.balances'>['balances'][number];
@@ -7,7 +8,7 @@ type Balances = CommandOutput<'wallet.balances'>['balances'][number];
 function formatBalances(b: Balances): string {
   const rows = [`  SOL    ${b.sol}`, ...b.tokens.map((t) => `  ${t.symbol.padEnd(6)} ${t.uiAmount}`)];
   const state = b.active ? 'active' : `inactive: below the ${formatUnits(BigInt(b.minimumLamports), 9)} SOL minimum`;
-  return [`${b.address} on ${b.network} (${state})`, ...rows].join('\n');
+  return [`${b.account} ${b.address} on ${b.network} (${state})`, ...rows].join('\n');
 }
 
 type Outcome = CommandOutput<'orders.submit'>;
@@ -35,6 +36,7 @@ type Formatters = { [K in CommandName]: (o: CommandOutput<K>) => string };
 /** Human-readable output, one formatter per command. */
 export const formatters: Formatters = {
   ...riskFormatters,
+  ...paperFormatters,
   'engine.status': (o) =>
     [
       `Data directory: ${o.dataDir}`,
@@ -96,7 +98,8 @@ export const formatters: Formatters = {
     ].join('\n'),
   'network.set': (o) =>
     `This data directory now uses ${o.network}${o.rpcUrls.length ? ` via ${o.rpcUrls.length} endpoint(s)` : ''}.${o.restartNeeded ? ' Restart the engine to apply it.' : ''}`,
-  'wallet.balances': (o) => o.balances.map(formatBalances).join('\n\n') || 'No wallets yet.',
+  'wallet.balances': (o) =>
+    [...o.balances.map(formatBalances), ...o.paper.map(formatPaperAccount)].join('\n\n') || 'No wallets yet.',
   'wallet.deposit': (o) => [`Send SOL or tokens to: ${o.address}`, `Payment link: ${o.uri}`].join('\n'),
   'funds.faucet': (o) => [`Funded (${o.signatures.length} transaction(s)).`, formatBalances(o.balances)].join('\n'),
   'funds.withdraw': (o) =>
@@ -119,7 +122,7 @@ export const formatters: Formatters = {
   'whitelist.add': (e) => `Whitelisted ${e.address}; ${e.usable ? 'usable now' : `usable from ${e.usableAt}`}.`,
   'whitelist.remove': (o) => `Removed ${o.removed} from the whitelist.`,
   'settings.get': (o) => `Settings of user ${o.userId} (version ${o.version}):\n${JSON.stringify(o.settings, null, 2)}`,
-  'settings.set': (o) => `Saved (version ${o.version}).`,
+  'settings.set': (o) => `Saved (version ${o.version}).${o.notice ? `\n${o.notice}` : ''}`,
   'strategy.list': (o) =>
     o.strategies
       .map((s) =>
@@ -139,7 +142,7 @@ export const formatters: Formatters = {
       .join('\n\n'),
   'strategy.set': (o) => {
     const st = o.settings['strategy'] as { id: string; enabled: boolean; tokens: string[] };
-    return `Strategy ${st.id} ${st.enabled ? 'enabled' : 'disabled'} on ${st.tokens.join(', ')} (${String(o.settings['mode'])}); applies from the next cycle (version ${o.version}).`;
+    return `Strategy ${st.id} ${st.enabled ? 'enabled' : 'disabled'} on ${st.tokens.join(', ')} (${String(o.settings['mode'])}); applies from the next cycle (version ${o.version}).${o.notice ? `\n${o.notice}` : ''}`;
   },
   'orders.submit': formatOutcome,
   'orders.list': (o) =>

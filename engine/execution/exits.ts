@@ -30,7 +30,11 @@ export class ExitMonitor {
   async runCycle(): Promise<{ checked: number; exits: number; stuck: number }> {
     let exits = 0;
     let stuck = 0;
-    const open = this.store.portfolio.allOpen().filter((p) => p.network === this.network);
+    // Only positions of the account each user trades now: after a switch paper ↔ live, the other
+    // account's positions wait (an exit would otherwise sell a paper position with real funds, or the reverse).
+    const open = this.store.portfolio
+      .allOpen()
+      .filter((p) => p.network === this.network && p.account === this.modeOf(p.userId));
     await Promise.all(
       open.map(async (p) => {
         const price = this.priceInQuote(p);
@@ -52,6 +56,10 @@ export class ExitMonitor {
       }),
     );
     return { checked: open.length, exits, stuck };
+  }
+
+  private modeOf(userId: number): 'paper' | 'live' {
+    return UserSettingsSchema.parse(this.store.settings.get(userId)?.settings ?? {}).mode;
   }
 
   /**

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Address } from '@solana/kit';
 import { schemaVersion, type PositionRow, type WithdrawalRow } from '../store';
 import { quoteMintOf, type OrderOutcome } from '../execution';
-import { averageEntryPrice, unrealizedPnl } from '../portfolio';
+import { accountLabel, averageEntryPrice, unrealizedPnl } from '../portfolio';
 import { recordCashFlow } from '../portfolio/performance';
 import { UserSettingsSchema } from '../users/settings';
 import { describeIssues } from '../api';
@@ -19,6 +19,7 @@ import { formatUnits, parseUnits, tokenByMint, tokenBySymbol, KNOWN_TOKENS, type
 import { depositInfo, type UserBalances } from '../funds';
 import type { Engine } from './engine';
 import { applySettingKey, buildRiskHandlers } from './risk-handlers';
+import { buildPaperHandlers, modeSwitchNotice, paperAccountOut } from './paper-handlers';
 import { readNetworkConfig, writeNetworkConfig } from './network';
 
 /** The stop-loss a manual buy gets when none is given, in percent below the price. */
@@ -35,6 +36,7 @@ export function buildHandlers(engine: Engine): Handlers {
 
   return {
     ...buildRiskHandlers(engine),
+    ...buildPaperHandlers(engine),
     'engine.status': () => ({
       dataDir: engine.layout.root,
       schemaVersion: schemaVersion(store.db),
@@ -163,7 +165,17 @@ export function buildHandlers(engine: Engine): Handlers {
     'wallet.balances': async ({ user }) => {
       const f = await engine.funds();
       const ids = user === undefined ? undefined : [users.resolve(user).id];
-      return { balances: (await f.balances.refresh(ids)).map((b) => balancesOut(b, f.net.name)) };
+      const balances = (await f.balances.refresh(ids)).map((b) => balancesOut(b, f.net.name));
+      // Paper accounts beside, labelled apart: a paper book is never the wallet's balance.
+      const price = (m: string): number | null => f.prices.price(m);
+      const paper = balances
+        .filter(
+          (b) =>
+            store.paper.balances(b.userId).size > 0 ||
+            UserSettingsSchema.parse(store.settings.get(b.userId)?.settings ?? {}).mode === 'paper',
+        )
+        .map((b) => paperAccountOut(store, b.userId, f.net.name, price));
+      return { balances, paper };
     },
 
     'wallet.deposit': ({ user }) => depositInfo(store, users.resolve(user).id),
@@ -301,7 +313,14 @@ export function buildHandlers(engine: Engine): Handlers {
           { actor, action: 'settings.changed', userId: u.id, details: { key, value: parsed as never } },
           at,
         );
-        return { userId: u.id, version: row.version + 1, settings: r.data as Record<string, unknown> };
+        const before = UserSettingsSchema.parse(row.settings).mode;
+        const notice = modeSwitchNotice(store, u.id, readNetworkConfig(store.meta).network, before, r.data.mode);
+        return {
+          userId: u.id,
+          version: row.version + 1,
+          settings: r.data as Record<string, unknown>,
+          ...(notice ? { notice } : {}),
+        };
       });
     },
 
@@ -356,7 +375,13 @@ export function buildHandlers(engine: Engine): Handlers {
           },
           at,
         );
-        return { userId: u.id, version: row.version + 1, settings: next as Record<string, unknown> };
+        const notice = modeSwitchNotice(store, u.id, readNetworkConfig(store.meta).network, current.mode, next.mode);
+        return {
+          userId: u.id,
+          version: row.version + 1,
+          settings: next as Record<string, unknown>,
+          ...(notice ? { notice } : {}),
+        };
       });
     },
 
@@ -632,6 +657,7 @@ function balancesOut(b: UserBalances, network: string) {
     })),
     active: b.active,
     minimumLamports: b.minimumLamports.toString(),
+    account: accountLabel('live'),
   };
 }
 

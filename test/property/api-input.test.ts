@@ -101,6 +101,9 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'stats.user': { user: 'Ana' },
     'stats.equityCurve': { user: 'Ana', limit: 10, since: '2026-01-01T00:00:00Z' },
     'stats.leaderboard': { by: 'pnl', anonymous: true },
+    'paper.account': { user: 'Ana' },
+    'paper.reset': { user: 'Ana', capital: { USDC: '1000' }, confirm: true },
+    'paper.topUp': { user: 'Ana', amounts: { SOL: '2' } },
   };
 }
 
