@@ -463,8 +463,10 @@ export function computeStats(i: StatsInput): UserStats {
   const first = snaps[0] ?? null;
   const last = snaps[snaps.length - 1] ?? null;
   const equityNow = i.equityNow ?? last?.equity ?? null;
-  // The mark as of now: a value above the last mark raises it, as the next snapshot will.
-  const hwmNow = last ? (i.equityNow !== null ? hwmAfterMark(last.highWater, i.equityNow) : last.highWater) : null;
+  // The mark as of now: the risk state's (flows moved it since the last snapshot: a deposit
+  // raises it 1:1, a withdrawal lowers it in proportion), raised by a value above it, as the risk engine does.
+  const mark = i.riskState?.highWater ?? last?.highWater ?? null;
+  const hwmNow = mark === null ? null : equityNow !== null ? hwmAfterMark(mark, equityNow) : mark;
   const ddNow = hwmNow !== null && equityNow !== null ? drawdownPct(hwmNow, equityNow) : 0;
   maxDd = Math.max(maxDd, ddNow);
 
