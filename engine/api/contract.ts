@@ -111,6 +111,8 @@ const PositionOut = z.object({
   mint: z.string(),
   quoteSymbol: z.string(),
   status: z.enum(['open', 'closed']),
+  /** The account it lives in: paper (the virtual book) or live (the on-chain wallet). */
+  account: z.enum(['paper', 'live']),
   quantity: z.string(),
   uiQuantity: z.string(),
   costBasis: z.string(),

@@ -77,6 +77,17 @@ export class ExitMonitor {
   /** Sells the whole position through the execution path. */
   close(p: PositionRow, context: OrderContext, why: string): Promise<OrderOutcome> {
     const settings = UserSettingsSchema.parse(this.store.settings.get(p.userId)?.settings ?? {});
+    if (p.account !== settings.mode) {
+      // The sell would go through the current account's venue: a paper position must never be sold
+      // with the wallet's real tokens (nor a wallet position in the paper book).
+      const where = p.account === 'paper' ? 'the paper account' : 'the on-chain wallet';
+      return Promise.resolve({
+        status: 'rejected',
+        intentId: null,
+        code: 'NO_POSITION',
+        message: `Position ${p.id} is in ${where}, and this friend trades ${settings.mode} now; switch back to ${p.account} to close it.`,
+      });
+    }
     const attempt = this.store.intents.countByClientPrefix(p.userId, `${context}:${p.id}:`);
     this.log.info({ positionId: p.id, why, attempt }, 'closing position');
     return this.exec.submit({

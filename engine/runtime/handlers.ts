@@ -711,6 +711,7 @@ function positionOut(p: PositionRow, price: ((mint: string) => number | null) | 
     mint: p.mint,
     quoteSymbol: quote?.symbol ?? p.quoteMint,
     status: p.status,
+    account: p.account,
     quantity: p.quantity.toString(),
     uiQuantity: formatUnits(p.quantity, bd),
     costBasis: p.costBasis.toString(),
