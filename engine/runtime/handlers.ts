@@ -167,14 +167,16 @@ export function buildHandlers(engine: Engine): Handlers {
       const ids = user === undefined ? undefined : [users.resolve(user).id];
       const balances = (await f.balances.refresh(ids)).map((b) => balancesOut(b, f.net.name));
       // Paper accounts beside, labelled apart: a paper book is never the wallet's balance.
-      const price = (m: string): number | null => f.prices.price(m);
-      const paper = balances
+      const paperUsers = balances
+        .map((b) => b.userId)
         .filter(
-          (b) =>
-            store.paper.balances(b.userId).size > 0 ||
-            UserSettingsSchema.parse(store.settings.get(b.userId)?.settings ?? {}).mode === 'paper',
-        )
-        .map((b) => paperAccountOut(store, b.userId, f.net.name, price));
+          (id) =>
+            store.paper.balances(id).size > 0 ||
+            UserSettingsSchema.parse(store.settings.get(id)?.settings ?? {}).mode === 'paper',
+        );
+      // Prices only to value those books; without them the books still show, unvalued.
+      if (paperUsers.length > 0) await f.refreshPrices().catch(() => undefined);
+      const paper = paperUsers.map((id) => paperAccountOut(store, id, f.net.name, (m) => f.prices.price(m)));
       return { balances, paper };
     },
 
