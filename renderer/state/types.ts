@@ -51,6 +51,8 @@ export interface LeaderboardRowLike {
   tradeCount: number;
   winRate: number | null;
   maxDrawdownPct: number | null;
+  /** The account ranked (paper or on-chain), when the engine says. */
+  mode?: 'paper' | 'live' | null;
 }
 
 export interface EquityPoint {
