@@ -132,6 +132,28 @@ describe('an outside withdrawal', () => {
   });
 });
 
+describe('a wallet funded today', () => {
+  test('its first fees are a small loss of what was deposited, not a daily loss of most of the day', () => {
+    const price = priceFn();
+    const u = liveUser('new', {}, { ...PERMISSIVE_RISK, maxDailyLossPct: 2 });
+    const engine = new RiskEngine({ store: w.store, controls: w.controls, bus: w.bus, network: NET });
+    expect(engine.review(u, price, w.clock.now())).toEqual({ ok: true }); // empty: the day starts at $0
+    w.clock.advance(HOUR);
+    recordCashFlow(w.store, {
+      userId: u,
+      network: NET,
+      kind: 'deposit',
+      amountUsd: toMicroUsd(1_500),
+      nowMs: w.clock.now(),
+    });
+    setWallet(u, { [WRAPPED_SOL_MINT]: 9_990_000_000n }); // 10 SOL arrived, 0.01 SOL of fees spent since
+    expect(engine.review(u, price, w.clock.now())).toEqual({ ok: true });
+    const s = new Performance(w.store, NET, { price }, w.clock, 0).stats(u);
+    expect(s.dayPnlUsd).toBeCloseTo(-1.5, 6);
+    expect(s.drawdownPct).toBeCloseTo(0.1, 6);
+  });
+});
+
 describe('the risk engine and the stats read the same figures', () => {
   test("today's loss and the drawdown: the limit trips exactly at the figure the stats show", () => {
     let price = priceFn();
