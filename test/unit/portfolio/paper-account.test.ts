@@ -6,7 +6,9 @@
  * positions in the account they were opened in.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { ExitMonitor, type Order, type TradeExecutionService } from '../../../engine/execution';
 import { isoTime } from '../../../engine/kernel/clock';
+import { silentLogger } from '../../../engine/kernel/logger';
 import { WRAPPED_SOL_MINT } from '../../../engine/market';
 import {
   ensurePaperAccount,
@@ -205,5 +207,50 @@ describe('switching paper ↔ live', () => {
     );
     setMode(u, 'paper');
     expect(perf.stats(u)).toMatchObject({ mode: 'paper', tradeCount: 1, openPositions: 1, depositsUsd: 1_000 });
+  });
+});
+
+describe('exits after a switch', () => {
+  test("run only for the positions of the account the user trades now; the other account's are refused, never sold with its funds", async () => {
+    const u = paperUser('pam');
+    perf.snapshotEquity();
+    const { position } = recordFill(w.store, { userId: u, side: 'buy', base: weth(0.1), quote: usdc(300), at: iso() });
+    w.store.portfolio.updatePosition({ ...position, stopLoss: 2_900 });
+    price = priceFn({ [WETH.mint]: 2_800 }); // below the stop
+    const sent: Order[] = [];
+    const exec = {
+      submit: (o: Order) => {
+        sent.push(o);
+        return Promise.resolve({
+          status: 'rejected' as const,
+          intentId: null,
+          code: 'NO_ROUTE' as const,
+          message: 'test',
+        });
+      },
+    } as unknown as TradeExecutionService;
+    const monitor = new ExitMonitor(w.store, exec, { price: (m) => price(m) }, w.bus, w.clock, silentLogger, NET);
+
+    setMode(u, 'live');
+    await monitor.runCycle();
+    expect(sent).toEqual([]);
+    const refused = await monitor.close(w.store.portfolio.position(position.id)!, 'manual', 'test');
+    expect(refused).toMatchObject({
+      status: 'rejected',
+      code: 'NO_POSITION',
+      message: expect.stringContaining('paper account'),
+    });
+    expect(sent).toEqual([]);
+
+    setMode(u, 'paper');
+    await monitor.runCycle();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      userId: u,
+      side: 'sell',
+      inputMint: WETH.mint,
+      amount: weth(0.1),
+      context: 'exit',
+    });
   });
 });
