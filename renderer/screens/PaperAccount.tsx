@@ -140,28 +140,8 @@ export function PaperAccountPanel({ userId }: { userId: number }) {
               help="What a reset puts in the paper account (like a dry-run wallet). A top-up adds these amounts instead."
             >
               <div className="row">
-                <input
-                  className="input"
-                  style={{ width: 120 }}
-                  value={usdc}
-                  onChange={(e) => setUsdc(e.target.value)}
-                  inputMode="decimal"
-                  placeholder="USDC"
-                  aria-label="USDC"
-                  data-testid="paper-capital-usdc"
-                />
-                <span className="muted small">USDC</span>
-                <input
-                  className="input"
-                  style={{ width: 100 }}
-                  value={sol}
-                  onChange={(e) => setSol(e.target.value)}
-                  inputMode="decimal"
-                  placeholder="SOL"
-                  aria-label="SOL"
-                  data-testid="paper-capital-sol"
-                />
-                <span className="muted small">SOL</span>
+                <AmountInput symbol="USDC" value={usdc} onChange={setUsdc} />
+                <AmountInput symbol="SOL" value={sol} onChange={setSol} />
               </div>
             </Field>
             <div className="row">
@@ -192,5 +172,24 @@ export function PaperAccountPanel({ userId }: { userId: number }) {
         </>
       )}
     </Panel>
+  );
+}
+
+/** One token amount of the capital, labelled with its symbol. */
+function AmountInput(props: { symbol: string; value: string; onChange: (v: string) => void }) {
+  return (
+    <>
+      <input
+        className="input"
+        style={{ width: 110 }}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        inputMode="decimal"
+        placeholder={props.symbol}
+        aria-label={props.symbol}
+        data-testid={`paper-capital-${props.symbol.toLowerCase()}`}
+      />
+      <span className="muted small">{props.symbol}</span>
+    </>
   );
 }
