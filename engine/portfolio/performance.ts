@@ -4,13 +4,14 @@
  *
  * Units. Equity, cash flows and the high-water mark are micro-USD (USD × 10⁶)
  * as bigint: equity is a valuation at float prices anyway, and one unit across
- * users makes the leaderboard comparable. PnL is kept exact in the quote
- * asset's base units (from the trades and positions) and also shown in USD.
+ * users makes the leaderboard comparable. Total PnL is equity-based (equity −
+ * starting equity − net flows); the trades' realized and unrealized PnL are
+ * kept exact in the quote asset's base units as its breakdown.
  *
- * Equity = everything the wallet holds, valued at current USD prices: the
- * paper book for a paper user, the last-seen balances (this network) for a
- * live user. Position tokens sit in the wallet, so they are already in it
- * (adding positions again would count them twice).
+ * Equity = everything the account holds, valued at current USD prices: the
+ * paper book for the paper account, the last-seen balances (this network)
+ * for the on-chain wallet. Position tokens sit in the account, so they are
+ * already in it (adding positions again would count them twice).
  *
  * Return is the modified Dietz return from the first snapshot to now: flows
  * are weighted by the share of the period they were in the wallet, so money
@@ -38,9 +39,8 @@ import {
   totalPnl,
   type Flow,
 } from './figures';
-import { unrealizedPnl } from './position-math';
-
 import { ensurePaperAccount } from './paper-account';
+import { unrealizedPnl } from './position-math';
 import { fromMicroUsd, recordCashFlow, toMicroUsd, valueHoldings, type Holding, type PriceFn } from './valuation';
 
 export { drawdownPct, hwmAfterDeposit, hwmAfterMark, hwmAfterWithdrawal };
