@@ -465,15 +465,18 @@ export function computeStats(i: StatsInput): UserStats {
   const equityNow = i.equityNow ?? last?.equity ?? null;
   // The mark as of now: the risk state's (flows moved it since the last snapshot: a deposit
   // raises it 1:1, a withdrawal lowers it in proportion), raised by a value above it, as the risk engine does.
-  const mark = i.riskState?.highWater ?? last?.highWater ?? null;
+  // (Without a value now, the mark as of the last snapshot, like every other figure.)
+  const mark = i.equityNow !== null ? (i.riskState?.highWater ?? last?.highWater ?? null) : (last?.highWater ?? null);
   const hwmNow = mark === null ? null : equityNow !== null ? hwmAfterMark(mark, equityNow) : mark;
   const ddNow = hwmNow !== null && equityNow !== null ? drawdownPct(hwmNow, equityNow) : 0;
   maxDd = Math.max(maxDd, ddNow);
 
-  const pnl = first && equityNow !== null ? totalPnl(first, equityNow, flows, i.nowMs) : null;
+  // Without a value now, the figures are as of the last snapshot: flows after it are not in its equity.
+  const asOf = i.equityNow === null && last ? Date.parse(last.ts) : i.nowMs;
+  const pnl = first && equityNow !== null ? totalPnl(first, equityNow, flows, asOf) : null;
   // Today's PnL from the day's starting equity kept in the risk state; a day not started yet starts now (0).
-  const today = utcDay(i.nowMs);
-  const flowsToday = netFlows(flows.filter((f) => utcDay(Date.parse(f.ts)) === today && Date.parse(f.ts) <= i.nowMs));
+  const today = utcDay(asOf);
+  const flowsToday = netFlows(flows.filter((f) => utcDay(Date.parse(f.ts)) === today && Date.parse(f.ts) <= asOf));
   const dayStart =
     i.riskState && i.riskState.day === today
       ? i.riskState.dayStartEquity
@@ -511,8 +514,8 @@ export function computeStats(i: StatsInput): UserStats {
     drawdownPct: ddNow,
     depositsUsd: fromMicroUsd(flows.filter((f) => f.kind === 'deposit').reduce((s, f) => s + f.amountUsd, 0n)),
     withdrawalsUsd: fromMicroUsd(flows.filter((f) => f.kind === 'withdrawal').reduce((s, f) => s + f.amountUsd, 0n)),
-    netFlowsUsd: first ? fromMicroUsd(netFlows(flowsInPeriod(first, flows, i.nowMs))) : 0,
-    returnPct: first && equityNow !== null ? dietzReturn(first, equityNow, flows, i.nowMs) : null,
+    netFlowsUsd: first ? fromMicroUsd(netFlows(flowsInPeriod(first, flows, asOf))) : 0,
+    returnPct: first && equityNow !== null ? dietzReturn(first, equityNow, flows, asOf) : null,
     maxDrawdownPct: maxDd,
     since: first?.ts ?? null,
     snapshots: snaps.length,

@@ -98,6 +98,33 @@ describe('an outside deposit', () => {
   });
 });
 
+describe('without prices now', () => {
+  test('the figures are as of the last snapshot: a deposit since is not a loss', () => {
+    const price = priceFn();
+    const perf = new Performance(w.store, NET, { price }, w.clock, 0);
+    const u = liveUser('ana', { [USDC.mint]: usdc(1_000) });
+    perf.snapshotEquity();
+    w.clock.advance(HOUR);
+    recordCashFlow(w.store, {
+      userId: u,
+      network: NET,
+      kind: 'deposit',
+      amountUsd: toMicroUsd(500),
+      nowMs: w.clock.now(),
+    });
+    w.clock.advance(HOUR);
+    const s = userStats(w.store, u, NET, () => null, w.clock.now(), null);
+    expect(s).toMatchObject({
+      equityUsd: 1_000,
+      pnlUsd: 0,
+      returnPct: 0,
+      dayPnlUsd: 0,
+      drawdownPct: 0,
+      netFlowsUsd: 0,
+    });
+  });
+});
+
 describe('an outside withdrawal', () => {
   test('trips no daily loss lock and no drawdown pause, even with the tightest limits', () => {
     const price = priceFn();
