@@ -59,6 +59,8 @@ export function ensurePaperAccount(
   const v = valueHoldings(holdings, price);
   if (v.missing.length > 0) return false;
   store.tx(() => {
+    // Checked again inside the write: the account opens once, whoever gets here first.
+    if (paperAccountOpen(store, userId)) return;
     for (const h of holdings) store.paper.set(userId, h.mint, h.amount);
     recordCashFlow(store, {
       userId,
