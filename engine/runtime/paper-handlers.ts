@@ -9,6 +9,7 @@ import { HarvestError } from '../kernel/errors';
 import { formatUnits, tokenByMint } from '../market';
 import {
   accountLabel,
+  ensurePaperAccount,
   fromMicroUsd,
   openPositionsOf,
   paperAccountOpen,
@@ -169,7 +170,10 @@ export function buildPaperHandlers(engine: Engine): PaperHandlers {
         throw new HarvestError('INVALID_INPUT', `Invalid top-up: ${parsed.error.issues[0]?.message ?? ''}`);
       const price = await prices();
       const net = network();
+      const settings = UserSettingsSchema.parse(store.settings.get(u.id)?.settings ?? {});
       return store.tx(() => {
+        // A top-up adds to the account: one not opened yet opens first with its starting capital.
+        ensurePaperAccount(store, u.id, net, settings.paperStartingCapital, price, engine.clock.now());
         const r = topUpPaperAccount(store, u.id, net, parsed.data, price, engine.clock.now());
         store.audit.append(
           {
