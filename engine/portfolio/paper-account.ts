@@ -23,6 +23,15 @@ export function capitalHoldings(capital: PaperCapital): Holding[] {
   });
 }
 
+/**
+ * A fresh ref for a paper flow: unique even for two flows in the same
+ * millisecond (a manual or fast-forwarded clock), since a ref seen before
+ * would be ignored as already recorded.
+ */
+function paperRef(store: Store, userId: number, network: string, what: string, nowMs: number): string {
+  return `paper:${what}:${nowMs}:${store.risk.cashFlows(userId, accountKey(network, 'paper')).length + 1}`;
+}
+
 function bookHoldings(store: Store, userId: number): Holding[] {
   return [...store.paper.balances(userId)].map(([mint, amount]) => ({ mint, amount }));
 }
@@ -68,7 +77,7 @@ export function ensurePaperAccount(
       kind: 'deposit',
       amountUsd: toMicroUsd(v.usd),
       nowMs,
-      ref: `paper:open:${nowMs}`,
+      ref: paperRef(store, userId, network, 'open', nowMs),
     });
   });
   return true;
@@ -114,7 +123,7 @@ export function resetPaperAccount(
         kind: 'withdrawal',
         amountUsd: withdrawn,
         nowMs,
-        ref: `paper:reset-out:${nowMs}`,
+        ref: paperRef(store, userId, network, 'reset-out', nowMs),
         equityBefore: withdrawn,
       });
     recordCashFlow(store, {
@@ -123,7 +132,7 @@ export function resetPaperAccount(
       kind: 'deposit',
       amountUsd: deposited,
       nowMs,
-      ref: `paper:reset-in:${nowMs}`,
+      ref: paperRef(store, userId, network, 'reset-in', nowMs),
     });
   });
   return { withdrawnUsd: withdrawn, depositedUsd: deposited, book: bookHoldings(store, userId) };
@@ -148,7 +157,7 @@ export function topUpPaperAccount(
       kind: 'deposit',
       amountUsd: deposited,
       nowMs,
-      ref: `paper:top-up:${nowMs}`,
+      ref: paperRef(store, userId, network, 'top-up', nowMs),
     });
   });
   return { depositedUsd: deposited, book: bookHoldings(store, userId) };

@@ -145,9 +145,12 @@ describe('reset and top-up are paper flows', () => {
     expect(topUpPaperAccount(w.store, u, NET, { USDC: '500' }, price, w.clock.now()).depositedUsd).toBe(
       toMicroUsd(500),
     );
+    // Two top-ups in the same millisecond are two deposits.
+    topUpPaperAccount(w.store, u, NET, { USDC: '250' }, price, w.clock.now());
+    topUpPaperAccount(w.store, u, NET, { USDC: '250' }, price, w.clock.now());
     w.clock.advance(HOUR);
     perf.snapshotEquity();
-    expect(perf.stats(u)).toMatchObject({ equityUsd: 1_500, pnlUsd: 0, returnPct: 0 });
+    expect(perf.stats(u)).toMatchObject({ equityUsd: 2_000, pnlUsd: 0, returnPct: 0 });
 
     recordFill(w.store, { userId: u, side: 'buy', base: weth(0.1), quote: usdc(300), at: iso() });
     expect(() => resetPaperAccount(w.store, u, NET, { USDC: '2000' }, price, w.clock.now())).toThrow(
@@ -156,7 +159,7 @@ describe('reset and top-up are paper flows', () => {
     recordFill(w.store, { userId: u, side: 'sell', base: weth(0.1), quote: usdc(310), at: iso() }); // +10
     w.clock.advance(HOUR);
     const r = resetPaperAccount(w.store, u, NET, { USDC: '2000' }, price, w.clock.now());
-    expect(r).toMatchObject({ withdrawnUsd: toMicroUsd(1_510), depositedUsd: toMicroUsd(2_000) });
+    expect(r).toMatchObject({ withdrawnUsd: toMicroUsd(2_010), depositedUsd: toMicroUsd(2_000) });
     expect(w.store.paper.balance(u, USDC.mint)).toBe(usdc(2_000));
     expect(w.store.paper.balance(u, WETH.mint)).toBe(0n);
     w.clock.advance(HOUR);
@@ -165,7 +168,7 @@ describe('reset and top-up are paper flows', () => {
     // The $10 earned stays earned; the reset's flows are not PnL.
     expect(s.pnlUsd).toBeCloseTo(10, 6);
     expect(s.returnPct!).toBeGreaterThan(0);
-    expect(s).toMatchObject({ depositsUsd: 3_500, withdrawalsUsd: 1_510 });
+    expect(s).toMatchObject({ depositsUsd: 4_000, withdrawalsUsd: 2_010 });
     expect(onChain(u)).toEqual([expect.objectContaining({ mint: 'SOL', amount: 10_000_000_000n })]);
   });
 });
