@@ -10,7 +10,8 @@ export function formatPaperAccount(p: PaperAccount): string {
     .map(([s, a]) => `${a} ${s}`)
     .join(', ');
   const head = `${p.account} of user ${p.userId}${p.current ? ' (trading now)' : ' (not in use: the user trades live)'}: equity ${usd(p.equityUsd)}, starting capital ${capital}`;
-  if (!p.open) return `${head}\n  not opened yet: it opens with its starting capital at the first paper order or cycle`;
+  if (!p.open)
+    return `${head}\n  not opened yet: it opens with its starting capital at the first paper order (or harvest paper reset)`;
   const rows = p.tokens.map((t) => `  ${t.symbol.padEnd(6)} ${t.uiAmount}`);
   return [
     head,

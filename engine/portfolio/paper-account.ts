@@ -12,7 +12,7 @@ import { parseUnits, tokenBySymbol } from '../market';
 import type { Store } from '../store';
 import type { PaperCapital } from '../users/settings';
 import { accountKey, accountRows } from './account';
-import { recordCashFlow, toMicroUsd, valueHoldings, type Holding, type PriceFn } from './valuation';
+import { recordCashFlow, toMicroUsd, valueHoldings, type Holding, type PriceFn } from './performance';
 
 /** A capital (symbol → decimal amount) as book holdings; SOL is held as the wrapped mint, as paper fills do. */
 export function capitalHoldings(capital: PaperCapital): Holding[] {

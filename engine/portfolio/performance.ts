@@ -39,21 +39,15 @@ import {
   totalPnl,
   type Flow,
 } from './figures';
-import { ensurePaperAccount } from './paper-account';
 import { unrealizedPnl } from './position-math';
-import { fromMicroUsd, recordCashFlow, toMicroUsd, valueHoldings, type Holding, type PriceFn } from './valuation';
 
 export { drawdownPct, hwmAfterDeposit, hwmAfterMark, hwmAfterWithdrawal };
-export {
-  MICRO,
-  fromMicroUsd,
-  recordCashFlow,
-  toMicroUsd,
-  valueHoldings,
-  type Holding,
-  type PriceFn,
-  type Valuation,
-} from './valuation';
+
+export type PriceFn = (mint: string) => number | null;
+
+export const MICRO = 1_000_000;
+export const toMicroUsd = (usd: number): bigint => BigInt(Math.round(usd * MICRO));
+export const fromMicroUsd = (m: bigint): number => Number(m) / MICRO;
 
 // ---- time ---------------------------------------------------------------------
 
@@ -67,6 +61,12 @@ export const nextUtcDayStartIso = (ms: number): string =>
 
 // ---- equity -------------------------------------------------------------------
 
+export interface Holding {
+  /** 'SOL' for native lamports, else a mint (the wrapped SOL mint stands for SOL in the paper book). */
+  mint: string;
+  amount: bigint;
+}
+
 /**
  * What an account holds: the paper book for the paper account (empty until it
  * is opened with its starting capital; never the on-chain balances), the
@@ -78,6 +78,29 @@ export function walletHoldings(store: Store, userId: number, network: string, mo
   const wallet = store.wallets.byUser(userId);
   if (!wallet) return [];
   return store.holdings.balances(wallet.address, network).map((b) => ({ mint: b.mint, amount: b.amount }));
+}
+
+export interface Valuation {
+  usd: number;
+  /** Assets held (amount > 0) that have no price or are unknown: the value is incomplete. */
+  missing: string[];
+}
+
+export function valueHoldings(holdings: readonly Holding[], price: PriceFn): Valuation {
+  let usd = 0;
+  const missing: string[] = [];
+  for (const h of holdings) {
+    if (h.amount === 0n) continue;
+    const mint = h.mint === 'SOL' ? WRAPPED_SOL_MINT : h.mint;
+    const token = tokenByMint(mint);
+    const p = price(mint);
+    if (!token || p === null) {
+      missing.push(h.mint);
+      continue;
+    }
+    usd += (Number(h.amount) / 10 ** token.decimals) * p;
+  }
+  return { usd, missing };
 }
 
 // ---- the risk state ------------------------------------------------------------
@@ -123,6 +146,47 @@ export function netFlowsToday(store: Store, userId: number, account: string, now
   return netFlows(
     store.risk.cashFlows(userId, account, utcDayStartIso(nowMs)).filter((f) => Date.parse(f.ts) <= nowMs),
   );
+}
+
+/**
+ * Records money moved into or out of a wallet (valued in micro-USD when it
+ * moved) and moves the mark: deposits 1:1, withdrawals proportionally to
+ * `equityBefore` (the equity just before the money left). A flow with a `ref`
+ * already recorded is ignored. Returns whether it was recorded.
+ */
+export function recordCashFlow(
+  store: Store,
+  f: {
+    userId: number;
+    network: string;
+    kind: 'deposit' | 'withdrawal';
+    amountUsd: bigint;
+    nowMs: number;
+    ref?: string | null;
+    equityBefore?: bigint;
+  },
+): boolean {
+  if (f.amountUsd < 0n) throw new Error('a cash flow amount is positive; the kind says which way it went');
+  return store.tx(() => {
+    const inserted = store.risk.insertCashFlow({
+      userId: f.userId,
+      network: f.network,
+      ts: new Date(f.nowMs).toISOString(),
+      kind: f.kind,
+      amountUsd: f.amountUsd,
+      ref: f.ref ?? null,
+    });
+    if (!inserted) return false;
+    const s = store.risk.state(f.userId, f.network);
+    if (s) {
+      const highWater =
+        f.kind === 'deposit'
+          ? hwmAfterDeposit(s.highWater, f.amountUsd)
+          : hwmAfterWithdrawal(s.highWater, f.amountUsd, f.equityBefore ?? s.highWater);
+      store.risk.saveState({ ...s, highWater, updatedAt: new Date(f.nowMs).toISOString() });
+    }
+    return true;
+  });
 }
 
 /**
@@ -200,8 +264,7 @@ export const userMode = (store: Store, userId: number): AccountMode =>
 /**
  * Equity per user, per cycle. The loop calls `snapshotEquity(now)` once per
  * cycle (after prices and balances are refreshed); it writes at most one
- * snapshot per user per `minIntervalMs`, for the account the user trades now
- * (a paper user's paper account is opened here with its starting capital).
+ * snapshot per user per `minIntervalMs`, for the account the user trades now.
  */
 export class Performance {
   constructor(
@@ -231,13 +294,8 @@ export class Performance {
       const key = accountKey(network, settings.mode);
       const last = store.risk.lastSnapshot(userId, key);
       if (last && nowMs - Date.parse(last.ts) < this.minIntervalMs) continue;
-      if (
-        settings.mode === 'paper' &&
-        !ensurePaperAccount(store, userId, network, settings.paperStartingCapital, price, nowMs)
-      ) {
-        skipped.push(userId);
-        continue;
-      }
+      // A paper account not opened yet (it opens at the first paper order or a reset) has no figures.
+      if (settings.mode === 'paper' && store.paper.balances(userId).size === 0) continue;
       const v = valueHoldings(walletHoldings(store, userId, network, settings.mode), price);
       if (v.missing.length > 0) {
         skipped.push(userId);

@@ -103,7 +103,7 @@ export function PaperAccountPanel({ userId }: { userId: number }) {
       ) : (
         <>
           {!paper.open ? (
-            <Empty>Opens with its starting capital at the first paper order or engine cycle.</Empty>
+            <Empty>Opens with its starting capital at the first paper order, or with a reset below.</Empty>
           ) : (
             <table className="table" data-testid="paper-balances-table">
               <thead>

@@ -54,6 +54,11 @@ function paperUser(name: string, capital: Record<string, string> = { USDC: '1000
   w.store.holdings.upsertBalance(NET, address, 'SOL', 10_000_000_000n, iso());
   return id;
 }
+/** Opens the paper account with its starting capital, as the first paper order does. */
+function openPaper(userId: number): void {
+  const capital = UserSettingsSchema.parse(w.store.settings.get(userId)!.settings).paperStartingCapital;
+  expect(ensurePaperAccount(w.store, userId, NET, capital, price, w.clock.now())).toBe(true);
+}
 function setMode(userId: number, mode: 'paper' | 'live'): void {
   const row = w.store.settings.get(userId)!;
   const next = UserSettingsSchema.parse({ ...(row.settings as object), mode });
@@ -92,8 +97,11 @@ describe('the starting capital', () => {
     expect(w.store.risk.cashFlows(u, PAPER)).toEqual([]);
   });
 
-  test('the first snapshot opens it: return is net of the capital (0 at the start), a gain from trading is return', () => {
+  test('no figures before it opens; after, return is net of the capital (0 at the start), a gain from trading is return', () => {
     const u = paperUser('pam');
+    perf.snapshotEquity();
+    expect(w.store.risk.snapshots(u, PAPER)).toEqual([]); // not opened: nothing to measure (and never the wallet)
+    openPaper(u);
     perf.snapshotEquity();
     expect(perf.stats(u)).toMatchObject({ equityUsd: 1_000, returnPct: 0, pnlUsd: 0 });
     w.clock.advance(HOUR);
@@ -110,6 +118,7 @@ describe('the starting capital', () => {
 describe('the paper book and the wallet never mix', () => {
   test('paper trades move only the paper book; an on-chain deposit does not change paper equity', () => {
     const u = paperUser('pam');
+    openPaper(u);
     perf.snapshotEquity();
     const chainBefore = onChain(u);
     recordFill(w.store, { userId: u, side: 'buy', base: weth(0.1), quote: usdc(300), at: iso() });
@@ -140,6 +149,7 @@ describe('the paper book and the wallet never mix', () => {
 describe('reset and top-up are paper flows', () => {
   test('a top-up is a deposit (not profit); a reset withdraws the book and deposits the capital', () => {
     const u = paperUser('pam');
+    openPaper(u);
     perf.snapshotEquity();
     w.clock.advance(HOUR);
     expect(topUpPaperAccount(w.store, u, NET, { USDC: '500' }, price, w.clock.now()).depositedUsd).toBe(
@@ -176,6 +186,7 @@ describe('reset and top-up are paper flows', () => {
 describe('switching paper ↔ live', () => {
   test('keeps both histories; open positions stay in their account and the response says so', () => {
     const u = paperUser('pam');
+    openPaper(u);
     perf.snapshotEquity();
     recordFill(w.store, { userId: u, side: 'buy', base: weth(0.1), quote: usdc(300), at: iso() });
     w.clock.advance(HOUR);
@@ -216,6 +227,7 @@ describe('switching paper ↔ live', () => {
 describe('exits after a switch', () => {
   test("run only for the positions of the account the user trades now; the other account's are refused, never sold with its funds", async () => {
     const u = paperUser('pam');
+    openPaper(u);
     perf.snapshotEquity();
     const { position } = recordFill(w.store, { userId: u, side: 'buy', base: weth(0.1), quote: usdc(300), at: iso() });
     w.store.portfolio.updatePosition({ ...position, stopLoss: 2_900 });
