@@ -55,7 +55,32 @@ const BalancesOut = z.object({
   tokens: z.array(TokenBalanceOut),
   active: z.boolean(),
   minimumLamports: z.string(),
+  /** "On-chain wallet": these are the chain's balances, never a paper account's. */
+  account: z.string(),
 });
+/** A user's paper account (issue #9): a virtual book, labelled apart from the on-chain wallet. */
+const PaperAccountOut = z.object({
+  userId: z.number().int(),
+  /** "Paper account". */
+  account: z.string(),
+  /** The user trades this account now (mode paper). */
+  current: z.boolean(),
+  /** Opened with its starting capital (it opens at the first paper order or snapshot). */
+  open: z.boolean(),
+  startingCapital: z.record(z.string(), z.string()),
+  tokens: z.array(TokenBalanceOut),
+  equityUsd: z.number().nullable(),
+  openPositions: z.number().int(),
+});
+const PaperCapitalIn = z
+  .record(
+    z.string().trim().toUpperCase(),
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,12}(\.\d{1,9})?$/u, 'a decimal amount'),
+  )
+  .refine((c) => Object.keys(c).length > 0, 'Give at least one token amount.');
 const OrderOutcomeOut = z.object({
   status: z.enum(['confirmed', 'rejected', 'failed', 'expired', 'pending']),
   intentId: z.number().int().nullable(),
@@ -87,6 +112,8 @@ const PositionOut = z.object({
   mint: z.string(),
   quoteSymbol: z.string(),
   status: z.enum(['open', 'closed']),
+  /** The account it lives in: paper (the virtual book) or live (the on-chain wallet). */
+  account: z.enum(['paper', 'live']),
   quantity: z.string(),
   uiQuantity: z.string(),
   costBasis: z.string(),
@@ -124,6 +151,8 @@ const SettingsOut = z.object({
   userId: z.number().int(),
   version: z.number().int(),
   settings: z.record(z.string(), z.unknown()),
+  /** What a change means beyond the value (e.g. switching paper ↔ live: where open positions stay). */
+  notice: z.string().optional(),
 });
 const ControlOut = z.object({ paused: z.boolean(), halted: z.boolean(), reason: z.string().nullable() });
 const WhitelistOut = z.object({
@@ -191,6 +220,9 @@ const StatsOut = z.object({
   userId: z.number().int(),
   name: z.string(),
   network: z.string(),
+  /** The account the figures are of: paper or live (on-chain wallet), and its label. */
+  mode: z.enum(['paper', 'live']),
+  account: z.string(),
   quoteSymbol: z.string(),
   realizedPnl: z.string(),
   uiRealizedPnl: z.string(),
@@ -198,7 +230,12 @@ const StatsOut = z.object({
   uiUnrealizedPnl: z.string().nullable(),
   realizedPnlUsd: z.number().nullable(),
   unrealizedPnlUsd: z.number().nullable(),
+  /** Total PnL: equity now − starting equity − net flows (same sign as returnPct). */
   pnlUsd: z.number().nullable(),
+  /** Realized + unrealized PnL of the trades (a breakdown; not net of fees outside trades). */
+  tradePnlUsd: z.number().nullable(),
+  /** Today's PnL, net of today's flows. */
+  dayPnlUsd: z.number().nullable(),
   tradeCount: z.number().int(),
   roundTrips: z.number().int(),
   wins: z.number().int(),
@@ -210,10 +247,15 @@ const StatsOut = z.object({
   feesUsd: z.number().nullable(),
   openPositions: z.number().int(),
   equityUsd: z.number().nullable(),
+  startEquityUsd: z.number().nullable(),
   highWaterUsd: z.number().nullable(),
+  drawdownPct: z.number(),
   depositsUsd: z.number(),
   withdrawalsUsd: z.number(),
+  netFlowsUsd: z.number(),
   returnPct: z.number().nullable(),
+  /** How returnPct is computed (Modified Dietz, net of flows). */
+  returnMethod: z.string(),
   maxDrawdownPct: z.number(),
   since: z.string().nullable(),
   snapshots: z.number().int(),
@@ -354,7 +396,38 @@ export const commands = {
     summary: 'Read balances from the chain (all users, or one) and update activation',
     mutates: true,
     input: z.object({ user: UserRef.optional() }).strict(),
-    output: z.object({ balances: z.array(BalancesOut) }),
+    output: z.object({ balances: z.array(BalancesOut), paper: z.array(PaperAccountOut) }),
+  }),
+  'paper.account': command({
+    summary: "A user's paper account: its book, starting capital and equity (apart from the on-chain wallet)",
+    mutates: false,
+    input: z.object({ user: UserRef }).strict(),
+    output: PaperAccountOut,
+  }),
+  'paper.reset': command({
+    summary:
+      "Reset a user's paper account to a starting capital (stored as their paperStartingCapital); the old book leaves as a paper withdrawal, the capital arrives as a paper deposit",
+    mutates: true,
+    input: z
+      .object({
+        user: UserRef,
+        /** Token symbol → amount, e.g. {"USDC":"1000"}; default: the user's paperStartingCapital. */
+        capital: PaperCapitalIn.optional(),
+        confirm: z.literal(true, { error: "A reset replaces the paper account's book: confirm it." }),
+      })
+      .strict(),
+    output: z.object({
+      paper: PaperAccountOut,
+      withdrawnUsd: z.number(),
+      depositedUsd: z.number(),
+      message: z.string(),
+    }),
+  }),
+  'paper.topUp': command({
+    summary: "Add virtual funds to a user's paper account (a paper deposit: not counted as profit)",
+    mutates: true,
+    input: z.object({ user: UserRef, amounts: PaperCapitalIn }).strict(),
+    output: z.object({ paper: PaperAccountOut, depositedUsd: z.number(), message: z.string() }),
   }),
   'wallet.deposit': command({
     summary: 'Where to send funds for a user: address, payment URI and QR code (SVG)',
@@ -713,7 +786,7 @@ export const commands = {
   'stats.user': command({
     summary: "A user's performance: PnL, win rate, trades, volume, fees, equity, return and max drawdown",
     mutates: false,
-    input: z.object({ user: UserRef }).strict(),
+    input: z.object({ user: UserRef, mode: z.enum(['paper', 'live']).optional() }).strict(),
     output: StatsOut,
   }),
   'stats.equityCurve': command({
@@ -724,10 +797,14 @@ export const commands = {
         user: UserRef,
         limit: z.number().int().min(1).max(100_000).default(1000),
         since: z.string().datetime().optional(),
+        /** The account (default: the one the user trades now). */
+        mode: z.enum(['paper', 'live']).optional(),
       })
       .strict(),
     output: z.object({
       userId: z.number().int(),
+      mode: z.enum(['paper', 'live']),
+      account: z.string(),
       points: z.array(
         z.object({
           ts: z.string(),
@@ -736,6 +813,17 @@ export const commands = {
           drawdownPct: z.number(),
           depositsUsd: z.number(),
           withdrawalsUsd: z.number(),
+          /** PnL net of flows at this point: a deposit steps equity, not this. */
+          pnlUsd: z.number(),
+        }),
+      ),
+      /** Cash flows in the curve's span, to draw as markers (not as profit). */
+      flows: z.array(
+        z.object({
+          ts: z.string(),
+          kind: z.enum(['deposit', 'withdrawal']),
+          amountUsd: z.number(),
+          equityUsd: z.number().nullable(),
         }),
       ),
     }),
@@ -761,6 +849,7 @@ export const commands = {
           tradeCount: z.number().int(),
           winRate: z.number().nullable(),
           maxDrawdownPct: z.number(),
+          mode: z.enum(['paper', 'live']).nullable(),
         }),
       ),
     }),

@@ -1,5 +1,6 @@
 import type { CommandName, CommandOutput } from '../api';
 import { formatUnits } from '../market';
+import { formatPaperAccount, paperFormatters } from './paper-format';
 import { riskFormatters } from './risk-format';
 import { flowFormatters } from './flow-format';
 
@@ -8,7 +9,7 @@ type Balances = CommandOutput<'wallet.balances'>['balances'][number];
 function formatBalances(b: Balances): string {
   const rows = [`  SOL    ${b.sol}`, ...b.tokens.map((t) => `  ${t.symbol.padEnd(6)} ${t.uiAmount}`)];
   const state = b.active ? 'active' : `inactive: below the ${formatUnits(BigInt(b.minimumLamports), 9)} SOL minimum`;
-  return [`${b.address} on ${b.network} (${state})`, ...rows].join('\n');
+  return [`${b.account} ${b.address} on ${b.network} (${state})`, ...rows].join('\n');
 }
 
 type Outcome = CommandOutput<'orders.submit'>;
@@ -37,6 +38,7 @@ type Formatters = { [K in CommandName]: (o: CommandOutput<K>) => string };
 export const formatters: Formatters = {
   ...riskFormatters,
   ...flowFormatters,
+  ...paperFormatters,
   'engine.status': (o) =>
     [
       `Data directory: ${o.dataDir}`,
@@ -98,7 +100,8 @@ export const formatters: Formatters = {
     ].join('\n'),
   'network.set': (o) =>
     `This data directory now uses ${o.network}${o.rpcUrls.length ? ` via ${o.rpcUrls.length} endpoint(s)` : ''}.${o.restartNeeded ? ' Restart the engine to apply it.' : ''}`,
-  'wallet.balances': (o) => o.balances.map(formatBalances).join('\n\n') || 'No wallets yet.',
+  'wallet.balances': (o) =>
+    [...o.balances.map(formatBalances), ...o.paper.map(formatPaperAccount)].join('\n\n') || 'No wallets yet.',
   'wallet.deposit': (o) => [`Send SOL or tokens to: ${o.address}`, `Payment link: ${o.uri}`].join('\n'),
   'funds.faucet': (o) => [`Funded (${o.signatures.length} transaction(s)).`, formatBalances(o.balances)].join('\n'),
   'funds.withdraw': (o) =>
@@ -121,7 +124,7 @@ export const formatters: Formatters = {
   'whitelist.add': (e) => `Whitelisted ${e.address}; ${e.usable ? 'usable now' : `usable from ${e.usableAt}`}.`,
   'whitelist.remove': (o) => `Removed ${o.removed} from the whitelist.`,
   'settings.get': (o) => `Settings of user ${o.userId} (version ${o.version}):\n${JSON.stringify(o.settings, null, 2)}`,
-  'settings.set': (o) => `Saved (version ${o.version}).`,
+  'settings.set': (o) => `Saved (version ${o.version}).${o.notice ? `\n${o.notice}` : ''}`,
   'strategy.list': (o) =>
     o.strategies
       .map((s) =>
@@ -141,7 +144,7 @@ export const formatters: Formatters = {
       .join('\n\n'),
   'strategy.set': (o) => {
     const st = o.settings['strategy'] as { id: string; enabled: boolean; tokens: string[] };
-    return `Strategy ${st.id} ${st.enabled ? 'enabled' : 'disabled'} on ${st.tokens.join(', ')} (${String(o.settings['mode'])}); applies from the next cycle (version ${o.version}).`;
+    return `Strategy ${st.id} ${st.enabled ? 'enabled' : 'disabled'} on ${st.tokens.join(', ')} (${String(o.settings['mode'])}); applies from the next cycle (version ${o.version}).${o.notice ? `\n${o.notice}` : ''}`;
   },
   'orders.submit': formatOutcome,
   'orders.list': (o) =>
@@ -156,7 +159,7 @@ export const formatters: Formatters = {
         (p) =>
           `${String(p.id).padStart(4)}  ${p.status.padEnd(6)} ${p.symbol.padEnd(5)} ${p.uiQuantity.padStart(14)}  entry ${p.averageEntryPrice?.toFixed(4) ?? '-'} ${p.quoteSymbol}` +
           `  now ${p.price?.toFixed(4) ?? '-'}  PnL ${p.uiRealizedPnl} realized${p.uiUnrealizedPnl !== null ? `, ${p.uiUnrealizedPnl} unrealized` : ''}` +
-          `${p.stopLoss !== null ? `  SL ${p.stopLoss}` : ''}${p.takeProfit !== null ? `  TP ${p.takeProfit}` : ''}${p.stuck ? '  STUCK' : ''}`,
+          `${p.stopLoss !== null ? `  SL ${p.stopLoss}` : ''}${p.takeProfit !== null ? `  TP ${p.takeProfit}` : ''}${p.stuck ? '  STUCK' : ''}${p.account === 'paper' ? '  (paper account)' : ''}`,
       )
       .join('\n') || 'No positions.',
   'positions.close': formatOutcome,

@@ -9,6 +9,7 @@ import { stdinSecrets, type SecretInput } from './io';
 import { runEngine, runSandbox } from './run';
 import { serveEngine } from './serve';
 import { terminalQr } from './qr';
+import { registerPaperCommands } from './paper-commands';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -495,13 +496,19 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .command('stats <user>')
     .description("a user's performance: PnL, win rate, trades, volume, fees, equity, return and max drawdown")
     .option('--curve [n]', 'print the equity curve instead (the last N snapshots)')
-    .action(async (u: string, o: { curve?: string | boolean }, cmd: Command) => {
-      if (o.curve === undefined) return void (await run(cmd, 'stats.user', { user: u }));
+    .addOption(
+      new Option('--account <mode>', 'which account (default: the one the user trades now)').choices(['paper', 'live']),
+    )
+    .action(async (u: string, o: { curve?: string | boolean; account?: 'paper' | 'live' }, cmd: Command) => {
+      const mode = o.account ? { mode: o.account } : {};
+      if (o.curve === undefined) return void (await run(cmd, 'stats.user', { user: u, ...mode }));
       await run(cmd, 'stats.equityCurve', {
         user: u,
+        ...mode,
         ...(typeof o.curve === 'string' ? { limit: Number(o.curve) } : {}),
       });
     });
+  registerPaperCommands(program, run);
   program
     .command('leaderboard')
     .description('users ranked by return % (default) or PnL')

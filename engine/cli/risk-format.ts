@@ -1,6 +1,19 @@
 import type { CommandOutput } from '../api';
 
 const usd = (n: number | null): string => (n === null ? '-' : `${n < 0 ? '-' : ''}$${Math.abs(n).toFixed(2)}`);
+/** A gain or loss: signed, and zero (as shown, to the cent) without a sign: neither a gain nor a loss. */
+const signedUsd = (n: number | null): string => {
+  if (n === null) return '-';
+  const cents = Math.round(n * 100);
+  if (cents === 0) return '$0.00';
+  return `${cents < 0 ? '-' : '+'}$${(Math.abs(cents) / 100).toFixed(2)}`;
+};
+const signedPct = (n: number | null): string => {
+  if (n === null) return '-';
+  const r = Math.round(n * 100);
+  if (r === 0) return '0.00%';
+  return `${r < 0 ? '-' : '+'}${(Math.abs(r) / 100).toFixed(2)}%`;
+};
 const pct = (n: number | null, digits = 2): string => (n === null ? '-' : `${n.toFixed(digits)}%`);
 
 type Limits = CommandOutput<'risk.limits'>;
@@ -38,26 +51,36 @@ export const riskFormatters = {
   'risk.setGlobal': formatGlobal,
   'stats.user': (s: CommandOutput<'stats.user'>) =>
     [
-      `${s.name} (${s.network}), since ${s.since ?? 'no snapshot yet'}`,
-      `  equity        ${usd(s.equityUsd)}  (high-water ${usd(s.highWaterUsd)}, deposits ${usd(s.depositsUsd)}, withdrawals ${usd(s.withdrawalsUsd)})`,
-      `  return        ${pct(s.returnPct)} (modified Dietz)   max drawdown ${pct(s.maxDrawdownPct)}`,
-      `  PnL           ${s.uiRealizedPnl} ${s.quoteSymbol} realized, ${s.uiUnrealizedPnl ?? '-'} ${s.quoteSymbol} unrealized  (${usd(s.pnlUsd)})`,
+      `${s.name}: ${s.account} on ${s.network}, since ${s.since ?? 'no snapshot yet'}`,
+      `  equity        ${usd(s.equityUsd)}  (started ${usd(s.startEquityUsd)}, net flows since ${signedUsd(s.netFlowsUsd)}; deposits ${usd(s.depositsUsd)}, withdrawals ${usd(s.withdrawalsUsd)})`,
+      `  total PnL     ${signedUsd(s.pnlUsd)}   return ${signedPct(s.returnPct)}   today ${signedUsd(s.dayPnlUsd)}   (net of deposits and withdrawals)`,
+      `  high-water    ${usd(s.highWaterUsd)}   drawdown ${pct(s.drawdownPct)}   max drawdown ${pct(s.maxDrawdownPct)}`,
+      `  trade PnL     ${s.uiRealizedPnl} ${s.quoteSymbol} realized, ${s.uiUnrealizedPnl ?? '-'} ${s.quoteSymbol} unrealized  (${signedUsd(s.tradePnlUsd)})`,
       `  trades        ${s.tradeCount} (${s.roundTrips} round trips: ${s.wins} won, ${s.losses} lost; win rate ${s.winRate === null ? '-' : pct(s.winRate * 100, 1)})`,
       `  volume        ${usd(s.volumeUsd)}   fees ${usd(s.feesUsd)} (${s.feesLamports} lamports)   open positions ${s.openPositions}`,
     ].join('\n'),
-  'stats.equityCurve': (o: CommandOutput<'stats.equityCurve'>) =>
-    o.points
-      .map(
-        (p) =>
-          `${p.ts}  ${usd(p.equityUsd).padStart(14)}  mark ${usd(p.highWaterUsd).padStart(14)}  drawdown ${pct(p.drawdownPct)}`,
-      )
-      .join('\n') || 'No equity snapshots yet (the running engine writes one per cycle).',
+  'stats.equityCurve': (o: CommandOutput<'stats.equityCurve'>) => {
+    if (o.points.length === 0)
+      return `${o.account}: no equity snapshots yet (the running engine writes one per cycle).`;
+    // Points and flows in time order; a flow is its own line, never a jump in PnL.
+    const lines = [
+      ...o.points.map((p) => ({
+        ts: p.ts,
+        text: `${p.ts}  ${usd(p.equityUsd).padStart(14)}  PnL ${signedUsd(p.pnlUsd).padStart(12)}  mark ${usd(p.highWaterUsd).padStart(14)}  drawdown ${pct(p.drawdownPct)}`,
+      })),
+      ...o.flows.map((f) => ({
+        ts: f.ts,
+        text: `${f.ts}  ${f.kind === 'deposit' ? '+ deposit   ' : '- withdrawal'} ${usd(f.amountUsd)} (a flow, not profit)`,
+      })),
+    ].sort((a, b) => a.ts.localeCompare(b.ts));
+    return [`${o.account}:`, ...lines.map((l) => l.text)].join('\n');
+  },
   'stats.leaderboard': (o: CommandOutput<'stats.leaderboard'>) =>
     [
       `Ranked by ${o.by === 'return' ? 'return %' : 'PnL'}${o.anonymous ? ' (anonymous)' : ''}`,
       ...o.rows.map(
         (r) =>
-          `${String(r.rank).padStart(3)}. ${r.name.padEnd(20)} return ${pct(r.returnPct).padStart(9)}  PnL ${usd(r.pnlUsd).padStart(12)}  equity ${usd(r.equityUsd).padStart(12)}  trades ${r.tradeCount}  win ${r.winRate === null ? '-' : pct(r.winRate * 100, 0)}`,
+          `${String(r.rank).padStart(3)}. ${r.name.padEnd(20)} return ${signedPct(r.returnPct).padStart(9)}  PnL ${signedUsd(r.pnlUsd).padStart(12)}  equity ${usd(r.equityUsd).padStart(12)}  trades ${r.tradeCount}  win ${r.winRate === null ? '-' : pct(r.winRate * 100, 0)}${r.mode === 'paper' ? '  (paper)' : ''}`,
       ),
       `(${o.method})`,
     ].join('\n'),

@@ -30,7 +30,11 @@ export class ExitMonitor {
   async runCycle(): Promise<{ checked: number; exits: number; stuck: number }> {
     let exits = 0;
     let stuck = 0;
-    const open = this.store.portfolio.allOpen().filter((p) => p.network === this.network);
+    // Only positions of the account each user trades now: after a switch paper ↔ live, the other
+    // account's positions wait (an exit would otherwise sell a paper position with real funds, or the reverse).
+    const open = this.store.portfolio
+      .allOpen()
+      .filter((p) => p.network === this.network && p.account === this.modeOf(p.userId));
     await Promise.all(
       open.map(async (p) => {
         const price = this.priceInQuote(p);
@@ -54,6 +58,10 @@ export class ExitMonitor {
     return { checked: open.length, exits, stuck };
   }
 
+  private modeOf(userId: number): 'paper' | 'live' {
+    return UserSettingsSchema.parse(this.store.settings.get(userId)?.settings ?? {}).mode;
+  }
+
   /**
    * The position's price in its own quote asset (quote per whole token), the
    * unit its fills, average entry, high-water mark and exit levels are in. The
@@ -69,6 +77,17 @@ export class ExitMonitor {
   /** Sells the whole position through the execution path. */
   close(p: PositionRow, context: OrderContext, why: string): Promise<OrderOutcome> {
     const settings = UserSettingsSchema.parse(this.store.settings.get(p.userId)?.settings ?? {});
+    if (p.account !== settings.mode) {
+      // The sell would go through the current account's venue: a paper position must never be sold
+      // with the wallet's real tokens (nor a wallet position in the paper book).
+      const where = p.account === 'paper' ? 'the paper account' : 'the on-chain wallet';
+      return Promise.resolve({
+        status: 'rejected',
+        intentId: null,
+        code: 'NO_POSITION',
+        message: `Position ${p.id} is in ${where}, and this friend trades ${settings.mode} now; switch back to ${p.account} to close it.`,
+      });
+    }
     const attempt = this.store.intents.countByClientPrefix(p.userId, `${context}:${p.id}:`);
     this.log.info({ positionId: p.id, why, attempt }, 'closing position');
     return this.exec.submit({

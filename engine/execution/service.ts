@@ -7,7 +7,7 @@ import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
 import type { TransactionSigner } from '../keystore';
 import { KNOWN_TOKENS, tokenByMint, WRAPPED_SOL_MINT, type TokenInfo } from '../market';
-import { applyFill } from '../portfolio';
+import { applyFill, ensurePaperAccount } from '../portfolio';
 import type { RiskCode, RiskGate } from '../risk/gate';
 import type { Controls } from '../risk/controls';
 import type { IntentRow, NewIntent, PositionRow, Store } from '../store';
@@ -95,9 +95,7 @@ export class TradeExecutionService {
     const venue = settings.mode === 'live' ? 'jupiter' : 'paper';
 
     const balances =
-      venue === 'paper'
-        ? await this.paperBalances(order.userId, wallet.address)
-        : await this.liveBalances(wallet.address);
+      venue === 'paper' ? this.paperBalances(order.userId, settings) : await this.liveBalances(wallet.address);
     const decision = this.d.risk.check(order, {
       balances,
       price: (m) => this.d.prices.price(m),
@@ -348,18 +346,23 @@ export class TradeExecutionService {
     return this.record(intent, { inAmount: intent.amount, outAmount: q.outAmount, feeLamports: 0n }, null);
   }
 
-  private async paperBalances(userId: number, address: string): Promise<Map<string, bigint>> {
+  /**
+   * The paper account's book. It opens with the user's paper starting capital
+   * (recorded as its opening deposit), never with the on-chain wallet's
+   * balances: paper is its own account. Without a price to value the capital
+   * it stays closed and the order finds no balance.
+   */
+  private paperBalances(userId: number, settings: UserSettings): Map<string, bigint> {
     const { store } = this.d;
-    let book = store.paper.balances(userId);
-    if (book.size === 0) {
-      // A paper user starts from what their wallet was last seen holding.
-      store.tx(() => {
-        for (const b of store.holdings.balances(address, this.d.network)) {
-          store.paper.set(userId, b.mint === 'SOL' ? WRAPPED_SOL_MINT : b.mint, b.amount);
-        }
-      });
-      book = store.paper.balances(userId);
-    }
+    ensurePaperAccount(
+      store,
+      userId,
+      this.d.network,
+      settings.paperStartingCapital,
+      (m) => this.d.prices.price(m),
+      this.d.clock.now(),
+    );
+    const book = store.paper.balances(userId);
     const out = new Map(book);
     out.set('SOL', book.get(WRAPPED_SOL_MINT) ?? 0n);
     return out;
@@ -416,7 +419,9 @@ export class TradeExecutionService {
         const t = store.portfolio.tradeByIntent(intent.id);
         if (t) return { tradeId: t.id, closed: null, realized: t.realizedPnl, positionId: t.positionId };
       }
-      const prev = store.portfolio.openPosition(intent.userId, network, baseMint);
+      // The fill's account: a paper fill moves only the paper account's position, a swap only the wallet's.
+      const account = intent.venue === 'paper' ? 'paper' : 'live';
+      const prev = store.portfolio.openPosition(intent.userId, network, baseMint, account);
       const applied = applyFill(prev, { side: intent.side, baseAmount, quoteAmount, feeLamports: fill.feeLamports });
       let positionId: number;
       let closed: PositionRow | null = null;
@@ -444,6 +449,7 @@ export class TradeExecutionService {
           mint: baseMint,
           quoteMint,
           status: 'open',
+          account,
           ...applied.state,
           stopLoss: intent.exits?.stopLossPrice ?? null,
           takeProfit: intent.exits?.takeProfitPrice ?? null,

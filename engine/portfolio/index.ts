@@ -36,5 +36,20 @@ export {
   type EquityPoint,
   type Holding,
   type PriceFn,
+  flowMarkers,
+  userMode,
+  netFlowsToday,
+  type FlowMarker,
 } from './performance';
+export * as figures from './figures';
+export { accountKey, accountLabel, accountRows, tradeMode, type AccountMode } from './account';
+export {
+  ensurePaperAccount,
+  resetPaperAccount,
+  topUpPaperAccount,
+  openPositionsOf,
+  paperAccountOpen,
+  capitalHoldings,
+  type PaperReset,
+} from './paper-account';
 export { rankLeaderboard, type LeaderboardBy, type LeaderboardRow } from './leaderboard';

@@ -1,7 +1,8 @@
 /**
  * The leaderboard: users ranked by return (modified Dietz since their first
- * equity snapshot, net of deposits and withdrawals; the default) or by PnL
- * (realized + unrealized, USD). Users without a number for the chosen
+ * equity snapshot, net of deposits and withdrawals; the default) or by total
+ * PnL (equity − starting equity − net flows, USD), both from figures.ts, so
+ * money moved in or out never moves a rank. Users without a number for the chosen
  * measure rank last, by name. Anonymous: names become "Trader N" by rank and
  * user ids are left out.
  */
@@ -19,6 +20,8 @@ export interface LeaderboardRow {
   tradeCount: number;
   winRate: number | null;
   maxDrawdownPct: number;
+  /** The account ranked: the friend's paper account or on-chain wallet. */
+  mode: 'paper' | 'live' | null;
 }
 
 export function rankLeaderboard(
@@ -45,5 +48,6 @@ export function rankLeaderboard(
     tradeCount: e.stats.tradeCount,
     winRate: e.stats.winRate,
     maxDrawdownPct: e.stats.maxDrawdownPct,
+    mode: e.stats.mode,
   }));
 }

@@ -4,23 +4,44 @@
  *
  * Units. Equity, cash flows and the high-water mark are micro-USD (USD × 10⁶)
  * as bigint: equity is a valuation at float prices anyway, and one unit across
- * users makes the leaderboard comparable. PnL is kept exact in the quote
- * asset's base units (from the trades and positions) and also shown in USD.
+ * users makes the leaderboard comparable. Total PnL is equity-based (equity −
+ * starting equity − net flows); the trades' realized and unrealized PnL are
+ * kept exact in the quote asset's base units as its breakdown.
  *
- * Equity = everything the wallet holds, valued at current USD prices: the
- * paper book for a paper user, the last-seen balances (this network) for a
- * live user. Position tokens sit in the wallet, so they are already in it
- * (adding positions again would count them twice).
+ * Equity = everything the account holds, valued at current USD prices: the
+ * paper book for the paper account, the last-seen balances (this network)
+ * for the on-chain wallet. Position tokens sit in the account, so they are
+ * already in it (adding positions again would count them twice).
  *
  * Return is the modified Dietz return from the first snapshot to now: flows
  * are weighted by the share of the period they were in the wallet, so money
- * moved in or out is not counted as profit or loss.
+ * moved in or out is not counted as profit or loss. Every figure comes from
+ * figures.ts (one function each); this file loads rows and values holdings.
+ *
+ * Figures are per account (account.ts): the on-chain wallet and the paper
+ * account of a network keep their own snapshots, flows and risk state.
  */
 import { isoTime, type Clock } from '../kernel/clock';
 import { KNOWN_TOKENS, tokenByMint, WRAPPED_SOL_MINT } from '../market';
 import type { CashFlowRow, EquitySnapshotRow, PositionRow, RiskStateRow, Store, TradeRow } from '../store';
 import { UserSettingsSchema } from '../users/settings';
+import { accountKey, accountLabel, accountRows, type AccountMode } from './account';
+import {
+  dayPnl,
+  drawdownPct,
+  equityCurveOf,
+  hwmAfterDeposit,
+  hwmAfterMark,
+  hwmAfterWithdrawal,
+  netFlows,
+  flowsInPeriod,
+  returnPct as dietzReturn,
+  totalPnl,
+  type Flow,
+} from './figures';
 import { unrealizedPnl } from './position-math';
+
+export { drawdownPct, hwmAfterDeposit, hwmAfterMark, hwmAfterWithdrawal };
 
 export type PriceFn = (mint: string) => number | null;
 
@@ -46,13 +67,14 @@ export interface Holding {
   amount: bigint;
 }
 
-/** What a user's wallet holds on a network: the paper book for a paper user, last-seen balances otherwise. */
-export function walletHoldings(store: Store, userId: number, network: string, mode?: 'paper' | 'live'): Holding[] {
+/**
+ * What an account holds: the paper book for the paper account (empty until it
+ * is opened with its starting capital; never the on-chain balances), the
+ * wallet's last-seen balances on this network for the live one.
+ */
+export function walletHoldings(store: Store, userId: number, network: string, mode?: AccountMode): Holding[] {
   const m = mode ?? UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {}).mode;
-  if (m === 'paper') {
-    const book = store.paper.balances(userId);
-    if (book.size > 0) return [...book].map(([mint, amount]) => ({ mint, amount }));
-  }
+  if (m === 'paper') return [...store.paper.balances(userId)].map(([mint, amount]) => ({ mint, amount }));
   const wallet = store.wallets.byUser(userId);
   if (!wallet) return [];
   return store.holdings.balances(wallet.address, network).map((b) => ({ mint: b.mint, amount: b.amount }));
@@ -81,35 +103,8 @@ export function valueHoldings(holdings: readonly Holding[], price: PriceFn): Val
   return { usd, missing };
 }
 
-// ---- the high-water mark ------------------------------------------------------
+// ---- the risk state ------------------------------------------------------------
 
-/** A deposit raises the mark 1:1. */
-export const hwmAfterDeposit = (hwm: bigint, amount: bigint): bigint => hwm + amount;
-
-/**
- * A withdrawal lowers the mark in proportion to the share of equity taken out,
- * so it leaves the drawdown (as a percentage) where it was.
- */
-export function hwmAfterWithdrawal(hwm: bigint, amount: bigint, equityBefore: bigint): bigint {
-  if (equityBefore <= 0n) return 0n;
-  const left = equityBefore - amount;
-  if (left <= 0n) return 0n;
-  return (hwm * left) / equityBefore;
-}
-
-/** New equity above the mark raises it. */
-export const hwmAfterMark = (hwm: bigint, equity: bigint): bigint => (equity > hwm ? equity : hwm);
-
-/** Drawdown from the mark, percent (0 when at or above it, or with no mark). */
-export function drawdownPct(hwm: bigint, equity: bigint): number {
-  if (hwm <= 0n || equity >= hwm) return 0;
-  return (Number(hwm - equity) / Number(hwm)) * 100;
-}
-
-/**
- * Brings the risk state up to `equity` at `nowMs`: a new UTC day starts its
- * day from this equity; the mark rises with equity. Returns the state (not saved).
- */
 /**
  * Brings the risk state up to `equity` now. When a new UTC day starts here,
  * its starting equity is set to what equity was before today's cash flows
@@ -146,11 +141,11 @@ export function markState(
   };
 }
 
-/** Net deposits (deposits minus withdrawals) of a user since the start of the UTC day of `nowMs`, in micro-USD. */
-export function netFlowsToday(store: Store, userId: number, network: string, nowMs: number): bigint {
-  return store.risk
-    .cashFlows(userId, network, utcDayStartIso(nowMs))
-    .reduce((s, f) => s + (f.kind === 'deposit' ? f.amountUsd : -f.amountUsd), 0n);
+/** Net deposits (deposits minus withdrawals) into an account (its key) since the start of the UTC day of `nowMs`, in micro-USD. */
+export function netFlowsToday(store: Store, userId: number, account: string, nowMs: number): bigint {
+  return netFlows(
+    store.risk.cashFlows(userId, account, utcDayStartIso(nowMs)).filter((f) => Date.parse(f.ts) <= nowMs),
+  );
 }
 
 /**
@@ -259,14 +254,29 @@ export interface EquityPoint {
   equityUsd: number;
   highWaterUsd: number;
   drawdownPct: number;
+  /** Cumulative deposits and withdrawals of the account up to this point. */
   depositsUsd: number;
   withdrawalsUsd: number;
+  /** Total PnL at this point, net of flows: a deposit steps equity, not this. */
+  pnlUsd: number;
 }
+
+export interface FlowMarker {
+  ts: string;
+  kind: 'deposit' | 'withdrawal';
+  amountUsd: number;
+  /** Equity of the curve where the flow happened (null before the first point). */
+  equityUsd: number | null;
+}
+
+/** The settings' mode of a user (their current account). */
+export const userMode = (store: Store, userId: number): AccountMode =>
+  UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {}).mode;
 
 /**
  * Equity per user, per cycle. The loop calls `snapshotEquity(now)` once per
  * cycle (after prices and balances are refreshed); it writes at most one
- * snapshot per user per `minIntervalMs`.
+ * snapshot per user per `minIntervalMs`, for the account the user trades now.
  */
 export class Performance {
   constructor(
@@ -277,9 +287,9 @@ export class Performance {
     private readonly minIntervalMs = 60_000,
   ) {}
 
-  /** The current equity of one user in micro-USD, or null when a held asset has no price. */
-  equity(userId: number): bigint | null {
-    const v = valueHoldings(walletHoldings(this.store, userId, this.network), (m) => this.prices.price(m));
+  /** The current equity of one user's account (default: the one they trade now) in micro-USD, or null when a held asset has no price. */
+  equity(userId: number, mode?: AccountMode): bigint | null {
+    const v = valueHoldings(walletHoldings(this.store, userId, this.network, mode), (m) => this.prices.price(m));
     return v.missing.length > 0 ? null : toMicroUsd(v.usd);
   }
 
@@ -287,35 +297,38 @@ export class Performance {
   snapshotEquity(nowMs: number = this.clock.now()): { written: number; skipped: number[] } {
     const { store, network } = this;
     const ts = new Date(nowMs).toISOString();
+    const price: PriceFn = (m) => this.prices.price(m);
     let written = 0;
     const skipped: number[] = [];
     for (const w of store.wallets.all()) {
       const userId = w.userId;
-      const last = store.risk.lastSnapshot(userId, network);
-      if (last && nowMs - Date.parse(last.ts) < this.minIntervalMs) continue;
       const settings = UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {});
-      const v = valueHoldings(walletHoldings(store, userId, network, settings.mode), (m) => this.prices.price(m));
+      const key = accountKey(network, settings.mode);
+      const last = store.risk.lastSnapshot(userId, key);
+      if (last && nowMs - Date.parse(last.ts) < this.minIntervalMs) continue;
+      // A paper account not opened yet (it opens at the first paper order or a reset) has no figures.
+      if (settings.mode === 'paper' && store.paper.balances(userId).size === 0) continue;
+      const v = valueHoldings(walletHoldings(store, userId, network, settings.mode), price);
       if (v.missing.length > 0) {
         skipped.push(userId);
         continue;
       }
       const equity = toMicroUsd(v.usd);
       store.tx(() => {
-        if (settings.mode === 'live')
-          importWithdrawals(store, userId, network, (m) => this.prices.price(m), equity, nowMs);
+        if (settings.mode === 'live') importWithdrawals(store, userId, network, price, equity, nowMs);
         const state = markState(
-          store.risk.state(userId, network),
+          store.risk.state(userId, key),
           userId,
-          network,
+          key,
           equity,
           nowMs,
-          netFlowsToday(store, userId, network, nowMs),
+          netFlowsToday(store, userId, key, nowMs),
         );
         store.risk.saveState(state);
-        const flows = store.risk.cashFlows(userId, network);
+        const flows = store.risk.cashFlows(userId, key);
         store.risk.insertSnapshot({
           userId,
-          network,
+          network: key,
           ts,
           equity,
           deposits: flows.filter((f) => f.kind === 'deposit').reduce((s, f) => s + f.amountUsd, 0n),
@@ -328,12 +341,14 @@ export class Performance {
     return { written, skipped };
   }
 
-  equityCurve(userId: number, opts: { sinceIso?: string; limit?: number } = {}): EquityPoint[] {
-    return equityCurve(this.store.risk.snapshots(userId, this.network, opts));
+  equityCurve(userId: number, opts: { sinceIso?: string; limit?: number; mode?: AccountMode } = {}): EquityPoint[] {
+    const key = accountKey(this.network, opts.mode ?? userMode(this.store, userId));
+    return equityCurve(this.store.risk.snapshots(userId, key, opts), this.store.risk.cashFlows(userId, key));
   }
 
-  stats(userId: number, nowMs: number = this.clock.now()): UserStats {
-    return userStats(this.store, userId, this.network, (m) => this.prices.price(m), nowMs, this.equity(userId));
+  stats(userId: number, nowMs: number = this.clock.now(), mode?: AccountMode): UserStats {
+    const m = mode ?? userMode(this.store, userId);
+    return userStats(this.store, userId, this.network, (p) => this.prices.price(p), nowMs, this.equity(userId, m), m);
   }
 
   /** Now, as the engine's clock says. */
@@ -342,14 +357,40 @@ export class Performance {
   }
 }
 
-export function equityCurve(rows: readonly EquitySnapshotRow[]): EquityPoint[] {
-  return rows.map((s) => ({
-    ts: s.ts,
-    equityUsd: fromMicroUsd(s.equity),
-    highWaterUsd: fromMicroUsd(s.highWater),
-    drawdownPct: drawdownPct(s.highWater, s.equity),
-    depositsUsd: fromMicroUsd(s.deposits),
-    withdrawalsUsd: fromMicroUsd(s.withdrawals),
+/**
+ * The curve of one account from its snapshots, oldest first, with PnL net of
+ * its flows (figures.ts equityCurveOf). `flows` are the account's cash flows;
+ * without them PnL counts the cumulative deposits/withdrawals the snapshots carry.
+ */
+export function equityCurve(rows: readonly EquitySnapshotRow[], flows?: readonly CashFlowRow[]): EquityPoint[] {
+  const first = rows[0];
+  const { points } = equityCurveOf(rows, flows ?? []);
+  return points.map((p, i) => {
+    const s = rows[i]!;
+    // Without the flow rows, the snapshots' cumulative totals give the same net.
+    const pnl =
+      flows !== undefined || !first
+        ? p.pnl
+        : s.equity - first.equity - (s.deposits - first.deposits) + (s.withdrawals - first.withdrawals);
+    return {
+      ts: s.ts,
+      equityUsd: fromMicroUsd(s.equity),
+      highWaterUsd: fromMicroUsd(s.highWater),
+      drawdownPct: p.drawdownPct,
+      depositsUsd: fromMicroUsd(s.deposits),
+      withdrawalsUsd: fromMicroUsd(s.withdrawals),
+      pnlUsd: fromMicroUsd(pnl),
+    };
+  });
+}
+
+/** The flows of an account as chart markers, placed on the curve `rows`. */
+export function flowMarkers(rows: readonly EquitySnapshotRow[], flows: readonly CashFlowRow[]): FlowMarker[] {
+  return equityCurveOf(rows, flows).flows.map((f) => ({
+    ts: f.ts,
+    kind: f.kind,
+    amountUsd: fromMicroUsd(f.amountUsd),
+    equityUsd: f.atEquity === null ? null : fromMicroUsd(f.atEquity),
   }));
 }
 
@@ -357,6 +398,10 @@ export function equityCurve(rows: readonly EquitySnapshotRow[]): EquityPoint[] {
 
 export interface UserStats {
   network: string;
+  /** The account these figures are of (null when computed over all of a network's trades). */
+  mode: AccountMode | null;
+  /** "Paper account" or "On-chain wallet". */
+  accountLabel: string | null;
   quoteMint: string;
   quoteSymbol: string;
   /** Realized PnL of trades quoted in the user's quote asset (base units), exact. */
@@ -366,7 +411,15 @@ export interface UserStats {
   /** All quote assets, in USD at current quote prices (null without prices). */
   realizedPnlUsd: number | null;
   unrealizedPnlUsd: number | null;
+  /** Realized + unrealized PnL of the trades (the breakdown; fees and price moves of other holdings are not in it). */
+  tradePnlUsd: number | null;
+  /**
+   * Total PnL: equity now − starting equity − net flows since (figures.ts
+   * totalPnl, the return's numerator; same sign as returnPct). Null before the first snapshot.
+   */
   pnlUsd: number | null;
+  /** Today's PnL: equity now − the day's starting equity − today's net flows (figures.ts dayPnl). */
+  dayPnlUsd: number | null;
   tradeCount: number;
   /** Closed positions (round trips), and how many of them realized a gain or a loss. */
   roundTrips: number;
@@ -381,9 +434,15 @@ export interface UserStats {
   feesUsd: number | null;
   openPositions: number;
   equityUsd: number | null;
+  /** Equity at the first snapshot (where return and total PnL start). */
+  startEquityUsd: number | null;
   highWaterUsd: number | null;
+  /** Drawdown now from the (flow-adjusted) high-water mark, percent. */
+  drawdownPct: number;
   depositsUsd: number;
   withdrawalsUsd: number;
+  /** Deposits − withdrawals since the first snapshot (what total PnL and return leave out). */
+  netFlowsUsd: number;
   /** Modified Dietz return since the first snapshot, percent (null before the first snapshot). */
   returnPct: number | null;
   /** Largest drawdown from the (flow-adjusted) high-water mark over the snapshots, percent. */
@@ -394,11 +453,16 @@ export interface UserStats {
 
 export interface StatsInput {
   network: string;
+  /** The account: only its trades and positions count (without it, every trade on the network). */
+  mode?: AccountMode;
   quoteMint: string;
   trades: readonly TradeRow[];
   positions: readonly PositionRow[];
+  /** The account's snapshots and flows (already selected by its key). */
   snapshots: readonly EquitySnapshotRow[];
   flows: readonly CashFlowRow[];
+  /** The account's risk state: the day's starting equity for today's PnL. */
+  riskState?: RiskStateRow | null;
   price: PriceFn;
   /** Equity now (micro-USD) when it could be valued; else the last snapshot stands for now. */
   equityNow: bigint | null;
@@ -417,8 +481,14 @@ const sumOrNull = (values: readonly (number | null)[]): number | null =>
 
 /** The statistics of one user from that user's rows alone (a pure function: the isolation property checks it). */
 export function computeStats(i: StatsInput): UserStats {
-  const trades = i.trades.filter((t) => t.network === i.network);
-  const positions = i.positions.filter((p) => p.network === i.network);
+  const own =
+    i.mode === undefined
+      ? {
+          trades: i.trades.filter((t) => t.network === i.network),
+          positions: i.positions.filter((p) => p.network === i.network),
+        }
+      : accountRows(i.trades, i.positions, i.network, i.mode);
+  const { trades, positions } = own;
   const quote = tokenByMint(i.quoteMint);
 
   const realizedByQuote = new Map<string, bigint>();
@@ -456,26 +526,48 @@ export function computeStats(i: StatsInput): UserStats {
   const wins = closed.filter((p) => p.realizedPnl > 0n).length;
   const losses = closed.filter((p) => p.realizedPnl < 0n).length;
 
-  const snaps = [...i.snapshots]
-    .filter((s) => s.network === i.network)
-    .sort((a, b) => a.ts.localeCompare(b.ts) || a.id - b.id);
-  const flows = i.flows.filter((f) => f.network === i.network);
+  const snaps = [...i.snapshots].sort((a, b) => a.ts.localeCompare(b.ts) || a.id - b.id);
+  const flows: Flow[] = [...i.flows].sort((a, b) => a.ts.localeCompare(b.ts));
   let maxDd = 0;
   for (const s of snaps) maxDd = Math.max(maxDd, drawdownPct(s.highWater, s.equity));
+  const first = snaps[0] ?? null;
   const last = snaps[snaps.length - 1] ?? null;
   const equityNow = i.equityNow ?? last?.equity ?? null;
-  if (i.equityNow !== null && last)
-    maxDd = Math.max(maxDd, drawdownPct(hwmAfterMark(last.highWater, i.equityNow), i.equityNow));
+  // The mark as of now: the risk state's (flows moved it since the last snapshot: a deposit
+  // raises it 1:1, a withdrawal lowers it in proportion), raised by a value above it, as the risk engine does.
+  // (Without a value now, the mark as of the last snapshot, like every other figure.)
+  const mark = i.equityNow !== null ? (i.riskState?.highWater ?? last?.highWater ?? null) : (last?.highWater ?? null);
+  const hwmNow = mark === null ? null : equityNow !== null ? hwmAfterMark(mark, equityNow) : mark;
+  const ddNow = hwmNow !== null && equityNow !== null ? drawdownPct(hwmNow, equityNow) : 0;
+  maxDd = Math.max(maxDd, ddNow);
+
+  // Without a value now, the figures are as of the last snapshot: flows after it are not in its equity.
+  const asOf = i.equityNow === null && last ? Date.parse(last.ts) : i.nowMs;
+  const pnl = first && equityNow !== null ? totalPnl(first, equityNow, flows, asOf) : null;
+  // Today's PnL from the day's starting equity kept in the risk state; a day not started yet starts now (0).
+  const today = utcDay(asOf);
+  const flowsToday = netFlows(flows.filter((f) => utcDay(Date.parse(f.ts)) === today && Date.parse(f.ts) <= asOf));
+  const dayStart =
+    i.riskState && i.riskState.day === today
+      ? i.riskState.dayStartEquity
+      : equityNow === null
+        ? null
+        : equityNow - flowsToday;
+  const tradePnlUsd = realizedPnlUsd !== null && unrealizedPnlUsd !== null ? realizedPnlUsd + unrealizedPnlUsd : null;
 
   return {
     network: i.network,
+    mode: i.mode ?? null,
+    accountLabel: i.mode === undefined ? null : accountLabel(i.mode),
     quoteMint: i.quoteMint,
     quoteSymbol: quote?.symbol ?? i.quoteMint,
     realizedPnl: realizedByQuote.get(i.quoteMint) ?? 0n,
     unrealizedPnl: unrealizedQuote,
     realizedPnlUsd,
     unrealizedPnlUsd,
-    pnlUsd: realizedPnlUsd !== null && unrealizedPnlUsd !== null ? realizedPnlUsd + unrealizedPnlUsd : null,
+    tradePnlUsd,
+    pnlUsd: pnl === null ? null : fromMicroUsd(pnl),
+    dayPnlUsd: dayStart === null || equityNow === null ? null : fromMicroUsd(dayPnl(dayStart, equityNow, flowsToday)),
     tradeCount: trades.length,
     roundTrips: closed.length,
     wins,
@@ -487,48 +579,30 @@ export function computeStats(i: StatsInput): UserStats {
     feesUsd,
     openPositions: open.length,
     equityUsd: equityNow === null ? null : fromMicroUsd(equityNow),
-    highWaterUsd: last
-      ? fromMicroUsd(i.equityNow !== null ? hwmAfterMark(last.highWater, i.equityNow) : last.highWater)
-      : null,
+    startEquityUsd: first ? fromMicroUsd(first.equity) : null,
+    highWaterUsd: hwmNow === null ? null : fromMicroUsd(hwmNow),
+    drawdownPct: ddNow,
     depositsUsd: fromMicroUsd(flows.filter((f) => f.kind === 'deposit').reduce((s, f) => s + f.amountUsd, 0n)),
     withdrawalsUsd: fromMicroUsd(flows.filter((f) => f.kind === 'withdrawal').reduce((s, f) => s + f.amountUsd, 0n)),
-    returnPct: snaps.length > 0 && equityNow !== null ? modifiedDietz(snaps[0]!, equityNow, i.nowMs, flows) : null,
+    netFlowsUsd: first ? fromMicroUsd(netFlows(flowsInPeriod(first, flows, asOf))) : 0,
+    returnPct: first && equityNow !== null ? dietzReturn(first, equityNow, flows, asOf) : null,
     maxDrawdownPct: maxDd,
-    since: snaps[0]?.ts ?? null,
+    since: first?.ts ?? null,
     snapshots: snaps.length,
   };
 }
 
-/**
- * Modified Dietz: (E1 − E0 − ΣF) / (E0 + Σ wᵢFᵢ), wᵢ = share of the period
- * after flow i; deposits positive, withdrawals negative. Percent, or null
- * when the denominator is not positive.
- */
+/** Modified Dietz return, percent (figures.ts returnPct; kept under its old name). */
 export function modifiedDietz(
   first: { ts: string; equity: bigint },
   equityNow: bigint,
   nowMs: number,
   flows: readonly CashFlowRow[],
 ): number | null {
-  const t0 = Date.parse(first.ts);
-  const span = nowMs - t0;
-  const e0 = fromMicroUsd(first.equity);
-  const e1 = fromMicroUsd(equityNow);
-  let net = 0;
-  let weighted = 0;
-  for (const f of flows) {
-    const t = Date.parse(f.ts);
-    if (t <= t0 || t > nowMs) continue;
-    const amount = fromMicroUsd(f.amountUsd) * (f.kind === 'deposit' ? 1 : -1);
-    net += amount;
-    weighted += (span > 0 ? (nowMs - t) / span : 0) * amount;
-  }
-  const denominator = e0 + weighted;
-  if (!(denominator > 0)) return null;
-  return ((e1 - e0 - net) / denominator) * 100;
+  return dietzReturn(first, equityNow, flows, nowMs);
 }
 
-/** Loads one user's rows and computes their statistics. */
+/** Loads one account's rows (default: the account the user trades now) and computes its statistics. */
 export function userStats(
   store: Store,
   userId: number,
@@ -536,17 +610,22 @@ export function userStats(
   price: PriceFn,
   nowMs: number,
   equityNow: bigint | null,
+  mode?: AccountMode,
 ): UserStats {
   const settings = UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {});
+  const m = mode ?? settings.mode;
+  const key = accountKey(network, m);
   const quoteMint =
     settings.quoteAsset === 'SOL' ? WRAPPED_SOL_MINT : KNOWN_TOKENS.find((t) => t.symbol === 'USDC')!.mint;
   return computeStats({
     network,
+    mode: m,
     quoteMint,
     trades: store.portfolio.trades(userId, { limit: 10_000_000 }),
     positions: store.portfolio.positions(userId, { limit: 10_000_000 }),
-    snapshots: store.risk.snapshots(userId, network),
-    flows: store.risk.cashFlows(userId, network),
+    snapshots: store.risk.snapshots(userId, key),
+    flows: store.risk.cashFlows(userId, key),
+    riskState: store.risk.state(userId, key),
     price,
     equityNow,
     nowMs,

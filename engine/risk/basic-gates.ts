@@ -70,7 +70,9 @@ export function balanceGate(store: Store, network: string): RiskGate {
     check(order, ctx) {
       if (order.amount <= 0n) return refuse('ORDER_TOO_SMALL', 'The amount must be more than zero.');
       if (order.side === 'sell') {
-        const pos = store.portfolio.openPosition(order.userId, network, order.inputMint);
+        // A sell spends the position of the account the user trades now (paper and live never mix).
+        const mode = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {}).mode;
+        const pos = store.portfolio.openPosition(order.userId, network, order.inputMint, mode);
         if (!pos || pos.quantity === 0n)
           return refuse('NO_POSITION', 'There is no open position in this token to sell.');
         if (order.amount > pos.quantity) {

@@ -16,6 +16,8 @@ import type { Order } from '../execution/order';
 import { isRiskReducing } from '../execution/order';
 import type { EventBus } from '../kernel/event-bus';
 import { KNOWN_TOKENS, WRAPPED_SOL_MINT } from '../market';
+import { accountKey } from '../portfolio/account';
+import { dailyLoss, dailyLossBase, dailyLossPct } from '../portfolio/figures';
 import {
   drawdownPct,
   fromMicroUsd,
@@ -99,8 +101,13 @@ export function evaluateAccount(
   >,
 ): EntryVerdict {
   const ok: EntryVerdict = { decision: { ok: true }, trip: null };
-  if (f.highWaterUsd > 0) {
-    const dd = ((f.highWaterUsd - f.equityUsd) / f.highWaterUsd) * 100;
+  // The same figures the stats show (engine/portfolio/figures.ts), on the same micro-USD units.
+  const equity = toMicroUsd(f.equityUsd);
+  const hwm = toMicroUsd(f.highWaterUsd);
+  const dayStart = toMicroUsd(f.dayStartEquityUsd);
+  const dayFlows = toMicroUsd(f.dayNetFlowsUsd);
+  if (hwm > 0n) {
+    const dd = drawdownPct(hwm, equity);
     if (dd >= l.maxDrawdownPct) {
       return {
         decision: refuse(
@@ -121,11 +128,12 @@ export function evaluateAccount(
       trip: null,
     };
   }
-  const loss = f.dayStartEquityUsd + f.dayNetFlowsUsd - f.equityUsd;
-  if (loss > 0) {
+  const lossMicro = dailyLoss(dayStart, equity, dayFlows);
+  if (lossMicro > 0n) {
+    const loss = fromMicroUsd(lossMicro);
     // The % is of what was at stake today: the day's starting equity plus money deposited since.
-    const base = f.dayStartEquityUsd + Math.max(0, f.dayNetFlowsUsd);
-    const pct = base > 0 ? (loss / base) * 100 : 0;
+    const base = fromMicroUsd(dailyLossBase(dayStart, dayFlows));
+    const pct = dailyLossPct(dayStart, equity, dayFlows);
     const byPct = base > 0 && pct >= l.maxDailyLossPct;
     const byUsd = loss >= l.maxDailyLossUsd;
     if (byPct || byUsd) {
@@ -332,7 +340,7 @@ export class RiskEngine {
       );
     }
     const since = utcDayStartIso(ctx.nowMs);
-    const held = store.risk.openQuantity(order.userId, network, order.outputMint);
+    const held = store.risk.openQuantity(order.userId, network, order.outputMint, settings.mode);
     const boughtPrice = ctx.price(order.outputMint);
     const spendPrice = ctx.price(order.inputMint);
     const inDecimals = decimalsOf(order.inputMint);
@@ -350,7 +358,7 @@ export class RiskEngine {
           ? (Number(held) / 10 ** outDecimals) * boughtPrice
           : 0,
       opensNew: held === null,
-      openPositions: store.risk.openCount(order.userId, network),
+      openPositions: store.risk.openCount(order.userId, network, settings.mode),
       entriesToday: store.risk.entriesSince(order.userId, network, since),
       losingClosesMs: store.risk
         .losingClosesSince(order.userId, network, new Date(ctx.nowMs - lookback).toISOString())
@@ -393,18 +401,23 @@ export class RiskEngine {
     fresh?: Holding[],
   ): Account | null {
     const { store, network, controls } = this.d;
-    // Fresh holdings when the caller has them; else the paper book for a paper user (once it exists), else the wallet's last-seen balances.
-    const book = settings.mode === 'paper' ? store.risk.paperBook(userId) : [];
-    const v = valueHoldings(
-      fresh && fresh.length > 0 ? fresh : book.length > 0 ? book : store.risk.walletBalances(userId, network),
-      price,
-    );
+    // Fresh holdings when the caller has them; else the paper book for a paper user (never the
+    // on-chain wallet: paper is its own account), else the wallet's last-seen balances.
+    const held =
+      fresh && fresh.length > 0
+        ? fresh
+        : settings.mode === 'paper'
+          ? store.risk.paperBook(userId)
+          : store.risk.walletBalances(userId, network);
+    const v = valueHoldings(held, price);
     if (v.missing.length > 0) return null;
     const equity = toMicroUsd(v.usd);
+    // The figures of the account the user trades now (the paper account's apart from the wallet's).
+    const key = accountKey(network, settings.mode);
     if (settings.mode === 'live') importWithdrawals(store, userId, network, price, equity, nowMs);
-    const prev = store.risk.state(userId, network);
-    const netFlows = netFlowsToday(store, userId, network, nowMs);
-    let state = markState(prev, userId, network, equity, nowMs, netFlows);
+    const prev = store.risk.state(userId, key);
+    const netFlows = netFlowsToday(store, userId, key, nowMs);
+    let state = markState(prev, userId, key, equity, nowMs, netFlows);
     if (state.drawdownPausedAt !== null && !controls.user(userId).paused) {
       // The operator resumed the user: the drawdown counts from here.
       state = { ...state, highWater: equity, drawdownPausedAt: null };
@@ -439,16 +452,14 @@ export class RiskEngine {
       const day = utcDay(f.nowMs);
       store.tx(() => {
         store.risk.saveState({ ...account.state, dailyLossDay: day });
-        const loss = f.dayStartEquityUsd + f.dayNetFlowsUsd - f.equityUsd;
+        const dayStart = account.state.dayStartEquity;
+        const flows = toMicroUsd(f.dayNetFlowsUsd);
         bus.emit('risk.dailyLossHit', userId, {
           day,
           dayStartEquityUsd: f.dayStartEquityUsd,
           equityUsd: f.equityUsd,
-          lossUsd: loss,
-          lossPct:
-            f.dayStartEquityUsd + Math.max(0, f.dayNetFlowsUsd) > 0
-              ? (loss / (f.dayStartEquityUsd + Math.max(0, f.dayNetFlowsUsd))) * 100
-              : 0,
+          lossUsd: fromMicroUsd(dailyLoss(dayStart, account.equity, flows)),
+          lossPct: dailyLossPct(dayStart, account.equity, flows),
           limit: `${limits.maxDailyLossPct}% or $${limits.maxDailyLossUsd}`,
           resumesAt: nextUtcDayStartIso(f.nowMs),
         });

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Address } from '@solana/kit';
 import { schemaVersion, type PositionRow, type WithdrawalRow } from '../store';
 import { quoteMintOf, type OrderOutcome } from '../execution';
-import { averageEntryPrice, unrealizedPnl } from '../portfolio';
+import { accountLabel, averageEntryPrice, unrealizedPnl } from '../portfolio';
 import { recordCashFlow } from '../portfolio/performance';
 import { UserSettingsSchema } from '../users/settings';
 import { describeIssues } from '../api';
@@ -21,6 +21,7 @@ import { recordFaucetGrants } from '../funds/flows';
 import type { Engine } from './engine';
 import { applySettingKey, buildRiskHandlers } from './risk-handlers';
 import { buildFlowHandlers } from './flow-handlers';
+import { buildPaperHandlers, modeSwitchNotice, paperAccountOut } from './paper-handlers';
 import { readNetworkConfig, writeNetworkConfig } from './network';
 
 /** The stop-loss a manual buy gets when none is given, in percent below the price. */
@@ -38,6 +39,7 @@ export function buildHandlers(engine: Engine): Handlers {
   return {
     ...buildRiskHandlers(engine),
     ...buildFlowHandlers(engine),
+    ...buildPaperHandlers(engine),
     'engine.status': () => ({
       dataDir: engine.layout.root,
       schemaVersion: schemaVersion(store.db),
@@ -166,7 +168,19 @@ export function buildHandlers(engine: Engine): Handlers {
     'wallet.balances': async ({ user }) => {
       const f = await engine.funds();
       const ids = user === undefined ? undefined : [users.resolve(user).id];
-      return { balances: (await f.balances.refresh(ids)).map((b) => balancesOut(b, f.net.name)) };
+      const balances = (await f.balances.refresh(ids)).map((b) => balancesOut(b, f.net.name));
+      // Paper accounts beside, labelled apart: a paper book is never the wallet's balance.
+      const paperUsers = balances
+        .map((b) => b.userId)
+        .filter(
+          (id) =>
+            store.paper.balances(id).size > 0 ||
+            UserSettingsSchema.parse(store.settings.get(id)?.settings ?? {}).mode === 'paper',
+        );
+      // Prices only to value those books; without them the books still show, unvalued.
+      if (paperUsers.length > 0) await f.refreshPrices().catch(() => undefined);
+      const paper = paperUsers.map((id) => paperAccountOut(store, id, f.net.name, (m) => f.prices.price(m)));
+      return { balances, paper };
     },
 
     'wallet.deposit': ({ user }) => depositInfo(store, users.resolve(user).id),
@@ -311,7 +325,14 @@ export function buildHandlers(engine: Engine): Handlers {
           { actor, action: 'settings.changed', userId: u.id, details: { key, value: parsed as never } },
           at,
         );
-        return { userId: u.id, version: row.version + 1, settings: r.data as Record<string, unknown> };
+        const before = UserSettingsSchema.parse(row.settings).mode;
+        const notice = modeSwitchNotice(store, u.id, readNetworkConfig(store.meta).network, before, r.data.mode);
+        return {
+          userId: u.id,
+          version: row.version + 1,
+          settings: r.data as Record<string, unknown>,
+          ...(notice ? { notice } : {}),
+        };
       });
     },
 
@@ -366,7 +387,13 @@ export function buildHandlers(engine: Engine): Handlers {
           },
           at,
         );
-        return { userId: u.id, version: row.version + 1, settings: next as Record<string, unknown> };
+        const notice = modeSwitchNotice(store, u.id, readNetworkConfig(store.meta).network, current.mode, next.mode);
+        return {
+          userId: u.id,
+          version: row.version + 1,
+          settings: next as Record<string, unknown>,
+          ...(notice ? { notice } : {}),
+        };
       });
     },
 
@@ -642,6 +669,7 @@ function balancesOut(b: UserBalances, network: string) {
     })),
     active: b.active,
     minimumLamports: b.minimumLamports.toString(),
+    account: accountLabel('live'),
   };
 }
 
@@ -695,6 +723,7 @@ function positionOut(p: PositionRow, price: ((mint: string) => number | null) | 
     mint: p.mint,
     quoteSymbol: quote?.symbol ?? p.quoteMint,
     status: p.status,
+    account: p.account,
     quantity: p.quantity.toString(),
     uiQuantity: formatUnits(p.quantity, bd),
     costBasis: p.costBasis.toString(),

@@ -7,7 +7,19 @@ import { describeIssues } from '../api';
 import { isoTime } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import { formatUnits, tokenByMint } from '../market';
-import { equityCurve, Performance, rankLeaderboard, userStats, type PriceFn, type UserStats } from '../portfolio';
+import {
+  accountKey,
+  accountLabel,
+  equityCurve,
+  flowMarkers,
+  Performance,
+  rankLeaderboard,
+  userMode,
+  userStats,
+  type AccountMode,
+  type PriceFn,
+  type UserStats,
+} from '../portfolio';
 import {
   effectiveLimits,
   GlobalLimitsSchema,
@@ -60,13 +72,19 @@ function withRisk(current: Record<string, unknown>, risk: RiskSettings): Record<
   return { ...current, risk, riskPreset: risk.preset, maxOrderUsd: userRiskLimits(risk).maxOrderUsd };
 }
 
-function statsOut(userId: number, name: string, s: UserStats) {
+/** How returns are computed, for every output that shows one (engine/portfolio/figures.ts says why). */
+export const RETURN_METHOD =
+  'Modified Dietz since the first equity snapshot, net of deposits and withdrawals; total PnL = equity − starting equity − net flows (same sign)';
+
+function statsOut(userId: number, name: string, s: UserStats, mode: AccountMode) {
   const q = tokenByMint(s.quoteMint);
   const qd = q?.decimals ?? 0;
   return {
     userId,
     name,
     network: s.network,
+    mode,
+    account: accountLabel(mode),
     quoteSymbol: s.quoteSymbol,
     realizedPnl: s.realizedPnl.toString(),
     uiRealizedPnl: formatUnits(s.realizedPnl, qd),
@@ -75,6 +93,8 @@ function statsOut(userId: number, name: string, s: UserStats) {
     realizedPnlUsd: s.realizedPnlUsd,
     unrealizedPnlUsd: s.unrealizedPnlUsd,
     pnlUsd: s.pnlUsd,
+    tradePnlUsd: s.tradePnlUsd,
+    dayPnlUsd: s.dayPnlUsd,
     tradeCount: s.tradeCount,
     roundTrips: s.roundTrips,
     wins: s.wins,
@@ -89,10 +109,14 @@ function statsOut(userId: number, name: string, s: UserStats) {
     feesUsd: s.feesUsd,
     openPositions: s.openPositions,
     equityUsd: s.equityUsd,
+    startEquityUsd: s.startEquityUsd,
     highWaterUsd: s.highWaterUsd,
+    drawdownPct: s.drawdownPct,
     depositsUsd: s.depositsUsd,
     withdrawalsUsd: s.withdrawalsUsd,
+    netFlowsUsd: s.netFlowsUsd,
     returnPct: s.returnPct,
+    returnMethod: RETURN_METHOD,
     maxDrawdownPct: s.maxDrawdownPct,
     since: s.since,
     snapshots: s.snapshots,
@@ -116,11 +140,12 @@ export function buildRiskHandlers(engine: Engine): RiskHandlers {
     }
   };
 
-  const statsOf = (userId: number, price: PriceFn | null): UserStats => {
+  /** One account's figures (default: the one the user trades now), all from engine/portfolio/figures.ts. */
+  const statsOf = (userId: number, price: PriceFn | null, mode: AccountMode = userMode(store, userId)): UserStats => {
     const net = network();
     const p: PriceFn = price ?? (() => null);
-    const equity = price ? new Performance(store, net, { price }, engine.clock).equity(userId) : null;
-    return userStats(store, userId, net, p, engine.clock.now(), equity);
+    const equity = price ? new Performance(store, net, { price }, engine.clock).equity(userId, mode) : null;
+    return userStats(store, userId, net, p, engine.clock.now(), equity, mode);
   };
 
   const limitsOut = (userId: number) => {
@@ -199,15 +224,32 @@ export function buildRiskHandlers(engine: Engine): RiskHandlers {
       return { limits: r.data };
     },
 
-    'stats.user': async ({ user }) => {
+    'stats.user': async ({ user, mode }) => {
       const u = users.resolve(user);
-      return statsOut(u.id, u.name, statsOf(u.id, await pricesOrNull()));
+      const m = mode ?? userMode(store, u.id);
+      return statsOut(u.id, u.name, statsOf(u.id, await pricesOrNull(), m), m);
     },
 
-    'stats.equityCurve': ({ user, limit, since }) => {
+    'stats.equityCurve': ({ user, limit, since, mode }) => {
       const u = users.resolve(user);
-      const rows = store.risk.snapshots(u.id, network(), { ...(since ? { sinceIso: since } : {}) });
-      return { userId: u.id, points: equityCurve(rows.slice(-limit)) };
+      const m = mode ?? userMode(store, u.id);
+      const key = accountKey(network(), m);
+      // PnL is measured from the account's first snapshot, whatever part of the curve is shown.
+      const all = store.risk.snapshots(u.id, key);
+      const flows = store.risk.cashFlows(u.id, key);
+      const points = equityCurve(all, flows);
+      const keep = points
+        .map((_, i) => i)
+        .filter((i) => !since || all[i]!.ts >= since)
+        .slice(-limit);
+      const from = keep.length > 0 ? all[keep[0]!]!.ts : null;
+      return {
+        userId: u.id,
+        mode: m,
+        account: accountLabel(m),
+        points: keep.map((i) => points[i]!),
+        flows: from === null ? [] : flowMarkers(all, flows).filter((f) => f.ts >= from),
+      };
     },
 
     'stats.leaderboard': async ({ by, anonymous }) => {
@@ -220,8 +262,7 @@ export function buildRiskHandlers(engine: Engine): RiskHandlers {
       return {
         by,
         anonymous,
-        method:
-          'return = modified Dietz since the first equity snapshot (net of deposits and withdrawals); PnL = realized + unrealized, USD',
+        method: `each friend's current account (paper or on-chain); return = ${RETURN_METHOD}`,
         rows,
       };
     },

@@ -104,7 +104,7 @@ export class StrategyRunner {
       const token = tokenBySymbol(symbol);
       if (!token || token.mint === quoteMint)
         throw new Error(`"${symbol}" is not a token this user's strategy can trade`);
-      const position = this.d.store.portfolio.openPosition(userId, this.d.network, token.mint);
+      const position = this.d.store.portfolio.openPosition(userId, this.d.network, token.mint, settings.mode);
       const quoteUsd = this.d.prices.price(quoteMint);
       const view: PositionView | null =
         position && position.quantity > 0n

@@ -346,6 +346,18 @@ CREATE TABLE ledger_checks (
 CREATE INDEX ledger_checks_user ON ledger_checks(user_id, network, id);
 `,
   },
+  {
+    version: 6,
+    name: 'paper-account',
+    sql: `
+-- Paper is its own account (issue #9): a position lives in the paper book or the on-chain wallet,
+-- and never merges with the other one's position in the same token. Existing positions filled by
+-- the paper venue are the paper account's.
+ALTER TABLE positions ADD COLUMN account TEXT NOT NULL DEFAULT 'live' CHECK (account IN ('live', 'paper'));
+UPDATE positions SET account = 'paper'
+  WHERE id IN (SELECT position_id FROM trades WHERE venue = 'paper' AND position_id IS NOT NULL);
+`,
+  },
 ] as const satisfies readonly Migration[];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

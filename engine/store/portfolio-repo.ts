@@ -7,6 +7,8 @@ export interface PositionRow {
   mint: string;
   quoteMint: string;
   status: 'open' | 'closed';
+  /** The account the position lives in: the paper book or the on-chain wallet (positions never move between them). */
+  account: 'paper' | 'live';
   quantity: bigint;
   costBasis: bigint;
   realizedPnl: bigint;
@@ -28,6 +30,7 @@ interface RawPosition {
   mint: string;
   quote_mint: string;
   status: 'open' | 'closed';
+  account: 'paper' | 'live';
   quantity: string;
   cost_basis: string;
   realized_pnl: string;
@@ -49,6 +52,7 @@ const toPosition = (r: RawPosition): PositionRow => ({
   mint: r.mint,
   quoteMint: r.quote_mint,
   status: r.status,
+  account: r.account,
   quantity: BigInt(r.quantity),
   costBasis: BigInt(r.cost_basis),
   realizedPnl: BigInt(r.realized_pnl),
@@ -127,19 +131,20 @@ const toTrade = (r: RawTrade): TradeRow => ({
 export class PortfolioRepo {
   constructor(private readonly db: Db) {}
 
-  openPosition(userId: number, network: string, mint: string): PositionRow | null {
+  /** The open position in a token; with `account`, only that account's (a paper and a live position never merge). */
+  openPosition(userId: number, network: string, mint: string, account?: 'paper' | 'live'): PositionRow | null {
     const r = this.db
       .prepare(
-        "SELECT id, user_id, network, mint, quote_mint, status, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, stuck_since, opened_at, closed_at, updated_at FROM positions WHERE user_id = ? AND network = ? AND mint = ? AND status = 'open'",
+        "SELECT id, user_id, network, mint, quote_mint, status, account, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, stuck_since, opened_at, closed_at, updated_at FROM positions WHERE user_id = ? AND network = ? AND mint = ? AND status = 'open' AND (? IS NULL OR account = ?) ORDER BY id LIMIT 1",
       )
-      .get(userId, network, mint) as RawPosition | undefined;
+      .get(userId, network, mint, account ?? null, account ?? null) as RawPosition | undefined;
     return r ? toPosition(r) : null;
   }
 
   position(id: number): PositionRow | null {
     const r = this.db
       .prepare(
-        'SELECT id, user_id, network, mint, quote_mint, status, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, stuck_since, opened_at, closed_at, updated_at FROM positions WHERE id = ?',
+        'SELECT id, user_id, network, mint, quote_mint, status, account, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, stuck_since, opened_at, closed_at, updated_at FROM positions WHERE id = ?',
       )
       .get(id) as RawPosition | undefined;
     return r ? toPosition(r) : null;
@@ -149,7 +154,7 @@ export class PortfolioRepo {
     return (
       this.db
         .prepare(
-          'SELECT id, user_id, network, mint, quote_mint, status, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, stuck_since, opened_at, closed_at, updated_at FROM positions WHERE user_id = ? AND (? IS NULL OR status = ?) ORDER BY id DESC LIMIT ?',
+          'SELECT id, user_id, network, mint, quote_mint, status, account, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, stuck_since, opened_at, closed_at, updated_at FROM positions WHERE user_id = ? AND (? IS NULL OR status = ?) ORDER BY id DESC LIMIT ?',
         )
         .all(userId, opts.status ?? null, opts.status ?? null, opts.limit ?? 1000) as RawPosition[]
     ).map(toPosition);
@@ -159,16 +164,19 @@ export class PortfolioRepo {
     return (
       this.db
         .prepare(
-          "SELECT id, user_id, network, mint, quote_mint, status, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, stuck_since, opened_at, closed_at, updated_at FROM positions WHERE status = 'open' ORDER BY id",
+          "SELECT id, user_id, network, mint, quote_mint, status, account, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, stuck_since, opened_at, closed_at, updated_at FROM positions WHERE status = 'open' ORDER BY id",
         )
         .all() as RawPosition[]
     ).map(toPosition);
   }
 
-  insertPosition(p: Omit<PositionRow, 'id' | 'closedAt' | 'stuckSince'>): number {
+  /** Inserts a position; `account` defaults to live (the paper venue says paper). */
+  insertPosition(
+    p: Omit<PositionRow, 'id' | 'closedAt' | 'stuckSince' | 'account'> & { account?: 'paper' | 'live' },
+  ): number {
     const info = this.db
       .prepare(
-        'INSERT INTO positions (user_id, network, mint, quote_mint, status, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO positions (user_id, network, mint, quote_mint, status, account, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         p.userId,
@@ -176,6 +184,7 @@ export class PortfolioRepo {
         p.mint,
         p.quoteMint,
         p.status,
+        p.account ?? 'live',
         p.quantity.toString(),
         p.costBasis.toString(),
         p.realizedPnl.toString(),

@@ -80,8 +80,8 @@ const SQL = [
   'SELECT value FROM meta WHERE key = ?',
   'SELECT mint, amount FROM paper_balances WHERE user_id = ?',
   'SELECT b.mint AS mint, b.amount AS amount FROM balances b JOIN wallets w ON w.address = b.address WHERE w.user_id = ? AND b.network = ?',
-  "SELECT quantity FROM positions WHERE user_id = ? AND network = ? AND mint = ? AND status = 'open'",
-  "SELECT COUNT(*) AS n FROM positions WHERE user_id = ? AND status = 'open' AND network = ?",
+  "SELECT quantity FROM positions WHERE user_id = ? AND network = ? AND mint = ? AND status = 'open' AND (? IS NULL OR account = ?)",
+  "SELECT COUNT(*) AS n FROM positions WHERE user_id = ? AND status = 'open' AND network = ? AND (? IS NULL OR account = ?)",
 ] as const;
 type Sql = (typeof SQL)[number];
 
@@ -264,12 +264,15 @@ export class RiskRepo {
     ).map((r) => ({ mint: r.mint, amount: BigInt(r.amount) }));
   }
 
-  openQuantity(userId: number, network: string, mint: string): bigint | null {
-    const r = this.st(SQL[15]).get(userId, network, mint) as { quantity: string } | undefined;
+  /** The open quantity in a token; with `account`, of that account's position only (paper and live never mix). */
+  openQuantity(userId: number, network: string, mint: string, account?: 'paper' | 'live'): bigint | null {
+    const a = account ?? null;
+    const r = this.st(SQL[15]).get(userId, network, mint, a, a) as { quantity: string } | undefined;
     return r ? BigInt(r.quantity) : null;
   }
 
-  openCount(userId: number, network: string): number {
-    return (this.st(SQL[16]).get(userId, network) as { n: number }).n;
+  openCount(userId: number, network: string, account?: 'paper' | 'live'): number {
+    const a = account ?? null;
+    return (this.st(SQL[16]).get(userId, network, a, a) as { n: number }).n;
   }
 }

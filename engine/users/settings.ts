@@ -1,5 +1,20 @@
 import { z } from 'zod';
+import { tokenBySymbol } from '../market/tokens';
 import { RiskSettingsSchema } from '../risk/presets';
+
+/**
+ * A paper account's starting capital (like Freqtrade's dry_run_wallet): per
+ * token symbol, a decimal amount. It is the paper account's opening deposit;
+ * the paper book never borrows the on-chain wallet's balances.
+ */
+export const PaperCapitalSchema = z
+  .record(z.string(), z.string().regex(/^\d{1,12}(\.\d{1,9})?$/u, 'a decimal amount such as 1000 or 2.5'))
+  .refine((c) => Object.keys(c).every((k) => tokenBySymbol(k) !== null), {
+    message: 'every key is a known token symbol (SOL, USDC, ...)',
+  })
+  .refine((c) => Object.keys(c).length <= 10, { message: 'at most 10 tokens' });
+export type PaperCapital = z.infer<typeof PaperCapitalSchema>;
+export const DEFAULT_PAPER_CAPITAL: PaperCapital = { USDC: '1000' };
 
 /**
  * A user's settings as stored (JSON, versioned for optimistic locking). Later
@@ -10,6 +25,8 @@ export const UserSettingsSchema = z
   .object({
     mode: z.enum(['paper', 'live']).default('paper'),
     quoteAsset: z.enum(['USDC', 'SOL']).default('USDC'),
+    /** What a paper account opens (and resets) with; see PaperCapitalSchema. */
+    paperStartingCapital: PaperCapitalSchema.default(DEFAULT_PAPER_CAPITAL),
     /** Below this SOL balance (lamports) the engine does not trade for the user. */
     minTradingBalanceLamports: z.string().regex(/^\d+$/u, 'a whole number of lamports').default('10000000'),
     riskPreset: z.enum(['conservative', 'moderate', 'aggressive', 'custom']).default('moderate'),

@@ -12,9 +12,9 @@ import {
   type Time,
   type UTCTimestamp,
 } from 'lightweight-charts';
-import { fmtPrice, fmtUsd } from '../lib/format';
+import { fmtPrice, fmtUsd, pnlClass } from '../lib/format';
 import { actions, useApp } from '../state/store';
-import type { Candle, EquityPoint, Trade } from '../state/types';
+import type { Candle, EquityFlow, EquityPoint, Trade } from '../state/types';
 
 interface ThemeColors {
   bg: string;
@@ -272,6 +272,10 @@ export function PriceChart(props: {
 
 export function EquityChart(props: {
   points: readonly EquityPoint[];
+  /** Deposits and withdrawals: drawn as markers on the curve, never counted as profit. */
+  flows?: readonly EquityFlow[];
+  /** Which account the curve is of ("Paper account" / "On-chain wallet"). */
+  account?: string;
   height?: number;
   fill?: boolean;
   testId?: string;
@@ -279,15 +283,21 @@ export function EquityChart(props: {
   const theme = useApp((s) => s.theme);
   const [ref, chart, colors, alive] = useChart(theme);
   const series = useRef<ISeriesApi<'Area'> | null>(null);
+  const markers = useRef<ISeriesMarkersPluginApi<Time> | null>(null);
   useEffect(() => {
     if (!chart) return;
     series.current = chart.addSeries(AreaSeries, {
       lineWidth: 2,
       priceFormat: { type: 'price', precision: 2, minMove: 0.01 },
     });
+    markers.current = createSeriesMarkers(series.current, []);
     return () => {
-      if (alive.current && series.current) chart.removeSeries(series.current);
+      if (alive.current) {
+        markers.current?.detach();
+        if (series.current) chart.removeSeries(series.current);
+      }
       series.current = null;
+      markers.current = null;
     };
   }, [chart, alive]);
   useEffect(() => {
@@ -301,10 +311,16 @@ export function EquityChart(props: {
   useEffect(() => {
     if (!series.current) return;
     series.current.setData(props.points.map((p) => ({ time: p.time as UTCTimestamp, value: p.value })));
+    markers.current?.setMarkers(colors ? flowMarkers(props.points, props.flows ?? [], colors) : []);
     chart?.timeScale().fitContent();
-  }, [props.points, chart]);
+  }, [props.points, props.flows, chart, colors]);
   const last = props.points[props.points.length - 1];
   const first = props.points[0];
+  // Profit since the first point, net of deposits and withdrawals (the engine's PnL); a top-up is not profit.
+  const pnl =
+    last && first
+      ? (last.pnl ?? (first.pnl === undefined && !props.flows?.length ? last.value - first.value : null))
+      : null;
   return (
     <div
       className="chart"
@@ -315,10 +331,14 @@ export function EquityChart(props: {
       {last && first && (
         <div className="chart-legend">
           <b>{fmtUsd(last.value)}</b>
-          <span className={last.value - first.value < 0 ? 'neg' : 'pos'}>
-            {fmtUsd(last.value - first.value, { sign: true })}
+          <span className={pnlClass(pnl)} data-testid="equity-pnl">
+            {pnl === null ? '—' : fmtUsd(pnl, { sign: true })}
           </span>
-          <span className="muted"> · equity since {new Date(first.time * 1000).toLocaleDateString()}</span>
+          <span className="muted">
+            {' '}
+            · PnL since {new Date(first.time * 1000).toLocaleDateString()}, net of deposits and withdrawals
+            {props.account ? ` · ${props.account}` : ''}
+          </span>
         </div>
       )}
       {props.points.length === 0 && (
@@ -326,4 +346,27 @@ export function EquityChart(props: {
       )}
     </div>
   );
+}
+
+/** Flows as markers, each at the first curve point at or after it (a marker needs a point of the series). */
+function flowMarkers(
+  points: readonly EquityPoint[],
+  flows: readonly EquityFlow[],
+  colors: ThemeColors,
+): SeriesMarker<Time>[] {
+  if (points.length === 0) return [];
+  const out: SeriesMarker<Time>[] = [];
+  for (const f of flows) {
+    const at = points.find((p) => p.time >= f.time) ?? points[points.length - 1]!;
+    const deposit = f.kind === 'deposit';
+    out.push({
+      time: at.time as UTCTimestamp,
+      position: deposit ? 'belowBar' : 'aboveBar',
+      shape: deposit ? 'arrowUp' : 'arrowDown',
+      color: deposit ? colors.pos : colors.neg,
+      text: `${deposit ? 'deposit' : 'withdrawal'} ${fmtUsd(f.amountUsd)}`,
+    });
+  }
+  // lightweight-charts wants markers in time order.
+  return out.sort((a, b) => Number(a.time) - Number(b.time));
 }

@@ -92,11 +92,16 @@ export function fmtSigned(value: string | null | undefined, dp = 4): string {
   return r.startsWith('-') ? `−${groupDecimal(r.slice(1))}` : `+${groupDecimal(r)}`;
 }
 
-/** 'pos' | 'neg' | '' for colouring a number or decimal string. */
+/**
+ * 'pos' | 'neg' | '' for colouring a number or decimal string. Zero is
+ * neutral: a number (USD or %) that shows as zero at two decimals is neither
+ * a gain nor a loss, so it is never green or red next to "$0.00".
+ */
 export function pnlClass(v: number | string | null | undefined): 'pos' | 'neg' | '' {
   if (v === null || v === undefined) return '';
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isFinite(n) || n === 0) return '';
+  if (typeof v === 'number' && Math.abs(n) < 0.005) return '';
   return n > 0 ? 'pos' : 'neg';
 }
 

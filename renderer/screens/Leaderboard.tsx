@@ -116,7 +116,12 @@ function EngineLeaderboard() {
                   <td>
                     <Rank n={r.rank} />
                   </td>
-                  <td style={{ fontWeight: 600 }}>{r.name}</td>
+                  <td
+                    style={{ fontWeight: 600 }}
+                    title={r.mode === 'paper' ? 'Paper account' : r.mode === 'live' ? 'On-chain wallet' : undefined}
+                  >
+                    {r.name}
+                  </td>
                   <td>
                     <Bar value={v} max={maxAbs} />
                   </td>

@@ -14,6 +14,8 @@ export function PositionsTab({ userId }: { userId: number }) {
   const positions = useApp((s) => s.positions[userId]);
   const trades = useApp((s) => s.trades[userId]);
   const equity = useApp((s) => s.equity[userId]);
+  const flows = useApp((s) => s.equityFlows[userId]);
+  const account = useApp((s) => s.stats[userId]?.account);
   const [chart, setChart] = useState<'price' | 'equity'>('price');
   const [token, setToken] = useState('SOL');
   const [tf, setTf] = useState<Tf>('1m');
@@ -26,7 +28,7 @@ export function PositionsTab({ userId }: { userId: number }) {
       <div className="grid chart-ticket">
         <Panel
           title={chart === 'price' ? token : 'Equity'}
-          hint={chart === 'price' ? 'B/S: trades' : undefined}
+          hint={chart === 'price' ? 'B/S: trades' : account}
           flush
           className="fill"
           actions={
@@ -61,7 +63,7 @@ export function PositionsTab({ userId }: { userId: number }) {
           {chart === 'price' ? (
             <PriceChart token={token} timeframe={tf} trades={trades} height={330} fill />
           ) : (
-            <EquityChart points={equity ?? []} height={330} fill />
+            <EquityChart points={equity ?? []} flows={flows ?? []} account={account} height={330} fill />
           )}
         </Panel>
         <OrderTicket userId={userId} token={token} onToken={setToken} openPositions={open} />
@@ -185,6 +187,17 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
                 <td>
                   <span style={{ fontWeight: 650 }}>{p.symbol}</span>
                   <span className="muted tiny"> /{p.quoteSymbol}</span>
+                  {/* Paper positions live in the paper account, never in the on-chain wallet. */}
+                  {p.account === 'paper' && (
+                    <span
+                      className="badge info"
+                      style={{ marginLeft: 6 }}
+                      title="Paper account"
+                      data-testid={`position-paper-${p.id}`}
+                    >
+                      paper
+                    </span>
+                  )}
                   {p.stuck && (
                     <span className="badge neg" style={{ marginLeft: 6 }}>
                       exit stuck

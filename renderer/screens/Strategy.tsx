@@ -128,6 +128,8 @@ export function StrategyTab({ userId }: { userId: number }) {
     );
     setSaving(false);
     if (!r.ok) return setError(r.error.message);
+    // A switch paper ↔ live: say where the open positions and each account's history stay.
+    if (r.value.notice) actions().toast('info', 'Mode switched', r.value.notice);
     await actions().refreshSettings(userId);
   };
 
@@ -240,8 +242,8 @@ export function StrategyTab({ userId }: { userId: number }) {
               label="Mode"
               help={
                 mode === 'paper'
-                  ? 'Simulated fills at the live price; no funds move.'
-                  : 'Real swaps from this friend’s wallet.'
+                  ? 'Simulated fills at the live price in the paper account (its own starting capital, see Wallet); no funds move.'
+                  : 'Real swaps from this friend’s on-chain wallet. Each account keeps its own positions and history.'
               }
             >
               <Seg

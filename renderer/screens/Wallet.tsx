@@ -4,6 +4,7 @@ import { IconCheck, IconDownload, IconDrop, IconKey, IconRefresh, IconX } from '
 import { fmtAmount, fmtDateTime, fmtUsd, fromBaseUnits, relTime, shortAddr } from '../lib/format';
 import { usdPrice } from '../state/reducers';
 import { actions, useApp } from '../state/store';
+import { PaperAccountPanel } from './PaperAccount';
 import type { CommandOutput } from '../../engine/api/contract';
 import { LedgerPanel } from './Ledger';
 
@@ -40,6 +41,7 @@ export function WalletTab({ userId }: { userId: number }) {
         <DepositPanel userId={userId} />
         <BalancesPanel userId={userId} />
         <LedgerPanel userId={userId} />
+        <PaperAccountPanel userId={userId} />
         <FaucetPanel userId={userId} />
       </div>
       <div className="col" style={{ gap: 14 }}>
@@ -347,8 +349,8 @@ function BalancesPanel({ userId }: { userId: number }) {
     : [];
   return (
     <Panel
-      title="Balances"
-      hint={b ? `on ${b.network}` : undefined}
+      title="On-chain wallet"
+      hint={b ? `balances on ${b.network}` : undefined}
       flush
       testId="balances-panel"
       actions={

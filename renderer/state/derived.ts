@@ -42,8 +42,9 @@ export function summarizeUser(s: Slices, user: UserRow, now: number): UserSummar
     { mode?: unknown; strategy?: { id?: unknown; enabled?: unknown } } | undefined;
   const valued = balances ? walletValueUsd(balances, s.prices) : null;
   const statsEquity = typeof stats?.equityUsd === 'number' ? stats.equityUsd : null;
+  // The engine's total PnL is net of flows and agrees with its return; only without engine stats is it summed here.
   let total: number | null = typeof stats?.pnlUsd === 'number' ? stats.pnlUsd : null;
-  if (total === null && positions.length > 0) {
+  if (!stats && positions.length > 0) {
     total = 0;
     for (const p of positions) {
       const v = positionPnlUsd(p, s.prices);
@@ -64,7 +65,7 @@ export function summarizeUser(s: Slices, user: UserRow, now: number): UserSummar
     balances,
     equityUsd: statsEquity ?? valued,
     equityFromStats: statsEquity !== null,
-    todayPnlUsd: todaysRealizedUsd(trades, s.prices, now),
+    todayPnlUsd: typeof stats?.dayPnlUsd === 'number' ? stats.dayPnlUsd : todaysRealizedUsd(trades, s.prices, now),
     totalPnlUsd: total,
     returnPct: typeof stats?.returnPct === 'number' ? stats.returnPct : null,
     openPositions:

@@ -13,6 +13,7 @@ import type {
   ConfirmRequest,
   ControlsStatus,
   EngineStatus,
+  EquityFlow,
   EquityPoint,
   EventRow,
   Health,
@@ -56,6 +57,8 @@ export interface AppState {
   audit: Record<number, AuditEntry[]>;
   stats: Record<number, UserStatsLike>;
   equity: Record<number, EquityPoint[]>;
+  /** Deposits and withdrawals on each user's equity curve (markers, not profit). */
+  equityFlows: Record<number, EquityFlow[]>;
   leaderboard: LeaderboardRowLike[] | null;
   events: EventRow[];
   /** USD per token symbol, from the last candle close. */
@@ -117,6 +120,7 @@ export function initialState(): AppState {
     audit: {},
     stats: {},
     equity: {},
+    equityFlows: {},
     leaderboard: null,
     events: [],
     prices: {},
@@ -161,13 +165,35 @@ export function parseEquityCurve(out: unknown): EquityPoint[] {
     const o = p as Record<string, unknown>;
     const t = o['time'] ?? o['ts'] ?? o['at'] ?? o['takenAt'];
     const v = o['equityUsd'] ?? o['value'] ?? o['equity'];
+    const pnl = o['pnlUsd'];
     const ms = typeof t === 'number' ? (t > 1e12 ? t : t * 1000) : typeof t === 'string' ? Date.parse(t) : NaN;
     if (Number.isFinite(ms) && typeof v === 'number' && Number.isFinite(v))
-      points.push({ time: Math.floor(ms / 1000), value: v });
+      points.push({
+        time: Math.floor(ms / 1000),
+        value: v,
+        ...(typeof pnl === 'number' && Number.isFinite(pnl) ? { pnl } : {}),
+      });
   }
   points.sort((a, b) => a.time - b.time);
   // lightweight-charts needs strictly increasing times.
   return points.filter((p, i) => i === 0 || p.time > points[i - 1]!.time);
+}
+
+/** The cash flows of stats.equityCurve (its `flows`), for markers on the equity chart. */
+export function parseEquityFlows(out: unknown): EquityFlow[] {
+  const arr = typeof out === 'object' && out !== null ? (out as { flows?: unknown }).flows : undefined;
+  if (!Array.isArray(arr)) return [];
+  const flows: EquityFlow[] = [];
+  for (const f of arr) {
+    if (typeof f !== 'object' || f === null) continue;
+    const o = f as Record<string, unknown>;
+    const ms = typeof o['ts'] === 'string' ? Date.parse(o['ts']) : NaN;
+    const kind = o['kind'];
+    const amount = o['amountUsd'];
+    if (Number.isFinite(ms) && (kind === 'deposit' || kind === 'withdrawal') && typeof amount === 'number')
+      flows.push({ time: Math.floor(ms / 1000), kind, amountUsd: amount });
+  }
+  return flows.sort((a, b) => a.time - b.time);
 }
 
 function parseLeaderboard(out: unknown): LeaderboardRowLike[] | null {
@@ -393,7 +419,11 @@ export class Controller {
   async refreshEquity(userId: number): Promise<void> {
     try {
       const r = await callOptional<unknown>(this.client, 'stats.equityCurve', { user: userId });
-      if (r !== undefined) set((s) => ({ equity: { ...s.equity, [userId]: parseEquityCurve(r) } }));
+      if (r !== undefined)
+        set((s) => ({
+          equity: { ...s.equity, [userId]: parseEquityCurve(r) },
+          equityFlows: { ...s.equityFlows, [userId]: parseEquityFlows(r) },
+        }));
     } catch {
       // optional panel
     }

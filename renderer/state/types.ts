@@ -24,7 +24,11 @@ export type Candle = CommandOutput<'market.candles'>['candles'][number];
  */
 export interface UserStatsLike {
   equityUsd?: number | null;
+  /** Total PnL, net of deposits and withdrawals (the same sign as returnPct). */
   pnlUsd?: number | null;
+  /** "Paper account" or "On-chain wallet": which account the figures are of. */
+  account?: string;
+  mode?: 'paper' | 'live';
   realizedPnlUsd?: number | null;
   unrealizedPnlUsd?: number | null;
   todayPnlUsd?: number | null;
@@ -47,11 +51,22 @@ export interface LeaderboardRowLike {
   tradeCount: number;
   winRate: number | null;
   maxDrawdownPct: number | null;
+  /** The account ranked (paper or on-chain), when the engine says. */
+  mode?: 'paper' | 'live' | null;
 }
 
 export interface EquityPoint {
   time: number;
   value: number;
+  /** PnL net of flows at this point (stats.equityCurve pnlUsd), when the engine gives it. */
+  pnl?: number;
+}
+
+/** A cash flow on the equity curve: drawn as a marker, never as profit. */
+export interface EquityFlow {
+  time: number;
+  kind: 'deposit' | 'withdrawal';
+  amountUsd: number;
 }
 
 export type UserTab = 'wallet' | 'positions' | 'risk' | 'strategy' | 'activity';

@@ -92,6 +92,9 @@ export function recordFill(
   },
 ): { tradeId: number; position: PositionRow } {
   const network = f.network ?? NET;
+  // paper: false is a live user's fill (a swap): the wallet's account, not the paper book.
+  const account = (f.paper ?? true) ? 'paper' : 'live';
+  const venue = account === 'paper' ? 'paper' : 'jupiter';
   const baseMint = f.baseMint ?? WETH.mint;
   const quoteMint = f.quoteMint ?? USDC.mint;
   return store.tx(() => {
@@ -99,7 +102,7 @@ export function recordFill(
       userId: f.userId,
       clientId: `t${++intentSeq}`,
       network,
-      venue: 'paper',
+      venue,
       context: f.context ?? 'manual',
       side: f.side,
       inputMint: f.side === 'buy' ? quoteMint : baseMint,
@@ -110,7 +113,7 @@ export function recordFill(
       at: f.at,
     });
     store.intents.finish(intentId, 'confirmed', null, null, f.at);
-    const prev = store.portfolio.openPosition(f.userId, network, baseMint);
+    const prev = store.portfolio.openPosition(f.userId, network, baseMint, account);
     const applied = applyFill(prev, {
       side: f.side,
       baseAmount: f.base,
@@ -134,6 +137,7 @@ export function recordFill(
         mint: baseMint,
         quoteMint,
         status: 'open',
+        account,
         ...applied.state,
         stopLoss: null,
         takeProfit: null,
@@ -157,7 +161,7 @@ export function recordFill(
       intentId,
       userId: f.userId,
       network,
-      venue: 'paper',
+      venue,
       context: f.context ?? 'manual',
       side: f.side,
       baseMint,
@@ -237,3 +241,6 @@ export const PERMISSIVE_RISK = {
 export async function permissiveRisk(engine: Engine, user: string | number): Promise<void> {
   await engine.execute('settings.set', { user, key: 'risk', value: JSON.stringify(PERMISSIVE_RISK) });
 }
+
+/** The key a paper user's figures (snapshots, flows, risk state) are stored under on NET. */
+export const PAPER = `${NET}:paper`;

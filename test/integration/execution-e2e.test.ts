@@ -1110,8 +1110,13 @@ describe('(f) exits through the same path', () => {
 
 describe('(h) a paper user', () => {
   it('fills at the feed price with fee and impact, in the paper ledger, with no signing and no change on chain', async () => {
-    const pam = await user('pam', { sol: LAMPORTS, usdc: usdc(500) }, { mode: 'paper', maxOrderUsd: 10_000 });
-    await engine.execute('wallet.balances', { user: 'pam' }); // the paper ledger starts from the wallet as last seen
+    // The paper account opens with its own starting capital (here 1 SOL + 500 USDC), never the wallet's balances.
+    const pam = await user(
+      'pam',
+      { sol: 3n * LAMPORTS },
+      { mode: 'paper', maxOrderUsd: 10_000, paperStartingCapital: { SOL: '1', USDC: '500' } },
+    );
+    await engine.execute('wallet.balances', { user: 'pam' });
     await pinPrice(WETH, 600);
     const chainBefore = await snapshot(pam);
     const signed = engine.signer.signedCount;

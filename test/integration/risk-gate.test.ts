@@ -26,6 +26,8 @@ beforeAll(async () => {
     await engine.execute('users.add', { name });
     await engine.execute('wallet.create', { user: name, words: 12 });
     await engine.execute('funds.faucet', { user: name, sol: '2', token: 'USDC', amount: '2000' });
+    // Paper is its own account: its starting capital is explicit, not the wallet's balances.
+    await engine.execute('settings.set', { user: name, key: 'paperStartingCapital', value: '{"USDC":"2000","SOL":"2"}' });
   }
   await funds.refreshPrices();
 }, 120_000);
@@ -164,6 +166,7 @@ describe('stats, equity curve and leaderboard', () => {
       snapshots: 1,
     });
     expect(s.equityUsd).toBeGreaterThan(2_000);
+    expect(s).toMatchObject({ mode: 'paper', account: 'Paper account' });
     const b = await engine.execute('stats.user', { user: 'Ben' });
     expect(b).toMatchObject({ tradeCount: 2, roundTrips: 1, openPositions: 0 });
     expect(b.winRate).not.toBeNull();

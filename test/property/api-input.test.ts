@@ -105,6 +105,9 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'ledger.ack': { user: 'Ana' },
     'export.csv': { kind: 'trades', user: 'Ana', from: '2026-01-01', to: '2026-02-01' },
     'sandbox.send': { user: 'Ana', amount: '1.5', token: 'USDC' },
+    'paper.account': { user: 'Ana' },
+    'paper.reset': { user: 'Ana', capital: { USDC: '1000' }, confirm: true },
+    'paper.topUp': { user: 'Ana', amounts: { SOL: '2' } },
   };
 }
 

@@ -95,6 +95,8 @@ function openPosition(userId: number, mint: string, quantity: bigint): number {
     mint,
     quoteMint: USDC.mint,
     status: 'open',
+    // The position lives in the account the user trades now (paper and live positions never mix).
+    account: (store.settings.get(userId)?.settings as { mode?: 'paper' | 'live' } | undefined)?.mode ?? 'paper',
     quantity,
     costBasis: 1_000_000n,
     realizedPnl: 0n,

@@ -18,6 +18,7 @@ import {
 import {
   addUser,
   NET,
+  PAPER,
   priceFn,
   recordFill,
   setBook,
@@ -67,7 +68,8 @@ describe('PnL, win rate, volume, fees', () => {
     expect(s.unrealizedPnl).toBe(usdc(100)); // 0.5 WETH worth 1,600 against 1,500 cost
     expect(s.realizedPnlUsd).toBeCloseTo(-400, 6);
     expect(s.unrealizedPnlUsd).toBeCloseTo(100, 6);
-    expect(s.pnlUsd).toBeCloseTo(-300, 6);
+    expect(s.tradePnlUsd).toBeCloseTo(-300, 6);
+    expect(s.pnlUsd).toBeNull(); // total PnL (equity-based) starts at the first snapshot
     expect(s).toMatchObject({
       tradeCount: 4,
       roundTrips: 1,
@@ -98,6 +100,7 @@ describe('PnL, win rate, volume, fees', () => {
       unrealizedPnl: null,
       realizedPnlUsd: null,
       unrealizedPnlUsd: null,
+      tradePnlUsd: null,
       pnlUsd: null,
       volumeUsd: null,
       tradeCount: 1,
@@ -128,7 +131,7 @@ describe('equity snapshots, drawdown and return', () => {
     step(9_000);
     recordCashFlow(w.store, {
       userId: u,
-      network: NET,
+      network: PAPER,
       kind: 'deposit',
       amountUsd: toMicroUsd(3_000),
       nowMs: w.clock.now(),
@@ -184,7 +187,7 @@ describe('equity snapshots, drawdown and return', () => {
     expect(perf.snapshotEquity().written).toBe(0);
     w.clock.advance(1);
     expect(perf.snapshotEquity().written).toBe(1);
-    expect(w.store.risk.snapshots(a, NET)).toHaveLength(2);
+    expect(w.store.risk.snapshots(a, PAPER)).toHaveLength(2);
   });
 
   test('a confirmed withdrawal of a live user becomes a cash flow that lowers the mark in proportion', () => {

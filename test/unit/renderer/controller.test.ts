@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EngineCallError, type EngineClient } from '../../../engine/api/client';
 import type { EngineEvent } from '../../../engine/api/events';
-import { appStore, Controller, initialState, parseEquityCurve } from '../../../renderer/state/store';
+import { appStore, Controller, initialState, parseEquityCurve, parseEquityFlows } from '../../../renderer/state/store';
 
 type Call = { name: string; input: unknown; confirmation?: string };
 
@@ -180,5 +180,25 @@ describe('parseEquityCurve', () => {
       { time: 1767225600, value: 100 },
       { time: 1767225660, value: 101 },
     ]);
+  });
+});
+
+describe('parseEquityFlows', () => {
+  it('reads the flows of stats.equityCurve as chart markers, and the points keep their PnL net of them', () => {
+    const out = {
+      userId: 1,
+      points: [
+        { ts: '2026-01-01T00:00:00Z', equityUsd: 100, pnlUsd: 0 },
+        { ts: '2026-01-01T00:02:00Z', equityUsd: 600, pnlUsd: 0 },
+      ],
+      flows: [
+        { ts: '2026-01-01T00:01:00Z', kind: 'deposit', amountUsd: 500, equityUsd: 100 },
+        { ts: 'bad', kind: 'deposit', amountUsd: 1, equityUsd: null },
+        { ts: '2026-01-01T00:01:30Z', kind: 'gift', amountUsd: 1, equityUsd: null },
+      ],
+    };
+    expect(parseEquityFlows(out)).toEqual([{ time: 1767225660, kind: 'deposit', amountUsd: 500 }]);
+    expect(parseEquityCurve(out).map((p) => p.pnl)).toEqual([0, 0]);
+    expect(parseEquityFlows({ points: [] })).toEqual([]);
   });
 });

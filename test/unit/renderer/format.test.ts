@@ -77,6 +77,13 @@ describe('numbers', () => {
     expect(pnlClass('-0.5')).toBe('neg');
     expect(pnlClass(0)).toBe('');
     expect(pnlClass(null)).toBe('');
+    // What shows as zero ("$0.00", "0.00 %") is neutral, never green or red.
+    expect(pnlClass(0.004)).toBe('');
+    expect(pnlClass(-0.004)).toBe('');
+    expect(fmtUsd(-0.004, { sign: true })).toBe('$0.00');
+    expect(pnlClass(0.005)).toBe('pos');
+    // A token amount keeps its own precision.
+    expect(pnlClass('0.001')).toBe('pos');
   });
 });
 

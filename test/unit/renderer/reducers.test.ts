@@ -157,6 +157,7 @@ const position = (over: Partial<Position>): Position => ({
   mint: 'So1',
   quoteSymbol: 'USDC',
   status: 'closed',
+  account: 'paper',
   quantity: '0',
   uiQuantity: '0',
   costBasis: '0',

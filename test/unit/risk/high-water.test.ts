@@ -15,7 +15,7 @@ import {
   toMicroUsd,
 } from '../../../engine/portfolio';
 import { RiskEngine } from '../../../engine/risk';
-import { addUser, ctxAt, setBook, USDC, usdc, world } from '../../helpers/risk';
+import { addUser, ctxAt, PAPER, setBook, USDC, usdc, world } from '../../helpers/risk';
 
 const micro = fc.bigInt({ min: 1_000_000n, max: 10_000_000_000_000n });
 
@@ -74,7 +74,7 @@ describe('through the engine', () => {
           const u = addUser(w, 'u', {}, { [USDC.mint]: usdc(10_000) });
           let equity = 10_000_000_000n; // micro-USD
           engine.review(u, ctxAt(w).price, w.clock.now());
-          const mark = () => w.store.risk.state(u, 'sandbox')!.highWater;
+          const mark = () => w.store.risk.state(u, PAPER)!.highWater;
           for (const o of ops) {
             w.clock.advance(25 * 3_600_000); // a new UTC day each step: daily loss never interferes
             const before = mark();
@@ -88,7 +88,7 @@ describe('through the engine', () => {
               const d = toMicroUsd(o.usd);
               recordCashFlow(w.store, {
                 userId: u,
-                network: 'sandbox',
+                network: PAPER,
                 kind: 'deposit',
                 amountUsd: d,
                 nowMs: w.clock.now(),
@@ -103,7 +103,7 @@ describe('through the engine', () => {
               const out = BigInt(Math.floor(Number(equity) * o.share));
               recordCashFlow(w.store, {
                 userId: u,
-                network: 'sandbox',
+                network: PAPER,
                 kind: 'withdrawal',
                 amountUsd: out,
                 nowMs: w.clock.now(),

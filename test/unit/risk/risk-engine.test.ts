@@ -28,6 +28,7 @@ import {
   weth,
   world,
   type World,
+  PAPER,
 } from '../../helpers/risk';
 
 const MIN = 60_000;
@@ -88,7 +89,7 @@ describe('daily loss', () => {
     setBook(w, ana, { [USDC.mint]: usdc(9_400) });
     w.clock.advance(1); // 2026-01-06T00:00:00Z
     expect(check(buyOrder(ana, 100))).toEqual({ ok: true });
-    expect(w.store.risk.state(ana, 'sandbox')).toMatchObject({ day: '2026-01-06', dayStartEquity: toMicroUsd(9_400) });
+    expect(w.store.risk.state(ana, PAPER)).toMatchObject({ day: '2026-01-06', dayStartEquity: toMicroUsd(9_400) });
     // Ben was never affected.
     expect(check(buyOrder(ben, 100))).toEqual({ ok: true });
     expect(w.events.filter((e) => e.type === 'risk.dailyLossHit')).toHaveLength(1);
@@ -98,7 +99,7 @@ describe('daily loss', () => {
     expect(check(buyOrder(ana, 100))).toEqual({ ok: true });
     recordCashFlow(w.store, {
       userId: ana,
-      network: 'sandbox',
+      network: PAPER,
       kind: 'withdrawal',
       amountUsd: toMicroUsd(2_000),
       nowMs: w.clock.now(),
@@ -110,7 +111,7 @@ describe('daily loss', () => {
     expect(check(buyOrder(ben, 100))).toEqual({ ok: true }); // Ben's day starts at $10,000
     recordCashFlow(w.store, {
       userId: ben,
-      network: 'sandbox',
+      network: PAPER,
       kind: 'deposit',
       amountUsd: toMicroUsd(5_000),
       nowMs: w.clock.now(),
@@ -127,7 +128,7 @@ describe('drawdown', () => {
     expect(check(buyOrder(ana, 100))).toEqual({ ok: true }); // mark at $10,000
     setBook(w, ana, { [USDC.mint]: usdc(20_000) });
     expect(check(buyOrder(ana, 100))).toEqual({ ok: true }); // mark rises to $20,000
-    expect(w.store.risk.state(ana, 'sandbox')!.highWater).toBe(toMicroUsd(20_000));
+    expect(w.store.risk.state(ana, PAPER)!.highWater).toBe(toMicroUsd(20_000));
     w.clock.advance(24 * 60 * MIN);
     setBook(w, ana, { [USDC.mint]: usdc(15_900) }); // −20.5 % from the mark (a new day: not a daily loss first)
     const d = check(buyOrder(ana, 100));
@@ -152,7 +153,7 @@ describe('drawdown', () => {
     w.controls.resumeUser(ana, 'operator');
     expect(full.check(buyOrder(ana, 100), ctxAt(w))).toEqual({ ok: true });
     // The drawdown now counts from where the operator resumed ($19,000, below the old $20,000 mark).
-    expect(w.store.risk.state(ana, 'sandbox')).toMatchObject({ highWater: toMicroUsd(19_000), drawdownPausedAt: null });
+    expect(w.store.risk.state(ana, PAPER)).toMatchObject({ highWater: toMicroUsd(19_000), drawdownPausedAt: null });
   });
 
   test('review() trips the pause in the cycle, without an order', () => {
@@ -168,7 +169,7 @@ describe('drawdown', () => {
     w.clock.advance(24 * 60 * MIN);
     recordCashFlow(w.store, {
       userId: ana,
-      network: 'sandbox',
+      network: PAPER,
       kind: 'withdrawal',
       amountUsd: toMicroUsd(5_000),
       nowMs: w.clock.now(),
@@ -176,7 +177,7 @@ describe('drawdown', () => {
     });
     setBook(w, ana, { [USDC.mint]: usdc(5_000) });
     expect(check(buyOrder(ana, 100))).toEqual({ ok: true });
-    expect(w.store.risk.state(ana, 'sandbox')!.highWater).toBe(toMicroUsd(5_000));
+    expect(w.store.risk.state(ana, PAPER)!.highWater).toBe(toMicroUsd(5_000));
     expect(w.controls.user(ana).paused).toBe(false);
   });
 });
