@@ -76,6 +76,22 @@ export class TradeExecutionService {
     return this.queues.run(userId, task);
   }
 
+  /**
+   * The balances the risk gate will be given for this user's next order (the
+   * paper book for a paper user, the chain for a live one), so a strategy
+   * entry can be sized to what the gate will see (engine/risk/sizing.ts).
+   */
+  async balancesFor(userId: number): Promise<Map<string, bigint>> {
+    const wallet = this.d.store.wallets.byUser(userId);
+    if (!wallet) throw new HarvestError('NOT_FOUND', 'This user has no wallet.');
+    const settings = UserSettingsSchema.parse(this.d.store.settings.get(userId)?.settings ?? {});
+    return this.readBalances(userId, settings.mode === 'live' ? 'jupiter' : 'paper', wallet.address);
+  }
+
+  private readBalances(userId: number, venue: 'jupiter' | 'paper', address: string): Promise<Map<string, bigint>> {
+    return venue === 'paper' ? this.paperBalances(userId, address) : this.liveBalances(address);
+  }
+
   submit(order: Order): Promise<OrderOutcome> {
     const key = `${order.userId}:${order.clientId}`;
     const running = this.inflight.get(key);
@@ -94,10 +110,7 @@ export class TradeExecutionService {
     const settings = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {});
     const venue = settings.mode === 'live' ? 'jupiter' : 'paper';
 
-    const balances =
-      venue === 'paper'
-        ? await this.paperBalances(order.userId, wallet.address)
-        : await this.liveBalances(wallet.address);
+    const balances = await this.readBalances(order.userId, venue, wallet.address);
     const decision = this.d.risk.check(order, {
       balances,
       price: (m) => this.d.prices.price(m),

@@ -11,6 +11,9 @@ export const userScope = (userId: number): string => `user:${userId}`;
  */
 export const breakerBaselineKey = (userId: number): string => `breaker.baseline.user:${userId}`;
 
+/** The pause an emergency close-all leaves behind: that user's strategy entries stop until the operator resumes them. */
+export const CLOSE_ALL_PAUSE_REASON = 'close-all: entries paused until resumed';
+
 export interface ControlState {
   paused: boolean;
   halted: boolean;

@@ -7,8 +7,10 @@ import type { Logger } from '../kernel/logger';
 import { tokenByMint, tokenBySymbol, type IndicatorCache } from '../market';
 import { averageEntryPrice } from '../portfolio';
 import type { Controls } from '../risk/controls';
+import { entrySizingFacts, limitsFor } from '../risk/risk-engine';
+import { sizeEntry, type EntrySize } from '../risk/sizing';
 import type { Store } from '../store';
-import { bindStrategy, type BoundStrategy, type PositionView } from '../strategy';
+import { bindStrategy, type BoundStrategy, type EntrySignal, type PositionView } from '../strategy';
 import { UserSettingsSchema, type UserSettings } from '../users/settings';
 
 export interface StrategyRunReport {
@@ -18,6 +20,8 @@ export interface StrategyRunReport {
   orders: number;
   filled: number;
   rejected: number;
+  /** Entries skipped before execution (below the minimum order once sized, or no price), each recorded as an event. */
+  skipped: number;
   errors: number;
 }
 
@@ -59,6 +63,7 @@ export class StrategyRunner {
       orders: 0,
       filled: 0,
       rejected: 0,
+      skipped: 0,
       errors: 0,
     };
     if (this.d.controls.global().halted || this.d.controls.global().paused) return report;
@@ -96,6 +101,34 @@ export class StrategyRunner {
     return s;
   }
 
+  /** The entry's size from the limits the gate checks, over the balances the gate will see (engine/risk/sizing.ts). */
+  private async sizeEntry(
+    userId: number,
+    quoteMint: string,
+    boughtMint: string,
+    signal: EntrySignal,
+  ): Promise<EntrySize> {
+    const balances = await this.d.exec.balancesFor(userId);
+    const price = (m: string): number | null => this.d.prices.price(m);
+    const facts = entrySizingFacts(this.d.store, this.d.network, userId, quoteMint, boughtMint, balances, price);
+    if (!facts) {
+      return {
+        ok: false,
+        code: 'NO_PRICE',
+        message:
+          'No fresh price for the token, the quote asset or something the wallet holds; entry skipped this candle.',
+        usd: 0,
+        minOrderUsd: limitsFor(this.d.store, userId).minOrderUsd,
+        limitedBy: null,
+      };
+    }
+    return sizeEntry(facts, {
+      sizeHint: signal.sizeHint,
+      // quoteAmount is in USD micro-units (the base units of USDC and PYUSD).
+      ...(signal.quoteAmount !== undefined ? { quoteAmountUsd: Number(signal.quoteAmount) / 1e6 } : {}),
+    });
+  }
+
   private async runUser(userId: number, settings: UserSettings, report: StrategyRunReport): Promise<void> {
     const strategy = this.strategyFor(userId, settings);
     const quoteMint = quoteMintOf(settings);
@@ -128,18 +161,27 @@ export class StrategyRunner {
       let outcome: OrderOutcome;
       const clientId = `strategy:${settings.strategy.id}:${token.symbol}:${ev.candleTime}`;
       if (signal.side === 'buy') {
-        const price = this.d.prices.price(quoteMint);
-        if (price === null) continue; // no fresh quote-asset price: no entry this candle
-        const budgetUsd =
-          signal.quoteAmount !== undefined ? Number(signal.quoteAmount) / 1e6 : settings.maxOrderUsd * signal.sizeHint;
-        const amount = BigInt(Math.floor((Math.min(budgetUsd, settings.maxOrderUsd) / price) * 10 ** quote.decimals));
-        if (amount <= 0n) continue;
+        const size = await this.sizeEntry(userId, quoteMint, token.mint, signal);
+        if (!size.ok) {
+          // Too small to be allowed (or unpriceable): recorded with its reason, never sent only to be refused.
+          report.skipped++;
+          this.d.bus.emit('strategy.entrySkipped', userId, {
+            strategy: settings.strategy.id,
+            token: token.symbol,
+            code: size.code,
+            message: size.message,
+            sizeUsd: size.usd,
+            minOrderUsd: size.minOrderUsd,
+            limitedBy: size.limitedBy,
+          });
+          continue;
+        }
         outcome = await this.d.exec.submit({
           userId,
           side: 'buy',
           inputMint: quoteMint as Address,
           outputMint: token.mint,
-          amount,
+          amount: size.amount,
           context: 'strategy',
           clientId,
           slippageBps: settings.slippageBps,
