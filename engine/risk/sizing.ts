@@ -183,9 +183,8 @@ export function sizeEntry(f: EntrySizingFacts, req: EntryRequest): EntrySize {
     const r = orderSizeRefusal(l, { orderUsd, positionUsd: f.positionUsd, equityUsd: f.equityUsd });
     return r !== null && r.key !== 'minOrderUsd';
   };
-  for (let i = 0; amount > 0n && tooLarge(amount); i++) {
-    amount = i < 64 ? amount - (amount / 1_000_000n > 1n ? amount / 1_000_000n : 1n) : 0n;
-  }
+  // Steps double, so this ends within ~log2(amount) rounds and stays within a hair of the cap.
+  for (let step = 1n; amount > 0n && tooLarge(amount); step *= 2n) amount = amount > step ? amount - step : 0n;
   const value = amount > 0n ? usdValue(amount, decimals, priceUsd) : 0;
   if (amount <= 0n || value < l.minOrderUsd) {
     return {
