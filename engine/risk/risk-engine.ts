@@ -12,6 +12,7 @@
  *    the operator lifts. Reading and writing SQLite is synchronous and local;
  *    nothing here touches the network.
  */
+import type { Address } from '@solana/kit';
 import type { Order } from '../order';
 import { isRiskReducing } from '../order';
 import type { EventBus } from '../kernel/event-bus';
@@ -32,6 +33,7 @@ import {
 } from '../portfolio/performance';
 import type { RiskStateRow, Store } from '../store';
 import { orderSizeRefusal, usdValue, type EntrySizingFacts } from './sizing';
+import { outflowAsset, outflowLast24h, tradingCapsFor } from '../keystore/outflow';
 import { UserSettingsSchema, type UserSettings } from '../users/settings';
 import { balanceGate, controlsGate, orderSizeGate } from './basic-gates';
 import type { Controls } from './controls';
@@ -475,6 +477,7 @@ export function entrySizingFacts(
   boughtMint: string,
   balances: ReadonlyMap<string, bigint>,
   price: PriceFn,
+  nowMs: number,
 ): EntrySizingFacts | null {
   const settings = UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {});
   const spendPrice = price(spendMint);
@@ -494,8 +497,17 @@ export function entrySizingFacts(
       priceUsd: spendPrice,
       balance: balances.get(nativeSol ? 'SOL' : spendMint) ?? 0n,
       nativeSol,
+      outflowCap: settings.mode === 'live' ? outflowRoom(store, userId, spendMint, nowMs) : null,
     },
   };
+}
+
+/** What the keystore's trading caps let one more swap move out of `mint` now (engine/keystore/outflow.ts). */
+function outflowRoom(store: Store, userId: number, mint: string, nowMs: number): bigint {
+  const asset = outflowAsset(mint as Address);
+  const caps = tradingCapsFor(store, userId, asset);
+  const left = caps.daily - outflowLast24h(store, { now: () => nowMs, sleep: () => Promise.resolve() }, userId, asset);
+  return caps.perTransaction < left ? caps.perTransaction : left;
 }
 
 function decimalsOf(mint: string): number | null {

@@ -106,6 +106,12 @@ export interface EntrySizingFacts {
     balance: bigint;
     /** Spending SOL: the SOL reserve for rent, fees and exits is not spendable. */
     nativeSol: boolean;
+    /**
+     * The most of it the keystore's signing policy lets one swap move out now (the per-transaction
+     * trading cap, and what is left of the rolling 24 h cap), in base units; null where nothing is
+     * signed (paper). Above it the signer refuses, and a refusal counts towards the breaker.
+     */
+    outflowCap: bigint | null;
   };
 }
 
@@ -125,7 +131,8 @@ export type SizeBound =
   | 'executionMaxOrderUsd'
   | 'maxPositionUsd'
   | 'maxPositionPctEquity'
-  | 'balance';
+  | 'balance'
+  | 'tradingCap';
 
 export type EntrySkipCode = 'SIZE_BELOW_MINIMUM' | 'NO_PRICE';
 
@@ -138,7 +145,7 @@ export type EntrySize =
  *   min(the strategy's share, the largest order (the user's, the operator's
  *       global cap and the execution setting), the room left under the
  *       position USD cap and under max position % of equity, the balance
- *       left after the SOL reserve)
+ *       left after the SOL reserve, the signing policy's trading caps)
  * Below the minimum order it is a skip with a reason, never an order the
  * gate would refuse. Rounding is always down, and the result is checked
  * with the gate's own rules (float valuation included) before it is returned.
@@ -175,6 +182,8 @@ export function sizeEntry(f: EntrySizingFacts, req: EntryRequest): EntrySize {
   const byUsd = capUsd > 0 ? BigInt(Math.floor((capUsd / priceUsd) * 10 ** decimals)) : 0n;
   let amount = byUsd;
   if (spendable < amount) [amount, limitedBy] = [spendable, 'balance'];
+  const outflow = f.spend.outflowCap;
+  if (outflow !== null && outflow < amount) [amount, limitedBy] = [outflow > 0n ? outflow : 0n, 'tradingCap'];
 
   // The float valuation can land a hair above a cap: step down until the gate's own rules agree.
   const tooLarge = (a: bigint): boolean => {
@@ -219,5 +228,7 @@ export function describeBound(b: SizeBound, f: EntrySizingFacts): string {
       return f.spend.nativeSol
         ? 'the SOL left after the reserve for rent, fees and exits'
         : 'the balance of what the entry spends';
+    case 'tradingCap':
+      return "the signing policy's trading cap (per swap and per 24 h)";
   }
 }

@@ -110,7 +110,16 @@ export class StrategyRunner {
   ): Promise<EntrySize> {
     const balances = await this.d.exec.balancesFor(userId);
     const price = (m: string): number | null => this.d.prices.price(m);
-    const facts = entrySizingFacts(this.d.store, this.d.network, userId, quoteMint, boughtMint, balances, price);
+    const facts = entrySizingFacts(
+      this.d.store,
+      this.d.network,
+      userId,
+      quoteMint,
+      boughtMint,
+      balances,
+      price,
+      this.d.clock.now(),
+    );
     if (!facts) {
       return {
         ok: false,

@@ -155,7 +155,7 @@ describe('the entry sizer against the real risk gate', () => {
 
           // What the strategy runner does for an entry signal.
           const balances = await exec.balancesFor(userId);
-          const facts = entrySizingFacts(w.store, NET, userId, quoteMint, WETH.mint, balances, price);
+          const facts = entrySizingFacts(w.store, NET, userId, quoteMint, WETH.mint, balances, price, w.clock.now());
           expect(facts, 'every holding is priced').not.toBeNull();
           const size = sizeEntry(facts!, {
             sizeHint: s.sizeHint,

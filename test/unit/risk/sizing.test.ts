@@ -6,7 +6,15 @@
  * sizer against the real risk gate.
  */
 import { describe, expect, it } from 'vitest';
-import { RISK_PRESETS, effectiveLimits, sizeEntry, usdValue, type EntrySizingFacts } from '../../../engine/risk';
+import {
+  RISK_PRESETS,
+  effectiveLimits,
+  entrySizingFacts,
+  sizeEntry,
+  usdValue,
+  type EntrySizingFacts,
+} from '../../../engine/risk';
+import { addUser, NET, SOL, USDC, WBTC, WETH, world } from '../../helpers/risk';
 import { solReserveLamports } from '../../../engine/funds/reserves';
 
 const moderate = effectiveLimits(RISK_PRESETS.moderate, { requireStopLoss: true });
@@ -23,7 +31,7 @@ function facts(o: Partial<EntrySizingFacts> & { equity?: number } = {}): EntrySi
     positionUsd: 0,
     opensNew: true,
     openPositions: 0,
-    spend: { decimals: 6, priceUsd: 1, balance: usdc(equity), nativeSol: false },
+    spend: { decimals: 6, priceUsd: 1, balance: usdc(equity), nativeSol: false, outflowCap: null },
     ...o,
   };
 }
@@ -81,7 +89,10 @@ describe('sizeEntry', () => {
 
   it('never more than the balance of what it spends', () => {
     const s = sizeEntry(
-      facts({ equity: 2_000, spend: { decimals: 6, priceUsd: 1, balance: usdc(37.5), nativeSol: false } }),
+      facts({
+        equity: 2_000,
+        spend: { decimals: 6, priceUsd: 1, balance: usdc(37.5), nativeSol: false, outflowCap: null },
+      }),
       {
         sizeHint: 1,
       },
@@ -94,7 +105,7 @@ describe('sizeEntry', () => {
     const f = facts({
       equity: 300,
       openPositions: 2,
-      spend: { decimals: 9, priceUsd: 150, balance, nativeSol: true },
+      spend: { decimals: 9, priceUsd: 150, balance, nativeSol: true, outflowCap: null },
       executionMaxOrderUsd: 10_000,
       limits: effectiveLimits({ ...RISK_PRESETS.moderate, maxPositionPctEquity: 100 }, { requireStopLoss: true }),
     });
@@ -103,6 +114,21 @@ describe('sizeEntry', () => {
     // Adding to a position that is already open needs no new reserve.
     expect(sizeEntry({ ...f, opensNew: false }, { sizeHint: 1 })).toMatchObject({
       amount: balance - solReserveLamports(2),
+    });
+  });
+
+  it("a live friend's entry stays within the signing policy's trading caps (per swap and what is left of 24 h)", () => {
+    const f = facts({
+      spend: { decimals: 6, priceUsd: 1, balance: usdc(10_000), nativeSol: false, outflowCap: usdc(42) },
+    });
+    expect(sizeEntry(f, { sizeHint: 1 })).toMatchObject({ ok: true, amount: usdc(42), limitedBy: 'tradingCap' });
+    const spent = facts({
+      spend: { decimals: 6, priceUsd: 1, balance: usdc(10_000), nativeSol: false, outflowCap: -5n },
+    });
+    expect(sizeEntry(spent, { sizeHint: 1 })).toMatchObject({
+      ok: false,
+      code: 'SIZE_BELOW_MINIMUM',
+      limitedBy: 'tradingCap',
     });
   });
 
@@ -131,7 +157,9 @@ describe('sizeEntry', () => {
     expect('amount' in s).toBe(false);
     // A wallet with nothing to spend, or a position already at its cap.
     expect(
-      sizeEntry(facts({ spend: { decimals: 6, priceUsd: 1, balance: 0n, nativeSol: false } }), { sizeHint: 1 }),
+      sizeEntry(facts({ spend: { decimals: 6, priceUsd: 1, balance: 0n, nativeSol: false, outflowCap: null } }), {
+        sizeHint: 1,
+      }),
     ).toMatchObject({ ok: false, code: 'SIZE_BELOW_MINIMUM', limitedBy: 'balance' });
     expect(sizeEntry(facts({ equity: 100_000, positionUsd: 1_000, opensNew: false }), { sizeHint: 1 })).toMatchObject({
       ok: false,
@@ -144,7 +172,10 @@ describe('sizeEntry', () => {
 
   it('no usable price: skipped with NO_PRICE', () => {
     expect(
-      sizeEntry(facts({ spend: { decimals: 6, priceUsd: 0, balance: usdc(100), nativeSol: false } }), { sizeHint: 1 }),
+      sizeEntry(
+        facts({ spend: { decimals: 6, priceUsd: 0, balance: usdc(100), nativeSol: false, outflowCap: null } }),
+        { sizeHint: 1 },
+      ),
     ).toMatchObject({ ok: false, code: 'NO_PRICE' });
     expect(sizeEntry(facts({ equityUsd: Number.NaN }), { sizeHint: 1 })).toMatchObject({ ok: false, code: 'NO_PRICE' });
   });
@@ -157,7 +188,7 @@ describe('sizeEntry', () => {
         facts({
           equity: 1_000,
           executionMaxOrderUsd: 100,
-          spend: { decimals, priceUsd: price, balance: 10n ** 30n, nativeSol: false },
+          spend: { decimals, priceUsd: price, balance: 10n ** 30n, nativeSol: false, outflowCap: null },
         }),
         { sizeHint: 1 },
       );
@@ -166,6 +197,55 @@ describe('sizeEntry', () => {
       expect(usdValue(s.amount, decimals, price)).toBeLessThanOrEqual(100);
       // …and one base unit more would pass the cap or be a rounding hair away from it.
       expect(usdValue(s.amount + 1n, decimals, price)).toBeGreaterThan(100 - 1e-6);
+    }
+  });
+});
+
+describe('entrySizingFacts', () => {
+  it('reads the signing caps for a live friend (per swap, less what 24 h of swaps already moved) and none for paper', () => {
+    const w = world();
+    try {
+      const caps = { perTransaction: { [USDC.mint]: '300000000' }, daily: { [USDC.mint]: '1000000000' } };
+      const live = addUser(w, 'liv', { mode: 'live', tradingCaps: caps });
+      const paper = addUser(w, 'pia', { mode: 'paper', tradingCaps: caps });
+      const balances = new Map([
+        [USDC.mint, usdc(5_000)],
+        ['SOL', LAMPORTS],
+      ]);
+      const price = (m: string): number | null => ({ [USDC.mint]: 1, [WETH.mint]: 3_000, [SOL.mint]: 150 })[m] ?? null;
+      const now = w.clock.now();
+      expect(entrySizingFacts(w.store, NET, live, USDC.mint, WETH.mint, balances, price, now)!.spend.outflowCap).toBe(
+        usdc(300),
+      );
+      expect(entrySizingFacts(w.store, NET, paper, USDC.mint, WETH.mint, balances, price, now)!.spend.outflowCap).toBe(
+        null,
+      );
+      // $800 of signed swaps in the last 24 h leave $200 of the $1,000 daily cap.
+      const at = new Date(now).toISOString();
+      const intent = w.store.intents.insert({
+        userId: live,
+        clientId: 'earlier',
+        network: NET,
+        venue: 'jupiter',
+        context: 'strategy',
+        side: 'buy',
+        inputMint: USDC.mint,
+        outputMint: WETH.mint,
+        amount: usdc(800),
+        slippageBps: 50,
+        exits: null,
+        at,
+      });
+      w.store.intents.finish(intent, 'confirmed', null, null, at);
+      expect(entrySizingFacts(w.store, NET, live, USDC.mint, WETH.mint, balances, price, now)!.spend.outflowCap).toBe(
+        usdc(200),
+      );
+      // Equity is valued from the balances given, like the gate: $5,000 + 1 SOL.
+      expect(entrySizingFacts(w.store, NET, live, USDC.mint, WETH.mint, balances, price, now)!.equityUsd).toBe(5_150);
+      // Without a price for the token bought, nothing can be sized.
+      expect(entrySizingFacts(w.store, NET, live, USDC.mint, WBTC.mint, balances, price, now)).toBeNull();
+    } finally {
+      w.store.close();
     }
   });
 });
