@@ -237,3 +237,27 @@ export const PERMISSIVE_RISK = {
 export async function permissiveRisk(engine: Engine, user: string | number): Promise<void> {
   await engine.execute('settings.set', { user, key: 'risk', value: JSON.stringify(PERMISSIVE_RISK) });
 }
+
+/** An open position row as the execution service leaves it (cost basis and exits aside). */
+export function openPositionRow(
+  store: Store,
+  p: { userId: number; mint: string; quantity: bigint; at: string; quoteMint?: string; network?: string },
+): number {
+  return store.portfolio.insertPosition({
+    userId: p.userId,
+    network: p.network ?? NET,
+    mint: p.mint,
+    quoteMint: p.quoteMint ?? USDC.mint,
+    status: 'open',
+    quantity: p.quantity,
+    costBasis: 1_000_000n,
+    realizedPnl: 0n,
+    feesLamports: 0n,
+    stopLoss: null,
+    takeProfit: null,
+    trailingStopBps: null,
+    highWater: null,
+    openedAt: p.at,
+    updatedAt: p.at,
+  });
+}

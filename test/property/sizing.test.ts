@@ -27,7 +27,7 @@ import {
   type RiskCode,
   type RiskLimits,
 } from '../../engine/risk';
-import { addUser, NET, world } from '../helpers/risk';
+import { addUser, NET, openPositionRow, PERMISSIVE_RISK, world } from '../helpers/risk';
 
 const USDC = tokenBySymbol('USDC')!;
 const WETH = tokenBySymbol('WETH')!;
@@ -52,6 +52,8 @@ const noSigner = {
 const usd = (min: number, max: number) =>
   fc.integer({ min: Math.round(min * 10_000), max: Math.round(max * 10_000) }).map((n) => n / 10_000);
 
+const { preset: _preset, ...LOOSE } = PERMISSIVE_RISK;
+
 const limitsArb: fc.Arbitrary<RiskLimits> = fc
   .record({
     minOrderUsd: usd(HARD_BOUNDS.minOrderUsd[0], 25),
@@ -62,16 +64,11 @@ const limitsArb: fc.Arbitrary<RiskLimits> = fc
     stopLossRequired: fc.boolean(),
   })
   .map((l) => ({
+    // Rules the sizer does not size for stay out of the way (they have their own tests) …
+    ...LOOSE,
+    // … and the size limits are random, with min ≤ max as the settings schema keeps a user's own limits.
     ...l,
-    // The settings schema keeps min ≤ max for a user's own limits.
     minOrderUsd: Math.min(l.minOrderUsd, l.maxOrderUsd),
-    // Rules the sizer does not size for stay out of the way (they have their own tests).
-    maxDailyLossPct: 50,
-    maxDailyLossUsd: 1_000_000,
-    maxDrawdownPct: 90,
-    maxTradesPerDay: 1_000,
-    lossStreak: { losses: 20, windowMinutes: 5, pauseMinutes: 0 },
-    cooldownMinutes: 0,
   }));
 
 const globalArb: fc.Arbitrary<GlobalLimits> = fc
@@ -130,7 +127,8 @@ describe('the entry sizer against the real risk gate', () => {
             [WETH.mint, s.wethHeld],
             [WBTC.mint, s.wbtcHeld],
           ] as const) {
-            if (held !== null) openPosition(w, userId, mint, quoteMint, held);
+            if (held !== null)
+              openPositionRow(w.store, { userId, mint, quoteMint, quantity: held, at: isoTime(w.clock) });
           }
           if (s.global) writeGlobalLimits(w.store, s.global);
 
@@ -206,30 +204,3 @@ describe('the entry sizer against the real risk gate', () => {
     expect(skipped).toBeGreaterThan(10);
   }, 120_000);
 });
-
-function openPosition(
-  w: ReturnType<typeof world>,
-  userId: number,
-  mint: string,
-  quoteMint: string,
-  quantity: bigint,
-): void {
-  const at = isoTime(w.clock);
-  w.store.portfolio.insertPosition({
-    userId,
-    network: NET,
-    mint,
-    quoteMint,
-    status: 'open',
-    quantity,
-    costBasis: 1_000_000n,
-    realizedPnl: 0n,
-    feesLamports: 0n,
-    stopLoss: null,
-    takeProfit: null,
-    trailingStopBps: null,
-    highWater: null,
-    openedAt: at,
-    updatedAt: at,
-  });
-}

@@ -25,6 +25,7 @@ import {
 } from '../../../engine/risk';
 import { openDatabase, Store } from '../../../engine/store';
 import { defaultUserSettings } from '../../../engine/users/settings';
+import { openPositionRow } from '../../helpers/risk';
 
 const USDC = tokenBySymbol('USDC')!;
 const WETH = tokenBySymbol('WETH')!;
@@ -89,23 +90,7 @@ function ctx(
 }
 
 function openPosition(userId: number, mint: string, quantity: bigint): number {
-  return store.portfolio.insertPosition({
-    userId,
-    network: NET,
-    mint,
-    quoteMint: USDC.mint,
-    status: 'open',
-    quantity,
-    costBasis: 1_000_000n,
-    realizedPnl: 0n,
-    feesLamports: 0n,
-    stopLoss: null,
-    takeProfit: null,
-    trailingStopBps: null,
-    highWater: null,
-    openedAt: isoTime(clock),
-    updatedAt: isoTime(clock),
-  });
+  return openPositionRow(store, { userId, mint, quantity, at: isoTime(clock) });
 }
 
 function setSettings(userId: number, patch: Record<string, unknown>): void {

@@ -6,9 +6,6 @@
  * fall below the minimum order is skipped with a recorded reason: an event,
  * no order in the journal, nothing rejected.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PriceBook, TradeExecutionService } from '../../../engine/execution';
@@ -16,9 +13,9 @@ import { ManualClock } from '../../../engine/kernel/clock';
 import { silentLogger } from '../../../engine/kernel/logger';
 import { IndicatorCache, loadCandlesFile, ReplayCandleSource, tokenBySymbol } from '../../../engine/market';
 import { standardRiskGate } from '../../../engine/risk';
-import { Engine } from '../../../engine/runtime';
 import { StrategyRunner } from '../../../engine/runtime/strategy-runner';
 import { REPO_ROOT } from '../../helpers/cli';
+import { throwawayEngine } from '../../helpers/engine';
 
 const SOL = tokenBySymbol('SOL')!;
 const USDC = tokenBySymbol('USDC')!;
@@ -31,17 +28,8 @@ afterEach(async () => {
 /** Paper friends with the given USDC (whole dollars) and 0.1 SOL, all running DCA that asks for $500 per buy. */
 async function world(friends: Record<string, number>) {
   const clock = new ManualClock(Date.UTC(2021, 0, 1));
-  const parent = mkdtempSync(join(tmpdir(), 'hv-sizing-'));
-  const engine = Engine.open({
-    dataDir: join(parent, 'd'),
-    clock,
-    logger: silentLogger,
-    env: { HARVEST_MASTER_KEY: randomBytes(32).toString('hex') },
-  });
-  cleanups.push(async () => {
-    await engine.close();
-    rmSync(parent, { recursive: true, force: true });
-  });
+  const { engine, close } = throwawayEngine(clock, 'hv-sizing-');
+  cleanups.push(close);
   const ids: Record<string, number> = {};
   for (const [name, usd] of Object.entries(friends)) {
     const u = engine.users.add(name, 'test');
