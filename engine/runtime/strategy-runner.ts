@@ -66,7 +66,8 @@ export class StrategyRunner {
       skipped: 0,
       errors: 0,
     };
-    if (this.d.controls.global().halted || this.d.controls.global().paused) return report;
+    if (this.d.controls.global().halted) return report;
+    const everyonePaused = this.d.controls.global().paused;
     const users = this.d.store.users.list();
     const batch = this.d.staggerAbove ?? 100;
     const batches = Math.ceil(users.length / batch);
@@ -75,11 +76,12 @@ export class StrategyRunner {
       for (const u of users.slice(b * batch, (b + 1) * batch)) {
         const settings = UserSettingsSchema.parse(this.d.store.settings.get(u.id)?.settings ?? {});
         if (!settings.strategy.enabled) continue;
-        if (this.d.controls.user(u.id).paused) continue;
         if (this.d.isActive && !this.d.isActive(u.id)) continue;
         report.users++;
         try {
-          await this.runUser(u.id, settings, report);
+          // A pause stops entries only: the strategy still runs for a paused user, so its exits still do.
+          const entries = !everyonePaused && !this.d.controls.user(u.id).paused;
+          await this.runUser(u.id, settings, entries, report);
         } catch (e) {
           report.errors++;
           const message = (e as Error).message;
@@ -138,7 +140,12 @@ export class StrategyRunner {
     });
   }
 
-  private async runUser(userId: number, settings: UserSettings, report: StrategyRunReport): Promise<void> {
+  private async runUser(
+    userId: number,
+    settings: UserSettings,
+    entries: boolean,
+    report: StrategyRunReport,
+  ): Promise<void> {
     const strategy = this.strategyFor(userId, settings);
     const quoteMint = quoteMintOf(settings);
     const quote = tokenByMint(quoteMint)!;
@@ -170,6 +177,7 @@ export class StrategyRunner {
       let outcome: OrderOutcome;
       const clientId = `strategy:${settings.strategy.id}:${token.symbol}:${ev.candleTime}`;
       if (signal.side === 'buy') {
+        if (!entries) continue; // paused: no entries (the pause itself is the recorded reason)
         const size = await this.sizeEntry(userId, quoteMint, token.mint, signal);
         if (!size.ok) {
           // Too small to be allowed (or unpriceable): recorded with its reason, never sent only to be refused.

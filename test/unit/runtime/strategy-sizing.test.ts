@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 /** Paper friends with the given USDC (whole dollars) and 0.1 SOL, all running DCA that asks for $500 per buy. */
-async function world(friends: Record<string, number>) {
+async function world(friends: Record<string, number>, params: Record<string, unknown> = { amountUsd: 500 }) {
   const clock = new ManualClock(Date.UTC(2021, 0, 1));
   const { engine, close } = throwawayEngine(clock, 'hv-sizing-');
   cleanups.push(close);
@@ -35,7 +35,7 @@ async function world(friends: Record<string, number>) {
     const u = engine.users.add(name, 'test');
     engine.wallets.create(u.id, 12, 'test');
     const row = engine.store.settings.get(u.id)!;
-    const strategy = { enabled: true, id: 'dca', params: { amountUsd: 500 }, tokens: ['SOL'] };
+    const strategy = { enabled: true, id: 'dca', params, tokens: ['SOL'] };
     engine.store.settings.update(
       u.id,
       row.version,
@@ -74,7 +74,7 @@ async function world(friends: Record<string, number>) {
   const solUsd = CANDLES.find((c) => c.time === t - 3_600_000)!.close;
   prices.set(SOL.mint, solUsd);
   prices.set(USDC.mint, 1);
-  return { engine, runner, ids, solUsd };
+  return { engine, runner, exec, prices, ids, solUsd };
 }
 
 describe('strategy entries sized to what is allowed', () => {
@@ -111,5 +111,35 @@ describe('strategy entries sized to what is allowed', () => {
       },
     });
     expect((skipped[0]!.payload as { message: string }).message).toMatch(/below this user's limit of \$5\.00/u);
+  });
+});
+
+describe('a pause stops strategy entries, not strategy exits (issue #9, item 6)', () => {
+  it("a paused friend's strategy still sells (its take-profit); a paused friend's buy signal sends nothing", async () => {
+    const { engine, runner, exec, prices, ids, solUsd } = await world({ pia: 1_000, bo: 1_000 }, { takeProfitPct: 1 });
+    // Pia bought SOL at half today's price, so DCA's 1 % take-profit fires on this candle.
+    prices.set(SOL.mint, solUsd / 2);
+    const entry = await exec.submit({
+      userId: ids['pia']!,
+      side: 'buy',
+      inputMint: USDC.mint,
+      outputMint: SOL.mint,
+      amount: 100_000_000n,
+      context: 'manual',
+      clientId: 'cheap-sol',
+      slippageBps: 50,
+      stopLossPrice: solUsd / 4,
+    });
+    expect(entry.status).toBe('confirmed');
+    prices.set(SOL.mint, solUsd);
+    engine.controls.pauseUser(ids['pia']!, 'holiday', 'test');
+    engine.controls.pauseUser(ids['bo']!, 'holiday', 'test');
+
+    const report = await runner.run();
+    expect(report).toMatchObject({ users: 2, signals: 2, orders: 1, filled: 1, rejected: 0, skipped: 0 });
+    const sold = engine.store.portfolio.trades(ids['pia']!)[0]!;
+    expect(sold).toMatchObject({ side: 'sell', context: 'strategy' });
+    expect(engine.store.portfolio.positions(ids['pia']!, { status: 'open' })).toHaveLength(0);
+    expect(engine.store.intents.list(ids['bo']!, 10)).toHaveLength(0);
   });
 });
