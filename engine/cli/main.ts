@@ -535,7 +535,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     });
   program
     .command('pause [user]')
-    .description('pause new entries for everyone, or for one user (exits continue)')
+    .description('pause new entries for everyone, or for one user (sells, closes and exits continue)')
     .option('--reason <text>', 'why')
     .action(
       async (u: string | undefined, o: { reason?: string }, cmd: Command) =>
