@@ -53,7 +53,7 @@ export function controlsGate(controls: Controls): RiskGate {
 export function orderSizeGate(store: Store): RiskGate {
   return {
     check(order, ctx) {
-      if (isRiskReducing(order) || order.side === 'sell') return { ok: true };
+      if (isRiskReducing(order)) return { ok: true }; // every sell is risk-reducing
       const settings = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {});
       const token = tokenByMint(order.inputMint);
       const price = ctx.price(order.inputMint);
