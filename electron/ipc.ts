@@ -133,7 +133,8 @@ export function describeSensitive(command: CommandName, input: unknown): Confirm
       return {
         ...base,
         message: `Sell every open position of ${who(i['user'])} at the market now?`,
-        detail: 'Each position is closed with a market order; prices may be worse than expected.',
+        detail:
+          "Each position is closed with a market order; prices may be worse than expected. This user's strategy entries are then paused until you resume them.",
         confirmLabel: 'Close all',
       };
     case 'controls.resume':

@@ -23,7 +23,7 @@ export function describeSensitive(name: CommandName, input: unknown): string {
     case 'users.remove':
       return `Remove ${who ?? 'this user'}${i['force'] ? ', even though they still hold funds or positions' : ''}; their wallet's keys are deleted from Harvest.`;
     case 'positions.closeAll':
-      return `Sell every open position of ${who ?? 'this user'} at the market.`;
+      return `Sell every open position of ${who ?? 'this user'} at the market, and pause ${who ? `${who}'s` : 'their'} strategy entries until they are resumed.`;
     case 'network.set':
       return `Switch this data directory to ${String(i['network'])}; funds then move on that network.`;
     default:

@@ -586,7 +586,7 @@ export const commands = {
     output: OrderOutcomeOut,
   }),
   'positions.closeAll': command({
-    summary: 'Emergency: flatten every open position of a user (audited)',
+    summary: 'Emergency: flatten every open position of a user and pause their entries until resumed (audited)',
     mutates: true,
     sensitive: true,
     input: z
@@ -595,7 +595,11 @@ export const commands = {
         confirm: z.literal(true, { error: 'Closing everything sells at the market: confirm it.' }),
       })
       .strict(),
-    output: z.object({ results: z.array(z.object({ positionId: z.number().int(), outcome: OrderOutcomeOut })) }),
+    output: z.object({
+      results: z.array(z.object({ positionId: z.number().int(), outcome: OrderOutcomeOut })),
+      /** The user's strategy entries are paused afterwards (until the operator resumes them). */
+      entriesPaused: z.boolean(),
+    }),
   }),
   'trades.list': command({
     summary: "A user's trades, newest first",

@@ -84,6 +84,16 @@ export const eventSchemas = {
   'feed.stale': z.object({ feed: z.string(), staleMints: z.array(z.string()), reason: z.string() }),
   'feed.recovered': z.object({ feed: z.string() }),
   'strategy.error': z.object({ strategy: z.string(), token: z.string().nullable(), message: z.string() }),
+  /** A strategy entry not sent: sized to what the limits and balance allow, it fell below the minimum order (or had no price). */
+  'strategy.entrySkipped': z.object({
+    strategy: z.string(),
+    token: z.string(),
+    code: z.enum(['SIZE_BELOW_MINIMUM', 'NO_PRICE']),
+    message: z.string(),
+    sizeUsd: z.number(),
+    minOrderUsd: z.number(),
+    limitedBy: z.string().nullable(),
+  }),
   'risk.dailyLossHit': z.object({
     day: z.string(),
     dayStartEquityUsd: z.number(),
@@ -131,6 +141,7 @@ export const defaultSeverity: Record<EventType, Severity> = {
   'exit.stuck': 'critical',
   'controls.changed': 'warning',
   'strategy.error': 'warning',
+  'strategy.entrySkipped': 'info',
   'feed.stale': 'warning',
   'feed.recovered': 'info',
   'risk.dailyLossHit': 'warning',

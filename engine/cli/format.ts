@@ -164,9 +164,14 @@ export const formatters: Formatters = {
       .join('\n') || 'No positions.',
   'positions.close': formatOutcome,
   'positions.closeAll': (o) =>
-    o.results.length === 0
-      ? 'No open positions.'
-      : o.results.map((r) => `position ${r.positionId}: ${formatOutcome(r.outcome)}`).join('\n'),
+    [
+      o.results.length === 0
+        ? 'No open positions.'
+        : o.results.map((r) => `position ${r.positionId}: ${formatOutcome(r.outcome)}`).join('\n'),
+      ...(o.entriesPaused
+        ? ["This user's strategy entries are paused until you resume them (harvest resume USER)."]
+        : []),
+    ].join('\n'),
   'trades.list': (o) =>
     o.trades
       .map(

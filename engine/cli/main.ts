@@ -566,19 +566,19 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .action(async (u: string, _o, cmd: Command) => void (await run(cmd, 'trades.list', { user: u })));
   program
     .command('close-all <user>')
-    .description('emergency: sell every open position of a user at the market')
-    .option('--confirm', 'yes, flatten everything')
+    .description('emergency: sell every open position of a user at the market and pause their entries until resumed')
+    .option('--confirm', 'yes, flatten everything and pause their entries')
     .action(async (u: string, o: { confirm?: boolean }, cmd: Command) => {
       if (!o.confirm)
         throw new HarvestError(
           'CONFIRMATION_REQUIRED',
-          'This sells every open position at the market. Run it again with --confirm.',
+          "This sells every open position at the market and pauses this user's strategy entries until you resume them. Run it again with --confirm.",
         );
       await run(cmd, 'positions.closeAll', { user: u, confirm: true });
     });
   program
     .command('pause [user]')
-    .description('pause new entries for everyone, or for one user (exits continue)')
+    .description('pause new entries for everyone, or for one user (sells, closes and exits continue)')
     .option('--reason <text>', 'why')
     .action(
       async (u: string | undefined, o: { reason?: string }, cmd: Command) =>

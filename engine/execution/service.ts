@@ -76,6 +76,23 @@ export class TradeExecutionService {
     return this.queues.run(userId, task);
   }
 
+  /**
+   * The balances the risk gate will be given for this user's next order (the
+   * paper book for a paper user, the chain for a live one), so a strategy
+   * entry can be sized to what the gate will see (engine/risk/sizing.ts).
+   */
+  async balancesFor(userId: number): Promise<Map<string, bigint>> {
+    const wallet = this.d.store.wallets.byUser(userId);
+    if (!wallet) throw new HarvestError('NOT_FOUND', 'This user has no wallet.');
+    const settings = UserSettingsSchema.parse(this.d.store.settings.get(userId)?.settings ?? {});
+    return this.readBalances(userId, settings, wallet.address);
+  }
+
+  /** What the gate and the sizer see: the paper account's book for a paper user, the chain for a live one. */
+  private async readBalances(userId: number, settings: UserSettings, address: string): Promise<Map<string, bigint>> {
+    return settings.mode === 'live' ? this.liveBalances(address) : this.paperBalances(userId, settings);
+  }
+
   submit(order: Order): Promise<OrderOutcome> {
     const key = `${order.userId}:${order.clientId}`;
     const running = this.inflight.get(key);
@@ -94,8 +111,7 @@ export class TradeExecutionService {
     const settings = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {});
     const venue = settings.mode === 'live' ? 'jupiter' : 'paper';
 
-    const balances =
-      venue === 'paper' ? this.paperBalances(order.userId, settings) : await this.liveBalances(wallet.address);
+    const balances = await this.readBalances(order.userId, settings, wallet.address);
     const decision = this.d.risk.check(order, {
       balances,
       price: (m) => this.d.prices.price(m),

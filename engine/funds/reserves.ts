@@ -15,6 +15,15 @@ export const FEE_RESERVE_LAMPORTS = 5_000_000n;
 /** Kept per open position: the fees and token-account rent its exit may need. */
 export const PER_POSITION_RESERVE_LAMPORTS = 2_500_000n;
 
+/**
+ * The SOL a wallet never spends on a trade: its own rent, the fee reserve,
+ * and what each open position's exit may need. The balance gate refuses an
+ * order that dips into it and the entry sizer sizes below it: one figure.
+ */
+export function solReserveLamports(openPositions: number): bigint {
+  return WALLET_RENT_LAMPORTS + FEE_RESERVE_LAMPORTS + BigInt(openPositions) * PER_POSITION_RESERVE_LAMPORTS;
+}
+
 /** Default 24 h withdrawal caps per token, in whole units; an unknown token gets none (0), so it fails closed. */
 const DEFAULT_DAILY_CAP_UNITS: Record<string, bigint> = { SOL: 10n, USDC: 5_000n, PYUSD: 5_000n, WETH: 2n, WBTC: 1n };
 

@@ -1,12 +1,17 @@
 import type { Controls } from './controls';
-import { isRiskReducing } from '../execution/order';
+import { isRiskReducing } from '../order';
 import { tokenByMint, WRAPPED_SOL_MINT, formatUnits } from '../market';
 import type { Store } from '../store';
 import { UserSettingsSchema } from '../users/settings';
-import { FEE_RESERVE_LAMPORTS, PER_POSITION_RESERVE_LAMPORTS, WALLET_RENT_LAMPORTS } from '../funds/reserves';
+import { solReserveLamports } from '../funds/reserves';
 import { refuse, type RiskGate } from './gate';
+import { usdValue } from './sizing';
 
-/** Halt stops everything; a pause (global, per user, or a tripped breaker) stops entries but not exits. */
+/**
+ * Halt stops everything. A pause (global, per user, a tripped breaker, the
+ * drawdown limit) stops entries only: reducing risk is always allowed, so
+ * sells, closes and exits pass every pause (issue #9, item 6).
+ */
 export function controlsGate(controls: Controls): RiskGate {
   return {
     check(order) {
@@ -16,22 +21,28 @@ export function controlsGate(controls: Controls): RiskGate {
           'HALTED',
           `Trading is halted${g.reason ? ` (${g.reason})` : ''}; nothing is signed until the operator resumes.`,
         );
-      if (isRiskReducing(order.context)) return { ok: true };
+      if (isRiskReducing(order)) return { ok: true };
       if (g.paused)
         return refuse(
           'PAUSED_GLOBAL',
-          `Trading is paused for everyone${g.reason ? ` (${g.reason})` : ''}; exits still run.`,
+          `Trading is paused for everyone${g.reason ? ` (${g.reason})` : ''}; sells, closes and exits still run.`,
         );
       const u = controls.user(order.userId);
       if (u.paused) {
         if (u.reason?.startsWith('breaker'))
-          return refuse('BREAKER_TRIPPED', `This user's breaker tripped (${u.reason}); the operator must resume them.`);
+          return refuse(
+            'BREAKER_TRIPPED',
+            `This user's breaker tripped (${u.reason}); no new entries until the operator resumes them. Sells, closes and exits still run.`,
+          );
         if (u.reason?.startsWith('drawdown'))
           return refuse(
             'MAX_DRAWDOWN',
-            `This user is paused by the drawdown limit (${u.reason}); the operator must resume them. Exits still run.`,
+            `This user is paused by the drawdown limit (${u.reason}); the operator must resume them. Sells, closes and exits still run.`,
           );
-        return refuse('PAUSED_USER', `This user is paused${u.reason ? ` (${u.reason})` : ''}; exits still run.`);
+        return refuse(
+          'PAUSED_USER',
+          `This user is paused${u.reason ? ` (${u.reason})` : ''}; no new entries until resumed. Sells, closes and exits still run.`,
+        );
       }
       return { ok: true };
     },
@@ -42,13 +53,13 @@ export function controlsGate(controls: Controls): RiskGate {
 export function orderSizeGate(store: Store): RiskGate {
   return {
     check(order, ctx) {
-      if (isRiskReducing(order.context) || order.side === 'sell') return { ok: true };
+      if (isRiskReducing(order)) return { ok: true }; // every sell is risk-reducing
       const settings = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {});
       const token = tokenByMint(order.inputMint);
       const price = ctx.price(order.inputMint);
       if (!token || price === null)
         return refuse('STALE_PRICE', `No fresh price for ${order.inputMint}; no new entries until the feed recovers.`);
-      const usd = (Number(order.amount) / 10 ** token.decimals) * price;
+      const usd = usdValue(order.amount, token.decimals, price);
       if (usd > settings.maxOrderUsd) {
         return refuse(
           'ORDER_TOO_LARGE',
@@ -86,8 +97,7 @@ export function balanceGate(store: Store, network: string): RiskGate {
       const decimals = token?.decimals ?? 0;
       if (order.inputMint === WRAPPED_SOL_MINT) {
         const lamports = ctx.balances.get('SOL') ?? 0n;
-        const positions = BigInt(store.holdings.openPositionCount(order.userId, network));
-        const keep = WALLET_RENT_LAMPORTS + FEE_RESERVE_LAMPORTS + positions * PER_POSITION_RESERVE_LAMPORTS;
+        const keep = solReserveLamports(store.holdings.openPositionCount(order.userId, network));
         if (order.amount + keep > lamports) {
           return refuse(
             'SOL_RESERVE',

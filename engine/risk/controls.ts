@@ -11,6 +11,9 @@ export const userScope = (userId: number): string => `user:${userId}`;
  */
 export const breakerBaselineKey = (userId: number): string => `breaker.baseline.user:${userId}`;
 
+/** The pause an emergency close-all leaves behind: that user's strategy entries stop until the operator resumes them. */
+export const CLOSE_ALL_PAUSE_REASON = 'close-all: entries paused until resumed';
+
 export interface ControlState {
   paused: boolean;
   halted: boolean;
@@ -19,9 +22,10 @@ export interface ControlState {
 
 /**
  * Pause and halt, persisted so they survive a restart.
- *  - global pause: no new entries; exits continue;
+ *  - global pause: no new entries; sells, closes and exits continue (reducing risk is always allowed);
  *  - global halt: nothing is signed at all until resumed (orders in flight finish or expire);
- *  - user pause: that user gets no new entries (also what a tripped breaker does).
+ *  - user pause: that user gets no new entries (also what a tripped breaker, the drawdown limit and an
+ *    emergency close-all do); their sells, closes and exits continue.
  * The in-memory copy is updated before the call returns, so a halt is in force
  * for the signer the moment it is acknowledged.
  */

@@ -1,4 +1,4 @@
-import type { Order } from '../execution/order';
+import type { Order } from '../order';
 
 /**
  * Why an order was refused, as a stable code the UI can show and filter on,

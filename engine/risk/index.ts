@@ -1,5 +1,5 @@
 export { composeGates, refuse, type RiskGate, type RiskDecision, type RiskCode, type RiskContext } from './gate';
-export { Controls, GLOBAL_SCOPE, userScope, type ControlState } from './controls';
+export { Controls, GLOBAL_SCOPE, userScope, CLOSE_ALL_PAUSE_REASON, type ControlState } from './controls';
 export { controlsGate, orderSizeGate, balanceGate } from './basic-gates';
 export {
   RISK_PRESETS,
@@ -28,6 +28,7 @@ export {
   standardRiskGate,
   evaluateEntry,
   evaluateAccount,
+  entrySizingFacts,
   readGlobalLimits,
   writeGlobalLimits,
   limitsFor,
@@ -36,3 +37,15 @@ export {
   type RiskEngineDeps,
   type Trip,
 } from './risk-engine';
+export {
+  sizeEntry,
+  orderSizeRefusal,
+  usdValue,
+  describeBound,
+  type EntrySizingFacts,
+  type EntryRequest,
+  type EntrySize,
+  type EntrySkipCode,
+  type SizeBound,
+  type SizeLimits,
+} from './sizing';

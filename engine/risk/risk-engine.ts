@@ -12,8 +12,9 @@
  *    the operator lifts. Reading and writing SQLite is synchronous and local;
  *    nothing here touches the network.
  */
-import type { Order } from '../execution/order';
-import { isRiskReducing } from '../execution/order';
+import type { Address } from '@solana/kit';
+import type { Order } from '../order';
+import { isRiskReducing } from '../order';
 import type { EventBus } from '../kernel/event-bus';
 import { KNOWN_TOKENS, WRAPPED_SOL_MINT } from '../market';
 import { accountKey } from '../portfolio/account';
@@ -33,6 +34,8 @@ import {
   type PriceFn,
 } from '../portfolio/performance';
 import type { RiskStateRow, Store } from '../store';
+import { orderSizeRefusal, usdValue, type EntrySizingFacts } from './sizing';
+import { outflowAsset, outflowLast24h, tradingCapsFor } from '../keystore/outflow';
 import { UserSettingsSchema, type UserSettings } from '../users/settings';
 import { balanceGate, controlsGate, orderSizeGate } from './basic-gates';
 import type { Controls } from './controls';
@@ -211,32 +214,9 @@ export function evaluateEntry(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
   }
   if (f.orderUsd === null)
     return no('STALE_PRICE', 'No fresh price for what this order spends; no new entries until the feed recovers.');
-  if (f.orderUsd < l.minOrderUsd) {
-    return no(
-      codeFor(l, 'minOrderUsd', 'ORDER_TOO_SMALL'),
-      `This order is worth about ${usd(f.orderUsd)}, below ${whose(l, 'minOrderUsd')} of ${usd(l.minOrderUsd)} per order.`,
-    );
-  }
-  if (f.orderUsd > l.maxOrderUsd) {
-    return no(
-      codeFor(l, 'maxOrderUsd', 'ORDER_TOO_LARGE'),
-      `This order is worth about ${usd(f.orderUsd)}, above ${whose(l, 'maxOrderUsd')} of ${usd(l.maxOrderUsd)} per order.`,
-    );
-  }
-  const after = f.positionUsd + f.orderUsd;
-  const byPct = (l.maxPositionPctEquity / 100) * f.equityUsd;
-  if (after > l.maxPositionUsd) {
-    return no(
-      codeFor(l, 'maxPositionUsd', 'POSITION_TOO_LARGE'),
-      `The position would be worth about ${usd(after)}${f.positionUsd > 0 ? ` (${usd(f.positionUsd)} held + this order)` : ''}, above ${whose(l, 'maxPositionUsd')} of ${usd(l.maxPositionUsd)}; at most ${usd(Math.max(0, l.maxPositionUsd - f.positionUsd))} more.`,
-    );
-  }
-  if (after > byPct) {
-    return no(
-      codeFor(l, 'maxPositionPctEquity', 'POSITION_TOO_LARGE'),
-      `The position would be worth about ${usd(after)}${f.positionUsd > 0 ? ` (${usd(f.positionUsd)} held + this order)` : ''}, above ${whose(l, 'maxPositionPctEquity')} of ${l.maxPositionPctEquity}% of equity ${usd(f.equityUsd)} (${usd(byPct)}); at most ${usd(Math.max(0, byPct - f.positionUsd))} more.`,
-    );
-  }
+  // The size rules live with the entry sizer (sizing.ts), so what it sizes is what passes here.
+  const size = orderSizeRefusal(l, { orderUsd: f.orderUsd, positionUsd: f.positionUsd, equityUsd: f.equityUsd });
+  if (size) return no(size.code, size.message);
   return { decision: { ok: true }, trip: null };
 }
 
@@ -321,7 +301,7 @@ export class RiskEngine {
   }
 
   check(order: Order, ctx: RiskContext): RiskDecision {
-    if (order.side !== 'buy' || isRiskReducing(order.context)) return { ok: true };
+    if (order.side !== 'buy' || isRiskReducing(order)) return { ok: true };
     const { store, network } = this.d;
     const settings = this.settings(order.userId);
     this.global();
@@ -340,24 +320,18 @@ export class RiskEngine {
       );
     }
     const since = utcDayStartIso(ctx.nowMs);
-    const held = store.risk.openQuantity(order.userId, network, order.outputMint, settings.mode);
     const boughtPrice = ctx.price(order.outputMint);
     const spendPrice = ctx.price(order.inputMint);
     const inDecimals = decimalsOf(order.inputMint);
-    const outDecimals = decimalsOf(order.outputMint);
+    const exposure = positionExposure(store, network, order.userId, order.outputMint, ctx.price, settings.mode);
     const lookback = (limits.lossStreak.windowMinutes + limits.lossStreak.pauseMinutes) * MIN;
     const lastClose = store.risk.lastClose(order.userId, network, order.outputMint);
     const facts: EntryFacts = {
       ...account.facts,
-      orderUsd:
-        spendPrice === null || inDecimals === null ? null : (Number(order.amount) / 10 ** inDecimals) * spendPrice,
+      orderUsd: spendPrice === null || inDecimals === null ? null : usdValue(order.amount, inDecimals, spendPrice),
       boughtPriceUsd: boughtPrice,
       stopLossPrice: order.stopLossPrice ?? null,
-      positionUsd:
-        held !== null && boughtPrice !== null && outDecimals !== null
-          ? (Number(held) / 10 ** outDecimals) * boughtPrice
-          : 0,
-      opensNew: held === null,
+      ...exposure,
       openPositions: store.risk.openCount(order.userId, network, settings.mode),
       entriesToday: store.risk.entriesSince(order.userId, network, since),
       losingClosesMs: store.risk
@@ -479,6 +453,74 @@ export class RiskEngine {
       });
     }
   }
+}
+
+/** The position held in a token, valued at the price given (0 without a price), and whether an entry would open a new one. */
+function positionExposure(
+  store: Store,
+  network: string,
+  userId: number,
+  mint: string,
+  price: PriceFn,
+  account: 'paper' | 'live',
+): { positionUsd: number; opensNew: boolean } {
+  // Only the account traded now: a paper position never counts against a live entry, nor the reverse.
+  const held = store.risk.openQuantity(userId, network, mint, account);
+  const p = price(mint);
+  const decimals = decimalsOf(mint);
+  return {
+    positionUsd: held !== null && p !== null && decimals !== null ? usdValue(held, decimals, p) : 0,
+    opensNew: held === null,
+  };
+}
+
+/**
+ * What the entry sizer (sizing.ts) needs for an entry that spends `spendMint`
+ * on `boughtMint`, read exactly as the gate reads it for the same balances:
+ * the limits in force (global caps included), the execution cap, equity
+ * valued from these balances (to the micro-dollar, like the risk engine), the
+ * position held, and the balance of what is spent. Null when something has no
+ * price: the gate could not value the entry either.
+ */
+export function entrySizingFacts(
+  store: Store,
+  network: string,
+  userId: number,
+  spendMint: string,
+  boughtMint: string,
+  balances: ReadonlyMap<string, bigint>,
+  price: PriceFn,
+  nowMs: number,
+): EntrySizingFacts | null {
+  const settings = UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {});
+  const spendPrice = price(spendMint);
+  const spendDecimals = decimalsOf(spendMint);
+  if (spendPrice === null || spendDecimals === null || price(boughtMint) === null) return null;
+  const v = valueHoldings(holdingsOf(balances), price);
+  if (v.missing.length > 0) return null;
+  const nativeSol = spendMint === WRAPPED_SOL_MINT;
+  return {
+    limits: limitsFor(store, userId),
+    executionMaxOrderUsd: settings.maxOrderUsd,
+    equityUsd: fromMicroUsd(toMicroUsd(v.usd)),
+    ...positionExposure(store, network, userId, boughtMint, price, settings.mode),
+    openPositions: store.risk.openCount(userId, network, settings.mode),
+    spend: {
+      decimals: spendDecimals,
+      priceUsd: spendPrice,
+      balance: balances.get(nativeSol ? 'SOL' : spendMint) ?? 0n,
+      nativeSol,
+      outflowCap: settings.mode === 'live' ? outflowRoom(store, userId, spendMint, nowMs) : null,
+    },
+  };
+}
+
+/** What the keystore's trading caps let one more swap move out of `mint` now (engine/keystore/outflow.ts). */
+function outflowRoom(store: Store, userId: number, mint: string, nowMs: number): bigint {
+  const asset = outflowAsset(mint as Address);
+  const caps = tradingCapsFor(store, userId, asset);
+  const left = caps.daily - outflowLast24h(store, { now: () => nowMs, sleep: () => Promise.resolve() }, userId, asset);
+  return caps.perTransaction < left ? caps.perTransaction : left;
 }
 
 function decimalsOf(mint: string): number | null {

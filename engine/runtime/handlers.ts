@@ -12,6 +12,7 @@ import { quoteMintOf, type OrderOutcome } from '../execution';
 import { accountLabel, averageEntryPrice, unrealizedPnl } from '../portfolio';
 import { recordCashFlow } from '../portfolio/performance';
 import { UserSettingsSchema } from '../users/settings';
+import { CLOSE_ALL_PAUSE_REASON } from '../risk/controls';
 import { describeIssues } from '../api';
 import { dataDirId } from '../kernel/paths';
 import { bindStrategy, listStrategies } from '../strategy';
@@ -491,13 +492,16 @@ export function buildHandlers(engine: Engine): Handlers {
         { actor, action: 'positions.closeAll', userId: u.id, details: { positions: open.map((p) => p.id) } },
         isoTime(engine.clock),
       );
+      // Entries stop first, so the strategy cannot buy back in between the sells; the sells pass the pause
+      // (reducing risk is always allowed). A user already paused keeps their pause and its reason (breaker, drawdown).
+      if (!engine.controls.user(u.id).paused) engine.controls.pauseUser(u.id, CLOSE_ALL_PAUSE_REASON, actor);
       const results = [];
       for (const p of open)
         results.push({
           positionId: p.id,
           outcome: outcomeOut(await f.exits.close(p, 'emergency', 'emergency close-all')),
         });
-      return { results };
+      return { results, entriesPaused: engine.controls.user(u.id).paused };
     },
 
     'trades.list': ({ user, limit }) => ({

@@ -7,8 +7,10 @@ import type { Logger } from '../kernel/logger';
 import { tokenByMint, tokenBySymbol, type IndicatorCache } from '../market';
 import { averageEntryPrice } from '../portfolio';
 import type { Controls } from '../risk/controls';
+import { entrySizingFacts, limitsFor } from '../risk/risk-engine';
+import { sizeEntry, type EntrySize } from '../risk/sizing';
 import type { Store } from '../store';
-import { bindStrategy, type BoundStrategy, type PositionView } from '../strategy';
+import { bindStrategy, type BoundStrategy, type EntrySignal, type PositionView } from '../strategy';
 import { UserSettingsSchema, type UserSettings } from '../users/settings';
 
 export interface StrategyRunReport {
@@ -18,6 +20,8 @@ export interface StrategyRunReport {
   orders: number;
   filled: number;
   rejected: number;
+  /** Entries skipped before execution (below the minimum order once sized, or no price), each recorded as an event. */
+  skipped: number;
   errors: number;
 }
 
@@ -59,9 +63,11 @@ export class StrategyRunner {
       orders: 0,
       filled: 0,
       rejected: 0,
+      skipped: 0,
       errors: 0,
     };
-    if (this.d.controls.global().halted || this.d.controls.global().paused) return report;
+    if (this.d.controls.global().halted) return report;
+    const everyonePaused = this.d.controls.global().paused;
     const users = this.d.store.users.list();
     const batch = this.d.staggerAbove ?? 100;
     const batches = Math.ceil(users.length / batch);
@@ -70,11 +76,12 @@ export class StrategyRunner {
       for (const u of users.slice(b * batch, (b + 1) * batch)) {
         const settings = UserSettingsSchema.parse(this.d.store.settings.get(u.id)?.settings ?? {});
         if (!settings.strategy.enabled) continue;
-        if (this.d.controls.user(u.id).paused) continue;
         if (this.d.isActive && !this.d.isActive(u.id)) continue;
         report.users++;
         try {
-          await this.runUser(u.id, settings, report);
+          // A pause stops entries only: the strategy still runs for a paused user, so its exits still do.
+          const entries = !everyonePaused && !this.d.controls.user(u.id).paused;
+          await this.runUser(u.id, settings, entries, report);
         } catch (e) {
           report.errors++;
           const message = (e as Error).message;
@@ -96,7 +103,49 @@ export class StrategyRunner {
     return s;
   }
 
-  private async runUser(userId: number, settings: UserSettings, report: StrategyRunReport): Promise<void> {
+  /** The entry's size from the limits the gate checks, over the balances the gate will see (engine/risk/sizing.ts). */
+  private async sizeEntry(
+    userId: number,
+    quoteMint: string,
+    boughtMint: string,
+    signal: EntrySignal,
+  ): Promise<EntrySize> {
+    const balances = await this.d.exec.balancesFor(userId);
+    const price = (m: string): number | null => this.d.prices.price(m);
+    const facts = entrySizingFacts(
+      this.d.store,
+      this.d.network,
+      userId,
+      quoteMint,
+      boughtMint,
+      balances,
+      price,
+      this.d.clock.now(),
+    );
+    if (!facts) {
+      return {
+        ok: false,
+        code: 'NO_PRICE',
+        message:
+          'No fresh price for the token, the quote asset or something the wallet holds; entry skipped this candle.',
+        usd: 0,
+        minOrderUsd: limitsFor(this.d.store, userId).minOrderUsd,
+        limitedBy: null,
+      };
+    }
+    return sizeEntry(facts, {
+      sizeHint: signal.sizeHint,
+      // quoteAmount is in USD micro-units (the base units of USDC and PYUSD).
+      ...(signal.quoteAmount !== undefined ? { quoteAmountUsd: Number(signal.quoteAmount) / 1e6 } : {}),
+    });
+  }
+
+  private async runUser(
+    userId: number,
+    settings: UserSettings,
+    entries: boolean,
+    report: StrategyRunReport,
+  ): Promise<void> {
     const strategy = this.strategyFor(userId, settings);
     const quoteMint = quoteMintOf(settings);
     const quote = tokenByMint(quoteMint)!;
@@ -128,18 +177,28 @@ export class StrategyRunner {
       let outcome: OrderOutcome;
       const clientId = `strategy:${settings.strategy.id}:${token.symbol}:${ev.candleTime}`;
       if (signal.side === 'buy') {
-        const price = this.d.prices.price(quoteMint);
-        if (price === null) continue; // no fresh quote-asset price: no entry this candle
-        const budgetUsd =
-          signal.quoteAmount !== undefined ? Number(signal.quoteAmount) / 1e6 : settings.maxOrderUsd * signal.sizeHint;
-        const amount = BigInt(Math.floor((Math.min(budgetUsd, settings.maxOrderUsd) / price) * 10 ** quote.decimals));
-        if (amount <= 0n) continue;
+        if (!entries) continue; // paused: no entries (the pause itself is the recorded reason)
+        const size = await this.sizeEntry(userId, quoteMint, token.mint, signal);
+        if (!size.ok) {
+          // Too small to be allowed (or unpriceable): recorded with its reason, never sent only to be refused.
+          report.skipped++;
+          this.d.bus.emit('strategy.entrySkipped', userId, {
+            strategy: settings.strategy.id,
+            token: token.symbol,
+            code: size.code,
+            message: size.message,
+            sizeUsd: size.usd,
+            minOrderUsd: size.minOrderUsd,
+            limitedBy: size.limitedBy,
+          });
+          continue;
+        }
         outcome = await this.d.exec.submit({
           userId,
           side: 'buy',
           inputMint: quoteMint as Address,
           outputMint: token.mint,
-          amount,
+          amount: size.amount,
           context: 'strategy',
           clientId,
           slippageBps: settings.slippageBps,

@@ -36,7 +36,7 @@ export function TopBar() {
     void actions().run(
       'controls.pause',
       { reason: 'paused from the UI' },
-      { success: 'Paused: no new entries for anyone (exits continue)' },
+      { success: 'Paused: no new entries for anyone (sells, closes and exits continue)' },
     );
   const resumeAll = () =>
     void actions().run(

@@ -112,7 +112,7 @@ async function closeAll(userId: number, n: number): Promise<void> {
       progress: 'Closing every position',
       confirm: {
         title: `Close all ${n} positions?`,
-        body: 'Every open position is sold at the market now, through the usual risk checks. This is recorded in the audit log.',
+        body: "Every open position is sold at the market now, through the usual risk checks (sells run even while this friend is paused). This friend's strategy entries are then paused until you resume them. This is recorded in the audit log.",
         confirmLabel: 'Sell everything',
         danger: true,
       },
@@ -123,6 +123,7 @@ async function closeAll(userId: number, n: number): Promise<void> {
     actions().toast(
       ok === r.value.results.length ? 'success' : 'warning',
       `Closed ${ok} of ${r.value.results.length} positions`,
+      r.value.entriesPaused ? 'Strategy entries are paused until you resume this friend.' : undefined,
     );
     void actions().refreshPositions(userId);
   }
@@ -139,7 +140,7 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
       {
         confirm: {
           title: `Close ${p.symbol} position?`,
-          body: `Sells ${fmtAmount(p.uiQuantity, 6)} ${p.symbol} at the market.`,
+          body: `Sells ${fmtAmount(p.uiQuantity, 6)} ${p.symbol} at the market. Closing reduces risk, so it runs even while this friend is paused; only a halt stops it.`,
           details: [
             ['Entry', fmtPrice(p.averageEntryPrice)],
             ['Price now', fmtPrice(p.price)],

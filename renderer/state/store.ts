@@ -650,6 +650,7 @@ export function describeEventTitle(e: Pick<EngineEvent, 'type'>, who: string): s
     'user.deactivated': 'Wallet below minimum',
     'whitelist.changed': 'Whitelist changed',
     'strategy.error': 'Strategy error',
+    'strategy.entrySkipped': 'Entry skipped',
     'risk.dailyLossHit': 'Daily loss limit hit',
     'risk.drawdownPaused': 'Drawdown limit: paused',
   };

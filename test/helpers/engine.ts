@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ManualClock } from '../../engine/kernel';
 import { silentLogger } from '../../engine/kernel/logger';
 import { Engine, type EngineOptions } from '../../engine/runtime';
@@ -10,4 +14,25 @@ export function openEngine(dataDir: string, opts: Partial<EngineOptions> = {}): 
     logger: silentLogger,
     ...opts,
   });
+}
+
+/**
+ * An in-process engine on a throwaway data directory whose master key comes
+ * from the environment (no OS keychain needed); `close` shuts it and deletes it.
+ */
+export function throwawayEngine(clock: ManualClock, prefix = 'hv-'): { engine: Engine; close: () => Promise<void> } {
+  const parent = mkdtempSync(join(tmpdir(), prefix));
+  const engine = Engine.open({
+    dataDir: join(parent, 'd'),
+    clock,
+    logger: silentLogger,
+    env: { HARVEST_MASTER_KEY: randomBytes(32).toString('hex') },
+  });
+  return {
+    engine,
+    close: async () => {
+      await engine.close();
+      rmSync(parent, { recursive: true, force: true });
+    },
+  };
 }

@@ -244,3 +244,35 @@ export async function permissiveRisk(engine: Engine, user: string | number): Pro
 
 /** The key a paper user's figures (snapshots, flows, risk state) are stored under on NET. */
 export const PAPER = `${NET}:paper`;
+/** An open position row as the execution service leaves it (cost basis and exits aside). */
+export function openPositionRow(
+  store: Store,
+  p: {
+    userId: number;
+    mint: string;
+    quantity: bigint;
+    at: string;
+    quoteMint?: string;
+    network?: string;
+    account?: 'paper' | 'live';
+  },
+): number {
+  return store.portfolio.insertPosition({
+    userId: p.userId,
+    network: p.network ?? NET,
+    mint: p.mint,
+    quoteMint: p.quoteMint ?? USDC.mint,
+    status: 'open',
+    account: p.account ?? 'live',
+    quantity: p.quantity,
+    costBasis: 1_000_000n,
+    realizedPnl: 0n,
+    feesLamports: 0n,
+    stopLoss: null,
+    takeProfit: null,
+    trailingStopBps: null,
+    highWater: null,
+    openedAt: p.at,
+    updatedAt: p.at,
+  });
+}

@@ -25,6 +25,9 @@ function options(): BacktestOptions {
       { name: 'trend', strategy: 'trend', startUsd: 10_000 },
       { name: 'reversion', strategy: 'mean-reversion', startUsd: 10_000 },
       { name: 'dca', strategy: 'dca', startUsd: 10_000 },
+      // A small friend: trend entries used to ask for maxOrderUsd × sizeHint ($500) and were refused; now they are
+      // sized to a quarter of equity (the moderate preset), so this friend trades too (issue #9, item 5).
+      { name: 'small', strategy: 'trend', startUsd: 60 },
     ],
   };
 }
@@ -40,7 +43,7 @@ describe('the trading loop on a virtual clock (backtest)', () => {
 
     // A month of hourly candles, one cycle each (gaps in the data skip cycles).
     expect(first.cycles).toBeGreaterThan(700);
-    for (const name of ['trend', 'reversion', 'dca']) {
+    for (const name of ['trend', 'reversion', 'dca', 'small']) {
       expect(first.users.find((u) => u.name === name)!.trades, `${name} traded`).toBeGreaterThan(0);
     }
     // DCA buys on every interval; the others trade far less often.
@@ -51,6 +54,10 @@ describe('the trading loop on a virtual clock (backtest)', () => {
     expect(byUser('trend').filter((t) => t.side === 'buy').length).toBeGreaterThanOrEqual(3);
     expect(byUser('trend').filter((t) => t.side === 'sell').length).toBeGreaterThanOrEqual(3);
     expect(first.trades.some((t) => t.context === 'exit')).toBe(true);
+    // The small friend's entries are the same signals as the large trend friend's, sized to what $60 allows.
+    const smallBuys = byUser('small').filter((t) => t.side === 'buy' && t.context === 'strategy');
+    expect(smallBuys.length).toBeGreaterThanOrEqual(1);
+    for (const t of smallBuys) expect(BigInt(t.quoteAmount)).toBeLessThanOrEqual(60_000_000n);
     // Same inputs, identical trades, to the base unit and the millisecond.
     expect(second.trades).toEqual(first.trades);
     expect(second.users).toEqual(first.users);

@@ -170,12 +170,17 @@ describe('harvest order / positions / trades / pause / resume / halt / close-all
     }); // 11
 
     // close-all without --confirm: refused, nothing sold.
-    jsonUserError(await hv(dir, ['--json', 'close-all', 'ana']), 'CONFIRMATION_REQUIRED', /--confirm/); // 12
+    jsonUserError(
+      await hv(dir, ['--json', 'close-all', 'ana']),
+      'CONFIRMATION_REQUIRED',
+      /pauses this user's strategy entries until you resume them.*--confirm/u,
+    ); // 12
     expect(await weth()).toBe(out - half);
 
     // close-all --confirm: every position sold at the market through the same path.
     const closed = ok<CommandOutput<'positions.closeAll'>>(await hv(dir, ['--json', 'close-all', 'ana', '--confirm'])); // 13
     expect(closed.results).toHaveLength(1);
+    expect(closed.entriesPaused).toBe(true);
     expect(closed.results[0]).toMatchObject({
       positionId: p.id,
       outcome: { status: 'confirmed', inAmount: (out - half).toString() },
@@ -191,7 +196,9 @@ describe('harvest order / positions / trades / pause / resume / halt / close-all
       expect(last).toMatchObject({ context: 'emergency', side: 'sell', baseAmount: out - half });
       const audit = engine.store.audit.list({ userId: uid, limit: 100 }).map((r) => r.action);
       expect(audit).toContain('positions.closeAll');
-      expect(engine.store.audit.list({ limit: 100 }).filter((r) => r.action === 'controls.changed')).toHaveLength(4);
+      // pause, resume, halt, resume, and the pause close-all leaves on ana's entries.
+      expect(engine.store.audit.list({ limit: 100 }).filter((r) => r.action === 'controls.changed')).toHaveLength(5);
+      expect(engine.controls.user(uid)).toMatchObject({ paused: true, reason: expect.stringMatching(/^close-all/u) });
     } finally {
       await engine.close();
     }

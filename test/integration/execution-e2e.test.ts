@@ -1208,6 +1208,10 @@ describe('(g) controls', () => {
     expect(halOpen.length).toBeGreaterThan(0);
 
     const r = await engine.execute('positions.closeAll', { user: 'gus', confirm: true });
+    // Close-all also pauses gus's entries until resumed (issue #9, item 6); others are untouched.
+    expect(r.entriesPaused).toBe(true);
+    expect(engine.controls.user(gus.id)).toMatchObject({ paused: true, reason: expect.stringMatching(/^close-all/u) });
+    expect(engine.controls.user(hal.id).paused).toBe(false);
     expect(r.results.map((x) => x.positionId).sort()).toEqual(open.map((p) => p.id).sort());
     expect(r.results.every((x) => x.outcome.status === 'confirmed')).toBe(true);
     expect(positionsOf(gus, 'open')).toHaveLength(0);

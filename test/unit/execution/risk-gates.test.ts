@@ -25,6 +25,7 @@ import {
 } from '../../../engine/risk';
 import { openDatabase, Store } from '../../../engine/store';
 import { defaultUserSettings } from '../../../engine/users/settings';
+import { openPositionRow } from '../../helpers/risk';
 
 const USDC = tokenBySymbol('USDC')!;
 const WETH = tokenBySymbol('WETH')!;
@@ -89,25 +90,9 @@ function ctx(
 }
 
 function openPosition(userId: number, mint: string, quantity: bigint): number {
-  return store.portfolio.insertPosition({
-    userId,
-    network: NET,
-    mint,
-    quoteMint: USDC.mint,
-    status: 'open',
-    // The position lives in the account the user trades now (paper and live positions never mix).
-    account: (store.settings.get(userId)?.settings as { mode?: 'paper' | 'live' } | undefined)?.mode ?? 'paper',
-    quantity,
-    costBasis: 1_000_000n,
-    realizedPnl: 0n,
-    feesLamports: 0n,
-    stopLoss: null,
-    takeProfit: null,
-    trailingStopBps: null,
-    highWater: null,
-    openedAt: isoTime(clock),
-    updatedAt: isoTime(clock),
-  });
+  // The position lives in the account the user trades now (paper and live positions never mix).
+  const account = (store.settings.get(userId)?.settings as { mode?: 'paper' | 'live' } | undefined)?.mode ?? 'paper';
+  return openPositionRow(store, { userId, mint, quantity, at: isoTime(clock), account });
 }
 
 function setSettings(userId: number, patch: Record<string, unknown>): void {
@@ -181,6 +166,47 @@ describe('controlsGate', () => {
     expect(new Controls(store, bus, clock).global()).toEqual({ paused: false, halted: false, reason: null });
     // Every change is audited.
     expect(store.audit.list({ limit: 100 }).filter((r) => r.action === 'controls.changed')).toHaveLength(4);
+  });
+});
+
+describe('reducing risk is always allowed (issue #9, item 6)', () => {
+  const pauses: [string, () => void, string][] = [
+    ['a global pause', () => controls.pauseAll('maintenance', 'test'), 'PAUSED_GLOBAL'],
+    ['a user pause', () => controls.pauseUser(ana, 'on holiday', 'test'), 'PAUSED_USER'],
+    [
+      'a tripped breaker',
+      () => controls.pauseUser(ana, 'breaker: 3 consecutive failed orders', 'engine'),
+      'BREAKER_TRIPPED',
+    ],
+    ['the drawdown limit', () => controls.pauseUser(ana, 'drawdown: equity 20% below', 'risk'), 'MAX_DRAWDOWN'],
+  ];
+  for (const [what, pause, code] of pauses) {
+    it(`under ${what}, every sell passes (manual, a single Close, copy, strategy, exits); buys are refused ${code}`, () => {
+      pause();
+      const gate = controlsGate(controls);
+      for (const c of ORDER_CONTEXTS) {
+        expect(gate.check(sellWeth(1n, { context: c }), ctx()), `${c} sell`).toEqual({ ok: true });
+        if (c !== 'exit' && c !== 'emergency') {
+          const d = gate.check(order({ context: c }), ctx());
+          expectRefused(d, code, /Sells, closes and exits still run|sells, closes and exits still run/u);
+        }
+      }
+    });
+  }
+
+  it('only a halt stops them', () => {
+    controls.pauseUser(ana, 'on holiday', 'test');
+    controls.halt('incident', 'test');
+    for (const c of ORDER_CONTEXTS)
+      expectRefused(controlsGate(controls).check(sellWeth(1n, { context: c }), ctx()), 'HALTED');
+  });
+
+  it('the whole gate lets a paused user sell what their position holds, and no more', () => {
+    openPosition(ana, WETH.mint, 5_000n);
+    controls.pauseUser(ana, 'breaker: 3 consecutive failed orders', 'engine');
+    const gate = composeGates(controlsGate(controls), orderSizeGate(store), balanceGate(store, NET));
+    expect(gate.check(sellWeth(5_000n), ctx({ [WETH.mint]: 5_000n }))).toEqual({ ok: true });
+    expectRefused(gate.check(sellWeth(5_001n), ctx({ [WETH.mint]: 5_001n })), 'NO_POSITION');
   });
 });
 

@@ -1,0 +1,1 @@
+export { ORDER_CONTEXTS, isRiskReducing, type Order, type OrderSide, type OrderContext } from './order';
