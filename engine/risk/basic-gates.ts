@@ -80,9 +80,9 @@ export function balanceGate(store: Store, network: string): RiskGate {
   return {
     check(order, ctx) {
       if (order.amount <= 0n) return refuse('ORDER_TOO_SMALL', 'The amount must be more than zero.');
+      // Positions of the account the user trades now (paper and live never mix).
+      const mode = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {}).mode;
       if (order.side === 'sell') {
-        // A sell spends the position of the account the user trades now (paper and live never mix).
-        const mode = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {}).mode;
         const pos = store.portfolio.openPosition(order.userId, network, order.inputMint, mode);
         if (!pos || pos.quantity === 0n)
           return refuse('NO_POSITION', 'There is no open position in this token to sell.');
@@ -97,7 +97,8 @@ export function balanceGate(store: Store, network: string): RiskGate {
       const decimals = token?.decimals ?? 0;
       if (order.inputMint === WRAPPED_SOL_MINT) {
         const lamports = ctx.balances.get('SOL') ?? 0n;
-        const keep = solReserveLamports(store.holdings.openPositionCount(order.userId, network));
+        // A paper book pays no network fee or rent, so it keeps no SOL reserve (a paper SOL position can be sold whole).
+        const keep = mode === 'live' ? solReserveLamports(store.risk.openCount(order.userId, network, mode)) : 0n;
         if (order.amount + keep > lamports) {
           return refuse(
             'SOL_RESERVE',

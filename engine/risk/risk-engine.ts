@@ -498,7 +498,9 @@ export function entrySizingFacts(
   if (spendPrice === null || spendDecimals === null || price(boughtMint) === null) return null;
   const v = valueHoldings(holdingsOf(balances), price);
   if (v.missing.length > 0) return null;
-  const nativeSol = spendMint === WRAPPED_SOL_MINT;
+  const isSol = spendMint === WRAPPED_SOL_MINT;
+  // The reserve is kept only where SOL pays fees and rent: the on-chain wallet (as the balance gate does).
+  const nativeSol = isSol && settings.mode === 'live';
   return {
     limits: limitsFor(store, userId),
     executionMaxOrderUsd: settings.maxOrderUsd,
@@ -508,7 +510,7 @@ export function entrySizingFacts(
     spend: {
       decimals: spendDecimals,
       priceUsd: spendPrice,
-      balance: balances.get(nativeSol ? 'SOL' : spendMint) ?? 0n,
+      balance: balances.get(isSol ? 'SOL' : spendMint) ?? 0n,
       nativeSol,
       outflowCap: settings.mode === 'live' ? outflowRoom(store, userId, spendMint, nowMs) : null,
     },

@@ -104,7 +104,10 @@ export interface EntrySizingFacts {
     priceUsd: number;
     /** What the wallet holds of it, in base units (lamports for SOL). */
     balance: bigint;
-    /** Spending SOL: the SOL reserve for rent, fees and exits is not spendable. */
+    /**
+     * Spending on-chain SOL: the SOL reserve for rent, fees and exits is not spendable. False for a
+     * paper account, whose book pays no network fee or rent (the balance gate keeps no reserve there).
+     */
     nativeSol: boolean;
     /**
      * The most of it the keystore's signing policy lets one swap move out now (the per-transaction

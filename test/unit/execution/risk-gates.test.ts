@@ -283,6 +283,8 @@ describe('balanceGate', () => {
   });
 
   it('SOL_RESERVE: spending SOL keeps rent, the fee reserve and a reserve per open position', () => {
+    // The reserve is the on-chain wallet's: a live user.
+    setSettings(ana, { mode: 'live' });
     const buyWithSol = (amount: bigint): Order => order({ inputMint: SOL_MINT, outputMint: USDC.mint, amount });
     const keep0 = WALLET_RENT + FEE_RESERVE;
     expect(gate().check(buyWithSol(1_000_000_000n), ctx({ SOL: 1_000_000_000n + keep0 }))).toEqual({ ok: true });
@@ -307,6 +309,10 @@ describe('balanceGate', () => {
       context: 'exit',
     });
     expectRefused(gate().check(sellSol, ctx({ SOL: 1_000_000_000n })), 'SOL_RESERVE');
+    // A paper book pays no network fee or rent: the same sell of a paper position is not held back.
+    setSettings(ana, { mode: 'paper' });
+    openPosition(ana, SOL_MINT, 1_000_000_000n);
+    expect(gate().check(sellSol, ctx({ SOL: 1_000_000_000n }))).toEqual({ ok: true });
   });
 
   it('NO_POSITION: a sell needs an open position, and never sells more than it holds', () => {
