@@ -97,6 +97,11 @@ export class Engine {
   private readonly handlers: Handlers;
   private control: ControlServer | null = null;
   private closed = false;
+  private closing: Promise<void> | null = null;
+  /** Aborted the moment close() starts: the loop's wait ends and new commands get "stopping". */
+  private readonly stopController = new AbortController();
+  /** Commands under way: stopping waits for them, so an order in flight finishes its journal step. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly lock: OwnerLock,
@@ -216,6 +221,7 @@ export class Engine {
   /** Starts the trading loop (one cycle per interval) in this process. */
   startTrading(cycleMs: number): void {
     if (this.loop) return;
+    if (this.stopSignal.aborted) return;
     this.loop = new TradingLoop(() => this.funds(), this.clock, this.log, cycleMs);
     this.looping = this.loop.run();
   }
@@ -229,10 +235,29 @@ export class Engine {
     return this.loop !== null;
   }
 
+  /** Aborted once the engine has begun to stop. */
+  get stopSignal(): AbortSignal {
+    return this.stopController.signal;
+  }
+
   async execute<K extends CommandName>(name: K, input: unknown): Promise<CommandOutput<K>> {
+    // While stopping, a command gets an answer at once instead of waiting on a closing engine (or hanging).
+    if (this.stopSignal.aborted) {
+      throw new HarvestError(
+        'DATA_DIR_BUSY',
+        `The engine on ${this.layout.root} is stopping; ${name} was not run. Run it again once Harvest has stopped.`,
+      );
+    }
     const parsed = parseCommandInput(name, input);
     const handler = this.handlers[name] as (i: typeof parsed) => Promise<CommandOutput<K>> | CommandOutput<K>;
-    const out = await handler(parsed);
+    const running = Promise.resolve().then(() => handler(parsed));
+    this.inFlight.add(running);
+    let out: CommandOutput<K>;
+    try {
+      out = await running;
+    } finally {
+      this.inFlight.delete(running);
+    }
     // Outputs are checked too: a handler that drifts from the contract is a bug, caught here, not in the UI.
     return commands[name].output.parse(out) as CommandOutput<K>;
   }
@@ -248,13 +273,26 @@ export class Engine {
     this.lock.update({ ...this.owner, socket: this.layout.socket });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.control?.close();
-    this.control = null;
+  /**
+   * Stops within moments whatever the cycle length: the wait between cycles
+   * is interrupted and a running cycle ends after its current step (an order
+   * in flight finishes its journal step). The control channel keeps answering
+   * "stopping" until the loop has ended, so a CLI call never hangs.
+   */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.stopController.abort();
     this.loop?.stop();
     await this.looping;
     this.loop = null;
+    await Promise.allSettled([...this.inFlight]);
+    await this.control?.close();
+    this.control = null;
     if (this.fundsPromise) {
       const funds = await this.fundsPromise.catch(() => null);
       await funds?.net.close();

@@ -86,6 +86,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     network: net.name,
     staggerWindowMs: 5_000,
     isActive: (userId) => store.users.isActive(userId),
+    signal: engine.stopSignal,
   });
   const runStrategies = async (): Promise<StrategyRunReport> => {
     const now = clock.now();
