@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../kernel/logger';
 import { OwnerLock, type OwnerInfo } from '../kernel/owner-lock';
 import { dataDirLayout, type DataDirLayout } from '../kernel/paths';
 import {
+  auditKeyOf,
   keychainAccounts,
   loadMasterKey,
   MASTER_KEY_ID_META,
@@ -169,6 +170,13 @@ export class Engine {
       const dbKeyId = existsSync(layout.db) ? peekMeta(layout.db, MASTER_KEY_ID_META) : null;
       const { key, source } = loadMasterKey(keyCtx, dbKeyId);
       store = new Store(openDatabase(layout.db, { nowIso: isoTime(clock) }));
+      const keying = store.audit.useKey(auditKeyOf(key), isoTime(clock), opts.actor ?? 'cli');
+      if (keying.kind === 'migrated') logger.info({ rows: keying.rows }, 'audit chain keyed with the master key');
+      if (keying.kind === 'migrated-broken')
+        logger.error(
+          { rows: keying.rows, firstBadId: keying.verdict.firstBadId },
+          `audit chain keyed up to its first bad row: ${keying.verdict.message}`,
+        );
       if (store.meta.get(MASTER_KEY_ID_META) === null) {
         const s = store;
         s.tx(() => {
