@@ -24,6 +24,7 @@ import { TransactionSigner } from '../keystore';
 import type { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import type { ExitMonitor, PriceBook, ReconcileReport, TradeExecutionService } from '../execution';
 import { Controls } from '../risk/controls';
+import { GlobalBreaker } from '../risk/global-breaker';
 import { openDatabase, peekMeta, Store } from '../store';
 import { UserDirectory } from '../users';
 import { buildHandlers, type Handlers } from './handlers';
@@ -90,6 +91,7 @@ export class Engine {
   readonly bus: EventBus;
   readonly signer: TransactionSigner;
   readonly controls: Controls;
+  readonly breaker: GlobalBreaker;
   private masterKey: MasterKey;
   private fundsPromise: Promise<Funds> | null = null;
   private loop: TradingLoop | null = null;
@@ -129,6 +131,7 @@ export class Engine {
     );
     this.signer = new TransactionSigner(store, this.wallets, this.clock, this.log);
     this.controls = new Controls(store, this.bus, this.clock);
+    this.breaker = new GlobalBreaker(store, this.bus, this.clock, this.log);
     // Once a halt is acknowledged, the keystore signs nothing.
     this.signer.addGate(() => (this.controls.halted ? 'trading is halted' : null));
     this.networkOverride = opts.network;

@@ -15,7 +15,7 @@ import { dataDirId } from '../kernel/paths';
  * commands that never touch a chain start fast.
  */
 export async function buildFunds(engine: Engine, override: EngineOptions['network']): Promise<Funds> {
-  const { store, clock, log, bus, signer, controls } = engine;
+  const { store, clock, log, bus, signer, controls, breaker } = engine;
   const cfg = readNetworkConfig(store.meta, {
     ...(override?.name ? { network: override.name } : {}),
     ...(override?.rpcUrls ? { rpcUrls: override.rpcUrls } : {}),
@@ -65,7 +65,14 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     bus,
     signer,
     controls,
-    risk: composeGates(controlsGate(controls), orderSizeGate(store), balanceGate(store, net.name), riskEngine.gate()),
+    risk: composeGates(
+      controlsGate(controls),
+      breaker.gate(),
+      orderSizeGate(store),
+      balanceGate(store, net.name),
+      riskEngine.gate(),
+    ),
+    globalBreaker: breaker,
     prices,
     network: net.name,
     chain: net.chain,

@@ -1,5 +1,6 @@
 import { ManualClock } from '../../engine/kernel';
 import { silentLogger } from '../../engine/kernel/logger';
+import type { ExecutionDeps } from '../../engine/execution/service';
 import { Engine, type EngineOptions } from '../../engine/runtime';
 
 /** An in-process engine on a data directory, with a manual clock and no log output. */
@@ -10,4 +11,18 @@ export function openEngine(dataDir: string, opts: Partial<EngineOptions> = {}): 
     logger: silentLogger,
     ...opts,
   });
+}
+
+/** What an engine gives a TradeExecutionService a test builds over it (the test adds gates, prices and venues). */
+export function engineExecParts(
+  engine: Engine,
+): Pick<ExecutionDeps, 'store' | 'clock' | 'log' | 'bus' | 'signer' | 'controls'> {
+  return {
+    store: engine.store,
+    clock: engine.clock,
+    log: silentLogger,
+    bus: engine.bus,
+    signer: engine.signer,
+    controls: engine.controls,
+  };
 }
