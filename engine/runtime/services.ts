@@ -121,6 +121,8 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     performance,
     /** The account rules once per cycle per active user: a daily-loss lock or drawdown pause trips when it happens. */
     reviewRisk: () => {
+      // Records the end of a global breaker's cooldown (event + audit) once per cycle even when no one asks.
+      breaker.status();
       for (const u of store.users.list()) {
         if (store.users.isActive(u.id)) riskEngine.review(u.id, (m) => prices.price(m), clock.now());
       }
