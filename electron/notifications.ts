@@ -57,6 +57,13 @@ export function describeEvent(event: EngineEvent, userName: string | null): { ti
         body: `Trading paused after ${p.failures} failed orders: ${p.reason}`,
       };
     }
+    case 'breaker.globalTripped': {
+      const p = event.payload as EventPayload<'breaker.globalTripped'>;
+      return {
+        title: 'Global breaker tripped',
+        body: `${p.failures} failed orders across ${p.userIds.length} friend(s) in ${p.windowSeconds} s: no new entries for anyone until ${p.until}. Exits still run.`,
+      };
+    }
     case 'exit.stuck': {
       const p = event.payload as EventPayload<'exit.stuck'>;
       return {

@@ -155,6 +155,20 @@ const SettingsOut = z.object({
   notice: z.string().optional(),
 });
 const ControlOut = z.object({ paused: z.boolean(), halted: z.boolean(), reason: z.string().nullable() });
+/** The global breaker (failures across every user): while tripped, no new entries for anyone until `until`. */
+const GlobalBreakerOut = z.object({
+  tripped: z.boolean(),
+  trippedAt: z.string().nullable(),
+  until: z.string().nullable(),
+  failures: z.number().int(),
+  userIds: z.array(z.number().int()),
+  reason: z.string().nullable(),
+  settings: z.object({
+    failures: z.number().int(),
+    windowSeconds: z.number().int(),
+    cooldownMinutes: z.number().int(),
+  }),
+});
 const WhitelistOut = z.object({
   address: z.string(),
   label: z.string(),
@@ -214,6 +228,9 @@ const GlobalLimitsOut = z.object({
     maxTradesPerDay: z.number().optional(),
     minOrderUsd: z.number().optional(),
     requireStopLoss: z.boolean(),
+    globalBreakerFailures: z.number().optional(),
+    globalBreakerWindowSeconds: z.number().optional(),
+    globalBreakerCooldownMinutes: z.number().optional(),
   }),
 });
 const StatsOut = z.object({
@@ -629,6 +646,19 @@ export const commands = {
     input: z.object({ user: UserRef.optional() }).strict(),
     output: ControlOut,
   }),
+  'breaker.status': command({
+    summary: 'The global breaker: whether failures across everyone have paused new entries, and until when',
+    mutates: false,
+    input: Empty,
+    output: GlobalBreakerOut,
+  }),
+  'breaker.resume': command({
+    summary: 'End the global breaker now: new entries resume for everyone before the cooldown runs out',
+    mutates: true,
+    sensitive: true,
+    input: Empty,
+    output: GlobalBreakerOut,
+  }),
   'controls.halt': command({
     summary: 'Halt: nothing is signed at all until resumed',
     mutates: true,
@@ -687,6 +717,8 @@ export const commands = {
         })
         .nullable(),
       controls: ControlOut,
+      /** Optional so a client built before the global breaker still reads the answer. */
+      globalBreaker: GlobalBreakerOut.optional(),
       error: z.string().nullable(),
     }),
   }),

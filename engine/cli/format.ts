@@ -187,6 +187,8 @@ export const formatters: Formatters = {
   'controls.pause': (c) => describeControl(c),
   'controls.resume': (c) => describeControl(c),
   'controls.halt': (c) => describeControl(c),
+  'breaker.status': (b) => describeGlobalBreaker(b),
+  'breaker.resume': (b) => describeGlobalBreaker(b),
   'events.list': (o) =>
     o.events
       .map(
@@ -224,3 +226,12 @@ export const formatters: Formatters = {
       )
       .join('\n'),
 };
+
+function describeGlobalBreaker(b: CommandOutput<'breaker.status'>): string {
+  const limit = `trips at ${b.settings.failures} failed orders across everyone within ${b.settings.windowSeconds} s, for ${b.settings.cooldownMinutes} min`;
+  if (!b.tripped) return `Global breaker: not tripped (${limit}).`;
+  return [
+    `Global breaker: TRIPPED at ${b.trippedAt}: ${b.failures} failed orders (users ${b.userIds.join(', ')}).`,
+    `No new entries for anyone until ${b.until}; exits still run. \`harvest breaker resume\` ends it now.`,
+  ].join('\n');
+}

@@ -593,6 +593,17 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .action(
       async (u: string | undefined, _o, cmd: Command) => void (await run(cmd, 'controls.resume', u ? { user: u } : {})),
     );
+  const breaker = program
+    .command('breaker')
+    .description('the global breaker: failed orders across everyone pause new entries for a cooldown');
+  breaker
+    .command('status')
+    .description('whether it is tripped, why, and until when')
+    .action(async (_o, cmd: Command) => void (await run(cmd, 'breaker.status', {})));
+  breaker
+    .command('resume')
+    .description('end it now: new entries resume for everyone')
+    .action(async (_o, cmd: Command) => void (await run(cmd, 'breaker.resume', {})));
   program
     .command('halt')
     .description('halt: nothing is signed until resumed')

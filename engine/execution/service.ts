@@ -48,6 +48,8 @@ export interface ExecutionDeps {
   jupiter: JupiterClient | null;
   /** Orders signed or in flight at once across all wallets. */
   maxConcurrent?: number;
+  /** Counts execution failures across every user (engine/risk/global-breaker.ts); absent in backtests. */
+  globalBreaker?: { recordFailure(): void };
   /** Hook for tests and benchmarks: called with the signed bytes right before they are sent. */
   onSigned?: (intentId: number, wire: Uint8Array) => void;
 }
@@ -606,6 +608,7 @@ export class TradeExecutionService {
     if (status === 'rejected') return;
     this.d.bus.emit('order.failed', intent.userId, { intentId: intent.id, status, reason: message });
     this.checkBreaker(intent.userId);
+    this.d.globalBreaker?.recordFailure();
   }
 
   /** N consecutive execution failures pause the user (their breaker); other users carry on. */

@@ -5,12 +5,26 @@
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /**
+   * Waits `ms`, or less if `signal` aborts first: stopping must not wait out a
+   * long cycle interval. It never rejects; the caller asks the signal why it woke.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const wake = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      signal?.addEventListener('abort', wake, { once: true });
+    }),
 };
 
 /** A clock that only moves when told to; sleepers wake as time passes them. */
@@ -26,9 +40,22 @@ export class ManualClock implements Clock {
     return this.current;
   }
 
-  sleep(ms: number): Promise<void> {
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      this.sleepers.push({ until: this.current + ms, wake: resolve });
+      if (signal?.aborted) return resolve();
+      const sleeper = {
+        until: this.current + ms,
+        wake: (): void => {
+          signal?.removeEventListener('abort', abort);
+          resolve();
+        },
+      };
+      const abort = (): void => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        resolve();
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+      this.sleepers.push(sleeper);
     });
   }
 

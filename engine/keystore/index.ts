@@ -1,5 +1,5 @@
 export { OsKeychain, KEYCHAIN_SERVICE, KEYCHAIN_FIX_HINT, keychainUnavailable, type Keychain } from './keychain';
-export { MasterKey, seal, open, walletAad, MASTER_KEY_BYTES } from './seal';
+export { MasterKey, seal, open, walletAad, auditKeyOf, MASTER_KEY_BYTES } from './seal';
 export {
   SOLANA_DERIVATION_PATH,
   generateMnemonic,

@@ -5,7 +5,7 @@ import { faultPoint } from '../kernel/faults';
 import type { Store } from '../store';
 import type { MasterKeyContext } from './master-key';
 import { MASTER_KEY_ENV, envKeyPresent } from './master-key';
-import { MasterKey, open, seal, walletAad } from './seal';
+import { auditKeyOf, MasterKey, open, seal, walletAad } from './seal';
 
 export const MASTER_KEY_ID_META = 'master_key_id';
 
@@ -20,7 +20,7 @@ export interface RotationResult {
  * crash at any point leaves the keychain holding a key that opens every wallet:
  *
  *  1. the new key goes to the keychain's *pending* slot (the old key stays primary);
- *  2. one SQLite transaction re-seals every wallet and records the new key id;
+ *  2. one SQLite transaction re-seals every wallet, re-keys the audit chain and records the new key id;
  *  3. the new key becomes primary and the pending slot is cleared.
  *
  * At start-up `loadMasterKey` finishes an interrupted rotation: if the
@@ -45,29 +45,37 @@ export function rotateMasterKey(
   faultPoint('rotate:after-pending');
 
   const wallets = store.wallets.all();
-  store.tx(() => {
-    wallets.forEach((w, i) => {
-      const aad = walletAad(w.userId, w.address);
-      const plain = open(current, w.sealed, aad, `The wallet secret of user ${w.userId}`);
-      try {
-        store.wallets.reseal(w.id, seal(next, plain, aad));
-      } finally {
-        plain.fill(0);
-      }
-      onProgress?.(i + 1, wallets.length);
-      if (i === Math.floor(wallets.length / 2)) faultPoint('rotate:mid-transaction');
+  const previousAuditKey = store.audit.currentKey;
+  try {
+    store.tx(() => {
+      wallets.forEach((w, i) => {
+        const aad = walletAad(w.userId, w.address);
+        const plain = open(current, w.sealed, aad, `The wallet secret of user ${w.userId}`);
+        try {
+          store.wallets.reseal(w.id, seal(next, plain, aad));
+        } finally {
+          plain.fill(0);
+        }
+        onProgress?.(i + 1, wallets.length);
+        if (i === Math.floor(wallets.length / 2)) faultPoint('rotate:mid-transaction');
+      });
+      store.meta.set(MASTER_KEY_ID_META, next.id);
+      // The audit chain moves to the new key in the same transaction: it verifies under whichever key the database records.
+      store.audit.rekey(auditKeyOf(next));
+      store.audit.append(
+        {
+          actor,
+          action: 'keys.rotated',
+          userId: null,
+          details: { wallets: wallets.length, oldKeyId: current.id, newKeyId: next.id },
+        },
+        isoTime(clock),
+      );
     });
-    store.meta.set(MASTER_KEY_ID_META, next.id);
-    store.audit.append(
-      {
-        actor,
-        action: 'keys.rotated',
-        userId: null,
-        details: { wallets: wallets.length, oldKeyId: current.id, newKeyId: next.id },
-      },
-      isoTime(clock),
-    );
-  });
+  } catch (e) {
+    store.audit.resumeKey(previousAuditKey);
+    throw e;
+  }
   faultPoint('rotate:after-commit');
 
   ctx.keychain.set(ctx.accounts.primary, next.toHex());

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { HarvestError } from '../kernel/errors';
-import type { SealedSecret } from '../store';
+import type { AuditKey, SealedSecret } from '../store';
 
 export const MASTER_KEY_BYTES = 32;
 const NONCE_BYTES = 12;
@@ -41,6 +41,11 @@ export class MasterKey {
   wipe(): void {
     this.bytes.fill(0);
   }
+}
+
+/** The audit chain's HMAC key: its own HKDF label, so it can never equal a sealing key. */
+export function auditKeyOf(key: MasterKey): AuditKey {
+  return { keyId: key.id, secret: key.subkey('audit-chain') };
 }
 
 /** Associated data binds a ciphertext to its row: moved to another user or address, it fails to open. */

@@ -27,7 +27,9 @@ export type RiskCode =
   | 'NO_ROUTE'
   | 'BAD_QUOTE'
   | 'FREEZE_AUTHORITY'
-  | 'GLOBAL_LIMIT';
+  | 'GLOBAL_LIMIT'
+  /** The global breaker (failures across every user) holds new entries for everyone. */
+  | 'GLOBAL_BREAKER';
 
 export type RiskDecision = { ok: true } | { ok: false; code: RiskCode; message: string };
 

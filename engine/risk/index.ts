@@ -2,6 +2,13 @@ export { composeGates, refuse, type RiskGate, type RiskDecision, type RiskCode, 
 export { Controls, GLOBAL_SCOPE, userScope, CLOSE_ALL_PAUSE_REASON, type ControlState } from './controls';
 export { controlsGate, orderSizeGate, balanceGate } from './basic-gates';
 export {
+  GlobalBreaker,
+  globalBreakerSettings,
+  GLOBAL_BREAKER_DEFAULTS,
+  type GlobalBreakerSettings,
+  type GlobalBreakerStatus,
+} from './global-breaker';
+export {
   RISK_PRESETS,
   RISK_PRESET_NAMES,
   RISK_LIMIT_KEYS,

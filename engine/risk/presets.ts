@@ -35,6 +35,14 @@ const bounded = (key: keyof typeof HARD_BOUNDS, int = false) => {
   return base.min(lo, `${key} must be at least ${lo}`).max(hi, `${key} must be at most ${hi}`);
 };
 
+/** A whole number within [lo, hi] that is not a per-user limit (so not in HARD_BOUNDS). */
+const wholeIn = (key: string, lo: number, hi: number) =>
+  z
+    .number()
+    .int(`${key} must be a whole number`)
+    .min(lo, `${key} must be at least ${lo}`)
+    .max(hi, `${key} must be at most ${hi}`);
+
 export const LossStreakSchema = z
   .object({
     /** Losing closes within the window that trigger the guard (Freqtrade's StoplossGuard trade_limit). */
@@ -220,6 +228,10 @@ export const GlobalLimitsSchema = z
     maxTradesPerDay: bounded('maxTradesPerDay', true).optional(),
     minOrderUsd: bounded('minOrderUsd').optional(),
     requireStopLoss: z.boolean().default(true),
+    /** The global breaker (engine/risk/global-breaker.ts): failures across everyone within the window trip it. Unset = its defaults. */
+    globalBreakerFailures: wholeIn('globalBreakerFailures', 1, 1_000).optional(),
+    globalBreakerWindowSeconds: wholeIn('globalBreakerWindowSeconds', 1, 86_400).optional(),
+    globalBreakerCooldownMinutes: wholeIn('globalBreakerCooldownMinutes', 1, 10_080).optional(),
   })
   .strict();
 export type GlobalLimits = z.infer<typeof GlobalLimitsSchema>;

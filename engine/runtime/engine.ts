@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../kernel/logger';
 import { OwnerLock, type OwnerInfo } from '../kernel/owner-lock';
 import { dataDirLayout, type DataDirLayout } from '../kernel/paths';
 import {
+  auditKeyOf,
   keychainAccounts,
   loadMasterKey,
   MASTER_KEY_ID_META,
@@ -25,6 +26,7 @@ import type { FlowScanner } from '../funds/flows';
 import type { LedgerCheck } from '../funds/ledger-check';
 import type { ExitMonitor, PriceBook, ReconcileReport, TradeExecutionService } from '../execution';
 import { Controls } from '../risk/controls';
+import { GlobalBreaker } from '../risk/global-breaker';
 import { openDatabase, peekMeta, Store } from '../store';
 import { UserDirectory } from '../users';
 import { buildHandlers, type Handlers } from './handlers';
@@ -95,6 +97,7 @@ export class Engine {
   readonly bus: EventBus;
   readonly signer: TransactionSigner;
   readonly controls: Controls;
+  readonly breaker: GlobalBreaker;
   private masterKey: MasterKey;
   private fundsPromise: Promise<Funds> | null = null;
   private loop: TradingLoop | null = null;
@@ -103,6 +106,11 @@ export class Engine {
   private readonly handlers: Handlers;
   private control: ControlServer | null = null;
   private closed = false;
+  private closing: Promise<void> | null = null;
+  /** Aborted the moment close() starts: the loop's wait ends and new commands get "stopping". */
+  private readonly stopController = new AbortController();
+  /** Commands under way: stopping waits for them, so an order in flight finishes its journal step. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly lock: OwnerLock,
@@ -129,6 +137,7 @@ export class Engine {
     );
     this.signer = new TransactionSigner(store, this.wallets, this.clock, this.log);
     this.controls = new Controls(store, this.bus, this.clock);
+    this.breaker = new GlobalBreaker(store, this.bus, this.clock, this.log);
     // Once a halt is acknowledged, the keystore signs nothing.
     this.signer.addGate(() => (this.controls.halted ? 'trading is halted' : null));
     this.networkOverride = opts.network;
@@ -170,6 +179,13 @@ export class Engine {
       const dbKeyId = existsSync(layout.db) ? peekMeta(layout.db, MASTER_KEY_ID_META) : null;
       const { key, source } = loadMasterKey(keyCtx, dbKeyId);
       store = new Store(openDatabase(layout.db, { nowIso: isoTime(clock) }));
+      const keying = store.audit.useKey(auditKeyOf(key), isoTime(clock), opts.actor ?? 'cli');
+      if (keying.kind === 'migrated') logger.info({ rows: keying.rows }, 'audit chain keyed with the master key');
+      if (keying.kind === 'migrated-broken')
+        logger.error(
+          { rows: keying.rows, firstBadId: keying.verdict.firstBadId },
+          `audit chain keyed up to its first bad row: ${keying.verdict.message}`,
+        );
       if (store.meta.get(MASTER_KEY_ID_META) === null) {
         const s = store;
         s.tx(() => {
@@ -222,6 +238,7 @@ export class Engine {
   /** Starts the trading loop (one cycle per interval) in this process. */
   startTrading(cycleMs: number): void {
     if (this.loop) return;
+    if (this.stopSignal.aborted) return;
     this.loop = new TradingLoop(() => this.funds(), this.clock, this.log, cycleMs);
     this.looping = this.loop.run();
   }
@@ -235,10 +252,29 @@ export class Engine {
     return this.loop !== null;
   }
 
+  /** Aborted once the engine has begun to stop. */
+  get stopSignal(): AbortSignal {
+    return this.stopController.signal;
+  }
+
   async execute<K extends CommandName>(name: K, input: unknown): Promise<CommandOutput<K>> {
+    // While stopping, a command gets an answer at once instead of waiting on a closing engine (or hanging).
+    if (this.stopSignal.aborted) {
+      throw new HarvestError(
+        'DATA_DIR_BUSY',
+        `The engine on ${this.layout.root} is stopping; ${name} was not run. Run it again once Harvest has stopped.`,
+      );
+    }
     const parsed = parseCommandInput(name, input);
     const handler = this.handlers[name] as (i: typeof parsed) => Promise<CommandOutput<K>> | CommandOutput<K>;
-    const out = await handler(parsed);
+    const running = Promise.resolve().then(() => handler(parsed));
+    this.inFlight.add(running);
+    let out: CommandOutput<K>;
+    try {
+      out = await running;
+    } finally {
+      this.inFlight.delete(running);
+    }
     // Outputs are checked too: a handler that drifts from the contract is a bug, caught here, not in the UI.
     return commands[name].output.parse(out) as CommandOutput<K>;
   }
@@ -254,13 +290,26 @@ export class Engine {
     this.lock.update({ ...this.owner, socket: this.layout.socket });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.control?.close();
-    this.control = null;
+  /**
+   * Stops within moments whatever the cycle length: the wait between cycles
+   * is interrupted and a running cycle ends after its current step (an order
+   * in flight finishes its journal step). The control channel keeps answering
+   * "stopping" until the loop has ended, so a CLI call never hangs.
+   */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.stopController.abort();
     this.loop?.stop();
     await this.looping;
     this.loop = null;
+    await Promise.allSettled([...this.inFlight]);
+    await this.control?.close();
+    this.control = null;
     if (this.fundsPromise) {
       const funds = await this.fundsPromise.catch(() => null);
       await funds?.net.close();

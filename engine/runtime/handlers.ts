@@ -553,6 +553,9 @@ export function buildHandlers(engine: Engine): Handlers {
       return engine.controls.user(u.id);
     },
 
+    'breaker.status': () => engine.breaker.status(),
+    'breaker.resume': () => engine.breaker.resume(actor),
+
     'controls.halt': ({ reason }) => {
       engine.controls.halt(reason ?? null, actor);
       return engine.controls.global();
@@ -588,6 +591,7 @@ export function buildHandlers(engine: Engine): Handlers {
             }
           : null,
         controls: engine.controls.global(),
+        globalBreaker: engine.breaker.status(),
         error,
       };
     },

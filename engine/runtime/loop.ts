@@ -27,7 +27,8 @@ export type CycleStep = (funds: Funds, report: CycleReport) => Promise<void>;
  */
 export class TradingLoop {
   private running = false;
-  private stopped = false;
+  /** Aborted by stop(): wakes the wait between cycles at once and skips the rest of a cycle. */
+  private readonly stopping = new AbortController();
   private cycleNo = 0;
   private readonly steps: CycleStep[] = [];
   last: CycleReport | null = null;
@@ -114,15 +115,25 @@ export class TradingLoop {
       const started = this.clock.now();
       await this.runCycle();
       const wait = this.intervalMs - (this.clock.now() - started);
-      if (wait > 0 && !this.stopped) await this.clock.sleep(wait);
+      if (wait > 0 && !this.stopped) await this.clock.sleep(wait, this.stopping.signal);
     }
   }
 
+  /**
+   * Stops promptly whatever the interval: the wait between cycles ends now, and
+   * a running cycle ends after its current step (an order in flight finishes
+   * its journal step; no new step starts).
+   */
   stop(): void {
-    this.stopped = true;
+    this.stopping.abort();
+  }
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
   }
 
   private async guard(report: CycleReport, what: string, fn: () => Promise<void>): Promise<void> {
+    if (this.stopped) return;
     try {
       await fn();
     } catch (e) {

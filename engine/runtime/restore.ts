@@ -20,6 +20,7 @@ import {
   keychainUnavailable,
   MASTER_KEY_ENV,
   MASTER_KEY_ID_META,
+  auditKeyOf,
   open as openSealed,
   openBackup,
   OsKeychain,
@@ -160,6 +161,8 @@ export function restoreBackup(opts: RestoreOptions): RestoreResult {
 
     const store = new Store(openDatabase(layout.db, { nowIso: isoTime(clock) }));
     try {
+      // The restored chain is keyed under the backup's master key (a release-1 backup is keyed now).
+      store.audit.useKey(auditKeyOf(contents.masterKey), isoTime(clock), opts.actor ?? 'cli');
       store.tx(() => {
         store.meta.set(MASTER_KEY_ID_META, contents.masterKey.id);
         store.audit.append(

@@ -17,7 +17,7 @@ import { dataDirId } from '../kernel/paths';
  * commands that never touch a chain start fast.
  */
 export async function buildFunds(engine: Engine, override: EngineOptions['network']): Promise<Funds> {
-  const { store, clock, log, bus, signer, controls } = engine;
+  const { store, clock, log, bus, signer, controls, breaker } = engine;
   const cfg = readNetworkConfig(store.meta, {
     ...(override?.name ? { network: override.name } : {}),
     ...(override?.rpcUrls ? { rpcUrls: override.rpcUrls } : {}),
@@ -67,7 +67,14 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     bus,
     signer,
     controls,
-    risk: composeGates(controlsGate(controls), orderSizeGate(store), balanceGate(store, net.name), riskEngine.gate()),
+    risk: composeGates(
+      controlsGate(controls),
+      breaker.gate(),
+      orderSizeGate(store),
+      balanceGate(store, net.name),
+      riskEngine.gate(),
+    ),
+    globalBreaker: breaker,
     prices,
     network: net.name,
     chain: net.chain,
@@ -88,6 +95,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     network: net.name,
     staggerWindowMs: 5_000,
     isActive: (userId) => store.users.isActive(userId),
+    signal: engine.stopSignal,
   });
   const runStrategies = async (): Promise<StrategyRunReport> => {
     const now = clock.now();
@@ -139,6 +147,8 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     performance,
     /** The account rules once per cycle per active user: a daily-loss lock or drawdown pause trips when it happens. */
     reviewRisk: () => {
+      // Records the end of a global breaker's cooldown (event + audit) once per cycle even when no one asks.
+      breaker.status();
       for (const u of store.users.list()) {
         if (store.users.isActive(u.id)) riskEngine.review(u.id, (m) => prices.price(m), clock.now());
       }

@@ -40,6 +40,8 @@ export interface StrategyRunnerDeps {
   staggerWindowMs?: number;
   /** Whether a user counts as active (funded above their minimum); the live engine uses the activation flag. */
   isActive?: (userId: number) => boolean;
+  /** Aborted when the engine stops: no further user is started (the current one's order finishes). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -72,8 +74,9 @@ export class StrategyRunner {
     const batch = this.d.staggerAbove ?? 100;
     const batches = Math.ceil(users.length / batch);
     for (let b = 0; b < batches; b++) {
-      if (b > 0 && this.d.staggerWindowMs) await this.d.clock.sleep(this.d.staggerWindowMs / batches);
+      if (b > 0 && this.d.staggerWindowMs) await this.d.clock.sleep(this.d.staggerWindowMs / batches, this.d.signal);
       for (const u of users.slice(b * batch, (b + 1) * batch)) {
+        if (this.d.signal?.aborted) return report;
         const settings = UserSettingsSchema.parse(this.d.store.settings.get(u.id)?.settings ?? {});
         if (!settings.strategy.enabled) continue;
         if (this.d.isActive && !this.d.isActive(u.id)) continue;

@@ -27,11 +27,17 @@ export { FundsRepo, type WhitelistEntry, type WithdrawalRow, type WithdrawalStat
 export {
   AuditRepo,
   auditHash,
+  keyedAuditHash,
+  toRow as auditRowOf,
   canonicalJson,
   GENESIS_HASH,
   type AuditEntry,
+  type AuditKey,
+  type AuditKeying,
   type AuditRow,
+  type AuditScheme,
   type AuditVerdict,
+  type RawAudit,
 } from './audit-repo';
 
 import type { Db } from './database';

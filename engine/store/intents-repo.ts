@@ -148,6 +148,15 @@ export class IntentsRepo {
     ).map(toIntent);
   }
 
+  /** Execution failures (failed or expired, not risk rejections) of every user finished after `sinceIso`. */
+  failuresSince(sinceIso: string): { id: number; userId: number }[] {
+    return this.db
+      .prepare(
+        "SELECT id, user_id AS userId FROM intents WHERE status IN ('failed', 'expired') AND updated_at > ? ORDER BY id",
+      )
+      .all(sinceIso) as { id: number; userId: number }[];
+  }
+
   list(userId: number, limit = 100): IntentRow[] {
     return (
       this.db

@@ -24,6 +24,7 @@ export function Overview() {
 
   return (
     <div data-testid="overview">
+      <GlobalBreakerCallout />
       <div className="kpis">
         <Kpi
           label="Total equity"
@@ -242,6 +243,39 @@ function UsersTable({ rows }: { rows: UserSummary[] }) {
       </table>
     </div>
   );
+}
+
+/** Shown only while the global breaker holds entries for everyone; the operator can end it early. */
+function GlobalBreakerCallout() {
+  const b = useApp((s) => s.health?.globalBreaker);
+  if (!b?.tripped) return null;
+  return (
+    <div className="callout neg small row" style={{ marginBottom: 12, gap: 12 }} data-testid="global-breaker">
+      <span style={{ flex: 1 }}>
+        Global breaker tripped: {b.failures} failed orders across {b.userIds.length} friend(s) within{' '}
+        {b.settings.windowSeconds} s. No new entries for anyone until {fmtTime(b.until)}; exits still run.
+      </span>
+      <button className="btn sm" data-testid="global-breaker-resume" onClick={() => void resumeGlobalBreaker()}>
+        <IconPlay size={12} /> Resume now
+      </button>
+    </div>
+  );
+}
+
+export async function resumeGlobalBreaker(): Promise<void> {
+  await actions().run(
+    'breaker.resume',
+    {},
+    {
+      confirm: {
+        title: 'Resume entries for everyone?',
+        body: 'The failures that tripped the breaker may not be over. New entries start again at once; the breaker trips again if failures continue.',
+        confirmLabel: 'Resume',
+      },
+      success: 'Global breaker reset: entries resume',
+    },
+  );
+  await actions().refreshHealth();
 }
 
 export async function pauseUser(r: Pick<UserSummary, 'user'>): Promise<void> {

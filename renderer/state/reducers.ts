@@ -53,6 +53,8 @@ export function refreshPlan(event: Pick<EngineEvent, 'type' | 'userId'>): Refres
       return perUser('whitelist');
     case 'controls.changed':
     case 'breaker.tripped':
+    case 'breaker.globalTripped':
+    case 'breaker.globalReset':
       return ['controls', 'health'];
     case 'risk.dailyLossHit':
     case 'risk.drawdownPaused':

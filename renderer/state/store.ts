@@ -642,6 +642,7 @@ export class Controller {
 export function describeEventTitle(e: Pick<EngineEvent, 'type'>, who: string): string {
   const titles: Record<string, string> = {
     'breaker.tripped': 'Breaker tripped',
+    'breaker.globalTripped': 'Global breaker tripped: entries paused for everyone',
     'exit.stuck': 'Exit stuck',
     'controls.changed': 'Controls changed',
     'withdrawal.failed': 'Withdrawal failed',

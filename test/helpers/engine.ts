@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../engine/kernel';
 import { silentLogger } from '../../engine/kernel/logger';
+import type { ExecutionDeps } from '../../engine/execution/service';
 import { Engine, type EngineOptions } from '../../engine/runtime';
 
 /** An in-process engine on a data directory, with a manual clock and no log output. */
@@ -34,5 +35,19 @@ export function throwawayEngine(clock: ManualClock, prefix = 'hv-'): { engine: E
       await engine.close();
       rmSync(parent, { recursive: true, force: true });
     },
+  };
+}
+
+/** What an engine gives a TradeExecutionService a test builds over it (the test adds gates, prices and venues). */
+export function engineExecParts(
+  engine: Engine,
+): Pick<ExecutionDeps, 'store' | 'clock' | 'log' | 'bus' | 'signer' | 'controls'> {
+  return {
+    store: engine.store,
+    clock: engine.clock,
+    log: silentLogger,
+    bus: engine.bus,
+    signer: engine.signer,
+    controls: engine.controls,
   };
 }

@@ -86,6 +86,8 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'controls.pause': { user: 'Ana', reason: 'testing' },
     'controls.resume': { user: 'Ana' },
     'controls.halt': { reason: 'testing' },
+    'breaker.status': {},
+    'breaker.resume': {},
     'events.list': { user: 'Ana', limit: 10, afterId: 0 },
     'engine.health': {},
     'market.candles': { token: 'SOL', timeframe: '1m', limit: 10 },

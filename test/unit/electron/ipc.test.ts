@@ -247,6 +247,7 @@ function sampleInput(name: CommandName): Record<string, unknown> | null {
     'whitelist.remove': { user: 'alice', address: addr },
     'positions.closeAll': { user: 'alice', confirm: true },
     'controls.resume': {},
+    'breaker.resume': {},
     'settings.jupiterKey': { key: 'jup-secret-key-123' },
     'keys.rotate': {},
     'backup.create': { file: '/tmp/kit.harvest', passphrase: 'hunter2-passphrase' },

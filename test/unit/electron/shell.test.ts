@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('electron', async () => (await import('./electron-stub')).electronModule);
 
 import { commandNames } from '../../../engine/api/contract';
-import { Engine } from '../../../engine/runtime';
+import { Engine, type Funds } from '../../../engine/runtime';
 import { DEFAULT_CYCLE_MS, defaultPaths, launch, startShell, type Shell } from '../../../electron/main';
 import { buildBridge } from '../../../electron/preload';
 import { APP_URL } from '../../../electron/security';
@@ -175,6 +175,38 @@ describe('the running shell', () => {
     const again = open(tmp.dir);
     await again.close();
     shell = null;
+  });
+});
+
+describe('prompt Quit (issue 10, point 4)', () => {
+  it('with a 60 s cycle, Quit closes the engine within 2 s: the wait between cycles is interrupted', async () => {
+    // The real loop this time, over a network stand-in whose steps return at once.
+    startTrading.mockRestore();
+    const steps: string[] = [];
+    const funds = {
+      refreshPrices: async () => void steps.push('prices'),
+      balances: { refresh: async () => [] },
+      performance: { snapshotEquity: () => undefined },
+      reviewRisk: () => undefined,
+      exits: { runCycle: async () => ({ exits: 0, stuck: 0 }) },
+      runStrategies: async () => (steps.push('strategies'), { signals: 0, orders: 0, errors: 0 }),
+    } as unknown as Funds;
+    const fundsSpy = vi.spyOn(Engine.prototype, 'funds').mockResolvedValue(funds);
+    try {
+      shell = await startShell({ dataDir: tmp.dir, paths, openEngine: open, cycleMs: 60_000 });
+      const s = shell!;
+      await vi.waitFor(() => expect(steps).toContain('strategies'));
+      const t0 = performance.now();
+      await s.shutdown();
+      const ms = performance.now() - t0;
+      console.log(`desktop Quit: engine closed in ${Math.round(ms)} ms`);
+      expect(ms).toBeLessThan(2_000);
+      expect(() => s.engine.key).toThrow(/closed/u);
+      shell = null;
+    } finally {
+      fundsSpy.mockRestore();
+      startTrading = vi.spyOn(Engine.prototype, 'startTrading').mockImplementation(() => undefined);
+    }
   });
 });
 
