@@ -21,7 +21,8 @@ import {
 import { EventBus } from '../kernel/event-bus';
 import { TransactionSigner } from '../keystore';
 import type { BalanceSync, Whitelist, Withdrawals } from '../funds';
-import type { ExitMonitor, PriceBook, ReconcileReport, TradeExecutionService } from '../execution';
+import type { ExitMonitor, ReconcileReport, TradeExecutionService } from '../execution';
+import type { PriceQuorum } from '../market/oracle';
 import { Controls } from '../risk/controls';
 import { openDatabase, peekMeta, Store } from '../store';
 import { UserDirectory } from '../users';
@@ -57,7 +58,8 @@ export interface Funds {
   balances: BalanceSync;
   whitelist: Whitelist;
   withdrawals: Withdrawals;
-  prices: PriceBook;
+  /** Trusted prices (engine/market/oracle): risk, protections, valuation and exits read only these. */
+  prices: PriceQuorum;
   exec: TradeExecutionService;
   exits: ExitMonitor;
   /** What start-up reconciliation found (orders a crash left unfinished). */

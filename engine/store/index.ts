@@ -16,6 +16,7 @@ export {
   type ControlRow,
 } from './portfolio-repo';
 export { RiskRepo, type EquitySnapshotRow, type CashFlowRow, type RiskStateRow } from './risk-repo';
+export { PriceTrustRepo, type SingleSourceToken } from './price-trust-repo';
 export { FundsRepo, type WhitelistEntry, type WithdrawalRow, type WithdrawalStatus } from './funds-repo';
 export {
   AuditRepo,
@@ -36,6 +37,7 @@ import { ControlsRepo, PaperRepo, PortfolioRepo } from './portfolio-repo';
 import { HoldingsRepo } from './holdings-repo';
 import { MetaRepo } from './meta-repo';
 import { RiskRepo } from './risk-repo';
+import { PriceTrustRepo } from './price-trust-repo';
 import { SettingsRepo } from './settings-repo';
 import { UsersRepo } from './users-repo';
 import { WalletsRepo } from './wallets-repo';
@@ -55,6 +57,7 @@ export class Store {
   readonly controls: ControlsRepo;
   readonly paper: PaperRepo;
   readonly risk: RiskRepo;
+  readonly priceTrust: PriceTrustRepo;
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db);
@@ -70,6 +73,7 @@ export class Store {
     this.controls = new ControlsRepo(db);
     this.paper = new PaperRepo(db);
     this.risk = new RiskRepo(db);
+    this.priceTrust = new PriceTrustRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
