@@ -1,7 +1,7 @@
 import { ExitMonitor, JupiterClient, reconcileIntents, TradeExecutionService } from '../execution';
 import { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import { CandleBuilder, IndicatorCache, JupiterPriceFeed, KNOWN_TOKENS } from '../market';
-import { PriceQuorum, PythPriceSource, type QuorumEvent } from '../market/oracle';
+import { PriceQuorum, PythPriceSource, quorumEventsTo } from '../market/oracle';
 import { StrategyRunner, type StrategyRunReport } from './strategy-runner';
 import { balanceGate, composeGates, controlsGate, orderSizeGate, RiskEngine } from '../risk';
 import { Performance } from '../portfolio/performance';
@@ -43,17 +43,21 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
   const prices = new PriceQuorum({
     clock,
     sources: [
-      { feed: new PythPriceSource({ read: (a) => net.chain.getMultipleAccounts(a) }), venue: false },
+      {
+        feed: new PythPriceSource({
+          read: (a) => {
+            // Oracle accounts are read live once per cycle: the RPC client's short response cache would
+            // otherwise hand back the previous read of a price that has just been re-posted.
+            net.chain.clearCache();
+            return net.chain.getMultipleAccounts(a);
+          },
+        }),
+        venue: false,
+      },
       { feed: new JupiterPriceFeed({ baseUrl: net.jupiterUrl, clock, apiKey: net.jupiterApiKey }), venue: true },
     ],
     singleSourceAllowed: (mint) => store.priceTrust.isAllowed(mint),
-    onEvent: (e: QuorumEvent) => {
-      if (e.type === 'price.restored') bus.emit(e.type, null, { mint: e.mint, usd: e.usd, sources: e.sources });
-      else {
-        const { type, ...payload } = e;
-        bus.emit(type, null, payload);
-      }
-    },
+    onEvent: quorumEventsTo(bus),
   });
   const refreshPrices = async (): Promise<void> => {
     const mints = new Set<string>(KNOWN_TOKENS.map((t) => t.mint));

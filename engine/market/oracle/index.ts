@@ -35,6 +35,7 @@ export {
 } from './quorum';
 export {
   PriceQuorum,
+  quorumEventsTo,
   type PriceQuorumOptions,
   type QuorumEvent,
   type QuorumSource,

@@ -1,4 +1,5 @@
 import type { Clock } from '../../kernel/clock';
+import type { EventBus } from '../../kernel/event-bus';
 import { DEFAULT_MAX_PRICE_AGE_MS, type PriceFeed } from '../price-feed';
 import type { PriceTick } from '../types';
 import { decideQuorum, DEFAULT_TOLERANCE_BPS, type Observation, type QuorumDecision } from './quorum';
@@ -148,8 +149,10 @@ export class PriceQuorum {
   whyUntrusted(mint: string): string | null {
     const d = this.decisions.get(mint);
     if (this.trusted(mint)) return null;
-    if (!d) return 'no source has answered yet';
-    return d.trusted ? `the trusted price is older than ${Math.round(this.maxAgeMs / 1000)} s` : d.message;
+    const failing = [...this.failures.entries()].map(([f, m]) => `${f}: ${m}`);
+    const note = failing.length > 0 ? ` (${failing.join('; ')})` : '';
+    if (!d) return `no source has answered yet${note}`;
+    return (d.trusted ? `the trusted price is older than ${Math.round(this.maxAgeMs / 1000)} s` : d.message) + note;
   }
 
   /**
@@ -161,4 +164,15 @@ export class PriceQuorum {
     this.trustedNow.set(mint, t);
     this.last.set(mint, t);
   }
+}
+
+/** Publishes the quorum's events on the engine's bus (engine-wide: prices are not per user). */
+export function quorumEventsTo(bus: EventBus): (e: QuorumEvent) => void {
+  return (e) => {
+    if (e.type === 'price.restored') bus.emit(e.type, null, { mint: e.mint, usd: e.usd, sources: e.sources });
+    else {
+      const { type, ...payload } = e;
+      bus.emit(type, null, payload);
+    }
+  };
 }
