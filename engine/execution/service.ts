@@ -298,14 +298,15 @@ export class TradeExecutionService {
     // price within the user's bound; with neither, nothing is sold at an unknown price.
     const ref = this.referencePrices(intent, settings);
     if (!ref.ok) return { code: 'STALE_PRICE', message: ref.message, price: { critical: ref.critical } };
-    const market = paperQuote(intent.inputMint, intent.outputMint, intent.amount, ref.prices);
-    if (!market) {
+    const din = await this.decimalsOf(intent.inputMint);
+    const dout = await this.decimalsOf(intent.outputMint);
+    if (din === null || dout === null) {
       return {
-        code: 'STALE_PRICE',
-        message: `No trusted price converts ${intent.inputMint} into ${intent.outputMint}; refusing the trade.`,
-        price: { critical: false },
+        code: 'NO_ROUTE',
+        message: `The mint ${din === null ? intent.inputMint : intent.outputMint} does not exist.`,
       };
     }
+    const market = { outAmount: fairOutput(intent.amount, ref.prices, intent.inputMint, intent.outputMint, din, dout) };
     // What the trusted price says this input is worth, less slippage, impact and a fee allowance: the least we accept.
     const allowanceBps = BigInt(intent.slippageBps + settings.maxPriceImpactBps + 100);
     const floor = (market.outAmount * (10_000n - allowanceBps)) / 10_000n;
@@ -338,6 +339,14 @@ export class TradeExecutionService {
       }
     }
     return null;
+  }
+
+  /** A mint's decimals: from the token list, else from its mint account on chain (null: no such mint). */
+  private async decimalsOf(mint: string): Promise<number | null> {
+    const known = tokenByMint(mint);
+    if (known) return known.decimals;
+    const acc = this.d.chain ? await this.d.chain.getAccountInfo(mint as Address) : null;
+    return acc && acc.data.length >= 82 ? acc.data[44]! : null;
   }
 
   /**
@@ -717,6 +726,20 @@ export class TradeExecutionService {
     this.d.controls.pauseUser(userId, reason, 'engine');
     this.d.bus.emit('breaker.tripped', userId, { failures, reason });
   }
+}
+
+/** What `amount` of the input is worth in the output at these USD prices (no fee, no impact), in base units. */
+function fairOutput(
+  amount: bigint,
+  prices: PriceSource,
+  inputMint: string,
+  outputMint: string,
+  din: number,
+  dout: number,
+): bigint {
+  const rate = (prices.price(inputMint)! / prices.price(outputMint)!) * 10 ** (dout - din);
+  // The rate as an exact fraction of 1e18 so the quantity itself never passes through a float.
+  return (amount * BigInt(Math.floor(rate * 1e18))) / 10n ** 18n;
 }
 
 /** Exits are what reduce a position: sells, and the exit/emergency contexts. Everything else is an entry. */

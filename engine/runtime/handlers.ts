@@ -19,6 +19,7 @@ import { formatUnits, parseUnits, tokenByMint, tokenBySymbol, KNOWN_TOKENS, type
 import { depositInfo, type UserBalances } from '../funds';
 import type { Engine } from './engine';
 import { applySettingKey, buildRiskHandlers } from './risk-handlers';
+import { buildPriceHandlers } from './price-handlers';
 import { readNetworkConfig, writeNetworkConfig } from './network';
 
 /** The stop-loss a manual buy gets when none is given, in percent below the price. */
@@ -35,6 +36,7 @@ export function buildHandlers(engine: Engine): Handlers {
 
   return {
     ...buildRiskHandlers(engine),
+    ...buildPriceHandlers(engine),
     'engine.status': () => ({
       dataDir: engine.layout.root,
       schemaVersion: schemaVersion(store.db),

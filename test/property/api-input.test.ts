@@ -101,6 +101,8 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'stats.user': { user: 'Ana' },
     'stats.equityCurve': { user: 'Ana', limit: 10, since: '2026-01-01T00:00:00Z' },
     'stats.leaderboard': { by: 'pnl', anonymous: true },
+    'prices.status': {},
+    'prices.singleSource': { mint: 'DezXAZ8z7PnrnRJjz3wXBoRgixCa6xjnB7YaB1pPB263', allow: true },
   };
 }
 
