@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitMonitor, JupiterClient, TradeExecutionService, type OrderOutcome } from '../../engine/execution';
 import { type ManualClock } from '../../engine/kernel/clock';
 import { silentLogger } from '../../engine/kernel/logger';
-import { JupiterPriceFeed, tokenBySymbol, type TokenInfo } from '../../engine/market';
+import { JupiterPriceFeed, ManualPriceFeed, tokenBySymbol, type TokenInfo } from '../../engine/market';
 import {
   decodePriceUpdateV2,
   PYTH_FEEDS,
@@ -456,5 +456,56 @@ describe('(b) /price/v3 down for more than 60 s', () => {
     expect((await monitor.runCycle()).exits).toBe(1);
     expect(engine.store.portfolio.position(p.id)!).toMatchObject({ status: 'closed', stuckSince: null });
     sandbox.replay.clearPrice();
+  });
+});
+
+describe('long-tail tokens: the single-source price opt-in', () => {
+  /** BONK: a real mint Harvest does not list and the Pyth table does not cover. */
+  const BONK = 'DezXAZ8z7PnrnRJjz3wXBoRgixCa6xjnB7YaB1pPB263';
+
+  it('is a persisted, audited per-token flag; refused for a token with an oracle; shown by prices.status', async () => {
+    await expect(engine.execute('prices.singleSource', { mint: WETH.mint, allow: true })).rejects.toThrow(
+      /WETH has an on-chain oracle \(Crypto\.ETH\/USD\); its price always needs two agreeing sources/,
+    );
+    expect(await engine.execute('prices.singleSource', { mint: BONK })).toEqual({
+      mint: BONK,
+      singleSourcePrice: true,
+    });
+    expect(engine.store.priceTrust.isAllowed(BONK)).toBe(true);
+    const audit = engine.store.audit.list({ limit: 5 }).find((r) => r.action === 'prices.singleSourceAllowed');
+    expect(audit?.details).toEqual({ mint: BONK });
+    await funds.refreshPrices();
+    const status = await engine.execute('prices.status', {});
+    const bonk = status.tokens.find((t) => t.mint === BONK)!;
+    // Marked, and (the sandbox prices no BONK) without a trusted price: nothing to trade at.
+    expect(bonk).toMatchObject({ symbol: null, singleSourcePrice: true, trusted: null });
+    expect(bonk.untrustedReason).toMatch(/no source/);
+    expect(status.tokens.find((t) => t.mint === WETH.mint)).toMatchObject({
+      singleSourcePrice: false,
+      trusted: { sources: expect.arrayContaining(['pyth', 'jupiter']) as unknown },
+    });
+    expect(await engine.execute('prices.singleSource', { mint: BONK, allow: false })).toEqual({
+      mint: BONK,
+      singleSourcePrice: false,
+    });
+    expect(engine.store.audit.list({ limit: 5 }).some((r) => r.action === 'prices.singleSourceRevoked')).toBe(true);
+  });
+
+  it('the quorum accepts one source only for a token whose flag is set in the database', async () => {
+    const lone = new ManualPriceFeed('aggregator', clock);
+    const q = new PriceQuorum({
+      clock,
+      sources: [{ feed: lone, venue: true }],
+      singleSourceAllowed: (m) => engine.store.priceTrust.isAllowed(m),
+    });
+    lone.set(BONK, 0.00002);
+    await q.refresh([BONK]);
+    expect(q.price(BONK)).toBeNull();
+    await engine.execute('prices.singleSource', { mint: BONK, allow: true });
+    await q.refresh([BONK]);
+    expect(q.trusted(BONK)).toMatchObject({ usd: 0.00002, sources: ['aggregator'], singleSource: true });
+    await engine.execute('prices.singleSource', { mint: BONK, allow: false });
+    await q.refresh([BONK]);
+    expect(q.price(BONK)).toBeNull();
   });
 });
