@@ -890,6 +890,39 @@ export const commands = {
       ),
     }),
   }),
+  'prices.status': command({
+    summary: 'The trusted price of every token Harvest prices: value, age, agreeing sources, single-source marking',
+    mutates: false,
+    input: Empty,
+    output: z.object({
+      tokens: z.array(
+        z.object({
+          mint: z.string(),
+          symbol: z.string().nullable(),
+          /** The operator allowed this token to trade on one price source: show it as "single-source price". */
+          singleSourcePrice: z.boolean(),
+          trusted: z.object({ usd: z.number(), ageMs: z.number(), sources: z.array(z.string()) }).nullable(),
+          /** Why there is no trusted price (sources disagree, too few fresh...), or null. */
+          untrustedReason: z.string().nullable(),
+        }),
+      ),
+    }),
+  }),
+  'prices.singleSource': command({
+    summary:
+      'Allow (or stop allowing) a token without an oracle to trade on a single price source, marked "single-source price"',
+    mutates: true,
+    input: z
+      .object({
+        mint: z
+          .string()
+          .trim()
+          .regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/u, 'a token mint address (base58)'),
+        allow: z.boolean().default(true),
+      })
+      .strict(),
+    output: z.object({ mint: z.string(), singleSourcePrice: z.boolean() }),
+  }),
 } as const;
 
 export type Commands = typeof commands;

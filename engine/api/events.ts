@@ -92,6 +92,33 @@ export const eventSchemas = {
   'exit.stuck': z.object({ positionId: z.number().int(), mint: z.string(), reason: z.string() }),
   'feed.stale': z.object({ feed: z.string(), staleMints: z.array(z.string()), reason: z.string() }),
   'feed.recovered': z.object({ feed: z.string() }),
+  /** A token lost its trusted price because its sources disagree (or only the venue's own price is left). */
+  'price.disagreement': z.object({
+    mint: z.string(),
+    reason: z.string(),
+    message: z.string(),
+    observations: z.array(z.object({ source: z.string(), usd: z.number(), ageMs: z.number() })),
+    lastTrustedUsd: z.number().nullable(),
+    lastTrustedAgeMs: z.number().nullable(),
+  }),
+  /** A token lost its trusted price because too few sources have a fresh one. */
+  'price.stale': z.object({
+    mint: z.string(),
+    reason: z.string(),
+    message: z.string(),
+    observations: z.array(z.object({ source: z.string(), usd: z.number(), ageMs: z.number() })),
+    lastTrustedUsd: z.number().nullable(),
+    lastTrustedAgeMs: z.number().nullable(),
+  }),
+  'price.restored': z.object({ mint: z.string(), usd: z.number(), sources: z.array(z.string()) }),
+  /** An order refused because of the price (no trusted price, or a quote far below it); also audited. */
+  'order.priceRefused': z.object({
+    intentId: z.number().int().nullable(),
+    clientId: z.string(),
+    context: z.string(),
+    code: z.string(),
+    message: z.string(),
+  }),
   'strategy.error': z.object({ strategy: z.string(), token: z.string().nullable(), message: z.string() }),
   /** A strategy entry not sent: sized to what the limits and balance allow, it fell below the minimum order (or had no price). */
   'strategy.entrySkipped': z.object({
@@ -155,6 +182,10 @@ export const defaultSeverity: Record<EventType, Severity> = {
   'strategy.entrySkipped': 'info',
   'feed.stale': 'warning',
   'feed.recovered': 'info',
+  'price.disagreement': 'warning',
+  'price.stale': 'warning',
+  'price.restored': 'info',
+  'order.priceRefused': 'warning',
   'risk.dailyLossHit': 'warning',
   'risk.drawdownPaused': 'critical',
 };

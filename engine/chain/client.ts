@@ -9,7 +9,7 @@ import {
 } from '@solana/kit';
 import { HarvestError } from '../kernel/errors';
 import { silentLogger } from '../kernel/logger';
-import { readBalances } from './balances';
+import { MAX_ACCOUNTS_PER_REQUEST, readBalances } from './balances';
 import { readSignatureStatuses, sendAndConfirmTransaction, type RawSendResult } from './send';
 import { ResilientTransport, type RpcStats, type RpcTransportOptions } from './transport';
 import type {
@@ -29,7 +29,7 @@ import type {
   TransactionDetails,
   WalletBalances,
 } from './types';
-import { bytesFromBase64, rpcCall, toAccountSnapshot, toBytesAndBase64, type SolanaRpc } from './util';
+import { bytesFromBase64, chunk, rpcCall, toAccountSnapshot, toBytesAndBase64, type SolanaRpc } from './util';
 
 export type ChainClientOptions = RpcTransportOptions;
 
@@ -247,6 +247,23 @@ class SolanaChainClient implements ChainClient {
       this.rpc.getAccountInfo(address, { encoding: 'base64' }).send(),
     );
     return toAccountSnapshot(address, value);
+  }
+
+  async getMultipleAccounts(addresses: readonly Address[]): Promise<(AccountSnapshot | null)[]> {
+    for (const a of addresses) assertAddress(a, 'Account');
+    const out: (AccountSnapshot | null)[] = [];
+    for (const batch of chunk(addresses, MAX_ACCOUNTS_PER_REQUEST)) {
+      const { value } = await rpcCall('getMultipleAccounts', () =>
+        this.rpc.getMultipleAccounts(batch, { encoding: 'base64' }).send(),
+      );
+      if (value.length !== batch.length)
+        throw new HarvestError(
+          'INTERNAL',
+          `getMultipleAccounts answered ${value.length} accounts for ${batch.length}.`,
+        );
+      value.forEach((acc, i) => out.push(toAccountSnapshot(batch[i]!, acc)));
+    }
+    return out;
   }
 
   async simulateTransaction(wireTx: Bytes, options: SimulateOptions = {}): Promise<SimulationResult> {

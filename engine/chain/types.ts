@@ -161,6 +161,8 @@ export interface ChainClient {
   getBlockHeight(): Promise<bigint>;
   getMinimumBalanceForRentExemption(space: bigint | number): Promise<bigint>;
   getAccountInfo(address: Address): Promise<AccountSnapshot | null>;
+  /** Accounts in the order asked (null = missing), batched by 100 per getMultipleAccounts. */
+  getMultipleAccounts(addresses: readonly Address[]): Promise<(AccountSnapshot | null)[]>;
   simulateTransaction(wireTx: Bytes, opts?: SimulateOptions): Promise<SimulationResult>;
   /** Fee in lamports for a compiled message, or null if its blockhash is unknown to the node. */
   getFeeForMessage(message: Bytes): Promise<bigint | null>;

@@ -216,6 +216,20 @@ export const formatters: Formatters = {
   'keys.rotate': (o) => `Re-sealed ${o.wallets} wallet(s) under a new master key (id ${o.newKeyId}).`,
   'backup.create': (o) =>
     `Backup written to ${o.file} (${o.bytes} bytes). Keep it and its passphrase apart; together they restore everything.`,
+  'prices.status': (o) =>
+    o.tokens
+      .map((t) => {
+        const name = (t.symbol ?? t.mint).padEnd(8);
+        const marker = t.singleSourcePrice ? '  [single-source price]' : '';
+        return t.trusted
+          ? `${name} $${t.trusted.usd}  ${Math.round(t.trusted.ageMs / 1000)} s old, from ${t.trusted.sources.join(' + ')}${marker}`
+          : `${name} no trusted price: ${t.untrustedReason ?? 'unknown'}${marker}`;
+      })
+      .join('\n'),
+  'prices.singleSource': (o) =>
+    o.singleSourcePrice
+      ? `${o.mint} may now trade on a single price source; it is shown as "single-source price".`
+      : `${o.mint} needs two agreeing price sources again.`,
   'audit.verify': (o) =>
     o.ok ? `Audit log intact: ${o.rows} row(s), head ${o.headHash.slice(0, 16)}…` : `Audit log BROKEN: ${o.message}`,
   'audit.list': (o) =>

@@ -664,6 +664,25 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
       );
     });
 
+  const token = program.command('token').description('how tokens are priced');
+  token
+    .command('prices')
+    .description('the trusted price of every token: value, age, agreeing sources')
+    .action(async (_o, cmd: Command) => void (await run(cmd, 'prices.status', {})));
+  token
+    .command('allow <mint>')
+    .description('let a token without an oracle trade on one price source (shown as "single-source price")')
+    .requiredOption('--single-source-price', 'accept a single price source for this token')
+    .action(
+      async (mint: string, _o, cmd: Command) => void (await run(cmd, 'prices.singleSource', { mint, allow: true })),
+    );
+  token
+    .command('disallow <mint>')
+    .description('require two agreeing price sources for a token again')
+    .action(
+      async (mint: string, _o, cmd: Command) => void (await run(cmd, 'prices.singleSource', { mint, allow: false })),
+    );
+
   const audit = program.command('audit').description('the append-only audit log');
   audit
     .command('verify')

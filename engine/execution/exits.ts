@@ -38,8 +38,10 @@ export class ExitMonitor {
     await Promise.all(
       open.map(async (p) => {
         const price = this.priceInQuote(p);
-        if (price === null) return; // stale or unknown: exits wait for a price rather than guess
-        const { trigger, highWater } = checkExit(p, price);
+        // No price to judge the levels by: only an exit already under way (STUCK) is tried again;
+        // the execution path then refuses to sell at an unknown price and it stays STUCK, loudly.
+        if (price === null && !p.stuckSince) return;
+        const { trigger, highWater } = price === null ? { trigger: null, highWater: p.highWater } : checkExit(p, price);
         if (highWater !== p.highWater)
           this.store.portfolio.updatePosition({ ...p, highWater, updatedAt: isoTime(this.clock) });
         if (!trigger && !p.stuckSince) return;
@@ -68,10 +70,24 @@ export class ExitMonitor {
    * feed is in USD, so a SOL-quoted position is priced through SOL's USD price.
    */
   private priceInQuote(p: PositionRow): number | null {
-    const base = this.prices.price(p.mint);
-    const quote = this.prices.price(p.quoteMint);
+    const base = this.usd(p, p.mint);
+    const quote = this.usd(p, p.quoteMint);
     if (base === null || quote === null || quote <= 0) return null;
     return base / quote;
+  }
+
+  /**
+   * The trusted price, or while the sources fail the last trusted one within the user's
+   * exitPriceMaxAgeSec: a stop must still fire when the feeds go quiet (the sale itself is
+   * then held to a floor from that same price).
+   */
+  private usd(p: PositionRow, mint: string): number | null {
+    const fresh = this.prices.price(mint);
+    if (fresh !== null) return fresh;
+    const last = this.prices.lastTrusted?.(mint) ?? null;
+    if (!last) return null;
+    const settings = UserSettingsSchema.parse(this.store.settings.get(p.userId)?.settings ?? {});
+    return this.clock.now() - last.at <= settings.exitPriceMaxAgeSec * 1000 ? last.usd : null;
   }
 
   /** Sells the whole position through the execution path. */

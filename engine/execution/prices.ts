@@ -5,6 +5,13 @@ import type { Clock } from '../kernel/clock';
 export interface PriceSource {
   /** USD per whole token, or null when unknown or stale. */
   price(mint: string): number | null;
+  /**
+   * The last price that was trusted and when (clock ms), however old: an exit's floor is
+   * measured from it when no fresh price exists. Sources without a memory leave it out.
+   */
+  lastTrusted?(mint: string): { usd: number; at: number } | null;
+  /** Why the mint has no trusted price right now (for messages), or null. */
+  whyUntrusted?(mint: string): string | null;
 }
 
 const PriceV3 = z.record(z.string(), z.object({ usdPrice: z.number() }).loose().nullable());
@@ -25,6 +32,11 @@ export class PriceBook implements PriceSource {
   /** Records a price observed at `at` (clock ms; default now). */
   set(mint: string, usd: number, at: number = this.clock.now()): void {
     this.book.set(mint, { usd, at });
+  }
+
+  lastTrusted(mint: string): { usd: number; at: number } | null {
+    const p = this.book.get(mint);
+    return p ? { ...p } : null;
   }
 
   price(mint: string): number | null {

@@ -14,7 +14,7 @@ import type { IntentRow, NewIntent, PositionRow, Store } from '../store';
 import { UserSettingsSchema, type UserSettings } from '../users/settings';
 import { fillFromTransaction, type ActualFill } from './fills';
 import { JupiterError, type JupiterClient, type JupiterQuote } from './jupiter-client';
-import type { Order } from './order';
+import { isRiskReducing, type Order } from './order';
 import { paperQuote } from './paper';
 import type { PriceSource } from './prices';
 import { WalletQueues } from './queue';
@@ -113,6 +113,22 @@ export class TradeExecutionService {
     const settings = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {});
     const venue = settings.mode === 'live' ? 'jupiter' : 'paper';
 
+    // Fail closed: an entry needs a trusted, fresh price for what it pays and what it gets.
+    if (!isExit(order)) {
+      const untrusted = [order.inputMint, order.outputMint].find((m) => this.d.prices.price(m) === null);
+      if (untrusted) {
+        const why = this.d.prices.whyUntrusted?.(untrusted) ?? 'no fresh price';
+        return this.refuseOnPrice(
+          order,
+          venue,
+          null,
+          'STALE_PRICE',
+          `No trusted price for ${tokenByMint(untrusted)?.symbol ?? untrusted} (${why}): no new entries until the price sources agree again.`,
+          { untrustedMint: untrusted },
+        );
+      }
+    }
+
     const balances = await this.readBalances(order.userId, settings, wallet.address);
     const decision = this.d.risk.check(order, {
       balances,
@@ -190,6 +206,13 @@ export class TradeExecutionService {
     for (let attempt = 1; ; attempt++) {
       const quote = await this.quoteWithRetry(jupiter, intent);
       const protection = await this.protect(intent, quote, settings);
+      if (protection?.price) {
+        return this.refuseOnPrice(intent, intent.venue, intent.id, protection.code, protection.message, {
+          ...protection.price,
+          quotedOut: quote.outAmount,
+          quotedMinOut: quote.otherAmountThreshold,
+        });
+      }
       if (protection) return this.finishRejected(intent, protection.code, protection.message);
       this.d.store.intents.setQuote(intent.id, summariseQuote(quote), isoTime(this.d.clock));
 
@@ -276,7 +299,7 @@ export class TradeExecutionService {
     intent: IntentRow,
     quote: JupiterQuote,
     settings: UserSettings,
-  ): Promise<{ code: RiskCode; message: string } | null> {
+  ): Promise<{ code: RiskCode; message: string; price?: Record<string, unknown> } | null> {
     if (
       quote.inputMint !== intent.inputMint ||
       quote.outputMint !== intent.outputMint ||
@@ -287,17 +310,28 @@ export class TradeExecutionService {
     if (quote.routePlan.length === 0 || BigInt(quote.outAmount) === 0n) {
       return { code: 'NO_ROUTE', message: 'The swap API found no route for this trade.' };
     }
-    const market = paperQuote(intent.inputMint, intent.outputMint, intent.amount, this.d.prices);
-    if (market) {
-      // What the feed says this input is worth, less slippage, impact and a fee allowance: the least we accept.
-      const allowanceBps = BigInt(intent.slippageBps + settings.maxPriceImpactBps + 100);
-      const floor = (market.outAmount * (10_000n - allowanceBps)) / 10_000n;
-      if (BigInt(quote.otherAmountThreshold) < floor) {
-        return {
-          code: 'BAD_QUOTE',
-          message: `The swap API's minimum output (${quote.otherAmountThreshold}) is far below what the price feed implies (about ${market.outAmount}); refusing the trade.`,
-        };
-      }
+    // The floor is never skipped: from the trusted price, or for an exit from the last trusted
+    // price within the user's bound; with neither, nothing is sold at an unknown price.
+    const ref = this.referencePrices(intent, settings);
+    if (!ref.ok) return { code: 'STALE_PRICE', message: ref.message, price: { critical: ref.critical } };
+    const din = await this.decimalsOf(intent.inputMint);
+    const dout = await this.decimalsOf(intent.outputMint);
+    if (din === null || dout === null) {
+      return {
+        code: 'NO_ROUTE',
+        message: `The mint ${din === null ? intent.inputMint : intent.outputMint} does not exist.`,
+      };
+    }
+    const market = { outAmount: fairOutput(intent.amount, ref.prices, intent.inputMint, intent.outputMint, din, dout) };
+    // What the trusted price says this input is worth, less slippage, impact and a fee allowance: the least we accept.
+    const allowanceBps = BigInt(intent.slippageBps + settings.maxPriceImpactBps + 100);
+    const floor = (market.outAmount * (10_000n - allowanceBps)) / 10_000n;
+    if (BigInt(quote.otherAmountThreshold) < floor) {
+      return {
+        code: 'BAD_QUOTE',
+        message: `The swap API's minimum output (${quote.otherAmountThreshold}) is far below what the trusted price implies (about ${market.outAmount}, floor ${floor}${ref.ageMs > 0 ? `, from a price ${Math.round(ref.ageMs / 1000)} s old` : ''}); refusing the trade.`,
+        price: { critical: true, floor: floor.toString(), fairOut: market.outAmount.toString(), priceAgeMs: ref.ageMs },
+      };
     }
     const impactBps = Number(quote.priceImpactPct) * 10_000;
     if (!Number.isFinite(impactBps) || impactBps > settings.maxPriceImpactBps) {
@@ -321,6 +355,103 @@ export class TradeExecutionService {
       }
     }
     return null;
+  }
+
+  /** A mint's decimals: from the token list, else from its mint account on chain (null: no such mint). */
+  private async decimalsOf(mint: string): Promise<number | null> {
+    const known = tokenByMint(mint);
+    if (known) return known.decimals;
+    const acc = this.d.chain ? await this.d.chain.getAccountInfo(mint as Address) : null;
+    return acc && acc.data.length >= 82 ? acc.data[44]! : null;
+  }
+
+  /**
+   * The prices a quote is held to: the trusted fresh ones; for an exit without them, the last
+   * trusted ones no older than the user's exitPriceMaxAgeSec.
+   */
+  private referencePrices(
+    intent: IntentRow,
+    settings: UserSettings,
+  ): { ok: true; prices: PriceSource; ageMs: number } | { ok: false; message: string; critical: boolean } {
+    const prices = this.d.prices;
+    const mints = [intent.inputMint, intent.outputMint];
+    if (mints.every((m) => prices.price(m) !== null)) return { ok: true, prices, ageMs: 0 };
+    const untrusted = mints.find((m) => prices.price(m) === null)!;
+    const why = prices.whyUntrusted?.(untrusted) ?? 'no fresh price';
+    const symbol = tokenByMint(untrusted)?.symbol ?? untrusted;
+    if (!isExitIntent(intent)) {
+      return {
+        ok: false,
+        critical: false,
+        message: `No trusted price for ${symbol} (${why}): no new entries until the price sources agree again.`,
+      };
+    }
+    const now = this.d.clock.now();
+    const maxAgeMs = settings.exitPriceMaxAgeSec * 1000;
+    let oldest = 0;
+    const book = new Map<string, number>();
+    for (const m of mints) {
+      const fresh = prices.price(m);
+      if (fresh !== null) {
+        book.set(m, fresh);
+        continue;
+      }
+      const last = prices.lastTrusted?.(m) ?? null;
+      if (!last || now - last.at > maxAgeMs) {
+        return {
+          ok: false,
+          critical: true,
+          message: `No trusted price for ${tokenByMint(m)?.symbol ?? m} within the last ${settings.exitPriceMaxAgeSec} s (${prices.whyUntrusted?.(m) ?? 'no fresh price'}${last ? `; the last one is ${Math.round((now - last.at) / 1000)} s old` : ''}): this exit is not sold at an unknown price and stays STUCK until a trusted price returns.`,
+        };
+      }
+      oldest = Math.max(oldest, now - last.at);
+      book.set(m, last.usd);
+    }
+    return { ok: true, prices: { price: (m) => book.get(m) ?? null }, ageMs: oldest };
+  }
+
+  /** A refusal on price grounds: journaled, an event, and an audit row like a signing refusal. */
+  private refuseOnPrice(
+    order: Order | IntentRow,
+    venue: 'jupiter' | 'paper',
+    intentId: number | null,
+    code: RiskCode,
+    message: string,
+    details: Record<string, unknown>,
+  ): OrderOutcome {
+    const { critical, ...rest } = details;
+    const outcome =
+      intentId === null
+        ? this.reject(order as Order, venue, code, message)
+        : this.finishRejected(order as IntentRow, code, message);
+    const id = outcome.status === 'rejected' ? outcome.intentId : intentId;
+    this.d.store.audit.append(
+      {
+        actor: 'engine',
+        action: 'order.priceRefused',
+        userId: order.userId,
+        details: {
+          intentId: id,
+          clientId: order.clientId,
+          context: order.context,
+          side: order.side,
+          inputMint: order.inputMint,
+          outputMint: order.outputMint,
+          inAmount: order.amount.toString(),
+          code,
+          reason: message,
+          ...rest,
+        },
+      },
+      isoTime(this.d.clock),
+    );
+    this.d.bus.emit(
+      'order.priceRefused',
+      order.userId,
+      { intentId: id, clientId: order.clientId, context: order.context, code, message },
+      critical === true ? 'critical' : 'warning',
+    );
+    return outcome;
   }
 
   private async recordLanded(
@@ -620,6 +751,29 @@ export class TradeExecutionService {
     this.d.controls.pauseUser(userId, reason, 'engine');
     this.d.bus.emit('breaker.tripped', userId, { failures, reason });
   }
+}
+
+/** What `amount` of the input is worth in the output at these USD prices (no fee, no impact), in base units. */
+function fairOutput(
+  amount: bigint,
+  prices: PriceSource,
+  inputMint: string,
+  outputMint: string,
+  din: number,
+  dout: number,
+): bigint {
+  const rate = (prices.price(inputMint)! / prices.price(outputMint)!) * 10 ** (dout - din);
+  // The rate as an exact fraction of 1e18 so the quantity itself never passes through a float.
+  return (amount * BigInt(Math.floor(rate * 1e18))) / 10n ** 18n;
+}
+
+/** Exits are what reduce a position: sells, and the exit/emergency contexts (isRiskReducing). Everything else is an entry. */
+function isExit(order: Pick<Order, 'side' | 'context'>): boolean {
+  return isRiskReducing(order);
+}
+
+function isExitIntent(intent: IntentRow): boolean {
+  return isExit({ side: intent.side, context: intent.context as Order['context'] });
 }
 
 /** Failed or expired orders, newest first, until the last success or the user's last resume (rejections do not count). */

@@ -24,7 +24,8 @@ import { TransactionSigner } from '../keystore';
 import type { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import type { FlowScanner } from '../funds/flows';
 import type { LedgerCheck } from '../funds/ledger-check';
-import type { ExitMonitor, PriceBook, ReconcileReport, TradeExecutionService } from '../execution';
+import type { ExitMonitor, ReconcileReport, TradeExecutionService } from '../execution';
+import type { PriceQuorum } from '../market/oracle';
 import { Controls } from '../risk/controls';
 import { GlobalBreaker } from '../risk/global-breaker';
 import { openDatabase, peekMeta, Store } from '../store';
@@ -65,7 +66,8 @@ export interface Funds {
   ledger: LedgerCheck;
   whitelist: Whitelist;
   withdrawals: Withdrawals;
-  prices: PriceBook;
+  /** Trusted prices (engine/market/oracle): risk, protections, valuation and exits read only these. */
+  prices: PriceQuorum;
   exec: TradeExecutionService;
   exits: ExitMonitor;
   /** What start-up reconciliation found (orders a crash left unfinished). */

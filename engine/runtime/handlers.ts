@@ -23,6 +23,7 @@ import type { Engine } from './engine';
 import { applySettingKey, buildRiskHandlers } from './risk-handlers';
 import { buildFlowHandlers } from './flow-handlers';
 import { buildPaperHandlers, modeSwitchNotice, paperAccountOut } from './paper-handlers';
+import { buildPriceHandlers } from './price-handlers';
 import { readNetworkConfig, writeNetworkConfig } from './network';
 
 /** The stop-loss a manual buy gets when none is given, in percent below the price. */
@@ -41,6 +42,7 @@ export function buildHandlers(engine: Engine): Handlers {
     ...buildRiskHandlers(engine),
     ...buildFlowHandlers(engine),
     ...buildPaperHandlers(engine),
+    ...buildPriceHandlers(engine),
     'engine.status': () => ({
       dataDir: engine.layout.root,
       schemaVersion: schemaVersion(store.db),

@@ -1,8 +1,9 @@
-import { ExitMonitor, JupiterClient, PriceBook, reconcileIntents, TradeExecutionService } from '../execution';
+import { ExitMonitor, JupiterClient, reconcileIntents, TradeExecutionService } from '../execution';
 import { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import { FlowScanner } from '../funds/flows';
 import { LedgerCheck } from '../funds/ledger-check';
-import { CandleBuilder, FailoverPriceFeed, IndicatorCache, JupiterPriceFeed, KNOWN_TOKENS } from '../market';
+import { CandleBuilder, IndicatorCache, JupiterPriceFeed, KNOWN_TOKENS } from '../market';
+import { PriceQuorum, PythPriceSource, quorumEventsTo } from '../market/oracle';
 import { StrategyRunner, type StrategyRunReport } from './strategy-runner';
 import { balanceGate, composeGates, controlsGate, orderSizeGate, RiskEngine } from '../risk';
 import { Performance } from '../portfolio/performance';
@@ -37,26 +38,33 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     onDegraded: (endpoint, reason) => bus.emit('rpc.degraded', null, { endpoint, reason }),
   });
   const whitelist = new Whitelist(store, bus, clock, net.whitelistDelayMs);
-  const prices = new PriceBook(clock);
-  // Jupiter's Price API v3 (the sandbox serves the same API from its replay); a stale feed stops entries, not exits.
-  const feed = new FailoverPriceFeed(
-    [new JupiterPriceFeed({ baseUrl: net.jupiterUrl, clock, apiKey: net.jupiterApiKey })],
-    {
-      clock,
-      onDegraded: (e) =>
-        bus.emit('feed.stale', null, {
-          feed: 'jupiter',
-          staleMints: e.staleMints,
-          reason:
-            e.failures.map((f) => `${f.feed}: ${f.reason} (${f.message})`).join('; ') ||
-            'prices are older than the limit',
+  // Prices come from a quorum of independent sources: Pyth's on-chain accounts read through the
+  // chain client, and Jupiter's Price API. The latter is served by the swap venue's own origin,
+  // so it never stands alone; a token without agreement has no trusted price (no entries, and
+  // exits only above a floor from the last trusted price).
+  const prices = new PriceQuorum({
+    clock,
+    sources: [
+      {
+        feed: new PythPriceSource({
+          read: (a) => {
+            // Oracle accounts are read live once per cycle: the RPC client's short response cache would
+            // otherwise hand back the previous read of a price that has just been re-posted.
+            net.chain.clearCache();
+            return net.chain.getMultipleAccounts(a);
+          },
         }),
-      onRecovered: () => bus.emit('feed.recovered', null, { feed: 'jupiter' }),
-    },
-  );
+        venue: false,
+      },
+      { feed: new JupiterPriceFeed({ baseUrl: net.jupiterUrl, clock, apiKey: net.jupiterApiKey }), venue: true },
+    ],
+    singleSourceAllowed: (mint) => store.priceTrust.isAllowed(mint),
+    onEvent: quorumEventsTo(bus),
+  });
   const refreshPrices = async (): Promise<void> => {
-    const ticks = await feed.prices(KNOWN_TOKENS.map((t) => t.mint));
-    for (const t of ticks.values()) prices.set(t.mint, t.usd, t.at);
+    const mints = new Set<string>(KNOWN_TOKENS.map((t) => t.mint));
+    for (const t of store.priceTrust.list()) mints.add(t.mint);
+    await prices.refresh([...mints]);
   };
   const riskEngine = new RiskEngine({ store, controls, bus, network: net.name });
   const performance = new Performance(store, net.name, prices, clock);

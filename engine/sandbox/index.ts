@@ -9,6 +9,7 @@ import { SandboxFaucet } from './faucet';
 import { SandboxLedger } from './ledger';
 import { SandboxMarketMaker } from './market-maker';
 import { PriceReplay } from './price-replay';
+import { SandboxPythPublisher } from './pyth-publisher';
 import { startRpcServer, type RpcServer } from './rpc-server';
 import { startSwapApi, type SwapApi } from './swap-api';
 import { sendFromOutside, type OutsideSend } from './outside';
@@ -17,6 +18,7 @@ export { SandboxLedger, type LandedTransaction } from './ledger';
 export { SandboxMarketMaker } from './market-maker';
 export { PriceReplay } from './price-replay';
 export { SandboxFaucet } from './faucet';
+export { SandboxPythPublisher } from './pyth-publisher';
 export { SANDBOX_TOKENS } from './tokens';
 export { startRpcServer, type RpcServer } from './rpc-server';
 export { startSwapApi, type SwapApi } from './swap-api';
@@ -60,6 +62,8 @@ export class Sandbox implements SandboxHandle {
     readonly faucet: SandboxFaucet,
     readonly rpc: RpcServer,
     readonly swapApi: SwapApi,
+    /** Pyth push-feed accounts on the ledger, priced from the replay. */
+    readonly pyth: SandboxPythPublisher,
     private readonly onClose: () => void,
   ) {}
 
@@ -81,6 +85,7 @@ export class Sandbox implements SandboxHandle {
     });
     const faucet = new SandboxFaucet(ledger, log);
     const market = await SandboxMarketMaker.open({ ledger, replay, faucet, log });
+    const pyth = new SandboxPythPublisher(ledger, replay, opts.clock);
     // Genesis (mints, inventory) must be on disk before anything refers to it.
     ledger.save();
     // Idle upkeep: sweep escrows of expired quotes back to inventory.
@@ -96,7 +101,7 @@ export class Sandbox implements SandboxHandle {
     const rpc = await startRpcServer(ledger, { host, log });
     const swapApi = await startSwapApi({ ledger, market, replay, faucet, host, log });
     log.info({ rpc: rpc.url, swapApi: swapApi.url }, 'sandbox started');
-    return new Sandbox(ledger, replay, market, faucet, rpc, swapApi, () => {
+    return new Sandbox(ledger, replay, market, faucet, rpc, swapApi, pyth, () => {
       clearInterval(upkeep);
       onClose();
     });
@@ -164,6 +169,7 @@ export class Sandbox implements SandboxHandle {
     this.closed = true;
     await this.swapApi.close();
     await this.rpc.close();
+    this.pyth.close();
     this.market.close();
     this.replay.close();
     this.ledger.close();

@@ -104,6 +104,8 @@ export class SandboxLedger {
   private saveTimer: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<(tx: LandedTransaction) => void>();
   private readonly preExecution = new Set<(accounts: readonly Address[]) => void>();
+  private readonly preRead = new Set<(account: Address) => void>();
+  private inReadHook = false;
   private inHook = false;
 
   private constructor(
@@ -178,6 +180,16 @@ export class SandboxLedger {
     return () => this.preExecution.delete(fn);
   }
 
+  /**
+   * Runs before an account is read (RPC getAccountInfo / getMultipleAccounts). The sandbox's
+   * Pyth publisher uses it to post the replay's current price into its oracle accounts, the way
+   * a push oracle keeps them current on mainnet. Reads from inside a hook do not re-enter hooks.
+   */
+  beforeRead(fn: (account: Address) => void): () => void {
+    this.preRead.add(fn);
+    return () => this.preRead.delete(fn);
+  }
+
   private runHooks(accounts: readonly Address[]): void {
     if (this.inHook) return;
     this.inHook = true;
@@ -240,6 +252,14 @@ export class SandboxLedger {
 
   account(addr: Address): AccountState | null {
     this.advance();
+    if (this.preRead.size > 0 && !this.inReadHook) {
+      this.inReadHook = true;
+      try {
+        for (const h of this.preRead) h(addr);
+      } finally {
+        this.inReadHook = false;
+      }
+    }
     const a = this.svm.getAccount(addr);
     if (!a.exists) return null;
     return {

@@ -23,6 +23,7 @@ export {
   type FaucetGrantRow,
   type LedgerCheckRow,
 } from './flows-repo';
+export { PriceTrustRepo, type SingleSourceToken } from './price-trust-repo';
 export { FundsRepo, type WhitelistEntry, type WithdrawalRow, type WithdrawalStatus } from './funds-repo';
 export {
   AuditRepo,
@@ -50,6 +51,7 @@ import { ControlsRepo, PaperRepo, PortfolioRepo } from './portfolio-repo';
 import { HoldingsRepo } from './holdings-repo';
 import { MetaRepo } from './meta-repo';
 import { RiskRepo } from './risk-repo';
+import { PriceTrustRepo } from './price-trust-repo';
 import { SettingsRepo } from './settings-repo';
 import { UsersRepo } from './users-repo';
 import { WalletsRepo } from './wallets-repo';
@@ -70,6 +72,7 @@ export class Store {
   readonly paper: PaperRepo;
   readonly risk: RiskRepo;
   readonly flows: FlowsRepo;
+  readonly priceTrust: PriceTrustRepo;
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db);
@@ -86,6 +89,7 @@ export class Store {
     this.paper = new PaperRepo(db);
     this.risk = new RiskRepo(db);
     this.flows = new FlowsRepo(db);
+    this.priceTrust = new PriceTrustRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */

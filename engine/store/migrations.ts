@@ -358,6 +358,19 @@ UPDATE positions SET account = 'paper'
   WHERE id IN (SELECT position_id FROM trades WHERE venue = 'paper' AND position_id IS NOT NULL);
 `,
   },
+  {
+    version: 7,
+    name: 'single-source-prices',
+    sql: `
+-- Tokens the operator allowed to trade on a single price source (no oracle; shown as
+-- "single-source price"). Every other token needs two independent sources that agree.
+CREATE TABLE single_source_tokens (
+  mint       TEXT PRIMARY KEY,
+  allowed_by TEXT NOT NULL,
+  allowed_at TEXT NOT NULL
+) STRICT;
+`,
+  },
 ] as const satisfies readonly Migration[];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -45,6 +45,11 @@ export const UserSettingsSchema = z
     maxOrderUsd: z.number().positive().max(10_000_000).default(500),
     slippageBps: z.number().int().min(1).max(5_000).default(50),
     maxPriceImpactBps: z.number().int().min(1).max(5_000).default(100),
+    /**
+     * With no fresh trusted price, an exit still sells, but only above a floor from the last
+     * trusted price, and only while that price is at most this old; beyond it the exit is STUCK.
+     */
+    exitPriceMaxAgeSec: z.number().int().min(10).max(86_400).default(300),
     /** Consecutive failed executions that pause this user (the breaker). */
     breakerFailures: z.number().int().min(1).max(100).default(3),
     /** Output mints with a freeze authority that this user still accepts (beyond the known stablecoins). */

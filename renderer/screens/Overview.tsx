@@ -446,6 +446,13 @@ export function eventSummary(type: string, payload: unknown): string {
       return `lost ${str('lossPct')} % today; resumes ${str('resumesAt').slice(11, 16)} UTC`;
     case 'feed.stale':
       return str('reason');
+    case 'price.disagreement':
+    case 'price.stale':
+      return `no trusted price: ${str('message')}`;
+    case 'price.restored':
+      return `trusted again (${Array.isArray(p['sources']) ? (p['sources'] as string[]).join(' + ') : ''})`;
+    case 'order.priceRefused':
+      return `${str('code')}: ${str('message')}`;
     default:
       return '';
   }

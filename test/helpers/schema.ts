@@ -15,6 +15,7 @@ export const EXPECTED_TABLES = [
   'positions',
   'risk_state',
   'schema_migrations',
+  'single_source_tokens',
   'trades',
   'user_settings',
   'users',

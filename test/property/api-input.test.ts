@@ -110,6 +110,8 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'paper.account': { user: 'Ana' },
     'paper.reset': { user: 'Ana', capital: { USDC: '1000' }, confirm: true },
     'paper.topUp': { user: 'Ana', amounts: { SOL: '2' } },
+    'prices.status': {},
+    'prices.singleSource': { mint: 'DezXAZ8z7PnrnRJjz3wXBoRgixCa6xjnB7YaB1pPB263', allow: true },
   };
 }
 
