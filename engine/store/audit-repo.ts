@@ -258,14 +258,9 @@ export class AuditRepo {
         .all() as RawAudit[]
     ).map(toRow);
     const head = this.head();
-    // The append-only triggers stay in force for everyone else: dropped and re-created inside this transaction.
-    const triggers = this.db
-      .prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log' AND sql IS NOT NULL")
-      .all() as { sql: string }[];
-    const names = this.db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")
-      .all() as { name: string }[];
-    for (const t of names) this.db.exec(`DROP TRIGGER "${t.name.replaceAll('"', '""')}"`);
+    // The append-only trigger stays in force for everyone else: dropped and re-created inside this
+    // transaction, with the same constant text as migration 1 (no SQL is ever built from values).
+    this.db.exec('DROP TRIGGER IF EXISTS audit_log_no_update');
     const update = this.db.prepare('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?');
     let oldPrev = GENESIS_HASH;
     let newPrev = GENESIS_HASH;
@@ -279,7 +274,9 @@ export class AuditRepo {
       newPrev = hash;
       rekeyed++;
     }
-    for (const t of triggers) this.db.exec(t.sql);
+    this.db.exec(
+      "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
+    );
     // The head moves only if it pointed at the last re-keyed row; otherwise the mismatch it shows is evidence.
     if (rekeyed > 0 && head.id === rekeyed && head.hash === oldPrev) {
       this.meta.set(HEAD_KEY, JSON.stringify({ id: rekeyed, hash: newPrev }));

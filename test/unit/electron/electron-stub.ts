@@ -176,6 +176,9 @@ export class FakeTray extends EventEmitter {
     const item = this.item(id);
     if (item.enabled === false) throw new Error(`tray menu item "${id}" is disabled`);
     await item.click?.(item, undefined, {});
+    // Electron ignores what a click handler returns, so handlers start their work with `void`; like
+    // Electron's event loop, let that work's promise chain run out before the caller looks.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
