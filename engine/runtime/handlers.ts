@@ -11,7 +11,7 @@ import { schemaVersion, type PositionRow, type WithdrawalRow } from '../store';
 import { quoteMintOf, type OrderOutcome } from '../execution';
 import { averageEntryPrice, unrealizedPnl } from '../portfolio';
 import { recordCashFlow } from '../portfolio/performance';
-import { UserSettingsSchema } from '../users/settings';
+import { assertLiveConfirmed, UserSettingsSchema } from '../users/settings';
 import { describeIssues } from '../api';
 import { dataDirId } from '../kernel/paths';
 import { bindStrategy, listStrategies } from '../strategy';
@@ -270,7 +270,7 @@ export function buildHandlers(engine: Engine): Handlers {
       };
     },
 
-    'settings.set': ({ user, key, value, expectedVersion }) => {
+    'settings.set': ({ user, key, value, expectedVersion, confirm }) => {
       const u = users.resolve(user);
       return store.tx(() => {
         const row = store.settings.get(u.id)!;
@@ -286,14 +286,11 @@ export function buildHandlers(engine: Engine): Handlers {
         } catch {
           parsed = value;
         }
-        const next = applySettingKey(row.settings as Record<string, unknown>, key, parsed);
+        const current = UserSettingsSchema.parse(row.settings);
+        const next = applySettingKey(current as Record<string, unknown>, key, parsed);
         const r = UserSettingsSchema.safeParse(next);
         if (!r.success) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${describeIssues(r.error)}`);
-        if (!key.startsWith('risk.') && !(key in r.data))
-          throw new HarvestError(
-            'INVALID_INPUT',
-            `Unknown setting "${key}". Known: ${Object.keys(UserSettingsSchema.parse({})).join(', ')}.`,
-          );
+        assertLiveConfirmed(u.name, current, r.data, confirm);
         const at = isoTime(engine.clock);
         if (!store.settings.update(u.id, row.version, r.data, at))
           throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
@@ -314,7 +311,7 @@ export function buildHandlers(engine: Engine): Handlers {
       })),
     }),
 
-    'strategy.set': ({ user, strategy, params, tokens, mode, enabled, expectedVersion }) => {
+    'strategy.set': ({ user, strategy, params, tokens, mode, enabled, expectedVersion, confirm }) => {
       const u = users.resolve(user);
       // Validates now, against the strategy's own bounds: a bad parameter never reaches the loop.
       const bound = bindStrategy(strategy, params);
@@ -344,6 +341,7 @@ export function buildHandlers(engine: Engine): Handlers {
             tokens: (tokens ?? current.strategy.tokens).map((t) => t.toUpperCase()),
           },
         });
+        assertLiveConfirmed(u.name, current, next, confirm);
         const at = isoTime(engine.clock);
         if (!store.settings.update(u.id, row.version, next, at))
           throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');

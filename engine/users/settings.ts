@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { HarvestError } from '../kernel/errors';
 import { RiskSettingsSchema } from '../risk/presets';
 
 /**
  * A user's settings as stored (JSON, versioned for optimistic locking). Later
  * parts of the engine (risk, strategy, notifications) read their sections from
- * here; unknown future keys are kept as they are.
+ * here. Reading drops keys it does not know (an older build may have stored a
+ * misspelt one); writing refuses them (see unknownSettingKey), so a typo such
+ * as `maxOrderUSD` can never be mistaken for a limit that is in force.
  */
 export const UserSettingsSchema = z
   .object({
@@ -54,7 +57,7 @@ export const UserSettingsSchema = z
       })
       .default({ enabled: true, minSeverity: 'warning', muted: [] }),
   })
-  .loose();
+  .strip();
 
 export type UserSettings = z.infer<typeof UserSettingsSchema>;
 
@@ -71,4 +74,82 @@ export function shouldAlert(
 ): boolean {
   const n = settings.notifications;
   return n.enabled && SEVERITY_RANK[event.severity] >= SEVERITY_RANK[n.minSeverity] && !n.muted.includes(event.type);
+}
+
+/** The top-level settings a user has (what `settings.set KEY` accepts, besides `risk.X`). */
+export const USER_SETTING_KEYS: readonly string[] = Object.keys(UserSettingsSchema.shape);
+
+/** Keys that would reach an object's prototype machinery if ever assigned; never a setting, at any depth. */
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+export interface UnknownSettingKey {
+  /** Dotted path of the unknown key, e.g. `maxOrderUSD` or `notifications.sound`. */
+  path: string;
+  /** The keys allowed where it was found (empty where no key of that name is ever allowed). */
+  known: string[];
+}
+
+/**
+ * The first key in a candidate settings object that the schema does not know,
+ * or null. Walks the zod schema alongside the value, so a section added to the
+ * schema is known here without a second list to keep in step. Free-form
+ * records (strategy params, per-asset caps) are checked by their own
+ * validators, except that prototype-reaching names are refused anywhere.
+ * Only own keys are looked at: `"constructor" in {}` is true, a known key it is not.
+ */
+export function unknownSettingKey(value: unknown): UnknownSettingKey | null {
+  return walk(value, UserSettingsSchema, []);
+}
+
+/** A sentence naming the unknown key and the keys that are allowed there. */
+export function describeUnknownSetting(u: UnknownSettingKey): string {
+  const where = u.path.includes('.') ? ` under ${u.path.slice(0, u.path.lastIndexOf('.'))}` : '';
+  return u.known.length > 0
+    ? `Unknown setting "${u.path}". Known${where}: ${u.known.join(', ')}.`
+    : `"${u.path}" cannot be a setting.`;
+}
+
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable) {
+    s = s.unwrap() as z.ZodType;
+  }
+  return s instanceof z.ZodObject ? (s.shape as Record<string, z.ZodType>) : null;
+}
+
+function walk(value: unknown, schema: z.ZodType | null, path: string[]): UnknownSettingKey | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const shape = schema ? objectShape(schema) : null;
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  // Own names only, which include a JSON-parsed "__proto__" (an own property, unlike `{}.__proto__`).
+  const keys = Array.isArray(value) ? [] : Object.getOwnPropertyNames(value);
+  for (const k of keys) {
+    if (FORBIDDEN_KEYS.has(k)) return { path: [...path, k].join('.'), known: [] };
+    if (shape && !Object.hasOwn(shape, k)) return { path: [...path, k].join('.'), known: Object.keys(shape) };
+  }
+  for (const [k, v] of entries) {
+    const found = walk(v, shape ? (shape[k] ?? null) : null, [...path, k]);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * Paper to live is the one settings change that puts a friend's real funds to
+ * work, so every path (CLI --confirm, the host's two-step confirmation, the
+ * desktop's native dialog) must have asked first and say so with `confirm`.
+ * Live to live, or going back to paper, needs nothing.
+ */
+export function assertLiveConfirmed(
+  userName: string,
+  before: { mode: string },
+  after: { mode: string },
+  confirm: boolean | undefined,
+): void {
+  if (before.mode !== 'live' && after.mode === 'live' && confirm !== true) {
+    throw new HarvestError(
+      'CONFIRMATION_REQUIRED',
+      `Switching "${userName}" to live mode makes their orders real swaps with the funds in their wallet: confirm it explicitly.`,
+    );
+  }
 }
