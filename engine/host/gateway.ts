@@ -184,6 +184,7 @@ export function httpStatusOf(code: string): number {
     case 'REFUSED':
     case 'UNSUPPORTED':
     case 'TAMPERED':
+    case 'DATA_DAMAGED':
     case 'MASTER_KEY_MISMATCH':
       return 422;
     case 'TOO_MANY_REQUESTS':

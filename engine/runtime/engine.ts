@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { commands, parseCommandInput, requireCommandName, type CommandName, type CommandOutput } from '../api';
 import { isoTime, systemClock, type Clock } from '../kernel/clock';
 import { serveControlChannel, type ControlServer } from '../kernel/control-channel';
@@ -6,6 +6,7 @@ import { HarvestError } from '../kernel/errors';
 import { createLogger, type Logger } from '../kernel/logger';
 import { OwnerLock, type OwnerInfo } from '../kernel/owner-lock';
 import { dataDirLayout, type DataDirLayout } from '../kernel/paths';
+import { tightenDataDir } from '../kernel/private-dir';
 import {
   keychainAccounts,
   loadMasterKey,
@@ -23,7 +24,8 @@ import { TransactionSigner } from '../keystore';
 import type { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import type { ExitMonitor, PriceBook, ReconcileReport, TradeExecutionService } from '../execution';
 import { Controls } from '../risk/controls';
-import { openDatabase, peekMeta, Store } from '../store';
+import { asDatabaseDamage, inspectDatabaseFile, openDatabase, peekMeta, Store } from '../store';
+import { assertNothingLost } from './datadir-guard';
 import { UserDirectory } from '../users';
 import { buildHandlers, type Handlers } from './handlers';
 import type { NetworkContext, NetworkName } from './network';
@@ -145,6 +147,7 @@ export class Engine {
     preflightMasterKey(keyCtx);
 
     mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+    tightenDataDir(layout.root);
     const logger =
       typeof opts.logger === 'function' ? opts.logger() : (opts.logger ?? createLogger({ logDir: layout.logs }));
     const owner: OwnerInfo = {
@@ -161,7 +164,9 @@ export class Engine {
       logger.warn({ previous: lock.previous }, 'took over the data directory from a process that died');
     let store: Store | undefined;
     try {
-      const dbKeyId = existsSync(layout.db) ? peekMeta(layout.db, MASTER_KEY_ID_META) : null;
+      const dbState = inspectDatabaseFile(layout.db, layout.root);
+      const dbKeyId = dbState === 'present' ? peekMeta(layout.db, MASTER_KEY_ID_META) : null;
+      if (dbKeyId === null) assertNothingLost(layout, keyCtx, dbState);
       const { key, source } = loadMasterKey(keyCtx, dbKeyId);
       store = new Store(openDatabase(layout.db, { nowIso: isoTime(clock) }));
       if (store.meta.get(MASTER_KEY_ID_META) === null) {
@@ -180,6 +185,8 @@ export class Engine {
         });
         logger.info({ keyId: key.id, source }, 'data directory initialised');
       }
+      // Again, for what this start created (database, lock file, log) under the umask.
+      tightenDataDir(layout.root);
       return new Engine(lock, owner, source, key, store, keyCtx, {
         clock,
         logger,
@@ -190,7 +197,7 @@ export class Engine {
     } catch (e) {
       store?.close();
       lock.release();
-      throw e;
+      throw asDatabaseDamage(e, layout.db, layout.root) ?? e;
     }
   }
 

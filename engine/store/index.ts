@@ -81,3 +81,10 @@ export class Store {
     if (this.db.open) this.db.close();
   }
 }
+export {
+  asDatabaseDamage,
+  inspectDatabaseFile,
+  isDatabaseDamage,
+  restoreHint,
+  type DatabaseFileState,
+} from './integrity';
