@@ -20,10 +20,14 @@ export function findBackups(layout: DataDirLayout): string[] {
     return [];
   }
   const dbName = layout.db.slice(layout.root.length + 1);
+  // Harvest's own files are never opened here: closing any descriptor of harvest.lock would drop
+  // this process's POSIX lock on it (fcntl locks are per process and file), freeing the directory.
+  const own = new Set([layout.db, `${layout.db}-wal`, `${layout.db}-shm`, layout.lock, layout.owner, layout.socket]);
   return names
     .filter((n) => {
       if (n.startsWith(`${dbName}.`) && !n.endsWith('.restore-tmp')) return true;
       const path = join(layout.root, n);
+      if (own.has(path)) return false;
       try {
         return statSync(path).isFile() && looksLikeBackup(path);
       } catch {

@@ -172,6 +172,13 @@ export function buildHandlers(engine: Engine): Handlers {
       const u = users.resolve(user);
       const w = store.wallets.byUser(u.id);
       if (!w) throw new HarvestError('NOT_FOUND', `${u.name} has no wallet yet; create one first.`);
+      // Amounts first (a u64 overflow is the operator's typo, answered without touching the network).
+      const tokens: { mint: string; amount: bigint }[] = [];
+      if (token !== undefined && amount !== undefined) {
+        const t = requireSplToken(token);
+        tokens.push({ mint: t.mint, amount: parseUnits(amount, t.decimals) });
+      }
+      const lamports = sol === undefined ? 0n : parseUnits(sol, 9);
       const f = await engine.funds();
       if (!f.net.faucet) {
         throw new HarvestError(
@@ -179,12 +186,6 @@ export function buildHandlers(engine: Engine): Handlers {
           `There is no faucet on ${f.net.name}; fund the wallet by sending to ${w.address}.`,
         );
       }
-      const tokens: { mint: string; amount: bigint }[] = [];
-      if (token !== undefined && amount !== undefined) {
-        const t = requireSplToken(token);
-        tokens.push({ mint: t.mint, amount: parseUnits(amount, t.decimals) });
-      }
-      const lamports = sol === undefined ? 0n : parseUnits(sol, 9);
       const signatures = await f.net.faucet.fund(w.address, { lamports, tokens });
       // The faucet moved funds outside the chain client: don't serve its cached reads.
       f.net.chain.clearCache();
@@ -374,9 +375,10 @@ export function buildHandlers(engine: Engine): Handlers {
           `${token.symbol} is this user's quote asset; name the token to buy or sell.`,
         );
       const quoteToken = tokenByMint(quoteMint)!;
+      const buy = i.side === 'buy';
+      const amount = parseUnits(i.amount, buy ? quoteToken.decimals : token.decimals);
       const f = await engine.funds();
       await f.refreshPrices();
-      const buy = i.side === 'buy';
       // Every entry carries a stop-loss: a manual buy without one gets the default distance below the price.
       let stopLoss = i.stopLoss ?? null;
       if (buy && stopLoss === null) {
@@ -388,7 +390,7 @@ export function buildHandlers(engine: Engine): Handlers {
         side: i.side,
         inputMint: (buy ? quoteMint : token.mint) as Address,
         outputMint: (buy ? token.mint : quoteMint) as Address,
-        amount: parseUnits(i.amount, buy ? quoteToken.decimals : token.decimals),
+        amount,
         context: i.context,
         clientId: i.clientId ?? `manual:${randomUUID()}`,
         slippageBps: i.slippageBps ?? settings.slippageBps,

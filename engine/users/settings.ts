@@ -2,6 +2,16 @@ import { z } from 'zod';
 import { HarvestError } from '../kernel/errors';
 import { RiskSettingsSchema } from '../risk/presets';
 
+/** A whole number of base units as text; Solana amounts are u64, so a larger cap or minimum means nothing. */
+const u64Text = (what: string) =>
+  z
+    .string()
+    .regex(/^\d+$/u, what)
+    .refine(
+      (v) => !/^\d+$/u.test(v) || BigInt(v) < 2n ** 64n,
+      'at most 18446744073709551615 (the largest Solana amount)',
+    );
+
 /**
  * A user's settings as stored (JSON, versioned for optimistic locking). Later
  * parts of the engine (risk, strategy, notifications) read their sections from
@@ -14,7 +24,7 @@ export const UserSettingsSchema = z
     mode: z.enum(['paper', 'live']).default('paper'),
     quoteAsset: z.enum(['USDC', 'SOL']).default('USDC'),
     /** Below this SOL balance (lamports) the engine does not trade for the user. */
-    minTradingBalanceLamports: z.string().regex(/^\d+$/u, 'a whole number of lamports').default('10000000'),
+    minTradingBalanceLamports: u64Text('a whole number of lamports').default('10000000'),
     riskPreset: z.enum(['conservative', 'moderate', 'aggressive', 'custom']).default('moderate'),
     /** Risk limits (engine/risk/presets.ts): a preset, or custom values inside hard bounds. */
     risk: RiskSettingsSchema.default({ preset: 'moderate' }),
@@ -36,7 +46,7 @@ export const UserSettingsSchema = z
     /** Output mints with a freeze authority that this user still accepts (beyond the known stablecoins). */
     freezeAuthorityAllowlist: z.array(z.string()).default([]),
     /** Per asset ('SOL' or a mint), the most that may leave the wallet in 24 h, in base units; defaults per token. */
-    withdrawalDailyCaps: z.record(z.string(), z.string().regex(/^\d+$/u)).default({}),
+    withdrawalDailyCaps: z.record(z.string(), u64Text('a whole number of base units')).default({}),
     /**
      * Swap outflow caps checked by the keystore before it signs, per INPUT asset ('SOL' or a mint), in
      * base units: the most one swap may move out, and the most all swaps may move out in a rolling
@@ -44,8 +54,8 @@ export const UserSettingsSchema = z
      */
     tradingCaps: z
       .object({
-        perTransaction: z.record(z.string(), z.string().regex(/^\d+$/u)).default({}),
-        daily: z.record(z.string(), z.string().regex(/^\d+$/u)).default({}),
+        perTransaction: z.record(z.string(), u64Text('a whole number of base units')).default({}),
+        daily: z.record(z.string(), u64Text('a whole number of base units')).default({}),
       })
       .default({ perTransaction: {}, daily: {} }),
     /** Which of this user's events alert the operator (OS notifications, tray): none, or those at or above a severity, less the muted types. */
