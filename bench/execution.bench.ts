@@ -153,7 +153,7 @@ const bench: Benchmark = {
       for (let i = 0; i < USERS; i++) {
         const u = engine.users.add(`bench${i}`, 'bench');
         const w = engine.wallets.create(u.id, 12, 'bench');
-        await engine.execute('settings.set', { user: u.name, key: 'mode', value: 'live' });
+        await engine.execute('settings.set', { user: u.name, key: 'mode', value: 'live', confirm: true });
         await engine.execute('settings.set', { user: u.name, key: 'risk', value: JSON.stringify(PERMISSIVE_RISK) });
         await sandbox.fund(w.address, {
           lamports: 10_000_000_000n,

@@ -1,5 +1,5 @@
 import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import { commandNames, commands, type CommandName } from '../engine/api/contract';
+import { commandNames, commands, needsConfirmation, requestsLiveMode, type CommandName } from '../engine/api/contract';
 import type { EngineEvent } from '../engine/api/events';
 import { parseCommandInput } from '../engine/api/validate';
 import { toHarvestError } from '../engine/kernel/errors';
@@ -169,6 +169,17 @@ export function describeSensitive(command: CommandName, input: unknown): Confirm
         detail: `File: ${String(i['file'])}\n\nThe kit holds every wallet (encrypted with your passphrase). Keep it offline.`,
         confirmLabel: 'Write kit',
       };
+    case 'settings.set':
+    case 'strategy.set':
+      if (requestsLiveMode(command, input))
+        return {
+          ...base,
+          message: `Switch ${who(i['user'])} to live mode?`,
+          detail:
+            'From the next order on, their orders are real swaps with the funds in their wallet. Paper mode simulates fills instead.',
+          confirmLabel: 'Go live',
+        };
+      return { ...base, message: `${commands[command].summary}?`, detail: redacted(input), confirmLabel: 'Continue' };
     default:
       return { ...base, message: `${commands[command].summary}?`, detail: redacted(input), confirmLabel: 'Continue' };
   }
@@ -208,7 +219,7 @@ export function registerIpc(engine: IpcEngine, opts: IpcOptions): () => void {
         return { ok: false, error: { code: REFUSED_SENDER, message: `Refused: ${refusal ?? 'no window'}.` } };
       }
       try {
-        if ((commands[name] as { sensitive?: boolean }).sensitive === true) {
+        if (needsConfirmation(name, input)) {
           // Bad input is answered before anyone is asked anything.
           const parsed = parseCommandInput(name, input);
           if (!(await confirm(window, describeSensitive(name, parsed)))) {

@@ -1,4 +1,4 @@
-import { commands, type CommandName } from './contract';
+import { commands, requestsLiveMode, type CommandName } from './contract';
 
 /**
  * What a sensitive command is about to do, in one sentence a person can
@@ -26,6 +26,11 @@ export function describeSensitive(name: CommandName, input: unknown): string {
       return `Sell every open position of ${who ?? 'this user'} at the market, and pause ${who ? `${who}'s` : 'their'} strategy entries until they are resumed.`;
     case 'network.set':
       return `Switch this data directory to ${String(i['network'])}; funds then move on that network.`;
+    case 'settings.set':
+    case 'strategy.set':
+      if (requestsLiveMode(name, input))
+        return `Switch ${who ?? 'this user'} to live mode: their orders become real swaps with the funds in their wallet.`;
+      return `${commands[name].summary}.`;
     default:
       return `${commands[name].summary}.`;
   }

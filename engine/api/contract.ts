@@ -530,6 +530,8 @@ export const commands = {
         value: z.string().max(10_000),
         /** Optimistic locking: refuse if the settings changed since this version was read. */
         expectedVersion: z.number().int().positive().optional(),
+        /** Required (true) when the change switches the user from paper to live mode. */
+        confirm: z.boolean().optional(),
       })
       .strict(),
     output: SettingsOut,
@@ -561,6 +563,8 @@ export const commands = {
         mode: z.enum(['paper', 'live']).optional(),
         enabled: z.boolean().default(true),
         expectedVersion: z.number().int().positive().optional(),
+        /** Required (true) when `mode: 'live'` switches the user from paper to live mode. */
+        confirm: z.boolean().optional(),
       })
       .strict(),
     output: SettingsOut,
@@ -935,4 +939,39 @@ export const commandNames = Object.keys(commands) as CommandName[];
 
 export function isCommandName(name: string): name is CommandName {
   return Object.prototype.hasOwnProperty.call(commands, name);
+}
+
+// ---- which calls need the operator's second confirmation ---------------------
+// Here, beside the table, because the renderer reads it too and may import only the contract.
+
+/**
+ * Whether the input asks for live mode: `settings.set mode live` (the value
+ * is JSON text or a bare word) or `strategy.set` with `mode: 'live'`. Read
+ * through the command's own schema, so what is checked here is what runs.
+ */
+export function requestsLiveMode(name: CommandName, input: unknown): boolean {
+  if (name !== 'settings.set' && name !== 'strategy.set') return false;
+  const r = commands[name].input.safeParse(input ?? {});
+  if (!r.success) return false;
+  if (name === 'strategy.set') return (r.data as { mode?: string }).mode === 'live';
+  const { key, value } = r.data as { key: string; value: string };
+  if (key !== 'mode') return false;
+  let parsed: unknown = value;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    // a bare word stays a string, as the handler reads it
+  }
+  return parsed === 'live';
+}
+
+/**
+ * Whether a call needs the operator's second confirmation (the host's
+ * single-use confirmation, the desktop's native dialog): sensitive commands
+ * always, and a settings change that asks for live mode, because from then on
+ * the friend's orders are real swaps. The engine itself also refuses a
+ * paper-to-live switch without `confirm: true`, so no transport can skip it.
+ */
+export function needsConfirmation(name: CommandName, input: unknown): boolean {
+  return (commands[name] as { sensitive?: boolean }).sensitive === true || requestsLiveMode(name, input);
 }

@@ -2,6 +2,8 @@ export {
   commands,
   commandNames,
   isCommandName,
+  needsConfirmation,
+  requestsLiveMode,
   User,
   WalletInfo,
   type CommandSpec,

@@ -7,6 +7,7 @@ import { createLogger } from '../kernel/logger';
 import { readOwner } from '../kernel/owner-lock';
 import { dataDirLayout } from '../kernel/paths';
 import { Engine } from '../runtime';
+import { asDatabaseDamage } from '../store';
 import type { NetworkName } from '../runtime';
 
 export interface CliContext {
@@ -73,6 +74,9 @@ export async function dispatch<K extends CommandName>(
     }
     try {
       return await engine.execute(name, input);
+    } catch (e) {
+      // A page found corrupt mid-command is the operator's to restore, not an "internal error".
+      throw asDatabaseDamage(e, layout.db, layout.root) ?? e;
     } finally {
       await engine.close();
     }

@@ -59,6 +59,17 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   }
 }
 
+/** The engine refuses a paper-to-live switch without `confirm`; on the command line that is --confirm. */
+async function liveConfirmable<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof HarvestError && e.code === 'CONFIRMATION_REQUIRED')
+      throw new HarvestError('CONFIRMATION_REQUIRED', `${e.message} Run it again with --confirm.`);
+    throw e;
+  }
+}
+
 /** Parse errors echo `--flag=value`; whatever was typed there (say, `--mnemonic=...`) may be a secret. */
 function redactOptionValues(text: string): string {
   return text.replace(/('-{1,2}[^'=\s]+)=[^']*'/gu, "$1=…'");
@@ -395,13 +406,14 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .description(
       "show (get) or change (set KEY VALUE, e.g. set risk.maxDailyLossPct 3) a user's settings, or apply a risk preset (preset NAME)",
     )
+    .option('--confirm', 'yes, switch to live mode (set mode live)')
     .action(
       async (
         u: string,
         action: string | undefined,
         key: string | undefined,
         value: string | undefined,
-        _o,
+        o: { confirm?: boolean },
         cmd: Command,
       ) => {
         if (action === undefined || action === 'get') {
@@ -422,7 +434,9 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
             'Use `harvest settings USER`, `harvest settings USER get KEY`, `harvest settings USER set KEY VALUE` or `harvest settings USER preset conservative|moderate|aggressive`.',
           );
         }
-        await run(cmd, 'settings.set', { user: u, key, value });
+        await liveConfirmable(
+          run(cmd, 'settings.set', { user: u, key, value, ...(o.confirm ? { confirm: true } : {}) }),
+        );
       },
     );
   const strategy = program.command('strategy').description("a user's trading strategy");
@@ -438,11 +452,12 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .option('--paper', 'simulated fills (no signing)')
     .option('--live', 'real swaps')
     .option('--disable', 'keep the settings but stop trading them')
+    .option('--confirm', 'yes, switch to live mode (with --live)')
     .action(
       async (
         u: string,
         name: string,
-        o: { param: string[]; tokens?: string; paper?: boolean; live?: boolean; disable?: boolean },
+        o: { param: string[]; tokens?: string; paper?: boolean; live?: boolean; disable?: boolean; confirm?: boolean },
         cmd: Command,
       ) => {
         if (o.paper && o.live) throw new HarvestError('INVALID_INPUT', 'Choose --paper or --live, not both.');
@@ -459,21 +474,24 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
           }
           params[kv.slice(0, eq)] = value;
         }
-        await run(cmd, 'strategy.set', {
-          user: u,
-          strategy: name,
-          params,
-          enabled: !o.disable,
-          ...(o.tokens
-            ? {
-                tokens: o.tokens
-                  .split(',')
-                  .map((t) => t.trim())
-                  .filter(Boolean),
-              }
-            : {}),
-          ...(o.paper ? { mode: 'paper' } : o.live ? { mode: 'live' } : {}),
-        });
+        await liveConfirmable(
+          run(cmd, 'strategy.set', {
+            user: u,
+            strategy: name,
+            params,
+            enabled: !o.disable,
+            ...(o.tokens
+              ? {
+                  tokens: o.tokens
+                    .split(',')
+                    .map((t) => t.trim())
+                    .filter(Boolean),
+                }
+              : {}),
+            ...(o.paper ? { mode: 'paper' } : o.live ? { mode: 'live' } : {}),
+            ...(o.confirm ? { confirm: true } : {}),
+          }),
+        );
       },
     );
   program

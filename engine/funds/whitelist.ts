@@ -2,7 +2,33 @@ import { isAddress, type Address } from '@solana/kit';
 import { isoTime, type Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import type { EventBus } from '../kernel/event-bus';
+import {
+  ADDRESS_LOOKUP_TABLE_PROGRAM,
+  ASSOCIATED_TOKEN_PROGRAM,
+  SYSTEM_PROGRAM,
+  TOKEN_2022_PROGRAM,
+  TOKEN_PROGRAM,
+} from '../keystore/instructions';
+import { ALLOWED_PROGRAMS } from '../keystore/signer';
 import type { Store, WhitelistEntry } from '../store';
+
+/**
+ * Addresses that are never a withdrawal recipient: the programs Harvest's
+ * transactions use. A program cannot use what is sent to it (SOL sent to the
+ * System Program or a token program is lost for good), and each is a name a
+ * phishing "send to this address" could borrow.
+ */
+const PROGRAM_NAMES: ReadonlyMap<string, string> = new Map<string, string>([
+  [SYSTEM_PROGRAM, 'the System Program'],
+  [TOKEN_PROGRAM, 'the SPL Token program'],
+  [TOKEN_2022_PROGRAM, 'the Token-2022 program'],
+  [ASSOCIATED_TOKEN_PROGRAM, 'the Associated Token Account program'],
+]);
+
+function programAt(addr: string): string | null {
+  if (PROGRAM_NAMES.has(addr)) return PROGRAM_NAMES.get(addr)!;
+  return ALLOWED_PROGRAMS.has(addr as Address) || addr === ADDRESS_LOOKUP_TABLE_PROGRAM ? 'a program' : null;
+}
 
 /**
  * Where a user's funds may go. A new address becomes usable only after a
@@ -36,6 +62,12 @@ export class Whitelist {
     const wallet = this.store.wallets.byUser(userId);
     if (wallet?.address === addr)
       throw new HarvestError('INVALID_INPUT', 'That is the user’s own wallet; whitelist an outside address.');
+    const program = programAt(addr);
+    if (program !== null)
+      throw new HarvestError(
+        'INVALID_INPUT',
+        `${addr} is ${program}, not a wallet: funds sent there are lost. Whitelist the address of a wallet you control.`,
+      );
     const at = isoTime(this.clock);
     const usableAt = new Date(this.clock.now() + this.delayMs).toISOString();
     this.store.tx(() => {

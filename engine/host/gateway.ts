@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { commands, describeSensitive, isCommandName, parseCommandInput, type CommandName } from '../api';
+import { describeSensitive, isCommandName, needsConfirmation, parseCommandInput, type CommandName } from '../api';
 import type { Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import type { Logger } from '../kernel/logger';
@@ -120,8 +120,7 @@ export class CommandGateway {
       if (confirmation !== undefined && confirmation !== null && typeof confirmation !== 'string') {
         throw new HarvestError('INVALID_INPUT', 'A confirmation is the confirmationId string the first call returned.');
       }
-      const spec = commands[command];
-      if (spec.sensitive === true) {
+      if (needsConfirmation(command, input)) {
         // Validated first: nothing is offered for confirmation that could not run.
         const inputKey = canonicalJson(parseCommandInput(command, input));
         if (confirmation === undefined || confirmation === null || confirmation === '') {
@@ -185,6 +184,7 @@ export function httpStatusOf(code: string): number {
     case 'REFUSED':
     case 'UNSUPPORTED':
     case 'TAMPERED':
+    case 'DATA_DAMAGED':
     case 'MASTER_KEY_MISMATCH':
       return 422;
     case 'TOO_MANY_REQUESTS':

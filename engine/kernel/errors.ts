@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'MASTER_KEY_MISSING'
   | 'MASTER_KEY_MISMATCH'
   | 'TAMPERED'
+  /** A data file (the database) is unreadable or truncated: restore it, never replace it silently. */
+  | 'DATA_DAMAGED'
   | 'WRONG_PASSPHRASE'
   | 'DATA_DIR_BUSY'
   | 'UNSUPPORTED'

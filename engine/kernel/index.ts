@@ -13,3 +13,4 @@ export {
   type ControlResponse,
 } from './control-channel';
 export { EventBus, type EventListener, type EventPersister } from './event-bus';
+export { tightenDataDir, type PermissionFs } from './private-dir';

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
@@ -13,6 +14,20 @@ import { MasterKey } from './seal';
  * OWASP's recommended floor for scrypt.
  */
 const MAGIC = Buffer.from('HARVEST-BACKUP\n', 'utf8');
+/** Whether a file starts like a recovery kit (a quick look at its first bytes; nothing is decrypted). */
+export function looksLikeBackup(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(MAGIC.length);
+    return readSync(fd, head, 0, MAGIC.length, 0) === MAGIC.length && head.equals(MAGIC);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 export const SCRYPT_PARAMS = { N: 2 ** 17, r: 8, p: 1 } as const;
 export const MIN_PASSPHRASE_LENGTH = 12;
 

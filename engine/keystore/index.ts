@@ -28,6 +28,7 @@ export {
   sealBackup,
   openBackup,
   checkPassphrase,
+  looksLikeBackup,
   SCRYPT_PARAMS,
   MIN_PASSPHRASE_LENGTH,
   type BackupContents,

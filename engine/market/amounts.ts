@@ -14,8 +14,19 @@ export function parseUnits(text: string, decimals: number): bigint {
   if (frac.length > decimals) {
     throw new HarvestError('INVALID_INPUT', `"${text}" has more than ${decimals} decimal places.`);
   }
-  return BigInt(whole) * 10n ** BigInt(decimals) + BigInt(frac.padEnd(decimals, '0') || '0');
+  const units = BigInt(whole) * 10n ** BigInt(decimals) + BigInt(frac.padEnd(decimals, '0') || '0');
+  // Every SOL and token amount on Solana is a u64; a bigger one would wrap or throw deep in encoding.
+  if (units > U64_MAX) {
+    throw new HarvestError(
+      'INVALID_INPUT',
+      `"${text}" is more than any Solana account can hold (at most ${formatUnits(U64_MAX, decimals)}).`,
+    );
+  }
+  return units;
 }
+
+/** The largest amount of lamports or token base units (Solana amounts are unsigned 64-bit). */
+export const U64_MAX = 2n ** 64n - 1n;
 
 export function formatUnits(amount: bigint, decimals: number): string {
   const neg = amount < 0n;

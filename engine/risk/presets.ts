@@ -190,13 +190,14 @@ export function setRiskValue(
   const next: Record<string, unknown> = { ...structuredClone(userRiskLimits(current)) };
   let node: Record<string, unknown> = next;
   for (let i = 0; i < path.length - 1; i++) {
-    const child = node[path[i]!];
+    // Own keys only: `risk.__proto__.toString` must not walk into (and write to) Object.prototype.
+    const child = Object.hasOwn(node, path[i]!) ? node[path[i]!] : undefined;
     if (typeof child !== 'object' || child === null)
       return { ok: false, message: `Unknown risk setting "${key}". Known: ${RISK_LIMIT_KEYS.join(', ')}.` };
     node = child as Record<string, unknown>;
   }
   const leaf = path[path.length - 1]!;
-  if (!(leaf in node))
+  if (!Object.hasOwn(node, leaf))
     return {
       ok: false,
       message: `Unknown risk setting "${key}". Known: ${RISK_LIMIT_KEYS.join(', ')}, lossStreak.losses, lossStreak.windowMinutes, lossStreak.pauseMinutes.`,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { commands, parseCommandInput, requireCommandName, type CommandName, type CommandOutput } from '../api';
 import { isoTime, systemClock, type Clock } from '../kernel/clock';
 import { serveControlChannel, type ControlServer } from '../kernel/control-channel';
@@ -6,6 +6,7 @@ import { HarvestError } from '../kernel/errors';
 import { createLogger, type Logger } from '../kernel/logger';
 import { OwnerLock, type OwnerInfo } from '../kernel/owner-lock';
 import { dataDirLayout, type DataDirLayout } from '../kernel/paths';
+import { tightenDataDir } from '../kernel/private-dir';
 import {
   auditKeyOf,
   keychainAccounts,
@@ -28,7 +29,8 @@ import type { ExitMonitor, ReconcileReport, TradeExecutionService } from '../exe
 import type { PriceQuorum } from '../market/oracle';
 import { Controls } from '../risk/controls';
 import { GlobalBreaker } from '../risk/global-breaker';
-import { openDatabase, peekMeta, Store } from '../store';
+import { asDatabaseDamage, inspectDatabaseFile, openDatabase, peekMeta, Store } from '../store';
+import { assertNothingLost } from './datadir-guard';
 import { UserDirectory } from '../users';
 import { buildHandlers, type Handlers } from './handlers';
 import type { NetworkContext, NetworkName } from './network';
@@ -162,6 +164,7 @@ export class Engine {
     preflightMasterKey(keyCtx);
 
     mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+    tightenDataDir(layout.root);
     const logger =
       typeof opts.logger === 'function' ? opts.logger() : (opts.logger ?? createLogger({ logDir: layout.logs }));
     const owner: OwnerInfo = {
@@ -178,7 +181,9 @@ export class Engine {
       logger.warn({ previous: lock.previous }, 'took over the data directory from a process that died');
     let store: Store | undefined;
     try {
-      const dbKeyId = existsSync(layout.db) ? peekMeta(layout.db, MASTER_KEY_ID_META) : null;
+      const dbState = inspectDatabaseFile(layout.db, layout.root);
+      const dbKeyId = dbState === 'present' ? peekMeta(layout.db, MASTER_KEY_ID_META) : null;
+      if (dbKeyId === null) assertNothingLost(layout, keyCtx, dbState);
       const { key, source } = loadMasterKey(keyCtx, dbKeyId);
       store = new Store(openDatabase(layout.db, { nowIso: isoTime(clock) }));
       const keying = store.audit.useKey(auditKeyOf(key), isoTime(clock), opts.actor ?? 'cli');
@@ -204,6 +209,8 @@ export class Engine {
         });
         logger.info({ keyId: key.id, source }, 'data directory initialised');
       }
+      // Again, for what this start created (database, lock file, log) under the umask.
+      tightenDataDir(layout.root);
       return new Engine(lock, owner, source, key, store, keyCtx, {
         clock,
         logger,
@@ -214,7 +221,7 @@ export class Engine {
     } catch (e) {
       store?.close();
       lock.release();
-      throw e;
+      throw asDatabaseDamage(e, layout.db, layout.root) ?? e;
     }
   }
 

@@ -11,7 +11,7 @@ import { schemaVersion, type PositionRow, type WithdrawalRow } from '../store';
 import { quoteMintOf, type OrderOutcome } from '../execution';
 import { accountLabel, averageEntryPrice, unrealizedPnl } from '../portfolio';
 import { recordCashFlow } from '../portfolio/performance';
-import { UserSettingsSchema } from '../users/settings';
+import { assertLiveConfirmed, UserSettingsSchema } from '../users/settings';
 import { CLOSE_ALL_PAUSE_REASON } from '../risk/controls';
 import { describeIssues } from '../api';
 import { dataDirId } from '../kernel/paths';
@@ -192,6 +192,13 @@ export function buildHandlers(engine: Engine): Handlers {
       const u = users.resolve(user);
       const w = store.wallets.byUser(u.id);
       if (!w) throw new HarvestError('NOT_FOUND', `${u.name} has no wallet yet; create one first.`);
+      // Amounts first (a u64 overflow is the operator's typo, answered without touching the network).
+      const tokens: { mint: string; amount: bigint }[] = [];
+      if (token !== undefined && amount !== undefined) {
+        const t = requireSplToken(token);
+        tokens.push({ mint: t.mint, amount: parseUnits(amount, t.decimals) });
+      }
+      const lamports = sol === undefined ? 0n : parseUnits(sol, 9);
       const f = await engine.funds();
       if (!f.net.faucet) {
         throw new HarvestError(
@@ -199,12 +206,6 @@ export function buildHandlers(engine: Engine): Handlers {
           `There is no faucet on ${f.net.name}; fund the wallet by sending to ${w.address}.`,
         );
       }
-      const tokens: { mint: string; amount: bigint }[] = [];
-      if (token !== undefined && amount !== undefined) {
-        const t = requireSplToken(token);
-        tokens.push({ mint: t.mint, amount: parseUnits(amount, t.decimals) });
-      }
-      const lamports = sol === undefined ? 0n : parseUnits(sol, 9);
       const faucet = f.net.faucet;
       // In the wallet's queue, and journalled before the queue is released: the flow scanner (which
       // runs in the same queue) must find these signatures as Harvest's own, never as outside deposits.
@@ -297,7 +298,7 @@ export function buildHandlers(engine: Engine): Handlers {
       };
     },
 
-    'settings.set': ({ user, key, value, expectedVersion }) => {
+    'settings.set': ({ user, key, value, expectedVersion, confirm }) => {
       const u = users.resolve(user);
       return store.tx(() => {
         const row = store.settings.get(u.id)!;
@@ -313,14 +314,11 @@ export function buildHandlers(engine: Engine): Handlers {
         } catch {
           parsed = value;
         }
-        const next = applySettingKey(row.settings as Record<string, unknown>, key, parsed);
+        const current = UserSettingsSchema.parse(row.settings);
+        const next = applySettingKey(current as Record<string, unknown>, key, parsed);
         const r = UserSettingsSchema.safeParse(next);
         if (!r.success) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${describeIssues(r.error)}`);
-        if (!key.startsWith('risk.') && !(key in r.data))
-          throw new HarvestError(
-            'INVALID_INPUT',
-            `Unknown setting "${key}". Known: ${Object.keys(UserSettingsSchema.parse({})).join(', ')}.`,
-          );
+        assertLiveConfirmed(u.name, current, r.data, confirm);
         const at = isoTime(engine.clock);
         if (!store.settings.update(u.id, row.version, r.data, at))
           throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
@@ -348,7 +346,7 @@ export function buildHandlers(engine: Engine): Handlers {
       })),
     }),
 
-    'strategy.set': ({ user, strategy, params, tokens, mode, enabled, expectedVersion }) => {
+    'strategy.set': ({ user, strategy, params, tokens, mode, enabled, expectedVersion, confirm }) => {
       const u = users.resolve(user);
       // Validates now, against the strategy's own bounds: a bad parameter never reaches the loop.
       const bound = bindStrategy(strategy, params);
@@ -378,6 +376,7 @@ export function buildHandlers(engine: Engine): Handlers {
             tokens: (tokens ?? current.strategy.tokens).map((t) => t.toUpperCase()),
           },
         });
+        assertLiveConfirmed(u.name, current, next, confirm);
         const at = isoTime(engine.clock);
         if (!store.settings.update(u.id, row.version, next, at))
           throw new HarvestError('CONFLICT', 'The settings changed meanwhile; try again.');
@@ -416,9 +415,10 @@ export function buildHandlers(engine: Engine): Handlers {
           `${token.symbol} is this user's quote asset; name the token to buy or sell.`,
         );
       const quoteToken = tokenByMint(quoteMint)!;
+      const buy = i.side === 'buy';
+      const amount = parseUnits(i.amount, buy ? quoteToken.decimals : token.decimals);
       const f = await engine.funds();
       await f.refreshPrices();
-      const buy = i.side === 'buy';
       // Every entry carries a stop-loss: a manual buy without one gets the default distance below the price.
       let stopLoss = i.stopLoss ?? null;
       if (buy && stopLoss === null) {
@@ -430,7 +430,7 @@ export function buildHandlers(engine: Engine): Handlers {
         side: i.side,
         inputMint: (buy ? quoteMint : token.mint) as Address,
         outputMint: (buy ? token.mint : quoteMint) as Address,
-        amount: parseUnits(i.amount, buy ? quoteToken.decimals : token.decimals),
+        amount,
         context: i.context,
         clientId: i.clientId ?? `manual:${randomUUID()}`,
         slippageBps: i.slippageBps ?? settings.slippageBps,

@@ -27,7 +27,7 @@ import {
   walletAad,
   type Keychain,
 } from '../keystore';
-import { openDatabase, Store } from '../store';
+import { inspectDatabaseFile, isDatabaseDamage, openDatabase, Store, type DatabaseFileState } from '../store';
 
 export interface RestoreOptions {
   file: string;
@@ -109,14 +109,37 @@ export function restoreBackup(opts: RestoreOptions): RestoreResult {
   }
   try {
     let keptAside: string | null = null;
-    if (existsSync(layout.db)) {
-      const existing = new Store(openDatabase(layout.db, { readonly: true, nowIso: isoTime(clock) }));
-      const inUse = existing.users.list().length > 0 || existing.wallets.count() > 0;
-      existing.close();
+    // A damaged or empty database is what a restore repairs: it is kept aside like any other.
+    let damaged = false;
+    let state: DatabaseFileState;
+    try {
+      state = inspectDatabaseFile(layout.db, layout.root);
+    } catch (e) {
+      if (!(e instanceof HarvestError && e.code === 'DATA_DAMAGED')) throw e;
+      damaged = true;
+      state = 'present';
+    }
+    if (state !== 'missing') {
+      let inUse = damaged;
+      if (!damaged && state === 'present') {
+        try {
+          const existing = new Store(openDatabase(layout.db, { readonly: true, nowIso: isoTime(clock) }));
+          try {
+            inUse = existing.users.list().length > 0 || existing.wallets.count() > 0;
+          } finally {
+            existing.close();
+          }
+        } catch (e) {
+          if (!isDatabaseDamage(e)) throw e;
+          damaged = inUse = true;
+        }
+      }
       if (inUse && !opts.force) {
         throw new HarvestError(
           'REFUSED',
-          `${layout.root} already holds users. Restore into an empty data directory, or pass --force to replace it (the current database is kept aside, not deleted).`,
+          damaged
+            ? `${layout.db} is damaged. Pass --force to restore over it (the damaged file is kept aside, not deleted).`
+            : `${layout.root} already holds users. Restore into an empty data directory, or pass --force to replace it (the current database is kept aside, not deleted).`,
         );
       }
       keptAside = `${layout.db}.before-restore-${clock.now()}`;
@@ -150,9 +173,15 @@ export function restoreBackup(opts: RestoreOptions): RestoreResult {
     }
 
     if (keptAside) {
-      const old = new Store(openDatabase(layout.db, { nowIso: isoTime(clock) }));
-      old.db.pragma('wal_checkpoint(TRUNCATE)');
-      old.close();
+      if (damaged) {
+        // Not opened (that could make it worse); its journal files go aside with it.
+        for (const ext of ['-wal', '-shm'])
+          if (existsSync(`${layout.db}${ext}`)) renameSync(`${layout.db}${ext}`, `${keptAside}${ext}`);
+      } else if (state === 'present') {
+        const old = new Store(openDatabase(layout.db, { nowIso: isoTime(clock) }));
+        old.db.pragma('wal_checkpoint(TRUNCATE)');
+        old.close();
+      }
       renameSync(layout.db, keptAside);
     }
     rmSync(`${layout.db}-wal`, { force: true });

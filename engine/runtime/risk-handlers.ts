@@ -30,7 +30,7 @@ import {
   writeGlobalLimits,
   type RiskSettings,
 } from '../risk';
-import { UserSettingsSchema } from '../users/settings';
+import { describeUnknownSetting, unknownSettingKey, USER_SETTING_KEYS, UserSettingsSchema } from '../users/settings';
 import type { Engine } from './engine';
 import { readNetworkConfig } from './network';
 
@@ -49,7 +49,9 @@ export type RiskHandlers = {
 /**
  * What `settings.set KEY VALUE` stores: `risk.X` (dotted, e.g.
  * `risk.lossStreak.losses`) changes one risk limit (the section goes custom),
- * `risk.preset` / `riskPreset` apply a preset; anything else is a plain key.
+ * `risk.preset` / `riskPreset` apply a preset; anything else must be one of
+ * the known top-level keys, with no unknown key inside its value. `current`
+ * is the stored settings as read (unknown keys already dropped).
  */
 export function applySettingKey(
   current: Record<string, unknown>,
@@ -64,7 +66,17 @@ export function applySettingKey(
     if (!r.ok) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${r.message}`);
     return withRisk(current, r.risk);
   }
-  return { ...current, [key]: value };
+  // Strict: a misspelt key (maxOrderUSD) must be refused, not stored beside the real one and ignored.
+  if (!Object.hasOwn(UserSettingsSchema.shape, key)) {
+    throw new HarvestError(
+      'INVALID_INPUT',
+      `Unknown setting "${key}". Known: ${USER_SETTING_KEYS.join(', ')}, and risk.LIMIT for one risk limit (see \`harvest risk USER\`).`,
+    );
+  }
+  const next = { ...current, [key]: value };
+  const unknown = unknownSettingKey(next);
+  if (unknown) throw new HarvestError('INVALID_INPUT', describeUnknownSetting(unknown));
+  return next;
 }
 
 /** The settings with a new risk section; the legacy top-level mirrors (riskPreset, maxOrderUsd) follow it. */

@@ -101,3 +101,10 @@ export class Store {
     if (this.db.open) this.db.close();
   }
 }
+export {
+  asDatabaseDamage,
+  inspectDatabaseFile,
+  isDatabaseDamage,
+  restoreHint,
+  type DatabaseFileState,
+} from './integrity';

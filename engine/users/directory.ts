@@ -3,6 +3,7 @@ import { isoTime } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import type { Logger } from '../kernel/logger';
 import type { Store, UserRow } from '../store';
+import { skeleton } from './confusables';
 import { UserNameSchema } from './names';
 import { defaultUserSettings } from './settings';
 
@@ -59,7 +60,8 @@ export class UserDirectory {
       return this.store.tx(() => {
         const user = this.resolve(ref);
         const clash = this.store.users.byName(name);
-        if (clash && clash.id !== user.id) this.assertFree(name);
+        // Changing the case of one's own name is fine; taking or imitating another's is not.
+        if (!clash || clash.id !== user.id) this.assertFree(name, user.id);
         this.store.users.rename(user.id, name);
         this.store.audit.append(
           { actor, action: 'user.renamed', userId: user.id, details: { from: user.name, to: name } },
@@ -120,9 +122,19 @@ export class UserDirectory {
     });
   }
 
-  private assertFree(name: string): void {
+  /** Refuses a name taken (ignoring case) or one that looks like another user's (same skeleton). */
+  private assertFree(name: string, self: number | null = null): void {
     if (this.store.users.byName(name)) {
       throw new HarvestError('CONFLICT', `A user called "${name}" already exists; names are unique (ignoring case).`);
+    }
+    const sk = skeleton(name);
+    // A handful of friends: comparing against each is cheaper than keeping skeletons in step in the schema.
+    const twin = this.store.users.list().find((u) => u.id !== self && skeleton(u.name) === sk);
+    if (twin) {
+      throw new HarvestError(
+        'CONFLICT',
+        `"${name}" looks like the existing user "${twin.name}" (letters from another alphabet, or ones that pass for each other, such as 0 and O). Choose a name that reads differently.`,
+      );
     }
   }
 }

@@ -1,3 +1,13 @@
 export { UserDirectory, type RemoveOptions } from './directory';
 export { UserNameSchema } from './names';
-export { UserSettingsSchema, defaultUserSettings, shouldAlert, type UserSettings } from './settings';
+export {
+  UserSettingsSchema,
+  USER_SETTING_KEYS,
+  assertLiveConfirmed,
+  defaultUserSettings,
+  describeUnknownSetting,
+  shouldAlert,
+  unknownSettingKey,
+  type UnknownSettingKey,
+  type UserSettings,
+} from './settings';

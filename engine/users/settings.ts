@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { tokenBySymbol } from '../market/tokens';
+import { HarvestError } from '../kernel/errors';
 import { RiskSettingsSchema } from '../risk/presets';
+
+/** A whole number of base units as text; Solana amounts are u64, so a larger cap or minimum means nothing. */
+const u64Text = (what: string) =>
+  z
+    .string()
+    .regex(/^\d+$/u, what)
+    .refine(
+      (v) => !/^\d+$/u.test(v) || BigInt(v) < 2n ** 64n,
+      'at most 18446744073709551615 (the largest Solana amount)',
+    );
 
 /**
  * A paper account's starting capital (like Freqtrade's dry_run_wallet): per
@@ -19,7 +30,9 @@ export const DEFAULT_PAPER_CAPITAL: PaperCapital = { USDC: '1000' };
 /**
  * A user's settings as stored (JSON, versioned for optimistic locking). Later
  * parts of the engine (risk, strategy, notifications) read their sections from
- * here; unknown future keys are kept as they are.
+ * here. Reading drops keys it does not know (an older build may have stored a
+ * misspelt one); writing refuses them (see unknownSettingKey), so a typo such
+ * as `maxOrderUSD` can never be mistaken for a limit that is in force.
  */
 export const UserSettingsSchema = z
   .object({
@@ -28,7 +41,7 @@ export const UserSettingsSchema = z
     /** What a paper account opens (and resets) with; see PaperCapitalSchema. */
     paperStartingCapital: PaperCapitalSchema.default(DEFAULT_PAPER_CAPITAL),
     /** Below this SOL balance (lamports) the engine does not trade for the user. */
-    minTradingBalanceLamports: z.string().regex(/^\d+$/u, 'a whole number of lamports').default('10000000'),
+    minTradingBalanceLamports: u64Text('a whole number of lamports').default('10000000'),
     riskPreset: z.enum(['conservative', 'moderate', 'aggressive', 'custom']).default('moderate'),
     /** Risk limits (engine/risk/presets.ts): a preset, or custom values inside hard bounds. */
     risk: RiskSettingsSchema.default({ preset: 'moderate' }),
@@ -55,7 +68,7 @@ export const UserSettingsSchema = z
     /** Output mints with a freeze authority that this user still accepts (beyond the known stablecoins). */
     freezeAuthorityAllowlist: z.array(z.string()).default([]),
     /** Per asset ('SOL' or a mint), the most that may leave the wallet in 24 h, in base units; defaults per token. */
-    withdrawalDailyCaps: z.record(z.string(), z.string().regex(/^\d+$/u)).default({}),
+    withdrawalDailyCaps: z.record(z.string(), u64Text('a whole number of base units')).default({}),
     /**
      * Swap outflow caps checked by the keystore before it signs, per INPUT asset ('SOL' or a mint), in
      * base units: the most one swap may move out, and the most all swaps may move out in a rolling
@@ -63,8 +76,8 @@ export const UserSettingsSchema = z
      */
     tradingCaps: z
       .object({
-        perTransaction: z.record(z.string(), z.string().regex(/^\d+$/u)).default({}),
-        daily: z.record(z.string(), z.string().regex(/^\d+$/u)).default({}),
+        perTransaction: z.record(z.string(), u64Text('a whole number of base units')).default({}),
+        daily: z.record(z.string(), u64Text('a whole number of base units')).default({}),
       })
       .default({ perTransaction: {}, daily: {} }),
     /** Which of this user's events alert the operator (OS notifications, tray): none, or those at or above a severity, less the muted types. */
@@ -76,7 +89,7 @@ export const UserSettingsSchema = z
       })
       .default({ enabled: true, minSeverity: 'warning', muted: [] }),
   })
-  .loose();
+  .strip();
 
 export type UserSettings = z.infer<typeof UserSettingsSchema>;
 
@@ -93,4 +106,82 @@ export function shouldAlert(
 ): boolean {
   const n = settings.notifications;
   return n.enabled && SEVERITY_RANK[event.severity] >= SEVERITY_RANK[n.minSeverity] && !n.muted.includes(event.type);
+}
+
+/** The top-level settings a user has (what `settings.set KEY` accepts, besides `risk.X`). */
+export const USER_SETTING_KEYS: readonly string[] = Object.keys(UserSettingsSchema.shape);
+
+/** Keys that would reach an object's prototype machinery if ever assigned; never a setting, at any depth. */
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+export interface UnknownSettingKey {
+  /** Dotted path of the unknown key, e.g. `maxOrderUSD` or `notifications.sound`. */
+  path: string;
+  /** The keys allowed where it was found (empty where no key of that name is ever allowed). */
+  known: string[];
+}
+
+/**
+ * The first key in a candidate settings object that the schema does not know,
+ * or null. Walks the zod schema alongside the value, so a section added to the
+ * schema is known here without a second list to keep in step. Free-form
+ * records (strategy params, per-asset caps) are checked by their own
+ * validators, except that prototype-reaching names are refused anywhere.
+ * Only own keys are looked at: `"constructor" in {}` is true, a known key it is not.
+ */
+export function unknownSettingKey(value: unknown): UnknownSettingKey | null {
+  return walk(value, UserSettingsSchema, []);
+}
+
+/** A sentence naming the unknown key and the keys that are allowed there. */
+export function describeUnknownSetting(u: UnknownSettingKey): string {
+  const where = u.path.includes('.') ? ` under ${u.path.slice(0, u.path.lastIndexOf('.'))}` : '';
+  return u.known.length > 0
+    ? `Unknown setting "${u.path}". Known${where}: ${u.known.join(', ')}.`
+    : `"${u.path}" cannot be a setting.`;
+}
+
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable) {
+    s = s.unwrap() as z.ZodType;
+  }
+  return s instanceof z.ZodObject ? (s.shape as Record<string, z.ZodType>) : null;
+}
+
+function walk(value: unknown, schema: z.ZodType | null, path: string[]): UnknownSettingKey | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const shape = schema ? objectShape(schema) : null;
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  // Own names only, which include a JSON-parsed "__proto__" (an own property, unlike `{}.__proto__`).
+  const keys = Array.isArray(value) ? [] : Object.getOwnPropertyNames(value);
+  for (const k of keys) {
+    if (FORBIDDEN_KEYS.has(k)) return { path: [...path, k].join('.'), known: [] };
+    if (shape && !Object.hasOwn(shape, k)) return { path: [...path, k].join('.'), known: Object.keys(shape) };
+  }
+  for (const [k, v] of entries) {
+    const found = walk(v, shape ? (shape[k] ?? null) : null, [...path, k]);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * Paper to live is the one settings change that puts a friend's real funds to
+ * work, so every path (CLI --confirm, the host's two-step confirmation, the
+ * desktop's native dialog) must have asked first and say so with `confirm`.
+ * Live to live, or going back to paper, needs nothing.
+ */
+export function assertLiveConfirmed(
+  userName: string,
+  before: { mode: string },
+  after: { mode: string },
+  confirm: boolean | undefined,
+): void {
+  if (before.mode !== 'live' && after.mode === 'live' && confirm !== true) {
+    throw new HarvestError(
+      'CONFIRMATION_REQUIRED',
+      `Switching "${userName}" to live mode makes their orders real swaps with the funds in their wallet: confirm it explicitly.`,
+    );
+  }
 }

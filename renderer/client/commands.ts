@@ -1,13 +1,14 @@
 import type { EngineClient } from '../../engine/api/client';
-import { commands, type CommandName } from '../../engine/api/contract';
+import { commands, needsConfirmation, type CommandName } from '../../engine/api/contract';
 
 /** Whether this engine's contract has a command (panels for commands still being built hide themselves). */
 export function hasCommand(name: string): name is CommandName {
   return Object.prototype.hasOwnProperty.call(commands, name);
 }
 
-export function isSensitive(name: string): boolean {
-  return hasCommand(name) && (commands[name] as { sensitive?: boolean }).sensitive === true;
+/** Whether the engine's transports ask the operator before this call (see engine/api/confirmations.ts). */
+export function isSensitive(name: string, input?: unknown): boolean {
+  return hasCommand(name) && needsConfirmation(name, input);
 }
 
 /** Calls a command that may not exist in this contract yet; undefined when it does not. */

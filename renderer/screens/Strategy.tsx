@@ -105,17 +105,20 @@ export function StrategyTab({ userId }: { userId: number }) {
   const onSandbox = useApp((st) => st.network?.network === 'sandbox');
   const save = async () => {
     if (!settings) return;
-    if (mode === 'live' && currentMode !== 'live') {
-      const ok = await actions().askConfirm({
-        title: onSandbox ? 'Trade live on the sandbox?' : 'Trade with real funds?',
-        body: onSandbox
-          ? 'In live mode this friend’s orders are real swaps on the sandbox chain, with play money. Paper mode simulates fills at the feed price instead.'
-          : 'In live mode this friend’s orders are real swaps from their wallet. Paper mode simulates fills at the live price instead.',
-        confirmLabel: 'Go live',
-        danger: true,
-      });
-      if (!ok) return;
-    }
+    // Going live is confirmed by the transport (the host's confirmation step, or the desktop's
+    // native dialog) with this text, and the engine refuses it without `confirm`: mode is sent
+    // only when it changes, so saving a live friend's parameters asks nothing.
+    const goLive = mode === 'live' && currentMode !== 'live';
+    const confirm = goLive
+      ? {
+          title: onSandbox ? 'Trade live on the sandbox?' : 'Trade with real funds?',
+          body: onSandbox
+            ? 'In live mode this friend’s orders are real swaps on the sandbox chain, with play money. Paper mode simulates fills at the feed price instead.'
+            : 'In live mode this friend’s orders are real swaps from their wallet. Paper mode simulates fills at the live price instead.',
+          confirmLabel: 'Go live',
+          danger: true,
+        }
+      : undefined;
     setSaving(true);
     setError(null);
     const values = Object.fromEntries(
@@ -123,11 +126,20 @@ export function StrategyTab({ userId }: { userId: number }) {
     );
     const r = await actions().run(
       'strategy.set',
-      { user: userId, strategy: id, params: values, tokens, mode, enabled, expectedVersion: settings.version },
-      { silent: true, success: 'Strategy saved — applies from the next cycle' },
+      {
+        user: userId,
+        strategy: id,
+        params: values,
+        tokens,
+        ...(mode !== currentMode ? { mode } : {}),
+        ...(goLive ? { confirm: true } : {}),
+        enabled,
+        expectedVersion: settings.version,
+      },
+      { silent: true, success: 'Strategy saved — applies from the next cycle', ...(confirm ? { confirm } : {}) },
     );
     setSaving(false);
-    if (!r.ok) return setError(r.error.message);
+    if (!r.ok) return r.cancelled ? undefined : setError(r.error.message);
     // A switch paper ↔ live: say where the open positions and each account's history stay.
     if (r.value.notice) actions().toast('info', 'Mode switched', r.value.notice);
     await actions().refreshSettings(userId);

@@ -544,7 +544,7 @@ export class Controller {
     input: CommandInput<K>,
     opts: RunOptions = {},
   ): Promise<RunResult<CommandOutput<K>>> {
-    const sensitive = isSensitive(name);
+    const sensitive = isSensitive(name, input);
     if (opts.confirm && !sensitive) {
       if (!(await this.askConfirm(opts.confirm)))
         return { ok: false, error: new EngineCallError('CANCELLED', 'Cancelled.'), cancelled: true };

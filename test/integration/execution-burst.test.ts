@@ -65,7 +65,7 @@ async function addLiveUser(world: Omit<World, 'users'>, name: string): Promise<{
   const u = world.engine.users.add(name, 'test');
   const key = randomSecretKey();
   const wallet = world.engine.wallets.import(u.id, { secretKey: key.base58 }, 'test');
-  await world.engine.execute('settings.set', { user: name, key: 'mode', value: 'live' });
+  await world.engine.execute('settings.set', { user: name, key: 'mode', value: 'live', confirm: true });
   await world.engine.execute('settings.set', { user: name, key: 'risk', value: JSON.stringify(PERMISSIVE_RISK) });
   await world.sandbox.fund(wallet.address, {
     lamports: 1_000_000_000n,

@@ -71,7 +71,7 @@ async function liveUser(dir: string, name: string): Promise<Address> {
   try {
     const u = engine.users.add(name, 'test');
     const w = engine.wallets.import(u.id, { secretKey: randomSecretKey().base58 }, 'test');
-    await engine.execute('settings.set', { user: name, key: 'mode', value: 'live' });
+    await engine.execute('settings.set', { user: name, key: 'mode', value: 'live', confirm: true });
     const f = await engine.execute('funds.faucet', { user: name, sol: '2', token: 'USDC', amount: '1000' });
     expect(f.balances.lamports).toBe('2000000000');
     return w.address as Address;

@@ -513,7 +513,7 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
     const key = randomSecretKey();
     ok(await hv(t.dir, ['--json', 'user', 'add', USER]));
     ok(await hv(t.dir, ['--json', 'wallet', 'import', USER, '--secret-key-stdin'], { input: `${key.base58}\n` }));
-    ok(await hv(t.dir, ['--json', 'settings', USER, 'set', 'mode', 'live']));
+    ok(await hv(t.dir, ['--json', 'settings', USER, 'set', 'mode', 'live', '--confirm']));
     // Kills leave 'failed' orders behind; they must not pause the user (breaker) and end the test early.
     ok(await hv(t.dir, ['--json', 'settings', USER, 'set', 'breakerFailures', '100']));
     ok(await hv(t.dir, ['--json', 'settings', USER, 'set', 'risk', JSON.stringify(PERMISSIVE_RISK)]));

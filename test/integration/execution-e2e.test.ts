@@ -120,7 +120,13 @@ beforeEach(async () => {
 });
 
 async function setting(user: string, key: string, value: unknown): Promise<void> {
-  await engine.execute('settings.set', { user, key, value: typeof value === 'string' ? value : JSON.stringify(value) });
+  // confirm: going live needs it (issue 10); the tests here are about execution, not that step.
+  await engine.execute('settings.set', {
+    user,
+    key,
+    value: typeof value === 'string' ? value : JSON.stringify(value),
+    confirm: true,
+  });
 }
 
 /** A user with an imported wallet funded on the sandbox, in live mode unless told otherwise. */

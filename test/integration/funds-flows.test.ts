@@ -54,7 +54,7 @@ beforeAll(async () => {
   const w = engine.wallets.import(u.id, { secretKey: key.base58 }, 'test');
   ana = { id: u.id, address: w.address as Address, key };
   await permissiveRisk(engine, 'ana');
-  await engine.execute('settings.set', { user: 'ana', key: 'mode', value: 'live' });
+  await engine.execute('settings.set', { user: 'ana', key: 'mode', value: 'live', confirm: true });
 }, 60_000);
 
 afterAll(async () => {
@@ -263,7 +263,7 @@ describe('activation follows flows', () => {
   it('an outside deposit to an empty live wallet activates the friend in the same cycle', async () => {
     const u = engine.users.add('bo', 'test');
     const w = engine.wallets.import(u.id, { secretKey: randomSecretKey().base58 }, 'test');
-    await engine.execute('settings.set', { user: 'bo', key: 'mode', value: 'live' });
+    await engine.execute('settings.set', { user: 'bo', key: 'mode', value: 'live', confirm: true });
     const loop = new TradingLoop(() => engine.funds(), clock, silentLogger, 1_000);
     await loop.runCycle();
     expect(engine.store.users.isActive(u.id)).toBe(false);

@@ -190,7 +190,13 @@ async function user(name: string, settings: Record<string, unknown> = {}): Promi
   await sandbox.fund(w.address, { lamports: 2n * LAMPORTS, tokens: [{ mint: USDC.mint, amount: usdc(1000) }] });
   await permissiveRisk(engine, name);
   for (const [k, v] of Object.entries({ mode: 'live', breakerFailures: 100, ...settings })) {
-    await engine.execute('settings.set', { user: name, key: k, value: typeof v === 'string' ? v : JSON.stringify(v) });
+    await engine.execute('settings.set', {
+      user: name,
+      key: k,
+      value: typeof v === 'string' ? v : JSON.stringify(v),
+      // Going live needs a confirmation (issue 10); these tests are about prices, not that step.
+      confirm: true,
+    });
   }
   return { id: u.id, name, address: w.address as Address };
 }

@@ -68,7 +68,7 @@ describe('the paper account through the API', () => {
   });
 
   test('switching to live says where the open paper position stays; both accounts keep their figures', async () => {
-    const s = await engine.execute('settings.set', { user: 'Pam', key: 'mode', value: 'live' });
+    const s = await engine.execute('settings.set', { user: 'Pam', key: 'mode', value: 'live', confirm: true });
     expect(s.notice).toMatch(/1 open paper position\(s\) stay in the paper account/u);
 
     expect(await engine.execute('stats.user', { user: 'Pam' })).toMatchObject({

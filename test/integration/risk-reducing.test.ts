@@ -32,7 +32,7 @@ beforeAll(async () => {
     await engine.execute('wallet.create', { user: name, words: 12 });
     await engine.execute('funds.faucet', { user: name, sol: '2', token: 'USDC', amount: '2000' });
   }
-  await engine.execute('settings.set', { user: 'Liv', key: 'mode', value: 'live' });
+  await engine.execute('settings.set', { user: 'Liv', key: 'mode', value: 'live', confirm: true });
   await funds.balances.refresh();
   await funds.refreshPrices();
 }, 120_000);

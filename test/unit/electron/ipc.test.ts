@@ -154,6 +154,33 @@ describe('IPC handlers', () => {
       expect(box.type).toBe('warning');
     });
 
+    it('asks before a friend goes live (settings or strategy); Cancel leaves them on paper', async () => {
+      await call('users.add', { name: 'bob' });
+      const mode = async () =>
+        ((await engine.executeUntyped('settings.get', { user: 'bob' })) as { settings: { mode: string } }).settings
+          .mode;
+      stub.messageBoxAnswer = 0; // Cancel
+      const viaSettings = { user: 'bob', key: 'mode', value: 'live', confirm: true };
+      expect(await call('settings.set', viaSettings)).toMatchObject({ ok: false, error: { code: CANCELLED } });
+      const viaStrategy = { user: 'bob', strategy: 'trend', mode: 'live', confirm: true };
+      expect(await call('strategy.set', viaStrategy)).toMatchObject({ ok: false, error: { code: CANCELLED } });
+      expect(await mode()).toBe('paper');
+      expect(stub.messageBoxes.map((b) => b.options.message)).toEqual([
+        'Switch “bob” to live mode?',
+        'Switch “bob” to live mode?',
+      ]);
+      expect(stub.messageBoxes[0]!.options.buttons).toEqual(['Cancel', 'Go live']);
+      // Other settings are not asked about.
+      expect(await call('settings.set', { user: 'bob', key: 'slippageBps', value: '60' })).toMatchObject({ ok: true });
+      expect(stub.messageBoxes).toHaveLength(2);
+      stub.messageBoxAnswer = 1; // Go live
+      expect(await call('settings.set', viaSettings)).toMatchObject({
+        ok: true,
+        result: { settings: { mode: 'live' } },
+      });
+      expect(await mode()).toBe('live');
+    });
+
     it('answers bad input before asking anything', async () => {
       const r = await call('wallet.export', { user: 'alice' }); // no confirm: true
       expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });

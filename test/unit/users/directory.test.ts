@@ -4,6 +4,7 @@ import { HarvestError } from '../../../engine/kernel/errors';
 import type { Engine } from '../../../engine/runtime';
 import { nameKey } from '../../../engine/store';
 import { defaultUserSettings } from '../../../engine/users';
+import { mixedScripts } from '../../../engine/users/confusables';
 import { tempDataDir } from '../../helpers/datadir';
 import { openEngine } from '../../helpers/engine';
 import { EXPECTED_TABLES } from '../../helpers/schema';
@@ -320,7 +321,11 @@ describe('property: arbitrary names', () => {
         const input = `${pad}${raw}${pad}`;
         const expected = input.normalize('NFC').trim();
         const valid =
-          expected.length >= 1 && expected.length <= 64 && !INVISIBLE.test(expected) && !/^\d+$/u.test(expected);
+          expected.length >= 1 &&
+          expected.length <= 64 &&
+          !INVISIBLE.test(expected) &&
+          !/^\d+$/u.test(expected) &&
+          !mixedScripts(expected); // a disguise (test/unit/users/confusable-names.test.ts)
         const usersBefore = count(engine, 'users');
         const auditBefore = count(engine, 'audit_log');
         if (!valid) {
