@@ -1,10 +1,12 @@
 /**
- * "The other friends kept trading while one friend's wallet failed": swaps per
- * minute of the other friends inside the failure window against outside it,
- * how many of them traded inside it, and that the broken wallet itself landed
- * nothing it started inside the window (the proxy refused all its transactions).
+ * "The other friends kept trading while one friend's wallet failed": the other
+ * friends' swaps per minute of engine uptime inside the failure window against
+ * outside it (per minute UP, so kills that happen to fall in the window do not
+ * count against it), how many of them traded inside it, and that the broken
+ * wallet itself landed nothing it started inside the window.
  */
 import type { DbView } from './outside';
+import { upMsWithin, type SupervisorStats } from './supervisor';
 import type { Friend } from './traders';
 
 export interface Isolation {
@@ -14,8 +16,11 @@ export interface Isolation {
   failingTradesInWindow: number;
   others: number;
   othersTradingInWindow: number;
+  /** Other friends' swaps per minute of engine uptime, inside and outside the window. */
   othersPerMinuteIn: number;
   othersPerMinuteOut: number;
+  upMinutesIn: number;
+  upMinutesOut: number;
   ok: boolean;
   notes: string[];
 }
@@ -25,6 +30,7 @@ export function judgeIsolation(
   friends: readonly Friend[],
   failing: Friend | null,
   window: { from: number; to: number },
+  run: { from: number; to: number; engine: SupervisorStats },
 ): Isolation {
   const inWindow = (iso: string): boolean => {
     const t = Date.parse(iso);
@@ -40,6 +46,8 @@ export function judgeIsolation(
     othersTradingInWindow: 0,
     othersPerMinuteIn: 0,
     othersPerMinuteOut: 0,
+    upMinutesIn: 0,
+    upMinutesOut: 0,
     ok: true,
     notes: [],
   };
@@ -54,33 +62,37 @@ export function judgeIsolation(
   const traders = new Set<number>();
   let tradesIn = 0;
   let tradesOut = 0;
-  const first = Math.min(...db.trades.map((t) => Date.parse(t.executed_at)));
-  const last = Math.max(...db.trades.map((t) => Date.parse(t.executed_at)));
   for (const t of db.trades) {
     const created = intentsById.get(t.intent_id)!.created_at;
     if (t.user_id === failing.id) {
       if (inWindow(created)) out.failingTradesInWindow++;
       continue;
     }
+    const at = Date.parse(t.executed_at);
+    if (at < run.from || at > run.to) continue; // set-up and settling are not part of the comparison
     if (inWindow(t.executed_at)) {
       tradesIn++;
       traders.add(t.user_id);
     } else tradesOut++;
   }
-  const minutesIn = (window.to - window.from) / 60_000;
-  const minutesOut = Math.max(1e-9, (last - first) / 60_000 - minutesIn);
+  out.upMinutesIn = upMsWithin(run.engine, window.from, window.to) / 60_000;
+  out.upMinutesOut =
+    (upMsWithin(run.engine, run.from, window.from) + upMsWithin(run.engine, window.to, run.to)) / 60_000;
   out.othersTradingInWindow = traders.size;
-  out.othersPerMinuteIn = tradesIn / minutesIn;
-  out.othersPerMinuteOut = tradesOut / minutesOut;
+  out.othersPerMinuteIn = tradesIn / Math.max(1e-9, out.upMinutesIn);
+  out.othersPerMinuteOut = tradesOut / Math.max(1e-9, out.upMinutesOut);
   if (out.failingTradesInWindow > 0) {
     out.ok = false;
     out.notes.push(`${failing.name} landed ${out.failingTradesInWindow} swap(s) its broken wallet could not have sent`);
   }
   if ((out.failingOrdersInWindow['failed'] ?? 0) + (out.failingOrdersInWindow['rejected'] ?? 0) === 0)
     out.notes.push(`${failing.name} placed no order that failed inside the window: the fault was not exercised`);
-  if (tradesIn === 0 || traders.size < Math.ceil(out.others / 2)) {
+  // Kept trading: swaps went on inside the window at no less than half the rate outside it (per minute up).
+  if (tradesIn === 0 || out.othersPerMinuteIn < 0.5 * out.othersPerMinuteOut) {
     out.ok = false;
-    out.notes.push(`only ${traders.size} of ${out.others} other friends traded while ${failing.name} failed`);
+    out.notes.push(
+      `the other friends' swaps fell to ${out.othersPerMinuteIn.toFixed(2)}/min (engine up) while ${failing.name} failed, from ${out.othersPerMinuteOut.toFixed(2)}/min`,
+    );
   }
   return out;
 }

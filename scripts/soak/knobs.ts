@@ -33,7 +33,7 @@ export interface Knobs {
 const SPEC = {
   seed: { def: () => Math.floor(Math.random() * 2 ** 31), int: true },
   'sandbox-minutes': { def: () => 60 },
-  speed: { def: () => 6 },
+  speed: { def: () => 4 },
   friends: { def: () => 20, int: true },
   kills: { def: () => 50, int: true },
   'rpc-error': { def: () => 0.2 },
@@ -42,7 +42,7 @@ const SPEC = {
   'swap-slow': { def: () => 0.15 },
   'price-gaps': { def: () => 4, int: true },
   'price-gap-seconds': { def: () => 75 },
-  traders: { def: () => 3, int: true },
+  traders: { def: () => 4, int: true },
   'cycle-seconds': { def: () => 2 },
   'failing-friend': { def: () => 3, int: true },
 } as const;

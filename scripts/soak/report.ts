@@ -17,6 +17,8 @@ import type { TraderStats } from './traders';
 export interface SoakResult {
   knobs: Knobs;
   wallMs: number;
+  /** The faulty part of the run, wall ms (set-up and settling are outside it). */
+  soak: { from: number; to: number };
   totalWallMs: number;
   friends: number;
   kills: { up: number; starting: number; none: number; scheduled: number };
@@ -38,9 +40,67 @@ export interface SoakResult {
 
 const HEADER = `# Fault soak
 
-Written by \`npm run soak\` (scripts/soak/run.ts): issue 10, item 10. Newest run first. Each run
-says whether it was the full configuration (60 sandbox minutes, 20 friends, 30 % RPC faults,
-50 SIGKILLs) or a reduced one, and why.
+Written by \`npm run soak\` (scripts/soak/run.ts), issue 10 item 10. Not part of \`npm test\`.
+Each run adds its section below, newest first, and says whether it was the full configuration
+(60 sandbox minutes, 20 friends, 30 % RPC faults, 50 SIGKILLs, a failing wallet, price gaps, swap
+API faults) or a reduced one, and how.
+
+## How it works
+
+- **The world.** One \`harvest sandbox start --speed S\` holds the chain for the whole run, so the
+  chain outlives every kill. The engine is \`harvest run\`, restarted at once whenever it dies (a
+  supervisor, like a service manager). Its master key comes from \`HARVEST_MASTER_KEY\`: a sandbox
+  soak needs no OS keychain.
+- **Time.** The accelerated clock is the sandbox's: its price replay runs S times faster, so
+  \`--sandbox-minutes\` of market time take sandbox-minutes / S on the wall (60 / 4 = 15 min by
+  default). The engine has no accelerated clock of its own, so its cycle, price age limit (60 s),
+  timeouts and candles stay in wall time.
+- **Faults.** Two loopback proxies (scripts/soak/fault-proxy.ts) stand between the engine and the
+  sandbox's JSON-RPC and swap/price API: the soak rewrites \`<data dir>/sandbox/sandbox.json\`, where
+  the engine finds a running sandbox, to name the proxies, so the engine's own chain and Jupiter
+  clients go through them unchanged (on the sandbox network \`--rpc\` is not used and the Jupiter
+  URL is the sandbox's). RPC: errors (HTTP 503 or JSON-RPC -32005) and timeouts held past the
+  engine's 20 s, half of them after the request reached the chain (a sendTransaction that landed
+  with its answer lost). Swap API: 5xx and answers 1–20 s late (the engine gives up at 15 s).
+  Price: gaps during which every /price/v3 request fails. One friend's wallet: for the middle
+  60 % of the run every request carrying its transactions (send/simulate, /swap builds, reads
+  naming only it) fails; batched reads shared by all friends pass. All choices are seeded
+  (mulberry32, one stream per concern), so \`--seed\` replays the same faults, kills and orders.
+- **Kills.** SIGKILLs at seeded uniform random times over the run, wherever the engine is (up, or
+  starting and reconciling). A manual order cut off by a kill is sent again with the same client id.
+- **Trading.** Friends have live strategies (trend, mean reversion, DCA on 1-minute candles) and
+  permissive risk (test/helpers/risk.ts), 2 SOL and 1,000 USDC from the sandbox faucet, and
+  streams of manual buys with a stop-loss and take-profit 0.2–1 % away (so exits fire) and sells.
+- **Checks, from outside** (scripts/soak/outside.ts, floors.ts, isolation.ts), after the faults
+  stop and a clean engine and one \`harvest wallet balances\` have settled the journal: the
+  database read-only, the chain over its JSON-RPC (directly, not through the proxy) and the
+  sandbox ledger's own transaction history, as test/integration/execution-crash.test.ts does.
+  - *No duplicate or lost swap*: one intent per client id; nothing pending; every swap a wallet
+    paid for that landed ⇔ exactly one trade with the same amounts and fee; every journaled
+    signature landed ⇔ a trade.
+  - *Ledger = chain*: for every wallet, USDC/WETH/WBTC on chain = faucet + Σ trades, SOL =
+    faucet − Σ fees − rent of the token accounts its swaps created, open positions = tokens on
+    chain, to the base unit.
+  - *Others kept trading*: the other friends' swaps per minute of engine uptime inside the failure
+    window are at least half those outside it, and the broken wallet landed nothing it started there.
+  - *No exit below its floor*: every sell's realised price ≥ the lowest trusted price (the sandbox's
+    own /price/v3, taped every 0.5 s from outside) while the order was live, less its slippage.
+  - \`harvest reconcile --json\`: run when the build has it (see the hook in run.ts).
+
+## How to run
+
+\`\`\`
+npm run soak                                     # the full configuration (~20 min on 2 cores)
+npm run soak -- --sandbox-minutes 8 --kills 5    # a short development run
+npm run soak -- --seed 123 --out -               # replay a seed, print the report only
+\`\`\`
+
+Knobs (flag, or the environment variable SOAK_<NAME>): --seed, --sandbox-minutes (60), --speed (4),
+--friends (20), --kills (50), --rpc-error (0.2), --rpc-timeout (0.1), --swap-error (0.15),
+--swap-slow (0.15), --price-gaps (4), --price-gap-seconds (75), --traders (4), --cycle-seconds (2),
+--failing-friend (3; 0 for none), --out (docs/soak.md; - for none), --keep (keep the data
+directory). The exit code is 1 when an invariant broke.
+
 `;
 
 const MARK = '<!-- soak:runs -->';
@@ -97,6 +157,18 @@ function render(r: SoakResult): { body: string; ok: boolean } {
   const rec = r.engine.recoveryMs;
   const eventsOf = (...types: string[]): string => types.map((t) => `${t} ${r.events.get(t) ?? 0}`).join(', ');
   const ratios = [...r.floors.ratios].sort((a, b) => a - b);
+  const reasons: Record<string, number> = {};
+  for (const i of r.intents) {
+    if (i.status === 'confirmed') continue;
+    const key = `${i.status}/${i.reason_code ?? 'no code'}`;
+    reasons[key] = (reasons[key] ?? 0) + 1;
+  }
+  const ups = r.engine.upIntervals
+    .map((u) => Math.min(u.to, r.soak.to) - Math.max(u.from, r.soak.from))
+    .filter((ms) => ms > 0);
+  const upMs = ups.reduce((a, b) => a + b, 0);
+  const longestUp = ups.length ? Math.max(...ups) : 0;
+  const meanUp = ups.length ? upMs / ups.length : 0;
 
   const lines = [
     `## Run ${date}: ${reduced.length === 0 ? 'full configuration' : 'REDUCED'}`,
@@ -108,7 +180,7 @@ function render(r: SoakResult): { body: string; ok: boolean } {
     `Seed ${k.seed} (\`npm run soak -- --seed ${k.seed}\` replays the same fault choices, kill times, gaps and orders; what the engine does between them still depends on timing). ` +
       `${k.sandboxMinutes} minutes of sandbox (market) time at ${k.speed}× replay speed: ${(r.wallMs / 60_000).toFixed(1)} wall minutes of faults, ${(r.totalWallMs / 60_000).toFixed(1)} minutes in all with set-up, settling and checks. ` +
       `${r.friends} friends, each with 2 SOL and 1,000 USDC from the faucet, live, permissive risk (test/helpers/risk.ts), a strategy (trend, mean reversion and DCA in turn, 1-minute candles) on WETH and WBTC, ` +
-      `and ${k.traders} streams of manual orders (buys of $5–25 with a stop-loss and take-profit 0.2–1 % away, so exits fire; sells of half a position). Engine cycle ${k.cycleSeconds} s; the engine's master key from HARVEST_MASTER_KEY (no OS keychain needed for a sandbox soak).`,
+      `and ${k.traders} streams of manual orders over all friends plus one for the friend whose wallet fails (buys of $5–25 with a stop-loss and take-profit 0.2–1 % away, so exits fire; sells of half a position). Engine cycle ${k.cycleSeconds} s; the engine's master key from HARVEST_MASTER_KEY (no OS keychain needed for a sandbox soak).`,
     '',
     '### Invariants',
     '',
@@ -130,7 +202,7 @@ function render(r: SoakResult): { body: string; ok: boolean } {
           verdict(r.isolation.ok),
           r.isolation.failing === null
             ? 'no failing wallet'
-            : `${r.isolation.failing} broken for ${r.isolation.windowSeconds.toFixed(0)} s: its orders there ${count(r.isolation.failingOrdersInWindow)}, its swaps landed 0 expected / ${r.isolation.failingTradesInWindow} seen; ${r.isolation.othersTradingInWindow}/${r.isolation.others} other friends traded inside the window, ${r.isolation.othersPerMinuteIn.toFixed(2)} swaps/min inside vs ${r.isolation.othersPerMinuteOut.toFixed(2)} outside`,
+            : `${r.isolation.failing} broken for ${r.isolation.windowSeconds.toFixed(0)} s: its orders there ${count(r.isolation.failingOrdersInWindow)}, its swaps landed 0 expected / ${r.isolation.failingTradesInWindow} seen; ${r.isolation.othersTradingInWindow}/${r.isolation.others} other friends traded inside the window, ${r.isolation.othersPerMinuteIn.toFixed(2)} swaps per minute of engine uptime inside (${r.isolation.upMinutesIn.toFixed(1)} min up) vs ${r.isolation.othersPerMinuteOut.toFixed(2)} outside (${r.isolation.upMinutesOut.toFixed(1)} min up); holds if inside ≥ half of outside and the broken wallet landed nothing`,
         ],
         [
           'no exit sold below its floor',
@@ -168,6 +240,11 @@ function render(r: SoakResult): { body: string; ok: boolean } {
           `${r.ledger.swapsOnChain} landed, ${r.ledger.failedOnChain} landed with an error; trades by context: ${count(byCtx(r.trades))}`,
         ],
         ['intents', [...statusByCtx].map(([c, m]) => `${c}: ${count(m)}`).join('; ') || 'none'],
+        ['why orders did not fill', count(reasons)],
+        [
+          'strategies',
+          `${r.intents.filter((i) => i.context === 'strategy').length} strategy orders. Engine up ${(upMs / 60_000).toFixed(1)} of ${(r.wallMs / 60_000).toFixed(1)} wall minutes, ${r.engine.upIntervals.length} stretches, longest ${(longestUp / 1000).toFixed(0)} s, mean ${(meanUp / 1000).toFixed(0)} s; the strategies need 3–9 closed 1-minute candles of warm-up, and the engine's candles live in memory, so every restart starts them over`,
+        ],
         [
           'manual orders',
           `${r.traders.submitted} sent; answered ${count(r.traders.outcomes)}; errors ${count(r.traders.errors)}`,

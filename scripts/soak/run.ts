@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     const failing = k.failingFriend > 0 ? friends[k.failingFriend - 1]! : null;
     const failWindow = { from: t0 + wallMs * 0.2, to: t0 + wallMs * 0.8 };
     const traders = new Traders(dir, k.seed, friends, supervisor, priceTape, substream(k.seed, 'orders'));
-    const trading = traders.run(k.traders, [200, 1_500]);
+    const trading = traders.run(k.traders, [200, 1_000], failing);
     const sup = supervisor;
     const killRng = substream(k.seed, 'kills');
     const killAt = Array.from({ length: k.kills }, () => killRng() * wallMs).sort((a, b) => a - b);
@@ -171,11 +171,16 @@ async function main(): Promise<void> {
     // ---- checks ----------------------------------------------------------------------
     const ledger = await checkLedger(dir, rpcUrl, { lamports: FAUCET_LAMPORTS, usdc: FAUCET_USDC }, faucetSigs);
     const floors = checkFloors(priceTape, ledger.db.intents, ledger.db.trades);
-    const isolation = judgeIsolation(ledger.db, friends, failing, failWindow);
+    const isolation = judgeIsolation(ledger.db, friends, failing, failWindow, {
+      from: t0,
+      to: soakEnd,
+      engine: sup.stats,
+    });
     const reconcileCmd = await reconcileCommand(dir, env);
     const result: SoakResult = {
       knobs: k,
       wallMs: soakEnd - t0,
+      soak: { from: t0, to: soakEnd },
       totalWallMs: Date.now() - started,
       friends: friends.length,
       kills: { ...killWhere, scheduled: k.kills },

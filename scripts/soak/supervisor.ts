@@ -23,6 +23,13 @@ export interface SupervisorStats {
   unexpectedTails: string[];
   /** Wall ms from a kill to the next ready line. */
   recoveryMs: number[];
+  /** When an engine was up (ready → exit), wall ms. */
+  upIntervals: { from: number; to: number }[];
+}
+
+/** How long an engine was up within [from, to]. */
+export function upMsWithin(stats: SupervisorStats, from: number, to: number): number {
+  return stats.upIntervals.reduce((a, u) => a + Math.max(0, Math.min(u.to, to) - Math.max(u.from, from)), 0);
 }
 
 export class EngineSupervisor {
@@ -34,6 +41,7 @@ export class EngineSupervisor {
     unexpectedExits: 0,
     unexpectedTails: [],
     recoveryMs: [],
+    upIntervals: [],
   };
   private child: ChildProcess | null = null;
   private up: Running<EngineReady> | null = null;
@@ -114,11 +122,13 @@ export class EngineSupervisor {
         break;
       }
       this.up = r;
+      const upFrom = Date.now();
       if (this.killedAt !== null) this.stats.recoveryMs.push(Date.now() - this.killedAt);
       this.killedAt = null;
       for (const w of this.waiters.splice(0)) w(r.ready.socket);
       await r.exited;
       this.up = null;
+      this.stats.upIntervals.push({ from: upFrom, to: Date.now() });
       if (!this.expected.has(r.child)) {
         this.stats.unexpectedExits++;
         this.stats.unexpectedTails.push(r.stderrTail().slice(-1_500));

@@ -57,25 +57,31 @@ export class Traders {
     private readonly random: Rng,
   ) {}
 
-  run(concurrency: number, pauseMs: readonly [number, number]): Promise<void> {
-    return Promise.all(Array.from({ length: concurrency }, () => this.loop(pauseMs))).then(() => undefined);
+  /**
+   * `concurrency` streams over all friends, plus one stream for the friend whose wallet will fail,
+   * so that friend keeps placing orders (and failing) while the others trade.
+   */
+  run(concurrency: number, pauseMs: readonly [number, number], failing: Friend | null): Promise<void> {
+    const streams = Array.from({ length: concurrency }, () => this.loop(pauseMs, this.friends));
+    if (failing) streams.push(this.loop(pauseMs, [failing]));
+    return Promise.all(streams).then(() => undefined);
   }
 
   stop(): void {
     this.stopped = true;
   }
 
-  private async loop(pauseMs: readonly [number, number]): Promise<void> {
+  private async loop(pauseMs: readonly [number, number], among: readonly Friend[]): Promise<void> {
     while (!this.stopped) {
-      const order = this.next();
+      const order = this.next(among);
       if (order) await this.send(order);
       await sleep(between(this.random, pauseMs[0], pauseMs[1]));
     }
   }
 
   /** A buy with tight exit levels (so exits happen), or a sell of half an open position. */
-  private next(): Order | null {
-    const f = pick(this.random, this.friends);
+  private next(among: readonly Friend[]): Order | null {
+    const f = pick(this.random, among);
     const token = pick(this.random, TRADED);
     const clientId = `soak-${this.seed}-${++this.seq}`;
     const held = this.openQuantity(f.id, token);
