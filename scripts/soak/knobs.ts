@@ -17,7 +17,7 @@ export interface Knobs {
   rpcTimeout: number;
   swapError: number;
   swapSlow: number;
-  /** Price feed gaps and the length of each, wall seconds (the engine's price limit is 60 s). */
+  /** Price feed gaps per sandbox hour, and the length of each in wall seconds (the engine's price limit is 60 s). */
   priceGaps: number;
   priceGapSeconds: number;
   /** Manual orders in flight at once. */
@@ -40,7 +40,7 @@ const SPEC = {
   'rpc-timeout': { def: () => 0.1 },
   'swap-error': { def: () => 0.15 },
   'swap-slow': { def: () => 0.15 },
-  'price-gaps': { def: () => 4, int: true },
+  'price-gaps': { def: () => 3, int: true },
   'price-gap-seconds': { def: () => 75 },
   traders: { def: () => 4, int: true },
   'cycle-seconds': { def: () => 2 },

@@ -25,7 +25,7 @@ export interface SoakResult {
   engine: SupervisorStats;
   shutdown: string;
   proxies: { rpc: FaultCounts; api: FaultCounts };
-  priceGapSeconds: number;
+  priceGaps: number;
   traders: TraderStats;
   ledger: LedgerCheck;
   intents: IntentRow[];
@@ -97,7 +97,7 @@ npm run soak -- --seed 123 --out -               # replay a seed, print the repo
 
 Knobs (flag, or the environment variable SOAK_<NAME>): --seed, --sandbox-minutes (60), --speed (4),
 --friends (20), --kills (50), --rpc-error (0.2), --rpc-timeout (0.1), --swap-error (0.15),
---swap-slow (0.15), --price-gaps (4), --price-gap-seconds (75), --traders (4), --cycle-seconds (2),
+--swap-slow (0.15), --price-gaps (3 per sandbox hour), --price-gap-seconds (75), --traders (4), --cycle-seconds (2),
 --failing-friend (3; 0 for none), --out (docs/soak.md; - for none), --keep (keep the data
 directory). The exit code is 1 when an invariant broke.
 
@@ -259,7 +259,7 @@ function render(r: SoakResult): { body: string; ok: boolean } {
         ],
         [
           'price feed gaps',
-          `${k.priceGaps} gaps of ${k.priceGapSeconds} s (${r.priceGapSeconds} s in all; the engine's price limit is 60 s): ${api.priceGapRefusals} price requests refused`,
+          `${r.priceGaps} gaps of ${k.priceGapSeconds} s (${r.priceGaps * k.priceGapSeconds} s of ${(r.wallMs / 1000).toFixed(0)} s; the engine's price limit is 60 s): ${api.priceGapRefusals} price requests refused`,
         ],
         [
           'engine events',

@@ -105,8 +105,10 @@ export class Traders {
   }
 
   private async send(o: Order): Promise<void> {
+    if (this.stopped) return;
     this.stats.submitted++;
-    for (let attempt = 0; !this.stopped || attempt > 0; attempt++) {
+    // Once sent, an order is followed to an answer even after stop(): the same client id until one comes.
+    for (let attempt = 0; ; attempt++) {
       const socket = await this.engine.waitUp();
       try {
         const out = (await callControlChannel(socket, 'orders.submit', o, 90_000)) as { status: string };
