@@ -22,6 +22,8 @@ export interface Isolation {
   upMinutesIn: number;
   upMinutesOut: number;
   ok: boolean;
+  /** Too little engine uptime inside the window to compare rates (short development runs). */
+  inconclusive: boolean;
   notes: string[];
 }
 
@@ -49,6 +51,7 @@ export function judgeIsolation(
     upMinutesIn: 0,
     upMinutesOut: 0,
     ok: true,
+    inconclusive: false,
     notes: [],
   };
   if (!failing) {
@@ -87,6 +90,11 @@ export function judgeIsolation(
   }
   if ((out.failingOrdersInWindow['failed'] ?? 0) + (out.failingOrdersInWindow['rejected'] ?? 0) === 0)
     out.notes.push(`${failing.name} placed no order that failed inside the window: the fault was not exercised`);
+  if (out.upMinutesIn < 1 || out.upMinutesOut < 1) {
+    out.inconclusive = true;
+    out.notes.push('less than a minute of engine uptime inside or outside the window: rates not compared');
+    return out;
+  }
   // Kept trading: swaps went on inside the window at no less than half the rate outside it (per minute up).
   if (tradesIn === 0 || out.othersPerMinuteIn < 0.5 * out.othersPerMinuteOut) {
     out.ok = false;

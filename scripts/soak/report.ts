@@ -5,6 +5,7 @@
  * verdict of every invariant.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { format, resolveConfig } from 'prettier';
 import { machine, median, table } from '../../bench/harness';
 import type { FaultCounts } from './fault-proxy';
 import type { FloorCheck } from './floors';
@@ -106,7 +107,7 @@ directory). The exit code is 1 when an invariant broke.
 const MARK = '<!-- soak:runs -->';
 
 /** Writes the report (unless out is "-"), prints it, and says whether every invariant held. */
-export function writeReport(r: SoakResult, out: string): boolean {
+export async function writeReport(r: SoakResult, out: string): Promise<boolean> {
   const { body, ok } = render(r);
   process.stdout.write(`${body}\n`);
   if (out !== '-') {
@@ -116,7 +117,9 @@ export function writeReport(r: SoakResult, out: string): boolean {
       at < 0
         ? `${doc.trimEnd()}\n\n${MARK}\n\n${body}\n`
         : doc.slice(0, at + MARK.length) + `\n\n${body}\n` + doc.slice(at + MARK.length);
-    writeFileSync(out, next.replace(/\n{3,}/gu, '\n\n'));
+    // Formatted as `npm run lint` expects, so a report never breaks the lint.
+    const options = (await resolveConfig(out)) ?? {};
+    writeFileSync(out, await format(next, { ...options, filepath: out }));
   }
   return ok;
 }
@@ -199,7 +202,7 @@ function render(r: SoakResult): { body: string; ok: boolean } {
         ],
         [
           'others kept trading while one wallet failed',
-          verdict(r.isolation.ok),
+          r.isolation.inconclusive && r.isolation.ok ? 'inconclusive' : verdict(r.isolation.ok),
           r.isolation.failing === null
             ? 'no failing wallet'
             : `${r.isolation.failing} broken for ${r.isolation.windowSeconds.toFixed(0)} s: its orders there ${count(r.isolation.failingOrdersInWindow)}, its swaps landed 0 expected / ${r.isolation.failingTradesInWindow} seen; ${r.isolation.othersTradingInWindow}/${r.isolation.others} other friends traded inside the window, ${r.isolation.othersPerMinuteIn.toFixed(2)} swaps per minute of engine uptime inside (${r.isolation.upMinutesIn.toFixed(1)} min up) vs ${r.isolation.othersPerMinuteOut.toFixed(2)} outside (${r.isolation.upMinutesOut.toFixed(1)} min up); holds if inside ≥ half of outside and the broken wallet landed nothing`,

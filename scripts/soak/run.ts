@@ -198,7 +198,7 @@ async function main(): Promise<void> {
       tapePolls: priceTape.polls,
       loadAverage: loadavg(),
     };
-    const ok = writeReport(result, k.out);
+    const ok = await writeReport(result, k.out);
     log(ok ? 'all invariants hold' : 'INVARIANTS BROKEN (see the report)');
     if (!ok) process.exitCode = 1;
   } finally {
