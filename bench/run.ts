@@ -4,10 +4,9 @@
  * machine and the date. Sections of other benchmarks are kept as they are.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, type as osType, release, arch, availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Benchmark } from './harness';
+import { machine, type Benchmark } from './harness';
 
 const ROOT = join(import.meta.dirname, '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
@@ -16,23 +15,6 @@ const HEADER = `# Benchmarks
 Written by \`npm run bench\` (bench/run.ts). Each benchmark owns the section between its
 \`<!-- bench:ID -->\` markers and rewrites only that section; edit outside the markers freely.
 `;
-
-function cpuModel(): string {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('model name'));
-    if (line) return line.split(':').slice(1).join(':').trim();
-  } catch {
-    // not Linux
-  }
-  return cpus()[0]?.model ?? 'unknown CPU';
-}
-
-function machine(): string {
-  const gib = (totalmem() / 2 ** 30).toFixed(1);
-  return `${cpuModel()}, ${availableParallelism()} cores (${cpus().length} logical CPUs), ${gib} GiB RAM, ${osType()} ${release()} ${arch()}, Node ${process.version}`;
-}
 
 /** Replaces (or appends) the section of `id` in `doc`. */
 function upsertSection(doc: string, id: string, body: string): string {
