@@ -4,6 +4,7 @@ import { HarvestError } from '../kernel/errors';
 import { createLogger } from '../kernel/logger';
 import { readOwner } from '../kernel/owner-lock';
 import { dataDirLayout } from '../kernel/paths';
+import { FILE_KEY_WARNING } from '../keystore';
 import { Engine } from '../runtime';
 import { cliLogger, type CliContext } from './dispatch';
 
@@ -13,7 +14,7 @@ import { cliLogger, type CliContext } from './dispatch';
  */
 export async function runEngine(
   ctx: CliContext & { json: boolean },
-  io: { stdout: (t: string) => void },
+  io: { stdout: (t: string) => void; stderr: (t: string) => void },
   cycleMs = 10_000,
 ): Promise<void> {
   const layout = dataDirLayout(ctx.dataDir);
@@ -24,6 +25,8 @@ export async function runEngine(
       env: ctx.env,
       ownerKind: 'engine',
       actor: 'engine',
+      // Without a keychain, a new sandbox data folder may use a key file (keystore/file-key.ts).
+      sandboxFileKey: true,
       // One line per cycle on stderr: info level unless asked for more.
       logger: () =>
         createLogger({
@@ -42,6 +45,7 @@ export async function runEngine(
     }
     throw e;
   }
+  if (engine.keySource === 'file') io.stderr(`harvest: WARNING: ${FILE_KEY_WARNING}\n`);
   await engine.serveControl();
   // Connect the network first: this settles any order a previous crash left unfinished.
   await engine.funds();

@@ -2,6 +2,7 @@ import { HarvestError } from '../kernel/errors';
 import { createLogger } from '../kernel/logger';
 import { readOwner } from '../kernel/owner-lock';
 import { dataDirLayout } from '../kernel/paths';
+import { FILE_KEY_WARNING } from '../keystore';
 import { Engine } from '../runtime';
 import type { CliContext } from './dispatch';
 
@@ -43,6 +44,8 @@ export async function serveEngine(
       env: ctx.env,
       ownerKind: 'engine',
       actor: 'ui',
+      // Without a keychain, a new sandbox data folder may use a key file (keystore/file-key.ts).
+      sandboxFileKey: true,
       logger: () =>
         createLogger({
           logDir: layout.logs,
@@ -71,6 +74,7 @@ export async function serveEngine(
 
   let host: Awaited<ReturnType<typeof startHost>> | null = null;
   try {
+    if (engine.keySource === 'file') io.stderr(`harvest: WARNING: ${FILE_KEY_WARNING}\n`);
     await engine.serveControl();
     // Connect the network first: this settles any order a previous crash left unfinished.
     let network: string | null = null;

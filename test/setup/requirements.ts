@@ -40,7 +40,6 @@ export const KEYCHAIN: Requirement = {
     'test/unit/electron/tray.test.ts',
     'test/unit/keystore/signing-policy.test.ts',
     'test/unit/keystore/wallets.test.ts',
-    'test/unit/keystore/file-key.test.ts',
     'test/unit/store/migrations.test.ts',
     'test/unit/users/directory.test.ts',
   ],
