@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { systemClock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import { createLogger } from '../kernel/logger';
+import { TerminalLog } from '../kernel/terminal-log';
 import { readOwner } from '../kernel/owner-lock';
 import { dataDirLayout } from '../kernel/paths';
 import { FILE_KEY_WARNING } from '../keystore';
@@ -18,6 +20,8 @@ export async function runEngine(
   cycleMs = 10_000,
 ): Promise<void> {
   const layout = dataDirLayout(ctx.dataDir);
+  // --json: JSON records on stderr for a program; otherwise human lines for a person (the file keeps the JSON).
+  const terminal = ctx.json ? null : new TerminalLog({ out: io.stderr, now: () => systemClock.now() });
   let engine: Engine;
   try {
     engine = Engine.open({
@@ -31,7 +35,8 @@ export async function runEngine(
       logger: () =>
         createLogger({
           logDir: layout.logs,
-          stderr: true,
+          // --json: JSON records for a program; otherwise human lines for a person (the file keeps the JSON).
+          ...(terminal ? { terminal } : { stderr: true }),
           level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info'),
         }),
     });
@@ -54,8 +59,9 @@ export async function runEngine(
   io.stdout(
     ctx.json
       ? JSON.stringify(ready) + '\n'
-      : `Harvest engine running on ${ready.dataDir} (pid ${ready.pid}). Ctrl-C to stop.\n`,
+      : `Harvest engine running on ${ready.dataDir} (pid ${ready.pid}). Full logs: ${join(layout.logs, 'harvest.log')}. Ctrl-C to stop.\n`,
   );
+  terminal?.ready();
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);

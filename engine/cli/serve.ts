@@ -1,5 +1,8 @@
+import { systemClock } from '../kernel/clock';
+import { join } from 'node:path';
 import { HarvestError } from '../kernel/errors';
 import { createLogger } from '../kernel/logger';
+import { TerminalLog } from '../kernel/terminal-log';
 import { readOwner } from '../kernel/owner-lock';
 import { dataDirLayout } from '../kernel/paths';
 import { FILE_KEY_WARNING } from '../keystore';
@@ -37,6 +40,8 @@ export async function serveEngine(
     );
   }
   const layout = dataDirLayout(ctx.dataDir);
+  // --json: JSON records on stderr for a program; otherwise human lines for a person (the file keeps the JSON).
+  const terminal = ctx.json ? null : new TerminalLog({ out: io.stderr, now: () => systemClock.now() });
   let engine: Engine;
   try {
     engine = Engine.open({
@@ -49,7 +54,8 @@ export async function serveEngine(
       logger: () =>
         createLogger({
           logDir: layout.logs,
-          stderr: true,
+          // --json: JSON records for a program; otherwise human lines for a person (the file keeps the JSON).
+          ...(terminal ? { terminal } : { stderr: true }),
           level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info'),
         }),
       ...(ctx.network || ctx.rpcUrls?.length
@@ -112,10 +118,13 @@ export async function serveEngine(
     io.stdout(
       ctx.json
         ? JSON.stringify(ready) + '\n'
-        : `Harvest is running on ${ready.dataDir}${network ? ` (${network})` : ''}${opts.trading ? '' : ', trading loop off'}.\n` +
-            `Open Harvest: ${host.url}\n` +
-            'Keep this URL private: its token is the key to the UI. Ctrl-C to stop.\n',
+        : // The address comes last and stands alone: it is the one thing a person must find in this output.
+          `\nHarvest is running on ${ready.dataDir}${network ? ` (${network})` : ''}${opts.trading ? '' : ', trading loop off'}.\n` +
+            `Full logs: ${join(engine.layout.logs, 'harvest.log')}. Ctrl-C to stop.\n` +
+            'Keep the address below private: its token is the key to the UI.\n\n' +
+            `    Open Harvest:  ${host.url}\n\n`,
     );
+    terminal?.ready();
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);
