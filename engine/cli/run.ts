@@ -29,8 +29,9 @@ export async function runEngine(
       env: ctx.env,
       ownerKind: 'engine',
       actor: 'engine',
-      // Without a keychain, a new sandbox data folder may use a key file (keystore/file-key.ts).
-      sandboxFileKey: true,
+      // Without a keychain, a new data folder may use a key file, only when the sandbox is asked for by name
+      // (`--network sandbox`, as `npm start` does): play money, an explicit choice (keystore/file-key.ts).
+      sandboxFileKey: ctx.network === 'sandbox',
       // One line per cycle on stderr: info level unless asked for more.
       logger: () =>
         createLogger({

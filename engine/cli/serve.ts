@@ -49,8 +49,9 @@ export async function serveEngine(
       env: ctx.env,
       ownerKind: 'engine',
       actor: 'ui',
-      // Without a keychain, a new sandbox data folder may use a key file (keystore/file-key.ts).
-      sandboxFileKey: true,
+      // Without a keychain, a new data folder may use a key file, only when the sandbox is asked for by name
+      // (`--network sandbox`, as `npm start` does): play money, an explicit choice (keystore/file-key.ts).
+      sandboxFileKey: ctx.network === 'sandbox',
       logger: () =>
         createLogger({
           logDir: layout.logs,
