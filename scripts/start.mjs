@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `npm start`: the desktop app on the sandbox where the Electron runtime is
 // available; otherwise say why and run `harvest serve` on the sandbox (the UI
-// in a browser; it prints the URL to open).
+// in a browser; it prints the URL to open). Builds the UI and the CLI bundle
+// first when they are missing or stale, so no extra command is ever needed.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+
+import { buildIfStale } from './build-if-stale.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -26,6 +29,7 @@ function electronBinary() {
   return existsSync(binary) ? binary : { missing: `${binary} does not exist` };
 }
 
+const unbuilt = buildIfStale();
 const electron = electronBinary();
 const args = process.argv.slice(2);
 let child;
@@ -43,8 +47,8 @@ if (typeof electron === 'string') {
     `Running \`harvest ${[...network, 'serve', ...args].join(' ')}\` instead: open the URL printed below in a browser. ` +
       'CLI commands in another terminal reach the same engine (npx harvest --help).',
   );
-  if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) {
-    console.error('The UI is not built yet: run `npm run build:renderer` first (the API works without it).');
+  if (unbuilt.includes('the UI') && !existsSync(join(root, 'dist', 'renderer', 'index.html'))) {
+    console.error('The UI could not be built (see above); the API works without it.');
   }
   child = spawn(process.execPath, [join(root, 'bin', 'harvest.mjs'), ...network, 'serve', ...args], {
     cwd: root,

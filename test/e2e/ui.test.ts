@@ -519,14 +519,14 @@ describe('Harvest in a browser (harvest serve + Chromium)', () => {
         limit: 1,
       });
       const solPrice = candles.candles.at(-1)!.close;
-      const boOrder = await api<{ status: string }>('orders.submit', {
+      const boOrder = await api<{ status: string; code?: string | null; message?: string | null }>('orders.submit', {
         user: bo,
         side: 'buy',
         token: 'SOL',
         amount: '25',
         stopLoss: Math.round(solPrice * 0.9 * 100) / 100,
       });
-      expect(boOrder.status).toBe('confirmed');
+      expect(boOrder.status, JSON.stringify(boOrder)).toBe('confirmed');
       const boRows = page.getByTestId('positions-open-table').locator('tbody tr');
       await expect.poll(() => boRows.count(), { timeout: 10_000, interval: 200 }).toBe(1);
       const boApi = await api<{ positions: ApiPosition[] }>('positions.list', { user: bo, status: 'open' });
