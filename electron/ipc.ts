@@ -162,6 +162,14 @@ export function describeSensitive(command: CommandName, input: unknown): Confirm
         detail: 'Make a new recovery kit afterwards: kits made before the rotation no longer open the wallets.',
         confirmLabel: 'Rotate',
       };
+    case 'keys.adopt':
+      return {
+        ...base,
+        message: 'Move every wallet under the OS keychain?',
+        detail:
+          'The sandbox key file is deleted afterwards. Make a new recovery kit: older kits no longer open the wallets.',
+        confirmLabel: 'Move',
+      };
     case 'backup.create':
       return {
         ...base,

@@ -301,7 +301,7 @@ export const commands = {
     output: z.object({
       dataDir: z.string(),
       schemaVersion: z.number().int(),
-      keySource: z.enum(['keychain', 'env']),
+      keySource: z.enum(['keychain', 'env', 'file']),
       keyId: z.string(),
       users: z.number().int(),
       wallets: z.number().int(),
@@ -757,6 +757,18 @@ export const commands = {
     sensitive: true,
     input: Empty,
     output: z.object({ wallets: z.number().int(), oldKeyId: z.string(), newKeyId: z.string() }),
+  }),
+  'keys.adopt': command({
+    summary: 'Move the wallets from the sandbox key file under the OS keychain (or HARVEST_MASTER_KEY)',
+    mutates: true,
+    sensitive: true,
+    input: Empty,
+    output: z.object({
+      wallets: z.number().int(),
+      oldKeyId: z.string(),
+      newKeyId: z.string(),
+      keySource: z.enum(['keychain', 'env']),
+    }),
   }),
   'backup.create': command({
     summary: 'Write an encrypted recovery kit (database + master key)',

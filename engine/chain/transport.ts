@@ -228,6 +228,8 @@ export class ResilientTransport {
   private readonly onDegraded: ((event: RpcDegradedEvent) => void) | undefined;
   private readonly cache: TtlCache<unknown>;
   private readonly pending = new Map<string, Promise<unknown>>();
+  /** Bumped by clearCache(): answers to requests sent before it are not cached. */
+  private generation = 0;
   private readonly deadlines: Deadlines;
   private readonly totals = { requests: 0, retries: 0, failovers: 0, cacheHits: 0, cacheMisses: 0, inFlight: 0 };
   private readonly byMethod: Record<string, number> = {};
@@ -344,6 +346,10 @@ export class ResilientTransport {
   /** Forget cached responses (e.g. after sending a transaction whose effects must be read back). */
   clearCache(): void {
     this.cache.clear();
+    // Requests already in flight may have been answered before the change that prompted the clear:
+    // later callers must not share them, and their answers must not refill the cache.
+    this.pending.clear();
+    this.generation++;
   }
 
   private async request(payload: unknown, signal: AbortSignal | undefined): Promise<unknown> {
@@ -367,8 +373,11 @@ export class ResilientTransport {
     }
     this.totals.cacheMisses++;
     // The shared request runs without any one caller's abort signal; each caller races its own.
+    const generation = this.generation;
     const promise = this.dispatch(payload, undefined).then((response) => {
-      if (typeof response === 'object' && response !== null && 'result' in response) this.cache.set(key, response);
+      const fresh = generation === this.generation;
+      if (fresh && typeof response === 'object' && response !== null && 'result' in response)
+        this.cache.set(key, response);
       return response;
     });
     this.pending.set(key, promise);

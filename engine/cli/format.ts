@@ -42,7 +42,7 @@ export const formatters: Formatters = {
   'engine.status': (o) =>
     [
       `Data directory: ${o.dataDir}`,
-      `Master key:     ${o.keySource === 'keychain' ? 'OS keychain' : 'HARVEST_MASTER_KEY'} (id ${o.keyId})`,
+      `Master key:     ${o.keySource === 'keychain' ? 'OS keychain' : o.keySource === 'env' ? 'HARVEST_MASTER_KEY' : 'sandbox key file (no keychain; see `harvest keys adopt`)'} (id ${o.keyId})`,
       `Schema:         v${o.schemaVersion}`,
       `Users:          ${o.users} (${o.wallets} with a wallet)`,
       `Owner:          ${o.owner.kind === 'engine' ? 'running engine' : 'this command'} (pid ${o.owner.pid}, since ${o.owner.startedAt})`,
@@ -214,6 +214,8 @@ export const formatters: Formatters = {
   'settings.jupiterKey': (o) =>
     o.configured ? 'Jupiter API key stored in the OS keychain.' : 'Jupiter API key removed.',
   'keys.rotate': (o) => `Re-sealed ${o.wallets} wallet(s) under a new master key (id ${o.newKeyId}).`,
+  'keys.adopt': (o) =>
+    `Moved ${o.wallets} wallet(s) under ${o.keySource === 'env' ? 'HARVEST_MASTER_KEY' : 'the OS keychain'} (key id ${o.newKeyId}); the sandbox key file is deleted.`,
   'backup.create': (o) =>
     `Backup written to ${o.file} (${o.bytes} bytes). Keep it and its passphrase apart; together they restore everything.`,
   'prices.status': (o) =>

@@ -653,6 +653,10 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .command('rotate')
     .description('re-seal every wallet under a new master key')
     .action(async (_o, cmd: Command) => void (await run(cmd, 'keys.rotate', {})));
+  keys
+    .command('adopt')
+    .description('move the wallets from the sandbox key file under the OS keychain (or HARVEST_MASTER_KEY)')
+    .action(async (_o, cmd: Command) => void (await run(cmd, 'keys.adopt', {})));
 
   const backup = program.command('backup').description('recovery kit: database + master key under a passphrase');
   backup

@@ -1,9 +1,12 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { systemClock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import { createLogger } from '../kernel/logger';
+import { TerminalLog } from '../kernel/terminal-log';
 import { readOwner } from '../kernel/owner-lock';
 import { dataDirLayout } from '../kernel/paths';
+import { FILE_KEY_WARNING } from '../keystore';
 import { Engine } from '../runtime';
 import { cliLogger, type CliContext } from './dispatch';
 
@@ -13,10 +16,12 @@ import { cliLogger, type CliContext } from './dispatch';
  */
 export async function runEngine(
   ctx: CliContext & { json: boolean },
-  io: { stdout: (t: string) => void },
+  io: { stdout: (t: string) => void; stderr: (t: string) => void },
   cycleMs = 10_000,
 ): Promise<void> {
   const layout = dataDirLayout(ctx.dataDir);
+  // --json: JSON records on stderr for a program; otherwise human lines for a person (the file keeps the JSON).
+  const terminal = ctx.json ? null : new TerminalLog({ out: io.stderr, now: () => systemClock.now() });
   let engine: Engine;
   try {
     engine = Engine.open({
@@ -24,11 +29,15 @@ export async function runEngine(
       env: ctx.env,
       ownerKind: 'engine',
       actor: 'engine',
+      // Without a keychain, a new data folder may use a key file, only when the sandbox is asked for by name
+      // (`--network sandbox`, as `npm start` does): play money, an explicit choice (keystore/file-key.ts).
+      sandboxFileKey: ctx.network === 'sandbox',
       // One line per cycle on stderr: info level unless asked for more.
       logger: () =>
         createLogger({
           logDir: layout.logs,
-          stderr: true,
+          // --json: JSON records for a program; otherwise human lines for a person (the file keeps the JSON).
+          ...(terminal ? { terminal } : { stderr: true }),
           level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info'),
         }),
     });
@@ -42,6 +51,7 @@ export async function runEngine(
     }
     throw e;
   }
+  if (engine.keySource === 'file') io.stderr(`harvest: WARNING: ${FILE_KEY_WARNING}\n`);
   await engine.serveControl();
   // Connect the network first: this settles any order a previous crash left unfinished.
   await engine.funds();
@@ -50,8 +60,9 @@ export async function runEngine(
   io.stdout(
     ctx.json
       ? JSON.stringify(ready) + '\n'
-      : `Harvest engine running on ${ready.dataDir} (pid ${ready.pid}). Ctrl-C to stop.\n`,
+      : `Harvest engine running on ${ready.dataDir} (pid ${ready.pid}). Full logs: ${join(layout.logs, 'harvest.log')}. Ctrl-C to stop.\n`,
   );
+  terminal?.ready();
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);

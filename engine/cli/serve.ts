@@ -1,7 +1,11 @@
+import { systemClock } from '../kernel/clock';
+import { join } from 'node:path';
 import { HarvestError } from '../kernel/errors';
 import { createLogger } from '../kernel/logger';
+import { TerminalLog } from '../kernel/terminal-log';
 import { readOwner } from '../kernel/owner-lock';
 import { dataDirLayout } from '../kernel/paths';
+import { FILE_KEY_WARNING } from '../keystore';
 import { Engine } from '../runtime';
 import type { CliContext } from './dispatch';
 
@@ -36,6 +40,8 @@ export async function serveEngine(
     );
   }
   const layout = dataDirLayout(ctx.dataDir);
+  // --json: JSON records on stderr for a program; otherwise human lines for a person (the file keeps the JSON).
+  const terminal = ctx.json ? null : new TerminalLog({ out: io.stderr, now: () => systemClock.now() });
   let engine: Engine;
   try {
     engine = Engine.open({
@@ -43,10 +49,14 @@ export async function serveEngine(
       env: ctx.env,
       ownerKind: 'engine',
       actor: 'ui',
+      // Without a keychain, a new data folder may use a key file, only when the sandbox is asked for by name
+      // (`--network sandbox`, as `npm start` does): play money, an explicit choice (keystore/file-key.ts).
+      sandboxFileKey: ctx.network === 'sandbox',
       logger: () =>
         createLogger({
           logDir: layout.logs,
-          stderr: true,
+          // --json: JSON records for a program; otherwise human lines for a person (the file keeps the JSON).
+          ...(terminal ? { terminal } : { stderr: true }),
           level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info'),
         }),
       ...(ctx.network || ctx.rpcUrls?.length
@@ -71,6 +81,7 @@ export async function serveEngine(
 
   let host: Awaited<ReturnType<typeof startHost>> | null = null;
   try {
+    if (engine.keySource === 'file') io.stderr(`harvest: WARNING: ${FILE_KEY_WARNING}\n`);
     await engine.serveControl();
     // Connect the network first: this settles any order a previous crash left unfinished.
     let network: string | null = null;
@@ -108,10 +119,13 @@ export async function serveEngine(
     io.stdout(
       ctx.json
         ? JSON.stringify(ready) + '\n'
-        : `Harvest is running on ${ready.dataDir}${network ? ` (${network})` : ''}${opts.trading ? '' : ', trading loop off'}.\n` +
-            `Open Harvest: ${host.url}\n` +
-            'Keep this URL private: its token is the key to the UI. Ctrl-C to stop.\n',
+        : // The address comes last and stands alone: it is the one thing a person must find in this output.
+          `\nHarvest is running on ${ready.dataDir}${network ? ` (${network})` : ''}${opts.trading ? '' : ', trading loop off'}.\n` +
+            `Full logs: ${join(engine.layout.logs, 'harvest.log')}. Ctrl-C to stop.\n` +
+            'Keep the address below private: its token is the key to the UI.\n\n' +
+            `    Open Harvest:  ${host.url}\n\n`,
     );
+    terminal?.ready();
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);

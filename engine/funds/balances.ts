@@ -23,8 +23,18 @@ export interface UserBalances {
  * Reads every wallet's SOL and token balances in as few RPC calls as the
  * chain client can make (ceil(W·(1+M)/100)), records them, and turns
  * crossings of each user's trading minimum into activation events.
+ *
+ * Refreshes run one at a time. Two that overlapped (the loop's, and a faucet's
+ * or a command's) could finish out of order: a read taken before a deposit,
+ * written after the read that saw it, put the old balance back as the newest.
+ * The deposit then vanished from equity while the high-water mark kept it, and
+ * the drawdown breaker paused the user (an order rejected MAX_DRAWDOWN in the
+ * browser test). In order, a later refresh always reads after the earlier one wrote.
  */
 export class BalanceSync {
+  /** The refresh in progress (or the last one); the next starts after it settles. */
+  private tail: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly store: Store,
     private readonly chain: ChainClient,
@@ -34,7 +44,13 @@ export class BalanceSync {
     private readonly log: Logger,
   ) {}
 
-  async refresh(userIds?: readonly number[]): Promise<UserBalances[]> {
+  refresh(userIds?: readonly number[]): Promise<UserBalances[]> {
+    const run = this.tail.then(() => this.readAndRecord(userIds));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async readAndRecord(userIds?: readonly number[]): Promise<UserBalances[]> {
     const wanted = userIds ? new Set(userIds) : null;
     const wallets = this.store.wallets.all().filter((w) => !wanted || wanted.has(w.userId));
     if (wallets.length === 0) return [];

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { DEFAULT_LOG_ROTATION, RotatingFile, type RotatingFileOptions } from './rotating-file';
+import type { TerminalLog } from './terminal-log';
 
 export type { Logger } from 'pino';
 
@@ -22,10 +24,14 @@ export const REDACTED_FIELDS = [
 
 export interface LoggerOptions {
   level?: string;
-  /** Also write to stderr (for `harvest run` and debugging). */
+  /** Also write the JSON records to stderr (for `--json` runs and debugging). */
   stderr?: boolean;
+  /** Also print human lines for a person at a terminal (terminal-log.ts); the file keeps the full JSON. */
+  terminal?: TerminalLog;
   /** Directory for harvest.log; omitted means no file. */
   logDir?: string;
+  /** Size cap and number of files kept for harvest.log. */
+  rotation?: RotatingFileOptions;
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
@@ -35,8 +41,11 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     mkdirSync(opts.logDir, { recursive: true, mode: 0o700 });
     streams.push({
       level: level as pino.Level,
-      stream: pino.destination({ dest: join(opts.logDir, 'harvest.log'), sync: true, mode: 0o600 }),
+      stream: new RotatingFile(join(opts.logDir, 'harvest.log'), opts.rotation ?? DEFAULT_LOG_ROTATION),
     });
+  }
+  if (opts.terminal) {
+    streams.push({ level: level as pino.Level, stream: opts.terminal });
   }
   if (opts.stderr) {
     streams.push({ level: level as pino.Level, stream: pino.destination({ dest: 2, sync: true }) });

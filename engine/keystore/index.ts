@@ -25,6 +25,15 @@ export {
 export { WalletVault, infoOf, type WalletImport, type WalletInfo, type WalletExport } from './wallets';
 export { rotateMasterKey, MASTER_KEY_ID_META, type RotationResult } from './rotation';
 export {
+  adoptFileKey,
+  fileKeyPath,
+  loadFileKey,
+  preflightWithFileKey,
+  refusedUnderFileKey,
+  FILE_KEY_WARNING,
+  type AdoptResult,
+} from './file-key';
+export {
   sealBackup,
   openBackup,
   checkPassphrase,

@@ -6,7 +6,8 @@ import { MasterKey } from './seal';
 
 export const MASTER_KEY_ENV = 'HARVEST_MASTER_KEY';
 
-export type MasterKeySourceKind = 'keychain' | 'env';
+/** 'file': the sandbox-only key file of a machine without a keychain (file-key.ts). */
+export type MasterKeySourceKind = 'keychain' | 'env' | 'file';
 
 export interface KeychainAccounts {
   /** The key that opens the data directory. */

@@ -44,21 +44,11 @@ export function rotateMasterKey(
   ctx.keychain.set(ctx.accounts.pending, next.toHex());
   faultPoint('rotate:after-pending');
 
-  const wallets = store.wallets.all();
   const previousAuditKey = store.audit.currentKey;
+  let count = 0;
   try {
     store.tx(() => {
-      wallets.forEach((w, i) => {
-        const aad = walletAad(w.userId, w.address);
-        const plain = open(current, w.sealed, aad, `The wallet secret of user ${w.userId}`);
-        try {
-          store.wallets.reseal(w.id, seal(next, plain, aad));
-        } finally {
-          plain.fill(0);
-        }
-        onProgress?.(i + 1, wallets.length);
-        if (i === Math.floor(wallets.length / 2)) faultPoint('rotate:mid-transaction');
-      });
+      count = resealWallets(store, current, next, onProgress);
       store.meta.set(MASTER_KEY_ID_META, next.id);
       // The audit chain moves to the new key in the same transaction: it verifies under whichever key the database records.
       store.audit.rekey(auditKeyOf(next));
@@ -67,7 +57,7 @@ export function rotateMasterKey(
           actor,
           action: 'keys.rotated',
           userId: null,
-          details: { wallets: wallets.length, oldKeyId: current.id, newKeyId: next.id },
+          details: { wallets: count, oldKeyId: current.id, newKeyId: next.id },
         },
         isoTime(clock),
       );
@@ -81,5 +71,31 @@ export function rotateMasterKey(
   ctx.keychain.set(ctx.accounts.primary, next.toHex());
   faultPoint('rotate:after-primary');
   ctx.keychain.delete(ctx.accounts.pending);
-  return { key: next, result: { wallets: wallets.length, oldKeyId: current.id, newKeyId: next.id } };
+  return { key: next, result: { wallets: count, oldKeyId: current.id, newKeyId: next.id } };
+}
+
+/**
+ * Re-seals every wallet from `current` to `next`. Must run inside a store
+ * transaction that also records `next` as the database's key id, so the
+ * database is never half under one key and half under the other.
+ */
+export function resealWallets(
+  store: Store,
+  current: MasterKey,
+  next: MasterKey,
+  onProgress?: (done: number, total: number) => void,
+): number {
+  const wallets = store.wallets.all();
+  wallets.forEach((w, i) => {
+    const aad = walletAad(w.userId, w.address);
+    const plain = open(current, w.sealed, aad, `The wallet secret of user ${w.userId}`);
+    try {
+      store.wallets.reseal(w.id, seal(next, plain, aad));
+    } finally {
+      plain.fill(0);
+    }
+    onProgress?.(i + 1, wallets.length);
+    if (i === Math.floor(wallets.length / 2)) faultPoint('rotate:mid-transaction');
+  });
+  return wallets.length;
 }

@@ -10,10 +10,12 @@ import { tightenDataDir } from '../kernel/private-dir';
 import {
   auditKeyOf,
   keychainAccounts,
+  loadFileKey,
   loadMasterKey,
   MASTER_KEY_ID_META,
   OsKeychain,
-  preflightMasterKey,
+  preflightWithFileKey,
+  refusedUnderFileKey,
   WalletVault,
   type Keychain,
   type MasterKey,
@@ -33,7 +35,7 @@ import { asDatabaseDamage, inspectDatabaseFile, openDatabase, peekMeta, Store } 
 import { assertNothingLost } from './datadir-guard';
 import { UserDirectory } from '../users';
 import { buildHandlers, type Handlers } from './handlers';
-import type { NetworkContext, NetworkName } from './network';
+import { readNetworkConfig, type NetworkContext, type NetworkName } from './network';
 import type { CandleBuilder } from '../market';
 import type { Performance } from '../portfolio/performance';
 import type { StrategyRunReport } from './strategy-runner';
@@ -56,6 +58,12 @@ export interface EngineOptions {
   ownerKind?: 'engine' | 'cli';
   /** Use this network (and these RPC endpoints) instead of the data directory's configured one. */
   network?: { name?: NetworkName; rpcUrls?: string[] };
+  /**
+   * May a NEW data directory be sealed under a sandbox-only key file when there is no
+   * keychain and no HARVEST_MASTER_KEY? Only for commands that run the sandbox (serve, run);
+   * refused anyway when `network` names another network. See keystore/file-key.ts.
+   */
+  sandboxFileKey?: boolean;
 }
 
 /** The services that need a network, created on first use. */
@@ -119,7 +127,7 @@ export class Engine {
   private constructor(
     private readonly lock: OwnerLock,
     readonly owner: OwnerInfo,
-    readonly keySource: MasterKeySourceKind,
+    private source: MasterKeySourceKind,
     key: MasterKey,
     store: Store,
     keyCtx: MasterKeyContext,
@@ -161,7 +169,8 @@ export class Engine {
       keychain: opts.keychain ?? new OsKeychain(),
       accounts: keychainAccounts(layout.root),
     };
-    preflightMasterKey(keyCtx);
+    const sandboxOnly = opts.sandboxFileKey === true && (opts.network?.name ?? 'sandbox') === 'sandbox';
+    const fileKey = preflightWithFileKey(keyCtx, layout.root, layout.db, sandboxOnly);
 
     mkdirSync(layout.root, { recursive: true, mode: 0o700 });
     tightenDataDir(layout.root);
@@ -183,8 +192,8 @@ export class Engine {
     try {
       const dbState = inspectDatabaseFile(layout.db, layout.root);
       const dbKeyId = dbState === 'present' ? peekMeta(layout.db, MASTER_KEY_ID_META) : null;
-      if (dbKeyId === null) assertNothingLost(layout, keyCtx, dbState);
-      const { key, source } = loadMasterKey(keyCtx, dbKeyId);
+      if (dbKeyId === null && !fileKey) assertNothingLost(layout, keyCtx, dbState);
+      const { key, source } = (fileKey ? loadFileKey(layout.root, dbKeyId) : null) ?? loadMasterKey(keyCtx, dbKeyId);
       store = new Store(openDatabase(layout.db, { nowIso: isoTime(clock) }));
       const keying = store.audit.useKey(auditKeyOf(key), isoTime(clock), opts.actor ?? 'cli');
       if (keying.kind === 'migrated') logger.info({ rows: keying.rows }, 'audit chain keyed with the master key');
@@ -225,13 +234,19 @@ export class Engine {
     }
   }
 
+  /** Where the master key comes from; changes once, from 'file' to the keychain or env, on `keys adopt`. */
+  get keySource(): MasterKeySourceKind {
+    return this.source;
+  }
+
   get key(): MasterKey {
     if (this.closed) throw new HarvestError('INTERNAL', 'The engine is closed.');
     return this.masterKey;
   }
 
-  /** Called by key rotation once the new key is committed. */
-  replaceKey(next: MasterKey): void {
+  /** Called by key rotation (and adoption of a file key) once the new key is committed. */
+  replaceKey(next: MasterKey, source: MasterKeySourceKind = this.source): void {
+    this.source = source;
     const old = this.masterKey;
     this.masterKey = next;
     old.wipe();
@@ -239,6 +254,13 @@ export class Engine {
 
   /** The configured network, connected on first use (on the sandbox this may start it). */
   funds(): Promise<Funds> {
+    if (this.source === 'file') {
+      // A file key protects play money only: no real network, whatever the settings or flags say.
+      const { network } = readNetworkConfig(this.store.meta, {
+        ...(this.networkOverride?.name ? { network: this.networkOverride.name } : {}),
+      });
+      if (network !== 'sandbox') return Promise.reject(refusedUnderFileKey(`Connecting to ${network}`));
+    }
     this.fundsPromise ??= import('./services').then(({ buildFunds }) => buildFunds(this, this.networkOverride));
     this.fundsPromise.catch(() => (this.fundsPromise = null));
     return this.fundsPromise;

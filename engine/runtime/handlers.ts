@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { CommandName, CommandOutput, ParsedInput } from '../api';
 import { isoTime } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
-import { rotateMasterKey, sealBackup, checkPassphrase } from '../keystore';
+import { adoptFileKey, checkPassphrase, refusedUnderFileKey, rotateMasterKey, sealBackup } from '../keystore';
 import { randomUUID } from 'node:crypto';
 import type { Address } from '@solana/kit';
 import { schemaVersion, type PositionRow, type WithdrawalRow } from '../store';
@@ -72,6 +72,8 @@ export function buildHandlers(engine: Engine): Handlers {
     },
 
     'wallet.import': (input) => {
+      // A real phrase must never be sealed under the sandbox's key file.
+      if (engine.keySource === 'file') throw refusedUnderFileKey('Importing a wallet');
       const u = users.resolve(input.user);
       const r =
         'mnemonic' in input
@@ -94,11 +96,25 @@ export function buildHandlers(engine: Engine): Handlers {
     },
 
     'keys.rotate': () => {
+      if (engine.keySource === 'file') throw refusedUnderFileKey('Rotating the key');
       const { key, result } = rotateMasterKey(store, engine.key, engine.keyCtx, engine.clock, actor, (done, total) =>
         engine.log.debug({ done, total }, 'key rotation progress'),
       );
       engine.replaceKey(key);
       engine.log.info({ wallets: result.wallets, newKeyId: result.newKeyId }, 'master key rotated');
+      return result;
+    },
+
+    'keys.adopt': () => {
+      if (engine.keySource !== 'file') {
+        throw new HarvestError(
+          'REFUSED',
+          `This data folder's master key is already in ${engine.keySource === 'env' ? 'HARVEST_MASTER_KEY' : 'the OS keychain'}; there is no key file to adopt.`,
+        );
+      }
+      const { key, result } = adoptFileKey(store, engine.key, engine.keyCtx, engine.layout.root, engine.clock, actor);
+      engine.replaceKey(key, result.keySource);
+      engine.log.info({ wallets: result.wallets, keySource: result.keySource }, 'sandbox key file adopted');
       return result;
     },
 
@@ -147,6 +163,7 @@ export function buildHandlers(engine: Engine): Handlers {
           `Close the ${open.length} open position(s) and let ${unsettled.length} unsettled order(s) finish on ${current.network} before switching to ${network}.`,
         );
       }
+      if (engine.keySource === 'file' && network !== 'sandbox') throw refusedUnderFileKey(`Switching to ${network}`);
       if (network === 'mainnet' && rpcUrls.length === 0) {
         throw new HarvestError(
           'INVALID_INPUT',

@@ -346,6 +346,8 @@ function SecurityPanel() {
                 <span className="pos">
                   <IconCheck size={12} /> OS keychain
                 </span>
+              ) : status.keySource === 'file' ? (
+                <span className="warn-text">Sandbox key file (no OS keychain; see harvest keys adopt)</span>
               ) : (
                 <span className="warn-text">HARVEST_MASTER_KEY (environment)</span>
               )}

@@ -225,6 +225,18 @@ function KeychainStep({ onBack, onNext }: { onBack: () => void; onNext: () => vo
             </div>
           </div>
         </div>
+      ) : status.keySource === 'file' ? (
+        <div className="callout warn" data-testid="wizard-keychain-file">
+          <IconAlert size={16} />
+          <div>
+            <b>No OS keychain: the master key is in a file, for the sandbox only.</b>
+            <div className="small">
+              Fine for play money. Importing a wallet and switching to devnet or mainnet are refused until an OS
+              keychain (or HARVEST_MASTER_KEY) is available and <code>harvest keys adopt</code> moves the wallets under
+              it.
+            </div>
+          </div>
+        </div>
       ) : (
         <div className="callout warn" data-testid="wizard-keychain-env">
           <IconAlert size={16} />

@@ -519,14 +519,14 @@ describe('Harvest in a browser (harvest serve + Chromium)', () => {
         limit: 1,
       });
       const solPrice = candles.candles.at(-1)!.close;
-      const boOrder = await api<{ status: string }>('orders.submit', {
+      const boOrder = await api<{ status: string; code?: string | null; message?: string | null }>('orders.submit', {
         user: bo,
         side: 'buy',
         token: 'SOL',
         amount: '25',
         stopLoss: Math.round(solPrice * 0.9 * 100) / 100,
       });
-      expect(boOrder.status).toBe('confirmed');
+      expect(boOrder.status, JSON.stringify(boOrder)).toBe('confirmed');
       const boRows = page.getByTestId('positions-open-table').locator('tbody tr');
       await expect.poll(() => boRows.count(), { timeout: 10_000, interval: 200 }).toBe(1);
       const boApi = await api<{ positions: ApiPosition[] }>('positions.list', { user: bo, status: 'open' });
@@ -727,16 +727,19 @@ class Ui {
 
   /** 10 SOL and 1,000 USDC from the sandbox faucet; waits for the balances and activation to show. */
   async fund(): Promise<void> {
+    // The faucet lands on the sandbox chain; balances, activation and equity follow from engine cycles (2 s each),
+    // so each wait covers several cycles on a loaded machine instead of expect.poll's default 1 s.
+    const CHAIN = { timeout: 20_000, interval: 200 };
     const p = this.page;
     await p.getByTestId('faucet-panel').waitFor();
     await p.getByTestId('faucet-sol').click();
-    await expect.poll(() => p.getByTestId('balance-SOL').locator('td').nth(1).textContent()).toBe('10');
-    await expect.poll(() => p.getByTestId('faucet-usdc').isEnabled()).toBe(true);
+    await expect.poll(() => p.getByTestId('balance-SOL').locator('td').nth(1).textContent(), CHAIN).toBe('10');
+    await expect.poll(() => p.getByTestId('faucet-usdc').isEnabled(), CHAIN).toBe(true);
     await p.getByTestId('faucet-usdc').click();
-    await expect.poll(() => p.getByTestId('balance-USDC').locator('td').nth(1).textContent()).toBe('1,000');
-    await expect.poll(() => p.getByTestId('activation-status').getAttribute('data-active')).toBe('true');
-    await expect.poll(() => p.getByTestId('user-state').getAttribute('data-state')).toBe('active');
-    await expect.poll(() => p.getByTestId('user-equity').textContent()).toMatch(/\$1,\d{3}|\$\d,\d{3}/u);
+    await expect.poll(() => p.getByTestId('balance-USDC').locator('td').nth(1).textContent(), CHAIN).toBe('1,000');
+    await expect.poll(() => p.getByTestId('activation-status').getAttribute('data-active'), CHAIN).toBe('true');
+    await expect.poll(() => p.getByTestId('user-state').getAttribute('data-state'), CHAIN).toBe('active');
+    await expect.poll(() => p.getByTestId('user-equity').textContent(), CHAIN).toMatch(/\$1,\d{3}|\$\d,\d{3}/u);
   }
 
   /**

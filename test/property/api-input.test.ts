@@ -93,6 +93,7 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'market.candles': { token: 'SOL', timeframe: '1m', limit: 10 },
     'settings.jupiterKey': { key: 'abcdefgh12345' },
     'keys.rotate': {},
+    'keys.adopt': {},
     'backup.create': { file: backupFile, passphrase: 'a long enough passphrase' },
     'audit.verify': {},
     'audit.list': { user: 'Ana', limit: 10, beforeId: 5 },

@@ -297,6 +297,28 @@ describe('read cache', () => {
     expect(server.count('getBalance')).toBe(3);
   });
 
+  it('after clearCache, a read does not share a request sent before it, whose answer is not cached', async () => {
+    const clock = new TestClock();
+    const server = await startServer(clock);
+    const [w] = addresses(1);
+    const owner = '11111111111111111111111111111111';
+    server.setAccount(w as string, { lamports: 5n, owner });
+    const { client, run } = testClient(clock, { endpoints: [server.url], cacheTtlMs: 60_000 });
+    // A read in flight, then a deposit lands and the cache is cleared (as the faucet and sends do).
+    const before = run(client.rpc.getBalance(w as Address).send());
+    while (client.stats().cacheMisses < 1) await new Promise((r) => setImmediate(r));
+    server.setAccount(w as string, { lamports: 6n, owner });
+    client.clearCache();
+    const after = run(client.rpc.getBalance(w as Address).send());
+    expect((await after).value).toBe(6n);
+    await before;
+    // Two requests went out: the later read did not share the earlier one.
+    expect(client.stats()).toMatchObject({ requests: 2, cacheHits: 0, cacheMisses: 2 });
+    // Whatever the earlier request saw, only the later answer may be served from the cache now.
+    expect((await run(client.rpc.getBalance(w as Address).send())).value).toBe(6n);
+    expect(client.stats()).toMatchObject({ requests: 2, cacheHits: 1 });
+  });
+
   it('shares one request among concurrent identical reads', async () => {
     const clock = new TestClock();
     const server = await startServer(clock);
