@@ -52,6 +52,14 @@ export interface ExecutionDeps {
   globalBreaker?: { recordFailure(): void };
   /** Hook for tests and benchmarks: called with the signed bytes right before they are sent. */
   onSigned?: (intentId: number, wire: Uint8Array) => void;
+  /**
+   * Records the wallet's outside deposits and withdrawals found on chain up to now (engine/funds/flows);
+   * false when the history could not be read. Live orders call it before the risk gate measures equity,
+   * so money that just arrived is a flow before it is ever valued: otherwise the day's starting equity
+   * and the high-water mark would take it in once as equity and again as a flow (a false daily loss or
+   * drawdown pause).
+   */
+  syncFlows?: (userId: number) => Promise<boolean>;
 }
 
 /** Known stablecoins carry a freeze authority (their issuers can freeze); they are accepted by default. */
@@ -129,6 +137,14 @@ export class TradeExecutionService {
       }
     }
 
+    if (venue === 'jupiter' && this.d.syncFlows && !(await this.d.syncFlows(order.userId)) && !isExit(order)) {
+      return this.reject(
+        order,
+        venue,
+        'STALE_BALANCES',
+        "The wallet's recent history could not be read from the chain, so deposits or withdrawals may be missing from its figures; no new entries until it can be read (sells and exits still run).",
+      );
+    }
     const balances = await this.readBalances(order.userId, settings, wallet.address);
     const decision = this.d.risk.check(order, {
       balances,

@@ -11,7 +11,7 @@
  * under the keychain (or HARVEST_MASTER_KEY) once one is there, and deletes the file.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Clock } from '../kernel/clock';
 import { isoTime } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
@@ -60,8 +60,13 @@ export function preflightWithFileKey(
   }
 }
 
-function readFileKey(path: string): MasterKey {
-  // Fail closed on a file others can read: the key may already have leaked.
+/**
+ * Fails closed on a key file others can read: the key may already have leaked. Called before the
+ * data folder is tightened at start (which would otherwise hide the evidence) and again on read.
+ */
+export function assertFileKeyPrivate(dataDir: string): void {
+  const path = fileKeyPath(dataDir);
+  if (!existsSync(path)) return;
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {
     throw new HarvestError(
@@ -69,6 +74,10 @@ function readFileKey(path: string): MasterKey {
       `${path} is readable by other users (mode ${mode.toString(8)}), so the sandbox master key may have leaked. Run \`chmod 600 ${path}\` if you are sure it did not.`,
     );
   }
+}
+
+function readFileKey(path: string): MasterKey {
+  assertFileKeyPrivate(dirname(path));
   try {
     return MasterKey.fromHex(readFileSync(path, 'utf8').trim());
   } catch {

@@ -27,6 +27,7 @@ export { rotateMasterKey, MASTER_KEY_ID_META, type RotationResult } from './rota
 export {
   adoptFileKey,
   fileKeyPath,
+  assertFileKeyPrivate,
   loadFileKey,
   preflightWithFileKey,
   refusedUnderFileKey,

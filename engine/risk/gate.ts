@@ -29,7 +29,9 @@ export type RiskCode =
   | 'FREEZE_AUTHORITY'
   | 'GLOBAL_LIMIT'
   /** The global breaker (failures across every user) holds new entries for everyone. */
-  | 'GLOBAL_BREAKER';
+  | 'GLOBAL_BREAKER'
+  /** The wallet's history (outside deposits and withdrawals) could not be read before an entry. */
+  | 'STALE_BALANCES';
 
 export type RiskDecision = { ok: true } | { ok: false; code: RiskCode; message: string };
 

@@ -10,6 +10,7 @@ import { tightenDataDir } from '../kernel/private-dir';
 import {
   auditKeyOf,
   keychainAccounts,
+  assertFileKeyPrivate,
   loadFileKey,
   loadMasterKey,
   MASTER_KEY_ID_META,
@@ -88,6 +89,8 @@ export interface Funds {
   candles: CandleBuilder;
   performance: Performance;
   reviewRisk(): void;
+  /** Opens the paper account (with its starting capital) of every paper friend with a wallet that has none yet. */
+  openPaperAccounts(): void;
   /** Feeds this cycle's prices into the shared candles and runs every active user's strategy. */
   runStrategies(): Promise<StrategyRunReport>;
 }
@@ -173,6 +176,8 @@ export class Engine {
     const fileKey = preflightWithFileKey(keyCtx, layout.root, layout.db, sandboxOnly);
 
     mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+    // A sandbox key file others could read is refused before tightening would hide that it leaked.
+    if (fileKey) assertFileKeyPrivate(layout.root);
     tightenDataDir(layout.root);
     const logger =
       typeof opts.logger === 'function' ? opts.logger() : (opts.logger ?? createLogger({ logDir: layout.logs }));

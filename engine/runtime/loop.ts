@@ -79,6 +79,7 @@ export class TradingLoop {
         await f.ledger.runDue();
       });
       await this.guard(report, 'equity', async () => {
+        f.openPaperAccounts();
         f.performance.snapshotEquity(this.clock.now());
         f.reviewRisk();
       });

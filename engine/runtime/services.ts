@@ -7,6 +7,8 @@ import { PriceQuorum, PythPriceSource, quorumEventsTo } from '../market/oracle';
 import { StrategyRunner, type StrategyRunReport } from './strategy-runner';
 import { balanceGate, composeGates, controlsGate, orderSizeGate, RiskEngine } from '../risk';
 import { Performance } from '../portfolio/performance';
+import { ensurePaperAccount } from '../portfolio';
+import { UserSettingsSchema } from '../users/settings';
 import type { Engine, EngineOptions, Funds } from './engine';
 import { connectNetwork, readNetworkConfig } from './network';
 import { dataDirId } from '../kernel/paths';
@@ -68,6 +70,18 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
   };
   const riskEngine = new RiskEngine({ store, controls, bus, network: net.name });
   const performance = new Performance(store, net.name, prices, clock);
+  // The wallet queue is the execution service's (built next); the scanner only calls it later.
+  const exclusive = <T>(userId: number, task: () => Promise<T>): Promise<T> => exec.exclusive(userId, task);
+  const flows = new FlowScanner({
+    store,
+    chain: net.chain,
+    network: net.name,
+    bus,
+    clock,
+    log,
+    price: (m) => prices.price(m),
+    exclusive,
+  });
   const exec = new TradeExecutionService({
     store,
     clock,
@@ -87,6 +101,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     network: net.name,
     chain: net.chain,
     jupiter: new JupiterClient({ baseUrl: net.jupiterUrl, apiKey: net.jupiterApiKey }),
+    syncFlows: async (userId) => (await flows.scan([userId])).failed.length === 0,
   });
   const reconciled = await reconcileIntents(store, net.chain, exec, net.name, clock, log);
   // Candles are built from the price ticks each cycle and shared, with their indicators, by every user.
@@ -114,17 +129,6 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     candles.advance(now);
     return strategies.run();
   };
-  const exclusive = <T>(userId: number, task: () => Promise<T>): Promise<T> => exec.exclusive(userId, task);
-  const flows = new FlowScanner({
-    store,
-    chain: net.chain,
-    network: net.name,
-    bus,
-    clock,
-    log,
-    price: (m) => prices.price(m),
-    exclusive,
-  });
   const ledger = new LedgerCheck({
     store,
     chain: net.chain,
@@ -153,6 +157,21 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     runStrategies,
     candles,
     performance,
+    openPaperAccounts: () => {
+      // A paper friend sees their paper equity from the first cycle, not $0 until a first order.
+      for (const w of store.wallets.all()) {
+        const settings = UserSettingsSchema.parse(store.settings.get(w.userId)?.settings ?? {});
+        if (settings.mode === 'paper')
+          ensurePaperAccount(
+            store,
+            w.userId,
+            net.name,
+            settings.paperStartingCapital,
+            (m) => prices.price(m),
+            clock.now(),
+          );
+      }
+    },
     /** The account rules once per cycle per active user: a daily-loss lock or drawdown pause trips when it happens. */
     reviewRisk: () => {
       // Records the end of a global breaker's cooldown (event + audit) once per cycle even when no one asks.

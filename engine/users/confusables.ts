@@ -63,12 +63,7 @@ function pass(text: string): string {
   // "rn" reads as "m" (UTS #39 maps m to rn), and "vv" as "w". Names are unique ignoring case, so a
   // capital I may stand for i (its lower case) or for l (its lookalike), even both in one name: i and l
   // are one letter here ("Ali" and "All" conflict, a small price for never showing two friends alike).
-  return out
-    .replace(/m/gu, 'rn')
-    .replace(/w/gu, 'vv')
-    .replace(/i/gu, 'l')
-    .replace(/\s+/gu, ' ')
-    .normalize('NFKD');
+  return out.replace(/m/gu, 'rn').replace(/w/gu, 'vv').replace(/i/gu, 'l').replace(/\s+/gu, ' ').normalize('NFKD');
 }
 
 /** Scripts told apart here; letters of any script not listed count as one more script, "Other". */

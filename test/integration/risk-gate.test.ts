@@ -27,7 +27,11 @@ beforeAll(async () => {
     await engine.execute('wallet.create', { user: name, words: 12 });
     await engine.execute('funds.faucet', { user: name, sol: '2', token: 'USDC', amount: '2000' });
     // Paper is its own account: its starting capital is explicit, not the wallet's balances.
-    await engine.execute('settings.set', { user: name, key: 'paperStartingCapital', value: '{"USDC":"2000","SOL":"2"}' });
+    await engine.execute('settings.set', {
+      user: name,
+      key: 'paperStartingCapital',
+      value: '{"USDC":"2000","SOL":"2"}',
+    });
   }
   await funds.refreshPrices();
 }, 120_000);

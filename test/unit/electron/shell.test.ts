@@ -188,6 +188,7 @@ describe('prompt Quit (issue 10, point 4)', () => {
       balances: { refresh: async () => [] },
       performance: { snapshotEquity: () => undefined },
       reviewRisk: () => undefined,
+      openPaperAccounts: () => undefined,
       exits: { runCycle: async () => ({ exits: 0, stuck: 0 }) },
       runStrategies: async () => (steps.push('strategies'), { signals: 0, orders: 0, errors: 0 }),
     } as unknown as Funds;

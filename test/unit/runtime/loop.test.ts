@@ -137,6 +137,7 @@ describe('the trading loop', () => {
       ledger: { runDue: async () => [] },
       performance: { snapshotEquity: () => ({ written: 0, skipped: [] }) },
       reviewRisk: () => undefined,
+      openPaperAccounts: () => undefined,
       exits: { runCycle: async () => ({ checked: 0, exits: 0, stuck: 0 }) },
       runStrategies: async () => ({ users: 0, evaluated: 0, signals: 0, orders: 0, filled: 0, rejected: 0, errors: 0 }),
     } as unknown as Funds;

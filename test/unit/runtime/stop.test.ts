@@ -36,6 +36,7 @@ function fakeFunds(hold?: Promise<void>): { funds: Funds; calls: string[]; enter
     balances: { refresh: async () => (calls.push('balances'), []) },
     performance: { snapshotEquity: () => void calls.push('equity') },
     reviewRisk: () => undefined,
+    openPaperAccounts: () => undefined,
     exits: { runCycle: async () => (calls.push('exits'), { exits: 0, stuck: 0 }) },
     runStrategies: async () => (calls.push('strategies'), { signals: 0, orders: 0, errors: 0 }),
   } as unknown as Funds;
