@@ -337,3 +337,51 @@ describe('ledger = chain, proven', () => {
     sandbox.ledger.setAccount({ ...acc, lamports: acc.lamports });
   });
 });
+
+describe('a deposit is a flow before it is ever valued', () => {
+  it('an outside deposit followed at once by an order: no daily loss, no drawdown, the mark counts it once', async () => {
+    const u = engine.users.add('dee', 'test');
+    engine.wallets.import(u.id, { secretKey: randomSecretKey().base58 }, 'test');
+    // Tight limits: a deposit counted twice (once as equity, once as a flow) would trip both.
+    await engine.execute('settings.set', {
+      user: 'dee',
+      key: 'risk',
+      value: JSON.stringify({
+        preset: 'custom',
+        maxPositionPctEquity: 100,
+        maxPositionUsd: 1_000_000,
+        maxConcurrentPositions: 50,
+        maxDailyLossPct: 5,
+        maxDailyLossUsd: 1_000_000,
+        maxDrawdownPct: 10,
+        maxTradesPerDay: 1_000,
+        lossStreak: { losses: 20, windowMinutes: 5, pauseMinutes: 0 },
+        cooldownMinutes: 0,
+        minOrderUsd: 0.01,
+        maxOrderUsd: 1_000_000,
+        stopLossRequired: false,
+      }),
+    });
+    await engine.execute('settings.set', { user: 'dee', key: 'mode', value: 'live', confirm: true });
+    // Outside money lands, and the first order comes before any loop cycle has scanned it.
+    await engine.execute('sandbox.send', { user: 'dee', amount: '1' });
+    await engine.execute('sandbox.send', { user: 'dee', amount: '500', token: 'USDC' });
+    await funds.refreshPrices();
+    const buy = await engine.execute('orders.submit', { user: 'dee', side: 'buy', token: 'WETH', amount: '20' });
+    expect(buy.status).toBe('confirmed');
+    // Both deposits were recorded before the gate measured equity: the day starts before them.
+    expect(flowsOf(u.id).filter((f) => f.kind === 'deposit')).toHaveLength(2);
+    const state = engine.store.risk.state(u.id, 'sandbox')!;
+    expect(Number(state.dayStartEquity) / 1e6).toBeCloseTo(0, 0);
+    await funds.balances.refresh([u.id]);
+    const stats = await engine.execute('stats.user', { user: 'dee' });
+    expect(stats.equityUsd!).toBeGreaterThan(400);
+    // The mark is the money put in (about $500 plus 1 SOL), not twice that.
+    expect(stats.highWaterUsd!).toBeLessThan(stats.equityUsd! * 1.05);
+    expect(Math.abs(stats.returnPct ?? 0)).toBeLessThan(2);
+    // A second order still passes: no daily-loss lock and no drawdown pause.
+    const again = await engine.execute('orders.submit', { user: 'dee', side: 'buy', token: 'WETH', amount: '20' });
+    expect(again.status).toBe('confirmed');
+    expect(engine.controls.user(u.id).paused).toBe(false);
+  });
+});
