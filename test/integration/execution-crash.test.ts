@@ -641,9 +641,7 @@ describe('execution crash safety: SIGKILL anywhere, one swap per order, one trad
       for (let i = 0; i < 3; i++) {
         const warm = nextOrder(last.openPositionQty);
         t0 = performance.now();
-        const wo = await submit(warm);
-        if (wo.status !== "confirmed") console.log("WARMFAIL", JSON.stringify(wo));
-        expect(wo.status).toBe("confirmed");
+        expect((await submit(warm)).status).toBe('confirmed');
         times.push(performance.now() - t0);
         last = await snapshot(w);
         checkInvariants(last, `engine warm-up ${i + 1}`);
