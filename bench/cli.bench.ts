@@ -57,7 +57,7 @@ async function medianOf(args: readonly string[], env: NodeJS.ProcessEnv, runs = 
 }
 
 /** 1,000 friends and 100,000 paper trades (with their confirmed intents), in a few transactions. */
-async function seed(dataDir: string, env: NodeJS.ProcessEnv): Promise<string> {
+export async function seed(dataDir: string, env: NodeJS.ProcessEnv): Promise<string> {
   const engine = Engine.open({ dataDir, env, ownerKind: 'cli', logger: silentLogger, actor: 'bench' });
   try {
     const { store } = engine;

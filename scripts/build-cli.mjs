@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'dist', 'cli');
+// `--outdir DIR` builds elsewhere (a test inspects the chunk graph without replacing the bundle other tests run).
+const outArg = process.argv.indexOf('--outdir');
+const outdir = outArg > 0 ? process.argv[outArg + 1] : join(root, 'dist', 'cli');
 // Chunk names carry a content hash; without this, every build would leave the previous ones behind.
 mkdirSync(outdir, { recursive: true });
 for (const f of readdirSync(outdir)) if (f.endsWith('.mjs') || f === 'meta.json') rmSync(join(outdir, f));
