@@ -18,6 +18,9 @@ import { join } from 'node:path';
 import { KEYCHAIN_DECISION_ENV, secretServiceAnswers } from './requirements';
 
 const READY_TIMEOUT_MS = 15_000;
+const KEYRING_PASSWORD = 'harvest-tests';
+/** A daemon that keeps dying is a real problem: the run then fails as it would without the restarts. */
+const MAX_RESTARTS = 3;
 
 function stop(child: ChildProcess | null): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -102,7 +105,9 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
   mkdirSync(data, { mode: 0o700 });
   let bus: ChildProcess | null = null;
   let keyring: ChildProcess | null = null;
+  let stopping = false;
   const teardown = async (): Promise<void> => {
+    stopping = true;
     await stop(keyring);
     await stop(bus);
     rmSync(dir, { recursive: true, force: true });
@@ -117,13 +122,35 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
       XDG_DATA_HOME: data,
     };
     // --unlock reads the login keyring's password from stdin; --foreground keeps it our child to stop.
-    keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
-      env,
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
     let keyringErr = '';
-    keyring.stderr!.on('data', (d: Buffer) => (keyringErr += d.toString()));
-    keyring.stdin!.end('harvest-tests');
+    let restarts = 0;
+    const launch = (): ChildProcess => {
+      const child = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
+        env,
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
+      keyringErr = '';
+      child.stderr!.on('data', (d: Buffer) => (keyringErr += d.toString()));
+      child.stdin!.end(KEYRING_PASSWORD);
+      const startedAt = Date.now();
+      child.once('exit', (code, signal) => {
+        if (stopping) return;
+        // Seen on loaded machines (rarely): the daemon goes away mid-run, and every keychain test after it
+        // would fail with "org.freedesktop.secrets was not provided". Say so once, with its last words,
+        // and start it again on the same keyring files (the stored keys are on disk, unlocked by the same
+        // password), so one crash costs the tests that were talking to it, not the rest of the run.
+        console.error(
+          `\n[test keychain] gnome-keyring-daemon exited after ${Math.round((Date.now() - startedAt) / 1000)} s (code ${code}, signal ${signal}); restarting it.\n${keyringErr}`,
+        );
+        if (restarts++ < MAX_RESTARTS) keyring = launch();
+      });
+      return child;
+    };
+    keyring = launch();
+    bus.once('exit', (code, signal) => {
+      if (!stopping)
+        console.error(`\n[test keychain] dbus-daemon exited during the run (code ${code}, signal ${signal})`);
+    });
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (!secretServiceAnswers(env, process.cwd())) {
       if (keyring.exitCode !== null || Date.now() > deadline) {
