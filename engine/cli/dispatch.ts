@@ -3,12 +3,9 @@ import type { CommandName, CommandOutput } from '../api';
 import { systemClock } from '../kernel/clock';
 import { callControlChannel } from '../kernel/control-channel';
 import { HarvestError } from '../kernel/errors';
-import { createLogger } from '../kernel/logger';
-import { readOwner } from '../kernel/owner-lock';
+import { readOwner } from '../kernel/owner-file';
 import { dataDirLayout } from '../kernel/paths';
-import { Engine } from '../runtime';
-import { asDatabaseDamage } from '../store';
-import type { NetworkName } from '../runtime';
+import type { Engine, NetworkName } from '../runtime';
 
 export interface CliContext {
   dataDir: string;
@@ -25,6 +22,8 @@ const BUSY_WAIT_MS = 30_000;
  * Runs one command: through the running engine if there is one (so `harvest
  * halt` reaches it at once), otherwise by opening the data directory here.
  * If another one-shot command holds the directory, waits for it.
+ * The engine modules (SQLite, keystore, handlers) are imported only once no
+ * running engine answered: a forwarded command needs none of them.
  */
 export async function dispatch<K extends CommandName>(
   ctx: CliContext,
@@ -43,6 +42,11 @@ export async function dispatch<K extends CommandName>(
         if (!isNotListening(e)) throw e;
       }
     }
+    const [{ Engine }, { asDatabaseDamage }, { cliLogger }] = await Promise.all([
+      import('../runtime'),
+      import('../store'),
+      import('./cli-logger'),
+    ]);
     let engine: Engine;
     try {
       engine = Engine.open({
@@ -81,14 +85,6 @@ export async function dispatch<K extends CommandName>(
       await engine.close();
     }
   }
-}
-
-export function cliLogger(ctx: CliContext, logDir: string): ReturnType<typeof createLogger> {
-  return createLogger({
-    logDir,
-    stderr: ctx.verbose,
-    level: ctx.env['HARVEST_LOG_LEVEL'] ?? (ctx.verbose ? 'debug' : 'info'),
-  });
 }
 
 /** A running engine trades on one network; a command asking for another must not silently use it. */

@@ -1,5 +1,6 @@
 import type { CommandName, CommandOutput } from '../api';
-import { formatUnits } from '../market';
+// Not '../market': its index pulls in @solana/kit, which a light command must not load.
+import { formatUnits } from '../market/amounts';
 import { formatPaperAccount, paperFormatters } from './paper-format';
 import { riskFormatters } from './risk-format';
 import { flowFormatters } from './flow-format';

@@ -2,14 +2,15 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CommandName, CommandOutput } from '../api';
 import { HarvestError, toHarvestError } from '../kernel/errors';
 import { defaultDataDir } from '../kernel/paths';
-import { restoreBackup, type NetworkName } from '../runtime';
+import type { NetworkName } from '../runtime';
 import { dispatch, type CliContext } from './dispatch';
 import { formatters } from './format';
 import { stdinSecrets, type SecretInput } from './io';
-import { runEngine, runSandbox } from './run';
-import { serveEngine } from './serve';
-import { terminalQr } from './qr';
 import { registerPaperCommands } from './paper-commands';
+
+// The engine runtime, `run`, `serve` and the QR code drawer are imported where a command
+// needs them, never here: every command parses this module, and a light one (status,
+// user list, positions) must not pay for the chain client, the sandbox or the HTTP host.
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -150,6 +151,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
       const seconds = Number(o.cycleSeconds);
       if (!Number.isFinite(seconds) || seconds <= 0)
         throw new HarvestError('INVALID_INPUT', '--cycle-seconds must be a positive number.');
+      const { runEngine } = await import('./run');
       await runEngine(ctx, io, seconds * 1000);
     });
   program
@@ -174,6 +176,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
         const port = Number(o.port);
         if (!/^\d{1,5}$/u.test(o.port) || port > 65_535)
           throw new HarvestError('INVALID_INPUT', '--port must be a number from 0 to 65535.');
+        const { serveEngine } = await import('./serve');
         await serveEngine(ctx, io, {
           host: o.host,
           port,
@@ -266,6 +269,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .action(async (u: string, _o, cmd: Command) => {
       const ctx = ctxOf(cmd);
       const out = await dispatch(ctx, 'wallet.deposit', { user: u });
+      const { terminalQr } = await import('./qr');
       print(ctx.json, out, (o) => `${formatters['wallet.deposit'](o)}\n\n${terminalQr(o.uri)}`);
     });
   wallet
@@ -398,6 +402,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .option('--speed <n>', 'market replay speed-up', '60')
     .action(async (o: { speed: string }, cmd: Command) => {
       const ctx = ctxOf(cmd);
+      const { runSandbox } = await import('./run');
       await runSandbox(ctx, io, Number(o.speed));
     });
 
@@ -676,6 +681,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .action(async (file: string, o: { force: boolean }, cmd: Command) => {
       const ctx = ctxOf(cmd);
       const passphrase = await io.secrets.next('Backup passphrase: ');
+      const { restoreBackup } = await import('../runtime');
       const r = restoreBackup({ file, passphrase, dataDir: ctx.dataDir, force: o.force, env: io.env });
       print(
         ctx.json,

@@ -8,7 +8,8 @@ import { readOwner } from '../kernel/owner-lock';
 import { dataDirLayout } from '../kernel/paths';
 import { FILE_KEY_WARNING } from '../keystore';
 import { Engine } from '../runtime';
-import { cliLogger, type CliContext } from './dispatch';
+import type { CliContext } from './dispatch';
+import { cliLogger } from './cli-logger';
 
 /**
  * `harvest run`: the engine in the foreground. It owns the data directory

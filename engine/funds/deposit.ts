@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import { HarvestError } from '../kernel/errors';
 import type { Store } from '../store';
 
@@ -14,6 +13,8 @@ export async function depositInfo(store: Store, userId: number): Promise<Deposit
   const wallet = store.wallets.byUser(userId);
   if (!wallet) throw new HarvestError('NOT_FOUND', 'This user has no wallet yet; create or import one first.');
   const uri = `solana:${wallet.address}`;
+  // Loaded here, not at import: only this command draws a QR code, and light commands must start fast.
+  const { default: QRCode } = await import('qrcode');
   const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return { address: wallet.address, uri, qrSvg };
 }

@@ -1,14 +1,9 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { DataDirLayout } from './paths';
+import { readOwner, type OwnerInfo } from './owner-file';
 
-export interface OwnerInfo {
-  pid: number;
-  kind: 'engine' | 'cli';
-  /** Set when the owner serves the control channel (a running engine). */
-  socket: string | null;
-  startedAt: string;
-}
+export { readOwner, type OwnerInfo } from './owner-file';
 
 /**
  * One owner per data directory. The lock is an exclusive SQLite lock on
@@ -51,14 +46,5 @@ export class OwnerLock {
     if (!this.db.open) return;
     rmSync(this.layout.owner, { force: true });
     this.db.close();
-  }
-}
-
-export function readOwner(layout: DataDirLayout): OwnerInfo | null {
-  if (!existsSync(layout.owner)) return null;
-  try {
-    return JSON.parse(readFileSync(layout.owner, 'utf8')) as OwnerInfo;
-  } catch {
-    return null;
   }
 }

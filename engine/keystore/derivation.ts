@@ -1,8 +1,22 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { getBase58Decoder, getBase58Encoder } from '@solana/kit';
-import * as bip39 from 'bip39';
+import { createRequire } from 'node:module';
+import type * as Bip39Module from 'bip39';
 import { HDKey } from 'micro-key-producer/slip10.js';
 import { HarvestError } from '../kernel/errors';
+
+type Bip39 = typeof Bip39Module;
+let bip39Module: Bip39 | null = null;
+/**
+ * bip39 is loaded on first use, not at import: with its word lists it is the largest
+ * module a command that opens the data directory would otherwise parse, and only
+ * creating or importing a wallet needs it (issue 12, item 5: light commands start fast).
+ * A plain require keeps these functions synchronous and the package out of the CLI bundle.
+ */
+function bip39(): Bip39 {
+  bip39Module ??= createRequire(import.meta.url)('bip39') as Bip39;
+  return bip39Module;
+}
 
 /** Phantom, Solflare and Backpack derive the first account here. */
 export const SOLANA_DERIVATION_PATH = "m/44'/501'/0'/0'";
@@ -30,7 +44,7 @@ export function normaliseMnemonic(mnemonic: string): string {
 }
 
 export function generateMnemonic(words: 12 | 24): string {
-  return bip39.generateMnemonic(words === 12 ? 128 : 256);
+  return bip39().generateMnemonic(words === 12 ? 128 : 256);
 }
 
 export function validateMnemonic(mnemonic: string): string {
@@ -39,7 +53,7 @@ export function validateMnemonic(mnemonic: string): string {
   if (count !== 12 && count !== 24) {
     throw new HarvestError('INVALID_INPUT', `A recovery phrase has 12 or 24 words; this one has ${count}.`);
   }
-  if (!bip39.validateMnemonic(m)) {
+  if (!bip39().validateMnemonic(m)) {
     throw new HarvestError(
       'INVALID_INPUT',
       'That recovery phrase is not valid BIP39: a word is not in the English list or the checksum does not match. Check each word.',
@@ -54,7 +68,7 @@ export function keypairFromSeed(seed: Uint8Array): Keypair {
 }
 
 export function keypairFromMnemonic(mnemonic: string, passphrase = '', path = SOLANA_DERIVATION_PATH): Keypair {
-  const seed = bip39.mnemonicToSeedSync(validateMnemonic(mnemonic), passphrase);
+  const seed = bip39().mnemonicToSeedSync(validateMnemonic(mnemonic), passphrase);
   const node = HDKey.fromMasterSeed(seed).derive(path);
   return keypairFromSeed(node.privateKey);
 }

@@ -1,0 +1,72 @@
+/**
+ * Issue 12, item 5: a light command must not load the Solana runtime or the
+ * sandbox. Reads the chunk graph of a fresh CLI build (esbuild's metafile) and
+ * checks what each path can reach: a command forwarded to a running engine
+ * loads only the entry chunk; one that opens the data directory itself adds the
+ * runtime, store and logger chunks, and neither reaches litesvm, the sandbox
+ * or the HTTP host, which stay behind the dynamic imports of the commands that
+ * need them.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, basename } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+interface Output {
+  imports: { path: string; kind: string; external?: boolean }[];
+  inputs: Record<string, unknown>;
+}
+interface Meta {
+  outputs: Record<string, Output>;
+}
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+let dir: string;
+let meta: Meta;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'harvest-cli-split-'));
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs'), '--meta', '--outdir', dir]);
+  meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta;
+}, 60_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Every input module loaded from the entry chunk, following static imports and the named dynamic ones. */
+function reachable(dynamic: readonly string[]): { inputs: string[]; externals: string[] } {
+  const outputs = meta.outputs;
+  const entry = Object.keys(outputs).find((f) => basename(f) === 'harvest.mjs')!;
+  const seen = new Set<string>();
+  const externals = new Set<string>();
+  const queue = [entry];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const imp of outputs[file]!.imports) {
+      if (imp.external) externals.add(imp.path);
+      else if (imp.kind !== 'dynamic-import') queue.push(imp.path);
+      else if (dynamic.some((name) => basename(imp.path).startsWith(`${name}-`))) queue.push(imp.path);
+    }
+  }
+  return { inputs: [...seen].flatMap((f) => Object.keys(outputs[f]!.inputs)), externals: [...externals] };
+}
+
+describe('the split CLI bundle', () => {
+  it('forwards a command to a running engine without loading the engine, zod or any Solana code', () => {
+    const { inputs, externals } = reachable([]);
+    for (const heavy of ['@solana', 'zod', 'engine/runtime', 'engine/sandbox', 'engine/store', 'pino'])
+      expect(inputs.filter((i) => i.includes(heavy))).toEqual([]);
+    expect(externals).not.toContain('litesvm');
+    expect(externals).not.toContain('better-sqlite3');
+  });
+
+  it('opens the data directory for a light command without the sandbox, litesvm, the host or the chain services', () => {
+    const { inputs, externals } = reachable(['runtime', 'store', 'cli-logger']);
+    expect(inputs.some((i) => i.includes('engine/runtime/engine.ts'))).toBe(true);
+    for (const heavy of ['engine/sandbox', 'engine/host', 'fastify', 'runtime/services.ts', 'bip39', 'qrcode'])
+      expect(inputs.filter((i) => i.includes(heavy))).toEqual([]);
+    expect(externals).not.toContain('litesvm');
+  });
+});
