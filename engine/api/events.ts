@@ -1,5 +1,15 @@
 import { z } from 'zod';
 
+/** What a token's lost trusted price says (engine/market/oracle): why, and what each source showed. */
+const TrustedPriceLost = z.object({
+  mint: z.string(),
+  reason: z.string(),
+  message: z.string(),
+  observations: z.array(z.object({ source: z.string(), usd: z.number(), ageMs: z.number() })),
+  lastTrustedUsd: z.number().nullable(),
+  lastTrustedAgeMs: z.number().nullable(),
+});
+
 /**
  * Every event the engine emits, with its payload schema. Events are written
  * to the database first (DB as truth), then published to the UI, the tray and
@@ -93,23 +103,9 @@ export const eventSchemas = {
   'feed.stale': z.object({ feed: z.string(), staleMints: z.array(z.string()), reason: z.string() }),
   'feed.recovered': z.object({ feed: z.string() }),
   /** A token lost its trusted price because its sources disagree (or only the venue's own price is left). */
-  'price.disagreement': z.object({
-    mint: z.string(),
-    reason: z.string(),
-    message: z.string(),
-    observations: z.array(z.object({ source: z.string(), usd: z.number(), ageMs: z.number() })),
-    lastTrustedUsd: z.number().nullable(),
-    lastTrustedAgeMs: z.number().nullable(),
-  }),
+  'price.disagreement': TrustedPriceLost,
   /** A token lost its trusted price because too few sources have a fresh one. */
-  'price.stale': z.object({
-    mint: z.string(),
-    reason: z.string(),
-    message: z.string(),
-    observations: z.array(z.object({ source: z.string(), usd: z.number(), ageMs: z.number() })),
-    lastTrustedUsd: z.number().nullable(),
-    lastTrustedAgeMs: z.number().nullable(),
-  }),
+  'price.stale': TrustedPriceLost,
   'price.restored': z.object({ mint: z.string(), usd: z.number(), sources: z.array(z.string()) }),
   /** An order refused because of the price (no trusted price, or a quote far below it); also audited. */
   'order.priceRefused': z.object({

@@ -27,13 +27,7 @@ export {
   priceAge,
   checkPriceFreshness,
   ManualPriceFeed,
-  FailoverPriceFeed,
   type PriceFreshnessDecision,
-  type FeedHealth,
-  type FailoverPriceFeedOptions,
-  type FailoverReport,
-  type PriceFeedDegradedEvent,
-  type PriceFeedRecoveredEvent,
 } from './price-feed';
 export {
   JupiterPriceFeed,

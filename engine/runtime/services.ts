@@ -7,7 +7,7 @@ import { PriceQuorum, PythPriceSource, quorumEventsTo } from '../market/oracle';
 import { StrategyRunner, type StrategyRunReport } from './strategy-runner';
 import { balanceGate, composeGates, controlsGate, orderSizeGate, RiskEngine } from '../risk';
 import { Performance } from '../portfolio/performance';
-import { ensurePaperAccount } from '../portfolio';
+import { ensurePaperAccount, paperAccountOpen } from '../portfolio';
 import { UserSettingsSchema } from '../users/settings';
 import type { Engine, EngineOptions, Funds } from './engine';
 import { connectNetwork, readNetworkConfig } from './network';
@@ -160,6 +160,8 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     openPaperAccounts: () => {
       // A paper friend sees their paper equity from the first cycle, not $0 until a first order.
       for (const w of store.wallets.all()) {
+        // Most accounts are open already: one indexed read, no settings parse, per friend and cycle.
+        if (paperAccountOpen(store, w.userId)) continue;
         const settings = UserSettingsSchema.parse(store.settings.get(w.userId)?.settings ?? {});
         if (settings.mode === 'paper')
           ensurePaperAccount(

@@ -7,8 +7,10 @@
  * (its quote already carries the venue fee and impact), so a realised price
  * under it is a sale at a price nobody trusted.
  *
- * TODO(issue 10, price quorum): once exits carry their floor in the intent or
- * its events, also compare each sell with the floor the engine itself set.
+ * The check is made from outside on purpose: the engine's own floors (from the
+ * last trusted price, engine/execution/service.ts) are not recorded per sell,
+ * and their logic is proven by test/integration/oracle-e2e.test.ts; here a sell
+ * is judged against the market as an independent observer saw it.
  */
 import { tokenByMint } from '../../engine/market';
 import { TRADED, USDC, type IntentRow, type TradeRow } from './outside';

@@ -5,12 +5,12 @@
  * transaction history. The invariants return violations instead of throwing,
  * so one run reports every broken figure at once.
  */
-import { join } from 'node:path';
 import type { Address } from '@solana/kit';
 import Database from 'better-sqlite3';
 import { findAssociatedTokenAddress } from '../../engine/chain/programs';
 import { dataDirLayout } from '../../engine/kernel/paths';
 import { tokenBySymbol, type TokenInfo } from '../../engine/market';
+import { readChainHistory } from '../../test/helpers/ledger-history';
 
 export const USDC = tokenBySymbol('USDC')!;
 /** The tokens friends trade: SPL tokens against USDC, so the SOL balance moves only by fees and rent. */
@@ -98,57 +98,6 @@ export function readDb(dataDir: string): DbView {
     }[])
       events.set(e.type, e.n);
     return { users, intents, trades, open, events };
-  } finally {
-    db.close();
-  }
-}
-
-export interface ChainTx {
-  signature: string;
-  err: unknown;
-  fee: bigint;
-  /** What the transaction did to the wallet's token balances, by mint. */
-  tokenDelta: Map<string, bigint>;
-}
-
-function bigintReviver(_k: string, v: unknown): unknown {
-  if (v && typeof v === 'object' && '$bigint' in v) return BigInt((v as { $bigint: string }).$bigint);
-  return v;
-}
-
-/**
- * Every transaction each wallet paid for, from the sandbox ledger's own history
- * (its RPC has no getSignaturesForAddress): the chain's list of swaps, kept
- * apart from the engine's journal. The faucet's transactions are left out.
- */
-export function readChainHistory(dataDir: string, wallets: ReadonlySet<string>, faucet: ReadonlySet<string>) {
-  const db = new Database(join(dataDir, 'sandbox', 'ledger.db'), { readonly: true, fileMustExist: true });
-  const byWallet = new Map<string, ChainTx[]>();
-  try {
-    const rows = db.prepare('SELECT record FROM transactions ORDER BY slot, rowid').all() as { record: string }[];
-    for (const { record } of rows) {
-      const r = JSON.parse(record, bigintReviver) as {
-        signature: string;
-        err: unknown;
-        fee: bigint;
-        accountKeys: string[];
-        preTokenBalances: { accountIndex: number; mint: string; owner: string; amount: bigint }[];
-        postTokenBalances: { accountIndex: number; mint: string; owner: string; amount: bigint }[];
-      };
-      const payer = r.accountKeys[0]!;
-      if (!wallets.has(payer) || faucet.has(r.signature)) continue;
-      const delta = new Map<string, bigint>();
-      for (const p of r.postTokenBalances) {
-        if (p.owner !== payer) continue;
-        const pre = r.preTokenBalances.find((b) => b.accountIndex === p.accountIndex)?.amount ?? 0n;
-        delta.set(p.mint, (delta.get(p.mint) ?? 0n) + p.amount - pre);
-      }
-      byWallet.set(payer, [
-        ...(byWallet.get(payer) ?? []),
-        { signature: r.signature, err: r.err, fee: r.fee, tokenDelta: delta },
-      ]);
-    }
-    return byWallet;
   } finally {
     db.close();
   }

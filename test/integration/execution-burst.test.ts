@@ -29,7 +29,7 @@ import { balanceGate, composeGates, controlsGate, orderSizeGate, riskEngineGate 
 import type { Engine, Funds } from '../../engine/runtime';
 import { Sandbox, type LandedTransaction } from '../../engine/sandbox';
 import { tempDataDir } from '../helpers/datadir';
-import { openEngine } from '../helpers/engine';
+import { openEngine, engineExecParts } from '../helpers/engine';
 import { randomSecretKey } from './support';
 import { PERMISSIVE_RISK } from '../helpers/risk';
 
@@ -118,12 +118,7 @@ function swapsOf(a: Address): { signature: string; ok: boolean }[] {
 function service(world: Omit<World, 'users'>, extra: Partial<ExecutionDeps> = {}): TradeExecutionService {
   const { engine, funds } = world;
   return new TradeExecutionService({
-    store: engine.store,
-    clock: engine.clock,
-    log: engine.log,
-    bus: engine.bus,
-    signer: engine.signer,
-    controls: engine.controls,
+    ...engineExecParts(engine),
     risk: composeGates(
       controlsGate(engine.controls),
       orderSizeGate(engine.store),

@@ -37,7 +37,6 @@
  * stops early, after at least 8 orders, rather than run past the budget).
  */
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import type { Address } from '@solana/kit';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +45,7 @@ import { dataDirLayout } from '../../engine/kernel/paths';
 import { formatUnits, tokenBySymbol } from '../../engine/market';
 import type { CliResult } from '../helpers/cli';
 import { tempDataDir } from '../helpers/datadir';
+import { readChainHistory, type ChainTx } from '../helpers/ledger-history';
 import { callControlChannel } from '../../engine/kernel/control-channel';
 import { describeRun, hv, ok, randomSecretKey, spawnHv, startEngine } from './support';
 import { PERMISSIVE_RISK } from '../helpers/risk';
@@ -124,19 +124,6 @@ interface TradeDb {
   signature: string | null;
 }
 
-interface LedgerTx {
-  signature: string;
-  err: unknown;
-  fee: bigint;
-  /** What the transaction did to the wallet's token balances, by mint. */
-  tokenDelta: Map<string, bigint>;
-}
-
-function bigintReviver(_k: string, v: unknown): unknown {
-  if (v && typeof v === 'object' && '$bigint' in v) return BigInt((v as { $bigint: string }).$bigint);
-  return v;
-}
-
 interface World {
   dir: string;
   rpcUrl: string;
@@ -152,7 +139,7 @@ interface Snapshot {
   openPositionQty: bigint;
   height: bigint;
   statuses: Map<string, SigStatus | null>;
-  chainTxs: LedgerTx[];
+  chainTxs: ChainTx[];
   lamports: bigint;
   usdc: bigint;
   weth: bigint;
@@ -185,34 +172,9 @@ function readDb(dir: string): Pick<Snapshot, 'intents' | 'trades' | 'openPositio
  * (its RPC has no getSignaturesForAddress): the chain-side list of swaps,
  * independent of the engine's journal. The faucet's transactions are excluded.
  */
-function readChainHistory(w: World): LedgerTx[] {
-  const file = join(w.dir, 'sandbox', 'ledger.db');
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    const rows = db.prepare('SELECT record FROM transactions ORDER BY slot, rowid').all() as { record: string }[];
-    const out: LedgerTx[] = [];
-    for (const { record } of rows) {
-      const r = JSON.parse(record, bigintReviver) as {
-        signature: string;
-        err: unknown;
-        fee: bigint;
-        accountKeys: string[];
-        preTokenBalances: { accountIndex: number; mint: string; owner: string; amount: bigint }[];
-        postTokenBalances: { accountIndex: number; mint: string; owner: string; amount: bigint }[];
-      };
-      if (r.accountKeys[0] !== w.wallet || w.faucetSignatures.has(r.signature)) continue;
-      const delta = new Map<string, bigint>();
-      for (const p of r.postTokenBalances) {
-        if (p.owner !== w.wallet) continue;
-        const pre = r.preTokenBalances.find((b) => b.accountIndex === p.accountIndex)?.amount ?? 0n;
-        delta.set(p.mint, (delta.get(p.mint) ?? 0n) + p.amount - pre);
-      }
-      out.push({ signature: r.signature, err: r.err, fee: r.fee, tokenDelta: delta });
-    }
-    return out;
-  } finally {
-    db.close();
-  }
+/** What the wallet paid for on chain, from the sandbox ledger's own history (not the engine's journal). */
+function chainTxsOf(w: World): ChainTx[] {
+  return readChainHistory(w.dir, new Set([w.wallet]), w.faucetSignatures).get(w.wallet) ?? [];
 }
 
 async function tokenAmount(url: string, ata: Address): Promise<bigint> {
@@ -240,7 +202,7 @@ async function snapshot(w: World): Promise<Snapshot> {
     ...db,
     statuses,
     height,
-    chainTxs: readChainHistory(w),
+    chainTxs: chainTxsOf(w),
     lamports,
     usdc: await tokenAmount(w.rpcUrl, w.usdcAta),
     weth: await tokenAmount(w.rpcUrl, w.wethAta),

@@ -70,7 +70,7 @@ import { PlayKey } from '../../engine/sandbox/play-keys';
 import type { PositionRow, TradeRow } from '../../engine/store';
 import { tokenBySymbol, WRAPPED_SOL_MINT, type TokenInfo } from '../../engine/market';
 import { tempDataDir } from '../helpers/datadir';
-import { openEngine } from '../helpers/engine';
+import { openEngine, engineExecParts } from '../helpers/engine';
 import { randomSecretKey, type SecretKeyFixture } from './support';
 import { permissiveRisk } from '../helpers/risk';
 
@@ -153,12 +153,7 @@ function service(
   opts: { jupiter?: JupiterClient; onSigned?: (intentId: number, wire: Uint8Array) => void; chain?: ChainClient } = {},
 ): TradeExecutionService {
   return new TradeExecutionService({
-    store: engine.store,
-    clock,
-    log: silentLogger,
-    bus: engine.bus,
-    signer: engine.signer,
-    controls: engine.controls,
+    ...engineExecParts(engine),
     risk: composeGates(
       controlsGate(engine.controls),
       orderSizeGate(engine.store),

@@ -30,7 +30,7 @@ import type { Engine, Funds } from '../../engine/runtime';
 import { Sandbox } from '../../engine/sandbox';
 import type { PositionRow } from '../../engine/store';
 import { tempDataDir } from '../helpers/datadir';
-import { openEngine } from '../helpers/engine';
+import { openEngine, engineExecParts } from '../helpers/engine';
 import { permissiveRisk } from '../helpers/risk';
 import { randomSecretKey } from './support';
 
@@ -143,12 +143,7 @@ function quorumBehindProxy(): PriceQuorum {
 
 function serviceOver(prices: PriceQuorum): TradeExecutionService {
   return new TradeExecutionService({
-    store: engine.store,
-    clock,
-    log: silentLogger,
-    bus: engine.bus,
-    signer: engine.signer,
-    controls: engine.controls,
+    ...engineExecParts(engine),
     risk: composeGates(
       controlsGate(engine.controls),
       orderSizeGate(engine.store),

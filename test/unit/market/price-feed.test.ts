@@ -5,15 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../engine/kernel/clock';
 import { JupiterPriceFeed } from '../../../engine/market/jupiter-price';
-import {
-  checkPriceFreshness,
-  FailoverPriceFeed,
-  isStale,
-  ManualPriceFeed,
-  PriceFeedError,
-  type PriceFeedDegradedEvent,
-  type PriceFeedRecoveredEvent,
-} from '../../../engine/market/price-feed';
+import { checkPriceFreshness, isStale, PriceFeedError } from '../../../engine/market/price-feed';
 
 const SOL = 'So11111111111111111111111111111111111111112';
 const USDC = 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v';
@@ -187,104 +179,5 @@ describe('staleness', () => {
     expect(checkPriceFreshness('exit', tick, 120_000, 60_000)).toEqual({ ok: true });
     expect(checkPriceFreshness('entry', null, 0, 60_000, SOL)).toMatchObject({ ok: false, code: 'STALE_PRICE' });
     expect(checkPriceFreshness('exit', null, 0, 60_000, SOL)).toEqual({ ok: true });
-  });
-});
-
-describe('FailoverPriceFeed', () => {
-  function setup() {
-    const clock = new ManualClock(Date.UTC(2025, 0, 1));
-    const primary = new ManualPriceFeed('primary', clock);
-    const backup = new ManualPriceFeed('backup', clock);
-    const degraded: PriceFeedDegradedEvent[] = [];
-    const recovered: PriceFeedRecoveredEvent[] = [];
-    const feed = new FailoverPriceFeed([primary, backup], {
-      clock,
-      maxAgeMs: 60_000,
-      cooldownMs: 30_000,
-      onDegraded: (e) => degraded.push(e),
-      onRecovered: (e) => recovered.push(e),
-    });
-    return { clock, primary, backup, feed, degraded, recovered };
-  }
-
-  it('uses the first feed while it answers fresh, and says so', async () => {
-    const { primary, backup, feed, degraded } = setup();
-    primary.set(SOL, 150);
-    backup.set(SOL, 151);
-    const got = await feed.prices([SOL]);
-    expect(got.get(SOL)).toMatchObject({ usd: 150, source: 'primary' });
-    expect(backup.calls).toEqual([]);
-    expect(feed.health()).toBe('healthy');
-    expect(feed.lastReport()).toMatchObject({ answeredBy: { [SOL]: 'primary' }, staleMints: [], failures: [] });
-    expect(degraded).toEqual([]);
-  });
-
-  it('falls back on an error, reports it once, skips the failed feed for the cooldown, then recovers', async () => {
-    const { clock, primary, backup, feed, degraded, recovered } = setup();
-    primary.set(SOL, 150);
-    backup.set(SOL, 151);
-    primary.failWith(new Error('ECONNRESET'));
-    expect((await feed.prices([SOL])).get(SOL)).toMatchObject({ usd: 151, source: 'backup' });
-    expect(feed.health()).toBe('degraded');
-    expect(degraded).toHaveLength(1);
-    expect(degraded[0]).toMatchObject({
-      status: 'degraded',
-      answeredBy: { [SOL]: 'backup' },
-      failures: [{ feed: 'primary', reason: 'error', mints: [SOL], message: 'ECONNRESET' }],
-    });
-    // During the cooldown the primary is not even asked, and no second event fires.
-    primary.failWith(null);
-    clock.advance(10_000);
-    backup.set(SOL, 152);
-    expect((await feed.prices([SOL])).get(SOL)!.source).toBe('backup');
-    expect(primary.calls).toHaveLength(1);
-    expect(degraded).toHaveLength(1);
-    // After it, the primary is tried again and answers.
-    clock.advance(25_000);
-    primary.set(SOL, 153);
-    expect((await feed.prices([SOL])).get(SOL)).toMatchObject({ usd: 153, source: 'primary' });
-    expect(feed.health()).toBe('healthy');
-    expect(recovered).toEqual([{ atMs: clock.now(), feed: 'primary' }]);
-  });
-
-  it('falls back on a stale price, asking the next feed only for what is missing or stale', async () => {
-    const { clock, primary, backup, feed } = setup();
-    primary.set(SOL, 150, clock.now() - 120_000); // two minutes old
-    primary.set(USDC, 1);
-    backup.set(SOL, 149);
-    backup.set(JUP, 0.4);
-    const got = await feed.prices([SOL, USDC, JUP]);
-    expect(got.get(SOL)).toMatchObject({ usd: 149, source: 'backup' });
-    expect(got.get(USDC)).toMatchObject({ usd: 1, source: 'primary' });
-    expect(got.get(JUP)).toMatchObject({ usd: 0.4, source: 'backup' });
-    expect(backup.calls).toEqual([[SOL, JUP]]);
-    expect(feed.lastReport()!.failures.map((f) => [f.feed, f.reason, f.mints])).toEqual([
-      ['primary', 'missing', [JUP]],
-      ['primary', 'stale', [SOL]],
-    ]);
-  });
-
-  it('when every feed is stale, returns the freshest stale tick: entries are refused, exits allowed', async () => {
-    const { clock, primary, backup, feed, degraded } = setup();
-    primary.set(SOL, 150, clock.now() - 300_000);
-    backup.set(SOL, 151, clock.now() - 90_000);
-    const got = await feed.prices([SOL]);
-    const tick = got.get(SOL)!;
-    expect(tick).toMatchObject({ usd: 151, source: 'backup' });
-    expect(feed.health()).toBe('stale');
-    expect(degraded.map((d) => [d.status, d.staleMints])).toEqual([['stale', [SOL]]]);
-    expect(checkPriceFreshness('entry', tick, clock.now(), 60_000).ok).toBe(false);
-    expect(checkPriceFreshness('exit', tick, clock.now(), 60_000).ok).toBe(true);
-  });
-
-  it('with every feed failing, the mint has no price at all and the last feed is still tried', async () => {
-    const { primary, backup, feed } = setup();
-    primary.failWith(new Error('down'));
-    backup.failWith(new Error('also down'));
-    expect((await feed.prices([SOL])).size).toBe(0);
-    expect((await feed.prices([SOL])).size).toBe(0);
-    expect(primary.calls).toHaveLength(1); // cooling down
-    expect(backup.calls).toHaveLength(2); // the last resort is always asked
-    expect(feed.health()).toBe('stale');
   });
 });
