@@ -197,6 +197,19 @@ export function sizeEntry(f: EntrySizingFacts, req: EntryRequest): EntrySize {
   };
   // Steps double, so this ends within ~log2(amount) rounds and stays within a hair of the cap.
   for (let step = 1n; amount > 0n && tooLarge(amount); step *= 2n) amount = amount > step ? amount - step : 0n;
+  // ...and a hair below it: flooring capUsd / price can land one base unit under an amount the gate values at
+  // exactly the cap (a minimum equal to the maximum would then skip an order the gate allows). Step up while it fits.
+  const hardCap = outflow !== null && outflow < spendable ? outflow : spendable;
+  for (
+    let i = 0;
+    i < 4 &&
+    amount > 0n &&
+    amount < hardCap &&
+    usdValue(amount + 1n, decimals, priceUsd) <= capUsd &&
+    !tooLarge(amount + 1n);
+    i++
+  )
+    amount++;
   const value = amount > 0n ? usdValue(amount, decimals, priceUsd) : 0;
   if (amount <= 0n || value < l.minOrderUsd) {
     return {

@@ -143,6 +143,29 @@ describe('sizeEntry', () => {
     });
   });
 
+  it('a minimum equal to the maximum still sends: flooring cap / price never lands one base unit under it', () => {
+    // CI counterexample: SOL-quoted at $0.50, min = max = $1.0006; floor(1.0006 / 0.5 × 1e9) is 2,001,199,999 in
+    // floating point, a hair under the $1.0006 the gate itself allows at 2,001,200,000.
+    const l = {
+      ...moderate,
+      minOrderUsd: 1.0006,
+      maxOrderUsd: 1.0006,
+      maxPositionUsd: 1.0006,
+      maxPositionPctEquity: 100,
+    };
+    const s = sizeEntry(
+      facts({
+        limits: l,
+        executionMaxOrderUsd: 1.0006,
+        equityUsd: 1_000,
+        spend: { decimals: 9, priceUsd: 0.5, balance: 100n * LAMPORTS, nativeSol: true, outflowCap: null },
+      }),
+      { sizeHint: 1 },
+    );
+    expect(s).toMatchObject({ ok: true, amount: 2_001_200_000n });
+    expect(usdValue(2_001_200_000n, 9, 0.5)).toBeLessThanOrEqual(1.0006);
+  });
+
   it('below the minimum order: skipped with SIZE_BELOW_MINIMUM and the limit that decided it, no amount', () => {
     // $16 of equity: 25 % is $4, under the $5 minimum.
     const s = sizeEntry(facts({ equity: 16 }), { sizeHint: 1 });
