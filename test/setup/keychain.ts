@@ -12,15 +12,13 @@
  * Whether to start one was decided by vitest.config.ts (test/setup/requirements.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KEYCHAIN_DECISION_ENV, secretServiceAnswers } from './requirements';
 
 const READY_TIMEOUT_MS = 15_000;
 const KEYRING_PASSWORD = 'harvest-tests';
-/** A daemon that keeps dying is a real problem: the run then fails as it would without the restarts. */
-const MAX_RESTARTS = 3;
 
 function stop(child: ChildProcess | null): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -35,11 +33,20 @@ function stop(child: ChildProcess | null): Promise<void> {
 }
 
 /**
- * A session bus without service activation. With the standard session config, the first
- * call to org.freedesktop.secrets would make the bus start a second, locked gnome-keyring
- * of its own, which can win the name before ours ("another secret service is running").
+ * A session bus whose only activatable service is our own unlocked gnome-keyring. With the standard
+ * session config the first call to org.freedesktop.secrets would make the bus start a locked
+ * gnome-keyring of its own. With ours, the bus starts the daemon on the first call, and again on
+ * the next call should it ever die mid-run (seen on loaded CI machines: every keychain test after
+ * it then failed with "org.freedesktop.secrets was not provided"), on the same keyring files,
+ * unlocked by the same password, so the stored keys stay readable.
  */
-function busConfig(dir: string): string {
+function busConfig(dir: string, launcher: string): string {
+  const services = join(dir, 'services');
+  mkdirSync(services, { mode: 0o700 });
+  writeFileSync(
+    join(services, 'org.freedesktop.secrets.service'),
+    `[D-BUS Service]\nName=org.freedesktop.secrets\nExec=/bin/sh ${launcher}\n`,
+  );
   const file = join(dir, 'session.conf');
   writeFileSync(
     file,
@@ -48,6 +55,7 @@ function busConfig(dir: string): string {
 <busconfig>
   <type>session</type>
   <listen>unix:path=${join(dir, 'bus')}</listen>
+  <servicedir>${services}</servicedir>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
@@ -60,17 +68,36 @@ function busConfig(dir: string): string {
   <limit name="max_names_per_connection">50000</limit>
   <limit name="max_match_rules_per_connection">50000</limit>
   <limit name="max_replies_per_connection">50000</limit>
+  <limit name="service_start_timeout">30000</limit>
 </busconfig>
 `,
   );
   return file;
 }
 
+/**
+ * The command the bus runs to start the keyring: the password on stdin unlocks (or, the first time,
+ * creates) the login keyring; every start is logged with its pid so teardown can stop the daemon and
+ * report a restart.
+ */
+function keyringLauncher(dir: string, runtime: string, data: string): { script: string; log: string } {
+  const log = join(dir, 'keyring.log');
+  const script = join(dir, 'start-keyring.sh');
+  writeFileSync(
+    script,
+    `export XDG_RUNTIME_DIR='${runtime}' XDG_DATA_HOME='${data}' DBUS_SESSION_BUS_ADDRESS='unix:path=${join(dir, 'bus')}'
+echo "start $$ $(date -u +%H:%M:%S)" >> '${log}'
+printf '%s' '${KEYRING_PASSWORD}' | exec gnome-keyring-daemon --foreground --unlock --components=secrets 2>> '${log}'
+`,
+  );
+  return { script, log };
+}
+
 /** Starts dbus-daemon in the foreground (so it stays our child) and resolves with the address it prints. */
-function startBus(dir: string): Promise<{ child: ChildProcess; address: string }> {
+function startBus(dir: string, launcher: string): Promise<{ child: ChildProcess; address: string }> {
   const child = spawn(
     'dbus-daemon',
-    [`--config-file=${busConfig(dir)}`, '--nofork', '--nopidfile', '--print-address=1'],
+    [`--config-file=${busConfig(dir, launcher)}`, '--nofork', '--nopidfile', '--print-address=1'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
@@ -96,6 +123,24 @@ function startBus(dir: string): Promise<{ child: ChildProcess; address: string }
   });
 }
 
+/** The pids of every keyring daemon the bus started (one line "start PID TIME" each). */
+function keyringStarts(log: string): { pid: number; line: string }[] {
+  if (!existsSync(log)) return [];
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('start '))
+    .map((line) => ({ pid: Number(line.split(' ')[1]), line }));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export default async function setup(): Promise<(() => Promise<void>) | undefined> {
   if (process.env[KEYCHAIN_DECISION_ENV] !== 'start') return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'hv-test-keyring-'));
@@ -103,58 +148,45 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
   const data = join(dir, 'data');
   mkdirSync(runtime, { mode: 0o700 });
   mkdirSync(data, { mode: 0o700 });
+  const launcher = keyringLauncher(dir, runtime, data);
   let bus: ChildProcess | null = null;
-  let keyring: ChildProcess | null = null;
   let stopping = false;
+  const stopKeyrings = async (): Promise<void> => {
+    const pids = keyringStarts(launcher.log)
+      .map((s) => s.pid)
+      .filter(alive);
+    for (const pid of pids) process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 3_000;
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+  };
   const teardown = async (): Promise<void> => {
     stopping = true;
-    await stop(keyring);
+    const starts = keyringStarts(launcher.log);
+    if (starts.length > 1) {
+      // Not a failure (the bus started it again), but worth knowing why: its own last words are in the log.
+      console.error(
+        `\n[test keychain] gnome-keyring-daemon was started ${starts.length} times during the run:\n${readFileSync(launcher.log, 'utf8')}`,
+      );
+    }
+    await stopKeyrings();
     await stop(bus);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const started = await startBus(dir);
+    const started = await startBus(dir, launcher.script);
     bus = started.child;
-    const env = {
-      ...process.env,
-      DBUS_SESSION_BUS_ADDRESS: started.address,
-      XDG_RUNTIME_DIR: runtime,
-      XDG_DATA_HOME: data,
-    };
-    // --unlock reads the login keyring's password from stdin; --foreground keeps it our child to stop.
-    let keyringErr = '';
-    let restarts = 0;
-    const launch = (): ChildProcess => {
-      const child = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
-        env,
-        stdio: ['pipe', 'ignore', 'pipe'],
-      });
-      keyringErr = '';
-      child.stderr!.on('data', (d: Buffer) => (keyringErr += d.toString()));
-      child.stdin!.end(KEYRING_PASSWORD);
-      const startedAt = Date.now();
-      child.once('exit', (code, signal) => {
-        if (stopping) return;
-        // Seen on loaded machines (rarely): the daemon goes away mid-run, and every keychain test after it
-        // would fail with "org.freedesktop.secrets was not provided". Say so once, with its last words,
-        // and start it again on the same keyring files (the stored keys are on disk, unlocked by the same
-        // password), so one crash costs the tests that were talking to it, not the rest of the run.
-        console.error(
-          `\n[test keychain] gnome-keyring-daemon exited after ${Math.round((Date.now() - startedAt) / 1000)} s (code ${code}, signal ${signal}); restarting it.\n${keyringErr}`,
-        );
-        if (restarts++ < MAX_RESTARTS) keyring = launch();
-      });
-      return child;
-    };
-    keyring = launch();
     bus.once('exit', (code, signal) => {
       if (!stopping)
         console.error(`\n[test keychain] dbus-daemon exited during the run (code ${code}, signal ${signal})`);
     });
+    const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: started.address };
+    // The first call activates the keyring; wait until it stores and reads back a secret.
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (!secretServiceAnswers(env, process.cwd())) {
-      if (keyring.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`gnome-keyring-daemon did not answer on the private D-Bus session.\n${keyringErr}`);
+      if (Date.now() > deadline) {
+        const log = existsSync(launcher.log) ? readFileSync(launcher.log, 'utf8') : '(no keyring log)';
+        throw new Error(`gnome-keyring-daemon did not answer on the private D-Bus session.\n${log}`);
       }
       await new Promise((r) => setTimeout(r, 200));
     }
