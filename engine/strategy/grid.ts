@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { ind } from '../market/indicator-spec';
+import { lastValue } from '../market/indicators';
+import { param } from './params';
+import type { EntrySignal, Signal, Strategy } from './types';
+
+export const gridParams = z
+  .strictObject({
+    timeframe: param.timeframe('5m'),
+    lowerPrice: param.optionalNum({
+      min: 1e-9,
+      max: 10_000_000,
+      label: 'Lowest level',
+      unit: 'USD',
+      help: 'Price of the lowest grid level. Set it together with the highest level for a fixed range.',
+      offHelp: 'The range follows the price: the moving average plus or minus the range width.',
+    }),
+    upperPrice: param.optionalNum({
+      min: 1e-9,
+      max: 10_000_000,
+      label: 'Highest level',
+      unit: 'USD',
+      help: 'Price of the highest grid level. Set it together with the lowest level for a fixed range.',
+      offHelp: 'The range follows the price: the moving average plus or minus the range width.',
+    }),
+    rangePct: param.num({
+      default: 3,
+      min: 0.2,
+      max: 50,
+      label: 'Range width',
+      unit: '%',
+      help: 'Without a fixed range, the grid spans this far below and above the moving average.',
+    }),
+    referencePeriod: param.int({
+      default: 48,
+      min: 2,
+      max: 500,
+      label: 'Average length',
+      unit: 'candles',
+      help: 'Length of the simple moving average the grid is centred on (when the range is not fixed).',
+    }),
+    levels: param.int({
+      default: 10,
+      min: 2,
+      max: 100,
+      label: 'Levels',
+      unit: 'levels',
+      help: 'Number of price levels, evenly spaced from the lowest to the highest (both included).',
+    }),
+    sizeUsd: param.usd({
+      default: 20,
+      min: 1,
+      max: 100_000,
+      label: 'Size per level',
+      help: 'USD bought each time the price falls through a level; the same worth is sold when it rises through one.',
+    }),
+    stopBelowPct: param.num({
+      default: 5,
+      min: 0.5,
+      max: 90,
+      label: 'Stop below the range',
+      unit: '%',
+      help: 'Stop-loss this far below the lowest level: the grid sells out when the price leaves the range downwards.',
+    }),
+  })
+  .refine((p) => (p.lowerPrice === null) === (p.upperPrice === null), {
+    message: 'set both the lowest and the highest level, or neither',
+    path: ['lowerPrice'],
+  })
+  .refine((p) => p.lowerPrice === null || p.upperPrice === null || p.lowerPrice < p.upperPrice, {
+    message: 'the lowest level must be below the highest level',
+    path: ['lowerPrice'],
+  });
+export type GridParams = z.output<typeof gridParams>;
+
+const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(2) : x.toPrecision(5));
+
+/** `count` prices evenly spaced from `lower` to `upper`, both included, ascending. */
+export function gridLevels(lower: number, upper: number, count: number): number[] {
+  const step = (upper - lower) / (count - 1);
+  return Array.from({ length: count }, (_, i) => (i === count - 1 ? upper : lower + i * step));
+}
+
+/**
+ * The resting orders a grid keeps: a buy at every level below the close and a
+ * sell at every level above it. This is the seam for limit orders: when the
+ * order layer can rest limit orders, a grid places these instead of trading
+ * at market on each crossing (the crossing rule below is what such orders
+ * would have filled, one candle late).
+ */
+export function restingGridOrders(levels: readonly number[], close: number): { buys: number[]; sells: number[] } {
+  return { buys: levels.filter((l) => l < close), sells: levels.filter((l) => l > close) };
+}
+
+/**
+ * Grid trading, stateless: from the previous and the current close it finds
+ * the levels crossed. Falling through levels buys `sizeUsd` per level;
+ * rising through levels sells one level's worth per level. What one level is
+ * worth is derived, not remembered: a grid that bought on the way down holds
+ * one lot per level above the previous close, so crossing k levels up sells
+ * k / (levels above the previous close) of the position. Closing above the
+ * whole range sells everything. Market orders on crossings (see
+ * restingGridOrders for the limit-order seam).
+ */
+export const gridStrategy: Strategy<GridParams> = {
+  id: 'grid',
+  name: 'Grid',
+  description:
+    'Buys a fixed USD amount each time the price falls through a level of a price grid and sells the same worth each time it rises through one; the range is fixed or follows a moving average.',
+  params: gridParams,
+  warmup: (p) => (p.lowerPrice !== null ? 2 : p.referencePeriod + 1),
+  timeframe: (p) => p.timeframe,
+  indicators: (p) => (p.lowerPrice !== null ? [] : [ind.sma(p.referencePeriod)]),
+  onCandle(ctx): Signal | null {
+    const p = ctx.params;
+    const n = ctx.candles.length;
+    if (n < 2) return null;
+    const prev = ctx.candles[n - 2]!.close;
+    const close = ctx.candles[n - 1]!.close;
+    let lower: number;
+    let upper: number;
+    if (p.lowerPrice !== null && p.upperPrice !== null) {
+      lower = p.lowerPrice;
+      upper = p.upperPrice;
+    } else {
+      const mid = lastValue(ctx.indicator(ind.sma(p.referencePeriod)));
+      if (!(mid > 0)) return null;
+      lower = mid * (1 - p.rangePct / 100);
+      upper = mid * (1 + p.rangePct / 100);
+    }
+    const levels = gridLevels(lower, upper, p.levels);
+    const down = levels.filter((l) => prev > l && close <= l).length;
+    const up = levels.filter((l) => prev < l && close >= l).length;
+    const range = `grid ${fmt(lower)}–${fmt(upper)}`;
+    if (down > 0) {
+      const cents = BigInt(Math.round(p.sizeUsd * 100)) * BigInt(down);
+      const signal: EntrySignal = {
+        side: 'buy',
+        sizeHint: 1,
+        quoteAmount: cents * 10_000n, // cents -> 6-decimal base units, exactly
+        stopLossPrice: Math.min(lower, close) * (1 - p.stopBelowPct / 100),
+        reason: `close ${fmt(close)} fell through ${down} level${down > 1 ? 's' : ''} of the ${range}: buy $${(Number(cents) / 100).toFixed(2)}`,
+      };
+      return signal;
+    }
+    if (up > 0 && ctx.position) {
+      if (close > upper) {
+        return { side: 'sell', sizeHint: 1, reason: `close ${fmt(close)} rose above the ${range}: sell everything` };
+      }
+      const held = Math.max(1, levels.filter((l) => l > prev).length);
+      return {
+        side: 'sell',
+        sizeHint: Math.min(1, up / held),
+        reason: `close ${fmt(close)} rose through ${up} level${up > 1 ? 's' : ''} of the ${range}: sell ${up} of ${held} lots`,
+      };
+    }
+    return null;
+  },
+};
