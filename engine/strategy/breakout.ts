@@ -5,9 +5,9 @@ import { param } from './params';
 import type { Signal, Strategy } from './types';
 
 export const breakoutParams = z.strictObject({
-  timeframe: param.timeframe('15m'),
+  timeframe: param.timeframe('5m'),
   entryPeriod: param.int({
-    default: 20,
+    default: 36,
     min: 2,
     max: 300,
     label: 'Breakout channel',
@@ -15,7 +15,7 @@ export const breakoutParams = z.strictObject({
     help: 'Buy when a candle closes above the highest high of this many previous candles.',
   }),
   exitPeriod: param.int({
-    default: 10,
+    default: 12,
     min: 2,
     max: 300,
     label: 'Exit channel',

@@ -5,9 +5,9 @@ import { param } from './params';
 import type { EntrySignal, Signal, Strategy } from './types';
 
 export const dcaParams = z.strictObject({
-  timeframe: param.timeframe('1h'),
+  timeframe: param.timeframe('5m'),
   intervalHours: param.int({
-    default: 24,
+    default: 4,
     min: 1,
     max: 720,
     label: 'Buy every',

@@ -24,7 +24,7 @@ export const gridParams = z
       offHelp: 'The range follows the price: the moving average plus or minus the range width.',
     }),
     rangePct: param.num({
-      default: 3,
+      default: 5,
       min: 0.2,
       max: 50,
       label: 'Range width',
@@ -40,7 +40,7 @@ export const gridParams = z
       help: 'Length of the simple moving average the grid is centred on (when the range is not fixed).',
     }),
     levels: param.int({
-      default: 10,
+      default: 6,
       min: 2,
       max: 100,
       label: 'Levels',
@@ -95,12 +95,17 @@ export function restingGridOrders(levels: readonly number[], close: number): { b
 /**
  * Grid trading, stateless: from the previous and the current close it finds
  * the levels crossed. Falling through levels buys `sizeUsd` per level;
- * rising through levels sells one level's worth per level. What one level is
- * worth is derived, not remembered: a grid that bought on the way down holds
- * one lot per level above the previous close, so crossing k levels up sells
- * k / (levels above the previous close) of the position. Closing above the
- * whole range sells everything. Market orders on crossings (see
- * restingGridOrders for the limit-order seam).
+ * rising through levels sells one lot per level. What a grid with paired
+ * orders would remember is derived from the position instead: a level is
+ * bought only 3/4 of a level or more under the average entry and sold only
+ * half a level or more above it (so a price wobbling around one level does
+ * not buy and sell it over and over), and the position is spread as one lot
+ * over each sellable level above the previous close (up to (levels+1)/2
+ * levels above the average entry, where a grid that bought every level would
+ * sell its last lot), so crossing k of n such levels sells k/n of it and the
+ * highest sells the rest. Rising above the range, or past every such level,
+ * sells everything. Market orders on crossings (see restingGridOrders for the
+ * limit-order seam).
  */
 export const gridStrategy: Strategy<GridParams> = {
   id: 'grid',
@@ -129,8 +134,16 @@ export const gridStrategy: Strategy<GridParams> = {
       upper = mid * (1 + p.rangePct / 100);
     }
     const levels = gridLevels(lower, upper, p.levels);
-    const down = levels.filter((l) => prev > l && close <= l).length;
-    const up = levels.filter((l) => prev < l && close >= l).length;
+    const step = (upper - lower) / (p.levels - 1);
+    const entry = ctx.position?.entryPrice ?? null;
+    // Hysteresis from the position, as a grid's paired orders would give: buy a level only well under the
+    // average entry and sell one only above it, so a price wobbling around one level does not churn.
+    const down = levels.filter((l) => prev > l && close <= l && (entry === null || l <= entry - 0.75 * step)).length;
+    // A grid that bought every level on the way down sells its last lot (k+1)/2 levels above the average entry.
+    const cap = entry === null ? 0 : entry + ((p.levels + 1) / 2) * step;
+    const sellable = entry === null ? [] : levels.filter((l) => l >= entry + 0.5 * step && l <= cap && l > prev);
+    const up = sellable.filter((l) => close >= l).length;
+    const crossedUp = levels.some((l) => prev < l && close >= l);
     const range = `grid ${fmt(lower)}–${fmt(upper)}`;
     if (down > 0) {
       const cents = BigInt(Math.round(p.sizeUsd * 100)) * BigInt(down);
@@ -143,15 +156,22 @@ export const gridStrategy: Strategy<GridParams> = {
       };
       return signal;
     }
+    if (ctx.position && close > upper && prev <= upper) {
+      return { side: 'sell', sizeHint: 1, reason: `close ${fmt(close)} rose above the ${range}: sell everything` };
+    }
+    if (ctx.position && crossedUp && close > cap) {
+      return {
+        side: 'sell',
+        sizeHint: 1,
+        reason: `close ${fmt(close)} rose past every level the ${range} holds lots for (average entry ${fmt(entry!)}): sell everything`,
+      };
+    }
     if (up > 0 && ctx.position) {
-      if (close > upper) {
-        return { side: 'sell', sizeHint: 1, reason: `close ${fmt(close)} rose above the ${range}: sell everything` };
-      }
-      const held = Math.max(1, levels.filter((l) => l > prev).length);
+      const held = sellable.length;
       return {
         side: 'sell',
         sizeHint: Math.min(1, up / held),
-        reason: `close ${fmt(close)} rose through ${up} level${up > 1 ? 's' : ''} of the ${range}: sell ${up} of ${held} lots`,
+        reason: `close ${fmt(close)} rose through ${up} level${up > 1 ? 's' : ''} of the ${range}: sell ${Math.min(up, held)} of ${held} lots`,
       };
     }
     return null;

@@ -6,7 +6,7 @@ import type { Signal, Strategy } from './types';
 
 export const meanReversionParams = z
   .strictObject({
-    timeframe: param.timeframe('1h'),
+    timeframe: param.timeframe('5m'),
     rsiPeriod: param.int({
       default: 14,
       min: 2,

@@ -6,9 +6,9 @@ import type { Signal, Strategy } from './types';
 
 export const trendParams = z
   .strictObject({
-    timeframe: param.timeframe('1h'),
+    timeframe: param.timeframe('5m'),
     fastPeriod: param.int({
-      default: 12,
+      default: 9,
       min: 2,
       max: 150,
       label: 'Fast EMA',
@@ -16,7 +16,7 @@ export const trendParams = z
       help: 'Length of the fast exponential moving average. Shorter reacts sooner and trades more.',
     }),
     slowPeriod: param.int({
-      default: 26,
+      default: 21,
       min: 3,
       max: 300,
       label: 'Slow EMA',
