@@ -73,11 +73,14 @@ export const meanReversionParams = z
       min: 0.01,
       max: 1,
       label: 'Position size',
-      unit: 'of the maximum',
+      unit: '× the maximum size',
       help: 'Share of the maximum position size each entry uses (1 = the full size your risk limits allow).',
     }),
   })
-  .refine((p) => p.oversold < p.overbought, { message: 'the oversold level must be below the overbought level', path: ['oversold'] });
+  .refine((p) => p.oversold < p.overbought, {
+    message: 'the oversold level must be below the overbought level',
+    path: ['oversold'],
+  });
 export type MeanReversionParams = z.output<typeof meanReversionParams>;
 
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(2) : x.toPrecision(5));

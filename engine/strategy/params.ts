@@ -45,17 +45,13 @@ export const param = {
   int: (o: NumberOptions) => z.number().int().min(o.min).max(o.max).default(o.default).meta(meta(o)),
   num: (o: NumberOptions) => z.number().min(o.min).max(o.max).default(o.default).meta(meta(o)),
   /** A number, or off (null, the default). */
-  optionalNum: (o: OptionalNumberOptions) =>
-    z.number().min(o.min).max(o.max).nullable().default(null).meta(meta(o)),
+  optionalNum: (o: OptionalNumberOptions) => z.number().min(o.min).max(o.max).nullable().default(null).meta(meta(o)),
   bool: (o: BoolOptions) => z.boolean().default(o.default).meta(meta(o)),
   timeframe: (def: Timeframe) =>
-    z
-      .enum(TIMEFRAMES)
-      .default(def)
-      .meta({
-        label: 'Timeframe',
-        help: 'Length of the candles the strategy decides on: it decides once each time one closes.',
-      }),
+    z.enum(TIMEFRAMES).default(def).meta({
+      label: 'Timeframe',
+      help: 'Length of the candles the strategy decides on: it decides once each time one closes.',
+    }),
   /** A USD amount with at most 2 decimals (cents), so it converts to base units exactly. */
   usd: (o: Omit<NumberOptions, 'unit'>) =>
     z
@@ -144,6 +140,16 @@ export function describeParams(schema: z.ZodType): ParamInfo[] {
   });
 }
 
+/** 10000000 -> "10,000,000", 1e-9 -> "0.000000001": never exponent notation. */
+export function formatParamNumber(v: number): string {
+  return v.toLocaleString('en-US', { maximumFractionDigits: Math.abs(v) < 0.001 ? 12 : 6 });
+}
+
+/** The unit after a number: "%" sticks to it, a word gets a space. */
+export function unitSuffix(unit: string | undefined): string {
+  return unit ? (unit === '%' ? '%' : ` ${unit}`) : '';
+}
+
 /** A value as a person reads it: "Off", "On", "12 candles", "25 USD", "1 hour". */
 export function formatParamValue(p: ParamInfo, v: unknown): string {
   if (v === null || v === undefined) return 'Off';
@@ -152,7 +158,7 @@ export function formatParamValue(p: ParamInfo, v: unknown): string {
     const i = p.options.indexOf(String(v));
     if (i >= 0) return p.optionLabels[i]!;
   }
-  if (typeof v === 'number' && p.unit) return p.unit === '%' ? `${v}%` : `${v} ${p.unit}`;
+  if (typeof v === 'number') return `${formatParamNumber(v)}${unitSuffix(p.unit)}`;
   return String(v);
 }
 
@@ -163,14 +169,14 @@ export function formatParamRange(p: ParamInfo): string {
     const words = p.optionLabels ?? p.options;
     return words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]!}` : (words[0] ?? '');
   }
-  const unit = p.unit ? (p.unit === '%' ? '%' : ` ${p.unit}`) : '';
+  const unit = unitSuffix(p.unit);
   const range =
     p.min !== undefined && p.max !== undefined
-      ? `${p.min} to ${p.max}${unit}`
+      ? `${formatParamNumber(p.min)} to ${formatParamNumber(p.max)}${unit}`
       : p.min !== undefined
-        ? `at least ${p.min}${unit}`
+        ? `at least ${formatParamNumber(p.min)}${unit}`
         : p.max !== undefined
-          ? `at most ${p.max}${unit}`
+          ? `at most ${formatParamNumber(p.max)}${unit}`
           : '';
   return p.nullable ? `${range}, or off` : range;
 }

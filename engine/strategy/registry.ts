@@ -6,7 +6,7 @@ import { breakoutStrategy } from './breakout';
 import { dcaStrategy } from './dca';
 import { evaluateStrategy, type EvaluateInput, type Evaluation } from './evaluate';
 import { meanReversionStrategy } from './mean-reversion';
-import { describeParams, formatParamInfo, type ParamInfo } from './params';
+import { describeParams, formatParamInfo, formatParamNumber, unitSuffix, type ParamInfo } from './params';
 import { gridStrategy } from './grid';
 import { trendStrategy } from './trend';
 import type { Strategy } from './types';
@@ -70,12 +70,13 @@ function describeIssue(issue: z.core.$ZodIssue, infos: ParamInfo[]): string {
   const key = issue.path.length ? issue.path.map(String).join('.') : '';
   const p = infos.find((x) => x.name === key);
   const who = p ? `${p.label} (${p.name})` : key ? `"${key}"` : 'The parameters';
-  const unit = p?.unit ? (p.unit === '%' ? '%' : ` ${p.unit}`) : '';
+  const unit = unitSuffix(p?.unit);
+  const num = (v: unknown) => (typeof v === 'number' ? formatParamNumber(v) : String(v));
   switch (issue.code) {
     case 'too_big':
-      return `${who} must be at most ${String(issue.maximum)}${unit}`;
+      return `${who} must be at most ${num(issue.maximum)}${unit}`;
     case 'too_small':
-      return `${who} must be at least ${String(issue.minimum)}${unit}`;
+      return `${who} must be at least ${num(issue.minimum)}${unit}`;
     case 'invalid_type':
       if (issue.expected === 'int') return `${who} must be a whole number`;
       if (issue.expected === 'number') return `${who} must be a number${p?.nullable ? ' (or null for off)' : ''}`;

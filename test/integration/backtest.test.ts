@@ -10,6 +10,8 @@ const SOL_1H = loadCandlesFile(join(REPO_ROOT, 'test/fixtures/market/SOLUSDT-1h-
 const FROM = Date.UTC(2021, 0, 1);
 const TO = Date.UTC(2021, 1, 1);
 const dirs: string[] = [];
+/** The hourly settings this month was first measured with (the defaults are 5-minute ones now). */
+const HOURLY_TREND = { timeframe: '1h', fastPeriod: 12, slowPeriod: 26 };
 
 function options(): BacktestOptions {
   const parent = mkdtempSync(join(tmpdir(), 'hv-bt-'));
@@ -22,12 +24,12 @@ function options(): BacktestOptions {
     fromMs: FROM,
     toMs: TO,
     users: [
-      { name: 'trend', strategy: 'trend', startUsd: 10_000 },
-      { name: 'reversion', strategy: 'mean-reversion', startUsd: 10_000 },
-      { name: 'dca', strategy: 'dca', startUsd: 10_000 },
+      { name: 'trend', strategy: 'trend', params: HOURLY_TREND, startUsd: 10_000 },
+      { name: 'reversion', strategy: 'mean-reversion', params: { timeframe: '1h' }, startUsd: 10_000 },
+      { name: 'dca', strategy: 'dca', params: { timeframe: '1h', intervalHours: 24 }, startUsd: 10_000 },
       // A small friend: trend entries used to ask for maxOrderUsd × sizeHint ($500) and were refused; now they are
       // sized to a quarter of equity (the moderate preset), so this friend trades too (issue #9, item 5).
-      { name: 'small', strategy: 'trend', startUsd: 60 },
+      { name: 'small', strategy: 'trend', params: HOURLY_TREND, startUsd: 60 },
     ],
   };
 }
