@@ -4,11 +4,21 @@
  * beyond reading the candle files).
  *
  *   node --import tsx scripts/strategy-frequency.ts [strategyId] [json params]
+ *   node --import tsx scripts/strategy-frequency.ts --backtest [days]
+ *
+ * The first form replays each strategy alone over whole months (a light
+ * harness: signals at the close, stops and targets from the next candle).
+ * The second runs the engine's own loop (runBacktest: risk gates, sizing,
+ * paper fills, exit monitor) for the first `days` days of each period, one
+ * paper user per strategy with $10,000, and counts filled orders.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resample } from '../engine/market/candles';
 import { loadCandlesFile } from '../engine/market/history';
 import type { Candle } from '../engine/market/types';
+import { runBacktest } from '../engine/runtime/backtest';
 import { bindStrategy, STRATEGY_IDS } from '../engine/strategy/registry';
 import { simulate } from '../test/unit/strategy/sim';
 
@@ -79,7 +89,37 @@ export function measure(id: string, params: Record<string, unknown>, p: Period):
   };
 }
 
-if (process.argv[1]?.endsWith('strategy-frequency.ts')) {
+async function backtestFrequency(days: number): Promise<void> {
+  // SOL only: runBacktest prices the replayed token and USDC, and every paper wallet also holds SOL for fees,
+  // which needs a SOL price to value, so another token's replay would be refused (fail closed) for want of it.
+  for (const p of PERIODS.filter((x) => x.pair === 'SOLUSDT')) {
+    const parent = mkdtempSync(join(tmpdir(), 'hv-freq-'));
+    try {
+      const toMs = p.from + days * DAY;
+      const r = await runBacktest({
+        dataDir: join(parent, 'data'),
+        token: 'SOL',
+        timeframe: '5m',
+        candles: candles5m(p.pair).filter((c) => c.time >= p.from - 3 * DAY && c.time < toMs),
+        fromMs: p.from,
+        toMs,
+        users: STRATEGY_IDS.map((id) => ({ name: id, strategy: id, startUsd: 10_000 })),
+      });
+      const line = STRATEGY_IDS.map((id) => {
+        const mine = r.trades.filter((t) => t.user === id);
+        const buys = mine.filter((t) => t.side === 'buy').length;
+        return `${id} ${(buys / days).toFixed(1)} buys/day ${((mine.length - buys) / days).toFixed(1)} sells/day`;
+      });
+      console.log(`${p.label}, first ${days} days through the loop: ${line.join('; ')}`);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  }
+}
+
+if (process.argv[1]?.endsWith('strategy-frequency.ts') && process.argv[2] === '--backtest') {
+  await backtestFrequency(Number(process.argv[3] ?? 3));
+} else if (process.argv[1]?.endsWith('strategy-frequency.ts')) {
   const ids = process.argv[2] ? [process.argv[2]] : STRATEGY_IDS;
   const params = process.argv[3] ? (JSON.parse(process.argv[3]) as Record<string, unknown>) : {};
   for (const id of ids) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCandlesFile } from '../../engine/market';
+import { STRATEGY_IDS } from '../../engine/strategy';
 import { runBacktest, type BacktestOptions } from '../../engine/runtime/backtest';
 import { REPO_ROOT } from '../helpers/cli';
 
@@ -64,4 +65,36 @@ describe('the trading loop on a virtual clock (backtest)', () => {
     expect(second.trades).toEqual(first.trades);
     expect(second.users).toEqual(first.users);
   });
+});
+
+describe('the defaults through the real loop (5-minute candles)', () => {
+  const SOL_5M = loadCandlesFile(join(REPO_ROOT, 'resources/market/SOLUSDT-5m-binance-2020-12_2021-07.csv.gz'));
+  const DAY = 86_400_000;
+
+  // Two different days (a quiet New Year's Day; the first day of the May top), one user per built-in strategy
+  // with default parameters and the history before the day as warm-up. Each one fills at least one order.
+  for (const from of [Date.UTC(2021, 0, 1), Date.UTC(2021, 4, 1)]) {
+    it(`every built-in strategy trades on its defaults within a day from ${new Date(from).toISOString().slice(0, 10)}`, async () => {
+      const parent = mkdtempSync(join(tmpdir(), 'hv-bt5-'));
+      dirs.push(parent);
+      const r = await runBacktest({
+        dataDir: join(parent, 'data'),
+        token: 'SOL',
+        timeframe: '5m',
+        candles: SOL_5M.filter((c) => c.time >= from - 2 * DAY && c.time < from + DAY),
+        fromMs: from,
+        toMs: from + DAY,
+        users: STRATEGY_IDS.map((id) => ({ name: id, strategy: id, startUsd: 10_000 })),
+      });
+      expect(r.cycles).toBeGreaterThan(280);
+      for (const id of STRATEGY_IDS) {
+        const mine = r.trades.filter((t) => t.user === id);
+        expect(mine.filter((t) => t.side === 'buy').length, `${id} bought`).toBeGreaterThanOrEqual(1);
+      }
+      // DCA's default buys every 4 hours: 6 times a day, $25 each.
+      const dca = r.trades.filter((t) => t.user === 'dca');
+      expect(dca).toHaveLength(6);
+      for (const t of dca) expect(t.quoteAmount).toBe('25000000');
+    });
+  }
 });
