@@ -44,7 +44,7 @@ export const breakoutParams = z.strictObject({
     label: 'Take-profit',
     unit: 'times the stop distance',
     help: 'Sell when the price is this many stop distances above the entry.',
-    offHelp: 'No target: the position is sold on a close below the exit channel (or at the stop).',
+    offHelp: 'No target; the position is sold on a close below the exit channel (or at the stop).',
   }),
   sizeHint: param.num({
     default: 1,

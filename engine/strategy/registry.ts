@@ -79,7 +79,7 @@ function describeIssue(issue: z.core.$ZodIssue, infos: ParamInfo[]): string {
       return `${who} must be at least ${num(issue.minimum)}${unit}`;
     case 'invalid_type':
       if (issue.expected === 'int') return `${who} must be a whole number`;
-      if (issue.expected === 'number') return `${who} must be a number${p?.nullable ? ' (or null for off)' : ''}`;
+      if (issue.expected === 'number') return `${who} must be a number${p?.nullable ? ' (or off)' : ''}`;
       if (issue.expected === 'boolean') return `${who} must be true or false`;
       if (issue.expected === 'object') return 'The parameters must be a set of name=value pairs';
       return `${who} has the wrong type`;

@@ -45,7 +45,7 @@ export const trendParams = z
       label: 'Take-profit',
       unit: 'times the stop distance',
       help: 'Sell when the price is this many stop distances above the entry.',
-      offHelp: 'No target: the position is sold on the cross back down (or at the stop).',
+      offHelp: 'No target; the position is sold on the cross back down (or at the stop).',
     }),
     sizeHint: param.num({
       default: 1,

@@ -69,7 +69,7 @@ describe('strategy registry', () => {
       label: 'Take-profit',
       nullable: true,
       default: null,
-      offHelp: 'No target: the position is sold on the cross back down (or at the stop).',
+      offHelp: 'No target; the position is sold on the cross back down (or at the stop).',
     });
   });
 
