@@ -51,7 +51,7 @@ export const breakoutParams = z.strictObject({
     min: 0.01,
     max: 1,
     label: 'Position size',
-    unit: '× the maximum size',
+    unit: '× max size',
     help: 'Share of the maximum position size each entry uses (1 = the full size your risk limits allow).',
   }),
 });

@@ -73,7 +73,7 @@ export const meanReversionParams = z
       min: 0.01,
       max: 1,
       label: 'Position size',
-      unit: '× the maximum size',
+      unit: '× max size',
       help: 'Share of the maximum position size each entry uses (1 = the full size your risk limits allow).',
     }),
   })

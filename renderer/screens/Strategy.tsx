@@ -238,7 +238,11 @@ export function StrategyTab({ userId }: { userId: number }) {
                             data-testid={`strategy-input-${p.name}`}
                             onChange={(e) => setTexts((t) => ({ ...t, [p.name]: e.target.value }))}
                           />
-                          {p.unit && <span className="muted small">{p.unit}</span>}
+                          {p.unit && (
+                            <span className="muted small" style={{ whiteSpace: 'nowrap' }}>
+                              {p.unit}
+                            </span>
+                          )}
                         </>
                       )}
                     </div>
@@ -272,7 +276,11 @@ export function StrategyTab({ userId }: { userId: number }) {
                         data-testid={`strategy-input-${p.name}`}
                         onChange={(e) => setTexts((t) => ({ ...t, [p.name]: e.target.value }))}
                       />
-                      {p.unit && <span className="muted small">{p.unit}</span>}
+                      {p.unit && (
+                        <span className="muted small" style={{ whiteSpace: 'nowrap' }}>
+                          {p.unit}
+                        </span>
+                      )}
                     </div>
                   )}
                 </Field>
