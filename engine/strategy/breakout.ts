@@ -71,7 +71,7 @@ export const breakoutStrategy: Strategy<BreakoutParams> = {
   id: 'breakout',
   name: 'Breakout (Donchian channel)',
   description:
-    'Buys when the price closes above the highest high of the last N candles, with a stop k x ATR below; sells on a close below the lowest low of the last M candles.',
+    'Buys when the price closes above the highest high of the last N candles, with a stop k x ATR below; sells on a close below the lowest low of the last M candles. Defaults: 5-minute candles, about 3 to 4 entries a day.',
   params: breakoutParams,
   // The channels need their period plus the candle that breaks them; ATR (Wilder) gets 3x its period to settle.
   warmup: (p) => Math.max(p.entryPeriod + 2, p.exitPeriod + 2, 3 * p.atrPeriod),

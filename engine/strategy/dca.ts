@@ -78,7 +78,7 @@ export const dcaStrategy: Strategy<DcaParams> = {
   id: 'dca',
   name: 'Dollar-cost averaging',
   description:
-    'Buys a fixed USD amount every interval, optionally more on dips below a moving average; sells only at an optional take-profit.',
+    'Buys a fixed USD amount every interval, optionally more on dips below a moving average; sells only at an optional take-profit. Defaults: $25 every 4 hours (6 buys a day).',
   params: dcaParams,
   warmup: (p) => (p.buyTheDip ? p.dipSmaPeriod + 1 : 2),
   timeframe: (p) => p.timeframe,

@@ -111,7 +111,7 @@ export const gridStrategy: Strategy<GridParams> = {
   id: 'grid',
   name: 'Grid',
   description:
-    'Buys a fixed USD amount each time the price falls through a level of a price grid and sells the same worth each time it rises through one; the range is fixed or follows a moving average.',
+    'Buys a fixed USD amount each time the price falls through a level of a price grid and sells the same worth each time it rises through one; the range is fixed or follows a moving average. Defaults: 6 levels 2% apart around the 4-hour average, about 10 to 15 buys a day on a token as volatile as SOL, fewer on calmer ones.',
   params: gridParams,
   warmup: (p) => (p.lowerPrice !== null ? 2 : p.referencePeriod + 1),
   timeframe: (p) => p.timeframe,

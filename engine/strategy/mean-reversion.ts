@@ -95,7 +95,7 @@ export const meanReversionStrategy: Strategy<MeanReversionParams> = {
   id: 'mean-reversion',
   name: 'Mean reversion (RSI + Bollinger Bands)',
   description:
-    'Buys when the RSI is oversold and the price closes below the lower Bollinger Band; sells when the RSI is overbought or the price is back at the middle band. Stop below the band by an ATR multiple.',
+    'Buys when the RSI is oversold and the price closes below the lower Bollinger Band; sells when the RSI is overbought or the price is back at the middle band. Stop below the band by an ATR multiple. Defaults: 5-minute candles, about 2 to 5 entries a day, in clusters on sharp drops.',
   params: meanReversionParams,
   // Wilder smoothing (RSI, ATR) is seeded once; 3x its period lets the seed fade.
   warmup: (p) => Math.max(p.bbPeriod + 1, 3 * p.rsiPeriod, 3 * p.atrPeriod),

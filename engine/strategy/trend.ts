@@ -79,7 +79,7 @@ export const trendStrategy: Strategy<TrendParams> = {
   id: 'trend',
   name: 'Trend following (EMA crossover)',
   description:
-    'Buys when the fast EMA crosses above the slow EMA, with a stop k x ATR below the entry and an optional target; sells on the cross back down.',
+    'Buys when the fast EMA crosses above the slow EMA, with a stop k x ATR below the entry and an optional target; sells on the cross back down. Defaults: 5-minute candles, about 4 to 6 entries a day on a volatile token.',
   params: trendParams,
   // The EMAs are seeded with the first candle of the window; 3x the slow period lets that seed fade below 1%.
   warmup: (p) => Math.max(3 * p.slowPeriod, p.atrPeriod + 1, p.slowPeriod + 2),
