@@ -84,7 +84,8 @@ const bench: Benchmark = {
       gc?.();
       const heapBefore = process.memoryUsage().heapUsed;
       const users: User[] = Array.from({ length: n }, (_, i) => ({
-        strategy: bindStrategy(STRATEGIES[i % STRATEGIES.length]!, {}),
+        // The defaults on hourly candles, the series this bench replays.
+        strategy: bindStrategy(STRATEGIES[i % STRATEGIES.length]!, { timeframe: '1h' }),
         maxOrderUsd: 500,
         paused: false,
       }));

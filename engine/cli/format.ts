@@ -1,6 +1,7 @@
 import type { CommandName, CommandOutput } from '../api';
 // Not '../market': its index pulls in @solana/kit, which a light command must not load.
 import { formatUnits } from '../market/amounts';
+import { formatParamRange, formatParamValue, type ParamInfo } from '../strategy/params';
 import { formatPaperAccount, paperFormatters } from './paper-format';
 import { riskFormatters } from './risk-format';
 import { flowFormatters } from './flow-format';
@@ -126,23 +127,7 @@ export const formatters: Formatters = {
   'whitelist.remove': (o) => `Removed ${o.removed} from the whitelist.`,
   'settings.get': (o) => `Settings of user ${o.userId} (version ${o.version}):\n${JSON.stringify(o.settings, null, 2)}`,
   'settings.set': (o) => `Saved (version ${o.version}).${o.notice ? `\n${o.notice}` : ''}`,
-  'strategy.list': (o) =>
-    o.strategies
-      .map((s) =>
-        [
-          `${s.id}: ${s.name}`,
-          `  ${s.description}`,
-          ...s.params.map((p) => {
-            const range = p['options']
-              ? (p['options'] as string[]).join('|')
-              : p['min'] !== undefined
-                ? `${String(p['min'])}..${String(p['max'])}`
-                : String(p['type']);
-            return `  --param ${String(p['name'])}=${JSON.stringify(p['default'])}  (${range}) ${String(p['description'] ?? '')}`;
-          }),
-        ].join('\n'),
-      )
-      .join('\n\n'),
+  'strategy.list': (o) => o.strategies.map(formatStrategyInfo).join('\n\n'),
   'strategy.set': (o) => {
     const st = o.settings['strategy'] as { id: string; enabled: boolean; tokens: string[] };
     return `Strategy ${st.id} ${st.enabled ? 'enabled' : 'disabled'} on ${st.tokens.join(', ')} (${String(o.settings['mode'])}); applies from the next cycle (version ${o.version}).${o.notice ? `\n${o.notice}` : ''}`;
@@ -250,5 +235,24 @@ function describeGlobalBreaker(b: CommandOutput<'breaker.status'>): string {
   return [
     `Global breaker: TRIPPED at ${b.trippedAt}: ${b.failures} failed orders (users ${b.userIds.join(', ')}).`,
     `No new entries for anyone until ${b.until}; exits still run. \`harvest breaker resume\` ends it now.`,
+  ].join('\n');
+}
+
+/**
+ * A strategy and its parameters as a person reads them: label, current
+ * default in words, range with unit, help, and the key to pass with --param.
+ */
+export function formatStrategyInfo(s: CommandOutput<'strategy.list'>['strategies'][number]): string {
+  const params = s.params as unknown as ParamInfo[];
+  return [
+    `${s.id}: ${s.name}`,
+    `  ${s.description}`,
+    ...(params.length ? ['  Parameters (change one with --param key=value):'] : []),
+    ...params.map((p) =>
+      [
+        `    ${p.label}: ${formatParamValue(p, p.default)} (${formatParamRange(p)})  [--param ${p.name}=…]`,
+        `      ${p.help}${p.nullable && p.offHelp ? ` Off: ${p.offHelp.charAt(0).toLowerCase()}${p.offHelp.slice(1)}` : ''}`,
+      ].join('\n'),
+    ),
   ].join('\n');
 }

@@ -477,6 +477,8 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
           } catch {
             // a bare word stays a string
           }
+          // An optional parameter is switched off with the word the list shows for it.
+          if (raw.trim().toLowerCase() === 'off') value = null;
           params[kv.slice(0, eq)] = value;
         }
         await liveConfirmable(

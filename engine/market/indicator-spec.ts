@@ -1,5 +1,16 @@
 import { HarvestError } from '../kernel/errors';
-import { atr, bollinger, ema, macd, rsi, sma, type BandsSeries, type MacdSeries } from './indicators';
+import {
+  atr,
+  bollinger,
+  donchian,
+  ema,
+  macd,
+  rsi,
+  sma,
+  type BandsSeries,
+  type DonchianSeries,
+  type MacdSeries,
+} from './indicators';
 import type { Candle } from './types';
 
 /** Which candle price an indicator reads. */
@@ -39,8 +50,14 @@ export interface AtrSpec {
   period: number;
 }
 
+/** Highest high and lowest low of the last `period` candles (the current one included). */
+export interface DonchianSpec {
+  kind: 'donchian';
+  period: number;
+}
+
 /** What a strategy asks the indicator cache for: an indicator and its parameters. */
-export type IndicatorSpec = SmaSpec | EmaSpec | RsiSpec | MacdSpec | BollingerSpec | AtrSpec;
+export type IndicatorSpec = SmaSpec | EmaSpec | RsiSpec | MacdSpec | BollingerSpec | AtrSpec | DonchianSpec;
 export type IndicatorKind = IndicatorSpec['kind'];
 
 /** A computed indicator over a candle series (arrays as long as the series, NaN during warm-up). Read-only: shared by every user. */
@@ -48,7 +65,9 @@ export type IndicatorValue<S extends IndicatorSpec> = S extends MacdSpec
   ? Readonly<{ [K in keyof MacdSeries]: readonly number[] }>
   : S extends BollingerSpec
     ? Readonly<{ [K in keyof BandsSeries]: readonly number[] }>
-    : readonly number[];
+    : S extends DonchianSpec
+      ? Readonly<{ [K in keyof DonchianSeries]: readonly number[] }>
+      : readonly number[];
 
 /** Spec constructors with the usual defaults. */
 export const ind = {
@@ -69,6 +88,7 @@ export const ind = {
     source,
   }),
   atr: (period = 14): AtrSpec => ({ kind: 'atr', period }),
+  donchian: (period = 20): DonchianSpec => ({ kind: 'donchian', period }),
 } as const;
 
 const MAX_PERIOD = 10_000;
@@ -119,6 +139,8 @@ export function normalizeSpec(spec: IndicatorSpec): IndicatorSpec {
     }
     case 'atr':
       return { kind: 'atr', period: period('atr period', spec.period) };
+    case 'donchian':
+      return { kind: 'donchian', period: period('donchian period', spec.period) };
     default:
       return badSpec(`unknown kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
   }
@@ -146,6 +168,7 @@ export function firstIndex(spec: IndicatorSpec): number {
     case 'ema':
     case 'bollinger':
     case 'atr':
+    case 'donchian':
       return s.period - 1;
     case 'rsi':
       return s.period;
@@ -213,6 +236,10 @@ export function computeIndicator<S extends IndicatorSpec>(spec: S, candles: read
     case 'atr':
       out = atr(priceSeries(candles, 'high'), priceSeries(candles, 'low'), priceSeries(candles, 'close'), s.period);
       break;
+    case 'donchian':
+      return freezeAll(
+        donchian(priceSeries(candles, 'high'), priceSeries(candles, 'low'), s.period),
+      ) as unknown as IndicatorValue<S>;
   }
   return Object.freeze(out) as unknown as IndicatorValue<S>;
 }

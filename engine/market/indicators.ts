@@ -25,6 +25,9 @@
  * - ATR(p), Wilder: true range TR[0] = high-low, TR[i] = max(high-low,
  *   |high-prevClose|, |low-prevClose|); ATR is seeded with the mean of the first
  *   p true ranges and smoothed with weight 1/p; first value at index p-1.
+ * - Donchian channel(p): upper = highest high and lower = lowest low of the
+ *   last p candles (the current one included), middle = their mean; first at
+ *   index p-1. A breakout compares a close with the PREVIOUS candle's channel.
  */
 
 export type NumberSeries = ArrayLike<number>;
@@ -378,6 +381,39 @@ export function atr(high: NumberSeries, low: NumberSeries, close: NumberSeries, 
   const st = new AtrState(period);
   const out = nanArray(n);
   for (let i = 0; i < n; i++) out[i] = st.update(high[i]!, low[i]!, close[i]!);
+  return out;
+}
+
+export interface DonchianSeries {
+  upper: number[];
+  middle: number[];
+  lower: number[];
+}
+
+/** Highest high / lowest low of the last `period` candles, in O(n) with monotonic deques. */
+export function donchian(high: NumberSeries, low: NumberSeries, period = 20): DonchianSeries {
+  checkPeriod('Donchian', period);
+  const n = high.length;
+  if (low.length !== n) throw new RangeError('Donchian needs high and low of the same length');
+  const out: DonchianSeries = { upper: nanArray(n), middle: nanArray(n), lower: nanArray(n) };
+  const hi: number[] = []; // indexes, highs decreasing
+  const lo: number[] = []; // indexes, lows increasing
+  let hHead = 0;
+  let lHead = 0;
+  for (let i = 0; i < n; i++) {
+    while (hi.length > hHead && high[hi[hi.length - 1]!]! <= high[i]!) hi.pop();
+    hi.push(i);
+    while (lo.length > lHead && low[lo[lo.length - 1]!]! >= low[i]!) lo.pop();
+    lo.push(i);
+    if (hi[hHead]! <= i - period) hHead++;
+    if (lo[lHead]! <= i - period) lHead++;
+    if (i < period - 1) continue;
+    const u = high[hi[hHead]!]!;
+    const l = low[lo[lHead]!]!;
+    out.upper[i] = u;
+    out.lower[i] = l;
+    out.middle[i] = (u + l) / 2;
+  }
   return out;
 }
 

@@ -5,15 +5,61 @@ import { param } from './params';
 import type { EntrySignal, Signal, Strategy } from './types';
 
 export const dcaParams = z.strictObject({
-  timeframe: param.timeframe('1h'),
-  intervalHours: param.int(24, 1, 720, 'Buy once per this many hours (intervals aligned to UTC midnight)'),
-  amountUsd: param.usd(25, 1, 100_000, 'USD spent per buy'),
-  buyTheDip: param.bool(false, 'Buy more when the price is below its moving average'),
-  dipSmaPeriod: param.int(50, 5, 400, 'SMA period the dip is measured against'),
-  dipPct: param.num(5, 0.5, 50, 'A dip is a close this many % below the SMA'),
-  dipMultiplier: param.num(2, 1, 10, 'Amount multiplier on a dip (2 decimals)'),
-  stopLossPct: param.num(30, 1, 95, 'Stop-loss this many % below the lower of the buy price and the average entry'),
-  takeProfitPct: param.optionalNum(1, 1000, 'Sell everything this many % above the average entry (null: never sell)'),
+  timeframe: param.timeframe('5m'),
+  intervalHours: param.int({
+    default: 4,
+    min: 1,
+    max: 720,
+    label: 'Buy every',
+    unit: 'hours',
+    help: 'One buy per interval, on the first candle of it (intervals are counted from UTC midnight).',
+  }),
+  amountUsd: param.usd({ default: 25, min: 1, max: 100_000, label: 'Amount per buy', help: 'USD spent on each buy.' }),
+  buyTheDip: param.bool({
+    default: false,
+    label: 'Buy the dip',
+    help: 'Spend more when the price is well below its moving average.',
+  }),
+  dipSmaPeriod: param.int({
+    default: 50,
+    min: 5,
+    max: 400,
+    label: 'Dip average length',
+    unit: 'candles',
+    help: 'Length of the simple moving average a dip is measured against.',
+  }),
+  dipPct: param.num({
+    default: 5,
+    min: 0.5,
+    max: 50,
+    label: 'Dip depth',
+    unit: '%',
+    help: 'A dip is a close this far below the moving average.',
+  }),
+  dipMultiplier: param.num({
+    default: 2,
+    min: 1,
+    max: 10,
+    label: 'Dip multiplier',
+    unit: 'times the amount',
+    help: 'On a dip, the buy spends the amount times this (rounded to cents).',
+  }),
+  stopLossPct: param.num({
+    default: 30,
+    min: 1,
+    max: 95,
+    label: 'Stop-loss',
+    unit: '%',
+    help: 'Sell everything this far below the lower of the buy price and the average entry.',
+  }),
+  takeProfitPct: param.optionalNum({
+    min: 1,
+    max: 1000,
+    label: 'Take-profit',
+    unit: '%',
+    help: 'Sell everything when the price is this far above the average entry, then start over.',
+    offHelp: 'Never sells (except at the stop-loss): keeps accumulating.',
+  }),
 });
 export type DcaParams = z.output<typeof dcaParams>;
 
@@ -32,7 +78,7 @@ export const dcaStrategy: Strategy<DcaParams> = {
   id: 'dca',
   name: 'Dollar-cost averaging',
   description:
-    'Buys a fixed USD amount every interval, optionally more on dips below a moving average; sells only at an optional take-profit.',
+    'Buys a fixed USD amount every interval, optionally more on dips below a moving average; sells only at an optional take-profit. Defaults: $25 every 4 hours (6 buys a day).',
   params: dcaParams,
   warmup: (p) => (p.buyTheDip ? p.dipSmaPeriod + 1 : 2),
   timeframe: (p) => p.timeframe,

@@ -6,18 +6,81 @@ import type { Signal, Strategy } from './types';
 
 export const meanReversionParams = z
   .strictObject({
-    timeframe: param.timeframe('1h'),
-    rsiPeriod: param.int(14, 2, 100, 'RSI period'),
-    oversold: param.num(30, 5, 50, 'Buy when the RSI is below this (and the close is below the lower band)'),
-    overbought: param.num(70, 50, 95, 'Sell when the RSI is above this'),
-    bbPeriod: param.int(20, 5, 200, 'Bollinger Bands period'),
-    bbStdDev: param.num(2, 0.5, 4, 'Bollinger Bands width in standard deviations'),
-    atrPeriod: param.int(14, 2, 100, 'ATR period for the stop'),
-    stopAtr: param.num(1, 0.25, 10, 'Stop-loss distance below the lower band (or the close, if lower), in ATRs'),
-    exitAtMiddle: param.bool(true, 'Also sell when the close reaches the middle band'),
-    sizeHint: param.num(1, 0.01, 1, 'Fraction of the maximum position size per entry'),
+    timeframe: param.timeframe('5m'),
+    rsiPeriod: param.int({
+      default: 14,
+      min: 2,
+      max: 100,
+      label: 'RSI length',
+      unit: 'candles',
+      help: 'Candles the Relative Strength Index is measured over.',
+    }),
+    oversold: param.num({
+      default: 30,
+      min: 5,
+      max: 50,
+      label: 'Oversold below',
+      unit: 'RSI',
+      help: 'Buy when the RSI is below this and the close is under the lower band.',
+    }),
+    overbought: param.num({
+      default: 70,
+      min: 50,
+      max: 95,
+      label: 'Overbought above',
+      unit: 'RSI',
+      help: 'Sell when the RSI is above this.',
+    }),
+    bbPeriod: param.int({
+      default: 20,
+      min: 5,
+      max: 200,
+      label: 'Band length',
+      unit: 'candles',
+      help: 'Candles the Bollinger Bands (moving average and its spread) are measured over.',
+    }),
+    bbStdDev: param.num({
+      default: 2,
+      min: 0.5,
+      max: 4,
+      label: 'Band width',
+      unit: 'standard deviations',
+      help: 'How far the bands sit from the average. Narrower bands are touched more often.',
+    }),
+    atrPeriod: param.int({
+      default: 14,
+      min: 2,
+      max: 100,
+      label: 'ATR length',
+      unit: 'candles',
+      help: 'Candles the Average True Range (typical candle size) is measured over, for the stop.',
+    }),
+    stopAtr: param.num({
+      default: 1,
+      min: 0.25,
+      max: 10,
+      label: 'Stop distance',
+      unit: 'ATR multiples',
+      help: 'The stop-loss sits this many ATRs below the lower band (or below the close, if that is lower).',
+    }),
+    exitAtMiddle: param.bool({
+      default: true,
+      label: 'Sell at the middle band',
+      help: 'Also sell when the close is back at the middle band (the moving average).',
+    }),
+    sizeHint: param.num({
+      default: 1,
+      min: 0.01,
+      max: 1,
+      label: 'Position size',
+      unit: '× max size',
+      help: 'Share of the maximum position size each entry uses (1 = the full size your risk limits allow).',
+    }),
   })
-  .refine((p) => p.oversold < p.overbought, { message: 'oversold must be below overbought', path: ['oversold'] });
+  .refine((p) => p.oversold < p.overbought, {
+    message: 'the oversold level must be below the overbought level',
+    path: ['oversold'],
+  });
 export type MeanReversionParams = z.output<typeof meanReversionParams>;
 
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(2) : x.toPrecision(5));
@@ -32,7 +95,7 @@ export const meanReversionStrategy: Strategy<MeanReversionParams> = {
   id: 'mean-reversion',
   name: 'Mean reversion (RSI + Bollinger Bands)',
   description:
-    'Buys when the RSI is oversold and the price closes below the lower Bollinger Band; sells when the RSI is overbought or the price is back at the middle band. Stop below the band by an ATR multiple.',
+    'Buys when the RSI is oversold and the price closes below the lower Bollinger Band; sells when the RSI is overbought or the price is back at the middle band. Stop below the band by an ATR multiple. Defaults: 5-minute candles, about 2 to 5 entries a day, in clusters on sharp drops.',
   params: meanReversionParams,
   // Wilder smoothing (RSI, ATR) is seeded once; 3x its period lets the seed fade.
   warmup: (p) => Math.max(p.bbPeriod + 1, 3 * p.rsiPeriod, 3 * p.atrPeriod),

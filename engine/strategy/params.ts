@@ -1,47 +1,99 @@
 import { z } from 'zod';
-import { TIMEFRAMES } from '../market/types';
+import { TIMEFRAMES, type Timeframe } from '../market/types';
 
-/** Reusable parameter builders: every one has a default and bounds. */
+/**
+ * What a person sees of a parameter: the one source for the UI form, the CLI
+ * and error messages. Stored as zod metadata (`.meta()`, the global registry)
+ * on the parameter's schema, so it travels with the bounds it describes.
+ */
+export interface ParamMeta {
+  /** Short human name, e.g. "Slow EMA". */
+  label: string;
+  /** Unit of the value, e.g. 'candles', '%', 'USD', 'ATR multiples'; absent for on/off and choices. */
+  unit?: string;
+  /** One or two sentences: what the value does. */
+  help: string;
+  /** For an optional parameter: what happens when it is off. */
+  offHelp?: string;
+}
+
+interface Bounds {
+  default: number;
+  min: number;
+  max: number;
+}
+type NumberOptions = Bounds & ParamMeta;
+type OptionalNumberOptions = Omit<Bounds, 'default'> & ParamMeta & { offHelp: string };
+type BoolOptions = { default: boolean } & ParamMeta;
+
+const TIMEFRAME_WORDS: Record<Timeframe, string> = {
+  '1m': '1 minute',
+  '5m': '5 minutes',
+  '15m': '15 minutes',
+  '1h': '1 hour',
+};
+
+const meta = (o: ParamMeta) => ({
+  label: o.label,
+  help: o.help,
+  ...(o.unit !== undefined ? { unit: o.unit } : {}),
+  ...(o.offHelp !== undefined ? { offHelp: o.offHelp } : {}),
+});
+
+/** Reusable parameter builders: every one has a default, bounds, a label, a unit and help text. */
 export const param = {
-  int: (def: number, min: number, max: number, description: string) =>
-    z.number().int().min(min).max(max).default(def).describe(description),
-  num: (def: number, min: number, max: number, description: string) =>
-    z.number().min(min).max(max).default(def).describe(description),
-  /** A number or null (off); null by default. */
-  optionalNum: (min: number, max: number, description: string) =>
-    z.number().min(min).max(max).nullable().default(null).describe(description),
-  bool: (def: boolean, description: string) => z.boolean().default(def).describe(description),
-  timeframe: (def: (typeof TIMEFRAMES)[number]) =>
-    z.enum(TIMEFRAMES).default(def).describe('Candle timeframe the strategy trades on'),
+  int: (o: NumberOptions) => z.number().int().min(o.min).max(o.max).default(o.default).meta(meta(o)),
+  num: (o: NumberOptions) => z.number().min(o.min).max(o.max).default(o.default).meta(meta(o)),
+  /** A number, or off (null, the default). */
+  optionalNum: (o: OptionalNumberOptions) => z.number().min(o.min).max(o.max).nullable().default(null).meta(meta(o)),
+  bool: (o: BoolOptions) => z.boolean().default(o.default).meta(meta(o)),
+  timeframe: (def: Timeframe) =>
+    z.enum(TIMEFRAMES).default(def).meta({
+      label: 'Timeframe',
+      help: 'Length of the candles the strategy decides on: it decides once each time one closes.',
+    }),
   /** A USD amount with at most 2 decimals (cents), so it converts to base units exactly. */
-  usd: (def: number, min: number, max: number, description: string) =>
+  usd: (o: Omit<NumberOptions, 'unit'>) =>
     z
       .number()
-      .min(min)
-      .max(max)
+      .min(o.min)
+      .max(o.max)
       .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, {
         message: 'at most 2 decimal places',
       })
-      .default(def)
-      .describe(description),
+      .default(o.default)
+      .meta(meta({ ...o, unit: 'USD' })),
 };
 
 /** One parameter as shown to a person (CLI, UI, error messages). */
 export interface ParamInfo {
+  /** The key in settings and on the CLI (`--param name=value`). */
   name: string;
-  type: 'integer' | 'number' | 'boolean' | 'string';
+  label: string;
+  unit?: string;
+  /** Help text (same as `description`, kept for older clients). */
+  help: string;
   description: string;
+  /** What "off" means, for an optional parameter. */
+  offHelp?: string;
+  type: 'integer' | 'number' | 'boolean' | 'string';
   default: unknown;
   min?: number;
   max?: number;
   /** Allowed values of an enumerated parameter. */
   options?: readonly string[];
-  /** Whether null (off) is allowed. */
+  /** Human words for each option, same order (e.g. "5 minutes"). */
+  optionLabels?: readonly string[];
+  /** Whether the parameter can be off (null). */
   nullable: boolean;
 }
 
 interface JsonSchemaNode {
   type?: string;
+  label?: string;
+  unit?: string;
+  help?: string;
+  offHelp?: string;
   description?: string;
   default?: unknown;
   minimum?: number;
@@ -51,34 +103,85 @@ interface JsonSchemaNode {
   properties?: Record<string, JsonSchemaNode>;
 }
 
-/** The parameters of a schema built with `param`, with their defaults and bounds. */
+/** "fastPeriod" -> "Fast period": only for a parameter built without `param` (none of the built-ins). */
+function humanize(name: string): string {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The parameters of a schema built with `param`, with their labels, units, help, defaults and bounds. */
 export function describeParams(schema: z.ZodType): ParamInfo[] {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode;
   return Object.entries(json.properties ?? {}).map(([name, node]) => {
     const variants = node.anyOf ?? [node];
     const main = variants.find((v) => v.type !== 'null') ?? node;
     const nullable = variants.some((v) => v.type === 'null');
+    const help = node.help ?? node.description ?? main.description ?? '';
     const info: ParamInfo = {
       name,
+      label: node.label ?? humanize(name),
+      help,
+      description: help,
       type: (main.type === 'integer' || main.type === 'number' || main.type === 'boolean'
         ? main.type
         : 'string') as ParamInfo['type'],
-      description: node.description ?? main.description ?? '',
       default: node.default,
       nullable,
     };
+    if (node.unit !== undefined) info.unit = node.unit;
+    if (node.offHelp !== undefined) info.offHelp = node.offHelp;
     if (main.minimum !== undefined) info.min = main.minimum;
     if (main.maximum !== undefined) info.max = main.maximum;
-    if (main.enum) info.options = main.enum.map(String);
+    if (main.enum) {
+      info.options = main.enum.map(String);
+      if (name === 'timeframe') info.optionLabels = info.options.map((o) => TIMEFRAME_WORDS[o as Timeframe] ?? o);
+    }
     return info;
   });
 }
 
-/** "fast: integer 2..100 (default 12)" and similar, one per parameter. */
+/** 10000000 -> "10,000,000", 1e-9 -> "0.000000001": never exponent notation. */
+export function formatParamNumber(v: number): string {
+  return v.toLocaleString('en-US', { maximumFractionDigits: Math.abs(v) < 0.001 ? 12 : 6 });
+}
+
+/** The unit after a number: "%" sticks to it, a word gets a space. */
+export function unitSuffix(unit: string | undefined): string {
+  return unit ? (unit === '%' ? '%' : ` ${unit}`) : '';
+}
+
+/** A value as a person reads it: "Off", "On", "12 candles", "25 USD", "1 hour". */
+export function formatParamValue(p: ParamInfo, v: unknown): string {
+  if (v === null || v === undefined) return 'Off';
+  if (typeof v === 'boolean') return v ? 'On' : 'Off';
+  if (p.options && p.optionLabels) {
+    const i = p.options.indexOf(String(v));
+    if (i >= 0) return p.optionLabels[i]!;
+  }
+  if (typeof v === 'number') return `${formatParamNumber(v)}${unitSuffix(p.unit)}`;
+  return String(v);
+}
+
+/** "2 to 150 candles", "5 minutes, 15 minutes or 1 hour", "on or off". */
+export function formatParamRange(p: ParamInfo): string {
+  if (p.type === 'boolean') return 'on or off';
+  if (p.options) {
+    const words = p.optionLabels ?? p.options;
+    return words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]!}` : (words[0] ?? '');
+  }
+  const unit = unitSuffix(p.unit);
+  const range =
+    p.min !== undefined && p.max !== undefined
+      ? `${formatParamNumber(p.min)} to ${formatParamNumber(p.max)}${unit}`
+      : p.min !== undefined
+        ? `at least ${formatParamNumber(p.min)}${unit}`
+        : p.max !== undefined
+          ? `at most ${formatParamNumber(p.max)}${unit}`
+          : '';
+  return p.nullable ? `${range}, or off` : range;
+}
+
+/** "Fast EMA (fastPeriod): 2 to 150 candles, default 12 candles." One per parameter, for the CLI and errors. */
 export function formatParamInfo(p: ParamInfo): string {
-  let range = '';
-  if (p.options) range = ` one of ${p.options.join('|')}`;
-  else if (p.min !== undefined || p.max !== undefined) range = ` ${p.min ?? '-inf'}..${p.max ?? 'inf'}`;
-  const nul = p.nullable ? ' or null (off)' : '';
-  return `${p.name}: ${p.type}${range}${nul} (default ${JSON.stringify(p.default)})`;
+  return `${p.label} (${p.name}): ${formatParamRange(p)}, default ${formatParamValue(p, p.default)}`;
 }

@@ -2,10 +2,12 @@ import type { z } from 'zod';
 import { HarvestError } from '../kernel/errors';
 import type { IndicatorSpec } from '../market/indicator-spec';
 import type { Timeframe } from '../market/types';
+import { breakoutStrategy } from './breakout';
 import { dcaStrategy } from './dca';
 import { evaluateStrategy, type EvaluateInput, type Evaluation } from './evaluate';
 import { meanReversionStrategy } from './mean-reversion';
-import { describeParams, formatParamInfo, type ParamInfo } from './params';
+import { describeParams, formatParamInfo, formatParamNumber, unitSuffix, type ParamInfo } from './params';
+import { gridStrategy } from './grid';
 import { trendStrategy } from './trend';
 import type { Strategy } from './types';
 
@@ -14,6 +16,8 @@ export const STRATEGIES = {
   trend: trendStrategy,
   'mean-reversion': meanReversionStrategy,
   dca: dcaStrategy,
+  breakout: breakoutStrategy,
+  grid: gridStrategy,
 } as const;
 
 export type StrategyId = keyof typeof STRATEGIES;
@@ -61,9 +65,37 @@ export function getStrategy(id: string): Strategy<unknown> {
   return STRATEGIES[id] as Strategy<unknown>;
 }
 
+/** One zod issue in a person's words, naming the parameter by its label and its key. */
+function describeIssue(issue: z.core.$ZodIssue, infos: ParamInfo[]): string {
+  const key = issue.path.length ? issue.path.map(String).join('.') : '';
+  const p = infos.find((x) => x.name === key);
+  const who = p ? `${p.label} (${p.name})` : key ? `"${key}"` : 'The parameters';
+  const unit = unitSuffix(p?.unit);
+  const num = (v: unknown) => (typeof v === 'number' ? formatParamNumber(v) : String(v));
+  switch (issue.code) {
+    case 'too_big':
+      return `${who} must be at most ${num(issue.maximum)}${unit}`;
+    case 'too_small':
+      return `${who} must be at least ${num(issue.minimum)}${unit}`;
+    case 'invalid_type':
+      if (issue.expected === 'int') return `${who} must be a whole number`;
+      if (issue.expected === 'number') return `${who} must be a number${p?.nullable ? ' (or off)' : ''}`;
+      if (issue.expected === 'boolean') return `${who} must be true or false`;
+      if (issue.expected === 'object') return 'The parameters must be a set of name=value pairs';
+      return `${who} has the wrong type`;
+    case 'invalid_value':
+      return `${who} must be one of ${p?.options?.join(', ') ?? issue.values.map(String).join(', ')}`;
+    case 'unrecognized_keys':
+      return `Unknown parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    default:
+      return `${who}: ${issue.message}`;
+  }
+}
+
 function paramsError(id: string, schema: z.ZodType, error: z.ZodError): HarvestError {
-  const problems = error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`);
-  const allowed = describeParams(schema).map(formatParamInfo);
+  const infos = describeParams(schema);
+  const problems = error.issues.map((i) => describeIssue(i, infos));
+  const allowed = infos.map(formatParamInfo);
   return new HarvestError(
     'INVALID_INPUT',
     `Invalid parameters for strategy "${id}": ${problems.join('; ')}. Allowed: ${allowed.join('; ')}.`,

@@ -6,21 +6,63 @@ import type { Signal, Strategy } from './types';
 
 export const trendParams = z
   .strictObject({
-    timeframe: param.timeframe('1h'),
-    fastPeriod: param.int(12, 2, 150, 'Fast EMA period'),
-    slowPeriod: param.int(26, 3, 300, 'Slow EMA period (must be above the fast one)'),
-    atrPeriod: param.int(14, 2, 100, 'ATR period for the stop'),
-    stopAtr: param.num(2, 0.5, 10, 'Stop-loss distance below the entry, in ATRs'),
-    takeProfitR: param.optionalNum(
-      0.5,
-      20,
-      'Optional target: entry + R times the stop distance (null: exit on the cross down only)',
-    ),
-    sizeHint: param.num(1, 0.01, 1, 'Fraction of the maximum position size per entry'),
-    exitOnCrossDown: param.bool(true, 'Sell when the fast EMA crosses back below the slow EMA'),
+    timeframe: param.timeframe('5m'),
+    fastPeriod: param.int({
+      default: 9,
+      min: 2,
+      max: 150,
+      label: 'Fast EMA',
+      unit: 'candles',
+      help: 'Length of the fast exponential moving average. Shorter reacts sooner and trades more.',
+    }),
+    slowPeriod: param.int({
+      default: 21,
+      min: 3,
+      max: 300,
+      label: 'Slow EMA',
+      unit: 'candles',
+      help: 'Length of the slow exponential moving average; must be longer than the fast one.',
+    }),
+    atrPeriod: param.int({
+      default: 14,
+      min: 2,
+      max: 100,
+      label: 'ATR length',
+      unit: 'candles',
+      help: 'Candles the Average True Range (typical candle size) is measured over, for the stop.',
+    }),
+    stopAtr: param.num({
+      default: 2,
+      min: 0.5,
+      max: 10,
+      label: 'Stop distance',
+      unit: 'ATR multiples',
+      help: 'The stop-loss sits this many ATRs below the entry price.',
+    }),
+    takeProfitR: param.optionalNum({
+      min: 0.5,
+      max: 20,
+      label: 'Take-profit',
+      unit: 'times the stop distance',
+      help: 'Sell when the price is this many stop distances above the entry.',
+      offHelp: 'No target; the position is sold on the cross back down (or at the stop).',
+    }),
+    sizeHint: param.num({
+      default: 1,
+      min: 0.01,
+      max: 1,
+      label: 'Position size',
+      unit: '× max size',
+      help: 'Share of the maximum position size each entry uses (1 = the full size your risk limits allow).',
+    }),
+    exitOnCrossDown: param.bool({
+      default: true,
+      label: 'Sell on cross down',
+      help: 'Sell when the fast EMA crosses back below the slow EMA.',
+    }),
   })
   .refine((p) => p.fastPeriod < p.slowPeriod, {
-    message: 'fastPeriod must be below slowPeriod',
+    message: 'the fast EMA must be shorter than the slow EMA',
     path: ['fastPeriod'],
   });
 export type TrendParams = z.output<typeof trendParams>;
@@ -37,7 +79,7 @@ export const trendStrategy: Strategy<TrendParams> = {
   id: 'trend',
   name: 'Trend following (EMA crossover)',
   description:
-    'Buys when the fast EMA crosses above the slow EMA, with a stop k x ATR below the entry and an optional target; sells on the cross back down.',
+    'Buys when the fast EMA crosses above the slow EMA, with a stop k x ATR below the entry and an optional target; sells on the cross back down. Defaults: 5-minute candles, about 4 to 6 entries a day on a volatile token.',
   params: trendParams,
   // The EMAs are seeded with the first candle of the window; 3x the slow period lets that seed fade below 1%.
   warmup: (p) => Math.max(3 * p.slowPeriod, p.atrPeriod + 1, p.slowPeriod + 2),

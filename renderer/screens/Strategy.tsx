@@ -6,14 +6,28 @@ import type { Strategy } from '../state/types';
 /** One strategy parameter as strategy.list describes it (engine/strategy/params.ts ParamInfo). */
 export interface ParamInfo {
   name: string;
+  /** Human name; older engines sent none, so the key stands in. */
+  label?: string;
+  unit?: string;
+  help?: string;
+  /** What "off" means, for an optional parameter. */
+  offHelp?: string;
   type: 'integer' | 'number' | 'boolean' | 'string';
   description: string;
   default: unknown;
   min?: number;
   max?: number;
   options?: string[];
+  optionLabels?: string[];
   nullable: boolean;
 }
+
+/** " candles", "%", "": what follows a number of this parameter. */
+function unitSuffix(p: ParamInfo): string {
+  return p.unit ? (p.unit === '%' ? '%' : ` ${p.unit}`) : '';
+}
+
+const num = (v: number): string => v.toLocaleString('en-US', { maximumFractionDigits: Math.abs(v) < 0.001 ? 12 : 6 });
 
 export function paramInfos(s: Strategy | undefined): ParamInfo[] {
   return (s?.params ?? []).filter(
@@ -32,23 +46,27 @@ export function parseParam(p: ParamInfo, text: string): { ok: true; value: unkno
   const n = Number(t);
   if (!Number.isFinite(n)) return { ok: false, error: 'A number' };
   if (p.type === 'integer' && !Number.isInteger(n)) return { ok: false, error: 'A whole number' };
-  if (p.min !== undefined && n < p.min) return { ok: false, error: `At least ${p.min}` };
-  if (p.max !== undefined && n > p.max) return { ok: false, error: `At most ${p.max}` };
+  if (p.min !== undefined && n < p.min) return { ok: false, error: `At least ${num(p.min)}${unitSuffix(p)}` };
+  if (p.max !== undefined && n > p.max) return { ok: false, error: `At most ${num(p.max)}${unitSuffix(p)}` };
   return { ok: true, value: n };
 }
 
-function rangeText(p: ParamInfo): string {
-  if (p.options) return p.options.join(' · ');
-  if (p.type === 'boolean') return '';
-  const r =
-    p.min !== undefined && p.max !== undefined
-      ? `${p.min} – ${p.max}`
-      : p.min !== undefined
-        ? `≥ ${p.min}`
-        : p.max !== undefined
-          ? `≤ ${p.max}`
-          : '';
-  return [r, p.nullable ? 'empty = off' : ''].filter(Boolean).join(', ');
+/** "2 – 150 candles": the bounds in the parameter's unit (choices and switches need none). */
+export function rangeText(p: ParamInfo): string {
+  if (p.options || p.type === 'boolean') return '';
+  const u = unitSuffix(p);
+  if (p.min !== undefined && p.max !== undefined) return `${num(p.min)} – ${num(p.max)}${u}`;
+  if (p.min !== undefined) return `at least ${num(p.min)}${u}`;
+  if (p.max !== undefined) return `at most ${num(p.max)}${u}`;
+  return '';
+}
+
+/** The help line under a field: what it does, its bounds, and for an optional one what off means. */
+export function helpText(p: ParamInfo, off: boolean): string {
+  const help = p.help ?? p.description;
+  if (p.nullable && off) return p.offHelp ? `Off: ${p.offHelp}` : 'Off.';
+  const range = rangeText(p);
+  return range ? `${help} (${range})` : help;
 }
 
 const TOKENS = ['SOL', 'WETH', 'WBTC'];
@@ -189,12 +207,46 @@ export function StrategyTab({ userId }: { userId: number }) {
               {parsed.map(([p, r]) => (
                 <Field
                   key={p.name}
-                  label={p.name}
-                  help={`${p.description}${rangeText(p) ? ` (${rangeText(p)})` : ''}`}
+                  label={p.label ?? p.name}
+                  help={helpText(p, textOf(p).trim() === '')}
                   error={r.ok ? null : r.error}
                   testId={`strategy-param-${p.name}`}
                 >
-                  {p.type === 'boolean' ? (
+                  {p.nullable && p.type !== 'boolean' && !p.options ? (
+                    // An optional value: a switch, and the value (with its unit) only when it is on.
+                    <div className="row" style={{ gap: 8, alignItems: 'center' }}>
+                      <label className="checkbox" style={{ height: 32 }}>
+                        <input
+                          type="checkbox"
+                          checked={textOf(p).trim() !== ''}
+                          data-testid={`strategy-toggle-${p.name}`}
+                          onChange={(e) =>
+                            setTexts((t) => ({
+                              ...t,
+                              [p.name]: e.target.checked ? String(p.min !== undefined && p.min >= 1 ? p.min : 1) : '',
+                            }))
+                          }
+                        />
+                        {textOf(p).trim() !== '' ? 'On' : 'Off'}
+                      </label>
+                      {textOf(p).trim() !== '' && (
+                        <>
+                          <input
+                            className={`input ${r.ok ? '' : 'invalid'}`}
+                            value={textOf(p)}
+                            inputMode="decimal"
+                            data-testid={`strategy-input-${p.name}`}
+                            onChange={(e) => setTexts((t) => ({ ...t, [p.name]: e.target.value }))}
+                          />
+                          {p.unit && (
+                            <span className="muted small" style={{ whiteSpace: 'nowrap' }}>
+                              {p.unit}
+                            </span>
+                          )}
+                        </>
+                      )}
+                    </div>
+                  ) : p.type === 'boolean' ? (
                     <label className="checkbox" style={{ height: 32 }}>
                       <input
                         type="checkbox"
@@ -209,19 +261,27 @@ export function StrategyTab({ userId }: { userId: number }) {
                       value={textOf(p)}
                       onChange={(e) => setTexts((t) => ({ ...t, [p.name]: e.target.value }))}
                     >
-                      {p.options.map((o) => (
-                        <option key={o}>{o}</option>
+                      {p.options.map((o, i) => (
+                        <option key={o} value={o}>
+                          {p.optionLabels?.[i] ?? o}
+                        </option>
                       ))}
                     </select>
                   ) : (
-                    <input
-                      className={`input ${r.ok ? '' : 'invalid'}`}
-                      value={textOf(p)}
-                      placeholder={p.nullable ? 'off' : undefined}
-                      inputMode="decimal"
-                      data-testid={`strategy-input-${p.name}`}
-                      onChange={(e) => setTexts((t) => ({ ...t, [p.name]: e.target.value }))}
-                    />
+                    <div className="row" style={{ gap: 8, alignItems: 'center' }}>
+                      <input
+                        className={`input ${r.ok ? '' : 'invalid'}`}
+                        value={textOf(p)}
+                        inputMode="decimal"
+                        data-testid={`strategy-input-${p.name}`}
+                        onChange={(e) => setTexts((t) => ({ ...t, [p.name]: e.target.value }))}
+                      />
+                      {p.unit && (
+                        <span className="muted small" style={{ whiteSpace: 'nowrap' }}>
+                          {p.unit}
+                        </span>
+                      )}
+                    </div>
                   )}
                 </Field>
               ))}

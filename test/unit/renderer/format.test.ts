@@ -18,7 +18,8 @@ import { takeToken, tokenFromPaste, TOKEN_STORAGE_KEY } from '../../../renderer/
 import { toCallError, unwrapResult } from '../../../renderer/client/ipc';
 import { EngineCallError } from '../../../engine/api/client';
 import { checkLimitInput, fieldMessage, toLamports } from '../../../renderer/screens/Risk';
-import { parseParam } from '../../../renderer/screens/Strategy';
+import { helpText, parseParam, rangeText, type ParamInfo } from '../../../renderer/screens/Strategy';
+import { listStrategies } from '../../../engine/strategy';
 import { toBase64 } from '../../../renderer/screens/Wallet';
 import { defaultKitPath } from '../../../renderer/screens/Settings';
 
@@ -195,6 +196,27 @@ describe('form helpers', () => {
     expect(parseParam({ ...p, nullable: true }, '')).toEqual({ ok: true, value: null });
     expect(parseParam({ ...p, type: 'string', options: ['1m', '5m'] }, '5m')).toEqual({ ok: true, value: '5m' });
     expect(parseParam({ ...p, type: 'boolean' }, 'true')).toEqual({ ok: true, value: true });
+    expect(parseParam({ ...p, unit: 'candles' }, '101')).toEqual({ ok: false, error: 'At most 100 candles' });
+  });
+  it('shows a strategy parameter by its label, with help, bounds in its unit, and what off means', () => {
+    const trend = listStrategies().find((s) => s.id === 'trend')!;
+    const info = (name: string) => trend.params.find((x) => x.name === name)! as unknown as ParamInfo;
+    expect(info('fastPeriod').label).toBe('Fast EMA');
+    expect(helpText(info('fastPeriod'), false)).toBe(
+      'Length of the fast exponential moving average. Shorter reacts sooner and trades more. (2 – 150 candles)',
+    );
+    expect(rangeText(info('stopAtr'))).toBe('0.5 – 10 ATR multiples');
+    expect(helpText(info('takeProfitR'), true)).toBe(
+      'Off: No target; the position is sold on the cross back down (or at the stop).',
+    );
+    expect(helpText(info('takeProfitR'), false)).toMatch(
+      /^Sell when the price is .* \(0\.5 – 20 times the stop distance\)$/,
+    );
+    for (const s of listStrategies())
+      for (const x of s.params)
+        expect(helpText(x as unknown as ParamInfo, true) + helpText(x as unknown as ParamInfo, false)).not.toMatch(
+          /null/,
+        );
   });
   it('encodes the QR SVG for a data URI, including non-ASCII', () => {
     expect(toBase64('<svg/>')).toBe(Buffer.from('<svg/>').toString('base64'));

@@ -41,7 +41,13 @@ async function world(
     engine.wallets.create(u.id, 12, 'test');
     const row = engine.store.settings.get(u.id)!;
     // The first user's strategy id does not exist: their cycle fails, nobody else's may.
-    const strategy = { enabled: true, id: i === 0 ? 'no-such-strategy' : 'dca', params: {}, tokens: ['SOL'] };
+    const strategy = {
+      enabled: true,
+      id: i === 0 ? 'no-such-strategy' : 'dca',
+      // Daily DCA on hourly candles, the series this world replays.
+      params: { timeframe: '1h', intervalHours: 24 },
+      tokens: ['SOL'],
+    };
     engine.store.settings.update(
       u.id,
       row.version,

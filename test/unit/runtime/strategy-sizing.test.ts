@@ -35,7 +35,13 @@ async function world(friends: Record<string, number>, params: Record<string, unk
     const u = engine.users.add(name, 'test');
     engine.wallets.create(u.id, 12, 'test');
     const row = engine.store.settings.get(u.id)!;
-    const strategy = { enabled: true, id: 'dca', params, tokens: ['SOL'] };
+    // Daily DCA on hourly candles, the series this world replays.
+    const strategy = {
+      enabled: true,
+      id: 'dca',
+      params: { timeframe: '1h', intervalHours: 24, ...params },
+      tokens: ['SOL'],
+    };
     engine.store.settings.update(
       u.id,
       row.version,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isHarvestError } from '../../../engine/kernel/errors';
 import { DEFAULT_INDICATOR_WINDOW } from '../../../engine/market/indicator-cache';
 import { firstIndex } from '../../../engine/market/indicator-spec';
+import { formatParamInfo } from '../../../engine/strategy/params';
 import {
   bindStrategy,
   getStrategy,
@@ -21,44 +22,85 @@ function errorOf(fn: () => unknown): { code: string; message: string } {
 }
 
 describe('strategy registry', () => {
-  it('lists the three built-ins with every parameter, its default and bounds', () => {
-    expect(STRATEGY_IDS).toEqual(['trend', 'mean-reversion', 'dca']);
+  it('lists the five built-ins with every parameter: label, unit, help, default and bounds', () => {
+    expect(STRATEGY_IDS).toEqual(['trend', 'mean-reversion', 'dca', 'breakout', 'grid']);
     const list = listStrategies();
     expect(list.map((s) => s.id)).toEqual(STRATEGY_IDS);
     for (const s of list) {
       expect(s.name.length).toBeGreaterThan(0);
       expect(s.description.length).toBeGreaterThan(20);
       for (const p of s.params) {
-        expect(p.description.length).toBeGreaterThan(0);
+        // A person reads these: a label that is not the key, help that is a sentence, never "null: ...".
+        expect(p.label, `${s.id}.${p.name}`).not.toBe(p.name);
+        expect(p.label, `${s.id}.${p.name}`).toMatch(/^[A-Z][A-Za-z]/);
+        expect(p.help, `${s.id}.${p.name}`).toMatch(/^[A-Z].{10,}\.$/);
+        expect(p.help + (p.offHelp ?? ''), `${s.id}.${p.name}`).not.toMatch(/null/i);
+        expect(p.description).toBe(p.help);
         expect(p.default).not.toBeUndefined();
         if (p.type === 'integer' || p.type === 'number') {
           expect(p.min).toBeTypeOf('number');
           expect(p.max).toBeTypeOf('number');
+          expect(p.unit, `${s.id}.${p.name} has a unit`).toMatch(/\S/);
         }
+        // An optional value says what "off" means.
+        if (p.nullable) expect(p.offHelp, `${s.id}.${p.name}`).toMatch(/^[A-Z].{10,}\.$/);
       }
     }
     const trend = list.find((s) => s.id === 'trend')!;
     expect(trend.params.find((p) => p.name === 'fastPeriod')).toEqual({
       name: 'fastPeriod',
+      label: 'Fast EMA',
+      unit: 'candles',
+      help: 'Length of the fast exponential moving average. Shorter reacts sooner and trades more.',
+      description: 'Length of the fast exponential moving average. Shorter reacts sooner and trades more.',
       type: 'integer',
-      description: 'Fast EMA period',
-      default: 12,
+      default: 9,
       min: 2,
       max: 150,
       nullable: false,
     });
     expect(trend.params.find((p) => p.name === 'timeframe')).toMatchObject({
+      label: 'Timeframe',
       options: ['1m', '5m', '15m', '1h'],
-      default: '1h',
+      optionLabels: ['1 minute', '5 minutes', '15 minutes', '1 hour'],
+      default: '5m',
     });
-    expect(trend.params.find((p) => p.name === 'takeProfitR')).toMatchObject({ nullable: true, default: null });
+    expect(trend.params.find((p) => p.name === 'takeProfitR')).toMatchObject({
+      label: 'Take-profit',
+      nullable: true,
+      default: null,
+      offHelp: 'No target; the position is sold on the cross back down (or at the stop).',
+    });
+  });
+
+  it('formats parameters for people: label, key, range with unit, default; off and on in words', () => {
+    const info = (id: string, name: string) =>
+      listStrategies()
+        .find((s) => s.id === id)!
+        .params.find((p) => p.name === name)!;
+    expect(formatParamInfo(info('trend', 'fastPeriod'))).toBe(
+      'Fast EMA (fastPeriod): 2 to 150 candles, default 9 candles',
+    );
+    expect(formatParamInfo(info('trend', 'takeProfitR'))).toBe(
+      'Take-profit (takeProfitR): 0.5 to 20 times the stop distance, or off, default Off',
+    );
+    expect(formatParamInfo(info('trend', 'timeframe'))).toBe(
+      'Timeframe (timeframe): 1 minute, 5 minutes, 15 minutes or 1 hour, default 5 minutes',
+    );
+    expect(formatParamInfo(info('dca', 'stopLossPct'))).toBe('Stop-loss (stopLossPct): 1 to 95%, default 30%');
+    expect(formatParamInfo(info('dca', 'amountUsd'))).toBe(
+      'Amount per buy (amountUsd): 1 to 100,000 USD, default 25 USD',
+    );
+    expect(formatParamInfo(info('trend', 'exitOnCrossDown'))).toBe(
+      'Sell on cross down (exitOnCrossDown): on or off, default On',
+    );
   });
 
   it('fills in defaults', () => {
     expect(parseParams('trend', {})).toEqual({
-      timeframe: '1h',
-      fastPeriod: 12,
-      slowPeriod: 26,
+      timeframe: '5m',
+      fastPeriod: 9,
+      slowPeriod: 21,
       atrPeriod: 14,
       stopAtr: 2,
       takeProfitR: null,
@@ -74,7 +116,7 @@ describe('strategy registry', () => {
     });
     expect(parseParams('dca', { amountUsd: 10 })).toMatchObject({
       amountUsd: 10,
-      intervalHours: 24,
+      intervalHours: 4,
       buyTheDip: false,
       takeProfitPct: null,
     });
@@ -83,24 +125,36 @@ describe('strategy registry', () => {
   it('refuses values out of bounds, unknown keys and inconsistent combinations, listing the bounds', () => {
     const big = errorOf(() => parseParams('trend', { fastPeriod: 500 }));
     expect(big.code).toBe('INVALID_INPUT');
-    expect(big.message).toMatch(/^Invalid parameters for strategy "trend": fastPeriod: .*<=150/);
+    expect(big.message).toMatch(
+      /^Invalid parameters for strategy "trend": Fast EMA \(fastPeriod\) must be at most 150 candles; /,
+    );
     expect(big.message).toContain(
-      'Allowed: timeframe: string one of 1m|5m|15m|1h (default "1h"); fastPeriod: integer 2..150 (default 12)',
+      'Allowed: Timeframe (timeframe): 1 minute, 5 minutes, 15 minutes or 1 hour, default 5 minutes; Fast EMA (fastPeriod): 2 to 150 candles, default 9 candles',
     );
-    expect(big.message).toContain('takeProfitR: number 0.5..20 or null (off) (default null)');
+    expect(big.message).toContain('Take-profit (takeProfitR): 0.5 to 20 times the stop distance, or off, default Off');
+    expect(big.message).not.toMatch(/null|<=|>=/);
     expect(errorOf(() => parseParams('trend', { fastPeriod: 30, slowPeriod: 20 })).message).toMatch(
-      /fastPeriod must be below slowPeriod/,
+      /Fast EMA \(fastPeriod\): the fast EMA must be shorter than the slow EMA/,
     );
-    expect(errorOf(() => parseParams('trend', { fast: 5 })).message).toMatch(/Unrecognized key: "fast"/);
-    expect(errorOf(() => parseParams('trend', { fastPeriod: 5.5 })).message).toMatch(/fastPeriod: .*integer/i);
-    expect(errorOf(() => parseParams('trend', { timeframe: '4h' })).message).toMatch(/timeframe/);
+    expect(errorOf(() => parseParams('trend', { fast: 5 })).message).toMatch(/Unknown parameter "fast"/);
+    expect(errorOf(() => parseParams('trend', { fastPeriod: 5.5 })).message).toMatch(
+      /Fast EMA \(fastPeriod\) must be a whole number/,
+    );
+    expect(errorOf(() => parseParams('trend', { timeframe: '4h' })).message).toMatch(
+      /Timeframe \(timeframe\) must be one of 1m, 5m, 15m, 1h/,
+    );
+    expect(errorOf(() => parseParams('trend', { stopAtr: 'wide' })).message).toMatch(
+      /Stop distance \(stopAtr\) must be a number/,
+    );
     expect(errorOf(() => parseParams('mean-reversion', { oversold: 50, overbought: 50 })).message).toMatch(
-      /oversold must be below overbought/,
+      /the oversold level must be below the overbought level/,
     );
     expect(errorOf(() => parseParams('dca', { amountUsd: 10.005 })).message).toMatch(
-      /amountUsd: at most 2 decimal places/,
+      /Amount per buy \(amountUsd\): at most 2 decimal places/,
     );
-    expect(errorOf(() => parseParams('dca', { amountUsd: 0.5 })).message).toMatch(/amountUsd: .*>=1/);
+    expect(errorOf(() => parseParams('dca', { amountUsd: 0.5 })).message).toMatch(
+      /Amount per buy \(amountUsd\) must be at least 1 USD/,
+    );
     expect(errorOf(() => parseParams('dca', 'weekly')).code).toBe('INVALID_INPUT');
   });
 
@@ -108,7 +162,7 @@ describe('strategy registry', () => {
     const e = errorOf(() => getStrategy('scalper'));
     expect(e).toEqual({
       code: 'NOT_FOUND',
-      message: 'Unknown strategy "scalper". Available: trend, mean-reversion, dca.',
+      message: 'Unknown strategy "scalper". Available: trend, mean-reversion, dca, breakout, grid.',
     });
     expect(errorOf(() => bindStrategy('toString', {})).code).toBe('NOT_FOUND');
   });
@@ -129,6 +183,10 @@ describe('strategy registry', () => {
       ['mean-reversion', { bbPeriod: 200, rsiPeriod: 2 }],
       ['dca', { buyTheDip: true, dipSmaPeriod: 400 }],
       ['dca', {}],
+      ['breakout', {}],
+      ['breakout', { entryPeriod: 300, exitPeriod: 2, atrPeriod: 2 }],
+      ['grid', {}],
+      ['grid', { lowerPrice: 1, upperPrice: 2 }],
     ] as const) {
       const s = bindStrategy(id, raw);
       for (const spec of s.indicators) expect(s.warmup).toBeGreaterThanOrEqual(firstIndex(spec) + 2);

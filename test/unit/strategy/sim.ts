@@ -12,6 +12,8 @@ export interface SimTrade {
   exitPrice: number | null;
   exit: 'signal' | 'stop' | 'target' | null;
   buys: number;
+  /** Partial sells (a grid sells one level's worth at a time). */
+  partialSells: number;
 }
 
 export interface SimResult {
@@ -25,7 +27,8 @@ export class ReplaySource implements CandleSource {
   upTo = 0;
   constructor(private readonly candles: readonly Candle[]) {}
   closed(): readonly Candle[] {
-    return this.candles.slice(0, this.upTo);
+    // The cache keeps at most its window (1000 by default); more would only cost copying.
+    return this.candles.slice(Math.max(0, this.upTo - 2000), this.upTo);
   }
   revision(_token: string, _tf: Timeframe): number {
     return this.upTo;
@@ -35,8 +38,8 @@ export class ReplaySource implements CandleSource {
 /**
  * A minimal long-only replay for tests: signals are acted on at the close of
  * their candle; an open position is stopped out (or hits its target) from the
- * next candle on, at the stop (target) price. Adds to a position (DCA) average
- * the entry. Not the engine's loop, just enough to see what a strategy does.
+ * next candle on, at the stop (target) price. Adds to a position (DCA, grid)
+ * average the entry; a sell of sizeHint < 1 (grid) reduces it. Not the engine's loop, just enough to see what a strategy does.
  */
 export function simulate(
   strategyId: string,
@@ -84,11 +87,16 @@ export function simulate(
           exitPrice: null,
           exit: null,
           buys: 1,
+          partialSells: 0,
         };
         trades.push(open);
       }
     } else if (open) {
-      close(c.time, c.close, 'signal');
+      if (signal.sizeHint >= 1) close(c.time, c.close, 'signal');
+      else {
+        qty *= 1 - signal.sizeHint;
+        open.partialSells++;
+      }
     }
   }
   return { signals, trades, computations: ic.stats().computations };

@@ -166,7 +166,7 @@ describe('DCA', () => {
     expect(closes[48]! / avg[48]!).toBeLessThan(0.95);
     const { signals } = simulate(
       'dca',
-      { amountUsd: 10.5, buyTheDip: true, dipSmaPeriod: 24, dipPct: 5, dipMultiplier: 2 },
+      { amountUsd: 10.5, intervalHours: 24, buyTheDip: true, dipSmaPeriod: 24, dipPct: 5, dipMultiplier: 2 },
       candles,
     );
     expect(signals.map((s) => (s.signal.side === 'buy' ? s.signal.quoteAmount : null))).toEqual([
@@ -209,13 +209,13 @@ describe('DCA', () => {
   });
 });
 
-describe('strategies on a real month of SOL 1h candles (January 2021)', () => {
+describe('strategies on a real month of SOL 1h candles (January 2021), with hourly settings', () => {
   // Three weeks of December for the warm-up, then January.
   const candles = between(candles1h('SOLUSDT'), Date.UTC(2020, 11, 10), Date.UTC(2021, 1, 1));
   const inJanuary = (t: number) => t >= Date.UTC(2021, 0, 1);
 
   it('trend following trades a handful of times; every entry has a stop below the entry', () => {
-    const { signals, trades } = simulate('trend', {}, candles);
+    const { signals, trades } = simulate('trend', { timeframe: '1h', fastPeriod: 12, slowPeriod: 26 }, candles);
     const entries = buys(signals).filter((s) => inJanuary(s.time));
     expect(entries.length).toBeGreaterThanOrEqual(3);
     expect(entries.length).toBeLessThanOrEqual(15);
@@ -232,7 +232,7 @@ describe('strategies on a real month of SOL 1h candles (January 2021)', () => {
   });
 
   it('mean reversion buys a few dips, each with a stop below the entry', () => {
-    const { signals } = simulate('mean-reversion', {}, candles);
+    const { signals } = simulate('mean-reversion', { timeframe: '1h' }, candles);
     const entries = buys(signals);
     expect(entries.length).toBeGreaterThanOrEqual(1);
     expect(entries.length).toBeLessThanOrEqual(20);
@@ -240,7 +240,7 @@ describe('strategies on a real month of SOL 1h candles (January 2021)', () => {
   });
 
   it('daily DCA buys once a day, 31 times in January', () => {
-    const { signals } = simulate('dca', { intervalHours: 24 }, candles);
+    const { signals } = simulate('dca', { timeframe: '1h', intervalHours: 24 }, candles);
     expect(signals.filter((s) => inJanuary(s.time) && s.signal.side === 'buy')).toHaveLength(31);
     expect(signals.every((s) => s.signal.side === 'buy')).toBe(true);
   });
@@ -343,7 +343,7 @@ describe('the signal contract is enforced', () => {
     const s = bindStrategy('trend', {});
     expect(() =>
       s.evaluate({ token: 'T', cache: new IndicatorCache(source, { window: 50 }), position: null, now: 0 }),
-    ).toThrow(/needs 78 candles of warm-up but indicators are computed over 50/);
+    ).toThrow(/needs 63 candles of warm-up but indicators are computed over 50/);
   });
 
   it('does not ask the strategy before its warm-up', () => {
