@@ -78,8 +78,8 @@ describe('engine start-up', () => {
 });
 
 describe('the running shell', () => {
-  async function start(): Promise<Shell> {
-    shell = await startShell({ dataDir: tmp.dir, paths, openEngine: open });
+  async function start(trayHost = true): Promise<Shell> {
+    shell = await startShell({ dataDir: tmp.dir, paths, openEngine: open, trayHost: async () => trayHost });
     expect(shell).not.toBeNull();
     return shell!;
   }
@@ -144,6 +144,58 @@ describe('the running shell', () => {
     const s = await start();
     expect(s.tray.state).toBe('paused');
     expect(stub.powerSave.active.size).toBe(0);
+  });
+
+  it('without a tray host (vanilla GNOME), closing asks: keep running minimized, or stop trading and quit', async () => {
+    const s = await start(false);
+    expect(s.trayHost).toBe(false);
+    const w = stub.windows[0]!;
+    w.show();
+    // "Keep running minimized": still trading, on the taskbar, never hidden.
+    stub.messageBoxAnswer = 0;
+    w.close();
+    await vi.waitFor(() => expect(w.minimized).toBe(true));
+    expect(stub.messageBoxes).toHaveLength(1);
+    expect(stub.messageBoxes[0]!.options.buttons).toEqual([
+      'Keep running minimized',
+      'Stop trading and quit',
+      'Cancel',
+    ]);
+    expect(w.isVisible()).toBe(true);
+    expect(w.isDestroyed()).toBe(false);
+    expect(stub.appCalls).not.toContain('quit');
+    // "Cancel": nothing changes.
+    w.restore();
+    stub.messageBoxAnswer = 2;
+    w.close();
+    await vi.waitFor(() => expect(stub.messageBoxes).toHaveLength(2));
+    await new Promise((r) => setImmediate(r));
+    expect(w).toMatchObject({ visible: true, minimized: false });
+    expect(stub.appCalls).not.toContain('quit');
+    // "Stop trading and quit".
+    stub.messageBoxAnswer = 1;
+    w.close();
+    await vi.waitFor(() => expect(stub.appCalls).toContain('quit'));
+  });
+
+  it('a window whose UI fails to load shows an error page with Retry, and Retry loads the UI', async () => {
+    stub.loadFailures.set(APP_URL, [-6, 'ERR_FILE_NOT_FOUND']);
+    await start();
+    const w = stub.windows[0]!;
+    await vi.waitFor(() => expect(w.loaded).toHaveLength(2));
+    const page = decodeURIComponent(w.loaded[1]!.replace(/^data:text\/html;charset=utf-8,/u, ''));
+    expect(page).toMatch(/could not load/u);
+    expect(page).toContain('ERR_FILE_NOT_FOUND');
+    expect(page).toContain(`href="${APP_URL}"`);
+    expect(w.visible).toBe(true);
+    // Retry: the link's navigation is refused and the UI is loaded again, now successfully.
+    stub.loadFailures.clear();
+    expect(w.webContents.tryNavigate(APP_URL)).toBe(true);
+    await vi.waitFor(() => expect(w.loaded).toEqual([APP_URL, w.loaded[1], APP_URL]));
+    // Once the UI is up, the same URL is not reloaded by a stray navigation.
+    await new Promise((r) => setImmediate(r));
+    w.webContents.tryNavigate(APP_URL);
+    expect(w.loaded).toHaveLength(3);
   });
 
   it('a breaker event becomes an OS notification that opens the window', async () => {
@@ -222,14 +274,23 @@ describe('launch', () => {
     stub.paths.set('appData', dirname(tmp.dir));
     vi.stubEnv('HARVEST_DATA_DIR', tmp.dir);
     vi.stubEnv('ELECTRON_RENDERER_URL', '');
-    launch();
+    vi.stubEnv('HARVEST_TRAY', '1');
+    vi.stubEnv('HARVEST_NETWORK', 'devnet');
+    stub.platform = 'win32';
+    const opened = vi.spyOn(Engine, 'open');
+    launch('win32');
+    // Windows: the installer's AppUserModelId, before anything can notify.
+    expect(stub.appUserModelId).toBe('app.harvest.desktop');
     expect(stub.name).toBe('Harvest');
     expect(stub.paths.get('userData')).toBe(join(dirname(tmp.dir), 'Harvest'));
     expect(stub.privilegedSchemes).toHaveLength(1);
-    expect(stub.appCalls[0]).toBe('requestSingleInstanceLock');
+    expect(stub.appCalls.slice(0, 2)).toEqual(['setAppUserModelId:app.harvest.desktop', 'requestSingleInstanceLock']);
     await vi.waitFor(() => expect(stub.trays).toHaveLength(1));
     const w = lastWindow();
     expect(startTrading).toHaveBeenCalledTimes(1);
+    // A development run (not packaged) takes the network electron-dev.mjs chose.
+    expect(opened.mock.calls[0]![0]).toMatchObject({ dataDir: tmp.dir, network: { name: 'devnet' } });
+    opened.mockRestore();
 
     // A second launch: this instance's window comes forward.
     w.minimize();
