@@ -91,7 +91,6 @@ export function suidSandboxProblem({
   const helper = electronDist ? join(electronDist, 'chrome-sandbox') : null;
   if (helper && exists(helper)) {
     const s = stat(helper);
-    // eslint-disable-next-line no-bitwise -- the setuid bit
     if (s.uid === 0 && (s.mode & 0o4000) !== 0) return null;
   }
   const apparmor = readProc('/proc/sys/kernel/apparmor_restrict_unprivileged_userns', read);
