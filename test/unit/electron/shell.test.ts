@@ -1,10 +1,13 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', async () => (await import('./electron-stub')).electronModule);
 
 import { commandNames } from '../../../engine/api/contract';
+import { KEYCHAIN_SERVICE, OsKeychain } from '../../../engine/keystore';
+import { loadKeyring } from '../../../engine/keystore/keychain';
 import { Engine, type Funds } from '../../../engine/runtime';
 import { DEFAULT_CYCLE_MS, defaultPaths, launch, startShell, type Shell } from '../../../electron/main';
 import { buildBridge } from '../../../electron/preload';
@@ -17,6 +20,7 @@ let tmp: ReturnType<typeof tempDataDir>;
 let shell: Shell | null = null;
 let startTrading: ReturnType<typeof vi.spyOn>;
 
+const root = join(import.meta.dirname, '..', '..', '..');
 const paths = { preload: '/app/out/preload/preload.cjs', rendererDir: '/app/dist/renderer' };
 /** The real Engine.open as the desktop calls it, with the test clock and no log output. */
 const open = (dataDir: string): Engine => openEngine(dataDir, { actor: 'ui', ownerKind: 'engine' });
@@ -61,6 +65,30 @@ describe('engine start-up', () => {
     expect(stub.windows).toHaveLength(0);
     expect(stub.handlers.size).toBe(0);
     expect(existsSync(tmp.dir)).toBe(false);
+  });
+
+  it('an installation without the keychain binary for this system: a clear message, no crash', async () => {
+    const missing = new OsKeychain(KEYCHAIN_SERVICE, () =>
+      loadKeyring(() => {
+        throw new Error("Cannot find module '@napi-rs/keyring-win32-arm64-msvc'");
+      }),
+    );
+    shell = await startShell({
+      dataDir: tmp.dir,
+      paths,
+      openEngine: (dataDir) => Engine.open({ dataDir, keychain: missing, env: {}, ownerKind: 'engine', actor: 'ui' }),
+    });
+    expect(shell).toBeNull();
+    expect(stub.errorBoxes[0]!.title).toBe('Harvest cannot reach the OS keychain');
+    expect(stub.errorBoxes[0]!.content).toMatch(/@napi-rs\/keyring\) has no binary for this system/u);
+    // The module is loaded lazily: nothing in the engine or the shell imports it at start-up.
+    const files = execFileSync('git', ['ls-files', 'engine', 'electron'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => f.endsWith('.ts'));
+    const eager = files.filter((f) =>
+      /^import\s+(?!type\b)[^;]*from\s+'@napi-rs\/keyring'/mu.test(readFileSync(join(root, f), 'utf8')),
+    );
+    expect(eager).toEqual([]);
   });
 
   it('when another Harvest process owns the data directory: says which and how to stop it', async () => {
