@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, powerSaveBlocker, protocol, session } from 'electron';
 import type { EngineEvent, EventPayload } from '../engine/api/events';
@@ -362,8 +362,11 @@ export function launch(platform: NodeJS.Platform = process.platform): void {
   app.setName(APP_NAME);
   // Windows delivers toasts only under the installer's AppUserModelId (electron/notifications.ts).
   registerAppUserModelId(platform);
-  // The same directory the CLI uses by default (engine/kernel/paths.ts), also in development.
-  app.setPath('userData', join(app.getPath('appData'), APP_NAME));
+  // The same directory the CLI uses by default (engine/kernel/paths.ts). A development run keeps
+  // Chromium's profile and the single-instance lock in its own data folder (build/electron-dev.mjs
+  // sets it), so it neither shares the installed app's profile nor is taken for its second instance.
+  const devDataDir = !app.isPackaged ? process.env['HARVEST_DATA_DIR'] : undefined;
+  app.setPath('userData', devDataDir ? resolve(devDataDir) : join(app.getPath('appData'), APP_NAME));
   registerAppScheme();
   app.on('web-contents-created', (_e, contents) => hardenWebContents(contents));
 

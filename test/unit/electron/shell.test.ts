@@ -9,7 +9,7 @@ import { commandNames } from '../../../engine/api/contract';
 import { KEYCHAIN_SERVICE, OsKeychain } from '../../../engine/keystore';
 import { loadKeyring } from '../../../engine/keystore/keychain';
 import { Engine, type Funds } from '../../../engine/runtime';
-import { DEFAULT_CYCLE_MS, defaultPaths, launch, startShell, type Shell } from '../../../electron/main';
+import { DEFAULT_CYCLE_MS, defaultPaths, devNetwork, launch, startShell, type Shell } from '../../../electron/main';
 import { buildBridge } from '../../../electron/preload';
 import { APP_URL } from '../../../electron/security';
 import { tempDataDir } from '../../helpers/datadir';
@@ -310,7 +310,9 @@ describe('launch', () => {
     // Windows: the installer's AppUserModelId, before anything can notify.
     expect(stub.appUserModelId).toBe('app.harvest.desktop');
     expect(stub.name).toBe('Harvest');
-    expect(stub.paths.get('userData')).toBe(join(dirname(tmp.dir), 'Harvest'));
+    // A development run (HARVEST_DATA_DIR from electron-dev.mjs): Chromium's profile and the
+    // single-instance lock live in that folder, not in the installed app's.
+    expect(stub.paths.get('userData')).toBe(tmp.dir);
     expect(stub.privilegedSchemes).toHaveLength(1);
     expect(stub.appCalls.slice(0, 2)).toEqual(['setAppUserModelId:app.harvest.desktop', 'requestSingleInstanceLock']);
     await vi.waitFor(() => expect(stub.trays).toHaveLength(1));
@@ -343,6 +345,20 @@ describe('launch', () => {
     expect(process.listeners('SIGTERM')).toHaveLength(sigterm - 1);
     const again = open(tmp.dir);
     await again.close();
+  });
+
+  it('a packaged app ignores the development variables: its own folder, its configured network', async () => {
+    stub.paths.set('appData', dirname(tmp.dir));
+    vi.stubEnv('HARVEST_DATA_DIR', tmp.dir);
+    vi.stubEnv('HARVEST_NETWORK', 'mainnet');
+    fakeApp.isPackaged = true;
+    stub.singleInstanceLock = false;
+    launch('linux');
+    expect(stub.paths.get('userData')).toBe(join(dirname(tmp.dir), 'Harvest'));
+    expect(stub.appUserModelId).toBeNull();
+    expect(devNetwork(true, { HARVEST_NETWORK: 'mainnet' })).toBeUndefined();
+    expect(devNetwork(false, { HARVEST_NETWORK: 'mainnet' })).toBe('mainnet');
+    expect(devNetwork(false, { HARVEST_NETWORK: 'moon' })).toBeUndefined();
   });
 
   it('a second instance quits without opening anything', async () => {
