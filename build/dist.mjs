@@ -48,6 +48,105 @@ export function targets(args, platform = process.platform, arch = process.arch) 
   return { platforms: platforms.length ? platforms : [platform], archs: archs.length ? archs : [arch] };
 }
 
+/** Node's arch names as npm package triples use them, per OS (what @napi-rs/keyring and litesvm publish). */
+const TRIPLE = {
+  linux: { x64: 'linux-x64-gnu', arm64: 'linux-arm64-gnu', armv7l: 'linux-arm-gnueabihf' },
+  darwin: { x64: 'darwin-x64', arm64: 'darwin-arm64' },
+  win32: { x64: 'win32-x64-msvc', arm64: 'win32-arm64-msvc', ia32: 'win32-ia32-msvc' },
+};
+
+/** Whether a package's binary for one triple is installed (its own npm package, or a .node file in the main one). */
+function napiBinaryPresent(dir, pkg, triple, fileStem) {
+  if (!triple) return false;
+  const scope = pkg.startsWith('@') ? `${pkg.split('/')[0]}/` : '';
+  const base = pkg.startsWith('@') ? pkg.split('/')[1] : pkg;
+  return (
+    existsSync(join(dir, 'node_modules', `${scope}${base}-${triple}`)) ||
+    existsSync(join(dir, 'node_modules', pkg, `${fileStem}.${triple}.node`))
+  );
+}
+
+/** The triples litesvm publishes: no Windows. Where it has none, the app runs the paper sandbox instead. */
+export function litesvmPublishes(platform, arch, dir = root) {
+  const pkg = join(dir, 'node_modules', 'litesvm', 'package.json');
+  const triple = TRIPLE[platform]?.[arch];
+  if (!triple || !existsSync(pkg)) return false;
+  return Object.keys(readJson(pkg).optionalDependencies ?? {}).includes(`litesvm-${triple}`);
+}
+
+/**
+ * The native binaries a target needs that this checkout does not have: npm installs only this
+ * machine's optional binary packages, and electron-builder packs what is there, so an installer
+ * for another OS or architecture would die at launch (or lose the keychain). Returns one line per
+ * missing binary; empty when the target can be built honestly here.
+ */
+export function missingNativeBinaries({
+  platforms,
+  archs,
+  hostPlatform = process.platform,
+  hostArch = process.arch,
+  dir = root,
+}) {
+  const missing = [];
+  for (const p of platforms)
+    for (const a of archs) {
+      const target = `${p}-${a}`;
+      const triple = TRIPLE[p]?.[a];
+      // better-sqlite3 is compiled for Electron while packaging, from source: only for this OS and arch.
+      if (p !== hostPlatform || a !== hostArch)
+        missing.push(
+          `better-sqlite3 for ${target}: it is compiled for Electron while packaging, and only for this machine (${hostPlatform}-${hostArch})`,
+        );
+      if (!napiBinaryPresent(dir, '@napi-rs/keyring', triple, 'keyring'))
+        missing.push(`@napi-rs/keyring for ${target} (@napi-rs/keyring-${triple ?? `${p}-${a}`} is not installed)`);
+      if (litesvmPublishes(p, a, dir) && !napiBinaryPresent(dir, 'litesvm', triple, 'litesvm'))
+        missing.push(`litesvm for ${target} (litesvm-${triple} is not installed)`);
+    }
+  return missing;
+}
+
+/** The refusal for missing binaries, naming them and the way out. */
+export function nativeRefusal(missing) {
+  return (
+    `the installers would not start: these native binaries are not present in node_modules:\n` +
+    missing.map((m) => `  - ${m}`).join('\n') +
+    `\nBuild each OS and architecture's installer on a machine of that kind (e.g. a CI matrix) after npm ci there. Nothing was built.`
+  );
+}
+
+/**
+ * macOS signing from the environment. With an identity (CSC_LINK + CSC_KEY_PASSWORD, or CSC_NAME
+ * for a certificate in the keychain) electron-builder signs with it and the hardened runtime, and
+ * notarizes when Apple credentials are set (APPLE_API_KEY + APPLE_API_KEY_ID + APPLE_API_ISSUER,
+ * or APPLE_ID + APPLE_APP_SPECIFIC_PASSWORD + APPLE_TEAM_ID, or APPLE_KEYCHAIN + APPLE_KEYCHAIN_PROFILE).
+ * Without an identity the app is ad-hoc signed ("-"): an unsigned app on Apple Silicon is
+ * reported as damaged and its notifications are dropped. Ad-hoc signing cannot use the hardened
+ * runtime with Electron's pre-signed frameworks, and cannot be notarized.
+ */
+export function macSigning(env = process.env) {
+  const identity = Boolean(env.CSC_LINK || env.CSC_NAME);
+  const notarize = Boolean(
+    (env.APPLE_API_KEY && env.APPLE_API_KEY_ID && env.APPLE_API_ISSUER) ||
+    (env.APPLE_ID && env.APPLE_APP_SPECIFIC_PASSWORD && env.APPLE_TEAM_ID) ||
+    (env.APPLE_KEYCHAIN && env.APPLE_KEYCHAIN_PROFILE),
+  );
+  if (!identity)
+    return {
+      mode: 'ad-hoc',
+      args: ['-c.mac.identity=-', '-c.mac.hardenedRuntime=false', '-c.mac.notarize=false'],
+      note:
+        'macOS: no signing identity (CSC_LINK or CSC_NAME): the app is ad-hoc signed. It runs and notifies on this Mac; ' +
+        'on other Macs a downloaded copy needs right-click > Open once. Sign and notarize for distribution (build/README.md).',
+    };
+  return {
+    mode: notarize ? 'signed+notarized' : 'signed',
+    args: ['-c.mac.hardenedRuntime=true', `-c.mac.notarize=${notarize}`],
+    note: notarize
+      ? 'macOS: signing with the configured identity and notarizing with the Apple credentials.'
+      : 'macOS: signing with the configured identity; not notarizing (no APPLE_* credentials), so Gatekeeper will warn on downloaded copies.',
+  };
+}
+
 function electronCacheRoot(env = process.env) {
   if (env.ELECTRON_CACHE) return env.ELECTRON_CACHE;
   if (env.electron_config_cache) return env.electron_config_cache;
@@ -203,6 +302,16 @@ async function main() {
   const keepStage = args.includes('--keep-stage');
   const builderArgs = args.filter((a) => a !== '--keep-stage' && a !== '--preflight-only');
 
+  const { platforms, archs } = targets(builderArgs);
+  const missing = missingNativeBinaries({ platforms, archs });
+  if (missing.length) fail(nativeRefusal(missing));
+  const signingArgs = [];
+  if (platforms.includes('darwin')) {
+    const signing = macSigning();
+    console.log(`npm run dist: ${signing.note}`);
+    signingArgs.push(...signing.args);
+  }
+
   const stop = await preflight({ args: builderArgs });
   if (stop) fail(stop);
   if (args.includes('--preflight-only')) {
@@ -229,6 +338,7 @@ async function main() {
     CONFIG,
     `-c.electronVersion=${electronVersion()}`,
     `-c.directories.output=${join(root, 'release')}`,
+    ...signingArgs,
     ...builderArgs,
   ]);
   if (!keepStage) rmSync(dirname(stage), { recursive: true, force: true });

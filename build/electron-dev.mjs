@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { devLaunch, suidSandboxProblem } from '../scripts/dev-defaults.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const readJson = (p) => JSON.parse(readFileSync(p, 'utf8'));
@@ -69,6 +70,39 @@ export async function ensureElectronSqlite(dir = root) {
 }
 
 /** The Electron binary, checked without require('electron') (which would try to download it). */
+function electronDist(dir = root) {
+  return join(dir, 'node_modules', 'electron', 'dist');
+}
+
+/**
+ * electron-vite dev's arguments and environment for a dev run: the sandbox network and the
+ * development data folder unless chosen (scripts/dev-defaults.mjs), and --noSandbox (Electron's
+ * --no-sandbox) only where Chromium's sandbox cannot start, with the reason in `notes`.
+ */
+export function devRun(
+  args,
+  { env = process.env, sandboxProblem = suidSandboxProblem({ electronDist: electronDist() }) } = {},
+) {
+  const launch = devLaunch(args, { env });
+  const notes = [
+    `Development run: network ${launch.network}${launch.explicit.network ? '' : ' (the default; --network to change)'}, ` +
+      `data folder ${launch.dataDir}${launch.explicit.dataDir ? '' : " (apart from the installed app's; --data-dir to change)"}.`,
+  ];
+  const viteArgs = [...launch.rest];
+  if (sandboxProblem && !viteArgs.includes('--noSandbox')) {
+    viteArgs.push('--noSandbox');
+    notes.push(
+      `Chromium's sandbox cannot start here: ${sandboxProblem}. This dev run adds --no-sandbox (development only; ` +
+        'installed packages keep the sandbox). See README, Troubleshooting.',
+    );
+  }
+  return {
+    args: viteArgs,
+    env: { ...env, HARVEST_DATA_DIR: launch.dataDir, HARVEST_NETWORK: launch.network },
+    notes,
+  };
+}
+
 function electronMissing(dir = root) {
   const pkg = join(dir, 'node_modules', 'electron');
   const pathFile = join(pkg, 'path.txt');
@@ -94,13 +128,15 @@ async function main() {
     );
     process.exit(1);
   }
+  const run = devRun(process.argv.slice(2));
+  for (const n of run.notes) console.error(n);
   const child = spawn(
     process.execPath,
-    [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'dev', ...process.argv.slice(2)],
+    [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'dev', ...run.args],
     {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, HARVEST_ELECTRON_SQLITE_BINDING: binding },
+      env: { ...run.env, HARVEST_ELECTRON_SQLITE_BINDING: binding },
     },
   );
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, powerSaveBlocker, protocol, session } from 'electron';
 import type { EngineEvent, EventPayload } from '../engine/api/events';
@@ -7,19 +7,22 @@ import { readOwner } from '../engine/kernel/owner-lock';
 import { APP_NAME, dataDirLayout } from '../engine/kernel/paths';
 import { GLOBAL_SCOPE } from '../engine/risk/controls';
 import { Engine } from '../engine/runtime/engine';
+import { NetworkName } from '../engine/runtime/network';
 import { registerIpc } from './ipc';
 import { redirectSqliteBinding, SQLITE_BINDING_ENV } from './native';
-import { createNotifier, type Notifier } from './notifications';
+import { createNotifier, registerAppUserModelId, type Notifier } from './notifications';
 import {
   APP_SCHEME,
   appProtocolHandler,
   hardenSession,
   hardenWebContents,
+  loadFailurePage,
   rendererSource,
   secureWebPreferences,
   type RendererSource,
 } from './security';
 import { createTray, type HarvestTray } from './tray';
+import { askOnClose, trayHostAvailable } from './tray-host';
 
 /**
  * The desktop shell: one instance, one secure window, the engine in this
@@ -82,6 +85,30 @@ export interface WindowDeps {
   source: RendererSource;
   /** True once the app is really quitting: until then, closing the window only hides it. */
   isQuitting: () => boolean;
+  /**
+   * What closing the window does while not quitting. Default: hide it (Harvest stays in the
+   * tray). Without a tray host the shell asks instead (electron/tray-host.ts askOnClose).
+   */
+  onCloseRequest?: (window: BrowserWindow) => void;
+}
+
+/**
+ * Loads the UI; when that fails (Electron's loadURL rejects: the dev server is down, a
+ * redirect was blocked) shows loadFailurePage with a Retry that loads the UI again.
+ * Resolves true when the UI loaded; never rejects (an unhandled rejection in main would
+ * only be logged, leaving a blank window).
+ */
+export async function loadUi(window: BrowserWindow, url: string): Promise<boolean> {
+  try {
+    await window.loadURL(url);
+    return true;
+  } catch (e) {
+    if (window.isDestroyed()) return false;
+    const reason = e instanceof Error ? e.message : String(e);
+    await window.loadURL(loadFailurePage(url, reason)).catch(() => undefined);
+    if (!window.isDestroyed()) window.show();
+    return false;
+  }
 }
 
 /** The only window: isolated, sandboxed, no Node, no navigation, no pop-ups; closing it keeps Harvest in the tray. */
@@ -102,9 +129,19 @@ export function createMainWindow(deps: WindowDeps): BrowserWindow {
   window.on('close', (event) => {
     if (deps.isQuitting()) return;
     event.preventDefault();
-    window.hide();
+    if (deps.onCloseRequest) deps.onCloseRequest(window);
+    else window.hide();
   });
-  void window.loadURL(deps.source.url);
+  let showingFailure = false;
+  const load = (): void => {
+    showingFailure = false;
+    void loadUi(window, deps.source.url).then((ok) => (showingFailure = !ok));
+  };
+  // The failure page's Retry link: its navigation is refused (hardenWebContents), the UI is loaded again.
+  window.webContents.on('will-navigate', (_event, url) => {
+    if (showingFailure && url === deps.source.url) load();
+  });
+  load();
   return window;
 }
 
@@ -150,7 +187,10 @@ export function explainStartupFailure(e: unknown, dataDir: string): { title: str
  * failure shows what went wrong and how to fix it, then returns null (the
  * caller quits): fail closed, never fall back to something weaker.
  */
-export function openEngineOrExplain(dataDir: string, open: (dataDir: string) => Engine = defaultOpen): Engine | null {
+export function openEngineOrExplain(
+  dataDir: string,
+  open: (dataDir: string) => Engine = (d) => defaultOpen(d),
+): Engine | null {
   try {
     return open(dataDir);
   } catch (e) {
@@ -160,8 +200,18 @@ export function openEngineOrExplain(dataDir: string, open: (dataDir: string) => 
   }
 }
 
-function defaultOpen(dataDir: string): Engine {
-  return Engine.open({ dataDir, ownerKind: 'engine', actor: 'ui' });
+function defaultOpen(dataDir: string, network?: NetworkName): Engine {
+  return Engine.open({ dataDir, ownerKind: 'engine', actor: 'ui', ...(network ? { network: { name: network } } : {}) });
+}
+
+/**
+ * A development run's network (HARVEST_NETWORK, set by build/electron-dev.mjs: the sandbox
+ * unless --network was given). A packaged app ignores it and uses the data folder's setting.
+ */
+export function devNetwork(isPackaged: boolean, env: NodeJS.ProcessEnv = process.env): NetworkName | undefined {
+  if (isPackaged) return undefined;
+  const parsed = NetworkName.safeParse(env['HARVEST_NETWORK']);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** Keeps the system awake while the engine is trading (loop running, not paused, not halted). */
@@ -206,6 +256,10 @@ export interface ShellOptions {
   devServerUrl?: string;
   openEngine?: (dataDir: string) => Engine;
   cycleMs?: number;
+  /** Overrides the data folder's network (development: devNetwork). */
+  network?: NetworkName;
+  /** Whether closing the window may hide it to the tray (default: electron/tray-host.ts detection). */
+  trayHost?: () => Promise<boolean>;
 }
 
 export interface Shell {
@@ -216,6 +270,8 @@ export interface Shell {
   sleepGuard: SleepGuard;
   source: RendererSource;
   showWindow(): void;
+  /** Whether closing the window hides it to a tray (false: it asks, quit or minimize). */
+  trayHost: boolean;
   /** Stops everything and closes the engine (idempotent). */
   shutdown(): Promise<void>;
 }
@@ -226,7 +282,7 @@ export interface Shell {
  * starts the trading loop and the control channel (so the CLI reaches it).
  */
 export async function startShell(opts: ShellOptions): Promise<Shell | null> {
-  const engine = openEngineOrExplain(opts.dataDir, opts.openEngine);
+  const engine = openEngineOrExplain(opts.dataDir, opts.openEngine ?? ((d) => defaultOpen(d, opts.network)));
   if (!engine) return null;
   try {
     return await wireShell(engine, opts);
@@ -247,7 +303,23 @@ async function wireShell(engine: Engine, opts: ShellOptions): Promise<Shell> {
   hardenSession(session.defaultSession, source.csp);
   if (!opts.devServerUrl) protocol.handle(APP_SCHEME, appProtocolHandler(opts.paths.rendererDir, source.csp));
 
-  const window = createMainWindow({ preload: opts.paths.preload, source, isQuitting: () => quitting });
+  const hasTray = await (opts.trayHost ?? (() => trayHostAvailable()))();
+  let asking = false;
+  const window = createMainWindow({
+    preload: opts.paths.preload,
+    source,
+    isQuitting: () => quitting,
+    // Without a tray host a hidden window has no way back: ask instead of hiding.
+    ...(hasTray
+      ? {}
+      : {
+          onCloseRequest: (w: BrowserWindow) => {
+            if (asking) return;
+            asking = true;
+            void askOnClose(w, () => app.quit()).finally(() => (asking = false));
+          },
+        }),
+  });
   const show = (): void => showWindow(window);
   const disposeIpc = registerIpc(engine, { window: () => window, rendererOrigin: source.origin, log: engine.log });
   const tray = createTray(engine, { showWindow: show, quit: () => app.quit() });
@@ -280,22 +352,28 @@ async function wireShell(engine: Engine, opts: ShellOptions): Promise<Shell> {
     return closing;
   };
 
-  return { engine, window, tray, notifier, sleepGuard, source, showWindow: show, shutdown };
+  return { engine, window, tray, notifier, sleepGuard, source, trayHost: hasTray, showWindow: show, shutdown };
 }
 
 /** The real app: wires everything to Electron's lifecycle. */
-export function launch(): void {
+export function launch(platform: NodeJS.Platform = process.platform): void {
   // Development: better-sqlite3 built for Electron by build/electron-dev.mjs (see electron/native.ts).
   if (!app.isPackaged) redirectSqliteBinding(process.env[SQLITE_BINDING_ENV]);
   app.setName(APP_NAME);
-  // The same directory the CLI uses by default (engine/kernel/paths.ts), also in development.
-  app.setPath('userData', join(app.getPath('appData'), APP_NAME));
+  // Windows delivers toasts only under the installer's AppUserModelId (electron/notifications.ts).
+  registerAppUserModelId(platform);
+  // The same directory the CLI uses by default (engine/kernel/paths.ts). A development run keeps
+  // Chromium's profile and the single-instance lock in its own data folder (build/electron-dev.mjs
+  // sets it), so it neither shares the installed app's profile nor is taken for its second instance.
+  const devDataDir = !app.isPackaged ? process.env['HARVEST_DATA_DIR'] : undefined;
+  app.setPath('userData', devDataDir ? resolve(devDataDir) : join(app.getPath('appData'), APP_NAME));
   registerAppScheme();
   app.on('web-contents-created', (_e, contents) => hardenWebContents(contents));
 
   let shell: Shell | null = null;
   if (!acquireSingleInstance(() => shell?.showWindow())) return;
-  // Closing the window hides it; Harvest keeps running in the tray until Quit.
+  // Closing the window hides it to the tray, or (no tray host) asks: quit or minimize. It is
+  // never destroyed short of quitting, so this fires only on the way out.
   app.on('window-all-closed', () => undefined);
   app.on('activate', () => shell?.showWindow());
 
@@ -323,7 +401,9 @@ export function launch(): void {
     .whenReady()
     .then(async () => {
       const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
+      const network = devNetwork(app.isPackaged);
       shell = await startShell({
+        ...(network ? { network } : {}),
         dataDir: process.env['HARVEST_DATA_DIR'] || app.getPath('userData'),
         paths: defaultPaths(),
         ...(devServerUrl ? { devServerUrl } : {}),

@@ -1,4 +1,4 @@
-import { Notification } from 'electron';
+import { app, Notification } from 'electron';
 import type { EngineEvent, EventPayload, Severity } from '../engine/api/events';
 import { shouldAlert, UserSettingsSchema } from '../engine/users/settings';
 
@@ -21,6 +21,20 @@ export interface NotifierOptions {
   /** At most this many warnings per window (critical alerts are never dropped by it). Default 5 per 60 s. */
   maxPerWindow?: number;
   windowMs?: number;
+}
+
+/**
+ * The installer's appId (build/electron-builder.json; a test keeps them equal). Windows
+ * delivers a toast only when the running app's AppUserModelId matches the one NSIS wrote
+ * on the Start-menu shortcut; Electron's default id matches none, and toasts vanish.
+ */
+export const APP_USER_MODEL_ID = 'app.harvest.desktop';
+
+/** Before any notification: on Windows, take the installer's AppUserModelId. */
+export function registerAppUserModelId(platform: NodeJS.Platform = process.platform): boolean {
+  if (platform !== 'win32') return false;
+  app.setAppUserModelId(APP_USER_MODEL_ID);
+  return true;
 }
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
-import type { Session, WebContents, WebPreferences } from 'electron';
+import { shell, type Session, type WebContents, type WebPreferences } from 'electron';
 
 /**
  * The shell's security policy in one place: the app:// protocol that serves
@@ -100,15 +100,71 @@ export function secureWebPreferences(preload: string): WebPreferences {
 }
 
 /**
+ * Sites the UI links to (target=_blank) that the OS browser may open: the chart library's
+ * attribution (TradingView's licence asks for it) and the Solana explorers. Nothing else.
+ */
+export const EXTERNAL_LINK_HOSTS: ReadonlySet<string> = new Set([
+  'www.tradingview.com',
+  'tradingview.com',
+  'solscan.io',
+  'explorer.solana.com',
+  'solana.fm',
+]);
+
+/** Whether a link may leave the app for the OS browser: https only, a host on the list, no credentials. */
+export function isAllowedExternalLink(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  return u.protocol === 'https:' && u.username === '' && u.password === '' && EXTERNAL_LINK_HOSTS.has(u.hostname);
+}
+
+/**
  * Every web contents (the window and anything it might try to create):
  * navigation away is refused, new windows are refused, webviews are refused.
- * External links are not opened either: the UI has none it needs.
+ * A new-window request for an allowed external link (isAllowedExternalLink)
+ * goes to the OS browser through shell.openExternal; the app still opens no window.
  */
-export function hardenWebContents(contents: WebContents): void {
+export function hardenWebContents(
+  contents: WebContents,
+  openExternal: (url: string) => Promise<void> = (url) => shell.openExternal(url),
+): void {
   contents.on('will-navigate', (event) => event.preventDefault());
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isAllowedExternalLink(url)) void openExternal(url).catch(() => undefined);
+    return { action: 'deny' };
+  });
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/gu, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The page the window shows when its UI did not load (the dev server is down, a
+ * redirect was blocked, the build is missing). Its Retry link points at the UI's
+ * own URL: the navigation is refused like every other and the shell reloads the
+ * UI instead (createMainWindow). No script: the page's own CSP forbids it.
+ */
+export function loadFailurePage(url: string, reason: string): string {
+  const html = `<!doctype html><html><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>Harvest could not load</title>
+<style>body{font:15px system-ui,sans-serif;background:#0f1115;color:#e6e6e6;margin:15vh auto;max-width:36em;padding:0 1em}
+a{display:inline-block;margin-top:1em;padding:.5em 1.5em;background:#2d6cdf;color:#fff;border-radius:4px;text-decoration:none}
+code{color:#aaa}</style></head><body>
+<h1>Harvest's window could not load</h1>
+<p>${escapeHtml(reason)}</p>
+<p>The engine keeps running as before; only the window is affected.</p>
+<p><code>${escapeHtml(url)}</code></p>
+<a id="retry" href="${escapeHtml(url)}">Retry</a>
+</body></html>`;
+  return `data:text/html;charset=utf-8,${encodeURIComponent(html)}`;
 }
 
 /** Permissions the renderer may use: only writing to the clipboard (copy an address). */

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 import { buildIfStale } from './build-if-stale.mjs';
+import { devLaunch } from './dev-defaults.mjs';
 import { ensureElectron } from './electron-runtime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,17 +26,19 @@ if (electron.binary) {
     stdio: 'inherit',
   });
 } else {
-  // No desktop app: the same engine and UI, served to a browser on this machine.
-  const network = args.some((a) => a === '--network' || a.startsWith('--network=')) ? [] : ['--network', 'sandbox'];
+  // No desktop app: the same engine and UI, served to a browser on this machine, with the same
+  // development defaults as the desktop app (the sandbox, the development data folder).
+  const launch = devLaunch(args);
+  const serveArgs = ['--network', launch.network, '--data-dir', launch.dataDir, 'serve', ...launch.rest];
   console.error(`No desktop app: the Electron runtime is not available (${electron.missing}).`);
   console.error(
-    `Running \`harvest ${[...network, 'serve', ...args].join(' ')}\` instead: open the URL printed below in a browser. ` +
+    `Running \`harvest ${serveArgs.join(' ')}\` instead: open the URL printed below in a browser. ` +
       'CLI commands in another terminal reach the same engine (npx harvest --help).',
   );
   if (unbuilt.includes('the UI') && !existsSync(join(root, 'dist', 'renderer', 'index.html'))) {
     console.error('The UI could not be built (see above); the API works without it.');
   }
-  child = spawn(process.execPath, [join(root, 'bin', 'harvest.mjs'), ...network, 'serve', ...args], {
+  child = spawn(process.execPath, [join(root, 'bin', 'harvest.mjs'), ...serveArgs], {
     cwd: root,
     stdio: 'inherit',
   });

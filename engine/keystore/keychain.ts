@@ -1,4 +1,6 @@
-import { Entry, type EntryOptions } from '@napi-rs/keyring';
+import { createRequire } from 'node:module';
+import type * as KeyringTypes from '@napi-rs/keyring';
+import type { Entry, EntryOptions } from '@napi-rs/keyring';
 import { HarvestError } from '../kernel/errors';
 
 export const KEYCHAIN_SERVICE = 'Harvest';
@@ -18,8 +20,38 @@ export interface Keychain {
  */
 const ENTRY_OPTIONS: EntryOptions = { linux: { store: 'secret-service' } };
 
+type KeyringModule = typeof KeyringTypes;
+
+/**
+ * @napi-rs/keyring, loaded on first use rather than at import: its binary is per OS and
+ * architecture, and an installation without the right one (an installer built for another
+ * machine) must still start and say what is missing, not die before any window opens.
+ */
+let keyring: KeyringModule | null = null;
+const requireKeyring = (): KeyringModule => createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule;
+
+/** The keyring module (`load` replaces the real loader, uncached, for tests). */
+export function loadKeyring(load?: () => KeyringModule): KeyringModule {
+  if (!load && keyring) return keyring;
+  try {
+    const m = (load ?? requireKeyring)();
+    if (!load) keyring = m;
+    return m;
+  } catch (e) {
+    throw new HarvestError(
+      'KEYCHAIN_UNAVAILABLE',
+      `The OS keychain module (@napi-rs/keyring) has no binary for this system (${process.platform}-${process.arch}) in this installation, so Harvest cannot reach the keychain. ` +
+        `Install the Harvest build made for ${process.platform}-${process.arch}. (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`,
+      { cause: e },
+    );
+  }
+}
+
 export class OsKeychain implements Keychain {
-  constructor(private readonly service = KEYCHAIN_SERVICE) {}
+  constructor(
+    private readonly service = KEYCHAIN_SERVICE,
+    private readonly load: () => KeyringModule = () => loadKeyring(),
+  ) {}
 
   get(account: string): string | null {
     return this.entry(account).getPassword() ?? null;
@@ -34,7 +66,7 @@ export class OsKeychain implements Keychain {
   }
 
   private entry(account: string): Entry {
-    return new Entry(this.service, account, ENTRY_OPTIONS);
+    return new (this.load().Entry)(this.service, account, ENTRY_OPTIONS);
   }
 }
 
@@ -42,6 +74,8 @@ export const KEYCHAIN_FIX_HINT =
   'Fix it in one of two ways: (1) run Harvest in a desktop session with an unlocked OS keychain (macOS Keychain, Windows Credential Manager, or a Secret Service such as gnome-keyring on Linux), or (2) on a headless server, set HARVEST_MASTER_KEY to 64 hex characters (e.g. from `openssl rand -hex 32`) and keep that value safe.';
 
 export function keychainUnavailable(cause: unknown): HarvestError {
+  // Already the precise reason (loadKeyring: no binary for this system): keep it.
+  if (cause instanceof HarvestError && cause.code === 'KEYCHAIN_UNAVAILABLE') return cause;
   return new HarvestError(
     'KEYCHAIN_UNAVAILABLE',
     `No master key: the OS keychain is not available and HARVEST_MASTER_KEY is not set. ${KEYCHAIN_FIX_HINT}`,

@@ -3,6 +3,7 @@ import { createChainClient, type ChainClient, type RpcDegradedEvent } from '../c
 import type { Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import type { Logger } from '../kernel/logger';
+import type * as SandboxModule from '../sandbox';
 import type { SandboxHandle } from '../sandbox';
 import type { MetaRepo } from '../store';
 
@@ -79,6 +80,28 @@ export function writeNetworkConfig(
   meta.set(META_KEY, JSON.stringify(StoredConfig.parse(cfg)));
 }
 
+/** Where LiteSVM (the on-chain sandbox's runtime) publishes a binary: no Windows, no 32-bit. */
+export const ON_CHAIN_SANDBOX_RUNS_ON = 'Linux (x64, arm64) and macOS (Intel, Apple Silicon)';
+
+/**
+ * The operator's explanation when the on-chain sandbox cannot start on this system:
+ * what is missing, where it runs, and what to do here instead.
+ */
+export function onChainSandboxUnavailable(
+  cause: unknown,
+  platform = process.platform,
+  arch = process.arch,
+): HarvestError {
+  const detail = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+  return new HarvestError(
+    'UNSUPPORTED',
+    `The sandbox cannot run on this computer: its local Solana runtime (LiteSVM) has no binary for ${platform}-${arch}. ` +
+      `The full sandbox runs on ${ON_CHAIN_SANDBOX_RUNS_ON}. Here, use paper users (simulated fills against real prices) ` +
+      `on devnet or mainnet, or run \`harvest serve\` on such a machine and open it in a browser. (${detail})`,
+    { cause },
+  );
+}
+
 export interface ConnectOptions {
   dataDir: string;
   /** From the keychain, like other secrets. */
@@ -86,6 +109,8 @@ export interface ConnectOptions {
   clock: Clock;
   log: Logger;
   onDegraded?: (endpoint: string, reason: string) => void;
+  /** Loads the sandbox module (tests force a failed load here). */
+  loadSandbox?: () => Promise<typeof SandboxModule>;
 }
 
 /**
@@ -98,7 +123,14 @@ export async function connectNetwork(cfg: NetworkConfig, opts: ConnectOptions): 
     opts.onDegraded?.(e.from, `${e.method}: ${e.reason}${e.to ? `; now using ${e.to}` : '; no endpoint left'}`);
   if (cfg.network === 'sandbox') {
     // Loaded on demand: most commands never touch a chain, and the sandbox (LiteSVM) is heavy.
-    const { joinSandbox } = await import('../sandbox');
+    // LiteSVM's binary is per OS (none on Windows): a failed load says so instead of a module error.
+    let sandboxModule: typeof SandboxModule;
+    try {
+      sandboxModule = await (opts.loadSandbox ?? (() => import('../sandbox')))();
+    } catch (e) {
+      throw onChainSandboxUnavailable(e);
+    }
+    const { joinSandbox } = sandboxModule;
     const sandbox = await joinSandbox({ dataDir: opts.dataDir, clock: opts.clock, log: opts.log });
     const chain = createChainClient({
       // A local endpoint: no public rate limit to respect.

@@ -74,10 +74,26 @@ export class FakeBrowserWindow extends EventEmitter {
     this.options = options;
     state.windows.push(this);
   }
+  /**
+   * Like Electron: the promise rejects when the load fails (the server is down, a redirect was
+   * blocked), after 'did-fail-load' was emitted with Chromium's error code; a failure to give is
+   * taken from stub.loadFailures (url -> [code, description]).
+   */
   loadURL(url: string): Promise<void> {
     this.loaded.push(url);
     this.webContents.url = url;
     this.webContents.mainFrame.url = url;
+    const failure = state.loadFailures.get(url);
+    if (failure) {
+      const [code, description] = failure;
+      this.webContents.emit('did-fail-load', new FakeEvent(), code, description, url, true);
+      const err = Object.assign(new Error(`${description} (${code}) loading '${url}'`), {
+        code: description,
+        errno: code,
+        url,
+      });
+      return Promise.reject(err);
+    }
     return Promise.resolve();
   }
   show(): void {
@@ -188,12 +204,21 @@ export class FakeNotification extends EventEmitter {
     return FakeNotification.supported;
   }
   shown = false;
+  /**
+   * Whether the OS shows it. On Windows a toast is delivered only when the app's AppUserModelId
+   * matches the one on its Start-menu shortcut (the installer's appId); Electron's default id,
+   * when setAppUserModelId was never called, matches no shortcut.
+   */
+  delivered = false;
   constructor(readonly options: { title?: string; body?: string; urgency?: string }) {
     super();
     state.notifications.push(this);
   }
   show(): void {
     this.shown = true;
+    this.delivered =
+      state.platform !== 'win32' ||
+      (state.appUserModelId !== null && state.appUserModelId === state.shortcutAppUserModelId);
   }
   close(): void {
     this.emit('close');
@@ -233,6 +258,14 @@ const state = {
   paths: new Map<string, string>(),
   name: 'Electron',
   invokes: [] as { channel: string; args: unknown[] }[],
+  /** Loads that fail, by URL: [Chromium error code, description], e.g. [-102, 'ERR_CONNECTION_REFUSED']. */
+  loadFailures: new Map<string, [number, string]>(),
+  /** The OS the stub plays (Notification delivery on win32 depends on the AppUserModelId). */
+  platform: process.platform as NodeJS.Platform,
+  appUserModelId: null as string | null,
+  /** The AppUserModelId on the installed Start-menu shortcut (NSIS writes the appId there). */
+  shortcutAppUserModelId: 'app.harvest.desktop' as string | null,
+  openedExternal: [] as string[],
 };
 
 class FakeApp extends EventEmitter {
@@ -270,6 +303,10 @@ class FakeApp extends EventEmitter {
   }
   setPath(name: string, value: string): void {
     state.paths.set(name, value);
+  }
+  setAppUserModelId(id: string): void {
+    state.appCalls.push(`setAppUserModelId:${id}`);
+    state.appUserModelId = id;
   }
 }
 
@@ -371,8 +408,9 @@ export const electronModule = {
     },
   },
   shell: {
-    openExternal(): Promise<void> {
-      throw new Error('the shell must not open external URLs');
+    openExternal(url: string): Promise<void> {
+      state.openedExternal.push(url);
+      return Promise.resolve();
     },
   },
 };
@@ -401,6 +439,11 @@ export function resetElectronStub(): void {
   state.paths.clear();
   state.name = 'Electron';
   state.invokes.length = 0;
+  state.loadFailures.clear();
+  state.platform = process.platform;
+  state.appUserModelId = null;
+  state.shortcutAppUserModelId = 'app.harvest.desktop';
+  state.openedExternal.length = 0;
   FakeNotification.supported = true;
   app.removeAllListeners();
   app.isPackaged = false;

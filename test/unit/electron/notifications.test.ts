@@ -1,9 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', async () => (await import('./electron-stub')).electronModule);
 
 import type { Engine } from '../../../engine/runtime';
-import { createNotifier, describeEvent, type Notifier } from '../../../electron/notifications';
+import {
+  APP_USER_MODEL_ID,
+  createNotifier,
+  describeEvent,
+  registerAppUserModelId,
+  type Notifier,
+} from '../../../electron/notifications';
 import { tempDataDir } from '../../helpers/datadir';
 import { openEngine } from '../../helpers/engine';
 import { FakeNotification, resetElectronStub, stub } from './electron-stub';
@@ -225,5 +233,35 @@ describe('notifications', () => {
       'Withdrawal whitelist changed — alice',
     ]);
     for (const t of texts) expect(t.body).not.toMatch(/undefined|\[object/u);
+  });
+});
+
+describe('Windows toast identity', () => {
+  const builder = JSON.parse(
+    readFileSync(join(import.meta.dirname, '..', '..', '..', 'build', 'electron-builder.json'), 'utf8'),
+  ) as { appId: string };
+
+  it("the AppUserModelId is the installer's appId (what NSIS writes on the Start-menu shortcut)", () => {
+    expect(APP_USER_MODEL_ID).toBe(builder.appId);
+    stub.platform = 'win32';
+    expect(registerAppUserModelId('win32')).toBe(true);
+    expect(stub.appUserModelId).toBe(builder.appId);
+  });
+
+  it('on Windows a toast is delivered only under that id, as in Electron; elsewhere nothing is set', async () => {
+    stub.platform = 'win32';
+    // Electron's default id matches no shortcut: shown, but never delivered.
+    await engine.executeUntyped('controls.halt', { reason: 'incident' });
+    expect(stub.notifications.at(-1)!.shown).toBe(true);
+    expect(stub.notifications.at(-1)!.delivered).toBe(false);
+    registerAppUserModelId('win32');
+    now += 120_000;
+    await engine.executeUntyped('controls.resume', {});
+    await engine.executeUntyped('controls.halt', { reason: 'again' });
+    expect(stub.notifications.at(-1)!.delivered).toBe(true);
+    resetElectronStub();
+    expect(registerAppUserModelId('linux')).toBe(false);
+    expect(registerAppUserModelId('darwin')).toBe(false);
+    expect(stub.appUserModelId).toBeNull();
   });
 });

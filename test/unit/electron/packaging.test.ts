@@ -40,6 +40,14 @@ type Dist = {
   stagedPackageJson(dir?: string): Record<string, unknown>;
   electronVersion(dir?: string): string | null;
   targets(args: string[], platform?: string, arch?: string): { platforms: string[]; archs: string[] };
+  missingNativeBinaries(o: {
+    platforms: string[];
+    archs: string[];
+    hostPlatform?: string;
+    hostArch?: string;
+    dir?: string;
+  }): string[];
+  macSigning(env: NodeJS.ProcessEnv): { mode: string; args: string[]; note: string };
 };
 const dist = (await import(join(root, 'build', 'dist.mjs'))) as Dist;
 
@@ -121,6 +129,102 @@ describe('electron-builder config', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts['dist']).toBe('node build/dist.mjs');
     expect(pkg.scripts['start:electron']).toBe('node build/electron-dev.mjs');
+  });
+});
+
+describe('npm run dist: native binaries and signing', () => {
+  /** A checkout whose node_modules has the given packages (just their folders, with litesvm's real list). */
+  function checkout(pkgs: string[]): string {
+    const d = scratchDir();
+    for (const p of pkgs) mkdirSync(join(d, 'node_modules', p), { recursive: true });
+    mkdirSync(join(d, 'node_modules', 'litesvm'), { recursive: true });
+    writeFileSync(
+      join(d, 'node_modules', 'litesvm', 'package.json'),
+      readFileSync(join(root, 'node_modules', 'litesvm', 'package.json')),
+    );
+    return d;
+  }
+  const linuxX64 = ['@napi-rs/keyring-linux-x64-gnu', 'litesvm-linux-x64-gnu'];
+
+  it("this machine's own target: nothing missing", () => {
+    const dir = checkout(linuxX64);
+    expect(
+      dist.missingNativeBinaries({ platforms: ['linux'], archs: ['x64'], hostPlatform: 'linux', hostArch: 'x64', dir }),
+    ).toEqual([]);
+  });
+
+  it('another architecture or OS: refused, naming every missing binary', () => {
+    const dir = checkout(linuxX64);
+    const arm = dist.missingNativeBinaries({
+      platforms: ['linux'],
+      archs: ['arm64'],
+      hostPlatform: 'linux',
+      hostArch: 'x64',
+      dir,
+    });
+    expect(arm.join('\n')).toMatch(/better-sqlite3 for linux-arm64/u);
+    expect(arm.join('\n')).toMatch(/@napi-rs\/keyring-linux-arm64-gnu is not installed/u);
+    expect(arm.join('\n')).toMatch(/litesvm-linux-arm64-gnu is not installed/u);
+    const mac = dist.missingNativeBinaries({
+      platforms: ['darwin'],
+      archs: ['arm64'],
+      hostPlatform: 'linux',
+      hostArch: 'x64',
+      dir,
+    });
+    expect(mac).toHaveLength(3);
+    // Windows: litesvm publishes no binary at all, so none is required (the app runs the paper sandbox).
+    const win = dist.missingNativeBinaries({
+      platforms: ['win32'],
+      archs: ['x64'],
+      hostPlatform: 'win32',
+      hostArch: 'x64',
+      dir: checkout(['@napi-rs/keyring-win32-x64-msvc']),
+    });
+    expect(win).toEqual([]);
+  });
+
+  it('the command refuses before building anything', async () => {
+    const r = await run(
+      process.execPath,
+      [join(root, 'build', 'dist.mjs'), '--preflight-only', '--linux', process.arch === 'arm64' ? '--x64' : '--arm64'],
+      {
+        cwd: root,
+        env: { PATH: process.env['PATH'], HOME: scratchDir() },
+        timeout: 30_000,
+      },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/native binaries are not present/u);
+    expect(r.stderr).toMatch(/@napi-rs\/keyring/u);
+    expect(r.stderr).toContain('Nothing was built');
+  });
+
+  it('macOS: ad-hoc signed without an identity; signed, and notarized with Apple credentials, from the environment', () => {
+    const adhoc = dist.macSigning({});
+    expect(adhoc.mode).toBe('ad-hoc');
+    expect(adhoc.args).toContain('-c.mac.identity=-');
+    expect(dist.macSigning({ CSC_LINK: 'cert.p12', CSC_KEY_PASSWORD: 'x' }).mode).toBe('signed');
+    const full = dist.macSigning({
+      CSC_NAME: 'Developer ID Application: Harvest',
+      APPLE_API_KEY: 'k.p8',
+      APPLE_API_KEY_ID: 'id',
+      APPLE_API_ISSUER: 'iss',
+    });
+    expect(full.mode).toBe('signed+notarized');
+    expect(full.args).toContain('-c.mac.notarize=true');
+    expect(dist.macSigning({ CSC_NAME: 'x', APPLE_ID: 'a@b', APPLE_APP_SPECIFIC_PASSWORD: 'p' }).mode).toBe('signed');
+  });
+
+  it('@electron/rebuild, which build/electron-dev.mjs imports, is a declared devDependency', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
+    expect(pkg.devDependencies['@electron/rebuild']).toBeDefined();
+    expect(readFileSync(join(root, 'build', 'electron-dev.mjs'), 'utf8')).toContain("import('@electron/rebuild')");
   });
 });
 

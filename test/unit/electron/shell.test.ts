@@ -1,12 +1,15 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', async () => (await import('./electron-stub')).electronModule);
 
 import { commandNames } from '../../../engine/api/contract';
+import { KEYCHAIN_SERVICE, OsKeychain } from '../../../engine/keystore';
+import { loadKeyring } from '../../../engine/keystore/keychain';
 import { Engine, type Funds } from '../../../engine/runtime';
-import { DEFAULT_CYCLE_MS, defaultPaths, launch, startShell, type Shell } from '../../../electron/main';
+import { DEFAULT_CYCLE_MS, defaultPaths, devNetwork, launch, startShell, type Shell } from '../../../electron/main';
 import { buildBridge } from '../../../electron/preload';
 import { APP_URL } from '../../../electron/security';
 import { tempDataDir } from '../../helpers/datadir';
@@ -17,6 +20,7 @@ let tmp: ReturnType<typeof tempDataDir>;
 let shell: Shell | null = null;
 let startTrading: ReturnType<typeof vi.spyOn>;
 
+const root = join(import.meta.dirname, '..', '..', '..');
 const paths = { preload: '/app/out/preload/preload.cjs', rendererDir: '/app/dist/renderer' };
 /** The real Engine.open as the desktop calls it, with the test clock and no log output. */
 const open = (dataDir: string): Engine => openEngine(dataDir, { actor: 'ui', ownerKind: 'engine' });
@@ -63,6 +67,30 @@ describe('engine start-up', () => {
     expect(existsSync(tmp.dir)).toBe(false);
   });
 
+  it('an installation without the keychain binary for this system: a clear message, no crash', async () => {
+    const missing = new OsKeychain(KEYCHAIN_SERVICE, () =>
+      loadKeyring(() => {
+        throw new Error("Cannot find module '@napi-rs/keyring-win32-arm64-msvc'");
+      }),
+    );
+    shell = await startShell({
+      dataDir: tmp.dir,
+      paths,
+      openEngine: (dataDir) => Engine.open({ dataDir, keychain: missing, env: {}, ownerKind: 'engine', actor: 'ui' }),
+    });
+    expect(shell).toBeNull();
+    expect(stub.errorBoxes[0]!.title).toBe('Harvest cannot reach the OS keychain');
+    expect(stub.errorBoxes[0]!.content).toMatch(/@napi-rs\/keyring\) has no binary for this system/u);
+    // The module is loaded lazily: nothing in the engine or the shell imports it at start-up.
+    const files = execFileSync('git', ['ls-files', 'engine', 'electron'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => f.endsWith('.ts'));
+    const eager = files.filter((f) =>
+      /^import\s+(?!type\b)[^;]*from\s+'@napi-rs\/keyring'/mu.test(readFileSync(join(root, f), 'utf8')),
+    );
+    expect(eager).toEqual([]);
+  });
+
   it('when another Harvest process owns the data directory: says which and how to stop it', async () => {
     const other = openEngine(tmp.dir, { ownerKind: 'engine' });
     try {
@@ -78,8 +106,8 @@ describe('engine start-up', () => {
 });
 
 describe('the running shell', () => {
-  async function start(): Promise<Shell> {
-    shell = await startShell({ dataDir: tmp.dir, paths, openEngine: open });
+  async function start(trayHost = true): Promise<Shell> {
+    shell = await startShell({ dataDir: tmp.dir, paths, openEngine: open, trayHost: async () => trayHost });
     expect(shell).not.toBeNull();
     return shell!;
   }
@@ -144,6 +172,58 @@ describe('the running shell', () => {
     const s = await start();
     expect(s.tray.state).toBe('paused');
     expect(stub.powerSave.active.size).toBe(0);
+  });
+
+  it('without a tray host (vanilla GNOME), closing asks: keep running minimized, or stop trading and quit', async () => {
+    const s = await start(false);
+    expect(s.trayHost).toBe(false);
+    const w = stub.windows[0]!;
+    w.show();
+    // "Keep running minimized": still trading, on the taskbar, never hidden.
+    stub.messageBoxAnswer = 0;
+    w.close();
+    await vi.waitFor(() => expect(w.minimized).toBe(true));
+    expect(stub.messageBoxes).toHaveLength(1);
+    expect(stub.messageBoxes[0]!.options.buttons).toEqual([
+      'Keep running minimized',
+      'Stop trading and quit',
+      'Cancel',
+    ]);
+    expect(w.isVisible()).toBe(true);
+    expect(w.isDestroyed()).toBe(false);
+    expect(stub.appCalls).not.toContain('quit');
+    // "Cancel": nothing changes.
+    w.restore();
+    stub.messageBoxAnswer = 2;
+    w.close();
+    await vi.waitFor(() => expect(stub.messageBoxes).toHaveLength(2));
+    await new Promise((r) => setImmediate(r));
+    expect(w).toMatchObject({ visible: true, minimized: false });
+    expect(stub.appCalls).not.toContain('quit');
+    // "Stop trading and quit".
+    stub.messageBoxAnswer = 1;
+    w.close();
+    await vi.waitFor(() => expect(stub.appCalls).toContain('quit'));
+  });
+
+  it('a window whose UI fails to load shows an error page with Retry, and Retry loads the UI', async () => {
+    stub.loadFailures.set(APP_URL, [-6, 'ERR_FILE_NOT_FOUND']);
+    await start();
+    const w = stub.windows[0]!;
+    await vi.waitFor(() => expect(w.loaded).toHaveLength(2));
+    const page = decodeURIComponent(w.loaded[1]!.replace(/^data:text\/html;charset=utf-8,/u, ''));
+    expect(page).toMatch(/could not load/u);
+    expect(page).toContain('ERR_FILE_NOT_FOUND');
+    expect(page).toContain(`href="${APP_URL}"`);
+    expect(w.visible).toBe(true);
+    // Retry: the link's navigation is refused and the UI is loaded again, now successfully.
+    stub.loadFailures.clear();
+    expect(w.webContents.tryNavigate(APP_URL)).toBe(true);
+    await vi.waitFor(() => expect(w.loaded).toEqual([APP_URL, w.loaded[1], APP_URL]));
+    // Once the UI is up, the same URL is not reloaded by a stray navigation.
+    await new Promise((r) => setImmediate(r));
+    w.webContents.tryNavigate(APP_URL);
+    expect(w.loaded).toHaveLength(3);
   });
 
   it('a breaker event becomes an OS notification that opens the window', async () => {
@@ -222,14 +302,25 @@ describe('launch', () => {
     stub.paths.set('appData', dirname(tmp.dir));
     vi.stubEnv('HARVEST_DATA_DIR', tmp.dir);
     vi.stubEnv('ELECTRON_RENDERER_URL', '');
-    launch();
+    vi.stubEnv('HARVEST_TRAY', '1');
+    vi.stubEnv('HARVEST_NETWORK', 'devnet');
+    stub.platform = 'win32';
+    const opened = vi.spyOn(Engine, 'open');
+    launch('win32');
+    // Windows: the installer's AppUserModelId, before anything can notify.
+    expect(stub.appUserModelId).toBe('app.harvest.desktop');
     expect(stub.name).toBe('Harvest');
-    expect(stub.paths.get('userData')).toBe(join(dirname(tmp.dir), 'Harvest'));
+    // A development run (HARVEST_DATA_DIR from electron-dev.mjs): Chromium's profile and the
+    // single-instance lock live in that folder, not in the installed app's.
+    expect(stub.paths.get('userData')).toBe(tmp.dir);
     expect(stub.privilegedSchemes).toHaveLength(1);
-    expect(stub.appCalls[0]).toBe('requestSingleInstanceLock');
+    expect(stub.appCalls.slice(0, 2)).toEqual(['setAppUserModelId:app.harvest.desktop', 'requestSingleInstanceLock']);
     await vi.waitFor(() => expect(stub.trays).toHaveLength(1));
     const w = lastWindow();
     expect(startTrading).toHaveBeenCalledTimes(1);
+    // A development run (not packaged) takes the network electron-dev.mjs chose.
+    expect(opened.mock.calls[0]![0]).toMatchObject({ dataDir: tmp.dir, network: { name: 'devnet' } });
+    opened.mockRestore();
 
     // A second launch: this instance's window comes forward.
     w.minimize();
@@ -254,6 +345,20 @@ describe('launch', () => {
     expect(process.listeners('SIGTERM')).toHaveLength(sigterm - 1);
     const again = open(tmp.dir);
     await again.close();
+  });
+
+  it('a packaged app ignores the development variables: its own folder, its configured network', async () => {
+    stub.paths.set('appData', dirname(tmp.dir));
+    vi.stubEnv('HARVEST_DATA_DIR', tmp.dir);
+    vi.stubEnv('HARVEST_NETWORK', 'mainnet');
+    fakeApp.isPackaged = true;
+    stub.singleInstanceLock = false;
+    launch('linux');
+    expect(stub.paths.get('userData')).toBe(join(dirname(tmp.dir), 'Harvest'));
+    expect(stub.appUserModelId).toBeNull();
+    expect(devNetwork(true, { HARVEST_NETWORK: 'mainnet' })).toBeUndefined();
+    expect(devNetwork(false, { HARVEST_NETWORK: 'mainnet' })).toBe('mainnet');
+    expect(devNetwork(false, { HARVEST_NETWORK: 'moon' })).toBeUndefined();
   });
 
   it('a second instance quits without opening anything', async () => {

@@ -6,13 +6,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 
 vi.mock('electron', async () => (await import('./electron-stub')).electronModule);
 
-import { acquireSingleInstance, createMainWindow, registerAppScheme, showWindow } from '../../../electron/main';
+import { acquireSingleInstance, createMainWindow, loadUi, registerAppScheme, showWindow } from '../../../electron/main';
 import {
   APP_URL,
   appProtocolHandler,
   developmentCsp,
   hardenSession,
   hardenWebContents,
+  isAllowedExternalLink,
   PRODUCTION_CSP,
   rendererSource,
 } from '../../../electron/security';
@@ -73,6 +74,52 @@ describe('main window', () => {
       expect(w.webContents.windowOpenHandler!({ url })).toEqual({ action: 'deny' });
     }
     expect(w.webContents.tryNavigate('https://x', 'will-attach-webview')).toBe(true);
+  });
+
+  it('opens allowlisted https links (target=_blank) in the OS browser, nothing else, and never a window', async () => {
+    const w = newWindow();
+    const open = (url: string): unknown => w.webContents.windowOpenHandler!({ url });
+    for (const url of [
+      'https://www.tradingview.com/',
+      'https://solscan.io/tx/5abc',
+      'https://explorer.solana.com/address/So11111111111111111111111111111111111111112',
+    ]) {
+      expect(open(url)).toEqual({ action: 'deny' });
+    }
+    for (const url of [
+      'http://www.tradingview.com/',
+      'https://www.tradingview.com.evil.example/',
+      'https://user:pw@www.tradingview.com/',
+      'https://evil.example/',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'app://harvest/index.html',
+      'not a url',
+    ]) {
+      expect(open(url)).toEqual({ action: 'deny' });
+      expect(isAllowedExternalLink(url), url).toBe(false);
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(stub.openedExternal).toEqual([
+      'https://www.tradingview.com/',
+      'https://solscan.io/tx/5abc',
+      'https://explorer.solana.com/address/So11111111111111111111111111111111111111112',
+    ]);
+    // Following such a link in the window itself is still refused.
+    expect(w.webContents.tryNavigate('https://www.tradingview.com/')).toBe(true);
+  });
+
+  it('a failed load rejects like Electron (did-fail-load first) and is never left unhandled', async () => {
+    stub.loadFailures.set('http://localhost:5173/', [-102, 'ERR_CONNECTION_REFUSED']);
+    const failed: unknown[] = [];
+    const w = new electronModule.BrowserWindow();
+    w.webContents.on('did-fail-load', (_e, code: number) => failed.push(code));
+    await expect(w.loadURL('http://localhost:5173/')).rejects.toMatchObject({ code: 'ERR_CONNECTION_REFUSED' });
+    expect(failed).toEqual([-102]);
+    const ok = await loadUi(w as never, 'http://localhost:5173/');
+    expect(ok).toBe(false);
+    expect(w.loaded.at(-1)).toMatch(/^data:text\/html/u);
+    expect(decodeURIComponent(w.loaded.at(-1)!)).toContain('ERR_CONNECTION_REFUSED');
   });
 
   it('hardens any other web contents the same way', () => {
