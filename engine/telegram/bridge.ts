@@ -46,6 +46,9 @@ export interface BridgeOptions {
   summaryCheckMs?: number;
   /** Pause before an alert is sent again, and before polling restarts after a refused token. */
   retryMs?: number;
+  /** Per chat: messages per minute, and the burst allowed before that rate applies. */
+  ratePerMinute?: number;
+  rateBurst?: number;
 }
 
 export const NOT_LINKED =
@@ -86,10 +89,12 @@ export class TelegramBridge {
       requestTimeoutSeconds: opts.requestTimeoutSeconds ?? 40,
       summaryCheckMs: opts.summaryCheckMs ?? 60_000,
       retryMs: opts.retryMs ?? 5_000,
+      ratePerMinute: opts.ratePerMinute ?? 20,
+      rateBurst: opts.rateBurst ?? 8,
     };
     this.repo = new TelegramRepo(engine.store.db);
     this.gateway = new CommandGateway(engine, engine.log);
-    this.limiter = new ChatRateLimiter(engine.clock);
+    this.limiter = new ChatRateLimiter(engine.clock, this.opts.ratePerMinute, this.opts.rateBurst);
     this.friends = new FriendCommands({
       caller: this.gateway,
       repo: this.repo,
@@ -169,7 +174,7 @@ export class TelegramBridge {
     void this.summaryLoop(stop.signal);
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     const bot = this.bot;
     this.stopController?.abort();
     this.unsubscribe?.();
@@ -177,10 +182,10 @@ export class TelegramBridge {
     this.bot = null;
     this.outbox = null;
     this.state = 'off';
-    if (bot?.isRunning()) {
-      // stop() confirms the last offset with one more getUpdates; an unreachable API must not hold us.
-      await Promise.race([bot.stop().catch(() => undefined), this.engine.clock.sleep(2_000)]);
-    }
+    // stop() confirms the last offset with one more getUpdates; not awaited, so an unreachable
+    // Bot API never holds up stopping Harvest (the request is abandoned at its timeout).
+    if (bot?.isRunning()) void bot.stop().catch(() => undefined);
+    return Promise.resolve();
   }
 
   async restart(): Promise<void> {
@@ -307,14 +312,16 @@ export class TelegramBridge {
     // Every update: rate limit per chat, private chats only.
     bot.use(async (ctx, next) => {
       const chat = ctx.chat;
-      if (!chat || !ctx.from) return;
-      const verdict = this.limiter.take(chat.id);
+      // A button press may come without its message (too old): the presser's id is the chat then.
+      const chatId = chat?.id ?? ctx.from?.id;
+      if (chatId === undefined || !ctx.from) return;
+      const verdict = this.limiter.take(chatId);
       if (verdict === 'drop') return;
       if (verdict === 'warn') {
         await ctx.reply('Too many messages at once; wait a minute and try again.');
         return;
       }
-      if (chat.type !== 'private') {
+      if (chat && chat.type !== 'private') {
         await ctx.reply('Harvest only talks in a private chat with you.');
         return;
       }
