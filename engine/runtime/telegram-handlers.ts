@@ -1,5 +1,6 @@
 import type { CommandName, CommandOutput, ParsedInput } from '../api';
 import { isoTime } from '../kernel/clock';
+import { HarvestError } from '../kernel/errors';
 import {
   apiRootOf,
   bridgeOf,
@@ -75,7 +76,15 @@ export function buildTelegramHandlers(engine: Engine): TelegramHandlers {
         }
       } else {
         // Keychain only: with none, this fails closed and the token is not kept anywhere.
-        engine.keyCtx.keychain.set(account, token);
+        try {
+          engine.keyCtx.keychain.set(account, token);
+        } catch (e) {
+          throw new HarvestError(
+            'KEYCHAIN_UNAVAILABLE',
+            'The bot token is kept only in the OS keychain, and no keychain answers here. Unlock or install one (e.g. gnome-keyring) and store the token again.',
+            { cause: e },
+          );
+        }
       }
       audit('telegram.token', null, { configured: token !== null });
       await bridgeOf(engine)?.restart();
@@ -147,7 +156,15 @@ export function buildTelegramHandlers(engine: Engine): TelegramHandlers {
         return { enabled: false, secret: null, uri: null };
       }
       const secret = newTotpSecret();
-      engine.keyCtx.keychain.set(account, secret);
+      try {
+        engine.keyCtx.keychain.set(account, secret);
+      } catch (e) {
+        throw new HarvestError(
+          'KEYCHAIN_UNAVAILABLE',
+          'TOTP secrets are kept only in the OS keychain, and no keychain answers here.',
+          { cause: e },
+        );
+      }
       repo.setTotp(u.id, true);
       audit('telegram.totp', u.id, { enabled: true });
       return { enabled: true, secret, uri: totpUri(secret, u.name) };

@@ -305,6 +305,18 @@ describe('alerts', () => {
     expect(after.every((m) => m.chatId === ANA.id || m.chatId === BO.id)).toBe(true);
   });
 
+  test("the operator's own chat gets warnings and critical alerts for everyone, and no friend commands", async () => {
+    const OP: FakeUser = { id: 4000, first_name: 'Operator' };
+    const code = await engine.execute('telegram.link', { operator: true });
+    expect(await ask(OP, `/start ${code.code}`)).toEqual(["Linked: this chat now gets the operator's alerts."]);
+    expect((await ask(OP, '/balance'))[0]).toContain("operator's alerts");
+    engine.bus.emit('breaker.tripped', boId, { failures: 3, reason: 'three failed swaps' });
+    await fake.waitFor('the operator alert', () => fake.to(OP.id).find((m) => m.text.startsWith('[critical] Bo:')));
+    await fake.waitFor("Bo's own alert", () => fake.to(BO.id).find((m) => m.text.includes('paused itself')));
+    expect(fake.to(ANA.id).some((m) => m.text.includes('paused itself'))).toBe(false);
+    expect(await ask(OP, '/unlink')).toEqual(['This chat no longer gets the operator alerts.']);
+  });
+
   test("the daily summary goes out at the friend's hour, once a day", async () => {
     expect(await ask(BO, `/summary ${new Date(w.clock.now()).getUTCHours()}`)).toEqual([
       expect.stringContaining(':00 UTC'),
