@@ -152,7 +152,7 @@ export class TelegramBridge {
         else this.markFailure(r.error_code === 401 ? 'token-refused' : 'unreachable', r.description);
         return r;
       } catch (e) {
-        if (!stop.signal.aborted) this.markFailure('unreachable', e instanceof Error ? e.message : String(e));
+        if (!stop.signal.aborted) this.markFailure('unreachable', describeError(e));
         throw e;
       }
     });
@@ -267,10 +267,12 @@ export class TelegramBridge {
         return;
       } catch (e) {
         if (signal.aborted) return;
+        // 401: the token was refused; 409: another program polls with this token. Both wait longer.
         const refused = e instanceof GrammyError && e.error_code === 401;
+        const conflict = e instanceof GrammyError && e.error_code === 409;
         this.markFailure(refused ? 'token-refused' : 'unreachable', describeError(e));
         this.engine.log.warn({ err: describeError(e) }, 'telegram polling stopped; retrying');
-        await this.engine.clock.sleep(refused ? 60_000 : this.opts.retryMs, signal);
+        await this.engine.clock.sleep(refused || conflict ? 60_000 : this.opts.retryMs, signal);
       }
     }
   }

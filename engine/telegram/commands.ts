@@ -92,6 +92,7 @@ export const TELEGRAM_API_ALLOWLIST: ReadonlySet<CommandName> = new Set<CommandN
   'risk.preset',
   'controls.pause',
   'controls.resume',
+  'controls.status',
   'orders.submit',
   'whitelist.list',
   'funds.withdraw',
@@ -106,6 +107,9 @@ const PERMISSION_SENTENCE: Record<TelegramPermission, string> = {
 };
 
 class Refusal extends Error {}
+
+/** The reason a pause made from Telegram carries: the only pause a friend may lift from there. */
+export const TELEGRAM_PAUSE_REASON = 'paused by the friend from Telegram';
 
 /**
  * The chat commands of a linked friend, independent of grammY: each maps
@@ -271,17 +275,26 @@ export class FriendCommands {
             s,
             this.action(
               'controls.pause',
-              { user, reason: 'paused from Telegram' },
+              { user, reason: TELEGRAM_PAUSE_REASON },
               'Pause your trading? Open positions keep their exits.',
               'pause',
               '/pause',
             ),
           ),
         ];
-      case 'resume':
+      case 'resume': {
+        // A friend resumes only a pause they made here: the operator's pause, a breaker or a
+        // loss limit stay the operator's to lift (controls.resume would also reset a breaker).
+        const control = (await this.call('controls.status', {})).users.find((u) => u.userId === user);
+        if (!control?.paused) throw new Refusal('Your trading is not paused.');
+        if (control.reason !== TELEGRAM_PAUSE_REASON)
+          throw new Refusal(
+            `Your trading was paused by Harvest or the operator${control.reason ? ` (${control.reason})` : ''}; ask the operator to resume it.`,
+          );
         return [
           this.confirmPrompt(s, this.action('controls.resume', { user }, 'Resume your trading?', 'pause', '/resume')),
         ];
+      }
       case 'buy':
       case 'sell': {
         const [token, amount] = args;

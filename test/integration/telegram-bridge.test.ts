@@ -216,6 +216,26 @@ describe('permissions', () => {
   });
 });
 
+describe('pause and resume', () => {
+  test("a friend pauses and resumes their own trading, but cannot lift the operator's pause", async () => {
+    await engine.execute('telegram.permissions', { user: 'Bo', permissions: ['pause'] });
+    expect(await ask(BO, '/resume')).toEqual(['Your trading is not paused.']);
+    expect(await ask(BO, '/pause')).toEqual([expect.stringContaining('Pause your trading?')]);
+    expect(engine.controls.user(boId).paused).toBe(false);
+    expect(await press(BO, 'Confirm', /paused|Not done/u)).toContain('Your trading is paused');
+    expect(engine.controls.user(boId).paused).toBe(true);
+    expect(engine.controls.user(anaId).paused).toBe(false);
+    await ask(BO, '/resume');
+    expect(await press(BO, 'Confirm', /resumed|Not done/u)).toBe('Your trading is resumed.');
+    expect(engine.controls.user(boId).paused).toBe(false);
+
+    await engine.execute('controls.pause', { user: 'Bo', reason: 'operator check' });
+    expect(await ask(BO, '/resume')).toEqual([expect.stringContaining('ask the operator to resume it')]);
+    expect(engine.controls.user(boId).paused).toBe(true);
+    await engine.execute('controls.resume', { user: 'Bo' });
+  });
+});
+
 describe('withdrawals over Telegram', () => {
   test('only to whitelisted addresses, after Confirm, within the daily cap, with a TOTP code when on', async () => {
     // Room above what the wallet keeps for rent, fees and Ana's open position.
