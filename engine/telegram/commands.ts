@@ -139,7 +139,8 @@ export class FriendCommands {
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.deps.audit(s, `/${name}`, e instanceof Refusal ? 'refused' : 'failed', { message });
-      return [{ text: message }];
+      // A refusal is the engine's own sentence for a person; anything else stays in the audit, not the chat.
+      return [{ text: e instanceof Refusal ? message : 'That did not work this time. The operator can see why.' }];
     }
   }
 
