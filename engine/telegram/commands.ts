@@ -1,4 +1,4 @@
-import { parseCommandInput, requireCommandName, describeIssues, type CommandName, type CommandOutput } from '../api';
+import { requireCommandName, describeIssues, type CommandName, type CommandOutput } from '../api';
 import { commands } from '../api/contract';
 import type { Clock } from '../kernel/clock';
 import * as fmt from './format';
@@ -392,7 +392,10 @@ export class FriendCommands {
   }
 
   private chooser(s: FriendSession, text: string, choices: { text: string; action: Action }[]): Reply {
-    for (const c of choices) parseCommandInput(requireCommandName(c.action.command), c.action.input);
+    for (const c of choices) {
+      const r = commands[requireCommandName(c.action.command)].input.safeParse(c.action.input);
+      if (!r.success) throw new Refusal(`That does not work: ${describeIssues(r.error)}`);
+    }
     const id = this.pending.add({ kind: 'choose', choices }, s.telegramUserId, s.userId);
     this.deps.audit(s, choices[0]?.action.origin ?? 'choice', 'asked');
     return {

@@ -184,6 +184,7 @@ describe('permissions', () => {
     expect(await ask(BO, '/buy SOL 10')).toEqual(['The operator has not allowed you to trade from Telegram.']);
     expect(await ask(BO, '/withdraw 0.1 SOL')).toEqual(['The operator has not allowed you to withdraw from Telegram.']);
     expect(await ask(BO, '/pause')).toEqual([expect.stringContaining('not allowed')]);
+    expect(await ask(BO, '/export')).toEqual(['There is no /export. Send /help for what you can do.']);
     expect((await engine.execute('orders.list', { user: 'Bo' })).orders.length).toBe(ordersBefore);
     expect(telegramAudit(BO.id)).toContainEqual({
       action: 'telegram.command',
@@ -251,6 +252,8 @@ describe('withdrawals over Telegram', () => {
       value: JSON.stringify({ SOL: '300000000' }),
     });
 
+    // Validation before any confirmation: a bad amount never gets a button.
+    expect(await ask(ANA, '/withdraw lots SOL')).toEqual([expect.stringMatching(/^That does not work: amount/u)]);
     const [choose] = await ask(ANA, '/withdraw 0.2 SOL');
     expect(choose).toBe('To which of your whitelisted addresses?');
     const buttons = fake
