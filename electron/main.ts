@@ -23,6 +23,7 @@ import {
 } from './security';
 import { createTray, type HarvestTray } from './tray';
 import { askOnClose, trayHostAvailable } from './tray-host';
+import { registerBridge, TelegramBridge } from '../engine/telegram';
 
 /**
  * The desktop shell: one instance, one secure window, the engine in this
@@ -335,6 +336,10 @@ async function wireShell(engine: Engine, opts: ShellOptions): Promise<Shell> {
   }
   engine.startTrading(opts.cycleMs ?? DEFAULT_CYCLE_MS);
   loopRunning = true;
+  // The Telegram bridge (issue #15): idle until a bot token is stored; never in the trading loop's way.
+  const telegram = new TelegramBridge(engine);
+  registerBridge(engine, telegram);
+  telegram.start();
   const c = engine.controls.global();
   sleepGuard.sync(!c.paused && !c.halted);
 
@@ -347,6 +352,7 @@ async function wireShell(engine: Engine, opts: ShellOptions): Promise<Shell> {
       notifier.dispose();
       tray.dispose();
       disposeIpc();
+      await telegram.stop();
       await engine.close();
     })();
     return closing;

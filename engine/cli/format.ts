@@ -5,6 +5,7 @@ import { formatParamRange, formatParamValue, type ParamInfo } from '../strategy/
 import { formatPaperAccount, paperFormatters } from './paper-format';
 import { riskFormatters } from './risk-format';
 import { flowFormatters } from './flow-format';
+import { telegramFormatters } from './telegram-format';
 
 type Balances = CommandOutput<'wallet.balances'>['balances'][number];
 
@@ -40,6 +41,7 @@ type Formatters = { [K in CommandName]: (o: CommandOutput<K>) => string };
 export const formatters: Formatters = {
   ...riskFormatters,
   ...flowFormatters,
+  ...telegramFormatters,
   ...paperFormatters,
   'engine.status': (o) =>
     [

@@ -7,6 +7,7 @@ import { dispatch, type CliContext } from './dispatch';
 import { formatters } from './format';
 import { stdinSecrets, type SecretInput } from './io';
 import { registerPaperCommands } from './paper-commands';
+import { registerTelegramCommands } from './telegram-commands';
 
 // The engine runtime, `run`, `serve` and the QR code drawer are imported where a command
 // needs them, never here: every command parses this module, and a light one (status,
@@ -534,6 +535,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
       });
     });
   registerPaperCommands(program, run);
+  registerTelegramCommands(program, run, io.secrets);
   program
     .command('leaderboard')
     .description('users ranked by return % (default) or PnL')

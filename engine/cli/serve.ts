@@ -8,6 +8,7 @@ import { dataDirLayout } from '../kernel/paths';
 import { FILE_KEY_WARNING } from '../keystore';
 import { Engine } from '../runtime';
 import type { CliContext } from './dispatch';
+import type { TelegramBridge } from '../telegram';
 
 export interface ServeOptions {
   host: string;
@@ -80,6 +81,7 @@ export async function serveEngine(
   }
 
   let host: Awaited<ReturnType<typeof startHost>> | null = null;
+  let telegram: TelegramBridge | null = null;
   try {
     if (engine.keySource === 'file') io.stderr(`harvest: WARNING: ${FILE_KEY_WARNING}\n`);
     await engine.serveControl();
@@ -103,6 +105,11 @@ export async function serveEngine(
       ...(opts.rendererDir !== undefined ? { rendererDir: opts.rendererDir } : {}),
     });
     for (const w of host.warnings) io.stderr(`harvest: WARNING: ${w}\n`);
+    // The Telegram bridge: idle without a stored token; started (and restarted) by `harvest telegram token`.
+    const { TelegramBridge, registerBridge } = await import('../telegram');
+    telegram = new TelegramBridge(engine);
+    registerBridge(engine, telegram);
+    telegram.start();
     if (!host.rendererBuilt)
       io.stderr('harvest: the UI is not built yet (run `npm run build:renderer`); the API works regardless.\n');
     const ready = {
@@ -137,6 +144,6 @@ export async function serveEngine(
     });
   } finally {
     // Both at once: the engine starts answering "stopping" while the host closes its connections.
-    await Promise.all([host?.close(), engine.close()]);
+    await Promise.all([host?.close(), telegram?.stop(), engine.close()]);
   }
 }

@@ -371,6 +371,35 @@ CREATE TABLE single_source_tokens (
 ) STRICT;
 `,
   },
+  {
+    version: 11,
+    name: 'telegram-bridge',
+    sql: `
+-- A friend's Telegram window (issue #15): what the operator lets them do, which Telegram user is
+-- linked to them (at most one, and a Telegram user to at most one friend), their alert floor and
+-- daily summary hour (UTC). The bot token and TOTP secrets live in the OS keychain, never here.
+CREATE TABLE telegram_friends (
+  user_id            INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  permissions        TEXT NOT NULL DEFAULT '["view"]',
+  telegram_user_id   INTEGER UNIQUE,
+  chat_id            INTEGER,
+  linked_at          TEXT,
+  alert_min_severity TEXT NOT NULL DEFAULT 'info' CHECK (alert_min_severity IN ('info', 'warning', 'critical')),
+  summary_hour       INTEGER CHECK (summary_hour IS NULL OR summary_hour BETWEEN 0 AND 23),
+  last_summary_day   TEXT,
+  totp               INTEGER NOT NULL DEFAULT 0 CHECK (totp IN (0, 1))
+) STRICT;
+
+-- One-time link codes, stored as hashes: single use, with an expiry. user_id NULL is the operator.
+CREATE TABLE telegram_link_codes (
+  code_hash  TEXT PRIMARY KEY,
+  user_id    INTEGER REFERENCES users(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at    TEXT
+) STRICT;
+`,
+  },
 ] as const satisfies readonly Migration[];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -5,6 +5,7 @@ import { fmtDateTime } from '../lib/format';
 import { hasCommand } from '../client/commands';
 import { actions, useApp } from '../state/store';
 import type { CommandOutput } from '../../engine/api/contract';
+import { TelegramSettingsPanel } from './Telegram';
 
 export function Settings() {
   return (
@@ -17,6 +18,7 @@ export function Settings() {
           <NetworkPanel />
           <JupiterPanel />
           <NotificationsPanel />
+          {hasCommand('telegram.status') && <TelegramSettingsPanel />}
           {hasCommand('risk.global') && <GlobalLimitsPanel />}
         </div>
         <div className="col" style={{ gap: 14 }}>

@@ -10,6 +10,7 @@ import { PositionsTab } from './Positions';
 import { RiskTab } from './Risk';
 import { StrategyTab } from './Strategy';
 import { ActivityTab } from './Activity';
+import { TelegramTab } from './Telegram';
 
 const TAB_LABEL: Record<UserTab, string> = {
   wallet: 'Wallet',
@@ -17,6 +18,7 @@ const TAB_LABEL: Record<UserTab, string> = {
   risk: 'Risk',
   strategy: 'Strategy',
   activity: 'Activity',
+  telegram: 'Telegram',
 };
 
 export function UserView({ userId, tab }: { userId: number; tab: UserTab }) {
@@ -121,6 +123,7 @@ export function UserView({ userId, tab }: { userId: number; tab: UserTab }) {
       {tab === 'risk' && <RiskTab userId={userId} />}
       {tab === 'strategy' && <StrategyTab userId={userId} />}
       {tab === 'activity' && <ActivityTab userId={userId} />}
+      {tab === 'telegram' && <TelegramTab userId={userId} />}
     </div>
   );
 }

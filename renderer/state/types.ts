@@ -69,8 +69,8 @@ export interface EquityFlow {
   amountUsd: number;
 }
 
-export type UserTab = 'wallet' | 'positions' | 'risk' | 'strategy' | 'activity';
-export const USER_TABS: readonly UserTab[] = ['wallet', 'positions', 'risk', 'strategy', 'activity'];
+export type UserTab = 'wallet' | 'positions' | 'risk' | 'strategy' | 'activity' | 'telegram';
+export const USER_TABS: readonly UserTab[] = ['wallet', 'positions', 'risk', 'strategy', 'activity', 'telegram'];
 
 export type View =
   | { kind: 'overview' }

@@ -16,6 +16,8 @@ export const EXPECTED_TABLES = [
   'risk_state',
   'schema_migrations',
   'single_source_tokens',
+  'telegram_friends',
+  'telegram_link_codes',
   'trades',
   'user_settings',
   'users',

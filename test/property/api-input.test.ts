@@ -112,6 +112,16 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'paper.reset': { user: 'Ana', capital: { USDC: '1000' }, confirm: true },
     'paper.topUp': { user: 'Ana', amounts: { SOL: '2' } },
     'prices.status': {},
+    'telegram.status': {},
+    'telegram.token': { token: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1' },
+    'telegram.apiRoot': { url: 'http://127.0.0.1:8081' },
+    'telegram.link': { user: 'Ana' },
+    'telegram.unlink': { user: 'Ana' },
+    'telegram.friend': { user: 'Ana' },
+    'telegram.permissions': { user: 'Ana', permissions: ['view', 'trade'] },
+    'telegram.alerts': { user: 'Ana', minSeverity: 'warning', summaryHour: 8 },
+    'telegram.totp': { user: 'Ana', enable: false },
+    'telegram.test': {},
     'prices.singleSource': { mint: 'DezXAZ8z7PnrnRJjz3wXBoRgixCa6xjnB7YaB1pPB263', allow: true },
   };
 }
