@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BacktestMarket, runStrategyBacktest } from '../../engine/backtest';
+import { loadCandlesFile, type Candle } from '../../engine/market';
+import { RISK_PRESET_NAMES } from '../../engine/risk';
+import { runBacktest, type BacktestUser } from '../../engine/runtime/backtest';
+import { STRATEGY_IDS } from '../../engine/strategy';
+import { REPO_ROOT } from '../helpers/cli';
+
+const SOL_1H = loadCandlesFile(join(REPO_ROOT, 'test/fixtures/market/SOLUSDT-1h-binance-2020-12_2021-07.csv.gz'));
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+interface Case extends BacktestUser {
+  params?: Record<string, unknown>;
+}
+
+/** Every built-in strategy (whatever the registry holds now) under every risk preset, and a few parameter sets. */
+function cases(): Case[] {
+  const out: Case[] = [];
+  for (const strategy of STRATEGY_IDS) {
+    for (const preset of RISK_PRESET_NAMES) {
+      out.push({ name: `${strategy}/${preset}`, strategy, startUsd: 10_000, settings: { risk: { preset } } });
+    }
+  }
+  out.push(
+    { name: 'trend/fast', strategy: 'trend', params: { fastPeriod: 5, slowPeriod: 15, takeProfitR: 2 }, startUsd: 2_000 },
+    { name: 'trend/small', strategy: 'trend', startUsd: 60 },
+    {
+      name: 'mr/tight',
+      strategy: 'mean-reversion',
+      params: { rsiPeriod: 7, oversold: 40, overbought: 60, bbStdDev: 1.5, exitAtMiddle: false },
+      startUsd: 5_000,
+      settings: { risk: { preset: 'aggressive' } },
+    },
+    {
+      name: 'dca/dip',
+      strategy: 'dca',
+      params: { intervalHours: 6, buyTheDip: true, dipPct: 3, takeProfitPct: 20, amountUsd: 40 },
+      startUsd: 3_000,
+    },
+  );
+  return out;
+}
+
+async function compare(candles: Candle[], fromMs: number, toMs: number, window: number | undefined, list: Case[]) {
+  const parent = mkdtempSync(join(tmpdir(), 'hv-bteq-'));
+  dirs.push(parent);
+  const live = await runBacktest({
+    dataDir: join(parent, 'data'),
+    token: 'SOL',
+    timeframe: '1h',
+    candles,
+    fromMs,
+    toMs,
+    ...(window ? { indicatorWindow: window } : {}),
+    users: list,
+  });
+  const market = new BacktestMarket('1h', [{ symbol: 'SOL', candles }]);
+  let total = 0;
+  for (const c of list) {
+    const fast = runStrategyBacktest(market, {
+      strategy: c.strategy,
+      params: c.params ?? {},
+      tokens: ['SOL'],
+      fromMs,
+      toMs,
+      capitalUsd: c.startUsd,
+      extraBook: { SOL: '0.1' },
+      settings: c.settings ?? {},
+    });
+    const want = live.trades
+      .filter((t) => t.user === c.name)
+      .map((t) => ({
+        side: t.side,
+        context: t.context,
+        base: t.baseAmount,
+        quote: t.quoteAmount,
+        price: t.price,
+        at: t.executedAt,
+      }));
+    const got = fast.trades.map((t) => ({
+      side: t.side,
+      context: t.context,
+      base: t.baseAmount.toString(),
+      quote: t.quoteAmount.toString(),
+      price: t.price,
+      at: new Date(t.time).toISOString(),
+    }));
+    expect(got, `${c.name}: the same trades to the base unit and the millisecond`).toEqual(want);
+    expect(fast.cycles).toBe(live.cycles);
+    total += got.length;
+  }
+  return total;
+}
+
+describe('the fast backtest and the live loop make the same trades', () => {
+  it('every strategy and risk preset, two months of hourly SOL (indicators over the whole history in both)', async () => {
+    const from = Date.UTC(2021, 0, 1);
+    const to = Date.UTC(2021, 2, 1);
+    const total = await compare(
+      SOL_1H.filter((c) => c.time < to),
+      from,
+      to,
+      100_000,
+      cases(),
+    );
+    expect(total).toBeGreaterThan(100);
+  }, 120_000);
+});
