@@ -134,7 +134,11 @@ interface TokenRun {
  * one (engine/runtime/backtest.ts): at each candle close, exits first, then
  * the strategy for each token in order.
  */
-export function runStrategyBacktest(market: BacktestMarket, spec: BacktestSpec, hooks: BacktestHooks = {}): BacktestRun {
+export function runStrategyBacktest(
+  market: BacktestMarket,
+  spec: BacktestSpec,
+  hooks: BacktestHooks = {},
+): BacktestRun {
   const strategy = getStrategy(spec.strategy) as Strategy<unknown>;
   const params = parseParams(spec.strategy, spec.params ?? {}) as Record<string, unknown>;
   const settings = UserSettingsSchema.parse({ ...(spec.settings ?? {}), mode: 'paper' });
@@ -165,7 +169,8 @@ export function runStrategyBacktest(market: BacktestMarket, spec: BacktestSpec, 
   const runs: TokenRun[] = wanted.map((sym) => {
     const series = market.series.find((s) => s.token.symbol === tokenBySymbol(sym)?.symbol);
     if (!series) throw new HarvestError('INVALID_INPUT', `No history for ${sym} in this backtest.`);
-    if (series.token.mint === usdc.mint) throw new HarvestError('INVALID_INPUT', 'USDC is the quote asset, not a token to trade.');
+    if (series.token.mint === usdc.mint)
+      throw new HarvestError('INVALID_INPUT', 'USDC is the quote asset, not a token to trade.');
     const frame = market.frame(series, tf);
     const base = market.frame(series, series.base);
     const views = new Map<string, View>();

@@ -51,7 +51,11 @@ export function paperQuoteAt(
   // Rate as an exact fraction of 1e18 so the quantity itself never passes through a float.
   // (1 - 0) is exactly 1, so a zero slippage leaves the paper venue's figure unchanged to the bit.
   const rate =
-    (pin / pout) * (1 - feeBps / 10_000) * (1 - impact) * (1 - slippageBps / 10_000) * 10 ** (tout.decimals - tin.decimals);
+    (pin / pout) *
+    (1 - feeBps / 10_000) *
+    (1 - impact) *
+    (1 - slippageBps / 10_000) *
+    10 ** (tout.decimals - tin.decimals);
   const scaled = BigInt(Math.floor(rate * 1e18));
   return { outAmount: (amount * scaled) / 10n ** 18n, priceImpactBps: Math.round(impact * 10_000) };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BacktestMarket, runStrategyBacktest } from '../../engine/backtest';
 import { loadCandlesFile, type Candle } from '../../engine/market';
-import { RISK_PRESET_NAMES } from '../../engine/risk';
+import { RISK_PRESET_NAMES, RISK_PRESETS } from '../../engine/risk';
 import { runBacktest, type BacktestUser } from '../../engine/runtime/backtest';
 import { STRATEGY_IDS } from '../../engine/strategy';
 import { REPO_ROOT } from '../helpers/cli';
@@ -27,8 +27,31 @@ function cases(): Case[] {
       out.push({ name: `${strategy}/${preset}`, strategy, startUsd: 10_000, settings: { risk: { preset } } });
     }
   }
+  // Custom limits tight enough that the drawdown pause and the daily loss lock both trip.
+  const tight = (over: Record<string, unknown>) => ({
+    risk: { ...RISK_PRESETS.aggressive, preset: 'custom', ...over },
+  });
   out.push(
-    { name: 'trend/fast', strategy: 'trend', params: { fastPeriod: 5, slowPeriod: 15, takeProfitR: 2 }, startUsd: 2_000 },
+    {
+      name: 'trend/drawdown',
+      strategy: 'trend',
+      params: { fastPeriod: 5, slowPeriod: 12 },
+      startUsd: 10_000,
+      settings: tight({ maxDrawdownPct: 1, maxPositionPctEquity: 100 }),
+    },
+    {
+      name: 'mr/daily-loss',
+      strategy: 'mean-reversion',
+      params: { rsiPeriod: 6, oversold: 45, overbought: 55 },
+      startUsd: 10_000,
+      settings: tight({ maxDailyLossPct: 0.5, cooldownMinutes: 0 }),
+    },
+    {
+      name: 'trend/fast',
+      strategy: 'trend',
+      params: { fastPeriod: 5, slowPeriod: 15, takeProfitR: 2 },
+      startUsd: 2_000,
+    },
     { name: 'trend/small', strategy: 'trend', startUsd: 60 },
     {
       name: 'mr/tight',
@@ -110,5 +133,22 @@ describe('the fast backtest and the live loop make the same trades', () => {
       cases(),
     );
     expect(total).toBeGreaterThan(100);
+  }, 120_000);
+});
+
+describe('with the live indicator window', () => {
+  it('every strategy and preset at default parameters: the same trades with the live 1000-candle window', async () => {
+    // The live cache computes indicators over the last 1000 candles (seeded there); at default periods the seed
+    // has faded far below a double's precision by then, so the rolling window and the whole history agree.
+    const from = Date.UTC(2021, 1, 1);
+    const to = Date.UTC(2021, 2, 15);
+    const total = await compare(
+      SOL_1H.filter((c) => c.time < to),
+      from,
+      to,
+      undefined,
+      cases().filter((c) => !c.params),
+    );
+    expect(total).toBeGreaterThan(50);
   }, 120_000);
 });
