@@ -136,7 +136,9 @@ export function runBacktestReport(req: BacktestRequest, hooks: BacktestHooks = {
   const equity: BacktestReport['equity'] = [];
   const prices: BacktestReport['prices'] = Object.fromEntries(symbols.map((s) => [s, []]));
   const closeAt = sliced.map((s) => new Map(s.candles.map((c) => [c.time + stepMs, c.close])));
-  for (let i = 0; i < run.equity.time.length; i += every) {
+  const n = run.equity.time.length;
+  // Every `every`-th point, and always the last one (the figures end there).
+  for (let i = 0; i < n; i = i + every < n || i === n - 1 ? i + every : n - 1) {
     const t = run.equity.time[i]!;
     equity.push({ time: t, equity: round2(run.equity.equity[i]!), hold: round2(run.equity.hold[i]!) });
     symbols.forEach((s, j) => {
