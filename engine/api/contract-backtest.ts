@@ -105,7 +105,62 @@ export const BacktestRunIn = z
   })
   .strict();
 
+const FiguresOut = z.object({
+  totalReturnPct: z.number(),
+  maxDrawdownPct: z.number(),
+  sharpe: z.number().nullable(),
+  sortino: z.number().nullable(),
+  winRatePct: z.number().nullable(),
+  profitFactor: z.number().nullable(),
+  tradeCount: z.number().int(),
+});
+
+export const OptimiseIn = z
+  .object({
+    strategy: z.string().trim().min(1, 'Name a strategy.'),
+    tokens: z.array(Symbol).min(1).max(10),
+    timeframe: z.enum(['1m', '5m', '15m', '1h']).optional(),
+    from: DateText,
+    to: DateText,
+    /** Share of the period to train on (in-sample); the rest is the out-of-sample test. */
+    trainPct: z.number().min(10).max(90).default(70),
+    method: z.enum(['grid', 'random']).default('random'),
+    samples: z.number().int().min(1).max(5_000).default(100),
+    steps: z.number().int().min(1).max(20).default(4),
+    /** Parameters to vary (default: every numeric and boolean one). */
+    vary: z.array(z.string().min(1)).optional(),
+    /** Parameters held fixed. */
+    params: z.record(z.string(), z.unknown()).default({}),
+    capitalUsd: z.number().positive().max(100_000_000).default(1_000),
+    riskPreset: z.enum(['conservative', 'moderate', 'aggressive']).default('moderate'),
+    feeBps: z.number().min(0).max(1_000).default(25),
+    slippageBps: z.number().min(0).max(1_000).default(0),
+    workers: z.number().int().min(1).max(64).default(2),
+    sort: z.enum(['is-sharpe', 'oos-sharpe', 'is-return', 'oos-return', 'oos-drawdown']).default('oos-sharpe'),
+    top: z.number().int().min(1).max(5_000).default(20),
+    seed: z.number().int().default(1),
+  })
+  .strict();
+
 export const backtestCommands = {
+  'backtest.optimise': command({
+    summary:
+      'Search strategy parameters (grid or random, within their bounds): each set trained in-sample and tested out-of-sample, on worker threads',
+    mutates: false,
+    input: OptimiseIn,
+    output: z.object({
+      strategy: z.string(),
+      tokens: z.array(z.string()),
+      from: z.string(),
+      split: z.string(),
+      to: z.string(),
+      tried: z.number().int(),
+      sortedBy: z.string(),
+      rows: z.array(
+        z.object({ params: z.record(z.string(), z.unknown()), inSample: FiguresOut, outOfSample: FiguresOut }),
+      ),
+    }),
+  }),
   'backtest.run': command({
     summary: 'Run a strategy over recorded candles (bundled or imported) with a paper ledger; saves the report',
     mutates: true,

@@ -8,8 +8,20 @@ export {
   tradesCsv,
   equityCsv,
   parseDate,
+  historyFor,
   type BacktestRequest,
   type BacktestReport,
   type BacktestTradeOut,
 } from './report';
 export { SavedRuns, type SavedRun } from './saved';
+export {
+  optimise,
+  parameterSets,
+  evaluateSets,
+  sortRows,
+  type OptimiseJob,
+  type OptimiseRow,
+  type SearchSpace,
+  type SortKey,
+  type Figures,
+} from './optimise';

@@ -181,7 +181,8 @@ export class BacktestLedger {
   /** Stop-loss, take-profit and trailing stop of every open position at the current prices. */
   runExits(now: number): void {
     if (this.open.size === 0) return;
-    for (const p of [...this.open.values()]) {
+    // Deleting the entry being visited is safe in a Map's for-of.
+    for (const p of this.open.values()) {
       const base = this.price(p.token.mint);
       const quote = this.price(this.quote.mint);
       if (base === null || quote === null || quote <= 0) continue;

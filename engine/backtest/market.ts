@@ -1,7 +1,7 @@
 import { resample } from '../market/candles';
 import { computeIndicator, specKey, type IndicatorSpec } from '../market/indicator-spec';
 import { tokenBySymbol, type TokenInfo } from '../market/tokens';
-import { TIMEFRAME_MS, TIMEFRAMES, type Candle, type Timeframe } from '../market/types';
+import { TIMEFRAME_MS, type Candle, type Timeframe } from '../market/types';
 import { HarvestError } from '../kernel/errors';
 
 /** One token's history at every timeframe the base one resamples to, with the close time of each candle. */
@@ -21,6 +21,8 @@ export interface TokenSeries {
  */
 export class BacktestMarket {
   readonly series: TokenSeries[] = [];
+  /** Coarser timeframes are resampled when a strategy first asks for them. */
+  private readonly raw = new Map<string, readonly Candle[]>();
 
   constructor(
     readonly timeframe: Timeframe,
@@ -40,21 +42,23 @@ export class BacktestMarket {
         }
       }
       const byTf = new Map<Timeframe, { candles: readonly Readonly<Candle>[]; closes: Float64Array }>();
-      for (const tf of TIMEFRAMES) {
-        const ms = TIMEFRAME_MS[tf];
-        if (ms < baseMs || ms % baseMs !== 0) continue;
-        const list = (tf === timeframe ? t.candles.map((c) => ({ ...c })) : resample(t.candles, tf)).map((c) =>
-          Object.freeze(c),
-        );
-        byTf.set(tf, { candles: list, closes: Float64Array.from(list, (c) => c.time + ms) });
-      }
+      const base = t.candles.map((c) => Object.freeze({ ...c }));
+      byTf.set(timeframe, { candles: base, closes: Float64Array.from(base, (c) => c.time + baseMs) });
+      this.raw.set(token.symbol, t.candles);
       this.series.push({ token, base: timeframe, byTf, indicators: new Map() });
     }
   }
 
   /** The candles of a token at a timeframe (NOT_FOUND-like error when the base cannot make it). */
   frame(s: TokenSeries, tf: Timeframe): { candles: readonly Readonly<Candle>[]; closes: Float64Array } {
-    const f = s.byTf.get(tf);
+    let f = s.byTf.get(tf);
+    const ms = TIMEFRAME_MS[tf];
+    const baseMs = TIMEFRAME_MS[s.base];
+    if (!f && ms > baseMs && ms % baseMs === 0) {
+      const list = resample(this.raw.get(s.token.symbol)!, tf).map((c) => Object.freeze(c));
+      f = { candles: list, closes: Float64Array.from(list, (c) => c.time + ms) };
+      s.byTf.set(tf, f);
+    }
     if (!f) {
       throw new HarvestError(
         'INVALID_INPUT',

@@ -78,30 +78,7 @@ export function runBacktestReport(req: BacktestRequest, hooks: BacktestHooks = {
   const fromMs = parseDate(req.from, '--from');
   const toMs = parseDate(req.to, '--to');
   if (!(toMs > fromMs)) throw new HarvestError('INVALID_INPUT', 'The period must end after it starts.');
-  const symbols = req.tokens.map(tradedSymbol);
-  if (symbols.length === 0) throw new HarvestError('INVALID_INPUT', 'Name at least one token.');
-  const series = symbols.map((sym) => {
-    const imported = req.candles?.[sym];
-    if (imported) return { symbol: sym, timeframe: detectTimeframe(imported), candles: imported };
-    const b = bundledCandles(sym);
-    return { symbol: sym, timeframe: b.timeframe, candles: b.candles };
-  });
-  const dataTf = series[0]!.timeframe;
-  if (series.some((s) => s.timeframe !== dataTf))
-    throw new HarvestError('INVALID_INPUT', 'Every token needs history of the same timeframe.');
-  const avail = series.map((s) => ({
-    first: s.candles[0]?.time ?? 0,
-    last: s.candles[s.candles.length - 1]?.time ?? 0,
-  }));
-  const first = Math.max(...avail.map((a) => a.first));
-  const last = Math.min(...avail.map((a) => a.last)) + TIMEFRAME_MS[dataTf];
-  if (fromMs >= last || toMs <= first) {
-    throw new HarvestError(
-      'INVALID_INPUT',
-      `The history covers ${new Date(first).toISOString().slice(0, 10)} to ${new Date(last).toISOString().slice(0, 10)}; choose a period inside it.`,
-    );
-  }
-  const sliced = series.map((s) => ({ symbol: s.symbol, candles: s.candles.filter((c) => c.time < toMs) }));
+  const { symbols, dataTf, series, sliced } = historyFor(req.tokens, fromMs, toMs, req.candles);
   const market = new BacktestMarket(dataTf, sliced);
   const params = { ...req.params, ...(req.timeframe ? { timeframe: req.timeframe } : {}) };
   const stepMs = TIMEFRAME_MS[dataTf];
@@ -189,6 +166,41 @@ export function runBacktestReport(req: BacktestRequest, hooks: BacktestHooks = {
     skipped: run.skipped,
     rejected: run.rejected,
   };
+}
+
+/** The history of the tokens (bundled, or imported klines) up to `toMs`, checked to cover the period. */
+export function historyFor(
+  tokens: readonly string[],
+  fromMs: number,
+  toMs: number,
+  imported?: Record<string, Candle[]>,
+) {
+  const req = { tokens, candles: imported };
+  const symbols = req.tokens.map(tradedSymbol);
+  if (symbols.length === 0) throw new HarvestError('INVALID_INPUT', 'Name at least one token.');
+  const series = symbols.map((sym) => {
+    const imported = req.candles?.[sym];
+    if (imported) return { symbol: sym, timeframe: detectTimeframe(imported), candles: imported };
+    const b = bundledCandles(sym);
+    return { symbol: sym, timeframe: b.timeframe, candles: b.candles };
+  });
+  const dataTf = series[0]!.timeframe;
+  if (series.some((s) => s.timeframe !== dataTf))
+    throw new HarvestError('INVALID_INPUT', 'Every token needs history of the same timeframe.');
+  const avail = series.map((s) => ({
+    first: s.candles[0]?.time ?? 0,
+    last: s.candles[s.candles.length - 1]?.time ?? 0,
+  }));
+  const first = Math.max(...avail.map((a) => a.first));
+  const last = Math.min(...avail.map((a) => a.last)) + TIMEFRAME_MS[dataTf];
+  if (fromMs >= last || toMs <= first) {
+    throw new HarvestError(
+      'INVALID_INPUT',
+      `The history covers ${new Date(first).toISOString().slice(0, 10)} to ${new Date(last).toISOString().slice(0, 10)}; choose a period inside it.`,
+    );
+  }
+  const sliced = series.map((s) => ({ symbol: s.symbol, candles: s.candles.filter((c) => c.time < toMs) }));
+  return { symbols, dataTf, series, sliced };
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;

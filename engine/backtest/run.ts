@@ -59,37 +59,33 @@ export interface BacktestRun {
 interface View {
   full: unknown;
   vis: unknown;
-  grow(k: number): void;
+  /** Pairs of (whole series, visible prefix), one per line of the indicator. */
+  lines: { full: readonly number[]; vis: number[] }[];
+}
+
+function growLines(lines: readonly { full: readonly number[]; vis: number[] }[], k: number): void {
+  for (let j = 0; j < lines.length; j++) {
+    const l = lines[j]!;
+    const f = l.full;
+    const v = l.vis;
+    for (let i = v.length; i < k; i++) v.push(f[i]!);
+  }
 }
 
 function viewOf(full: unknown): View {
   if (Array.isArray(full)) {
-    const f = full as readonly number[];
     const vis: number[] = [];
-    return {
-      full,
-      vis,
-      grow(k) {
-        for (let i = vis.length; i < k; i++) vis.push(f[i]!);
-      },
-    };
+    return { full, vis, lines: [{ full: full as readonly number[], vis }] };
   }
   // A multi-line indicator (MACD, bands): one growing array per line.
   const src = full as Record<string, readonly number[]>;
-  const keys = Object.keys(src);
   const vis: Record<string, number[]> = {};
-  for (const key of keys) vis[key] = [];
-  return {
-    full,
-    vis,
-    grow(k) {
-      for (const key of keys) {
-        const f = src[key]!;
-        const v = vis[key]!;
-        for (let i = v.length; i < k; i++) v.push(f[i]!);
-      }
-    },
-  };
+  const lines: View['lines'] = [];
+  for (const key of Object.keys(src)) {
+    vis[key] = [];
+    lines.push({ full: src[key]!, vis: vis[key] });
+  }
+  return { full, vis, lines };
 }
 
 /** A cheap key for a spec (the live cache's specKey normalises and validates, which a hot loop cannot afford per call). */
@@ -122,6 +118,7 @@ interface TokenRun {
   evaluated: number;
   visCandles: Readonly<Candle>[];
   views: Map<string, View>;
+  lines: { full: readonly number[]; vis: number[] }[];
   ctx: StrategyContext<unknown> & { position: StrategyContext<unknown>['position']; now: number };
 }
 
@@ -187,6 +184,7 @@ export function runStrategyBacktest(
       evaluated: 0,
       visCandles,
       views,
+      lines: [],
       ctx: null as unknown as TokenRun['ctx'],
     };
     const viewFor = (s: IndicatorSpec): View => {
@@ -194,8 +192,9 @@ export function runStrategyBacktest(
       let v = views.get(key);
       if (!v) {
         v = viewOf(market.indicator(series, tf, s));
-        v.grow(visCandles.length);
+        growLines(v.lines, visCandles.length);
         views.set(key, v);
+        run.lines.push(...v.lines);
       }
       return v;
     };
@@ -266,7 +265,7 @@ export function runStrategyBacktest(
       evaluations++;
       const vis = r.visCandles;
       for (let i = vis.length; i < k; i++) vis.push(r.candles[i]!);
-      for (const v of r.views.values()) v.grow(k);
+      growLines(r.lines, k);
       const pos = ledger.open.get(r.token.mint);
       const view = pos ? ledger.positionView(pos) : null;
       r.ctx.position = view;

@@ -64,7 +64,118 @@ interface RunOptions {
   name?: string;
 }
 
+interface OptimiseOptions {
+  strategy: string;
+  tokens: string;
+  timeframe?: string;
+  from: string;
+  to: string;
+  param: string[];
+  vary?: string;
+  method: string;
+  samples: string;
+  steps: string;
+  trainPct: string;
+  workers: string;
+  sort: string;
+  top: string;
+  capital: string;
+  risk: string;
+  feeBps: string;
+  slippageBps: string;
+  applyTo?: string;
+  confirm: boolean;
+}
+
+function registerOptimise(program: Command, call: Call, print: Print): void {
+  program
+    .command('optimise')
+    .alias('optimize')
+    .description(
+      'search strategy parameters (grid or random within their bounds): trained in-sample, tested out-of-sample, on worker threads',
+    )
+    .requiredOption('--strategy <id>', 'the strategy')
+    .requiredOption('--tokens <list>', 'tokens, comma-separated')
+    .addOption(new Option('--timeframe <tf>', "the strategy's candle timeframe").choices(['1m', '5m', '15m', '1h']))
+    .requiredOption('--from <date>', 'start (UTC)')
+    .requiredOption('--to <date>', 'end (UTC)')
+    .addOption(new Option('--param <name=value>', 'hold a parameter fixed (repeatable)').argParser(collect).default([]))
+    .option('--vary <names>', 'the parameters to vary, comma-separated (default: every numeric and boolean one)')
+    .addOption(new Option('--method <m>', 'search method').choices(['grid', 'random']).default('random'))
+    .option('--samples <n>', 'parameter sets to try', '100')
+    .option('--steps <n>', 'grid: values per parameter', '4')
+    .option('--train-pct <n>', 'share of the period to train on; the rest tests out-of-sample', '70')
+    .option('--workers <n>', 'worker threads', '2')
+    .addOption(
+      new Option('--sort <key>', 'sort the results by')
+        .choices(['is-sharpe', 'oos-sharpe', 'is-return', 'oos-return', 'oos-drawdown'])
+        .default('oos-sharpe'),
+    )
+    .option('--top <n>', 'rows to show', '20')
+    .option('--capital <usd>', 'starting capital in USD', '1000')
+    .addOption(
+      new Option('--risk <preset>', 'risk preset')
+        .choices(['conservative', 'moderate', 'aggressive'])
+        .default('moderate'),
+    )
+    .option('--fee-bps <n>', 'fee per fill, basis points', '25')
+    .option('--slippage-bps <n>', 'extra slippage per fill, basis points', '0')
+    .option('--apply-to <user>', "set the best row's parameters as this friend's strategy (needs --confirm)")
+    .option('--confirm', 'confirm --apply-to', false)
+    .action(async (o: OptimiseOptions, cmd: Command) => {
+      const tokens = o.tokens
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
+      const out = await call(cmd, 'backtest.optimise', {
+        strategy: o.strategy,
+        tokens,
+        ...(o.timeframe ? { timeframe: o.timeframe } : {}),
+        from: o.from,
+        to: o.to,
+        params: parseParamPairs(o.param),
+        ...(o.vary ? { vary: o.vary.split(',').map((v) => v.trim()) } : {}),
+        method: o.method,
+        samples: Number(o.samples),
+        steps: Number(o.steps),
+        trainPct: Number(o.trainPct),
+        workers: Number(o.workers),
+        sort: o.sort,
+        top: Number(o.top),
+        capitalUsd: Number(o.capital),
+        riskPreset: o.risk,
+        feeBps: Number(o.feeBps),
+        slippageBps: Number(o.slippageBps),
+      });
+      const { backtestFormatters } = await import('./backtest-format');
+      print(cmd, out, backtestFormatters['backtest.optimise'](out));
+      if (!o.applyTo) return;
+      const best = out.rows[0];
+      if (!best) throw new HarvestError('NOT_FOUND', 'No parameter set to apply.');
+      const words = Object.entries(best.params)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(' ');
+      if (!o.confirm)
+        throw new HarvestError(
+          'CONFIRMATION_REQUIRED',
+          `This would set ${o.applyTo}'s strategy to ${o.strategy} on ${tokens.join(', ')} with ${words} (from the next cycle). Run it again with --confirm.`,
+        );
+      const settings = await call(cmd, 'strategy.set', {
+        user: o.applyTo,
+        strategy: o.strategy,
+        params: best.params,
+        tokens: out.tokens.map((t) => t),
+      });
+      print(
+        cmd,
+        settings,
+        `Applied to ${o.applyTo}: ${o.strategy} with ${words} (settings version ${settings.version}); it runs from the next cycle.`,
+      );
+    });
+}
+
 export function registerBacktestCommands(program: Command, run: Run, call: Call, print: Print): void {
+  registerOptimise(program, call, print);
   const bt = program
     .command('backtest')
     .description('run a strategy over recorded candles with a paper ledger; list, compare and export saved runs');

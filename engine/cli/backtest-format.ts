@@ -56,7 +56,27 @@ export function formatReport(r: Report, id: number | null): string {
   return out.join('\n');
 }
 
+function formatOptimise(o: CommandOutput<'backtest.optimise'>): string {
+  const cell = (x: number | null, unit = ''): string => (x === null ? '—' : `${x.toFixed(2)}${unit}`);
+  const head = `${'#'.padEnd(3)} ${'in-sample return'.padStart(16)} ${'sharpe'.padStart(7)} ${'out-of-sample return'.padStart(20)} ${'sharpe'.padStart(7)} ${'max dd'.padStart(8)} ${'trades'.padStart(6)}  parameters`;
+  return [
+    `${o.strategy} on ${o.tokens.join(', ')}: ${o.tried} parameter sets, trained ${o.from.slice(0, 10)}..${o.split.slice(0, 10)}, tested ${o.split.slice(0, 10)}..${o.to.slice(0, 10)}; sorted by ${o.sortedBy}`,
+    '',
+    head,
+    ...o.rows.map(
+      (r, i) =>
+        `${String(i + 1).padEnd(3)} ${cell(r.inSample.totalReturnPct, ' %').padStart(16)} ${cell(r.inSample.sharpe).padStart(7)} ${cell(r.outOfSample.totalReturnPct, ' %').padStart(20)} ${cell(r.outOfSample.sharpe).padStart(7)} ${cell(-r.outOfSample.maxDrawdownPct, ' %').padStart(8)} ${String(r.outOfSample.tradeCount).padStart(6)}  ${Object.entries(
+          r.params,
+        )
+          .filter(([k]) => k !== 'timeframe')
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(' ')}`,
+    ),
+  ].join('\n');
+}
+
 export const backtestFormatters = {
+  'backtest.optimise': formatOptimise,
   'backtest.run': (o: CommandOutput<'backtest.run'>) => formatReport(o.report, o.id),
   'backtest.show': (o: CommandOutput<'backtest.show'>) =>
     `${o.name} (saved ${o.savedAt.slice(0, 16).replace('T', ' ')})\n${formatReport(o.report, o.id)}`,

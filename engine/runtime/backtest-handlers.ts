@@ -8,6 +8,11 @@ import type { CommandName, CommandOutput, ParsedInput } from '../api';
 import { isoTime } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import {
+  historyFor,
+  optimise,
+  parameterSets,
+  parseDate,
+  sortRows,
   equityCsv,
   parseKlinesCsv,
   runBacktestReport,
@@ -16,10 +21,10 @@ import {
   tradesCsv,
   type SavedRun,
 } from '../backtest';
-import type { Candle } from '../market';
+import { TIMEFRAME_MS, type Candle } from '../market';
 import type { Engine } from './engine';
 
-type BacktestCommand = 'backtest.run' | 'backtest.list' | 'backtest.show' | 'backtest.export';
+type BacktestCommand = 'backtest.run' | 'backtest.list' | 'backtest.show' | 'backtest.export' | 'backtest.optimise';
 export type BacktestHandlers = {
   [K in BacktestCommand & CommandName]: (input: ParsedInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K>;
 };
@@ -72,6 +77,49 @@ export function buildBacktestHandlers(engine: Engine): BacktestHandlers {
         `${report.strategy} ${report.tokens.join('+')} ${report.from.slice(0, 10)}..${report.to.slice(0, 10)}`;
       const run = saved.save(name, isoTime(engine.clock), report);
       return { id: run.id, report };
+    },
+    'backtest.optimise': async (input) => {
+      const fromMs = parseDate(input.from, 'from');
+      const toMs = parseDate(input.to, 'to');
+      if (!(toMs > fromMs)) throw new HarvestError('INVALID_INPUT', 'The period must end after it starts.');
+      const { symbols, dataTf, sliced } = historyFor(input.tokens, fromMs, toMs);
+      const step = TIMEFRAME_MS[dataTf];
+      const splitMs = Math.round((fromMs + ((toMs - fromMs) * input.trainPct) / 100) / step) * step;
+      const sets = parameterSets({
+        strategy: input.strategy,
+        method: input.method,
+        ...(input.vary ? { vary: input.vary } : {}),
+        fixed: { ...input.params, ...(input.timeframe ? { timeframe: input.timeframe } : {}) },
+        steps: input.steps,
+        samples: input.samples,
+        seed: input.seed,
+      });
+      const rows = await optimise(
+        {
+          strategy: input.strategy,
+          tokens: symbols,
+          timeframe: dataTf,
+          candles: Object.fromEntries(sliced.map((s) => [s.symbol, s.candles])),
+          fromMs,
+          splitMs,
+          toMs,
+          capitalUsd: input.capitalUsd,
+          settings: { risk: { preset: input.riskPreset } },
+          fill: { feeBps: input.feeBps, slippageBps: input.slippageBps },
+        },
+        sets,
+        input.workers,
+      );
+      return {
+        strategy: input.strategy,
+        tokens: symbols,
+        from: new Date(fromMs).toISOString(),
+        split: new Date(splitMs).toISOString(),
+        to: new Date(toMs).toISOString(),
+        tried: sets.length,
+        sortedBy: input.sort,
+        rows: sortRows(rows, input.sort).slice(0, input.top),
+      };
     },
     'backtest.list': () => ({ runs: saved.list().map(summary) }),
     'backtest.show': ({ id }) => saved.get(id),

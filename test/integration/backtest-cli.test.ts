@@ -155,4 +155,44 @@ describe('harvest backtest', () => {
       { token: 'SOL', fromMs: Date.UTC(2021, 0, 5), toMs: Date.UTC(2021, 0, 5, 6), missing: 72 },
     ]);
   }, 60_000);
+
+  it("optimise --apply-to asks for confirmation, then sets the friend's strategy and bumps the settings version", async () => {
+    expect((await harvest('user', 'add', 'Ana')).code).toBe(0);
+    const before = JSON.parse((await harvest('settings', 'Ana', '--json')).out) as { version: number };
+    const args = [
+      'optimise',
+      '--strategy',
+      'trend',
+      '--tokens',
+      'SOL',
+      '--from',
+      '2021-01-01',
+      '--to',
+      '2021-03-01',
+      '--vary',
+      'fastPeriod',
+      '--samples',
+      '3',
+      '--workers',
+      '1',
+      '--apply-to',
+      'Ana',
+    ];
+    const asked = await harvest(...args);
+    expect(asked.code).toBe(1);
+    expect(asked.err).toMatch(/Run it again with --confirm/u);
+    expect((JSON.parse((await harvest('settings', 'Ana', '--json')).out) as { version: number }).version).toBe(
+      before.version,
+    );
+    const done = await harvest(...args, '--confirm');
+    expect(done.code, done.err).toBe(0);
+    expect(done.out).toMatch(/Applied to Ana: trend with/u);
+    const after = JSON.parse((await harvest('settings', 'Ana', '--json')).out) as {
+      version: number;
+      settings: { strategy: { id: string; enabled: boolean; params: Record<string, unknown> } };
+    };
+    expect(after.version).toBe(before.version + 1);
+    expect(after.settings.strategy).toMatchObject({ id: 'trend', enabled: true });
+    expect(typeof after.settings.strategy.params['fastPeriod']).toBe('number');
+  }, 60_000);
 });

@@ -34,6 +34,7 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'engine.status': {},
     'backtest.run': { strategy: 'trend', tokens: ['SOL'], from: '2021-01-01', to: '2021-01-15', save: false },
     'backtest.list': {},
+    'backtest.optimise': { strategy: 'trend', tokens: ['SOL'], from: '2021-01-01', to: '2021-03-01', samples: 10 },
     'backtest.show': { id: 1 },
     'backtest.export': { id: 1, format: 'csv', what: 'trades' },
     'users.add': { name: 'Newcomer' },
