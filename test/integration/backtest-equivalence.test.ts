@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BacktestMarket, runStrategyBacktest } from '../../engine/backtest';
+import { BacktestMarket, bundledCandles, runStrategyBacktest } from '../../engine/backtest';
 import { loadCandlesFile, type Candle } from '../../engine/market';
 import { RISK_PRESET_NAMES, RISK_PRESETS } from '../../engine/risk';
 import { runBacktest, type BacktestUser } from '../../engine/runtime/backtest';
@@ -70,20 +70,27 @@ function cases(): Case[] {
   return out;
 }
 
-async function compare(candles: Candle[], fromMs: number, toMs: number, window: number | undefined, list: Case[]) {
+async function compare(
+  candles: Candle[],
+  fromMs: number,
+  toMs: number,
+  window: number | undefined,
+  list: Case[],
+  timeframe: '5m' | '1h' = '1h',
+) {
   const parent = mkdtempSync(join(tmpdir(), 'hv-bteq-'));
   dirs.push(parent);
   const live = await runBacktest({
     dataDir: join(parent, 'data'),
     token: 'SOL',
-    timeframe: '1h',
+    timeframe,
     candles,
     fromMs,
     toMs,
     ...(window ? { indicatorWindow: window } : {}),
     users: list,
   });
-  const market = new BacktestMarket('1h', [{ symbol: 'SOL', candles }]);
+  const market = new BacktestMarket(timeframe, [{ symbol: 'SOL', candles }]);
   let total = 0;
   for (const c of list) {
     const fast = runStrategyBacktest(market, {
@@ -150,5 +157,30 @@ describe('with the live indicator window', () => {
       cases().filter((c) => !c.params),
     );
     expect(total).toBeGreaterThan(50);
+  }, 120_000);
+});
+
+describe('on 5m candles with hourly strategies', () => {
+  it('resampled hourly decisions and exits checked every 5 minutes: the same trades', async () => {
+    const sol5m = bundledCandles('SOL').candles;
+    const from = Date.UTC(2021, 1, 8);
+    const to = Date.UTC(2021, 1, 20);
+    const total = await compare(
+      sol5m.filter((c) => c.time >= Date.UTC(2021, 0, 20) && c.time < to),
+      from,
+      to,
+      100_000,
+      [
+        ...STRATEGY_IDS.map((strategy) => ({
+          name: strategy,
+          strategy,
+          startUsd: 10_000,
+          settings: { risk: { preset: 'aggressive' } },
+        })),
+        { name: 'trend/5m', strategy: 'trend', params: { timeframe: '5m', takeProfitR: 1.5 }, startUsd: 10_000 },
+      ],
+      '5m',
+    );
+    expect(total).toBeGreaterThan(20);
   }, 120_000);
 });
