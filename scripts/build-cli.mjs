@@ -21,7 +21,11 @@ const outdir = outArg > 0 ? process.argv[outArg + 1] : join(root, 'dist', 'cli')
 mkdirSync(outdir, { recursive: true });
 for (const f of readdirSync(outdir)) if (f.endsWith('.mjs') || f === 'meta.json') rmSync(join(outdir, f));
 const result = await build({
-  entryPoints: { harvest: join(root, 'engine', 'cli', 'entry.ts') },
+  entryPoints: {
+    harvest: join(root, 'engine', 'cli', 'entry.ts'),
+    // The optimiser's worker thread loads this file beside the chunks (engine/backtest/optimise.ts).
+    'optimise-worker': join(root, 'engine', 'backtest', 'optimise-worker.ts'),
+  },
   outdir,
   bundle: true,
   splitting: true,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { flowCommands } from './contract-flows';
 import { telegramCommands } from './contract-telegram';
+import { backtestCommands } from './contract-backtest';
 
 /**
  * The engine's API: every command with its input and output schema. The CLI,
@@ -296,6 +297,7 @@ function command<I extends z.ZodType, O extends z.ZodType>(spec: CommandSpec<I, 
 export const commands = {
   ...flowCommands,
   ...telegramCommands,
+  ...backtestCommands,
   'engine.status': command({
     summary: 'What this data directory holds and who owns it',
     mutates: false,

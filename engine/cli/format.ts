@@ -1,4 +1,5 @@
 import type { CommandName, CommandOutput } from '../api';
+import { backtestFormatters } from './backtest-format';
 // Not '../market': its index pulls in @solana/kit, which a light command must not load.
 import { formatUnits } from '../market/amounts';
 import { formatParamRange, formatParamValue, type ParamInfo } from '../strategy/params';
@@ -40,6 +41,7 @@ type Formatters = { [K in CommandName]: (o: CommandOutput<K>) => string };
 /** Human-readable output, one formatter per command. */
 export const formatters: Formatters = {
   ...riskFormatters,
+  ...backtestFormatters,
   ...flowFormatters,
   ...telegramFormatters,
   ...paperFormatters,

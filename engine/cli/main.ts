@@ -8,6 +8,7 @@ import { formatters } from './format';
 import { stdinSecrets, type SecretInput } from './io';
 import { registerPaperCommands } from './paper-commands';
 import { registerTelegramCommands } from './telegram-commands';
+import { registerBacktestCommands } from './backtest-commands';
 
 // The engine runtime, `run`, `serve` and the QR code drawer are imported where a command
 // needs them, never here: every command parses this module, and a light one (status,
@@ -536,6 +537,12 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     });
   registerPaperCommands(program, run);
   registerTelegramCommands(program, run, io.secrets);
+  registerBacktestCommands(
+    program,
+    run,
+    (cmd, name, input) => dispatch(ctxOf(cmd), name, input),
+    (cmd, out, human) => print(ctxOf(cmd).json, out, () => human),
+  );
   program
     .command('leaderboard')
     .description('users ranked by return % (default) or PnL')

@@ -8,7 +8,7 @@ export {
   type JupiterClientOptions,
 } from './jupiter-client';
 export { PriceBook, type PriceSource } from './prices';
-export { paperQuote, PAPER_FEE_BPS } from './paper';
+export { paperQuote, paperQuoteAt, PAPER_FEE_BPS } from './paper';
 export { fillFromTransaction, type ActualFill } from './fills';
 export { reconcileIntents, type ReconcileReport } from './reconcile';
 export { ExitMonitor } from './exits';

@@ -4,6 +4,7 @@ import { ManualClock } from '../kernel/clock';
 import { silentLogger, type Logger } from '../kernel/logger';
 import {
   IndicatorCache,
+  parseUnits,
   ReplayCandleSource,
   TIMEFRAME_MS,
   tokenBySymbol,
@@ -21,6 +22,10 @@ export interface BacktestUser {
   /** Paper USDC to start with (whole dollars). */
   startUsd: number;
   maxOrderUsd?: number;
+  /** More settings of this friend (e.g. `risk: { preset: 'aggressive' }`), as stored. */
+  settings?: Record<string, unknown>;
+  /** Holdings beside the USDC, by symbol (decimal amounts). Default: 0.1 SOL, kept for fees and rent like any wallet. */
+  extraBook?: Record<string, string>;
 }
 
 export interface BacktestOptions {
@@ -33,6 +38,12 @@ export interface BacktestOptions {
   candles: Candle[];
   fromMs: number;
   toMs: number;
+  /**
+   * How many closed candles indicators are computed over (the live cache's window, 1000 by default).
+   * The fast backtest (engine/backtest) computes them over the whole history; a window at least as
+   * long as the history makes this loop do the same, candle for candle.
+   */
+  indicatorWindow?: number;
   log?: Logger;
 }
 
@@ -83,6 +94,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         row.version,
         {
           ...(row.settings as object),
+          ...(u.settings ?? {}),
           mode: 'paper',
           ...(u.maxOrderUsd !== undefined ? { maxOrderUsd: u.maxOrderUsd } : {}),
           strategy: { enabled: true, id: u.strategy, params: u.params ?? {}, tokens: [token.symbol] },
@@ -91,12 +103,17 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       );
       engine.store.paper.set(user.id, usdc.mint, BigInt(Math.round(u.startUsd * 1e6)));
       // Like any wallet, it keeps some SOL for fees and rent, which the engine never trades away.
-      engine.store.paper.set(user.id, tokenBySymbol('SOL')!.mint, 100_000_000n);
+      for (const [sym, amount] of Object.entries(u.extraBook ?? { SOL: '0.1' })) {
+        const t = tokenBySymbol(sym);
+        if (!t) throw new Error(`unknown token ${sym}`);
+        engine.store.paper.set(user.id, t.mint, parseUnits(amount, t.decimals));
+      }
     }
 
-    const source = new ReplayCandleSource({ clock });
+    const window = opts.indicatorWindow;
+    const source = new ReplayCandleSource({ clock, ...(window ? { maxCandles: Math.max(window, 2000) } : {}) });
     source.add(token.mint, opts.timeframe, opts.candles);
-    const cache = new IndicatorCache(source);
+    const cache = new IndicatorCache(source, window ? { window } : {});
     const prices = new PriceBook(clock, Number.POSITIVE_INFINITY);
     const exec = new TradeExecutionService({
       store: engine.store,

@@ -22,6 +22,7 @@ import { recordFaucetGrants } from '../funds/flows';
 import type { Engine } from './engine';
 import { applySettingKey, buildRiskHandlers } from './risk-handlers';
 import { buildFlowHandlers } from './flow-handlers';
+import { buildBacktestHandlers } from './backtest-handlers';
 import { buildPaperHandlers, modeSwitchNotice, paperAccountOut } from './paper-handlers';
 import { buildPriceHandlers } from './price-handlers';
 import { buildTelegramHandlers } from './telegram-handlers';
@@ -42,6 +43,7 @@ export function buildHandlers(engine: Engine): Handlers {
   return {
     ...buildRiskHandlers(engine),
     ...buildFlowHandlers(engine),
+    ...buildBacktestHandlers(engine),
     ...buildPaperHandlers(engine),
     ...buildPriceHandlers(engine),
     ...buildTelegramHandlers(engine),

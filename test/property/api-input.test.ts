@@ -32,6 +32,11 @@ function snapshot(engine: Engine): string {
 function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> } {
   return {
     'engine.status': {},
+    'backtest.run': { strategy: 'trend', tokens: ['SOL'], from: '2021-01-01', to: '2021-01-15', save: false },
+    'backtest.list': {},
+    'backtest.optimise': { strategy: 'trend', tokens: ['SOL'], from: '2021-01-01', to: '2021-03-01', samples: 10 },
+    'backtest.show': { id: 1 },
+    'backtest.export': { id: 1, format: 'csv', what: 'trades' },
     'users.add': { name: 'Newcomer' },
     'users.list': {},
     'users.rename': { user: 'Ana', name: 'Ana B' },
