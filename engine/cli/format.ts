@@ -4,6 +4,7 @@ import { formatUnits } from '../market/amounts';
 import { formatPaperAccount, paperFormatters } from './paper-format';
 import { riskFormatters } from './risk-format';
 import { flowFormatters } from './flow-format';
+import { copyFormatters } from './copy-format';
 
 type Balances = CommandOutput<'wallet.balances'>['balances'][number];
 
@@ -39,6 +40,7 @@ type Formatters = { [K in CommandName]: (o: CommandOutput<K>) => string };
 export const formatters: Formatters = {
   ...riskFormatters,
   ...flowFormatters,
+  ...copyFormatters,
   ...paperFormatters,
   'engine.status': (o) =>
     [

@@ -22,6 +22,7 @@ import { recordFaucetGrants } from '../funds/flows';
 import type { Engine } from './engine';
 import { applySettingKey, buildRiskHandlers } from './risk-handlers';
 import { buildFlowHandlers } from './flow-handlers';
+import { buildCopyHandlers } from './copy-handlers';
 import { buildPaperHandlers, modeSwitchNotice, paperAccountOut } from './paper-handlers';
 import { buildPriceHandlers } from './price-handlers';
 import { readNetworkConfig, writeNetworkConfig } from './network';
@@ -41,6 +42,7 @@ export function buildHandlers(engine: Engine): Handlers {
   return {
     ...buildRiskHandlers(engine),
     ...buildFlowHandlers(engine),
+    ...buildCopyHandlers(engine),
     ...buildPaperHandlers(engine),
     ...buildPriceHandlers(engine),
     'engine.status': () => ({
