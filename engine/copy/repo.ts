@@ -302,8 +302,14 @@ export class CopyRepo {
   trades(opts: { userId?: number; network?: string; limit?: number } = {}): CopyTradeRow[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (opts.userId !== undefined) (where.push('user_id = ?'), args.push(opts.userId));
-    if (opts.network !== undefined) (where.push('network = ?'), args.push(opts.network));
+    if (opts.userId !== undefined) {
+      where.push('user_id = ?');
+      args.push(opts.userId);
+    }
+    if (opts.network !== undefined) {
+      where.push('network = ?');
+      args.push(opts.network);
+    }
     const sql = `SELECT * FROM copy_trades ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, opts.limit ?? 100) as RawTrade[]).map(toTrade);
   }
