@@ -5,14 +5,22 @@
  * copies through the one execution path. A friend follows a friend; another
  * follows the sandbox whale (a wallet outside Harvest).
  */
-import type { Address } from '@solana/kit';
+import { createNoopSigner, type Address } from '@solana/kit';
+import {
+  getCreateAssociatedTokenIdempotentInstruction,
+  getMintToInstruction,
+  getTransferCheckedInstruction,
+} from '@solana-program/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CopyRepo } from '../../engine/copy';
 import { ManualClock } from '../../engine/kernel/clock';
 import { silentLogger } from '../../engine/kernel/logger';
 import { tokenBySymbol } from '../../engine/market';
 import type { Engine, Funds } from '../../engine/runtime';
-import { Sandbox } from '../../engine/sandbox';
+import { Sandbox, SANDBOX_TOKENS } from '../../engine/sandbox';
+import { PlayKey } from '../../engine/sandbox/play-keys';
+import { associatedTokenAddress, mintAccountData } from '../../engine/sandbox/tokens';
+import { sendAs } from '../../engine/sandbox/tx-build';
 import { tempDataDir } from '../helpers/datadir';
 import { openEngine } from '../helpers/engine';
 import { permissiveRisk } from '../helpers/risk';
@@ -276,5 +284,89 @@ describe('a friend follows an outside wallet (the sandbox whale)', () => {
     tick();
     await funds.copy.poll();
     expect(repo().trades({ userId: ids['fox']! })).toHaveLength(n);
+  });
+});
+
+describe('a token Harvest does not know', () => {
+  it('is skipped with the reason "token not supported yet"', async () => {
+    const sandbox = funds.net.sandbox as Sandbox;
+    const ledger = sandbox.ledger;
+    const leader = PlayKey.generate();
+    const issuer = PlayKey.generate();
+    await sandbox.fund(leader.address, {
+      lamports: 2_000_000_000n,
+      tokens: [{ mint: USDC.mint, amount: 50_000_000n }],
+    });
+    await sandbox.fund(issuer.address, { lamports: 1_000_000_000n, tokens: [] });
+    // A new token nobody lists: its mint written at genesis-style, everything after through real transactions.
+    const mint = PlayKey.generate().address;
+    const fake = { ...SANDBOX_TOKENS.find((t) => t.symbol === 'USDC')!, mint, symbol: 'MYST' };
+    const data = mintAccountData(fake, issuer.address);
+    ledger.setAccount({
+      address: mint,
+      lamports: ledger.minimumBalanceForRentExemption(BigInt(data.length)),
+      owner: fake.tokenProgram,
+      data,
+      executable: false,
+    });
+    const f = await engine.execute('copy.follow', {
+      user: 'fox',
+      leader: leader.address,
+      sizing: 'fixed',
+      fixedUsd: 5,
+    });
+    expect(f.leaderName).toBeNull();
+    tick();
+    // An OTC swap: the leader pays 20 USDC to the issuer and receives 1,000 MYST, in one transaction.
+    const usdc = SANDBOX_TOKENS.find((t) => t.symbol === 'USDC')!;
+    const payer = createNoopSigner(leader.address);
+    const leaderMyst = await associatedTokenAddress(leader.address, fake);
+    const issuerUsdc = await associatedTokenAddress(issuer.address, usdc);
+    const signature = sendAs(
+      ledger,
+      leader,
+      [
+        getCreateAssociatedTokenIdempotentInstruction({
+          payer,
+          ata: leaderMyst,
+          owner: leader.address,
+          mint,
+          tokenProgram: fake.tokenProgram,
+        }),
+        getCreateAssociatedTokenIdempotentInstruction({
+          payer,
+          ata: issuerUsdc,
+          owner: issuer.address,
+          mint: usdc.mint,
+          tokenProgram: usdc.tokenProgram,
+        }),
+        getMintToInstruction({
+          mint,
+          token: leaderMyst,
+          mintAuthority: createNoopSigner(issuer.address),
+          amount: 1_000_000_000n,
+        }),
+        getTransferCheckedInstruction({
+          source: await associatedTokenAddress(leader.address, usdc),
+          mint: usdc.mint,
+          destination: issuerUsdc,
+          authority: payer,
+          amount: 20_000_000n,
+          decimals: 6,
+        }),
+      ],
+      [issuer],
+    );
+    tick();
+    await funds.refreshPrices();
+    expect(await funds.copy.poll()).toMatchObject({ skipped: 1, copied: 0 });
+    const [row] = (await engine.execute('copy.trades', { user: 'fox', limit: 1 })).trades;
+    expect(row).toMatchObject({
+      signature,
+      side: 'buy',
+      token: mint,
+      outcome: 'skipped',
+      reason: 'token not supported yet',
+    });
   });
 });
