@@ -10,7 +10,9 @@ type Sizing = 'fixed' | 'proportional' | 'multiplier';
 
 const TOKENS = ['SOL', 'WETH', 'WBTC'];
 const short = (a: string): string => `${a.slice(0, 4)}…${a.slice(-4)}`;
-const leaderLabel = (o: { leader: string; leaderName: string | null }): string => o.leaderName ?? short(o.leader);
+const leaderLabel = (o: { leader: string; leaderName: string | null }, whale: string | null): string =>
+  o.leaderName ?? (o.leader === whale ? `sandbox whale ${short(o.leader)}` : short(o.leader));
+const nowrap = { whiteSpace: 'nowrap' } as const;
 
 function sizingText(f: FollowOut): string {
   const base =
@@ -137,7 +139,9 @@ export function CopyPanel({ userId }: { userId: number }) {
             <tbody>
               {follows.map((f) => (
                 <tr key={f.id}>
-                  <td title={f.leader}>{leaderLabel(f)}</td>
+                  <td title={f.leader} style={nowrap}>
+                    {leaderLabel(f, whale)}
+                  </td>
                   <td>{sizingText(f)}</td>
                   <td>
                     {f.tokensMode === 'all'
@@ -179,8 +183,12 @@ export function CopyPanel({ userId }: { userId: number }) {
             <tbody>
               {trades.map((t) => (
                 <tr key={t.id}>
-                  <td className="muted">{new Date(t.at ?? t.seenAt).toLocaleTimeString()}</td>
-                  <td title={t.leader}>{leaderLabel(t)}</td>
+                  <td className="muted" style={nowrap}>
+                    {new Date(t.at ?? t.seenAt).toLocaleTimeString()}
+                  </td>
+                  <td title={t.leader} style={nowrap}>
+                    {leaderLabel(t, whale)}
+                  </td>
                   <td>
                     <span className={`badge upper ${t.side === 'buy' ? 'pos' : 'neg'}`}>{t.side}</span> {t.leaderAmount}{' '}
                     {t.token}
