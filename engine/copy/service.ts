@@ -112,7 +112,9 @@ export class CopyService {
     // A follow copies what the leader does from when it began, never the leader's past.
     const since = Math.min(...follows.map((f) => Math.floor(Date.parse(f.createdAt) / 1000)));
     const listed = await signaturesSince(chain, leader as Address, until, until ? {} : { olderThan: since });
-    const fresh = listed
+    // Oldest first, in chain order: the node lists newest first, so reversing keeps a slot's own order.
+    const fresh = [...listed]
+      .reverse()
       .filter((s) => s.blockTime === null || Number(s.blockTime) >= since)
       .sort((a, b) => (a.slot < b.slot ? -1 : a.slot > b.slot ? 1 : 0));
     if (fresh.length === 0) {
