@@ -217,7 +217,10 @@ export function CopyPanel({ userId }: { userId: number }) {
               list="copy-leaders"
               value={leader}
               placeholder="friend or address"
-              onChange={(e) => setLeader(e.target.value)}
+              onChange={(e) => {
+                setLeader(e.target.value);
+                setError(null);
+              }}
               data-testid="copy-leader"
             />
             <datalist id="copy-leaders">
