@@ -229,7 +229,7 @@ describe('a friend follows an outside wallet (the sandbox whale)', () => {
       leaderName: null,
       leader: status.address,
       outcome: 'copied',
-      token: bought.lastTrade!.token,
+      token: bought.lastTrade!.token.toUpperCase(),
     });
 
     const sold = await engine.execute('sandbox.whale', { action: 'trade' });
