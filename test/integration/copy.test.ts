@@ -244,6 +244,30 @@ describe('a friend follows an outside wallet (the sandbox whale)', () => {
     else expect(last).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/holds none/u) });
   });
 
+  it('the whale answers over HTTP too (what `harvest sandbox whale` uses when the sandbox runs apart)', async () => {
+    const url = (funds.net.sandbox as Sandbox).swapApiUrl;
+    const post = (body: unknown) =>
+      fetch(`${url}/sandbox/whale`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post({ action: 'dance' })).status).toBe(400);
+    const bad = await post({ action: 'start', config: { tokens: ['USDC'] } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/SOL, WETH or WBTC/u);
+    const started = (await (await post({ action: 'start', config: { everySec: 3600, usd: 10 } })).json()) as {
+      enabled: boolean;
+      everySec: number;
+    };
+    expect(started).toMatchObject({ enabled: true, everySec: 3600 });
+    expect(await engine.execute('sandbox.whale', { action: 'stop' })).toMatchObject({
+      enabled: false,
+      everySec: 3600,
+      usd: 10,
+    });
+  });
+
   it('after downtime, catches up and skips trades older than the maximum age, each with its reason', async () => {
     await engine.execute('copy.follow', {
       user: 'fox',
