@@ -7,6 +7,7 @@
 export { CopyService, clientIdOf, COPY_STOP_PCT, type CopyDeps, type CopyPollReport } from './service';
 export { CopyRepo, type CopyTradeRow } from './repo';
 export { follow, unfollow, resolveLeader, type FollowRequest } from './follows';
+export { copyBuyUsd, copySellAmount } from './sizing';
 export { parseLeaderSwap, type LeaderSwap, type TradeLeg } from './parse';
 export {
   COPY_SIZINGS,

@@ -12,6 +12,7 @@ import { sizeEntry, usdValue } from '../risk/sizing';
 import type { Store } from '../store';
 import { UserSettingsSchema, type UserSettings } from '../users/settings';
 import { parseLeaderSwap, type LeaderSwap, type TradeLeg } from './parse';
+import { copyBuyUsd, copySellAmount } from './sizing';
 import type { CopyRepo, CopyTradeRow } from './repo';
 import type { CopyOutcome, Follow } from './types';
 
@@ -321,17 +322,10 @@ export class CopyService {
     );
     if (!facts)
       return { skip: 'No trusted price for the token, the quote asset or something the wallet holds; not copied.' };
-    let usd: number;
-    if (f.sizing === 'fixed') usd = f.fixedUsd!;
-    else if (f.sizing === 'multiplier') usd = leaderUsd! * f.multiplier!;
-    else {
-      const leaderEquity = await this.leaderEquityUsd(f.leader);
-      if (leaderEquity === null || leaderEquity <= 0)
-        return { skip: "The leader's equity could not be valued, so a proportional size cannot be set; not copied." };
-      // The same share of equity the leader put in (its equity now, after a swap that kept its value).
-      usd = (leaderUsd! / leaderEquity) * facts.equityUsd;
-    }
-    if (f.maxUsd !== null) usd = Math.min(usd, f.maxUsd);
+    const leaderEquity = f.sizing === 'proportional' ? await this.leaderEquityUsd(f.leader) : null;
+    const usd = copyBuyUsd(f, leaderUsd, leaderEquity, facts.equityUsd);
+    if (usd === null)
+      return { skip: "The leader's equity could not be valued, so a proportional size cannot be set; not copied." };
     const size = sizeEntry(facts, { sizeHint: 1, quoteAmountUsd: usd });
     if (!size.ok) return { skip: size.message.replace("the strategy's share of equity", "this follow's size") };
     return {
@@ -353,11 +347,8 @@ export class CopyService {
     const held = repo.holding(f.id, network, leg.mint);
     if (held === 0n) return { skip: 'This follow holds none of it: no copied buy to sell from.' };
     // The same share of what the copies bought as the leader sold of what it held.
-    const all = leg.heldBefore === 0n || leg.amount >= leg.heldBefore;
-    let amount = all ? held : (held * leg.amount) / leg.heldBefore;
     const position = store.portfolio.openPosition(f.userId, network, leg.mint, settings.mode);
-    const open = position?.quantity ?? 0n;
-    if (amount > open) amount = open;
+    const amount = copySellAmount(held, leg.amount, leg.heldBefore, position?.quantity ?? 0n);
     if (amount <= 0n) return { skip: 'The position the copies opened is closed already.' };
     return {
       order: {
