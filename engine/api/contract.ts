@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { flowCommands } from './contract-flows';
 import { telegramCommands } from './contract-telegram';
 import { backtestCommands } from './contract-backtest';
+import { copyCommands } from './contract-copy';
 
 /**
  * The engine's API: every command with its input and output schema. The CLI,
@@ -298,6 +299,7 @@ export const commands = {
   ...flowCommands,
   ...telegramCommands,
   ...backtestCommands,
+  ...copyCommands,
   'engine.status': command({
     summary: 'What this data directory holds and who owns it',
     mutates: false,

@@ -126,6 +126,18 @@ export const eventSchemas = {
     minOrderUsd: z.number(),
     limitedBy: z.string().nullable(),
   }),
+  /** A leader trade a follow saw (issue 16): copied, skipped or refused, with its reason. */
+  'copy.trade': z.object({
+    followId: z.number().int(),
+    leader: z.string(),
+    leaderName: z.string().nullable(),
+    signature: z.string(),
+    side: z.enum(['buy', 'sell']),
+    token: z.string(),
+    outcome: z.enum(['pending', 'copied', 'skipped', 'refused', 'failed']),
+    reason: z.string().nullable(),
+    intentId: z.number().int().nullable(),
+  }),
   'risk.dailyLossHit': z.object({
     day: z.string(),
     dayStartEquityUsd: z.number(),
@@ -184,6 +196,7 @@ export const defaultSeverity: Record<EventType, Severity> = {
   'order.priceRefused': 'warning',
   'risk.dailyLossHit': 'warning',
   'risk.drawdownPaused': 'critical',
+  'copy.trade': 'info',
 };
 
 export interface EngineEvent<T extends EventType = EventType> {

@@ -7,6 +7,7 @@ import { formatPaperAccount, paperFormatters } from './paper-format';
 import { riskFormatters } from './risk-format';
 import { flowFormatters } from './flow-format';
 import { telegramFormatters } from './telegram-format';
+import { copyFormatters } from './copy-format';
 
 type Balances = CommandOutput<'wallet.balances'>['balances'][number];
 
@@ -44,6 +45,7 @@ export const formatters: Formatters = {
   ...backtestFormatters,
   ...flowFormatters,
   ...telegramFormatters,
+  ...copyFormatters,
   ...paperFormatters,
   'engine.status': (o) =>
     [

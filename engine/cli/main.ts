@@ -9,6 +9,7 @@ import { stdinSecrets, type SecretInput } from './io';
 import { registerPaperCommands } from './paper-commands';
 import { registerTelegramCommands } from './telegram-commands';
 import { registerBacktestCommands } from './backtest-commands';
+import { registerCopyCommands, registerWhaleCommand } from './copy-commands';
 
 // The engine runtime, `run`, `serve` and the QR code drawer are imported where a command
 // needs them, never here: every command parses this module, and a light one (status,
@@ -398,6 +399,8 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
       async (u: string, amount: string, token: string | undefined, _o, cmd: Command) =>
         void (await run(cmd, 'sandbox.send', { user: u, amount, token: token ?? 'SOL' })),
     );
+  registerWhaleCommand(sandbox, run);
+  registerCopyCommands(program, run);
   sandbox
     .command('start')
     .description('run the sandbox for this data directory until interrupted (the engine then joins it)')

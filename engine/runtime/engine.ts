@@ -40,6 +40,7 @@ import { readNetworkConfig, type NetworkContext, type NetworkName } from './netw
 import type { CandleBuilder } from '../market';
 import type { Performance } from '../portfolio/performance';
 import type { StrategyRunReport } from './strategy-runner';
+import type { CopyService } from '../copy';
 import { TradingLoop, type CycleReport } from './loop';
 
 export interface EngineOptions {
@@ -93,6 +94,8 @@ export interface Funds {
   openPaperAccounts(): void;
   /** Feeds this cycle's prices into the shared candles and runs every active user's strategy. */
   runStrategies(): Promise<StrategyRunReport>;
+  /** Copy trading: reads followed leaders' new trades from the chain and copies them (engine/copy). */
+  copy: CopyService;
 }
 
 /**

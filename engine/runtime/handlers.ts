@@ -23,6 +23,7 @@ import type { Engine } from './engine';
 import { applySettingKey, buildRiskHandlers } from './risk-handlers';
 import { buildFlowHandlers } from './flow-handlers';
 import { buildBacktestHandlers } from './backtest-handlers';
+import { buildCopyHandlers } from './copy-handlers';
 import { buildPaperHandlers, modeSwitchNotice, paperAccountOut } from './paper-handlers';
 import { buildPriceHandlers } from './price-handlers';
 import { buildTelegramHandlers } from './telegram-handlers';
@@ -44,6 +45,7 @@ export function buildHandlers(engine: Engine): Handlers {
     ...buildRiskHandlers(engine),
     ...buildFlowHandlers(engine),
     ...buildBacktestHandlers(engine),
+    ...buildCopyHandlers(engine),
     ...buildPaperHandlers(engine),
     ...buildPriceHandlers(engine),
     ...buildTelegramHandlers(engine),

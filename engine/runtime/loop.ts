@@ -94,6 +94,11 @@ export class TradingLoop {
         report.orders = s.orders;
         report.errors += s.errors;
       });
+      await this.guard(report, 'copy', async () => {
+        const c = await f.copy.poll();
+        report.orders += c.copied + c.refused + c.failed + c.pending;
+        report.errors += c.errors;
+      });
       for (const step of this.steps) await this.guard(report, 'step', () => step(f, report));
     } catch (e) {
       report.errors++;

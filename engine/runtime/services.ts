@@ -12,6 +12,7 @@ import { UserSettingsSchema } from '../users/settings';
 import type { Engine, EngineOptions, Funds } from './engine';
 import { connectNetwork, readNetworkConfig } from './network';
 import { dataDirId } from '../kernel/paths';
+import { CopyRepo, CopyService } from '../copy';
 
 /**
  * The services that need a network: connects it (on the sandbox this may
@@ -140,9 +141,21 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     scanner: flows,
     exclusive,
   });
+  const copy = new CopyService({
+    store,
+    repo: new CopyRepo(store.db),
+    chain: net.chain,
+    exec,
+    prices,
+    bus,
+    clock,
+    log,
+    network: net.name,
+  });
   return {
     net,
     flows,
+    copy,
     ledger,
     balances: new BalanceSync(store, net.chain, net.name, bus, clock, log),
     whitelist,

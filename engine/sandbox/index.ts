@@ -13,6 +13,7 @@ import { SandboxPythPublisher } from './pyth-publisher';
 import { startRpcServer, type RpcServer } from './rpc-server';
 import { startSwapApi, type SwapApi } from './swap-api';
 import { sendFromOutside, type OutsideSend } from './outside';
+import { SandboxWhale, type WhaleRequest, type WhaleStatus } from './whale';
 
 export { SandboxLedger, type LandedTransaction } from './ledger';
 export { SandboxMarketMaker } from './market-maker';
@@ -23,6 +24,7 @@ export { SANDBOX_TOKENS } from './tokens';
 export { startRpcServer, type RpcServer } from './rpc-server';
 export { startSwapApi, type SwapApi } from './swap-api';
 export { sendFromOutside, type OutsideSend } from './outside';
+export { SandboxWhale, type WhaleConfig, type WhaleRequest, type WhaleStatus, type WhaleTrade } from './whale';
 
 export interface SandboxOptions {
   /** The sandbox's own state folder; null keeps the chain in memory (tests, benchmarks). */
@@ -43,6 +45,8 @@ export interface SandboxHandle {
   fund(address: string, req: { lamports: bigint; tokens: { mint: string; amount: bigint }[] }): Promise<string[]>;
   /** A plain transfer to `to` from a wallet outside Harvest (an outside deposit, as on mainnet). */
   sendFromOutside(to: string, what: OutsideSend): Promise<{ signature: string; from: string }>;
+  /** The simulated whale (a wallet outside Harvest that trades on a schedule, to follow offline). */
+  whale(req: WhaleRequest): Promise<WhaleStatus>;
   close(): Promise<void>;
 }
 
@@ -64,6 +68,8 @@ export class Sandbox implements SandboxHandle {
     readonly swapApi: SwapApi,
     /** Pyth push-feed accounts on the ledger, priced from the replay. */
     readonly pyth: SandboxPythPublisher,
+    /** The simulated whale: off until started; its schedule is kept in the ledger. */
+    readonly whaleWallet: SandboxWhale,
     private readonly onClose: () => void,
   ) {}
 
@@ -98,10 +104,11 @@ export class Sandbox implements SandboxHandle {
     }, 5_000);
     upkeep.unref();
     const host = opts.host ?? '127.0.0.1';
+    const whale = new SandboxWhale(ledger, market, faucet, opts.clock, log);
     const rpc = await startRpcServer(ledger, { host, log });
-    const swapApi = await startSwapApi({ ledger, market, replay, faucet, host, log });
+    const swapApi = await startSwapApi({ ledger, market, replay, faucet, host, log, whale: (r) => runWhale(whale, r) });
     log.info({ rpc: rpc.url, swapApi: swapApi.url }, 'sandbox started');
-    return new Sandbox(ledger, replay, market, faucet, rpc, swapApi, pyth, () => {
+    return new Sandbox(ledger, replay, market, faucet, rpc, swapApi, pyth, whale, () => {
       clearInterval(upkeep);
       onClose();
     });
@@ -164,9 +171,14 @@ export class Sandbox implements SandboxHandle {
     return sendFromOutside(this.ledger, this.faucet, to, what);
   }
 
+  whale(req: WhaleRequest): Promise<WhaleStatus> {
+    return runWhale(this.whaleWallet, req);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.whaleWallet.close();
     await this.swapApi.close();
     await this.rpc.close();
     this.pyth.close();
@@ -175,6 +187,18 @@ export class Sandbox implements SandboxHandle {
     this.ledger.close();
     this.onClose();
   }
+}
+
+async function runWhale(whale: SandboxWhale, req: WhaleRequest): Promise<WhaleStatus> {
+  if (req.action === 'trade') {
+    await whale.tradeOnce();
+    return whale.status();
+  }
+  if (req.action === 'status' && !req.config) return whale.status();
+  return whale.configure({
+    ...req.config,
+    ...(req.action === 'start' ? { enabled: true } : req.action === 'stop' ? { enabled: false } : {}),
+  });
 }
 
 export function sandboxPaths(dataDir: string): { dir: string; info: string; layout: DataDirLayout } {
@@ -276,6 +300,16 @@ function remoteHandle(remote: { rpcUrl: string; swapApiUrl: string }): SandboxHa
       if (!r.ok || !body.signature || !body.from)
         throw new HarvestError('REFUSED', `Sandbox send: ${body.error ?? r.statusText}`);
       return { signature: body.signature, from: body.from };
+    },
+    async whale(req) {
+      const r = await fetch(`${remote.swapApiUrl}/sandbox/whale`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(req),
+      });
+      const body = (await r.json()) as WhaleStatus & { error?: string };
+      if (!r.ok) throw new HarvestError('REFUSED', `Sandbox whale: ${body.error ?? r.statusText}`);
+      return body;
     },
     close: async () => undefined,
   };

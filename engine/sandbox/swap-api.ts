@@ -7,6 +7,7 @@ import type { SandboxLedger } from './ledger';
 import { MarketError, MM_LABEL, type PrioritizationFee, type SandboxMarketMaker } from './market-maker';
 import type { PriceReplay } from './price-replay';
 import { SANDBOX_TOKENS, tokenByMint } from './tokens';
+import type { WhaleRequest, WhaleStatus } from './whale';
 
 /**
  * A Jupiter-compatible HTTP API on 127.0.0.1, backed by the sandbox market
@@ -50,6 +51,8 @@ export interface SwapApiOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   log?: Logger;
+  /** Enables POST /sandbox/whale: the simulated whale's status, schedule, or one trade now. */
+  whale?: (req: WhaleRequest) => Promise<WhaleStatus>;
 }
 
 export interface SwapApi {
@@ -129,6 +132,20 @@ const swapBody = z.object({
 
 const priceBody = z.object({ mint: z.string(), usd: z.number().positive() });
 const replayBody = z.object({ speed: z.number().min(0).optional(), position: z.number().optional() });
+const whaleBody = z
+  .object({
+    action: z.enum(['status', 'start', 'stop', 'trade']),
+    config: z
+      .object({
+        everySec: z.number().min(1).max(86_400).optional(),
+        usd: z.number().positive().max(1_000_000).optional(),
+        tokens: z.array(z.string()).min(1).max(10).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 const sendBody = z.union([
   z.object({ address: z.string(), lamports: u64String }).strict(),
   z.object({ address: z.string(), mint: z.string(), amount: u64String }).strict(),
@@ -345,6 +362,17 @@ export async function startSwapApi(opts: SwapApiOptions): Promise<SwapApi> {
         b.address,
         'lamports' in b ? { lamports: BigInt(b.lamports) } : { mint: b.mint, amount: BigInt(b.amount) },
       );
+    } catch (err) {
+      return reply.code(400).send({ error: (err as Error).message });
+    }
+  });
+
+  app.post('/sandbox/whale', async (req, reply) => {
+    if (!opts.whale) return reply.code(404).send({ error: 'the sandbox whale is not enabled' });
+    const parsed = whaleBody.safeParse(req.body);
+    if (!parsed.success) return reply.code(400).send({ error: describe(parsed.error, 'JSON body') });
+    try {
+      return await opts.whale(parsed.data);
     } catch (err) {
       return reply.code(400).send({ error: (err as Error).message });
     }

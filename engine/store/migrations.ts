@@ -372,7 +372,7 @@ CREATE TABLE single_source_tokens (
 `,
   },
   {
-    version: 11,
+    version: 10,
     name: 'telegram-bridge',
     sql: `
 -- A friend's Telegram window (issue #15): what the operator lets them do, which Telegram user is
@@ -397,6 +397,84 @@ CREATE TABLE telegram_link_codes (
   created_at TEXT NOT NULL,
   expires_at TEXT NOT NULL,
   used_at    TEXT
+) STRICT;
+`,
+  },
+  {
+    version: 11,
+    name: 'copy-trading',
+    sql: `
+-- Copy trading (issue 16): a friend follows a leader (another friend's wallet or any Solana address),
+-- within their own risk. One row per (follower, leader); settings are columns so they are checked here too.
+CREATE TABLE copy_follows (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id        INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  leader         TEXT NOT NULL,
+  leader_user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  sizing         TEXT NOT NULL CHECK (sizing IN ('fixed', 'proportional', 'multiplier')),
+  fixed_usd      REAL,
+  multiplier     REAL,
+  max_usd        REAL,
+  tokens_mode    TEXT NOT NULL CHECK (tokens_mode IN ('all', 'allow', 'deny')),
+  tokens         TEXT NOT NULL,
+  copy_sells     INTEGER NOT NULL CHECK (copy_sells IN (0, 1)),
+  max_age_sec    INTEGER NOT NULL CHECK (max_age_sec > 0),
+  -- Unfollowing keeps the row (and its history); following again resumes from then.
+  active         INTEGER NOT NULL CHECK (active IN (0, 1)),
+  created_at     TEXT NOT NULL,
+  updated_at     TEXT NOT NULL,
+  UNIQUE (user_id, leader)
+) STRICT;
+CREATE INDEX copy_follows_leader ON copy_follows(leader);
+
+-- How far each leader's history has been read, per network (shared by everyone who follows that leader).
+CREATE TABLE copy_cursors (
+  network    TEXT NOT NULL,
+  leader     TEXT NOT NULL,
+  signature  TEXT NOT NULL,
+  slot       TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (network, leader)
+) STRICT;
+
+-- Every leader trade handled for a follow, once (the key): copied, skipped or refused, with its reason.
+-- A row is written 'pending' with its planned order before the order is submitted (write-ahead), so a
+-- crash resubmits the same order (same client id: one order) instead of copying twice.
+CREATE TABLE copy_trades (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  network      TEXT NOT NULL,
+  follow_id    INTEGER NOT NULL REFERENCES copy_follows(id) ON DELETE CASCADE,
+  user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  leader       TEXT NOT NULL,
+  signature    TEXT NOT NULL,
+  side         TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+  mint         TEXT NOT NULL,
+  leader_amount TEXT NOT NULL,
+  leader_usd   REAL,
+  block_time   INTEGER,
+  outcome      TEXT NOT NULL CHECK (outcome IN ('pending', 'copied', 'skipped', 'refused', 'failed')),
+  reason       TEXT,
+  client_id    TEXT,
+  order_in     TEXT,
+  order_out    TEXT,
+  order_amount TEXT,
+  intent_id    INTEGER,
+  filled_in    TEXT,
+  filled_out   TEXT,
+  seen_at      TEXT NOT NULL,
+  decided_at   TEXT,
+  UNIQUE (network, follow_id, signature, side)
+) STRICT;
+CREATE INDEX copy_trades_user ON copy_trades(user_id, id);
+CREATE INDEX copy_trades_pending ON copy_trades(outcome) WHERE outcome = 'pending';
+
+-- What each follow's copies hold, per token (base units): a leader's sell sells the same share of this.
+CREATE TABLE copy_holdings (
+  follow_id INTEGER NOT NULL REFERENCES copy_follows(id) ON DELETE CASCADE,
+  network   TEXT NOT NULL,
+  mint      TEXT NOT NULL,
+  quantity  TEXT NOT NULL,
+  PRIMARY KEY (follow_id, network, mint)
 ) STRICT;
 `,
   },

@@ -46,7 +46,7 @@ export interface LinkCodeRow {
   usedAt: string | null;
 }
 
-/** The Telegram tables of migration 11: friends' links and permissions, and one-time link codes. */
+/** The Telegram tables of migration 10: friends' links and permissions, and one-time link codes. */
 export class TelegramRepo {
   constructor(private readonly db: Db) {}
 

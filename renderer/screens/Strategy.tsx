@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Field, Panel, Seg } from '../components/ui';
 import { actions, useApp } from '../state/store';
 import type { Strategy } from '../state/types';
+import { CopyPanel } from './CopyPanel';
 
 /** One strategy parameter as strategy.list describes it (engine/strategy/params.ts ParamInfo). */
 export interface ParamInfo {
@@ -353,6 +354,7 @@ export function StrategyTab({ userId }: { userId: number }) {
           </div>
         </Panel>
       </div>
+      <CopyPanel userId={userId} />
     </div>
   );
 }

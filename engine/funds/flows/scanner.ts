@@ -44,6 +44,35 @@ export interface FlowScannerDeps {
   exclusive<T>(userId: number, task: () => Promise<T>): Promise<T>;
 }
 
+/**
+ * Signatures of `address` newer than `until` (exclusive), newest first: pages
+ * back with `before` through the chain client (its rate limits apply). With
+ * `olderThan` (epoch seconds), paging stops after the first page that reaches
+ * a block older than it (what a reader that only wants recent history needs);
+ * without it, every page is read or the read is refused, never cut short.
+ */
+export async function signaturesSince(
+  chain: ChainClient,
+  address: Address,
+  until: Signature | null,
+  opts: { olderThan?: number; pageSize?: number } = {},
+): Promise<SignatureInfo[]> {
+  const pageSize = opts.pageSize ?? PAGE;
+  const out: SignatureInfo[] = [];
+  let before: Signature | null = null;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const rows = await chain.getSignaturesForAddress(address, { limit: pageSize, before, until });
+    out.push(...rows);
+    if (rows.length < pageSize) return out;
+    const last = rows[rows.length - 1]!;
+    if (opts.olderThan !== undefined && last.blockTime !== null && Number(last.blockTime) < opts.olderThan) return out;
+    before = last.signature;
+  }
+  throw new Error(
+    `more than ${MAX_PAGES * pageSize} new signatures for ${address}; read refused rather than cut short`,
+  );
+}
+
 /** When Harvest first measured a user's equity on a network (first snapshot or first order), ms; null if never. */
 export function measuredSince(store: Store, userId: number, network: string): number | null {
   const snap = store.risk.snapshots(userId, network, { limit: 1 })[0]?.ts ?? null;
@@ -173,15 +202,7 @@ export class FlowScanner {
   /** Signatures of `address` newer than its cursor, newest first (all pages). */
   private async newSignatures(address: Address): Promise<SignatureInfo[]> {
     const until = this.d.store.flows.cursor(this.d.network, address) as Signature | null;
-    const out: SignatureInfo[] = [];
-    let before: Signature | null = null;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const rows = await this.d.chain.getSignaturesForAddress(address, { limit: PAGE, before, until });
-      out.push(...rows);
-      if (rows.length < PAGE) return out;
-      before = rows[rows.length - 1]!.signature;
-    }
-    throw new Error(`more than ${MAX_PAGES * PAGE} new signatures for ${address}; scan refused rather than cut short`);
+    return signaturesSince(this.d.chain, address, until);
   }
 
   /**

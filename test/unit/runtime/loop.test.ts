@@ -146,6 +146,18 @@ describe('the trading loop', () => {
       openPaperAccounts: () => undefined,
       exits: { runCycle: async () => ({ checked: 0, exits: 0, stuck: 0 }) },
       runStrategies: async () => ({ users: 0, evaluated: 0, signals: 0, orders: 0, filled: 0, rejected: 0, errors: 0 }),
+      copy: {
+        poll: async () => ({
+          leaders: 0,
+          signatures: 0,
+          copied: 0,
+          skipped: 0,
+          refused: 0,
+          failed: 0,
+          pending: 0,
+          errors: 0,
+        }),
+      },
     } as unknown as Funds;
     const loop = new TradingLoop(async () => funds, clock, silentLogger, 1_000);
     const first = loop.runCycle();
