@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { flowCommands } from './contract-flows';
+import { strategyStatusCommands } from './contract-strategy';
 
 /**
  * The engine's API: every command with its input and output schema. The CLI,
@@ -294,6 +295,7 @@ function command<I extends z.ZodType, O extends z.ZodType>(spec: CommandSpec<I, 
 
 export const commands = {
   ...flowCommands,
+  ...strategyStatusCommands,
   'engine.status': command({
     summary: 'What this data directory holds and who owns it',
     mutates: false,

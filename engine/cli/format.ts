@@ -4,6 +4,7 @@ import { formatUnits } from '../market/amounts';
 import { formatPaperAccount, paperFormatters } from './paper-format';
 import { riskFormatters } from './risk-format';
 import { flowFormatters } from './flow-format';
+import { strategyStatusFormatters } from './strategy-format';
 
 type Balances = CommandOutput<'wallet.balances'>['balances'][number];
 
@@ -38,6 +39,7 @@ type Formatters = { [K in CommandName]: (o: CommandOutput<K>) => string };
 /** Human-readable output, one formatter per command. */
 export const formatters: Formatters = {
   ...riskFormatters,
+  ...strategyStatusFormatters,
   ...flowFormatters,
   ...paperFormatters,
   'engine.status': (o) =>

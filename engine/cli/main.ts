@@ -7,6 +7,7 @@ import { dispatch, type CliContext } from './dispatch';
 import { formatters } from './format';
 import { stdinSecrets, type SecretInput } from './io';
 import { registerPaperCommands } from './paper-commands';
+import { registerStrategyStatusCommands } from './strategy-commands';
 
 // The engine runtime, `run`, `serve` and the QR code drawer are imported where a command
 // needs them, never here: every command parses this module, and a light one (status,
@@ -532,6 +533,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
       });
     });
   registerPaperCommands(program, run);
+  registerStrategyStatusCommands(strategy, run);
   program
     .command('leaderboard')
     .description('users ranked by return % (default) or PnL')

@@ -24,6 +24,7 @@ import { applySettingKey, buildRiskHandlers } from './risk-handlers';
 import { buildFlowHandlers } from './flow-handlers';
 import { buildPaperHandlers, modeSwitchNotice, paperAccountOut } from './paper-handlers';
 import { buildPriceHandlers } from './price-handlers';
+import { buildStrategyStatusHandlers } from './strategy-handlers';
 import { readNetworkConfig, writeNetworkConfig } from './network';
 
 /** The stop-loss a manual buy gets when none is given, in percent below the price. */
@@ -43,6 +44,7 @@ export function buildHandlers(engine: Engine): Handlers {
     ...buildFlowHandlers(engine),
     ...buildPaperHandlers(engine),
     ...buildPriceHandlers(engine),
+    ...buildStrategyStatusHandlers(engine),
     'engine.status': () => ({
       dataDir: engine.layout.root,
       schemaVersion: schemaVersion(store.db),
