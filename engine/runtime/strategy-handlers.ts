@@ -86,7 +86,8 @@ export function buildStrategyStatusHandlers(engine: Engine): StrategyStatusHandl
             .filter((s): s is StrategyStateRow => s !== undefined);
           const { state, headline } = strategyHeadline({
             enabled: settings.strategy.enabled,
-            active: store.users.isActive(u.id),
+            // The runner's word when it has run for this friend (it knows paper from live), else the activation flag.
+            active: tokens.length > 0 ? !tokens.some((t) => t.code === 'NOT_FUNDED') : store.users.isActive(u.id),
             global,
             user: engine.controls.user(u.id),
             tokens,
