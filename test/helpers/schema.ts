@@ -16,6 +16,8 @@ export const EXPECTED_TABLES = [
   'risk_state',
   'schema_migrations',
   'single_source_tokens',
+  'strategy_decisions',
+  'strategy_state',
   'trades',
   'user_settings',
   'users',
