@@ -11,20 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandOutput } from '../../engine/api';
-import { PriceBook, TradeExecutionService } from '../../engine/execution';
-import { ManualClock } from '../../engine/kernel/clock';
-import { silentLogger } from '../../engine/kernel/logger';
-import { IndicatorCache, loadCandlesFile, ReplayCandleSource, tokenBySymbol } from '../../engine/market';
-import { standardRiskGate } from '../../engine/risk';
-import { Engine } from '../../engine/runtime';
-import { StrategyRunner } from '../../engine/runtime/strategy-runner';
-import { json, REPO_ROOT, runHarvest } from '../helpers/cli';
+import { json, runHarvest } from '../helpers/cli';
+import { seedStrategyScenario } from '../helpers/strategy-seed';
 
-const SOL = tokenBySymbol('SOL')!;
-const USDC = tokenBySymbol('USDC')!;
-const CANDLES = loadCandlesFile(join(REPO_ROOT, 'test/fixtures/market/SOLUSDT-1h-binance-2020-12_2021-07.csv.gz'));
-/** Thirteen hours into the fixture: DCA (2 candles) can trade, trend (78) is warming up. */
-const T0 = Date.UTC(2020, 11, 1, 13);
 const env = { HARVEST_MASTER_KEY: randomBytes(32).toString('hex') };
 let parent: string;
 let dataDir: string;
@@ -33,56 +22,7 @@ const harvest = (...args: string[]) => runHarvest(['--data-dir', dataDir, ...arg
 beforeAll(async () => {
   parent = mkdtempSync(join(tmpdir(), 'hv-strategy-cli-'));
   dataDir = join(parent, 'd');
-  const clock = new ManualClock(T0);
-  const engine = Engine.open({ dataDir, clock, logger: silentLogger, env });
-  try {
-    const friends: Record<string, { id: string; params: Record<string, unknown> }> = {
-      ana: { id: 'dca', params: { amountUsd: 100, intervalHours: 1 } },
-      bo: { id: 'dca', params: { amountUsd: 100, intervalHours: 1 } },
-      cy: { id: 'trend', params: {} },
-    };
-    for (const [name, s] of Object.entries(friends)) {
-      const u = engine.users.add(name, 'test');
-      engine.wallets.create(u.id, 12, 'test');
-      const row = engine.store.settings.get(u.id)!;
-      engine.store.settings.update(
-        u.id,
-        row.version,
-        { ...(row.settings as object), mode: 'paper', strategy: { enabled: true, ...s, tokens: ['SOL'] } },
-        new Date(T0).toISOString(),
-      );
-      engine.store.paper.set(u.id, USDC.mint, 10_000_000_000n);
-      engine.store.paper.set(u.id, SOL.mint, 100_000_000n);
-    }
-    engine.controls.pauseUser(2, 'holiday', 'test');
-    const source = new ReplayCandleSource({ clock });
-    source.add(SOL.mint, '1h', CANDLES);
-    const prices = new PriceBook(clock, Number.POSITIVE_INFINITY);
-    prices.set(SOL.mint, CANDLES.find((c) => c.time === T0 - 3_600_000)!.close);
-    prices.set(USDC.mint, 1);
-    const deps = { store: engine.store, controls: engine.controls, bus: engine.bus, network: 'test' };
-    const exec = new TradeExecutionService({
-      ...deps,
-      clock,
-      log: silentLogger,
-      signer: engine.signer,
-      risk: standardRiskGate(deps),
-      prices,
-      chain: null,
-      jupiter: null,
-    });
-    const runner = new StrategyRunner({
-      ...deps,
-      exec,
-      cache: new IndicatorCache(source),
-      prices,
-      clock,
-      log: silentLogger,
-    });
-    await runner.run();
-  } finally {
-    await engine.close();
-  }
+  await (await seedStrategyScenario(dataDir, env)).close();
 }, 60_000);
 
 afterAll(() => rmSync(parent, { recursive: true, force: true }));
@@ -96,6 +36,7 @@ describe('harvest strategy status and log', () => {
     expect(r.stdout).toMatch(/^cy {2}trend \(paper\) {2}warming up 13\/78$/mu);
     expect(r.stdout).toMatch(/SOL {3}1h {2}warming up 13\/78; last candle 2020-12-01 12:00/u);
     expect(r.stdout).toMatch(/last decision: skipped: paused \(2020-12-01 13:00\): This user is paused \(holiday\)/u);
+    expect(r.stdout).toMatch(/^dee {2}dca \(paper\) {2}skipped: size below minimum$/mu);
     expect(r.stdout).not.toMatch(/running|userId|\{/u);
   });
 
