@@ -382,6 +382,30 @@ describe('no candle is skipped', () => {
     expect(w.engine.store.decisions.state(w.ids['ana']!, 'SOL')!.lastCandle).toBe(T0 + 3 * HOUR);
   });
 
+  it('exits before entries: an exit signal in the catch-up wins over a later entry signal', async () => {
+    // Closes at 01:00..04:00 are 4.2351, 4.2363, 4.2186, 4.2051: bought at 4.1745 (an average entry of about
+    // 4.185 once the paper fill's costs are in) with a 1 % take-profit (about 4.227), the first two candles
+    // signal a sell and the last two a DCA buy.
+    const w = world({ ana: { params: { intervalHours: 1, takeProfitPct: 1 } } });
+    w.book.set(SOL.mint, 4.1745);
+    await manual(w, 'ana', 'buy', SOL.mint, 100_000_000n);
+    w.engine.controls.pauseUser(w.ids['ana']!, 'holiday', 'test');
+    w.book.set(SOL.mint, closeAt(T0));
+    await w.runner.run(); // the 00:00 candle: a buy, skipped (paused); exits still pass a pause
+    w.advanceHours(4);
+    const report = await w.runner.run();
+    expect(report).toMatchObject({ signals: 4, orders: 1, filled: 1 });
+    const log = decisions(w, 'ana').slice(1);
+    expect(log.map((d) => [(d.candleTime! - T0) / HOUR, d.signalSide, d.code])).toEqual([
+      [0, 'sell', 'SUPERSEDED'],
+      [1, 'sell', 'FILLED'],
+      [2, 'buy', 'SUPERSEDED'],
+      [3, 'buy', 'SUPERSEDED'],
+    ]);
+    expect(log[1]!.outcome).toBe('exited');
+    expect(w.engine.store.portfolio.positions(w.ids['ana']!, { status: 'open' })).toHaveLength(0);
+  });
+
   it('the catch-up is capped at 50 candles', async () => {
     const w = world({ ana: {} });
     await w.runner.run();
