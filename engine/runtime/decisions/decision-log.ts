@@ -8,6 +8,21 @@ const DAY_MS = 86_400_000;
 
 export type StateDraft = Omit<StrategyStateRow, 'updatedAt' | 'decidedAt'> & { decidedAt?: string };
 
+function sameValues(a: Record<string, number | null> | null, b: Record<string, number | null> | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function sameSignal(a: StrategyStateRow['signal'], b: StrategyStateRow['signal']): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return a.side === b.side && a.reason === b.reason && a.candleTime === b.candleTime;
+}
+
 /** Two states that differ only in their times: nothing worth a write. */
 function sameState(a: StrategyStateRow, b: StateDraft): boolean {
   return (
@@ -16,8 +31,8 @@ function sameState(a: StrategyStateRow, b: StateDraft): boolean {
     a.warmupHave === b.warmupHave &&
     a.warmupNeeded === b.warmupNeeded &&
     a.lastCandle === b.lastCandle &&
-    JSON.stringify(a.indicators) === JSON.stringify(b.indicators) &&
-    JSON.stringify(a.signal) === JSON.stringify(b.signal) &&
+    sameValues(a.indicators, b.indicators) &&
+    sameSignal(a.signal, b.signal) &&
     a.outcome === b.outcome &&
     a.code === b.code &&
     a.message === b.message &&
