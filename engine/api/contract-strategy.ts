@@ -94,7 +94,13 @@ export const strategyStatusCommands = {
     summary:
       "What each friend's strategy is doing per token: warm-up, indicator values, last signal, last decision and why",
     mutates: false,
-    input: z.object({ user: UserRef.optional() }).strict(),
+    input: z
+      .object({
+        user: UserRef.optional(),
+        /** Only each friend's state word and headline (no per-token detail): what the Overview needs for many friends. */
+        headlinesOnly: z.boolean().optional(),
+      })
+      .strict(),
     output: z.object({ at: z.string(), users: z.array(UserStrategyOut) }),
   }),
   'strategy.decisions': command({

@@ -65,7 +65,7 @@ function tokenStateOut(s: StrategyStateRow): TokenStateOut {
 export function buildStrategyStatusHandlers(engine: Engine): StrategyStatusHandlers {
   const { store } = engine;
   return {
-    'strategy.status': ({ user }) => {
+    'strategy.status': ({ user, headlinesOnly }) => {
       const now = engine.clock.now();
       const users = user === undefined ? store.users.list() : [engine.users.resolve(user)];
       const states = new Map<number, StrategyStateRow[]>();
@@ -101,7 +101,7 @@ export function buildStrategyStatusHandlers(engine: Engine): StrategyStatusHandl
             mode: settings.mode,
             state,
             headline,
-            tokens: tokens.map(tokenStateOut),
+            tokens: headlinesOnly ? [] : tokens.map(tokenStateOut),
             recent: user === undefined ? [] : store.decisions.list(u.id, { limit: 20 }).map(decisionOut),
           };
         }),

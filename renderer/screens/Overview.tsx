@@ -22,7 +22,7 @@ export function Overview() {
   const [token, setToken] = useState('SOL');
   const [tf, setTf] = useState<'1m' | '5m' | '15m' | '1h'>('1m');
   const [adding, setAdding] = useState(false);
-  const { status: strategyStatus } = useStrategyStatus();
+  const { status: strategyStatus } = useStrategyStatus(undefined, true);
   const strategies = new Map((strategyStatus?.users ?? []).map((u) => [u.userId, u]));
 
   return (

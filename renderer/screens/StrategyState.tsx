@@ -93,7 +93,7 @@ export function StrategyNow({ s, now }: { s: UserStrategy | null; now: number })
 /** The friend's decision log, newest first: every signal acted on or skipped, and each change of state. */
 export function DecisionLog({ decisions, now }: { decisions: StrategyDecision[]; now: number }) {
   return (
-    <Panel title="Decision log" hint="newest first · kept 30 days" testId="strategy-log" flush>
+    <Panel title="Decision log" hint="newest first" testId="strategy-log" flush>
       {decisions.length === 0 ? (
         <Empty>No decisions yet.</Empty>
       ) : (

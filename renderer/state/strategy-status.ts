@@ -13,15 +13,20 @@ const POLL_MS = 10_000;
 /**
  * What each friend's strategy is doing (strategy.status), re-read every cycle
  * while the screen is shown. One friend's (with their recent decisions), or
- * everyone's; null until the first answer (or on an engine without it).
+ * everyone's (`headlinesOnly`: without the per-token detail, for a long list
+ * of friends); null until the first answer (or on an engine without it).
  */
-export function useStrategyStatus(userId?: number): { status: StrategyStatus | null; reload: () => Promise<void> } {
+export function useStrategyStatus(
+  userId?: number,
+  headlinesOnly = false,
+): { status: StrategyStatus | null; reload: () => Promise<void> } {
   const [status, setStatus] = useState<StrategyStatus | null>(null);
   const reload = useCallback(async () => {
     if (!hasCommand('strategy.status')) return;
-    const r = await actions().run('strategy.status', userId === undefined ? {} : { user: userId }, { silent: true });
+    const input = { ...(userId === undefined ? {} : { user: userId }), ...(headlinesOnly ? { headlinesOnly } : {}) };
+    const r = await actions().run('strategy.status', input, { silent: true });
     if (r.ok) setStatus(r.value);
-  }, [userId]);
+  }, [userId, headlinesOnly]);
   useEffect(() => {
     void reload();
     const t = setInterval(() => void reload(), POLL_MS);

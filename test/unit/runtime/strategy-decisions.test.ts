@@ -351,6 +351,10 @@ describe('warm-up, indicator values and quiet candles', () => {
     expect(decisions(w, 'ana').map((d) => d.code)).toEqual(['WARMING_UP']);
     const status = await w.engine.execute('strategy.status', { user: 'ana' });
     expect(status.users[0]).toMatchObject({ state: 'warming-up', headline: 'warming up 13/78' });
+    expect(status.users[0]!.tokens[0]).toMatchObject({ token: 'SOL', warmup: { have: 13, needed: 78 } });
+    // For a long list of friends, the headline alone.
+    const brief = await w.engine.execute('strategy.status', { headlinesOnly: true });
+    expect(brief.users[0]).toMatchObject({ headline: 'warming up 13/78', tokens: [], recent: [] });
   });
 
   it('once warm, the live state holds the indicator values the strategy decides on', async () => {
