@@ -323,6 +323,9 @@ export class StrategyRunner {
       if (!token || token.mint === quoteMint)
         throw new Error(`"${symbol}" is not a token this user's strategy can trade`);
       const key = `${userId}:${token.symbol}`;
+      // Only candles closed since the previous run may be acted on; older ones closed while this was not running.
+      const continuous = this.lastRun.get(key) === this.run_ - 1;
+      this.lastRun.set(key, this.run_);
       const prev = this.log.state(userId, token.symbol);
       const candles = this.d.cache.candles(token.mint, strategy.timeframe);
       const latest = candles.length - 1;
@@ -375,10 +378,6 @@ export class StrategyRunner {
         }
         first = Math.max(first, latest - CATCH_UP_CANDLES + 1);
       }
-      // Only candles closed since the previous run may be acted on; older ones closed while this was not running.
-      const continuous = this.lastRun.get(key) === this.run_ - 1;
-      this.lastRun.set(key, this.run_);
-
       const position = this.d.store.portfolio.openPosition(userId, this.d.network, token.mint, settings.mode);
       const quoteUsd = this.d.prices.price(quoteMint);
       const view: PositionView | null =

@@ -372,6 +372,7 @@ describe('no candle is skipped', () => {
   it('catch-up evaluates every closed candle once, in order; one order, the latest signal wins', async () => {
     const w = world({ ana: {} });
     await w.runner.run(); // entered on the 00:00 candle
+    await w.runner.run(); // a cycle in which no candle closed: the runner is still running for ana
     w.advanceHours(4); // four hourly candles close before the next cycle (a fast replay)
     const report = await w.runner.run();
     expect(report).toMatchObject({ signals: 4, orders: 1, filled: 1 });
