@@ -3,6 +3,7 @@ import { flowCommands } from './contract-flows';
 import { telegramCommands } from './contract-telegram';
 import { backtestCommands } from './contract-backtest';
 import { copyCommands } from './contract-copy';
+import { strategyStatusCommands } from './contract-strategy';
 
 /**
  * The engine's API: every command with its input and output schema. The CLI,
@@ -300,6 +301,7 @@ export const commands = {
   ...telegramCommands,
   ...backtestCommands,
   ...copyCommands,
+  ...strategyStatusCommands,
   'engine.status': command({
     summary: 'What this data directory holds and who owns it',
     mutates: false,

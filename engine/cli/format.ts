@@ -8,6 +8,7 @@ import { riskFormatters } from './risk-format';
 import { flowFormatters } from './flow-format';
 import { telegramFormatters } from './telegram-format';
 import { copyFormatters } from './copy-format';
+import { strategyStatusFormatters } from './strategy-format';
 
 type Balances = CommandOutput<'wallet.balances'>['balances'][number];
 
@@ -43,6 +44,7 @@ type Formatters = { [K in CommandName]: (o: CommandOutput<K>) => string };
 export const formatters: Formatters = {
   ...riskFormatters,
   ...backtestFormatters,
+  ...strategyStatusFormatters,
   ...flowFormatters,
   ...telegramFormatters,
   ...copyFormatters,

@@ -10,6 +10,7 @@ import { registerPaperCommands } from './paper-commands';
 import { registerTelegramCommands } from './telegram-commands';
 import { registerBacktestCommands } from './backtest-commands';
 import { registerCopyCommands, registerWhaleCommand } from './copy-commands';
+import { registerStrategyStatusCommands } from './strategy-commands';
 
 // The engine runtime, `run`, `serve` and the QR code drawer are imported where a command
 // needs them, never here: every command parses this module, and a light one (status,
@@ -546,6 +547,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     (cmd, name, input) => dispatch(ctxOf(cmd), name, input),
     (cmd, out, human) => print(ctxOf(cmd).json, out, () => human),
   );
+  registerStrategyStatusCommands(strategy, run);
   program
     .command('leaderboard')
     .description('users ranked by return % (default) or PnL')

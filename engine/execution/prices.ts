@@ -12,6 +12,8 @@ export interface PriceSource {
   lastTrusted?(mint: string): { usd: number; at: number } | null;
   /** Why the mint has no trusted price right now (for messages), or null. */
   whyUntrusted?(mint: string): string | null;
+  /** Which kind of failure leaves the mint without a price (for reason codes); null while it has one. */
+  untrustedKind?(mint: string): 'none' | 'stale' | 'untrusted' | null;
 }
 
 const PriceV3 = z.record(z.string(), z.object({ usdPrice: z.number() }).loose().nullable());

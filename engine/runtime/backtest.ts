@@ -14,6 +14,7 @@ import {
 import { standardRiskGate } from '../risk';
 import { Engine } from './engine';
 import { StrategyRunner } from './strategy-runner';
+import { DecisionLog } from './decisions';
 
 export interface BacktestUser {
   name: string;
@@ -139,6 +140,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       clock,
       log,
       network: 'backtest',
+      // The decision log of a throwaway run is not kept: a commit per candle would triple its run time.
+      decisions: new DecisionLog(engine.store, clock, false),
     });
 
     const step = TIMEFRAME_MS[opts.timeframe];

@@ -27,6 +27,7 @@ import { buildCopyHandlers } from './copy-handlers';
 import { buildPaperHandlers, modeSwitchNotice, paperAccountOut } from './paper-handlers';
 import { buildPriceHandlers } from './price-handlers';
 import { buildTelegramHandlers } from './telegram-handlers';
+import { buildStrategyStatusHandlers } from './strategy-handlers';
 import { readNetworkConfig, writeNetworkConfig } from './network';
 
 /** The stop-loss a manual buy gets when none is given, in percent below the price. */
@@ -49,6 +50,7 @@ export function buildHandlers(engine: Engine): Handlers {
     ...buildPaperHandlers(engine),
     ...buildPriceHandlers(engine),
     ...buildTelegramHandlers(engine),
+    ...buildStrategyStatusHandlers(engine),
     'engine.status': () => ({
       dataDir: engine.layout.root,
       schemaVersion: schemaVersion(store.db),

@@ -24,6 +24,14 @@ export {
   type LedgerCheckRow,
 } from './flows-repo';
 export { PriceTrustRepo, type SingleSourceToken } from './price-trust-repo';
+export {
+  DecisionsRepo,
+  DECISION_OUTCOMES,
+  type DecisionOutcome,
+  type DecisionRow,
+  type NewDecision,
+  type StrategyStateRow,
+} from './decisions-repo';
 export { FundsRepo, type WhitelistEntry, type WithdrawalRow, type WithdrawalStatus } from './funds-repo';
 export {
   AuditRepo,
@@ -52,6 +60,7 @@ import { HoldingsRepo } from './holdings-repo';
 import { MetaRepo } from './meta-repo';
 import { RiskRepo } from './risk-repo';
 import { PriceTrustRepo } from './price-trust-repo';
+import { DecisionsRepo } from './decisions-repo';
 import { SettingsRepo } from './settings-repo';
 import { UsersRepo } from './users-repo';
 import { WalletsRepo } from './wallets-repo';
@@ -73,6 +82,7 @@ export class Store {
   readonly risk: RiskRepo;
   readonly flows: FlowsRepo;
   readonly priceTrust: PriceTrustRepo;
+  readonly decisions: DecisionsRepo;
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db);
@@ -90,6 +100,7 @@ export class Store {
     this.risk = new RiskRepo(db);
     this.flows = new FlowsRepo(db);
     this.priceTrust = new PriceTrustRepo(db);
+    this.decisions = new DecisionsRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */

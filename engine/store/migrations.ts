@@ -372,6 +372,56 @@ CREATE TABLE single_source_tokens (
 `,
   },
   {
+    version: 9,
+    name: 'strategy-decisions',
+    sql: `
+-- What each friend's strategy is doing per token, live (issue #11, item 3): warm-up progress, the
+-- indicator values it decides on, the last signal and the last decision with its reason. One row
+-- per (user, token), rewritten as candles close; the history is strategy_decisions.
+CREATE TABLE strategy_state (
+  user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  token         TEXT NOT NULL,
+  strategy_id   TEXT NOT NULL,
+  timeframe     TEXT NOT NULL,
+  warmup_have   INTEGER NOT NULL,
+  warmup_needed INTEGER NOT NULL,
+  last_candle   INTEGER,
+  indicators    TEXT,
+  signal_side   TEXT CHECK (signal_side IN ('buy', 'sell')),
+  signal_reason TEXT,
+  signal_candle INTEGER,
+  outcome       TEXT NOT NULL,
+  code          TEXT NOT NULL,
+  message       TEXT NOT NULL,
+  decided_at    TEXT NOT NULL,
+  traded_at     TEXT,
+  updated_at    TEXT NOT NULL,
+  PRIMARY KEY (user_id, token)
+) STRICT;
+
+-- The per-friend decision log: every signal acted on or skipped (with its reason), every error,
+-- and each change of state (warming up -> waiting for a signal); not a row per candle. Pruned by age.
+CREATE TABLE strategy_decisions (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  token       TEXT NOT NULL,
+  strategy_id TEXT NOT NULL,
+  candle_time INTEGER,
+  recorded_at TEXT NOT NULL,
+  outcome     TEXT NOT NULL
+    CHECK (outcome IN ('entered', 'exited', 'no-signal', 'skipped', 'warming-up', 'error')),
+  code        TEXT NOT NULL,
+  message     TEXT NOT NULL,
+  signal_side TEXT CHECK (signal_side IN ('buy', 'sell')),
+  indicators  TEXT,
+  intent_id   INTEGER,
+  client_id   TEXT
+) STRICT;
+CREATE INDEX strategy_decisions_user_time ON strategy_decisions(user_id, recorded_at);
+CREATE INDEX strategy_decisions_time ON strategy_decisions(recorded_at);
+`,
+  },
+  {
     version: 10,
     name: 'telegram-bridge',
     sql: `

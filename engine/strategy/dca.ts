@@ -125,4 +125,18 @@ export const dcaStrategy: Strategy<DcaParams> = {
     }
     return signal;
   },
+  explain(ctx) {
+    const p = ctx.params;
+    const last = ctx.candles[ctx.candles.length - 1]!;
+    const interval = p.intervalHours * HOUR_MS;
+    const out: Record<string, number> = {
+      close: last.close,
+      // Hours from this candle's open to the next interval, whose first closed candle buys.
+      'hours to next interval': (Math.floor(last.time / interval) * interval + interval - last.time) / HOUR_MS,
+    };
+    if (p.buyTheDip) out[`SMA(${p.dipSmaPeriod})`] = lastValue(ctx.indicator(ind.sma(p.dipSmaPeriod)));
+    if (ctx.position && p.takeProfitPct !== null)
+      out['take-profit'] = ctx.position.entryPrice * (1 + p.takeProfitPct / 100);
+    return out;
+  },
 };

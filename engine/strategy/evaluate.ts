@@ -10,6 +10,12 @@ export interface EvaluateInput {
   cache: IndicatorCache;
   position: PositionView | null;
   now: number;
+  /**
+   * Evaluate as of an earlier closed candle: the strategy sees only the first
+   * `upTo` candles of the cache's window (and the indicators over them), as it
+   * would have when that candle had just closed. Default: all of them.
+   */
+  upTo?: number;
 }
 
 export interface Evaluation {
@@ -18,6 +24,28 @@ export interface Evaluation {
   candleTime: number | null;
   /** Why there is no signal when the strategy was not asked: 'warmup' (not enough candles). */
   skipped: 'warmup' | null;
+  /** Warm-up progress: closed candles seen (capped at what is needed) and candles needed. */
+  warmup: { have: number; needed: number };
+  /** The named values the strategy decided on (its `explain`), null when it has none or is warming up. */
+  indicators: Record<string, number | null> | null;
+}
+
+// Prefixes of the shared (frozen) candle windows and indicator series, so a catch-up over several
+// candles slices each series once per length for every user, and the memo goes with the series.
+const prefixes = new WeakMap<object, Map<number, unknown>>();
+
+function prefixOf<T>(whole: object, length: number, cut: () => T): T {
+  let byLength = prefixes.get(whole);
+  if (!byLength) prefixes.set(whole, (byLength = new Map()));
+  let v = byLength.get(length) as T | undefined;
+  if (v === undefined) byLength.set(length, (v = cut()));
+  return v;
+}
+
+function slicedIndicator(value: unknown, length: number): unknown {
+  if (Array.isArray(value)) return Object.freeze(value.slice(0, length));
+  const o = value as Record<string, readonly number[]>;
+  return Object.freeze(Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Object.freeze(v.slice(0, length))])));
 }
 
 /**
@@ -37,23 +65,37 @@ export function evaluateStrategy<P>(strategy: Strategy<P>, params: P, input: Eva
       `Strategy ${strategy.id} needs ${warmup} candles of warm-up but indicators are computed over ${input.cache.window}: choose shorter periods.`,
     );
   }
-  const candles = input.cache.candles(input.token, tf);
+  const all = input.cache.candles(input.token, tf);
+  const n = input.upTo === undefined ? all.length : Math.max(0, Math.min(all.length, input.upTo));
+  const candles = n === all.length ? all : prefixOf(all, n, () => Object.freeze(all.slice(0, n)));
   const last = candles[candles.length - 1];
+  const progress = { have: Math.min(candles.length, warmup), needed: warmup };
   if (!last || candles.length < warmup) {
-    return { signal: null, candleTime: last?.time ?? null, skipped: 'warmup' };
+    return { signal: null, candleTime: last?.time ?? null, skipped: 'warmup', warmup: progress, indicators: null };
   }
   const ctx: StrategyContext<P> = {
     token: input.token,
     timeframe: tf,
     params,
     candles,
-    indicator: (spec) => input.cache.get(input.token, tf, spec),
+    indicator: (spec) => {
+      const whole = input.cache.get(input.token, tf, spec);
+      return n === all.length ? whole : (prefixOf(whole, n, () => slicedIndicator(whole, n)) as typeof whole);
+    },
     position: input.position,
     now: input.now,
   };
   const signal = strategy.onCandle(ctx);
   if (signal) checkSignal(strategy.id, signal, last, input.position);
-  return { signal, candleTime: last.time, skipped: null };
+  return { signal, candleTime: last.time, skipped: null, warmup: progress, indicators: explained(strategy, ctx) };
+}
+
+/** The strategy's named values, NaN and infinities as null (JSON-safe). */
+function explained<P>(strategy: Strategy<P>, ctx: StrategyContext<P>): Record<string, number | null> | null {
+  if (!strategy.explain) return null;
+  const out: Record<string, number | null> = {};
+  for (const [k, v] of Object.entries(strategy.explain(ctx))) out[k] = Number.isFinite(v) ? v : null;
+  return out;
 }
 
 export function checkSignal(

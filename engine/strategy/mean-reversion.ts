@@ -130,4 +130,15 @@ export const meanReversionStrategy: Strategy<MeanReversionParams> = {
     }
     return null;
   },
+  explain(ctx) {
+    const p = ctx.params;
+    const bb = ctx.indicator(ind.bollinger(p.bbPeriod, p.bbStdDev));
+    return {
+      [`RSI(${p.rsiPeriod})`]: lastValue(ctx.indicator(ind.rsi(p.rsiPeriod))),
+      'lower band': lastValue(bb.lower),
+      'middle band': lastValue(bb.middle),
+      [`ATR(${p.atrPeriod})`]: lastValue(ctx.indicator(ind.atr(p.atrPeriod))),
+      close: ctx.candles[ctx.candles.length - 1]!.close,
+    };
+  },
 };

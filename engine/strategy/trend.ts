@@ -118,4 +118,13 @@ export const trendStrategy: Strategy<TrendParams> = {
     }
     return null;
   },
+  explain(ctx) {
+    const p = ctx.params;
+    return {
+      [`EMA(${p.fastPeriod})`]: lastValue(ctx.indicator(ind.ema(p.fastPeriod))),
+      [`EMA(${p.slowPeriod})`]: lastValue(ctx.indicator(ind.ema(p.slowPeriod))),
+      [`ATR(${p.atrPeriod})`]: lastValue(ctx.indicator(ind.atr(p.atrPeriod))),
+      close: ctx.candles[ctx.candles.length - 1]!.close,
+    };
+  },
 };

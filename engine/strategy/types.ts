@@ -79,4 +79,10 @@ export interface Strategy<P> {
   indicators(params: P): IndicatorSpec[];
   /** Called once per closed candle of its timeframe. */
   onCandle(ctx: StrategyContext<P>): Signal | null;
+  /**
+   * Optional: the named indicator values it decides on at this candle (e.g.
+   * `{ 'EMA(12)': 101.2 }`), for the operator's status view. Pure like
+   * onCandle; NaN means not defined yet. Never changes the signal.
+   */
+  explain?(ctx: StrategyContext<P>): Record<string, number>;
 }

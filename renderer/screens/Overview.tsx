@@ -7,6 +7,7 @@ import { describeEventBody } from '../state/store';
 import { selectSlices, summarizeAll, type UserSummary } from '../state/derived';
 import { actions, useApp, useAppShallow } from '../state/store';
 import { humanizeEventType } from '../lib/format';
+import { useStrategyStatus, type UserStrategy } from '../state/strategy-status';
 
 export function Overview() {
   const slices = useAppShallow(selectSlices);
@@ -21,6 +22,8 @@ export function Overview() {
   const [token, setToken] = useState('SOL');
   const [tf, setTf] = useState<'1m' | '5m' | '15m' | '1h'>('1m');
   const [adding, setAdding] = useState(false);
+  const { status: strategyStatus } = useStrategyStatus(undefined, true);
+  const strategies = new Map((strategyStatus?.users ?? []).map((u) => [u.userId, u]));
 
   return (
     <div data-testid="overview">
@@ -78,7 +81,7 @@ export function Overview() {
             }
           >
             {adding && <InlineAdd onDone={() => setAdding(false)} />}
-            <UsersTable rows={rows} />
+            <UsersTable rows={rows} strategies={strategies} />
           </Panel>
           <Panel
             title="Market"
@@ -154,7 +157,37 @@ function sumOrNull(values: (number | null)[]): number | null {
   return any ? sum : values.length === 0 ? 0 : null;
 }
 
-function UsersTable({ rows }: { rows: UserSummary[] }) {
+/** The badge look of what a friend's strategy is doing. */
+const STRATEGY_LOOK: Record<UserStrategy['state'], string> = {
+  off: '',
+  unfunded: '',
+  halted: 'neg',
+  paused: 'warn',
+  error: 'neg',
+  starting: '',
+  'warming-up': '',
+  skipped: 'warn',
+  traded: 'pos',
+  waiting: '',
+};
+
+/** What the strategy is doing ("warming up 12/39", "skipped: cooldown", "last trade 5 min ago"), not just "running". */
+export function StrategyHeadline({ s, testId }: { s: UserStrategy | undefined; testId?: string }) {
+  if (!s) return <span className="muted small">—</span>;
+  const last = s.tokens.map((t) => t.lastDecision).sort((a, b) => b.at.localeCompare(a.at))[0];
+  return (
+    <span
+      className={`badge ${STRATEGY_LOOK[s.state]}`}
+      data-testid={testId}
+      data-state={s.state}
+      title={last ? `${last.label}: ${last.message}` : undefined}
+    >
+      {s.headline}
+    </span>
+  );
+}
+
+function UsersTable({ rows, strategies }: { rows: UserSummary[]; strategies: Map<number, UserStrategy> }) {
   if (rows.length === 0) return <Empty>No friends yet. Add one to get started.</Empty>;
   return (
     <div className="table-wrap">
@@ -163,6 +196,7 @@ function UsersTable({ rows }: { rows: UserSummary[] }) {
           <tr>
             <th>Friend</th>
             <th>Status</th>
+            <th>Strategy</th>
             <th className="num">SOL</th>
             <th className="num">USDC</th>
             <th className="num">Equity</th>
@@ -196,6 +230,9 @@ function UsersTable({ rows }: { rows: UserSummary[] }) {
                 </td>
                 <td>
                   <StateBadge state={r.state} testId={`user-state-${r.user.id}`} />
+                </td>
+                <td style={{ maxWidth: 220 }}>
+                  <StrategyHeadline s={strategies.get(r.user.id)} testId={`user-strategy-${r.user.id}`} />
                 </td>
                 <td className="num">{r.balances ? fmtAmount(r.balances.sol, 3) : '—'}</td>
                 <td className="num">{usdc === null ? '—' : fmtAmount(usdc, 2)}</td>

@@ -1,5 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Field, Panel, Seg } from '../components/ui';
+import { Field, Panel, Seg, useNow } from '../components/ui';
+import { useStrategyStatus } from '../state/strategy-status';
+import { DecisionLog, StrategyNow } from './StrategyState';
 import { actions, useApp } from '../state/store';
 import type { Strategy } from '../state/types';
 import { CopyPanel } from './CopyPanel';
@@ -92,6 +94,9 @@ export function StrategyTab({ userId }: { userId: number }) {
   const [enabled, setEnabled] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  const { status, reload } = useStrategyStatus(userId);
+  const live = status?.users[0] ?? null;
+  const now = useNow(15_000);
 
   // Start from what is stored whenever it changes (after a save, or another window's change).
   useEffect(() => {
@@ -162,6 +167,7 @@ export function StrategyTab({ userId }: { userId: number }) {
     // A switch paper ↔ live: say where the open positions and each account's history stay.
     if (r.value.notice) actions().toast('info', 'Mode switched', r.value.notice);
     await actions().refreshSettings(userId);
+    await reload();
   };
 
   if (!settings) return <div className="muted">Loading settings…</div>;
@@ -171,7 +177,9 @@ export function StrategyTab({ userId }: { userId: number }) {
       <Panel
         title="Strategy"
         hint={
-          current ? `${current.enabled ? 'running' : 'saved, not running'}: ${current.id} · ${currentMode}` : undefined
+          current
+            ? `${current.enabled ? (live?.headline ?? 'on') : 'saved, not running'}: ${current.id} · ${currentMode}`
+            : undefined
         }
       >
         <div className="strategy-cards">
@@ -187,9 +195,7 @@ export function StrategyTab({ userId }: { userId: number }) {
               <span className="name">
                 {s.name}
                 {current?.id === s.id && (
-                  <span className={`badge ${current.enabled ? 'pos' : ''}`}>
-                    {current.enabled ? 'running' : 'selected'}
-                  </span>
+                  <span className={`badge ${current.enabled ? 'pos' : ''}`}>{current.enabled ? 'on' : 'selected'}</span>
                 )}
               </span>
               <span className="desc">{s.description}</span>
@@ -198,6 +204,8 @@ export function StrategyTab({ userId }: { userId: number }) {
           {strategies.length === 0 && <div className="muted">The engine lists no strategies.</div>}
         </div>
       </Panel>
+
+      <StrategyNow s={live} now={now} />
 
       <div className="grid main-side">
         <Panel title="Parameters" hint={strategy ? strategy.name : undefined} testId="strategy-params">
@@ -355,6 +363,8 @@ export function StrategyTab({ userId }: { userId: number }) {
         </Panel>
       </div>
       <CopyPanel userId={userId} />
+
+      <DecisionLog decisions={live?.recent ?? []} now={now} />
     </div>
   );
 }

@@ -20,6 +20,8 @@ export const EXPECTED_TABLES = [
   'risk_state',
   'schema_migrations',
   'single_source_tokens',
+  'strategy_decisions',
+  'strategy_state',
   'telegram_friends',
   'telegram_link_codes',
   'trades',

@@ -133,6 +133,8 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'telegram.totp': { user: 'Ana', enable: false },
     'telegram.test': {},
     'prices.singleSource': { mint: 'DezXAZ8z7PnrnRJjz3wXBoRgixCa6xjnB7YaB1pPB263', allow: true },
+    'strategy.status': { user: 'Ana' },
+    'strategy.decisions': { user: 'Ana', from: '2026-01-01', to: '2026-02-01', limit: 10 },
   };
 }
 

@@ -146,6 +146,15 @@ export class PriceQuorum {
   }
 
   /** Why a mint has no trusted price, or null when it has one. */
+  /** 'none': no source ever answered; 'stale': the prices are too old; 'untrusted': sources disagree or too few. */
+  untrustedKind(mint: string): 'none' | 'stale' | 'untrusted' | null {
+    if (this.trusted(mint)) return null;
+    const d = this.decisions.get(mint);
+    if (!d || (!d.trusted && d.reason === 'no-source')) return this.last.has(mint) ? 'stale' : 'none';
+    if (d.trusted || d.reason === 'stale') return 'stale';
+    return 'untrusted';
+  }
+
   whyUntrusted(mint: string): string | null {
     const d = this.decisions.get(mint);
     if (this.trusted(mint)) return null;

@@ -354,6 +354,8 @@ describe('the signal contract is enforced', () => {
       signal: null,
       candleTime: candles[9]!.time,
       skipped: 'warmup',
+      warmup: { have: 10, needed: 78 },
+      indicators: null,
     });
   });
 });
