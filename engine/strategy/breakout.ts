@@ -106,4 +106,13 @@ export const breakoutStrategy: Strategy<BreakoutParams> = {
     }
     return null;
   },
+  explain(ctx) {
+    const p = ctx.params;
+    return {
+      [`${p.entryPeriod}-candle high`]: lastValue(ctx.indicator(ind.donchian(p.entryPeriod)).upper, 1),
+      [`${p.exitPeriod}-candle low`]: lastValue(ctx.indicator(ind.donchian(p.exitPeriod)).lower, 1),
+      [`ATR(${p.atrPeriod})`]: lastValue(ctx.indicator(ind.atr(p.atrPeriod))),
+      close: ctx.candles[ctx.candles.length - 1]!.close,
+    };
+  },
 };

@@ -176,4 +176,17 @@ export const gridStrategy: Strategy<GridParams> = {
     }
     return null;
   },
+  explain(ctx) {
+    const p = ctx.params;
+    const close = ctx.candles[ctx.candles.length - 1]!.close;
+    if (p.lowerPrice !== null && p.upperPrice !== null)
+      return { 'grid low': p.lowerPrice, 'grid high': p.upperPrice, close };
+    const mid = lastValue(ctx.indicator(ind.sma(p.referencePeriod)));
+    return {
+      [`SMA(${p.referencePeriod})`]: mid,
+      'grid low': mid * (1 - p.rangePct / 100),
+      'grid high': mid * (1 + p.rangePct / 100),
+      close,
+    };
+  },
 };

@@ -54,6 +54,17 @@ describe('every built-in strategy trades with its defaults (virtual clock, real 
     }
   });
 
+  it('every strategy reports the indicator values it decides on (the Strategy tab shows them)', () => {
+    for (const id of STRATEGY_IDS) {
+      const s = bindStrategy(id, {});
+      const { cache } = startAt('SOLUSDT', Date.UTC(2021, 0, 1));
+      const e = s.evaluate({ token: 'T', cache, position: null, now: Date.UTC(2021, 0, 1) + 150_000 });
+      const values = Object.entries(e.indicators ?? {});
+      expect(values.length, id).toBeGreaterThanOrEqual(2);
+      for (const [name, v] of values) expect(Number.isFinite(v), `${id}: ${name} = ${v}`).toBe(true);
+    }
+  });
+
   for (const p of PERIODS) {
     for (const id of STRATEGY_IDS) {
       it(`${id}, ${p.label}: a decision within ${DECISION_WITHIN_MINUTES} sandbox minutes, a trade signal within ${FIRST_SIGNAL_WITHIN_CANDLES[id]} candles`, () => {
