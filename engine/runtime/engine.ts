@@ -37,7 +37,7 @@ import { assertNothingLost } from './datadir-guard';
 import { UserDirectory } from '../users';
 import { buildHandlers, type Handlers } from './handlers';
 import { readNetworkConfig, type NetworkContext, type NetworkName } from './network';
-import type { CandleBuilder } from '../market';
+import type { CandleBuilder, CandleHistory } from '../market';
 import type { Performance } from '../portfolio/performance';
 import type { StrategyRunReport } from './strategy-runner';
 import { TradingLoop, type CycleReport } from './loop';
@@ -87,6 +87,13 @@ export interface Funds {
   refreshPrices(): Promise<void>;
   /** Candles built from the price ticks seen by this engine (shared by strategies and charts). */
   candles: CandleBuilder;
+  /** The candle store behind `candles`: stored as they close, seeded with history, with source and gap marks. */
+  candleHistory: CandleHistory;
+  /**
+   * The time prices belong to: on the sandbox the replay's market time (Dec 2020 - Jul 2021, running
+   * `speed` times faster than the clock), elsewhere the engine clock. Candle times are on this clock.
+   */
+  marketNow(): number;
   performance: Performance;
   reviewRisk(): void;
   /** Opens the paper account (with its starting capital) of every paper friend with a wallet that has none yet. */

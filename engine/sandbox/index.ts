@@ -24,6 +24,9 @@ export { startRpcServer, type RpcServer } from './rpc-server';
 export { startSwapApi, type SwapApi } from './swap-api';
 export { sendFromOutside, type OutsideSend } from './outside';
 
+/** Market time of a fresh sandbox: 8 days after the replay data's first candle (1 Dec 2020). */
+export const FRESH_MARKET_START = Date.UTC(2020, 11, 9);
+
 export interface SandboxOptions {
   /** The sandbox's own state folder; null keeps the chain in memory (tests, benchmarks). */
   dir: string | null;
@@ -81,6 +84,9 @@ export class Sandbox implements SandboxHandle {
     const replay = PriceReplay.open({
       ledger,
       clock: opts.clock,
+      // A fresh market starts a week and a day into the data, so the engine has real candle history
+      // to warm its strategies up on from the first minute (engine/market/candle-history.ts).
+      startAt: FRESH_MARKET_START,
       ...(opts.speed !== undefined ? { speed: opts.speed } : {}),
     });
     const faucet = new SandboxFaucet(ledger, log);

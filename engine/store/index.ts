@@ -24,6 +24,7 @@ export {
   type LedgerCheckRow,
 } from './flows-repo';
 export { PriceTrustRepo, type SingleSourceToken } from './price-trust-repo';
+export { CandlesRepo, type StoredCandle, type CandleSource as StoredCandleSource } from './candles-repo';
 export { FundsRepo, type WhitelistEntry, type WithdrawalRow, type WithdrawalStatus } from './funds-repo';
 export {
   AuditRepo,
@@ -52,6 +53,7 @@ import { HoldingsRepo } from './holdings-repo';
 import { MetaRepo } from './meta-repo';
 import { RiskRepo } from './risk-repo';
 import { PriceTrustRepo } from './price-trust-repo';
+import { CandlesRepo } from './candles-repo';
 import { SettingsRepo } from './settings-repo';
 import { UsersRepo } from './users-repo';
 import { WalletsRepo } from './wallets-repo';
@@ -73,6 +75,7 @@ export class Store {
   readonly risk: RiskRepo;
   readonly flows: FlowsRepo;
   readonly priceTrust: PriceTrustRepo;
+  readonly candles: CandlesRepo;
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db);
@@ -90,6 +93,7 @@ export class Store {
     this.risk = new RiskRepo(db);
     this.flows = new FlowsRepo(db);
     this.priceTrust = new PriceTrustRepo(db);
+    this.candles = new CandlesRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
