@@ -4,6 +4,7 @@ import { formatUnits } from '../market/amounts';
 import { formatPaperAccount, paperFormatters } from './paper-format';
 import { riskFormatters } from './risk-format';
 import { flowFormatters } from './flow-format';
+import { formatCandles } from './candle-format';
 
 type Balances = CommandOutput<'wallet.balances'>['balances'][number];
 
@@ -208,10 +209,7 @@ export const formatters: Formatters = {
     ]
       .filter(Boolean)
       .join('\n'),
-  'market.candles': (o) =>
-    o.candles
-      .map((c) => `${new Date(c.time).toISOString()}  O ${c.open}  H ${c.high}  L ${c.low}  C ${c.close}`)
-      .join('\n') || 'No candles yet.',
+  'market.candles': formatCandles,
   'settings.jupiterKey': (o) =>
     o.configured ? 'Jupiter API key stored in the OS keychain.' : 'Jupiter API key removed.',
   'keys.rotate': (o) => `Re-sealed ${o.wallets} wallet(s) under a new master key (id ${o.newKeyId}).`,
