@@ -756,6 +756,9 @@ export const commands = {
       timeKind: z.enum(['replay', 'wall']).optional(),
       /** The market's now on that clock (ms). */
       marketNow: z.number().optional(),
+      /** The engine clock's now and the market's speed-up: a wall time t sits at marketNow - (wallNow - t) * speed. */
+      wallNow: z.number().optional(),
+      speed: z.number().optional(),
     }),
   }),
   'settings.jupiterKey': command({

@@ -82,6 +82,11 @@ export class CandleHistory {
     return this.o.market.kind;
   }
 
+  /** Market ms per clock ms: maps a wall-clock time (a trade's) onto the candles' time line. */
+  get marketSpeed(): number {
+    return this.o.market.speed();
+  }
+
   /** Puts the stored candles of these tokens back into the builder (each timeframe from its own record). */
   load(mints: Iterable<string>): void {
     for (const mint of mints) {

@@ -19,12 +19,14 @@ export interface MarketClock {
   /** 'replay': sandbox market time; 'wall': the engine's own clock. */
   readonly kind: 'replay' | 'wall';
   now(): number;
+  /** Market ms per clock ms (1 on the wall clock). */
+  speed(): number;
   /** Re-reads the market time where it comes from elsewhere (once a cycle); never throws. */
   sync(): Promise<void>;
 }
 
 export function wallMarketClock(clock: Clock): MarketClock {
-  return { kind: 'wall', now: () => clock.now(), sync: async () => undefined };
+  return { kind: 'wall', now: () => clock.now(), speed: () => 1, sync: async () => undefined };
 }
 
 const ClockAnswer = z.object({
@@ -64,6 +66,10 @@ export class SandboxMarketClock implements MarketClock {
     } catch (e) {
       this.lastError = (e as Error).message;
     }
+  }
+
+  speed(): number {
+    return this.anchor?.speed ?? 1;
   }
 
   now(): number {

@@ -637,6 +637,8 @@ export function buildHandlers(engine: Engine): Handlers {
         })),
         timeKind: f.candleHistory.timeKind,
         marketNow: f.marketNow(),
+        wallNow: engine.clock.now(),
+        speed: f.candleHistory.marketSpeed,
       };
     },
 
