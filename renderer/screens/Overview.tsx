@@ -19,7 +19,8 @@ export function Overview() {
   const health = useApp((s) => s.health);
   const sol = slices.prices['SOL'];
   const [token, setToken] = useState('SOL');
-  const [tf, setTf] = useState<'1m' | '5m' | '15m' | '1h'>('1m');
+  // 5m: history is seeded at 5m and coarser (the finest every source has); 1m builds up live.
+  const [tf, setTf] = useState<'1m' | '5m' | '15m' | '1h'>('5m');
   const [adding, setAdding] = useState(false);
 
   return (
