@@ -92,7 +92,10 @@ export class CandleHistory {
     for (const mint of mints) {
       for (const tf of this.builder.timeframes) {
         const rows = this.o.repo.recent(this.o.network, mint, tf, this.maxCandles);
-        if (rows.length > 0) this.builder.restore(mint, tf, rows.map(plain));
+        if (rows.length === 0) continue;
+        this.builder.restore(mint, tf, rows.map(plain));
+        // What the market's clock had reached: the first cycle sees a jump back made while stopped.
+        this.lastMarketNow = Math.max(this.lastMarketNow, rows[rows.length - 1]!.time);
       }
     }
   }
@@ -172,6 +175,7 @@ export class CandleHistory {
     let name = source.name;
     try {
       const now = this.o.market.now();
+      this.lastMarketNow = Math.max(this.lastMarketNow, now);
       const windowStart = Math.floor((now - this.seedWindowMs) / HOUR_MS) * HOUR_MS;
       const latest = this.o.repo.latestTime(this.o.network, mint, HISTORY_TIMEFRAME);
       // From the hour of the last stored candle: the hour's coarser candles are then made whole.
