@@ -245,3 +245,56 @@ describe('seeding on mainnet', () => {
     s.close();
   });
 });
+
+describe('an engine on mainnet', () => {
+  it('seeds its traded tokens at start from the configured OHLCV sources, and a dead one is an event, not a stop', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { ManualClock } = await import('../../../engine/kernel/clock');
+    const { Engine } = await import('../../../engine/runtime');
+    const clock = new ManualClock(Date.UTC(2020, 11, 23));
+    const binance = await startFakeBinance({ now: () => clock.now() });
+    const gecko = await startFakeGeckoTerminal({ now: () => clock.now(), pools: { [PYUSD.mint]: POOL } });
+    servers.push(binance, gecko);
+    const parent = mkdtempSync(join(tmpdir(), 'hv-mainnet-candles-'));
+    const engine = Engine.open({
+      dataDir: join(parent, 'd'),
+      clock,
+      logger: silentLogger,
+      env: {
+        HARVEST_MASTER_KEY: randomBytes(32).toString('hex'),
+        HARVEST_BINANCE_URL: binance.url,
+        // Nothing listens here: GeckoTerminal is unreachable.
+        HARVEST_GECKOTERMINAL_URL: 'http://127.0.0.1:9/api/v2',
+      },
+      network: { name: 'mainnet', rpcUrls: ['http://127.0.0.1:9'] },
+    });
+    try {
+      const f = await engine.funds();
+      expect(f.candleHistory.timeKind).toBe('wall');
+      await f.candleHistory.seed([SOL.mint, PYUSD.mint]);
+      const sol = f.candleHistory.stored(SOL.mint, '1h', 500);
+      // Seven days back from 23 Dec, of which the fake has 19-23 Dec.
+      expect(sol.length).toBe(96);
+      expect(sol.every((c) => c.source === 'seed:binance')).toBe(true);
+      expect(binance.seen.length).toBeGreaterThan(0);
+      expect(f.candleHistory.stored(PYUSD.mint, '5m', 10)).toEqual([]);
+      const failed = engine.store.events.list({ type: 'candles.seedFailed', limit: 10 });
+      // The fake Binance has SOLUSDT only (an unknown symbol is its 400); GeckoTerminal does not answer.
+      expect(failed.map((e) => (e.payload as { token: string }).token).sort()).toEqual([
+        'PYUSD',
+        'USDC',
+        'WBTC',
+        'WETH',
+      ]);
+      // The engine runs on: a cycle builds candles from live prices whatever the history did.
+      f.candleHistory.cycle([{ mint: PYUSD.mint, usd: 1 }]);
+      expect(f.candles.current(PYUSD.mint, '1m')).not.toBeNull();
+    } finally {
+      await engine.close();
+      rmSync(parent, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
