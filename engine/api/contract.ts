@@ -727,7 +727,8 @@ export const commands = {
     }),
   }),
   'market.candles': command({
-    summary: 'Candles of a token built from the prices this engine has seen, for charts',
+    summary:
+      'Candles of a token (stored live candles and seeded history, with their source), for charts and `harvest candles`',
     mutates: false,
     input: z
       .object({
