@@ -59,6 +59,7 @@ export class CandleHistory {
   private readonly seeded = new Map<string, Promise<void>>();
   private readonly closesSincePrune = new Map<string, number>();
   private lastMarketNow = Number.NEGATIVE_INFINITY;
+  private started: Promise<void> | null = null;
   /** Bumped by a reset, so a seeding that began before it does not write stale history after it. */
   private epoch = 0;
 
@@ -85,6 +86,21 @@ export class CandleHistory {
   /** Market ms per clock ms: maps a wall-clock time (a trade's) onto the candles' time line. */
   get marketSpeed(): number {
     return this.o.market.speed();
+  }
+
+  /**
+   * Restores and seeds once, on first need (the trading loop's first cycle, a chart's first
+   * request), not when the network connects: a one-shot command such as `harvest order` pays
+   * nothing for candles. With `waitForSeed` the promise also waits for the seeding (the sandbox,
+   * where it is local and quick); otherwise seeding goes on in the background.
+   */
+  start(mints: readonly string[], waitForSeed: boolean): Promise<void> {
+    this.started ??= (async () => {
+      this.load(mints);
+      const seeding = this.seed(mints);
+      if (waitForSeed) await seeding;
+    })();
+    return this.started;
   }
 
   /** Puts the stored candles of these tokens back into the builder (each timeframe from its own record). */

@@ -89,6 +89,8 @@ export interface Funds {
   candles: CandleBuilder;
   /** The candle store behind `candles`: stored as they close, seeded with history, with source and gap marks. */
   candleHistory: CandleHistory;
+  /** Restores stored candles and seeds history, once (on the sandbox, until seeded); the loop and charts wait on it. */
+  candlesReady(): Promise<void>;
   /**
    * The time prices belong to: on the sandbox the replay's market time (Dec 2020 - Jul 2021, running
    * `speed` times faster than the clock), elsewhere the engine clock. Candle times are on this clock.

@@ -619,6 +619,7 @@ export function buildHandlers(engine: Engine): Handlers {
       const t = tokenBySymbol(token);
       if (!t) throw new HarvestError('INVALID_INPUT', `Unknown token "${token}".`);
       const f = await engine.funds();
+      await f.candlesReady();
       // Closed candles from the store (live and seeded history, with their marks), then the one forming.
       const current = f.candles.current(t.mint, timeframe);
       const closed = f.candleHistory.stored(t.mint, timeframe, limit).filter((c) => !current || c.time < current.time);

@@ -114,9 +114,9 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
   });
   const reconciled = await reconcileIntents(store, net.chain, exec, net.name, clock, log);
   // Candles are built from the price ticks each cycle, on the market's clock (the replay's on the sandbox),
-  // stored as they close and shared, with their indicators, by every user. Stored candles come back at
-  // start; history is seeded for what is missing (awaited on the sandbox, where it is local and quick;
-  // in the background elsewhere, where a slow or failing source must not hold the engine up).
+  // stored as they close and shared, with their indicators, by every user. Stored candles come back on
+  // first need; history is seeded for what is missing (awaited on the sandbox, where it is local and
+  // quick; in the background elsewhere, where a slow or failing source must not hold the engine up).
   const candleHistory = new CandleHistory({
     network: net.name,
     repo: store.candles,
@@ -127,9 +127,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     signal: engine.stopSignal,
     onSeedFailed: (f) => bus.emit('candles.seedFailed', null, f),
   });
-  candleHistory.load(tradedMints());
-  const seeding = candleHistory.seed(tradedMints());
-  if (net.name === 'sandbox') await seeding;
+  const candlesReady = (): Promise<void> => candleHistory.start(tradedMints(), net.name === 'sandbox');
   const candles = candleHistory.builder;
   const strategies = new StrategyRunner({
     store,
@@ -146,6 +144,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     signal: engine.stopSignal,
   });
   const runStrategies = async (): Promise<StrategyRunReport> => {
+    await candlesReady();
     await net.marketClock.sync();
     candleHistory.cycle(tradedMints().map((mint) => ({ mint, usd: prices.price(mint) })));
     return strategies.run();
@@ -178,6 +177,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     runStrategies,
     candles,
     candleHistory,
+    candlesReady,
     marketNow: () => net.marketClock.now(),
     performance,
     openPaperAccounts: () => {

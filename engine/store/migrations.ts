@@ -392,7 +392,7 @@ CREATE TABLE candles (
   source    TEXT NOT NULL,
   gap       INTEGER NOT NULL DEFAULT 0 CHECK (gap IN (0, 1)),
   PRIMARY KEY (network, mint, timeframe, open_time)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 `,
   },
 ] as const satisfies readonly Migration[];

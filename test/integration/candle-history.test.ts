@@ -31,6 +31,7 @@ const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
 async function open(): Promise<void> {
   engine = openEngine(dir.dir, { clock });
   funds = await engine.funds();
+  await funds.candlesReady();
 }
 
 beforeAll(async () => {

@@ -274,6 +274,8 @@ describe('an engine on mainnet', () => {
     try {
       const f = await engine.funds();
       expect(f.candleHistory.timeKind).toBe('wall');
+      // Not awaited on mainnet (a slow source must not hold the engine up); the test waits for it.
+      await f.candlesReady();
       await f.candleHistory.seed([SOL.mint, PYUSD.mint]);
       const sol = f.candleHistory.stored(SOL.mint, '1h', 500);
       // Seven days back from 23 Dec, of which the fake has 19-23 Dec.
