@@ -96,7 +96,12 @@ export class CandleHistory {
    */
   start(mints: readonly string[], waitForSeed: boolean): Promise<void> {
     this.started ??= (async () => {
-      this.load(mints);
+      try {
+        this.load(mints);
+      } catch (e) {
+        // Stored candles that cannot be read are rebuilt from history and live ticks; trading goes on.
+        this.o.log.error({ err: (e as Error).message }, 'stored candles could not be restored');
+      }
       const seeding = this.seed(mints);
       if (waitForSeed) await seeding;
     })();
