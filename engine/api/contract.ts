@@ -735,7 +735,8 @@ export const commands = {
     }),
   }),
   'market.candles': command({
-    summary: 'Candles of a token built from the prices this engine has seen, for charts',
+    summary:
+      'Candles of a token (stored live candles and seeded history, with their source), for charts and `harvest candles`',
     mutates: false,
     input: z
       .object({
@@ -748,8 +749,25 @@ export const commands = {
       token: z.string(),
       timeframe: z.string(),
       candles: z.array(
-        z.object({ time: z.number(), open: z.number(), high: z.number(), low: z.number(), close: z.number() }),
+        z.object({
+          time: z.number(),
+          open: z.number(),
+          high: z.number(),
+          low: z.number(),
+          close: z.number(),
+          /** 'live' (built here), 'seed:replay' / 'seed:binance' / 'seed:geckoterminal' (history), 'forming'. */
+          source: z.string().optional(),
+          /** The source had no data for this bucket: filled flat at the previous close. */
+          gap: z.boolean().optional(),
+        }),
       ),
+      /** 'replay': times are the sandbox replay's market time (2020-2021), not today's; 'wall': real time. */
+      timeKind: z.enum(['replay', 'wall']).optional(),
+      /** The market's now on that clock (ms). */
+      marketNow: z.number().optional(),
+      /** The engine clock's now and the market's speed-up: a wall time t sits at marketNow - (wallNow - t) * speed. */
+      wallNow: z.number().optional(),
+      speed: z.number().optional(),
     }),
   }),
   'settings.jupiterKey': command({

@@ -160,6 +160,8 @@ export const eventSchemas = {
     halted: z.boolean(),
     reason: z.string().nullable(),
   }),
+  /** Candle history could not be fetched for a token: its strategies warm up from live prices instead. */
+  'candles.seedFailed': z.object({ mint: z.string(), token: z.string(), source: z.string(), message: z.string() }),
 } as const;
 
 export type EventType = keyof typeof eventSchemas;
@@ -197,6 +199,7 @@ export const defaultSeverity: Record<EventType, Severity> = {
   'risk.dailyLossHit': 'warning',
   'risk.drawdownPaused': 'critical',
   'copy.trade': 'info',
+  'candles.seedFailed': 'warning',
 };
 
 export interface EngineEvent<T extends EventType = EventType> {

@@ -9,6 +9,7 @@ import { flowFormatters } from './flow-format';
 import { telegramFormatters } from './telegram-format';
 import { copyFormatters } from './copy-format';
 import { strategyStatusFormatters } from './strategy-format';
+import { formatCandles } from './candle-format';
 
 type Balances = CommandOutput<'wallet.balances'>['balances'][number];
 
@@ -201,10 +202,7 @@ export const formatters: Formatters = {
     ]
       .filter(Boolean)
       .join('\n'),
-  'market.candles': (o) =>
-    o.candles
-      .map((c) => `${new Date(c.time).toISOString()}  O ${c.open}  H ${c.high}  L ${c.low}  C ${c.close}`)
-      .join('\n') || 'No candles yet.',
+  'market.candles': formatCandles,
   'settings.jupiterKey': (o) =>
     o.configured ? 'Jupiter API key stored in the OS keychain.' : 'Jupiter API key removed.',
   'keys.rotate': (o) => `Re-sealed ${o.wallets} wallet(s) under a new master key (id ${o.newKeyId}).`,

@@ -665,6 +665,15 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
         void (await run(cmd, 'events.list', { ...(u ? { user: u } : {}), limit: Number(o.limit) })),
     );
   program
+    .command('candles <token>')
+    .description("a token's candles, oldest first: live and seeded history (on the sandbox, in replay time)")
+    .option('--timeframe <tf>', '1m, 5m, 15m or 1h', '1h')
+    .option('--limit <n>', 'how many, newest last', '48')
+    .action(
+      async (token: string, o: { timeframe: string; limit: string }, cmd: Command) =>
+        void (await run(cmd, 'market.candles', { token, timeframe: o.timeframe, limit: Number(o.limit) })),
+    );
+  program
     .command('health')
     .description('how the engine is doing: cycle time, RPC, errors')
     .action(async (_o, cmd: Command) => void (await run(cmd, 'engine.health', {})));

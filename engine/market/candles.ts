@@ -148,6 +148,35 @@ export class CandleBuilder implements CandleSource {
     }
   }
 
+  /**
+   * Puts back stored closed candles of one timeframe only (a restart), oldest
+   * first; candles already present win. Unlike `seed()`, nothing is derived
+   * for coarser timeframes: each timeframe is restored from its own record.
+   */
+  restore(token: string, timeframe: Timeframe, candles: readonly Candle[]): void {
+    if (!this.timeframes.includes(timeframe) || candles.length === 0) return;
+    const s = this.state(token, timeframe);
+    const merged = new Map<number, Candle>();
+    for (const c of candles) {
+      if (!s.open || c.time < s.open.time) merged.set(c.time, Object.freeze({ ...c }));
+    }
+    for (const c of s.closed) merged.set(c.time, c);
+    const sorted = [...merged.values()].sort((a, b) => a.time - b.time);
+    s.closed = sorted.length > this.maxCandles ? sorted.slice(sorted.length - this.maxCandles) : sorted;
+    s.revision++;
+  }
+
+  /** Forgets every series (the market's clock jumped back: the sandbox's replay looped or was moved). */
+  reset(): void {
+    for (const byTf of this.series.values()) {
+      for (const s of byTf.values()) {
+        s.closed = [];
+        s.open = null;
+        s.revision++;
+      }
+    }
+  }
+
   /** Adds one price tick; returns the candles it closed (in timeframe order). */
   addTick(tick: Pick<PriceTick, 'mint' | 'usd' | 'at'>): ClosedCandleEvent[] {
     this.counters.ticks++;

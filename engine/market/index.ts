@@ -92,3 +92,23 @@ export {
   type IndicatorCacheStats,
 } from './indicator-cache';
 export { ReplayCandleSource, type ReplayCandleSourceOptions } from './replay-source';
+export {
+  HISTORY_TIMEFRAME,
+  FirstCoveringSource,
+  closedWithGapsFilled,
+  resampleHistory,
+  type CandleHistorySource,
+  type HistoryAnswer,
+  type HistoryCandle,
+  type HistoryRequest,
+} from './history-source';
+export {
+  BinanceKlinesSource,
+  BINANCE_API,
+  BINANCE_PAIRS,
+  parseKlines,
+  type BinanceKlinesOptions,
+} from './binance-klines';
+export { GeckoTerminalSource, GECKOTERMINAL_API, parseOhlcv, type GeckoTerminalOptions } from './geckoterminal-ohlcv';
+export { SandboxMarketClock, SandboxReplaySource, wallMarketClock, type MarketClock } from './market-clock';
+export { CandleHistory, type CandleHistoryOptions, type SeedFailure } from './candle-history';

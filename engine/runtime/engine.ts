@@ -37,7 +37,7 @@ import { assertNothingLost } from './datadir-guard';
 import { UserDirectory } from '../users';
 import { buildHandlers, type Handlers } from './handlers';
 import { readNetworkConfig, type NetworkContext, type NetworkName } from './network';
-import type { CandleBuilder } from '../market';
+import type { CandleBuilder, CandleHistory } from '../market';
 import type { Performance } from '../portfolio/performance';
 import type { StrategyRunReport } from './strategy-runner';
 import type { CopyService } from '../copy';
@@ -88,6 +88,15 @@ export interface Funds {
   refreshPrices(): Promise<void>;
   /** Candles built from the price ticks seen by this engine (shared by strategies and charts). */
   candles: CandleBuilder;
+  /** The candle store behind `candles`: stored as they close, seeded with history, with source and gap marks. */
+  candleHistory: CandleHistory;
+  /** Restores stored candles and seeds history, once (on the sandbox, until seeded); the loop and charts wait on it. */
+  candlesReady(): Promise<void>;
+  /**
+   * The time prices belong to: on the sandbox the replay's market time (Dec 2020 - Jul 2021, running
+   * `speed` times faster than the clock), elsewhere the engine clock. Candle times are on this clock.
+   */
+  marketNow(): number;
   performance: Performance;
   reviewRisk(): void;
   /** Opens the paper account (with its starting capital) of every paper friend with a wallet that has none yet. */

@@ -627,15 +627,27 @@ export function buildHandlers(engine: Engine): Handlers {
       const t = tokenBySymbol(token);
       if (!t) throw new HarvestError('INVALID_INPUT', `Unknown token "${token}".`);
       const f = await engine.funds();
-      const closed = f.candles.closed(t.mint, timeframe);
+      await f.candlesReady();
+      // Closed candles from the store (live and seeded history, with their marks), then the one forming.
       const current = f.candles.current(t.mint, timeframe);
-      const all = current ? [...closed, current] : [...closed];
+      const closed = f.candleHistory.stored(t.mint, timeframe, limit).filter((c) => !current || c.time < current.time);
+      const all = current ? [...closed, { ...current, source: 'forming', gap: false }] : closed;
       return {
         token: t.symbol,
         timeframe,
-        candles: all
-          .slice(-limit)
-          .map((c) => ({ time: c.time, open: c.open, high: c.high, low: c.low, close: c.close })),
+        candles: all.slice(-limit).map((c) => ({
+          time: c.time,
+          open: c.open,
+          high: c.high,
+          low: c.low,
+          close: c.close,
+          source: c.source,
+          gap: c.gap,
+        })),
+        timeKind: f.candleHistory.timeKind,
+        marketNow: f.marketNow(),
+        wallNow: engine.clock.now(),
+        speed: f.candleHistory.marketSpeed,
       };
     },
 

@@ -6,6 +6,16 @@ import type { Logger } from '../kernel/logger';
 import type * as SandboxModule from '../sandbox';
 import type { SandboxHandle } from '../sandbox';
 import type { MetaRepo } from '../store';
+import {
+  BinanceKlinesSource,
+  FirstCoveringSource,
+  GeckoTerminalSource,
+  SandboxMarketClock,
+  SandboxReplaySource,
+  wallMarketClock,
+  type CandleHistorySource,
+  type MarketClock,
+} from '../market';
 
 export const NetworkName = z.enum(['sandbox', 'devnet', 'mainnet']);
 export type NetworkName = z.infer<typeof NetworkName>;
@@ -43,6 +53,10 @@ export interface NetworkContext {
   readonly whitelistDelayMs: number;
   readonly rpcUrls: readonly string[];
   readonly sandbox: SandboxHandle | null;
+  /** The time prices belong to: the sandbox replay's market time, or the engine clock elsewhere. */
+  readonly marketClock: MarketClock;
+  /** Where candle history comes from: the sandbox's replay, or real OHLCV sources (Binance, GeckoTerminal). */
+  readonly candleHistory: CandleHistorySource;
   close(): Promise<void>;
 }
 
@@ -111,6 +125,8 @@ export interface ConnectOptions {
   onDegraded?: (endpoint: string, reason: string) => void;
   /** Loads the sandbox module (tests force a failed load here). */
   loadSandbox?: () => Promise<typeof SandboxModule>;
+  /** Base URLs of the OHLCV history sources (tests point them at local fakes). */
+  ohlcv?: { binanceUrl?: string; geckoTerminalUrl?: string };
 }
 
 /**
@@ -139,8 +155,13 @@ export async function connectNetwork(cfg: NetworkConfig, opts: ConnectOptions): 
       logger: opts.log,
       onDegraded: degraded,
     });
+    // Candles are bucketed on the replay's market time (read over its control API, wherever it runs).
+    const marketClock = new SandboxMarketClock(sandbox.swapApiUrl, opts.clock);
+    await marketClock.sync();
     return {
       name: 'sandbox',
+      marketClock,
+      candleHistory: new SandboxReplaySource(sandbox.swapApiUrl, marketClock),
       chain,
       faucet: { fund: (address, req) => sandbox.fund(address, req) },
       jupiterUrl: sandbox.swapApiUrl,
@@ -165,8 +186,21 @@ export async function connectNetwork(cfg: NetworkConfig, opts: ConnectOptions): 
           },
         }
       : null;
+  // Majors from an exchange's klines (deep books, long history, no key); any other token from its DEX pools.
+  const candleHistory = new FirstCoveringSource([
+    new BinanceKlinesSource({
+      clock: opts.clock,
+      ...(opts.ohlcv?.binanceUrl ? { baseUrl: opts.ohlcv.binanceUrl } : {}),
+    }),
+    new GeckoTerminalSource({
+      clock: opts.clock,
+      ...(opts.ohlcv?.geckoTerminalUrl ? { baseUrl: opts.ohlcv.geckoTerminalUrl } : {}),
+    }),
+  ]);
   return {
     name: cfg.network,
+    marketClock: wallMarketClock(opts.clock),
+    candleHistory,
     chain,
     faucet,
     jupiterUrl: cfg.jupiterUrl,

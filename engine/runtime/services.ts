@@ -2,7 +2,7 @@ import { ExitMonitor, JupiterClient, reconcileIntents, TradeExecutionService } f
 import { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import { FlowScanner } from '../funds/flows';
 import { LedgerCheck } from '../funds/ledger-check';
-import { CandleBuilder, IndicatorCache, JupiterPriceFeed, KNOWN_TOKENS } from '../market';
+import { CandleHistory, IndicatorCache, JupiterPriceFeed, KNOWN_TOKENS } from '../market';
 import { PriceQuorum, PythPriceSource, quorumEventsTo } from '../market/oracle';
 import { StrategyRunner, type StrategyRunReport } from './strategy-runner';
 import { balanceGate, composeGates, controlsGate, orderSizeGate, RiskEngine } from '../risk';
@@ -39,6 +39,12 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     clock,
     log,
     onDegraded: (endpoint, reason) => bus.emit('rpc.degraded', null, { endpoint, reason }),
+    ohlcv: {
+      ...(engine.keyCtx.env['HARVEST_BINANCE_URL'] ? { binanceUrl: engine.keyCtx.env['HARVEST_BINANCE_URL'] } : {}),
+      ...(engine.keyCtx.env['HARVEST_GECKOTERMINAL_URL']
+        ? { geckoTerminalUrl: engine.keyCtx.env['HARVEST_GECKOTERMINAL_URL'] }
+        : {}),
+    },
   });
   const whitelist = new Whitelist(store, bus, clock, net.whitelistDelayMs);
   // Prices come from a quorum of independent sources: Pyth's on-chain accounts read through the
@@ -64,10 +70,13 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     singleSourceAllowed: (mint) => store.priceTrust.isAllowed(mint),
     onEvent: quorumEventsTo(bus),
   });
-  const refreshPrices = async (): Promise<void> => {
+  const tradedMints = (): string[] => {
     const mints = new Set<string>(KNOWN_TOKENS.map((t) => t.mint));
     for (const t of store.priceTrust.list()) mints.add(t.mint);
-    await prices.refresh([...mints]);
+    return [...mints];
+  };
+  const refreshPrices = async (): Promise<void> => {
+    await prices.refresh(tradedMints());
   };
   const riskEngine = new RiskEngine({ store, controls, bus, network: net.name });
   const performance = new Performance(store, net.name, prices, clock);
@@ -105,8 +114,22 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     syncFlows: async (userId) => (await flows.scan([userId])).failed.length === 0,
   });
   const reconciled = await reconcileIntents(store, net.chain, exec, net.name, clock, log);
-  // Candles are built from the price ticks each cycle and shared, with their indicators, by every user.
-  const candles = new CandleBuilder({ clock });
+  // Candles are built from the price ticks each cycle, on the market's clock (the replay's on the sandbox),
+  // stored as they close and shared, with their indicators, by every user. Stored candles come back on
+  // first need; history is seeded for what is missing (awaited on the sandbox, where it is local and
+  // quick; in the background elsewhere, where a slow or failing source must not hold the engine up).
+  const candleHistory = new CandleHistory({
+    network: net.name,
+    repo: store.candles,
+    market: net.marketClock,
+    clock,
+    source: net.candleHistory,
+    log,
+    signal: engine.stopSignal,
+    onSeedFailed: (f) => bus.emit('candles.seedFailed', null, f),
+  });
+  const candlesReady = (): Promise<void> => candleHistory.start(tradedMints(), net.name === 'sandbox');
+  const candles = candleHistory.builder;
   const strategies = new StrategyRunner({
     store,
     exec,
@@ -122,12 +145,9 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     signal: engine.stopSignal,
   });
   const runStrategies = async (): Promise<StrategyRunReport> => {
-    const now = clock.now();
-    for (const t of KNOWN_TOKENS) {
-      const usd = prices.price(t.mint);
-      if (usd !== null) candles.addTick({ mint: t.mint, usd, at: now });
-    }
-    candles.advance(now);
+    await candlesReady();
+    await net.marketClock.sync();
+    candleHistory.cycle(tradedMints().map((mint) => ({ mint, usd: prices.price(mint) })));
     return strategies.run();
   };
   const ledger = new LedgerCheck({
@@ -169,6 +189,9 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     refreshPrices,
     runStrategies,
     candles,
+    candleHistory,
+    candlesReady,
+    marketNow: () => net.marketClock.now(),
     performance,
     openPaperAccounts: () => {
       // A paper friend sees their paper equity from the first cycle, not $0 until a first order.

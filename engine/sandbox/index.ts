@@ -26,6 +26,9 @@ export { startSwapApi, type SwapApi } from './swap-api';
 export { sendFromOutside, type OutsideSend } from './outside';
 export { SandboxWhale, type WhaleConfig, type WhaleRequest, type WhaleStatus, type WhaleTrade } from './whale';
 
+/** Market time of a fresh sandbox: 8 days after the replay data's first candle (1 Dec 2020). */
+export const FRESH_MARKET_START = Date.UTC(2020, 11, 9);
+
 export interface SandboxOptions {
   /** The sandbox's own state folder; null keeps the chain in memory (tests, benchmarks). */
   dir: string | null;
@@ -87,6 +90,9 @@ export class Sandbox implements SandboxHandle {
     const replay = PriceReplay.open({
       ledger,
       clock: opts.clock,
+      // A fresh market starts a week and a day into the data, so the engine has real candle history
+      // to warm its strategies up on from the first minute (engine/market/candle-history.ts).
+      startAt: FRESH_MARKET_START,
       ...(opts.speed !== undefined ? { speed: opts.speed } : {}),
     });
     const faucet = new SandboxFaucet(ledger, log);

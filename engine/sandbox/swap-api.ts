@@ -34,6 +34,9 @@ import type { WhaleRequest, WhaleStatus } from './whale';
  *
  *   GET    /sandbox/status             replay position/speed, inventory, open escrows
  *   GET    /sandbox/tokens             the sandbox token list
+ *   GET    /sandbox/clock              the replay's market time: {position, speed, start, end, atEnd}
+ *   GET    /sandbox/candles?mint=&from=&to=  the replay's real 5m candles opening in [from, to) (market ms),
+ *                                       closed by the market's now, at most 5000 per answer
  *   POST   /sandbox/price              {mint, usd}: pin a price (override)
  *   DELETE /sandbox/price[?mint=]      clear one override or all
  *   POST   /sandbox/replay             {speed?, position?}: change speed / seek (market ms)
@@ -86,6 +89,13 @@ const quoteQuery = z.object({
 });
 
 const u64String = z.string().regex(/^\d{1,20}$/);
+const msParam = z
+  .string()
+  .regex(/^\d{1,15}$/u)
+  .transform(Number);
+const candlesQuery = z.object({ mint: z.string(), from: msParam, to: msParam });
+/** Most candles in one /sandbox/candles answer (the engine's client pages on). */
+const SANDBOX_CANDLES_PAGE = 5000;
 const lamportsNumber = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 const swapBody = z.object({
@@ -306,6 +316,20 @@ export async function startSwapApi(opts: SwapApiOptions): Promise<SwapApi> {
     marketMaker: { authority: market.authority.address, feeBps: market.feeBps, inventory: market.inventory() },
     escrows: market.openEscrows().map(({ seed: _seed, ...e }) => e),
   }));
+
+  // Light enough to read every cycle: the engine buckets its candles on this clock.
+  app.get('/sandbox/clock', async () => {
+    const st = replay.status();
+    return { position: st.position, speed: st.speed, start: st.start, end: st.end, atEnd: st.atEnd };
+  });
+
+  app.get('/sandbox/candles', async (req, reply) => {
+    const parsed = candlesQuery.safeParse(req.query);
+    if (!parsed.success) return reply.code(400).send({ error: describe(parsed.error, 'query string') });
+    const { mint, from, to } = parsed.data;
+    if (!tokenByMint(mint)) return reply.code(404).send({ error: `${mint} is not a sandbox token` });
+    return { candles: replay.candles(mint, from, to).slice(0, SANDBOX_CANDLES_PAGE) };
+  });
 
   app.get('/sandbox/tokens', async () =>
     SANDBOX_TOKENS.map((t) => ({ ...t, priceUsd: replay.price(t.mint), liquidityUsd: market.liquidityUsd(t.mint) })),

@@ -32,6 +32,7 @@ export {
   type NewDecision,
   type StrategyStateRow,
 } from './decisions-repo';
+export { CandlesRepo, type StoredCandle, type CandleSource as StoredCandleSource } from './candles-repo';
 export { FundsRepo, type WhitelistEntry, type WithdrawalRow, type WithdrawalStatus } from './funds-repo';
 export {
   AuditRepo,
@@ -61,6 +62,7 @@ import { MetaRepo } from './meta-repo';
 import { RiskRepo } from './risk-repo';
 import { PriceTrustRepo } from './price-trust-repo';
 import { DecisionsRepo } from './decisions-repo';
+import { CandlesRepo } from './candles-repo';
 import { SettingsRepo } from './settings-repo';
 import { UsersRepo } from './users-repo';
 import { WalletsRepo } from './wallets-repo';
@@ -83,6 +85,7 @@ export class Store {
   readonly flows: FlowsRepo;
   readonly priceTrust: PriceTrustRepo;
   readonly decisions: DecisionsRepo;
+  readonly candles: CandlesRepo;
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db);
@@ -101,6 +104,7 @@ export class Store {
     this.flows = new FlowsRepo(db);
     this.priceTrust = new PriceTrustRepo(db);
     this.decisions = new DecisionsRepo(db);
+    this.candles = new CandlesRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */

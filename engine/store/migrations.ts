@@ -372,6 +372,30 @@ CREATE TABLE single_source_tokens (
 `,
   },
   {
+    version: 8,
+    name: 'candles',
+    sql: `
+-- Candles as they close (source 'live') and history seeded from an outside source ('seed:replay',
+-- 'seed:binance', 'seed:geckoterminal'), per network: the sandbox's replay (2021 market time) and
+-- mainnet never share a series. A live candle wins over a seeded one of the same bucket. gap = 1
+-- marks a bucket the source had no data for, filled flat at the previous close with no volume.
+CREATE TABLE candles (
+  network   TEXT NOT NULL,
+  mint      TEXT NOT NULL,
+  timeframe TEXT NOT NULL CHECK (timeframe IN ('1m', '5m', '15m', '1h')),
+  open_time INTEGER NOT NULL,
+  open      REAL NOT NULL,
+  high      REAL NOT NULL,
+  low       REAL NOT NULL,
+  close     REAL NOT NULL,
+  volume    REAL NOT NULL,
+  source    TEXT NOT NULL,
+  gap       INTEGER NOT NULL DEFAULT 0 CHECK (gap IN (0, 1)),
+  PRIMARY KEY (network, mint, timeframe, open_time)
+) STRICT;
+`,
+  },
+  {
     version: 9,
     name: 'strategy-decisions',
     sql: `

@@ -101,6 +101,23 @@ export function withAlpha(hex: string, alpha: number): string {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
 
+/** Where candle times come from: on the sandbox, the replay's market clock (with its speed-up). */
+interface CandleTimeline {
+  replay: true;
+  marketNow: number;
+  wallNow: number;
+  speed: number;
+}
+
+function fmtMonth(ms: number): string {
+  return new Date(ms).toLocaleDateString(undefined, {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+}
+
 /** Candle times arrive in ms; the chart wants seconds. */
 export function toChartTime(t: number): UTCTimestamp {
   return Math.floor(t > 1e12 ? t / 1000 : t) as UTCTimestamp;
@@ -114,12 +131,14 @@ export function tradeMarkers(
   symbol: string,
   timeframe: string,
   colors: { pos: string; neg: string },
+  /** Maps a trade's wall-clock time onto the candles' time line (the sandbox replay's market time). */
+  toMarket: (wallMs: number) => number = (t) => t,
 ): SeriesMarker<Time>[] {
   const step = TF_SECONDS[timeframe] ?? 60;
   return trades
     .filter((t) => t.symbol === symbol)
     .map((t) => {
-      const sec = Math.floor(Date.parse(t.executedAt) / 1000);
+      const sec = Math.floor(toMarket(Date.parse(t.executedAt)) / 1000);
       const time = (sec - (sec % step)) as UTCTimestamp;
       const buy = t.side === 'buy';
       return {
@@ -147,6 +166,7 @@ export function PriceChart(props: {
   const series = useRef<ISeriesApi<'Candlestick'> | null>(null);
   const markers = useRef<ISeriesMarkersPluginApi<Time> | null>(null);
   const [candles, setCandles] = useState<Candle[] | null>(null);
+  const [timeline, setTimeline] = useState<CandleTimeline | null>(null);
   const [error, setError] = useState<string | null>(null);
   const fitted = useRef('');
 
@@ -189,6 +209,11 @@ export function PriceChart(props: {
         });
         if (!alive) return;
         setCandles(r.candles);
+        setTimeline(
+          r.timeKind === 'replay' && r.marketNow !== undefined && r.wallNow !== undefined && r.speed !== undefined
+            ? { replay: true, marketNow: r.marketNow, wallNow: r.wallNow, speed: r.speed }
+            : null,
+        );
         setError(null);
       } catch (e) {
         if (alive) setError((e as Error).message);
@@ -232,8 +257,11 @@ export function PriceChart(props: {
 
   useEffect(() => {
     if (!markers.current || !colors) return;
-    markers.current.setMarkers(props.trades ? tradeMarkers(props.trades, props.token, props.timeframe, colors) : []);
-  }, [props.trades, props.token, props.timeframe, colors, candles]);
+    const toMarket = timeline ? (t: number) => timeline.marketNow - (timeline.wallNow - t) * timeline.speed : undefined;
+    markers.current.setMarkers(
+      props.trades ? tradeMarkers(props.trades, props.token, props.timeframe, colors, toMarket) : [],
+    );
+  }, [props.trades, props.token, props.timeframe, colors, candles, timeline]);
 
   const last = candles?.[candles.length - 1];
   const first = candles?.[0];
@@ -255,6 +283,16 @@ export function PriceChart(props: {
             {' '}
             · {props.token}/USD · {props.timeframe}
           </span>
+          {timeline && (
+            <span
+              className="muted"
+              data-testid="chart-replay-time"
+              title="The sandbox replays real 2020-2021 market data faster than real time: candle times are the replay's market time."
+            >
+              {' '}
+              · sandbox replay time, {fmtMonth(timeline.marketNow)} ({timeline.speed}× speed)
+            </span>
+          )}
         </div>
       )}
       {(!candles || candles.length === 0) && (

@@ -20,7 +20,8 @@ export function Overview() {
   const health = useApp((s) => s.health);
   const sol = slices.prices['SOL'];
   const [token, setToken] = useState('SOL');
-  const [tf, setTf] = useState<'1m' | '5m' | '15m' | '1h'>('1m');
+  // 5m: history is seeded at 5m and coarser (the finest every source has); 1m builds up live.
+  const [tf, setTf] = useState<'1m' | '5m' | '15m' | '1h'>('5m');
   const [adding, setAdding] = useState(false);
   const { status: strategyStatus } = useStrategyStatus(undefined, true);
   const strategies = new Map((strategyStatus?.users ?? []).map((u) => [u.userId, u]));

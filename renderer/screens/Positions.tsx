@@ -18,7 +18,8 @@ export function PositionsTab({ userId }: { userId: number }) {
   const account = useApp((s) => s.stats[userId]?.account);
   const [chart, setChart] = useState<'price' | 'equity'>('price');
   const [token, setToken] = useState('SOL');
-  const [tf, setTf] = useState<Tf>('1m');
+  // 5m: history is seeded at 5m and coarser (the finest every source has); 1m builds up live.
+  const [tf, setTf] = useState<Tf>('5m');
   const open = (positions ?? []).filter((p) => p.status === 'open');
   const closed = (positions ?? []).filter((p) => p.status === 'closed');
   const hasEquity = hasCommand('stats.equityCurve');

@@ -654,6 +654,7 @@ export function describeEventTitle(e: Pick<EngineEvent, 'type'>, who: string): s
     'strategy.entrySkipped': 'Entry skipped',
     'risk.dailyLossHit': 'Daily loss limit hit',
     'risk.drawdownPaused': 'Drawdown limit: paused',
+    'candles.seedFailed': 'Price history unavailable: warming up from live prices',
   };
   const t = titles[e.type] ?? e.type;
   return who ? `${t} · ${who}` : t;

@@ -2,6 +2,7 @@
 export const EXPECTED_TABLES = [
   'audit_log',
   'balances',
+  'candles',
   'cash_flows',
   'controls',
   'copy_cursors',
