@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
 
 export type DecisionOutcome = 'entered' | 'exited' | 'no-signal' | 'skipped' | 'warming-up' | 'error';
@@ -132,22 +131,9 @@ function decisionOf(r: DecisionDb): DecisionRow {
   };
 }
 
-/**
- * The strategy decision log and live state (migration 9). Statements are
- * prepared once: the runner writes here for every friend and token each
- * cycle a candle closes.
- */
-export class DecisionsRepo {
-  private readonly upsertStmt: Statement;
-  private readonly insertStmt: Statement;
-  private readonly stateStmt: Statement;
-  private readonly statesOfStmt: Statement;
-  private readonly allStatesStmt: Statement;
-  private readonly listStmt: Statement;
-  private readonly pruneStmt: Statement;
-
-  constructor(private readonly db: Db) {
-    this.upsertStmt = db.prepare(
+function prepareDecisionStatements(db: Db) {
+  return {
+    upsertStmt: db.prepare(
       `INSERT INTO strategy_state (user_id, token, strategy_id, timeframe, warmup_have, warmup_needed, last_candle,
          indicators, signal_side, signal_reason, signal_candle, outcome, code, message, decided_at, traded_at, updated_at)
        VALUES (@user_id, @token, @strategy_id, @timeframe, @warmup_have, @warmup_needed, @last_candle, @indicators,
@@ -158,25 +144,42 @@ export class DecisionsRepo {
          signal_candle = excluded.signal_candle, outcome = excluded.outcome, code = excluded.code,
          message = excluded.message, decided_at = excluded.decided_at, traded_at = excluded.traded_at,
          updated_at = excluded.updated_at`,
-    );
-    this.insertStmt = db.prepare(
+    ),
+    insertStmt: db.prepare(
       `INSERT INTO strategy_decisions (user_id, token, strategy_id, candle_time, recorded_at, outcome, code, message,
          signal_side, indicators, intent_id, client_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.stateStmt = db.prepare('SELECT * FROM strategy_state WHERE user_id = ? AND token = ?');
-    this.statesOfStmt = db.prepare('SELECT * FROM strategy_state WHERE user_id = ? ORDER BY token');
-    this.allStatesStmt = db.prepare('SELECT * FROM strategy_state ORDER BY user_id, token');
-    this.listStmt = db.prepare(
+    ),
+    stateStmt: db.prepare('SELECT * FROM strategy_state WHERE user_id = ? AND token = ?'),
+    statesOfStmt: db.prepare('SELECT * FROM strategy_state WHERE user_id = ? ORDER BY token'),
+    allStatesStmt: db.prepare('SELECT * FROM strategy_state ORDER BY user_id, token'),
+    listStmt: db.prepare(
       `SELECT * FROM strategy_decisions
        WHERE user_id = ? AND recorded_at >= ? AND recorded_at <= ?
        ORDER BY recorded_at DESC, id DESC LIMIT ?`,
-    );
-    this.pruneStmt = db.prepare('DELETE FROM strategy_decisions WHERE recorded_at < ?');
+    ),
+    pruneStmt: db.prepare('DELETE FROM strategy_decisions WHERE recorded_at < ?'),
+  };
+}
+
+/**
+ * The strategy decision log and live state (migration 9). Statements are
+ * prepared once: the runner writes here for every friend and token each
+ * cycle a candle closes.
+ */
+export class DecisionsRepo {
+  // Prepared on first use, not in the constructor: a restore opens a Store over backups older than migration 9.
+  private prepared: ReturnType<typeof prepareDecisionStatements> | null = null;
+
+  constructor(private readonly db: Db) {}
+
+  private get s(): ReturnType<typeof prepareDecisionStatements> {
+    this.prepared ??= prepareDecisionStatements(this.db);
+    return this.prepared;
   }
 
   saveState(s: StrategyStateRow): void {
-    this.upsertStmt.run({
+    this.s.upsertStmt.run({
       user_id: s.userId,
       token: s.token,
       strategy_id: s.strategyId,
@@ -198,19 +201,19 @@ export class DecisionsRepo {
   }
 
   state(userId: number, token: string): StrategyStateRow | null {
-    const r = this.stateStmt.get(userId, token) as StateDb | undefined;
+    const r = this.s.stateStmt.get(userId, token) as StateDb | undefined;
     return r ? stateOf(r) : null;
   }
 
   /** One user's states, or everyone's (by user, then token). */
   states(userId?: number): StrategyStateRow[] {
-    const rows = (userId === undefined ? this.allStatesStmt.all() : this.statesOfStmt.all(userId)) as StateDb[];
+    const rows = (userId === undefined ? this.s.allStatesStmt.all() : this.s.statesOfStmt.all(userId)) as StateDb[];
     return rows.map(stateOf);
   }
 
   record(d: NewDecision): number {
     return Number(
-      this.insertStmt.run(
+      this.s.insertStmt.run(
         d.userId,
         d.token,
         d.strategyId,
@@ -229,12 +232,12 @@ export class DecisionsRepo {
 
   /** A user's decisions recorded within [from, to] (ISO times, inclusive), newest first. */
   list(userId: number, opts: { from?: string; to?: string; limit?: number } = {}): DecisionRow[] {
-    const rows = this.listStmt.all(userId, opts.from ?? '', opts.to ?? '\uffff', opts.limit ?? 100) as DecisionDb[];
+    const rows = this.s.listStmt.all(userId, opts.from ?? '', opts.to ?? '\uffff', opts.limit ?? 100) as DecisionDb[];
     return rows.map(decisionOf);
   }
 
   /** Deletes decisions recorded before `cutoff` (ISO); returns how many. */
   prune(cutoff: string): number {
-    return this.pruneStmt.run(cutoff).changes;
+    return this.s.pruneStmt.run(cutoff).changes;
   }
 }
