@@ -300,18 +300,16 @@ export class CopyRepo {
 
   /** Handled leader trades, newest first (one user's, or everyone's). */
   trades(opts: { userId?: number; network?: string; limit?: number } = {}): CopyTradeRow[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (opts.userId !== undefined) {
-      where.push('user_id = ?');
-      args.push(opts.userId);
-    }
-    if (opts.network !== undefined) {
-      where.push('network = ?');
-      args.push(opts.network);
-    }
-    const sql = `SELECT * FROM copy_trades ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, opts.limit ?? 100) as RawTrade[]).map(toTrade);
+    // One constant statement: a NULL filter matches every row (SQL is never built from values).
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM copy_trades
+           WHERE (@user IS NULL OR user_id = @user) AND (@network IS NULL OR network = @network)
+           ORDER BY id DESC LIMIT @limit`,
+        )
+        .all({ user: opts.userId ?? null, network: opts.network ?? null, limit: opts.limit ?? 100 }) as RawTrade[]
+    ).map(toTrade);
   }
 
   /** Outcome counts per follow. */

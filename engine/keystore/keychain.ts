@@ -47,6 +47,17 @@ export function loadKeyring(load?: () => KeyringModule): KeyringModule {
   }
 }
 
+/** The wait before the one retry of a call the Secret Service dropped: time for D-Bus to start it again. */
+const RETRY_PAUSE_MS = 250;
+
+/** The Secret Service's daemon went away mid-call or is not running now (D-Bus may start it on the next call). */
+export function isTransientKeychainError(e: unknown): boolean {
+  const text = e instanceof Error ? `${e.message} ${e.cause instanceof Error ? e.cause.message : ''}` : String(e);
+  return /disconnected from message bus without replying|was not provided by any \.service files|NoReply|did not receive a reply/iu.test(
+    text,
+  );
+}
+
 export class OsKeychain implements Keychain {
   constructor(
     private readonly service = KEYCHAIN_SERVICE,
@@ -54,15 +65,31 @@ export class OsKeychain implements Keychain {
   ) {}
 
   get(account: string): string | null {
-    return this.entry(account).getPassword() ?? null;
+    return this.once(() => this.entry(account).getPassword() ?? null);
   }
 
   set(account: string, value: string): void {
-    this.entry(account).setPassword(value);
+    this.once(() => this.entry(account).setPassword(value));
   }
 
   delete(account: string): void {
-    this.entry(account).deletePassword();
+    this.once(() => this.entry(account).deletePassword());
+  }
+
+  /**
+   * Runs a keychain call, and once more if the Secret Service went away in the middle of it (its
+   * daemon crashed or restarted; D-Bus starts it again on the next call). Every call here is
+   * idempotent (read, write the same value, delete), so the retry cannot do anything twice; any
+   * other failure, or a second one, is thrown as it was, so the keychain still fails closed.
+   */
+  private once<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (e) {
+      if (!isTransientKeychainError(e)) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RETRY_PAUSE_MS);
+      return call();
+    }
   }
 
   private entry(account: string): Entry {

@@ -23,12 +23,13 @@ export const SEED_T0 = Date.UTC(2020, 11, 1, 13);
 export async function seedStrategyScenario(dataDir: string, env: NodeJS.ProcessEnv): Promise<Engine> {
   const clock = new ManualClock(SEED_T0);
   const engine = Engine.open({ dataDir, clock, logger: silentLogger, env });
-  const dca = { id: 'dca', params: { amountUsd: 100, intervalHours: 1 } };
+  // Hourly candles here: the strategies' former hourly defaults are pinned (the built-in defaults are 5-minute now).
+  const dca = { id: 'dca', params: { timeframe: '1h', amountUsd: 100, intervalHours: 1 } };
   const friends: Record<string, { strategy: { id: string; params: Record<string, unknown> }; usd: number }> = {
     ana: { strategy: dca, usd: 10_000 },
     bo: { strategy: dca, usd: 10_000 },
-    cy: { strategy: { id: 'trend', params: {} }, usd: 10_000 },
-    dee: { strategy: { id: 'dca', params: { amountUsd: 500, intervalHours: 1 } }, usd: 12 },
+    cy: { strategy: { id: 'trend', params: { timeframe: '1h', fastPeriod: 12, slowPeriod: 26 } }, usd: 10_000 },
+    dee: { strategy: { id: 'dca', params: { timeframe: '1h', amountUsd: 500, intervalHours: 1 } }, usd: 12 },
   };
   for (const [name, f] of Object.entries(friends)) {
     const u = engine.users.add(name, 'test');

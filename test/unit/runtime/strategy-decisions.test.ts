@@ -76,7 +76,12 @@ function world(
     const strategy = {
       enabled: f.enabled ?? true,
       id: f.strategy ?? 'dca',
-      params: f.params ?? { amountUsd: 100, intervalHours: 1 },
+      // Hourly candles here: pin the strategies' former hourly defaults (the built-in defaults are 5-minute now).
+      params: {
+        timeframe: '1h',
+        ...(f.strategy === 'trend' ? { fastPeriod: 12, slowPeriod: 26 } : {}),
+        ...(f.params ?? { amountUsd: 100, intervalHours: 1 }),
+      },
       tokens: ['SOL'],
     };
     engine.store.settings.update(

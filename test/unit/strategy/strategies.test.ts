@@ -354,7 +354,7 @@ describe('the signal contract is enforced', () => {
       signal: null,
       candleTime: candles[9]!.time,
       skipped: 'warmup',
-      warmup: { have: 10, needed: 78 },
+      warmup: { have: 10, needed: 63 }, // 3 × the default slow EMA (21)
       indicators: null,
     });
   });
