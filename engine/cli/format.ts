@@ -2,7 +2,7 @@ import type { CommandName, CommandOutput } from '../api';
 import { backtestFormatters } from './backtest-format';
 // Not '../market': its index pulls in @solana/kit, which a light command must not load.
 import { formatUnits } from '../market/amounts';
-import { formatParamRange, formatParamValue, type ParamInfo } from '../strategy/params';
+import { formatParamRange, formatParamValue, type ParamInfo } from '../strategy/param-text';
 import { formatPaperAccount, paperFormatters } from './paper-format';
 import { riskFormatters } from './risk-format';
 import { flowFormatters } from './flow-format';

@@ -1,22 +1,22 @@
 import type { CommandName, CommandOutput, ParsedInput } from '../api';
 import { isoTime } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
+// Submodules, not '../telegram': its face also exports the bridge, which loads grammY, and every
+// CLI command loads these handlers.
 import {
   apiRootOf,
-  bridgeOf,
-  issueLinkCode,
-  newTotpSecret,
-  normalizePermissions,
   operatorLink,
+  readToken,
   setApiRoot,
   setOperatorLink,
-  TelegramRepo,
   tokenAccount,
   totpAccount,
-  totpUri,
-  readToken,
-  type TelegramFriendRow,
-} from '../telegram';
+} from '../telegram/config';
+import { issueLinkCode } from '../telegram/link-codes';
+import { TelegramRepo, type TelegramFriendRow } from '../telegram/links-repo';
+import { normalizePermissions } from '../telegram/permissions';
+import { bridgeOf } from '../telegram/registry';
+import { newTotpSecret, totpUri } from '../telegram/totp';
 import type { Engine } from './engine';
 
 type TelegramCommand = Extract<CommandName, `telegram.${string}`>;

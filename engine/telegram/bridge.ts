@@ -455,12 +455,3 @@ function describeError(e: unknown): string {
 }
 
 /** The bridge serving an engine in this process, for the settings commands (none in a one-shot CLI). */
-const bridges = new WeakMap<object, TelegramBridge>();
-
-export function registerBridge(engine: object, bridge: TelegramBridge): void {
-  bridges.set(engine, bridge);
-}
-
-export function bridgeOf(engine: object): TelegramBridge | null {
-  return bridges.get(engine) ?? null;
-}

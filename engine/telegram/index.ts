@@ -6,14 +6,13 @@
  */
 export {
   TelegramBridge,
-  registerBridge,
-  bridgeOf,
   NOT_LINKED,
   type BridgeEngine,
   type BridgeState,
   type BridgeStatus,
   type BridgeOptions,
 } from './bridge';
+export { registerBridge, bridgeOf } from './registry';
 export { TelegramRepo, type TelegramFriendRow } from './links-repo';
 export { TELEGRAM_PERMISSIONS, PERMISSION_LABELS, normalizePermissions, type TelegramPermission } from './permissions';
 export { issueLinkCode, redeemLinkCode, hashCode, LINK_CODE_TTL_MS } from './link-codes';
