@@ -32,27 +32,27 @@ describe('backtest jobs', () => {
       to: '2021-02-15',
       capitalUsd: 2_000,
     });
-    const { job } = h['backtest.start'](input);
+    const { job } = await h['backtest.start'](input);
     const seen = await h['backtest.job']({ job });
     expect(seen.state).toBe('running');
     const done = await settle(job);
     expect(done.state).toBe('done');
     expect(done.progress).toBe(1);
-    const direct = h['backtest.run']({ ...input, save: false });
+    const direct = await h['backtest.run']({ ...input, save: false });
     expect(done.run!.report).toEqual(direct.report);
     expect(done.run!.report.metrics.tradeCount).toBeGreaterThan(0);
-    expect(h['backtest.show']({ id: done.run!.id! }).report).toEqual(direct.report);
+    expect((await h['backtest.show']({ id: done.run!.id! })).report).toEqual(direct.report);
   });
 
   it('says why a job failed in words, and a cancelled job stays cancelled', async () => {
-    const bad = h['backtest.start'](
+    const bad = await h['backtest.start'](
       BacktestRunIn.parse({ strategy: 'nope', tokens: ['SOL'], from: '2021-01-01', to: '2021-01-10' }),
     );
     const failed = await settle(bad.job);
     expect(failed.state).toBe('failed');
     expect(failed.error).toMatch(/strategy/iu);
 
-    const { job } = h['backtest.optimiseStart'](
+    const { job } = await h['backtest.optimiseStart'](
       OptimiseIn.parse({
         strategy: 'trend',
         tokens: ['SOL', 'WETH'],
@@ -61,7 +61,7 @@ describe('backtest jobs', () => {
         samples: 400,
       }),
     );
-    const cancelled = h['backtest.cancel']({ job });
+    const cancelled = await h['backtest.cancel']({ job });
     expect(cancelled.state).toBe('cancelled');
     await new Promise((r) => setTimeout(r, 200));
     const after = await h['backtest.job']({ job });
@@ -71,7 +71,7 @@ describe('backtest jobs', () => {
   });
 
   it('finishes a small optimisation with progress and in-sample / out-of-sample rows', async () => {
-    const { job } = h['backtest.optimiseStart'](
+    const { job } = await h['backtest.optimiseStart'](
       OptimiseIn.parse({
         strategy: 'trend',
         tokens: ['SOL'],
