@@ -36,6 +36,13 @@ export class SettingsRepo {
       : null;
   }
 
+  /** The row's version alone (a cheap check that cached, parsed settings are still current); null when none. */
+  versionOf(userId: number): number | null {
+    const r = this.statements.prepare('SELECT version FROM user_settings WHERE user_id = ?').get(userId) as
+      { version: number } | undefined;
+    return r ? r.version : null;
+  }
+
   /** Optimistic locking: succeeds only if the stored version is still `expectedVersion`. */
   update(userId: number, expectedVersion: number, settings: unknown, at: string): boolean {
     const info = this.statements
