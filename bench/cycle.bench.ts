@@ -83,6 +83,7 @@ interface Risk {
   price: (mint: string) => number | null;
   balances: ReadonlyMap<string, bigint>;
   checks: number;
+  refused: Map<string, number>;
 }
 
 /** What a cycle does per user and token, without I/O: evaluate the strategy, then the risk checks an entry faces. */
@@ -115,8 +116,9 @@ function cycle(
           slippageBps: 50,
           stopLossPrice: ev.signal.stopLossPrice,
         };
-        risk.gate.check(order, { balances: risk.balances, price: risk.price, nowMs: now });
+        const d = risk.gate.check(order, { balances: risk.balances, price: risk.price, nowMs: now });
         risk.checks++;
+        if (!d.ok) risk.refused.set(d.code, (risk.refused.get(d.code) ?? 0) + 1);
       }
     }
   });
@@ -152,6 +154,7 @@ const bench: Benchmark = {
         price: (m) => (m === USDC.mint ? 1 : (lastClose.get(m) ?? null)),
         balances: new Map([[USDC.mint, 5_000_000_000n]]),
         checks: 0,
+        refused: new Map(),
       };
       const gc = (globalThis as { gc?: () => void }).gc;
       gc?.();
@@ -186,6 +189,7 @@ const bench: Benchmark = {
         ((med / (n * TOKENS)) * 1000).toFixed(2),
         signals,
         risk.checks,
+        [...risk.refused].map(([code, k]) => `${code} ${k}`).join(', ') || 'none',
       ]);
       // Below ~1,000 users the difference is within the heap's own noise.
       if (n >= 1_000) memRows.push([n, (perUserBytes / 1024).toFixed(1)]);
@@ -225,6 +229,7 @@ const bench: Benchmark = {
           'µs per evaluation',
           'signals (7 cycles)',
           'risk gate checks (7 cycles)',
+          'refused, by rule',
         ],
         rows,
       ),
