@@ -88,6 +88,7 @@ describe('the Backtest screen', () => {
     await page.getByTestId('backtest-token-WETH').click();
     await page.getByTestId('backtest-from').fill('2021-01-01');
     await page.getByTestId('backtest-to').fill('2021-03-01');
+    await page.screenshot({ path: join(ARTIFACTS, 'backtest-form.png') });
     await page.getByTestId('backtest-run').click();
 
     await page.getByTestId('backtest-report').waitFor({ timeout: 60_000 });
