@@ -120,7 +120,13 @@ const bench: Benchmark = {
     };
     for (let i = 0; i < 200; i++) {
       const fast = rnd(3, 40);
-      sets.push({ fastPeriod: fast, slowPeriod: fast + rnd(5, 80), atrPeriod: rnd(5, 30), stopAtr: rnd(1, 6) / 2 });
+      sets.push({
+        timeframe: '1h',
+        fastPeriod: fast,
+        slowPeriod: fast + rnd(5, 80),
+        atrPeriod: rnd(5, 30),
+        stopAtr: rnd(1, 6) / 2,
+      });
     }
     const hours = hourly[0]!.candles.length;
     const many = timeRuns(3, () => {

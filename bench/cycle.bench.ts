@@ -1,7 +1,20 @@
 import { join } from 'node:path';
-import { ManualClock } from '../engine/kernel/clock';
-import { IndicatorCache, loadCandlesFile, ReplayCandleSource, type Candle } from '../engine/market';
+import { isoTime, ManualClock } from '../engine/kernel/clock';
+import { EventBus } from '../engine/kernel/event-bus';
+import type { Order } from '../engine/execution';
+import {
+  IndicatorCache,
+  KNOWN_TOKENS,
+  loadCandlesFile,
+  ReplayCandleSource,
+  tokenBySymbol,
+  WRAPPED_SOL_MINT,
+  type Candle,
+} from '../engine/market';
+import { Controls, RISK_PRESET_NAMES, standardRiskGate, type RiskGate } from '../engine/risk';
+import { openDatabase, Store } from '../engine/store';
 import { bindStrategy, type BoundStrategy } from '../engine/strategy';
+import { defaultUserSettings } from '../engine/users/settings';
 import { median, ms, table, type Benchmark } from './harness';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -27,9 +40,50 @@ function series(): Map<string, Candle[]> {
 }
 
 interface User {
+  id: number;
   strategy: BoundStrategy;
   maxOrderUsd: number;
   paused: boolean;
+}
+
+const USDC = tokenBySymbol('USDC')!;
+/** The mint each bench token trades as (the gate values orders by mint). */
+const MINTS = [WRAPPED_SOL_MINT, ...KNOWN_TOKENS.filter((t) => t.mint !== USDC.mint && !t.stable).map((t) => t.mint)];
+
+/**
+ * The live risk gate (standardRiskGate: controls, order size, balance, the risk engine's rules) over an
+ * in-memory SQLite store holding the bench's users as paper friends, a third on each preset.
+ */
+function riskSetUp(n: number, clock: ManualClock): { store: Store; gate: RiskGate; ids: number[] } {
+  const store = new Store(openDatabase(':memory:', { nowIso: isoTime(clock) }));
+  const bus = new EventBus(
+    (e) => ({ ...e, id: store.events.insert(e).id }),
+    () => isoTime(clock),
+  );
+  const controls = new Controls(store, bus, clock);
+  const gate = standardRiskGate({ store, controls, bus, network: 'sandbox' });
+  const ids: number[] = [];
+  store.tx(() => {
+    for (let i = 0; i < n; i++) {
+      const u = store.users.insert(`u${i}`, isoTime(clock));
+      store.settings.insert(
+        u.id,
+        { ...defaultUserSettings(), risk: { preset: RISK_PRESET_NAMES[i % 3] } },
+        isoTime(clock),
+      );
+      store.paper.set(u.id, USDC.mint, 5_000_000_000n);
+      ids.push(u.id);
+    }
+  });
+  return { store, gate, ids };
+}
+
+interface Risk {
+  gate: RiskGate;
+  price: (mint: string) => number | null;
+  balances: ReadonlyMap<string, bigint>;
+  checks: number;
+  refused: Map<string, number>;
 }
 
 /** What a cycle does per user and token, without I/O: evaluate the strategy, then the risk checks an entry faces. */
@@ -38,20 +92,33 @@ function cycle(
   tokens: readonly string[],
   cacheFor: (i: number) => IndicatorCache,
   now: number,
+  risk: Risk,
 ): number {
   let signals = 0;
   users.forEach((u, i) => {
     if (u.paused) return;
     const cache = cacheFor(i);
-    for (const token of tokens) {
+    for (let j = 0; j < tokens.length; j++) {
+      const token = tokens[j]!;
       const ev = u.strategy.evaluate({ token, cache, position: null, now });
       if (!ev.signal) continue;
       signals++;
       if (ev.signal.side === 'buy') {
-        // The pure part of the risk gate: size against the limit, stop below the price.
-        const closes = cache.candles(token, u.strategy.timeframe);
-        const price = closes[closes.length - 1]?.close ?? 0;
-        void (u.maxOrderUsd * ev.signal.sizeHint > 0 && ev.signal.stopLossPrice < price);
+        // The live risk gate on the entry, sized as the runner asks for it.
+        const order: Order = {
+          userId: u.id,
+          side: 'buy',
+          inputMint: USDC.mint,
+          outputMint: MINTS[j % MINTS.length]! as Order['outputMint'],
+          amount: BigInt(Math.round(u.maxOrderUsd * ev.signal.sizeHint)) * 1_000_000n,
+          context: 'strategy',
+          clientId: `s${u.id}-${j}-${now}`,
+          slippageBps: 50,
+          stopLossPrice: ev.signal.stopLossPrice,
+        };
+        const d = risk.gate.check(order, { balances: risk.balances, price: risk.price, nowMs: now });
+        risk.checks++;
+        if (!d.ok) risk.refused.set(d.code, (risk.refused.get(d.code) ?? 0) + 1);
       }
     }
   });
@@ -80,10 +147,20 @@ const bench: Benchmark = {
       const clock = new ManualClock(start);
       const source = new ReplayCandleSource({ clock });
       for (const [t, cs] of data) source.add(t, '1h', cs);
+      const { store, gate, ids } = riskSetUp(n, clock);
+      const lastClose = new Map<string, number>(tokens.map((_t, j) => [MINTS[j % MINTS.length]!, 0]));
+      const risk: Risk = {
+        gate,
+        price: (m) => (m === USDC.mint ? 1 : (lastClose.get(m) ?? null)),
+        balances: new Map([[USDC.mint, 5_000_000_000n]]),
+        checks: 0,
+        refused: new Map(),
+      };
       const gc = (globalThis as { gc?: () => void }).gc;
       gc?.();
       const heapBefore = process.memoryUsage().heapUsed;
       const users: User[] = Array.from({ length: n }, (_, i) => ({
+        id: ids[i]!,
         // The defaults on hourly candles, the series this bench replays.
         strategy: bindStrategy(STRATEGIES[i % STRATEGIES.length]!, { timeframe: '1h' }),
         maxOrderUsd: 500,
@@ -97,10 +174,23 @@ const bench: Benchmark = {
       for (let c = 0; c < 7; c++) {
         clock.advance(step);
         const now = clock.now();
-        samples.push(cpuMs(() => (signals += cycle(users, tokens, () => shared, now))));
+        tokens.forEach((t, j) => {
+          const cs = data.get(t)!;
+          const last = cs.filter((x) => x.time + step <= now).at(-1);
+          if (last) lastClose.set(MINTS[j % MINTS.length]!, last.close);
+        });
+        samples.push(cpuMs(() => (signals += cycle(users, tokens, () => shared, now, risk))));
       }
       const med = median(samples.slice(2));
-      rows.push([n, n * TOKENS, ms(med), ((med / (n * TOKENS)) * 1000).toFixed(2), signals]);
+      rows.push([
+        n.toLocaleString('en-US'),
+        (n * TOKENS).toLocaleString('en-US'),
+        ms(med),
+        ((med / (n * TOKENS)) * 1000).toFixed(2),
+        signals,
+        risk.checks,
+        [...risk.refused].map(([code, k]) => `${code} ${k}`).join(', ') || 'none',
+      ]);
       // Below ~1,000 users the difference is within the heap's own noise.
       if (n >= 1_000) memRows.push([n, (perUserBytes / 1024).toFixed(1)]);
       log(`cycle: ${n} users: ${ms(med)} ms CPU per cycle`);
@@ -112,24 +202,37 @@ const bench: Benchmark = {
         for (let c = 0; c < 4; c++) {
           clock.advance(step);
           const now = clock.now();
-          solo.push(cpuMs(() => cycle(users, tokens, (i) => perUser[i]!, now)));
+          solo.push(cpuMs(() => cycle(users, tokens, (i) => perUser[i]!, now, risk)));
         }
         const sharedNow: number[] = [];
         for (let c = 0; c < 4; c++) {
           clock.advance(step);
           const now = clock.now();
-          sharedNow.push(cpuMs(() => cycle(users, tokens, () => shared, now)));
+          sharedNow.push(cpuMs(() => cycle(users, tokens, () => shared, now, risk)));
         }
         const a = median(sharedNow.slice(1));
         const b = median(solo.slice(1));
         cacheRows.push([n, ms(a), ms(b), `${(b / Math.max(a, 0.001)).toFixed(1)}×`]);
       }
+      store.close();
     }
     return [
-      "Each cycle evaluates every user's strategy on 5 tokens (1h candles, real SOL/ETH/BTC series) and the pure",
-      'risk checks of any entry signal; database and network I/O are excluded. Median of 5 cycles, process CPU time.',
+      "Each cycle evaluates every user's strategy on 5 tokens (1h candles, real SOL/ETH/BTC series) and runs the",
+      'live risk gate (standardRiskGate: controls, order size, balance, the risk rules, over an in-memory SQLite',
+      'store of paper friends) on every entry signal; network I/O is excluded. Median of 5 cycles, process CPU time.',
       '',
-      table(['users', 'user×token evaluations', 'CPU per cycle (ms)', 'µs per evaluation', 'signals (7 cycles)'], rows),
+      table(
+        [
+          'users',
+          'user×token evaluations',
+          'CPU per cycle (ms)',
+          'µs per evaluation',
+          'signals (7 cycles)',
+          'risk gate checks (7 cycles)',
+          'refused, by rule',
+        ],
+        rows,
+      ),
       '',
       "Past the fixed cost of computing each token's indicators once per candle, the cycle grows linearly in",
       'users × tokens, and the cost per evaluation falls: an extra user only adds a decision on shared values.',

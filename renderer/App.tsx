@@ -8,6 +8,7 @@ import { Overview } from './screens/Overview';
 import { UserView } from './screens/User';
 import { Leaderboard } from './screens/Leaderboard';
 import { Settings } from './screens/Settings';
+import { Backtest } from './screens/Backtest';
 import { Wizard } from './screens/Wizard';
 import { TOKEN_STORAGE_KEY, tokenFromPaste } from './client/token';
 import { HOST_PATHS } from '../engine/api/client';
@@ -67,6 +68,7 @@ export function App() {
             {view.kind === 'overview' && <Overview />}
             {view.kind === 'leaderboard' && <Leaderboard />}
             {view.kind === 'settings' && <Settings />}
+            {view.kind === 'backtest' && <Backtest />}
             {view.kind === 'user' && <UserView userId={view.userId} tab={view.tab} />}
           </ErrorBoundary>
         </main>

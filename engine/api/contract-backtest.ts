@@ -142,30 +142,46 @@ export const OptimiseIn = z
   })
   .strict();
 
+const OptimiseOut = z.object({
+  strategy: z.string(),
+  tokens: z.array(z.string()),
+  from: z.string(),
+  split: z.string(),
+  to: z.string(),
+  tried: z.number().int(),
+  sortedBy: z.string(),
+  rows: z.array(z.object({ params: z.record(z.string(), z.unknown()), inSample: FiguresOut, outOfSample: FiguresOut })),
+});
+
+const RunOut = z.object({ id: z.number().int().nullable(), report: BacktestReportOut });
+
+/** A backtest or optimisation started from the UI: its progress, then its result. */
+const JobOut = z.object({
+  job: z.number().int(),
+  kind: z.enum(['run', 'optimise']),
+  state: z.enum(['running', 'done', 'failed', 'cancelled']),
+  /** Share done, 0..1. */
+  progress: z.number(),
+  error: z.string().nullable(),
+  run: RunOut.nullable(),
+  optimise: OptimiseOut.nullable(),
+});
+
+const JobIn = z.object({ job: z.number().int().positive() }).strict();
+
 export const backtestCommands = {
   'backtest.optimise': command({
     summary:
       'Search strategy parameters (grid or random, within their bounds): each set trained in-sample and tested out-of-sample, on worker threads',
     mutates: false,
     input: OptimiseIn,
-    output: z.object({
-      strategy: z.string(),
-      tokens: z.array(z.string()),
-      from: z.string(),
-      split: z.string(),
-      to: z.string(),
-      tried: z.number().int(),
-      sortedBy: z.string(),
-      rows: z.array(
-        z.object({ params: z.record(z.string(), z.unknown()), inSample: FiguresOut, outOfSample: FiguresOut }),
-      ),
-    }),
+    output: OptimiseOut,
   }),
   'backtest.run': command({
     summary: 'Run a strategy over recorded candles (bundled or imported) with a paper ledger; saves the report',
     mutates: true,
     input: BacktestRunIn,
-    output: z.object({ id: z.number().int().nullable(), report: BacktestReportOut }),
+    output: RunOut,
   }),
   'backtest.list': command({
     summary: 'Saved backtest runs with their figures',
@@ -190,5 +206,29 @@ export const backtestCommands = {
       })
       .strict(),
     output: z.object({ filename: z.string(), mediaType: z.string(), content: z.string() }),
+  }),
+  'backtest.start': command({
+    summary: 'Start a backtest in the background (as backtest.run); returns a job to follow with backtest.job',
+    mutates: true,
+    input: BacktestRunIn,
+    output: z.object({ job: z.number().int() }),
+  }),
+  'backtest.optimiseStart': command({
+    summary: 'Start an optimisation in the background (as backtest.optimise); returns a job to follow',
+    mutates: false,
+    input: OptimiseIn,
+    output: z.object({ job: z.number().int() }),
+  }),
+  'backtest.job': command({
+    summary: 'A background backtest or optimisation: its progress, and its result once done',
+    mutates: false,
+    input: JobIn,
+    output: JobOut,
+  }),
+  'backtest.cancel': command({
+    summary: 'Stop a background backtest or optimisation',
+    mutates: false,
+    input: JobIn,
+    output: JobOut,
   }),
 } as const;

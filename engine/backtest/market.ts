@@ -1,5 +1,5 @@
 import { resample } from '../market/candles';
-import { computeIndicator, specKey, type IndicatorSpec } from '../market/indicator-spec';
+import { computeIndicator, priceSeries, specKey, type IndicatorSpec, type PriceField } from '../market/indicator-spec';
 import { tokenBySymbol, type TokenInfo } from '../market/tokens';
 import { TIMEFRAME_MS, type Candle, type Timeframe } from '../market/types';
 import { HarvestError } from '../kernel/errors';
@@ -11,6 +11,8 @@ export interface TokenSeries {
   byTf: Map<Timeframe, { candles: readonly Readonly<Candle>[]; closes: Float64Array }>;
   /** Indicators over the whole series, computed once per (timeframe, spec) and shared by every parameter set. */
   indicators: Map<string, unknown>;
+  /** Price fields of each frame (closes, highs, …), extracted once; kept across clearIndicators (they are data). */
+  prices: Map<string, readonly number[]>;
 }
 
 /**
@@ -45,7 +47,7 @@ export class BacktestMarket {
       const base = t.candles.map((c) => Object.freeze({ ...c }));
       byTf.set(timeframe, { candles: base, closes: Float64Array.from(base, (c) => c.time + baseMs) });
       this.raw.set(token.symbol, t.candles);
-      this.series.push({ token, base: timeframe, byTf, indicators: new Map() });
+      this.series.push({ token, base: timeframe, byTf, indicators: new Map(), prices: new Map() });
     }
   }
 
@@ -73,10 +75,25 @@ export class BacktestMarket {
     const key = `${tf}|${specKey(spec)}`;
     let v = s.indicators.get(key);
     if (v === undefined) {
-      v = computeIndicator(spec, this.frame(s, tf).candles);
+      const candles = this.frame(s, tf).candles;
+      v = computeIndicator(spec, candles, (source) => this.prices(s, tf, candles, source));
       s.indicators.set(key, v);
     }
     return v;
+  }
+
+  /**
+   * One price field of a frame, extracted once: a frame's candles never change, and every indicator
+   * over it (each EMA, the ATR's highs, lows and closes) reads the same fields.
+   */
+  private prices(s: TokenSeries, tf: Timeframe, candles: readonly Candle[], source: PriceField): readonly number[] {
+    const key = `${tf}|${source}`;
+    let p = s.prices.get(key);
+    if (!p) {
+      p = Object.freeze(priceSeries(candles, source));
+      s.prices.set(key, p);
+    }
+    return p;
   }
 
   /** Forget computed indicators (an optimiser keeps memory bounded between parameter groups). */

@@ -223,7 +223,7 @@ export function parameterSets(space: SearchSpace): Record<string, unknown>[] {
  * The optimiser thread: the bundle's optimise-worker.mjs beside this chunk, or
  * in development (TypeScript sources) the .ts file loaded through tsx's loader.
  */
-function startWorker(workerData: unknown): Worker {
+export function startWorker(workerData: unknown): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL('./optimise-worker.mjs', here), { workerData });
   const pkg = createRequire(here).resolve('tsx/package.json');

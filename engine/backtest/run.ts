@@ -187,7 +187,23 @@ export function runStrategyBacktest(
       lines: [],
       ctx: null as unknown as TokenRun['ctx'],
     };
+    // The common specs (an EMA, SMA or RSI of closes, an ATR) by period without building a key string:
+    // a strategy asks for its indicators on every candle, with fresh spec objects each time.
+    const byPeriod: Record<string, Map<number, View>> = {
+      ema: new Map(),
+      sma: new Map(),
+      rsi: new Map(),
+      atr: new Map(),
+    };
     const viewFor = (s: IndicatorSpec): View => {
+      const simple =
+        (s.kind === 'atr' || ((s.kind === 'ema' || s.kind === 'sma' || s.kind === 'rsi') && s.source === undefined)) &&
+        typeof (s as { period?: unknown }).period === 'number';
+      const period = simple ? (s as { period: number }).period : 0;
+      if (simple) {
+        const hit = byPeriod[s.kind]!.get(period);
+        if (hit) return hit;
+      }
       const key = quickKey(s);
       let v = views.get(key);
       if (!v) {
@@ -196,6 +212,7 @@ export function runStrategyBacktest(
         views.set(key, v);
         run.lines.push(...v.lines);
       }
+      if (simple) byPeriod[s.kind]!.set(period, v);
       return v;
     };
     for (const s of strategy.indicators(params)) viewFor(s);

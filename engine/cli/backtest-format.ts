@@ -91,7 +91,21 @@ export const backtestFormatters = {
           ),
         ].join('\n'),
   'backtest.export': (o: CommandOutput<'backtest.export'>) => o.content.trimEnd(),
+  'backtest.start': (o: CommandOutput<'backtest.start'>) => `Backtest started: job ${o.job}.`,
+  'backtest.optimiseStart': (o: CommandOutput<'backtest.optimiseStart'>) => `Optimisation started: job ${o.job}.`,
+  'backtest.job': formatJob,
+  'backtest.cancel': formatJob,
 };
+
+function formatJob(o: CommandOutput<'backtest.job'>): string {
+  const what = o.kind === 'run' ? 'Backtest' : 'Optimisation';
+  if (o.state === 'running') return `${what} job ${o.job}: running, ${Math.floor(o.progress * 100)} % done.`;
+  if (o.state === 'cancelled') return `${what} job ${o.job}: cancelled.`;
+  if (o.state === 'failed') return `${what} job ${o.job} failed: ${o.error ?? 'no reason given'}`;
+  if (o.run) return formatReport(o.run.report, o.run.id);
+  if (o.optimise) return formatOptimise(o.optimise);
+  return `${what} job ${o.job}: done.`;
+}
 
 /** Saved runs side by side: one column per run. */
 export function formatComparison(runs: CommandOutput<'backtest.show'>[]): string {

@@ -4,7 +4,8 @@ import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
 import { checkExit } from '../portfolio';
 import type { PositionRow, Store } from '../store';
-import { UserSettingsSchema } from '../users/settings';
+
+import { userSettingsOf } from '../users/settings-cache';
 import { quoteMintOf } from './quote-asset';
 import type { PriceSource } from './prices';
 import type { OrderContext } from './order';
@@ -61,7 +62,7 @@ export class ExitMonitor {
   }
 
   private modeOf(userId: number): 'paper' | 'live' {
-    return UserSettingsSchema.parse(this.store.settings.get(userId)?.settings ?? {}).mode;
+    return userSettingsOf(this.store, userId).mode;
   }
 
   /**
@@ -86,13 +87,13 @@ export class ExitMonitor {
     if (fresh !== null) return fresh;
     const last = this.prices.lastTrusted?.(mint) ?? null;
     if (!last) return null;
-    const settings = UserSettingsSchema.parse(this.store.settings.get(p.userId)?.settings ?? {});
+    const settings = userSettingsOf(this.store, p.userId);
     return this.clock.now() - last.at <= settings.exitPriceMaxAgeSec * 1000 ? last.usd : null;
   }
 
   /** Sells the whole position through the execution path. */
   close(p: PositionRow, context: OrderContext, why: string): Promise<OrderOutcome> {
-    const settings = UserSettingsSchema.parse(this.store.settings.get(p.userId)?.settings ?? {});
+    const settings = userSettingsOf(this.store, p.userId);
     if (p.account !== settings.mode) {
       // The sell would go through the current account's venue: a paper position must never be sold
       // with the wallet's real tokens (nor a wallet position in the paper book).

@@ -11,7 +11,8 @@ import { applyFill, ensurePaperAccount } from '../portfolio';
 import type { RiskCode, RiskGate } from '../risk/gate';
 import type { Controls } from '../risk/controls';
 import type { IntentRow, NewIntent, PositionRow, Store } from '../store';
-import { UserSettingsSchema, type UserSettings } from '../users/settings';
+import type { UserSettings } from '../users/settings';
+import { userSettingsOf } from '../users/settings-cache';
 import { fillFromTransaction, type ActualFill } from './fills';
 import { JupiterError, type JupiterClient, type JupiterQuote } from './jupiter-client';
 import { isRiskReducing, type Order } from './order';
@@ -94,7 +95,7 @@ export class TradeExecutionService {
   async balancesFor(userId: number): Promise<Map<string, bigint>> {
     const wallet = this.d.store.wallets.byUser(userId);
     if (!wallet) throw new HarvestError('NOT_FOUND', 'This user has no wallet.');
-    const settings = UserSettingsSchema.parse(this.d.store.settings.get(userId)?.settings ?? {});
+    const settings = userSettingsOf(this.d.store, userId);
     return this.readBalances(userId, settings, wallet.address);
   }
 
@@ -118,7 +119,7 @@ export class TradeExecutionService {
     if (existing) return outcomeOf(store, existing);
     const wallet = store.wallets.byUser(order.userId);
     if (!wallet) throw new HarvestError('NOT_FOUND', 'This user has no wallet.');
-    const settings = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {});
+    const settings = userSettingsOf(store, order.userId);
     const venue = settings.mode === 'live' ? 'jupiter' : 'paper';
 
     // Fail closed: an entry needs a trusted, fresh price for what it pays and what it gets.
@@ -760,7 +761,7 @@ export class TradeExecutionService {
 
   /** N consecutive execution failures pause the user (their breaker); other users carry on. */
   checkBreaker(userId: number): void {
-    const settings = UserSettingsSchema.parse(this.d.store.settings.get(userId)?.settings ?? {});
+    const settings = userSettingsOf(this.d.store, userId);
     const failures = consecutiveFailuresSince(this.d.store, userId, this.d.controls.breakerBaseline(userId));
     if (failures < settings.breakerFailures || this.d.controls.user(userId).paused) return;
     const reason = `breaker: ${failures} consecutive failed orders`;

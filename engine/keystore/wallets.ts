@@ -24,6 +24,15 @@ const SecretPayload = z.discriminatedUnion('kind', [
     mnemonic: z.string(),
     passphrase: z.string(),
     path: z.string(),
+    /**
+     * The ed25519 seed the phrase derives at `path`, kept beside it so signing
+     * never runs the phrase's 2048-round PBKDF2 again (absent in wallets sealed
+     * before it existed: added on their first unlock).
+     */
+    signingSeed: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/u)
+      .optional(),
   }),
   z.object({ v: z.literal(1), kind: z.literal('secret_key'), seed: z.string() }),
 ]);
@@ -72,7 +81,14 @@ export class WalletVault {
       userId,
       kp,
       'created',
-      { v: 1, kind: 'mnemonic', mnemonic, passphrase: '', path: SOLANA_DERIVATION_PATH },
+      {
+        v: 1,
+        kind: 'mnemonic',
+        mnemonic,
+        passphrase: '',
+        path: SOLANA_DERIVATION_PATH,
+        signingSeed: Buffer.from(kp.seed).toString('hex'),
+      },
       actor,
       {
         words,
@@ -90,7 +106,14 @@ export class WalletVault {
         userId,
         kp,
         'imported',
-        { v: 1, kind: 'mnemonic', mnemonic, passphrase, path: SOLANA_DERIVATION_PATH },
+        {
+          v: 1,
+          kind: 'mnemonic',
+          mnemonic,
+          passphrase,
+          path: SOLANA_DERIVATION_PATH,
+          signingSeed: Buffer.from(kp.seed).toString('hex'),
+        },
         actor,
         {
           format: 'mnemonic',
@@ -152,9 +175,23 @@ export class WalletVault {
   /** Opens a user's keypair for signing; the only way a private key leaves the vault. */
   keypair(userId: number): Keypair {
     const w = this.requireWallet(userId);
-    const kp = keypairFromPayload(this.openPayload(w));
+    const payload = this.openPayload(w);
+    const kp = keypairFromPayload(payload);
     if (kp.address !== w.address) {
       throw new HarvestError('TAMPERED', `The secret stored for user ${userId} does not derive its recorded address.`);
+    }
+    // A phrase sealed without its derived seed (an older wallet): derived once here, then sealed
+    // beside the phrase under the same key and binding, so later signatures skip the PBKDF2.
+    if (payload.kind === 'mnemonic' && payload.signingSeed === undefined) {
+      const plain = Buffer.from(
+        JSON.stringify({ ...payload, signingSeed: Buffer.from(kp.seed).toString('hex') } satisfies SecretPayload),
+        'utf8',
+      );
+      try {
+        this.store.wallets.reseal(w.id, seal(this.key(), plain, walletAad(w.userId, w.address)));
+      } finally {
+        plain.fill(0);
+      }
     }
     return kp;
   }
@@ -229,7 +266,10 @@ export class WalletVault {
 }
 
 function keypairFromPayload(p: SecretPayload): Keypair {
-  if (p.kind === 'mnemonic') return keypairFromMnemonic(p.mnemonic, p.passphrase, p.path);
+  if (p.kind === 'mnemonic')
+    return p.signingSeed !== undefined
+      ? keypairFromSeed(Buffer.from(p.signingSeed, 'hex'))
+      : keypairFromMnemonic(p.mnemonic, p.passphrase, p.path);
   return keypairFromSeed(Buffer.from(p.seed, 'hex'));
 }
 

@@ -212,34 +212,36 @@ function freezeAll<T extends object>(o: T): T {
 }
 
 /** Computes an indicator over candles (oldest first). The result is frozen so it can be shared safely. */
-export function computeIndicator<S extends IndicatorSpec>(spec: S, candles: readonly Candle[]): IndicatorValue<S> {
+export function computeIndicator<S extends IndicatorSpec>(
+  spec: S,
+  candles: readonly Candle[],
+  /**
+   * The candles' prices of one field (default: extracted here). A caller whose candles never change
+   * (the backtest's market) passes a memo, so many indicators over one series extract each field once.
+   */
+  series: (source: PriceField) => readonly number[] = (source) => priceSeries(candles, source),
+): IndicatorValue<S> {
   const s = normalizeSpec(spec);
   let out: object;
   switch (s.kind) {
     case 'sma':
-      out = sma(priceSeries(candles, s.source ?? 'close'), s.period);
+      out = sma(series(s.source ?? 'close'), s.period);
       break;
     case 'ema':
-      out = ema(priceSeries(candles, s.source ?? 'close'), s.period);
+      out = ema(series(s.source ?? 'close'), s.period);
       break;
     case 'rsi':
-      out = rsi(priceSeries(candles, s.source ?? 'close'), s.period);
+      out = rsi(series(s.source ?? 'close'), s.period);
       break;
     case 'macd':
-      return freezeAll(
-        macd(priceSeries(candles, s.source ?? 'close'), s.fast, s.slow, s.signal),
-      ) as unknown as IndicatorValue<S>;
+      return freezeAll(macd(series(s.source ?? 'close'), s.fast, s.slow, s.signal)) as unknown as IndicatorValue<S>;
     case 'bollinger':
-      return freezeAll(
-        bollinger(priceSeries(candles, s.source ?? 'close'), s.period, s.stdDev),
-      ) as unknown as IndicatorValue<S>;
+      return freezeAll(bollinger(series(s.source ?? 'close'), s.period, s.stdDev)) as unknown as IndicatorValue<S>;
     case 'atr':
-      out = atr(priceSeries(candles, 'high'), priceSeries(candles, 'low'), priceSeries(candles, 'close'), s.period);
+      out = atr(series('high'), series('low'), series('close'), s.period);
       break;
     case 'donchian':
-      return freezeAll(
-        donchian(priceSeries(candles, 'high'), priceSeries(candles, 'low'), s.period),
-      ) as unknown as IndicatorValue<S>;
+      return freezeAll(donchian(series('high'), series('low'), s.period)) as unknown as IndicatorValue<S>;
   }
   return Object.freeze(out) as unknown as IndicatorValue<S>;
 }

@@ -2,7 +2,8 @@ import type { Controls } from './controls';
 import { isRiskReducing } from '../order';
 import { tokenByMint, WRAPPED_SOL_MINT, formatUnits } from '../market';
 import type { Store } from '../store';
-import { UserSettingsSchema } from '../users/settings';
+
+import { userSettingsOf } from '../users/settings-cache';
 import { solReserveLamports } from '../funds/reserves';
 import { refuse, type RiskGate } from './gate';
 import { usdValue } from './sizing';
@@ -54,7 +55,7 @@ export function orderSizeGate(store: Store): RiskGate {
   return {
     check(order, ctx) {
       if (isRiskReducing(order)) return { ok: true }; // every sell is risk-reducing
-      const settings = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {});
+      const settings = userSettingsOf(store, order.userId);
       const token = tokenByMint(order.inputMint);
       const price = ctx.price(order.inputMint);
       if (!token || price === null)
@@ -81,7 +82,7 @@ export function balanceGate(store: Store, network: string): RiskGate {
     check(order, ctx) {
       if (order.amount <= 0n) return refuse('ORDER_TOO_SMALL', 'The amount must be more than zero.');
       // Positions of the account the user trades now (paper and live never mix).
-      const mode = UserSettingsSchema.parse(store.settings.get(order.userId)?.settings ?? {}).mode;
+      const mode = userSettingsOf(store, order.userId).mode;
       if (order.side === 'sell') {
         const pos = store.portfolio.openPosition(order.userId, network, order.inputMint, mode);
         if (!pos || pos.quantity === 0n)

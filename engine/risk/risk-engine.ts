@@ -37,6 +37,7 @@ import type { RiskStateRow, Store } from '../store';
 import { orderSizeRefusal, usdValue, type EntrySizingFacts } from './sizing';
 import { outflowAsset, outflowLast24h, tradingCapsFor } from '../keystore/outflow';
 import { UserSettingsSchema, type UserSettings } from '../users/settings';
+import { userSettingsOf } from '../users/settings-cache';
 import { balanceGate, controlsGate, orderSizeGate } from './basic-gates';
 import type { Controls } from './controls';
 import { composeGates, refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
@@ -242,7 +243,7 @@ export function limitsFor(
   userId: number,
   global: GlobalLimits = readGlobalLimits(store),
 ): EffectiveLimits {
-  return limitsOf(UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {}), global);
+  return limitsOf(userSettingsOf(store, userId), global);
 }
 
 function limitsOf(settings: UserSettings, global: GlobalLimits): EffectiveLimits {
@@ -492,7 +493,7 @@ export function entrySizingFacts(
   price: PriceFn,
   nowMs: number,
 ): EntrySizingFacts | null {
-  const settings = UserSettingsSchema.parse(store.settings.get(userId)?.settings ?? {});
+  const settings = userSettingsOf(store, userId);
   const spendPrice = price(spendMint);
   const spendDecimals = decimalsOf(spendMint);
   if (spendPrice === null || spendDecimals === null || price(boughtMint) === null) return null;

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { HarvestError } from '../kernel/errors';
 import type { Db } from './database';
+import { statementCache } from './statements';
 import { MetaRepo } from './meta-repo';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -118,6 +119,10 @@ export class AuditRepo {
   private readonly meta: MetaRepo;
   private key: AuditKey | null = null;
 
+  /** Each query prepared once, on first use (engine/store/statements.ts). */
+
+  private readonly statements = statementCache(() => this.db);
+
   constructor(private readonly db: Db) {
     this.meta = new MetaRepo(db);
   }
@@ -187,7 +192,7 @@ export class AuditRepo {
       const id = head.id + 1;
       const partial = { id, ts, ...entry };
       const hash = hashOf(head.hash, partial);
-      this.db
+      this.statements
         .prepare(
           'INSERT INTO audit_log (id, ts, actor, action, user_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         )
@@ -209,12 +214,12 @@ export class AuditRepo {
     const before = opts.beforeId ?? Number.MAX_SAFE_INTEGER;
     const rows =
       opts.userId === undefined
-        ? this.db
+        ? this.statements
             .prepare(
               'SELECT id, ts, actor, action, user_id, details, prev_hash, hash FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?',
             )
             .all(before, limit)
-        : this.db
+        : this.statements
             .prepare(
               'SELECT id, ts, actor, action, user_id, details, prev_hash, hash FROM audit_log WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
             )
@@ -253,7 +258,7 @@ export class AuditRepo {
   /** Rewrites the valid prefix of the chain under `next`; returns how many rows it re-keyed. */
   private rekeyWith(current: HashFn, next: AuditKey): number {
     const rows = (
-      this.db
+      this.statements
         .prepare('SELECT id, ts, actor, action, user_id, details, prev_hash, hash FROM audit_log ORDER BY id')
         .all() as RawAudit[]
     ).map(toRow);
@@ -261,7 +266,7 @@ export class AuditRepo {
     // The append-only trigger stays in force for everyone else: dropped and re-created inside this
     // transaction, with the same constant text as migration 1 (no SQL is ever built from values).
     this.db.exec('DROP TRIGGER IF EXISTS audit_log_no_update');
-    const update = this.db.prepare('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?');
+    const update = this.statements.prepare('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?');
     let oldPrev = GENESIS_HASH;
     let newPrev = GENESIS_HASH;
     let rekeyed = 0;

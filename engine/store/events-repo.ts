@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { statementCache } from './statements';
 
 export interface EventRow {
   id: number;
@@ -28,17 +29,20 @@ const toEvent = (r: RawEvent): EventRow => ({
 });
 
 export class EventsRepo {
+  /** Each query prepared once, on first use (engine/store/statements.ts). */
+  private readonly statements = statementCache(() => this.db);
+
   constructor(private readonly db: Db) {}
 
   insert(e: Omit<EventRow, 'id'>): EventRow {
-    const info = this.db
+    const info = this.statements
       .prepare('INSERT INTO events (ts, type, severity, user_id, payload) VALUES (?, ?, ?, ?, ?)')
       .run(e.ts, e.type, e.severity, e.userId, JSON.stringify(e.payload));
     return { ...e, id: Number(info.lastInsertRowid) };
   }
 
   list(opts: { userId?: number; type?: string; limit?: number; afterId?: number } = {}): EventRow[] {
-    const rows = this.db
+    const rows = this.statements
       .prepare(
         'SELECT id, ts, type, severity, user_id, payload FROM events WHERE (? IS NULL OR user_id = ?) AND (? IS NULL OR type = ?) AND id > ? ORDER BY id DESC LIMIT ?',
       )

@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { statementCache } from './statements';
 
 /** Where a transaction touching a wallet comes from: one of Harvest's own, an outside flow, or nothing that moved. */
 export type WalletTxSource = 'intent' | 'withdrawal' | 'faucet' | 'flow' | 'none';
@@ -80,19 +81,22 @@ const toWalletTx = (r: RawWalletTx): WalletTxRow => ({
  * transaction seen touching a wallet, the faucet's grants, and check results.
  */
 export class FlowsRepo {
+  /** Each query prepared once, on first use (engine/store/statements.ts). */
+  private readonly statements = statementCache(() => this.db);
+
   constructor(private readonly db: Db) {}
 
   // ---- cursors ------------------------------------------------------------
 
   cursor(network: string, address: string): string | null {
-    const r = this.db
+    const r = this.statements
       .prepare('SELECT last_signature FROM flow_cursors WHERE network = ? AND address = ?')
       .get(network, address) as { last_signature: string } | undefined;
     return r?.last_signature ?? null;
   }
 
   setCursor(network: string, address: string, userId: number, signature: string, slot: bigint, at: string): void {
-    this.db
+    this.statements
       .prepare(
         `INSERT INTO flow_cursors (network, address, user_id, last_signature, last_slot, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(network, address) DO UPDATE SET user_id = excluded.user_id, last_signature = excluded.last_signature,
@@ -105,7 +109,7 @@ export class FlowsRepo {
 
   hasTx(network: string, wallet: string, signature: string): boolean {
     return (
-      this.db
+      this.statements
         .prepare('SELECT 1 FROM wallet_txs WHERE network = ? AND wallet = ? AND signature = ?')
         .get(network, wallet, signature) !== undefined
     );
@@ -114,7 +118,7 @@ export class FlowsRepo {
   /** Records a transaction once; false when it was already recorded. */
   insertTx(t: WalletTxRow): boolean {
     const deltas = Object.fromEntries([...t.deltas].map(([k, v]) => [k, v.toString()]));
-    const info = this.db
+    const info = this.statements
       .prepare(
         'INSERT OR IGNORE INTO wallet_txs (network, user_id, wallet, signature, slot, block_time, source, deltas, fee, rent, rent_out, failed, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
@@ -138,7 +142,7 @@ export class FlowsRepo {
 
   txs(userId: number, network: string): WalletTxRow[] {
     return (
-      this.db
+      this.statements
         .prepare(
           'SELECT network, user_id, wallet, signature, slot, block_time, source, deltas, fee, rent, rent_out, failed, seen_at FROM wallet_txs WHERE user_id = ? AND network = ? ORDER BY CAST(slot AS INTEGER), rowid',
         )
@@ -147,7 +151,7 @@ export class FlowsRepo {
   }
 
   tx(network: string, wallet: string, signature: string): WalletTxRow | null {
-    const r = this.db
+    const r = this.statements
       .prepare(
         'SELECT network, user_id, wallet, signature, slot, block_time, source, deltas, fee, rent, rent_out, failed, seen_at FROM wallet_txs WHERE network = ? AND wallet = ? AND signature = ?',
       )
@@ -159,20 +163,24 @@ export class FlowsRepo {
 
   /** Which of Harvest's own journals holds this signature, if any. */
   ownSource(network: string, signature: string): 'intent' | 'withdrawal' | 'faucet' | null {
-    if (this.db.prepare('SELECT 1 FROM intents WHERE network = ? AND signature = ?').get(network, signature))
+    if (this.statements.prepare('SELECT 1 FROM intents WHERE network = ? AND signature = ?').get(network, signature))
       return 'intent';
-    if (this.db.prepare('SELECT 1 FROM trades WHERE network = ? AND signature = ?').get(network, signature))
+    if (this.statements.prepare('SELECT 1 FROM trades WHERE network = ? AND signature = ?').get(network, signature))
       return 'intent';
-    if (this.db.prepare('SELECT 1 FROM withdrawals WHERE network = ? AND signature = ?').get(network, signature))
+    if (
+      this.statements.prepare('SELECT 1 FROM withdrawals WHERE network = ? AND signature = ?').get(network, signature)
+    )
       return 'withdrawal';
-    if (this.db.prepare('SELECT 1 FROM faucet_grants WHERE network = ? AND signature = ?').get(network, signature))
+    if (
+      this.statements.prepare('SELECT 1 FROM faucet_grants WHERE network = ? AND signature = ?').get(network, signature)
+    )
       return 'faucet';
     return null;
   }
 
   /** When the user's first order on a network was journalled (the risk engine measured equity then). */
   firstIntentAt(userId: number, network: string): string | null {
-    const r = this.db
+    const r = this.statements
       .prepare('SELECT MIN(created_at) AS t FROM intents WHERE user_id = ? AND network = ?')
       .get(userId, network) as { t: string | null };
     return r.t;
@@ -181,7 +189,7 @@ export class FlowsRepo {
   // ---- faucet -----------------------------------------------------------------
 
   insertGrant(g: FaucetGrantRow): void {
-    this.db
+    this.statements
       .prepare(
         'INSERT OR IGNORE INTO faucet_grants (user_id, network, mint, amount, signature, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       )
@@ -190,7 +198,7 @@ export class FlowsRepo {
 
   grants(userId: number, network: string): FaucetGrantRow[] {
     return (
-      this.db
+      this.statements
         .prepare(
           'SELECT user_id, network, mint, amount, signature, created_at FROM faucet_grants WHERE user_id = ? AND network = ? ORDER BY id',
         )
@@ -215,14 +223,14 @@ export class FlowsRepo {
   // ---- ledger checks ------------------------------------------------------------
 
   insertCheck(c: Omit<LedgerCheckRow, 'id' | 'ackedAt' | 'ackedBy'>): number {
-    const info = this.db
+    const info = this.statements
       .prepare('INSERT INTO ledger_checks (user_id, network, ts, ok, discrepancies) VALUES (?, ?, ?, ?, ?)')
       .run(c.userId, c.network, c.ts, c.ok ? 1 : 0, JSON.stringify(c.discrepancies));
     return Number(info.lastInsertRowid);
   }
 
   lastCheck(userId: number, network: string): LedgerCheckRow | null {
-    const r = this.db
+    const r = this.statements
       .prepare(
         'SELECT id, user_id, network, ts, ok, discrepancies, acked_at, acked_by FROM ledger_checks WHERE user_id = ? AND network = ? ORDER BY id DESC LIMIT 1',
       )
@@ -253,7 +261,7 @@ export class FlowsRepo {
   }
 
   ack(id: number, at: string, by: string): void {
-    this.db
+    this.statements
       .prepare('UPDATE ledger_checks SET acked_at = ?, acked_by = ? WHERE id = ? AND acked_at IS NULL')
       .run(at, by, id);
   }

@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { statementCache } from './statements';
 
 export interface WhitelistEntry {
   id: number;
@@ -58,10 +59,13 @@ const toWithdrawal = (r: RawWithdrawal): WithdrawalRow => ({
 
 /** Withdrawal whitelists and the withdrawal journal. */
 export class FundsRepo {
+  /** Each query prepared once, on first use (engine/store/statements.ts). */
+  private readonly statements = statementCache(() => this.db);
+
   constructor(private readonly db: Db) {}
 
   whitelist(userId: number): WhitelistEntry[] {
-    const rows = this.db
+    const rows = this.statements
       .prepare(
         'SELECT id, user_id, address, label, added_at, usable_at FROM whitelist WHERE user_id = ? AND removed_at IS NULL ORDER BY id',
       )
@@ -88,14 +92,14 @@ export class FundsRepo {
   }
 
   addWhitelist(userId: number, address: string, label: string, addedAt: string, usableAt: string): void {
-    this.db
+    this.statements
       .prepare('INSERT INTO whitelist (user_id, address, label, added_at, usable_at) VALUES (?, ?, ?, ?, ?)')
       .run(userId, address, label, addedAt, usableAt);
   }
 
   removeWhitelist(userId: number, address: string, removedAt: string): boolean {
     return (
-      this.db
+      this.statements
         .prepare('UPDATE whitelist SET removed_at = ? WHERE user_id = ? AND address = ? AND removed_at IS NULL')
         .run(removedAt, userId, address).changes > 0
     );
@@ -109,7 +113,7 @@ export class FundsRepo {
     destination: string;
     at: string;
   }): number {
-    const info = this.db
+    const info = this.statements
       .prepare(
         "INSERT INTO withdrawals (user_id, network, mint, amount, destination, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
       )
@@ -118,7 +122,7 @@ export class FundsRepo {
   }
 
   markWithdrawalSigned(id: number, signature: string, lastValidBlockHeight: bigint, at: string): void {
-    this.db
+    this.statements
       .prepare(
         "UPDATE withdrawals SET status = 'signed', signature = ?, last_valid_block_height = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
       )
@@ -126,7 +130,7 @@ export class FundsRepo {
   }
 
   finishWithdrawal(id: number, status: 'confirmed' | 'failed' | 'expired', error: string | null, at: string): void {
-    this.db
+    this.statements
       .prepare(
         "UPDATE withdrawals SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'signed')",
       )
@@ -134,7 +138,7 @@ export class FundsRepo {
   }
 
   withdrawal(id: number): WithdrawalRow | null {
-    const r = this.db
+    const r = this.statements
       .prepare(
         'SELECT id, user_id, network, mint, amount, destination, status, signature, last_valid_block_height, error, created_at, updated_at FROM withdrawals WHERE id = ?',
       )
@@ -143,7 +147,7 @@ export class FundsRepo {
   }
 
   withdrawals(userId: number, limit = 100): WithdrawalRow[] {
-    const rows = this.db
+    const rows = this.statements
       .prepare(
         'SELECT id, user_id, network, mint, amount, destination, status, signature, last_valid_block_height, error, created_at, updated_at FROM withdrawals WHERE user_id = ? ORDER BY id DESC LIMIT ?',
       )
@@ -153,7 +157,7 @@ export class FundsRepo {
 
   /** Withdrawals that count against a cap: everything not known to have failed or expired. */
   withdrawnSince(userId: number, network: string, mint: string, sinceIso: string): bigint {
-    const rows = this.db
+    const rows = this.statements
       .prepare(
         "SELECT amount FROM withdrawals WHERE user_id = ? AND network = ? AND mint = ? AND created_at >= ? AND status IN ('pending', 'signed', 'confirmed')",
       )
@@ -162,7 +166,7 @@ export class FundsRepo {
   }
 
   unfinishedWithdrawals(): WithdrawalRow[] {
-    const rows = this.db
+    const rows = this.statements
       .prepare(
         "SELECT id, user_id, network, mint, amount, destination, status, signature, last_valid_block_height, error, created_at, updated_at FROM withdrawals WHERE status IN ('pending', 'signed') ORDER BY id",
       )

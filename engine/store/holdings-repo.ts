@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { statementCache } from './statements';
 
 export interface BalanceRow {
   network: string;
@@ -10,10 +11,13 @@ export interface BalanceRow {
 
 /** Last-seen balances and open positions: what a user still holds. */
 export class HoldingsRepo {
+  /** Each query prepared once, on first use (engine/store/statements.ts). */
+  private readonly statements = statementCache(() => this.db);
+
   constructor(private readonly db: Db) {}
 
   upsertBalance(network: string, address: string, mint: string, amount: bigint, seenAt: string): void {
-    this.db
+    this.statements
       .prepare(
         'INSERT INTO balances (network, address, mint, amount, seen_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(network, address, mint) DO UPDATE SET amount = excluded.amount, seen_at = excluded.seen_at',
       )
@@ -22,7 +26,7 @@ export class HoldingsRepo {
 
   /** Last seen balances of an address on one network, or on every network when none is named. */
   balances(address: string, network?: string): BalanceRow[] {
-    const rows = this.db
+    const rows = this.statements
       .prepare(
         'SELECT network, address, mint, amount, seen_at FROM balances WHERE address = ? AND (? IS NULL OR network = ?) ORDER BY network, mint',
       )
@@ -44,7 +48,7 @@ export class HoldingsRepo {
 
   /** Quantity of a mint held in a user's open positions (base units). */
   openPositionQuantity(userId: number, mint: string, network?: string): bigint {
-    const rows = this.db
+    const rows = this.statements
       .prepare(
         "SELECT quantity FROM positions WHERE user_id = ? AND mint = ? AND status = 'open' AND (? IS NULL OR network = ?)",
       )
@@ -55,7 +59,7 @@ export class HoldingsRepo {
   /** Open positions of a user on one network, or on any network when none is named. */
   openPositionCount(userId: number, network?: string): number {
     return (
-      this.db
+      this.statements
         .prepare(
           "SELECT COUNT(*) AS n FROM positions WHERE user_id = ? AND status = 'open' AND (? IS NULL OR network = ?)",
         )

@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { statementCache } from './statements';
 
 export type IntentStatus = 'pending' | 'signed' | 'confirmed' | 'failed' | 'expired' | 'rejected';
 
@@ -94,10 +95,13 @@ export interface NewIntent {
 
 /** The write-ahead order journal. */
 export class IntentsRepo {
+  /** Each query prepared once, on first use (engine/store/statements.ts). */
+  private readonly statements = statementCache(() => this.db);
+
   constructor(private readonly db: Db) {}
 
   insert(i: NewIntent): number {
-    const info = this.db
+    const info = this.statements
       .prepare(
         "INSERT INTO intents (user_id, client_id, network, venue, context, side, input_mint, output_mint, amount, slippage_bps, status, exits, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
       )
@@ -120,7 +124,7 @@ export class IntentsRepo {
   }
 
   byClientId(userId: number, clientId: string): IntentRow | null {
-    const r = this.db
+    const r = this.statements
       .prepare(
         'SELECT id, user_id, client_id, network, venue, context, side, input_mint, output_mint, amount, slippage_bps, status, reason_code, error, quote, signature, signed_tx, last_valid_block_height, exits, attempts, created_at, updated_at FROM intents WHERE user_id = ? AND client_id = ?',
       )
@@ -129,7 +133,7 @@ export class IntentsRepo {
   }
 
   byId(id: number): IntentRow | null {
-    const r = this.db
+    const r = this.statements
       .prepare(
         'SELECT id, user_id, client_id, network, venue, context, side, input_mint, output_mint, amount, slippage_bps, status, reason_code, error, quote, signature, signed_tx, last_valid_block_height, exits, attempts, created_at, updated_at FROM intents WHERE id = ?',
       )
@@ -140,7 +144,7 @@ export class IntentsRepo {
   /** Orders whose outcome is not yet known: reconciled at start-up. */
   unfinished(): IntentRow[] {
     return (
-      this.db
+      this.statements
         .prepare(
           "SELECT id, user_id, client_id, network, venue, context, side, input_mint, output_mint, amount, slippage_bps, status, reason_code, error, quote, signature, signed_tx, last_valid_block_height, exits, attempts, created_at, updated_at FROM intents WHERE status IN ('pending', 'signed') ORDER BY id",
         )
@@ -150,7 +154,7 @@ export class IntentsRepo {
 
   /** Execution failures (failed or expired, not risk rejections) of every user finished after `sinceIso`. */
   failuresSince(sinceIso: string): { id: number; userId: number }[] {
-    return this.db
+    return this.statements
       .prepare(
         "SELECT id, user_id AS userId FROM intents WHERE status IN ('failed', 'expired') AND updated_at > ? ORDER BY id",
       )
@@ -159,7 +163,7 @@ export class IntentsRepo {
 
   list(userId: number, limit = 100): IntentRow[] {
     return (
-      this.db
+      this.statements
         .prepare(
           'SELECT id, user_id, client_id, network, venue, context, side, input_mint, output_mint, amount, slippage_bps, status, reason_code, error, quote, signature, signed_tx, last_valid_block_height, exits, attempts, created_at, updated_at FROM intents WHERE user_id = ? ORDER BY id DESC LIMIT ?',
         )
@@ -172,7 +176,7 @@ export class IntentsRepo {
     // Escape LIKE's wildcards so the prefix is matched literally.
     const pattern = prefix.replace(/[\\%_]/gu, (c) => `\\${c}`) + '%';
     return (
-      this.db
+      this.statements
         .prepare("SELECT COUNT(*) AS n FROM intents WHERE user_id = ? AND client_id LIKE ? ESCAPE '\\'")
         .get(userId, pattern) as {
         n: number;
@@ -181,13 +185,13 @@ export class IntentsRepo {
   }
 
   setQuote(id: number, quote: unknown, at: string): void {
-    this.db
+    this.statements
       .prepare('UPDATE intents SET quote = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?')
       .run(JSON.stringify(quote), at, id);
   }
 
   markSigned(id: number, signature: string, signedTx: string, lastValidBlockHeight: bigint, at: string): void {
-    const info = this.db
+    const info = this.statements
       .prepare(
         "UPDATE intents SET status = 'signed', signature = ?, signed_tx = ?, last_valid_block_height = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'signed')",
       )
@@ -197,7 +201,7 @@ export class IntentsRepo {
 
   /** Back to pending after a signed attempt expired, before a fresh quote is signed. */
   reopen(id: number, at: string): void {
-    this.db
+    this.statements
       .prepare(
         "UPDATE intents SET status = 'pending', signature = NULL, signed_tx = NULL, last_valid_block_height = NULL, updated_at = ? WHERE id = ? AND status = 'signed'",
       )
@@ -212,7 +216,7 @@ export class IntentsRepo {
     at: string,
   ): boolean {
     return (
-      this.db
+      this.statements
         .prepare(
           "UPDATE intents SET status = ?, reason_code = ?, error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'signed')",
         )
@@ -222,7 +226,7 @@ export class IntentsRepo {
 
   /** Input amounts of a user's orders that may have left or did leave the wallet since a time, by mint. */
   outflowSince(userId: number, mint: string, sinceIso: string): bigint {
-    const rows = this.db
+    const rows = this.statements
       .prepare(
         "SELECT amount FROM intents WHERE user_id = ? AND input_mint = ? AND created_at >= ? AND status IN ('signed', 'confirmed') AND venue = 'jupiter'",
       )
@@ -232,7 +236,7 @@ export class IntentsRepo {
 
   /** Consecutive failed orders, newest first, until the last success. */
   consecutiveFailures(userId: number): number {
-    const rows = this.db
+    const rows = this.statements
       .prepare(
         "SELECT status FROM intents WHERE user_id = ? AND status IN ('confirmed', 'failed', 'expired') ORDER BY id DESC LIMIT 50",
       )

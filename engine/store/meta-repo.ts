@@ -1,15 +1,20 @@
 import type { Db } from './database';
+import { statementCache } from './statements';
 
 export class MetaRepo {
+  /** Each query prepared once, on first use (engine/store/statements.ts). */
+  private readonly statements = statementCache(() => this.db);
+
   constructor(private readonly db: Db) {}
 
   get(key: string): string | null {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.statements.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+      { value: string } | undefined;
     return row?.value ?? null;
   }
 
   set(key: string, value: string): void {
-    this.db
+    this.statements
       .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
       .run(key, value);
   }

@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { statementCache } from './statements';
 
 export interface PositionRow {
   id: number;
@@ -129,11 +130,14 @@ const toTrade = (r: RawTrade): TradeRow => ({
 
 /** Positions and trades. Every money column is a bigint in base units, stored as text. */
 export class PortfolioRepo {
+  /** Each query prepared once, on first use (engine/store/statements.ts). */
+  private readonly statements = statementCache(() => this.db);
+
   constructor(private readonly db: Db) {}
 
   /** The open position in a token; with `account`, only that account's (a paper and a live position never merge). */
   openPosition(userId: number, network: string, mint: string, account?: 'paper' | 'live'): PositionRow | null {
-    const r = this.db
+    const r = this.statements
       .prepare(
         "SELECT id, user_id, network, mint, quote_mint, status, account, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, stuck_since, opened_at, closed_at, updated_at FROM positions WHERE user_id = ? AND network = ? AND mint = ? AND status = 'open' AND (? IS NULL OR account = ?) ORDER BY id LIMIT 1",
       )
@@ -142,7 +146,7 @@ export class PortfolioRepo {
   }
 
   position(id: number): PositionRow | null {
-    const r = this.db
+    const r = this.statements
       .prepare(
         'SELECT id, user_id, network, mint, quote_mint, status, account, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, stuck_since, opened_at, closed_at, updated_at FROM positions WHERE id = ?',
       )
@@ -152,7 +156,7 @@ export class PortfolioRepo {
 
   positions(userId: number, opts: { status?: 'open' | 'closed'; limit?: number } = {}): PositionRow[] {
     return (
-      this.db
+      this.statements
         .prepare(
           'SELECT id, user_id, network, mint, quote_mint, status, account, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, stuck_since, opened_at, closed_at, updated_at FROM positions WHERE user_id = ? AND (? IS NULL OR status = ?) ORDER BY id DESC LIMIT ?',
         )
@@ -162,7 +166,7 @@ export class PortfolioRepo {
 
   allOpen(): PositionRow[] {
     return (
-      this.db
+      this.statements
         .prepare(
           "SELECT id, user_id, network, mint, quote_mint, status, account, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, stuck_since, opened_at, closed_at, updated_at FROM positions WHERE status = 'open' ORDER BY id",
         )
@@ -174,7 +178,7 @@ export class PortfolioRepo {
   insertPosition(
     p: Omit<PositionRow, 'id' | 'closedAt' | 'stuckSince' | 'account'> & { account?: 'paper' | 'live' },
   ): number {
-    const info = this.db
+    const info = this.statements
       .prepare(
         'INSERT INTO positions (user_id, network, mint, quote_mint, status, account, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
@@ -200,7 +204,7 @@ export class PortfolioRepo {
   }
 
   updatePosition(p: PositionRow): void {
-    this.db
+    this.statements
       .prepare(
         'UPDATE positions SET status = ?, quantity = ?, cost_basis = ?, realized_pnl = ?, fees_lamports = ?, stop_loss = ?, take_profit = ?, trailing_stop_bps = ?, high_water = ?, stuck_since = ?, closed_at = ?, updated_at = ? WHERE id = ?',
       )
@@ -222,7 +226,7 @@ export class PortfolioRepo {
   }
 
   insertTrade(t: Omit<TradeRow, 'id'>): number {
-    const info = this.db
+    const info = this.statements
       .prepare(
         'INSERT INTO trades (intent_id, user_id, network, venue, context, side, base_mint, quote_mint, base_amount, quote_amount, fee_lamports, price, realized_pnl, position_id, signature, executed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
@@ -248,7 +252,7 @@ export class PortfolioRepo {
   }
 
   tradeByIntent(intentId: number): TradeRow | null {
-    const r = this.db
+    const r = this.statements
       .prepare(
         'SELECT id, intent_id, user_id, network, venue, context, side, base_mint, quote_mint, base_amount, quote_amount, fee_lamports, price, realized_pnl, position_id, signature, executed_at FROM trades WHERE intent_id = ?',
       )
@@ -258,7 +262,7 @@ export class PortfolioRepo {
 
   trades(userId: number, opts: { limit?: number; sinceIso?: string } = {}): TradeRow[] {
     return (
-      this.db
+      this.statements
         .prepare(
           'SELECT id, intent_id, user_id, network, venue, context, side, base_mint, quote_mint, base_amount, quote_amount, fee_lamports, price, realized_pnl, position_id, signature, executed_at FROM trades WHERE user_id = ? AND executed_at >= ? ORDER BY id DESC LIMIT ?',
         )
@@ -267,7 +271,7 @@ export class PortfolioRepo {
   }
 
   tradeCount(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM trades').get() as { n: number }).n;
+    return (this.statements.prepare('SELECT COUNT(*) AS n FROM trades').get() as { n: number }).n;
   }
 }
 
@@ -281,10 +285,13 @@ export interface ControlRow {
 }
 
 export class ControlsRepo {
+  /** Each query prepared once, on first use (engine/store/statements.ts). */
+  private readonly statements = statementCache(() => this.db);
+
   constructor(private readonly db: Db) {}
 
   get(scope: string): ControlRow | null {
-    const r = this.db
+    const r = this.statements
       .prepare('SELECT scope, paused, halted, reason, updated_at FROM controls WHERE scope = ?')
       .get(scope) as
       { scope: string; paused: number; halted: number; reason: string | null; updated_at: string } | undefined;
@@ -294,7 +301,7 @@ export class ControlsRepo {
   }
 
   all(): ControlRow[] {
-    const rows = this.db
+    const rows = this.statements
       .prepare('SELECT scope, paused, halted, reason, updated_at FROM controls ORDER BY scope')
       .all() as {
       scope: string;
@@ -313,7 +320,7 @@ export class ControlsRepo {
   }
 
   set(scope: string, state: { paused: boolean; halted: boolean; reason: string | null }, at: string): void {
-    this.db
+    this.statements
       .prepare(
         'INSERT INTO controls (scope, paused, halted, reason, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(scope) DO UPDATE SET paused = excluded.paused, halted = excluded.halted, reason = excluded.reason, updated_at = excluded.updated_at',
       )
@@ -323,16 +330,20 @@ export class ControlsRepo {
 
 /** The simulated ledger of paper users. */
 export class PaperRepo {
+  /** Each query prepared once, on first use (engine/store/statements.ts). */
+  private readonly statements = statementCache(() => this.db);
+
   constructor(private readonly db: Db) {}
 
   balance(userId: number, mint: string): bigint {
-    const r = this.db.prepare('SELECT amount FROM paper_balances WHERE user_id = ? AND mint = ?').get(userId, mint) as
-      { amount: string } | undefined;
+    const r = this.statements
+      .prepare('SELECT amount FROM paper_balances WHERE user_id = ? AND mint = ?')
+      .get(userId, mint) as { amount: string } | undefined;
     return r ? BigInt(r.amount) : 0n;
   }
 
   balances(userId: number): Map<string, bigint> {
-    const rows = this.db.prepare('SELECT mint, amount FROM paper_balances WHERE user_id = ?').all(userId) as {
+    const rows = this.statements.prepare('SELECT mint, amount FROM paper_balances WHERE user_id = ?').all(userId) as {
       mint: string;
       amount: string;
     }[];
@@ -341,7 +352,7 @@ export class PaperRepo {
 
   set(userId: number, mint: string, amount: bigint): void {
     if (amount < 0n) throw new Error(`paper balance of ${mint} would go negative`);
-    this.db
+    this.statements
       .prepare(
         'INSERT INTO paper_balances (user_id, mint, amount) VALUES (?, ?, ?) ON CONFLICT(user_id, mint) DO UPDATE SET amount = excluded.amount',
       )

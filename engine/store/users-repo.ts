@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { statementCache } from './statements';
 
 export interface UserRow {
   id: number;
@@ -24,44 +25,52 @@ export function nameKey(name: string): string {
 }
 
 export class UsersRepo {
+  /** Each query prepared once, on first use (engine/store/statements.ts). */
+  private readonly statements = statementCache(() => this.db);
+
   constructor(private readonly db: Db) {}
 
   insert(name: string, createdAt: string): UserRow {
-    const info = this.db
+    const info = this.statements
       .prepare('INSERT INTO users (name, name_key, created_at) VALUES (?, ?, ?)')
       .run(name, nameKey(name), createdAt);
     return { id: Number(info.lastInsertRowid), name, createdAt };
   }
 
   byId(id: number): UserRow | null {
-    const r = this.db.prepare('SELECT id, name, created_at FROM users WHERE id = ?').get(id) as RawUser | undefined;
-    return r ? toUser(r) : null;
-  }
-
-  byName(name: string): UserRow | null {
-    const r = this.db.prepare('SELECT id, name, created_at FROM users WHERE name_key = ?').get(nameKey(name)) as
+    const r = this.statements.prepare('SELECT id, name, created_at FROM users WHERE id = ?').get(id) as
       RawUser | undefined;
     return r ? toUser(r) : null;
   }
 
+  byName(name: string): UserRow | null {
+    const r = this.statements
+      .prepare('SELECT id, name, created_at FROM users WHERE name_key = ?')
+      .get(nameKey(name)) as RawUser | undefined;
+    return r ? toUser(r) : null;
+  }
+
   list(): UserRow[] {
-    return (this.db.prepare('SELECT id, name, created_at FROM users ORDER BY id').all() as RawUser[]).map(toUser);
+    return (this.statements.prepare('SELECT id, name, created_at FROM users ORDER BY id').all() as RawUser[]).map(
+      toUser,
+    );
   }
 
   rename(id: number, name: string): void {
-    this.db.prepare('UPDATE users SET name = ?, name_key = ? WHERE id = ?').run(name, nameKey(name), id);
+    this.statements.prepare('UPDATE users SET name = ?, name_key = ? WHERE id = ?').run(name, nameKey(name), id);
   }
 
   isActive(id: number): boolean {
-    const r = this.db.prepare('SELECT active FROM users WHERE id = ?').get(id) as { active: number } | undefined;
+    const r = this.statements.prepare('SELECT active FROM users WHERE id = ?').get(id) as
+      { active: number } | undefined;
     return r?.active === 1;
   }
 
   setActive(id: number, active: boolean): void {
-    this.db.prepare('UPDATE users SET active = ? WHERE id = ?').run(active ? 1 : 0, id);
+    this.statements.prepare('UPDATE users SET active = ? WHERE id = ?').run(active ? 1 : 0, id);
   }
 
   delete(id: number): void {
-    this.db.prepare('DELETE FROM users WHERE id = ?').run(id);
+    this.statements.prepare('DELETE FROM users WHERE id = ?').run(id);
   }
 }

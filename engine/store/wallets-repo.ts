@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { statementCache } from './statements';
 
 export type WalletOrigin = 'created' | 'imported';
 export type SecretKind = 'mnemonic' | 'secret_key';
@@ -47,10 +48,13 @@ const toWallet = (r: RawWallet): WalletRow => ({
 });
 
 export class WalletsRepo {
+  /** Each query prepared once, on first use (engine/store/statements.ts). */
+  private readonly statements = statementCache(() => this.db);
+
   constructor(private readonly db: Db) {}
 
   insert(w: Omit<WalletRow, 'id' | 'exportedAt'>): WalletRow {
-    const info = this.db
+    const info = this.statements
       .prepare(
         'INSERT INTO wallets (user_id, address, origin, secret_kind, ciphertext, nonce, tag, key_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
@@ -69,7 +73,7 @@ export class WalletsRepo {
   }
 
   byUser(userId: number): WalletRow | null {
-    const r = this.db
+    const r = this.statements
       .prepare(
         'SELECT id, user_id, address, origin, secret_kind, ciphertext, nonce, tag, key_id, created_at, exported_at FROM wallets WHERE user_id = ?',
       )
@@ -78,7 +82,7 @@ export class WalletsRepo {
   }
 
   byAddress(address: string): WalletRow | null {
-    const r = this.db
+    const r = this.statements
       .prepare(
         'SELECT id, user_id, address, origin, secret_kind, ciphertext, nonce, tag, key_id, created_at, exported_at FROM wallets WHERE address = ?',
       )
@@ -88,7 +92,7 @@ export class WalletsRepo {
 
   all(): WalletRow[] {
     return (
-      this.db
+      this.statements
         .prepare(
           'SELECT id, user_id, address, origin, secret_kind, ciphertext, nonce, tag, key_id, created_at, exported_at FROM wallets ORDER BY id',
         )
@@ -97,16 +101,16 @@ export class WalletsRepo {
   }
 
   count(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM wallets').get() as { n: number }).n;
+    return (this.statements.prepare('SELECT COUNT(*) AS n FROM wallets').get() as { n: number }).n;
   }
 
   reseal(id: number, sealed: SealedSecret): void {
-    this.db
+    this.statements
       .prepare('UPDATE wallets SET ciphertext = ?, nonce = ?, tag = ?, key_id = ? WHERE id = ?')
       .run(sealed.ciphertext, sealed.nonce, sealed.tag, sealed.keyId, id);
   }
 
   markExported(id: number, at: string): void {
-    this.db.prepare('UPDATE wallets SET exported_at = ? WHERE id = ?').run(at, id);
+    this.statements.prepare('UPDATE wallets SET exported_at = ? WHERE id = ?').run(at, id);
   }
 }

@@ -107,7 +107,7 @@ export const meanReversionStrategy: Strategy<MeanReversionParams> = {
     const bb = ctx.indicator(ind.bollinger(p.bbPeriod, p.bbStdDev));
     const lower = lastValue(bb.lower);
     const middle = lastValue(bb.middle);
-    if ([r, lower, middle].some(Number.isNaN)) return null;
+    if (Number.isNaN(r) || Number.isNaN(lower) || Number.isNaN(middle)) return null;
     const close = ctx.candles[ctx.candles.length - 1]!.close;
     if (!ctx.position) {
       if (!(r < p.oversold && close < lower)) return null;

@@ -93,7 +93,8 @@ export const trendStrategy: Strategy<TrendParams> = {
     const f1 = lastValue(fast, 1);
     const s0 = lastValue(slow);
     const s1 = lastValue(slow, 1);
-    if ([f0, f1, s0, s1].some(Number.isNaN)) return null;
+    // Four comparisons, not an array per candle: this runs for every candle of every backtest.
+    if (Number.isNaN(f0) || Number.isNaN(f1) || Number.isNaN(s0) || Number.isNaN(s1)) return null;
     const close = ctx.candles[ctx.candles.length - 1]!.close;
     if (!ctx.position && f1 <= s1 && f0 > s0) {
       const a = lastValue(ctx.indicator(ind.atr(p.atrPeriod)));

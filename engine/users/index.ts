@@ -11,3 +11,4 @@ export {
   type UnknownSettingKey,
   type UserSettings,
 } from './settings';
+export { userSettingsOf } from './settings-cache';

@@ -16,7 +16,7 @@ import { fmtPrice, fmtUsd, pnlClass } from '../lib/format';
 import { actions, useApp } from '../state/store';
 import type { Candle, EquityFlow, EquityPoint, Trade } from '../state/types';
 
-interface ThemeColors {
+export interface ThemeColors {
   bg: string;
   text: string;
   grid: string;
@@ -61,7 +61,7 @@ function chartOptions(c: ThemeColors) {
 }
 
 /** Creates a chart in a div and re-themes it when the theme changes. */
-function useChart(
+export function useChart(
   theme: string,
 ): [React.RefObject<HTMLDivElement | null>, IChartApi | null, ThemeColors | null, React.RefObject<boolean>] {
   const ref = useRef<HTMLDivElement | null>(null);

@@ -13,6 +13,7 @@ import {
   IconStop,
   IconSun,
   IconTrophy,
+  IconHistory,
   IconX,
   Logo,
 } from './icons';
@@ -152,7 +153,11 @@ export function Sidebar() {
   const now = useNow(30_000);
   const summaries = summarizeAll(slices, now);
   const [adding, setAdding] = useState(false);
-  const nav = (kind: 'overview' | 'leaderboard' | 'settings', label: string, Icon: typeof IconOverview) => (
+  const nav = (
+    kind: 'overview' | 'leaderboard' | 'settings' | 'backtest',
+    label: string,
+    Icon: typeof IconOverview,
+  ) => (
     <button
       className={`nav-item ${view.kind === kind ? 'active' : ''}`}
       data-testid={`nav-${kind}`}
@@ -166,6 +171,7 @@ export function Sidebar() {
       <nav className="nav">
         {nav('overview', 'Overview', IconOverview)}
         {nav('leaderboard', 'Leaderboard', IconTrophy)}
+        {nav('backtest', 'Backtest', IconHistory)}
         {nav('settings', 'Settings', IconSettings)}
       </nav>
       <div className="side-head">

@@ -87,3 +87,6 @@ export const IconKey = (p: P): ReactElement =>
 export const IconDrop = (p: P): ReactElement =>
   base(p, [<path key="a" d="M12 2.7s6 6.3 6 11.3a6 6 0 0 1-12 0c0-5 6-11.3 6-11.3z" />]);
 export const IconDownload = (p: P): ReactElement => base(p, [<path key="a" d="M12 3v12M7 10l5 5 5-5M5 21h14" />]);
+/** A clock turning back: the Backtest screen (strategies replayed over past prices). */
+export const IconHistory = (p: P): ReactElement =>
+  base(p, [<path key="a" d="M3 12a9 9 0 1 0 3-6.7L3 8" />, <path key="b" d="M3 3v5h5M12 7v5l3 2" />]);

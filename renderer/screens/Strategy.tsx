@@ -5,6 +5,7 @@ import { DecisionLog, StrategyNow } from './StrategyState';
 import { actions, useApp } from '../state/store';
 import type { Strategy } from '../state/types';
 import { CopyPanel } from './CopyPanel';
+import { ParamFields } from '../components/ParamFields';
 
 /** One strategy parameter as strategy.list describes it (engine/strategy/params.ts ParamInfo). */
 export interface ParamInfo {
@@ -209,93 +210,12 @@ export function StrategyTab({ userId }: { userId: number }) {
 
       <div className="grid main-side">
         <Panel title="Parameters" hint={strategy ? strategy.name : undefined} testId="strategy-params">
-          {params.length === 0 ? (
-            <div className="muted small">No parameters.</div>
-          ) : (
-            <div className="limits">
-              {parsed.map(([p, r]) => (
-                <Field
-                  key={p.name}
-                  label={p.label ?? p.name}
-                  help={helpText(p, textOf(p).trim() === '')}
-                  error={r.ok ? null : r.error}
-                  testId={`strategy-param-${p.name}`}
-                >
-                  {p.nullable && p.type !== 'boolean' && !p.options ? (
-                    // An optional value: a switch, and the value (with its unit) only when it is on.
-                    <div className="row" style={{ gap: 8, alignItems: 'center' }}>
-                      <label className="checkbox" style={{ height: 32 }}>
-                        <input
-                          type="checkbox"
-                          checked={textOf(p).trim() !== ''}
-                          data-testid={`strategy-toggle-${p.name}`}
-                          onChange={(e) =>
-                            setTexts((t) => ({
-                              ...t,
-                              [p.name]: e.target.checked ? String(p.min !== undefined && p.min >= 1 ? p.min : 1) : '',
-                            }))
-                          }
-                        />
-                        {textOf(p).trim() !== '' ? 'On' : 'Off'}
-                      </label>
-                      {textOf(p).trim() !== '' && (
-                        <>
-                          <input
-                            className={`input ${r.ok ? '' : 'invalid'}`}
-                            value={textOf(p)}
-                            inputMode="decimal"
-                            data-testid={`strategy-input-${p.name}`}
-                            onChange={(e) => setTexts((t) => ({ ...t, [p.name]: e.target.value }))}
-                          />
-                          {p.unit && (
-                            <span className="muted small" style={{ whiteSpace: 'nowrap' }}>
-                              {p.unit}
-                            </span>
-                          )}
-                        </>
-                      )}
-                    </div>
-                  ) : p.type === 'boolean' ? (
-                    <label className="checkbox" style={{ height: 32 }}>
-                      <input
-                        type="checkbox"
-                        checked={textOf(p) === 'true'}
-                        onChange={(e) => setTexts((t) => ({ ...t, [p.name]: String(e.target.checked) }))}
-                      />
-                      {textOf(p) === 'true' ? 'On' : 'Off'}
-                    </label>
-                  ) : p.options ? (
-                    <select
-                      className="select"
-                      value={textOf(p)}
-                      onChange={(e) => setTexts((t) => ({ ...t, [p.name]: e.target.value }))}
-                    >
-                      {p.options.map((o, i) => (
-                        <option key={o} value={o}>
-                          {p.optionLabels?.[i] ?? o}
-                        </option>
-                      ))}
-                    </select>
-                  ) : (
-                    <div className="row" style={{ gap: 8, alignItems: 'center' }}>
-                      <input
-                        className={`input ${r.ok ? '' : 'invalid'}`}
-                        value={textOf(p)}
-                        inputMode="decimal"
-                        data-testid={`strategy-input-${p.name}`}
-                        onChange={(e) => setTexts((t) => ({ ...t, [p.name]: e.target.value }))}
-                      />
-                      {p.unit && (
-                        <span className="muted small" style={{ whiteSpace: 'nowrap' }}>
-                          {p.unit}
-                        </span>
-                      )}
-                    </div>
-                  )}
-                </Field>
-              ))}
-            </div>
-          )}
+          <ParamFields
+            params={params}
+            texts={texts}
+            onChange={(name, text) => setTexts((t) => ({ ...t, [name]: text }))}
+            prefix="strategy"
+          />
         </Panel>
 
         <Panel title="Run" testId="strategy-run">

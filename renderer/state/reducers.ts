@@ -233,6 +233,7 @@ export function hashToView(hash: string): View | null {
   const parts = hash.replace(/^#\/?/u, '').split('/').filter(Boolean);
   const [head, id, tab] = parts;
   if (head === 'overview' || head === 'leaderboard' || head === 'settings' || head === 'wizard') return { kind: head };
+  if (head === 'backtest') return { kind: 'backtest' };
   if (head === 'user' && id && /^\d+$/u.test(id)) {
     const t = (USER_TABS as readonly string[]).includes(tab ?? '') ? (tab as UserTab) : 'wallet';
     return { kind: 'user', userId: Number(id), tab: t };

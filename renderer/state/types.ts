@@ -76,6 +76,7 @@ export type View =
   | { kind: 'overview' }
   | { kind: 'leaderboard' }
   | { kind: 'settings' }
+  | { kind: 'backtest' }
   | { kind: 'wizard' }
   | { kind: 'user'; userId: number; tab: UserTab };
 

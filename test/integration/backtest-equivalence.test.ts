@@ -80,6 +80,8 @@ async function compare(
 ) {
   const parent = mkdtempSync(join(tmpdir(), 'hv-bteq-'));
   dirs.push(parent);
+  // Strategies default to 5-minute candles; over hourly history a case names no timeframe and means the hourly one.
+  if (timeframe === '1h') list = list.map((c) => ({ ...c, params: { timeframe: '1h', ...c.params } }));
   const live = await runBacktest({
     dataDir: join(parent, 'data'),
     token: 'SOL',

@@ -49,6 +49,8 @@ describe('the optimiser', () => {
       strategy: 'trend',
       method: 'random',
       vary: ['fastPeriod', 'slowPeriod', 'stopAtr'],
+      // Strategies default to 5-minute candles; this job's history is hourly.
+      fixed: { timeframe: '1h' },
       samples: 8,
       seed: 3,
     });

@@ -1,0 +1,152 @@
+import { useEffect, useRef } from 'react';
+import {
+  createSeriesMarkers,
+  LineSeries,
+  type ISeriesApi,
+  type ISeriesMarkersPluginApi,
+  type SeriesMarker,
+  type Time,
+  type UTCTimestamp,
+} from 'lightweight-charts';
+import { fmtUsd } from '../lib/format';
+import { useApp } from '../state/store';
+import { toChartTime, useChart, withAlpha } from './Charts';
+
+interface Point {
+  time: number;
+  value: number;
+}
+interface BacktestTrade {
+  time: string;
+  token: string;
+  side: 'buy' | 'sell';
+  valueUsd: number;
+  price: number;
+}
+
+/** Points in chart time (seconds), strictly increasing (the chart refuses repeats). */
+function series(points: readonly Point[]): { time: UTCTimestamp; value: number }[] {
+  const out: { time: UTCTimestamp; value: number }[] = [];
+  for (const p of points) {
+    const time = toChartTime(p.time);
+    if (out.length === 0 || time > out[out.length - 1]!.time) out.push({ time, value: p.value });
+  }
+  return out;
+}
+
+/** Each trade at the first chart point at or after it (a marker needs a point of its series). */
+export function backtestMarkers(
+  points: readonly { time: UTCTimestamp }[],
+  trades: readonly BacktestTrade[],
+  token: string,
+  colors: { pos: string; neg: string },
+): SeriesMarker<Time>[] {
+  if (points.length === 0) return [];
+  const out: SeriesMarker<Time>[] = [];
+  let k = 0;
+  for (const t of trades.filter((x) => x.token === token)) {
+    const sec = Math.floor(Date.parse(t.time) / 1000);
+    while (k < points.length - 1 && points[k]!.time < sec) k++;
+    const buy = t.side === 'buy';
+    out.push({
+      time: points[k]!.time,
+      position: buy ? 'belowBar' : 'aboveBar',
+      shape: buy ? 'arrowUp' : 'arrowDown',
+      color: buy ? colors.pos : colors.neg,
+      text: buy ? 'Buy' : 'Sell',
+    });
+  }
+  return out.sort((a, b) => Number(a.time) - Number(b.time));
+}
+
+/** A token's closes over the backtest period with its buys and sells marked. */
+export function BacktestPriceChart(props: {
+  token: string;
+  closes: readonly { time: number; close: number }[];
+  trades: readonly BacktestTrade[];
+  height?: number;
+}) {
+  const theme = useApp((s) => s.theme);
+  const [ref, chart, colors, alive] = useChart(theme);
+  const line = useRef<ISeriesApi<'Line'> | null>(null);
+  const markers = useRef<ISeriesMarkersPluginApi<Time> | null>(null);
+  useEffect(() => {
+    if (!chart) return;
+    line.current = chart.addSeries(LineSeries, { lineWidth: 2 });
+    markers.current = createSeriesMarkers(line.current, []);
+    return () => {
+      if (alive.current) {
+        markers.current?.detach();
+        if (line.current) chart.removeSeries(line.current);
+      }
+      line.current = null;
+      markers.current = null;
+    };
+  }, [chart, alive]);
+  useEffect(() => {
+    if (!line.current || !colors) return;
+    const data = series(props.closes.map((c) => ({ time: c.time, value: c.close })));
+    const last = data[data.length - 1]?.value ?? 1;
+    const precision = last >= 1000 ? 2 : last >= 1 ? 3 : 6;
+    line.current.applyOptions({
+      color: colors.accent,
+      priceFormat: { type: 'price', precision, minMove: 1 / 10 ** precision },
+    });
+    line.current.setData(data);
+    markers.current?.setMarkers(backtestMarkers(data, props.trades, props.token, colors));
+    chart?.timeScale().fitContent();
+  }, [props.closes, props.trades, props.token, chart, colors]);
+  return (
+    <div className="chart" style={{ height: props.height ?? 280 }} data-testid="backtest-price-chart">
+      <div ref={ref} style={{ position: 'absolute', inset: 0 }} />
+      <div className="chart-legend">
+        <b>{props.token}/USD</b>
+        <span className="muted"> · closing price, ▲ buys ▼ sells</span>
+      </div>
+    </div>
+  );
+}
+
+/** The backtest's equity against holding the same capital in the tokens from the start. */
+export function BacktestEquityChart(props: {
+  points: readonly { time: number; equity: number; hold: number }[];
+  height?: number;
+}) {
+  const theme = useApp((s) => s.theme);
+  const [ref, chart, colors, alive] = useChart(theme);
+  const equity = useRef<ISeriesApi<'Line'> | null>(null);
+  const hold = useRef<ISeriesApi<'Line'> | null>(null);
+  useEffect(() => {
+    if (!chart) return;
+    hold.current = chart.addSeries(LineSeries, { lineWidth: 1, lineStyle: 2 });
+    equity.current = chart.addSeries(LineSeries, { lineWidth: 2 });
+    return () => {
+      if (alive.current) {
+        if (equity.current) chart.removeSeries(equity.current);
+        if (hold.current) chart.removeSeries(hold.current);
+      }
+      equity.current = null;
+      hold.current = null;
+    };
+  }, [chart, alive]);
+  useEffect(() => {
+    if (!equity.current || !hold.current || !colors) return;
+    equity.current.applyOptions({ color: colors.accent });
+    hold.current.applyOptions({ color: withAlpha(colors.text.startsWith('#') ? colors.text : '#7d889b', 0.9) });
+    equity.current.setData(series(props.points.map((p) => ({ time: p.time, value: p.equity }))));
+    hold.current.setData(series(props.points.map((p) => ({ time: p.time, value: p.hold }))));
+    chart?.timeScale().fitContent();
+  }, [props.points, chart, colors]);
+  const last = props.points[props.points.length - 1];
+  return (
+    <div className="chart" style={{ height: props.height ?? 240 }} data-testid="backtest-equity-chart">
+      <div ref={ref} style={{ position: 'absolute', inset: 0 }} />
+      {last && (
+        <div className="chart-legend">
+          <b>{fmtUsd(last.equity)}</b>
+          <span className="muted"> · strategy (solid) against buy and hold (dashed, {fmtUsd(last.hold)})</span>
+        </div>
+      )}
+    </div>
+  );
+}
