@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { PriceChart } from '../charts/Charts';
 import { Seg, Empty, Kpi, Panel, StateBadge, useNow } from '../components/ui';
 import { IconPause, IconPlay, IconPlus } from '../components/icons';
-import { fmtAmount, fmtDuration, fmtTime, fmtUsd, pnlClass, relTime } from '../lib/format';
+import { fmtAmount, fmtDuration, fmtTime, fmtUsd, plural, pnlClass, relTime } from '../lib/format';
 import { describeEventBody } from '../state/store';
 import { selectSlices, summarizeAll, type UserSummary } from '../state/derived';
 import { actions, useApp, useAppShallow } from '../state/store';
@@ -42,7 +42,7 @@ export function Overview() {
         <Kpi
           label="Open positions"
           value={open}
-          foot={`across ${rows.filter((r) => r.openPositions > 0).length} friends`}
+          foot={plural(rows.filter((r) => r.openPositions > 0).length, 'friend', 'across ')}
           testId="kpi-open"
         />
         <Kpi
@@ -308,20 +308,32 @@ export async function resumeUser(r: Pick<UserSummary, 'user' | 'breaker' | 'cont
 function HealthPanel() {
   const h = useApp((s) => s.health);
   const network = useApp((s) => s.network);
+  const offline = useApp((s) => s.conn !== 'open');
+  const healthAt = useApp((s) => s.healthAt);
+  const networkAt = useApp((s) => s.networkAt);
   const now = useNow(5_000);
   const rpc = h?.rpc;
+  // Every figure says how old it is: a frozen one must not pass for a live one.
+  const age = (at: number | null) =>
+    at === null ? null : (
+      <span className="stale-age" data-testid="figure-age">
+        {now - at < 120_000 ? `${Math.max(0, Math.round((now - at) / 1000))} s ago` : relTime(at, now)}
+      </span>
+    );
   return (
     <Panel
       title="Engine health"
       testId="engine-health"
       hint={
-        !h?.trading
-          ? 'loop stopped'
-          : h.controls.halted
-            ? 'loop running · halted'
-            : h.controls.paused
-              ? 'loop running · paused'
-              : 'loop running'
+        offline
+          ? `engine unreachable${healthAt ? ` · last heard ${relTime(healthAt, now)}` : ''}`
+          : !h?.trading
+            ? 'loop stopped'
+            : h.controls.halted
+              ? 'loop running · halted'
+              : h.controls.paused
+                ? 'loop running · paused'
+                : 'loop running'
       }
     >
       {!h ? (
@@ -333,7 +345,10 @@ function HealthPanel() {
             <dt>Network</dt>
             <dd>{h.network ?? '—'}</dd>
             <dt>Block height</dt>
-            <dd>{network ? Number(network.blockHeight).toLocaleString('en-US') : '—'}</dd>
+            <dd>
+              {network ? Number(network.blockHeight).toLocaleString('en-US') : '—'}
+              {age(networkAt)}
+            </dd>
             <dt>Last cycle</dt>
             <dd data-testid="health-cycle">
               {h.lastCycle ? `${fmtDuration(h.lastCycle.durationMs)} · ${relTime(h.lastCycle.startedAt, now)}` : '—'}
