@@ -138,3 +138,6 @@ export function findLeaks(text: string): { name: string; excerpt: string }[] {
   }
   return found;
 }
+
+/** The hard bounds of every risk limit, so a form can say "at most 100" before anything is sent (presets.ts imports only zod). */
+export { HARD_BOUNDS } from '../risk/presets';

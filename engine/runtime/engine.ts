@@ -329,6 +329,11 @@ export class Engine {
     return preflight(this, command, parseCommandInput(command, input));
   }
 
+  /** A friend's name by id (null when there is none), for confirmations that must not show ids. */
+  userName(id: number): string | null {
+    return this.store.users.byId(id)?.name ?? null;
+  }
+
   /** Dispatch by name from an untyped transport (control channel, WebSocket). */
   executeUntyped(name: string, input: unknown): Promise<unknown> {
     return this.execute(requireCommandName(name), input);

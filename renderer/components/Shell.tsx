@@ -16,7 +16,9 @@ import {
   IconX,
   Logo,
 } from './icons';
-import { stateDotClass, useNow } from './ui';
+import { stateDotClass, useEscape, useNow } from './ui';
+
+const noop = (): void => undefined;
 
 export function TopBar() {
   const { network, health, controls, conn, theme } = useAppShallow((s) => ({
@@ -196,7 +198,7 @@ export function Sidebar() {
           <IconPlus size={14} />
         </button>
       </div>
-      {adding && <AddUserForm onDone={() => setAdding(false)} />}
+      {adding && <AddUserForm onDone={() => setAdding(false)} onCancel={() => setAdding(false)} />}
       <div className="user-list" data-testid="user-list">
         {summaries.map((u) => {
           const active = view.kind === 'user' && view.userId === u.user.id;
@@ -243,8 +245,18 @@ export function Sidebar() {
   );
 }
 
-export function AddUserForm({ onDone, autoFocus = true }: { onDone?: (id: number) => void; autoFocus?: boolean }) {
+export function AddUserForm({
+  onDone,
+  onCancel,
+  autoFocus = true,
+}: {
+  onDone?: (id: number) => void;
+  /** Escape closes the form (when it can be closed). */
+  onCancel?: () => void;
+  autoFocus?: boolean;
+}) {
   const [name, setName] = useState('');
+  useEscape(onCancel ?? noop, onCancel !== undefined);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
