@@ -52,7 +52,7 @@ function humanIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_format':
       return i['format'] === 'url' ? 'must be a web address (https://…)' : `must be a valid ${String(i['format'])}`;
     case 'unrecognized_keys':
-      return `unknown setting(s): ${((i['keys'] as string[] | undefined) ?? []).join(', ')}`;
+      return `unknown field(s): ${((i['keys'] as string[] | undefined) ?? []).join(', ')}`;
     case 'not_multiple_of':
       return `must be a multiple of ${bound(i['divisor'])}`;
     default:
