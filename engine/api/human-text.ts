@@ -86,6 +86,8 @@ function pairsOf(obj: Record<string, unknown>, nameOf: NameOf, prefix: string): 
       out.push([key === 'userId' ? 'friend' : label, friendName(value, nameOf)]);
     } else if (/userIds$/u.test(key) && Array.isArray(value)) {
       out.push(['friends', value.map((v) => friendName(Number(v), nameOf)).join(', ')]);
+    } else if (/(^l|L)amports$/u.test(key) && /^-?\d+$/u.test(String(value))) {
+      out.push([label.replace(/ ?lamports$/u, '') || 'SOL', tokenAmount(String(value), 'SOL')]);
     } else if (/(^a|A)mount$/u.test(key) && (typeof value === 'string' || typeof value === 'number')) {
       const token = tokenFor(key);
       out.push([label, token && /^-?\d+$/u.test(String(value)) ? tokenAmount(String(value), token) : String(value)]);
@@ -114,7 +116,7 @@ function plain(v: unknown): string {
  * rendered text.
  */
 export const HUMAN_TEXT_LEAKS: readonly { name: string; pattern: RegExp }[] = [
-  { name: 'base units', pattern: /\d{4,}\s*(base units|lamports)\b|\bbase units\b/iu },
+  { name: 'base units', pattern: /\d{4,}\s*(base units|lamports)\b|\b(base units|lamports)\s+\d{4,}|\bbase units\b/iu },
   { name: 'a numeric user id in a sentence', pattern: /\b(user|friend)s?\s+#?\d+\b/iu },
   // "Resume trading for 2.", "from 1 to …": a bare number where a name belongs (not "for 30 min").
   {

@@ -6,7 +6,8 @@ import { fmtAmount, fmtDuration, fmtTime, fmtUsd, plural, pnlClass, relTime } fr
 import { describeEventBody } from '../state/store';
 import { selectSlices, summarizeAll, type UserSummary } from '../state/derived';
 import { actions, useApp, useAppShallow } from '../state/store';
-import { humanizeEventType } from '../lib/format';
+import { fmtPrice, humanizeEventType } from '../lib/format';
+import { tokenAmount, tokenLabel } from '../../engine/api/human-text';
 
 export function Overview() {
   const slices = useAppShallow(selectSlices);
@@ -441,10 +442,15 @@ export function eventSummary(type: string, payload: unknown): string {
   switch (type) {
     case 'trade.executed': {
       const price = typeof p['price'] === 'number' ? (p['price'] as number) : null;
-      return `${str('side')} via ${str('venue')}${price !== null ? ` @ ${price.toLocaleString('en-US', { maximumFractionDigits: 4 })}` : ''} (${str('context')})`;
+      const base = str('baseMint') && str('baseAmount') ? tokenAmount(str('baseAmount'), str('baseMint')) : '';
+      const quote = str('quoteMint') && str('quoteAmount') ? tokenAmount(str('quoteAmount'), str('quoteMint')) : '';
+      const verb = str('side') === 'sell' ? 'sold' : 'bought';
+      return `${verb} ${base}${quote ? ` for ${quote}` : ''}${price !== null ? ` at ${fmtPrice(price)}` : ''} (${str('context')}, ${str('venue')})`;
     }
-    case 'position.closed':
-      return `position #${str('positionId')} closed`;
+    case 'position.closed': {
+      const pnl = str('realizedPnl') && str('quoteMint') ? tokenAmount(str('realizedPnl'), str('quoteMint')) : '';
+      return `${str('mint') ? tokenLabel(str('mint')) : ''} position closed${pnl ? `, realized ${pnl}` : ''}`.trim();
+    }
     case 'wallet.funded':
       return `${str('mint') === 'SOL' ? 'SOL' : 'tokens'} received`;
     case 'user.activated':
@@ -452,7 +458,7 @@ export function eventSummary(type: string, payload: unknown): string {
     case 'user.deactivated':
       return 'balance below the trading minimum';
     case 'withdrawal.sent':
-      return `to ${str('to').slice(0, 8)}…`;
+      return `${str('amount') && str('mint') ? `${tokenAmount(str('amount'), str('mint'))} ` : ''}to ${str('to').slice(0, 4)}…${str('to').slice(-4)}`;
     case 'whitelist.changed':
       return `${str('action')} ${str('address').slice(0, 8)}…`;
     case 'order.rejected':

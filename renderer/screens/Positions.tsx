@@ -232,7 +232,7 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
                       <span className="tiny">
                         {' '}
                         ({pct >= 0 ? '+' : '−'}
-                        {Math.abs(pct).toFixed(2)}%)
+                        {Math.abs(pct).toFixed(2)} % since entry)
                       </span>
                     )}
                   </td>
@@ -369,8 +369,9 @@ function OrderTicket({
     }
   };
 
+  // Keeps the price's own precision: cents would turn a 0.0123 token's stop into 0.01 (−19 %, not −5 %).
   const preset = (pct: number, set: (v: string) => void) =>
-    price !== null && set(String(Math.round(price * (1 + pct / 100) * 100) / 100));
+    price !== null && set(String(Number((price * (1 + pct / 100)).toPrecision(6))));
 
   return (
     <Panel title="Order ticket" hint="manual order" testId="order-ticket">
