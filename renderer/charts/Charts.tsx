@@ -189,6 +189,8 @@ export function PriceChart(props: {
         });
         if (!alive) return;
         setCandles(r.candles);
+        const last = r.candles[r.candles.length - 1];
+        if (last) actions().notePrice(props.token, last.close);
         setError(null);
       } catch (e) {
         if (alive) setError((e as Error).message);

@@ -464,7 +464,7 @@ export function GlobalBanner() {
         <IconStop /> Engine stopped or unreachable — reconnecting…
         <span className="muted small">
           {connLostAt
-            ? `The figures below are from ${fmtDuration(now - connLostAt)} ago and do not change until it answers; the controls are off meanwhile.`
+            ? `The figures below are from ${now - connLostAt < 1000 ? 'a moment' : fmtDuration(now - connLostAt)} ago and do not change until it answers; the controls are off meanwhile.`
             : 'The figures below may be out of date; the controls are off until it answers.'}
         </span>
       </div>

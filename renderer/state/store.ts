@@ -459,16 +459,23 @@ export class Controller {
     for (const b of Object.values(s.balances))
       for (const t of b.tokens) if (!STABLE.has(t.symbol) && t.uiAmount !== '0') symbols.add(t.symbol);
     for (const ps of Object.values(s.positions)) for (const p of ps) if (p.status === 'open') symbols.add(p.symbol);
-    const entries = await Promise.all(
+    await Promise.all(
       [...symbols].map(async (sym) => {
         const r = await this.q('market.candles', { token: sym, timeframe: '1m', limit: 1 });
         const last = r?.candles[r.candles.length - 1];
-        return last ? ([sym, last.close] as const) : null;
+        if (last) this.notePrice(sym, last.close);
       }),
     );
-    const prices: Record<string, number> = { ...get().prices };
-    for (const e of entries) if (e) prices[e[0]] = e[1];
-    set({ prices });
+  }
+
+  /**
+   * One price per token across panels: every reader of candles (this store's
+   * poll, a chart's own load) reports the last close here, and the latest
+   * answer wins, so the chart and the ticket never show two prices.
+   */
+  notePrice(symbol: string, close: number): void {
+    if (get().prices[symbol] === close) return;
+    set((s) => ({ prices: { ...s.prices, [symbol]: close } }));
   }
 
   /** Loads what a user tab shows. */
