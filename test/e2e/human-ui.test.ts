@@ -260,6 +260,13 @@ describe('Harvest speaks human (harvest serve + Chromium)', () => {
       expect(await page.getByTestId('risk-save').isDisabled()).toBe(true);
       await page.screenshot({ path: join(ARTIFACTS, 'risk-invalid-dark-1280.png') });
 
+      await page.evaluate(() => (location.hash = '#/settings'));
+      await page.getByTestId('global-maxOrderUsd').fill('-5');
+      await page.getByTestId('global-maxOrderUsd').blur();
+      await expect.poll(() => page.getByTestId('global-field-maxOrderUsd').textContent()).toMatch(/non-negative/);
+      await page.waitForTimeout(300);
+      expect(await page.getByTestId('confirm-dialog').count()).toBe(0);
+
       await page.getByTestId('add-user-open').click();
       await page.getByTestId('add-user-name').waitFor();
       await page.keyboard.press('Escape');
