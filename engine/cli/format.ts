@@ -15,6 +15,8 @@ export interface HumanContext {
   nameOf: NameOf;
   /** The trade with this id, when the CLI looked it up (orders report only the trade id). */
   trade: (tradeId: number) => CommandOutput<'trades.list'>['trades'][number] | null;
+  /** The user's recent trades, when the CLI looked them up (a closed position's size is what its sells sold). */
+  trades?: CommandOutput<'trades.list'>['trades'];
 }
 
 /** Without a lookup: no names known (a friend is then "a removed friend"), no trades. */
@@ -49,6 +51,19 @@ function formatOutcome(o: Outcome, h: HumanContext = NO_HUMAN_CONTEXT): string {
     default:
       return `Order ${o.intentId} ${o.status}: ${o.message}`;
   }
+}
+
+/** What a closed position held: the sells of its token while it was open (its own quantity is 0 once closed). */
+function closedSize(
+  p: CommandOutput<'positions.list'>['positions'][number],
+  trades: CommandOutput<'trades.list'>['trades'] | undefined,
+): string {
+  if (!trades || p.closedAt === null) return 'closed';
+  let total = 0;
+  for (const t of trades)
+    if (t.side === 'sell' && t.symbol === p.symbol && t.executedAt >= p.openedAt && t.executedAt <= p.closedAt)
+      total += Number(t.uiBaseAmount);
+  return total > 0 ? `${Number(total.toPrecision(9))} sold` : 'closed';
 }
 
 /** A price with the precision it needs: 4 significant digits below 1, cents above 1000. */
@@ -183,11 +198,11 @@ export const formatters: Formatters = {
         `${String(i.id).padStart(5)}  ${i.createdAt}  ${i.side.padEnd(4)} ${tokenLabel(i.side === 'buy' ? i.outputMint : i.inputMint)}/${tokenLabel(i.side === 'buy' ? i.inputMint : i.outputMint)}  ${tokenAmount(i.amount, i.inputMint).padEnd(18)} ${i.context.padEnd(9)} ${i.status.padEnd(9)} ${i.reasonCode ?? ''} ${i.error ?? ''}`.trimEnd(),
       )
       .join('\n') || 'No orders.',
-  'positions.list': (o) =>
+  'positions.list': (o, h) =>
     o.positions
       .map(
         (p) =>
-          `${String(p.id).padStart(4)}  ${p.status.padEnd(6)} ${p.symbol.padEnd(5)} ${p.uiQuantity.padStart(14)}  entry ${p.averageEntryPrice?.toFixed(4) ?? '-'} ${p.quoteSymbol}` +
+          `${String(p.id).padStart(4)}  ${p.status.padEnd(6)} ${p.symbol.padEnd(5)} ${(p.status === 'closed' ? closedSize(p, h.trades) : p.uiQuantity).padStart(14)}  entry ${p.averageEntryPrice?.toFixed(4) ?? '-'} ${p.quoteSymbol}` +
           `  now ${p.price?.toFixed(4) ?? '-'}  PnL ${p.uiRealizedPnl} realized${p.uiUnrealizedPnl !== null ? `, ${p.uiUnrealizedPnl} unrealized` : ''}` +
           `${p.stopLoss !== null ? `  SL ${p.stopLoss}` : ''}${p.takeProfit !== null ? `  TP ${p.takeProfit}` : ''}${p.stuck ? '  STUCK' : ''}${p.account === 'paper' ? '  (paper account)' : ''}`,
       )

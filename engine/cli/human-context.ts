@@ -19,7 +19,12 @@ const NAMES_NEEDED = new Set<CommandName>([
 ]);
 
 /** Commands that report a trade by id: their human text shows what it bought or sold, and for how much. */
-const TRADES_NEEDED = new Set<CommandName>(['orders.submit', 'positions.close', 'positions.closeAll']);
+const TRADES_NEEDED = new Set<CommandName>([
+  'orders.submit',
+  'positions.close',
+  'positions.closeAll',
+  'positions.list',
+]);
 
 /**
  * Looks up what a command's human text needs beyond its output (names, the
@@ -40,7 +45,8 @@ export async function humanContextFor(ctx: CliContext, name: CommandName, input:
   const user = (input as { user?: unknown } | null)?.user;
   if (TRADES_NEEDED.has(name) && (typeof user === 'string' || typeof user === 'number')) {
     try {
-      const { trades } = await dispatch(ctx, 'trades.list', { user, limit: 50 });
+      const { trades } = await dispatch(ctx, 'trades.list', { user, limit: name === 'positions.list' ? 1000 : 50 });
+      h.trades = trades;
       const byId = new Map<number, CommandOutput<'trades.list'>['trades'][number]>(trades.map((t) => [t.id, t]));
       h.trade = (id) => byId.get(id) ?? null;
     } catch {

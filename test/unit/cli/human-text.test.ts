@@ -14,6 +14,8 @@ import { describeIssues } from '../../../engine/api/validate';
 import { describeDetails, findLeaks, tokenAmount } from '../../../engine/api/human-text';
 import { formatters, type HumanContext } from '../../../engine/cli/format';
 import { commands as contract } from '../../../engine/api/contract';
+import { ManualClock } from '../../../engine/kernel/clock';
+import { throwawayEngine } from '../../helpers/engine';
 
 const USDC = 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v';
 const ADDRESS = '9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM';
@@ -161,5 +163,46 @@ describe('the human-text lint', () => {
     const text = describeIssues(r.error!);
     expect(text).toBe('slippageBps: must be at most 5000');
     expect(findLeaks(text)).toEqual([]);
+  });
+
+  it("a real engine's outputs, formatted as the CLI does, are free of leaks", async () => {
+    const { engine, close } = throwawayEngine(new ManualClock(Date.parse('2026-01-01T00:00:00Z')), 'hv-lint-');
+    try {
+      const run: [CommandName, unknown][] = [
+        ['users.add', { name: 'alice' }],
+        ['users.add', { name: 'bob' }],
+        ['wallet.create', { user: 'alice' }],
+        ['wallet.show', { user: 'alice' }],
+        ['users.list', {}],
+        ['settings.get', { user: 'alice' }],
+        ['risk.preset', { user: 'bob', preset: 'aggressive' }],
+        ['risk.limits', { user: 'alice' }],
+        ['risk.setGlobal', { key: 'maxOrderUsd', value: '250' }],
+        ['risk.global', {}],
+        ['controls.pause', { user: 'bob', reason: 'holiday' }],
+        ['controls.status', {}],
+        ['whitelist.add', { user: 'alice', address: '9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM' }],
+        ['whitelist.list', { user: 'alice' }],
+        ['events.list', {}],
+        ['audit.list', {}],
+        ['strategy.list', {}],
+        ['breaker.status', {}],
+        ['engine.status', {}],
+      ];
+      const { users } = await engine.execute('users.list', {});
+      const names = new Map(users.map((u) => [u.id, u.name]));
+      const h: HumanContext = { nameOf: (id) => names.get(id) ?? null, trade: () => null };
+      const leaks: string[] = [];
+      for (const [name, input] of run) {
+        const out = await engine.execute(name, input);
+        const { users: now } = await engine.execute('users.list', {});
+        for (const u of now) names.set(u.id, u.name);
+        const text = (formatters[name] as (o: unknown, h: HumanContext) => string)(out, h);
+        for (const l of findLeaks(text)) leaks.push(`${name}: ${l.name}: …${l.excerpt}…`);
+      }
+      expect(leaks).toEqual([]);
+    } finally {
+      await close();
+    }
   });
 });
