@@ -98,14 +98,19 @@ function pairsOf(obj: Record<string, unknown>, nameOf: NameOf, prefix: string): 
     } else if (typeof value === 'object') {
       out.push(...pairsOf(value as Record<string, unknown>, nameOf, label));
     } else {
-      out.push([label, plain(value)]);
+      out.push([label, plain(value, nameOf)]);
     }
   }
   return out;
 }
 
-function plain(v: unknown): string {
-  if (typeof v === 'string') return BASE58_ADDRESS.test(v) && tokenRowByMint(v) ? tokenLabel(v) : v;
+function plain(v: unknown, nameOf?: NameOf): string {
+  if (typeof v === 'string') {
+    // A scope such as "user:3" names a friend.
+    const scoped = /^user:(\d+)$/u.exec(v);
+    if (scoped && nameOf) return friendName(Number(scoped[1]), nameOf);
+    return BASE58_ADDRESS.test(v) && tokenRowByMint(v) ? tokenLabel(v) : v;
+  }
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   return String(v);
 }
@@ -116,7 +121,11 @@ function plain(v: unknown): string {
  * rendered text.
  */
 export const HUMAN_TEXT_LEAKS: readonly { name: string; pattern: RegExp }[] = [
-  { name: 'base units', pattern: /\d{4,}\s*(base units|lamports)\b|\b(base units|lamports)\s+\d{4,}|\bbase units\b/iu },
+  {
+    name: 'base units',
+    pattern: /\d{4,}\s*(base units|lamports)\b|(base units|lamports):?\s+\d{4,}|\bbase units\b/iu,
+  },
+  { name: 'a numeric user id in a sentence', pattern: /\buser:\d+\b/u },
   { name: 'a numeric user id in a sentence', pattern: /\b(user|friend)s?\s+#?\d+\b/iu },
   // "Resume trading for 2.", "from 1 to …": a bare number where a name belongs (not "for 30 min").
   {

@@ -61,8 +61,8 @@ function humanIssue(issue: z.core.$ZodIssue): string {
 }
 
 function article(type: string): string {
-  const word = type === 'string' ? 'text' : type;
-  return `${/^[aeiou]/u.test(word) ? 'an' : 'a'} ${word}`;
+  if (type === 'string') return 'text (in quotes)';
+  return `${/^[aeiou]/u.test(type) ? 'an' : 'a'} ${type}`;
 }
 
 export function parseCommandInput<K extends CommandName>(name: K, input: unknown): ParsedInput<K> {

@@ -182,7 +182,9 @@ export const formatters: Formatters = {
       ...Object.entries(o.settings).map(([k, v]) =>
         v !== null && typeof v === 'object'
           ? `  ${k}: ${describeDetails(v, h.nameOf) || 'none'}`
-          : `  ${k}: ${String(v)}`,
+          : /Lamports$/u.test(k) && /^\d+$/u.test(String(v))
+            ? `  ${k}: ${tokenAmount(String(v), 'SOL')}`
+            : `  ${k}: ${String(v)}`,
       ),
     ].join('\n'),
   'settings.set': (o) => `Saved (version ${o.version}).${o.notice ? `\n${o.notice}` : ''}`,

@@ -180,6 +180,7 @@ describe('the human-text lint', () => {
         ['risk.setGlobal', { key: 'maxOrderUsd', value: '250' }],
         ['risk.global', {}],
         ['controls.pause', { user: 'bob', reason: 'holiday' }],
+        ['settings.set', { user: 'alice', key: 'minTradingBalanceLamports', value: '"20000000"' }],
         ['controls.status', {}],
         ['whitelist.add', { user: 'alice', address: '9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM' }],
         ['whitelist.list', { user: 'alice' }],
