@@ -55,8 +55,8 @@ export default tseslint.config(
           paths: ['electron'],
           patterns: [
             {
-              regex: '(^|/)engine/(?!api/(contract|events|client)$)',
-              message: 'The renderer may import engine/api/contract, events and client only.',
+              regex: '(^|/)engine/(?!api/(contract|events|client|human-text)$)',
+              message: 'The renderer may import engine/api/contract, events, client and human-text only.',
             },
             { group: ['node:*', '**/electron/**'], message: 'The renderer runs in a browser.' },
           ],

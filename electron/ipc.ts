@@ -11,6 +11,10 @@ import { originOf } from './security';
 export interface IpcEngine {
   executeUntyped(name: string, input: unknown): Promise<unknown>;
   readonly bus: { subscribe(listener: (event: EngineEvent) => void): () => void };
+  /** Checks a sensitive command's preconditions before anyone is asked (engine/runtime/preflight). */
+  preflight?(name: string, input: unknown): Promise<string>;
+  /** A friend's name by id, so a confirmation never shows an id. */
+  userName?(id: number): string | null;
 }
 
 export interface IpcLogger {
@@ -60,7 +64,7 @@ export interface ConfirmationRequest {
 const SECRET_FIELDS = new Set(['passphrase', 'key', 'mnemonic', 'secretKey', 'password', 'token']);
 
 function who(user: unknown): string {
-  if (typeof user === 'number') return `user #${user}`;
+  if (typeof user === 'number') return 'this friend';
   if (typeof user === 'string') return `“${user}”`;
   return 'every user';
 }
@@ -230,7 +234,12 @@ export function registerIpc(engine: IpcEngine, opts: IpcOptions): () => void {
         if (needsConfirmation(name, input)) {
           // Bad input is answered before anyone is asked anything.
           const parsed = parseCommandInput(name, input);
-          if (!(await confirm(window, describeSensitive(name, parsed)))) {
+          // So do its preconditions (an address, the balance, a limit's bounds, a network switch's).
+          if (engine.preflight) await engine.preflight(name, parsed);
+          const user = (parsed as { user?: unknown }).user;
+          const named =
+            typeof user === 'number' && engine.userName?.(user) ? { ...parsed, user: engine.userName(user)! } : parsed;
+          if (!(await confirm(window, describeSensitive(name, named)))) {
             return { ok: false, error: { code: CANCELLED, message: 'Cancelled: nothing was changed.' } };
           }
         }

@@ -28,6 +28,7 @@ export function App() {
   const loaded = useApp((s) => s.loaded);
   const userCount = useApp((s) => s.users.length);
   const loadError = useApp((s) => s.loadError);
+  const offline = useApp((s) => s.conn === 'closed');
   const [skipped, setSkipped] = useState(() => readFlag(SKIP_KEY));
 
   useEffect(() => {
@@ -62,7 +63,7 @@ export function App() {
       <TopBar />
       <div className="body">
         <Sidebar />
-        <main className="main">
+        <main className={`main ${offline ? 'offline' : ''}`} data-offline={offline || undefined}>
           <GlobalBanner />
           <ErrorBoundary resetKey={JSON.stringify(view)}>
             {view.kind === 'overview' && <Overview />}

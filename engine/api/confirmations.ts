@@ -4,9 +4,16 @@ import { commands, requestsLiveMode, type CommandName } from './contract';
  * What a sensitive command is about to do, in one sentence a person can
  * confirm, naming the user, amount and address where the command has them.
  */
-export function describeSensitive(name: CommandName, input: unknown): string {
+export function describeSensitive(
+  name: CommandName,
+  input: unknown,
+  /** The friend's name for the user reference given (an id or a name); without it, the reference as given. */
+  nameOf?: (ref: string) => string,
+): string {
   const i = (input ?? {}) as Record<string, unknown>;
-  const who = i['user'] === undefined ? null : String(i['user']);
+  const ref = i['user'] === undefined ? null : String(i['user']);
+  // A bare number is an id: never shown to a person; "this friend" when no name is known.
+  const who = ref === null ? null : nameOf ? nameOf(ref) : /^\d+$/u.test(ref) ? 'this friend' : ref;
   switch (name) {
     case 'controls.resume':
       return who

@@ -1,4 +1,5 @@
 import type { CommandOutput } from '../api';
+import { friendName, shortAddress, tokenAmount, type NameOf } from '../api/human-text';
 
 type Result = CommandOutput<'ledger.reconcile'>['results'][number];
 
@@ -11,7 +12,7 @@ function formatResult(r: Result): string {
   ];
   for (const d of r.discrepancies) {
     lines.push(
-      `  ${d.kind === 'balance' ? 'balance' : 'transaction'} ${d.symbol}: chain ${d.chain}, ledger ${d.ledger}, off by ${d.difference} base units: ${d.note}`,
+      `  ${d.kind === 'balance' ? 'balance' : 'transaction'} ${d.symbol}: chain ${tokenAmount(d.chain, d.symbol)}, ledger ${tokenAmount(d.ledger, d.symbol)}, off by ${tokenAmount(d.difference, d.symbol)}: ${d.note}`,
     );
     for (const s of d.signatures) lines.push(`      ${s}`);
   }
@@ -22,10 +23,10 @@ function formatResult(r: Result): string {
 export const flowFormatters = {
   'ledger.reconcile': (o: CommandOutput<'ledger.reconcile'>): string =>
     o.results.length === 0 ? 'No wallets to reconcile.' : o.results.map(formatResult).join('\n'),
-  'ledger.ack': (o: CommandOutput<'ledger.ack'>): string =>
-    `Acknowledged ledger check #${o.checkId} of user ${o.userId}${o.resumed ? '; entries resumed' : ''}.`,
+  'ledger.ack': (o: CommandOutput<'ledger.ack'>, h?: { nameOf: NameOf }): string =>
+    `Acknowledged ledger check #${o.checkId} of ${friendName(o.userId, h?.nameOf ?? (() => null))}${o.resumed ? '; entries resumed' : ''}.`,
   'export.csv': (o: CommandOutput<'export.csv'>): string =>
     o.file ? `Wrote ${o.rows} ${o.kind} row(s) to ${o.file}.` : o.csv.trimEnd(),
   'sandbox.send': (o: CommandOutput<'sandbox.send'>): string =>
-    `Sent ${o.amount} base units of ${o.mint} from outside wallet ${o.from} to ${o.to}: ${o.signature}`,
+    `Sent ${tokenAmount(o.amount, o.mint)} from outside wallet ${shortAddress(o.from)} to ${o.to}: ${o.signature}`,
 };

@@ -10,6 +10,19 @@ import { telegramFormatters } from './telegram-format';
 import { copyFormatters } from './copy-format';
 import { strategyStatusFormatters } from './strategy-format';
 import { formatCandles } from './candle-format';
+import { describeDetails, friendName, tokenAmount, tokenLabel, wordsOf, type NameOf } from '../api/human-text';
+
+/** What a formatter may need beyond a command's output: names for user ids, and the trades an order made. */
+export interface HumanContext {
+  nameOf: NameOf;
+  /** The trade with this id, when the CLI looked it up (orders report only the trade id). */
+  trade: (tradeId: number) => CommandOutput<'trades.list'>['trades'][number] | null;
+  /** The user's recent trades, when the CLI looked them up (a closed position's size is what its sells sold). */
+  trades?: CommandOutput<'trades.list'>['trades'];
+}
+
+/** Without a lookup: no names known (a friend is then "a removed friend"), no trades. */
+export const NO_HUMAN_CONTEXT: HumanContext = { nameOf: () => null, trade: () => null };
 
 type Balances = CommandOutput<'wallet.balances'>['balances'][number];
 
@@ -21,10 +34,18 @@ function formatBalances(b: Balances): string {
 
 type Outcome = CommandOutput<'orders.submit'>;
 
-function formatOutcome(o: Outcome): string {
+function formatOutcome(o: Outcome, h: HumanContext = NO_HUMAN_CONTEXT): string {
   switch (o.status) {
-    case 'confirmed':
-      return `Filled (order ${o.intentId}, trade ${o.tradeId}): paid ${o.inAmount}, received ${o.outAmount} base units${o.signature ? `; ${o.signature}` : ' (paper)'}.`;
+    case 'confirmed': {
+      const t = o.tradeId === null ? null : h.trade(o.tradeId);
+      const where = o.signature ? `; transaction ${o.signature}` : ' (paper)';
+      if (!t) return `Filled (order ${o.intentId}, trade ${o.tradeId})${where}.`;
+      const deal =
+        t.side === 'buy'
+          ? `bought ${t.uiBaseAmount} ${t.symbol} for ${t.uiQuoteAmount} ${t.quoteSymbol}`
+          : `sold ${t.uiBaseAmount} ${t.symbol} for ${t.uiQuoteAmount} ${t.quoteSymbol}`;
+      return `Filled: ${deal} at ${formatPrice(t.price)} ${t.quoteSymbol} (order ${o.intentId}, trade ${o.tradeId})${where}.`;
+    }
     case 'rejected':
       return `Rejected [${o.code}]: ${o.message}`;
     case 'pending':
@@ -34,12 +55,33 @@ function formatOutcome(o: Outcome): string {
   }
 }
 
+/** What a closed position held: the sells of its token while it was open (its own quantity is 0 once closed). */
+function closedSize(
+  p: CommandOutput<'positions.list'>['positions'][number],
+  trades: CommandOutput<'trades.list'>['trades'] | undefined,
+): string {
+  if (!trades || p.closedAt === null) return 'closed';
+  let total = 0;
+  for (const t of trades)
+    if (t.side === 'sell' && t.symbol === p.symbol && t.executedAt >= p.openedAt && t.executedAt <= p.closedAt)
+      total += Number(t.uiBaseAmount);
+  return total > 0 ? `${Number(total.toPrecision(9))} sold` : 'closed';
+}
+
+/** A price with the precision it needs: 4 significant digits below 1, cents above 1000. */
+export function formatPrice(p: number): string {
+  if (!Number.isFinite(p)) return '-';
+  if (p >= 1000) return p.toFixed(2);
+  if (p >= 1) return p.toFixed(4);
+  return p.toPrecision(4);
+}
+
 function describeControl(c: { paused: boolean; halted: boolean; reason: string | null }): string {
   const state = c.halted ? 'HALTED' : c.paused ? 'paused' : 'running';
   return c.reason ? `${state} (${c.reason})` : state;
 }
 
-type Formatters = { [K in CommandName]: (o: CommandOutput<K>) => string };
+type Formatters = { [K in CommandName]: (o: CommandOutput<K>, h: HumanContext) => string };
 
 /** Human-readable output, one formatter per command. */
 export const formatters: Formatters = {
@@ -65,7 +107,7 @@ export const formatters: Formatters = {
       : o.users
           .map((u) => `${String(u.id).padStart(4)}  ${u.name.padEnd(24)} ${u.address ?? '(no wallet)'}`)
           .join('\n'),
-  'users.rename': (u) => `Renamed user ${u.id} to ${u.name}.`,
+  'users.rename': (u) => `Renamed to ${u.name}.`,
   'users.remove': (o) => `Removed ${o.removed.name}${o.forced ? ' (forced; the wallet had been exported)' : ''}.`,
   'wallet.create': (o) =>
     [
@@ -99,7 +141,9 @@ export const formatters: Formatters = {
           `${o.user.name}: ${o.wallet.address} (${o.wallet.origin}, ${o.wallet.kind === 'mnemonic' ? 'recovery phrase' : 'secret key'})`,
           ...(o.balances.length === 0
             ? ['No balances seen yet.']
-            : o.balances.map((b) => `  ${b.mint.padEnd(44)} ${b.amount} (seen ${b.seenAt})`)),
+            : o.balances.map(
+                (b) => `  ${tokenLabel(b.mint).padEnd(8)} ${tokenAmount(b.amount, b.mint)} (seen ${b.seenAt})`,
+              )),
         ].join('\n')
       : `${o.user.name} has no wallet yet.`,
   'network.status': (o) =>
@@ -111,8 +155,9 @@ export const formatters: Formatters = {
     ].join('\n'),
   'network.set': (o) =>
     `This data directory now uses ${o.network}${o.rpcUrls.length ? ` via ${o.rpcUrls.length} endpoint(s)` : ''}.${o.restartNeeded ? ' Restart the engine to apply it.' : ''}`,
-  'wallet.balances': (o) =>
-    [...o.balances.map(formatBalances), ...o.paper.map(formatPaperAccount)].join('\n\n') || 'No wallets yet.',
+  'wallet.balances': (o, h) =>
+    [...o.balances.map(formatBalances), ...o.paper.map((p) => formatPaperAccount(p, h))].join('\n\n') ||
+    'No wallets yet.',
   'wallet.deposit': (o) => [`Send SOL or tokens to: ${o.address}`, `Payment link: ${o.uri}`].join('\n'),
   'funds.faucet': (o) => [`Funded (${o.signatures.length} transaction(s)).`, formatBalances(o.balances)].join('\n'),
   'funds.withdraw': (o) =>
@@ -134,35 +179,45 @@ export const formatters: Formatters = {
       .join('\n') || 'The whitelist is empty: withdrawals are not possible until an address is added.',
   'whitelist.add': (e) => `Whitelisted ${e.address}; ${e.usable ? 'usable now' : `usable from ${e.usableAt}`}.`,
   'whitelist.remove': (o) => `Removed ${o.removed} from the whitelist.`,
-  'settings.get': (o) => `Settings of user ${o.userId} (version ${o.version}):\n${JSON.stringify(o.settings, null, 2)}`,
+  'settings.get': (o, h) =>
+    [
+      `Settings of ${friendName(o.userId, h.nameOf)} (version ${o.version}):`,
+      ...Object.entries(o.settings).map(([k, v]) =>
+        v !== null && typeof v === 'object'
+          ? `  ${k}: ${describeDetails(v, h.nameOf) || 'none'}`
+          : /Lamports$/u.test(k) && /^\d+$/u.test(String(v))
+            ? `  ${k}: ${tokenAmount(String(v), 'SOL')}`
+            : `  ${k}: ${String(v)}`,
+      ),
+    ].join('\n'),
   'settings.set': (o) => `Saved (version ${o.version}).${o.notice ? `\n${o.notice}` : ''}`,
   'strategy.list': (o) => o.strategies.map(formatStrategyInfo).join('\n\n'),
   'strategy.set': (o) => {
     const st = o.settings['strategy'] as { id: string; enabled: boolean; tokens: string[] };
     return `Strategy ${st.id} ${st.enabled ? 'enabled' : 'disabled'} on ${st.tokens.join(', ')} (${String(o.settings['mode'])}); applies from the next cycle (version ${o.version}).${o.notice ? `\n${o.notice}` : ''}`;
   },
-  'orders.submit': formatOutcome,
+  'orders.submit': (o, h) => formatOutcome(o, h),
   'orders.list': (o) =>
     o.orders
       .map((i) =>
-        `${String(i.id).padStart(5)}  ${i.createdAt}  ${i.side.padEnd(4)} ${i.context.padEnd(9)} ${i.status.padEnd(9)} ${i.reasonCode ?? ''} ${i.error ?? ''}`.trimEnd(),
+        `${String(i.id).padStart(5)}  ${i.createdAt}  ${i.side.padEnd(4)} ${tokenLabel(i.side === 'buy' ? i.outputMint : i.inputMint)}/${tokenLabel(i.side === 'buy' ? i.inputMint : i.outputMint)}  ${tokenAmount(i.amount, i.inputMint).padEnd(18)} ${i.context.padEnd(9)} ${i.status.padEnd(9)} ${i.reasonCode ?? ''} ${i.error ?? ''}`.trimEnd(),
       )
       .join('\n') || 'No orders.',
-  'positions.list': (o) =>
+  'positions.list': (o, h) =>
     o.positions
       .map(
         (p) =>
-          `${String(p.id).padStart(4)}  ${p.status.padEnd(6)} ${p.symbol.padEnd(5)} ${p.uiQuantity.padStart(14)}  entry ${p.averageEntryPrice?.toFixed(4) ?? '-'} ${p.quoteSymbol}` +
+          `${String(p.id).padStart(4)}  ${p.status.padEnd(6)} ${p.symbol.padEnd(5)} ${(p.status === 'closed' ? closedSize(p, h.trades) : p.uiQuantity).padStart(14)}  entry ${p.averageEntryPrice?.toFixed(4) ?? '-'} ${p.quoteSymbol}` +
           `  now ${p.price?.toFixed(4) ?? '-'}  PnL ${p.uiRealizedPnl} realized${p.uiUnrealizedPnl !== null ? `, ${p.uiUnrealizedPnl} unrealized` : ''}` +
           `${p.stopLoss !== null ? `  SL ${p.stopLoss}` : ''}${p.takeProfit !== null ? `  TP ${p.takeProfit}` : ''}${p.stuck ? '  STUCK' : ''}${p.account === 'paper' ? '  (paper account)' : ''}`,
       )
       .join('\n') || 'No positions.',
-  'positions.close': formatOutcome,
-  'positions.closeAll': (o) =>
+  'positions.close': (o, h) => formatOutcome(o, h),
+  'positions.closeAll': (o, h) =>
     [
       o.results.length === 0
         ? 'No open positions.'
-        : o.results.map((r) => `position ${r.positionId}: ${formatOutcome(r.outcome)}`).join('\n'),
+        : o.results.map((r) => `position ${r.positionId}: ${formatOutcome(r.outcome, h)}`).join('\n'),
       ...(o.entriesPaused
         ? ["This user's strategy entries are paused until you resume them (harvest resume USER)."]
         : []),
@@ -171,7 +226,7 @@ export const formatters: Formatters = {
     o.trades
       .map(
         (t) =>
-          `${String(t.id).padStart(5)}  ${t.executedAt}  ${t.side.padEnd(4)} ${t.uiBaseAmount} ${t.symbol} for ${t.uiQuoteAmount} ${t.quoteSymbol} @ ${t.price.toFixed(6)}  (${t.context}, ${t.venue})`,
+          `${String(t.id).padStart(5)}  ${t.executedAt}  ${t.side.padEnd(4)} ${t.uiBaseAmount} ${t.symbol} for ${t.uiQuoteAmount} ${t.quoteSymbol} @ ${formatPrice(t.price)}  (${t.context}, ${t.venue})`,
       )
       .join('\n') || 'No trades.',
   'controls.status': (o) =>
@@ -182,13 +237,13 @@ export const formatters: Formatters = {
   'controls.pause': (c) => describeControl(c),
   'controls.resume': (c) => describeControl(c),
   'controls.halt': (c) => describeControl(c),
-  'breaker.status': (b) => describeGlobalBreaker(b),
-  'breaker.resume': (b) => describeGlobalBreaker(b),
-  'events.list': (o) =>
+  'breaker.status': (b, h) => describeGlobalBreaker(b, h),
+  'breaker.resume': (b, h) => describeGlobalBreaker(b, h),
+  'events.list': (o, h) =>
     o.events
       .map(
         (e) =>
-          `${String(e.id).padStart(6)}  ${e.ts}  ${e.severity.padEnd(8)} ${e.type.padEnd(18)} ${e.userId ?? '-'}  ${JSON.stringify(e.payload)}`,
+          `${String(e.id).padStart(6)}  ${e.ts}  ${e.severity.padEnd(8)} ${wordsOf(e.type).padEnd(18)} ${(e.userId === null ? '-' : friendName(e.userId, h.nameOf)).padEnd(12)}  ${describeDetails(e.payload, h.nameOf)}`,
       )
       .join('\n') || 'No events.',
   'engine.health': (o) =>
@@ -213,7 +268,7 @@ export const formatters: Formatters = {
   'prices.status': (o) =>
     o.tokens
       .map((t) => {
-        const name = (t.symbol ?? t.mint).padEnd(8);
+        const name = (t.symbol ?? tokenLabel(t.mint)).padEnd(8);
         const marker = t.singleSourcePrice ? '  [single-source price]' : '';
         return t.trusted
           ? `${name} $${t.trusted.usd}  ${Math.round(t.trusted.ageMs / 1000)} s old, from ${t.trusted.sources.join(' + ')}${marker}`
@@ -222,24 +277,24 @@ export const formatters: Formatters = {
       .join('\n'),
   'prices.singleSource': (o) =>
     o.singleSourcePrice
-      ? `${o.mint} may now trade on a single price source; it is shown as "single-source price".`
-      : `${o.mint} needs two agreeing price sources again.`,
+      ? `${tokenLabel(o.mint)} may now trade on a single price source; it is shown as "single-source price".`
+      : `${tokenLabel(o.mint)} needs two agreeing price sources again.`,
   'audit.verify': (o) =>
     o.ok ? `Audit log intact: ${o.rows} row(s), head ${o.headHash.slice(0, 16)}…` : `Audit log BROKEN: ${o.message}`,
-  'audit.list': (o) =>
+  'audit.list': (o, h) =>
     o.entries
       .map(
         (e) =>
-          `${String(e.id).padStart(6)}  ${e.ts}  ${e.actor.padEnd(6)} ${e.action.padEnd(20)} ${e.userId ?? '-'}  ${JSON.stringify(e.details)}`,
+          `${String(e.id).padStart(6)}  ${e.ts}  ${e.actor.padEnd(6)} ${e.action.padEnd(20)} ${(e.userId === null ? '-' : friendName(e.userId, h.nameOf)).padEnd(12)}  ${describeDetails(e.details, h.nameOf)}`,
       )
-      .join('\n'),
+      .join('\n') || 'No audit entries.',
 };
 
-function describeGlobalBreaker(b: CommandOutput<'breaker.status'>): string {
+function describeGlobalBreaker(b: CommandOutput<'breaker.status'>, h: HumanContext = NO_HUMAN_CONTEXT): string {
   const limit = `trips at ${b.settings.failures} failed orders across everyone within ${b.settings.windowSeconds} s, for ${b.settings.cooldownMinutes} min`;
   if (!b.tripped) return `Global breaker: not tripped (${limit}).`;
   return [
-    `Global breaker: TRIPPED at ${b.trippedAt}: ${b.failures} failed orders (users ${b.userIds.join(', ')}).`,
+    `Global breaker: TRIPPED at ${b.trippedAt}: ${b.failures} failed orders (${b.userIds.map((id) => friendName(id, h.nameOf)).join(', ')}).`,
     `No new entries for anyone until ${b.until}; exits still run. \`harvest breaker resume\` ends it now.`,
   ].join('\n');
 }

@@ -4,7 +4,9 @@ import { HarvestError, toHarvestError } from '../kernel/errors';
 import { defaultDataDir } from '../kernel/paths';
 import type { NetworkName } from '../runtime';
 import { dispatch, type CliContext } from './dispatch';
-import { formatters } from './format';
+import { formatters, NO_HUMAN_CONTEXT, type HumanContext } from './format';
+import { humanContextFor } from './human-context';
+import { describeDetails } from '../api/human-text';
 import { stdinSecrets, type SecretInput } from './io';
 import { registerPaperCommands } from './paper-commands';
 import { registerTelegramCommands } from './telegram-commands';
@@ -129,7 +131,11 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
   async function run<K extends CommandName>(cmd: Command, name: K, input: unknown): Promise<CommandOutput<K>> {
     const ctx = ctxOf(cmd);
     const out = await dispatch(ctx, name, input);
-    print(ctx.json, out, formatters[name] as (o: CommandOutput<K>) => string);
+    if (ctx.json) print(true, out, () => '');
+    else {
+      const h = await humanContextFor(ctx, name, input);
+      print(false, out, (o) => (formatters[name] as (o: CommandOutput<K>, h: HumanContext) => string)(o, h));
+    }
     return out;
   }
 
@@ -274,7 +280,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
       const ctx = ctxOf(cmd);
       const out = await dispatch(ctx, 'wallet.deposit', { user: u });
       const { terminalQr } = await import('./qr');
-      print(ctx.json, out, (o) => `${formatters['wallet.deposit'](o)}\n\n${terminalQr(o.uri)}`);
+      print(ctx.json, out, (o) => `${formatters['wallet.deposit'](o, NO_HUMAN_CONTEXT)}\n\n${terminalQr(o.uri)}`);
     });
   wallet
     .command('balances [user]')
@@ -305,7 +311,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
         rpcUrls: ctx.rpcUrls ?? [],
         confirm: true,
       });
-      print(ctx.json, out, formatters['network.set']);
+      print(ctx.json, out, (o) => formatters['network.set'](o, NO_HUMAN_CONTEXT));
     });
 
   program
@@ -431,8 +437,15 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
           const ctx = ctxOf(cmd);
           const out = await dispatch(ctx, 'settings.get', { user: u });
           if (key !== undefined)
-            print(ctx.json, { key, value: out.settings[key] ?? null }, (o) => JSON.stringify(o.value));
-          else print(ctx.json, out, formatters['settings.get']);
+            print(ctx.json, { key, value: out.settings[key] ?? null }, (o) =>
+              o.value !== null && typeof o.value === 'object'
+                ? describeDetails(o.value, () => null) || 'none'
+                : String(o.value),
+            );
+          else {
+            const h = ctx.json ? NO_HUMAN_CONTEXT : await humanContextFor(ctx, 'settings.get', { user: u });
+            print(ctx.json, out, (o) => formatters['settings.get'](o, h));
+          }
           return;
         }
         if (action === 'preset' && key !== undefined && value === undefined) {

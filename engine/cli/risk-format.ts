@@ -1,4 +1,6 @@
 import type { CommandOutput } from '../api';
+import { friendName, wordsOf, type NameOf } from '../api/human-text';
+import { formatUnits } from '../market/amounts';
 
 const usd = (n: number | null): string => (n === null ? '-' : `${n < 0 ? '-' : ''}$${Math.abs(n).toFixed(2)}`);
 /** A gain or loss: signed, and zero (as shown, to the cent) without a sign: neither a gain nor a loss. */
@@ -18,11 +20,11 @@ const pct = (n: number | null, digits = 2): string => (n === null ? '-' : `${n.t
 
 type Limits = CommandOutput<'risk.limits'>;
 
-function formatLimits(o: Limits): string {
+function formatLimits(o: Limits, h?: { nameOf: NameOf }): string {
   const e = o.effective;
   const mark = (k: string): string => (o.fromGlobal.includes(k) ? ' (global limit)' : '');
   return [
-    `Risk limits of user ${o.userId}: ${o.preset} (settings version ${o.version})`,
+    `Risk limits of ${friendName(o.userId, h?.nameOf ?? (() => null))}: ${o.preset} (settings version ${o.version})`,
     `  position         ≤ ${e.maxPositionPctEquity}% of equity${mark('maxPositionPctEquity')} and ≤ $${e.maxPositionUsd}${mark('maxPositionUsd')}`,
     `  open positions   ≤ ${e.maxConcurrentPositions}${mark('maxConcurrentPositions')}`,
     `  daily loss       < ${e.maxDailyLossPct}%${mark('maxDailyLossPct')} and < $${e.maxDailyLossUsd}${mark('maxDailyLossUsd')} (else no entries until the next UTC day)`,
@@ -39,14 +41,14 @@ function formatGlobal(o: CommandOutput<'risk.global'>): string {
   const entries = Object.entries(o.limits).filter(([k]) => k !== 'requireStopLoss');
   return [
     `Global limits (override every user): stop-loss ${o.limits.requireStopLoss ? 'required' : 'up to each user'}`,
-    ...(entries.length ? entries.map(([k, v]) => `  ${k} = ${String(v)}`) : ['  no caps set']),
+    ...(entries.length ? entries.map(([k, v]) => `  ${wordsOf(k)}: ${String(v)}`) : ['  no caps set']),
   ].join('\n');
 }
 
 /** Formatters of the risk and performance commands (spread into the formatter table). */
 export const riskFormatters = {
-  'risk.preset': formatLimits,
-  'risk.limits': formatLimits,
+  'risk.preset': (o: Limits, h?: { nameOf: NameOf }) => formatLimits(o, h),
+  'risk.limits': (o: Limits, h?: { nameOf: NameOf }) => formatLimits(o, h),
   'risk.global': formatGlobal,
   'risk.setGlobal': formatGlobal,
   'stats.user': (s: CommandOutput<'stats.user'>) =>
@@ -57,7 +59,7 @@ export const riskFormatters = {
       `  high-water    ${usd(s.highWaterUsd)}   drawdown ${pct(s.drawdownPct)}   max drawdown ${pct(s.maxDrawdownPct)}`,
       `  trade PnL     ${s.uiRealizedPnl} ${s.quoteSymbol} realized, ${s.uiUnrealizedPnl ?? '-'} ${s.quoteSymbol} unrealized  (${signedUsd(s.tradePnlUsd)})`,
       `  trades        ${s.tradeCount} (${s.roundTrips} round trips: ${s.wins} won, ${s.losses} lost; win rate ${s.winRate === null ? '-' : pct(s.winRate * 100, 1)})`,
-      `  volume        ${usd(s.volumeUsd)}   fees ${usd(s.feesUsd)} (${s.feesLamports} lamports)   open positions ${s.openPositions}`,
+      `  volume        ${usd(s.volumeUsd)}   fees ${usd(s.feesUsd)} (${formatUnits(BigInt(s.feesLamports), 9)} SOL in network fees)   open positions ${s.openPositions}`,
     ].join('\n'),
   'stats.equityCurve': (o: CommandOutput<'stats.equityCurve'>) => {
     if (o.points.length === 0)

@@ -86,6 +86,21 @@ export class Withdrawals {
     return this.serialize(req.userId, () => this.withdrawNow(req, actor));
   }
 
+  /**
+   * Runs every check a withdrawal would run (wallet, address, whitelist, cap,
+   * balance) and writes nothing: what a confirmation dialog asks first, so an
+   * operator never confirms a withdrawal that would then be refused.
+   */
+  async check(req: Omit<WithdrawRequest, 'confirm'>): Promise<void> {
+    if (req.amount <= 0n) throw new HarvestError('INVALID_INPUT', 'The amount must be more than zero.');
+    const wallet = this.store.wallets.byUser(req.userId);
+    if (!wallet) throw new HarvestError('NOT_FOUND', 'This user has no wallet.');
+    const to = parseAddress(req.to);
+    this.whitelist.assertUsable(req.userId, to);
+    this.assertWithinCap({ ...req, confirm: true }, req.token.tokenProgram ? req.token.mint : NATIVE_SOL);
+    await this.assertAvailable({ ...req, confirm: true }, wallet.address as Address, to);
+  }
+
   private async withdrawNow(req: WithdrawRequest, actor: string): Promise<WithdrawResult> {
     if (!req.confirm) {
       throw new HarvestError('CONFIRMATION_REQUIRED', 'A withdrawal moves real funds: confirm it explicitly.');

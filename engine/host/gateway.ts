@@ -15,6 +15,8 @@ import type { Logger } from '../kernel/logger';
 /** What the gateway needs of an engine (the real `Engine` satisfies it). */
 export interface GatewayEngine {
   executeUntyped(name: string, input: unknown): Promise<unknown>;
+  /** Checks a sensitive command's preconditions and returns the sentence to confirm (see engine/runtime/preflight). */
+  preflight?(name: string, input: unknown): Promise<string>;
   readonly clock: Clock;
 }
 
@@ -124,11 +126,11 @@ export class CommandGateway {
         // Validated first: nothing is offered for confirmation that could not run.
         const inputKey = canonicalJson(parseCommandInput(command, input));
         if (confirmation === undefined || confirmation === null || confirmation === '') {
-          return this.confirmationRequired(
-            command,
-            inputKey,
-            `${describeSensitive(command, input)} Confirm to go ahead.`,
-          );
+          // Preconditions first: nothing is offered for confirmation that would then be refused.
+          const sentence = this.engine.preflight
+            ? await this.engine.preflight(command, input)
+            : describeSensitive(command, input);
+          return this.confirmationRequired(command, inputKey, `${sentence} Confirm to go ahead.`);
         }
         const refusal = this.confirmations.redeem(confirmation, command, inputKey);
         if (refusal !== null)

@@ -1,4 +1,5 @@
 import { address, type Address } from '@solana/kit';
+import { TOKEN_TABLE } from './token-table';
 
 export const NATIVE_SOL = 'SOL' as const;
 export const WRAPPED_SOL_MINT = address('So11111111111111111111111111111111111111112');
@@ -22,41 +23,11 @@ export interface TokenInfo {
  * creates these same mints, so nothing about a token changes between the
  * sandbox and mainnet.
  */
-export const KNOWN_TOKENS: readonly TokenInfo[] = [
-  { symbol: 'SOL', name: 'Solana', mint: WRAPPED_SOL_MINT, decimals: 9, tokenProgram: null, stable: false },
-  {
-    symbol: 'USDC',
-    name: 'USD Coin',
-    mint: address('EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v'),
-    decimals: 6,
-    tokenProgram: TOKEN_PROGRAM,
-    stable: true,
-  },
-  {
-    symbol: 'PYUSD',
-    name: 'PayPal USD',
-    mint: address('2b1kV6DkPAnxd5ixfnxCpjxmKwqjjaYmCZfHsFu24GXo'),
-    decimals: 6,
-    tokenProgram: TOKEN_2022_PROGRAM,
-    stable: true,
-  },
-  {
-    symbol: 'WETH',
-    name: 'Wrapped Ether (Wormhole)',
-    mint: address('7vfCXTUXx5WJV5JADk17DUJ4ksgau7utNKj4b963voxs'),
-    decimals: 8,
-    tokenProgram: TOKEN_PROGRAM,
-    stable: false,
-  },
-  {
-    symbol: 'WBTC',
-    name: 'Wrapped BTC (Wormhole)',
-    mint: address('3NZ9JMVBmGAqocybic2c7LQCJScmgsAZ6vQqTDzcqmJh'),
-    decimals: 8,
-    tokenProgram: TOKEN_PROGRAM,
-    stable: false,
-  },
-];
+export const KNOWN_TOKENS: readonly TokenInfo[] = TOKEN_TABLE.map((t) => ({
+  ...t,
+  mint: address(t.mint),
+  tokenProgram: t.tokenProgram === null ? null : address(t.tokenProgram),
+}));
 
 export function tokenBySymbol(symbol: string): TokenInfo | null {
   const s = symbol.trim().toUpperCase();

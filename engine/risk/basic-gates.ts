@@ -88,9 +88,12 @@ export function balanceGate(store: Store, network: string): RiskGate {
         if (!pos || pos.quantity === 0n)
           return refuse('NO_POSITION', 'There is no open position in this token to sell.');
         if (order.amount > pos.quantity) {
+          const held = tokenByMint(order.inputMint);
+          const units = (n: bigint): string =>
+            held ? `${formatUnits(n, held.decimals)} ${held.symbol}` : `${formatUnits(n, 0)} units`;
           return refuse(
             'NO_POSITION',
-            `The position holds ${pos.quantity} base units; this sell asks for ${order.amount}.`,
+            `The position holds ${units(pos.quantity)}; this sell asks for ${units(order.amount)}.`,
           );
         }
       }

@@ -36,6 +36,7 @@ import { asDatabaseDamage, inspectDatabaseFile, openDatabase, peekMeta, Store } 
 import { assertNothingLost } from './datadir-guard';
 import { UserDirectory } from '../users';
 import { buildHandlers, type Handlers } from './handlers';
+import { preflight } from './preflight';
 import { readNetworkConfig, type NetworkContext, type NetworkName } from './network';
 import type { CandleBuilder, CandleHistory } from '../market';
 import type { Performance } from '../portfolio/performance';
@@ -325,6 +326,21 @@ export class Engine {
     }
     // Outputs are checked too: a handler that drifts from the contract is a bug, caught here, not in the UI.
     return commands[name].output.parse(out) as CommandOutput<K>;
+  }
+
+  /**
+   * A sensitive command's preconditions, checked before a confirmation is
+   * offered (throws the refusal the command would give); returns the sentence
+   * to confirm, with names, never ids.
+   */
+  async preflight(name: string, input: unknown): Promise<string> {
+    const command = requireCommandName(name);
+    return preflight(this, command, parseCommandInput(command, input));
+  }
+
+  /** A friend's name by id (null when there is none), for confirmations that must not show ids. */
+  userName(id: number): string | null {
+    return this.store.users.byId(id)?.name ?? null;
   }
 
   /** Dispatch by name from an untyped transport (control channel, WebSocket). */

@@ -163,21 +163,7 @@ export function buildHandlers(engine: Engine): Handlers {
 
     'network.set': ({ network, rpcUrls }) => {
       const current = readNetworkConfig(store.meta);
-      const open = users.list().flatMap((u) => store.portfolio.positions(u.id, { status: 'open' }));
-      const unsettled = store.intents.unfinished();
-      if (network !== current.network && (open.length > 0 || unsettled.length > 0)) {
-        throw new HarvestError(
-          'REFUSED',
-          `Close the ${open.length} open position(s) and let ${unsettled.length} unsettled order(s) finish on ${current.network} before switching to ${network}.`,
-        );
-      }
-      if (engine.keySource === 'file' && network !== 'sandbox') throw refusedUnderFileKey(`Switching to ${network}`);
-      if (network === 'mainnet' && rpcUrls.length === 0) {
-        throw new HarvestError(
-          'INVALID_INPUT',
-          'Mainnet needs your own RPC endpoint(s) (--rpc URL); the public one is rate-limited and not fit for trading.',
-        );
-      }
+      assertCanSwitchNetwork(engine, network, rpcUrls);
       store.tx(() => {
         writeNetworkConfig(store.meta, { network, rpcUrls });
         store.audit.append(
@@ -787,4 +773,29 @@ function positionOut(p: PositionRow, price: ((mint: string) => number | null) | 
     openedAt: p.openedAt,
     closedAt: p.closedAt,
   };
+}
+
+/**
+ * What a network switch needs first: no open position or unsettled order on
+ * the current network, a real key store, and an own RPC for mainnet. Checked
+ * before a confirmation is offered and again when the switch runs.
+ */
+export function assertCanSwitchNetwork(engine: Engine, network: string, rpcUrls: readonly string[]): void {
+  const { store, users } = engine;
+  const current = readNetworkConfig(store.meta);
+  const open = users.list().flatMap((u) => store.portfolio.positions(u.id, { status: 'open' }));
+  const unsettled = store.intents.unfinished();
+  if (network !== current.network && (open.length > 0 || unsettled.length > 0)) {
+    throw new HarvestError(
+      'REFUSED',
+      `Close the ${open.length} open position(s) and let ${unsettled.length} unsettled order(s) finish on ${current.network} before switching to ${network}.`,
+    );
+  }
+  if (engine.keySource === 'file' && network !== 'sandbox') throw refusedUnderFileKey(`Switching to ${network}`);
+  if (network === 'mainnet' && rpcUrls.length === 0) {
+    throw new HarvestError(
+      'INVALID_INPUT',
+      'Mainnet needs your own RPC endpoint(s) (--rpc URL); the public one is rate-limited and not fit for trading.',
+    );
+  }
 }

@@ -31,6 +31,7 @@ import {
   type RiskSettings,
 } from '../risk';
 import { describeUnknownSetting, unknownSettingKey, USER_SETTING_KEYS, UserSettingsSchema } from '../users/settings';
+import type { Store } from '../store';
 import type { Engine } from './engine';
 import { readNetworkConfig } from './network';
 
@@ -205,35 +206,16 @@ export function buildRiskHandlers(engine: Engine): RiskHandlers {
     'risk.global': () => ({ limits: readGlobalLimits(store) }),
 
     'risk.setGlobal': ({ key, value }) => {
-      const current = readGlobalLimits(store);
-      let parsed: unknown;
-      if (value === 'none') parsed = undefined;
-      else {
-        try {
-          parsed = JSON.parse(value);
-        } catch {
-          parsed = value;
-        }
-      }
-      if (!(key in GlobalLimitsSchema.shape)) {
-        throw new HarvestError(
-          'INVALID_INPUT',
-          `Unknown global limit "${key}". Known: ${Object.keys(GlobalLimitsSchema.shape).join(', ')}.`,
-        );
-      }
-      const next: Record<string, unknown> = { ...current, [key]: parsed };
-      if (parsed === undefined) delete next[key];
-      const r = GlobalLimitsSchema.safeParse(next);
-      if (!r.success) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${describeIssues(r.error)}`);
+      const { parsed, limits } = parseGlobalLimitChange(store, key, value);
       const at = isoTime(engine.clock);
       store.tx(() => {
-        writeGlobalLimits(store, r.data);
+        writeGlobalLimits(store, limits);
         store.audit.append(
           { actor, action: 'risk.globalLimits', userId: null, details: { key, value: (parsed ?? null) as never } },
           at,
         );
       });
-      return { limits: r.data };
+      return { limits };
     },
 
     'stats.user': async ({ user, mode }) => {
@@ -279,4 +261,36 @@ export function buildRiskHandlers(engine: Engine): RiskHandlers {
       };
     },
   };
+}
+
+/**
+ * One global limit changed, checked against the limits' bounds: the same check
+ * runs before a confirmation is offered and when the change is applied.
+ */
+export function parseGlobalLimitChange(
+  store: Store,
+  key: string,
+  value: string,
+): { parsed: unknown; limits: ReturnType<typeof readGlobalLimits> } {
+  const current = readGlobalLimits(store);
+  let parsed: unknown;
+  if (value === 'none') parsed = undefined;
+  else {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      parsed = value;
+    }
+  }
+  if (!(key in GlobalLimitsSchema.shape)) {
+    throw new HarvestError(
+      'INVALID_INPUT',
+      `Unknown global limit "${key}". Known: ${Object.keys(GlobalLimitsSchema.shape).join(', ')}.`,
+    );
+  }
+  const next: Record<string, unknown> = { ...current, [key]: parsed };
+  if (parsed === undefined) delete next[key];
+  const r = GlobalLimitsSchema.safeParse(next);
+  if (!r.success) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${describeIssues(r.error)}`);
+  return { parsed, limits: r.data };
 }

@@ -214,6 +214,8 @@ export function PriceChart(props: {
             ? { replay: true, marketNow: r.marketNow, wallNow: r.wallNow, speed: r.speed }
             : null,
         );
+        const last = r.candles[r.candles.length - 1];
+        if (last) actions().notePrice(props.token, last.close);
         setError(null);
       } catch (e) {
         if (alive) setError((e as Error).message);

@@ -17,7 +17,9 @@ import {
   IconX,
   Logo,
 } from './icons';
-import { stateDotClass, useNow } from './ui';
+import { stateDotClass, useEscape, useNow } from './ui';
+
+const noop = (): void => undefined;
 
 export function TopBar() {
   const { network, health, controls, conn, theme } = useAppShallow((s) => ({
@@ -29,9 +31,21 @@ export function TopBar() {
   }));
   const halted = controls?.halted ?? false;
   const paused = controls?.paused ?? false;
-  const engineLabel = halted ? 'Halted' : paused ? 'Paused' : health?.trading ? 'Trading' : 'Idle';
-  const engineCls = halted ? 'neg' : paused ? 'warn' : health?.trading ? 'pos' : '';
-  const cycle = health?.lastCycle;
+  // Unreachable engine: no figure it sent before is a state to trust, and no button can reach it.
+  const offline = conn !== 'open';
+  const engineLabel = offline
+    ? conn === 'connecting'
+      ? 'Connecting'
+      : 'Engine stopped'
+    : halted
+      ? 'Halted'
+      : paused
+        ? 'Paused'
+        : health?.trading
+          ? 'Trading'
+          : 'Idle';
+  const engineCls = offline ? 'neg' : halted ? 'neg' : paused ? 'warn' : health?.trading ? 'pos' : '';
+  const cycle = offline ? undefined : health?.lastCycle;
 
   const pauseAll = () =>
     void actions().run(
@@ -83,7 +97,11 @@ export function TopBar() {
           {network}
         </span>
       )}
-      <span className="pill" data-testid="engine-state" data-state={engineLabel.toLowerCase()}>
+      <span
+        className={`pill ${offline ? 'pill-offline' : ''}`}
+        data-testid="engine-state"
+        data-state={offline ? (conn === 'connecting' ? 'connecting' : 'stopped') : engineLabel.toLowerCase()}
+      >
         <span className={`dot ${engineCls} ${engineCls === 'pos' ? 'pulse' : ''}`} />
         {engineLabel}
       </span>
@@ -100,7 +118,7 @@ export function TopBar() {
         className="btn sm outline-warn"
         data-testid="global-pause"
         onClick={pauseAll}
-        disabled={paused || halted}
+        disabled={offline || paused || halted}
         title="Pause new entries for everyone"
       >
         <IconPause size={13} /> Pause all
@@ -109,7 +127,7 @@ export function TopBar() {
         className="btn sm outline-pos"
         data-testid="global-resume"
         onClick={resumeAll}
-        disabled={!paused && !halted}
+        disabled={offline || (!paused && !halted)}
         title="Resume trading"
       >
         <IconPlay size={13} /> Resume
@@ -118,7 +136,7 @@ export function TopBar() {
         className="btn sm danger"
         data-testid="global-halt"
         onClick={halt}
-        disabled={halted}
+        disabled={offline || halted}
         title="Halt: sign nothing"
       >
         <IconStop size={13} /> Halt
@@ -137,7 +155,8 @@ export function TopBar() {
 }
 
 function ConnIndicator({ conn }: { conn: string }) {
-  const label = conn === 'open' ? 'Live' : conn === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+  // "Connected", not "Live": beside SANDBOX or PAPER, "Live" reads like live trading.
+  const label = conn === 'open' ? 'Connected' : conn === 'connecting' ? 'Connecting…' : 'Reconnecting…';
   const cls = conn === 'open' ? 'pos' : conn === 'connecting' ? 'warn pulse' : 'neg pulse';
   return (
     <span className="conn" data-testid="connection-status" data-status={conn} title="Connection to the engine">
@@ -185,7 +204,7 @@ export function Sidebar() {
           <IconPlus size={14} />
         </button>
       </div>
-      {adding && <AddUserForm onDone={() => setAdding(false)} />}
+      {adding && <AddUserForm onDone={() => setAdding(false)} onCancel={() => setAdding(false)} />}
       <div className="user-list" data-testid="user-list">
         {summaries.map((u) => {
           const active = view.kind === 'user' && view.userId === u.user.id;
@@ -232,8 +251,18 @@ export function Sidebar() {
   );
 }
 
-export function AddUserForm({ onDone, autoFocus = true }: { onDone?: (id: number) => void; autoFocus?: boolean }) {
+export function AddUserForm({
+  onDone,
+  onCancel,
+  autoFocus = true,
+}: {
+  onDone?: (id: number) => void;
+  /** Escape closes the form (when it can be closed). */
+  onCancel?: () => void;
+  autoFocus?: boolean;
+}) {
   const [name, setName] = useState('');
+  useEscape(onCancel ?? noop, onCancel !== undefined);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
@@ -432,6 +461,21 @@ export function GlobalBanner() {
   const controls = useApp((s) => s.controls?.global ?? null);
   const loadError = useApp((s) => s.loadError);
   const networkError = useApp((s) => s.networkError);
+  const conn = useApp((s) => s.conn);
+  const connLostAt = useApp((s) => s.connLostAt);
+  const now = useNow(1000);
+  if (conn === 'closed') {
+    return (
+      <div className="banner neg" data-testid="engine-offline-banner" role="alert">
+        <IconStop /> Engine stopped or unreachable — reconnecting…
+        <span className="muted small">
+          {connLostAt
+            ? `The figures below are from ${now - connLostAt < 1000 ? 'a moment' : fmtDuration(now - connLostAt)} ago and do not change until it answers; the controls are off meanwhile.`
+            : 'The figures below may be out of date; the controls are off until it answers.'}
+        </span>
+      </div>
+    );
+  }
   if (loadError) {
     return (
       <div className="banner neg">

@@ -162,3 +162,15 @@ export function CopyButton({ text, testId, label }: { text: string; testId?: str
     </button>
   );
 }
+
+/** Escape closes what is open (a form, a dialog): `onEscape` runs while `active`. */
+export function useEscape(onEscape: () => void, active = true): void {
+  useEffect(() => {
+    if (!active) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onEscape();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onEscape, active]);
+}

@@ -164,3 +164,8 @@ export function humanizeEventType(type: string): string {
     .toLowerCase();
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/** "across 1 friend", "3 friends": a count with its noun in the right number. */
+export function plural(n: number, noun: string, prefix = ''): string {
+  return `${prefix}${n} ${n === 1 ? noun : `${noun}s`}`;
+}

@@ -7,6 +7,7 @@ import { eventSummary } from './Overview';
 import { IconRefresh } from '../components/icons';
 import { ExportCsvButton } from './Ledger';
 import type { AuditEntry, EventRow, Order, Trade } from '../state/types';
+import { describeDetails, tokenAmount, tokenLabel } from '../../engine/api/human-text';
 
 type Sub = 'trades' | 'orders' | 'events' | 'audit';
 
@@ -50,7 +51,7 @@ export function ActivityTab({ userId }: { userId: number }) {
       }
     >
       {sub === 'trades' && <TradesTable trades={trades ?? []} />}
-      {sub === 'orders' && <OrdersTable orders={orders ?? []} />}
+      {sub === 'orders' && <OrdersTable orders={orders ?? []} trades={trades ?? []} />}
       {sub === 'events' && <EventsTable events={events} />}
       {sub === 'audit' && <AuditTable entries={audit ?? []} />}
     </Panel>
@@ -108,7 +109,19 @@ function TradesTable({ trades }: { trades: Trade[] }) {
   );
 }
 
-function OrdersTable({ orders }: { orders: Order[] }) {
+/**
+ * The trade an order made: by signature (live), else the same side and the
+ * same amount in (a buy spends its quote amount, a sell its base amount).
+ */
+function tradeOf(o: Order, trades: Trade[]): Trade | null {
+  if (o.status !== 'confirmed') return null;
+  if (o.signature) return trades.find((t) => t.signature === o.signature) ?? null;
+  return (
+    trades.find((t) => t.side === o.side && (o.side === 'buy' ? t.quoteAmount : t.baseAmount) === o.amount) ?? null
+  );
+}
+
+function OrdersTable({ orders, trades }: { orders: Order[]; trades: Trade[] }) {
   if (orders.length === 0) return <Empty>No orders yet.</Empty>;
   return (
     <div className="table-wrap">
@@ -116,40 +129,54 @@ function OrdersTable({ orders }: { orders: Order[] }) {
         <thead>
           <tr>
             <th>Time</th>
+            <th>Pair</th>
             <th>Side</th>
+            <th className="num">Amount</th>
+            <th className="num">Price</th>
+            <th className="num">Value</th>
+            <th className="num">Fee</th>
             <th>Status</th>
             <th>Source</th>
             <th>Reason</th>
-            <th>Client id</th>
           </tr>
         </thead>
         <tbody>
-          {orders.map((o) => (
-            <tr key={o.id}>
-              <td className="muted nowrap">{fmtDateTime(o.createdAt)}</td>
-              <td>
-                <span className={`badge upper ${o.side === 'buy' ? 'pos' : 'neg'}`}>{o.side}</span>
-              </td>
-              <td>
-                <span
-                  className={`badge ${o.status === 'confirmed' ? 'pos' : o.status === 'rejected' || o.status === 'failed' || o.status === 'expired' ? 'neg' : 'warn'}`}
-                >
-                  {o.status}
-                </span>
-              </td>
-              <td className="muted small">
-                {o.context} · {o.venue}
-              </td>
-              <td className="small ellipsis" style={{ maxWidth: 340 }} title={o.error ?? ''}>
-                {o.reasonCode ? <span className="mono">{o.reasonCode}</span> : null}
-                {o.error ? ` ${o.error}` : ''}
-                {!o.reasonCode && !o.error ? <span className="muted">—</span> : null}
-              </td>
-              <td className="mono tiny muted ellipsis" style={{ maxWidth: 160 }} title={o.clientId}>
-                {o.clientId}
-              </td>
-            </tr>
-          ))}
+          {orders.map((o) => {
+            const base = o.side === 'buy' ? o.outputMint : o.inputMint;
+            const quote = o.side === 'buy' ? o.inputMint : o.outputMint;
+            const t = tradeOf(o, trades);
+            return (
+              <tr key={o.id} data-testid="order-row">
+                <td className="muted nowrap">{fmtDateTime(o.createdAt)}</td>
+                <td className="nowrap" data-testid="order-pair">
+                  {tokenLabel(base)}/{tokenLabel(quote)}
+                </td>
+                <td>
+                  <span className={`badge upper ${o.side === 'buy' ? 'pos' : 'neg'}`}>{o.side}</span>
+                </td>
+                <td className="num nowrap" data-testid="order-amount">
+                  {t ? `${fmtAmount(t.uiBaseAmount)} ${t.symbol}` : tokenAmount(o.amount, o.inputMint)}
+                </td>
+                <td className="num nowrap">{t ? `${fmtPrice(t.price)} ${t.quoteSymbol}` : '—'}</td>
+                <td className="num nowrap">{t ? `${fmtAmount(t.uiQuoteAmount, 2)} ${t.quoteSymbol}` : '—'}</td>
+                <td className="num nowrap muted">{t ? tokenAmount(t.feeLamports, 'SOL') : '—'}</td>
+                <td>
+                  <span
+                    className={`badge ${o.status === 'confirmed' ? 'pos' : o.status === 'rejected' || o.status === 'failed' || o.status === 'expired' ? 'neg' : 'warn'}`}
+                  >
+                    {o.status}
+                  </span>
+                </td>
+                <td className="muted small">
+                  {o.context} · {o.venue}
+                </td>
+                <td className="small ellipsis" style={{ maxWidth: 260 }} title={o.error ?? ''}>
+                  {o.error ?? (o.reasonCode ? humanizeEventType(o.reasonCode.toLowerCase()) : null)}
+                  {!o.reasonCode && !o.error ? <span className="muted">—</span> : null}
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>
@@ -193,6 +220,9 @@ function EventsTable({ events }: { events: EventRow[] }) {
 }
 
 function AuditTable({ entries }: { entries: AuditEntry[] }) {
+  const users = useApp((s) => s.users);
+  const nameOf = (id: number) => users.find((u) => u.id === id)?.name ?? null;
+  const detailsText = (d: unknown) => describeDetails(d, nameOf) || '—';
   if (entries.length === 0) return <Empty>No audit entries for this friend.</Empty>;
   return (
     <div className="table-wrap">
@@ -211,9 +241,9 @@ function AuditTable({ entries }: { entries: AuditEntry[] }) {
             <tr key={a.id}>
               <td className="muted nowrap">{fmtDateTime(a.ts)}</td>
               <td className="small">{a.actor}</td>
-              <td className="mono small">{a.action}</td>
-              <td className="mono tiny muted ellipsis" style={{ maxWidth: 420 }} title={JSON.stringify(a.details)}>
-                {JSON.stringify(a.details)}
+              <td className="small">{humanizeEventType(a.action)}</td>
+              <td className="small muted ellipsis" style={{ maxWidth: 420 }} title={detailsText(a.details)}>
+                {detailsText(a.details)}
               </td>
               <td className="mono tiny muted">{a.hash.slice(0, 10)}</td>
             </tr>

@@ -2,12 +2,13 @@ import { useState } from 'react';
 import { PriceChart } from '../charts/Charts';
 import { Seg, Empty, Kpi, Panel, StateBadge, useNow } from '../components/ui';
 import { IconPause, IconPlay, IconPlus } from '../components/icons';
-import { fmtAmount, fmtDuration, fmtTime, fmtUsd, pnlClass, relTime } from '../lib/format';
+import { fmtAmount, fmtDuration, fmtTime, fmtUsd, plural, pnlClass, relTime } from '../lib/format';
 import { describeEventBody } from '../state/store';
 import { selectSlices, summarizeAll, type UserSummary } from '../state/derived';
 import { actions, useApp, useAppShallow } from '../state/store';
-import { humanizeEventType } from '../lib/format';
 import { useStrategyStatus, type UserStrategy } from '../state/strategy-status';
+import { fmtPrice, humanizeEventType } from '../lib/format';
+import { tokenAmount, tokenLabel } from '../../engine/api/human-text';
 
 export function Overview() {
   const slices = useAppShallow(selectSlices);
@@ -46,7 +47,7 @@ export function Overview() {
         <Kpi
           label="Open positions"
           value={open}
-          foot={`across ${rows.filter((r) => r.openPositions > 0).length} friends`}
+          foot={plural(rows.filter((r) => r.openPositions > 0).length, 'friend', 'across ')}
           testId="kpi-open"
         />
         <Kpi
@@ -346,20 +347,32 @@ export async function resumeUser(r: Pick<UserSummary, 'user' | 'breaker' | 'cont
 function HealthPanel() {
   const h = useApp((s) => s.health);
   const network = useApp((s) => s.network);
+  const offline = useApp((s) => s.conn !== 'open');
+  const healthAt = useApp((s) => s.healthAt);
+  const networkAt = useApp((s) => s.networkAt);
   const now = useNow(5_000);
   const rpc = h?.rpc;
+  // Every figure says how old it is: a frozen one must not pass for a live one.
+  const age = (at: number | null) =>
+    at === null ? null : (
+      <span className="stale-age" data-testid="figure-age">
+        {now - at < 120_000 ? `${Math.max(0, Math.round((now - at) / 1000))} s ago` : relTime(at, now)}
+      </span>
+    );
   return (
     <Panel
       title="Engine health"
       testId="engine-health"
       hint={
-        !h?.trading
-          ? 'loop stopped'
-          : h.controls.halted
-            ? 'loop running · halted'
-            : h.controls.paused
-              ? 'loop running · paused'
-              : 'loop running'
+        offline
+          ? `engine unreachable${healthAt ? ` · last heard ${relTime(healthAt, now)}` : ''}`
+          : !h?.trading
+            ? 'loop stopped'
+            : h.controls.halted
+              ? 'loop running · halted'
+              : h.controls.paused
+                ? 'loop running · paused'
+                : 'loop running'
       }
     >
       {!h ? (
@@ -371,7 +384,10 @@ function HealthPanel() {
             <dt>Network</dt>
             <dd>{h.network ?? '—'}</dd>
             <dt>Block height</dt>
-            <dd>{network ? Number(network.blockHeight).toLocaleString('en-US') : '—'}</dd>
+            <dd>
+              {network ? Number(network.blockHeight).toLocaleString('en-US') : '—'}
+              {age(networkAt)}
+            </dd>
             <dt>Last cycle</dt>
             <dd data-testid="health-cycle">
               {h.lastCycle ? `${fmtDuration(h.lastCycle.durationMs)} · ${relTime(h.lastCycle.startedAt, now)}` : '—'}
@@ -464,10 +480,15 @@ export function eventSummary(type: string, payload: unknown): string {
   switch (type) {
     case 'trade.executed': {
       const price = typeof p['price'] === 'number' ? (p['price'] as number) : null;
-      return `${str('side')} via ${str('venue')}${price !== null ? ` @ ${price.toLocaleString('en-US', { maximumFractionDigits: 4 })}` : ''} (${str('context')})`;
+      const base = str('baseMint') && str('baseAmount') ? tokenAmount(str('baseAmount'), str('baseMint')) : '';
+      const quote = str('quoteMint') && str('quoteAmount') ? tokenAmount(str('quoteAmount'), str('quoteMint')) : '';
+      const verb = str('side') === 'sell' ? 'sold' : 'bought';
+      return `${verb} ${base}${quote ? ` for ${quote}` : ''}${price !== null ? ` at ${fmtPrice(price)}` : ''} (${str('context')}, ${str('venue')})`;
     }
-    case 'position.closed':
-      return `position #${str('positionId')} closed`;
+    case 'position.closed': {
+      const pnl = str('realizedPnl') && str('quoteMint') ? tokenAmount(str('realizedPnl'), str('quoteMint')) : '';
+      return `${str('mint') ? tokenLabel(str('mint')) : ''} position closed${pnl ? `, realized ${pnl}` : ''}`.trim();
+    }
     case 'wallet.funded':
       return `${str('mint') === 'SOL' ? 'SOL' : 'tokens'} received`;
     case 'user.activated':
@@ -475,7 +496,7 @@ export function eventSummary(type: string, payload: unknown): string {
     case 'user.deactivated':
       return 'balance below the trading minimum';
     case 'withdrawal.sent':
-      return `to ${str('to').slice(0, 8)}…`;
+      return `${str('amount') && str('mint') ? `${tokenAmount(str('amount'), str('mint'))} ` : ''}to ${str('to').slice(0, 4)}…${str('to').slice(-4)}`;
     case 'whitelist.changed':
       return `${str('action')} ${str('address').slice(0, 8)}…`;
     case 'order.rejected':

@@ -5,7 +5,7 @@ import { fmtAmount, fmtDateTime, fmtPrice, fmtSigned, fmtUsd, pnlClass, relTime 
 import { hasCommand } from '../client/commands';
 import { actions, useApp } from '../state/store';
 import type { CommandOutput } from '../../engine/api/contract';
-import type { Position } from '../state/types';
+import type { Position, Trade } from '../state/types';
 
 const TRADEABLE = ['SOL', 'WETH', 'WBTC'];
 type Tf = '1m' | '5m' | '15m' | '1h';
@@ -130,8 +130,23 @@ async function closeAll(userId: number, n: number): Promise<void> {
   }
 }
 
+/**
+ * What a closed position held: the sells of its token while it was open (a
+ * closed position's own quantity is 0, which reads as "nothing was traded").
+ */
+function closedSize(p: Position, trades: Trade[] | undefined): string | null {
+  if (!trades || p.closedAt === null) return null;
+  let total = 0;
+  for (const t of trades) {
+    if (t.side === 'sell' && t.symbol === p.symbol && t.executedAt >= p.openedAt && t.executedAt <= p.closedAt)
+      total += Number(t.uiBaseAmount);
+  }
+  return total > 0 ? total.toFixed(9) : null;
+}
+
 function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: number; open: boolean }) {
   const now = useNow(30_000);
+  const trades = useApp((s) => s.trades[userId]);
   const [closing, setClosing] = useState<number | null>(null);
   const close = async (p: Position) => {
     setClosing(p.id);
@@ -169,7 +184,7 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
         <thead>
           <tr>
             <th>Token</th>
-            <th className="num">Quantity</th>
+            <th className="num">{open ? 'Quantity' : 'Closed size'}</th>
             <th className="num">Entry</th>
             {open && <th className="num">Price</th>}
             {open && <th className="num">Unrealized</th>}
@@ -206,7 +221,9 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
                     </span>
                   )}
                 </td>
-                <td className="num">{fmtAmount(p.uiQuantity, 6)}</td>
+                <td className="num" data-testid={`position-size-${p.id}`}>
+                  {open ? fmtAmount(p.uiQuantity, 6) : fmtAmount(closedSize(p, trades), 6)}
+                </td>
                 <td className="num">{fmtPrice(p.averageEntryPrice)}</td>
                 {open && <td className="num">{fmtPrice(p.price)}</td>}
                 {open && (
@@ -216,7 +233,7 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
                       <span className="tiny">
                         {' '}
                         ({pct >= 0 ? '+' : '−'}
-                        {Math.abs(pct).toFixed(2)}%)
+                        {Math.abs(pct).toFixed(2)} % since entry)
                       </span>
                     )}
                   </td>
@@ -353,8 +370,9 @@ function OrderTicket({
     }
   };
 
+  // Keeps the price's own precision: cents would turn a 0.0123 token's stop into 0.01 (−19 %, not −5 %).
   const preset = (pct: number, set: (v: string) => void) =>
-    price !== null && set(String(Math.round(price * (1 + pct / 100) * 100) / 100));
+    price !== null && set(String(Number((price * (1 + pct / 100)).toPrecision(6))));
 
   return (
     <Panel title="Order ticket" hint="manual order" testId="order-ticket">

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Field, Panel } from '../components/ui';
 import { fromBaseUnits } from '../lib/format';
+import { HARD_BOUNDS } from '../../engine/api/human-text';
 import { hasCommand } from '../client/commands';
 import { actions, useApp } from '../state/store';
 import type { CommandOutput } from '../../engine/api/contract';
@@ -59,12 +60,27 @@ function getPath(obj: unknown, path: string): unknown {
 }
 
 /** Client-side check before a round trip: a number, whole where it must be, not negative. */
-export function checkLimitInput(text: string, int: boolean): string | null {
+export function checkLimitInput(text: string, int: boolean, key?: string): string | null {
   const t = text.trim();
   if (t === '') return 'Enter a value';
   if (!/^\d+(\.\d+)?$/u.test(t)) return 'A non-negative number';
   if (int && !/^\d+$/u.test(t)) return 'A whole number';
+  const bounds = key ? boundsOf(key) : null;
+  if (bounds) {
+    const n = Number(t);
+    const unit = LIMIT_FIELDS.find((f) => f.key === key)?.unit ?? '';
+    const show = (v: number) =>
+      unit === 'USD' ? `$${v.toLocaleString('en-US')}` : `${v.toLocaleString('en-US')} ${unit}`;
+    if (n < bounds[0]) return `At least ${show(bounds[0])}`;
+    if (n > bounds[1]) return `At most ${show(bounds[1])}`;
+  }
   return null;
+}
+
+/** The engine's hard bounds of a limit ("lossStreak.losses" is bounded as lossStreakLosses). */
+function boundsOf(key: string): readonly [number, number] | null {
+  const flat = key.replace(/\.(\w)/gu, (_, c: string) => c.toUpperCase());
+  return (HARD_BOUNDS as Record<string, readonly [number, number]>)[flat] ?? null;
 }
 
 /** "Invalid value for risk.maxDailyLossPct: maxDailyLossPct: maxDailyLossPct must be at most 50" -> "must be at most 50". */
@@ -115,6 +131,11 @@ export function RiskTab({ userId }: { userId: number }) {
     return v === undefined || v === null ? '' : String(v);
   };
   const dirty = Object.keys(draft).filter((k) => draft[k] !== String(getPath(limits, k) ?? ''));
+  // Save stays off while any edited field is invalid: the form says what is wrong before anything is sent.
+  const invalid = dirty.filter((k) => {
+    const f = LIMIT_FIELDS.find((x) => x.key === k);
+    return f ? checkLimitInput(draft[k]!, !!f.int, f.key) !== null : false;
+  });
 
   const applyPreset = async (name: PresetName) => {
     const r = hasCommand('risk.preset')
@@ -136,7 +157,7 @@ export function RiskTab({ userId }: { userId: number }) {
     const clientErrors: Record<string, string> = {};
     for (const k of dirty) {
       const f = LIMIT_FIELDS.find((x) => x.key === k);
-      const e = f ? checkLimitInput(draft[k]!, !!f.int) : null;
+      const e = f ? checkLimitInput(draft[k]!, !!f.int, f.key) : null;
       if (e) clientErrors[k] = e;
     }
     if (Object.keys(clientErrors).length) return setErrors(clientErrors);
@@ -199,7 +220,8 @@ export function RiskTab({ userId }: { userId: number }) {
             )}
             <button
               className="btn sm primary"
-              disabled={dirty.length === 0 || saving}
+              disabled={dirty.length === 0 || invalid.length > 0 || saving}
+              title={invalid.length ? `Fix ${invalid.length} field(s) first` : undefined}
               onClick={() => void save()}
               data-testid="risk-save"
             >
@@ -216,7 +238,7 @@ export function RiskTab({ userId }: { userId: number }) {
         ) : (
           <div className="limits">
             {LIMIT_FIELDS.map((f) => {
-              const err = errors[f.key] ?? (f.key in draft ? checkLimitInput(draft[f.key]!, !!f.int) : null);
+              const err = errors[f.key] ?? (f.key in draft ? checkLimitInput(draft[f.key]!, !!f.int, f.key) : null);
               const eff = effective ? getPath(effective, f.key) : undefined;
               const capped = fromGlobal.has(f.key.split('.')[0]!);
               return (

@@ -1,3 +1,4 @@
+import { checkLimitInput } from './Risk';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Field, Panel, Seg } from '../components/ui';
 import { IconCheck, IconKey, IconShield } from '../components/icons';
@@ -556,7 +557,16 @@ function GlobalLimitsPanel() {
   useEffect(() => {
     void load();
   }, []);
+  // Checked against the engine's bounds before anything is sent: a −5 never reaches "Apply to everyone".
+  const checkGlobal = (key: string, value: string): string | null => {
+    if (value.trim() === '' || key === 'requireStopLoss') return null;
+    const int = key === 'maxConcurrentPositions' || key === 'maxTradesPerDay';
+    return checkLimitInput(value, int, key);
+  };
   const save = async (key: string, value: string) => {
+    const invalid = checkGlobal(key, value);
+    if (invalid) return setErrors((e) => ({ ...e, [key]: invalid }));
+    const g = GLOBAL_KEYS.find((x) => x.key === key);
     const r = await actions().run(
       'risk.setGlobal',
       { key, value: value.trim() === '' ? 'none' : value.trim() },
@@ -565,7 +575,12 @@ function GlobalLimitsPanel() {
         confirm: {
           title: 'Change a global limit?',
           body: 'Global limits cap every friend’s own values.',
-          details: [[key, value.trim() === '' ? 'none (removed)' : value.trim()]],
+          details: [
+            [
+              g ? `${g.label}${g.unit ? ` (${g.unit})` : ''}` : 'Stop-loss on every entry',
+              value.trim() === '' ? 'none (removed)' : value.trim(),
+            ],
+          ],
           confirmLabel: 'Apply to everyone',
         },
       },
@@ -597,14 +612,26 @@ function GlobalLimitsPanel() {
             const stored = limits[g.key];
             const text = g.key in draft ? draft[g.key]! : stored === undefined ? '' : String(stored);
             return (
-              <Field key={g.key} label={g.label} error={errors[g.key]}>
+              <Field
+                key={g.key}
+                label={g.label}
+                error={errors[g.key] ?? (g.key in draft ? checkGlobal(g.key, draft[g.key]!) : null)}
+                testId={`global-field-${g.key}`}
+              >
                 <div className="input-group">
                   <input
-                    className={`input ${errors[g.key] ? 'invalid' : ''}`}
+                    className={`input ${(errors[g.key] ?? (g.key in draft ? checkGlobal(g.key, draft[g.key]!) : null)) ? 'invalid' : ''}`}
                     value={text}
                     placeholder="none"
                     inputMode="decimal"
-                    onChange={(e) => setDraft((d) => ({ ...d, [g.key]: e.target.value }))}
+                    onChange={(e) => {
+                      setDraft((d) => ({ ...d, [g.key]: e.target.value }));
+                      setErrors((x) => {
+                        const n = { ...x };
+                        delete n[g.key];
+                        return n;
+                      });
+                    }}
                     onBlur={() =>
                       g.key in draft &&
                       draft[g.key] !== (stored === undefined ? '' : String(stored)) &&

@@ -83,7 +83,11 @@ export function UserView({ userId, tab }: { userId: number; tab: UserTab }) {
             testId="user-total-pnl"
           />
           {s.returnPct !== null && (
-            <Stat label="Return" value={fmtPct(s.returnPct, { sign: true })} valueClass={pnlClass(s.returnPct)} />
+            <Stat
+              label="Return · all time"
+              value={fmtPct(s.returnPct, { sign: true })}
+              valueClass={pnlClass(s.returnPct)}
+            />
           )}
           <div className="row" style={{ alignSelf: 'center' }}>
             {paused ? (

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { CopyButton, Empty, Field, Panel, Seg, useNow } from '../components/ui';
+import { CopyButton, Empty, Field, Panel, Seg, useEscape, useNow } from '../components/ui';
 import { IconCheck, IconDownload, IconDrop, IconKey, IconRefresh, IconX } from '../components/icons';
 import { fmtAmount, fmtDateTime, fmtUsd, fromBaseUnits, relTime, shortAddr } from '../lib/format';
 import { usdPrice } from '../state/reducers';
@@ -641,9 +641,15 @@ function WhitelistPanel({ userId }: { userId: number }) {
   const [address, setAddress] = useState('');
   const [label, setLabel] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // Checked as it is typed: a string that is not an address never reaches a confirmation.
+  const addressError =
+    address.trim() && !SOLANA_ADDRESS.test(address.trim())
+      ? 'Not a Solana address: 32 to 44 letters and digits (base58, no 0, O, I or l).'
+      : null;
   const add = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
+    if (addressError) return setError(addressError);
     const r = await actions().run(
       'whitelist.add',
       { user: userId, address: address.trim(), label: label.trim() },
@@ -731,7 +737,7 @@ function WhitelistPanel({ userId }: { userId: number }) {
       >
         <div className="row">
           <input
-            className="input mono grow"
+            className={`input mono grow ${addressError ? 'invalid' : ''}`}
             placeholder="Solana address"
             value={address}
             onChange={(e) => (setAddress(e.target.value), setError(null))}
@@ -747,15 +753,22 @@ function WhitelistPanel({ userId }: { userId: number }) {
             onChange={(e) => setLabel(e.target.value)}
             data-testid="whitelist-add-label"
           />
-          <button className="btn" disabled={!address.trim()} data-testid="whitelist-add-submit">
+          <button className="btn" disabled={!address.trim() || !!addressError} data-testid="whitelist-add-submit">
             Add…
           </button>
         </div>
-        {error && <div className="small neg">{error}</div>}
+        {(error ?? addressError) && (
+          <div className="small neg" data-testid="whitelist-add-error">
+            {error ?? addressError}
+          </div>
+        )}
       </form>
     </Panel>
   );
 }
+
+/** The shape of a Solana address (base58, 32 bytes); the engine checks it exactly. */
+const SOLANA_ADDRESS = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/u;
 
 function WithdrawalsPanel({ userId }: { userId: number }) {
   const list = useApp((s) => s.withdrawals[userId]);
@@ -829,6 +842,7 @@ function ExportPanel({ userId, name }: { userId: number; name: string }) {
 
 function SecretDialog({ secret, onClose }: { secret: CommandOutput<'wallet.export'>; onClose: () => void }) {
   const [shown, setShown] = useState(false);
+  useEscape(onClose);
   const text = secret.kind === 'mnemonic' ? secret.mnemonic : secret.secretKeyBase58;
   return (
     <div className="overlay">

@@ -36,6 +36,12 @@ export type Theme = 'dark' | 'light';
 
 export interface AppState {
   conn: ConnectionStatus;
+  /** When the connection to the engine was lost (ms), while it stays lost; null when connected. */
+  connLostAt: number | null;
+  /** When the health figures were last read (ms), so they can show their age. */
+  healthAt: number | null;
+  /** When the network status (block height) was last read (ms). */
+  networkAt: number | null;
   /** The first full load finished (successfully or not). */
   loaded: boolean;
   loadError: string | null;
@@ -100,6 +106,9 @@ function initialTheme(): Theme {
 export function initialState(): AppState {
   return {
     conn: 'connecting',
+    connLostAt: null,
+    healthAt: null,
+    networkAt: null,
     loaded: false,
     loadError: null,
     engineStatus: null,
@@ -237,7 +246,10 @@ export class Controller {
     if (this.client.onStatus) {
       this.unsubs.push(
         this.client.onStatus((s) => {
-          set({ conn: s });
+          set((st) => ({
+            conn: s,
+            connLostAt: s === 'open' ? null : (st.connLostAt ?? (this.wasOpen ? Date.now() : null)),
+          }));
           if (s === 'open') {
             // After a reconnect, catch up on whatever happened meanwhile.
             if (this.wasOpen) void this.loadAll();
@@ -249,6 +261,8 @@ export class Controller {
     void this.loadAll();
     this.timers.push(
       setInterval(() => void this.refreshHealth(), 5_000),
+      // The block height moves every few hundred ms: read again, not frozen at the first load.
+      setInterval(() => void (get().conn === 'open' ? this.refreshNetwork() : undefined), 15_000),
       setInterval(() => void this.refreshPrices(), 10_000),
       setInterval(() => void this.refreshOpenPositions(), 10_000),
       setInterval(() => void this.refreshBalances(), 30_000),
@@ -324,7 +338,7 @@ export class Controller {
 
   async refreshNetwork(): Promise<void> {
     try {
-      set({ network: await this.client.call('network.status', {}), networkError: null });
+      set({ network: await this.client.call('network.status', {}), networkError: null, networkAt: Date.now() });
     } catch (e) {
       set({ networkError: errorOf(e).message });
     }
@@ -332,7 +346,7 @@ export class Controller {
 
   async refreshHealth(): Promise<void> {
     const r = await this.q('engine.health', {});
-    if (r) set({ health: r });
+    if (r) set({ health: r, healthAt: Date.now() });
   }
 
   async refreshControls(): Promise<void> {
@@ -445,16 +459,23 @@ export class Controller {
     for (const b of Object.values(s.balances))
       for (const t of b.tokens) if (!STABLE.has(t.symbol) && t.uiAmount !== '0') symbols.add(t.symbol);
     for (const ps of Object.values(s.positions)) for (const p of ps) if (p.status === 'open') symbols.add(p.symbol);
-    const entries = await Promise.all(
+    await Promise.all(
       [...symbols].map(async (sym) => {
         const r = await this.q('market.candles', { token: sym, timeframe: '1m', limit: 1 });
         const last = r?.candles[r.candles.length - 1];
-        return last ? ([sym, last.close] as const) : null;
+        if (last) this.notePrice(sym, last.close);
       }),
     );
-    const prices: Record<string, number> = { ...get().prices };
-    for (const e of entries) if (e) prices[e[0]] = e[1];
-    set({ prices });
+  }
+
+  /**
+   * One price per token across panels: every reader of candles (this store's
+   * poll, a chart's own load) reports the last close here, and the latest
+   * answer wins, so the chart and the ticket never show two prices.
+   */
+  notePrice(symbol: string, close: number): void {
+    if (get().prices[symbol] === close) return;
+    set((s) => ({ prices: { ...s.prices, [symbol]: close } }));
   }
 
   /** Loads what a user tab shows. */
@@ -610,7 +631,8 @@ export class Controller {
 
   toast(kind: Toast['kind'], title: string, body?: string): void {
     const id = this.toastId++;
-    set((s) => ({ toasts: [...s.toasts.slice(-4), { id, kind, title, ...(body ? { body } : {}) }] }));
+    // At most three at once: a pile of toasts hides the panels (and the buttons) under it.
+    set((s) => ({ toasts: [...s.toasts.slice(-2), { id, kind, title, ...(body ? { body } : {}) }] }));
     setTimeout(() => this.dismissToast(id), kind === 'error' ? 10_000 : 5_000);
   }
 

@@ -141,7 +141,17 @@ describe('IPC handlers', () => {
       expect(stub.messageBoxes).toHaveLength(2);
     });
 
+    it('checks preconditions before asking: an address that is not one never reaches a dialog', async () => {
+      await call('users.add', { name: 'carol' });
+      const before = stub.messageBoxes.length;
+      const r = await call('whitelist.add', { user: 'carol', address: 'not-an-address' });
+      expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+      expect(stub.messageBoxes.length).toBe(before);
+    });
+
     it('says what a withdrawal does and does not reach the engine when cancelled', async () => {
+      // The dialog itself is the subject here: its preconditions (wallet, whitelist, balance) are taken as met.
+      const pre = vi.spyOn(engine, 'preflight').mockResolvedValue('');
       const spy = vi.spyOn(engine, 'executeUntyped');
       const to = 'So11111111111111111111111111111111111111112';
       const r = await call('funds.withdraw', { user: 'alice', to, amount: '1.5', confirm: true });
@@ -152,6 +162,7 @@ describe('IPC handlers', () => {
       expect(box.message).toContain('“alice”');
       expect(box.detail).toContain(to);
       expect(box.type).toBe('warning');
+      pre.mockRestore();
     });
 
     it('asks before a friend goes live (settings or strategy); Cancel leaves them on paper', async () => {
@@ -199,6 +210,7 @@ describe('IPC handlers', () => {
         },
       });
       const spy = vi.spyOn(engine, 'executeUntyped').mockResolvedValue({});
+      const pre = vi.spyOn(engine, 'preflight').mockResolvedValue('');
       const answers = new Map<CommandName, Envelope>();
       // The dialog follows validation, so each sensitive command gets input its schema accepts.
       for (const name of commandNames) answers.set(name, await call(name, sampleInput(name) ?? {}));
@@ -223,6 +235,7 @@ describe('IPC handlers', () => {
         }
       }
       spy.mockRestore();
+      pre.mockRestore();
     });
 
     it('never shows secrets in a confirmation', () => {

@@ -319,7 +319,11 @@ describe('balanceGate', () => {
     expectRefused(gate().check(sellWeth(1n), ctx({ [WETH.mint]: 10n })), 'NO_POSITION', /no open position/);
     openPosition(ana, WETH.mint, 1_000n);
     expect(gate().check(sellWeth(1_000n), ctx({ [WETH.mint]: 1_000n }))).toEqual({ ok: true });
-    expectRefused(gate().check(sellWeth(1_001n), ctx({ [WETH.mint]: 5_000n })), 'NO_POSITION', /holds 1000 base units/);
+    expectRefused(
+      gate().check(sellWeth(1_001n), ctx({ [WETH.mint]: 5_000n })),
+      'NO_POSITION',
+      /holds 0.00001 WETH; this sell asks for 0.00001001 WETH/,
+    );
     // Another user's position is not this user's.
     expectRefused(gate().check(sellWeth(1n, { userId: ben }), ctx({ [WETH.mint]: 1_000n })), 'NO_POSITION');
     // A position on another network is not this network's.

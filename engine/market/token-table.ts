@@ -1,0 +1,63 @@
+/**
+ * The tokens Harvest knows, as plain text: what light modules (the CLI's
+ * formatters, which must not load @solana/kit) need to name a mint. tokens.ts
+ * builds KNOWN_TOKENS from this one table.
+ */
+export interface TokenRow {
+  symbol: string;
+  name: string;
+  mint: string;
+  decimals: number;
+  tokenProgram: string | null;
+  stable: boolean;
+}
+
+/** At their mainnet mint addresses; the sandbox creates these same mints. */
+export const TOKEN_TABLE: readonly TokenRow[] = [
+  {
+    symbol: 'SOL',
+    name: 'Solana',
+    mint: 'So11111111111111111111111111111111111111112',
+    decimals: 9,
+    tokenProgram: null,
+    stable: false,
+  },
+  {
+    symbol: 'USDC',
+    name: 'USD Coin',
+    mint: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v',
+    decimals: 6,
+    tokenProgram: 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA',
+    stable: true,
+  },
+  {
+    symbol: 'PYUSD',
+    name: 'PayPal USD',
+    mint: '2b1kV6DkPAnxd5ixfnxCpjxmKwqjjaYmCZfHsFu24GXo',
+    decimals: 6,
+    tokenProgram: 'TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb',
+    stable: true,
+  },
+  {
+    symbol: 'WETH',
+    name: 'Wrapped Ether (Wormhole)',
+    mint: '7vfCXTUXx5WJV5JADk17DUJ4ksgau7utNKj4b963voxs',
+    decimals: 8,
+    tokenProgram: 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA',
+    stable: false,
+  },
+  {
+    symbol: 'WBTC',
+    name: 'Wrapped BTC (Wormhole)',
+    mint: '3NZ9JMVBmGAqocybic2c7LQCJScmgsAZ6vQqTDzcqmJh',
+    decimals: 8,
+    tokenProgram: 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA',
+    stable: false,
+  },
+];
+
+/** A known token by mint (the wrapped-SOL mint and 'SOL' both name SOL), or null. */
+export function tokenRowByMint(mint: string): TokenRow | null {
+  if (mint === 'SOL') return TOKEN_TABLE[0]!;
+  return TOKEN_TABLE.find((t) => t.mint === mint) ?? null;
+}
