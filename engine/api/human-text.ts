@@ -150,5 +150,5 @@ export function findLeaks(text: string): { name: string; excerpt: string }[] {
   return found;
 }
 
-/** The hard bounds of every risk limit, so a form can say "at most 100" before anything is sent (presets.ts imports only zod). */
-export { HARD_BOUNDS } from '../risk/presets';
+/** The hard bounds of every risk limit, so a form can say "at most 100" before anything is sent (hard-bounds.ts imports nothing). */
+export { HARD_BOUNDS } from '../risk/hard-bounds';

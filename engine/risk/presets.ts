@@ -1,33 +1,19 @@
 import { z } from 'zod';
+import { HARD_BOUNDS } from './hard-bounds';
 
 /**
  * Per-user risk limits (issue #5, item 4): three presets and custom values,
  * every value inside HARD BOUNDS that no preset, user or operator can leave.
  * Global (operator) limits in the meta table override any user value.
  *
- * This module imports nothing but zod: user settings embed its schema.
+ * This module imports nothing but zod (and the bounds beside it): user settings embed its schema.
  */
 
 export const RISK_PRESET_NAMES = ['conservative', 'moderate', 'aggressive'] as const;
 export type RiskPresetName = (typeof RISK_PRESET_NAMES)[number];
 export type RiskPresetChoice = RiskPresetName | 'custom';
 
-/** The hard bounds of every limit: [min, max]. Units in the names. */
-export const HARD_BOUNDS = {
-  maxPositionPctEquity: [1, 100],
-  maxPositionUsd: [1, 1_000_000],
-  maxConcurrentPositions: [1, 50],
-  maxDailyLossPct: [0.5, 50],
-  maxDailyLossUsd: [1, 1_000_000],
-  maxDrawdownPct: [1, 90],
-  maxTradesPerDay: [1, 1_000],
-  lossStreakLosses: [1, 20],
-  lossStreakWindowMinutes: [5, 10_080],
-  lossStreakPauseMinutes: [0, 10_080],
-  cooldownMinutes: [0, 1_440],
-  minOrderUsd: [0.01, 10_000],
-  maxOrderUsd: [1, 1_000_000],
-} as const satisfies Record<string, readonly [number, number]>;
+export { HARD_BOUNDS };
 
 const bounded = (key: keyof typeof HARD_BOUNDS, int = false) => {
   const [lo, hi] = HARD_BOUNDS[key];

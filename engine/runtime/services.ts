@@ -8,7 +8,7 @@ import { StrategyRunner, type StrategyRunReport } from './strategy-runner';
 import { balanceGate, composeGates, controlsGate, orderSizeGate, RiskEngine } from '../risk';
 import { Performance } from '../portfolio/performance';
 import { ensurePaperAccount, paperAccountOpen } from '../portfolio';
-import { UserSettingsSchema } from '../users/settings';
+import { userSettingsOf } from '../users/settings-cache';
 import type { Engine, EngineOptions, Funds } from './engine';
 import { connectNetwork, readNetworkConfig } from './network';
 import { dataDirId } from '../kernel/paths';
@@ -198,7 +198,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
       for (const w of store.wallets.all()) {
         // Most accounts are open already: one indexed read, no settings parse, per friend and cycle.
         if (paperAccountOpen(store, w.userId)) continue;
-        const settings = UserSettingsSchema.parse(store.settings.get(w.userId)?.settings ?? {});
+        const settings = userSettingsOf(store, w.userId);
         if (settings.mode === 'paper')
           ensurePaperAccount(
             store,

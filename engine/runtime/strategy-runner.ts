@@ -21,7 +21,8 @@ import {
 } from '../strategy';
 import type { DecisionOutcome, StrategyStateRow } from '../store';
 import { DecisionLog, type StateDraft } from './decisions';
-import { UserSettingsSchema, type UserSettings } from '../users/settings';
+import { type UserSettings } from '../users/settings';
+import { userSettingsOf } from '../users/settings-cache';
 
 export interface StrategyRunReport {
   users: number;
@@ -132,7 +133,7 @@ export class StrategyRunner {
         if (b > 0 && this.d.staggerWindowMs) await this.d.clock.sleep(this.d.staggerWindowMs / batches, this.d.signal);
         for (const u of users.slice(b * batch, (b + 1) * batch)) {
           if (this.d.signal?.aborted) return report;
-          const settings = UserSettingsSchema.parse(this.d.store.settings.get(u.id)?.settings ?? {});
+          const settings = userSettingsOf(this.d.store, u.id);
           if (!settings.strategy.enabled) {
             this.holdAll(u.id, settings, 'STRATEGY_DISABLED', "This friend's strategy is off.", report);
             continue;
