@@ -12,7 +12,7 @@ import {
   type Time,
   type UTCTimestamp,
 } from 'lightweight-charts';
-import { fmtPrice, fmtUsd, pnlClass } from '../lib/format';
+import { fmtPrice, fmtSpan, fmtUsd, pnlClass } from '../lib/format';
 import { actions, useApp } from '../state/store';
 import type { Candle, EquityFlow, EquityPoint, Trade } from '../state/types';
 
@@ -268,6 +268,8 @@ export function PriceChart(props: {
   const last = candles?.[candles.length - 1];
   const first = candles?.[0];
   const change = last && first ? ((last.close - first.open) / first.open) * 100 : null;
+  // The change is over the candles on screen: say over how long, or a % has no period.
+  const changeSpan = last && first ? fmtSpan(last.time - first.time + (TF_SECONDS[props.timeframe] ?? 60) * 1000) : '';
   return (
     <div
       className="chart"
@@ -279,7 +281,7 @@ export function PriceChart(props: {
         <div className="chart-legend">
           <b>{fmtPrice(last.close)}</b>
           <span className={change !== null && change < 0 ? 'neg' : 'pos'}>
-            {change === null ? '' : `${change >= 0 ? '+' : '−'}${Math.abs(change).toFixed(2)} %`}
+            {change === null ? '' : `${change >= 0 ? '+' : '−'}${Math.abs(change).toFixed(2)} % over ${changeSpan}`}
           </span>
           <span className="muted">
             {' '}

@@ -121,6 +121,14 @@ export function fmtDuration(ms: number | null | undefined): string {
   return s ? `${m} min ${s} s` : `${m} min`;
 }
 
+/** A span of time in the largest unit that reads well: "45 min", "25 h", "7 d". */
+export function fmtSpan(ms: number): string {
+  if (!Number.isFinite(ms) || ms <= 0) return '—';
+  if (ms < 2 * 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  if (ms < 3 * 86_400_000) return `${Math.round(ms / 3_600_000)} h`;
+  return `${Math.round(ms / 86_400_000)} d`;
+}
+
 /** "just now", "3 min ago", "2 h ago", "4 d ago" (or "in 3 min"). */
 export function relTime(iso: string | number | null | undefined, now: number): string {
   if (iso === null || iso === undefined) return '—';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  fmtSpan,
   fmtAmount,
   fmtDuration,
   fmtPct,
@@ -228,5 +229,14 @@ describe('form helpers', () => {
       '/home/op/.local/share/harvest-recovery-2026-05-06.hvkit',
     );
     expect(defaultKitPath('C:\\Users\\op\\Harvest', d)).toBe('C:\\Users\\op\\harvest-recovery-2026-05-06.hvkit');
+  });
+});
+
+describe('fmtSpan: the period a chart change is over', () => {
+  it('reads in the largest unit that reads well', () => {
+    expect(fmtSpan(25 * 60_000)).toBe('25 min');
+    expect(fmtSpan(300 * 5 * 60_000)).toBe('25 h');
+    expect(fmtSpan(7 * 86_400_000)).toBe('7 d');
+    expect(fmtSpan(0)).toBe('—');
   });
 });
