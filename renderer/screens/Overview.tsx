@@ -197,15 +197,13 @@ function UsersTable({ rows, strategies }: { rows: UserSummary[]; strategies: Map
         <thead>
           <tr>
             <th>Friend</th>
-            <th>Status</th>
-            <th>Strategy</th>
+            <th>Status · strategy</th>
             <th className="num">SOL</th>
             <th className="num">USDC</th>
             <th className="num">Equity</th>
             <th className="num">Today</th>
             <th className="num">Total PnL</th>
             <th className="num">Open</th>
-            <th>Breaker</th>
             <th />
           </tr>
         </thead>
@@ -230,11 +228,19 @@ function UsersTable({ rows, strategies }: { rows: UserSummary[]; strategies: Map
                     {r.strategy ? ` · ${r.strategy.id}${r.strategy.enabled ? '' : ' (off)'}` : ''}
                   </div>
                 </td>
-                <td>
-                  <StateBadge state={r.state} testId={`user-state-${r.user.id}`} />
-                </td>
-                <td style={{ maxWidth: 220 }}>
-                  <StrategyHeadline s={strategies.get(r.user.id)} testId={`user-strategy-${r.user.id}`} />
+                {/* State, breaker and what the strategy is doing share one cell: the table fits 1280 px with every column. */}
+                <td style={{ maxWidth: 230 }}>
+                  <div className="row" style={{ gap: 4 }}>
+                    <StateBadge state={r.state} testId={`user-state-${r.user.id}`} />
+                    {r.breaker && (
+                      <span className="badge neg" title={r.control?.reason ?? ''}>
+                        breaker tripped
+                      </span>
+                    )}
+                  </div>
+                  <div style={{ marginTop: 3 }}>
+                    <StrategyHeadline s={strategies.get(r.user.id)} testId={`user-strategy-${r.user.id}`} />
+                  </div>
                 </td>
                 <td className="num">{r.balances ? fmtAmount(r.balances.sol, 3) : '—'}</td>
                 <td className="num">{usdc === null ? '—' : fmtAmount(usdc, 2)}</td>
@@ -244,15 +250,6 @@ function UsersTable({ rows, strategies }: { rows: UserSummary[]; strategies: Map
                 <td className={`num ${pnlClass(r.todayPnlUsd)}`}>{fmtUsd(r.todayPnlUsd, { sign: true })}</td>
                 <td className={`num ${pnlClass(r.totalPnlUsd)}`}>{fmtUsd(r.totalPnlUsd, { sign: true })}</td>
                 <td className="num">{r.openPositions}</td>
-                <td>
-                  {r.breaker ? (
-                    <span className="badge neg" title={r.control?.reason ?? ''}>
-                      tripped
-                    </span>
-                  ) : (
-                    <span className="muted small">—</span>
-                  )}
-                </td>
                 <td className="num" onClick={(e) => e.stopPropagation()}>
                   {r.user.address &&
                     (paused ? (

@@ -488,7 +488,10 @@ describe('Harvest in a browser (harvest serve + Chromium)', () => {
       // And it matches the engine's own figure at about the same moment (to within the market's drift).
       const apiLater = await api<{ positions: ApiPosition[] }>('positions.list', { user: ana, status: 'open' });
       expect(Math.abs(uiNumber(laterUpnl) - Number(apiLater.positions[0]!.uiUnrealizedPnl))).toBeLessThan(2);
-      await expect.poll(() => page.getByTestId('user-total-pnl').textContent()).toMatch(/\$\d/u);
+      // The total comes from the engine's stats (net of flows, with trusted prices): give it the stats' refresh, under load too.
+      await expect
+        .poll(() => page.getByTestId('user-total-pnl').textContent(), { timeout: 30_000, interval: 500 })
+        .toMatch(/\$\d/u);
       await ui.shot('user-positions');
       await page.getByTestId('chart-equity').click();
       await ui.shot('user-positions-equity-chart');
