@@ -20,7 +20,26 @@ const outdir = outArg > 0 ? process.argv[outArg + 1] : join(root, 'dist', 'cli')
 // Chunk names carry a content hash; without this, every build would leave the previous ones behind.
 mkdirSync(outdir, { recursive: true });
 for (const f of readdirSync(outdir)) if (f.endsWith('.mjs') || f === 'meta.json') rmSync(join(outdir, f));
+// zod's `locales` namespace re-exports its error messages in about 50 languages (366 KB of the bundle,
+// nearly half of zod), parsed by every command although Harvest writes its own messages on top of the
+// English ones (engine/api/validate.ts). The namespace keeps only English here.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${join('node_modules', 'zod')}`)
+        ? { path: 'zod-locales-en', namespace: 'zod-english-only', pluginData: dirname(args.importer) }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: join(args.pluginData, '..', 'locales'),
+      loader: 'js',
+    }));
+  },
+};
 const result = await build({
+  plugins: [zodEnglishOnly],
   entryPoints: {
     harvest: join(root, 'engine', 'cli', 'entry.ts'),
     // The optimiser's worker thread loads this file beside the chunks (engine/backtest/optimise.ts).

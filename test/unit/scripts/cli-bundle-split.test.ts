@@ -62,6 +62,11 @@ describe('the split CLI bundle', () => {
     expect(externals).not.toContain('better-sqlite3');
   });
 
+  it("carries zod's English messages only, not its other 50 locales (half of zod, parsed by every command)", () => {
+    const inputs = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs));
+    expect(inputs.filter((i) => i.includes('zod/v4/locales/'))).toEqual(['node_modules/zod/v4/locales/en.js']);
+  });
+
   it('opens the data directory for a light command without the sandbox, litesvm, the host or the chain services', () => {
     const { inputs, externals } = reachable(['runtime', 'store', 'cli-logger']);
     expect(inputs.some((i) => i.includes('engine/runtime/engine.ts'))).toBe(true);
