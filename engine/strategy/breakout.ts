@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ind } from '../market/indicator-spec';
 import { lastValue } from '../market/indicators';
-import { param } from './params';
+import { atrStopParams, param } from './params';
 import type { Signal, Strategy } from './types';
 
 export const breakoutParams = z.strictObject({
@@ -22,22 +22,7 @@ export const breakoutParams = z.strictObject({
     unit: 'candles',
     help: 'Sell when a candle closes below the lowest low of this many previous candles.',
   }),
-  atrPeriod: param.int({
-    default: 14,
-    min: 2,
-    max: 100,
-    label: 'ATR length',
-    unit: 'candles',
-    help: 'Candles the Average True Range (typical candle size) is measured over, for the stop.',
-  }),
-  stopAtr: param.num({
-    default: 2,
-    min: 0.5,
-    max: 10,
-    label: 'Stop distance',
-    unit: 'ATR multiples',
-    help: 'The stop-loss sits this many ATRs below the entry price.',
-  }),
+  ...atrStopParams,
   takeProfitR: param.optionalNum({
     min: 0.5,
     max: 20,

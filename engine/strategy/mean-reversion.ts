@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { lastValue } from '../market/indicators';
 import { ind } from '../market/indicator-spec';
-import { param } from './params';
+import { atrPeriodParam, param } from './params';
 import type { Signal, Strategy } from './types';
 
 export const meanReversionParams = z
@@ -47,14 +47,7 @@ export const meanReversionParams = z
       unit: 'standard deviations',
       help: 'How far the bands sit from the average. Narrower bands are touched more often.',
     }),
-    atrPeriod: param.int({
-      default: 14,
-      min: 2,
-      max: 100,
-      label: 'ATR length',
-      unit: 'candles',
-      help: 'Candles the Average True Range (typical candle size) is measured over, for the stop.',
-    }),
+    atrPeriod: atrPeriodParam,
     stopAtr: param.num({
       default: 1,
       min: 0.25,

@@ -127,3 +127,26 @@ export function describeParams(schema: z.ZodType): ParamInfo[] {
     return info;
   });
 }
+
+/** The ATR length every ATR-stopped strategy asks for (one definition, one label and help). */
+export const atrPeriodParam = param.int({
+  default: 14,
+  min: 2,
+  max: 100,
+  label: 'ATR length',
+  unit: 'candles',
+  help: 'Candles the Average True Range (typical candle size) is measured over, for the stop.',
+});
+
+/** An entry's stop k ATRs below the entry price: trend and breakout share it. */
+export const atrStopParams = {
+  atrPeriod: atrPeriodParam,
+  stopAtr: param.num({
+    default: 2,
+    min: 0.5,
+    max: 10,
+    label: 'Stop distance',
+    unit: 'ATR multiples',
+    help: 'The stop-loss sits this many ATRs below the entry price.',
+  }),
+};

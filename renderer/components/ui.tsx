@@ -174,3 +174,31 @@ export function useEscape(onEscape: () => void, active = true): void {
     return () => window.removeEventListener('keydown', onKey);
   }, [onEscape, active]);
 }
+
+/** Token toggles: one chip per symbol, pressed when chosen (the Strategy tab and the Backtest screen). */
+export function TokenChips(props: {
+  symbols: readonly string[];
+  chosen: readonly string[];
+  onChange: (next: string[]) => void;
+  testIdPrefix: string;
+}) {
+  return (
+    <div className="chips">
+      {props.symbols.map((t) => {
+        const on = props.chosen.includes(t);
+        return (
+          <button
+            key={t}
+            type="button"
+            className={`chip ${on ? 'on' : ''}`}
+            data-testid={`${props.testIdPrefix}-${t}`}
+            aria-pressed={on}
+            onClick={() => props.onChange(on ? props.chosen.filter((x) => x !== t) : [...props.chosen, t])}
+          >
+            {t}
+          </button>
+        );
+      })}
+    </div>
+  );
+}

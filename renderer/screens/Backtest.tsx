@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { CommandInput, CommandOutput } from '../../engine/api/contract';
 import { BacktestEquityChart, BacktestPriceChart } from '../charts/BacktestCharts';
 import { ParamFields } from '../components/ParamFields';
-import { Field, Panel, Seg } from '../components/ui';
+import { Field, Panel, Seg, TokenChips } from '../components/ui';
 import { fmtPct, fmtPrice, fmtUsd, pnlClass } from '../lib/format';
 import { actions, useApp } from '../state/store';
 import { paramInfos, parseParam, type ParamInfo } from './Strategy';
@@ -238,23 +238,7 @@ export function Backtest() {
         <Panel title="Market and account" testId="backtest-setup">
           <div className="col" style={{ gap: 12 }}>
             <Field label="Tokens" help="Traded against USD, from the bundled price history.">
-              <div className="chips">
-                {TOKENS.map((t) => {
-                  const on = tokens.includes(t);
-                  return (
-                    <button
-                      key={t}
-                      type="button"
-                      className={`chip ${on ? 'on' : ''}`}
-                      data-testid={`backtest-token-${t}`}
-                      aria-pressed={on}
-                      onClick={() => setTokens((ts) => (on ? ts.filter((x) => x !== t) : [...ts, t]))}
-                    >
-                      {t}
-                    </button>
-                  );
-                })}
-              </div>
+              <TokenChips symbols={TOKENS} chosen={tokens} onChange={setTokens} testIdPrefix="backtest-token" />
             </Field>
             <Field label="Period" help={`Prices are available from ${HISTORY_FROM} to ${HISTORY_TO}.`}>
               <div className="row" style={{ gap: 8, alignItems: 'center' }}>

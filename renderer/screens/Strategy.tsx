@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Field, Panel, Seg, useNow } from '../components/ui';
+import { Field, Panel, Seg, TokenChips, useNow } from '../components/ui';
 import { useStrategyStatus } from '../state/strategy-status';
 import { DecisionLog, StrategyNow } from './StrategyState';
 import { actions, useApp } from '../state/store';
@@ -221,23 +221,12 @@ export function StrategyTab({ userId }: { userId: number }) {
         <Panel title="Run" testId="strategy-run">
           <div className="col" style={{ gap: 14 }}>
             <Field label="Tokens" help="The strategy trades these (1–10).">
-              <div className="chips">
-                {[...new Set([...TOKENS, ...tokens])].map((t) => {
-                  const on = tokens.includes(t);
-                  return (
-                    <button
-                      key={t}
-                      type="button"
-                      className={`chip ${on ? 'on' : ''}`}
-                      data-testid={`strategy-token-${t}`}
-                      aria-pressed={on}
-                      onClick={() => setTokens((ts) => (on ? ts.filter((x) => x !== t) : [...ts, t]))}
-                    >
-                      {t}
-                    </button>
-                  );
-                })}
-              </div>
+              <TokenChips
+                symbols={[...new Set([...TOKENS, ...tokens])]}
+                chosen={tokens}
+                onChange={setTokens}
+                testIdPrefix="strategy-token"
+              />
             </Field>
             <Field
               label="Mode"

@@ -7,15 +7,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runHarvest, spawnHarvest } from '../helpers/cli';
+import { runHarvest } from '../helpers/cli';
+import { ARTIFACTS, assertE2eReady, launchChromium, startServe, stopServe } from '../helpers/e2e';
 import { tempDataDir } from '../helpers/datadir';
 
-const CHROMIUM = process.env['HARVEST_E2E_CHROMIUM'] ?? '/usr/bin/chromium';
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'e2e');
 const ENV: NodeJS.ProcessEnv = {
   HARVEST_MASTER_KEY: randomBytes(32).toString('hex'),
   HARVEST_FAULT: undefined,
@@ -35,44 +33,21 @@ const harvest = async (...args: string[]): Promise<string> => {
 };
 
 beforeAll(async () => {
-  for (const f of [join(REPO_ROOT, 'dist', 'renderer', 'index.html'), join(REPO_ROOT, 'dist', 'cli')])
-    if (!existsSync(f))
-      throw new Error(`${f} is missing: run \`npm run build:cli\` and \`npm run build:renderer\` first.`);
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM} (apt-get install chromium).`);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  assertE2eReady();
   dir = tempDataDir('hv-copy-ui-');
-  const c = spawnHarvest(['--data-dir', dir.dir, 'serve', '--json', '--port', '0', '--cycle-seconds', '1'], ENV);
-  child = c;
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no ready line in 60 s: ${out}`)), 60_000);
-    c.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      for (const line of out.split('\n')) {
-        if (!line.includes('"ready"')) continue;
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { url: string }).url);
-      }
-    });
-    c.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  });
+  ({ child, url } = await startServe(dir.dir, ENV, 1));
   await harvest('user', 'add', 'lea');
   await harvest('user', 'add', 'fay');
   await harvest('wallet', 'create', 'lea');
   await harvest('wallet', 'create', 'fay');
   await harvest('faucet', 'lea', '--sol', '5', '--token', 'USDC', '--amount', '1000');
   await harvest('settings', 'lea', 'set', 'mode', 'live', '--confirm');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close().catch(() => undefined);
-  if (child && child.exitCode === null) {
-    const gone = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 15_000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  }
+  await stopServe(child);
   dir?.cleanup();
 });
 
