@@ -1,17 +1,10 @@
 import { z } from 'zod';
+import { command } from './command-spec';
 
 /**
  * Backtest commands (issue 13): run a strategy over recorded candles, keep
  * the report, compare and export saved runs. Spread into the contract's table.
  */
-interface Spec<I extends z.ZodType, O extends z.ZodType> {
-  summary: string;
-  mutates: boolean;
-  input: I;
-  output: O;
-  sensitive?: boolean;
-}
-const command = <I extends z.ZodType, O extends z.ZodType>(spec: Spec<I, O>): Spec<I, O> => spec;
 
 const DateText = z
   .string()

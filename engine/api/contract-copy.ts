@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { command } from './command-spec';
 
 /**
  * Commands of copy trading (issue 16) and the sandbox whale that shows it
@@ -71,15 +72,6 @@ const WhaleOut = z.object({
     .object({ signature: z.string(), side: z.enum(['buy', 'sell']), token: z.string(), at: z.string() })
     .nullable(),
 });
-
-interface Spec<I extends z.ZodType, O extends z.ZodType> {
-  input: I;
-  output: O;
-  summary: string;
-  mutates: boolean;
-  sensitive?: boolean;
-}
-const command = <I extends z.ZodType, O extends z.ZodType>(spec: Spec<I, O>): Spec<I, O> => spec;
 
 export const copyCommands = {
   'copy.follow': command({

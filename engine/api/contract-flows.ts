@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { command } from './command-spec';
 
 /**
  * Commands of issue #9 items 1, 4 and 7 (flows, ledger = chain, tax export),
@@ -44,15 +45,6 @@ const TimeBound = z
   .string()
   .trim()
   .refine((s) => !Number.isNaN(Date.parse(s)), 'a date like 2026-01-01 or an ISO time');
-
-interface Spec<I extends z.ZodType, O extends z.ZodType> {
-  input: I;
-  output: O;
-  summary: string;
-  mutates: boolean;
-  sensitive?: boolean;
-}
-const command = <I extends z.ZodType, O extends z.ZodType>(spec: Spec<I, O>): Spec<I, O> => spec;
 
 export const flowCommands = {
   'ledger.reconcile': command({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { command } from './command-spec';
 
 /**
  * Commands of issue #11 item 3: what each friend's strategy is doing per
@@ -79,15 +80,6 @@ export const UserStrategyOut = z.object({
   /** The latest decisions (only when one user is asked for). */
   recent: z.array(DecisionOut),
 });
-
-interface Spec<I extends z.ZodType, O extends z.ZodType> {
-  input: I;
-  output: O;
-  summary: string;
-  mutates: boolean;
-  sensitive?: boolean;
-}
-const command = <I extends z.ZodType, O extends z.ZodType>(spec: Spec<I, O>): Spec<I, O> => spec;
 
 export const strategyStatusCommands = {
   'strategy.status': command({

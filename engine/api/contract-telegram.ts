@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { command } from './command-spec';
 
 /**
  * Commands of issue #15 (the Telegram bridge), kept in their own file and
@@ -8,15 +9,6 @@ import { z } from 'zod';
 const UserRef = z
   .union([z.string().trim().min(1, 'Name a user.'), z.number().int().positive()])
   .describe('a user name or id');
-
-interface Spec<I extends z.ZodType, O extends z.ZodType> {
-  input: I;
-  output: O;
-  summary: string;
-  mutates: boolean;
-  sensitive?: boolean;
-}
-const command = <I extends z.ZodType, O extends z.ZodType>(spec: Spec<I, O>): Spec<I, O> => spec;
 
 const Permission = z.enum(['view', 'trade', 'pause', 'withdraw', 'risk']);
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { command, type CommandSpec } from './command-spec';
 import { flowCommands } from './contract-flows';
 import { telegramCommands } from './contract-telegram';
 import { backtestCommands } from './contract-backtest';
@@ -282,19 +283,7 @@ const StatsOut = z.object({
   snapshots: z.number().int(),
 });
 
-export interface CommandSpec<I extends z.ZodType, O extends z.ZodType> {
-  input: I;
-  output: O;
-  summary: string;
-  /** Changes state (the host checks Origin and the UI asks before sending). */
-  mutates: boolean;
-  /** Reveals or moves secrets or money: needs a second confirmation step in the UI host. */
-  sensitive?: boolean;
-}
-
-function command<I extends z.ZodType, O extends z.ZodType>(spec: CommandSpec<I, O>): CommandSpec<I, O> {
-  return spec;
-}
+export type { CommandSpec };
 
 export const commands = {
   ...flowCommands,

@@ -1,4 +1,5 @@
 import type { LedgerTrade } from './ledger';
+import type { BacktestRun } from './run';
 
 /** The figures of a backtest report. Percentages are percent (12.5 = 12.5 %); ratios are plain numbers. */
 export interface BacktestMetrics {
@@ -91,4 +92,21 @@ export function computeMetrics(input: {
     tradeCount: input.trades.length,
     buyHoldReturnPct: start > 0 ? (holdEnd / start - 1) * 100 : 0,
   };
+}
+
+/** The metrics of one run over its period (the report and the optimiser read a run the same way). */
+export function runMetrics(
+  run: BacktestRun,
+  period: { fromMs: number; toMs: number; stepMs: number },
+): BacktestMetrics {
+  return computeMetrics({
+    equity: run.equity.equity,
+    hold: run.equity.hold,
+    trades: run.trades,
+    startEquityUsd: run.startEquityUsd,
+    ...period,
+    exposedCycles: run.exposedCycles,
+    cycles: run.cycles,
+    quoteDecimals: 6,
+  });
 }

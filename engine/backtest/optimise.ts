@@ -15,7 +15,7 @@ import { describeParams, type ParamInfo } from '../strategy/params';
 import { getStrategy, parseParams } from '../strategy/registry';
 import type { FillModel } from './ledger';
 import { BacktestMarket } from './market';
-import { computeMetrics, type BacktestMetrics } from './metrics';
+import { runMetrics, type BacktestMetrics } from './metrics';
 import { runStrategyBacktest } from './run';
 
 export interface OptimiseJob {
@@ -80,20 +80,7 @@ export function evaluateSets(
       },
       { equityEvery: 1 },
     );
-    return pick(
-      computeMetrics({
-        equity: run.equity.equity,
-        hold: run.equity.hold,
-        trades: run.trades,
-        startEquityUsd: run.startEquityUsd,
-        fromMs,
-        toMs,
-        stepMs,
-        exposedCycles: run.exposedCycles,
-        cycles: run.cycles,
-        quoteDecimals: 6,
-      }),
-    );
+    return pick(runMetrics(run, { fromMs, toMs, stepMs }));
   };
   sets.forEach((params, i) => {
     try {

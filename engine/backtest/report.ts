@@ -6,7 +6,7 @@ import type { RiskPresetChoice } from '../risk/presets';
 import { bundledCandles, detectTimeframe, findGaps, tradedSymbol, type Gap } from './data';
 import type { FillModel } from './ledger';
 import { BacktestMarket } from './market';
-import { computeMetrics, type BacktestMetrics } from './metrics';
+import { runMetrics, type BacktestMetrics } from './metrics';
 import { runStrategyBacktest, type BacktestHooks } from './run';
 
 /** What a person asks for (CLI, UI): the API's backtest.run input once validated. */
@@ -98,18 +98,7 @@ export function runBacktestReport(req: BacktestRequest, hooks: BacktestHooks = {
     },
     { ...hooks, equityEvery: 1 },
   );
-  const metrics = computeMetrics({
-    equity: run.equity.equity,
-    hold: run.equity.hold,
-    trades: run.trades,
-    startEquityUsd: run.startEquityUsd,
-    fromMs,
-    toMs,
-    stepMs,
-    exposedCycles: run.exposedCycles,
-    cycles: run.cycles,
-    quoteDecimals: 6,
-  });
+  const metrics = runMetrics(run, { fromMs, toMs, stepMs });
   const equity: BacktestReport['equity'] = [];
   const prices: BacktestReport['prices'] = Object.fromEntries(symbols.map((s) => [s, []]));
   const closeAt = sliced.map((s) => new Map(s.candles.map((c) => [c.time + stepMs, c.close])));
