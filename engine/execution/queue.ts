@@ -28,13 +28,16 @@ export class WalletQueues {
   }
 
   private async withSlot<T>(task: () => Promise<T>): Promise<T> {
+    // A finishing task hands its slot straight to the next waiter (running stays counted): freeing it
+    // first would let a newcomer take it in the microtask before the waiter resumes, one over the limit.
     if (this.running >= this.maxConcurrent) await new Promise<void>((r) => this.waiting.push(r));
-    this.running++;
+    else this.running++;
     try {
       return await task();
     } finally {
-      this.running--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
     }
   }
 }
