@@ -12,7 +12,7 @@ function formatResult(r: Result): string {
   ];
   for (const d of r.discrepancies) {
     lines.push(
-      `  ${d.kind === 'balance' ? 'balance' : 'transaction'} ${d.symbol}: chain ${tokenAmount(d.chain, d.symbol)}, ledger ${tokenAmount(d.ledger, d.symbol)}, off by ${tokenAmount(d.difference, d.symbol)}: ${d.note}`,
+      `  ${d.kind === 'balance' ? 'balance' : 'transaction'} ${d.symbol}: chain ${tokenAmount(d.chain, d.asset)}, ledger ${tokenAmount(d.ledger, d.asset)}, off by ${tokenAmount(d.difference, d.asset)}: ${d.note}`,
     );
     for (const s of d.signatures) lines.push(`      ${s}`);
   }

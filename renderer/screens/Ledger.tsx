@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Panel } from '../components/ui';
 import { IconCheck, IconDownload, IconX } from '../components/icons';
 import { fmtDateTime, shortAddr } from '../lib/format';
+import { tokenAmount } from '../../engine/api/human-text';
 import { actions } from '../state/store';
 import type { CommandOutput } from '../../engine/api/contract';
 
@@ -77,13 +78,13 @@ export function LedgerPanel({ userId }: { userId: number }) {
             </thead>
             <tbody>
               {result.discrepancies.map((d, i) => (
-                <tr key={i} title={d.note}>
+                <tr key={i} title={d.note} data-testid={`discrepancy-${d.kind}-${d.symbol}`}>
                   <td>
                     {d.symbol} <span className="muted small">{d.kind}</span>
                   </td>
-                  <td className="num">{d.chain}</td>
-                  <td className="num">{d.ledger}</td>
-                  <td className="num">{d.difference}</td>
+                  <td className="num">{tokenAmount(d.chain, d.asset)}</td>
+                  <td className="num">{tokenAmount(d.ledger, d.asset)}</td>
+                  <td className="num">{tokenAmount(d.difference, d.asset)}</td>
                   <td className="mono small">{d.signatures.map((s) => shortAddr(s)).join(' ') || '—'}</td>
                 </tr>
               ))}

@@ -7,6 +7,7 @@ import { hasCommand } from '../client/commands';
 import { actions, useApp } from '../state/store';
 import type { CommandOutput } from '../../engine/api/contract';
 import { TelegramSettingsPanel } from './Telegram';
+import { PricesPanel } from './Prices';
 
 export function Settings() {
   return (
@@ -21,6 +22,7 @@ export function Settings() {
           <NotificationsPanel />
           {hasCommand('telegram.status') && <TelegramSettingsPanel />}
           {hasCommand('risk.global') && <GlobalLimitsPanel />}
+          {hasCommand('prices.status') && <PricesPanel />}
         </div>
         <div className="col" style={{ gap: 14 }}>
           <AppearancePanel />
