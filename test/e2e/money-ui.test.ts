@@ -101,10 +101,11 @@ describe('money and price truth in the UI', () => {
     const [head, ...lines] = csv.trimEnd().split('\n');
     expect(head).toBe('time,kind,token,amount,usd_value,signature,ref');
     // One row per deposit: kind, token units and a USD value beside its signature.
-    for (const [sig, token, amount] of [
+    const expected: [string, string, string][] = [
       [deposits[0]!, 'SOL', '1'],
       [deposits[1]!, 'USDC', '40'],
-    ]) {
+    ];
+    for (const [sig, token, amount] of expected) {
       const cells = lines.find((l) => l.includes(sig))!.split(',');
       expect(cells.slice(1, 4)).toEqual(['deposit', token, amount]);
       expect(Number(cells[4])).toBeGreaterThan(0);
