@@ -4,6 +4,8 @@
  * join it over HTTP; its chain survives a restart of the sandbox.
  */
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { generateKeyPairSigner } from '@solana/kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandOutput } from '../../engine/api';
@@ -163,4 +165,32 @@ describe('harvest sandbox start, and the commands that join it', () => {
     ).toBeNull();
     await stop(engine);
   });
+  it('sandbox send, reconcile and export (issue #9 items 1, 4, 7) through the real command, each run on its own', async () => {
+    const dir = dataDir();
+    ok(await hv(dir, ['--json', 'user', 'add', 'ana']));
+    const wallet = ok<{ address: string }>(await hv(dir, ['--json', 'wallet', 'create', 'ana']));
+    ok(await hv(dir, ['--json', 'settings', 'ana', 'set', 'mode', 'live', '--confirm']));
+    const sent = ok<CommandOutput<'sandbox.send'>>(await hv(dir, ['--json', 'sandbox', 'send', 'ana', '1.5']));
+    expect(sent).toMatchObject({ to: wallet.address, mint: 'SOL', amount: '1500000000' });
+
+    // Reconcile reads the wallet's history: the outside deposit is a flow, and the books balance.
+    const rec = ok<CommandOutput<'ledger.reconcile'>>(await hv(dir, ['--json', 'reconcile', 'ana']));
+    expect(rec.results[0]).toMatchObject({ name: 'ana', ok: true, discrepancies: [] });
+    expect(rec.results[0]!.assets.find((a) => a.symbol === 'SOL')).toMatchObject({
+      chain: '1500000000',
+      ledger: '1500000000',
+    });
+
+    const flows = join(dirname(dir), 'flows.csv');
+    const out = ok<CommandOutput<'export.csv'>>(
+      await hv(dir, ['--json', 'export', 'flows', 'ana', '--from', '2020-01-01', '--csv', flows]),
+    );
+    expect(out).toMatchObject({ kind: 'flows', rows: 1, file: flows });
+    const row = readFileSync(flows, 'utf8').trimEnd().split('\n')[1]!.split(',');
+    expect(row.slice(1, 4)).toEqual(['deposit', 'SOL', '1.5']);
+    expect(row[5]).toBe(sent.signature);
+    const trades = join(dirname(dir), 'trades.csv');
+    ok(await hv(dir, ['--json', 'export', 'trades', 'ana', '--csv', trades]));
+    expect(readFileSync(trades, 'utf8').split('\n')[0]).toMatch(/FIFO/u);
+  }, 150_000);
 });
