@@ -105,4 +105,32 @@ describe('limit orders and editable exits in the UI', () => {
     expect(await harvest('audit', 'list')).toMatch(/position\.exitsChanged/u);
     await page.close();
   });
+
+  it('the CLI places, lists and cancels limit and stop orders and edits exits, in words', async () => {
+    const fail = async (...args: string[]) => {
+      const r = await runHarvest(['--data-dir', dir.dir, ...args], { env: ENV, input: '\n' });
+      expect(r.code).not.toBe(0);
+      return r.stderr;
+    };
+    const placed = await harvest('order', 'ana', 'buy', 'WETH', '25', '--limit', '2', '--expires', '1h');
+    expect(placed).toMatch(/^Placed order #(\d+): limit buy of 25 USDC of WETH at 2 USDC\./u);
+    const id = /#(\d+)/u.exec(placed)![1]!;
+    const stop = await harvest('order', 'ana', 'sell', 'WETH', '0.001', '--stop', '3', '--expires', '2d');
+    expect(stop).toMatch(/stop sell of 0\.001 WETH at 3 USDC/u);
+    const open = await harvest('orders', 'ana', '--open');
+    expect(open).toMatch(new RegExp(`#${id} limit buy of 25 USDC of WETH at 2 USDC: waiting, expires`, 'u'));
+    expect(open).toMatch(/stop sell of 0\.001 WETH at 3 USDC: waiting/u);
+    expect(await harvest('orders', 'cancel', 'ana', id)).toMatch(/^Cancelled order #\d+: limit buy/u);
+    expect(await fail('orders', 'cancel', 'ana', id)).toMatch(/already cancelled/u);
+    expect(await fail('order', 'ana', 'buy', 'WETH', '10', '--stop', '1')).toMatch(/A stop sells/u);
+    expect(await fail('order', 'ana', 'buy', 'WETH', '10', '--limit', '1', '--expires', 'soon')).toMatch(
+      /--expires takes a duration like 30m/u,
+    );
+    const exits = await harvest('position', 'ana', 'WETH', '--take-profit', '1000000', '--trailing', '5');
+    expect(exits).toMatch(/WETH exits now: stop 12\.5 USDC, take-profit 1,000,000 USDC, trailing 5 %/u);
+    expect(await harvest('position', 'ana', 'WETH', '--stop', 'none', '--trailing', 'none')).toMatch(
+      /stop none, take-profit 1,000,000 USDC, trailing none/u,
+    );
+    for (const text of [placed, stop, open, exits]) expect(findLeaks(text)).toEqual([]);
+  }, 60_000);
 });
