@@ -17,6 +17,7 @@ export { quoteMintOf } from './quote-asset';
 export { priceInQuote } from './prices';
 export {
   TriggerOrders,
+  cancelTriggerOrder,
   levelReached,
   triggerClientId,
   describeTriggerOrder,

@@ -147,24 +147,9 @@ export class TriggerOrders {
     return store.triggerOrders.byId(id)!;
   }
 
-  /** Cancels an open order of this user. An order already firing cannot be called back. */
+  /** Cancels an open order of this user (see cancelTriggerOrder). */
   cancel(userId: number, orderId: number, by: string): TriggerOrderRow {
-    const { store } = this.d;
-    const o = store.triggerOrders.byId(orderId);
-    if (!o || o.userId !== userId) throw new HarvestError('NOT_FOUND', `There is no order ${orderId} for this friend.`);
-    if (o.status === 'triggered')
-      throw new HarvestError(
-        'CONFLICT',
-        `Order ${orderId} reached its price and is being filled; it cannot be cancelled now.`,
-      );
-    if (o.status !== 'open') throw new HarvestError('CONFLICT', `Order ${orderId} is already ${o.status}.`);
-    const at = isoTime(this.d.clock);
-    store.tx(() => {
-      if (!store.triggerOrders.finish(orderId, 'open', 'cancelled', `cancelled by ${by}`, null, at))
-        throw new HarvestError('CONFLICT', `Order ${orderId} changed while cancelling it; look again.`);
-      this.emit(o, 'triggerOrder.cancelled', `Cancelled the ${describeTriggerOrder(o)}.`);
-    });
-    return store.triggerOrders.byId(orderId)!;
+    return cancelTriggerOrder(this.d, userId, orderId, by);
   }
 
   /** One pass over every open and firing order on this network: expire, fire, or finish a firing one. */
@@ -261,13 +246,43 @@ export class TriggerOrders {
     });
   }
 
-  private emit(
-    o: TriggerOrderRow,
-    type: 'triggerOrder.cancelled' | 'triggerOrder.expired' | 'triggerOrder.filled' | 'triggerOrder.failed',
-    message: string,
-  ): void {
-    this.d.bus.emit(type, o.userId, { orderId: o.id, kind: o.kind, side: o.side, mint: o.mint, message });
+  private emit(o: TriggerOrderRow, type: TriggerEventType, message: string): void {
+    emitOrderEvent(this.d.bus, o, type, message);
   }
+}
+
+type TriggerEventType =
+  'triggerOrder.cancelled' | 'triggerOrder.expired' | 'triggerOrder.filled' | 'triggerOrder.failed';
+
+function emitOrderEvent(bus: EventBus, o: TriggerOrderRow, type: TriggerEventType, message: string): void {
+  bus.emit(type, o.userId, { orderId: o.id, kind: o.kind, side: o.side, mint: o.mint, message });
+}
+
+/**
+ * Cancels an open order of this user. Needs no network (a cancel must work while the chain or
+ * the prices are down). An order already firing cannot be called back.
+ */
+export function cancelTriggerOrder(
+  d: Pick<TriggerOrderDeps, 'store' | 'bus' | 'clock'>,
+  userId: number,
+  orderId: number,
+  by: string,
+): TriggerOrderRow {
+  const { store } = d;
+  const o = store.triggerOrders.byId(orderId);
+  if (!o || o.userId !== userId) throw new HarvestError('NOT_FOUND', `There is no order ${orderId} for this friend.`);
+  if (o.status === 'triggered')
+    throw new HarvestError(
+      'CONFLICT',
+      `Order ${orderId} reached its price and is being filled; it cannot be cancelled now.`,
+    );
+  if (o.status !== 'open') throw new HarvestError('CONFLICT', `Order ${orderId} is already ${o.status}.`);
+  store.tx(() => {
+    if (!store.triggerOrders.finish(orderId, 'open', 'cancelled', `cancelled by ${by}`, null, isoTime(d.clock)))
+      throw new HarvestError('CONFLICT', `Order ${orderId} changed while cancelling it; look again.`);
+    emitOrderEvent(d.bus, o, 'triggerOrder.cancelled', `Cancelled the ${describeTriggerOrder(o)}.`);
+  });
+  return store.triggerOrders.byId(orderId)!;
 }
 
 const buy = (o: Pick<TriggerOrderRow, 'side'>): boolean => o.side === 'buy';

@@ -4,7 +4,7 @@
  */
 import type { CommandName, CommandOutput, ParsedInput } from '../api';
 import { tokenLabel } from '../api/human-text';
-import { changeExitLevels, describeLevels, describeTriggerOrder, quoteMintOf } from '../execution';
+import { cancelTriggerOrder, changeExitLevels, describeLevels, describeTriggerOrder, quoteMintOf } from '../execution';
 import { HarvestError } from '../kernel/errors';
 import { formatUnits, KNOWN_TOKENS, parseUnits, tokenByMint, tokenBySymbol, type TokenInfo } from '../market';
 import type { TriggerOrderRow } from '../store';
@@ -91,10 +91,9 @@ export function buildOrderHandlers(engine: Engine): OrderHandlers {
           .map(orderOut),
       };
     },
-    'orders.cancel': async ({ user, orderId }) => {
+    'orders.cancel': ({ user, orderId }) => {
       const u = users.resolve(user);
-      const f = await engine.funds();
-      return orderOut(f.orders.cancel(u.id, orderId, engine.actor));
+      return orderOut(cancelTriggerOrder(engine, u.id, orderId, engine.actor));
     },
     'positions.setExits': async (i) => {
       const u = users.resolve(i.user);
