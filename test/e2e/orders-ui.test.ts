@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLeaks } from '../../engine/api/human-text';
+import { tokenBySymbol } from '../../engine/market';
 import { runHarvest } from '../helpers/cli';
 import { assertE2eReady, launchChromium, startServe, stopServe } from '../helpers/e2e';
 import { tempDataDir } from '../helpers/datadir';
@@ -20,6 +21,8 @@ const ENV: NodeJS.ProcessEnv = {
   HARVEST_DATA_DIR: undefined,
   HARVEST_LOG_LEVEL: 'warn',
 };
+
+const WETH_MINT = tokenBySymbol('WETH')!.mint;
 
 let dir: { dir: string; cleanup: () => void };
 let child: ChildProcess | null = null;
@@ -131,6 +134,10 @@ describe('limit orders and editable exits in the UI', () => {
     expect(await harvest('position', 'ana', 'WETH', '--stop', 'none', '--trailing', 'none')).toMatch(
       /stop none, take-profit 1,000,000 USDC, trailing none/u,
     );
+    // TOKEN is a symbol or a mint, everywhere.
+    const byMint = await harvest('order', 'ana', 'buy', WETH_MINT, '5', '--limit', '2');
+    expect(byMint).toMatch(/limit buy of 5 USDC of WETH at 2 USDC/u);
+    expect(await harvest('position', 'ana', WETH_MINT, '--stop', '11')).toMatch(/WETH exits now: stop 11 USDC/u);
     for (const text of [placed, stop, open, exits]) expect(findLeaks(text)).toEqual([]);
   }, 60_000);
 });
