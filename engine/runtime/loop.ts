@@ -96,7 +96,7 @@ export class TradingLoop {
       await this.guard(report, 'strategies', async () => {
         const s = await f.runStrategies();
         report.signals = s.signals;
-        report.orders = s.orders;
+        report.orders += s.orders;
         report.errors += s.errors;
       });
       await this.guard(report, 'copy', async () => {

@@ -37,7 +37,8 @@ import { ManualClock, isoTime } from '../../engine/kernel/clock';
 import { silentLogger } from '../../engine/kernel/logger';
 import { tokenBySymbol } from '../../engine/market';
 import { balanceGate, composeGates, controlsGate } from '../../engine/risk';
-import { Engine } from '../../engine/runtime';
+import { Engine, type Funds } from '../../engine/runtime';
+import { TradingLoop } from '../../engine/runtime/loop';
 import { engineExecParts } from '../helpers/engine';
 
 const USDC = tokenBySymbol('USDC')!;
@@ -265,6 +266,35 @@ describe('a limit order fires exactly once', () => {
     expect(tradesOf(order.id)).toBe(1);
     expect(statusOf(order.id)).toBe('filled');
     expect(eventsOf('triggerOrder.filled', order.id)).toHaveLength(1);
+  });
+});
+
+describe('in the trading loop', () => {
+  it('fires on the cycle whose trusted price reaches the level, after the exits, and once', async () => {
+    const orders = ordersOf(engine);
+    const order = limitBuy(orders, 2_000);
+    const path = [2_050, null, 1_990, 2_050, 1_950];
+    const steps: string[] = [];
+    const funds = {
+      refreshPrices: async () => void (weth = path.shift() ?? 2_100),
+      balances: { refresh: async () => [] },
+      flows: { scan: async () => ({ failed: [], withFlows: [] }) },
+      ledger: { runDue: async () => [] },
+      performance: { snapshotEquity: () => undefined },
+      reviewRisk: () => undefined,
+      openPaperAccounts: () => undefined,
+      exits: { runCycle: async () => (steps.push('exits'), { checked: 0, exits: 0, stuck: 0 }) },
+      orders: { runCycle: async () => (steps.push('orders'), orders.runCycle()) },
+      runStrategies: async () => (steps.push('strategies'), { signals: 0, orders: 0, errors: 0 }),
+      copy: { poll: async () => ({ copied: 0, refused: 0, failed: 0, pending: 0, errors: 0 }) },
+    } as unknown as Funds;
+    const loop = new TradingLoop(async () => funds, clock, silentLogger, 1_000);
+    const fired: number[] = [];
+    for (let cycle = 1; cycle <= 5; cycle++) if ((await loop.runCycle()).orders > 0) fired.push(cycle);
+    expect(fired).toEqual([3]);
+    expect(steps.slice(0, 3)).toEqual(['exits', 'orders', 'strategies']);
+    expect(intentsOf(order.id)).toHaveLength(1);
+    expect(statusOf(order.id)).toBe('filled');
   });
 });
 
