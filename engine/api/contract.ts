@@ -5,6 +5,7 @@ import { telegramCommands } from './contract-telegram';
 import { backtestCommands } from './contract-backtest';
 import { copyCommands } from './contract-copy';
 import { strategyStatusCommands } from './contract-strategy';
+import { orderCommands } from './contract-orders';
 
 /**
  * The engine's API: every command with its input and output schema. The CLI,
@@ -291,6 +292,7 @@ export const commands = {
   ...backtestCommands,
   ...copyCommands,
   ...strategyStatusCommands,
+  ...orderCommands,
   'engine.status': command({
     summary: 'What this data directory holds and who owns it',
     mutates: false,

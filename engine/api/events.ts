@@ -29,6 +29,15 @@ const FlowPayload = z.object({
   at: z.string(),
 });
 
+/** A limit or stop order's event: which order, and what happened in words. */
+const TriggerOrderEvent = z.object({
+  orderId: z.number().int(),
+  kind: z.enum(['limit', 'stop']),
+  side: z.enum(['buy', 'sell']),
+  mint: z.string(),
+  message: z.string(),
+});
+
 export const eventSchemas = {
   'user.activated': z.object({ balanceLamports: Amount, minimumLamports: Amount }),
   'user.deactivated': z.object({ balanceLamports: Amount, minimumLamports: Amount }),
@@ -162,6 +171,14 @@ export const eventSchemas = {
   }),
   /** Candle history could not be fetched for a token: its strategies warm up from live prices instead. */
   'candles.seedFailed': z.object({ mint: z.string(), token: z.string(), source: z.string(), message: z.string() }),
+  /** Limit and stop orders (issue 14): placed, filled, cancelled, expired, or fired but not filled; `message` says it in words. */
+  'triggerOrder.placed': TriggerOrderEvent,
+  'triggerOrder.filled': TriggerOrderEvent,
+  'triggerOrder.cancelled': TriggerOrderEvent,
+  'triggerOrder.expired': TriggerOrderEvent,
+  'triggerOrder.failed': TriggerOrderEvent,
+  /** A position's stop-loss, take-profit or trailing stop was set, moved or removed (also audited). */
+  'position.exitsChanged': z.object({ positionId: z.number().int(), mint: z.string(), message: z.string() }),
 } as const;
 
 export type EventType = keyof typeof eventSchemas;
@@ -200,6 +217,12 @@ export const defaultSeverity: Record<EventType, Severity> = {
   'risk.drawdownPaused': 'critical',
   'copy.trade': 'info',
   'candles.seedFailed': 'warning',
+  'triggerOrder.placed': 'info',
+  'triggerOrder.filled': 'info',
+  'triggerOrder.cancelled': 'info',
+  'triggerOrder.expired': 'info',
+  'triggerOrder.failed': 'warning',
+  'position.exitsChanged': 'info',
 };
 
 export interface EngineEvent<T extends EventType = EventType> {

@@ -13,6 +13,7 @@ import { registerTelegramCommands } from './telegram-commands';
 import { registerBacktestCommands } from './backtest-commands';
 import { registerCopyCommands, registerWhaleCommand } from './copy-commands';
 import { registerStrategyStatusCommands } from './strategy-commands';
+import { parseExpiry, priceOf, registerOrderCommands } from './order-commands';
 
 // The engine runtime, `run`, `serve` and the QR code drawer are imported where a command
 // needs them, never here: every command parses this module, and a light one (status,
@@ -408,6 +409,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     );
   registerWhaleCommand(sandbox, run);
   registerCopyCommands(program, run);
+  registerOrderCommands(program, run);
   sandbox
     .command('start')
     .description('run the sandbox for this data directory until interrupted (the engine then joins it)')
@@ -572,21 +574,51 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     );
   program
     .command('order <user> <side> <token> <amount>')
-    .description('buy (AMOUNT in the quote asset, e.g. USDC) or sell (AMOUNT of the token) at the market')
+    .description(
+      'buy (AMOUNT in the quote asset, e.g. USDC) or sell (AMOUNT of the token) at the market, or with --limit / --stop when a price is reached',
+    )
     .option('--slippage-bps <n>', 'slippage tolerance in basis points')
     .option('--stop-loss <price>', 'exit when the price falls to this')
     .option('--take-profit <price>', 'exit when the price rises to this')
     .option('--client-id <id>', 'idempotency key: the same id twice is one order')
+    .option('--limit <price>', 'a limit order: buy when the price falls to this, sell when it rises to this')
+    .option('--stop <price>', 'a stop: sell when the price falls to this')
+    .option('--expires <duration>', 'how long a limit or stop order waits: 30m, 1h, 7d (default 7d)')
     .action(
       async (
         u: string,
         side: string,
         token: string,
         amount: string,
-        o: { slippageBps?: string; stopLoss?: string; takeProfit?: string; clientId?: string },
+        o: {
+          slippageBps?: string;
+          stopLoss?: string;
+          takeProfit?: string;
+          clientId?: string;
+          limit?: string;
+          stop?: string;
+          expires?: string;
+        },
         cmd: Command,
       ) => {
         if (side !== 'buy' && side !== 'sell') throw new HarvestError('INVALID_INPUT', 'The side is buy or sell.');
+        if (o.limit !== undefined || o.stop !== undefined) {
+          if (o.limit !== undefined && o.stop !== undefined)
+            throw new HarvestError('INVALID_INPUT', 'Give --limit or --stop, not both.');
+          await run(cmd, 'orders.place', {
+            user: u,
+            kind: o.limit !== undefined ? 'limit' : 'stop',
+            side,
+            token,
+            amount,
+            price: o.limit !== undefined ? priceOf('limit', o.limit) : priceOf('stop', o.stop!),
+            ...(o.expires !== undefined ? { expiresInSec: parseExpiry(o.expires) } : {}),
+            ...(o.slippageBps !== undefined ? { slippageBps: Number(o.slippageBps) } : {}),
+          });
+          return;
+        }
+        if (o.expires !== undefined)
+          throw new HarvestError('INVALID_INPUT', '--expires is for a limit or stop order (--limit or --stop).');
         const out = await run(cmd, 'orders.submit', {
           user: u,
           side,
@@ -601,9 +633,33 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
       },
     );
   program
-    .command('orders <user>')
-    .description("a user's orders (the journal)")
-    .action(async (u: string, _o, cmd: Command) => void (await run(cmd, 'orders.list', { user: u })));
+    .command('orders <user> [cancelUser] [id]')
+    .description(
+      "a user's orders (the journal); --open: their waiting limit and stop orders; `orders cancel USER ID` cancels one",
+    )
+    .option('--open', 'limit and stop orders still waiting')
+    .option('--all-limit', 'every limit and stop order, settled ones too')
+    .action(
+      async (
+        first: string,
+        cancelUser: string | undefined,
+        id: string | undefined,
+        o: { open?: boolean; allLimit?: boolean },
+        cmd: Command,
+      ) => {
+        if (first === 'cancel' && cancelUser !== undefined) {
+          const orderId = Number(id?.replace(/^#/u, ''));
+          if (!Number.isInteger(orderId) || orderId <= 0)
+            throw new HarvestError('INVALID_INPUT', 'Say which order to cancel: harvest orders cancel USER ID.');
+          await run(cmd, 'orders.cancel', { user: cancelUser, orderId });
+          return;
+        }
+        if (cancelUser !== undefined)
+          throw new HarvestError('INVALID_INPUT', 'To cancel an order: harvest orders cancel USER ID.');
+        if (o.open || o.allLimit) await run(cmd, 'orders.open', { user: first, all: o.allLimit === true });
+        else await run(cmd, 'orders.list', { user: first });
+      },
+    );
   program
     .command('positions <user>')
     .description("a user's positions and PnL")

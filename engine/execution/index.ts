@@ -14,3 +14,18 @@ export { reconcileIntents, type ReconcileReport } from './reconcile';
 export { ExitMonitor } from './exits';
 export { WalletQueues } from './queue';
 export { quoteMintOf } from './quote-asset';
+export { priceInQuote } from './prices';
+export {
+  TriggerOrders,
+  cancelTriggerOrder,
+  levelReached,
+  triggerClientId,
+  describeTriggerOrder,
+  formatPrice,
+  MIN_EXPIRY_MS,
+  MAX_EXPIRY_MS,
+  type PlaceTriggerOrder,
+  type TriggerOrderDeps,
+  type TriggerCycleReport,
+} from './trigger-orders';
+export { changeExitLevels, describeLevels, type ExitLevelsChange, type ExitLevelsDeps } from './exit-levels';

@@ -61,3 +61,13 @@ export class PriceBook implements PriceSource {
     }
   }
 }
+
+/**
+ * A token's trusted price in another token (quote per whole token, the unit of positions, exit levels
+ * and limit prices), or null when either has no trusted price now.
+ */
+export function priceInQuote(prices: Pick<PriceSource, 'price'>, mint: string, quoteMint: string): number | null {
+  const base = prices.price(mint);
+  const quote = prices.price(quoteMint);
+  return base !== null && quote !== null && quote > 0 ? base / quote : null;
+}

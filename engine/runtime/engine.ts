@@ -28,7 +28,7 @@ import { TransactionSigner } from '../keystore';
 import type { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import type { FlowScanner } from '../funds/flows';
 import type { LedgerCheck } from '../funds/ledger-check';
-import type { ExitMonitor, ReconcileReport, TradeExecutionService } from '../execution';
+import type { ExitMonitor, ReconcileReport, TradeExecutionService, TriggerOrders } from '../execution';
 import type { PriceQuorum } from '../market/oracle';
 import { Controls } from '../risk/controls';
 import { GlobalBreaker } from '../risk/global-breaker';
@@ -83,6 +83,8 @@ export interface Funds {
   prices: PriceQuorum;
   exec: TradeExecutionService;
   exits: ExitMonitor;
+  /** Limit and stop orders, fired once each through `exec` when a trusted price reaches them. */
+  orders: TriggerOrders;
   /** What start-up reconciliation found (orders a crash left unfinished). */
   reconciled: ReconcileReport;
   /** Reads fresh prices for every known token. */

@@ -28,6 +28,7 @@ import { buildPaperHandlers, modeSwitchNotice, paperAccountOut } from './paper-h
 import { buildPriceHandlers } from './price-handlers';
 import { buildTelegramHandlers } from './telegram-handlers';
 import { buildStrategyStatusHandlers } from './strategy-handlers';
+import { buildOrderHandlers } from './order-handlers';
 import { readNetworkConfig, writeNetworkConfig } from './network';
 
 /** The stop-loss a manual buy gets when none is given, in percent below the price. */
@@ -51,6 +52,7 @@ export function buildHandlers(engine: Engine): Handlers {
     ...buildPriceHandlers(engine),
     ...buildTelegramHandlers(engine),
     ...buildStrategyStatusHandlers(engine),
+    ...buildOrderHandlers(engine),
     'engine.status': () => ({
       dataDir: engine.layout.root,
       schemaVersion: schemaVersion(store.db),

@@ -88,10 +88,15 @@ export class TradingLoop {
         report.exits = e.exits;
         report.stuck = e.stuck;
       });
+      // Limit and stop orders on the same trusted prices as the exits, before any new entry of the cycle.
+      await this.guard(report, 'orders', async () => {
+        const o = await f.orders.runCycle();
+        report.orders += o.fired;
+      });
       await this.guard(report, 'strategies', async () => {
         const s = await f.runStrategies();
         report.signals = s.signals;
-        report.orders = s.orders;
+        report.orders += s.orders;
         report.errors += s.errors;
       });
       await this.guard(report, 'copy', async () => {

@@ -1,4 +1,4 @@
-import { ExitMonitor, JupiterClient, reconcileIntents, TradeExecutionService } from '../execution';
+import { ExitMonitor, JupiterClient, reconcileIntents, TradeExecutionService, TriggerOrders } from '../execution';
 import { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import { FlowScanner } from '../funds/flows';
 import { LedgerCheck } from '../funds/ledger-check';
@@ -185,6 +185,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     prices,
     exec,
     exits: new ExitMonitor(store, exec, prices, bus, clock, log, net.name),
+    orders: new TriggerOrders({ store, exec, prices, bus, clock, log, network: net.name }),
     reconciled,
     refreshPrices,
     runStrategies,

@@ -33,6 +33,13 @@ export {
   type StrategyStateRow,
 } from './decisions-repo';
 export { CandlesRepo, type StoredCandle, type CandleSource as StoredCandleSource } from './candles-repo';
+export {
+  TriggerOrdersRepo,
+  type TriggerOrderRow,
+  type TriggerKind,
+  type TriggerStatus,
+  type NewTriggerOrder,
+} from './trigger-orders-repo';
 export { FundsRepo, type WhitelistEntry, type WithdrawalRow, type WithdrawalStatus } from './funds-repo';
 export {
   AuditRepo,
@@ -66,6 +73,7 @@ import { CandlesRepo } from './candles-repo';
 import { SettingsRepo } from './settings-repo';
 import { UsersRepo } from './users-repo';
 import { WalletsRepo } from './wallets-repo';
+import { TriggerOrdersRepo } from './trigger-orders-repo';
 
 /** All repositories over one connection. */
 export class Store {
@@ -86,6 +94,7 @@ export class Store {
   readonly priceTrust: PriceTrustRepo;
   readonly decisions: DecisionsRepo;
   readonly candles: CandlesRepo;
+  readonly triggerOrders: TriggerOrdersRepo;
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db);
@@ -105,6 +114,7 @@ export class Store {
     this.priceTrust = new PriceTrustRepo(db);
     this.decisions = new DecisionsRepo(db);
     this.candles = new CandlesRepo(db);
+    this.triggerOrders = new TriggerOrdersRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */

@@ -552,6 +552,38 @@ CREATE TABLE copy_holdings (
 ) STRICT;
 `,
   },
+  {
+    version: 13,
+    name: 'trigger_orders',
+    sql: `
+-- Limit and stop orders (issue 14): stored until the price reaches their level, then fired once through
+-- the execution path with the client id order:<id>. 'triggered' is written before the order is submitted
+-- (write-ahead), so a restart finishes that one submission instead of firing again.
+CREATE TABLE trigger_orders (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  network       TEXT NOT NULL,
+  account       TEXT NOT NULL CHECK (account IN ('live', 'paper')),
+  kind          TEXT NOT NULL CHECK (kind IN ('limit', 'stop')),
+  side          TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+  mint          TEXT NOT NULL,
+  quote_mint    TEXT NOT NULL,
+  amount        TEXT NOT NULL,
+  trigger_price REAL NOT NULL CHECK (trigger_price > 0),
+  slippage_bps  INTEGER NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN ('open', 'triggered', 'filled', 'cancelled', 'expired', 'failed')),
+  reason        TEXT,
+  intent_id     INTEGER,
+  fired_price   REAL,
+  expires_at    INTEGER NOT NULL,
+  created_at    TEXT NOT NULL,
+  triggered_at  TEXT,
+  closed_at     TEXT
+) STRICT;
+CREATE INDEX trigger_orders_user ON trigger_orders(user_id, id);
+CREATE INDEX trigger_orders_live ON trigger_orders(status) WHERE status IN ('open', 'triggered');
+`,
+  },
 ] as const satisfies readonly Migration[];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

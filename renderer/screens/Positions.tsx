@@ -6,6 +6,15 @@ import { hasCommand } from '../client/commands';
 import { actions, useApp } from '../state/store';
 import type { CommandOutput } from '../../engine/api/contract';
 import type { Position, Trade } from '../state/types';
+import {
+  ExitsEditor,
+  OpenOrders,
+  placeTriggerOrder,
+  TicketKindTabs,
+  TriggerFields,
+  triggerPriceError,
+  type TicketKind,
+} from './Orders';
 
 const TRADEABLE = ['SOL', 'WETH', 'WBTC'];
 type Tf = '1m' | '5m' | '15m' | '1h';
@@ -89,6 +98,7 @@ export function PositionsTab({ userId }: { userId: number }) {
       >
         {open.length === 0 ? <Empty>No open positions.</Empty> : <PositionsTable rows={open} userId={userId} open />}
       </Panel>
+      <OpenOrders userId={userId} />
       <Panel
         title="Closed positions"
         hint={closed.length ? `${closed.length}` : undefined}
@@ -148,6 +158,7 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
   const now = useNow(30_000);
   const trades = useApp((s) => s.trades[userId]);
   const [closing, setClosing] = useState<number | null>(null);
+  const [editing, setEditing] = useState<number | null>(null);
   const close = async (p: Position) => {
     setClosing(p.id);
     const r = await actions().run(
@@ -199,7 +210,7 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
           {rows.map((p) => {
             const pct =
               p.averageEntryPrice && p.price ? ((p.price - p.averageEntryPrice) / p.averageEntryPrice) * 100 : null;
-            return (
+            return [
               <tr key={p.id} data-testid={`position-${p.id}`}>
                 <td>
                   <span style={{ fontWeight: 650 }}>{p.symbol}</span>
@@ -256,6 +267,15 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
                 </td>
                 {open && (
                   <td className="num">
+                    {hasCommand('positions.setExits') && (
+                      <button
+                        className="btn xs ghost"
+                        onClick={() => setEditing(editing === p.id ? null : p.id)}
+                        data-testid={`position-edit-exits-${p.id}`}
+                      >
+                        Edit exits
+                      </button>
+                    )}{' '}
                     <button
                       className="btn xs"
                       disabled={closing === p.id}
@@ -266,8 +286,15 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
                     </button>
                   </td>
                 )}
-              </tr>
-            );
+              </tr>,
+              open && editing === p.id && (
+                <tr key={`${p.id}-exits`}>
+                  <td colSpan={10}>
+                    <ExitsEditor userId={userId} p={p} onDone={() => setEditing(null)} />
+                  </td>
+                </tr>
+              ),
+            ];
           })}
         </tbody>
       </table>
@@ -300,6 +327,9 @@ function OrderTicket({
     return quote === 'SOL' ? b.sol : (b.tokens.find((t) => t.symbol === quote)?.uiAmount ?? '0');
   });
   const [side, setSide] = useState<'buy' | 'sell'>('buy');
+  const [kind, setKind] = useState<TicketKind>('market');
+  const [triggerText, setTriggerText] = useState('');
+  const [expires, setExpires] = useState('86400');
   const [amount, setAmount] = useState('');
   const [stop, setStop] = useState('');
   const [target, setTarget] = useState('');
@@ -339,6 +369,9 @@ function OrderTicket({
         ? 'Above the current price'
         : null;
   const quoteUsd = quote === 'SOL' ? solPrice : 1;
+  // Limit and stop prices are in the quote asset, like a position's exits.
+  const priceInQuote = price !== null && quoteUsd ? price / quoteUsd : null;
+  const triggerErr = kind === 'market' ? null : triggerPriceError(kind, side, triggerText, priceInQuote, quote);
   const estQty = side === 'buy' && amountOk && price && quoteUsd ? (Number(amount) * quoteUsd) / price : null;
   const estValue = side === 'sell' && amountOk && price ? Number(amount) * price : null;
 
@@ -347,6 +380,22 @@ function OrderTicket({
     setBusy(true);
     setError(null);
     setOutcome(null);
+    if (kind !== 'market') {
+      const placed = await placeTriggerOrder({
+        user: userId,
+        kind,
+        side,
+        token,
+        amount: amount.trim(),
+        price: Number(triggerText),
+        expiresInSec: Number(expires),
+      });
+      setBusy(false);
+      if (!placed.ok) return setError(placed.message);
+      setAmount('');
+      setTriggerText('');
+      return;
+    }
     const input = {
       user: userId,
       side,
@@ -377,12 +426,24 @@ function OrderTicket({
   return (
     <Panel title="Order ticket" hint="manual order" testId="order-ticket">
       <form className="ticket" onSubmit={submit} data-testid="order-form">
+        <TicketKindTabs
+          kind={kind}
+          onKind={(k) => {
+            setKind(k);
+            // A stop sells when the price falls: it has no buy side.
+            if (k === 'stop') setSide('sell');
+            setOutcome(null);
+            setError(null);
+          }}
+        />
         <Seg
           className="block side"
           value={side}
           onChange={(v) => (setSide(v), setOutcome(null), setError(null))}
           options={[
-            { value: 'buy', label: 'Buy', className: 'buy', testId: 'order-side-buy' },
+            ...(kind === 'stop'
+              ? []
+              : [{ value: 'buy' as const, label: 'Buy', className: 'buy', testId: 'order-side-buy' }]),
             { value: 'sell', label: 'Sell', className: 'sell', testId: 'order-side-sell' },
           ]}
         />
@@ -430,7 +491,19 @@ function OrderTicket({
             )}
           </div>
         </Field>
-        {side === 'buy' && (
+        {kind !== 'market' && (
+          <TriggerFields
+            kind={kind}
+            side={side}
+            quote={quote}
+            price={triggerText}
+            onPrice={setTriggerText}
+            expires={expires}
+            onExpires={setExpires}
+            error={triggerErr}
+          />
+        )}
+        {side === 'buy' && kind === 'market' && (
           <div className="form-grid">
             <Field
               label={<>Stop-loss {stopRequired ? <span className="warn-text">· required</span> : null}</>}
@@ -505,10 +578,14 @@ function OrderTicket({
         <button
           className={`btn ${side === 'buy' ? 'buy' : 'sell'}`}
           style={{ height: 36 }}
-          disabled={busy || !amountOk || !!stopErr || !!targetErr || !hasWallet}
+          disabled={busy || !amountOk || !!stopErr || !!targetErr || !!triggerErr || !hasWallet}
           data-testid="order-submit"
         >
-          {busy ? 'Sending…' : `${side === 'buy' ? 'Buy' : 'Sell'} ${token}`}
+          {busy
+            ? 'Sending…'
+            : kind === 'market'
+              ? `${side === 'buy' ? 'Buy' : 'Sell'} ${token}`
+              : `Place ${kind === 'stop' ? 'stop' : `limit ${side}`}`}
         </button>
       </form>
     </Panel>

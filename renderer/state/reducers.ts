@@ -63,6 +63,7 @@ export function refreshPlan(event: Pick<EngineEvent, 'type' | 'userId'>): Refres
     case 'order.failed':
       return perUser('orders');
     case 'exit.stuck':
+    case 'position.exitsChanged':
       return perUser('positions');
     case 'rpc.degraded':
       return ['health'];

@@ -677,6 +677,12 @@ export function describeEventTitle(e: Pick<EngineEvent, 'type'>, who: string): s
     'risk.dailyLossHit': 'Daily loss limit hit',
     'risk.drawdownPaused': 'Drawdown limit: paused',
     'candles.seedFailed': 'Price history unavailable: warming up from live prices',
+    'triggerOrder.placed': 'Order placed',
+    'triggerOrder.filled': 'Order filled',
+    'triggerOrder.cancelled': 'Order cancelled',
+    'triggerOrder.expired': 'Order expired',
+    'triggerOrder.failed': 'Order reached its price but did not fill',
+    'position.exitsChanged': 'Exits changed',
   };
   const t = titles[e.type] ?? e.type;
   return who ? `${t} · ${who}` : t;

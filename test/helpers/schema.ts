@@ -26,6 +26,7 @@ export const EXPECTED_TABLES = [
   'telegram_friends',
   'telegram_link_codes',
   'trades',
+  'trigger_orders',
   'user_settings',
   'users',
   'wallet_txs',

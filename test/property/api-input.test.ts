@@ -138,6 +138,18 @@ function validInputs(backupFile: string): { [K in CommandName]: CommandInput<K> 
     'telegram.test': {},
     'prices.singleSource': { mint: 'DezXAZ8z7PnrnRJjz3wXBoRgixCa6xjnB7YaB1pPB263', allow: true },
     'strategy.status': { user: 'Ana' },
+    'orders.place': {
+      user: 'Ana',
+      kind: 'limit',
+      side: 'buy',
+      token: 'WETH',
+      amount: '10',
+      price: 1,
+      expiresInSec: 3600,
+    },
+    'orders.open': { user: 'Ana' },
+    'orders.cancel': { user: 'Ana', orderId: 1 },
+    'positions.setExits': { user: 'Ana', token: 'WETH', stopLoss: null },
     'strategy.decisions': { user: 'Ana', from: '2026-01-01', to: '2026-02-01', limit: 10 },
   };
 }

@@ -145,6 +145,7 @@ describe('the trading loop', () => {
       reviewRisk: () => undefined,
       openPaperAccounts: () => undefined,
       exits: { runCycle: async () => ({ checked: 0, exits: 0, stuck: 0 }) },
+      orders: { runCycle: async () => ({ checked: 0, fired: 0, filled: 0, failed: 0, expired: 0 }) },
       runStrategies: async () => ({ users: 0, evaluated: 0, signals: 0, orders: 0, filled: 0, rejected: 0, errors: 0 }),
       copy: {
         poll: async () => ({
