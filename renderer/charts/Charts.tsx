@@ -146,7 +146,7 @@ export interface TooltipState {
 /** The crosshair tooltip, on the side of the pointer with room for it. */
 export function ChartTooltip({ tip }: { tip: TooltipState | null }) {
   if (!tip) return null;
-  const left = tip.x > 220 ? tip.x - 196 : tip.x + 16;
+  const left = tip.x > 250 ? tip.x - 226 : tip.x + 16;
   return (
     <div className="chart-tooltip" style={{ left, top: Math.max(4, tip.y - 40) }} data-testid="chart-tooltip">
       <div className="muted">{tip.time} UTC</div>
@@ -252,6 +252,8 @@ export function tradeMarkers(
 
 /** Bars a price chart spans at least: fewer candles (a fresh engine) are drawn at the right, after empty time. */
 const MIN_CHART_BARS = 90;
+/** Points an equity curve spans at least, the same way (a new friend has a few snapshots). */
+const MIN_EQUITY_POINTS = 40;
 
 /**
  * Few candles: empty time slots before the first, so the bars keep a normal width at the
@@ -260,10 +262,11 @@ const MIN_CHART_BARS = 90;
 export function withLeadingSpace<T extends { time: UTCTimestamp }>(
   data: readonly T[],
   stepSeconds: number,
+  minBars = MIN_CHART_BARS,
 ): (T | { time: UTCTimestamp })[] {
   const first = data[0];
-  if (!first || data.length >= MIN_CHART_BARS) return [...data];
-  const pad = MIN_CHART_BARS - data.length;
+  if (!first || data.length >= minBars) return [...data];
+  const pad = minBars - data.length;
   const lead = Array.from({ length: pad }, (_, i) => ({
     time: (first.time - (pad - i) * stepSeconds) as UTCTimestamp,
   }));
@@ -477,7 +480,12 @@ export function EquityChart(props: {
   }, [colors, chart]);
   useEffect(() => {
     if (!series.current) return;
-    series.current.setData(props.points.map((p) => ({ time: p.time as UTCTimestamp, value: p.value })));
+    const data = props.points
+      .map((p) => ({ time: p.time as UTCTimestamp, value: p.value }))
+      .filter((d, i, all) => i === 0 || d.time > all[i - 1]!.time);
+    // The leading empty time is spaced like the points themselves (a minute at least).
+    const span = data.length > 1 ? (data[data.length - 1]!.time - data[0]!.time) / (data.length - 1) : 60;
+    series.current.setData(withLeadingSpace(data, Math.max(60, Math.round(span)), MIN_EQUITY_POINTS));
     markers.current?.setMarkers(colors ? flowMarkers(props.points, props.flows ?? [], colors) : []);
     chart?.timeScale().fitContent();
   }, [props.points, props.flows, chart, colors]);
