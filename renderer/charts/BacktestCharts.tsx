@@ -44,7 +44,10 @@ export function backtestMarkers(
   if (points.length === 0) return [];
   const out: SeriesMarker<Time>[] = [];
   let k = 0;
-  for (const t of trades.filter((x) => x.token === token)) {
+  const mine = trades.filter((x) => x.token === token);
+  // Hundreds of trades: arrows only, or their words pile into an unreadable band.
+  const words = mine.length <= 40;
+  for (const t of mine) {
     const sec = Math.floor(Date.parse(t.time) / 1000);
     while (k < points.length - 1 && points[k]!.time < sec) k++;
     const buy = t.side === 'buy';
@@ -53,7 +56,7 @@ export function backtestMarkers(
       position: buy ? 'belowBar' : 'aboveBar',
       shape: buy ? 'arrowUp' : 'arrowDown',
       color: buy ? colors.pos : colors.neg,
-      text: buy ? 'Buy' : 'Sell',
+      text: words ? (buy ? 'Buy' : 'Sell') : '',
     });
   }
   return out.sort((a, b) => Number(a.time) - Number(b.time));

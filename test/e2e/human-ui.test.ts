@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLeaks } from '../../engine/api/human-text';
-import { REPO_ROOT, spawnHarvest } from '../helpers/cli';
+import { REPO_ROOT, runHarvest, spawnHarvest } from '../helpers/cli';
 import { tempDataDir } from '../helpers/datadir';
 
 const RENDERER_INDEX = join(REPO_ROOT, 'dist', 'renderer', 'index.html');
@@ -474,6 +474,23 @@ describe('Harvest speaks human (harvest serve + Chromium)', () => {
     } finally {
       await context.close();
     }
+  }, 60_000);
+
+  it("the CLI gives USD values beside token amounts, at the running engine's prices; --json stays raw", async () => {
+    const cli = (...args: string[]) => runHarvest(['--data-dir', dataDir!.dir, ...args], { env: CLEAN_ENV });
+    const positions = await cli('positions', 'alice');
+    expect(positions.code).toBe(0);
+    expect(positions.stdout).toMatch(/open\s+SOL\s+[\d.]+ \(\$[\d,]+\.\d\d\)/u);
+    const balances = await cli('wallet', 'balances', 'alice');
+    expect(balances.stdout).toMatch(/SOL\s+[\d.]+ \(\$[\d,]+\.\d\d\)/u);
+    const trades = await cli('trades', 'alice');
+    expect(trades.stdout).toMatch(/[\d.]+ SOL \(\$[\d,]+\.\d\d\) for/u);
+    const orders = await cli('orders', 'alice');
+    expect(orders.stdout).toMatch(/[\d.]+ (SOL|WETH) \(\$[\d,]+\.\d\d\)/u);
+    for (const r of [positions, balances, trades, orders]) expect(findLeaks(r.stdout)).toEqual([]);
+    const raw = await cli('positions', 'alice', '--json');
+    expect(raw.stdout).not.toMatch(/\(\$/u);
+    expect(JSON.parse(raw.stdout)).toHaveProperty('positions');
   }, 60_000);
 
   it('when the engine stops, the UI says so, turns its controls off and dates its figures', async () => {
