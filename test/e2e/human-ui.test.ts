@@ -500,6 +500,9 @@ describe('Harvest speaks human (harvest serve + Chromium)', () => {
       await page.goto(served!.url);
       await page.getByTestId('engine-health').waitFor({ timeout: 30_000 });
       await expect.poll(() => page.getByTestId('engine-state').getAttribute('data-state')).not.toBe('stopped');
+      // Figures on screen first (alice's equity), so there is something to go stale.
+      const equity = /\$9\d\d\.\d\d/u;
+      await expect.poll(() => page.getByTestId('users-table').textContent(), { timeout: 20_000 }).toMatch(equity);
       await stop(served!);
       await page.getByTestId('engine-offline-banner').waitFor({ timeout: 30_000 });
       expect(await page.getByTestId('engine-state').textContent()).toMatch(/Engine stopped/);
@@ -518,6 +521,8 @@ describe('Harvest speaks human (harvest serve + Chromium)', () => {
         })),
       );
       expect(panels.length).toBeGreaterThan(2);
+      // Stale, not gone: the last figures stay readable.
+      expect(await page.getByTestId('users-table').textContent()).toMatch(equity);
       for (const p of panels) {
         expect(p.stale).toBe(true);
         expect(p.age).toMatch(/^stale · (a moment|.+) old$/u);
