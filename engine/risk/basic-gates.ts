@@ -124,8 +124,6 @@ export function balanceGate(store: Store, network: string): RiskGate {
           );
         }
       }
-      const token = tokenByMint(order.inputMint);
-      const decimals = token?.decimals ?? 0;
       if (order.inputMint === WRAPPED_SOL_MINT) {
         const lamports = ctx.balances.get('SOL') ?? 0n;
         // A paper book pays no network fee or rent, so it keeps no SOL reserve (a paper SOL position can be sold whole).
