@@ -9,6 +9,7 @@ import { takeToken } from './client/token';
 import { defaultWsUrl, wsClient } from './client/ws';
 import { hashToView } from './state/reducers';
 import { appStore, startController } from './state/store';
+import { installSortableTables } from './components/sortable-tables';
 
 /** Electron: the preload's bridge; a browser: the headless host's WebSocket with the token from the URL. */
 function pickClient(): EngineClient | null {
@@ -19,6 +20,7 @@ function pickClient(): EngineClient | null {
 }
 
 document.documentElement.dataset['theme'] = appStore.getState().theme;
+installSortableTables(document.getElementById('root')!);
 const root = createRoot(document.getElementById('root')!);
 const client = pickClient();
 if (!client) {

@@ -45,6 +45,43 @@ function trimAmount(text: string): string {
   return text;
 }
 
+/** Stablecoins are worth a dollar each: no price to look up. */
+export const STABLE_SYMBOLS: ReadonlySet<string> = new Set(['USDC', 'USDT', 'PYUSD']);
+
+/**
+ * USD price of a symbol: 1 for stablecoins, else the last price seen (null if none).
+ * The one valuation the UI and the CLI share: both feed it the last candle close per token.
+ */
+export function usdPrice(symbol: string, prices: Readonly<Record<string, number>>): number | null {
+  if (STABLE_SYMBOLS.has(symbol)) return 1;
+  const p = prices[symbol];
+  return p !== undefined && Number.isFinite(p) ? p : null;
+}
+
+const USD = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
+
+/**
+ * A token amount with its USD value beside it: "20.28 SOL ($2,995.10)"; the amount
+ * alone when the token has no price yet, and a stablecoin needs no second dollar figure.
+ */
+export function withUsd(
+  amountText: string,
+  uiAmount: number | string,
+  symbol: string,
+  prices: Readonly<Record<string, number>>,
+): string {
+  const n = typeof uiAmount === 'number' ? uiAmount : Number(uiAmount);
+  const price = usdPrice(symbol, prices);
+  if (price === null || !Number.isFinite(n) || STABLE_SYMBOLS.has(symbol)) return amountText;
+  const usd = n * price;
+  return `${amountText} (${usd < 0 ? '−' : ''}${USD.format(Math.abs(usd))})`;
+}
+
 /** "maxPositionPctEquity" -> "max position pct equity". */
 export function wordsOf(key: string): string {
   return key

@@ -11,7 +11,17 @@ import { copyFormatters } from './copy-format';
 import { orderFormatters } from './order-format';
 import { strategyStatusFormatters } from './strategy-format';
 import { formatCandles } from './candle-format';
-import { describeDetails, friendName, tokenAmount, tokenLabel, wordsOf, type NameOf } from '../api/human-text';
+import {
+  describeDetails,
+  friendName,
+  STABLE_SYMBOLS,
+  tokenAmount,
+  tokenLabel,
+  withUsd,
+  wordsOf,
+  type NameOf,
+} from '../api/human-text';
+import { tokenRowByMint } from '../market/token-table';
 
 /** What a formatter may need beyond a command's output: names for user ids, and the trades an order made. */
 export interface HumanContext {
@@ -20,6 +30,8 @@ export interface HumanContext {
   trade: (tradeId: number) => CommandOutput<'trades.list'>['trades'][number] | null;
   /** The user's recent trades, when the CLI looked them up (a closed position's size is what its sells sold). */
   trades?: CommandOutput<'trades.list'>['trades'];
+  /** USD price per symbol (last candle close, as the UI values amounts); empty when none is known. */
+  prices?: Readonly<Record<string, number>>;
 }
 
 /** Without a lookup: no names known (a friend is then "a removed friend"), no trades. */
@@ -27,8 +39,19 @@ export const NO_HUMAN_CONTEXT: HumanContext = { nameOf: () => null, trade: () =>
 
 type Balances = CommandOutput<'wallet.balances'>['balances'][number];
 
-function formatBalances(b: Balances): string {
-  const rows = [`  SOL    ${b.sol}`, ...b.tokens.map((t) => `  ${t.symbol.padEnd(6)} ${t.uiAmount}`)];
+/** Base units of a mint as a token amount with its USD value: "20.28 SOL ($2,995.10)". */
+function valued(base: string, mint: string, prices: Readonly<Record<string, number>> = {}): string {
+  const row = tokenRowByMint(mint);
+  const text = tokenAmount(base, mint);
+  return row ? withUsd(text, formatUnits(BigInt(base), row.decimals), row.symbol, prices) : text;
+}
+
+function formatBalances(b: Balances, h: HumanContext = NO_HUMAN_CONTEXT): string {
+  const prices = h.prices ?? {};
+  const rows = [
+    `  SOL    ${withUsd(b.sol, b.sol, 'SOL', prices)}`,
+    ...b.tokens.map((t) => `  ${t.symbol.padEnd(6)} ${withUsd(t.uiAmount, t.uiAmount, t.symbol, prices)}`),
+  ];
   const state = b.active ? 'active' : `inactive: below the ${formatUnits(BigInt(b.minimumLamports), 9)} SOL minimum`;
   return [`${b.account} ${b.address} on ${b.network} (${state})`, ...rows].join('\n');
 }
@@ -67,6 +90,14 @@ function closedSize(
     if (t.side === 'sell' && t.symbol === p.symbol && t.executedAt >= p.openedAt && t.executedAt <= p.closedAt)
       total += Number(t.uiBaseAmount);
   return total > 0 ? `${Number(total.toPrecision(9))} sold` : 'closed';
+}
+
+/** A fill is valued at its own price when it was paid in dollars (what it was worth then), else at today's. */
+function fillPrices(
+  t: CommandOutput<'trades.list'>['trades'][number],
+  h: HumanContext,
+): Readonly<Record<string, number>> {
+  return STABLE_SYMBOLS.has(t.quoteSymbol) ? { [t.symbol]: t.price } : (h.prices ?? {});
 }
 
 /** A price with the precision it needs: 4 significant digits below 1, cents above 1000. */
@@ -137,14 +168,14 @@ export const formatters: Formatters = {
           `Secret key (base58): ${o.secretKeyBase58}`,
           `Secret key (Solana CLI JSON): ${o.secretKeyJson}`,
         ].join('\n'),
-  'wallet.show': (o) =>
+  'wallet.show': (o, h) =>
     o.wallet
       ? [
           `${o.user.name}: ${o.wallet.address} (${o.wallet.origin}, ${o.wallet.kind === 'mnemonic' ? 'recovery phrase' : 'secret key'})`,
           ...(o.balances.length === 0
             ? ['No balances seen yet.']
             : o.balances.map(
-                (b) => `  ${tokenLabel(b.mint).padEnd(8)} ${tokenAmount(b.amount, b.mint)} (seen ${b.seenAt})`,
+                (b) => `  ${tokenLabel(b.mint).padEnd(8)} ${valued(b.amount, b.mint, h.prices)} (seen ${b.seenAt})`,
               )),
         ].join('\n')
       : `${o.user.name} has no wallet yet.`,
@@ -158,19 +189,20 @@ export const formatters: Formatters = {
   'network.set': (o) =>
     `This data directory now uses ${o.network}${o.rpcUrls.length ? ` via ${o.rpcUrls.length} endpoint(s)` : ''}.${o.restartNeeded ? ' Restart the engine to apply it.' : ''}`,
   'wallet.balances': (o, h) =>
-    [...o.balances.map(formatBalances), ...o.paper.map((p) => formatPaperAccount(p, h))].join('\n\n') ||
+    [...o.balances.map((b) => formatBalances(b, h)), ...o.paper.map((p) => formatPaperAccount(p, h))].join('\n\n') ||
     'No wallets yet.',
   'wallet.deposit': (o) => [`Send SOL or tokens to: ${o.address}`, `Payment link: ${o.uri}`].join('\n'),
-  'funds.faucet': (o) => [`Funded (${o.signatures.length} transaction(s)).`, formatBalances(o.balances)].join('\n'),
-  'funds.withdraw': (o) =>
+  'funds.faucet': (o, h) =>
+    [`Funded (${o.signatures.length} transaction(s)).`, formatBalances(o.balances, h)].join('\n'),
+  'funds.withdraw': (o, h) =>
     o.outcome === 'confirmed'
-      ? `Withdrawal ${o.withdrawal.id} confirmed: ${o.withdrawal.uiAmount} ${o.withdrawal.symbol} to ${o.withdrawal.destination} (${o.withdrawal.signature}).`
+      ? `Withdrawal ${o.withdrawal.id} confirmed: ${withUsd(`${o.withdrawal.uiAmount} ${o.withdrawal.symbol}`, o.withdrawal.uiAmount, o.withdrawal.symbol, h.prices ?? {})} to ${o.withdrawal.destination} (${o.withdrawal.signature}).`
       : `Withdrawal ${o.withdrawal.id} ${o.withdrawal.status}: ${o.withdrawal.error ?? o.outcome}`,
-  'withdrawals.list': (o) =>
+  'withdrawals.list': (o, h) =>
     o.withdrawals
       .map(
         (w) =>
-          `${String(w.id).padStart(5)}  ${w.createdAt}  ${w.status.padEnd(9)} ${w.uiAmount} ${w.symbol} -> ${w.destination}`,
+          `${String(w.id).padStart(5)}  ${w.createdAt}  ${w.status.padEnd(9)} ${withUsd(`${w.uiAmount} ${w.symbol}`, w.uiAmount, w.symbol, h.prices ?? {})} -> ${w.destination}`,
       )
       .join('\n') || 'No withdrawals.',
   'whitelist.list': (o) =>
@@ -199,17 +231,17 @@ export const formatters: Formatters = {
     return `Strategy ${st.id} ${st.enabled ? 'enabled' : 'disabled'} on ${st.tokens.join(', ')} (${String(o.settings['mode'])}); applies from the next cycle (version ${o.version}).${o.notice ? `\n${o.notice}` : ''}`;
   },
   'orders.submit': (o, h) => formatOutcome(o, h),
-  'orders.list': (o) =>
+  'orders.list': (o, h) =>
     o.orders
       .map((i) =>
-        `${String(i.id).padStart(5)}  ${i.createdAt}  ${i.side.padEnd(4)} ${tokenLabel(i.side === 'buy' ? i.outputMint : i.inputMint)}/${tokenLabel(i.side === 'buy' ? i.inputMint : i.outputMint)}  ${tokenAmount(i.amount, i.inputMint).padEnd(18)} ${i.context.padEnd(9)} ${i.status.padEnd(9)} ${i.reasonCode ?? ''} ${i.error ?? ''}`.trimEnd(),
+        `${String(i.id).padStart(5)}  ${i.createdAt}  ${i.side.padEnd(4)} ${tokenLabel(i.side === 'buy' ? i.outputMint : i.inputMint)}/${tokenLabel(i.side === 'buy' ? i.inputMint : i.outputMint)}  ${valued(i.amount, i.inputMint, h.prices).padEnd(18)} ${i.context.padEnd(9)} ${i.status.padEnd(9)} ${i.reasonCode ?? ''} ${i.error ?? ''}`.trimEnd(),
       )
       .join('\n') || 'No orders.',
   'positions.list': (o, h) =>
     o.positions
       .map(
         (p) =>
-          `${String(p.id).padStart(4)}  ${p.status.padEnd(6)} ${p.symbol.padEnd(5)} ${(p.status === 'closed' ? closedSize(p, h.trades) : p.uiQuantity).padStart(14)}  entry ${p.averageEntryPrice?.toFixed(4) ?? '-'} ${p.quoteSymbol}` +
+          `${String(p.id).padStart(4)}  ${p.status.padEnd(6)} ${p.symbol.padEnd(5)} ${(p.status === 'closed' ? closedSize(p, h.trades) : withUsd(p.uiQuantity, p.uiQuantity, p.symbol, p.price === null ? (h.prices ?? {}) : { ...h.prices, [p.symbol]: p.price })).padStart(14)}  entry ${p.averageEntryPrice?.toFixed(4) ?? '-'} ${p.quoteSymbol}` +
           `  now ${p.price?.toFixed(4) ?? '-'}  PnL ${p.uiRealizedPnl} realized${p.uiUnrealizedPnl !== null ? `, ${p.uiUnrealizedPnl} unrealized` : ''}` +
           `${p.stopLoss !== null ? `  SL ${p.stopLoss}` : ''}${p.takeProfit !== null ? `  TP ${p.takeProfit}` : ''}${p.stuck ? '  STUCK' : ''}${p.account === 'paper' ? '  (paper account)' : ''}`,
       )
@@ -224,11 +256,11 @@ export const formatters: Formatters = {
         ? ["This user's strategy entries are paused until you resume them (harvest resume USER)."]
         : []),
     ].join('\n'),
-  'trades.list': (o) =>
+  'trades.list': (o, h) =>
     o.trades
       .map(
         (t) =>
-          `${String(t.id).padStart(5)}  ${t.executedAt}  ${t.side.padEnd(4)} ${t.uiBaseAmount} ${t.symbol} for ${t.uiQuoteAmount} ${t.quoteSymbol} @ ${formatPrice(t.price)}  (${t.context}, ${t.venue})`,
+          `${String(t.id).padStart(5)}  ${t.executedAt}  ${t.side.padEnd(4)} ${withUsd(`${t.uiBaseAmount} ${t.symbol}`, t.uiBaseAmount, t.symbol, fillPrices(t, h))} for ${t.uiQuoteAmount} ${t.quoteSymbol} @ ${formatPrice(t.price)}  (${t.context}, ${t.venue})`,
       )
       .join('\n') || 'No trades.',
   'controls.status': (o) =>

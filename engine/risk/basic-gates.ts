@@ -50,6 +50,23 @@ export function controlsGate(controls: Controls): RiskGate {
   };
 }
 
+/** A refusal names the friend (never their id). */
+function friendOf(store: Store, userId: number): string {
+  return store.users.byId(userId)?.name ?? 'this friend';
+}
+
+/** Base units as the token's units: "24.106974 SOL" (an unknown mint, shortened, with raw units). */
+function amountOf(amount: bigint, mint: string): string {
+  const t = tokenByMint(mint);
+  return t
+    ? `${formatUnits(amount, t.decimals)} ${t.symbol}`
+    : `${amount} raw units of ${mint.slice(0, 4)}…${mint.slice(-4)}`;
+}
+
+function symbolOf(mint: string): string {
+  return tokenByMint(mint)?.symbol ?? `token ${mint.slice(0, 4)}…${mint.slice(-4)}`;
+}
+
 /** The largest entry a user allows, by USD notional; a sell only reduces risk, so it is never too large. */
 export function orderSizeGate(store: Store): RiskGate {
   return {
@@ -58,13 +75,17 @@ export function orderSizeGate(store: Store): RiskGate {
       const settings = userSettingsOf(store, order.userId);
       const token = tokenByMint(order.inputMint);
       const price = ctx.price(order.inputMint);
+      const name = friendOf(store, order.userId);
       if (!token || price === null)
-        return refuse('STALE_PRICE', `No fresh price for ${order.inputMint}; no new entries until the feed recovers.`);
+        return refuse(
+          'STALE_PRICE',
+          `No fresh price for ${symbolOf(order.inputMint)}, so ${name}'s order cannot be sized; no new entries until the price feed recovers. Try again in a minute.`,
+        );
       const usd = usdValue(order.amount, token.decimals, price);
       if (usd > settings.maxOrderUsd) {
         return refuse(
           'ORDER_TOO_LARGE',
-          `This order is worth about $${usd.toFixed(2)}, above this user's $${settings.maxOrderUsd} limit per order.`,
+          `${name}'s order of ${amountOf(order.amount, order.inputMint)} is worth about $${usd.toFixed(2)}, above ${name}'s $${settings.maxOrderUsd} limit per order. Order at most $${settings.maxOrderUsd}, or raise the limit in ${name}'s risk settings.`,
         );
       }
       return { ok: true };
@@ -80,33 +101,38 @@ export function orderSizeGate(store: Store): RiskGate {
 export function balanceGate(store: Store, network: string): RiskGate {
   return {
     check(order, ctx) {
-      if (order.amount <= 0n) return refuse('ORDER_TOO_SMALL', 'The amount must be more than zero.');
+      const name = friendOf(store, order.userId);
+      if (order.amount <= 0n)
+        return refuse(
+          'ORDER_TOO_SMALL',
+          `${name}'s order spends 0 ${symbolOf(order.inputMint)}: enter an amount above zero.`,
+        );
       // Positions of the account the user trades now (paper and live never mix).
       const mode = userSettingsOf(store, order.userId).mode;
       if (order.side === 'sell') {
         const pos = store.portfolio.openPosition(order.userId, network, order.inputMint, mode);
         if (!pos || pos.quantity === 0n)
-          return refuse('NO_POSITION', 'There is no open position in this token to sell.');
-        if (order.amount > pos.quantity) {
-          const held = tokenByMint(order.inputMint);
-          const units = (n: bigint): string =>
-            held ? `${formatUnits(n, held.decimals)} ${held.symbol}` : `${formatUnits(n, 0)} units`;
           return refuse(
             'NO_POSITION',
-            `The position holds ${units(pos.quantity)}; this sell asks for ${units(order.amount)}.`,
+            `${name} has no open ${symbolOf(order.inputMint)} position to sell (${mode} account). Check the open positions first.`,
+          );
+        if (order.amount > pos.quantity) {
+          const held = amountOf(pos.quantity, order.inputMint);
+          return refuse(
+            'NO_POSITION',
+            `${name}'s ${symbolOf(order.inputMint)} position holds ${held}; this sell asks for ${amountOf(order.amount, order.inputMint)}. Sell at most ${held}, or close the position.`,
           );
         }
       }
-      const token = tokenByMint(order.inputMint);
-      const decimals = token?.decimals ?? 0;
       if (order.inputMint === WRAPPED_SOL_MINT) {
         const lamports = ctx.balances.get('SOL') ?? 0n;
         // A paper book pays no network fee or rent, so it keeps no SOL reserve (a paper SOL position can be sold whole).
         const keep = mode === 'live' ? solReserveLamports(store.risk.openCount(order.userId, network, mode)) : 0n;
         if (order.amount + keep > lamports) {
+          const most = lamports > keep ? lamports - keep : 0n;
           return refuse(
             'SOL_RESERVE',
-            `Spending ${formatUnits(order.amount, 9)} SOL would leave less than the ${formatUnits(keep, 9)} SOL the wallet keeps for fees and rent (it holds ${formatUnits(lamports, 9)}).`,
+            `Spending ${formatUnits(order.amount, 9)} SOL would leave ${name}'s wallet less than the ${formatUnits(keep, 9)} SOL it keeps for fees and rent (it holds ${formatUnits(lamports, 9)} SOL). Spend at most ${formatUnits(most, 9)} SOL, or deposit more SOL.`,
           );
         }
         return { ok: true };
@@ -115,7 +141,7 @@ export function balanceGate(store: Store, network: string): RiskGate {
       if (order.amount > held) {
         return refuse(
           'INSUFFICIENT_BALANCE',
-          `The wallet holds ${formatUnits(held, decimals)} ${token?.symbol ?? order.inputMint}; this order needs ${formatUnits(order.amount, decimals)}.`,
+          `${name}'s wallet holds ${amountOf(held, order.inputMint)}; this order needs ${amountOf(order.amount, order.inputMint)}. Order at most ${amountOf(held, order.inputMint)}, or deposit more ${symbolOf(order.inputMint)}.`,
         );
       }
       return { ok: true };

@@ -8,9 +8,9 @@ import {
   type Time,
   type UTCTimestamp,
 } from 'lightweight-charts';
-import { fmtUsd } from '../lib/format';
+import { fmtPrice, fmtUsd } from '../lib/format';
 import { useApp } from '../state/store';
-import { toChartTime, useChart, withAlpha } from './Charts';
+import { ChartTooltip, lineValue, toChartTime, useChart, useCrosshairTooltip, withAlpha } from './Charts';
 
 interface Point {
   time: number;
@@ -44,7 +44,10 @@ export function backtestMarkers(
   if (points.length === 0) return [];
   const out: SeriesMarker<Time>[] = [];
   let k = 0;
-  for (const t of trades.filter((x) => x.token === token)) {
+  const mine = trades.filter((x) => x.token === token);
+  // Hundreds of trades: arrows only, or their words pile into an unreadable band.
+  const words = mine.length <= 40;
+  for (const t of mine) {
     const sec = Math.floor(Date.parse(t.time) / 1000);
     while (k < points.length - 1 && points[k]!.time < sec) k++;
     const buy = t.side === 'buy';
@@ -53,7 +56,7 @@ export function backtestMarkers(
       position: buy ? 'belowBar' : 'aboveBar',
       shape: buy ? 'arrowUp' : 'arrowDown',
       color: buy ? colors.pos : colors.neg,
-      text: buy ? 'Buy' : 'Sell',
+      text: words ? (buy ? 'Buy' : 'Sell') : '',
     });
   }
   return out.sort((a, b) => Number(a.time) - Number(b.time));
@@ -96,9 +99,22 @@ export function BacktestPriceChart(props: {
     markers.current?.setMarkers(backtestMarkers(data, props.trades, props.token, colors));
     chart?.timeScale().fitContent();
   }, [props.closes, props.trades, props.token, chart, colors]);
+  const tip = useCrosshairTooltip(chart, (param) => {
+    const at = lineValue(param, line.current);
+    if (at === null) return null;
+    const sec = Number(param.time);
+    const done = props.trades.filter(
+      (t) => t.token === props.token && Math.abs(Date.parse(t.time) / 1000 - sec) < 1 && t.valueUsd > 0,
+    );
+    return [
+      `Close ${fmtPrice(at)} ${props.token}/USD`,
+      ...done.map((t) => `${t.side === 'buy' ? 'Bought' : 'Sold'} ${fmtUsd(t.valueUsd)} at ${fmtPrice(t.price)}`),
+    ];
+  });
   return (
     <div className="chart" style={{ height: props.height ?? 280 }} data-testid="backtest-price-chart">
       <div ref={ref} style={{ position: 'absolute', inset: 0 }} />
+      <ChartTooltip tip={tip} />
       <div className="chart-legend">
         <b>{props.token}/USD</b>
         <span className="muted"> · closing price, ▲ buys ▼ sells</span>
@@ -137,10 +153,20 @@ export function BacktestEquityChart(props: {
     hold.current.setData(series(props.points.map((p) => ({ time: p.time, value: p.hold }))));
     chart?.timeScale().fitContent();
   }, [props.points, chart, colors]);
+  const tip = useCrosshairTooltip(chart, (param) => {
+    const e = lineValue(param, equity.current);
+    const h = lineValue(param, hold.current);
+    if (e === null) return null;
+    return [
+      `Strategy ${fmtUsd(e)}`,
+      ...(h !== null ? [`Buy and hold ${fmtUsd(h)} (${fmtUsd(e - h, { sign: true })} against it)`] : []),
+    ];
+  });
   const last = props.points[props.points.length - 1];
   return (
     <div className="chart" style={{ height: props.height ?? 240 }} data-testid="backtest-equity-chart">
       <div ref={ref} style={{ position: 'absolute', inset: 0 }} />
+      <ChartTooltip tip={tip} />
       {last && (
         <div className="chart-legend">
           <b>{fmtUsd(last.equity)}</b>

@@ -8,7 +8,11 @@ import {
   type IChartApi,
   type ISeriesApi,
   type ISeriesMarkersPluginApi,
+  type MouseEventParams,
+  type BarData,
+  type LineData,
   type SeriesMarker,
+  TickMarkType,
   type Time,
   type UTCTimestamp,
 } from 'lightweight-charts';
@@ -55,9 +59,102 @@ function chartOptions(c: ThemeColors) {
     },
     grid: { vertLines: { color: c.grid }, horzLines: { color: c.grid } },
     rightPriceScale: { borderColor: c.border },
-    timeScale: { borderColor: c.border, timeVisible: true, secondsVisible: false },
+    // Times on the axis, not only dates; labels at least ~70 px apart so there are several, never a pile.
+    timeScale: {
+      borderColor: c.border,
+      timeVisible: true,
+      secondsVisible: false,
+      minBarSpacing: 0.5,
+      tickMarkFormatter: axisLabel,
+    },
+    localization: { timeFormatter: (t: Time) => fmtChartTime(t) },
     crosshair: { mode: 0 },
   } as const;
+}
+
+/** A chart time (seconds, UTC) as the crosshair tooltip says it: "7 Dec 2026, 14:05". */
+export function fmtChartTime(t: Time): string {
+  const sec =
+    typeof t === 'number'
+      ? t
+      : typeof t === 'string'
+        ? Date.parse(t) / 1000
+        : Date.UTC(t.year, t.month - 1, t.day) / 1000;
+  return new Date(sec * 1000).toLocaleString(undefined, {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: 'UTC',
+  });
+}
+
+/** Axis labels: the year or month where it changes, the day at midnight, the time otherwise. */
+function axisLabel(t: Time, kind: TickMarkType): string {
+  const d = new Date((typeof t === 'number' ? t : 0) * 1000);
+  switch (kind) {
+    case TickMarkType.Year:
+      return String(d.getUTCFullYear());
+    case TickMarkType.Month:
+      return d.toLocaleDateString(undefined, { month: 'short', year: 'numeric', timeZone: 'UTC' });
+    case TickMarkType.DayOfMonth:
+      return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', timeZone: 'UTC' });
+    default:
+      return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+  }
+}
+
+/** The value of a line or area series under the crosshair, or null. */
+export function lineValue(param: MouseEventParams<Time>, s: ISeriesApi<'Line' | 'Area'> | null): number | null {
+  const d = (s ? param.seriesData.get(s) : undefined) as LineData<Time> | undefined;
+  return d && 'value' in d && Number.isFinite(d.value) ? d.value : null;
+}
+
+/** What the crosshair points at, as lines of text; null hides the tooltip. */
+export type DescribePoint = (param: MouseEventParams<Time>) => string[] | null;
+
+/**
+ * A tooltip that follows the crosshair: the time and what `describe` says about the
+ * point under it (OHLC, an equity value). Rendered by `ChartTooltip`.
+ */
+export function useCrosshairTooltip(chart: IChartApi | null, describe: DescribePoint): TooltipState | null {
+  const [tip, setTip] = useState<TooltipState | null>(null);
+  const describeRef = useRef(describe);
+  describeRef.current = describe;
+  useEffect(() => {
+    if (!chart) return;
+    const onMove = (param: MouseEventParams<Time>) => {
+      const lines = param.time !== undefined && param.point ? describeRef.current(param) : null;
+      setTip(
+        lines && param.point ? { x: param.point.x, y: param.point.y, time: fmtChartTime(param.time!), lines } : null,
+      );
+    };
+    chart.subscribeCrosshairMove(onMove);
+    return () => chart.unsubscribeCrosshairMove(onMove);
+  }, [chart]);
+  return tip;
+}
+
+export interface TooltipState {
+  x: number;
+  y: number;
+  time: string;
+  lines: string[];
+}
+
+/** The crosshair tooltip, on the side of the pointer with room for it. */
+export function ChartTooltip({ tip }: { tip: TooltipState | null }) {
+  if (!tip) return null;
+  const left = tip.x > 250 ? tip.x - 226 : tip.x + 16;
+  return (
+    <div className="chart-tooltip" style={{ left, top: Math.max(4, tip.y - 40) }} data-testid="chart-tooltip">
+      <div className="muted">{tip.time} UTC</div>
+      {tip.lines.map((l) => (
+        <div key={l}>{l}</div>
+      ))}
+    </div>
+  );
 }
 
 /** Creates a chart in a div and re-themes it when the theme changes. */
@@ -153,6 +250,29 @@ export function tradeMarkers(
     .sort((a, b) => (a.time as number) - (b.time as number));
 }
 
+/** Bars a price chart spans at least: fewer candles (a fresh engine) are drawn at the right, after empty time. */
+const MIN_CHART_BARS = 90;
+/** Points an equity curve spans at least, the same way (a new friend has a few snapshots). */
+const MIN_EQUITY_POINTS = 40;
+
+/**
+ * Few candles: empty time slots before the first, so the bars keep a normal width at the
+ * right edge and the time axis still has a label every few hours, not one or two.
+ */
+export function withLeadingSpace<T extends { time: UTCTimestamp }>(
+  data: readonly T[],
+  stepSeconds: number,
+  minBars = MIN_CHART_BARS,
+): (T | { time: UTCTimestamp })[] {
+  const first = data[0];
+  if (!first || data.length >= minBars) return [...data];
+  const pad = minBars - data.length;
+  const lead = Array.from({ length: pad }, (_, i) => ({
+    time: (first.time - (pad - i) * stepSeconds) as UTCTimestamp,
+  }));
+  return [...lead, ...data];
+}
+
 export function PriceChart(props: {
   token: string;
   timeframe: '1m' | '5m' | '15m' | '1h';
@@ -239,7 +359,7 @@ export function PriceChart(props: {
       close: c.close,
     }));
     const dedup = data.filter((d, i) => i === 0 || d.time > data[i - 1]!.time);
-    series.current.setData(dedup);
+    series.current.setData(withLeadingSpace(dedup, TF_SECONDS[props.timeframe] ?? 60));
     const last = dedup[dedup.length - 1];
     if (last) {
       const precision = last.close >= 1000 ? 2 : last.close >= 1 ? 3 : 6;
@@ -247,12 +367,7 @@ export function PriceChart(props: {
     }
     const key = `${props.token}:${props.timeframe}`;
     if (fitted.current !== key && dedup.length > 0 && chart) {
-      // Few candles (a fresh engine): normal-width bars from the right edge, not three giant ones.
-      if (dedup.length >= 60) chart.timeScale().fitContent();
-      else {
-        chart.timeScale().applyOptions({ barSpacing: 9, rightOffset: 3 });
-        chart.timeScale().scrollToRealTime();
-      }
+      chart.timeScale().fitContent();
       fitted.current = key;
     }
   }, [candles, chart, props.token, props.timeframe]);
@@ -265,6 +380,18 @@ export function PriceChart(props: {
     );
   }, [props.trades, props.token, props.timeframe, colors, candles, timeline]);
 
+  const tip = useCrosshairTooltip(chart, (param) => {
+    const bar = (series.current ? param.seriesData.get(series.current) : undefined) as BarData<Time> | undefined;
+    if (!bar || !('open' in bar)) return null;
+    const candle = candles?.find((c) => toChartTime(c.time) === param.time) as
+      (Candle & { volume?: number }) | undefined;
+    return [
+      `Close ${fmtPrice(bar.close)} ${props.token}/USD`,
+      `Open ${fmtPrice(bar.open)} · High ${fmtPrice(bar.high)} · Low ${fmtPrice(bar.low)}`,
+      candle?.volume !== undefined ? `Volume ${candle.volume.toLocaleString()}` : 'Volume not reported by this source',
+      ...(candle?.gap ? ['No trades in this bucket: flat at the previous close'] : []),
+    ];
+  });
   const last = candles?.[candles.length - 1];
   const first = candles?.[0];
   const change = last && first ? ((last.close - first.open) / first.open) * 100 : null;
@@ -277,6 +404,7 @@ export function PriceChart(props: {
       data-testid={props.testId ?? 'price-chart'}
     >
       <div ref={ref} style={{ position: 'absolute', inset: 0 }} />
+      <ChartTooltip tip={tip} />
       {last && (
         <div className="chart-legend">
           <b>{fmtPrice(last.close)}</b>
@@ -352,10 +480,24 @@ export function EquityChart(props: {
   }, [colors, chart]);
   useEffect(() => {
     if (!series.current) return;
-    series.current.setData(props.points.map((p) => ({ time: p.time as UTCTimestamp, value: p.value })));
+    const data = props.points
+      .map((p) => ({ time: p.time as UTCTimestamp, value: p.value }))
+      .filter((d, i, all) => i === 0 || d.time > all[i - 1]!.time);
+    // The leading empty time is spaced like the points themselves (a minute at least).
+    const span = data.length > 1 ? (data[data.length - 1]!.time - data[0]!.time) / (data.length - 1) : 60;
+    series.current.setData(withLeadingSpace(data, Math.max(60, Math.round(span)), MIN_EQUITY_POINTS));
     markers.current?.setMarkers(colors ? flowMarkers(props.points, props.flows ?? [], colors) : []);
     chart?.timeScale().fitContent();
   }, [props.points, props.flows, chart, colors]);
+  const tip = useCrosshairTooltip(chart, (param) => {
+    const at = lineValue(param, series.current);
+    if (at === null) return null;
+    const point = props.points.find((p) => p.time === param.time);
+    return [
+      `Equity ${fmtUsd(at)}`,
+      ...(point?.pnl !== undefined ? [`PnL ${fmtUsd(point.pnl, { sign: true })} net of deposits and withdrawals`] : []),
+    ];
+  });
   const last = props.points[props.points.length - 1];
   const first = props.points[0];
   // Profit since the first point, net of deposits and withdrawals (the engine's PnL); a top-up is not profit.
@@ -370,6 +512,7 @@ export function EquityChart(props: {
       data-testid={props.testId ?? 'equity-chart'}
     >
       <div ref={ref} style={{ position: 'absolute', inset: 0 }} />
+      <ChartTooltip tip={tip} />
       {last && first && (
         <div className="chart-legend">
           <b>{fmtUsd(last.value)}</b>

@@ -1,6 +1,7 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState, type KeyboardEvent as ReactKeyboardEvent, type ReactNode } from 'react';
 import type { UserState } from '../state/reducers';
-import { actions } from '../state/store';
+import { fmtDuration } from '../lib/format';
+import { actions, useApp } from '../state/store';
 import { IconCheck, IconCopy } from './icons';
 
 export function Panel(props: {
@@ -12,18 +13,42 @@ export function Panel(props: {
   className?: string;
   testId?: string;
 }) {
+  const offline = useApp((s) => s.conn === 'closed');
   return (
-    <section className={`panel ${props.className ?? ''}`} data-testid={props.testId}>
+    <section
+      className={`panel ${offline ? 'stale' : ''} ${props.className ?? ''}`}
+      data-testid={props.testId}
+      data-stale={offline || undefined}
+    >
       {props.title !== undefined && (
         <div className="panel-head">
           <h2>{props.title}</h2>
           {props.hint !== undefined && <span className="hint">{props.hint}</span>}
+          {offline && <StaleAge />}
           <span className="spacer" />
           {props.actions}
         </div>
       )}
+      {props.title === undefined && offline && <StaleAge floating />}
       <div className={`panel-body ${props.flush ? 'flush' : ''}`}>{props.children}</div>
     </section>
+  );
+}
+
+/** "stale · 2 min old": how old a panel's figures are while the engine does not answer. */
+export function StaleAge({ floating }: { floating?: boolean }) {
+  const lostAt = useApp((s) => s.connLostAt);
+  const now = useNow(1000);
+  const age =
+    lostAt === null ? 'age unknown' : now - lostAt < 1000 ? 'a moment old' : `${fmtDuration(now - lostAt)} old`;
+  return (
+    <span
+      className={`stale-age ${floating ? 'floating' : ''}`}
+      data-testid="stale-age"
+      title="The engine is not answering: these figures are what it last said and do not change until it answers again."
+    >
+      stale · {age}
+    </span>
   );
 }
 
@@ -173,6 +198,20 @@ export function useEscape(onEscape: () => void, active = true): void {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [onEscape, active]);
+}
+
+/**
+ * Escape inside an inline form (a panel's fields, not a dialog): what was typed is
+ * discarded, back to the saved values, and its inline errors go. Goes on the form's
+ * element as onKeyDown, so it acts only while the focus is inside. The focus stays:
+ * a field that saves when left must not save what Escape just discarded.
+ */
+export function escapeDiscards(discard: () => void): (e: ReactKeyboardEvent) => void {
+  return (e) => {
+    if (e.key !== 'Escape' || e.defaultPrevented) return;
+    e.preventDefault();
+    discard();
+  };
 }
 
 /** Token toggles: one chip per symbol, pressed when chosen (the Strategy tab and the Backtest screen). */

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { CommandOutput } from '../../engine/api/contract';
 import { hasCommand } from '../client/commands';
-import { Field, Panel, Seg } from '../components/ui';
+import { Field, Panel, Seg, escapeDiscards } from '../components/ui';
 import { actions, useApp } from '../state/store';
 
 type FollowOut = CommandOutput<'copy.list'>['follows'][number];
@@ -210,7 +210,11 @@ export function CopyPanel({ userId }: { userId: number }) {
       </Panel>
 
       <Panel title="Follow" testId="copy-form">
-        <div className="col" style={{ gap: 12 }}>
+        <div
+          className="col"
+          style={{ gap: 12 }}
+          onKeyDown={escapeDiscards(() => (setLeader(''), setAmount('25'), setMaxUsd(''), setOnly([]), setError(null)))}
+        >
           <Field label="Leader" help="A friend, or any Solana wallet address.">
             <input
               className="input"

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { EquityChart, PriceChart } from '../charts/Charts';
-import { Empty, Field, Panel, Seg, useNow } from '../components/ui';
+import { Empty, Field, Panel, Seg, useNow, escapeDiscards } from '../components/ui';
 import { fmtAmount, fmtDateTime, fmtPrice, fmtSigned, fmtUsd, pnlClass, relTime } from '../lib/format';
 import { hasCommand } from '../client/commands';
 import { actions, useApp } from '../state/store';
@@ -425,7 +425,14 @@ function OrderTicket({
 
   return (
     <Panel title="Order ticket" hint="manual order" testId="order-ticket">
-      <form className="ticket" onSubmit={submit} data-testid="order-form">
+      <form
+        className="ticket"
+        onSubmit={submit}
+        data-testid="order-form"
+        onKeyDown={escapeDiscards(
+          () => (setAmount(''), setStop(''), setTarget(''), setTriggerText(''), setError(null), setOutcome(null)),
+        )}
+      >
         <TicketKindTabs
           kind={kind}
           onKind={(k) => {

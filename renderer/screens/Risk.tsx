@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Field, Panel } from '../components/ui';
+import { Field, Panel, escapeDiscards } from '../components/ui';
 import { fromBaseUnits } from '../lib/format';
 import { HARD_BOUNDS } from '../../engine/api/human-text';
 import { hasCommand } from '../client/commands';
@@ -236,7 +236,11 @@ export function RiskTab({ userId }: { userId: number }) {
             The engine applies the {preset} preset. {canLimits ? 'Loading values…' : ''}
           </div>
         ) : (
-          <div className="limits">
+          <div
+            className="limits"
+            data-testid="risk-form"
+            onKeyDown={escapeDiscards(() => (setDraft({}), setErrors({})))}
+          >
             {LIMIT_FIELDS.map((f) => {
               const err = errors[f.key] ?? (f.key in draft ? checkLimitInput(draft[f.key]!, !!f.int, f.key) : null);
               const eff = effective ? getPath(effective, f.key) : undefined;
@@ -366,7 +370,7 @@ function ExecutionSettings({ userId }: { userId: number }) {
   const quote = s['quoteAsset'] === 'SOL' ? 'SOL' : 'USDC';
   return (
     <Panel title="Execution" hint="saved when you leave a field" testId="execution-settings">
-      <div className="limits">
+      <div className="limits" onKeyDown={escapeDiscards(() => (setDraft({}), setErrors({})))}>
         <Field label="Quote asset" help="What buys spend and sells return">
           <select
             className="select"

@@ -1,6 +1,6 @@
 import { checkLimitInput } from './Risk';
 import { useEffect, useState, type FormEvent } from 'react';
-import { Field, Panel, Seg } from '../components/ui';
+import { Field, Panel, Seg, escapeDiscards } from '../components/ui';
 import { IconCheck, IconKey, IconShield } from '../components/icons';
 import { fmtDateTime } from '../lib/format';
 import { hasCommand } from '../client/commands';
@@ -110,7 +110,17 @@ function NetworkPanel() {
           </dl>
         )}
         <hr className="sep" />
-        <form className="col" style={{ gap: 10 }} onSubmit={submit} data-testid="network-form">
+        <form
+          className="col"
+          style={{ gap: 10 }}
+          onSubmit={submit}
+          data-testid="network-form"
+          onKeyDown={escapeDiscards(() => {
+            if (net) setTarget(net.network);
+            setRpc(net && net.network !== 'sandbox' ? net.rpcEndpoints.join('\n') : '');
+            setError(null);
+          })}
+        >
           <Seg
             className="block"
             value={target}
@@ -608,7 +618,7 @@ function GlobalLimitsPanel() {
   if (!limits) return null;
   return (
     <Panel title="Global limits" hint="caps for everyone; empty = none" testId="global-limits">
-      <div className="col" style={{ gap: 10 }}>
+      <div className="col" style={{ gap: 10 }} onKeyDown={escapeDiscards(() => (setDraft({}), setErrors({})))}>
         <div className="form-grid">
           {GLOBAL_KEYS.map((g) => {
             const stored = limits[g.key];

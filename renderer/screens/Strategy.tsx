@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Field, Panel, Seg, TokenChips, useNow } from '../components/ui';
+import { Field, Panel, Seg, TokenChips, useNow, escapeDiscards } from '../components/ui';
 import { useStrategyStatus } from '../state/strategy-status';
 import { DecisionLog, StrategyNow } from './StrategyState';
 import { actions, useApp } from '../state/store';
@@ -99,8 +99,8 @@ export function StrategyTab({ userId }: { userId: number }) {
   const live = status?.users[0] ?? null;
   const now = useNow(15_000);
 
-  // Start from what is stored whenever it changes (after a save, or another window's change).
-  useEffect(() => {
+  // Start from what is stored whenever it changes (after a save, or another window's change), and on Escape.
+  const restore = () => {
     if (!current) return;
     setId(current.id);
     setTokens(current.tokens);
@@ -108,7 +108,8 @@ export function StrategyTab({ userId }: { userId: number }) {
     setMode(currentMode);
     setTexts(Object.fromEntries(Object.entries(current.params).map(([k, v]) => [k, v === null ? '' : String(v)])));
     setError(null);
-  }, [settings?.version]);
+  };
+  useEffect(restore, [settings?.version]);
 
   const strategy = strategies.find((s) => s.id === id);
   const params = useMemo(() => paramInfos(strategy), [strategy]);
@@ -174,7 +175,7 @@ export function StrategyTab({ userId }: { userId: number }) {
   if (!settings) return <div className="muted">Loading settings…</div>;
 
   return (
-    <div className="col" style={{ gap: 14 }} data-testid="strategy-tab">
+    <div className="col" style={{ gap: 14 }} data-testid="strategy-tab" onKeyDown={escapeDiscards(restore)}>
       <Panel
         title="Strategy"
         hint={

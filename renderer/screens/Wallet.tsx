@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { CopyButton, Empty, Field, Panel, Seg, useEscape, useNow } from '../components/ui';
+import { CopyButton, Empty, Field, Panel, Seg, useEscape, useNow, escapeDiscards } from '../components/ui';
 import { IconCheck, IconDownload, IconDrop, IconKey, IconRefresh, IconX } from '../components/icons';
 import { fmtAmount, fmtDateTime, fmtUsd, fromBaseUnits, relTime, shortAddr } from '../lib/format';
 import { usdPrice } from '../state/reducers';
@@ -92,7 +92,12 @@ function FriendPanel({ userId, name }: { userId: number; name: string }) {
   };
   return (
     <Panel title="Friend" testId="friend-panel">
-      <form className="row" onSubmit={rename}>
+      <form
+        className="row"
+        onSubmit={rename}
+        onKeyDown={escapeDiscards(() => (setDraft(name), setError(null)))}
+        data-testid="rename-form"
+      >
         <input
           className="input grow"
           value={draft}
@@ -558,7 +563,13 @@ function WithdrawPanel({ userId }: { userId: number }) {
 
   return (
     <Panel title="Withdraw" hint="only to whitelisted addresses" testId="withdraw-panel">
-      <form className="col" style={{ gap: 10 }} onSubmit={submit} data-testid="withdraw-form">
+      <form
+        className="col"
+        style={{ gap: 10 }}
+        onSubmit={submit}
+        data-testid="withdraw-form"
+        onKeyDown={escapeDiscards(() => (setAmount(''), setTo(''), setError(null), setResult(null)))}
+      >
         <div className="form-grid">
           <Field label="Asset">
             <select
@@ -734,6 +745,7 @@ function WhitelistPanel({ userId }: { userId: number }) {
         style={{ gap: 8, padding: 12, borderTop: '1px solid var(--border)' }}
         onSubmit={add}
         data-testid="whitelist-add-form"
+        onKeyDown={escapeDiscards(() => (setAddress(''), setLabel(''), setError(null)))}
       >
         <div className="row">
           <input

@@ -1,6 +1,7 @@
 import type { EngineEvent } from '../../engine/api/events';
 import type { BalancesRow, ControlsStatus, EventRow, Position, Trade, UserTab, View } from './types';
 import { USER_TABS } from './types';
+import { usdPrice } from '../../engine/api/human-text';
 
 export const MAX_EVENTS = 500;
 
@@ -107,15 +108,10 @@ export function isBreakerReason(reason: string | null | undefined): boolean {
 
 // ---- money ------------------------------------------------------------------
 
-const STABLES = new Set(['USDC', 'USDT', 'PYUSD']);
 const KNOWN_DECIMALS: Record<string, number> = { SOL: 9, USDC: 6, USDT: 6, PYUSD: 6, WETH: 8, WBTC: 8 };
 
-/** USD price of a symbol: 1 for stablecoins, else the last price seen (null if none). */
-export function usdPrice(symbol: string, prices: Readonly<Record<string, number>>): number | null {
-  if (STABLES.has(symbol)) return 1;
-  const p = prices[symbol];
-  return p !== undefined && Number.isFinite(p) ? p : null;
-}
+// The CLI values token amounts with the same function.
+export { usdPrice };
 
 /** Decimals of a quote asset (the known quote assets; 6, the stablecoins', otherwise). */
 export function quoteDecimals(t: Pick<Trade, 'quoteSymbol'>): number {

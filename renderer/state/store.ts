@@ -1,3 +1,4 @@
+import { STABLE_SYMBOLS } from '../../engine/api/human-text';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
@@ -153,7 +154,7 @@ export function useAppShallow<T>(selector: (s: AppState) => T): T {
 const set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void => appStore.setState(partial);
 const get = (): AppState => appStore.getState();
 
-const STABLE = new Set(['USDC', 'USDT', 'PYUSD']);
+const STABLE = STABLE_SYMBOLS;
 
 function errorOf(e: unknown): EngineCallError {
   if (e instanceof EngineCallError) return e;

@@ -316,7 +316,7 @@ describe('balanceGate', () => {
   });
 
   it('NO_POSITION: a sell needs an open position, and never sells more than it holds', () => {
-    expectRefused(gate().check(sellWeth(1n), ctx({ [WETH.mint]: 10n })), 'NO_POSITION', /no open position/);
+    expectRefused(gate().check(sellWeth(1n), ctx({ [WETH.mint]: 10n })), 'NO_POSITION', /no open WETH position/);
     openPosition(ana, WETH.mint, 1_000n);
     expect(gate().check(sellWeth(1_000n), ctx({ [WETH.mint]: 1_000n }))).toEqual({ ok: true });
     expectRefused(
@@ -352,5 +352,34 @@ describe('composeGates', () => {
     setSettings(ana, { maxOrderUsd: 10_000 });
     expectRefused(gate.check(big, ctx({})), 'INSUFFICIENT_BALANCE');
     expect(gate.check(big, ctx({ [USDC.mint]: 1_000_000_000n }))).toEqual({ ok: true });
+  });
+});
+
+describe('refusals speak to the operator (issue #17)', () => {
+  /** Names the friend and the token, amounts in token units (never base units), and says what to do. */
+  function expectHuman(d: RiskDecision, amounts: RegExp[]): void {
+    expect(d.ok).toBe(false);
+    if (d.ok) return;
+    expect(d.message).toMatch(/\bana\b/u);
+    expect(d.message).not.toMatch(/\buser \d|base units|\d{9,}/u);
+    for (const a of amounts) expect(d.message).toMatch(a);
+    expect(d.message).toMatch(
+      /Sell at most|Order at most|Spend at most|enter an amount|Check the open positions|Try again/u,
+    );
+  }
+
+  it('every balance and size refusal', () => {
+    const gate = composeGates(orderSizeGate(store), balanceGate(store, NET));
+    expectHuman(gate.check(order({ amount: 0n }), ctx()), [/USDC/u]);
+    expectHuman(gate.check(order(), ctx({ [USDC.mint]: 5_000_000n })), [/5 USDC/u, /100 USDC/u]);
+    expectHuman(gate.check(sellWeth(1_000n), ctx({ [WETH.mint]: 1_000n })), [/WETH/u]);
+    openPosition(ana, WETH.mint, 5_000n);
+    expectHuman(gate.check(sellWeth(7_000n), ctx({ [WETH.mint]: 7_000n })), [/0\.00005 WETH/u, /0\.00007 WETH/u]);
+    setSettings(ana, { maxOrderUsd: 50 });
+    expectHuman(gate.check(order(), ctx({ [USDC.mint]: 100_000_000n })), [/100 USDC/u, /\$50\b/u]);
+    expectHuman(gate.check(order(), ctx({ [USDC.mint]: 100_000_000n }, {})), [/USDC/u]);
+    setSettings(ana, { maxOrderUsd: 1_000, mode: 'live' });
+    const buyWithSol = order({ inputMint: SOL_MINT, outputMint: USDC.mint, amount: 1_000_000_000n });
+    expectHuman(gate.check(buyWithSol, ctx({ SOL: 1_000_000_000n })), [/1 SOL/u, /Spend at most 0\.\d+ SOL/u]);
   });
 });
