@@ -99,6 +99,8 @@ export const formatters: Formatters = {
       `Schema:         v${o.schemaVersion}`,
       `Users:          ${o.users} (${o.wallets} with a wallet)`,
       `Owner:          ${o.owner.kind === 'engine' ? 'running engine' : 'this command'} (pid ${o.owner.pid}, since ${o.owner.startedAt})`,
+      ...(o.network ? [`Network:        ${o.paperSandbox ? o.paperSandbox.label : o.network}`] : []),
+      ...(o.paperSandbox ? ['', o.paperSandbox.notice] : []),
     ].join('\n'),
   'users.add': (u) => `Added ${u.name} (id ${u.id}).`,
   'users.list': (o) =>
@@ -148,7 +150,7 @@ export const formatters: Formatters = {
       : `${o.user.name} has no wallet yet.`,
   'network.status': (o) =>
     [
-      `Network:   ${o.network}${o.sandbox ? (o.sandbox.inProcess ? ' (started in this process)' : ' (running separately)') : ''}`,
+      `Network:   ${o.paperSandbox ? o.paperSandbox.label : o.network}${o.sandbox ? (o.sandbox.inProcess ? ' (started in this process)' : ' (running separately)') : ''}`,
       `RPC:       ${o.rpcEndpoints.join(', ')}`,
       `Swap API:  ${o.swapApi}`,
       `Block:     ${o.blockHeight}`,
@@ -159,7 +161,10 @@ export const formatters: Formatters = {
     [...o.balances.map(formatBalances), ...o.paper.map((p) => formatPaperAccount(p, h))].join('\n\n') ||
     'No wallets yet.',
   'wallet.deposit': (o) => [`Send SOL or tokens to: ${o.address}`, `Payment link: ${o.uri}`].join('\n'),
-  'funds.faucet': (o) => [`Funded (${o.signatures.length} transaction(s)).`, formatBalances(o.balances)].join('\n'),
+  'funds.faucet': (o) =>
+    o.paper && o.message
+      ? `${o.message} (Paper sandbox: no chain, so the faucet pays into the paper account.)`
+      : [`Funded (${o.signatures.length} transaction(s)).`, formatBalances(o.balances)].join('\n'),
   'funds.withdraw': (o) =>
     o.outcome === 'confirmed'
       ? `Withdrawal ${o.withdrawal.id} confirmed: ${o.withdrawal.uiAmount} ${o.withdrawal.symbol} to ${o.withdrawal.destination} (${o.withdrawal.signature}).`
@@ -248,7 +253,7 @@ export const formatters: Formatters = {
       .join('\n') || 'No events.',
   'engine.health': (o) =>
     [
-      `Network: ${o.network ?? `unreachable (${o.error ?? 'unknown'})`}`,
+      `Network: ${o.paperSandbox && o.network ? o.paperSandbox.label : (o.network ?? `unreachable (${o.error ?? 'unknown'})`)}`,
       `Trading loop: ${o.trading ? 'running' : 'not running in this process'}`,
       o.lastCycle
         ? `Last cycle: #${o.lastCycle.cycle}, ${o.lastCycle.durationMs} ms, ${o.lastCycle.active}/${o.lastCycle.users} active, ${o.lastCycle.errors} error(s)`

@@ -28,7 +28,8 @@ import { buildPaperHandlers, modeSwitchNotice, paperAccountOut } from './paper-h
 import { buildPriceHandlers } from './price-handlers';
 import { buildTelegramHandlers } from './telegram-handlers';
 import { buildStrategyStatusHandlers } from './strategy-handlers';
-import { readNetworkConfig, writeNetworkConfig } from './network';
+import { isPlayNetwork, readNetworkConfig, writeNetworkConfig } from './network';
+import { paperSandboxInfo, refuseOnPaperSandbox } from './paper-sandbox-info';
 
 /** The stop-loss a manual buy gets when none is given, in percent below the price. */
 export const DEFAULT_MANUAL_STOP_PCT = 10;
@@ -41,6 +42,8 @@ export type Handlers = {
 export function buildHandlers(engine: Engine): Handlers {
   const { store, users, wallets } = engine;
   const actor = engine.actor;
+  /** The paper sandbox's faucet: a paper deposit, through the same path as `paper.topUp`. */
+  const paperTopUp = buildPaperHandlers(engine)['paper.topUp'];
 
   return {
     ...buildRiskHandlers(engine),
@@ -59,6 +62,8 @@ export function buildHandlers(engine: Engine): Handlers {
       users: store.users.list().length,
       wallets: store.wallets.count(),
       owner: { kind: engine.owner.kind, pid: engine.owner.pid, startedAt: engine.owner.startedAt },
+      network: readNetworkConfig(store.meta).network,
+      paperSandbox: paperSandboxInfo(readNetworkConfig(store.meta).network),
     }),
 
     'users.add': ({ name }) => users.add(name, actor),
@@ -158,6 +163,7 @@ export function buildHandlers(engine: Engine): Handlers {
         sandbox: net.sandbox
           ? { rpcUrl: net.sandbox.rpcUrl, swapApiUrl: net.sandbox.swapApiUrl, inProcess: net.sandbox.inProcess }
           : null,
+        paperSandbox: paperSandboxInfo(net.name),
       };
     },
 
@@ -211,6 +217,16 @@ export function buildHandlers(engine: Engine): Handlers {
       }
       const lamports = sol === undefined ? 0n : parseUnits(sol, 9);
       const f = await engine.funds();
+      // The paper sandbox's faucet is a paper deposit: there is no chain to send to.
+      if (f.net.name === 'paper-sandbox') {
+        const amounts: Record<string, string> = {};
+        if (lamports > 0n) amounts['SOL'] = formatUnits(lamports, 9);
+        for (const t of tokens)
+          amounts[tokenByMint(t.mint)!.symbol] = formatUnits(t.amount, tokenByMint(t.mint)!.decimals);
+        const { paper, message } = await paperTopUp({ user: u.id, amounts });
+        const [b] = await f.balances.refresh([u.id]);
+        return { signatures: [], balances: balancesOut(b!, f.net.name), paper, message };
+      }
       if (!f.net.faucet) {
         throw new HarvestError(
           'UNSUPPORTED',
@@ -263,6 +279,7 @@ export function buildHandlers(engine: Engine): Handlers {
     },
 
     'funds.withdraw': async ({ user, to, amount, token, confirm }) => {
+      refuseOnPaperSandbox(readNetworkConfig(store.meta).network, 'Withdrawing to an address');
       const u = users.resolve(user);
       const t = tokenBySymbol(token);
       if (!t)
@@ -605,6 +622,7 @@ export function buildHandlers(engine: Engine): Handlers {
           : null,
         controls: engine.controls.global(),
         globalBreaker: engine.breaker.status(),
+        paperSandbox: paperSandboxInfo(net?.name ?? readNetworkConfig(store.meta).network),
         error,
       };
     },
@@ -791,7 +809,7 @@ export function assertCanSwitchNetwork(engine: Engine, network: string, rpcUrls:
       `Close the ${open.length} open position(s) and let ${unsettled.length} unsettled order(s) finish on ${current.network} before switching to ${network}.`,
     );
   }
-  if (engine.keySource === 'file' && network !== 'sandbox') throw refusedUnderFileKey(`Switching to ${network}`);
+  if (engine.keySource === 'file' && !isPlayNetwork(network)) throw refusedUnderFileKey(`Switching to ${network}`);
   if (network === 'mainnet' && rpcUrls.length === 0) {
     throw new HarvestError(
       'INVALID_INPUT',
