@@ -52,8 +52,8 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
         : {}),
     },
   });
-  if (!cfg.stored && net.name !== cfg.network) {
-    // A fresh folder fell back to the paper sandbox: kept, so its paper books stay on one network.
+  if (!cfg.stored && net.name === 'paper-sandbox') {
+    // A fresh folder on the paper sandbox (by default or after a failed load): kept, so its books stay on one network.
     store.tx(() => {
       writeNetworkConfig(store.meta, { network: net.name, rpcUrls: [] });
       store.audit.append(
@@ -61,7 +61,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
           actor: engine.actor,
           action: 'network.changed',
           userId: null,
-          details: { from: cfg.network, to: net.name, reason: 'the on-chain sandbox cannot load here' },
+          details: { from: null, to: net.name, reason: 'the on-chain sandbox cannot run here' },
         },
         isoTime(clock),
       );
@@ -200,7 +200,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     flows,
     copy,
     ledger,
-    balances: new BalanceSync(store, net.chain, net.name, bus, clock, log),
+    balances: new BalanceSync(store, net.chain, net.name, bus, clock, log, net.name === 'paper-sandbox'),
     whitelist,
     withdrawals: new Withdrawals(store, net.chain, signer, whitelist, net.name, bus, clock, log, (userId, task) =>
       exec.exclusive(userId, task),

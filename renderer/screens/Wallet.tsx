@@ -408,11 +408,17 @@ function FaucetPanel({ userId }: { userId: number }) {
   const [token, setToken] = useState('USDC');
   const [amount, setAmount] = useState('500');
   const [busy, setBusy] = useState(false);
-  if (network !== 'sandbox' && network !== 'devnet') return null;
-  const sandbox = network === 'sandbox';
+  if (network !== 'sandbox' && network !== 'devnet' && network !== 'paper-sandbox') return null;
+  const sandbox = network === 'sandbox' || network === 'paper-sandbox';
+  // No chain on the paper sandbox: the faucet pays into the paper account.
+  const paper = network === 'paper-sandbox';
   const drip = async (input: { sol?: string; token?: string; amount?: string }, label: string) => {
     setBusy(true);
-    const r = await actions().run('funds.faucet', { user: userId, ...input }, { success: `Faucet: ${label} sent` });
+    const r = await actions().run(
+      'funds.faucet',
+      { user: userId, ...input },
+      { success: paper ? `Faucet: ${label} added to the paper account` : `Faucet: ${label} sent` },
+    );
     setBusy(false);
     if (r.ok) {
       actions().setBalances(r.value.balances);
@@ -422,8 +428,10 @@ function FaucetPanel({ userId }: { userId: number }) {
   };
   return (
     <Panel
-      title={sandbox ? 'Sandbox faucet' : 'Devnet faucet'}
-      hint={sandbox ? 'play money, no real value' : 'devnet SOL only'}
+      title={paper ? 'Paper faucet' : sandbox ? 'Sandbox faucet' : 'Devnet faucet'}
+      hint={
+        paper ? 'adds to the paper account; no chain here' : sandbox ? 'play money, no real value' : 'devnet SOL only'
+      }
       testId="faucet-panel"
     >
       <div className="col" style={{ gap: 10 }}>

@@ -22,13 +22,12 @@ let dir: { dir: string; cleanup: () => void };
 let engine: Engine;
 const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
 
-/** The replay's own price at the engine's market position: an independent reading of the bundled data. */
-function replayPrice(mint: string): number {
-  const meta = engine.store.meta;
+/** The replay's own price at the engine's market time: an independent reading of the bundled data. */
+async function replayPrice(mint: string): Promise<number> {
   const replay = PriceReplay.open({
     clock,
     speed: 0,
-    startAt: Number(meta.get('paper_sandbox.replay.position')),
+    startAt: (await engine.funds()).marketNow(),
     ledger: { getMeta: () => null, setMeta: () => undefined },
   });
   return replay.price(mint)!;
@@ -94,7 +93,7 @@ describe('the paper sandbox where the on-chain sandbox cannot load', () => {
     const [pos] = (await engine.execute('positions.list', { user: 'Wendy', status: 'open' })).positions;
     expect(pos).toMatchObject({ account: 'paper', symbol: 'WETH' });
     // The fill is the replay's price less the paper venue's fee and impact (25 bps + a hair).
-    const price = replayPrice(WETH.mint);
+    const price = await replayPrice(WETH.mint);
     const entry = 50 / Number(pos!.uiQuantity);
     expect(entry / price).toBeGreaterThan(1.0025);
     expect(entry / price).toBeLessThan(1.003);
@@ -106,16 +105,45 @@ describe('the paper sandbox where the on-chain sandbox cannot load', () => {
     clock.advance(30 * 60_000);
     const f = await engine.funds();
     await f.refreshPrices();
-    const now = replayPrice(WETH.mint);
+    const now = await replayPrice(WETH.mint);
     expect(f.prices.price(WETH.mint)).toBeCloseTo(now, 6);
     const stats = await engine.execute('stats.user', { user: 'Wendy' });
     expect(stats).toMatchObject({ network: 'paper-sandbox', mode: 'paper', account: 'Paper account', tradeCount: 1 });
     const qty = Number(pos!.uiQuantity);
     expect(stats.unrealizedPnlUsd!).toBeCloseTo(qty * now - 50, 1);
-    const solUsd = replayPrice(SOL.mint);
+    const solUsd = await replayPrice(SOL.mint);
     expect(stats.equityUsd!).toBeCloseTo(950 + 1 * solUsd + qty * now, 1);
     const board = await engine.execute('stats.leaderboard', {});
     expect(JSON.stringify(board)).toContain('Wendy');
+  });
+
+  test('a friend with a wallet is active (no fees to hold SOL for), and a strategy fills on paper', async () => {
+    const f = await engine.funds();
+    const [b] = await f.balances.refresh();
+    expect(b).toMatchObject({ active: true, lamports: 0n });
+    await engine.execute('strategy.set', {
+      user: 'Wendy',
+      strategy: 'dca',
+      params: { timeframe: '5m', amountUsd: 20, intervalHours: 1 },
+      tokens: ['SOL'],
+      mode: 'paper',
+    });
+    // DCA buys on its hourly boundary of market time: a few 5-minute candles of replay (5 s of clock each).
+    let orders = 0;
+    for (let i = 0; i < 15 && orders === 0; i++) {
+      clock.advance(5_000);
+      await f.refreshPrices();
+      orders = (await f.runStrategies()).orders;
+    }
+    expect(orders).toBe(1);
+    const trades = await engine.execute('trades.list', { user: 'Wendy' });
+    const dca = trades.trades.find((t) => t.symbol === 'SOL');
+    expect(dca).toMatchObject({ venue: 'paper', signature: null, context: expect.stringMatching(/strategy/u) });
+    // At the replay's price, less the paper venue's fee and impact.
+    expect(dca!.price / (await replayPrice(SOL.mint))).toBeGreaterThan(1.0025);
+    expect(dca!.price / (await replayPrice(SOL.mint))).toBeLessThan(1.003);
+    const paper = await engine.execute('paper.account', { user: 'Wendy' });
+    expect(paper.tokens.find((t) => t.symbol === 'USDC')?.uiAmount).toBe('930');
   });
 
   test('what needs a chain is refused with the reason, in words', async () => {
