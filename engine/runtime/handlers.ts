@@ -346,6 +346,7 @@ export function buildHandlers(engine: Engine): Handlers {
         const next = applySettingKey(current as Record<string, unknown>, key, parsed);
         const r = UserSettingsSchema.safeParse(next);
         if (!r.success) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${describeIssues(r.error)}`);
+        if (r.data.mode === 'live') refuseOnPaperSandbox(readNetworkConfig(store.meta).network, 'Trading live');
         assertLiveConfirmed(u.name, current, r.data, confirm);
         const at = isoTime(engine.clock);
         if (!store.settings.update(u.id, row.version, r.data, at))
@@ -404,6 +405,7 @@ export function buildHandlers(engine: Engine): Handlers {
             tokens: (tokens ?? current.strategy.tokens).map((t) => t.toUpperCase()),
           },
         });
+        if (next.mode === 'live') refuseOnPaperSandbox(readNetworkConfig(store.meta).network, 'Trading live');
         assertLiveConfirmed(u.name, current, next, confirm);
         const at = isoTime(engine.clock);
         if (!store.settings.update(u.id, row.version, next, at))

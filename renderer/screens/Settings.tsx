@@ -96,10 +96,11 @@ function NetworkPanel() {
     <Panel title="Network" hint={net ? `on ${net.network}` : undefined} testId="network-panel">
       <div className="col" style={{ gap: 12 }}>
         {netErr && <div className="callout neg small">{netErr}</div>}
+        {net?.paperSandbox && <div className="callout warn small">{net.paperSandbox.notice}</div>}
         {net && (
           <dl className="kv">
             <dt>Network</dt>
-            <dd>{net.network}</dd>
+            <dd>{net.paperSandbox ? net.paperSandbox.label : net.network}</dd>
             <dt>RPC endpoints</dt>
             <dd className="mono" title={net.rpcEndpoints.join('\n')}>
               {net.rpcEndpoints.join(', ') || '—'}

@@ -66,6 +66,9 @@ describe('the paper sandbox in the UI and the CLI', () => {
     const text = (await banner.textContent()) ?? '';
     expect(text).toMatch(/LiteSVM, which has no build for this computer/u);
     expect(text).toMatch(/The full sandbox .* runs on Linux \(x64, arm64\) and macOS/u);
+    await expect
+      .poll(() => page.getByTestId('health-network').textContent(), { timeout: 30_000 })
+      .toBe('Paper sandbox — prices replayed, no chain');
     await page.screenshot({ path: join(ARTIFACTS, 'paper-sandbox-header.png') });
 
     await page.locator('[data-user-name="ola"]').click();

@@ -163,6 +163,7 @@ describe('the paper sandbox where the on-chain sandbox cannot load', () => {
         confirm: true,
       }),
       engine.execute('ledger.reconcile', {}),
+      engine.execute('settings.set', { user: 'Wendy', key: 'mode', value: 'live', confirm: true }),
       engine.execute('copy.follow', {
         user: 'Wendy',
         leader: '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin',
