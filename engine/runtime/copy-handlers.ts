@@ -103,6 +103,7 @@ export function buildCopyHandlers(engine: Engine): CopyHandlers {
 
     'sandbox.whale': async ({ action, everySec, usd, tokens }) => {
       const f = await engine.funds();
+      refuseOnPaperSandbox(f.net.name, 'The sandbox whale (an on-chain trader to copy)');
       if (!f.net.sandbox)
         throw new HarvestError(
           'UNSUPPORTED',

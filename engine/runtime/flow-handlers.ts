@@ -129,6 +129,7 @@ export function buildFlowHandlers(engine: Engine): FlowHandlers {
       const w = store.wallets.byUser(u.id);
       if (!w) throw new HarvestError('NOT_FOUND', `${u.name} has no wallet yet; create one first.`);
       const f = await engine.funds();
+      refuseOnPaperSandbox(f.net.name, 'Sending to a wallet from outside');
       if (!f.net.sandbox)
         throw new HarvestError(
           'UNSUPPORTED',

@@ -163,6 +163,8 @@ describe('the paper sandbox where the on-chain sandbox cannot load', () => {
         confirm: true,
       }),
       engine.execute('ledger.reconcile', {}),
+      engine.execute('sandbox.whale', { action: 'start' }),
+      engine.execute('sandbox.send', { user: 'Wendy', amount: '1' }),
       engine.execute('settings.set', { user: 'Wendy', key: 'mode', value: 'live', confirm: true }),
       engine.execute('copy.follow', {
         user: 'Wendy',
