@@ -54,6 +54,9 @@ describe('the paper sandbox in the UI and the CLI', () => {
     expect(out).toContain('Network:        Paper sandbox — prices replayed, no chain');
     expect(out).toMatch(/LiteSVM, which has no build for this computer/u);
     expect(out).toMatch(/runs on Linux \(x64, arm64\) and macOS \(Intel, Apple Silicon\)/u);
+    expect(await harvest('network')).toContain('Network:   Paper sandbox — prices replayed, no chain');
+    // `use` is `set`: choosing the network it is on already is accepted (the running engine restarts onto it).
+    expect(await harvest('network', 'use', 'paper-sandbox', '--confirm')).toMatch(/now uses paper-sandbox/u);
   });
 
   it('the header names it, a banner says what is missing, and the faucet pays into the paper account', async () => {

@@ -197,3 +197,22 @@ describe('the paper sandbox where the on-chain sandbox cannot load', () => {
     expect(r.report.metrics).toBeDefined();
   });
 });
+
+describe('choosing the paper sandbox where the on-chain sandbox runs', () => {
+  test('`network set paper-sandbox` switches to it (no chain, replayed prices), and back', async () => {
+    const other = tempDataDir('hv-paper-choose-');
+    const e = Engine.open({ dataDir: other.dir, clock: new ManualClock(Date.now()), logger: silentLogger });
+    try {
+      const set = await e.execute('network.set', { network: 'paper-sandbox', rpcUrls: [], confirm: true });
+      expect(set).toMatchObject({ network: 'paper-sandbox', rpcUrls: [] });
+      const f = await e.funds();
+      expect(f.net).toMatchObject({ name: 'paper-sandbox', sandbox: null });
+      await f.refreshPrices();
+      expect(f.prices.price(SOL.mint)).toBeGreaterThan(0);
+      expect(await e.preflight('network.set', { network: 'sandbox', rpcUrls: [], confirm: true })).toMatch(/sandbox/u);
+    } finally {
+      await e.close();
+      other.cleanup();
+    }
+  });
+});
