@@ -28,8 +28,8 @@ import { buildPaperHandlers, modeSwitchNotice, paperAccountOut } from './paper-h
 import { buildPriceHandlers } from './price-handlers';
 import { buildTelegramHandlers } from './telegram-handlers';
 import { buildStrategyStatusHandlers } from './strategy-handlers';
-import { isPlayNetwork, readNetworkConfig, writeNetworkConfig } from './network';
-import { paperSandboxInfo, refuseOnPaperSandbox } from './paper-sandbox-info';
+import { isPlayNetwork, onChainSandboxUnavailable, readNetworkConfig, writeNetworkConfig } from './network';
+import { onChainSandboxSupported, paperSandboxInfo, refuseOnPaperSandbox } from './paper-sandbox-info';
 
 /** The stop-loss a manual buy gets when none is given, in percent below the price. */
 export const DEFAULT_MANUAL_STOP_PCT = 10;
@@ -801,6 +801,9 @@ function positionOut(p: PositionRow, price: ((mint: string) => number | null) | 
  * before a confirmation is offered and again when the switch runs.
  */
 export function assertCanSwitchNetwork(engine: Engine, network: string, rpcUrls: readonly string[]): void {
+  // Refused before it is stored: a chosen sandbox that cannot load would fail every chain command.
+  if (network === 'sandbox' && !onChainSandboxSupported(engine.keyCtx.env))
+    throw onChainSandboxUnavailable(new Error('no LiteSVM build for this platform'));
   const { store, users } = engine;
   const current = readNetworkConfig(store.meta);
   const open = users.list().flatMap((u) => store.portfolio.positions(u.id, { status: 'open' }));
