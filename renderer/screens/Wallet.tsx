@@ -225,7 +225,12 @@ function NoWallet({ userId, name, onMnemonic }: { userId: number; name: string; 
           </li>
           <li>
             <b>Fund it.</b> Send SOL (for fees) and USDC to its address
-            {network === 'sandbox' ? ' — in the sandbox, the faucet does it for you' : ''}.
+            {network === 'sandbox'
+              ? ' — in the sandbox, the faucet does it for you'
+              : network === 'paper-sandbox'
+                ? ' — on the paper sandbox there is no chain: the faucet adds to the paper account'
+                : ''}
+            .
           </li>
           <li>
             <b>Pick a risk preset and a strategy.</b> Start in paper mode; go live when you trust it.
