@@ -81,6 +81,7 @@ export class BalanceSync {
           this.bus.emit(c === 'activated' ? 'user.activated' : 'user.deactivated', w.userId, {
             balanceLamports: b.lamports.toString(),
             minimumLamports: minimum.toString(),
+            ...(this.noChain ? { reason: 'no-chain' } : {}),
           });
         }
         return c;

@@ -496,7 +496,7 @@ export function eventSummary(type: string, payload: unknown): string {
     case 'wallet.funded':
       return `${str('mint') === 'SOL' ? 'SOL' : 'tokens'} received`;
     case 'user.activated':
-      return 'balance above the trading minimum';
+      return str('reason') === 'no-chain' ? 'trades on paper (no chain here)' : 'balance above the trading minimum';
     case 'user.deactivated':
       return 'balance below the trading minimum';
     case 'withdrawal.sent':

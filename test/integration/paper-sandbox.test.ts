@@ -121,6 +121,8 @@ describe('the paper sandbox where the on-chain sandbox cannot load', () => {
     const f = await engine.funds();
     const [b] = await f.balances.refresh();
     expect(b).toMatchObject({ active: true, lamports: 0n });
+    const [activated] = engine.store.events.list({ type: 'user.activated', limit: 10 });
+    expect(activated?.payload).toMatchObject({ reason: 'no-chain' });
     await engine.execute('strategy.set', {
       user: 'Wendy',
       strategy: 'dca',
