@@ -162,6 +162,8 @@ const SettingsOut = z.object({
 });
 const ControlOut = z.object({ paused: z.boolean(), halted: z.boolean(), reason: z.string().nullable() });
 /** The global breaker (failures across every user): while tripped, no new entries for anyone until `until`. */
+/** Set on the paper sandbox (no LiteSVM here): its label and what is missing; absent elsewhere. */
+const PaperSandboxOut = z.object({ label: z.string(), notice: z.string() }).nullable().optional();
 const GlobalBreakerOut = z.object({
   tripped: z.boolean(),
   trippedAt: z.string().nullable(),
@@ -305,6 +307,9 @@ export const commands = {
       users: z.number().int(),
       wallets: z.number().int(),
       owner: z.object({ kind: z.enum(['engine', 'cli']), pid: z.number().int(), startedAt: z.string() }),
+      /** The configured network (not connected to answer this). */
+      network: z.string().optional(),
+      paperSandbox: PaperSandboxOut,
     }),
   }),
   'users.add': command({
@@ -384,11 +389,12 @@ export const commands = {
     mutates: false,
     input: Empty,
     output: z.object({
-      network: z.enum(['sandbox', 'devnet', 'mainnet']),
+      network: z.enum(['sandbox', 'devnet', 'mainnet', 'paper-sandbox']),
       rpcEndpoints: z.array(z.string()),
       swapApi: z.string(),
       blockHeight: z.string(),
       sandbox: z.object({ rpcUrl: z.string(), swapApiUrl: z.string(), inProcess: z.boolean() }).nullable(),
+      paperSandbox: PaperSandboxOut,
     }),
   }),
   'network.set': command({
@@ -397,13 +403,13 @@ export const commands = {
     sensitive: true,
     input: z
       .object({
-        network: z.enum(['sandbox', 'devnet', 'mainnet']),
+        network: z.enum(['sandbox', 'devnet', 'mainnet', 'paper-sandbox']),
         rpcUrls: z.array(z.string().url()).max(8).default([]),
         confirm: z.literal(true, { error: 'Switching networks changes where real funds move: confirm it.' }),
       })
       .strict(),
     output: z.object({
-      network: z.enum(['sandbox', 'devnet', 'mainnet']),
+      network: z.enum(['sandbox', 'devnet', 'mainnet', 'paper-sandbox']),
       rpcUrls: z.array(z.string()),
       restartNeeded: z.boolean(),
     }),
@@ -467,7 +473,13 @@ export const commands = {
         (i) => (i.token === undefined) === (i.amount === undefined),
         'A token needs an amount, and an amount needs a token.',
       ),
-    output: z.object({ signatures: z.array(z.string()), balances: BalancesOut }),
+    output: z.object({
+      signatures: z.array(z.string()),
+      balances: BalancesOut,
+      /** The paper sandbox's faucet tops up the paper account instead: the book after it, and what was added. */
+      paper: PaperAccountOut.optional(),
+      message: z.string().optional(),
+    }),
   }),
   'funds.withdraw': command({
     summary: "Send SOL or a token from a user's wallet to one of their whitelisted addresses",
@@ -722,6 +734,7 @@ export const commands = {
       controls: ControlOut,
       /** Optional so a client built before the global breaker still reads the answer. */
       globalBreaker: GlobalBreakerOut.optional(),
+      paperSandbox: PaperSandboxOut,
       error: z.string().nullable(),
     }),
   }),

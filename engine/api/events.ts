@@ -39,7 +39,12 @@ const TriggerOrderEvent = z.object({
 });
 
 export const eventSchemas = {
-  'user.activated': z.object({ balanceLamports: Amount, minimumLamports: Amount }),
+  /** reason 'no-chain': the paper sandbox, where a friend with a wallet is active without any balance. */
+  'user.activated': z.object({
+    balanceLamports: Amount,
+    minimumLamports: Amount,
+    reason: z.literal('no-chain').optional(),
+  }),
   'user.deactivated': z.object({ balanceLamports: Amount, minimumLamports: Amount }),
   'wallet.funded': z.object({ mint: z.string(), amount: Amount, signatures: z.array(z.string()) }),
   'wallet.deposit': FlowPayload,

@@ -132,6 +132,8 @@ export const formatters: Formatters = {
       `Schema:         v${o.schemaVersion}`,
       `Users:          ${o.users} (${o.wallets} with a wallet)`,
       `Owner:          ${o.owner.kind === 'engine' ? 'running engine' : 'this command'} (pid ${o.owner.pid}, since ${o.owner.startedAt})`,
+      ...(o.network ? [`Network:        ${o.paperSandbox ? o.paperSandbox.label : o.network}`] : []),
+      ...(o.paperSandbox ? ['', o.paperSandbox.notice] : []),
     ].join('\n'),
   'users.add': (u) => `Added ${u.name} (id ${u.id}).`,
   'users.list': (o) =>
@@ -181,7 +183,7 @@ export const formatters: Formatters = {
       : `${o.user.name} has no wallet yet.`,
   'network.status': (o) =>
     [
-      `Network:   ${o.network}${o.sandbox ? (o.sandbox.inProcess ? ' (started in this process)' : ' (running separately)') : ''}`,
+      `Network:   ${o.paperSandbox ? o.paperSandbox.label : o.network}${o.sandbox ? (o.sandbox.inProcess ? ' (started in this process)' : ' (running separately)') : ''}`,
       `RPC:       ${o.rpcEndpoints.join(', ')}`,
       `Swap API:  ${o.swapApi}`,
       `Block:     ${o.blockHeight}`,
@@ -193,7 +195,9 @@ export const formatters: Formatters = {
     'No wallets yet.',
   'wallet.deposit': (o) => [`Send SOL or tokens to: ${o.address}`, `Payment link: ${o.uri}`].join('\n'),
   'funds.faucet': (o, h) =>
-    [`Funded (${o.signatures.length} transaction(s)).`, formatBalances(o.balances, h)].join('\n'),
+    o.paper && o.message
+      ? `${o.message} (Paper sandbox: no chain, so the faucet pays into the paper account.)`
+      : [`Funded (${o.signatures.length} transaction(s)).`, formatBalances(o.balances, h)].join('\n'),
   'funds.withdraw': (o, h) =>
     o.outcome === 'confirmed'
       ? `Withdrawal ${o.withdrawal.id} confirmed: ${withUsd(`${o.withdrawal.uiAmount} ${o.withdrawal.symbol}`, o.withdrawal.uiAmount, o.withdrawal.symbol, h.prices ?? {})} to ${o.withdrawal.destination} (${o.withdrawal.signature}).`
@@ -282,7 +286,7 @@ export const formatters: Formatters = {
       .join('\n') || 'No events.',
   'engine.health': (o) =>
     [
-      `Network: ${o.network ?? `unreachable (${o.error ?? 'unknown'})`}`,
+      `Network: ${o.paperSandbox && o.network ? o.paperSandbox.label : (o.network ?? `unreachable (${o.error ?? 'unknown'})`)}`,
       `Trading loop: ${o.trading ? 'running' : 'not running in this process'}`,
       o.lastCycle
         ? `Last cycle: #${o.lastCycle.cycle}, ${o.lastCycle.durationMs} ms, ${o.lastCycle.active}/${o.lastCycle.users} active, ${o.lastCycle.errors} error(s)`

@@ -94,6 +94,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
         'sandbox',
         'devnet',
         'mainnet',
+        'paper-sandbox',
       ]),
     )
     .option(
@@ -297,7 +298,8 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
     .action(async (_o, cmd: Command) => void (await run(cmd, 'network.status', {})));
   network
     .command('set <name>')
-    .description('switch to sandbox, devnet or mainnet (give your RPC endpoints with --rpc)')
+    .alias('use')
+    .description('switch to sandbox, devnet, mainnet or paper-sandbox (give your RPC endpoints with --rpc)')
     .option('--confirm', 'yes, switch')
     .action(async (name: string, o: { confirm?: boolean }, cmd: Command) => {
       if (!o.confirm)

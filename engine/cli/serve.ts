@@ -52,7 +52,7 @@ export async function serveEngine(
       actor: 'ui',
       // Without a keychain, a new data folder may use a key file, only when the sandbox is asked for by name
       // (`--network sandbox`, as `npm start` does): play money, an explicit choice (keystore/file-key.ts).
-      sandboxFileKey: ctx.network === 'sandbox',
+      sandboxFileKey: ctx.network === 'sandbox' || ctx.network === 'paper-sandbox',
       logger: () =>
         createLogger({
           logDir: layout.logs,

@@ -42,6 +42,11 @@ export class BalanceSync {
     private readonly bus: EventBus,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /**
+     * No chain (the paper sandbox): there are no fees to hold SOL for, so a friend with a wallet is
+     * active at once; otherwise activation follows the wallet's SOL against the trading minimum.
+     */
+    private readonly noChain = false,
   ) {}
 
   refresh(userIds?: readonly number[]): Promise<UserBalances[]> {
@@ -69,13 +74,14 @@ export class BalanceSync {
         this.store.holdings.upsertBalance(this.network, w.address, SOL_KEY, b.lamports, at);
         for (const t of splTokens())
           this.store.holdings.upsertBalance(this.network, w.address, t.mint, b.tokens.get(t.mint) ?? 0n, at);
-        const c = activationChange(this.store.users.isActive(w.userId), b.lamports, minimum);
+        const c = activationChange(this.store.users.isActive(w.userId), this.noChain ? minimum : b.lamports, minimum);
         if (c) {
           // The flag and its event commit together: a crossing is recorded exactly once.
           this.store.users.setActive(w.userId, c === 'activated');
           this.bus.emit(c === 'activated' ? 'user.activated' : 'user.deactivated', w.userId, {
             balanceLamports: b.lamports.toString(),
             minimumLamports: minimum.toString(),
+            ...(this.noChain ? { reason: 'no-chain' } : {}),
           });
         }
         return c;

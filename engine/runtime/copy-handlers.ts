@@ -8,6 +8,8 @@ import { HarvestError } from '../kernel/errors';
 import { formatUnits, tokenByMint } from '../market';
 import type { Store } from '../store';
 import type { Engine } from './engine';
+import { readNetworkConfig } from './network';
+import { refuseOnPaperSandbox } from './paper-sandbox-info';
 
 type CopyCommand = 'copy.follow' | 'copy.unfollow' | 'copy.list' | 'copy.trades' | 'sandbox.whale';
 export type CopyHandlers = {
@@ -63,6 +65,7 @@ export function buildCopyHandlers(engine: Engine): CopyHandlers {
   const repo = new CopyRepo(store.db);
   return {
     'copy.follow': ({ user, leader, ...req }) => {
+      refuseOnPaperSandbox(readNetworkConfig(store.meta).network, "Copying an on-chain leader's trades");
       const u = users.resolve(user);
       const f = follow(store, clock, actor, u.id, leader, {
         sizing: req.sizing,
@@ -100,6 +103,7 @@ export function buildCopyHandlers(engine: Engine): CopyHandlers {
 
     'sandbox.whale': async ({ action, everySec, usd, tokens }) => {
       const f = await engine.funds();
+      refuseOnPaperSandbox(f.net.name, 'The sandbox whale (an on-chain trader to copy)');
       if (!f.net.sandbox)
         throw new HarvestError(
           'UNSUPPORTED',

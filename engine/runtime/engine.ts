@@ -37,7 +37,7 @@ import { assertNothingLost } from './datadir-guard';
 import { UserDirectory } from '../users';
 import { buildHandlers, type Handlers } from './handlers';
 import { preflight } from './preflight';
-import { readNetworkConfig, type NetworkContext, type NetworkName } from './network';
+import { isPlayNetwork, readNetworkConfig, type NetworkContext, type NetworkName } from './network';
 import type { CandleBuilder, CandleHistory } from '../market';
 import type { Performance } from '../portfolio/performance';
 import type { StrategyRunReport } from './strategy-runner';
@@ -187,7 +187,7 @@ export class Engine {
       keychain: opts.keychain ?? new OsKeychain(),
       accounts: keychainAccounts(layout.root),
     };
-    const sandboxOnly = opts.sandboxFileKey === true && (opts.network?.name ?? 'sandbox') === 'sandbox';
+    const sandboxOnly = opts.sandboxFileKey === true && isPlayNetwork(opts.network?.name ?? 'sandbox');
     const fileKey = preflightWithFileKey(keyCtx, layout.root, layout.db, sandboxOnly);
 
     mkdirSync(layout.root, { recursive: true, mode: 0o700 });
@@ -279,7 +279,7 @@ export class Engine {
       const { network } = readNetworkConfig(this.store.meta, {
         ...(this.networkOverride?.name ? { network: this.networkOverride.name } : {}),
       });
-      if (network !== 'sandbox') return Promise.reject(refusedUnderFileKey(`Connecting to ${network}`));
+      if (!isPlayNetwork(network)) return Promise.reject(refusedUnderFileKey(`Connecting to ${network}`));
     }
     this.fundsPromise ??= import('./services').then(({ buildFunds }) => buildFunds(this, this.networkOverride));
     this.fundsPromise.catch(() => (this.fundsPromise = null));

@@ -13,6 +13,7 @@ import { SOL_ASSET } from '../funds/flows';
 import type { LedgerCheckResult } from '../funds/ledger-check';
 import { flowsCsv, tradesCsv, type UsdAt } from '../portfolio/tax-export';
 import type { Engine } from './engine';
+import { refuseOnPaperSandbox } from './paper-sandbox-info';
 
 type FlowCommand = 'ledger.reconcile' | 'ledger.ack' | 'export.csv' | 'sandbox.send';
 export type FlowHandlers = {
@@ -61,6 +62,7 @@ export function buildFlowHandlers(engine: Engine): FlowHandlers {
   return {
     'ledger.reconcile': async ({ user }) => {
       const f = await engine.funds();
+      refuseOnPaperSandbox(f.net.name, 'Reconciling the ledger against the chain');
       // Outside flows found on the way are valued at current prices (a one-shot CLI has none yet).
       await f.refreshPrices().catch(() => undefined);
       const targets =
@@ -127,6 +129,7 @@ export function buildFlowHandlers(engine: Engine): FlowHandlers {
       const w = store.wallets.byUser(u.id);
       if (!w) throw new HarvestError('NOT_FOUND', `${u.name} has no wallet yet; create one first.`);
       const f = await engine.funds();
+      refuseOnPaperSandbox(f.net.name, 'Sending to a wallet from outside');
       if (!f.net.sandbox)
         throw new HarvestError(
           'UNSUPPORTED',

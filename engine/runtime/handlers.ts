@@ -29,7 +29,8 @@ import { buildPriceHandlers } from './price-handlers';
 import { buildTelegramHandlers } from './telegram-handlers';
 import { buildStrategyStatusHandlers } from './strategy-handlers';
 import { buildOrderHandlers } from './order-handlers';
-import { readNetworkConfig, writeNetworkConfig } from './network';
+import { isPlayNetwork, onChainSandboxUnavailable, readNetworkConfig, writeNetworkConfig } from './network';
+import { onChainSandboxSupported, paperSandboxInfo, refuseOnPaperSandbox } from './paper-sandbox-info';
 
 /** The stop-loss a manual buy gets when none is given, in percent below the price. */
 export const DEFAULT_MANUAL_STOP_PCT = 10;
@@ -42,6 +43,8 @@ export type Handlers = {
 export function buildHandlers(engine: Engine): Handlers {
   const { store, users, wallets } = engine;
   const actor = engine.actor;
+  /** The paper sandbox's faucet: a paper deposit, through the same path as `paper.topUp`. */
+  const paperTopUp = buildPaperHandlers(engine)['paper.topUp'];
 
   return {
     ...buildRiskHandlers(engine),
@@ -61,6 +64,8 @@ export function buildHandlers(engine: Engine): Handlers {
       users: store.users.list().length,
       wallets: store.wallets.count(),
       owner: { kind: engine.owner.kind, pid: engine.owner.pid, startedAt: engine.owner.startedAt },
+      network: readNetworkConfig(store.meta).network,
+      paperSandbox: paperSandboxInfo(readNetworkConfig(store.meta).network),
     }),
 
     'users.add': ({ name }) => users.add(name, actor),
@@ -160,6 +165,7 @@ export function buildHandlers(engine: Engine): Handlers {
         sandbox: net.sandbox
           ? { rpcUrl: net.sandbox.rpcUrl, swapApiUrl: net.sandbox.swapApiUrl, inProcess: net.sandbox.inProcess }
           : null,
+        paperSandbox: paperSandboxInfo(net.name),
       };
     },
 
@@ -213,6 +219,16 @@ export function buildHandlers(engine: Engine): Handlers {
       }
       const lamports = sol === undefined ? 0n : parseUnits(sol, 9);
       const f = await engine.funds();
+      // The paper sandbox's faucet is a paper deposit: there is no chain to send to.
+      if (f.net.name === 'paper-sandbox') {
+        const amounts: Record<string, string> = {};
+        if (lamports > 0n) amounts['SOL'] = formatUnits(lamports, 9);
+        for (const t of tokens)
+          amounts[tokenByMint(t.mint)!.symbol] = formatUnits(t.amount, tokenByMint(t.mint)!.decimals);
+        const { paper, message } = await paperTopUp({ user: u.id, amounts });
+        const [b] = await f.balances.refresh([u.id]);
+        return { signatures: [], balances: balancesOut(b!, f.net.name), paper, message };
+      }
       if (!f.net.faucet) {
         throw new HarvestError(
           'UNSUPPORTED',
@@ -265,6 +281,7 @@ export function buildHandlers(engine: Engine): Handlers {
     },
 
     'funds.withdraw': async ({ user, to, amount, token, confirm }) => {
+      refuseOnPaperSandbox(readNetworkConfig(store.meta).network, 'Withdrawing to an address');
       const u = users.resolve(user);
       const t = tokenBySymbol(token);
       if (!t)
@@ -331,6 +348,7 @@ export function buildHandlers(engine: Engine): Handlers {
         const next = applySettingKey(current as Record<string, unknown>, key, parsed);
         const r = UserSettingsSchema.safeParse(next);
         if (!r.success) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${describeIssues(r.error)}`);
+        if (r.data.mode === 'live') refuseOnPaperSandbox(readNetworkConfig(store.meta).network, 'Trading live');
         assertLiveConfirmed(u.name, current, r.data, confirm);
         const at = isoTime(engine.clock);
         if (!store.settings.update(u.id, row.version, r.data, at))
@@ -389,6 +407,7 @@ export function buildHandlers(engine: Engine): Handlers {
             tokens: (tokens ?? current.strategy.tokens).map((t) => t.toUpperCase()),
           },
         });
+        if (next.mode === 'live') refuseOnPaperSandbox(readNetworkConfig(store.meta).network, 'Trading live');
         assertLiveConfirmed(u.name, current, next, confirm);
         const at = isoTime(engine.clock);
         if (!store.settings.update(u.id, row.version, next, at))
@@ -607,6 +626,7 @@ export function buildHandlers(engine: Engine): Handlers {
           : null,
         controls: engine.controls.global(),
         globalBreaker: engine.breaker.status(),
+        paperSandbox: paperSandboxInfo(net?.name ?? readNetworkConfig(store.meta).network),
         error,
       };
     },
@@ -783,6 +803,9 @@ function positionOut(p: PositionRow, price: ((mint: string) => number | null) | 
  * before a confirmation is offered and again when the switch runs.
  */
 export function assertCanSwitchNetwork(engine: Engine, network: string, rpcUrls: readonly string[]): void {
+  // Refused before it is stored: a chosen sandbox that cannot load would fail every chain command.
+  if (network === 'sandbox' && !onChainSandboxSupported(engine.keyCtx.env))
+    throw onChainSandboxUnavailable(new Error('no LiteSVM build for this platform'));
   const { store, users } = engine;
   const current = readNetworkConfig(store.meta);
   const open = users.list().flatMap((u) => store.portfolio.positions(u.id, { status: 'open' }));
@@ -793,7 +816,7 @@ export function assertCanSwitchNetwork(engine: Engine, network: string, rpcUrls:
       `Close the ${open.length} open position(s) and let ${unsettled.length} unsettled order(s) finish on ${current.network} before switching to ${network}.`,
     );
   }
-  if (engine.keySource === 'file' && network !== 'sandbox') throw refusedUnderFileKey(`Switching to ${network}`);
+  if (engine.keySource === 'file' && !isPlayNetwork(network)) throw refusedUnderFileKey(`Switching to ${network}`);
   if (network === 'mainnet' && rpcUrls.length === 0) {
     throw new HarvestError(
       'INVALID_INPUT',

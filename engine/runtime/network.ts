@@ -6,6 +6,8 @@ import type { Logger } from '../kernel/logger';
 import type * as SandboxModule from '../sandbox';
 import type { SandboxHandle } from '../sandbox';
 import type { MetaRepo } from '../store';
+import type { QuorumSource } from '../market/oracle';
+import { ON_CHAIN_SANDBOX_RUNS_ON, onChainSandboxSupported } from './paper-sandbox-info';
 import {
   BinanceKlinesSource,
   FirstCoveringSource,
@@ -17,8 +19,18 @@ import {
   type MarketClock,
 } from '../market';
 
-export const NetworkName = z.enum(['sandbox', 'devnet', 'mainnet']);
+export const NetworkName = z.enum(['sandbox', 'devnet', 'mainnet', 'paper-sandbox']);
 export type NetworkName = z.infer<typeof NetworkName>;
+
+/** Play-money networks: the on-chain sandbox and the paper sandbox (no real funds anywhere). */
+export function isPlayNetwork(name: string): boolean {
+  return name === 'sandbox' || name === 'paper-sandbox';
+}
+
+/** A fresh data folder's network: the on-chain sandbox where LiteSVM runs, else the paper sandbox. */
+export function defaultNetwork(env: NodeJS.ProcessEnv = process.env): NetworkName {
+  return onChainSandboxSupported(env) ? 'sandbox' : 'paper-sandbox';
+}
 
 export interface NetworkConfig {
   network: NetworkName;
@@ -28,10 +40,17 @@ export interface NetworkConfig {
   jupiterUrl: string;
   /** How long a new withdrawal address waits before it can be used. */
   whitelistDelayMs: number;
+  /**
+   * The operator stored this very network. Only then does a sandbox that cannot load fail; otherwise (a fresh
+   * folder's default, or `--network sandbox` from a start script) the paper sandbox runs in its place.
+   */
+  chosen: boolean;
+  /** A network is stored at all (false on a fresh folder: a fallback is then stored). */
+  stored: boolean;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-export const PUBLIC_RPC: Record<Exclude<NetworkName, 'sandbox'>, string> = {
+export const PUBLIC_RPC: Record<'devnet' | 'mainnet', string> = {
   devnet: 'https://api.devnet.solana.com',
   mainnet: 'https://api.mainnet-beta.solana.com',
 };
@@ -57,6 +76,8 @@ export interface NetworkContext {
   readonly marketClock: MarketClock;
   /** Where candle history comes from: the sandbox's replay, or real OHLCV sources (Binance, GeckoTerminal). */
   readonly candleHistory: CandleHistorySource;
+  /** The network's own price sources (the paper sandbox's replay): then the quorum's only ones, trusted alone. */
+  readonly priceSources?: readonly QuorumSource[];
   close(): Promise<void>;
 }
 
@@ -74,7 +95,7 @@ export function readNetworkConfig(
   override?: { network?: NetworkName; rpcUrls?: string[] },
 ): NetworkConfig {
   const raw = meta.get(META_KEY);
-  const stored = raw ? StoredConfig.parse(JSON.parse(raw)) : StoredConfig.parse({ network: 'sandbox' });
+  const stored = raw ? StoredConfig.parse(JSON.parse(raw)) : StoredConfig.parse({ network: defaultNetwork() });
   const network = override?.network ?? stored.network;
   const rpcUrls = override?.rpcUrls?.length ? override.rpcUrls : network === stored.network ? stored.rpcUrls : [];
   return {
@@ -83,7 +104,9 @@ export function readNetworkConfig(
     jupiterUrl: stored.jupiterUrl ?? JUPITER_API,
     // A delay configured for one network never carries over to another (a sandbox's 0 must not reach mainnet).
     whitelistDelayMs:
-      (network === stored.network ? stored.whitelistDelayMs : undefined) ?? (network === 'sandbox' ? 0 : DAY_MS),
+      (network === stored.network ? stored.whitelistDelayMs : undefined) ?? (isPlayNetwork(network) ? 0 : DAY_MS),
+    chosen: raw !== null && stored.network === network,
+    stored: raw !== null,
   };
 }
 
@@ -94,8 +117,7 @@ export function writeNetworkConfig(
   meta.set(META_KEY, JSON.stringify(StoredConfig.parse(cfg)));
 }
 
-/** Where LiteSVM (the on-chain sandbox's runtime) publishes a binary: no Windows, no 32-bit. */
-export const ON_CHAIN_SANDBOX_RUNS_ON = 'Linux (x64, arm64) and macOS (Intel, Apple Silicon)';
+export { ON_CHAIN_SANDBOX_RUNS_ON };
 
 /**
  * The operator's explanation when the on-chain sandbox cannot start on this system:
@@ -110,8 +132,9 @@ export function onChainSandboxUnavailable(
   return new HarvestError(
     'UNSUPPORTED',
     `The sandbox cannot run on this computer: its local Solana runtime (LiteSVM) has no binary for ${platform}-${arch}. ` +
-      `The full sandbox runs on ${ON_CHAIN_SANDBOX_RUNS_ON}. Here, use paper users (simulated fills against real prices) ` +
-      `on devnet or mainnet, or run \`harvest serve\` on such a machine and open it in a browser. (${detail})`,
+      `The full sandbox runs on ${ON_CHAIN_SANDBOX_RUNS_ON}. Here, use the paper sandbox (\`harvest network set paper-sandbox --confirm\`: ` +
+      `the same replayed prices, paper users, no chain), paper users on devnet or mainnet, or run \`harvest serve\` ` +
+      `on such a machine and open it in a browser. (${detail})`,
     { cause },
   );
 }
@@ -127,6 +150,28 @@ export interface ConnectOptions {
   loadSandbox?: () => Promise<typeof SandboxModule>;
   /** Base URLs of the OHLCV history sources (tests point them at local fakes). */
   ohlcv?: { binanceUrl?: string; geckoTerminalUrl?: string };
+  /** The engine's meta table: the paper sandbox keeps its replay position there. */
+  meta: MetaRepo;
+}
+
+/** The paper sandbox, loaded on demand (the replay's data is read only here). */
+async function connectPaperSandbox(cfg: NetworkConfig, opts: ConnectOptions): Promise<NetworkContext> {
+  const { openPaperReplay, emptyChain, replayFeed, replayMarketClock, replayHistory } = await import('./paper-sandbox');
+  const replay = openPaperReplay(opts.meta, opts.clock);
+  return {
+    name: 'paper-sandbox',
+    chain: emptyChain(),
+    faucet: null,
+    jupiterUrl: '',
+    jupiterApiKey: null,
+    whitelistDelayMs: cfg.whitelistDelayMs,
+    rpcUrls: [],
+    sandbox: null,
+    marketClock: replayMarketClock(replay),
+    candleHistory: replayHistory(replay),
+    priceSources: [{ feed: replayFeed(replay, opts.clock), venue: false }],
+    close: async () => replay.close(),
+  };
 }
 
 /**
@@ -137,13 +182,22 @@ export interface ConnectOptions {
 export async function connectNetwork(cfg: NetworkConfig, opts: ConnectOptions): Promise<NetworkContext> {
   const degraded = (e: RpcDegradedEvent): void =>
     opts.onDegraded?.(e.from, `${e.method}: ${e.reason}${e.to ? `; now using ${e.to}` : '; no endpoint left'}`);
+  if (cfg.network === 'paper-sandbox') return connectPaperSandbox(cfg, opts);
   if (cfg.network === 'sandbox') {
     // Loaded on demand: most commands never touch a chain, and the sandbox (LiteSVM) is heavy.
-    // LiteSVM's binary is per OS (none on Windows): a failed load says so instead of a module error.
+    // LiteSVM's binary is per OS (none on Windows): a failed load says so instead of a module error,
+    // and a fresh folder (no network chosen yet) gets the paper sandbox instead.
     let sandboxModule: typeof SandboxModule;
     try {
       sandboxModule = await (opts.loadSandbox ?? (() => import('../sandbox')))();
     } catch (e) {
+      if (!cfg.chosen) {
+        opts.log.warn(
+          { err: e instanceof Error ? e.message.split('\n')[0] : String(e) },
+          'the on-chain sandbox cannot load here; starting the paper sandbox',
+        );
+        return connectPaperSandbox({ ...cfg, network: 'paper-sandbox' }, opts);
+      }
       throw onChainSandboxUnavailable(e);
     }
     const { joinSandbox } = sandboxModule;

@@ -4,6 +4,8 @@ import { parseUnits, tokenBySymbol, KNOWN_TOKENS } from '../market';
 import { parseAddress } from '../funds/whitelist';
 import type { Engine } from './engine';
 import { assertCanSwitchNetwork } from './handlers';
+import { readNetworkConfig } from './network';
+import { refuseOnPaperSandbox } from './paper-sandbox-info';
 import { parseGlobalLimitChange } from './risk-handlers';
 
 /**
@@ -24,6 +26,7 @@ export async function preflight<K extends CommandName>(
       parseAddress(String(i['address']));
       break;
     case 'funds.withdraw': {
+      refuseOnPaperSandbox(readNetworkConfig(engine.store.meta).network, 'Withdrawing to an address');
       const token = tokenBySymbol(String(i['token'] ?? 'SOL'));
       if (!token)
         throw new HarvestError(

@@ -10,7 +10,8 @@ import { Performance } from '../portfolio/performance';
 import { ensurePaperAccount, paperAccountOpen } from '../portfolio';
 import { userSettingsOf } from '../users/settings-cache';
 import type { Engine, EngineOptions, Funds } from './engine';
-import { connectNetwork, readNetworkConfig } from './network';
+import { connectNetwork, isPlayNetwork, readNetworkConfig, writeNetworkConfig } from './network';
+import { isoTime } from '../kernel/clock';
 import { dataDirId } from '../kernel/paths';
 import { CopyRepo, CopyService } from '../copy';
 
@@ -34,6 +35,11 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
   }
   jupiterApiKey ??= engine.keyCtx.env['HARVEST_JUPITER_API_KEY'] ?? null;
   const net = await connectNetwork(cfg, {
+    meta: store.meta,
+    // Tests only: behave as on a computer where LiteSVM has no binary (Windows).
+    ...(engine.keyCtx.env['HARVEST_TEST_NO_LITESVM'] === '1'
+      ? { loadSandbox: () => Promise.reject(new Error("Cannot find module 'litesvm-win32-x64-msvc'")) }
+      : {}),
     jupiterApiKey,
     dataDir: engine.layout.root,
     clock,
@@ -46,6 +52,21 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
         : {}),
     },
   });
+  if (!cfg.stored && net.name === 'paper-sandbox') {
+    // A fresh folder on the paper sandbox (by default or after a failed load): kept, so its books stay on one network.
+    store.tx(() => {
+      writeNetworkConfig(store.meta, { network: net.name, rpcUrls: [] });
+      store.audit.append(
+        {
+          actor: engine.actor,
+          action: 'network.changed',
+          userId: null,
+          details: { from: null, to: net.name, reason: 'the on-chain sandbox cannot run here' },
+        },
+        isoTime(clock),
+      );
+    });
+  }
   const whitelist = new Whitelist(store, bus, clock, net.whitelistDelayMs);
   // Prices come from a quorum of independent sources: Pyth's on-chain accounts read through the
   // chain client, and Jupiter's Price API. The latter is served by the swap venue's own origin,
@@ -53,7 +74,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
   // exits only above a floor from the last trusted price).
   const prices = new PriceQuorum({
     clock,
-    sources: [
+    sources: net.priceSources ?? [
       {
         feed: new PythPriceSource({
           read: (a) => {
@@ -67,7 +88,8 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
       },
       { feed: new JupiterPriceFeed({ baseUrl: net.jupiterUrl, clock, apiKey: net.jupiterApiKey }), venue: true },
     ],
-    singleSourceAllowed: (mint) => store.priceTrust.isAllowed(mint),
+    // The paper sandbox's replay is its market: there is no second source to agree with.
+    singleSourceAllowed: net.priceSources ? () => true : (mint) => store.priceTrust.isAllowed(mint),
     onEvent: quorumEventsTo(bus),
   });
   const tradedMints = (): string[] => {
@@ -109,7 +131,8 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     globalBreaker: breaker,
     prices,
     network: net.name,
-    chain: net.chain,
+    // No chain on the paper sandbox: paper orders run, a live order is refused with the reason.
+    chain: net.name === 'paper-sandbox' ? null : net.chain,
     jupiter: new JupiterClient({ baseUrl: net.jupiterUrl, apiKey: net.jupiterApiKey }),
     syncFlows: async (userId) => (await flows.scan([userId])).failed.length === 0,
   });
@@ -128,7 +151,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     signal: engine.stopSignal,
     onSeedFailed: (f) => bus.emit('candles.seedFailed', null, f),
   });
-  const candlesReady = (): Promise<void> => candleHistory.start(tradedMints(), net.name === 'sandbox');
+  const candlesReady = (): Promise<void> => candleHistory.start(tradedMints(), isPlayNetwork(net.name));
   const candles = candleHistory.builder;
   const strategies = new StrategyRunner({
     store,
@@ -177,7 +200,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     flows,
     copy,
     ledger,
-    balances: new BalanceSync(store, net.chain, net.name, bus, clock, log),
+    balances: new BalanceSync(store, net.chain, net.name, bus, clock, log, net.name === 'paper-sandbox'),
     whitelist,
     withdrawals: new Withdrawals(store, net.chain, signer, whitelist, net.name, bus, clock, log, (userId, task) =>
       exec.exclusive(userId, task),

@@ -23,8 +23,9 @@ import {
   type TransactionErrorJson,
 } from './errors';
 
-export const TOKEN_PROGRAM = address('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA');
-export const TOKEN_2022_PROGRAM = address('TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb');
+import { TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from './token-programs';
+
+export { TOKEN_2022_PROGRAM, TOKEN_PROGRAM };
 export const COMPUTE_BUDGET_PROGRAM = address('ComputeBudget111111111111111111111111111111');
 export const LAMPORTS_PER_SIGNATURE = 5000n;
 /** Solana's slot time and how many blocks a blockhash stays valid. */

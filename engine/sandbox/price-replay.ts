@@ -178,8 +178,8 @@ export function pathPrice(c: Omit<Candle, 'volume'>, t: number): number {
 }
 
 export interface PriceReplayOptions {
-  /** Where the position is persisted (ledger meta). */
-  ledger: SandboxLedger;
+  /** Where the position is persisted (the ledger's meta; the paper sandbox's engine meta). */
+  ledger: Pick<SandboxLedger, 'getMeta' | 'setMeta'>;
   clock: Clock;
   /** Market ms per clock ms. Default 60 (one 5m candle every 5 s). A persisted speed is used when this is omitted. */
   speed?: number;

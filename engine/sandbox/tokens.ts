@@ -1,6 +1,7 @@
 import { address, type Address } from '@solana/kit';
 import { findAssociatedTokenPda, getMintEncoder } from '@solana-program/token';
-import { TOKEN_2022_PROGRAM, TOKEN_PROGRAM, type SandboxLedger } from './ledger';
+import type { SandboxLedger } from './ledger';
+import { TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from './token-programs';
 
 /**
  * The sandbox's token list. Every mint sits at its REAL mainnet address with

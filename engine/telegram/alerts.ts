@@ -53,7 +53,9 @@ export function friendAlertText(e: EngineEvent): string | null {
       return `Your trading paused itself after ${p.failures} failed orders (${p.reason}). The operator can resume it.`;
     }
     case 'user.activated':
-      return 'Your wallet is funded: trading is active.';
+      return (e.payload as EventPayload<'user.activated'>).reason === 'no-chain'
+        ? 'Trading is active, on paper (there is no chain here).'
+        : 'Your wallet is funded: trading is active.';
     case 'user.deactivated':
       return 'Your wallet fell below the minimum: trading is not active until it is topped up.';
     case 'wallet.deposit': {

@@ -22,8 +22,9 @@ import { stateDotClass, useEscape, useNow } from './ui';
 const noop = (): void => undefined;
 
 export function TopBar() {
-  const { network, health, controls, conn, theme } = useAppShallow((s) => ({
+  const { network, paperSandbox, health, controls, conn, theme } = useAppShallow((s) => ({
     network: s.network?.network ?? s.health?.network ?? null,
+    paperSandbox: s.network?.paperSandbox ?? s.health?.paperSandbox ?? null,
     health: s.health,
     controls: s.controls?.global ?? s.health?.controls ?? null,
     conn: s.conn,
@@ -93,8 +94,9 @@ export function TopBar() {
         <span
           className={`badge upper ${network === 'mainnet' ? 'neg' : network === 'devnet' ? 'info' : 'warn'}`}
           data-testid="network-badge"
+          title={paperSandbox?.notice}
         >
-          {network}
+          {paperSandbox ? paperSandbox.label : network}
         </span>
       )}
       <span
@@ -461,6 +463,7 @@ export function GlobalBanner() {
   const controls = useApp((s) => s.controls?.global ?? null);
   const loadError = useApp((s) => s.loadError);
   const networkError = useApp((s) => s.networkError);
+  const paperSandbox = useApp((s) => s.network?.paperSandbox ?? s.health?.paperSandbox ?? null);
   const conn = useApp((s) => s.conn);
   const connLostAt = useApp((s) => s.connLostAt);
   const now = useNow(1000);
@@ -507,6 +510,13 @@ export function GlobalBanner() {
     return (
       <div className="banner warn">
         <IconAlert /> Network: {networkError}
+      </div>
+    );
+  }
+  if (paperSandbox) {
+    return (
+      <div className="banner warn" data-testid="paper-sandbox-banner">
+        <IconAlert /> {paperSandbox.notice}
       </div>
     );
   }

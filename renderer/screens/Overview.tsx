@@ -379,12 +379,19 @@ function HealthPanel() {
           {h.error && <div className="callout neg small">{h.error}</div>}
           <dl className="kv">
             <dt>Network</dt>
-            <dd>{h.network ?? '—'}</dd>
-            <dt>Block height</dt>
-            <dd>
-              {network ? Number(network.blockHeight).toLocaleString('en-US') : '—'}
-              {age(networkAt)}
+            <dd data-testid="health-network" title={h.paperSandbox?.notice}>
+              {h.paperSandbox ? h.paperSandbox.label : (h.network ?? '—')}
             </dd>
+            {/* No chain on the paper sandbox: no block height to show. */}
+            {!h.paperSandbox && (
+              <>
+                <dt>Block height</dt>
+                <dd>
+                  {network ? Number(network.blockHeight).toLocaleString('en-US') : '—'}
+                  {age(networkAt)}
+                </dd>
+              </>
+            )}
             <dt>Last cycle</dt>
             <dd data-testid="health-cycle">
               {h.lastCycle ? `${fmtDuration(h.lastCycle.durationMs)} · ${relTime(h.lastCycle.startedAt, now)}` : '—'}
@@ -489,7 +496,7 @@ export function eventSummary(type: string, payload: unknown): string {
     case 'wallet.funded':
       return `${str('mint') === 'SOL' ? 'SOL' : 'tokens'} received`;
     case 'user.activated':
-      return 'balance above the trading minimum';
+      return str('reason') === 'no-chain' ? 'trades on paper (no chain here)' : 'balance above the trading minimum';
     case 'user.deactivated':
       return 'balance below the trading minimum';
     case 'withdrawal.sent':

@@ -41,19 +41,20 @@ const NETWORK_INFO: Record<string, string> = {
   sandbox: 'A local mainnet twin: no internet, no real money, a faucet.',
   devnet: 'Solana devnet: free test SOL, real network.',
   mainnet: 'Real funds. Needs your own RPC endpoint(s).',
+  'paper-sandbox': 'The same replayed market on paper, with no chain: for computers the sandbox cannot run on.',
 };
 
 function NetworkPanel() {
   const net = useApp((s) => s.network);
   const netErr = useApp((s) => s.networkError);
-  const [target, setTarget] = useState<'sandbox' | 'devnet' | 'mainnet'>('sandbox');
+  const [target, setTarget] = useState<'sandbox' | 'devnet' | 'mainnet' | 'paper-sandbox'>('sandbox');
   const [rpc, setRpc] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   useEffect(() => {
     if (net) {
       setTarget(net.network);
-      setRpc(net.network === 'sandbox' ? '' : net.rpcEndpoints.join('\n'));
+      setRpc(net.network === 'sandbox' || net.network === 'paper-sandbox' ? '' : net.rpcEndpoints.join('\n'));
     }
   }, [net]);
   const urls = rpc
@@ -61,13 +62,15 @@ function NetworkPanel() {
     .map((u) => u.trim())
     .filter(Boolean);
   const badUrl = urls.find((u) => !/^https?:\/\/\S+$/u.test(u));
+  // The two sandboxes run locally: no RPC endpoints to give.
+  const noRpc = target === 'sandbox' || target === 'paper-sandbox';
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     setNotice(null);
     const r = await actions().run(
       'network.set',
-      { network: target, rpcUrls: target === 'sandbox' ? [] : urls, confirm: true },
+      { network: target, rpcUrls: noRpc ? [] : urls, confirm: true },
       {
         silent: true,
         confirm: {
@@ -76,7 +79,7 @@ function NetworkPanel() {
             target === 'mainnet'
               ? 'Harvest will trade with real funds on Solana mainnet.'
               : `Harvest will use ${target}. Balances and positions are kept per network.`,
-          details: target === 'sandbox' ? [] : urls.map((u, i) => [`RPC ${i + 1}`, u] as [string, string]),
+          details: noRpc ? [] : urls.map((u, i) => [`RPC ${i + 1}`, u] as [string, string]),
           confirmLabel: `Switch to ${target}`,
           danger: target === 'mainnet',
         },
@@ -95,10 +98,11 @@ function NetworkPanel() {
     <Panel title="Network" hint={net ? `on ${net.network}` : undefined} testId="network-panel">
       <div className="col" style={{ gap: 12 }}>
         {netErr && <div className="callout neg small">{netErr}</div>}
+        {net?.paperSandbox && <div className="callout warn small">{net.paperSandbox.notice}</div>}
         {net && (
           <dl className="kv">
             <dt>Network</dt>
-            <dd>{net.network}</dd>
+            <dd>{net.paperSandbox ? net.paperSandbox.label : net.network}</dd>
             <dt>RPC endpoints</dt>
             <dd className="mono" title={net.rpcEndpoints.join('\n')}>
               {net.rpcEndpoints.join(', ') || '—'}
@@ -125,14 +129,14 @@ function NetworkPanel() {
             className="block"
             value={target}
             onChange={setTarget}
-            options={(['sandbox', 'devnet', 'mainnet'] as const).map((n) => ({
+            options={(['sandbox', 'devnet', 'mainnet', 'paper-sandbox'] as const).map((n) => ({
               value: n,
-              label: n[0]!.toUpperCase() + n.slice(1),
+              label: n === 'paper-sandbox' ? 'Paper sandbox' : n[0]!.toUpperCase() + n.slice(1),
               testId: `network-${n}`,
             }))}
           />
           <div className="muted small">{NETWORK_INFO[target]}</div>
-          {target !== 'sandbox' && (
+          {!noRpc && (
             <Field
               label="RPC endpoints"
               help="One per line; several give failover."

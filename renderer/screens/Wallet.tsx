@@ -230,7 +230,12 @@ function NoWallet({ userId, name, onMnemonic }: { userId: number; name: string; 
           </li>
           <li>
             <b>Fund it.</b> Send SOL (for fees) and USDC to its address
-            {network === 'sandbox' ? ' — in the sandbox, the faucet does it for you' : ''}.
+            {network === 'sandbox'
+              ? ' — in the sandbox, the faucet does it for you'
+              : network === 'paper-sandbox'
+                ? ' — on the paper sandbox there is no chain: the faucet adds to the paper account'
+                : ''}
+            .
           </li>
           <li>
             <b>Pick a risk preset and a strategy.</b> Start in paper mode; go live when you trust it.
@@ -413,11 +418,17 @@ function FaucetPanel({ userId }: { userId: number }) {
   const [token, setToken] = useState('USDC');
   const [amount, setAmount] = useState('500');
   const [busy, setBusy] = useState(false);
-  if (network !== 'sandbox' && network !== 'devnet') return null;
-  const sandbox = network === 'sandbox';
+  if (network !== 'sandbox' && network !== 'devnet' && network !== 'paper-sandbox') return null;
+  const sandbox = network === 'sandbox' || network === 'paper-sandbox';
+  // No chain on the paper sandbox: the faucet pays into the paper account.
+  const paper = network === 'paper-sandbox';
   const drip = async (input: { sol?: string; token?: string; amount?: string }, label: string) => {
     setBusy(true);
-    const r = await actions().run('funds.faucet', { user: userId, ...input }, { success: `Faucet: ${label} sent` });
+    const r = await actions().run(
+      'funds.faucet',
+      { user: userId, ...input },
+      { success: paper ? `Faucet: ${label} added to the paper account` : `Faucet: ${label} sent` },
+    );
     setBusy(false);
     if (r.ok) {
       actions().setBalances(r.value.balances);
@@ -427,8 +438,10 @@ function FaucetPanel({ userId }: { userId: number }) {
   };
   return (
     <Panel
-      title={sandbox ? 'Sandbox faucet' : 'Devnet faucet'}
-      hint={sandbox ? 'play money, no real value' : 'devnet SOL only'}
+      title={paper ? 'Paper faucet' : sandbox ? 'Sandbox faucet' : 'Devnet faucet'}
+      hint={
+        paper ? 'adds to the paper account; no chain here' : sandbox ? 'play money, no real value' : 'devnet SOL only'
+      }
       testId="faucet-panel"
     >
       <div className="col" style={{ gap: 10 }}>

@@ -89,6 +89,9 @@ function Foot({ onBack, children }: { onBack?: () => void; children: ReactNode }
 
 function NetworkStep({ onNext }: { onNext: () => void }) {
   const current = useApp((s) => s.network?.network ?? null);
+  const paperNotice = useApp((s) => s.network?.paperSandbox?.notice ?? null);
+  // Where the on-chain sandbox cannot run, the play choice is the paper sandbox the engine is on.
+  const play = current === 'paper-sandbox' ? 'paper-sandbox' : 'sandbox';
   const [choice, setChoice] = useState<'sandbox' | 'mainnet'>(current === 'mainnet' ? 'mainnet' : 'sandbox');
   const [rpc, setRpc] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -101,10 +104,10 @@ function NetworkStep({ onNext }: { onNext: () => void }) {
 
   const next = async () => {
     setError(null);
-    if (choice === current && choice === 'sandbox') return onNext();
+    if (choice === 'sandbox' && current === play) return onNext();
     const r = await actions().run(
       'network.set',
-      { network: choice, rpcUrls: choice === 'mainnet' ? urls : [], confirm: true },
+      { network: choice === 'mainnet' ? 'mainnet' : play, rpcUrls: choice === 'mainnet' ? urls : [], confirm: true },
       {
         silent: true,
         confirm: {
@@ -145,9 +148,13 @@ function NetworkStep({ onNext }: { onNext: () => void }) {
             <IconShield size={16} />
           </span>
           <span>
-            <div className="c-title">Sandbox (recommended)</div>
+            <div className="c-title">
+              {play === 'paper-sandbox' ? 'Paper sandbox (recommended)' : 'Sandbox (recommended)'}
+            </div>
             <div className="c-desc">
-              A local twin of mainnet with replayed prices and a faucet. No internet, no real money.
+              {play === 'paper-sandbox' && paperNotice
+                ? paperNotice
+                : 'A local twin of mainnet with replayed prices and a faucet. No internet, no real money.'}
             </div>
           </span>
         </button>

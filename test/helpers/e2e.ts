@@ -6,7 +6,8 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { REPO_ROOT, spawnHarvest } from './cli';
+import { randomBytes } from 'node:crypto';
+import { REPO_ROOT, runHarvest, spawnHarvest } from './cli';
 
 export const CHROMIUM = process.env['HARVEST_E2E_CHROMIUM'] ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'e2e');
@@ -57,4 +58,22 @@ export async function stopServe(child: ChildProcess | null): Promise<void> {
   child.kill('SIGTERM');
   await Promise.race([gone, new Promise((r) => setTimeout(r, 15_000))]);
   if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** The environment of a browser test's `harvest` processes: a fresh master key, quiet logs, plus `extra`. */
+export function e2eEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    HARVEST_MASTER_KEY: randomBytes(32).toString('hex'),
+    HARVEST_FAULT: undefined,
+    HARVEST_DATA_DIR: undefined,
+    HARVEST_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+/** Runs `harvest --data-dir DIR ...args` and resolves with its stdout; a non-zero exit throws with its stderr. */
+export async function harvestOn(dataDir: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
+  const r = await runHarvest(['--data-dir', dataDir, ...args], { env, input: '\n' });
+  if (r.code !== 0) throw new Error(`harvest ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
 }

@@ -15,7 +15,13 @@ vi.mock('../../../engine/sandbox', async (importOriginal) => {
   return importOriginal();
 });
 
-import { ON_CHAIN_SANDBOX_RUNS_ON, onChainSandboxUnavailable } from '../../../engine/runtime/network';
+import {
+  defaultNetwork,
+  ON_CHAIN_SANDBOX_RUNS_ON,
+  onChainSandboxUnavailable,
+  writeNetworkConfig,
+} from '../../../engine/runtime/network';
+import { onChainSandboxSupported } from '../../../engine/runtime/paper-sandbox-info';
 import type { Engine } from '../../../engine/runtime';
 import { tempDataDir } from '../../helpers/datadir';
 import { openEngine } from '../../helpers/engine';
@@ -32,9 +38,21 @@ afterEach(async () => {
 });
 
 describe('the on-chain sandbox cannot load', () => {
-  it('says what is missing and where it runs; the next try after a fixed load connects', async () => {
+  // First: a module that loaded once stays loaded (the mock's failure is only seen before that).
+  it('a fresh folder runs the paper sandbox instead, and keeps it', async () => {
     failures.left = 1;
     engine = openEngine(tmp.dir);
+    const funds = await engine.funds();
+    expect(funds.net.name).toBe('paper-sandbox');
+    expect(funds.net.sandbox).toBeNull();
+    expect(JSON.parse(engine.store.meta.get('network_config')!)).toMatchObject({ network: 'paper-sandbox' });
+  });
+
+  it('chosen by the operator: says what is missing and where it runs; the next try after a fixed load connects', async () => {
+    failures.left = 1;
+    engine = openEngine(tmp.dir);
+    // Stored by the operator: no fallback, the sandbox itself is what was asked for.
+    writeNetworkConfig(engine.store.meta, { network: 'sandbox', rpcUrls: [] });
     const err = await engine.funds().then(
       () => null,
       (e: unknown) => e as { code: string; message: string },
@@ -48,9 +66,24 @@ describe('the on-chain sandbox cannot load', () => {
     expect(funds.net.sandbox).not.toBeNull();
   });
 
+  it('the fresh default follows where LiteSVM ships binaries (and the test switch)', () => {
+    expect(onChainSandboxSupported({}, 'win32', 'x64')).toBe(false);
+    expect(onChainSandboxSupported({}, 'linux', 'ia32')).toBe(false);
+    for (const [p, a] of [
+      ['linux', 'x64'],
+      ['linux', 'arm64'],
+      ['darwin', 'x64'],
+      ['darwin', 'arm64'],
+    ] as const)
+      expect(onChainSandboxSupported({}, p, a)).toBe(true);
+    expect(onChainSandboxSupported({ HARVEST_TEST_NO_LITESVM: '1' }, 'linux', 'x64')).toBe(false);
+    expect(defaultNetwork({ HARVEST_TEST_NO_LITESVM: '1' })).toBe('paper-sandbox');
+  });
+
   it('the explanation names the platform', () => {
     const e = onChainSandboxUnavailable(new Error('x'), 'win32', 'arm64');
     expect(e.message).toMatch(/no binary for win32-arm64/u);
     expect(e.message).toMatch(/paper users/u);
+    expect(e.message).toMatch(/harvest network set paper-sandbox --confirm/u);
   });
 });
