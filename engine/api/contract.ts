@@ -4,6 +4,7 @@ import { flowCommands } from './contract-flows';
 import { telegramCommands } from './contract-telegram';
 import { backtestCommands } from './contract-backtest';
 import { copyCommands } from './contract-copy';
+import { tokenCommands } from './contract-tokens';
 import { strategyStatusCommands } from './contract-strategy';
 
 /**
@@ -290,6 +291,7 @@ export const commands = {
   ...telegramCommands,
   ...backtestCommands,
   ...copyCommands,
+  ...tokenCommands,
   ...strategyStatusCommands,
   'engine.status': command({
     summary: 'What this data directory holds and who owns it',

@@ -8,6 +8,7 @@ import { riskFormatters } from './risk-format';
 import { flowFormatters } from './flow-format';
 import { telegramFormatters } from './telegram-format';
 import { copyFormatters } from './copy-format';
+import { tokenFormatters } from './token-format';
 import { strategyStatusFormatters } from './strategy-format';
 import { formatCandles } from './candle-format';
 import { describeDetails, friendName, tokenAmount, tokenLabel, wordsOf, type NameOf } from '../api/human-text';
@@ -91,6 +92,7 @@ export const formatters: Formatters = {
   ...flowFormatters,
   ...telegramFormatters,
   ...copyFormatters,
+  ...tokenFormatters,
   ...paperFormatters,
   'engine.status': (o) =>
     [

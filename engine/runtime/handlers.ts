@@ -16,7 +16,8 @@ import { CLOSE_ALL_PAUSE_REASON } from '../risk/controls';
 import { describeIssues } from '../api';
 import { dataDirId } from '../kernel/paths';
 import { bindStrategy, listStrategies } from '../strategy';
-import { formatUnits, parseUnits, tokenByMint, tokenBySymbol, KNOWN_TOKENS, type TokenInfo } from '../market';
+import { formatUnits, parseUnits, tokenByMint, tokenBySymbol, KNOWN_TOKENS, resolveToken, type TokenInfo } from '../market';
+import { buildTokenHandlers, resolveOrAddToken } from './token-handlers';
 import { depositInfo, type UserBalances } from '../funds';
 import { recordFaucetGrants } from '../funds/flows';
 import type { Engine } from './engine';
@@ -51,6 +52,7 @@ export function buildHandlers(engine: Engine): Handlers {
     ...buildPriceHandlers(engine),
     ...buildTelegramHandlers(engine),
     ...buildStrategyStatusHandlers(engine),
+    ...buildTokenHandlers(engine),
     'engine.status': () => ({
       dataDir: engine.layout.root,
       schemaVersion: schemaVersion(store.db),
@@ -264,7 +266,7 @@ export function buildHandlers(engine: Engine): Handlers {
 
     'funds.withdraw': async ({ user, to, amount, token, confirm }) => {
       const u = users.resolve(user);
-      const t = tokenBySymbol(token);
+      const t = resolveToken(token);
       if (!t)
         throw new HarvestError(
           'INVALID_INPUT',
@@ -362,7 +364,7 @@ export function buildHandlers(engine: Engine): Handlers {
       // Validates now, against the strategy's own bounds: a bad parameter never reaches the loop.
       const bound = bindStrategy(strategy, params);
       for (const t of tokens ?? []) {
-        if (!tokenBySymbol(t))
+        if (!resolveToken(t))
           throw new HarvestError(
             'INVALID_INPUT',
             `Unknown token "${t}". Known: ${KNOWN_TOKENS.map((k) => k.symbol).join(', ')}.`,
@@ -412,12 +414,8 @@ export function buildHandlers(engine: Engine): Handlers {
 
     'orders.submit': async (i) => {
       const u = users.resolve(i.user);
-      const token = tokenBySymbol(i.token);
-      if (!token)
-        throw new HarvestError(
-          'INVALID_INPUT',
-          `Unknown token "${i.token}". Known: ${KNOWN_TOKENS.map((k) => k.symbol).join(', ')}.`,
-        );
+      // A symbol or a mint; a mint Harvest does not know yet is added (and checked) on the spot.
+      const token = await resolveOrAddToken(engine, i.token);
       const settings = UserSettingsSchema.parse(store.settings.get(u.id)?.settings ?? {});
       const quoteMint = quoteMintOf(settings);
       if (token.mint === quoteMint)
@@ -610,7 +608,7 @@ export function buildHandlers(engine: Engine): Handlers {
     },
 
     'market.candles': async ({ token, timeframe, limit }) => {
-      const t = tokenBySymbol(token);
+      const t = resolveToken(token);
       if (!t) throw new HarvestError('INVALID_INPUT', `Unknown token "${token}".`);
       const f = await engine.funds();
       await f.candlesReady();
@@ -674,7 +672,7 @@ export function buildHandlers(engine: Engine): Handlers {
 }
 
 function requireSplToken(symbol: string): TokenInfo {
-  const t = tokenBySymbol(symbol);
+  const t = resolveToken(symbol);
   if (!t || !t.tokenProgram) {
     throw new HarvestError(
       'INVALID_INPUT',

@@ -24,6 +24,7 @@ export {
   type LedgerCheckRow,
 } from './flows-repo';
 export { PriceTrustRepo, type SingleSourceToken } from './price-trust-repo';
+export { TokensRepo, type TokenRecord, type StoredCheck } from './tokens-repo';
 export {
   DecisionsRepo,
   DECISION_OUTCOMES,
@@ -61,6 +62,7 @@ import { HoldingsRepo } from './holdings-repo';
 import { MetaRepo } from './meta-repo';
 import { RiskRepo } from './risk-repo';
 import { PriceTrustRepo } from './price-trust-repo';
+import { TokensRepo } from './tokens-repo';
 import { DecisionsRepo } from './decisions-repo';
 import { CandlesRepo } from './candles-repo';
 import { SettingsRepo } from './settings-repo';
@@ -86,6 +88,7 @@ export class Store {
   readonly priceTrust: PriceTrustRepo;
   readonly decisions: DecisionsRepo;
   readonly candles: CandlesRepo;
+  readonly tokens: TokensRepo;
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db);
@@ -105,6 +108,7 @@ export class Store {
     this.priceTrust = new PriceTrustRepo(db);
     this.decisions = new DecisionsRepo(db);
     this.candles = new CandlesRepo(db);
+    this.tokens = new TokensRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
