@@ -113,7 +113,7 @@ export const tokenCommands = {
     output: TestTokenOut,
   }),
   'sandbox.tokens': command({
-    summary: "Sandbox: the test tokens made on this sandbox, with their hostile traits",
+    summary: 'Sandbox: the test tokens made on this sandbox, with their hostile traits',
     mutates: false,
     input: z.object({}).strict(),
     output: z.object({ tokens: z.array(TestTokenOut) }),

@@ -44,7 +44,8 @@ const DecimalAmount = z
   .string()
   .trim()
   .regex(/^\d+(\.\d+)?$/u, 'an amount like 1.5 (digits and an optional decimal point)');
-const TokenSymbol = z.string().trim().min(1).max(16);
+/** A token symbol or a mint address (base58, up to 44 characters): every command taking TOKEN accepts both. */
+const TokenSymbol = z.string().trim().min(1).max(44);
 const TokenBalanceOut = z.object({
   symbol: z.string(),
   mint: z.string(),

@@ -732,7 +732,9 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
       );
     });
 
-  const token = program.command('token').description('tokens: add any by mint, their safety checks, how they are priced');
+  const token = program
+    .command('token')
+    .description('tokens: add any by mint, their safety checks, how they are priced');
   token
     .command('prices')
     .description('the trusted price of every token: value, age, agreeing sources')

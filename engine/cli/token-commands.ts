@@ -10,7 +10,8 @@ type Run = <K extends CommandName>(cmd: Command, name: K, input: unknown) => Pro
 
 const positive = (v: string, flag: string): number => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new HarvestError('INVALID_INPUT', `${flag} takes a number above zero, not "${v}".`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new HarvestError('INVALID_INPUT', `${flag} takes a number above zero, not "${v}".`);
   return n;
 };
 

@@ -47,5 +47,6 @@ export const tokenFormatters = {
       : `${o.symbol ?? o.mint} may now trade on a single price source; it is shown as "single-source price".`,
   'sandbox.tokenCreate': (o: TestTokenOut): string => `Created ${testToken(o)}`,
   'sandbox.tokens': (o: CommandOutput<'sandbox.tokens'>): string =>
-    o.tokens.map(testToken).join('\n') || 'No test tokens yet: harvest sandbox token create SYMBOL --price P --liquidity L',
+    o.tokens.map(testToken).join('\n') ||
+    'No test tokens yet: harvest sandbox token create SYMBOL --price P --liquidity L',
 };

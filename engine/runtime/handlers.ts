@@ -16,7 +16,15 @@ import { CLOSE_ALL_PAUSE_REASON } from '../risk/controls';
 import { describeIssues } from '../api';
 import { dataDirId } from '../kernel/paths';
 import { bindStrategy, listStrategies } from '../strategy';
-import { formatUnits, parseUnits, tokenByMint, tokenBySymbol, KNOWN_TOKENS, resolveToken, type TokenInfo } from '../market';
+import {
+  formatUnits,
+  parseUnits,
+  tokenByMint,
+  tokenBySymbol,
+  KNOWN_TOKENS,
+  resolveToken,
+  type TokenInfo,
+} from '../market';
 import { buildTokenHandlers, resolveOrAddToken } from './token-handlers';
 import { depositInfo, type UserBalances } from '../funds';
 import { recordFaucetGrants } from '../funds/flows';

@@ -103,12 +103,12 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     controls,
     risk: composeGates(
       controlsGate(controls),
-      tokenSafetyGate(store),
       breaker.gate(),
       orderSizeGate(store),
       balanceGate(store, net.name),
       riskEngine.gate(),
     ),
+    tokenGate: tokenSafetyGate(store),
     globalBreaker: breaker,
     prices,
     network: net.name,
@@ -199,7 +199,6 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
       }
     },
     hasOracle: (mint) => pythFeedForMint(mint) !== null,
-    allowSingleSource: (mint, by, at) => store.priceTrust.allow(mint, by, at),
     nowIso: () => isoTime(clock),
   });
   return {

@@ -6,18 +6,14 @@ import type { CommandName, CommandOutput, ParsedInput } from '../api';
 import { HarvestError } from '../kernel/errors';
 import { KNOWN_TOKENS, knownTokens, resolveToken, tokenByMint, TOKEN_2022_PROGRAM, type TokenInfo } from '../market';
 import { pythFeedForMint } from '../market/oracle';
-import { buyPermission, oracleCheck } from '../tokens';
+import { allowToken, buyPermission, oracleCheck } from '../tokens';
+import { isoTime } from '../kernel/clock';
 import type { Store } from '../store';
 import type { Engine } from './engine';
 import { buildPriceHandlers } from './price-handlers';
 
 type TokenCommand =
-  | 'tokens.list'
-  | 'tokens.show'
-  | 'tokens.add'
-  | 'tokens.allow'
-  | 'sandbox.tokenCreate'
-  | 'sandbox.tokens';
+  'tokens.list' | 'tokens.show' | 'tokens.add' | 'tokens.allow' | 'sandbox.tokenCreate' | 'sandbox.tokens';
 export type TokenHandlers = {
   [K in TokenCommand & CommandName]: (input: ParsedInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K>;
 };
@@ -41,7 +37,7 @@ export function tokenOut(store: Store, t: TokenInfo): TokenOut {
     verdict: rec?.verdict ?? 'ok',
     checks: rec?.checks ?? [oracleCheck(pythFeedForMint(t.mint) !== null)].filter((c) => c.level === 'ok'),
     checkedAt: rec?.checkedAt ?? null,
-    allowed: rec?.allowedAt != null,
+    allowed: (rec?.allowedAt ?? null) !== null,
     allowedBy: rec?.allowedBy ?? null,
     allowedAt: rec?.allowedAt ?? null,
     buyable: permission.ok,
@@ -92,12 +88,14 @@ export function buildTokenHandlers(engine: Engine): TokenHandlers {
     },
     'tokens.allow': async ({ mint, singleSourcePrice }) => {
       if (store.tokens.get(mint)) {
-        const f = await engine.funds();
-        const rec = f.tokens.allow(mint, engine.actor);
+        const rec = allowToken(store, mint, engine.actor, isoTime(engine.clock), (m) => pythFeedForMint(m) !== null);
         return { mint, symbol: rec.symbol, allowed: true, singleSourcePrice: store.priceTrust.isAllowed(mint) };
       }
       if (KNOWN_TOKENS.some((k) => k.mint === mint) && !singleSourcePrice)
-        throw new HarvestError('INVALID_INPUT', `${tokenByMint(mint)!.symbol} is built in; it needs no acknowledgement.`);
+        throw new HarvestError(
+          'INVALID_INPUT',
+          `${tokenByMint(mint)!.symbol} is built in; it needs no acknowledgement.`,
+        );
       if (!singleSourcePrice)
         throw new HarvestError(
           'NOT_FOUND',
@@ -105,7 +103,12 @@ export function buildTokenHandlers(engine: Engine): TokenHandlers {
         );
       // A mint not in the registry: only its single price source is accepted (the price-truth opt-in).
       const r = await buildPriceHandlers(engine)['prices.singleSource']({ mint, allow: true });
-      return { mint, symbol: tokenByMint(mint)?.symbol ?? null, allowed: false, singleSourcePrice: r.singleSourcePrice };
+      return {
+        mint,
+        symbol: tokenByMint(mint)?.symbol ?? null,
+        allowed: false,
+        singleSourcePrice: r.singleSourcePrice,
+      };
     },
     'sandbox.tokenCreate': async (req) => {
       const f = await engine.funds();

@@ -120,7 +120,16 @@ export class Sandbox implements SandboxHandle {
     const host = opts.host ?? '127.0.0.1';
     const whale = new SandboxWhale(ledger, market, faucet, opts.clock, log);
     const rpc = await startRpcServer(ledger, { host, log });
-    const swapApi = await startSwapApi({ ledger, market, replay, faucet, host, log, whale: (r) => runWhale(whale, r), testTokens: tests });
+    const swapApi = await startSwapApi({
+      ledger,
+      market,
+      replay,
+      faucet,
+      host,
+      log,
+      whale: (r) => runWhale(whale, r),
+      testTokens: tests,
+    });
     log.info({ rpc: rpc.url, swapApi: swapApi.url }, 'sandbox started');
     return new Sandbox(ledger, replay, market, faucet, rpc, swapApi, pyth, whale, tests, () => {
       clearInterval(upkeep);

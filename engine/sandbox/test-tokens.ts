@@ -118,7 +118,10 @@ export class SandboxTestTokens {
     if (!/^[A-Za-z0-9]{1,10}$/u.test(symbol)) throw new Error('A symbol is 1 to 10 letters or digits.');
     if (tokenBySymbol(symbol)) throw new Error(`The sandbox already has a token called ${symbol}.`);
     if (!(r.priceUsd > 0) || !(r.liquidityUsd > 0)) throw new Error('Price and liquidity must be above zero.');
-    if (r.transferFeeBps !== undefined && !(Number.isInteger(r.transferFeeBps) && r.transferFeeBps >= 0 && r.transferFeeBps <= 10_000))
+    if (
+      r.transferFeeBps !== undefined &&
+      !(Number.isInteger(r.transferFeeBps) && r.transferFeeBps >= 0 && r.transferFeeBps <= 10_000)
+    )
       throw new Error('A transfer fee is 0 to 10000 basis points.');
     const req = { ...r, symbol };
     const s: Stored = { req, mint: randomAddress() };

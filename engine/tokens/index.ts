@@ -1,6 +1,7 @@
 export {
   TokenRegistry,
   loadRegisteredTokens,
+  allowToken,
   buyPermission,
   tokenInfoOf,
   DEFAULT_PROBE_USD,

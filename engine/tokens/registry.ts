@@ -31,8 +31,6 @@ export interface TokenRegistryDeps {
   /** Quotes a buy of the token worth sizeUsd; impactPct null when there is no route. */
   probeRoute(mint: string, decimals: number, sizeUsd: number): Promise<RouteProbe>;
   hasOracle(mint: string): boolean;
-  /** Also lets the token trade on a single price source (engine/store/price-trust-repo.ts). */
-  allowSingleSource(mint: string, by: string, at: string): void;
   nowIso(): string;
 }
 
@@ -131,33 +129,40 @@ export class TokenRegistry {
     registerToken(tokenInfoOf(rec));
     return rec;
   }
+}
 
-  /**
-   * The operator's one acknowledgement of a warned token; it also accepts the
-   * single price source of a token without an oracle. A refused token cannot be allowed.
-   */
-  allow(mint: string, by: string): TokenRecord {
-    const r = this.d.store.tokens.get(mint);
-    if (!r) throw new HarvestError('NOT_FOUND', `This token was never checked. Add it first: harvest token add ${mint}.`);
-    if (r.verdict === 'refuse')
-      throw new HarvestError(
-        'REFUSED',
-        `${r.symbol} is refused and cannot be allowed: ${r.checks
-          .filter((c) => c.level === 'refuse')
-          .map((c) => c.reason)
-          .join(' ')}`,
-      );
-    const now = this.d.nowIso();
-    this.d.store.tx(() => {
-      this.d.store.tokens.allow(mint, by, now);
-      if (!this.d.hasOracle(mint)) this.d.allowSingleSource(mint, by, now);
-      this.d.store.audit.append(
-        { actor: by, action: 'tokens.allowed', userId: null, details: { mint, symbol: r.symbol } },
-        now,
-      );
-    });
-    return this.d.store.tokens.get(mint)!;
-  }
+/**
+ * The operator's one acknowledgement of a warned token; it also accepts the
+ * single price source of a token without an oracle (the price-truth opt-in,
+ * engine/store/price-trust-repo.ts). A refused token cannot be allowed. Needs
+ * no network: the checks it accepts are the stored ones.
+ */
+export function allowToken(
+  store: Store,
+  mint: string,
+  by: string,
+  nowIso: string,
+  hasOracle: (mint: string) => boolean,
+): TokenRecord {
+  const r = store.tokens.get(mint);
+  if (!r) throw new HarvestError('NOT_FOUND', `This token was never checked. Add it first: harvest token add ${mint}.`);
+  if (r.verdict === 'refuse')
+    throw new HarvestError(
+      'REFUSED',
+      `${r.symbol} is refused and cannot be allowed: ${r.checks
+        .filter((c) => c.level === 'refuse')
+        .map((c) => c.reason)
+        .join(' ')}`,
+    );
+  store.tx(() => {
+    store.tokens.allow(mint, by, nowIso);
+    if (!hasOracle(mint)) store.priceTrust.allow(mint, by, nowIso);
+    store.audit.append(
+      { actor: by, action: 'tokens.allowed', userId: null, details: { mint, symbol: r.symbol } },
+      nowIso,
+    );
+  });
+  return store.tokens.get(mint)!;
 }
 
 /** Metadata is whatever the issuer wrote: keep printable characters only, trimmed and bounded. */

@@ -38,9 +38,9 @@ export function mintChecks(f: MintFacts): SafetyCheck[] {
           check: 'freezeAuthority',
           level: 'warn',
           reason:
-            'The issuer can freeze any holder\'s account: your tokens could become impossible to sell. Accept only if you trust the issuer.',
+            "The issuer can freeze any holder's account: your tokens could become impossible to sell. Accept only if you trust the issuer.",
         }
-      : { check: 'freezeAuthority', level: 'ok', reason: 'No one can freeze holders\' accounts.' },
+      : { check: 'freezeAuthority', level: 'ok', reason: "No one can freeze holders' accounts." },
   );
   out.push(
     f.mintAuthority
@@ -67,7 +67,7 @@ export function mintChecks(f: MintFacts): SafetyCheck[] {
     out.push({
       check: 'permanentDelegate',
       level: 'refuse',
-      reason: 'The issuer holds a permanent delegate: it can take or burn the tokens out of any holder\'s wallet.',
+      reason: "The issuer holds a permanent delegate: it can take or burn the tokens out of any holder's wallet.",
     });
   if (f.transferHookProgram)
     out.push({
