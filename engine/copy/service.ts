@@ -7,6 +7,7 @@ import { isoTime, type Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
 import { splTokens, tokenByMint, WRAPPED_SOL_MINT } from '../market';
+import { buyPermission } from '../tokens';
 import { entrySizingFacts } from '../risk/risk-engine';
 import { sizeEntry, usdValue } from '../risk/sizing';
 import type { Store } from '../store';
@@ -296,6 +297,11 @@ export class CopyService {
       }
     }
     if (!token) return { skip: 'The leader traded a token Harvest does not know; add it with harvest token add.' };
+    if (leg.side === 'buy') {
+      // A token added by mint is copied only once its safety checks allow a buy.
+      const permission = buyPermission(this.d.store, token.mint);
+      if (!permission.ok) return { skip: permission.reason };
+    }
     if (f.tokensMode === 'allow' && !f.tokens.includes(token.symbol))
       return { skip: `${token.symbol} is not on this follow's list of tokens to copy.` };
     if (f.tokensMode === 'deny' && f.tokens.includes(token.symbol))
