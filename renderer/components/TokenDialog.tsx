@@ -119,7 +119,7 @@ export function TokenChecksDialog({
           <div className="tiny muted" style={{ wordBreak: 'break-all' }}>
             {token.program}, {token.decimals} decimals · {token.mint}
           </div>
-          <ul className="checks" data-testid="token-checks">
+          <ul className="checks" style={{ listStyle: 'none', paddingLeft: 0 }} data-testid="token-checks">
             {token.checks.map((c) => (
               <li
                 key={c.check}
