@@ -77,7 +77,7 @@ describe('mint layout', () => {
         if (s.transferHookProgram) expect(level('transferHook')).toBe('warn');
         if (s.transferFeeBps) expect(level('transferFee')).toBe(s.transferFeeBps >= 1_000 ? 'refuse' : 'warn');
         const hostile = s.nonTransferable || s.defaultFrozen || s.permanentDelegate || (s.transferFeeBps ?? 0) >= 1_000;
-        expect(verdictOf(checks) === 'refuse').toBe(hostile === true);
+        expect(verdictOf(checks) === 'refuse').toBe(Boolean(hostile));
         for (const c of checks) expect(c.reason).not.toMatch(/[{}]|base units/u);
       }),
       { numRuns: 300 },
