@@ -11,6 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../engine/kernel/clock';
+import { findLeaks } from '../../engine/api/human-text';
 import { tokenByMint } from '../../engine/market';
 import type { Engine, Funds } from '../../engine/runtime';
 import type { TestToken } from '../../engine/sandbox';
@@ -196,6 +197,10 @@ describe('the registry survives a restart', () => {
 
     const shown = await cli('token', 'show', sym('MNT'));
     expect(shown.code, shown.stderr).toBe(0);
+    const human = await cli('token', 'list');
+    expect(human.code, human.stderr).toBe(0);
+    // Human words only: no base units, user ids or raw JSON in what a person reads.
+    expect(findLeaks(shown.stdout + human.stdout + (await cli('sandbox', 'token', 'list')).stdout)).toEqual([]);
     expect(shown.stdout).toMatch(/WARN The issuer can still create new tokens at will/u);
     expect(shown.stdout).toMatch(/harvest token allow/u);
 
