@@ -13,7 +13,13 @@ const MINT = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/u;
  * this shows them and, for a warned token, asks for the one acknowledgement
  * (tokens.allow) before it can be traded. A refused token can only be closed.
  */
-export function PasteMint({ onToken }: { onToken: (t: TokenOut) => void }) {
+export function PasteMint({
+  onToken,
+  testIdPrefix = 'order',
+}: {
+  onToken: (t: TokenOut) => void;
+  testIdPrefix?: string;
+}) {
   const [mint, setMint] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -45,21 +51,21 @@ export function PasteMint({ onToken }: { onToken: (t: TokenOut) => void }) {
           onChange={(e) => (setMint(e.target.value), setError(null))}
           placeholder="or paste a token mint"
           spellCheck={false}
-          data-testid="order-mint"
+          data-testid={`${testIdPrefix}-mint`}
         />
         <button
           type="button"
           className="addon btnish"
           disabled={!valid || busy}
           onClick={() => void lookUp()}
-          data-testid="order-mint-check"
+          data-testid={`${testIdPrefix}-mint-check`}
         >
           {busy ? 'Checking…' : 'Check'}
         </button>
       </div>
       {mint.trim() !== '' && !valid && <div className="tiny muted">A mint address: 32 to 44 base58 characters.</div>}
       {error && (
-        <div className="callout neg small" data-testid="order-mint-error">
+        <div className="callout neg small" data-testid={`${testIdPrefix}-mint-error`}>
           {error}
         </div>
       )}
