@@ -207,6 +207,10 @@ describe('the registry survives a restart', () => {
     const allowed = await cli('token', 'allow', made['MNT']!.mint);
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(allowed.stdout).toMatch(/warnings accepted; it may be bought now/u);
+    // The CLI takes a pasted mint wherever it takes TOKEN: a buy of the token just allowed.
+    const order = await cli('--json', 'order', 'tia', 'buy', made['MNT']!.mint, '5');
+    expect(order.code, order.stderr).toBe(0);
+    expect(json<{ status: string; message: string | null }>(order)).toMatchObject({ status: 'confirmed' });
     const refused = await cli('token', 'allow', made['NT']!.mint);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/cannot be transferred at all/u);
