@@ -4,7 +4,15 @@
  */
 import type { CommandName, CommandOutput, ParsedInput } from '../api';
 import { HarvestError } from '../kernel/errors';
-import { KNOWN_TOKENS, knownTokens, resolveToken, tokenByMint, TOKEN_2022_PROGRAM, type TokenInfo } from '../market';
+import {
+  KNOWN_TOKENS,
+  knownSymbols,
+  knownTokens,
+  resolveToken,
+  tokenByMint,
+  TOKEN_2022_PROGRAM,
+  type TokenInfo,
+} from '../market';
 import { pythFeedForMint } from '../market/oracle';
 import { allowToken, buyPermission, oracleCheck } from '../tokens';
 import { isoTime } from '../kernel/clock';
@@ -62,9 +70,7 @@ export async function resolveOrAddToken(engine: Engine, symbolOrMint: string): P
   }
   throw new HarvestError(
     'INVALID_INPUT',
-    `Unknown token "${s}". Known: ${knownTokens()
-      .map((k) => k.symbol)
-      .join(', ')}; or paste the token's mint address.`,
+    `Unknown token "${s}". Known: ${knownSymbols()}; or paste the token's mint address.`,
   );
 }
 

@@ -79,7 +79,7 @@ export class TokenRegistry {
   async add(mintText: string, by: string, probeUsd = DEFAULT_PROBE_USD): Promise<TokenRecord> {
     const mint = mintText.trim();
     if (!isAddress(mint)) throw new HarvestError('INVALID_INPUT', `"${mintText}" is not a token mint address.`);
-    if (tokenByMint(mint) && KNOWN_TOKENS.some((k) => k.mint === mint))
+    if (KNOWN_TOKENS.some((k) => k.mint === mint))
       throw new HarvestError('INVALID_INPUT', `${tokenByMint(mint)!.symbol} is already built in; nothing to add.`);
     const account = await this.d.readAccount(address(mint));
     if (!account) throw new HarvestError('INVALID_INPUT', `No account exists at ${mint} on this network.`);
