@@ -15,7 +15,7 @@ const LeaderRef = z
   .max(64)
   .describe("a friend's name or a Solana address");
 const Usd = z.number().positive('a USD amount above zero').max(1e9);
-const Symbols = z.array(z.string().trim().min(1).max(16)).max(20);
+const Symbols = z.array(z.string().trim().min(1).max(44)).max(20);
 
 const FollowOut = z.object({
   id: z.number().int(),

@@ -4,6 +4,7 @@ import { flowCommands } from './contract-flows';
 import { telegramCommands } from './contract-telegram';
 import { backtestCommands } from './contract-backtest';
 import { copyCommands } from './contract-copy';
+import { tokenCommands } from './contract-tokens';
 import { strategyStatusCommands } from './contract-strategy';
 import { orderCommands } from './contract-orders';
 
@@ -44,7 +45,8 @@ const DecimalAmount = z
   .string()
   .trim()
   .regex(/^\d+(\.\d+)?$/u, 'an amount like 1.5 (digits and an optional decimal point)');
-const TokenSymbol = z.string().trim().min(1).max(16);
+/** A token symbol or a mint address (base58, up to 44 characters): every command taking TOKEN accepts both. */
+const TokenSymbol = z.string().trim().min(1).max(44);
 const TokenBalanceOut = z.object({
   symbol: z.string(),
   mint: z.string(),
@@ -293,6 +295,7 @@ export const commands = {
   ...telegramCommands,
   ...backtestCommands,
   ...copyCommands,
+  ...tokenCommands,
   ...strategyStatusCommands,
   ...orderCommands,
   'engine.status': command({

@@ -9,6 +9,7 @@ import { flowFormatters } from './flow-format';
 import { telegramFormatters } from './telegram-format';
 import { copyFormatters } from './copy-format';
 import { orderFormatters } from './order-format';
+import { tokenFormatters } from './token-format';
 import { strategyStatusFormatters } from './strategy-format';
 import { formatCandles } from './candle-format';
 import {
@@ -124,6 +125,7 @@ export const formatters: Formatters = {
   ...telegramFormatters,
   ...copyFormatters,
   ...orderFormatters,
+  ...tokenFormatters,
   ...paperFormatters,
   'engine.status': (o) =>
     [

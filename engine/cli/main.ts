@@ -12,6 +12,7 @@ import { registerPaperCommands } from './paper-commands';
 import { registerTelegramCommands } from './telegram-commands';
 import { registerBacktestCommands } from './backtest-commands';
 import { registerCopyCommands, registerWhaleCommand } from './copy-commands';
+import { registerSandboxTokenCommands, registerTokenCommands } from './token-commands';
 import { registerStrategyStatusCommands } from './strategy-commands';
 import { parseExpiry, priceOf, registerOrderCommands } from './order-commands';
 
@@ -410,6 +411,7 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
         void (await run(cmd, 'sandbox.send', { user: u, amount, token: token ?? 'SOL' })),
     );
   registerWhaleCommand(sandbox, run);
+  registerSandboxTokenCommands(sandbox, run);
   registerCopyCommands(program, run);
   registerOrderCommands(program, run);
   sandbox
@@ -788,18 +790,14 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
       );
     });
 
-  const token = program.command('token').description('how tokens are priced');
+  const token = program
+    .command('token')
+    .description('tokens: add any by mint, their safety checks, how they are priced');
   token
     .command('prices')
     .description('the trusted price of every token: value, age, agreeing sources')
     .action(async (_o, cmd: Command) => void (await run(cmd, 'prices.status', {})));
-  token
-    .command('allow <mint>')
-    .description('let a token without an oracle trade on one price source (shown as "single-source price")')
-    .requiredOption('--single-source-price', 'accept a single price source for this token')
-    .action(
-      async (mint: string, _o, cmd: Command) => void (await run(cmd, 'prices.singleSource', { mint, allow: true })),
-    );
+  registerTokenCommands(token, run);
   token
     .command('disallow <mint>')
     .description('require two agreeing price sources for a token again')

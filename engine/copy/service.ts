@@ -7,6 +7,7 @@ import { isoTime, type Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
 import { splTokens, tokenByMint, WRAPPED_SOL_MINT } from '../market';
+import { buyPermission } from '../tokens';
 import { entrySizingFacts } from '../risk/risk-engine';
 import { sizeEntry, usdValue } from '../risk/sizing';
 import type { Store } from '../store';
@@ -35,6 +36,11 @@ export interface CopyDeps {
   clock: Clock;
   log: Logger;
   network: string;
+  /**
+   * Adds a mint Harvest does not know yet to the token registry (reads it, runs its safety
+   * checks), so a leader's trade in any token can be copied; the checks' gate then decides.
+   */
+  addToken?: (mint: string) => Promise<void>;
 }
 
 export interface CopyPollReport {
@@ -281,8 +287,21 @@ export class CopyService {
   // ---- deciding -------------------------------------------------------------
 
   private async decide(f: Follow, swap: LeaderSwap, leg: TradeLeg): Promise<Decision> {
-    const token = tokenByMint(leg.mint);
-    if (!token) return { skip: 'token not supported yet' };
+    let token = tokenByMint(leg.mint);
+    if (!token && this.d.addToken) {
+      try {
+        await this.d.addToken(leg.mint);
+        token = tokenByMint(leg.mint);
+      } catch (e) {
+        return { skip: `The leader traded a token Harvest could not read: ${(e as Error).message}` };
+      }
+    }
+    if (!token) return { skip: 'The leader traded a token Harvest does not know; add it with harvest token add.' };
+    if (leg.side === 'buy') {
+      // A token added by mint is copied only once its safety checks allow a buy.
+      const permission = buyPermission(this.d.store, token.mint);
+      if (!permission.ok) return { skip: permission.reason };
+    }
     if (f.tokensMode === 'allow' && !f.tokens.includes(token.symbol))
       return { skip: `${token.symbol} is not on this follow's list of tokens to copy.` };
     if (f.tokensMode === 'deny' && f.tokens.includes(token.symbol))

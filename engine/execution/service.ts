@@ -42,6 +42,11 @@ export interface ExecutionDeps {
   signer: TransactionSigner;
   controls: Controls;
   risk: RiskGate;
+  /**
+   * Runs before the price check: a token added by mint that its safety checks refuse, or that
+   * no operator acknowledged, is turned away with that reason rather than "no trusted price".
+   */
+  tokenGate?: RiskGate;
   prices: PriceSource;
   network: string;
   /** Null where no chain is reachable (backtests): paper orders run, live orders are refused. */
@@ -121,6 +126,15 @@ export class TradeExecutionService {
     if (!wallet) throw new HarvestError('NOT_FOUND', 'This user has no wallet.');
     const settings = userSettingsOf(store, order.userId);
     const venue = settings.mode === 'live' ? 'jupiter' : 'paper';
+
+    if (this.d.tokenGate && !isExit(order)) {
+      const d = this.d.tokenGate.check(order, {
+        balances: new Map(),
+        price: (m) => this.d.prices.price(m),
+        nowMs: this.d.clock.now(),
+      });
+      if (!d.ok) return this.reject(order, venue, d.code, d.message);
+    }
 
     // Fail closed: an entry needs a trusted, fresh price for what it pays and what it gets.
     if (!isExit(order)) {
@@ -360,14 +374,16 @@ export class TradeExecutionService {
     if (
       intent.outputMint !== WRAPPED_SOL_MINT &&
       !FREEZE_OK.has(intent.outputMint) &&
-      !settings.freezeAuthorityAllowlist.includes(intent.outputMint)
+      !settings.freezeAuthorityAllowlist.includes(intent.outputMint) &&
+      // The operator's acknowledgement of a token added by mint covers its freeze-authority warning.
+      !this.d.store.tokens.get(intent.outputMint)?.allowedAt
     ) {
       const mint = this.d.chain ? await this.d.chain.getAccountInfo(intent.outputMint as Address) : null;
       if (!mint) return { code: 'NO_ROUTE', message: `The output mint ${intent.outputMint} does not exist.` };
       if (hasFreezeAuthority(mint.data)) {
         return {
           code: 'FREEZE_AUTHORITY',
-          message: `${intent.outputMint} has a freeze authority: its issuer could freeze the tokens in this wallet. Allow-list it in the user's settings to trade it anyway.`,
+          message: `${intent.outputMint} has a freeze authority: its issuer could freeze the tokens in this wallet. Allow-list it in the user's settings, or accept it once for everyone with harvest token allow, to trade it anyway.`,
         };
       }
     }

@@ -7,6 +7,10 @@ export {
   tokenBySymbol,
   tokenByMint,
   splTokens,
+  registerToken,
+  knownTokens,
+  resolveToken,
+  knownSymbols,
   type TokenInfo,
 } from './tokens';
 export { parseUnits, formatUnits } from './amounts';

@@ -1,4 +1,4 @@
-import { address, type Address } from '@solana/kit';
+import { address, isAddress, type Address } from '@solana/kit';
 import { TOKEN_TABLE } from './token-table';
 
 export const NATIVE_SOL = 'SOL' as const;
@@ -19,9 +19,10 @@ export interface TokenInfo {
 }
 
 /**
- * The tokens Harvest knows, at their mainnet mint addresses. The sandbox
- * creates these same mints, so nothing about a token changes between the
- * sandbox and mainnet.
+ * The built-in majors, at their mainnet mint addresses. The sandbox creates
+ * these same mints, so nothing about a token changes between the sandbox and
+ * mainnet. Tokens added by mint (engine/tokens) join them through
+ * registerToken.
  */
 export const KNOWN_TOKENS: readonly TokenInfo[] = TOKEN_TABLE.map((t) => ({
   ...t,
@@ -29,16 +30,53 @@ export const KNOWN_TOKENS: readonly TokenInfo[] = TOKEN_TABLE.map((t) => ({
   tokenProgram: t.tokenProgram === null ? null : address(t.tokenProgram),
 }));
 
+/**
+ * Tokens added by mint, process-wide: a mint's decimals and program are chain
+ * facts, the same for every user, so every lookup below sees them. The token
+ * registry (engine/tokens) loads them from the database at start and adds each
+ * new one here; the database stays the truth.
+ */
+const added = new Map<string, TokenInfo>();
+
+/** Makes a token added by mint known to every lookup. A built-in mint is never replaced. */
+export function registerToken(t: TokenInfo): void {
+  if (KNOWN_TOKENS.some((k) => k.mint === t.mint)) return;
+  added.set(t.mint, t);
+}
+
+/** Every token Harvest can name now: the built-in majors first, then tokens added by mint. */
+export function knownTokens(): readonly TokenInfo[] {
+  return added.size === 0 ? KNOWN_TOKENS : [...KNOWN_TOKENS, ...added.values()];
+}
+
+/**
+ * By symbol, case-insensitive. A built-in symbol always wins over an added
+ * token that copies it (a mint calling itself "USDC" is reached by its mint only).
+ */
 export function tokenBySymbol(symbol: string): TokenInfo | null {
   const s = symbol.trim().toUpperCase();
-  return KNOWN_TOKENS.find((t) => t.symbol === s) ?? null;
+  return knownTokens().find((t) => t.symbol.toUpperCase() === s) ?? null;
 }
 
 export function tokenByMint(mint: string): TokenInfo | null {
-  return KNOWN_TOKENS.find((t) => t.mint === mint) ?? null;
+  return KNOWN_TOKENS.find((t) => t.mint === mint) ?? added.get(mint) ?? null;
+}
+
+/** A token named by its symbol or its mint address: what every command that takes TOKEN accepts. */
+export function resolveToken(symbolOrMint: string): TokenInfo | null {
+  const s = symbolOrMint.trim();
+  if (isAddress(s)) return tokenByMint(s);
+  return tokenBySymbol(s);
+}
+
+/** The known symbols, for an "unknown token" message. */
+export function knownSymbols(): string {
+  return knownTokens()
+    .map((k) => k.symbol)
+    .join(', ');
 }
 
 /** SPL tokens (everything but native SOL), as balance queries need them. */
 export function splTokens(): (TokenInfo & { tokenProgram: Address })[] {
-  return KNOWN_TOKENS.filter((t): t is TokenInfo & { tokenProgram: Address } => t.tokenProgram !== null);
+  return knownTokens().filter((t): t is TokenInfo & { tokenProgram: Address } => t.tokenProgram !== null);
 }

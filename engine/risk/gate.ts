@@ -27,6 +27,8 @@ export type RiskCode =
   | 'NO_ROUTE'
   | 'BAD_QUOTE'
   | 'FREEZE_AUTHORITY'
+  /** A token added by mint that its safety checks refuse, or that warns and was not yet acknowledged. */
+  | 'TOKEN_UNSAFE'
   | 'GLOBAL_LIMIT'
   /** The global breaker (failures across every user) holds new entries for everyone. */
   | 'GLOBAL_BREAKER'

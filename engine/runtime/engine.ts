@@ -42,6 +42,7 @@ import type { CandleBuilder, CandleHistory } from '../market';
 import type { Performance } from '../portfolio/performance';
 import type { StrategyRunReport } from './strategy-runner';
 import type { CopyService } from '../copy';
+import { loadRegisteredTokens, type TokenRegistry } from '../tokens';
 import { TradingLoop, type CycleReport } from './loop';
 
 export interface EngineOptions {
@@ -108,6 +109,8 @@ export interface Funds {
   runStrategies(): Promise<StrategyRunReport>;
   /** Copy trading: reads followed leaders' new trades from the chain and copies them (engine/copy). */
   copy: CopyService;
+  /** Tokens added by mint: reads their mint, runs their safety checks, keeps the acknowledgement (engine/tokens). */
+  tokens: TokenRegistry;
 }
 
 /**
@@ -215,6 +218,8 @@ export class Engine {
       if (dbKeyId === null && !fileKey) assertNothingLost(layout, keyCtx, dbState);
       const { key, source } = (fileKey ? loadFileKey(layout.root, dbKeyId) : null) ?? loadMasterKey(keyCtx, dbKeyId);
       store = new Store(openDatabase(layout.db, { nowIso: isoTime(clock) }));
+      // Tokens added by mint join the built-in majors in every token lookup.
+      loadRegisteredTokens(store);
       const keying = store.audit.useKey(auditKeyOf(key), isoTime(clock), opts.actor ?? 'cli');
       if (keying.kind === 'migrated') logger.info({ rows: keying.rows }, 'audit chain keyed with the master key');
       if (keying.kind === 'migrated-broken')

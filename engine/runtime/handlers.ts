@@ -16,7 +16,16 @@ import { CLOSE_ALL_PAUSE_REASON } from '../risk/controls';
 import { describeIssues } from '../api';
 import { dataDirId } from '../kernel/paths';
 import { bindStrategy, listStrategies } from '../strategy';
-import { formatUnits, parseUnits, tokenByMint, tokenBySymbol, KNOWN_TOKENS, type TokenInfo } from '../market';
+import {
+  formatUnits,
+  parseUnits,
+  tokenByMint,
+  tokenBySymbol,
+  KNOWN_TOKENS,
+  resolveToken,
+  type TokenInfo,
+} from '../market';
+import { buildTokenHandlers, resolveOrAddToken } from './token-handlers';
 import { depositInfo, type UserBalances } from '../funds';
 import { recordFaucetGrants } from '../funds/flows';
 import type { Engine } from './engine';
@@ -56,6 +65,7 @@ export function buildHandlers(engine: Engine): Handlers {
     ...buildTelegramHandlers(engine),
     ...buildStrategyStatusHandlers(engine),
     ...buildOrderHandlers(engine),
+    ...buildTokenHandlers(engine),
     'engine.status': () => ({
       dataDir: engine.layout.root,
       schemaVersion: schemaVersion(store.db),
@@ -283,7 +293,7 @@ export function buildHandlers(engine: Engine): Handlers {
     'funds.withdraw': async ({ user, to, amount, token, confirm }) => {
       refuseOnPaperSandbox(readNetworkConfig(store.meta).network, 'Withdrawing to an address');
       const u = users.resolve(user);
-      const t = tokenBySymbol(token);
+      const t = resolveToken(token);
       if (!t)
         throw new HarvestError(
           'INVALID_INPUT',
@@ -382,7 +392,7 @@ export function buildHandlers(engine: Engine): Handlers {
       // Validates now, against the strategy's own bounds: a bad parameter never reaches the loop.
       const bound = bindStrategy(strategy, params);
       for (const t of tokens ?? []) {
-        if (!tokenBySymbol(t))
+        if (!resolveToken(t))
           throw new HarvestError(
             'INVALID_INPUT',
             `Unknown token "${t}". Known: ${KNOWN_TOKENS.map((k) => k.symbol).join(', ')}.`,
@@ -433,12 +443,8 @@ export function buildHandlers(engine: Engine): Handlers {
 
     'orders.submit': async (i) => {
       const u = users.resolve(i.user);
-      const token = tokenBySymbol(i.token);
-      if (!token)
-        throw new HarvestError(
-          'INVALID_INPUT',
-          `Unknown token "${i.token}". Known: ${KNOWN_TOKENS.map((k) => k.symbol).join(', ')}.`,
-        );
+      // A symbol or a mint; a mint Harvest does not know yet is added (and checked) on the spot.
+      const token = await resolveOrAddToken(engine, i.token);
       const settings = UserSettingsSchema.parse(store.settings.get(u.id)?.settings ?? {});
       const quoteMint = quoteMintOf(settings);
       if (token.mint === quoteMint)
@@ -632,7 +638,7 @@ export function buildHandlers(engine: Engine): Handlers {
     },
 
     'market.candles': async ({ token, timeframe, limit }) => {
-      const t = tokenBySymbol(token);
+      const t = resolveToken(token);
       if (!t) throw new HarvestError('INVALID_INPUT', `Unknown token "${token}".`);
       const f = await engine.funds();
       await f.candlesReady();
@@ -696,7 +702,7 @@ export function buildHandlers(engine: Engine): Handlers {
 }
 
 function requireSplToken(symbol: string): TokenInfo {
-  const t = tokenBySymbol(symbol);
+  const t = resolveToken(symbol);
   if (!t || !t.tokenProgram) {
     throw new HarvestError(
       'INVALID_INPUT',

@@ -6,7 +6,8 @@ import type { CommandName, CommandOutput, ParsedInput } from '../api';
 import { tokenLabel } from '../api/human-text';
 import { cancelTriggerOrder, changeExitLevels, describeLevels, describeTriggerOrder, quoteMintOf } from '../execution';
 import { HarvestError } from '../kernel/errors';
-import { formatUnits, KNOWN_TOKENS, parseUnits, tokenByMint, tokenBySymbol, type TokenInfo } from '../market';
+import { formatUnits, parseUnits, tokenByMint } from '../market';
+import { resolveOrAddToken } from './token-handlers';
 import type { TriggerOrderRow } from '../store';
 import { userSettingsOf } from '../users/settings-cache';
 import type { Engine } from './engine';
@@ -16,17 +17,6 @@ type OrderCommand = 'orders.place' | 'orders.open' | 'orders.cancel' | 'position
 export type OrderHandlers = {
   [K in OrderCommand & CommandName]: (input: ParsedInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K>;
 };
-
-/** A token by symbol or mint, through the market's token lookup. */
-function requireToken(ref: string): TokenInfo {
-  const t = tokenBySymbol(ref) ?? tokenByMint(ref);
-  if (!t)
-    throw new HarvestError(
-      'INVALID_INPUT',
-      `Unknown token "${ref}". Known: ${KNOWN_TOKENS.map((k) => k.symbol).join(', ')}.`,
-    );
-  return t;
-}
 
 function orderOut(o: TriggerOrderRow): CommandOutput<'orders.open'>['orders'][number] {
   const paidMint = o.side === 'buy' ? o.quoteMint : o.mint;
@@ -57,7 +47,7 @@ export function buildOrderHandlers(engine: Engine): OrderHandlers {
   return {
     'orders.place': async (i) => {
       const u = users.resolve(i.user);
-      const token = requireToken(i.token);
+      const token = await resolveOrAddToken(engine, i.token);
       const settings = userSettingsOf(store, u.id);
       const quoteMint = quoteMintOf(settings);
       if (token.mint === quoteMint)
@@ -102,7 +92,7 @@ export function buildOrderHandlers(engine: Engine): OrderHandlers {
       if (i.positionId !== undefined && (!p || p.userId !== u.id))
         throw new HarvestError('NOT_FOUND', `${u.name} has no position ${i.positionId}.`);
       if (!p && i.token !== undefined) {
-        const token = requireToken(i.token);
+        const token = await resolveOrAddToken(engine, i.token);
         p = store.portfolio.openPosition(u.id, net, token.mint, userSettingsOf(store, u.id).mode);
         if (!p) throw new HarvestError('NOT_FOUND', `${u.name} has no open ${token.symbol} position.`);
       }

@@ -2,8 +2,10 @@ import { ExitMonitor, JupiterClient, reconcileIntents, TradeExecutionService, Tr
 import { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import { FlowScanner } from '../funds/flows';
 import { LedgerCheck } from '../funds/ledger-check';
-import { CandleHistory, IndicatorCache, JupiterPriceFeed, KNOWN_TOKENS } from '../market';
-import { PriceQuorum, PythPriceSource, quorumEventsTo } from '../market/oracle';
+import { CandleHistory, IndicatorCache, JupiterPriceFeed, knownTokens, WRAPPED_SOL_MINT } from '../market';
+import { PriceQuorum, PythPriceSource, pythFeedForMint, quorumEventsTo } from '../market/oracle';
+import { TokenListClient, TokenRegistry, tokenSafetyGate } from '../tokens';
+import { isoTime } from '../kernel/clock';
 import { StrategyRunner, type StrategyRunReport } from './strategy-runner';
 import { balanceGate, composeGates, controlsGate, orderSizeGate, RiskEngine } from '../risk';
 import { Performance } from '../portfolio/performance';
@@ -11,7 +13,6 @@ import { ensurePaperAccount, paperAccountOpen } from '../portfolio';
 import { userSettingsOf } from '../users/settings-cache';
 import type { Engine, EngineOptions, Funds } from './engine';
 import { connectNetwork, isPlayNetwork, readNetworkConfig, writeNetworkConfig } from './network';
-import { isoTime } from '../kernel/clock';
 import { dataDirId } from '../kernel/paths';
 import { CopyRepo, CopyService } from '../copy';
 
@@ -93,7 +94,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     onEvent: quorumEventsTo(bus),
   });
   const tradedMints = (): string[] => {
-    const mints = new Set<string>(KNOWN_TOKENS.map((t) => t.mint));
+    const mints = new Set<string>(knownTokens().map((t) => t.mint));
     for (const t of store.priceTrust.list()) mints.add(t.mint);
     return [...mints];
   };
@@ -128,6 +129,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
       balanceGate(store, net.name),
       riskEngine.gate(),
     ),
+    tokenGate: tokenSafetyGate(store),
     globalBreaker: breaker,
     prices,
     network: net.name,
@@ -194,11 +196,38 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     clock,
     log,
     network: net.name,
+    // Called by a poll, after `tokens` below exists.
+    addToken: async (mint) => void (await tokens.add(mint, 'copy')),
+  });
+  const swapQuotes = new JupiterClient({ baseUrl: net.jupiterUrl, apiKey: net.jupiterApiKey });
+  const tokens = new TokenRegistry({
+    store,
+    readAccount: (mint) => net.chain.getAccountInfo(mint),
+    lookupListed: (mint) => new TokenListClient({ baseUrl: net.jupiterUrl, apiKey: net.jupiterApiKey }).lookup(mint),
+    probeRoute: async (mint, _decimals, sizeUsd) => {
+      await refreshPrices().catch(() => undefined);
+      const solUsd = prices.price(WRAPPED_SOL_MINT);
+      if (solUsd === null) return { sizeUsd, impactPct: null, noRouteReason: 'no trusted SOL price to size the probe' };
+      try {
+        const q = await swapQuotes.quote({
+          inputMint: WRAPPED_SOL_MINT,
+          outputMint: mint,
+          amount: BigInt(Math.max(1, Math.round((sizeUsd / solUsd) * 1e9))),
+          slippageBps: 100,
+        });
+        return { sizeUsd, impactPct: Number(q.priceImpactPct) * 100 };
+      } catch (e) {
+        return { sizeUsd, impactPct: null, noRouteReason: (e as Error).message };
+      }
+    },
+    hasOracle: (mint) => pythFeedForMint(mint) !== null,
+    nowIso: () => isoTime(clock),
   });
   return {
     net,
     flows,
     copy,
+    tokens,
     ledger,
     balances: new BalanceSync(store, net.chain, net.name, bus, clock, log, net.name === 'paper-sandbox'),
     whitelist,

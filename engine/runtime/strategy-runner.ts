@@ -4,7 +4,7 @@ import { quoteMintOf } from '../execution';
 import type { Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
-import { tokenByMint, tokenBySymbol, type IndicatorCache } from '../market';
+import { resolveToken, tokenByMint, type IndicatorCache } from '../market';
 import { averageEntryPrice } from '../portfolio';
 import { controlsGate } from '../risk/basic-gates';
 import type { Controls } from '../risk/controls';
@@ -320,7 +320,7 @@ export class StrategyRunner {
     const quoteMint = quoteMintOf(settings);
     const quote = tokenByMint(quoteMint)!;
     for (const symbol of settings.strategy.tokens) {
-      const token = tokenBySymbol(symbol);
+      const token = resolveToken(symbol);
       if (!token || token.mint === quoteMint)
         throw new Error(`"${symbol}" is not a token this user's strategy can trade`);
       const key = `${userId}:${token.symbol}`;

@@ -14,6 +14,7 @@ import { startRpcServer, type RpcServer } from './rpc-server';
 import { startSwapApi, type SwapApi } from './swap-api';
 import { sendFromOutside, type OutsideSend } from './outside';
 import { SandboxWhale, type WhaleRequest, type WhaleStatus } from './whale';
+import { SandboxTestTokens, type TestToken, type TestTokenRequest } from './test-tokens';
 
 export { SandboxLedger, type LandedTransaction } from './ledger';
 export { SandboxMarketMaker } from './market-maker';
@@ -21,6 +22,7 @@ export { PriceReplay } from './price-replay';
 export { SandboxFaucet } from './faucet';
 export { SandboxPythPublisher } from './pyth-publisher';
 export { SANDBOX_TOKENS } from './tokens';
+export { SandboxTestTokens, type TestToken, type TestTokenRequest } from './test-tokens';
 export { startRpcServer, type RpcServer } from './rpc-server';
 export { startSwapApi, type SwapApi } from './swap-api';
 export { sendFromOutside, type OutsideSend } from './outside';
@@ -50,6 +52,9 @@ export interface SandboxHandle {
   sendFromOutside(to: string, what: OutsideSend): Promise<{ signature: string; from: string }>;
   /** The simulated whale (a wallet outside Harvest that trades on a schedule, to follow offline). */
   whale(req: WhaleRequest): Promise<WhaleStatus>;
+  /** Makes a test token (a real mint, hostile traits included) the market maker quotes and the replay prices. */
+  createTestToken(req: TestTokenRequest): Promise<TestToken>;
+  testTokens(): Promise<TestToken[]>;
   close(): Promise<void>;
 }
 
@@ -73,6 +78,7 @@ export class Sandbox implements SandboxHandle {
     readonly pyth: SandboxPythPublisher,
     /** The simulated whale: off until started; its schedule is kept in the ledger. */
     readonly whaleWallet: SandboxWhale,
+    readonly tests: SandboxTestTokens,
     private readonly onClose: () => void,
   ) {}
 
@@ -98,6 +104,8 @@ export class Sandbox implements SandboxHandle {
     const faucet = new SandboxFaucet(ledger, log);
     const market = await SandboxMarketMaker.open({ ledger, replay, faucet, log });
     const pyth = new SandboxPythPublisher(ledger, replay, opts.clock);
+    const tests = new SandboxTestTokens(ledger, market, faucet);
+    await tests.open();
     // Genesis (mints, inventory) must be on disk before anything refers to it.
     ledger.save();
     // Idle upkeep: sweep escrows of expired quotes back to inventory.
@@ -112,9 +120,18 @@ export class Sandbox implements SandboxHandle {
     const host = opts.host ?? '127.0.0.1';
     const whale = new SandboxWhale(ledger, market, faucet, opts.clock, log);
     const rpc = await startRpcServer(ledger, { host, log });
-    const swapApi = await startSwapApi({ ledger, market, replay, faucet, host, log, whale: (r) => runWhale(whale, r) });
+    const swapApi = await startSwapApi({
+      ledger,
+      market,
+      replay,
+      faucet,
+      host,
+      log,
+      whale: (r) => runWhale(whale, r),
+      testTokens: tests,
+    });
     log.info({ rpc: rpc.url, swapApi: swapApi.url }, 'sandbox started');
-    return new Sandbox(ledger, replay, market, faucet, rpc, swapApi, pyth, whale, () => {
+    return new Sandbox(ledger, replay, market, faucet, rpc, swapApi, pyth, whale, tests, () => {
       clearInterval(upkeep);
       onClose();
     });
@@ -179,6 +196,14 @@ export class Sandbox implements SandboxHandle {
 
   whale(req: WhaleRequest): Promise<WhaleStatus> {
     return runWhale(this.whaleWallet, req);
+  }
+
+  createTestToken(req: TestTokenRequest): Promise<TestToken> {
+    return this.tests.create(req);
+  }
+
+  testTokens(): Promise<TestToken[]> {
+    return Promise.resolve(this.tests.list());
   }
 
   async close(): Promise<void> {
@@ -316,6 +341,21 @@ function remoteHandle(remote: { rpcUrl: string; swapApiUrl: string }): SandboxHa
       const body = (await r.json()) as WhaleStatus & { error?: string };
       if (!r.ok) throw new HarvestError('REFUSED', `Sandbox whale: ${body.error ?? r.statusText}`);
       return body;
+    },
+    async createTestToken(req) {
+      const r = await fetch(`${remote.swapApiUrl}/sandbox/test-tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(req),
+      });
+      const body = (await r.json()) as TestToken & { error?: string };
+      if (!r.ok) throw new HarvestError('INVALID_INPUT', `Sandbox token: ${body.error ?? r.statusText}`);
+      return body;
+    },
+    async testTokens() {
+      const r = await fetch(`${remote.swapApiUrl}/sandbox/test-tokens`);
+      const body = (await r.json()) as { tokens: TestToken[] };
+      return body.tokens;
     },
     close: async () => undefined,
   };

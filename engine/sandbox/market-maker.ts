@@ -386,6 +386,12 @@ export class SandboxMarketMaker {
     for (const u of this.unsubscribe.splice(0)) u();
   }
 
+  /** Makes a test token (test-tokens.ts) quotable: its inventory account and its USD depth. */
+  async listToken(t: SandboxToken, depthUsd: number): Promise<void> {
+    this.inventoryAta.set(t.mint, await associatedTokenAddress(this.authority.address, t));
+    this.depth[t.symbol] = depthUsd;
+  }
+
   // ---- pricing ----------------------------------------------------------
 
   private depthFor(t: SandboxToken): number {

@@ -8,6 +8,8 @@ import { MarketError, MM_LABEL, type PrioritizationFee, type SandboxMarketMaker 
 import type { PriceReplay } from './price-replay';
 import { SANDBOX_TOKENS, tokenByMint } from './tokens';
 import type { WhaleRequest, WhaleStatus } from './whale';
+import type { SandboxTestTokens } from './test-tokens';
+import { registerTokenRoutes } from './token-routes';
 
 /**
  * A Jupiter-compatible HTTP API on 127.0.0.1, backed by the sandbox market
@@ -56,6 +58,8 @@ export interface SwapApiOptions {
   log?: Logger;
   /** Enables POST /sandbox/whale: the simulated whale's status, schedule, or one trade now. */
   whale?: (req: WhaleRequest) => Promise<WhaleStatus>;
+  /** Enables the test-token controls (POST/GET /sandbox/test-tokens). */
+  testTokens?: SandboxTestTokens;
 }
 
 export interface SwapApi {
@@ -401,6 +405,8 @@ export async function startSwapApi(opts: SwapApiOptions): Promise<SwapApi> {
       return reply.code(400).send({ error: (err as Error).message });
     }
   });
+
+  registerTokenRoutes(app, { market, replay, ...(opts.testTokens ? { testTokens: opts.testTokens } : {}) });
 
   const url = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
   log.info({ url }, 'sandbox swap api listening');

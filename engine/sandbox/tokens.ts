@@ -87,6 +87,16 @@ export const SANDBOX_TOKENS: readonly SandboxToken[] = Object.freeze([
 const bySymbol = new Map(SANDBOX_TOKENS.map((t) => [t.symbol.toLowerCase(), t]));
 const byMint = new Map(SANDBOX_TOKENS.map((t) => [t.mint as string, t]));
 
+/**
+ * Test tokens made by `harvest sandbox token create` (test-tokens.ts) join the
+ * lookups below, process-wide; each ledger keeps its own list in its meta
+ * table and registers it again when it opens.
+ */
+export function registerSandboxToken(t: SandboxToken): void {
+  bySymbol.set(t.symbol.toLowerCase(), t);
+  byMint.set(t.mint, t);
+}
+
 /** Case-insensitive: 'SOL', 'sol', 'WETH' and 'wETH' all work. */
 export function tokenBySymbol(symbol: string): SandboxToken | null {
   return bySymbol.get(symbol.toLowerCase()) ?? null;

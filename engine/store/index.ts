@@ -24,6 +24,7 @@ export {
   type LedgerCheckRow,
 } from './flows-repo';
 export { PriceTrustRepo, type SingleSourceToken } from './price-trust-repo';
+export { TokensRepo, type TokenRecord, type StoredCheck } from './tokens-repo';
 export {
   DecisionsRepo,
   DECISION_OUTCOMES,
@@ -68,6 +69,7 @@ import { HoldingsRepo } from './holdings-repo';
 import { MetaRepo } from './meta-repo';
 import { RiskRepo } from './risk-repo';
 import { PriceTrustRepo } from './price-trust-repo';
+import { TokensRepo } from './tokens-repo';
 import { DecisionsRepo } from './decisions-repo';
 import { CandlesRepo } from './candles-repo';
 import { SettingsRepo } from './settings-repo';
@@ -95,6 +97,7 @@ export class Store {
   readonly decisions: DecisionsRepo;
   readonly candles: CandlesRepo;
   readonly triggerOrders: TriggerOrdersRepo;
+  readonly tokens: TokensRepo;
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db);
@@ -115,6 +118,7 @@ export class Store {
     this.decisions = new DecisionsRepo(db);
     this.candles = new CandlesRepo(db);
     this.triggerOrders = new TriggerOrdersRepo(db);
+    this.tokens = new TokensRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */

@@ -553,6 +553,30 @@ CREATE TABLE copy_holdings (
 `,
   },
   {
+    version: 12,
+    name: 'token-registry',
+    sql: `
+-- Tokens added by mint (issue 14): what the mint account said (decimals, program), the name and
+-- symbol from on-chain metadata or the token list, the safety checks of the last look (a JSON list
+-- of {check, level, reason}) and their verdict, and the operator's one acknowledgement of a warned
+-- token. The built-in majors are not stored: they are code (engine/market/token-table.ts).
+CREATE TABLE tokens (
+  mint          TEXT PRIMARY KEY,
+  symbol        TEXT NOT NULL,
+  name          TEXT NOT NULL,
+  decimals      INTEGER NOT NULL CHECK (decimals BETWEEN 0 AND 255),
+  token_program TEXT NOT NULL,
+  checks        TEXT NOT NULL,
+  verdict       TEXT NOT NULL CHECK (verdict IN ('ok', 'warn', 'refuse')),
+  checked_at    TEXT NOT NULL,
+  added_by      TEXT NOT NULL,
+  added_at      TEXT NOT NULL,
+  allowed_by    TEXT,
+  allowed_at    TEXT
+) STRICT;
+`,
+  },
+  {
     version: 13,
     name: 'trigger_orders',
     sql: `

@@ -4,6 +4,7 @@ import { Empty, Field, Panel, Seg, useNow, escapeDiscards } from '../components/
 import { fmtAmount, fmtDateTime, fmtPrice, fmtSigned, fmtUsd, pnlClass, relTime } from '../lib/format';
 import { hasCommand } from '../client/commands';
 import { actions, useApp } from '../state/store';
+import { PasteMint } from '../components/TokenDialog';
 import type { CommandOutput } from '../../engine/api/contract';
 import type { Position, Trade } from '../state/types';
 import {
@@ -337,6 +338,8 @@ function OrderTicket({
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [stopRequired, setStopRequired] = useState<boolean | null>(null);
+  // Tokens added by a pasted mint: offered in the list and sent by mint (a symbol may be shared).
+  const [pasted, setPasted] = useState<Record<string, string>>({});
   const position = openPositions.find((p) => p.symbol === token);
 
   useEffect(() => {
@@ -399,7 +402,7 @@ function OrderTicket({
     const input = {
       user: userId,
       side,
-      token,
+      token: pasted[token] ?? token,
       amount: amount.trim(),
       ...(side === 'buy' && stopN !== null ? { stopLoss: stopN } : {}),
       ...(side === 'buy' && targetN !== null ? { takeProfit: targetN } : {}),
@@ -456,10 +459,16 @@ function OrderTicket({
         />
         <Field label="Token">
           <select className="select" value={token} onChange={(e) => onToken(e.target.value)} data-testid="order-token">
-            {TRADEABLE.map((t) => (
+            {[...TRADEABLE, ...Object.keys(pasted).filter((t) => !TRADEABLE.includes(t))].map((t) => (
               <option key={t}>{t}</option>
             ))}
           </select>
+          <PasteMint
+            onToken={(t) => {
+              setPasted((p) => ({ ...p, [t.symbol]: t.mint }));
+              onToken(t.symbol);
+            }}
+          />
         </Field>
         <Field
           label={side === 'buy' ? `Spend (${quote})` : `Sell (${token})`}

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Field, Panel, Seg, TokenChips, useNow, escapeDiscards } from '../components/ui';
+import { PasteMint } from '../components/TokenDialog';
 import { useStrategyStatus } from '../state/strategy-status';
 import { DecisionLog, StrategyNow } from './StrategyState';
 import { actions, useApp } from '../state/store';
@@ -227,6 +228,10 @@ export function StrategyTab({ userId }: { userId: number }) {
                 chosen={tokens}
                 onChange={setTokens}
                 testIdPrefix="strategy-token"
+              />
+              <PasteMint
+                testIdPrefix="strategy"
+                onToken={(t) => setTokens((ts) => (ts.includes(t.symbol) ? ts : [...ts, t.symbol]))}
               />
             </Field>
             <Field

@@ -25,6 +25,7 @@ export const EXPECTED_TABLES = [
   'strategy_state',
   'telegram_friends',
   'telegram_link_codes',
+  'tokens',
   'trades',
   'trigger_orders',
   'user_settings',

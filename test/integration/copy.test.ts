@@ -312,7 +312,7 @@ describe('a friend follows an outside wallet (the sandbox whale)', () => {
 });
 
 describe('a token Harvest does not know', () => {
-  it('is skipped with the reason "token not supported yet"', async () => {
+  it('is added by its mint and checked; a token with no route is not copied, with the reason', async () => {
     const sandbox = funds.net.sandbox as Sandbox;
     const ledger = sandbox.ledger;
     const leader = PlayKey.generate();
@@ -383,14 +383,11 @@ describe('a token Harvest does not know', () => {
     );
     tick();
     await funds.refreshPrices();
-    expect(await funds.copy.poll()).toMatchObject({ skipped: 1, copied: 0 });
+    expect(await funds.copy.poll()).toMatchObject({ copied: 0 });
+    // The leader's unknown mint joined the registry (read from the chain), and its checks refuse it.
+    expect(engine.store.tokens.get(mint)).toMatchObject({ decimals: 6, verdict: 'refuse' });
     const [row] = (await engine.execute('copy.trades', { user: 'fox', limit: 1 })).trades;
-    expect(row).toMatchObject({
-      signature,
-      side: 'buy',
-      token: mint,
-      outcome: 'skipped',
-      reason: 'token not supported yet',
-    });
+    expect(row, row!.reason ?? '').toMatchObject({ signature, side: 'buy', outcome: 'skipped' });
+    expect(row!.reason).toMatch(/is refused: No swap route for a \$100 buy/u);
   });
 });

@@ -28,10 +28,10 @@ function allowedInDb(): string[] {
 }
 
 describe('harvest token allow / disallow', () => {
-  it('needs the explicit --single-source-price flag', async () => {
+  it('needs the explicit --single-source-price flag for a mint never checked', async () => {
     const r = await harvest('token', 'allow', BONK);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/required option '--single-source-price'/);
+    expect(r.stderr).toMatch(/never checked\. Add it first \(harvest token add/);
   });
 
   it('persists the opt-in in the database, refuses it for an oracle token, and takes it back', async () => {
