@@ -24,6 +24,8 @@ import {
 import { createTray, type HarvestTray } from './tray';
 import { askOnClose, trayHostAvailable } from './tray-host';
 import { registerBridge, TelegramBridge } from '../engine/telegram';
+// The app's engine signs and derives keys (engine.signer, engine.wallets).
+import '../engine/runtime/engine-parts';
 
 /**
  * The desktop shell: one instance, one secure window, the engine in this

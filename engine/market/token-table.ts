@@ -61,3 +61,9 @@ export function tokenRowByMint(mint: string): TokenRow | null {
   if (mint === 'SOL') return TOKEN_TABLE[0]!;
   return TOKEN_TABLE.find((t) => t.mint === mint) ?? null;
 }
+
+/** A known token by symbol (any case), or null; tokenBySymbol in tokens.ts without @solana/kit. */
+export function tokenRowBySymbol(symbol: string): TokenRow | null {
+  const s = symbol.trim().toUpperCase();
+  return TOKEN_TABLE.find((t) => t.symbol === s) ?? null;
+}

@@ -1,5 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import { commands, parseCommandInput, requireCommandName, type CommandName, type CommandOutput } from '../api';
+import {
+  commands,
+  parseCommandInput,
+  requireCommandName,
+  type CommandName,
+  type CommandOutput,
+  type ParsedInput,
+} from '../api';
 import { isoTime, systemClock, type Clock } from '../kernel/clock';
 import { serveControlChannel, type ControlServer } from '../kernel/control-channel';
 import { HarvestError } from '../kernel/errors';
@@ -7,24 +14,21 @@ import { createLogger, type Logger } from '../kernel/logger';
 import { OwnerLock, type OwnerInfo } from '../kernel/owner-lock';
 import { dataDirLayout, type DataDirLayout } from '../kernel/paths';
 import { tightenDataDir } from '../kernel/private-dir';
+// The keystore's parts one by one, not its index: that also carries key derivation and
+// transaction signing (@solana/kit, noble), which a light command never needs.
+import { OsKeychain, type Keychain } from '../keystore/keychain';
+import { auditKeyOf, type MasterKey } from '../keystore/seal';
 import {
-  auditKeyOf,
   keychainAccounts,
-  assertFileKeyPrivate,
-  loadFileKey,
   loadMasterKey,
-  MASTER_KEY_ID_META,
-  OsKeychain,
-  preflightWithFileKey,
-  refusedUnderFileKey,
-  WalletVault,
-  type Keychain,
-  type MasterKey,
   type MasterKeyContext,
   type MasterKeySourceKind,
-} from '../keystore';
+} from '../keystore/master-key';
+import { MASTER_KEY_ID_META } from '../keystore/rotation';
+import { assertFileKeyPrivate, loadFileKey, preflightWithFileKey, refusedUnderFileKey } from '../keystore/file-key';
+import type { WalletVault } from '../keystore/wallets';
 import { EventBus } from '../kernel/event-bus';
-import { TransactionSigner } from '../keystore';
+import type { TransactionSigner } from '../keystore/signer';
 import type { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import type { FlowScanner } from '../funds/flows';
 import type { LedgerCheck } from '../funds/ledger-check';
@@ -35,9 +39,10 @@ import { GlobalBreaker } from '../risk/global-breaker';
 import { asDatabaseDamage, inspectDatabaseFile, openDatabase, peekMeta, Store } from '../store';
 import { assertNothingLost } from './datadir-guard';
 import { UserDirectory } from '../users';
-import { buildHandlers, type Handlers } from './handlers';
-import { preflight } from './preflight';
-import { readNetworkConfig, type NetworkContext, type NetworkName } from './network';
+import type { Handlers } from './handlers';
+import { buildLightHandlers, type LightHandlers } from './light-handlers';
+import { readNetworkConfig, type NetworkName } from './network-config';
+import type { NetworkContext } from './network';
 import type { CandleBuilder, CandleHistory } from '../market';
 import type { Performance } from '../portfolio/performance';
 import type { StrategyRunReport } from './strategy-runner';
@@ -108,6 +113,18 @@ export interface Funds {
   copy: CopyService;
 }
 
+/** The wallet and signer classes, handed over by engine-parts.ts when something that needs them loads it. */
+export interface KeyClasses {
+  WalletVault: typeof WalletVault;
+  TransactionSigner: typeof TransactionSigner;
+}
+let keyClasses: KeyClasses | null = null;
+
+/** Called by engine-parts.ts as it loads (the runtime index, the handlers and the funds services import it). */
+export function provideKeyClasses(classes: KeyClasses): void {
+  keyClasses = classes;
+}
+
 /**
  * One open data directory: the owner lock, the master key, the database and
  * the services over them. Everything that names a command goes through
@@ -117,21 +134,23 @@ export class Engine {
   readonly layout: DataDirLayout;
   readonly store: Store;
   readonly users: UserDirectory;
-  readonly wallets: WalletVault;
   readonly clock: Clock;
   readonly log: Logger;
   readonly actor: string;
   readonly keyCtx: MasterKeyContext;
   readonly bus: EventBus;
-  readonly signer: TransactionSigner;
   readonly controls: Controls;
   readonly breaker: GlobalBreaker;
   private masterKey: MasterKey;
   private fundsPromise: Promise<Funds> | null = null;
+  private keys: { wallets: WalletVault; signer: TransactionSigner } | null = null;
   private loop: TradingLoop | null = null;
   private looping: Promise<void> | null = null;
   readonly networkOverride: EngineOptions['network'];
-  private readonly handlers: Handlers;
+  /** Built at open: what a light command needs (status, friends, positions, trades). */
+  private readonly lightHandlers: LightHandlers;
+  /** Every other handler group, loaded and built on the first command that needs one. */
+  private allHandlers: Promise<Handlers> | null = null;
   private control: ControlServer | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -157,19 +176,15 @@ export class Engine {
     this.log = opts.logger;
     this.actor = opts.actor;
     this.users = new UserDirectory(store, this.clock, this.log);
-    this.wallets = new WalletVault(store, () => this.key, this.clock, this.log);
     this.bus = new EventBus(
       (e) => ({ ...e, id: store.events.insert(e).id }),
       () => isoTime(this.clock),
       (err) => this.log.error({ err: String(err) }, 'event listener failed'),
     );
-    this.signer = new TransactionSigner(store, this.wallets, this.clock, this.log);
     this.controls = new Controls(store, this.bus, this.clock);
     this.breaker = new GlobalBreaker(store, this.bus, this.clock, this.log);
-    // Once a halt is acknowledged, the keystore signs nothing.
-    this.signer.addGate(() => (this.controls.halted ? 'trading is halted' : null));
     this.networkOverride = opts.network;
-    this.handlers = buildHandlers(this);
+    this.lightHandlers = buildLightHandlers(this);
   }
 
   /**
@@ -252,6 +267,35 @@ export class Engine {
     }
   }
 
+  /** The friends' wallets: created, imported, exported and unsealed here (key derivation). */
+  get wallets(): WalletVault {
+    return this.keyParts().wallets;
+  }
+
+  /** Signs a transaction only after its checks (allowed programs, outflow caps, halt). */
+  get signer(): TransactionSigner {
+    return this.keyParts().signer;
+  }
+
+  /**
+   * Built on first use from the classes engine-parts.ts provides: key derivation and
+   * signing carry noble and @solana/kit, which a light command never needs.
+   */
+  private keyParts(): { wallets: WalletVault; signer: TransactionSigner } {
+    if (this.keys) return this.keys;
+    if (!keyClasses)
+      throw new HarvestError(
+        'INTERNAL',
+        'Wallets and signing are not loaded: import engine/runtime (or engine/runtime/engine-parts) first.',
+      );
+    const wallets = new keyClasses.WalletVault(this.store, () => this.key, this.clock, this.log);
+    const signer = new keyClasses.TransactionSigner(this.store, wallets, this.clock, this.log);
+    // Once a halt is acknowledged, the keystore signs nothing.
+    signer.addGate(() => (this.controls.halted ? 'trading is halted' : null));
+    this.keys = { wallets, signer };
+    return this.keys;
+  }
+
   /** Where the master key comes from; changes once, from 'file' to the keychain or env, on `keys adopt`. */
   get keySource(): MasterKeySourceKind {
     return this.source;
@@ -315,8 +359,7 @@ export class Engine {
       );
     }
     const parsed = parseCommandInput(name, input);
-    const handler = this.handlers[name] as (i: typeof parsed) => Promise<CommandOutput<K>> | CommandOutput<K>;
-    const running = Promise.resolve().then(() => handler(parsed));
+    const running = this.handlerFor(name).then((handler) => handler(parsed));
     this.inFlight.add(running);
     let out: CommandOutput<K>;
     try {
@@ -329,12 +372,28 @@ export class Engine {
   }
 
   /**
+   * The handler of a command. The light ones are at hand; the first other command
+   * loads the other groups (their chunk carries execution, funds, copy, backtest,
+   * telegram and @solana/kit), so a cold `harvest status` never parses them.
+   */
+  private async handlerFor<K extends CommandName>(
+    name: K,
+  ): Promise<(input: ParsedInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K>> {
+    const light = (this.lightHandlers as Partial<Handlers>)[name];
+    if (light) return light;
+    this.allHandlers ??= import('./handlers').then(({ buildHandlers }) => buildHandlers(this));
+    this.allHandlers.catch(() => (this.allHandlers = null));
+    return (await this.allHandlers)[name];
+  }
+
+  /**
    * A sensitive command's preconditions, checked before a confirmation is
    * offered (throws the refusal the command would give); returns the sentence
    * to confirm, with names, never ids.
    */
   async preflight(name: string, input: unknown): Promise<string> {
     const command = requireCommandName(name);
+    const { preflight } = await import('./preflight');
     return preflight(this, command, parseCommandInput(command, input));
   }
 

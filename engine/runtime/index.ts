@@ -1,3 +1,5 @@
+// Everything that opens an engine through this index may use engine.wallets and engine.signer.
+import './engine-parts';
 export { Engine, type EngineOptions } from './engine';
 export { restoreBackup, type RestoreOptions, type RestoreResult } from './restore';
 export type { Handlers } from './handlers';

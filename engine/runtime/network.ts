@@ -1,11 +1,9 @@
-import { z } from 'zod';
 import { createChainClient, type ChainClient, type RpcDegradedEvent } from '../chain';
 import type { Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import type { Logger } from '../kernel/logger';
 import type * as SandboxModule from '../sandbox';
 import type { SandboxHandle } from '../sandbox';
-import type { MetaRepo } from '../store';
 import {
   BinanceKlinesSource,
   FirstCoveringSource,
@@ -17,25 +15,15 @@ import {
   type MarketClock,
 } from '../market';
 
-export const NetworkName = z.enum(['sandbox', 'devnet', 'mainnet']);
-export type NetworkName = z.infer<typeof NetworkName>;
-
-export interface NetworkConfig {
-  network: NetworkName;
-  /** Operator-supplied RPC endpoints, in order of preference (devnet/mainnet). */
-  rpcUrls: string[];
-  /** Jupiter's API base (devnet/mainnet). */
-  jupiterUrl: string;
-  /** How long a new withdrawal address waits before it can be used. */
-  whitelistDelayMs: number;
-}
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-export const PUBLIC_RPC: Record<Exclude<NetworkName, 'sandbox'>, string> = {
-  devnet: 'https://api.devnet.solana.com',
-  mainnet: 'https://api.mainnet-beta.solana.com',
-};
-export const JUPITER_API = 'https://api.jup.ag';
+export {
+  NetworkName,
+  PUBLIC_RPC,
+  JUPITER_API,
+  readNetworkConfig,
+  writeNetworkConfig,
+  type NetworkConfig,
+} from './network-config';
+import { type NetworkName, PUBLIC_RPC, type NetworkConfig } from './network-config';
 
 /** Lets a faucet top a wallet up: the sandbox's, or devnet's airdrop. Mainnet has none. */
 export interface Faucet {
@@ -58,40 +46,6 @@ export interface NetworkContext {
   /** Where candle history comes from: the sandbox's replay, or real OHLCV sources (Binance, GeckoTerminal). */
   readonly candleHistory: CandleHistorySource;
   close(): Promise<void>;
-}
-
-const META_KEY = 'network_config';
-
-const StoredConfig = z.object({
-  network: NetworkName,
-  rpcUrls: z.array(z.string().url()).default([]),
-  jupiterUrl: z.string().url().optional(),
-  whitelistDelayMs: z.number().int().min(0).optional(),
-});
-
-export function readNetworkConfig(
-  meta: MetaRepo,
-  override?: { network?: NetworkName; rpcUrls?: string[] },
-): NetworkConfig {
-  const raw = meta.get(META_KEY);
-  const stored = raw ? StoredConfig.parse(JSON.parse(raw)) : StoredConfig.parse({ network: 'sandbox' });
-  const network = override?.network ?? stored.network;
-  const rpcUrls = override?.rpcUrls?.length ? override.rpcUrls : network === stored.network ? stored.rpcUrls : [];
-  return {
-    network,
-    rpcUrls,
-    jupiterUrl: stored.jupiterUrl ?? JUPITER_API,
-    // A delay configured for one network never carries over to another (a sandbox's 0 must not reach mainnet).
-    whitelistDelayMs:
-      (network === stored.network ? stored.whitelistDelayMs : undefined) ?? (network === 'sandbox' ? 0 : DAY_MS),
-  };
-}
-
-export function writeNetworkConfig(
-  meta: MetaRepo,
-  cfg: { network: NetworkName; rpcUrls: string[]; whitelistDelayMs?: number },
-): void {
-  meta.set(META_KEY, JSON.stringify(StoredConfig.parse(cfg)));
 }
 
 /** Where LiteSVM (the on-chain sandbox's runtime) publishes a binary: no Windows, no 32-bit. */

@@ -13,6 +13,8 @@ import type { Engine, EngineOptions, Funds } from './engine';
 import { connectNetwork, readNetworkConfig } from './network';
 import { dataDirId } from '../kernel/paths';
 import { CopyRepo, CopyService } from '../copy';
+// Trading and withdrawals sign through engine.signer.
+import './engine-parts';
 
 /**
  * The services that need a network: connects it (on the sandbox this may
