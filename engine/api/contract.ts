@@ -5,6 +5,7 @@ import { telegramCommands } from './contract-telegram';
 import { backtestCommands } from './contract-backtest';
 import { copyCommands } from './contract-copy';
 import { strategyStatusCommands } from './contract-strategy';
+import { Empty, lightCommands, User, UserRef } from './contract-light';
 
 /**
  * The engine's API: every command with its input and output schema. The CLI,
@@ -12,11 +13,6 @@ import { strategyStatusCommands } from './contract-strategy';
  * from this one table, so a command without a handler is a type error.
  */
 
-const UserRef = z
-  .union([z.string().trim().min(1, 'Name a user.'), z.number().int().positive()])
-  .describe('a user name or id');
-
-export const User = z.object({ id: z.number().int(), name: z.string(), createdAt: z.string() });
 export const WalletInfo = z.object({
   userId: z.number().int(),
   address: z.string(),
@@ -35,8 +31,6 @@ const AuditRowOut = z.object({
   details: z.record(z.string(), z.unknown()),
   hash: z.string(),
 });
-
-const Empty = z.object({}).strict();
 
 /** A decimal amount in whole units ("1.5" SOL); converted to base units exactly, never through a float. */
 const DecimalAmount = z
@@ -110,47 +104,6 @@ const IntentOut = z.object({
   error: z.string().nullable(),
   signature: z.string().nullable(),
   createdAt: z.string(),
-});
-const PositionOut = z.object({
-  id: z.number().int(),
-  symbol: z.string(),
-  mint: z.string(),
-  quoteSymbol: z.string(),
-  status: z.enum(['open', 'closed']),
-  /** The account it lives in: paper (the virtual book) or live (the on-chain wallet). */
-  account: z.enum(['paper', 'live']),
-  quantity: z.string(),
-  uiQuantity: z.string(),
-  costBasis: z.string(),
-  averageEntryPrice: z.number().nullable(),
-  price: z.number().nullable(),
-  unrealizedPnl: z.string().nullable(),
-  realizedPnl: z.string(),
-  uiRealizedPnl: z.string(),
-  uiUnrealizedPnl: z.string().nullable(),
-  stopLoss: z.number().nullable(),
-  takeProfit: z.number().nullable(),
-  trailingStopBps: z.number().nullable(),
-  stuck: z.boolean(),
-  openedAt: z.string(),
-  closedAt: z.string().nullable(),
-});
-const TradeOut = z.object({
-  id: z.number().int(),
-  side: z.enum(['buy', 'sell']),
-  context: z.string(),
-  venue: z.string(),
-  symbol: z.string(),
-  quoteSymbol: z.string(),
-  baseAmount: z.string(),
-  quoteAmount: z.string(),
-  uiBaseAmount: z.string(),
-  uiQuoteAmount: z.string(),
-  price: z.number(),
-  realizedPnl: z.string(),
-  feeLamports: z.string(),
-  signature: z.string().nullable(),
-  executedAt: z.string(),
 });
 const SettingsOut = z.object({
   userId: z.number().int(),
@@ -284,52 +237,15 @@ const StatsOut = z.object({
 });
 
 export type { CommandSpec };
+export { User };
 
 export const commands = {
+  ...lightCommands,
   ...flowCommands,
   ...telegramCommands,
   ...backtestCommands,
   ...copyCommands,
   ...strategyStatusCommands,
-  'engine.status': command({
-    summary: 'What this data directory holds and who owns it',
-    mutates: false,
-    input: Empty,
-    output: z.object({
-      dataDir: z.string(),
-      schemaVersion: z.number().int(),
-      keySource: z.enum(['keychain', 'env', 'file']),
-      keyId: z.string(),
-      users: z.number().int(),
-      wallets: z.number().int(),
-      owner: z.object({ kind: z.enum(['engine', 'cli']), pid: z.number().int(), startedAt: z.string() }),
-    }),
-  }),
-  'users.add': command({
-    summary: 'Add a friend',
-    mutates: true,
-    input: z.object({ name: z.string() }).strict(),
-    output: User,
-  }),
-  'users.list': command({
-    summary: 'List friends with their wallet addresses',
-    mutates: false,
-    input: Empty,
-    output: z.object({ users: z.array(User.extend({ address: z.string().nullable() })) }),
-  }),
-  'users.rename': command({
-    summary: 'Rename a friend',
-    mutates: true,
-    input: z.object({ user: UserRef, name: z.string() }).strict(),
-    output: User,
-  }),
-  'users.remove': command({
-    summary: 'Remove a friend (refused while they hold funds or positions, unless forced after an export)',
-    mutates: true,
-    sensitive: true,
-    input: z.object({ user: UserRef, force: z.boolean().default(false) }).strict(),
-    output: z.object({ removed: User, forced: z.boolean() }),
-  }),
   'wallet.create': command({
     summary: "Create a user's wallet (the recovery phrase is returned once)",
     mutates: true,
@@ -591,12 +507,6 @@ export const commands = {
     input: z.object({ user: UserRef, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
     output: z.object({ orders: z.array(IntentOut) }),
   }),
-  'positions.list': command({
-    summary: "A user's positions with PnL at the current price",
-    mutates: false,
-    input: z.object({ user: UserRef, status: z.enum(['open', 'closed', 'all']).default('all') }).strict(),
-    output: z.object({ positions: z.array(PositionOut) }),
-  }),
   'positions.close': command({
     summary: 'Close one position at the market (through the same execution path)',
     mutates: true,
@@ -618,12 +528,6 @@ export const commands = {
       /** The user's strategy entries are paused afterwards (until the operator resumes them). */
       entriesPaused: z.boolean(),
     }),
-  }),
-  'trades.list': command({
-    summary: "A user's trades, newest first",
-    mutates: false,
-    input: z.object({ user: UserRef, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
-    output: z.object({ trades: z.array(TradeOut) }),
   }),
   'controls.status': command({
     summary: 'Global and per-user pause/halt state',

@@ -1,12 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import {
-  commands,
-  parseCommandInput,
-  requireCommandName,
-  type CommandName,
-  type CommandOutput,
-  type ParsedInput,
-} from '../api';
+import type { CommandName, CommandOutput, Commands, ParsedInput } from '../api';
+// A light command is checked against its own part of the contract; the whole contract loads for any other.
+import { lightCommands } from '../api/contract-light';
+import { parseInputWith } from '../api/input-issues';
 import { isoTime, systemClock, type Clock } from '../kernel/clock';
 import { serveControlChannel, type ControlServer } from '../kernel/control-channel';
 import { HarvestError } from '../kernel/errors';
@@ -358,7 +354,8 @@ export class Engine {
         `The engine on ${this.layout.root} is stopping; ${name} was not run. Run it again once Harvest has stopped.`,
       );
     }
-    const parsed = parseCommandInput(name, input);
+    const spec = await this.specOf(name);
+    const parsed = parseInputWith(spec.input, name, input) as ParsedInput<K>;
     const running = this.handlerFor(name).then((handler) => handler(parsed));
     this.inFlight.add(running);
     let out: CommandOutput<K>;
@@ -368,7 +365,15 @@ export class Engine {
       this.inFlight.delete(running);
     }
     // Outputs are checked too: a handler that drifts from the contract is a bug, caught here, not in the UI.
-    return commands[name].output.parse(out) as CommandOutput<K>;
+    return spec.output.parse(out) as CommandOutput<K>;
+  }
+
+  /** A command's schemas: a light one's from its part of the contract, any other's from the whole (loaded then). */
+  private async specOf<K extends CommandName>(name: K): Promise<Commands[K]> {
+    const light = (lightCommands as Partial<Commands>)[name];
+    if (light) return light as Commands[K];
+    const { commands } = await import('../api/contract');
+    return commands[name];
   }
 
   /**
@@ -392,8 +397,11 @@ export class Engine {
    * to confirm, with names, never ids.
    */
   async preflight(name: string, input: unknown): Promise<string> {
+    const [{ preflight }, { parseCommandInput, requireCommandName }] = await Promise.all([
+      import('./preflight'),
+      import('../api/validate'),
+    ]);
     const command = requireCommandName(name);
-    const { preflight } = await import('./preflight');
     return preflight(this, command, parseCommandInput(command, input));
   }
 
@@ -403,7 +411,8 @@ export class Engine {
   }
 
   /** Dispatch by name from an untyped transport (control channel, WebSocket). */
-  executeUntyped(name: string, input: unknown): Promise<unknown> {
+  async executeUntyped(name: string, input: unknown): Promise<unknown> {
+    const { requireCommandName } = await import('../api/validate');
     return this.execute(requireCommandName(name), input);
   }
 
