@@ -24,7 +24,7 @@ import {
 import { createTray, type HarvestTray } from './tray';
 import { askOnClose, trayHostAvailable } from './tray-host';
 import { registerBridge, TelegramBridge } from '../engine/telegram';
-// The app's engine signs and derives keys (engine.signer, engine.wallets).
+// The app's engine runs every command, signs and derives keys: all of it loaded up front (engine-parts.ts).
 import '../engine/runtime/engine-parts';
 
 /**

@@ -1,13 +1,17 @@
 /**
- * Hands the engine the classes behind `engine.wallets` and `engine.signer`. They
- * carry key derivation (noble) and transaction decoding (@solana/kit), so
- * Engine.open does not import them: a light CLI command (status, user list,
- * positions) opens the data directory without parsing either (issue 12, item
- * 5). Whatever uses wallets or signing imports this module first: the runtime
- * index, the handlers and the funds services do.
+ * Hands the engine what a light command does not need (see EngineParts in
+ * engine.ts): the other handler groups, the whole API contract, and the classes
+ * behind `engine.wallets` and `engine.signer`, which carry key derivation
+ * (noble) and transaction decoding (@solana/kit). Engine.open does not import
+ * this module, so a cold `harvest status`, `user list` or `positions` parses
+ * none of it (issue 12, item 5). Whatever runs more than light commands
+ * imports it up front: the runtime index, the funds services, the Electron
+ * main process; the engine loads it itself on the first other command.
  */
+import { commands } from '../api/contract';
 import { TransactionSigner } from '../keystore/signer';
 import { WalletVault } from '../keystore/wallets';
-import { provideKeyClasses } from './engine';
+import { provideEngineParts } from './engine';
+import { buildHandlers } from './handlers';
 
-provideKeyClasses({ WalletVault, TransactionSigner });
+provideEngineParts({ WalletVault, TransactionSigner, buildHandlers, commands });

@@ -109,16 +109,30 @@ export interface Funds {
   copy: CopyService;
 }
 
-/** The wallet and signer classes, handed over by engine-parts.ts when something that needs them loads it. */
-export interface KeyClasses {
+/**
+ * The engine beyond a light command: the other handler groups, the whole API contract, and
+ * the classes behind `engine.wallets` and `engine.signer` (key derivation with noble,
+ * transaction decoding with @solana/kit). engine-parts.ts hands them over as it loads; the
+ * runtime index, the funds services and the Electron main process import it, and a one-shot
+ * CLI command loads it on its first command outside the light set (issue 12, item 5).
+ */
+export interface EngineParts {
   WalletVault: typeof WalletVault;
   TransactionSigner: typeof TransactionSigner;
+  buildHandlers: (engine: Engine) => Handlers;
+  commands: Commands;
 }
-let keyClasses: KeyClasses | null = null;
+let parts: EngineParts | null = null;
 
-/** Called by engine-parts.ts as it loads (the runtime index, the handlers and the funds services import it). */
-export function provideKeyClasses(classes: KeyClasses): void {
-  keyClasses = classes;
+/** Called by engine-parts.ts as it loads. */
+export function provideEngineParts(provided: EngineParts): void {
+  parts = provided;
+}
+
+async function loadEngineParts(): Promise<EngineParts> {
+  if (!parts) await import('./engine-parts');
+  if (!parts) throw new HarvestError('INTERNAL', 'engine-parts.ts loaded without providing the engine parts.');
+  return parts;
 }
 
 /**
@@ -145,8 +159,8 @@ export class Engine {
   readonly networkOverride: EngineOptions['network'];
   /** Built at open: what a light command needs (status, friends, positions, trades). */
   private readonly lightHandlers: LightHandlers;
-  /** Every other handler group, loaded and built on the first command that needs one. */
-  private allHandlers: Promise<Handlers> | null = null;
+  /** Every other handler group, built on the first command that needs one. */
+  private allHandlers: Handlers | null = null;
   private control: ControlServer | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -279,13 +293,13 @@ export class Engine {
    */
   private keyParts(): { wallets: WalletVault; signer: TransactionSigner } {
     if (this.keys) return this.keys;
-    if (!keyClasses)
+    if (!parts)
       throw new HarvestError(
         'INTERNAL',
         'Wallets and signing are not loaded: import engine/runtime (or engine/runtime/engine-parts) first.',
       );
-    const wallets = new keyClasses.WalletVault(this.store, () => this.key, this.clock, this.log);
-    const signer = new keyClasses.TransactionSigner(this.store, wallets, this.clock, this.log);
+    const wallets = new parts.WalletVault(this.store, () => this.key, this.clock, this.log);
+    const signer = new parts.TransactionSigner(this.store, wallets, this.clock, this.log);
     // Once a halt is acknowledged, the keystore signs nothing.
     signer.addGate(() => (this.controls.halted ? 'trading is halted' : null));
     this.keys = { wallets, signer };
@@ -372,8 +386,7 @@ export class Engine {
   private async specOf<K extends CommandName>(name: K): Promise<Commands[K]> {
     const light = (lightCommands as Partial<Commands>)[name];
     if (light) return light as Commands[K];
-    const { commands } = await import('../api/contract');
-    return commands[name];
+    return (parts ?? (await loadEngineParts())).commands[name];
   }
 
   /**
@@ -386,9 +399,8 @@ export class Engine {
   ): Promise<(input: ParsedInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K>> {
     const light = (this.lightHandlers as Partial<Handlers>)[name];
     if (light) return light;
-    this.allHandlers ??= import('./handlers').then(({ buildHandlers }) => buildHandlers(this));
-    this.allHandlers.catch(() => (this.allHandlers = null));
-    return (await this.allHandlers)[name];
+    this.allHandlers ??= (parts ?? (await loadEngineParts())).buildHandlers(this);
+    return this.allHandlers[name];
   }
 
   /**

@@ -30,8 +30,6 @@ import { buildTelegramHandlers } from './telegram-handlers';
 import { buildStrategyStatusHandlers } from './strategy-handlers';
 import { readNetworkConfig, writeNetworkConfig } from './network';
 import { buildLightHandlers } from './light-handlers';
-// Wallet and signing commands use engine.wallets and engine.signer.
-import './engine-parts';
 
 /** The stop-loss a manual buy gets when none is given, in percent below the price. */
 export const DEFAULT_MANUAL_STOP_PCT = 10;

@@ -13,7 +13,7 @@ import type { Engine, EngineOptions, Funds } from './engine';
 import { connectNetwork, readNetworkConfig } from './network';
 import { dataDirId } from '../kernel/paths';
 import { CopyRepo, CopyService } from '../copy';
-// Trading and withdrawals sign through engine.signer.
+// Trading and withdrawals sign through engine.signer (engine-parts.ts provides it).
 import './engine-parts';
 
 /**
