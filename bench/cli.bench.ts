@@ -49,12 +49,23 @@ function timeProcess(args: readonly string[], env: NodeJS.ProcessEnv): Promise<n
   });
 }
 
-async function medianOf(args: readonly string[], env: NodeJS.ProcessEnv, runs = RUNS): Promise<number> {
+interface Timing {
+  min: number;
+  median: number;
+}
+
+/** Min and median of several spawns: on a machine others load, the min shows what the command itself costs. */
+async function timingOf(args: readonly string[], env: NodeJS.ProcessEnv, runs = RUNS): Promise<Timing> {
   await timeProcess(args, env); // warm-up: file cache, not counted
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push(await timeProcess(args, env));
-  return median(samples);
+  return { min: Math.min(...samples), median: median(samples) };
 }
+
+const loadNow = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 
 /** 1,000 friends and 100,000 paper trades (with their confirmed intents), in a few transactions. */
 export async function seed(dataDir: string, env: NodeJS.ProcessEnv): Promise<string> {
@@ -167,27 +178,28 @@ const cliBench: Benchmark = {
       const user = await seed(dataDir, env);
       log(`seeded in ${ms(performance.now() - seedStart)} ms`);
 
-      const bare = await medianOf(['-e', '0'], env);
-      log(`bare node: ${ms(bare)} ms`);
+      const loadAtStart = loadNow();
+      const bare = await timingOf(['-e', '0'], env);
+      log(`bare node: ${ms(bare.min)} / ${ms(bare.median)} ms`);
       const commands: [string, string[]][] = [
         ['status', ['status']],
         ['user list', ['user', 'list']],
         [`positions ${user}`, ['positions', user]],
       ];
-      const cold: number[] = [];
+      const cold: Timing[] = [];
       for (const [label, args] of commands) {
-        cold.push(await medianOf([BIN, '--data-dir', dataDir, ...args], env));
-        log(`cold ${label}: ${ms(cold.at(-1)!)} ms`);
+        cold.push(await timingOf([BIN, '--data-dir', dataDir, ...args], env));
+        log(`cold ${label}: ${ms(cold.at(-1)!.min)} / ${ms(cold.at(-1)!.median)} ms`);
       }
 
       const owner = await startOwner([BIN, '--data-dir', dataDir, 'run', '--cycle-seconds', '3600'], env, () =>
         Boolean(readOwner(dataDirLayout(dataDir))?.socket),
       );
-      const forwarded: number[] = [];
+      const forwarded: Timing[] = [];
       try {
         for (const [label, args] of commands) {
-          forwarded.push(await medianOf([BIN, '--data-dir', dataDir, ...args], env));
-          log(`forwarded ${label}: ${ms(forwarded.at(-1)!)} ms`);
+          forwarded.push(await timingOf([BIN, '--data-dir', dataDir, ...args], env));
+          log(`forwarded ${label}: ${ms(forwarded.at(-1)!.min)} / ${ms(forwarded.at(-1)!.median)} ms`);
         }
       } finally {
         await owner.stop();
@@ -205,34 +217,44 @@ const cliBench: Benchmark = {
       const serve = median(serves);
 
       const ok = (pass: boolean): string => (pass ? 'met' : '**not met**');
+      const ratio = (t: number, b: number): string => `${(t / b).toFixed(2)}×`;
       const rows = commands.flatMap(([label], i) => [
         [
           `cold \`${label}\``,
-          ms(cold[i]!),
-          `${(cold[i]! / bare).toFixed(2)}×`,
+          ms(cold[i]!.min),
+          ms(cold[i]!.median),
+          ratio(cold[i]!.min, bare.min),
+          ratio(cold[i]!.median, bare.median),
           '≤ 3× bare Node',
-          ok(cold[i]! <= 3 * bare),
+          ok(cold[i]!.median <= 3 * bare.median),
         ],
         [
           `forwarded \`${label}\``,
-          ms(forwarded[i]!),
-          `${(forwarded[i]! / bare).toFixed(2)}×`,
+          ms(forwarded[i]!.min),
+          ms(forwarded[i]!.median),
+          ratio(forwarded[i]!.min, bare.min),
+          ratio(forwarded[i]!.median, bare.median),
           '≤ 250 ms',
-          ok(forwarded[i]! <= 250),
+          ok(forwarded[i]!.median <= 250),
         ],
       ]);
-      const load = loadavg()
-        .map((l) => l.toFixed(2))
-        .join(', ');
       return [
-        `${FRIENDS.toLocaleString('en')} friends and ${TRADES.toLocaleString('en')} trades seeded through the engine's modules; medians of ${RUNS} spawns of \`bin/harvest.mjs\` (after one warm-up), serve of ${SERVE_RUNS}. Load average at the end: ${load}.`,
+        `${FRIENDS.toLocaleString('en')} friends and ${TRADES.toLocaleString('en')} trades seeded through the engine's modules; min and median of ${RUNS} spawns of \`bin/harvest.mjs\` (after one warm-up), serve of ${SERVE_RUNS}. A target is judged on the medians (min against min, median against median). Load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${loadNow()}.`,
         '',
         table(
-          ['what', 'ms', 'vs `node -e 0`', 'target', ''],
+          ['what', 'min ms', 'median ms', 'min vs `node -e 0`', 'median vs `node -e 0`', 'target', ''],
           [
-            ['bare `node -e 0`', ms(bare), '1.00×', '', ''],
+            ['bare `node -e 0`', ms(bare.min), ms(bare.median), '1.00×', '1.00×', '', ''],
             ...rows,
-            ['`serve` ready', ms(serve), `${(serve / bare).toFixed(2)}×`, '≤ 1,000 ms', ok(serve <= 1_000)],
+            [
+              '`serve` ready',
+              ms(Math.min(...serves)),
+              ms(serve),
+              ratio(Math.min(...serves), bare.min),
+              ratio(serve, bare.median),
+              '≤ 1,000 ms',
+              ok(serve <= 1_000),
+            ],
           ],
         ),
       ].join('\n');

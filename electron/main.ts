@@ -24,6 +24,8 @@ import {
 import { createTray, type HarvestTray } from './tray';
 import { askOnClose, trayHostAvailable } from './tray-host';
 import { registerBridge, TelegramBridge } from '../engine/telegram';
+// The app's engine runs every command, signs and derives keys: all of it loaded up front (engine-parts.ts).
+import '../engine/runtime/engine-parts';
 
 /**
  * The desktop shell: one instance, one secure window, the engine in this

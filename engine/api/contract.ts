@@ -7,6 +7,7 @@ import { copyCommands } from './contract-copy';
 import { tokenCommands } from './contract-tokens';
 import { strategyStatusCommands } from './contract-strategy';
 import { orderCommands } from './contract-orders';
+import { Empty, lightCommands, PaperSandboxOut, User, UserRef } from './contract-light';
 
 /**
  * The engine's API: every command with its input and output schema. The CLI,
@@ -14,11 +15,6 @@ import { orderCommands } from './contract-orders';
  * from this one table, so a command without a handler is a type error.
  */
 
-const UserRef = z
-  .union([z.string().trim().min(1, 'Name a user.'), z.number().int().positive()])
-  .describe('a user name or id');
-
-export const User = z.object({ id: z.number().int(), name: z.string(), createdAt: z.string() });
 export const WalletInfo = z.object({
   userId: z.number().int(),
   address: z.string(),
@@ -37,8 +33,6 @@ const AuditRowOut = z.object({
   details: z.record(z.string(), z.unknown()),
   hash: z.string(),
 });
-
-const Empty = z.object({}).strict();
 
 /** A decimal amount in whole units ("1.5" SOL); converted to base units exactly, never through a float. */
 const DecimalAmount = z
@@ -114,47 +108,6 @@ const IntentOut = z.object({
   signature: z.string().nullable(),
   createdAt: z.string(),
 });
-const PositionOut = z.object({
-  id: z.number().int(),
-  symbol: z.string(),
-  mint: z.string(),
-  quoteSymbol: z.string(),
-  status: z.enum(['open', 'closed']),
-  /** The account it lives in: paper (the virtual book) or live (the on-chain wallet). */
-  account: z.enum(['paper', 'live']),
-  quantity: z.string(),
-  uiQuantity: z.string(),
-  costBasis: z.string(),
-  averageEntryPrice: z.number().nullable(),
-  price: z.number().nullable(),
-  unrealizedPnl: z.string().nullable(),
-  realizedPnl: z.string(),
-  uiRealizedPnl: z.string(),
-  uiUnrealizedPnl: z.string().nullable(),
-  stopLoss: z.number().nullable(),
-  takeProfit: z.number().nullable(),
-  trailingStopBps: z.number().nullable(),
-  stuck: z.boolean(),
-  openedAt: z.string(),
-  closedAt: z.string().nullable(),
-});
-const TradeOut = z.object({
-  id: z.number().int(),
-  side: z.enum(['buy', 'sell']),
-  context: z.string(),
-  venue: z.string(),
-  symbol: z.string(),
-  quoteSymbol: z.string(),
-  baseAmount: z.string(),
-  quoteAmount: z.string(),
-  uiBaseAmount: z.string(),
-  uiQuoteAmount: z.string(),
-  price: z.number(),
-  realizedPnl: z.string(),
-  feeLamports: z.string(),
-  signature: z.string().nullable(),
-  executedAt: z.string(),
-});
 const SettingsOut = z.object({
   userId: z.number().int(),
   version: z.number().int(),
@@ -165,7 +118,6 @@ const SettingsOut = z.object({
 const ControlOut = z.object({ paused: z.boolean(), halted: z.boolean(), reason: z.string().nullable() });
 /** The global breaker (failures across every user): while tripped, no new entries for anyone until `until`. */
 /** Set on the paper sandbox (no LiteSVM here): its label and what is missing; absent elsewhere. */
-const PaperSandboxOut = z.object({ label: z.string(), notice: z.string() }).nullable().optional();
 const GlobalBreakerOut = z.object({
   tripped: z.boolean(),
   trippedAt: z.string().nullable(),
@@ -289,8 +241,10 @@ const StatsOut = z.object({
 });
 
 export type { CommandSpec };
+export { User };
 
 export const commands = {
+  ...lightCommands,
   ...flowCommands,
   ...telegramCommands,
   ...backtestCommands,
@@ -298,48 +252,6 @@ export const commands = {
   ...tokenCommands,
   ...strategyStatusCommands,
   ...orderCommands,
-  'engine.status': command({
-    summary: 'What this data directory holds and who owns it',
-    mutates: false,
-    input: Empty,
-    output: z.object({
-      dataDir: z.string(),
-      schemaVersion: z.number().int(),
-      keySource: z.enum(['keychain', 'env', 'file']),
-      keyId: z.string(),
-      users: z.number().int(),
-      wallets: z.number().int(),
-      owner: z.object({ kind: z.enum(['engine', 'cli']), pid: z.number().int(), startedAt: z.string() }),
-      /** The configured network (not connected to answer this). */
-      network: z.string().optional(),
-      paperSandbox: PaperSandboxOut,
-    }),
-  }),
-  'users.add': command({
-    summary: 'Add a friend',
-    mutates: true,
-    input: z.object({ name: z.string() }).strict(),
-    output: User,
-  }),
-  'users.list': command({
-    summary: 'List friends with their wallet addresses',
-    mutates: false,
-    input: Empty,
-    output: z.object({ users: z.array(User.extend({ address: z.string().nullable() })) }),
-  }),
-  'users.rename': command({
-    summary: 'Rename a friend',
-    mutates: true,
-    input: z.object({ user: UserRef, name: z.string() }).strict(),
-    output: User,
-  }),
-  'users.remove': command({
-    summary: 'Remove a friend (refused while they hold funds or positions, unless forced after an export)',
-    mutates: true,
-    sensitive: true,
-    input: z.object({ user: UserRef, force: z.boolean().default(false) }).strict(),
-    output: z.object({ removed: User, forced: z.boolean() }),
-  }),
   'wallet.create': command({
     summary: "Create a user's wallet (the recovery phrase is returned once)",
     mutates: true,
@@ -608,12 +520,6 @@ export const commands = {
     input: z.object({ user: UserRef, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
     output: z.object({ orders: z.array(IntentOut) }),
   }),
-  'positions.list': command({
-    summary: "A user's positions with PnL at the current price",
-    mutates: false,
-    input: z.object({ user: UserRef, status: z.enum(['open', 'closed', 'all']).default('all') }).strict(),
-    output: z.object({ positions: z.array(PositionOut) }),
-  }),
   'positions.close': command({
     summary: 'Close one position at the market (through the same execution path)',
     mutates: true,
@@ -635,12 +541,6 @@ export const commands = {
       /** The user's strategy entries are paused afterwards (until the operator resumes them). */
       entriesPaused: z.boolean(),
     }),
-  }),
-  'trades.list': command({
-    summary: "A user's trades, newest first",
-    mutates: false,
-    input: z.object({ user: UserRef, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
-    output: z.object({ trades: z.array(TradeOut) }),
   }),
   'controls.status': command({
     summary: 'Global and per-user pause/halt state',

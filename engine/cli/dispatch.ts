@@ -5,7 +5,8 @@ import { callControlChannel } from '../kernel/control-channel';
 import { HarvestError } from '../kernel/errors';
 import { readOwner } from '../kernel/owner-file';
 import { dataDirLayout } from '../kernel/paths';
-import type { Engine, NetworkName } from '../runtime';
+import type { Engine } from '../runtime/engine';
+import type { NetworkName } from '../runtime/network-config';
 
 export interface CliContext {
   dataDir: string;
@@ -43,7 +44,7 @@ export async function dispatch<K extends CommandName>(
       }
     }
     const [{ Engine }, { asDatabaseDamage }, { cliLogger }] = await Promise.all([
-      import('../runtime'),
+      import('../runtime/engine'),
       import('../store'),
       import('./cli-logger'),
     ]);

@@ -12,14 +12,13 @@ export interface SecretInput {
   next(prompt: string): Promise<string>;
 }
 
-export function stdinSecrets(
-  stdin: NodeJS.ReadStream = process.stdin,
-  stderr: NodeJS.WriteStream = process.stderr,
-): SecretInput {
+export function stdinSecrets(input?: NodeJS.ReadStream, stderr: NodeJS.WriteStream = process.stderr): SecretInput {
   let piped: Promise<string[]> | null = null;
   let cursor = 0;
   return {
     async next(prompt: string): Promise<string> {
+      // process.stdin is read here, not up front: opening it costs every command a stream it rarely needs.
+      const stdin = input ?? process.stdin;
       if (stdin.isTTY) return promptHidden(prompt, stdin, stderr);
       piped ??= readAll(stdin).then((text) => text.split(/\r?\n/u));
       const lines = await piped;

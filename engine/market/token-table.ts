@@ -56,8 +56,38 @@ export const TOKEN_TABLE: readonly TokenRow[] = [
   },
 ];
 
+/**
+ * Tokens added by mint, process-wide: a mint's decimals and program are chain
+ * facts, the same for every user. The data directory's token registry is loaded
+ * here when it opens (Engine.open, before any command), so light commands name
+ * them too; the database stays the truth.
+ */
+const addedRows = new Map<string, TokenRow>();
+
+/** Makes a token added by mint known to every lookup. A built-in mint is never replaced. */
+export function registerTokenRow(row: TokenRow): void {
+  if (TOKEN_TABLE.some((k) => k.mint === row.mint)) return;
+  addedRows.set(row.mint, row);
+}
+
+/** Tokens added by mint, in the order they were registered. */
+export function addedTokenRows(): readonly TokenRow[] {
+  return [...addedRows.values()];
+}
+
 /** A known token by mint (the wrapped-SOL mint and 'SOL' both name SOL), or null. */
 export function tokenRowByMint(mint: string): TokenRow | null {
   if (mint === 'SOL') return TOKEN_TABLE[0]!;
-  return TOKEN_TABLE.find((t) => t.mint === mint) ?? null;
+  return TOKEN_TABLE.find((t) => t.mint === mint) ?? addedRows.get(mint) ?? null;
+}
+
+/**
+ * A known token by symbol (any case), or null; tokenBySymbol in tokens.ts without @solana/kit.
+ * A built-in symbol always wins over an added token that copies it.
+ */
+export function tokenRowBySymbol(symbol: string): TokenRow | null {
+  const s = symbol.trim().toUpperCase();
+  return (
+    TOKEN_TABLE.find((t) => t.symbol === s) ?? [...addedRows.values()].find((t) => t.symbol.toUpperCase() === s) ?? null
+  );
 }

@@ -1,5 +1,5 @@
 import { address, isAddress, type Address } from '@solana/kit';
-import { TOKEN_TABLE } from './token-table';
+import { addedTokenRows, registerTokenRow, TOKEN_TABLE, type TokenRow } from './token-table';
 
 export const NATIVE_SOL = 'SOL' as const;
 export const WRAPPED_SOL_MINT = address('So11111111111111111111111111111111111111112');
@@ -30,23 +30,26 @@ export const KNOWN_TOKENS: readonly TokenInfo[] = TOKEN_TABLE.map((t) => ({
   tokenProgram: t.tokenProgram === null ? null : address(t.tokenProgram),
 }));
 
-/**
- * Tokens added by mint, process-wide: a mint's decimals and program are chain
- * facts, the same for every user, so every lookup below sees them. The token
- * registry (engine/tokens) loads them from the database at start and adds each
- * new one here; the database stays the truth.
- */
-const added = new Map<string, TokenInfo>();
+/** TokenInfo of a plain row (the added tokens live in token-table.ts, so light modules see them). */
+const infoCache = new Map<string, TokenInfo>();
+function infoOf(r: TokenRow): TokenInfo {
+  let t = infoCache.get(r.mint);
+  if (!t || t.symbol !== r.symbol || t.name !== r.name) {
+    t = { ...r, mint: address(r.mint), tokenProgram: r.tokenProgram === null ? null : address(r.tokenProgram) };
+    infoCache.set(r.mint, t);
+  }
+  return t;
+}
 
 /** Makes a token added by mint known to every lookup. A built-in mint is never replaced. */
 export function registerToken(t: TokenInfo): void {
-  if (KNOWN_TOKENS.some((k) => k.mint === t.mint)) return;
-  added.set(t.mint, t);
+  registerTokenRow({ ...t, mint: t.mint, tokenProgram: t.tokenProgram });
 }
 
 /** Every token Harvest can name now: the built-in majors first, then tokens added by mint. */
 export function knownTokens(): readonly TokenInfo[] {
-  return added.size === 0 ? KNOWN_TOKENS : [...KNOWN_TOKENS, ...added.values()];
+  const added = addedTokenRows();
+  return added.length === 0 ? KNOWN_TOKENS : [...KNOWN_TOKENS, ...added.map(infoOf)];
 }
 
 /**
@@ -59,7 +62,10 @@ export function tokenBySymbol(symbol: string): TokenInfo | null {
 }
 
 export function tokenByMint(mint: string): TokenInfo | null {
-  return KNOWN_TOKENS.find((t) => t.mint === mint) ?? added.get(mint) ?? null;
+  const known = KNOWN_TOKENS.find((t) => t.mint === mint);
+  if (known) return known;
+  const row = addedTokenRows().find((r) => r.mint === mint);
+  return row ? infoOf(row) : null;
 }
 
 /** A token named by its symbol or its mint address: what every command that takes TOKEN accepts. */

@@ -4,7 +4,9 @@ import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
 import type { Store } from '../store';
 import { refuse, type RiskGate } from './gate';
-import { readGlobalLimits } from './risk-engine';
+// From presets, not risk-engine (which reads readGlobalLimits the same way): the engine builds a breaker
+// at open, and risk-engine would bring the market and funds modules into every light command.
+import { GLOBAL_LIMITS_META_KEY, parseGlobalLimits } from './presets';
 
 /** Meta key of the breaker's persisted state (the database is the truth; nothing is kept only in memory). */
 export const GLOBAL_BREAKER_META_KEY = 'breaker.global';
@@ -43,7 +45,7 @@ const CLEAR: Persisted = { trippedAt: null, until: null, failures: 0, userIds: [
 
 /** The global limits' breaker settings, with the defaults (5 failures in 60 s, 15 min cooldown) where unset. */
 export function globalBreakerSettings(store: Store): GlobalBreakerSettings {
-  const g = readGlobalLimits(store);
+  const g = parseGlobalLimits(store.meta.get(GLOBAL_LIMITS_META_KEY));
   return {
     failures: g.globalBreakerFailures ?? GLOBAL_BREAKER_DEFAULTS.failures,
     windowSeconds: g.globalBreakerWindowSeconds ?? GLOBAL_BREAKER_DEFAULTS.windowSeconds,

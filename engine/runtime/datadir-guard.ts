@@ -2,7 +2,9 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarvestError } from '../kernel/errors';
 import type { DataDirLayout } from '../kernel/paths';
-import { envKeyPresent, keychainUnavailable, looksLikeBackup, type MasterKeyContext } from '../keystore';
+import { keychainUnavailable } from '../keystore/keychain';
+import { envKeyPresent, type MasterKeyContext } from '../keystore/master-key';
+import { looksLikeBackup } from '../keystore/backup';
 import { restoreHint, type DatabaseFileState } from '../store';
 
 /** Entries looked at for recovery kits: a data directory holds a handful; a stray huge folder is not searched. */

@@ -1,5 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { commands, parseCommandInput, requireCommandName, type CommandName, type CommandOutput } from '../api';
+import type { CommandName, CommandOutput, Commands, ParsedInput } from '../api';
+// A light command is checked against its own part of the contract; the whole contract loads for any other.
+import { lightCommands } from '../api/contract-light';
+import { parseInputWith } from '../api/input-issues';
 import { isoTime, systemClock, type Clock } from '../kernel/clock';
 import { serveControlChannel, type ControlServer } from '../kernel/control-channel';
 import { HarvestError } from '../kernel/errors';
@@ -7,24 +10,21 @@ import { createLogger, type Logger } from '../kernel/logger';
 import { OwnerLock, type OwnerInfo } from '../kernel/owner-lock';
 import { dataDirLayout, type DataDirLayout } from '../kernel/paths';
 import { tightenDataDir } from '../kernel/private-dir';
+// The keystore's parts one by one, not its index: that also carries key derivation and
+// transaction signing (@solana/kit, noble), which a light command never needs.
+import { OsKeychain, type Keychain } from '../keystore/keychain';
+import { auditKeyOf, type MasterKey } from '../keystore/seal';
 import {
-  auditKeyOf,
   keychainAccounts,
-  assertFileKeyPrivate,
-  loadFileKey,
   loadMasterKey,
-  MASTER_KEY_ID_META,
-  OsKeychain,
-  preflightWithFileKey,
-  refusedUnderFileKey,
-  WalletVault,
-  type Keychain,
-  type MasterKey,
   type MasterKeyContext,
   type MasterKeySourceKind,
-} from '../keystore';
+} from '../keystore/master-key';
+import { MASTER_KEY_ID_META } from '../keystore/rotation';
+import { assertFileKeyPrivate, loadFileKey, preflightWithFileKey, refusedUnderFileKey } from '../keystore/file-key';
+import type { WalletVault } from '../keystore/wallets';
 import { EventBus } from '../kernel/event-bus';
-import { TransactionSigner } from '../keystore';
+import type { TransactionSigner } from '../keystore/signer';
 import type { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import type { FlowScanner } from '../funds/flows';
 import type { LedgerCheck } from '../funds/ledger-check';
@@ -35,14 +35,16 @@ import { GlobalBreaker } from '../risk/global-breaker';
 import { asDatabaseDamage, inspectDatabaseFile, openDatabase, peekMeta, Store } from '../store';
 import { assertNothingLost } from './datadir-guard';
 import { UserDirectory } from '../users';
-import { buildHandlers, type Handlers } from './handlers';
-import { preflight } from './preflight';
-import { isPlayNetwork, readNetworkConfig, type NetworkContext, type NetworkName } from './network';
+import type { Handlers } from './handlers';
+import { buildLightHandlers, type LightHandlers } from './light-handlers';
+import { isPlayNetwork, readNetworkConfig, type NetworkName } from './network-config';
+import type { NetworkContext } from './network';
 import type { CandleBuilder, CandleHistory } from '../market';
 import type { Performance } from '../portfolio/performance';
 import type { StrategyRunReport } from './strategy-runner';
 import type { CopyService } from '../copy';
-import { loadRegisteredTokens, type TokenRegistry } from '../tokens';
+import type { TokenRegistry } from '../tokens';
+import { loadRegisteredTokens } from '../store/load-tokens';
 import { TradingLoop, type CycleReport } from './loop';
 
 export interface EngineOptions {
@@ -114,6 +116,32 @@ export interface Funds {
 }
 
 /**
+ * The engine beyond a light command: the other handler groups, the whole API contract, and
+ * the classes behind `engine.wallets` and `engine.signer` (key derivation with noble,
+ * transaction decoding with @solana/kit). engine-parts.ts hands them over as it loads; the
+ * runtime index, the funds services and the Electron main process import it, and a one-shot
+ * CLI command loads it on its first command outside the light set (issue 12, item 5).
+ */
+export interface EngineParts {
+  WalletVault: typeof WalletVault;
+  TransactionSigner: typeof TransactionSigner;
+  buildHandlers: (engine: Engine) => Handlers;
+  commands: Commands;
+}
+let parts: EngineParts | null = null;
+
+/** Called by engine-parts.ts as it loads. */
+export function provideEngineParts(provided: EngineParts): void {
+  parts = provided;
+}
+
+async function loadEngineParts(): Promise<EngineParts> {
+  if (!parts) await import('./engine-parts');
+  if (!parts) throw new HarvestError('INTERNAL', 'engine-parts.ts loaded without providing the engine parts.');
+  return parts;
+}
+
+/**
  * One open data directory: the owner lock, the master key, the database and
  * the services over them. Everything that names a command goes through
  * `execute`, which validates the input against the API contract first.
@@ -122,21 +150,23 @@ export class Engine {
   readonly layout: DataDirLayout;
   readonly store: Store;
   readonly users: UserDirectory;
-  readonly wallets: WalletVault;
   readonly clock: Clock;
   readonly log: Logger;
   readonly actor: string;
   readonly keyCtx: MasterKeyContext;
   readonly bus: EventBus;
-  readonly signer: TransactionSigner;
   readonly controls: Controls;
   readonly breaker: GlobalBreaker;
   private masterKey: MasterKey;
   private fundsPromise: Promise<Funds> | null = null;
+  private keys: { wallets: WalletVault; signer: TransactionSigner } | null = null;
   private loop: TradingLoop | null = null;
   private looping: Promise<void> | null = null;
   readonly networkOverride: EngineOptions['network'];
-  private readonly handlers: Handlers;
+  /** Built at open: what a light command needs (status, friends, positions, trades). */
+  private readonly lightHandlers: LightHandlers;
+  /** Every other handler group, built on the first command that needs one. */
+  private allHandlers: Handlers | null = null;
   private control: ControlServer | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -162,19 +192,15 @@ export class Engine {
     this.log = opts.logger;
     this.actor = opts.actor;
     this.users = new UserDirectory(store, this.clock, this.log);
-    this.wallets = new WalletVault(store, () => this.key, this.clock, this.log);
     this.bus = new EventBus(
       (e) => ({ ...e, id: store.events.insert(e).id }),
       () => isoTime(this.clock),
       (err) => this.log.error({ err: String(err) }, 'event listener failed'),
     );
-    this.signer = new TransactionSigner(store, this.wallets, this.clock, this.log);
     this.controls = new Controls(store, this.bus, this.clock);
     this.breaker = new GlobalBreaker(store, this.bus, this.clock, this.log);
-    // Once a halt is acknowledged, the keystore signs nothing.
-    this.signer.addGate(() => (this.controls.halted ? 'trading is halted' : null));
     this.networkOverride = opts.network;
-    this.handlers = buildHandlers(this);
+    this.lightHandlers = buildLightHandlers(this);
   }
 
   /**
@@ -259,6 +285,35 @@ export class Engine {
     }
   }
 
+  /** The friends' wallets: created, imported, exported and unsealed here (key derivation). */
+  get wallets(): WalletVault {
+    return this.keyParts().wallets;
+  }
+
+  /** Signs a transaction only after its checks (allowed programs, outflow caps, halt). */
+  get signer(): TransactionSigner {
+    return this.keyParts().signer;
+  }
+
+  /**
+   * Built on first use from the classes engine-parts.ts provides: key derivation and
+   * signing carry noble and @solana/kit, which a light command never needs.
+   */
+  private keyParts(): { wallets: WalletVault; signer: TransactionSigner } {
+    if (this.keys) return this.keys;
+    if (!parts)
+      throw new HarvestError(
+        'INTERNAL',
+        'Wallets and signing are not loaded: import engine/runtime (or engine/runtime/engine-parts) first.',
+      );
+    const wallets = new parts.WalletVault(this.store, () => this.key, this.clock, this.log);
+    const signer = new parts.TransactionSigner(this.store, wallets, this.clock, this.log);
+    // Once a halt is acknowledged, the keystore signs nothing.
+    signer.addGate(() => (this.controls.halted ? 'trading is halted' : null));
+    this.keys = { wallets, signer };
+    return this.keys;
+  }
+
   /** Where the master key comes from; changes once, from 'file' to the keychain or env, on `keys adopt`. */
   get keySource(): MasterKeySourceKind {
     return this.source;
@@ -321,9 +376,9 @@ export class Engine {
         `The engine on ${this.layout.root} is stopping; ${name} was not run. Run it again once Harvest has stopped.`,
       );
     }
-    const parsed = parseCommandInput(name, input);
-    const handler = this.handlers[name] as (i: typeof parsed) => Promise<CommandOutput<K>> | CommandOutput<K>;
-    const running = Promise.resolve().then(() => handler(parsed));
+    const spec = await this.specOf(name);
+    const parsed = parseInputWith(spec.input, name, input) as ParsedInput<K>;
+    const running = this.handlerFor(name).then((handler) => handler(parsed));
     this.inFlight.add(running);
     let out: CommandOutput<K>;
     try {
@@ -332,7 +387,28 @@ export class Engine {
       this.inFlight.delete(running);
     }
     // Outputs are checked too: a handler that drifts from the contract is a bug, caught here, not in the UI.
-    return commands[name].output.parse(out) as CommandOutput<K>;
+    return spec.output.parse(out) as CommandOutput<K>;
+  }
+
+  /** A command's schemas: a light one's from its part of the contract, any other's from the whole (loaded then). */
+  private async specOf<K extends CommandName>(name: K): Promise<Commands[K]> {
+    const light = (lightCommands as Partial<Commands>)[name];
+    if (light) return light as Commands[K];
+    return (parts ?? (await loadEngineParts())).commands[name];
+  }
+
+  /**
+   * The handler of a command. The light ones are at hand; the first other command
+   * loads the other groups (their chunk carries execution, funds, copy, backtest,
+   * telegram and @solana/kit), so a cold `harvest status` never parses them.
+   */
+  private async handlerFor<K extends CommandName>(
+    name: K,
+  ): Promise<(input: ParsedInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K>> {
+    const light = (this.lightHandlers as Partial<Handlers>)[name];
+    if (light) return light;
+    this.allHandlers ??= (parts ?? (await loadEngineParts())).buildHandlers(this);
+    return this.allHandlers[name];
   }
 
   /**
@@ -341,6 +417,10 @@ export class Engine {
    * to confirm, with names, never ids.
    */
   async preflight(name: string, input: unknown): Promise<string> {
+    const [{ preflight }, { parseCommandInput, requireCommandName }] = await Promise.all([
+      import('./preflight'),
+      import('../api/validate'),
+    ]);
     const command = requireCommandName(name);
     return preflight(this, command, parseCommandInput(command, input));
   }
@@ -351,7 +431,8 @@ export class Engine {
   }
 
   /** Dispatch by name from an untyped transport (control channel, WebSocket). */
-  executeUntyped(name: string, input: unknown): Promise<unknown> {
+  async executeUntyped(name: string, input: unknown): Promise<unknown> {
+    const { requireCommandName } = await import('../api/validate');
     return this.execute(requireCommandName(name), input);
   }
 

@@ -7,9 +7,9 @@ import { HarvestError } from '../kernel/errors';
 import { adoptFileKey, checkPassphrase, refusedUnderFileKey, rotateMasterKey, sealBackup } from '../keystore';
 import { randomUUID } from 'node:crypto';
 import type { Address } from '@solana/kit';
-import { schemaVersion, type PositionRow, type WithdrawalRow } from '../store';
+import type { WithdrawalRow } from '../store';
 import { quoteMintOf, type OrderOutcome } from '../execution';
-import { accountLabel, averageEntryPrice, unrealizedPnl } from '../portfolio';
+import { accountLabel } from '../portfolio';
 import { recordCashFlow } from '../portfolio/performance';
 import { assertLiveConfirmed, UserSettingsSchema } from '../users/settings';
 import { CLOSE_ALL_PAUSE_REASON } from '../risk/controls';
@@ -40,6 +40,7 @@ import { buildStrategyStatusHandlers } from './strategy-handlers';
 import { buildOrderHandlers } from './order-handlers';
 import { isPlayNetwork, onChainSandboxUnavailable, readNetworkConfig, writeNetworkConfig } from './network';
 import { onChainSandboxSupported, paperSandboxInfo, refuseOnPaperSandbox } from './paper-sandbox-info';
+import { buildLightHandlers } from './light-handlers';
 
 /** The stop-loss a manual buy gets when none is given, in percent below the price. */
 export const DEFAULT_MANUAL_STOP_PCT = 10;
@@ -56,6 +57,7 @@ export function buildHandlers(engine: Engine): Handlers {
   const paperTopUp = buildPaperHandlers(engine)['paper.topUp'];
 
   return {
+    ...buildLightHandlers(engine),
     ...buildRiskHandlers(engine),
     ...buildFlowHandlers(engine),
     ...buildBacktestHandlers(engine),
@@ -66,31 +68,6 @@ export function buildHandlers(engine: Engine): Handlers {
     ...buildStrategyStatusHandlers(engine),
     ...buildOrderHandlers(engine),
     ...buildTokenHandlers(engine),
-    'engine.status': () => ({
-      dataDir: engine.layout.root,
-      schemaVersion: schemaVersion(store.db),
-      keySource: engine.keySource,
-      keyId: engine.key.id,
-      users: store.users.list().length,
-      wallets: store.wallets.count(),
-      owner: { kind: engine.owner.kind, pid: engine.owner.pid, startedAt: engine.owner.startedAt },
-      network: readNetworkConfig(store.meta).network,
-      paperSandbox: paperSandboxInfo(readNetworkConfig(store.meta).network),
-    }),
-
-    'users.add': ({ name }) => users.add(name, actor),
-
-    'users.list': () => ({
-      users: users.list().map((u) => ({ ...u, address: store.wallets.byUser(u.id)?.address ?? null })),
-    }),
-
-    'users.rename': ({ user, name }) => users.rename(user, name, actor),
-
-    'users.remove': ({ user, force }) => {
-      const r = users.remove(user, { force }, actor);
-      return { removed: r.user, forced: r.forced };
-    },
-
     'wallet.create': ({ user, words }) => {
       const u = users.resolve(user);
       return { userId: u.id, ...wallets.create(u.id, words, actor) };
@@ -497,22 +474,6 @@ export function buildHandlers(engine: Engine): Handlers {
       })),
     }),
 
-    'positions.list': async ({ user, status }) => {
-      const u = users.resolve(user);
-      const rows = store.portfolio.positions(u.id, status === 'all' ? {} : { status });
-      let prices: ((mint: string) => number | null) | null = null;
-      if (rows.some((r) => r.status === 'open')) {
-        try {
-          const f = await engine.funds();
-          await f.refreshPrices();
-          prices = (m) => f.prices.price(m);
-        } catch (e) {
-          engine.log.warn({ err: (e as Error).message }, 'no prices for unrealized PnL');
-        }
-      }
-      return { positions: rows.map((p) => positionOut(p, prices)) };
-    },
-
     'positions.close': async ({ user, positionId }) => {
       const u = users.resolve(user);
       const p = store.portfolio.position(positionId);
@@ -543,30 +504,6 @@ export function buildHandlers(engine: Engine): Handlers {
         });
       return { results, entriesPaused: engine.controls.user(u.id).paused };
     },
-
-    'trades.list': ({ user, limit }) => ({
-      trades: store.portfolio.trades(users.resolve(user).id, { limit }).map((t) => {
-        const base = tokenByMint(t.baseMint);
-        const quote = tokenByMint(t.quoteMint);
-        return {
-          id: t.id,
-          side: t.side,
-          context: t.context,
-          venue: t.venue,
-          symbol: base?.symbol ?? t.baseMint,
-          quoteSymbol: quote?.symbol ?? t.quoteMint,
-          baseAmount: t.baseAmount.toString(),
-          quoteAmount: t.quoteAmount.toString(),
-          uiBaseAmount: base ? formatUnits(t.baseAmount, base.decimals) : t.baseAmount.toString(),
-          uiQuoteAmount: quote ? formatUnits(t.quoteAmount, quote.decimals) : t.quoteAmount.toString(),
-          price: t.price,
-          realizedPnl: t.realizedPnl.toString(),
-          feeLamports: t.feeLamports.toString(),
-          signature: t.signature,
-          executedAt: t.executedAt,
-        };
-      }),
-    }),
 
     'controls.status': () => ({
       global: engine.controls.global(),
@@ -765,41 +702,6 @@ function outcomeOut(o: OrderOutcome) {
     inAmount: o.status === 'confirmed' ? o.inAmount.toString() : null,
     outAmount: o.status === 'confirmed' ? o.outAmount.toString() : null,
     signature: o.status === 'confirmed' ? o.signature : null,
-  };
-}
-
-function positionOut(p: PositionRow, price: ((mint: string) => number | null) | null) {
-  const base = tokenByMint(p.mint);
-  const quote = tokenByMint(p.quoteMint);
-  const bd = base?.decimals ?? 0;
-  const qd = quote?.decimals ?? 0;
-  const basePrice = p.status === 'open' && price ? price(p.mint) : null;
-  const quotePrice = quote && price ? price(quote.mint) : null;
-  // Prices are USD; PnL is in the quote asset, so convert through the quote's own USD price.
-  const inQuote = basePrice !== null && quotePrice !== null && quotePrice > 0 ? basePrice / quotePrice : null;
-  const unrealized = inQuote !== null ? unrealizedPnl(p, bd, qd, inQuote) : null;
-  return {
-    id: p.id,
-    symbol: base?.symbol ?? p.mint,
-    mint: p.mint,
-    quoteSymbol: quote?.symbol ?? p.quoteMint,
-    status: p.status,
-    account: p.account,
-    quantity: p.quantity.toString(),
-    uiQuantity: formatUnits(p.quantity, bd),
-    costBasis: p.costBasis.toString(),
-    averageEntryPrice: averageEntryPrice(p, bd, qd),
-    price: inQuote,
-    unrealizedPnl: unrealized === null ? null : unrealized.toString(),
-    realizedPnl: p.realizedPnl.toString(),
-    uiRealizedPnl: formatUnits(p.realizedPnl, qd),
-    uiUnrealizedPnl: unrealized === null ? null : formatUnits(unrealized, qd),
-    stopLoss: p.stopLoss,
-    takeProfit: p.takeProfit,
-    trailingStopBps: p.trailingStopBps,
-    stuck: p.stuckSince !== null,
-    openedAt: p.openedAt,
-    closedAt: p.closedAt,
   };
 }
 

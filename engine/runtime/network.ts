@@ -1,13 +1,12 @@
-import { z } from 'zod';
 import { createChainClient, type ChainClient, type RpcDegradedEvent } from '../chain';
 import type { Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import type { Logger } from '../kernel/logger';
 import type * as SandboxModule from '../sandbox';
 import type { SandboxHandle } from '../sandbox';
-import type { MetaRepo } from '../store';
 import type { QuorumSource } from '../market/oracle';
-import { ON_CHAIN_SANDBOX_RUNS_ON, onChainSandboxSupported } from './paper-sandbox-info';
+import type { MetaRepo } from '../store';
+import { ON_CHAIN_SANDBOX_RUNS_ON } from './paper-sandbox-info';
 import {
   BinanceKlinesSource,
   FirstCoveringSource,
@@ -19,42 +18,17 @@ import {
   type MarketClock,
 } from '../market';
 
-export const NetworkName = z.enum(['sandbox', 'devnet', 'mainnet', 'paper-sandbox']);
-export type NetworkName = z.infer<typeof NetworkName>;
-
-/** Play-money networks: the on-chain sandbox and the paper sandbox (no real funds anywhere). */
-export function isPlayNetwork(name: string): boolean {
-  return name === 'sandbox' || name === 'paper-sandbox';
-}
-
-/** A fresh data folder's network: the on-chain sandbox where LiteSVM runs, else the paper sandbox. */
-export function defaultNetwork(env: NodeJS.ProcessEnv = process.env): NetworkName {
-  return onChainSandboxSupported(env) ? 'sandbox' : 'paper-sandbox';
-}
-
-export interface NetworkConfig {
-  network: NetworkName;
-  /** Operator-supplied RPC endpoints, in order of preference (devnet/mainnet). */
-  rpcUrls: string[];
-  /** Jupiter's API base (devnet/mainnet). */
-  jupiterUrl: string;
-  /** How long a new withdrawal address waits before it can be used. */
-  whitelistDelayMs: number;
-  /**
-   * The operator stored this very network. Only then does a sandbox that cannot load fail; otherwise (a fresh
-   * folder's default, or `--network sandbox` from a start script) the paper sandbox runs in its place.
-   */
-  chosen: boolean;
-  /** A network is stored at all (false on a fresh folder: a fallback is then stored). */
-  stored: boolean;
-}
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-export const PUBLIC_RPC: Record<'devnet' | 'mainnet', string> = {
-  devnet: 'https://api.devnet.solana.com',
-  mainnet: 'https://api.mainnet-beta.solana.com',
-};
-export const JUPITER_API = 'https://api.jup.ag';
+export {
+  NetworkName,
+  PUBLIC_RPC,
+  JUPITER_API,
+  readNetworkConfig,
+  writeNetworkConfig,
+  isPlayNetwork,
+  defaultNetwork,
+  type NetworkConfig,
+} from './network-config';
+import { type NetworkName, PUBLIC_RPC, type NetworkConfig } from './network-config';
 
 /** Lets a faucet top a wallet up: the sandbox's, or devnet's airdrop. Mainnet has none. */
 export interface Faucet {
@@ -79,42 +53,6 @@ export interface NetworkContext {
   /** The network's own price sources (the paper sandbox's replay): then the quorum's only ones, trusted alone. */
   readonly priceSources?: readonly QuorumSource[];
   close(): Promise<void>;
-}
-
-const META_KEY = 'network_config';
-
-const StoredConfig = z.object({
-  network: NetworkName,
-  rpcUrls: z.array(z.string().url()).default([]),
-  jupiterUrl: z.string().url().optional(),
-  whitelistDelayMs: z.number().int().min(0).optional(),
-});
-
-export function readNetworkConfig(
-  meta: MetaRepo,
-  override?: { network?: NetworkName; rpcUrls?: string[] },
-): NetworkConfig {
-  const raw = meta.get(META_KEY);
-  const stored = raw ? StoredConfig.parse(JSON.parse(raw)) : StoredConfig.parse({ network: defaultNetwork() });
-  const network = override?.network ?? stored.network;
-  const rpcUrls = override?.rpcUrls?.length ? override.rpcUrls : network === stored.network ? stored.rpcUrls : [];
-  return {
-    network,
-    rpcUrls,
-    jupiterUrl: stored.jupiterUrl ?? JUPITER_API,
-    // A delay configured for one network never carries over to another (a sandbox's 0 must not reach mainnet).
-    whitelistDelayMs:
-      (network === stored.network ? stored.whitelistDelayMs : undefined) ?? (isPlayNetwork(network) ? 0 : DAY_MS),
-    chosen: raw !== null && stored.network === network,
-    stored: raw !== null,
-  };
-}
-
-export function writeNetworkConfig(
-  meta: MetaRepo,
-  cfg: { network: NetworkName; rpcUrls: string[]; whitelistDelayMs?: number },
-): void {
-  meta.set(META_KEY, JSON.stringify(StoredConfig.parse(cfg)));
 }
 
 export { ON_CHAIN_SANDBOX_RUNS_ON };

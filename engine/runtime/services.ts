@@ -15,6 +15,8 @@ import type { Engine, EngineOptions, Funds } from './engine';
 import { connectNetwork, isPlayNetwork, readNetworkConfig, writeNetworkConfig } from './network';
 import { dataDirId } from '../kernel/paths';
 import { CopyRepo, CopyService } from '../copy';
+// Trading and withdrawals sign through engine.signer (engine-parts.ts provides it).
+import './engine-parts';
 
 /**
  * The services that need a network: connects it (on the sandbox this may

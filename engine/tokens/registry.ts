@@ -34,10 +34,7 @@ export interface TokenRegistryDeps {
   nowIso(): string;
 }
 
-/** Makes every stored token known to the lookups (engine/market/tokens.ts); run when a data dir opens. */
-export function loadRegisteredTokens(store: Store): void {
-  for (const r of store.tokens.list()) registerToken(tokenInfoOf(r));
-}
+export { loadRegisteredTokens } from '../store/load-tokens';
 
 export function tokenInfoOf(r: Pick<TokenRecord, 'mint' | 'symbol' | 'name' | 'decimals' | 'tokenProgram'>): TokenInfo {
   return {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { resolveToken } from '../market/tokens';
+// The plain token table, not tokens.ts: settings are read by every command, light ones too (no @solana/kit).
+import { tokenRowByMint, tokenRowBySymbol } from '../market/token-table';
 import { HarvestError } from '../kernel/errors';
 import { RiskSettingsSchema } from '../risk/presets';
 
@@ -20,7 +21,7 @@ const u64Text = (what: string) =>
  */
 export const PaperCapitalSchema = z
   .record(z.string(), z.string().regex(/^\d{1,12}(\.\d{1,9})?$/u, 'a decimal amount such as 1000 or 2.5'))
-  .refine((c) => Object.keys(c).every((k) => resolveToken(k) !== null), {
+  .refine((c) => Object.keys(c).every((k) => (tokenRowBySymbol(k) ?? tokenRowByMint(k)) !== null), {
     message: 'every key is a known token symbol (SOL, USDC, ...)',
   })
   .refine((c) => Object.keys(c).length <= 10, { message: 'at most 10 tokens' });
