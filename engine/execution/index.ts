@@ -4,6 +4,8 @@ export {
   JupiterClient,
   JupiterError,
   QuoteSchema,
+  BuildSchema,
+  type JupiterBuild,
   type JupiterQuote,
   type JupiterClientOptions,
 } from './jupiter-client';
@@ -14,3 +16,13 @@ export { reconcileIntents, type ReconcileReport } from './reconcile';
 export { ExitMonitor } from './exits';
 export { WalletQueues } from './queue';
 export { quoteMintOf } from './quote-asset';
+export { assembleSwap, type AssembledSwap } from './assemble';
+export {
+  blockEngineSubmit,
+  landingPlanOf,
+  percentileFee,
+  cappedPrice,
+  priorityFeeLamports,
+  PRIORITY_PERCENTILE,
+  type LandingPlan,
+} from './landing';

@@ -26,6 +26,8 @@ export interface NetworkConfig {
   rpcUrls: string[];
   /** Jupiter's API base (devnet/mainnet). */
   jupiterUrl: string;
+  /** Jito's block engine for MEV-protected swaps (devnet/mainnet; the sandbox emulates one). */
+  blockEngineUrl: string;
   /** How long a new withdrawal address waits before it can be used. */
   whitelistDelayMs: number;
 }
@@ -36,6 +38,8 @@ export const PUBLIC_RPC: Record<Exclude<NetworkName, 'sandbox'>, string> = {
   mainnet: 'https://api.mainnet-beta.solana.com',
 };
 export const JUPITER_API = 'https://api.jup.ag';
+/** Jito's mainnet block engine (docs.jito.wtf, low latency transaction send). */
+export const JITO_BLOCK_ENGINE = 'https://mainnet.block-engine.jito.wtf';
 
 /** Lets a faucet top a wallet up: the sandbox's, or devnet's airdrop. Mainnet has none. */
 export interface Faucet {
@@ -50,6 +54,7 @@ export interface NetworkContext {
   readonly jupiterUrl: string;
   /** The operator's Jupiter API key (mainnet/devnet); the sandbox needs none. */
   readonly jupiterApiKey: string | null;
+  readonly blockEngineUrl: string;
   readonly whitelistDelayMs: number;
   readonly rpcUrls: readonly string[];
   readonly sandbox: SandboxHandle | null;
@@ -66,6 +71,7 @@ const StoredConfig = z.object({
   network: NetworkName,
   rpcUrls: z.array(z.string().url()).default([]),
   jupiterUrl: z.string().url().optional(),
+  blockEngineUrl: z.string().url().optional(),
   whitelistDelayMs: z.number().int().min(0).optional(),
 });
 
@@ -81,6 +87,7 @@ export function readNetworkConfig(
     network,
     rpcUrls,
     jupiterUrl: stored.jupiterUrl ?? JUPITER_API,
+    blockEngineUrl: stored.blockEngineUrl ?? JITO_BLOCK_ENGINE,
     // A delay configured for one network never carries over to another (a sandbox's 0 must not reach mainnet).
     whitelistDelayMs:
       (network === stored.network ? stored.whitelistDelayMs : undefined) ?? (network === 'sandbox' ? 0 : DAY_MS),
@@ -166,6 +173,8 @@ export async function connectNetwork(cfg: NetworkConfig, opts: ConnectOptions): 
       faucet: { fund: (address, req) => sandbox.fund(address, req) },
       jupiterUrl: sandbox.swapApiUrl,
       jupiterApiKey: null,
+      // The sandbox's HTTP API also speaks the block engine's JSON-RPC (engine/sandbox/block-engine.ts).
+      blockEngineUrl: sandbox.swapApiUrl,
       whitelistDelayMs: cfg.whitelistDelayMs,
       rpcUrls: [sandbox.rpcUrl],
       sandbox,
@@ -205,6 +214,7 @@ export async function connectNetwork(cfg: NetworkConfig, opts: ConnectOptions): 
     faucet,
     jupiterUrl: cfg.jupiterUrl,
     jupiterApiKey: opts.jupiterApiKey ?? null,
+    blockEngineUrl: cfg.blockEngineUrl,
     whitelistDelayMs: cfg.whitelistDelayMs,
     rpcUrls: urls,
     sandbox: null,

@@ -67,6 +67,11 @@ export function applySettingKey(
     if (!r.ok) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${r.message}`);
     return withRisk(current, r.risk);
   }
+  // One landing-control value (landing.priorityLevel, ...): merged into the section, checked like the rest.
+  if (key.startsWith('landing.')) {
+    const landing = (current['landing'] ?? {}) as Record<string, unknown>;
+    return applySettingKey(current, 'landing', { ...landing, [key.slice('landing.'.length)]: value });
+  }
   // Strict: a misspelt key (maxOrderUSD) must be refused, not stored beside the real one and ignored.
   if (!Object.hasOwn(UserSettingsSchema.shape, key)) {
     throw new HarvestError(

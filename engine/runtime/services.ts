@@ -111,6 +111,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     network: net.name,
     chain: net.chain,
     jupiter: new JupiterClient({ baseUrl: net.jupiterUrl, apiKey: net.jupiterApiKey }),
+    blockEngineUrl: net.blockEngineUrl,
     syncFlows: async (userId) => (await flows.scan([userId])).failed.length === 0,
   });
   const reconciled = await reconcileIntents(store, net.chain, exec, net.name, clock, log);

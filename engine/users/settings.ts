@@ -13,6 +13,24 @@ const u64Text = (what: string) =>
       'at most 18446744073709551615 (the largest Solana amount)',
     );
 
+/** The most a friend may allow per swap for the priority fee, and for a Jito tip (the keystore's fee limit is 0.01 SOL). */
+export const MAX_PRIORITY_FEE_SOL = '0.005';
+export const MAX_JITO_TIP_SOL = '0.005';
+
+/** "0.001" SOL -> 1000000 lamports, exactly (no float on the way). */
+export function solToLamports(sol: string): bigint {
+  const m = /^(\d+)(?:\.(\d{1,9}))?$/u.exec(sol);
+  if (!m) throw new HarvestError('INVALID_INPUT', `"${sol}" is not an amount of SOL.`);
+  return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+}
+
+/** An amount of SOL as decimal text, at most `max`. */
+const solAmount = (max: string) =>
+  z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,9})?$/u, 'an amount of SOL such as 0.001')
+    .refine((v) => !/^\d{1,3}(\.\d{1,9})?$/u.test(v) || solToLamports(v) <= solToLamports(max), `at most ${max} SOL`);
+
 /**
  * A paper account's starting capital (like Freqtrade's dry_run_wallet): per
  * token symbol, a decimal amount. It is the paper account's opening deposit;
@@ -80,6 +98,28 @@ export const UserSettingsSchema = z
         daily: z.record(z.string(), u64Text('a whole number of base units')).default({}),
       })
       .default({ perTransaction: {}, daily: {} }),
+    /**
+     * Landing control (issue #14): the compute-unit price is a percentile of getRecentPrioritizationFees
+     * over the swap's writable accounts (low 25th, medium 50th, high 75th) or a custom price, never more
+     * than maxPriorityFeeSol per swap; with mevProtection the swap carries one Jito tip (jitoTipSol) and
+     * is sent through the block engine. Priority fees and tips are fees in every figure.
+     */
+    landing: z
+      .object({
+        priorityLevel: z.enum(['low', 'medium', 'high', 'custom']).default('medium'),
+        /** The compute-unit price in micro-lamports when priorityLevel is custom. */
+        customMicroLamports: z.number().int().min(0).max(100_000_000).default(0),
+        maxPriorityFeeSol: solAmount(MAX_PRIORITY_FEE_SOL).default('0.001'),
+        mevProtection: z.boolean().default(false),
+        jitoTipSol: solAmount(MAX_JITO_TIP_SOL).default('0.0001'),
+      })
+      .default({
+        priorityLevel: 'medium',
+        customMicroLamports: 0,
+        maxPriorityFeeSol: '0.001',
+        mevProtection: false,
+        jitoTipSol: '0.0001',
+      }),
     /** Which of this user's events alert the operator (OS notifications, tray): none, or those at or above a severity, less the muted types. */
     notifications: z
       .object({
