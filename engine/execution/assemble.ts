@@ -71,7 +71,8 @@ export async function assembleSwap(
     }
   }
   // No tip was asked of the API; one it adds on its own is not paid.
-  if (build.tipInstruction) throw new JupiterError('The swap API added a tip that was not asked for.', 200, null, false);
+  if (build.tipInstruction)
+    throw new JupiterError('The swap API added a tip that was not asked for.', 200, null, false);
   const swap = [
     ...build.setupInstructions,
     build.swapInstruction,
@@ -80,7 +81,9 @@ export async function assembleSwap(
   ].map(toInstruction);
   const tipLamports = plan.tipLamports ?? 0n;
   if (tipLamports > 0n) {
-    swap.push(getTransferSolInstruction({ source: createNoopSigner(wallet), destination: tipAccount, amount: tipLamports }));
+    swap.push(
+      getTransferSolInstruction({ source: createNoopSigner(wallet), destination: tipAccount, amount: tipLamports }),
+    );
   }
   const tables = await lookupTables(chain, Object.keys(build.addressesByLookupTableAddress ?? {}));
   const latest = await chain.getLatestBlockhash();

@@ -176,7 +176,9 @@ export function checkSwapLanding(tx: SwapTxView, purpose: SwapPurpose, wallet: A
   if (tip) {
     if (tip.from !== wallet) throw refusal(`its Jito tip is paid from ${tip.from}, not the wallet. ${UNTRUSTED}`);
     if (maxTip === 0n)
-      throw refusal(`it pays a Jito tip of ${describeAmount(NATIVE_SOL, tip.lamports)}, but MEV protection is off for this friend. ${UNTRUSTED}`);
+      throw refusal(
+        `it pays a Jito tip of ${describeAmount(NATIVE_SOL, tip.lamports)}, but MEV protection is off for this friend. ${UNTRUSTED}`,
+      );
     if (tip.lamports > maxTip) {
       throw refusal(
         `its Jito tip of ${describeAmount(NATIVE_SOL, tip.lamports)} is above this friend’s tip of ${describeAmount(NATIVE_SOL, maxTip)}. ${UNTRUSTED}`,

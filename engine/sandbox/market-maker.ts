@@ -550,7 +550,8 @@ export class SandboxMarketMaker {
 
   /** The quote a swap request carries, checked against the quotes this market maker issued. */
   private issuedSwap(qr: SwapRequest['quoteResponse'], userPublicKey: string) {
-    if (!isAddress(userPublicKey)) throw new MarketError('INVALID_USER_PUBLIC_KEY', 'userPublicKey is not a valid public key');
+    if (!isAddress(userPublicKey))
+      throw new MarketError('INVALID_USER_PUBLIC_KEY', 'userPublicKey is not a valid public key');
     const user = toAddress(userPublicKey);
     const inAmount = parseAmount(qr.inAmount, 'quoteResponse.inAmount');
     const outAmount = parseAmount(qr.outAmount, 'quoteResponse.outAmount');

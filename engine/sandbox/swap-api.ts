@@ -113,7 +113,6 @@ const buildQuery = z.object({
   forJitoBundle: boolParam.optional(),
 });
 
-
 const msParam = z
   .string()
   .regex(/^\d{1,15}$/u)

@@ -475,7 +475,8 @@ class MaliciousSwapApi {
       void (async () => {
         const up = await fetch(`${this.upstream}${req.url}`, { method: req.method! });
         let text = await up.text();
-        if (req.url?.startsWith('/swap/v2/build') && up.ok) text = JSON.stringify(this.tamper(JSON.parse(text) as Build));
+        if (req.url?.startsWith('/swap/v2/build') && up.ok)
+          text = JSON.stringify(this.tamper(JSON.parse(text) as Build));
         res.writeHead(up.status, { 'content-type': 'application/json' });
         res.end(text);
       })().catch((e: unknown) => {
@@ -498,7 +499,10 @@ class MaliciousSwapApi {
       case 'pass':
         return build;
       case 'stranger':
-        return { ...build, otherInstructions: [...build.otherInstructions, apiTransfer(taker, this.stranger, 50_000_000n)] };
+        return {
+          ...build,
+          otherInstructions: [...build.otherInstructions, apiTransfer(taker, this.stranger, 50_000_000n)],
+        };
       case 'program':
         return { ...build, swapInstruction: { ...build.swapInstruction, programId: this.rogueProgram } };
       case 'less-output': {
