@@ -70,7 +70,10 @@ export function applySettingKey(
   // One landing-control value (landing.priorityLevel, ...): merged into the section, checked like the rest.
   if (key.startsWith('landing.')) {
     const landing = (current['landing'] ?? {}) as Record<string, unknown>;
-    return applySettingKey(current, 'landing', { ...landing, [key.slice('landing.'.length)]: value });
+    const sub = key.slice('landing.'.length);
+    // `set landing.jitoTipSol 0.0002` arrives as a number; the amount is kept as exact text.
+    const v = sub.endsWith('Sol') && typeof value === 'number' ? String(value) : value;
+    return applySettingKey(current, 'landing', { ...landing, [sub]: v });
   }
   // Strict: a misspelt key (maxOrderUSD) must be refused, not stored beside the real one and ignored.
   if (!Object.hasOwn(UserSettingsSchema.shape, key)) {
