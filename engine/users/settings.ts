@@ -24,12 +24,15 @@ export function solToLamports(sol: string): bigint {
   return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
 }
 
-/** An amount of SOL as decimal text, at most `max`. */
-const solAmount = (max: string) =>
-  z
+/** An amount of SOL as decimal text, from `min` lamports up to `max` SOL. */
+const solAmount = (max: string, min = 0n) => {
+  const re = /^\d{1,3}(\.\d{1,9})?$/u;
+  return z
     .string()
-    .regex(/^\d{1,3}(\.\d{1,9})?$/u, 'an amount of SOL such as 0.001')
-    .refine((v) => !/^\d{1,3}(\.\d{1,9})?$/u.test(v) || solToLamports(v) <= solToLamports(max), `at most ${max} SOL`);
+    .regex(re, 'an amount of SOL such as 0.001')
+    .refine((v) => !re.test(v) || solToLamports(v) <= solToLamports(max), `at most ${max} SOL`)
+    .refine((v) => !re.test(v) || solToLamports(v) >= min, `at least ${Number(min) / 1e9} SOL`);
+};
 
 /**
  * A paper account's starting capital (like Freqtrade's dry_run_wallet): per
@@ -111,7 +114,8 @@ export const UserSettingsSchema = z
         customMicroLamports: z.number().int().min(0).max(100_000_000).default(0),
         maxPriorityFeeSol: solAmount(MAX_PRIORITY_FEE_SOL).default('0.001'),
         mevProtection: z.boolean().default(false),
-        jitoTipSol: solAmount(MAX_JITO_TIP_SOL).default('0.0001'),
+        // Jito's block engine drops a bundle tipping less than 1000 lamports.
+        jitoTipSol: solAmount(MAX_JITO_TIP_SOL, 1000n).default('0.0001'),
       })
       .default({
         priorityLevel: 'medium',

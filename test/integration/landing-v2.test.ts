@@ -352,6 +352,13 @@ describe('priority fee: percentile of recent fees, capped per friend', () => {
   it('a cap above the keystore limit is refused at the settings boundary', async () => {
     await user('big');
     await expect(setting('big', 'landing.maxPriorityFeeSol', '0.5')).rejects.toThrow(/at most 0\.005 SOL/);
+    // Typed as a number on the CLI (`set landing.jitoTipSol 0`), kept as exact text, below Jito's minimum tip.
+    await expect(setting('big', 'landing.jitoTipSol', 0)).rejects.toThrow(/at least 0\.000001 SOL/);
+    await setting('big', 'landing.jitoTipSol', 0.0003);
+    expect(
+      (engine.store.settings.get(engine.users.resolve('big').id)!.settings as { landing: { jitoTipSol: string } })
+        .landing.jitoTipSol,
+    ).toBe('0.0003');
     await expect(setting('big', 'landing.priorityLevel', 'turbo')).rejects.toThrow(/Invalid value for landing/);
     await expect(setting('big', 'landing.tipSol', '0.001')).rejects.toThrow(/Unknown setting "landing\.tipSol"/);
   });
