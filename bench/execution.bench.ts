@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address } from '@solana/kit';
 import { createChainClient, type ChainClient } from '../engine/chain';
-import { JupiterClient, PriceBook, TradeExecutionService, type JupiterQuote, type Order } from '../engine/execution';
+import { JupiterClient, PriceBook, TradeExecutionService, type Order } from '../engine/execution';
 import { systemClock } from '../engine/kernel/clock';
 import { silentLogger } from '../engine/kernel/logger';
 import { BalanceSync } from '../engine/funds';
@@ -72,12 +72,8 @@ async function timed<T>(kind: 'jupiterMs' | 'rpcMs', fn: () => Promise<T>): Prom
 
 /** The engine's own Jupiter client, with the time inside each HTTP call charged to the order that made it. */
 class TimedJupiter extends JupiterClient {
-  override quote(p: Parameters<JupiterClient['quote']>[0]): Promise<JupiterQuote> {
-    return timed('jupiterMs', () => super.quote(p));
-  }
-
-  override swap(quote: JupiterQuote, user: string): ReturnType<JupiterClient['swap']> {
-    return timed('jupiterMs', () => super.swap(quote, user));
+  override build(p: Parameters<JupiterClient['build']>[0]): ReturnType<JupiterClient['build']> {
+    return timed('jupiterMs', () => super.build(p));
   }
 }
 

@@ -11,6 +11,7 @@ export type {
   MintSpec,
   PrioritizationFee,
   SendAndConfirmOptions,
+  SubmitResult,
   SendOutcome,
   SignatureInfo,
   SignatureStatus,
@@ -42,4 +43,6 @@ export {
   TOKEN_ACCOUNT_SIZE,
   decodeTokenAccountAmount,
   findAssociatedTokenAddress,
+  JITO_TIP_ACCOUNTS,
+  isJitoTipAccount,
 } from './programs';

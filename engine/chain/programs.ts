@@ -6,6 +6,29 @@ export const TOKEN_PROGRAM_ADDRESS = address('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9S
 export const TOKEN_2022_PROGRAM_ADDRESS = address('TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb');
 export const ASSOCIATED_TOKEN_PROGRAM_ADDRESS = address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL');
 
+/**
+ * Jito's tip payment accounts on mainnet (what the block engine's getTipAccounts answers; listed in
+ * Jito's docs and test/fixtures/jupiter/README.md). A bundle or a "bundleOnly" transaction must
+ * write-lock one of them with a SOL transfer; the signing policy allows a tip to these and no other.
+ */
+export const JITO_TIP_ACCOUNTS: readonly Address[] = Object.freeze(
+  [
+    '96gYZGLnJYVFmbjzopPSU6QiEV5fGqZNyN9nmNhvrZU5',
+    'HFqU5x63VTqvQss8hp11i4wVV8bD44PvwucfZ2bU7gRe',
+    'Cw8CFyM9FkoMi7K7Crf6HNQqf4uEMzpKw6QNghXLvLkY',
+    'ADaUMid9yfUytqMBgopwjb2DTLSokTSzL1zt6iGPaS49',
+    'DfXygSm4jCyNCybVYYK6DwvWqjKee8pbDmJGcLWNDXjh',
+    'ADuUkR4vqLUMWXxW9gh6D6L8pMSawimctcNZ5pGwDcEt',
+    'DttWaMuVvTiduZRnguLF7jNxTgiMBZ1hyAumKUiL2KRL',
+    '3AVi9Tg9Uo68tJfuvoKvqKNWKkC5wPdSSdeBnizKZ6jT',
+  ].map((a) => address(a)),
+);
+const TIP_ACCOUNT_SET: ReadonlySet<string> = new Set(JITO_TIP_ACCOUNTS);
+
+export function isJitoTipAccount(a: string): boolean {
+  return TIP_ACCOUNT_SET.has(a);
+}
+
 /** Size of an SPL token account without Token-2022 extensions. */
 export const TOKEN_ACCOUNT_SIZE = 165;
 

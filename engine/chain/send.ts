@@ -2,7 +2,7 @@ import { getTransactionDecoder, getSignatureFromTransaction, isSignature, type S
 import type { Clock } from '../kernel/clock';
 import { HarvestError, isHarvestError } from '../kernel/errors';
 import type { Logger } from '../kernel/logger';
-import type { Bytes, SendAndConfirmOptions, SendOutcome, SignatureStatus } from './types';
+import type { Bytes, SendAndConfirmOptions, SendOutcome, SignatureStatus, SubmitResult } from './types';
 import { chunk, describeRpcError, mapLimit, rpcCall, toBytesAndBase64, type SolanaRpc } from './util';
 
 /** getSignatureStatuses accepts at most 256 signatures. */
@@ -54,7 +54,7 @@ export async function readSignatureStatuses(
   return out;
 }
 
-export type RawSendResult = { accepted: true } | { accepted: false; message: string; err: unknown; logs: string[] };
+export type RawSendResult = SubmitResult;
 
 export interface SendDeps {
   rpc: SolanaRpc;
@@ -105,10 +105,11 @@ export async function sendAndConfirmTransaction(
   const { bytes, base64 } = toBytesAndBase64(wireTx, 'Transaction');
   const signature = signatureOfWireTransaction(bytes);
   const { rpc, clock, logger } = deps;
+  const submit = opts.submit ?? deps.rawSend;
   const log = logger.child({ signature });
 
   try {
-    const sent = await deps.rawSend(base64, false);
+    const sent = await submit(base64, false);
     if (!sent.accepted) {
       // A resend after a restart is refused as "already processed": it landed, so follow it.
       let known: SignatureStatus | null = null;
@@ -202,7 +203,7 @@ export async function sendAndConfirmTransaction(
 
     if (!status && !(height !== undefined && height > lastValidBlockHeight)) {
       try {
-        const resent = await deps.rawSend(base64, true);
+        const resent = await submit(base64, true);
         if (!resent.accepted) log.debug({ reason: resent.message }, 'resend refused');
       } catch (e) {
         log.debug({ err: describeRpcError(e) }, 'resend failed');

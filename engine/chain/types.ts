@@ -51,7 +51,15 @@ export interface SendAndConfirmOptions {
   maxWaitMs?: number;
   /** Consecutive failed polls tolerated before giving up as "outcome unknown". Default 5. */
   maxPollFailures?: number;
+  /**
+   * Where the signed bytes go (first send and every resend) instead of the RPC's sendTransaction,
+   * e.g. a Jito block engine (engine/execution/landing.ts); the outcome is still read from the RPC.
+   */
+  submit?: (base64: string, resend: boolean) => Promise<SubmitResult>;
 }
+
+/** What a sendTransaction-like endpoint answered: accepted, or refused with the node's words. */
+export type SubmitResult = { accepted: true } | { accepted: false; message: string; err: unknown; logs: string[] };
 
 export interface TokenBalanceEntry {
   accountIndex: number;

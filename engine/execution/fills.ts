@@ -1,4 +1,4 @@
-import type { TransactionDetails } from '../chain';
+import { isJitoTipAccount, type TransactionDetails } from '../chain';
 import { HarvestError } from '../kernel/errors';
 import { WRAPPED_SOL_MINT } from '../market';
 
@@ -12,7 +12,10 @@ export interface ActualFill {
  * What a confirmed swap really did to the wallet, from the transaction's own
  * balance changes. SOL is counted as native lamports plus wrapped SOL, with
  * the network fee and any token-account rent the wallet deposited set apart
- * (rent is a refundable deposit, not a cost of the trade).
+ * (rent is a refundable deposit, not a cost of the trade). A Jito tip (what
+ * the transaction paid into Jito's tip accounts) is a fee too: it is added to
+ * feeLamports and kept out of the traded amounts, like the priority fee that
+ * meta.fee already holds.
  */
 export function fillFromTransaction(
   tx: TransactionDetails,
@@ -50,9 +53,10 @@ export function fillFromTransaction(
     const refunded = meta.preBalances[pre.accountIndex] ?? 0n;
     rentDeposited -= refunded - (pre.mint === WRAPPED_SOL_MINT ? pre.amount : 0n);
   }
+  const tip = tipPaid(tx);
   const delta = (mint: string): bigint =>
     mint === WRAPPED_SOL_MINT
-      ? solDelta + meta.fee + rentDeposited + (tokenDelta.get(mint) ?? 0n)
+      ? solDelta + meta.fee + tip + rentDeposited + (tokenDelta.get(mint) ?? 0n)
       : (tokenDelta.get(mint) ?? 0n);
   const inAmount = -delta(inputMint);
   const outAmount = delta(outputMint);
@@ -62,5 +66,17 @@ export function fillFromTransaction(
       `Transaction ${tx.signature} does not look like a swap of ${inputMint} for ${outputMint} (in ${inAmount}, out ${outAmount}).`,
     );
   }
-  return { inAmount, outAmount, feeLamports: meta.fee };
+  return { inAmount, outAmount, feeLamports: meta.fee + tip };
+}
+
+/** Lamports the transaction paid into Jito's tip accounts. */
+export function tipPaid(tx: TransactionDetails): bigint {
+  const meta = tx.meta!;
+  let tip = 0n;
+  tx.accountKeys.forEach((key, i) => {
+    if (!isJitoTipAccount(key)) return;
+    const gained = (meta.postBalances[i] ?? 0n) - (meta.preBalances[i] ?? 0n);
+    if (gained > 0n) tip += gained;
+  });
+  return tip;
 }

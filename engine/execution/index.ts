@@ -4,6 +4,8 @@ export {
   JupiterClient,
   JupiterError,
   QuoteSchema,
+  BuildSchema,
+  type JupiterBuild,
   type JupiterQuote,
   type JupiterClientOptions,
 } from './jupiter-client';
@@ -29,3 +31,13 @@ export {
   type TriggerCycleReport,
 } from './trigger-orders';
 export { changeExitLevels, describeLevels, type ExitLevelsChange, type ExitLevelsDeps } from './exit-levels';
+export { assembleSwap, type AssembledSwap } from './assemble';
+export {
+  blockEngineSubmit,
+  landingPlanOf,
+  percentileFee,
+  cappedPrice,
+  priorityFeeLamports,
+  PRIORITY_PERCENTILE,
+  type LandingPlan,
+} from './landing';

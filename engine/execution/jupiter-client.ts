@@ -2,9 +2,13 @@ import { z } from 'zod';
 import { HarvestError } from '../kernel/errors';
 
 /**
- * Jupiter's Swap API v1 (GET /swap/v1/quote, POST /swap/v1/swap). The sandbox
- * serves the same paths and shapes, so this client is the only swap client.
- * Responses are validated: an unexpected shape is refused, not guessed at.
+ * Jupiter's Swap API v2, the /build flow (GET /swap/v2/build, openapi-spec/swap/v2/swap.yaml in
+ * jup-ag/docs; fixtures in test/fixtures/jupiter/): one call returns the quote and the raw
+ * instructions, and Harvest assembles, prices, signs and sends the transaction itself
+ * (engine/execution/assemble.ts), so the swap API never chooses the fee payer, the compute budget,
+ * the priority fee, the blockhash or a tip. The legacy v1 /quote + /swap is not used. The sandbox
+ * serves the same path and shape. Responses are validated: an unexpected shape is refused, not
+ * guessed at.
  */
 const U64 = z.string().regex(/^\d+$/u);
 
@@ -31,14 +35,28 @@ export const QuoteSchema = z
   .loose();
 export type JupiterQuote = z.infer<typeof QuoteSchema>;
 
-const SwapSchema = z
+const ApiInstructionSchema = z
   .object({
-    swapTransaction: z.string().min(1),
-    lastValidBlockHeight: z.union([z.number(), z.string()]),
-    prioritizationFeeLamports: z.number().optional(),
-    simulationError: z.unknown().optional(),
+    programId: z.string().min(32).max(44),
+    accounts: z.array(
+      z.object({ pubkey: z.string().min(32).max(44), isSigner: z.boolean(), isWritable: z.boolean() }).loose(),
+    ),
+    data: z.string(),
   })
   .loose();
+export type ApiInstruction = z.infer<typeof ApiInstructionSchema>;
+
+export const BuildSchema = QuoteSchema.extend({
+  computeBudgetInstructions: z.array(ApiInstructionSchema),
+  setupInstructions: z.array(ApiInstructionSchema),
+  swapInstruction: ApiInstructionSchema,
+  cleanupInstruction: ApiInstructionSchema.nullable().optional(),
+  otherInstructions: z.array(ApiInstructionSchema).default([]),
+  tipInstruction: ApiInstructionSchema.nullable().optional(),
+  addressesByLookupTableAddress: z.record(z.string(), z.array(z.string())).nullable().optional(),
+}).loose();
+/** A /build answer: the quote plus the instructions Harvest assembles (blockhash and tip are Harvest's own). */
+export type JupiterBuild = z.infer<typeof BuildSchema>;
 
 export interface JupiterClientOptions {
   baseUrl: string;
@@ -77,7 +95,34 @@ export class JupiterClient {
     this.f = opts.fetch ?? fetch;
   }
 
-  async quote(p: {
+  /** GET /swap/v2/build for `taker` (ExactIn). No tip is asked for: Harvest adds its own (engine/execution/landing.ts). */
+  async build(p: {
+    inputMint: string;
+    outputMint: string;
+    amount: bigint;
+    slippageBps: number;
+    taker: string;
+  }): Promise<JupiterBuild> {
+    const q = new URLSearchParams({
+      inputMint: p.inputMint,
+      outputMint: p.outputMint,
+      amount: p.amount.toString(),
+      taker: p.taker,
+      slippageBps: String(p.slippageBps),
+      wrapAndUnwrapSol: 'true',
+    });
+    const body = await this.request('GET', `/swap/v2/build?${q.toString()}`);
+    const r = BuildSchema.safeParse(body);
+    if (!r.success) throw new JupiterError(`Unexpected build response: ${r.error.message}`, 200, null, false);
+    return r.data;
+  }
+
+  /**
+   * A quote with no wallet behind it: only the route probe of a token pasted by mint uses it (depth and price
+   * impact before anyone buys). /swap/v2/build needs a taker and makes the venue prepare a swap, so this one
+   * read stays on GET /swap/v1/quote, which Jupiter still serves and the sandbox answers.
+   */
+  async probeQuote(p: {
     inputMint: string;
     outputMint: string;
     amount: bigint;
@@ -88,32 +133,11 @@ export class JupiterClient {
       outputMint: p.outputMint,
       amount: p.amount.toString(),
       slippageBps: String(p.slippageBps),
-      swapMode: 'ExactIn',
-      restrictIntermediateTokens: 'true',
     });
     const body = await this.request('GET', `/swap/v1/quote?${q.toString()}`);
     const r = QuoteSchema.safeParse(body);
     if (!r.success) throw new JupiterError(`Unexpected quote response: ${r.error.message}`, 200, null, false);
     return r.data;
-  }
-
-  async swap(
-    quote: JupiterQuote,
-    userPublicKey: string,
-  ): Promise<{ transaction: Uint8Array; lastValidBlockHeight: bigint }> {
-    const body = await this.request('POST', '/swap/v1/swap', {
-      quoteResponse: quote,
-      userPublicKey,
-      wrapAndUnwrapSol: true,
-      dynamicComputeUnitLimit: true,
-      prioritizationFeeLamports: { priorityLevelWithMaxLamports: { priorityLevel: 'medium', maxLamports: 1_000_000 } },
-    });
-    const r = SwapSchema.safeParse(body);
-    if (!r.success) throw new JupiterError(`Unexpected swap response: ${r.error.message}`, 200, null, false);
-    return {
-      transaction: new Uint8Array(Buffer.from(r.data.swapTransaction, 'base64')),
-      lastValidBlockHeight: BigInt(r.data.lastValidBlockHeight),
-    };
   }
 
   private async request(method: 'GET' | 'POST', path: string, json?: unknown): Promise<unknown> {

@@ -14,7 +14,9 @@ import type { IntentRow, NewIntent, PositionRow, Store } from '../store';
 import type { UserSettings } from '../users/settings';
 import { userSettingsOf } from '../users/settings-cache';
 import { fillFromTransaction, type ActualFill } from './fills';
-import { JupiterError, type JupiterClient, type JupiterQuote } from './jupiter-client';
+import { assembleSwap } from './assemble';
+import { JupiterError, type JupiterBuild, type JupiterClient, type JupiterQuote } from './jupiter-client';
+import { blockEngineSubmit, landingPlanOf } from './landing';
 import { isRiskReducing, type Order } from './order';
 import { paperQuote } from './paper';
 import type { PriceSource } from './prices';
@@ -52,6 +54,8 @@ export interface ExecutionDeps {
   /** Null where no chain is reachable (backtests): paper orders run, live orders are refused. */
   chain: ChainClient | null;
   jupiter: JupiterClient | null;
+  /** Jito block engine for MEV-protected swaps (landing.mevProtection); null: such swaps are refused. */
+  blockEngineUrl?: string | null;
   /** Orders signed or in flight at once across all wallets. */
   maxConcurrent?: number;
   /** Counts execution failures across every user (engine/risk/global-breaker.ts); absent in backtests. */
@@ -235,7 +239,7 @@ export class TradeExecutionService {
     if (!chain || !jupiter)
       return this.finishRejected(intent, 'NO_ROUTE', 'No chain is connected here; only paper orders can run.');
     for (let attempt = 1; ; attempt++) {
-      const quote = await this.quoteWithRetry(jupiter, intent);
+      const quote = await this.buildWithRetry(jupiter, intent, wallet);
       const protection = await this.protect(intent, quote, settings);
       if (protection?.price) {
         return this.refuseOnPrice(intent, intent.venue, intent.id, protection.code, protection.message, {
@@ -245,14 +249,31 @@ export class TradeExecutionService {
         });
       }
       if (protection) return this.finishRejected(intent, protection.code, protection.message);
-      this.d.store.intents.setQuote(intent.id, summariseQuote(quote), isoTime(this.d.clock));
-
-      const built = await jupiter.swap(quote, wallet);
+      const plan = landingPlanOf(settings);
+      if (plan.tipLamports !== null && !this.d.blockEngineUrl) {
+        return this.finishRejected(
+          intent,
+          'NO_ROUTE',
+          'MEV protection is on for this friend, but no block engine is configured; nothing was sent.',
+        );
+      }
+      const built = await assembleSwap(chain, quote, wallet, plan);
+      this.d.store.intents.setQuote(
+        intent.id,
+        {
+          ...summariseQuote(quote),
+          computeUnitLimit: built.unitLimit,
+          priorityFeeLamports: built.priorityFeeLamports.toString(),
+          ...(built.tipLamports > 0n ? { tipLamports: built.tipLamports.toString() } : {}),
+          ...(built.capped ? { priorityFeeCapped: true } : {}),
+        },
+        isoTime(this.d.clock),
+      );
       const input = tokenByMint(intent.inputMint);
       const output = tokenByMint(intent.outputMint);
       const signed = await this.d.signer.sign(
         intent.userId,
-        built.transaction,
+        built.wire,
         {
           kind: 'swap',
           inputMint: intent.inputMint === WRAPPED_SOL_MINT ? 'SOL' : (intent.inputMint as Address),
@@ -261,6 +282,7 @@ export class TradeExecutionService {
           minOut: BigInt(quote.otherAmountThreshold),
           inputTokenProgram: input?.tokenProgram ?? null,
           outputTokenProgram: output?.tokenProgram ?? null,
+          landing: { maxPriorityFeeLamports: plan.maxPriorityFeeLamports, maxTipLamports: plan.tipLamports ?? 0n },
         },
         intent.context === 'manual' ? 'cli' : 'engine',
         {
@@ -282,7 +304,12 @@ export class TradeExecutionService {
       this.d.onSigned?.(intent.id, signed);
       faultPoint('exec:after-signed-journal');
 
-      const outcome = await chain.sendAndConfirm(signed, built.lastValidBlockHeight);
+      // MEV protection: the block engine takes it (bundle only, revert protected); the RPC still reports the outcome.
+      const outcome = await chain.sendAndConfirm(
+        signed,
+        built.lastValidBlockHeight,
+        built.tipLamports > 0n && this.d.blockEngineUrl ? { submit: blockEngineSubmit(this.d.blockEngineUrl) } : {},
+      );
       faultPoint('exec:after-confirm');
       if (outcome.status === 'confirmed') return this.recordLanded(chain, intent, signature, wallet);
       if (outcome.status === 'expired')
@@ -301,14 +328,15 @@ export class TradeExecutionService {
     }
   }
 
-  private async quoteWithRetry(jupiter: JupiterClient, intent: IntentRow): Promise<JupiterQuote> {
+  private async buildWithRetry(jupiter: JupiterClient, intent: IntentRow, wallet: Address): Promise<JupiterBuild> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await jupiter.quote({
+        return await jupiter.build({
           inputMint: intent.inputMint,
           outputMint: intent.outputMint,
           amount: intent.amount,
           slippageBps: intent.slippageBps,
+          taker: wallet,
         });
       } catch (e) {
         if (e instanceof JupiterError && e.transient && attempt < 3) {

@@ -28,6 +28,7 @@ import { checkOutflowCaps } from './outflow';
 import {
   checkSwapEffects,
   checkSwapInstructions,
+  checkSwapLanding,
   checkSwapPurpose,
   refusal,
   type SimulateTransaction,
@@ -143,8 +144,9 @@ export class TransactionSigner {
       } else {
         const { input } = checkSwapPurpose(purpose);
         checkSwapInstructions(tx.instructions);
+        const tip = checkSwapLanding(tx, purpose, walletAddress, tx.numSigners);
         checkOutflowCaps(this.store, this.clock, userId, input, purpose.inAmount);
-        await checkSwapEffects(wire, tx, purpose, walletAddress, options.simulate);
+        await checkSwapEffects(wire, tx, purpose, walletAddress, options.simulate, tip);
       }
       this.checkGates();
     } catch (e) {

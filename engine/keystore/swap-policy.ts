@@ -8,6 +8,7 @@ import {
   type Transaction,
 } from '@solana/kit';
 import { AccountState, getTokenDecoder } from '@solana-program/token';
+import { isJitoTipAccount } from '../chain/programs';
 import { HarvestError } from '../kernel/errors';
 import { NATIVE_SOL } from '../market/tokens';
 import {
@@ -42,6 +43,12 @@ export interface SwapPurpose {
   /** Token or Token-2022 for an SPL input; null for SOL. */
   inputTokenProgram: Address | null;
   outputTokenProgram: Address | null;
+  /**
+   * Landing control (issue #14): the most the priority fee (compute-unit price × limit) may cost,
+   * and the most one Jito tip may be (0 = no tip allowed). Absent: no tip, and only the keystore's
+   * overall fee limit.
+   */
+  landing?: { maxPriorityFeeLamports: bigint; maxTipLamports: bigint };
 }
 
 /** An account's state as a simulation reports it. */
@@ -150,6 +157,42 @@ export function checkSwapInstructions(instructions: DecodedInstruction[]): void 
         throw refusal(`it contains an instruction of ${programName(ix.program)} that a swap never needs. ${UNTRUSTED}`);
     }
   }
+}
+
+/**
+ * The landing costs a swap may carry: at most one SOL transfer from the wallet to a known Jito tip
+ * account, no larger than the order's tip, and a priority fee within the friend's cap. Returns the
+ * tip (which the effects check then allows the wallet to lose, like the fee). A transfer to any
+ * other account is not a tip: the simulation judges it as a loss.
+ */
+export function checkSwapLanding(tx: SwapTxView, purpose: SwapPurpose, wallet: Address, signatures: number): bigint {
+  const maxTip = purpose.landing?.maxTipLamports ?? 0n;
+  const tips = tx.instructions.filter(
+    (ix): ix is Extract<DecodedInstruction, { kind: 'system.transfer' }> =>
+      ix.kind === 'system.transfer' && isJitoTipAccount(ix.to),
+  );
+  if (tips.length > 1) throw refusal(`it pays ${tips.length} Jito tips; a swap pays at most one. ${UNTRUSTED}`);
+  const tip = tips[0];
+  if (tip) {
+    if (tip.from !== wallet) throw refusal(`its Jito tip is paid from ${tip.from}, not the wallet. ${UNTRUSTED}`);
+    if (maxTip === 0n)
+      throw refusal(
+        `it pays a Jito tip of ${describeAmount(NATIVE_SOL, tip.lamports)}, but MEV protection is off for this friend. ${UNTRUSTED}`,
+      );
+    if (tip.lamports > maxTip) {
+      throw refusal(
+        `its Jito tip of ${describeAmount(NATIVE_SOL, tip.lamports)} is above this friend’s tip of ${describeAmount(NATIVE_SOL, maxTip)}. ${UNTRUSTED}`,
+      );
+    }
+  }
+  const cap = purpose.landing?.maxPriorityFeeLamports;
+  const priority = tx.fee - BigInt(signatures) * 5000n;
+  if (cap !== undefined && priority > cap) {
+    throw refusal(
+      `its priority fee of ${describeAmount(NATIVE_SOL, priority)} is above this friend’s cap of ${describeAmount(NATIVE_SOL, cap)}.`,
+    );
+  }
+  return tip?.lamports ?? 0n;
 }
 
 function programName(program: Address): string {
@@ -310,6 +353,8 @@ export async function checkSwapEffects(
   purpose: SwapPurpose,
   wallet: Address,
   simulate: SimulateTransaction | undefined,
+  /** The verified Jito tip (checkSwapLanding): SOL the wallet may lose besides the fee, like the fee. */
+  tip = 0n,
 ): Promise<SwapEffects> {
   if (!simulate) {
     throw refusal(
@@ -374,7 +419,8 @@ export async function checkSwapEffects(
     }
   }
 
-  const sol = post.sol - pre.sol;
+  // The tip is a landing cost like the fee: it is set apart before the order's bounds are applied.
+  const sol = post.sol - pre.sol + tip;
   if (input === NATIVE_SOL) {
     if (-sol > purpose.inAmount) {
       throw refusal(

@@ -26,6 +26,8 @@ export interface NetworkConfig {
   rpcUrls: string[];
   /** Jupiter's API base (devnet/mainnet). */
   jupiterUrl: string;
+  /** Jito's block engine for MEV-protected swaps (devnet/mainnet; the sandbox emulates one). */
+  blockEngineUrl: string;
   /** How long a new withdrawal address waits before it can be used. */
   whitelistDelayMs: number;
   /**
@@ -43,6 +45,8 @@ export const PUBLIC_RPC: Record<'devnet' | 'mainnet', string> = {
   mainnet: 'https://api.mainnet-beta.solana.com',
 };
 export const JUPITER_API = 'https://api.jup.ag';
+/** Jito's mainnet block engine (docs.jito.wtf, low latency transaction send). */
+export const JITO_BLOCK_ENGINE = 'https://mainnet.block-engine.jito.wtf';
 
 const META_KEY = 'network_config';
 
@@ -50,6 +54,7 @@ const StoredConfig = z.object({
   network: NetworkName,
   rpcUrls: z.array(z.string().url()).default([]),
   jupiterUrl: z.string().url().optional(),
+  blockEngineUrl: z.string().url().optional(),
   whitelistDelayMs: z.number().int().min(0).optional(),
 });
 
@@ -65,6 +70,7 @@ export function readNetworkConfig(
     network,
     rpcUrls,
     jupiterUrl: stored.jupiterUrl ?? JUPITER_API,
+    blockEngineUrl: stored.blockEngineUrl ?? JITO_BLOCK_ENGINE,
     // A delay configured for one network never carries over to another (a sandbox's 0 must not reach mainnet).
     whitelistDelayMs:
       (network === stored.network ? stored.whitelistDelayMs : undefined) ?? (isPlayNetwork(network) ? 0 : DAY_MS),

@@ -22,6 +22,7 @@ export {
   NetworkName,
   PUBLIC_RPC,
   JUPITER_API,
+  JITO_BLOCK_ENGINE,
   readNetworkConfig,
   writeNetworkConfig,
   isPlayNetwork,
@@ -43,6 +44,7 @@ export interface NetworkContext {
   readonly jupiterUrl: string;
   /** The operator's Jupiter API key (mainnet/devnet); the sandbox needs none. */
   readonly jupiterApiKey: string | null;
+  readonly blockEngineUrl: string;
   readonly whitelistDelayMs: number;
   readonly rpcUrls: readonly string[];
   readonly sandbox: SandboxHandle | null;
@@ -102,6 +104,7 @@ async function connectPaperSandbox(cfg: NetworkConfig, opts: ConnectOptions): Pr
     faucet: null,
     jupiterUrl: '',
     jupiterApiKey: null,
+    blockEngineUrl: '',
     whitelistDelayMs: cfg.whitelistDelayMs,
     rpcUrls: [],
     sandbox: null,
@@ -158,6 +161,8 @@ export async function connectNetwork(cfg: NetworkConfig, opts: ConnectOptions): 
       faucet: { fund: (address, req) => sandbox.fund(address, req) },
       jupiterUrl: sandbox.swapApiUrl,
       jupiterApiKey: null,
+      // The sandbox's HTTP API also speaks the block engine's JSON-RPC (engine/sandbox/block-engine.ts).
+      blockEngineUrl: sandbox.swapApiUrl,
       whitelistDelayMs: cfg.whitelistDelayMs,
       rpcUrls: [sandbox.rpcUrl],
       sandbox,
@@ -197,6 +202,7 @@ export async function connectNetwork(cfg: NetworkConfig, opts: ConnectOptions): 
     faucet,
     jupiterUrl: cfg.jupiterUrl,
     jupiterApiKey: opts.jupiterApiKey ?? null,
+    blockEngineUrl: cfg.blockEngineUrl,
     whitelistDelayMs: cfg.whitelistDelayMs,
     rpcUrls: urls,
     sandbox: null,

@@ -67,6 +67,14 @@ export function applySettingKey(
     if (!r.ok) throw new HarvestError('INVALID_INPUT', `Invalid value for ${key}: ${r.message}`);
     return withRisk(current, r.risk);
   }
+  // One landing-control value (landing.priorityLevel, ...): merged into the section, checked like the rest.
+  if (key.startsWith('landing.')) {
+    const landing = (current['landing'] ?? {}) as Record<string, unknown>;
+    const sub = key.slice('landing.'.length);
+    // `set landing.jitoTipSol 0.0002` arrives as a number; the amount is kept as exact text.
+    const v = sub.endsWith('Sol') && typeof value === 'number' ? String(value) : value;
+    return applySettingKey(current, 'landing', { ...landing, [sub]: v });
+  }
   // Strict: a misspelt key (maxOrderUSD) must be refused, not stored beside the real one and ignored.
   if (!Object.hasOwn(UserSettingsSchema.shape, key)) {
     throw new HarvestError(

@@ -138,6 +138,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     // No chain on the paper sandbox: paper orders run, a live order is refused with the reason.
     chain: net.name === 'paper-sandbox' ? null : net.chain,
     jupiter: new JupiterClient({ baseUrl: net.jupiterUrl, apiKey: net.jupiterApiKey }),
+    blockEngineUrl: net.blockEngineUrl,
     syncFlows: async (userId) => (await flows.scan([userId])).failed.length === 0,
   });
   const reconciled = await reconcileIntents(store, net.chain, exec, net.name, clock, log);
@@ -211,7 +212,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
       const solUsd = prices.price(WRAPPED_SOL_MINT);
       if (solUsd === null) return { sizeUsd, impactPct: null, noRouteReason: 'no trusted SOL price to size the probe' };
       try {
-        const q = await swapQuotes.quote({
+        const q = await swapQuotes.probeQuote({
           inputMint: WRAPPED_SOL_MINT,
           outputMint: mint,
           amount: BigInt(Math.max(1, Math.round((sizeUsd / solUsd) * 1e9))),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   address as toAddress,
   createNoopSigner,
+  getBase58Encoder,
   getBase64Decoder,
   isAddress,
   type Address,
@@ -11,12 +12,15 @@ import { getSetComputeUnitLimitInstruction, getSetComputeUnitPriceInstruction } 
 import { getAddMemoInstruction } from '@solana-program/memo';
 import { getCreateAccountInstruction, getTransferSolInstruction } from '@solana-program/system';
 import {
+  getApproveInstruction,
   getCloseAccountInstruction,
   getCreateAssociatedTokenIdempotentInstruction,
   getInitializeAccount3Instruction,
   getTransferCheckedInstruction,
 } from '@solana-program/token';
 import { FailedTransactionMetadata } from 'litesvm';
+import { JITO_TIP_ACCOUNTS } from '../chain/programs';
+import { apiInstruction, type ApiInstruction } from './api-instruction';
 import { silentLogger, type Logger } from '../kernel/logger';
 import { describeTransactionError, transactionErrorJson } from './errors';
 import { SandboxFaucet } from './faucet';
@@ -185,6 +189,38 @@ export interface SwapResponse {
   dynamicSlippageReport: null;
   simulationError: { errorCode: string; error: string } | null;
 }
+
+/** The query of GET /swap/v2/build that the sandbox acts on. */
+export interface BuildRequest {
+  inputMint: string;
+  outputMint: string;
+  amount: bigint;
+  taker: string;
+  slippageBps: number;
+  /** Lamports of a SOL tip (the response's tipInstruction). */
+  tipAmount?: bigint;
+}
+
+/** Jupiter's GET /swap/v2/build response (openapi-spec/swap/v2/swap.yaml). */
+export interface BuildResponse extends Omit<QuoteResponse, 'routePlan'> {
+  routePlan: { swapInfo: SwapInfo; percent: number; bps: number }[];
+  computeBudgetInstructions: ApiInstruction[];
+  setupInstructions: ApiInstruction[];
+  swapInstruction: ApiInstruction;
+  cleanupInstruction: ApiInstruction | null;
+  otherInstructions: ApiInstruction[];
+  tipInstruction: ApiInstruction | null;
+  addressesByLookupTableAddress: Record<string, string[]> | null;
+  blockhashWithMetadata: {
+    blockhash: number[];
+    lastValidBlockHeight: number;
+    fetchedAt: { secs_since_epoch: number; nanos_since_epoch: number };
+  };
+}
+
+/** The compute-unit price the sandbox's /build suggests (Jupiter estimates one; callers may set their own). */
+const BUILD_CU_PRICE = 1_000n;
+const base58Bytes = getBase58Encoder();
 
 export type EscrowStatus = 'open' | 'filled' | 'pulled';
 
@@ -518,12 +554,11 @@ export class SandboxMarketMaker {
 
   // ---- swaps ------------------------------------------------------------
 
-  /** POST /swap/v1/swap: escrows the output and returns the user's partially signed swap transaction. */
-  async buildSwap(req: SwapRequest): Promise<SwapResponse> {
-    const qr = req.quoteResponse;
-    if (!isAddress(req.userPublicKey))
+  /** The quote a swap request carries, checked against the quotes this market maker issued. */
+  private issuedSwap(qr: SwapRequest['quoteResponse'], userPublicKey: string) {
+    if (!isAddress(userPublicKey))
       throw new MarketError('INVALID_USER_PUBLIC_KEY', 'userPublicKey is not a valid public key');
-    const user = toAddress(req.userPublicKey);
+    const user = toAddress(userPublicKey);
     const inAmount = parseAmount(qr.inAmount, 'quoteResponse.inAmount');
     const outAmount = parseAmount(qr.outAmount, 'quoteResponse.outAmount');
     const threshold = parseAmount(qr.otherAmountThreshold, 'quoteResponse.otherAmountThreshold');
@@ -552,13 +587,62 @@ export class SandboxMarketMaker {
     }
     const input = tokenByMint(qr.inputMint)!;
     const output = tokenByMint(qr.outputMint)!;
+    this.upkeep();
+    if (outAmount > this.available(output.mint))
+      throw new MarketError('COULD_NOT_FIND_ANY_ROUTE', 'Could not find any route');
+    return { user, inAmount, outAmount, threshold, id, slot, input, output };
+  }
+
+  /** A fresh token-account escrow (wrapped SOL for SOL) holding outAmount of the output, owned by the MM. */
+  private splEscrowFunding(escrow: PlayKey, output: SandboxToken, outAmount: bigint): Instruction[] {
+    const me = createNoopSigner(this.authority.address);
+    const rentToken = this.ledger.minimumBalanceForRentExemption(TOKEN_ACCOUNT_SIZE);
+    const fund: Instruction[] = [
+      getCreateAccountInstruction({
+        payer: me,
+        newAccount: createNoopSigner(escrow.address),
+        lamports: rentToken + (output.native ? outAmount : 0n),
+        space: TOKEN_ACCOUNT_SIZE,
+        programAddress: output.tokenProgram,
+      }),
+      getInitializeAccount3Instruction(
+        { account: escrow.address, mint: output.mint, owner: this.authority.address },
+        { programAddress: output.tokenProgram },
+      ),
+    ];
+    if (!output.native) {
+      fund.push(
+        getTransferCheckedInstruction(
+          {
+            source: this.inventoryAta.get(output.mint)!,
+            mint: output.mint,
+            destination: escrow.address,
+            authority: me,
+            amount: outAmount,
+            decimals: output.decimals,
+          },
+          { programAddress: output.tokenProgram },
+        ),
+      );
+    }
+    return fund;
+  }
+
+  private recordEscrow(e: EscrowRecord): void {
+    this.escrows.push(e);
+    this.persist();
+  }
+
+  /** POST /swap/v1/swap: escrows the output and returns the user's partially signed swap transaction. */
+  async buildSwap(req: SwapRequest): Promise<SwapResponse> {
+    const { user, inAmount, outAmount, threshold, id, slot, input, output } = this.issuedSwap(
+      req.quoteResponse,
+      req.userPublicKey,
+    );
     const wrap = req.wrapAndUnwrapSol ?? true;
     if (req.destinationTokenAccount !== undefined && !isAddress(req.destinationTokenAccount)) {
       throw new MarketError('INVALID_DESTINATION_TOKEN_ACCOUNT', 'destinationTokenAccount is not a valid public key');
     }
-    this.upkeep();
-    if (outAmount > this.available(output.mint))
-      throw new MarketError('COULD_NOT_FIND_ANY_ROUTE', 'Could not find any route');
 
     const me = createNoopSigner(this.authority.address);
     const userSigner = createNoopSigner(user);
@@ -569,42 +653,9 @@ export class SandboxMarketMaker {
     const escrowKey = PlayKey.generate();
     const escrowSigner = createNoopSigner(escrowKey.address);
     const rentSystem = this.ledger.minimumBalanceForRentExemption(0n);
-    const rentToken = this.ledger.minimumBalanceForRentExemption(TOKEN_ACCOUNT_SIZE);
-    let fund: Instruction[];
-    if (solOut) {
-      fund = [
-        getTransferSolInstruction({ source: me, destination: escrowKey.address, amount: outAmount + rentSystem }),
-      ];
-    } else {
-      fund = [
-        getCreateAccountInstruction({
-          payer: me,
-          newAccount: escrowSigner,
-          lamports: rentToken + (output.native ? outAmount : 0n),
-          space: TOKEN_ACCOUNT_SIZE,
-          programAddress: output.tokenProgram,
-        }),
-        getInitializeAccount3Instruction(
-          { account: escrowKey.address, mint: output.mint, owner: this.authority.address },
-          { programAddress: output.tokenProgram },
-        ),
-      ];
-      if (!output.native) {
-        fund.push(
-          getTransferCheckedInstruction(
-            {
-              source: this.inventoryAta.get(output.mint)!,
-              mint: output.mint,
-              destination: escrowKey.address,
-              authority: me,
-              amount: outAmount,
-              decimals: output.decimals,
-            },
-            { programAddress: output.tokenProgram },
-          ),
-        );
-      }
-    }
+    const fund: Instruction[] = solOut
+      ? [getTransferSolInstruction({ source: me, destination: escrowKey.address, amount: outAmount + rentSystem })]
+      : this.splEscrowFunding(escrowKey, output, outAmount);
     const latest = this.ledger.latestBlockhash();
     const expiry = req.blockhashSlotsToExpiry
       ? BigInt(Math.min(Number(latest.lastValidBlockHeight), Number(latest.slot) + req.blockhashSlotsToExpiry))
@@ -625,8 +676,7 @@ export class SandboxMarketMaker {
       status: 'open',
       createdAtSlot: slot,
     };
-    this.escrows.push(escrow);
-    this.persist();
+    this.recordEscrow(escrow);
 
     // 2. The user's swap.
     const legs: Instruction[] = [];
@@ -736,6 +786,124 @@ export class SandboxMarketMaker {
       simulationSlot,
       dynamicSlippageReport: null,
       simulationError,
+    };
+  }
+
+  /**
+   * GET /swap/v2/build: a fresh quote and the raw instructions of the swap, for the caller to
+   * assemble, sign and send itself (Jupiter's /build shape). No custom program runs on the sandbox,
+   * so the market maker's leg cannot carry its signature: it escrows the output in a token account
+   * (wrapped SOL for SOL) and APPROVES the taker as delegate of exactly outAmount, so the swap
+   * instruction is the taker moving the escrowed output to itself. The re-mark before execution
+   * still pulls an escrow whose price moved beyond slippage (the swap then fails on chain).
+   */
+  async buildInstructions(req: BuildRequest): Promise<BuildResponse> {
+    const quote = this.quote({
+      inputMint: req.inputMint,
+      outputMint: req.outputMint,
+      amount: req.amount,
+      slippageBps: req.slippageBps,
+    });
+    const { user, inAmount, outAmount, threshold, id, slot, input, output } = this.issuedSwap(
+      { ...quote, swapMode: 'ExactIn' },
+      req.taker,
+    );
+    const me = createNoopSigner(this.authority.address);
+    const taker = createNoopSigner(user);
+    const escrowKey = PlayKey.generate();
+    const latest = this.ledger.latestBlockhash();
+    this.send(
+      [
+        ...this.splEscrowFunding(escrowKey, output, outAmount),
+        getApproveInstruction(
+          { source: escrowKey.address, delegate: user, owner: me, amount: outAmount },
+          { programAddress: output.tokenProgram },
+        ),
+      ],
+      [escrowKey],
+    );
+    this.recordEscrow({
+      quoteId: id,
+      kind: 'spl',
+      address: escrowKey.address,
+      mint: output.mint,
+      user,
+      inputMint: input.mint,
+      inAmount: inAmount.toString(),
+      outAmount: outAmount.toString(),
+      otherAmountThreshold: threshold.toString(),
+      lastValidBlockHeight: latest.lastValidBlockHeight.toString(),
+      status: 'open',
+      createdAtSlot: slot,
+    });
+
+    const outAta = await associatedTokenAddress(user, output);
+    const setup: Instruction[] = [
+      getCreateAssociatedTokenIdempotentInstruction({
+        payer: taker,
+        ata: outAta,
+        owner: user,
+        mint: output.mint,
+        tokenProgram: output.tokenProgram,
+      }),
+      input.native
+        ? getTransferSolInstruction({ source: taker, destination: this.authority.address, amount: inAmount })
+        : getTransferCheckedInstruction(
+            {
+              source: await associatedTokenAddress(user, input),
+              mint: input.mint,
+              destination: this.inventoryAta.get(input.mint)!,
+              authority: taker,
+              amount: inAmount,
+              decimals: input.decimals,
+            },
+            { programAddress: input.tokenProgram },
+          ),
+    ];
+    const swap = getTransferCheckedInstruction(
+      {
+        source: escrowKey.address,
+        mint: output.mint,
+        destination: outAta,
+        authority: taker,
+        amount: outAmount,
+        decimals: output.decimals,
+      },
+      { programAddress: output.tokenProgram },
+    );
+    // SOL out arrives as wrapped SOL in the taker's account; closing it unwraps (Jupiter's cleanup).
+    const cleanup = output.native
+      ? getCloseAccountInstruction(
+          { account: outAta, destination: user, owner: taker },
+          { programAddress: output.tokenProgram },
+        )
+      : null;
+    const tip =
+      req.tipAmount !== undefined && req.tipAmount > 0n
+        ? getTransferSolInstruction({
+            source: taker,
+            destination: JITO_TIP_ACCOUNTS[slot % JITO_TIP_ACCOUNTS.length]!,
+            amount: req.tipAmount,
+          })
+        : null;
+    this.log.info({ quote: id, user, escrow: escrowKey.address }, 'sandbox swap instructions built');
+    const now = Date.now();
+    return {
+      ...quote,
+      routePlan: quote.routePlan.map((r) => ({ ...r, bps: r.percent * 100 })),
+      computeBudgetInstructions: [apiInstruction(getSetComputeUnitPriceInstruction({ microLamports: BUILD_CU_PRICE }))],
+      setupInstructions: setup.map(apiInstruction),
+      swapInstruction: apiInstruction(swap),
+      cleanupInstruction: cleanup ? apiInstruction(cleanup) : null,
+      otherInstructions: this.memo ? [apiInstruction(getAddMemoInstruction({ memo: `${MM_LABEL} quote ${id}` }))] : [],
+      tipInstruction: tip ? apiInstruction(tip) : null,
+      // The sandbox answers without lookup tables (see README: every account stays a static key).
+      addressesByLookupTableAddress: null,
+      blockhashWithMetadata: {
+        blockhash: [...base58Bytes.encode(latest.blockhash)],
+        lastValidBlockHeight: Number(latest.lastValidBlockHeight),
+        fetchedAt: { secs_since_epoch: Math.floor(now / 1000), nanos_since_epoch: (now % 1000) * 1_000_000 },
+      },
     };
   }
 

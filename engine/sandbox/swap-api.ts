@@ -2,6 +2,7 @@ import Fastify, { type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../kernel/logger';
 import type { SandboxFaucet } from './faucet';
+import { registerBlockEngine } from './block-engine';
 import { sendFromOutside } from './outside';
 import type { SandboxLedger } from './ledger';
 import { MarketError, MM_LABEL, type PrioritizationFee, type SandboxMarketMaker } from './market-maker';
@@ -19,7 +20,9 @@ import { registerTokenRoutes } from './token-routes';
  *   GET  /swap/v1/quote                Swap API quote (ExactIn)
  *   POST /swap/v1/swap                 Swap API swap transaction
  *   GET  /swap/v1/program-id-to-label
+ *   GET  /swap/v2/build                Swap API v2: quote + raw instructions (the engine's path)
  *   GET  /price/v3?ids=mint1,mint2     Price API v3
+ *   POST /api/v1/transactions|bundles  Jito's Block Engine JSON-RPC (see block-engine.ts)
  *
  * Errors have Jupiter's shapes: HTTP 400 with {error} for a request that
  * cannot be parsed, {error, errorCode} for routing errors. An x-api-key
@@ -93,6 +96,27 @@ const quoteQuery = z.object({
 });
 
 const u64String = z.string().regex(/^\d{1,20}$/);
+/** GET /swap/v2/build's query (openapi-spec/swap/v2/swap.yaml); routing options mean nothing with one market maker. */
+const buildQuery = z.object({
+  inputMint: z.string(),
+  outputMint: z.string(),
+  amount: intParam('amount'),
+  taker: z.string(),
+  slippageBps: intParam('slippageBps').optional(),
+  mode: z.enum(['fast']).optional(),
+  dexes: z.string().optional(),
+  excludeDexes: z.string().optional(),
+  platformFeeBps: intParam('platformFeeBps').optional(),
+  feeAccount: z.string().optional(),
+  maxAccounts: intParam('maxAccounts').optional(),
+  payer: z.string().optional(),
+  wrapAndUnwrapSol: boolParam.optional(),
+  blockhashSlotsToExpiry: intParam('blockhashSlotsToExpiry').optional(),
+  tipAmount: intParam('tipAmount').optional(),
+  computeUnitPricePercentile: z.string().optional(),
+  forJitoBundle: boolParam.optional(),
+});
+
 const msParam = z
   .string()
   .regex(/^\d{1,15}$/u)
@@ -275,6 +299,34 @@ export async function startSwapApi(opts: SwapApiOptions): Promise<SwapApi> {
     }
   });
 
+  app.get('/swap/v2/build', async (req, reply) => {
+    const parsed = buildQuery.safeParse(req.query);
+    if (!parsed.success) return reply.code(400).send({ error: describe(parsed.error, 'query string') });
+    const q = parsed.data;
+    const amount = BigInt(q.amount);
+    if (amount > U64_MAX) {
+      return reply
+        .code(400)
+        .send({ error: 'Query parameter amount cannot be parsed: ParseIntError { kind: PosOverflow }' });
+    }
+    const slippageBps = q.slippageBps === undefined ? 50 : Number(q.slippageBps);
+    if (slippageBps > 10_000) {
+      return reply.code(400).send({ error: 'Query parameter slippageBps cannot be parsed: must be at most 10000' });
+    }
+    try {
+      return await market.buildInstructions({
+        inputMint: q.inputMint,
+        outputMint: q.outputMint,
+        amount,
+        taker: q.taker,
+        slippageBps,
+        ...(q.tipAmount !== undefined ? { tipAmount: BigInt(q.tipAmount) } : {}),
+      });
+    } catch (err) {
+      return sendError(reply, err, log);
+    }
+  });
+
   app.get('/swap/v1/program-id-to-label', async () => ({ [market.authority.address]: MM_LABEL }));
 
   // ---- Price API v3 -----------------------------------------------------
@@ -407,6 +459,7 @@ export async function startSwapApi(opts: SwapApiOptions): Promise<SwapApi> {
   });
 
   registerTokenRoutes(app, { market, replay, ...(opts.testTokens ? { testTokens: opts.testTokens } : {}) });
+  registerBlockEngine(app, ledger, log);
 
   const url = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
   log.info({ url }, 'sandbox swap api listening');

@@ -14,6 +14,27 @@ const u64Text = (what: string) =>
       'at most 18446744073709551615 (the largest Solana amount)',
     );
 
+/** The most a friend may allow per swap for the priority fee, and for a Jito tip (the keystore's fee limit is 0.01 SOL). */
+export const MAX_PRIORITY_FEE_SOL = '0.005';
+export const MAX_JITO_TIP_SOL = '0.005';
+
+/** "0.001" SOL -> 1000000 lamports, exactly (no float on the way). */
+export function solToLamports(sol: string): bigint {
+  const m = /^(\d+)(?:\.(\d{1,9}))?$/u.exec(sol);
+  if (!m) throw new HarvestError('INVALID_INPUT', `"${sol}" is not an amount of SOL.`);
+  return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+}
+
+/** An amount of SOL as decimal text, from `min` lamports up to `max` SOL. */
+const solAmount = (max: string, min = 0n) => {
+  const re = /^\d{1,3}(\.\d{1,9})?$/u;
+  return z
+    .string()
+    .regex(re, 'an amount of SOL such as 0.001')
+    .refine((v) => !re.test(v) || solToLamports(v) <= solToLamports(max), `at most ${max} SOL`)
+    .refine((v) => !re.test(v) || solToLamports(v) >= min, `at least ${Number(min) / 1e9} SOL`);
+};
+
 /**
  * A paper account's starting capital (like Freqtrade's dry_run_wallet): per
  * token symbol, a decimal amount. It is the paper account's opening deposit;
@@ -81,6 +102,29 @@ export const UserSettingsSchema = z
         daily: z.record(z.string(), u64Text('a whole number of base units')).default({}),
       })
       .default({ perTransaction: {}, daily: {} }),
+    /**
+     * Landing control (issue #14): the compute-unit price is a percentile of getRecentPrioritizationFees
+     * over the swap's writable accounts (low 25th, medium 50th, high 75th) or a custom price, never more
+     * than maxPriorityFeeSol per swap; with mevProtection the swap carries one Jito tip (jitoTipSol) and
+     * is sent through the block engine. Priority fees and tips are fees in every figure.
+     */
+    landing: z
+      .object({
+        priorityLevel: z.enum(['low', 'medium', 'high', 'custom']).default('medium'),
+        /** The compute-unit price in micro-lamports when priorityLevel is custom. */
+        customMicroLamports: z.number().int().min(0).max(100_000_000).default(0),
+        maxPriorityFeeSol: solAmount(MAX_PRIORITY_FEE_SOL).default('0.001'),
+        mevProtection: z.boolean().default(false),
+        // Jito's block engine drops a bundle tipping less than 1000 lamports.
+        jitoTipSol: solAmount(MAX_JITO_TIP_SOL, 1000n).default('0.0001'),
+      })
+      .default({
+        priorityLevel: 'medium',
+        customMicroLamports: 0,
+        maxPriorityFeeSol: '0.001',
+        mevProtection: false,
+        jitoTipSol: '0.0001',
+      }),
     /** Which of this user's events alert the operator (OS notifications, tray): none, or those at or above a severity, less the muted types. */
     notifications: z
       .object({

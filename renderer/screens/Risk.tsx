@@ -332,7 +332,35 @@ const EXEC_FIELDS: {
     toText: (v) => fromBaseUnits(String(v), 9),
     toValue: (t) => JSON.stringify(toLamports(t)),
   },
+  // Landing control (issue #14): read and saved as landing.KEY.
+  {
+    key: 'landing.customMicroLamports',
+    label: 'Custom priority price',
+    unit: 'µlamports/CU',
+    help: 'Used when the priority level is custom',
+  },
+  {
+    key: 'landing.maxPriorityFeeSol',
+    label: 'Priority fee cap',
+    unit: 'SOL',
+    help: 'The most one swap pays to be prioritised',
+    toValue: (t) => JSON.stringify(t.trim()),
+  },
+  {
+    key: 'landing.jitoTipSol',
+    label: 'Jito tip',
+    unit: 'SOL',
+    help: 'Paid per swap when MEV protection is on',
+    toValue: (t) => JSON.stringify(t.trim()),
+  },
 ];
+
+/** A setting's value by its key, `landing.jitoTipSol` reading inside the landing section. */
+function settingAt(s: Record<string, unknown>, key: string): unknown {
+  return key
+    .split('.')
+    .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), s);
+}
 
 /** "0.01" SOL -> "10000000" lamports, exactly. */
 export function toLamports(sol: string): string {
@@ -349,7 +377,7 @@ function ExecutionSettings({ userId }: { userId: number }) {
   if (!settings) return null;
   const s = settings.settings;
   const text = (f: (typeof EXEC_FIELDS)[number]) =>
-    f.key in draft ? draft[f.key]! : f.toText ? f.toText(s[f.key]) : String(s[f.key] ?? '');
+    f.key in draft ? draft[f.key]! : f.toText ? f.toText(settingAt(s, f.key)) : String(settingAt(s, f.key) ?? '');
   const saveOne = async (f: (typeof EXEC_FIELDS)[number]) => {
     if (!(f.key in draft)) return;
     const value = f.toValue ? f.toValue(draft[f.key]!) : draft[f.key]!.trim();
@@ -368,6 +396,11 @@ function ExecutionSettings({ userId }: { userId: number }) {
     actions().toast('success', `${f.label} saved`);
   };
   const quote = s['quoteAsset'] === 'SOL' ? 'SOL' : 'USDC';
+  const landing = (s['landing'] ?? {}) as { priorityLevel?: string; mevProtection?: boolean };
+  const setLanding = async (key: string, value: string, label: string): Promise<void> => {
+    const r = await actions().run('settings.set', { user: userId, key: `landing.${key}`, value }, { success: label });
+    if (r.ok) await actions().refreshSettings(userId);
+  };
   return (
     <Panel title="Execution" hint="saved when you leave a field" testId="execution-settings">
       <div className="limits" onKeyDown={escapeDiscards(() => (setDraft({}), setErrors({})))}>
@@ -388,6 +421,38 @@ function ExecutionSettings({ userId }: { userId: number }) {
             <option>USDC</option>
             <option>SOL</option>
           </select>
+        </Field>
+        <Field label="Priority fee" help="A percentile of recent fees on the swap’s accounts, or a custom price">
+          <select
+            className="select"
+            value={landing.priorityLevel ?? 'medium'}
+            data-testid="setting-landing-priorityLevel"
+            onChange={(e) =>
+              void setLanding('priorityLevel', JSON.stringify(e.target.value), `Priority fee: ${e.target.value}`)
+            }
+          >
+            <option value="low">low (25th percentile)</option>
+            <option value="medium">medium (50th percentile)</option>
+            <option value="high">high (75th percentile)</option>
+            <option value="custom">custom price</option>
+          </select>
+        </Field>
+        <Field label="MEV protection" help="Send through Jito’s block engine with a tip">
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={landing.mevProtection === true}
+              data-testid="setting-landing-mevProtection"
+              onChange={(e) =>
+                void setLanding(
+                  'mevProtection',
+                  JSON.stringify(e.target.checked),
+                  e.target.checked ? 'MEV protection on' : 'MEV protection off',
+                )
+              }
+            />{' '}
+            {landing.mevProtection ? 'on' : 'off'}
+          </label>
         </Field>
         {EXEC_FIELDS.map((f) => (
           <Field key={f.key} label={f.label} help={f.help} error={errors[f.key]} testId={`setting-${f.key}`}>

@@ -404,6 +404,18 @@ describe('Harvest in a browser (harvest serve + Chromium)', () => {
       expect(limits.preset).toBe('aggressive');
       expect(limits.limits.maxOrderUsd).toBe(2500);
 
+      // ---- Ana: landing control (issue #14): priority level, MEV protection and its tip ----------
+      await page.getByTestId('setting-landing-priorityLevel').selectOption('high');
+      await page.getByTestId('setting-landing-mevProtection').click();
+      await expect.poll(() => page.getByTestId('setting-landing-mevProtection').isChecked()).toBe(true);
+      await page.getByTestId('setting-input-landing.jitoTipSol').fill('0.0002');
+      await page.getByTestId('setting-input-landing.jitoTipSol').press('Enter');
+      const landingOf = async () =>
+        (await api<{ settings: { landing: Record<string, unknown> } }>('settings.get', { user: ana })).settings.landing;
+      await expect.poll(landingOf).toMatchObject({ priorityLevel: 'high', mevProtection: true, jitoTipSol: '0.0002' });
+      await page.getByTestId('setting-landing-mevProtection').click();
+      await expect.poll(async () => (await landingOf())['mevProtection']).toBe(false);
+
       // ---- Ana: strategy, live mode (asks first) ---------------------------------------------------
       await page.getByTestId('tab-strategy').click();
       await page.getByTestId('strategy-tab').waitFor();

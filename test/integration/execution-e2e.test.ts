@@ -16,30 +16,22 @@ import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import {
   appendTransactionMessageInstructions,
-  compileTransaction,
   createKeyPairFromPrivateKeyBytes,
-  createNoopSigner,
   createTransactionMessage,
-  decompileTransactionMessage,
   generateKeyPairSigner,
   getAddressDecoder,
   getBase64Decoder,
   getBase64Encoder,
-  getCompiledTransactionMessageDecoder,
   getTransactionDecoder,
   getTransactionEncoder,
   partiallySignTransaction,
   pipe,
-  setTransactionMessageFeePayer,
   setTransactionMessageFeePayerSigner,
   setTransactionMessageLifetimeUsingBlockhash,
   signTransactionMessageWithSigners,
   type Address,
-  type Instruction,
-  type SignatureBytes,
-  type Transaction,
 } from '@solana/kit';
-import { getCreateAccountInstruction, getTransferSolInstruction } from '@solana-program/system';
+import { getCreateAccountInstruction } from '@solana-program/system';
 import {
   findAssociatedTokenPda,
   getInitializeMint2Instruction,
@@ -48,13 +40,14 @@ import {
 } from '@solana-program/token';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  assembleSwap,
   ExitMonitor,
   hasFreezeAuthority,
   JupiterClient,
   JupiterError,
   paperQuote,
   TradeExecutionService,
-  type JupiterQuote,
+  type JupiterBuild,
   type Order,
   type OrderOutcome,
 } from '../../engine/execution';
@@ -66,7 +59,6 @@ import { averageEntryPrice } from '../../engine/portfolio';
 import { balanceGate, composeGates, controlsGate, orderSizeGate } from '../../engine/risk';
 import type { Engine, Funds } from '../../engine/runtime';
 import { Sandbox } from '../../engine/sandbox';
-import { PlayKey } from '../../engine/sandbox/play-keys';
 import type { PositionRow, TradeRow } from '../../engine/store';
 import { tokenBySymbol, WRAPPED_SOL_MINT, type TokenInfo } from '../../engine/market';
 import { tempDataDir } from '../helpers/datadir';
@@ -82,7 +74,6 @@ const LAMPORTS = 1_000_000_000n;
 const usdc = (whole: number): bigint => BigInt(Math.round(whole * 1e6));
 const TOKEN_ACCOUNT_RENT = 2_039_280n;
 /** Meta key of the sandbox market maker's play key (engine/sandbox/market-maker.ts). */
-const MM_AUTHORITY_META = 'mm.authority.seed';
 
 // ---------------------------------------------------------------------------
 // The world: one engine, its sandbox, and helpers over them.
@@ -316,18 +307,11 @@ class SwitchableJupiter extends JupiterClient {
   constructor() {
     super({ baseUrl: sandbox.swapApiUrl });
   }
-  override async quote(p: Parameters<JupiterClient['quote']>[0]): Promise<JupiterQuote> {
+  override async build(p: Parameters<JupiterClient['build']>[0]): Promise<JupiterBuild> {
     if (this.down) throw new JupiterError('The swap API is unreachable: connect ECONNREFUSED', 0, null, true);
-    return super.quote(p);
-  }
-  override async swap(
-    q: JupiterQuote,
-    userPublicKey: string,
-  ): Promise<{ transaction: Uint8Array; lastValidBlockHeight: bigint }> {
-    if (this.down) throw new JupiterError('The swap API is unreachable: connect ECONNREFUSED', 0, null, true);
-    if (this.brokenFor.has(userPublicKey))
+    if (this.brokenFor.has(p.taker))
       throw new JupiterError('Swap API 400: this route is broken', 400, 'ROUTE_BROKEN', false);
-    return super.swap(q, userPublicKey);
+    return super.build(p);
   }
 }
 
@@ -469,54 +453,35 @@ describe('live orders against the sandbox', () => {
 
 // =============================================================================
 
-type Tamper = 'pass' | 'stranger' | 'program' | 'less-output' | 'fee-payer';
+type Tamper = 'pass' | 'stranger' | 'program' | 'less-output' | 'budget';
 
 /**
- * A swap API in front of the sandbox's that rewrites POST /swap/v1/swap
- * responses. The tampered transactions are re-signed by the market maker, so
- * each would land on chain if the wallet signed it.
+ * A swap API in front of the sandbox's that rewrites GET /swap/v2/build
+ * answers. Harvest assembles the transaction itself (fee payer, blockhash,
+ * compute budget), so what a malicious API can still do is hand it bad
+ * instructions; each tampered one would land if the wallet signed it.
  */
 class MaliciousSwapApi {
   mode: Tamper = 'pass';
-  /** The last transaction it served, as served. */
-  lastServed: Uint8Array | null = null;
   readonly stranger = getAddressDecoder().decode(randomBytes(32));
   readonly rogueProgram = getAddressDecoder().decode(randomBytes(32));
   private server!: Server;
   url = '';
 
-  constructor(
-    private readonly upstream: string,
-    private readonly mm: PlayKey,
-  ) {}
+  constructor(private readonly upstream: string) {}
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        void (async () => {
-          const body = Buffer.concat(chunks);
-          const up = await fetch(`${this.upstream}${req.url}`, {
-            method: req.method!,
-            headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
-            ...(body.length > 0 ? { body } : {}),
-          });
-          let text = await up.text();
-          if (req.method === 'POST' && req.url === '/swap/v1/swap' && up.ok) {
-            const request = JSON.parse(body.toString()) as { userPublicKey: string; quoteResponse: JupiterQuote };
-            const json = JSON.parse(text) as { swapTransaction: string };
-            const wire = await this.tamper(new Uint8Array(getBase64Encoder().encode(json.swapTransaction)), request);
-            this.lastServed = wire;
-            json.swapTransaction = getBase64Decoder().decode(wire);
-            text = JSON.stringify(json);
-          }
-          res.writeHead(up.status, { 'content-type': 'application/json' });
-          res.end(text);
-        })().catch((e: unknown) => {
-          res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: String(e) }));
-        });
+      void (async () => {
+        const up = await fetch(`${this.upstream}${req.url}`, { method: req.method! });
+        let text = await up.text();
+        if (req.url?.startsWith('/swap/v2/build') && up.ok)
+          text = JSON.stringify(this.tamper(JSON.parse(text) as Build));
+        res.writeHead(up.status, { 'content-type': 'application/json' });
+        res.end(text);
+      })().catch((e: unknown) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: String(e) }));
       });
     });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
@@ -528,73 +493,46 @@ class MaliciousSwapApi {
     return new Promise((r) => this.server.close(() => r()));
   }
 
-  private async tamper(
-    wire: Uint8Array,
-    request: { userPublicKey: string; quoteResponse: JupiterQuote },
-  ): Promise<Uint8Array> {
-    if (this.mode === 'pass') return wire;
-    const wallet = request.userPublicKey as Address;
-    const output = tokenBySymbol(request.quoteResponse.outputMint === WRAPPED_SOL_MINT ? 'SOL' : 'WETH')!;
-    const [outAta] = await findAssociatedTokenPda({
-      owner: wallet,
-      mint: request.quoteResponse.outputMint as Address,
-      tokenProgram: output.tokenProgram ?? TOKEN_PROGRAM_ADDRESS,
-    });
-    const isOutputLeg = (ix: Instruction): boolean =>
-      ix.programAddress === TOKEN_PROGRAM_ADDRESS && ix.data?.[0] === 12 && ix.accounts?.[2]?.address === outAta;
-    const tx = getTransactionDecoder().decode(wire);
-    const compiled = getCompiledTransactionMessageDecoder().decode(tx.messageBytes);
-    if (compiled.version !== 0) throw new Error('expected a v0 swap transaction');
-    const original = decompileTransactionMessage(compiled, { lastValidBlockHeight: 10_000n });
-    if (!('blockhash' in original.lifetimeConstraint)) throw new Error('expected a blockhash lifetime');
-    let instructions = [...original.instructions];
-    let feePayer: Address = wallet;
+  private tamper(build: Build): Build {
+    const taker = build.swapInstruction.accounts[3]!.pubkey;
     switch (this.mode) {
+      case 'pass':
+        return build;
       case 'stranger':
-        instructions.push(
-          getTransferSolInstruction({
-            source: createNoopSigner(wallet),
-            destination: this.stranger,
-            amount: 50_000_000n,
-          }),
-        );
-        break;
+        return {
+          ...build,
+          otherInstructions: [...build.otherInstructions, apiTransfer(taker, this.stranger, 50_000_000n)],
+        };
       case 'program':
-        expect(instructions.filter(isOutputLeg)).toHaveLength(1);
-        instructions = instructions.map((ix) => (isOutputLeg(ix) ? { ...ix, programAddress: this.rogueProgram } : ix));
-        break;
+        return { ...build, swapInstruction: { ...build.swapInstruction, programId: this.rogueProgram } };
       case 'less-output': {
-        const minOut = BigInt(request.quoteResponse.otherAmountThreshold);
-        expect(instructions.filter(isOutputLeg)).toHaveLength(1);
-        instructions = instructions.map((ix) => {
-          if (!isOutputLeg(ix)) return ix;
-          const data = new Uint8Array(ix.data!);
-          new DataView(data.buffer).setBigUint64(1, minOut - 1n, true);
-          return { ...ix, data };
-        });
-        break;
+        const data = new Uint8Array(getBase64Encoder().encode(build.swapInstruction.data));
+        new DataView(data.buffer).setBigUint64(1, BigInt(build.otherAmountThreshold) - 1n, true);
+        return { ...build, swapInstruction: { ...build.swapInstruction, data: getBase64Decoder().decode(data) } };
       }
-      case 'fee-payer':
-        feePayer = this.stranger;
-        break;
+      case 'budget':
+        return {
+          ...build,
+          computeBudgetInstructions: [...build.computeBudgetInstructions, apiTransfer(taker, this.stranger, 1n)],
+        };
     }
-    const message = pipe(
-      createTransactionMessage({ version: 0 }),
-      (m) => setTransactionMessageFeePayer(feePayer, m),
-      (m) =>
-        setTransactionMessageLifetimeUsingBlockhash(
-          original.lifetimeConstraint as { blockhash: never; lastValidBlockHeight: bigint },
-          m,
-        ),
-      (m) => appendTransactionMessageInstructions(instructions, m),
-    );
-    const compiledTx = compileTransaction(message);
-    // The market maker signs its part again, as a real (malicious) API would: only the wallet's signature is missing.
-    const signatures: Record<string, SignatureBytes | null> = { ...compiledTx.signatures };
-    if (this.mm.address in signatures)
-      signatures[this.mm.address] = this.mm.sign(new Uint8Array(compiledTx.messageBytes)) as SignatureBytes;
-    return new Uint8Array(getTransactionEncoder().encode({ ...compiledTx, signatures } as Transaction));
   }
+}
+
+type Build = JupiterBuild;
+
+function apiTransfer(from: string, to: string, lamports: bigint): Build['swapInstruction'] {
+  const data = new Uint8Array(12);
+  new DataView(data.buffer).setUint32(0, 2, true);
+  new DataView(data.buffer).setBigUint64(4, lamports, true);
+  return {
+    programId: '11111111111111111111111111111111',
+    accounts: [
+      { pubkey: from, isSigner: true, isWritable: true },
+      { pubkey: to, isSigner: false, isWritable: true },
+    ],
+    data: getBase64Decoder().decode(data),
+  };
 }
 
 describe('a malicious swap API gets nothing signed', () => {
@@ -603,7 +541,7 @@ describe('a malicious swap API gets nothing signed', () => {
   let exec: TradeExecutionService;
 
   beforeAll(async () => {
-    api = new MaliciousSwapApi(sandbox.swapApiUrl, PlayKey.persisted(sandbox.ledger, MM_AUTHORITY_META));
+    api = new MaliciousSwapApi(sandbox.swapApiUrl);
     await api.start();
     exec = service({ jupiter: new JupiterClient({ baseUrl: api.url }) });
     // Several refusals in a row must not trip this user's breaker before every case ran.
@@ -620,11 +558,32 @@ describe('a malicious swap API gets nothing signed', () => {
     expect(tradesOf(mal)).toHaveLength(1);
   });
 
+  it('the swap API cannot slip an instruction among the compute-budget ones: refused before signing', async () => {
+    api.mode = 'budget';
+    const signed = engine.signer.signedCount;
+    const o = await buy(exec, mal, WETH, usdc(20));
+    expect(o.status).toBe('failed');
+    expect((o as { message: string }).message).toMatch(/among the compute-budget instructions/);
+    expect(engine.signer.signedCount).toBe(signed);
+    api.mode = 'pass';
+  });
+
+  it('a swap instruction of an unknown program: the assembly simulation already fails, nothing is signed or sent', async () => {
+    // (A program that does exist is refused by the signing policy's allow-list: see signing-v2.test.ts.)
+    api.mode = 'program';
+    const signed = engine.signer.signedCount;
+    const sent = sends();
+    const o = await buy(exec, mal, WETH, usdc(20));
+    expect(o.status).toBe('failed');
+    expect((o as { message: string }).message).toMatch(/The assembled swap would fail/);
+    expect(engine.signer.signedCount).toBe(signed);
+    expect(sends()).toBe(sent);
+    api.mode = 'pass';
+  });
+
   it.each([
     ['stranger', /losing .* SOL besides the .* fee, though SOL is not what this swap sells/],
-    ['program', /invokes \S+, which is not on the program allow-list/],
     ['less-output', /receiving .* WETH, less than the minimum output of .* WETH/],
-    ['fee-payer', /the fee payer \S+ is not this user's wallet/],
   ] as const)(
     '%s: the order fails with the signing refusal, nothing is signed or sent, the refusal is audited, no trade',
     async (mode, reason) => {
@@ -639,8 +598,6 @@ describe('a malicious swap API gets nothing signed', () => {
       const message = (o as { message: string }).message;
       expect(message).toMatch(/^Signing refused: /);
       expect(message).toMatch(reason);
-      if (mode === 'program') expect(message).toContain(api.rogueProgram);
-      if (mode === 'fee-payer') expect(message).toContain(api.stranger);
       expect(engine.signer.signedCount).toBe(signed);
       expect(sends()).toBe(sent);
       expect(tradesOf(mal)).toHaveLength(trades);
@@ -669,8 +626,22 @@ describe('a malicious swap API gets nothing signed', () => {
     const o = await buy(exec, mal, WETH, usdc(20));
     expect(o.status).toBe('failed');
     expect(await lamportsOf(api.stranger)).toBe(0n);
+    // The same tampered answer, assembled as the engine does and signed by hand (no policy).
+    const build = await new JupiterClient({ baseUrl: api.url }).build({
+      inputMint: USDC.mint,
+      outputMint: WETH.mint,
+      amount: usdc(20),
+      slippageBps: 50,
+      taker: mal.address,
+    });
+    const assembled = await assembleSwap(funds.net.chain, build, mal.address as Address, {
+      priorityLevel: 'medium',
+      customMicroLamports: 0n,
+      maxPriorityFeeLamports: 1_000_000n,
+      tipLamports: null,
+    });
     const keyPair = await createKeyPairFromPrivateKeyBytes(mal.key.bytes.slice(0, 32));
-    const signedByHand = await partiallySignTransaction([keyPair], getTransactionDecoder().decode(api.lastServed!));
+    const signedByHand = await partiallySignTransaction([keyPair], getTransactionDecoder().decode(assembled.wire));
     const landed = sandbox.ledger.landed(
       sandbox.ledger.send(new Uint8Array(getTransactionEncoder().encode(signedByHand))),
     );
@@ -760,8 +731,13 @@ describe('protections before anything is signed', () => {
       constructor() {
         super({ baseUrl: 'http://127.0.0.1:9' });
       }
-      override quote(p: Parameters<JupiterClient['quote']>[0]): Promise<JupiterQuote> {
-        return Promise.resolve({
+      override build(p: Parameters<JupiterClient['build']>[0]): Promise<JupiterBuild> {
+        // Reading the instructions is the assembly step: counted, then refused (the stub builds nothing real).
+        const counted = (): JupiterBuild['computeBudgetInstructions'] => {
+          this.swaps++;
+          return [{ programId: nowhereProgram, accounts: [], data: '' }];
+        };
+        const quote = {
           inputMint: p.inputMint,
           inAmount: p.amount.toString(),
           outputMint: p.outputMint,
@@ -771,13 +747,16 @@ describe('protections before anything is signed', () => {
           slippageBps: p.slippageBps,
           priceImpactPct: '0.0001',
           routePlan: this.routes ? [{ swapInfo: { ammKey: 'stub', label: 'Stub' }, percent: 100 }] : [],
-        });
-      }
-      override swap(): Promise<{ transaction: Uint8Array; lastValidBlockHeight: bigint }> {
-        this.swaps++;
-        return Promise.reject(new JupiterError('Swap API 400: the stub builds no transactions', 400, 'STUB', false));
+          setupInstructions: [],
+          swapInstruction: { programId: nowhereProgram, accounts: [], data: '' },
+          otherInstructions: [],
+        };
+        return Promise.resolve(
+          Object.defineProperty(quote, 'computeBudgetInstructions', { get: counted }) as unknown as JupiterBuild,
+        );
       }
     }
+    const nowhereProgram = getAddressDecoder().decode(randomBytes(32));
     const stub = new StubJupiter();
     const exec = service({ jupiter: stub });
     const fay = await user('fay', { usdc: usdc(100) }, { breakerFailures: 100 });

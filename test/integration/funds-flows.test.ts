@@ -148,8 +148,9 @@ describe('every flow is seen', () => {
     const r = await funds.flows.scan();
     expect(r.flows).toBe(0);
     // The sell's own pre-trade sync already read the buy (live orders sync flows before the risk gate):
-    // this scan sees the sell and the two withdrawals.
-    expect(r.signatures).toBe(3);
+    // this scan sees the sell, the two withdrawals, and the sandbox market maker's escrow for the sell
+    // (its approval names the wallet as the escrow's delegate: a no-op for the wallet's books).
+    expect(r.signatures).toBe(4);
     expect(flowsOf(ana.id)).toHaveLength(before);
     const sources = engine.store.flows.txs(ana.id, 'sandbox').map((t) => t.source);
     expect(sources.filter((s) => s === 'intent')).toHaveLength(2);

@@ -49,7 +49,7 @@ let api: HostileSwapApi;
 
 /**
  * A Jupiter-compatible API in front of the sandbox's: /price/v3 can lie (one mint's price ×
- * factor) or be down (503); /swap/v1/quote can shrink what the quote promises (outAmount and
+ * factor) or be down (503); /swap/v2/build can shrink what the quote promises (outAmount and
  * minimum) to match such a lie. Everything else passes through.
  */
 class HostileSwapApi {
@@ -101,7 +101,7 @@ class HostileSwapApi {
       if (entry) entry.usdPrice *= this.price.factor;
       text = JSON.stringify(json);
     }
-    if (up.ok && url.startsWith('/swap/v1/quote') && this.quoteShare !== 1) {
+    if (up.ok && url.startsWith('/swap/v2/build') && this.quoteShare !== 1) {
       const q = JSON.parse(text) as { outAmount: string; otherAmountThreshold: string };
       const share = BigInt(Math.round(this.quoteShare * 1e6));
       q.outAmount = ((BigInt(q.outAmount) * share) / 1_000_000n).toString();

@@ -1,0 +1,184 @@
+import {
+  AccountRole,
+  address,
+  appendTransactionMessageInstructions,
+  compileTransaction,
+  compressTransactionMessageUsingAddressLookupTables,
+  createNoopSigner,
+  createTransactionMessage,
+  getAddressDecoder,
+  getBase64Encoder,
+  getTransactionEncoder,
+  pipe,
+  setTransactionMessageFeePayer,
+  setTransactionMessageLifetimeUsingBlockhash,
+  type AccountMeta,
+  type Address,
+  type AddressesByLookupTableAddress,
+  type Instruction,
+} from '@solana/kit';
+import { getSetComputeUnitLimitInstruction, getSetComputeUnitPriceInstruction } from '@solana-program/compute-budget';
+import { getTransferSolInstruction } from '@solana-program/system';
+import { JITO_TIP_ACCOUNTS, type ChainClient } from '../chain';
+import { ADDRESS_LOOKUP_TABLE_PROGRAM, COMPUTE_BUDGET_PROGRAM } from '../keystore/instructions';
+import { JupiterError, type ApiInstruction, type JupiterBuild } from './jupiter-client';
+import { cappedPrice, planPrice, priorityFeeLamports, type LandingPlan } from './landing';
+
+/**
+ * Harvest assembles the v0 swap transaction from a /build answer itself
+ * (Jupiter's /build guide: compute budget, setup, swap, cleanup, others):
+ * the fee payer is the wallet, the blockhash comes from our own RPC, the
+ * compute-unit limit from a simulation plus 20 %, the price from
+ * getRecentPrioritizationFees over the swap's writable accounts (capped per
+ * friend), an optional Jito tip, and the lookup tables as read from the chain.
+ * The keystore's signing policy then judges the result exactly as before.
+ */
+export interface AssembledSwap {
+  /** Unsigned wire bytes (every signature slot empty). */
+  wire: Uint8Array;
+  lastValidBlockHeight: bigint;
+  unitLimit: number;
+  microLamports: bigint;
+  priorityFeeLamports: bigint;
+  tipLamports: bigint;
+  /** The plan's price was lowered to keep the priority fee within the friend's cap. */
+  capped: boolean;
+}
+
+const MAX_UNITS = 1_400_000;
+/** 120 % of the simulated units (Jupiter's /build guide uses the same margin). */
+const UNIT_MARGIN_PCT = 120n;
+/** getRecentPrioritizationFees reads at most this many accounts. */
+const MAX_FEE_ACCOUNTS = 128;
+const LOOKUP_TABLE_HEADER = 56;
+
+export async function assembleSwap(
+  chain: ChainClient,
+  build: JupiterBuild,
+  wallet: Address,
+  plan: LandingPlan,
+  tipAccount: Address = JITO_TIP_ACCOUNTS[Math.floor(Math.random() * JITO_TIP_ACCOUNTS.length)]!,
+): Promise<AssembledSwap> {
+  // Harvest sets the compute budget itself; anything else hidden in that list is refused.
+  for (const ix of build.computeBudgetInstructions) {
+    if (ix.programId !== COMPUTE_BUDGET_PROGRAM) {
+      throw new JupiterError(
+        `The swap API put an instruction of ${ix.programId} among the compute-budget instructions.`,
+        200,
+        null,
+        false,
+      );
+    }
+  }
+  // No tip was asked of the API; one it adds on its own is not paid.
+  if (build.tipInstruction)
+    throw new JupiterError('The swap API added a tip that was not asked for.', 200, null, false);
+  const swap = [
+    ...build.setupInstructions,
+    build.swapInstruction,
+    ...(build.cleanupInstruction ? [build.cleanupInstruction] : []),
+    ...build.otherInstructions,
+  ].map(toInstruction);
+  const tipLamports = plan.tipLamports ?? 0n;
+  if (tipLamports > 0n) {
+    swap.push(
+      getTransferSolInstruction({ source: createNoopSigner(wallet), destination: tipAccount, amount: tipLamports }),
+    );
+  }
+  const tables = await lookupTables(chain, Object.keys(build.addressesByLookupTableAddress ?? {}));
+  const latest = await chain.getLatestBlockhash();
+  const compile = (unitLimit: number, microLamports: bigint) => {
+    const message = pipe(
+      createTransactionMessage({ version: 0 }),
+      (m) => setTransactionMessageFeePayer(wallet, m),
+      (m) => setTransactionMessageLifetimeUsingBlockhash(latest, m),
+      (m) =>
+        appendTransactionMessageInstructions(
+          [
+            getSetComputeUnitLimitInstruction({ units: unitLimit }),
+            getSetComputeUnitPriceInstruction({ microLamports }),
+            ...swap,
+          ],
+          m,
+        ),
+    );
+    const compressed =
+      Object.keys(tables).length > 0 ? compressTransactionMessageUsingAddressLookupTables(message, tables) : message;
+    return new Uint8Array(getTransactionEncoder().encode(compileTransaction(compressed)));
+  };
+
+  const sim = await chain.simulateTransaction(compile(MAX_UNITS, 0n), {
+    sigVerify: false,
+    replaceRecentBlockhash: true,
+  });
+  if (sim.err !== null && sim.err !== undefined) {
+    throw new JupiterError(
+      `The assembled swap would fail (simulation: ${JSON.stringify(sim.err, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}).`,
+      200,
+      'SIMULATION_FAILED',
+      false,
+    );
+  }
+  const used = sim.unitsConsumed ?? BigInt(MAX_UNITS);
+  const unitLimit = Math.min(MAX_UNITS, Number((used * UNIT_MARGIN_PCT + 99n) / 100n));
+
+  const writable = [...new Set(swap.flatMap((ix) => (ix.accounts ?? []).filter(isWritable).map((a) => a.address)))];
+  const fees = await chain.getRecentPrioritizationFees(writable.slice(0, MAX_FEE_ACCOUNTS));
+  const wanted = planPrice(
+    plan,
+    fees.map((f) => f.prioritizationFee),
+  );
+  const microLamports = cappedPrice(wanted, unitLimit, plan.maxPriorityFeeLamports);
+  return {
+    wire: compile(unitLimit, microLamports),
+    lastValidBlockHeight: latest.lastValidBlockHeight,
+    unitLimit,
+    microLamports,
+    priorityFeeLamports: priorityFeeLamports(microLamports, unitLimit),
+    tipLamports,
+    capped: microLamports < wanted,
+  };
+}
+
+function isWritable(a: AccountMeta): boolean {
+  return a.role === AccountRole.WRITABLE || a.role === AccountRole.WRITABLE_SIGNER;
+}
+
+const base64 = getBase64Encoder();
+
+function toInstruction(ix: ApiInstruction): Instruction {
+  return {
+    programAddress: address(ix.programId),
+    accounts: ix.accounts.map((a) => ({
+      address: address(a.pubkey),
+      role: a.isSigner
+        ? a.isWritable
+          ? AccountRole.WRITABLE_SIGNER
+          : AccountRole.READONLY_SIGNER
+        : a.isWritable
+          ? AccountRole.WRITABLE
+          : AccountRole.READONLY,
+    })),
+    data: new Uint8Array(base64.encode(ix.data)),
+  };
+}
+
+/** The tables' addresses as the chain holds them (not as the API lists them); a table that is not one is refused. */
+async function lookupTables(chain: ChainClient, keys: string[]): Promise<AddressesByLookupTableAddress> {
+  if (keys.length === 0) return {};
+  const accounts = await chain.getMultipleAccounts(keys.map((k) => address(k)));
+  const decoder = getAddressDecoder();
+  const out: AddressesByLookupTableAddress = {};
+  accounts.forEach((acc, i) => {
+    const table = address(keys[i]!);
+    if (!acc || acc.owner !== ADDRESS_LOOKUP_TABLE_PROGRAM || acc.data.length < LOOKUP_TABLE_HEADER) {
+      throw new JupiterError(`${table} is not an address lookup table.`, 200, null, false);
+    }
+    const list: Address[] = [];
+    for (let at = LOOKUP_TABLE_HEADER; at + 32 <= acc.data.length; at += 32) {
+      list.push(decoder.decode(acc.data.subarray(at, at + 32)));
+    }
+    out[table] = list;
+  });
+  return out;
+}
