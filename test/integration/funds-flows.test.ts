@@ -17,6 +17,8 @@ import { tokenBySymbol } from '../../engine/market';
 import type { Engine, Funds } from '../../engine/runtime';
 import { TradingLoop } from '../../engine/runtime/loop';
 import { Sandbox } from '../../engine/sandbox';
+import { marketTimeAt } from '../../engine/funds/flows';
+import { WRAPPED_SOL_MINT as WRAPPED_SOL } from '../../engine/market';
 import { PlayKey } from '../../engine/sandbox/play-keys';
 import { sendAs } from '../../engine/sandbox/tx-build';
 import { tempDataDir } from '../helpers/datadir';
@@ -217,12 +219,35 @@ describe('every flow is seen', () => {
     clock.advance(3_600_000);
 
     await open();
+    // The price moved while the engine was off: the stored candles covering the first send's time say SOL
+    // was worth less than half of what it is worth now. The caught-up deposit is worth what it was then.
+    const solNow = funds.prices.price(WRAPPED_SOL)!;
+    const solThen = Math.round(solNow * 0.4 * 100) / 100;
+    const firstAt = marketTimeAt(funds.net.marketClock, clock.now(), sentAt - 60_000);
+    const minute = 60_000;
+    for (let t = Math.floor(firstAt / minute) * minute - 10 * minute; t <= firstAt + 10 * minute; t += minute)
+      engine.store.candles.putLive('sandbox', WRAPPED_SOL, '1m', {
+        time: t,
+        open: solThen,
+        high: solThen,
+        low: solThen,
+        close: solThen,
+        volume: 1,
+      });
     const loop = new TradingLoop(() => engine.funds(), clock, silentLogger, 1_000);
     await loop.runCycle();
     const flows = flowsOf(ana.id);
     expect(flows).toHaveLength(n + 2);
     expect(flows.slice(-2).map((f) => f.signature)).toEqual([first.signature, second.signature]);
     expect(Date.parse(flows.at(-1)!.ts)).toBe(sentAt);
+    // 0.5 SOL at the price of its time, not at the price when the engine came back.
+    const sol = flows.at(-2)!;
+    expect(Number(sol.amountUsd) / 1e6).toBeCloseTo(0.5 * solThen, 2);
+    expect(Math.abs(Number(sol.amountUsd) / 1e6 - 0.5 * solNow)).toBeGreaterThan(0.25 * solNow);
+    const deposit = events('wallet.deposit').find(
+      (e) => (e.payload as { signature: string }).signature === first.signature,
+    );
+    expect(deposit?.payload).toMatchObject({ valuation: 'candle', usd: expect.closeTo(0.5 * solThen, 2) });
     // The ledger check ran at start (first cycle) and found the books balanced.
     expect(engine.store.flows.lastCheck(ana.id, 'sandbox')).toMatchObject({ ok: true });
     await loop.runCycle();
