@@ -410,3 +410,81 @@ describe('a deposit is a flow before it is ever valued', () => {
     expect(engine.controls.user(u.id).paused).toBe(false);
   });
 });
+
+describe('an outside withdrawal is a flow, not a loss (end to end)', () => {
+  it('SOL sent out of a live wallet with its own key, outside Harvest: recorded, no daily-loss lock, no drawdown pause, return ≈ 0', async () => {
+    const u = engine.users.add('wes', 'test');
+    const key = randomSecretKey();
+    const w = engine.wallets.import(u.id, { secretKey: key.base58 }, 'test');
+    // Tight limits: the withdrawal (most of equity) read as a loss would trip both.
+    await engine.execute('settings.set', {
+      user: 'wes',
+      key: 'risk',
+      value: JSON.stringify({
+        preset: 'custom',
+        maxPositionPctEquity: 100,
+        maxPositionUsd: 1_000_000,
+        maxConcurrentPositions: 50,
+        maxExposurePct: 100,
+        maxDailyLossPct: 5,
+        maxDailyLossUsd: 1_000_000,
+        maxDrawdownPct: 10,
+        maxTradesPerDay: 1_000,
+        lossStreak: { losses: 20, windowMinutes: 5, pauseMinutes: 0 },
+        cooldownMinutes: 0,
+        minOrderUsd: 0.01,
+        maxOrderUsd: 1_000_000,
+        stopLossRequired: false,
+      }),
+    });
+    await engine.execute('settings.set', { user: 'wes', key: 'mode', value: 'live', confirm: true });
+    // Mostly SOL (the replay's SOL is a dollar or two), some USDC to buy with later.
+    await engine.execute('sandbox.send', { user: 'wes', amount: '100' });
+    await engine.execute('sandbox.send', { user: 'wes', amount: '40', token: 'USDC' });
+    const loop = new TradingLoop(() => engine.funds(), clock, silentLogger, 1_000);
+    await loop.runCycle();
+    const before = await engine.execute('stats.user', { user: 'wes' });
+    expect(before.equityUsd!).toBeGreaterThan(40);
+
+    // The friend sends SOL to an address of theirs with the wallet's key, not through Harvest: a transfer
+    // the journal does not know (no withdrawal intent, no order).
+    // Seconds later: a block time is whole seconds, and a flow in the very second of the first snapshot is
+    // taken as already inside it (see FlowScanner.record).
+    clock.advance(5_000);
+    const sandbox = funds.net.sandbox as Sandbox;
+    const friend = PlayKey.fromSeed(key.bytes.slice(0, 32));
+    expect(friend.address).toBe(w.address);
+    const out = 60_000_000_000n;
+    const signature = sendAs(sandbox.ledger, friend, [
+      getTransferSolInstruction({
+        source: createNoopSigner(friend.address),
+        destination: address(randomSecretKey().address),
+        amount: out,
+      }),
+    ]);
+    clock.advance(1_000);
+    await loop.runCycle();
+
+    // Seen on chain and recorded as an external withdrawal: the transfer and the fee it paid.
+    const flow = flowsOf(u.id).find((f) => f.signature === signature);
+    expect(flow).toMatchObject({ kind: 'withdrawal', mint: 'SOL', amount: out + 5_000n });
+    expect(
+      events('wallet.external_withdrawal').filter((e) => (e.payload as { signature: string }).signature === signature),
+    ).toHaveLength(1);
+    // Equity fell by the amount sent, yet neither the daily-loss lock nor the drawdown pause tripped.
+    const after = await engine.execute('stats.user', { user: 'wes' });
+    expect(after.equityUsd!).toBeLessThan(before.equityUsd! * 0.8);
+    const state = engine.store.risk.state(u.id, 'sandbox')!;
+    expect(state.dailyLossDay).toBeNull();
+    expect(state.drawdownPausedAt).toBeNull();
+    expect(engine.controls.user(u.id).paused).toBe(false);
+    expect(events('risk.dailyLossHit').filter((e) => e.userId === u.id)).toHaveLength(0);
+    expect(events('risk.drawdownPaused').filter((e) => e.userId === u.id)).toHaveLength(0);
+    // Return stays about zero: money taken out is not a loss.
+    expect(Math.abs(after.returnPct ?? 0)).toBeLessThan(1);
+    expect(Math.abs(after.pnlUsd ?? 0)).toBeLessThan(before.equityUsd! * 0.01);
+    // …and the next entry is allowed by the real gate.
+    const buy = await engine.execute('orders.submit', { user: 'wes', side: 'buy', token: 'WETH', amount: '20' });
+    expect(buy.status).toBe('confirmed');
+  }, 60_000);
+});
