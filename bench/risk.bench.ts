@@ -55,6 +55,7 @@ function facts(i: number, j: number): EntryFacts {
     boughtPriceUsd: 3_000,
     stopLossPrice: i % 50 === 0 ? null : 2_700,
     positionUsd: (i % 5) * 100,
+    exposureUsd: (i % 5) * 100 + (i % 3) * 400,
     opensNew: i % 5 === 0,
     openPositions: i % 7,
     equityUsd: 5_000 + (i % 13) * 500,

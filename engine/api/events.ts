@@ -27,6 +27,9 @@ const FlowPayload = z.object({
   amount: Amount,
   usd: z.number(),
   at: z.string(),
+  /** How `usd` was found: the price then ('now': found as it landed; 'candle': the stored candle of its time) or 'found', flagged by `note`. */
+  valuation: z.enum(['now', 'candle', 'found']).optional(),
+  note: z.string().optional(),
 });
 
 /** A limit or stop order's event: which order, and what happened in words. */

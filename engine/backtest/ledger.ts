@@ -146,6 +146,16 @@ export class BacktestLedger {
     return usd;
   }
 
+  /** Every open position valued at its price now, as the risk engine adds them up for max exposure (no price: 0). */
+  private exposureUsd(): number {
+    let usd = 0;
+    for (const p of this.open.values()) {
+      const price = this.price(p.token.mint);
+      if (price !== null) usd += usdValue(p.state.quantity, p.token.decimals, price);
+    }
+    return usd;
+  }
+
   /** Equity for the curve: the same valuation, holdings without a price yet left out. */
   markUsd(): number {
     let usd = 0;
@@ -273,6 +283,7 @@ export class BacktestLedger {
         executionMaxOrderUsd: this.settings.maxOrderUsd,
         equityUsd: fromMicroUsd(toMicroUsd(equity)),
         positionUsd: p ? usdValue(p.state.quantity, token.decimals, boughtPrice) : 0,
+        exposureUsd: this.exposureUsd(),
         opensNew: !p,
         openPositions: this.open.size,
         spend: {
@@ -321,6 +332,7 @@ export class BacktestLedger {
       boughtPriceUsd: boughtPrice,
       stopLossPrice,
       positionUsd: held && boughtPrice !== null ? usdValue(held.state.quantity, token.decimals, boughtPrice) : 0,
+      exposureUsd: this.exposureUsd(),
       opensNew: !held,
       openPositions: this.open.size,
       entriesToday,

@@ -27,6 +27,7 @@ function formatLimits(o: Limits, h?: { nameOf: NameOf }): string {
     `Risk limits of ${friendName(o.userId, h?.nameOf ?? (() => null))}: ${o.preset} (settings version ${o.version})`,
     `  position         ≤ ${e.maxPositionPctEquity}% of equity${mark('maxPositionPctEquity')} and ≤ $${e.maxPositionUsd}${mark('maxPositionUsd')}`,
     `  open positions   ≤ ${e.maxConcurrentPositions}${mark('maxConcurrentPositions')}`,
+    `  max exposure     ≤ ${e.maxExposurePct}% of equity in open positions together${mark('maxExposurePct')}`,
     `  daily loss       < ${e.maxDailyLossPct}%${mark('maxDailyLossPct')} and < $${e.maxDailyLossUsd}${mark('maxDailyLossUsd')} (else no entries until the next UTC day)`,
     `  drawdown         < ${e.maxDrawdownPct}%${mark('maxDrawdownPct')} from the high-water mark (else paused until the operator resumes)`,
     `  entries per day  ≤ ${e.maxTradesPerDay}${mark('maxTradesPerDay')}`,

@@ -16,6 +16,8 @@ export type RiskCode =
   | 'NO_POSITION'
   | 'POSITION_TOO_LARGE'
   | 'MAX_POSITIONS'
+  /** Every open position together would be above the friend's max exposure (% of equity). */
+  | 'MAX_EXPOSURE'
   | 'DAILY_LOSS'
   | 'MAX_DRAWDOWN'
   | 'MAX_TRADES_PER_DAY'

@@ -3,6 +3,7 @@
 export const HARD_BOUNDS = {
   maxPositionPctEquity: [1, 100],
   maxPositionUsd: [1, 1_000_000],
+  maxExposurePct: [1, 100],
   maxConcurrentPositions: [1, 50],
   maxDailyLossPct: [0.5, 50],
   maxDailyLossUsd: [1, 1_000_000],

@@ -29,6 +29,9 @@ const wholeIn = (key: string, lo: number, hi: number) =>
     .min(lo, `${key} must be at least ${lo}`)
     .max(hi, `${key} must be at most ${hi}`);
 
+/** What a custom `risk` section stored before maxExposurePct existed means: all of equity may be in positions. */
+export const MAX_EXPOSURE_PCT_UNSET = 100;
+
 export const LossStreakSchema = z
   .object({
     /** Losing closes within the window that trigger the guard (Freqtrade's StoplossGuard trade_limit). */
@@ -45,6 +48,11 @@ const limitsShape = {
   /** The largest position (existing + this order), USD. */
   maxPositionUsd: bounded('maxPositionUsd'),
   maxConcurrentPositions: bounded('maxConcurrentPositions', true),
+  /**
+   * Max exposure: every open position together (after this order) as a share of equity, percent. Later
+   * than the other limits, so custom settings stored before it read as 100 (no limit beyond the others).
+   */
+  maxExposurePct: bounded('maxExposurePct').default(MAX_EXPOSURE_PCT_UNSET),
   /** Loss since the start of the UTC day, percent of start-of-day equity; when hit, no entries until the next UTC day. */
   maxDailyLossPct: bounded('maxDailyLossPct'),
   maxDailyLossUsd: bounded('maxDailyLossUsd'),
@@ -79,6 +87,7 @@ export const RISK_PRESETS: Record<RiskPresetName, RiskLimits> = {
     maxPositionPctEquity: 10,
     maxPositionUsd: 250,
     maxConcurrentPositions: 3,
+    maxExposurePct: 30,
     maxDailyLossPct: 2,
     maxDailyLossUsd: 100,
     maxDrawdownPct: 10,
@@ -93,6 +102,7 @@ export const RISK_PRESETS: Record<RiskPresetName, RiskLimits> = {
     maxPositionPctEquity: 25,
     maxPositionUsd: 1_000,
     maxConcurrentPositions: 5,
+    maxExposurePct: 80,
     maxDailyLossPct: 5,
     maxDailyLossUsd: 500,
     maxDrawdownPct: 20,
@@ -107,6 +117,7 @@ export const RISK_PRESETS: Record<RiskPresetName, RiskLimits> = {
     maxPositionPctEquity: 50,
     maxPositionUsd: 5_000,
     maxConcurrentPositions: 10,
+    maxExposurePct: 100,
     maxDailyLossPct: 10,
     maxDailyLossUsd: 2_500,
     maxDrawdownPct: 35,
@@ -133,7 +144,8 @@ export const RiskSettingsSchema = z
   .strict()
   .superRefine((s, ctx) => {
     if (s.preset !== 'custom') return;
-    const missing = RISK_LIMIT_KEYS.filter((k) => s[k] === undefined);
+    // maxExposurePct came later: a custom section without it stays valid (it reads as MAX_EXPOSURE_PCT_UNSET).
+    const missing = RISK_LIMIT_KEYS.filter((k) => s[k] === undefined && k !== 'maxExposurePct');
     if (missing.length > 0)
       ctx.addIssue({ code: 'custom', message: `custom risk settings need every value; missing ${missing.join(', ')}` });
     else crossChecks(s as RiskLimits, ctx);
@@ -209,6 +221,7 @@ export const GlobalLimitsSchema = z
     maxPositionUsd: bounded('maxPositionUsd').optional(),
     maxPositionPctEquity: bounded('maxPositionPctEquity').optional(),
     maxConcurrentPositions: bounded('maxConcurrentPositions', true).optional(),
+    maxExposurePct: bounded('maxExposurePct').optional(),
     maxDailyLossPct: bounded('maxDailyLossPct').optional(),
     maxDailyLossUsd: bounded('maxDailyLossUsd').optional(),
     maxDrawdownPct: bounded('maxDrawdownPct').optional(),
@@ -240,6 +253,7 @@ type CapKey =
   | 'maxPositionUsd'
   | 'maxPositionPctEquity'
   | 'maxConcurrentPositions'
+  | 'maxExposurePct'
   | 'maxDailyLossPct'
   | 'maxDailyLossUsd'
   | 'maxDrawdownPct'
@@ -249,6 +263,7 @@ const CAP_KEYS: readonly CapKey[] = [
   'maxPositionUsd',
   'maxPositionPctEquity',
   'maxConcurrentPositions',
+  'maxExposurePct',
   'maxDailyLossPct',
   'maxDailyLossUsd',
   'maxDrawdownPct',

@@ -60,9 +60,13 @@ export interface EntryFacts {
   stopLossPrice: number | null;
   /** USD value of the open position in the token bought (0 when none). */
   positionUsd: number;
+  /** USD value of every open position of the account (positionUsd included): what max exposure bounds. */
+  exposureUsd: number;
   /** The order opens a new position (there is none in the token yet). */
   opensNew: boolean;
   openPositions: number;
+  /** The friend's name, for messages that say whose limit refused. */
+  friend?: string;
   equityUsd: number;
   dayStartEquityUsd: number;
   /** Deposits minus withdrawals since the start of the UTC day. */
@@ -216,7 +220,13 @@ export function evaluateEntry(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
   if (f.orderUsd === null)
     return no('STALE_PRICE', 'No fresh price for what this order spends; no new entries until the feed recovers.');
   // The size rules live with the entry sizer (sizing.ts), so what it sizes is what passes here.
-  const size = orderSizeRefusal(l, { orderUsd: f.orderUsd, positionUsd: f.positionUsd, equityUsd: f.equityUsd });
+  const size = orderSizeRefusal(l, {
+    orderUsd: f.orderUsd,
+    positionUsd: f.positionUsd,
+    exposureUsd: f.exposureUsd,
+    equityUsd: f.equityUsd,
+    ...(f.friend !== undefined ? { friend: f.friend } : {}),
+  });
   if (size) return no(size.code, size.message);
   return { decision: { ok: true }, trip: null };
 }
@@ -340,6 +350,8 @@ export class RiskEngine {
         .map((t) => Date.parse(t)),
       lastCloseMs: lastClose === null ? null : Date.parse(lastClose),
     };
+    const name = store.users.byId(order.userId)?.name;
+    if (name !== undefined) facts.friend = name;
     const verdict = evaluateEntry(limits, facts);
     this.apply(order.userId, account, verdict, limits);
     return verdict.decision;
@@ -464,13 +476,19 @@ function positionExposure(
   mint: string,
   price: PriceFn,
   account: 'paper' | 'live',
-): { positionUsd: number; opensNew: boolean } {
+): { positionUsd: number; exposureUsd: number; opensNew: boolean } {
   // Only the account traded now: a paper position never counts against a live entry, nor the reverse.
   const held = store.risk.openQuantity(userId, network, mint, account);
-  const p = price(mint);
-  const decimals = decimalsOf(mint);
+  const valued = (m: string, q: bigint): number => {
+    const p = price(m);
+    const decimals = decimalsOf(m);
+    return p !== null && decimals !== null ? usdValue(q, decimals, p) : 0;
+  };
+  let exposureUsd = 0;
+  for (const pos of store.risk.openPositions(userId, network, account)) exposureUsd += valued(pos.mint, pos.quantity);
   return {
-    positionUsd: held !== null && p !== null && decimals !== null ? usdValue(held, decimals, p) : 0,
+    positionUsd: held !== null ? valued(mint, held) : 0,
+    exposureUsd,
     opensNew: held === null,
   };
 }

@@ -22,7 +22,7 @@ const usd = (n: number): string => `$${n.toFixed(2)}`;
 /** The limits that bound an order's size (a subset of what the risk engine enforces). */
 export type SizeLimits = Pick<
   EffectiveLimits,
-  'minOrderUsd' | 'maxOrderUsd' | 'maxPositionUsd' | 'maxPositionPctEquity' | 'fromGlobal'
+  'minOrderUsd' | 'maxOrderUsd' | 'maxPositionUsd' | 'maxPositionPctEquity' | 'maxExposurePct' | 'fromGlobal'
 >;
 
 export interface SizeFacts {
@@ -30,13 +30,17 @@ export interface SizeFacts {
   orderUsd: number;
   /** USD value of the position already held in the token bought (0 when none). */
   positionUsd: number;
+  /** USD value of every open position of the account traded (the one in the token bought included). */
+  exposureUsd: number;
   equityUsd: number;
+  /** The friend's name, for the exposure refusal (a message names whose positions are meant). */
+  friend?: string;
 }
 
 export interface SizeRefusal {
   code: RiskCode;
   /** The limit that refused: a key of the risk limits. */
-  key: 'minOrderUsd' | 'maxOrderUsd' | 'maxPositionUsd' | 'maxPositionPctEquity';
+  key: 'minOrderUsd' | 'maxOrderUsd' | 'maxPositionUsd' | 'maxPositionPctEquity' | 'maxExposurePct';
   message: string;
 }
 
@@ -47,10 +51,16 @@ function codeFor(l: SizeLimits, key: string, own: RiskCode): RiskCode {
   return l.fromGlobal.has(key) ? 'GLOBAL_LIMIT' : own;
 }
 
+/** The most all open positions may be worth together: max exposure % of equity. */
+export function exposureCapUsd(l: Pick<SizeLimits, 'maxExposurePct'>, equityUsd: number): number {
+  return (l.maxExposurePct / 100) * equityUsd;
+}
+
 /**
  * The size rules of an entry, in the risk engine's order: at least the
- * minimum order, at most the largest order, and the position after it within
- * the USD and %-of-equity caps. Null when the size is allowed.
+ * minimum order, at most the largest order, the position after it within
+ * the USD and %-of-equity caps, and all open positions after it within max
+ * exposure. Null when the size is allowed.
  */
 export function orderSizeRefusal(l: SizeLimits, f: SizeFacts): SizeRefusal | null {
   if (f.orderUsd < l.minOrderUsd) {
@@ -84,6 +94,17 @@ export function orderSizeRefusal(l: SizeLimits, f: SizeFacts): SizeRefusal | nul
       message: `The position would be worth about ${usd(after)}${held}, above ${whose(l, 'maxPositionPctEquity')} of ${l.maxPositionPctEquity}% of equity ${usd(f.equityUsd)} (${usd(byPct)}); at most ${usd(Math.max(0, byPct - f.positionUsd))} more.`,
     };
   }
+  const exposed = f.exposureUsd + f.orderUsd;
+  const byExposure = exposureCapUsd(l, f.equityUsd);
+  if (exposed > byExposure) {
+    const owner = f.friend ? `${f.friend}'s` : "this user's";
+    const limit = l.fromGlobal.has('maxExposurePct') ? "the operator's global max exposure" : `${owner} max exposure`;
+    return {
+      code: codeFor(l, 'maxExposurePct', 'MAX_EXPOSURE'),
+      key: 'maxExposurePct',
+      message: `The open positions${f.friend ? ` of ${f.friend}` : ''} would be worth about ${usd(exposed)} (${usd(f.exposureUsd)} held + this order of ${usd(f.orderUsd)}), above ${limit} of ${l.maxExposurePct}% of equity ${usd(f.equityUsd)} (${usd(byExposure)}); at most ${usd(Math.max(0, byExposure - f.exposureUsd))} more.`,
+    };
+  }
   return null;
 }
 
@@ -94,6 +115,8 @@ export interface EntrySizingFacts {
   executionMaxOrderUsd: number;
   equityUsd: number;
   positionUsd: number;
+  /** USD value of every open position of the account (positionUsd included): what max exposure bounds. */
+  exposureUsd: number;
   /** The entry opens a new position (none is held in the token yet). */
   opensNew: boolean;
   /** Open positions now: each keeps a SOL reserve for its exit. */
@@ -134,6 +157,7 @@ export type SizeBound =
   | 'executionMaxOrderUsd'
   | 'maxPositionUsd'
   | 'maxPositionPctEquity'
+  | 'maxExposurePct'
   | 'balance'
   | 'tradingCap';
 
@@ -147,7 +171,8 @@ export type EntrySize =
  * The size of a strategy entry, in base units of what it spends:
  *   min(the strategy's share, the largest order (the user's, the operator's
  *       global cap and the execution setting), the room left under the
- *       position USD cap and under max position % of equity, the balance
+ *       position USD cap, under max position % of equity and under max
+ *       exposure (all open positions as % of equity), the balance
  *       left after the SOL reserve, the signing policy's trading caps)
  * Below the minimum order it is a skip with a reason, never an order the
  * gate would refuse. Rounding is always down, and the result is checked
@@ -175,6 +200,7 @@ export function sizeEntry(f: EntrySizingFacts, req: EntryRequest): EntrySize {
     ['executionMaxOrderUsd', f.executionMaxOrderUsd],
     ['maxPositionUsd', l.maxPositionUsd - f.positionUsd],
     ['maxPositionPctEquity', byPct - f.positionUsd],
+    ['maxExposurePct', exposureCapUsd(l, f.equityUsd) - f.exposureUsd],
   ];
   let [limitedBy, capUsd] = caps[0]!;
   for (const [k, v] of caps) if (v < capUsd) [limitedBy, capUsd] = [k, v];
@@ -192,7 +218,12 @@ export function sizeEntry(f: EntrySizingFacts, req: EntryRequest): EntrySize {
   const tooLarge = (a: bigint): boolean => {
     const orderUsd = usdValue(a, decimals, priceUsd);
     if (orderUsd > f.executionMaxOrderUsd) return true;
-    const r = orderSizeRefusal(l, { orderUsd, positionUsd: f.positionUsd, equityUsd: f.equityUsd });
+    const r = orderSizeRefusal(l, {
+      orderUsd,
+      positionUsd: f.positionUsd,
+      exposureUsd: f.exposureUsd,
+      equityUsd: f.equityUsd,
+    });
     return r !== null && r.key !== 'minOrderUsd';
   };
   // Steps double, so this ends within ~log2(amount) rounds and stays within a hair of the cap.
@@ -240,6 +271,8 @@ export function describeBound(b: SizeBound, f: EntrySizingFacts): string {
       return `the room left under the ${usd(l.maxPositionUsd)} position limit`;
     case 'maxPositionPctEquity':
       return `the room left under ${l.maxPositionPctEquity}% of equity ${usd(f.equityUsd)}`;
+    case 'maxExposurePct':
+      return `the room left under max exposure, ${l.maxExposurePct}% of equity ${usd(f.equityUsd)} in open positions (${usd(f.exposureUsd)} held)`;
     case 'balance':
       return f.spend.nativeSol
         ? 'the SOL left after the reserve for rent, fees and exits'

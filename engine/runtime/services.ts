@@ -1,6 +1,6 @@
 import { ExitMonitor, JupiterClient, reconcileIntents, TradeExecutionService, TriggerOrders } from '../execution';
 import { BalanceSync, Whitelist, Withdrawals } from '../funds';
-import { FlowScanner } from '../funds/flows';
+import { candlePriceAt, FlowScanner, marketTimeAt } from '../funds/flows';
 import { LedgerCheck } from '../funds/ledger-check';
 import { CandleHistory, IndicatorCache, JupiterPriceFeed, knownTokens, WRAPPED_SOL_MINT } from '../market';
 import { PriceQuorum, PythPriceSource, pythFeedForMint, quorumEventsTo } from '../market/oracle';
@@ -115,6 +115,8 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     clock,
     log,
     price: (m) => prices.price(m),
+    // A caught-up flow is valued from the candle covering its block time (candles run on the market clock).
+    priceAt: (m, atMs) => candlePriceAt(store.candles, net.name, m, marketTimeAt(net.marketClock, clock.now(), atMs)),
     exclusive,
   });
   const exec = new TradeExecutionService({

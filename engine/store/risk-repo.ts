@@ -82,6 +82,7 @@ const SQL = [
   'SELECT b.mint AS mint, b.amount AS amount FROM balances b JOIN wallets w ON w.address = b.address WHERE w.user_id = ? AND b.network = ?',
   "SELECT quantity FROM positions WHERE user_id = ? AND network = ? AND mint = ? AND status = 'open' AND (? IS NULL OR account = ?)",
   "SELECT COUNT(*) AS n FROM positions WHERE user_id = ? AND status = 'open' AND network = ? AND (? IS NULL OR account = ?)",
+  "SELECT mint, quantity FROM positions WHERE user_id = ? AND status = 'open' AND network = ? AND (? IS NULL OR account = ?)",
 ] as const;
 type Sql = (typeof SQL)[number];
 
@@ -274,5 +275,14 @@ export class RiskRepo {
   openCount(userId: number, network: string, account?: 'paper' | 'live'): number {
     const a = account ?? null;
     return (this.st(SQL[16]).get(userId, network, a, a) as { n: number }).n;
+  }
+
+  /** Every open position's token and quantity; with `account`, of that account only (what max exposure adds up). */
+  openPositions(userId: number, network: string, account?: 'paper' | 'live'): { mint: string; quantity: bigint }[] {
+    const a = account ?? null;
+    return (this.st(SQL[17]).all(userId, network, a, a) as { mint: string; quantity: string }[]).map((r) => ({
+      mint: r.mint,
+      quantity: BigInt(r.quantity),
+    }));
   }
 }

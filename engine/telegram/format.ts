@@ -107,6 +107,7 @@ export function formatRisk(r: CommandOutput<'risk.limits'>): string {
     `Largest order: ${usd(e.maxOrderUsd)}`,
     `Largest position: ${usd(e.maxPositionUsd)} (${e.maxPositionPctEquity}% of equity)`,
     `Open positions at most: ${e.maxConcurrentPositions}`,
+    `Open positions together at most: ${e.maxExposurePct}% of equity`,
     `Daily loss limit: ${e.maxDailyLossPct}% / ${usd(e.maxDailyLossUsd)}`,
     `Drawdown limit: ${e.maxDrawdownPct}%`,
     r.fromGlobal.length > 0 ? "Some limits are capped by the operator's global limits." : '',

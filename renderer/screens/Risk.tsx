@@ -33,6 +33,12 @@ export const LIMIT_FIELDS: LimitField[] = [
   { key: 'maxPositionPctEquity', label: 'Max position', unit: '% equity' },
   { key: 'maxPositionUsd', label: 'Max position', unit: 'USD' },
   { key: 'maxConcurrentPositions', label: 'Max open positions', unit: 'positions', int: true },
+  {
+    key: 'maxExposurePct',
+    label: 'Max exposure',
+    unit: '% equity',
+    help: 'All open positions together, after an entry; entries are sized to the room left.',
+  },
   { key: 'minOrderUsd', label: 'Min order', unit: 'USD' },
   { key: 'maxOrderUsd', label: 'Max order', unit: 'USD' },
   { key: 'maxTradesPerDay', label: 'Entries per day', unit: 'entries', int: true },

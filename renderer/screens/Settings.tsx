@@ -550,6 +550,7 @@ const GLOBAL_KEYS: { key: string; label: string; unit: string }[] = [
   { key: 'maxPositionUsd', label: 'Max position', unit: 'USD' },
   { key: 'maxPositionPctEquity', label: 'Max position', unit: '% equity' },
   { key: 'maxConcurrentPositions', label: 'Max open positions', unit: '' },
+  { key: 'maxExposurePct', label: 'Max exposure', unit: '% equity' },
   { key: 'maxDailyLossPct', label: 'Daily loss', unit: '%' },
   { key: 'maxDailyLossUsd', label: 'Daily loss', unit: 'USD' },
   { key: 'maxDrawdownPct', label: 'Max drawdown', unit: '%' },

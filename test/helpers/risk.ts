@@ -227,6 +227,7 @@ export const PERMISSIVE_RISK = {
   maxPositionPctEquity: 100,
   maxPositionUsd: 1_000_000,
   maxConcurrentPositions: 50,
+  maxExposurePct: 100,
   maxDailyLossPct: 50,
   maxDailyLossUsd: 1_000_000,
   maxDrawdownPct: 90,

@@ -17,6 +17,8 @@ import { tokenBySymbol } from '../../engine/market';
 import type { Engine, Funds } from '../../engine/runtime';
 import { TradingLoop } from '../../engine/runtime/loop';
 import { Sandbox } from '../../engine/sandbox';
+import { marketTimeAt } from '../../engine/funds/flows';
+import { WRAPPED_SOL_MINT as WRAPPED_SOL } from '../../engine/market';
 import { PlayKey } from '../../engine/sandbox/play-keys';
 import { sendAs } from '../../engine/sandbox/tx-build';
 import { tempDataDir } from '../helpers/datadir';
@@ -218,12 +220,35 @@ describe('every flow is seen', () => {
     clock.advance(3_600_000);
 
     await open();
+    // The price moved while the engine was off: the stored candles covering the first send's time say SOL
+    // was worth less than half of what it is worth now. The caught-up deposit is worth what it was then.
+    const solNow = funds.prices.price(WRAPPED_SOL)!;
+    const solThen = Math.round(solNow * 0.4 * 100) / 100;
+    const firstAt = marketTimeAt(funds.net.marketClock, clock.now(), sentAt - 60_000);
+    const minute = 60_000;
+    for (let t = Math.floor(firstAt / minute) * minute - 10 * minute; t <= firstAt + 10 * minute; t += minute)
+      engine.store.candles.putLive('sandbox', WRAPPED_SOL, '1m', {
+        time: t,
+        open: solThen,
+        high: solThen,
+        low: solThen,
+        close: solThen,
+        volume: 1,
+      });
     const loop = new TradingLoop(() => engine.funds(), clock, silentLogger, 1_000);
     await loop.runCycle();
     const flows = flowsOf(ana.id);
     expect(flows).toHaveLength(n + 2);
     expect(flows.slice(-2).map((f) => f.signature)).toEqual([first.signature, second.signature]);
     expect(Date.parse(flows.at(-1)!.ts)).toBe(sentAt);
+    // 0.5 SOL at the price of its time, not at the price when the engine came back.
+    const sol = flows.at(-2)!;
+    expect(Number(sol.amountUsd) / 1e6).toBeCloseTo(0.5 * solThen, 2);
+    expect(Math.abs(Number(sol.amountUsd) / 1e6 - 0.5 * solNow)).toBeGreaterThan(0.25 * solNow);
+    const deposit = events('wallet.deposit').find(
+      (e) => (e.payload as { signature: string }).signature === first.signature,
+    );
+    expect(deposit?.payload).toMatchObject({ valuation: 'candle', usd: expect.closeTo(0.5 * solThen, 2) });
     // The ledger check ran at start (first cycle) and found the books balanced.
     expect(engine.store.flows.lastCheck(ana.id, 'sandbox')).toMatchObject({ ok: true });
     await loop.runCycle();
@@ -385,4 +410,82 @@ describe('a deposit is a flow before it is ever valued', () => {
     expect(again.status).toBe('confirmed');
     expect(engine.controls.user(u.id).paused).toBe(false);
   });
+});
+
+describe('an outside withdrawal is a flow, not a loss (end to end)', () => {
+  it('SOL sent out of a live wallet with its own key, outside Harvest: recorded, no daily-loss lock, no drawdown pause, return ≈ 0', async () => {
+    const u = engine.users.add('wes', 'test');
+    const key = randomSecretKey();
+    const w = engine.wallets.import(u.id, { secretKey: key.base58 }, 'test');
+    // Tight limits: the withdrawal (most of equity) read as a loss would trip both.
+    await engine.execute('settings.set', {
+      user: 'wes',
+      key: 'risk',
+      value: JSON.stringify({
+        preset: 'custom',
+        maxPositionPctEquity: 100,
+        maxPositionUsd: 1_000_000,
+        maxConcurrentPositions: 50,
+        maxExposurePct: 100,
+        maxDailyLossPct: 5,
+        maxDailyLossUsd: 1_000_000,
+        maxDrawdownPct: 10,
+        maxTradesPerDay: 1_000,
+        lossStreak: { losses: 20, windowMinutes: 5, pauseMinutes: 0 },
+        cooldownMinutes: 0,
+        minOrderUsd: 0.01,
+        maxOrderUsd: 1_000_000,
+        stopLossRequired: false,
+      }),
+    });
+    await engine.execute('settings.set', { user: 'wes', key: 'mode', value: 'live', confirm: true });
+    // Mostly SOL (the replay's SOL is a dollar or two), some USDC to buy with later.
+    await engine.execute('sandbox.send', { user: 'wes', amount: '100' });
+    await engine.execute('sandbox.send', { user: 'wes', amount: '40', token: 'USDC' });
+    const loop = new TradingLoop(() => engine.funds(), clock, silentLogger, 1_000);
+    await loop.runCycle();
+    const before = await engine.execute('stats.user', { user: 'wes' });
+    expect(before.equityUsd!).toBeGreaterThan(40);
+
+    // The friend sends SOL to an address of theirs with the wallet's key, not through Harvest: a transfer
+    // the journal does not know (no withdrawal intent, no order).
+    // Seconds later: a block time is whole seconds, and a flow in the very second of the first snapshot is
+    // taken as already inside it (see FlowScanner.record).
+    clock.advance(5_000);
+    const sandbox = funds.net.sandbox as Sandbox;
+    const friend = PlayKey.fromSeed(key.bytes.slice(0, 32));
+    expect(friend.address).toBe(w.address);
+    const out = 60_000_000_000n;
+    const signature = sendAs(sandbox.ledger, friend, [
+      getTransferSolInstruction({
+        source: createNoopSigner(friend.address),
+        destination: address(randomSecretKey().address),
+        amount: out,
+      }),
+    ]);
+    clock.advance(1_000);
+    await loop.runCycle();
+
+    // Seen on chain and recorded as an external withdrawal: the transfer and the fee it paid.
+    const flow = flowsOf(u.id).find((f) => f.signature === signature);
+    expect(flow).toMatchObject({ kind: 'withdrawal', mint: 'SOL', amount: out + 5_000n });
+    expect(
+      events('wallet.external_withdrawal').filter((e) => (e.payload as { signature: string }).signature === signature),
+    ).toHaveLength(1);
+    // Equity fell by the amount sent, yet neither the daily-loss lock nor the drawdown pause tripped.
+    const after = await engine.execute('stats.user', { user: 'wes' });
+    expect(after.equityUsd!).toBeLessThan(before.equityUsd! * 0.8);
+    const state = engine.store.risk.state(u.id, 'sandbox')!;
+    expect(state.dailyLossDay).toBeNull();
+    expect(state.drawdownPausedAt).toBeNull();
+    expect(engine.controls.user(u.id).paused).toBe(false);
+    expect(events('risk.dailyLossHit').filter((e) => e.userId === u.id)).toHaveLength(0);
+    expect(events('risk.drawdownPaused').filter((e) => e.userId === u.id)).toHaveLength(0);
+    // Return stays about zero: money taken out is not a loss.
+    expect(Math.abs(after.returnPct ?? 0)).toBeLessThan(1);
+    expect(Math.abs(after.pnlUsd ?? 0)).toBeLessThan(before.equityUsd! * 0.01);
+    // …and the next entry is allowed by the real gate.
+    const buy = await engine.execute('orders.submit', { user: 'wes', side: 'buy', token: 'WETH', amount: '20' });
+    expect(buy.status).toBe('confirmed');
+  }, 60_000);
 });

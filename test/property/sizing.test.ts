@@ -4,7 +4,8 @@
  * operator (global) caps and execution settings, a strategy entry sized by
  * the sizer (the same two calls the strategy runner makes: the balances the
  * execution service will give the gate, then entrySizingFacts + sizeEntry) is
- * never refused by a size or balance gate of standardRiskGate. And the sizer
+ * never refused by a size or balance gate of standardRiskGate (max exposure
+ * included, with random limits and with the presets as they ship). And the sizer
  * is not merely timid: when it skips because a limit or the balance leaves
  * less than the minimum, an order of the minimum is refused by that gate too.
  */
@@ -19,6 +20,8 @@ import { tokenBySymbol, WRAPPED_SOL_MINT } from '../../engine/market';
 import {
   entrySizingFacts,
   HARD_BOUNDS,
+  RISK_PRESET_NAMES,
+  RISK_PRESETS,
   sizeEntry,
   standardRiskGate,
   usdValue,
@@ -38,6 +41,7 @@ const SIZE_OR_BALANCE: readonly RiskCode[] = [
   'ORDER_TOO_LARGE',
   'ORDER_TOO_SMALL',
   'POSITION_TOO_LARGE',
+  'MAX_EXPOSURE',
   'INSUFFICIENT_BALANCE',
   'SOL_RESERVE',
   'GLOBAL_LIMIT',
@@ -54,12 +58,13 @@ const usd = (min: number, max: number) =>
 
 const { preset: _preset, ...LOOSE } = PERMISSIVE_RISK;
 
-const limitsArb: fc.Arbitrary<RiskLimits> = fc
+const randomLimitsArb: fc.Arbitrary<RiskLimits> = fc
   .record({
     minOrderUsd: usd(HARD_BOUNDS.minOrderUsd[0], 25),
     maxOrderUsd: usd(1, 20_000),
     maxPositionUsd: usd(1, 50_000),
     maxPositionPctEquity: usd(1, 100),
+    maxExposurePct: usd(1, 100),
     maxConcurrentPositions: fc.integer({ min: 1, max: 5 }),
     stopLossRequired: fc.boolean(),
   })
@@ -71,12 +76,33 @@ const limitsArb: fc.Arbitrary<RiskLimits> = fc
     minOrderUsd: Math.min(l.minOrderUsd, l.maxOrderUsd),
   }));
 
+/** The presets' size limits as they ship (their other rules stay out of the way, as above). */
+const presetLimitsArb: fc.Arbitrary<RiskLimits> = fc.constantFrom(...RISK_PRESET_NAMES).map((name) => {
+  const p = RISK_PRESETS[name];
+  return {
+    ...LOOSE,
+    minOrderUsd: p.minOrderUsd,
+    maxOrderUsd: p.maxOrderUsd,
+    maxPositionUsd: p.maxPositionUsd,
+    maxPositionPctEquity: p.maxPositionPctEquity,
+    maxExposurePct: p.maxExposurePct,
+    maxConcurrentPositions: p.maxConcurrentPositions,
+    stopLossRequired: p.stopLossRequired,
+  };
+});
+
+const limitsArb: fc.Arbitrary<RiskLimits> = fc.oneof(
+  { weight: 3, arbitrary: randomLimitsArb },
+  { weight: 1, arbitrary: presetLimitsArb },
+);
+
 const globalArb: fc.Arbitrary<GlobalLimits> = fc
   .record(
     {
       maxOrderUsd: usd(1, 20_000),
       maxPositionUsd: usd(1, 50_000),
       maxPositionPctEquity: usd(1, 100),
+      maxExposurePct: usd(1, 100),
       minOrderUsd: usd(0.01, 25),
     },
     { requiredKeys: [] },
@@ -104,6 +130,7 @@ describe('the entry sizer against the real risk gate', () => {
   it('property: a sized strategy entry is never refused by a size or balance gate; a skip is one the gate would refuse', async () => {
     let sent = 0;
     let skipped = 0;
+    let byExposure = 0;
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (s) => {
         const w = world();
@@ -128,7 +155,15 @@ describe('the entry sizer against the real risk gate', () => {
             [WBTC.mint, s.wbtcHeld],
           ] as const) {
             if (held !== null)
-              openPositionRow(w.store, { userId, mint, quoteMint, quantity: held, at: isoTime(w.clock) });
+              // The paper account's positions: what the gate counts for a paper friend (position and exposure caps).
+              openPositionRow(w.store, {
+                userId,
+                mint,
+                quoteMint,
+                quantity: held,
+                at: isoTime(w.clock),
+                account: 'paper',
+              });
           }
           if (s.global) writeGlobalLimits(w.store, s.global);
 
@@ -172,6 +207,7 @@ describe('the entry sizer against the real risk gate', () => {
           });
           const check = (amount: bigint) => gate.check(order(amount), { balances, price, nowMs: w.clock.now() });
 
+          if (size.limitedBy === 'maxExposurePct') byExposure++;
           if (size.ok) {
             sent++;
             expect(size.amount > 0n).toBe(true);
@@ -202,5 +238,7 @@ describe('the entry sizer against the real risk gate', () => {
     // Not vacuous: both outcomes happen.
     expect(sent).toBeGreaterThan(60);
     expect(skipped).toBeGreaterThan(10);
+    // …and max exposure (all open positions as % of equity) decides some of them.
+    expect(byExposure).toBeGreaterThan(5);
   }, 120_000);
 });

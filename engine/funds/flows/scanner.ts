@@ -10,6 +10,7 @@ import { recordCashFlow, toMicroUsd, type PriceFn } from '../../portfolio/perfor
 import type { Store, WalletTxSource } from '../../store';
 import { UserSettingsSchema } from '../../users/settings';
 import { SOL_ASSET, walletEffect } from './effect';
+import { flowPriceAt, type FlowValuation } from './flow-price';
 
 /** getSignaturesForAddress pages, per address and scan: 100 × 1000 signatures before giving up loudly. */
 const MAX_PAGES = 100;
@@ -38,8 +39,13 @@ export interface FlowScannerDeps {
   bus: EventBus;
   clock: Clock;
   log: Logger;
-  /** USD price of a mint now: a flow is valued when it is found (for catch-up, when the engine is back). */
+  /** USD price of a mint now: what a flow found in the cycle it landed in is worth. */
   price: PriceFn;
+  /**
+   * USD price of a mint at a past engine-clock time (a flow's block time), from the stored candles;
+   * null when none covers it. A flow found later than it landed (a catch-up) is valued with it.
+   */
+  priceAt?: (mint: string, atMs: number) => number | null;
   /** Runs a task in the user's wallet queue, so no order or top-up of theirs is half-journalled meanwhile. */
   exclusive<T>(userId: number, task: () => Promise<T>): Promise<T>;
 }
@@ -227,7 +233,16 @@ export class FlowScanner {
     const moved = [...effect.deltas].filter(([, v]) => v !== 0n);
     let source: WalletTxSource = own ?? (moved.length > 0 ? 'flow' : 'none');
 
-    const valued: { asset: string; amount: bigint; usd: bigint; symbol: string; decimals: number }[] = [];
+    const valued: {
+      asset: string;
+      amount: bigint;
+      usd: bigint;
+      symbol: string;
+      decimals: number;
+      valuation: FlowValuation;
+    }[] = [];
+    const nowMs = this.d.clock.now();
+    const priceAt = this.d.priceAt;
     if (source === 'flow') {
       for (const [asset, delta] of moved) {
         const mint = asset === SOL_ASSET ? WRAPPED_SOL_MINT : asset;
@@ -235,17 +250,27 @@ export class FlowScanner {
         const amount = delta < 0n ? -delta : delta;
         if (!token) {
           // A token Harvest does not know is not part of equity either: recorded, valued at 0.
-          valued.push({ asset, amount, usd: 0n, symbol: asset, decimals: 0 });
+          valued.push({ asset, amount, usd: 0n, symbol: asset, decimals: 0, valuation: 'now' });
           continue;
         }
-        const p = this.d.price(mint);
+        // At its own time: a caught-up flow is worth what it was worth then, not what it is worth now.
+        const p = flowPriceAt(
+          { nowMs, priceNow: this.d.price(mint), priceAt: priceAt ? (at) => priceAt(mint, at) : null },
+          whenMs,
+        );
         if (p === null) return null;
+        if (p.valuation === 'found')
+          this.d.log.warn(
+            { userId, signature: s.signature, mint, at: new Date(whenMs).toISOString() },
+            'no stored price covers this flow’s time: valued at the price when it was found',
+          );
         valued.push({
           asset,
           amount,
-          usd: toMicroUsd((Number(amount) / 10 ** token.decimals) * p),
+          usd: toMicroUsd((Number(amount) / 10 ** token.decimals) * p.usd),
           symbol: token.symbol,
           decimals: token.decimals,
+          valuation: p.valuation,
         });
       }
       if (valued.length === 0) source = 'none';
@@ -298,6 +323,11 @@ export class FlowScanner {
           amount: v.amount.toString(),
           usd: Number(v.usd) / 1e6,
           at: new Date(whenMs).toISOString(),
+          /** How the USD value was found: the price then (now or a stored candle), or, flagged, the price when found. */
+          valuation: v.valuation,
+          ...(v.valuation === 'found'
+            ? { note: 'No stored price covers the time of this transfer: valued at the price when Harvest found it.' }
+            : {}),
         };
         if (kind === 'deposit') bus.emit('wallet.deposit', userId, payload);
         else bus.emit('wallet.external_withdrawal', userId, payload);

@@ -22,6 +22,7 @@ const facts = (o: Partial<EntryFacts> = {}): EntryFacts => ({
   boughtPriceUsd: 3_000,
   stopLossPrice: 2_700,
   positionUsd: 0,
+  exposureUsd: 0,
   opensNew: true,
   openPositions: 0,
   equityUsd: 10_000,

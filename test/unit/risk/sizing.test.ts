@@ -29,6 +29,7 @@ function facts(o: Partial<EntrySizingFacts> & { equity?: number } = {}): EntrySi
     executionMaxOrderUsd: 500,
     equityUsd: equity,
     positionUsd: 0,
+    exposureUsd: 0,
     opensNew: true,
     openPositions: 0,
     spend: { decimals: 6, priceUsd: 1, balance: usdc(equity), nativeSol: false, outflowCap: null },
@@ -107,7 +108,10 @@ describe('sizeEntry', () => {
       openPositions: 2,
       spend: { decimals: 9, priceUsd: 150, balance, nativeSol: true, outflowCap: null },
       executionMaxOrderUsd: 10_000,
-      limits: effectiveLimits({ ...RISK_PRESETS.moderate, maxPositionPctEquity: 100 }, { requireStopLoss: true }),
+      limits: effectiveLimits(
+        { ...RISK_PRESETS.moderate, maxPositionPctEquity: 100, maxExposurePct: 100 },
+        { requireStopLoss: true },
+      ),
     });
     const s = sizeEntry(f, { sizeHint: 1 });
     expect(s).toMatchObject({ ok: true, amount: balance - solReserveLamports(3), limitedBy: 'balance' });
