@@ -418,6 +418,11 @@ export function donchian(high: NumberSeries, low: NumberSeries, period = 20): Do
 }
 
 /** The value `back` steps before the last one (0 = last), or NaN. */
+/** The value at index i (NaN before the start or past the end): how a strategy reads a series at `ctx.at - back`. */
+export function valueAt(series: ArrayLike<number>, i: number): number {
+  return i >= 0 && i < series.length ? series[i]! : Number.NaN;
+}
+
 export function lastValue(series: ArrayLike<number>, back = 0): number {
   const i = series.length - 1 - back;
   return i >= 0 ? series[i]! : Number.NaN;
