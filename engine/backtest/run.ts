@@ -9,7 +9,7 @@ import { checkSignal } from '../strategy/evaluate';
 import { getStrategy, parseParams } from '../strategy/registry';
 import type { Signal, Strategy, StrategyContext } from '../strategy/types';
 import { UserSettingsSchema } from '../users/settings';
-import { BacktestLedger, PAPER_FILL_MODEL, type FillModel, type LedgerTrade } from './ledger';
+import { BacktestLedger, PAPER_FILL_MODEL, type FillModel, type LedgerTrade, type PriceCell } from './ledger';
 import type { BacktestMarket, TokenSeries } from './market';
 
 export interface BacktestSpec {
@@ -84,6 +84,7 @@ interface TokenRun {
   closes: Float64Array;
   k: number;
   evaluated: number;
+  price: PriceCell;
   ctx: StrategyContext<unknown>;
 }
 
@@ -145,6 +146,7 @@ export function runStrategyBacktest(
       closes: frame.closes,
       k: 0,
       evaluated: 0,
+      price: ledger.priceCell(series.token.mint),
       ctx: null as unknown as StrategyContext<unknown>,
     };
     // Strategies see the whole precomputed series and an index (ctx.at) that moves along it: nothing is
@@ -204,7 +206,7 @@ export function runStrategyBacktest(
       const r = runs[i]!;
       if (r.bi < r.baseCloses.length && r.baseCloses[r.bi] === t) {
         const close = r.baseCandles[r.bi]!.close;
-        ledger.prices.set(r.token.mint, close);
+        r.price.usd = close;
         if (!holdSet[i]) {
           holdUnits[i] = perToken / close;
           holdSet[i] = 1;
@@ -258,8 +260,8 @@ export function runStrategyBacktest(
       }
       let h = 0;
       for (let i = 0; i < runs.length; i++) {
-        const p = ledger.prices.get(runs[i]!.token.mint);
-        h += holdSet[i] && p !== undefined ? holdUnits[i]! * p : perToken;
+        const p = runs[i]!.price.usd;
+        h += holdSet[i] && !Number.isNaN(p) ? holdUnits[i]! * p : perToken;
       }
       time[points] = t;
       equity[points] = ledger.markUsd();
