@@ -21,7 +21,10 @@ const ROOT = join(import.meta.dirname, '..');
 const FIX = join(ROOT, 'test', 'fixtures', 'market');
 const STRATEGIES = ['trend', 'mean-reversion', 'dca'] as const;
 const TOKENS = 5;
-const USER_COUNTS = [10, 100, 1_000, 10_000];
+// CYCLE_USERS=10000 runs one size only (for profiling: node --cpu-prof).
+const USER_COUNTS = process.env['CYCLE_USERS']
+  ? process.env['CYCLE_USERS'].split(',').map(Number)
+  : [10, 100, 1_000, 10_000];
 
 /** Five token series from the real 1h files (two reused under other names, shifted so they differ). */
 function series(): Map<string, Candle[]> {

@@ -190,13 +190,22 @@ export function normalizeSpec(spec: IndicatorSpec): IndicatorSpec {
  * whether defaults were spelled out. E.g. `ema(period=20,source=close)`.
  */
 export function specKey(spec: IndicatorSpec): string {
+  // A frozen spec (every one `ind` makes) cannot change, so its key is worked out once.
+  const frozen = Object.isFrozen(spec);
+  if (frozen) {
+    const known = frozenKeys.get(spec);
+    if (known !== undefined) return known;
+  }
   const n = normalizeSpec(spec) as unknown as Record<string, unknown>;
   const parts = Object.keys(n)
     .filter((k) => k !== 'kind')
     .sort()
     .map((k) => `${k}=${String(n[k])}`);
-  return `${String(n['kind'])}(${parts.join(',')})`;
+  const key = `${String(n['kind'])}(${parts.join(',')})`;
+  if (frozen) frozenKeys.set(spec, key);
+  return key;
 }
+const frozenKeys = new WeakMap<IndicatorSpec, string>();
 
 /** Index of the first defined value of the indicator (candles needed = this + 1). */
 export function firstIndex(spec: IndicatorSpec): number {
