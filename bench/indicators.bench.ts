@@ -8,6 +8,7 @@
  *     user's strategy evaluates 3 tokens (1h candles, 1,000-candle window).
  * Time is wall time (performance.now) around pure CPU work; medians of several runs.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ATR, BollingerBands, EMA, MACD, RSI, SMA } from 'trading-signals';
 import { loadCandlesFile } from '../engine/market/history';
@@ -182,6 +183,9 @@ function indicatorSpeed(series: Ohlc[], log: (l: string) => void): string {
   return [
     `All three 5m series (${n.toLocaleString('en-US')} candles in total), full series per run; ${SPEED_RUNS} runs of each,`,
     'ours and the library alternating run by run (so both see the same machine load); min and median.',
+    `Load average when this table was made: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(', ')} on ${availableParallelism()} logical CPUs (wall times; both sides share the load).`,
     'Ours: the batch functions of engine/market/indicators.ts (full output arrays, NaN warm-up).',
     'trading-signals: one `add()` per value, each result written to an output array as long as the series',
     '(like for like: the shared cache keeps the whole series, which is what ours returns; until 2026-12-07 the',
