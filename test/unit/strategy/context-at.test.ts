@@ -24,7 +24,7 @@ describe('StrategyContext.at', () => {
   const candles: Candle[] = candles1h('SOLUSDT').slice(0, 700);
   const cases = STRATEGY_IDS.map((id) => {
     const strategy = getStrategy(id as string);
-    const params = parseParams(id as string, { timeframe: '1h' });
+    const params = parseParams(id as string, { timeframe: '1h' }) as Record<string, unknown>;
     const whole = new Map<IndicatorSpec, unknown>();
     const series = (spec: IndicatorSpec): unknown => {
       let v = whole.get(spec);
