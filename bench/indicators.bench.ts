@@ -8,6 +8,7 @@
  *     user's strategy evaluates 3 tokens (1h candles, 1,000-candle window).
  * Time is wall time (performance.now) around pure CPU work; medians of several runs.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ATR, BollingerBands, EMA, MACD, RSI, SMA } from 'trading-signals';
 import { loadCandlesFile } from '../engine/market/history';
@@ -34,6 +35,14 @@ function columns(candles: readonly Candle[]): Ohlc {
   return { close: candles.map((c) => c.close), high: candles.map((c) => c.high), low: candles.map((c) => c.low) };
 }
 
+/**
+ * The output array the library's values are written to: ours returns the whole series (what the shared
+ * cache keeps), so the library's run writes each add() result to one too, like for like.
+ */
+function series(n: number): number[] {
+  return new Array<number>(n);
+}
+
 /** Keeps the work from being optimised away. */
 let sink = 0;
 
@@ -49,8 +58,9 @@ const CASES: Case[] = [
     ours: (s) => sma(s.close, 20).at(-1)!,
     lib: (s) => {
       const x = new SMA(20);
-      for (const v of s.close) x.add(v);
-      return x.getResultOrThrow();
+      const out = series(s.close.length);
+      for (let i = 0; i < s.close.length; i++) out[i] = x.add(s.close[i]!) ?? Number.NaN;
+      return x.getResultOrThrow() + out.length;
     },
   },
   {
@@ -58,8 +68,9 @@ const CASES: Case[] = [
     ours: (s) => ema(s.close, 20).at(-1)!,
     lib: (s) => {
       const x = new EMA(20);
-      for (const v of s.close) x.add(v);
-      return x.getResultOrThrow();
+      const out = series(s.close.length);
+      for (let i = 0; i < s.close.length; i++) out[i] = x.add(s.close[i]!) ?? Number.NaN;
+      return x.getResultOrThrow() + out.length;
     },
   },
   {
@@ -67,8 +78,9 @@ const CASES: Case[] = [
     ours: (s) => rsi(s.close, 14).at(-1)!,
     lib: (s) => {
       const x = new RSI(14);
-      for (const v of s.close) x.add(v);
-      return x.getResultOrThrow();
+      const out = series(s.close.length);
+      for (let i = 0; i < s.close.length; i++) out[i] = x.add(s.close[i]!) ?? Number.NaN;
+      return x.getResultOrThrow() + out.length;
     },
   },
   {
@@ -76,8 +88,17 @@ const CASES: Case[] = [
     ours: (s) => macd(s.close, 12, 26, 9).histogram.at(-1)!,
     lib: (s) => {
       const x = new MACD(new EMA(12), new EMA(26), new EMA(9));
-      for (const v of s.close) x.add(v);
-      return x.getResultOrThrow().histogram;
+      const n = s.close.length;
+      const m = series(n);
+      const sig = series(n);
+      const h = series(n);
+      for (let i = 0; i < n; i++) {
+        const r = x.add(s.close[i]!);
+        m[i] = r?.macd ?? Number.NaN;
+        sig[i] = r?.signal ?? Number.NaN;
+        h[i] = r?.histogram ?? Number.NaN;
+      }
+      return x.getResultOrThrow().histogram + h.length;
     },
   },
   {
@@ -85,8 +106,17 @@ const CASES: Case[] = [
     ours: (s) => bollinger(s.close, 20, 2).upper.at(-1)!,
     lib: (s) => {
       const x = new BollingerBands(20, 2);
-      for (const v of s.close) x.add(v);
-      return x.getResultOrThrow().upper;
+      const n = s.close.length;
+      const up = series(n);
+      const mid = series(n);
+      const low = series(n);
+      for (let i = 0; i < n; i++) {
+        const r = x.add(s.close[i]!);
+        up[i] = r?.upper ?? Number.NaN;
+        mid[i] = r?.middle ?? Number.NaN;
+        low[i] = r?.lower ?? Number.NaN;
+      }
+      return x.getResultOrThrow().upper + up.length;
     },
   },
   {
@@ -94,8 +124,10 @@ const CASES: Case[] = [
     ours: (s) => atr(s.high, s.low, s.close, 14).at(-1)!,
     lib: (s) => {
       const x = new ATR(14);
-      for (let i = 0; i < s.close.length; i++) x.add({ high: s.high[i]!, low: s.low[i]!, close: s.close[i]! });
-      return x.getResultOrThrow();
+      const out = series(s.close.length);
+      for (let i = 0; i < s.close.length; i++)
+        out[i] = x.add({ high: s.high[i]!, low: s.low[i]!, close: s.close[i]! }) ?? Number.NaN;
+      return x.getResultOrThrow() + out.length;
     },
   },
 ];
@@ -151,8 +183,13 @@ function indicatorSpeed(series: Ohlc[], log: (l: string) => void): string {
   return [
     `All three 5m series (${n.toLocaleString('en-US')} candles in total), full series per run; ${SPEED_RUNS} runs of each,`,
     'ours and the library alternating run by run (so both see the same machine load); min and median.',
+    `Load average when this table was made: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(', ')} on ${availableParallelism()} logical CPUs (wall times; both sides share the load).`,
     'Ours: the batch functions of engine/market/indicators.ts (full output arrays, NaN warm-up).',
-    'trading-signals: one `add()` per value, the way the library streams (only the last value kept).',
+    'trading-signals: one `add()` per value, each result written to an output array as long as the series',
+    '(like for like: the shared cache keeps the whole series, which is what ours returns; until 2026-12-07 the',
+    "library's side kept only the last value, so it did less work than ours).",
     '',
     table(
       [

@@ -13,7 +13,7 @@
 import { paperQuoteAt, PAPER_FEE_BPS } from '../execution/paper';
 import { WRAPPED_SOL_MINT, type TokenInfo } from '../market/tokens';
 import { applyFill, averageEntryPrice, checkExit, type PositionState } from '../portfolio/position-math';
-import { fromMicroUsd, markState, toMicroUsd, utcDay, utcDayStartIso } from '../portfolio/performance';
+import { fromMicroUsd, markState, toMicroUsd, utcDay } from '../portfolio/performance';
 import type { RiskCode } from '../risk/gate';
 import type { EffectiveLimits } from '../risk/presets';
 import { evaluateEntry, type EntryFacts } from '../risk/risk-engine';
@@ -67,6 +67,15 @@ interface Holding {
   amount: bigint;
   /** Whole tokens, as valueHoldings computes them (kept beside the amount so a mark costs no bigint work). */
   units: number;
+  price: PriceCell;
+}
+
+/**
+ * A token's last price (USD; NaN until there is one). A mutable cell rather than a Map of numbers: a
+ * price set every candle then updates a field in place instead of boxing a new number in a Map.
+ */
+export interface PriceCell {
+  usd: number;
 }
 
 const MIN = 60_000;
@@ -88,8 +97,8 @@ export class BacktestLedger {
   private risk: RiskStateRow | null = null;
   /** Set by the drawdown limit; in a backtest no operator resumes. */
   paused = false;
-  /** Per mint: the last price set (USD); the price book of the cycle. */
-  readonly prices = new Map<string, number>();
+  /** Per mint: the last price set; the price book of the cycle. */
+  private readonly prices = new Map<string, PriceCell>();
 
   constructor(
     private readonly settings: UserSettings,
@@ -99,7 +108,14 @@ export class BacktestLedger {
     start: readonly { token: TokenInfo; amount: bigint }[],
   ) {
     for (const s of start) this.setBalance(s.token, s.amount);
-    this.prices.set(quote.mint, 1);
+    this.priceCell(quote.mint).usd = 1;
+  }
+
+  /** The price cell of a mint, for a caller that sets its price every cycle (see PriceCell). */
+  priceCell(mint: string): PriceCell {
+    let c = this.prices.get(mint);
+    if (c === undefined) this.prices.set(mint, (c = { usd: Number.NaN }));
+    return c;
   }
 
   balance(mint: string): bigint {
@@ -114,14 +130,15 @@ export class BacktestLedger {
       h.units = units;
       return;
     }
-    const n: Holding = { mint: token.mint, token, amount, units };
+    const n: Holding = { mint: token.mint, token, amount, units, price: this.priceCell(token.mint) };
     this.byMint.set(token.mint, n);
     this.book.push(n);
     this.book.sort((a, b) => (a.mint < b.mint ? -1 : a.mint > b.mint ? 1 : 0));
   }
 
   private price(mint: string): number | null {
-    return this.prices.get(mint) ?? null;
+    const p = this.prices.get(mint)?.usd;
+    return p === undefined || Number.isNaN(p) ? null : p;
   }
 
   /** Equity in USD as the risk engine values the paper book (valueHoldings over holdingsOf), or null when something has no price. */
@@ -134,13 +151,13 @@ export class BacktestLedger {
         continue;
       }
       if (h.amount === 0n) continue;
-      const p = this.prices.get(h.mint);
-      if (p === undefined) return null;
+      const p = h.price.usd;
+      if (Number.isNaN(p)) return null;
       usd += h.units * p;
     }
     if (sol && sol.amount !== 0n) {
-      const p = this.prices.get(WRAPPED_SOL_MINT);
-      if (p === undefined) return null;
+      const p = sol.price.usd;
+      if (Number.isNaN(p)) return null;
       usd += sol.units * p;
     }
     return usd;
@@ -161,8 +178,8 @@ export class BacktestLedger {
     let usd = 0;
     for (const h of this.book) {
       if (h.amount === 0n) continue;
-      const p = this.prices.get(h.mint);
-      if (p !== undefined) usd += h.units * p;
+      const p = h.price.usd;
+      if (!Number.isNaN(p)) usd += h.units * p;
     }
     return usd;
   }
@@ -311,7 +328,8 @@ export class BacktestLedger {
     if (state.drawdownPausedAt !== null) return 'MAX_DRAWDOWN';
     const day = utcDay(now);
     const l = this.limits;
-    const dayStartMs = Date.parse(utcDayStartIso(now));
+    // The UTC day's start (utcDayStartIso) by arithmetic: clock times are after 1970, so no negative remainder.
+    const dayStartMs = now - (now % 86_400_000);
     const lookbackFrom = now - (l.lossStreak.windowMinutes + l.lossStreak.pauseMinutes) * MIN;
     const losing: number[] = [];
     for (let i = this.losingCloses.length - 1; i >= 0 && this.losingCloses[i]! >= lookbackFrom; i--)

@@ -9,7 +9,7 @@ import { checkSignal } from '../strategy/evaluate';
 import { getStrategy, parseParams } from '../strategy/registry';
 import type { Signal, Strategy, StrategyContext } from '../strategy/types';
 import { UserSettingsSchema } from '../users/settings';
-import { BacktestLedger, PAPER_FILL_MODEL, type FillModel, type LedgerTrade } from './ledger';
+import { BacktestLedger, PAPER_FILL_MODEL, type FillModel, type LedgerTrade, type PriceCell } from './ledger';
 import type { BacktestMarket, TokenSeries } from './market';
 
 export interface BacktestSpec {
@@ -56,38 +56,6 @@ export interface BacktestRun {
   endEquityUsd: number;
 }
 
-interface View {
-  full: unknown;
-  vis: unknown;
-  /** Pairs of (whole series, visible prefix), one per line of the indicator. */
-  lines: { full: readonly number[]; vis: number[] }[];
-}
-
-function growLines(lines: readonly { full: readonly number[]; vis: number[] }[], k: number): void {
-  for (let j = 0; j < lines.length; j++) {
-    const l = lines[j]!;
-    const f = l.full;
-    const v = l.vis;
-    for (let i = v.length; i < k; i++) v.push(f[i]!);
-  }
-}
-
-function viewOf(full: unknown): View {
-  if (Array.isArray(full)) {
-    const vis: number[] = [];
-    return { full, vis, lines: [{ full: full as readonly number[], vis }] };
-  }
-  // A multi-line indicator (MACD, bands): one growing array per line.
-  const src = full as Record<string, readonly number[]>;
-  const vis: Record<string, number[]> = {};
-  const lines: View['lines'] = [];
-  for (const key of Object.keys(src)) {
-    vis[key] = [];
-    lines.push({ full: src[key]!, vis: vis[key] });
-  }
-  return { full, vis, lines };
-}
-
 /** A cheap key for a spec (the live cache's specKey normalises and validates, which a hot loop cannot afford per call). */
 function quickKey(s: IndicatorSpec): string {
   switch (s.kind) {
@@ -116,10 +84,8 @@ interface TokenRun {
   closes: Float64Array;
   k: number;
   evaluated: number;
-  visCandles: Readonly<Candle>[];
-  views: Map<string, View>;
-  lines: { full: readonly number[]; vis: number[] }[];
-  ctx: StrategyContext<unknown> & { position: StrategyContext<unknown>['position']; now: number };
+  price: PriceCell;
+  ctx: StrategyContext<unknown>;
 }
 
 /**
@@ -170,8 +136,6 @@ export function runStrategyBacktest(
       throw new HarvestError('INVALID_INPUT', 'USDC is the quote asset, not a token to trade.');
     const frame = market.frame(series, tf);
     const base = market.frame(series, series.base);
-    const views = new Map<string, View>();
-    const visCandles: Readonly<Candle>[] = [];
     const run: TokenRun = {
       series,
       token: series.token,
@@ -182,46 +146,31 @@ export function runStrategyBacktest(
       closes: frame.closes,
       k: 0,
       evaluated: 0,
-      visCandles,
-      views,
-      lines: [],
-      ctx: null as unknown as TokenRun['ctx'],
+      price: ledger.priceCell(series.token.mint),
+      ctx: null as unknown as StrategyContext<unknown>,
     };
-    // The common specs (an EMA, SMA or RSI of closes, an ATR) by period without building a key string:
-    // a strategy asks for its indicators on every candle, with fresh spec objects each time.
-    const byPeriod: Record<string, Map<number, View>> = {
-      ema: new Map(),
-      sma: new Map(),
-      rsi: new Map(),
-      atr: new Map(),
-    };
-    const viewFor = (s: IndicatorSpec): View => {
-      const simple =
-        (s.kind === 'atr' || ((s.kind === 'ema' || s.kind === 'sma' || s.kind === 'rsi') && s.source === undefined)) &&
-        typeof (s as { period?: unknown }).period === 'number';
-      const period = simple ? (s as { period: number }).period : 0;
-      if (simple) {
-        const hit = byPeriod[s.kind]!.get(period);
-        if (hit) return hit;
-      }
+    // Strategies see the whole precomputed series and an index (ctx.at) that moves along it: nothing is
+    // copied or allocated per candle. Specs from `ind` are interned, so most lookups hit by identity;
+    // other spec objects fall back to a key string.
+    const byKey = new Map<string, unknown>();
+    const bySpec = new Map<IndicatorSpec, unknown>();
+    const seriesFor = (s: IndicatorSpec): unknown => {
+      let v = bySpec.get(s);
+      if (v !== undefined) return v;
       const key = quickKey(s);
-      let v = views.get(key);
-      if (!v) {
-        v = viewOf(market.indicator(series, tf, s));
-        growLines(v.lines, visCandles.length);
-        views.set(key, v);
-        run.lines.push(...v.lines);
-      }
-      if (simple) byPeriod[s.kind]!.set(period, v);
+      v = byKey.get(key);
+      if (v === undefined) byKey.set(key, (v = market.indicator(series, tf, s)));
+      if (Object.isFrozen(s)) bySpec.set(s, v);
       return v;
     };
-    for (const s of strategy.indicators(params)) viewFor(s);
+    for (const s of strategy.indicators(params)) seriesFor(s);
     run.ctx = {
       token: series.token.mint,
       timeframe: tf,
       params,
-      candles: visCandles,
-      indicator: ((s: IndicatorSpec) => viewFor(s).vis) as StrategyContext<unknown>['indicator'],
+      candles: frame.candles,
+      at: -1,
+      indicator: seriesFor as StrategyContext<unknown>['indicator'],
       position: null,
       now: 0,
     };
@@ -257,7 +206,7 @@ export function runStrategyBacktest(
       const r = runs[i]!;
       if (r.bi < r.baseCloses.length && r.baseCloses[r.bi] === t) {
         const close = r.baseCandles[r.bi]!.close;
-        ledger.prices.set(r.token.mint, close);
+        r.price.usd = close;
         if (!holdSet[i]) {
           holdUnits[i] = perToken / close;
           holdSet[i] = 1;
@@ -280,12 +229,10 @@ export function runStrategyBacktest(
       if (k === 0 || k < warmup || k === r.evaluated) continue;
       r.evaluated = k;
       evaluations++;
-      const vis = r.visCandles;
-      for (let i = vis.length; i < k; i++) vis.push(r.candles[i]!);
-      growLines(r.lines, k);
       const pos = ledger.open.get(r.token.mint);
       const view = pos ? ledger.positionView(pos) : null;
       r.ctx.position = view;
+      r.ctx.at = k - 1;
       r.ctx.now = t;
       let signal: Signal | null;
       try {
@@ -313,8 +260,8 @@ export function runStrategyBacktest(
       }
       let h = 0;
       for (let i = 0; i < runs.length; i++) {
-        const p = ledger.prices.get(runs[i]!.token.mint);
-        h += holdSet[i] && p !== undefined ? holdUnits[i]! * p : perToken;
+        const p = runs[i]!.price.usd;
+        h += holdSet[i] && !Number.isNaN(p) ? holdUnits[i]! * p : perToken;
       }
       time[points] = t;
       equity[points] = ledger.markUsd();

@@ -57,6 +57,7 @@ export class IndicatorCache {
   private computations = 0;
   private hits = 0;
   private byKey = new Map<string, number>();
+  private readonly keys = new Map<string, Map<Timeframe, Map<string, string>>>();
 
   constructor(
     private readonly source: CandleSource,
@@ -70,7 +71,7 @@ export class IndicatorCache {
   /** The indicator over the closed candles of (token, timeframe), computed at most once per series change. */
   get<S extends IndicatorSpec>(token: string, timeframe: Timeframe, spec: S): IndicatorValue<S> {
     const sk = specKey(spec);
-    const key = `${token}\u0000${timeframe}\u0000${sk}`;
+    const key = this.entryKey(token, timeframe, sk);
     const rev = this.source.revision ? this.source.revision(token, timeframe) : -1;
     const hit = this.entries.get(key);
     if (hit && hit.revision === rev && (rev !== -1 || hit.cycle === this.cycle)) {
@@ -82,6 +83,20 @@ export class IndicatorCache {
     this.byKey.set(sk, (this.byKey.get(sk) ?? 0) + 1);
     this.entries.set(key, { revision: rev, cycle: this.cycle, value });
     return value;
+  }
+
+  /**
+   * The entries' key of (token, timeframe, spec key), built once: every user asks for the same few
+   * indicators every cycle, and a fresh concatenated key would be hashed again on each call.
+   */
+  private entryKey(token: string, timeframe: Timeframe, sk: string): string {
+    let byTf = this.keys.get(token);
+    if (byTf === undefined) this.keys.set(token, (byTf = new Map()));
+    let bySpec = byTf.get(timeframe);
+    if (bySpec === undefined) byTf.set(timeframe, (bySpec = new Map()));
+    let key = bySpec.get(sk);
+    if (key === undefined) bySpec.set(sk, (key = `${token}\u0000${timeframe}\u0000${sk}`));
+    return key;
   }
 
   /**

@@ -69,26 +69,64 @@ export type IndicatorValue<S extends IndicatorSpec> = S extends MacdSpec
       ? Readonly<{ [K in keyof DonchianSeries]: readonly number[] }>
       : readonly number[];
 
-/** Spec constructors with the usual defaults. */
+/**
+ * Spec objects are interned: the same arguments give the same frozen object, so a
+ * strategy that asks for its indicators on every candle allocates nothing and a
+ * backtest finds the series by identity. Nested maps by argument, not a key string per call.
+ */
+type Trie = Map<unknown, unknown>;
+function branch(m: Trie, k: unknown): Trie {
+  let n = m.get(k) as Trie | undefined;
+  if (n === undefined) m.set(k, (n = new Map()));
+  return n;
+}
+function intern<S extends IndicatorSpec>(m: Trie, k: unknown, spec: S): S {
+  m.set(k, Object.freeze(spec));
+  return spec;
+}
+const specTables = {
+  sma: new Map(),
+  ema: new Map(),
+  rsi: new Map(),
+  macd: new Map(),
+  bollinger: new Map(),
+  atr: new Map(),
+  donchian: new Map(),
+} satisfies Record<IndicatorKind, Trie>;
+
+// Each constructor looks its spec up first and builds the object only on a miss (no closure per call).
+/** Spec constructors with the usual defaults (interned: the same arguments give the same frozen object). */
 export const ind = {
-  sma: (period: number, source: PriceField = 'close'): SmaSpec => ({ kind: 'sma', period, source }),
-  ema: (period: number, source: PriceField = 'close'): EmaSpec => ({ kind: 'ema', period, source }),
-  rsi: (period = 14, source: PriceField = 'close'): RsiSpec => ({ kind: 'rsi', period, source }),
-  macd: (fast = 12, slow = 26, signal = 9, source: PriceField = 'close'): MacdSpec => ({
-    kind: 'macd',
-    fast,
-    slow,
-    signal,
-    source,
-  }),
-  bollinger: (period = 20, stdDev = 2, source: PriceField = 'close'): BollingerSpec => ({
-    kind: 'bollinger',
-    period,
-    stdDev,
-    source,
-  }),
-  atr: (period = 14): AtrSpec => ({ kind: 'atr', period }),
-  donchian: (period = 20): DonchianSpec => ({ kind: 'donchian', period }),
+  sma(period: number, source: PriceField = 'close'): SmaSpec {
+    const m = branch(specTables.sma, source);
+    return (m.get(period) as SmaSpec | undefined) ?? intern(m, period, { kind: 'sma', period, source });
+  },
+  ema(period: number, source: PriceField = 'close'): EmaSpec {
+    const m = branch(specTables.ema, source);
+    return (m.get(period) as EmaSpec | undefined) ?? intern(m, period, { kind: 'ema', period, source });
+  },
+  rsi(period = 14, source: PriceField = 'close'): RsiSpec {
+    const m = branch(specTables.rsi, source);
+    return (m.get(period) as RsiSpec | undefined) ?? intern(m, period, { kind: 'rsi', period, source });
+  },
+  macd(fast = 12, slow = 26, signal = 9, source: PriceField = 'close'): MacdSpec {
+    const m = branch(branch(branch(specTables.macd, source), fast), slow);
+    return (m.get(signal) as MacdSpec | undefined) ?? intern(m, signal, { kind: 'macd', fast, slow, signal, source });
+  },
+  bollinger(period = 20, stdDev = 2, source: PriceField = 'close'): BollingerSpec {
+    const m = branch(branch(specTables.bollinger, source), period);
+    return (
+      (m.get(stdDev) as BollingerSpec | undefined) ?? intern(m, stdDev, { kind: 'bollinger', period, stdDev, source })
+    );
+  },
+  atr(period = 14): AtrSpec {
+    const m = specTables.atr;
+    return (m.get(period) as AtrSpec | undefined) ?? intern(m, period, { kind: 'atr', period });
+  },
+  donchian(period = 20): DonchianSpec {
+    const m = specTables.donchian;
+    return (m.get(period) as DonchianSpec | undefined) ?? intern(m, period, { kind: 'donchian', period });
+  },
 } as const;
 
 const MAX_PERIOD = 10_000;
@@ -152,13 +190,22 @@ export function normalizeSpec(spec: IndicatorSpec): IndicatorSpec {
  * whether defaults were spelled out. E.g. `ema(period=20,source=close)`.
  */
 export function specKey(spec: IndicatorSpec): string {
+  // A frozen spec (every one `ind` makes) cannot change, so its key is worked out once.
+  const frozen = Object.isFrozen(spec);
+  if (frozen) {
+    const known = frozenKeys.get(spec);
+    if (known !== undefined) return known;
+  }
   const n = normalizeSpec(spec) as unknown as Record<string, unknown>;
   const parts = Object.keys(n)
     .filter((k) => k !== 'kind')
     .sort()
     .map((k) => `${k}=${String(n[k])}`);
-  return `${String(n['kind'])}(${parts.join(',')})`;
+  const key = `${String(n['kind'])}(${parts.join(',')})`;
+  if (frozen) frozenKeys.set(spec, key);
+  return key;
 }
+const frozenKeys = new WeakMap<IndicatorSpec, string>();
 
 /** Index of the first defined value of the indicator (candles needed = this + 1). */
 export function firstIndex(spec: IndicatorSpec): number {

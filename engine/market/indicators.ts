@@ -294,15 +294,24 @@ export function sma(values: NumberSeries, period: number): number[] {
 
 export function ema(values: NumberSeries, period: number): number[] {
   checkPeriod('EMA', period);
-  // The same arithmetic as EmaState, inlined: this is the hot path of the shared cache.
+  // The same arithmetic as EmaState, inlined: this is the hot path of the shared cache. Two branch-free
+  // loops (warm-up, then values) and the weights hoisted; (1 - a) is the same double EmaState computes.
   const n = values.length;
   const out = new Array<number>(n);
+  if (n === 0) return out;
   const a = 2 / (period + 1);
-  let e = Number.NaN;
-  for (let i = 0; i < n; i++) {
-    const x = values[i]!;
-    e = i === 0 ? x : x * a + e * (1 - a);
-    out[i] = i < period - 1 ? Number.NaN : e;
+  const b = 1 - a;
+  let e = values[0]!;
+  const warm = Math.min(n, period - 1);
+  out[0] = warm > 0 ? Number.NaN : e;
+  let i = 1;
+  for (; i < warm; i++) {
+    e = values[i]! * a + e * b;
+    out[i] = Number.NaN;
+  }
+  for (; i < n; i++) {
+    e = values[i]! * a + e * b;
+    out[i] = e;
   }
   return out;
 }
@@ -418,6 +427,11 @@ export function donchian(high: NumberSeries, low: NumberSeries, period = 20): Do
 }
 
 /** The value `back` steps before the last one (0 = last), or NaN. */
+/** The value at index i (NaN before the start or past the end): how a strategy reads a series at `ctx.at - back`. */
+export function valueAt(series: ArrayLike<number>, i: number): number {
+  return i >= 0 && i < series.length ? series[i]! : Number.NaN;
+}
+
 export function lastValue(series: ArrayLike<number>, back = 0): number {
   const i = series.length - 1 - back;
   return i >= 0 ? series[i]! : Number.NaN;

@@ -36,7 +36,7 @@ import {
 import type { RiskStateRow, Store } from '../store';
 import { orderSizeRefusal, usdValue, type EntrySizingFacts } from './sizing';
 import { outflowAsset, outflowLast24h, tradingCapsFor } from '../keystore/outflow';
-import { UserSettingsSchema, type UserSettings } from '../users/settings';
+import type { UserSettings } from '../users/settings';
 import { userSettingsOf } from '../users/settings-cache';
 import { balanceGate, controlsGate, orderSizeGate } from './basic-gates';
 import type { Controls } from './controls';
@@ -270,21 +270,21 @@ interface Account {
 }
 
 export class RiskEngine {
-  /** Parsed settings by user, kept while the stored version is the same (a change applies from the next check). */
+  /** Limits by user, kept while the parsed settings (userSettingsOf: same object while the stored version is the same) and the global limits are. */
   private readonly settingsCache = new Map<
     number,
-    { version: number; settings: UserSettings; limitsKey: string | null; limits: EffectiveLimits | null }
+    { settings: UserSettings; limitsKey: string | null; limits: EffectiveLimits | null }
   >();
   private globalCache: { raw: string | null; limits: GlobalLimits } | null = null;
 
   constructor(private readonly d: RiskEngineDeps) {}
 
   private settings(userId: number): UserSettings {
-    const row = this.d.store.risk.settingsRaw(userId);
+    // The shared parse-once cache (one integer lookup per check; the other gates read it too), not the
+    // settings JSON text read back on every check.
+    const settings = userSettingsOf(this.d.store, userId);
     const cached = this.settingsCache.get(userId);
-    if (row && cached && cached.version === row.version) return cached.settings;
-    const settings = UserSettingsSchema.parse(row ? JSON.parse(row.settings) : {});
-    if (row) this.settingsCache.set(userId, { version: row.version, settings, limitsKey: null, limits: null });
+    if (cached?.settings !== settings) this.settingsCache.set(userId, { settings, limitsKey: null, limits: null });
     return settings;
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ind } from '../market/indicator-spec';
-import { lastValue } from '../market/indicators';
+import { valueAt } from '../market/indicators';
 import { atrStopParams, param } from './params';
 import type { Signal, Strategy } from './types';
 
@@ -64,11 +64,11 @@ export const breakoutStrategy: Strategy<BreakoutParams> = {
   indicators: (p) => [ind.donchian(p.entryPeriod), ind.donchian(p.exitPeriod), ind.atr(p.atrPeriod)],
   onCandle(ctx): Signal | null {
     const p = ctx.params;
-    const close = ctx.candles[ctx.candles.length - 1]!.close;
+    const close = ctx.candles[ctx.at]!.close;
     if (!ctx.position) {
-      const high = lastValue(ctx.indicator(ind.donchian(p.entryPeriod)).upper, 1);
+      const high = valueAt(ctx.indicator(ind.donchian(p.entryPeriod)).upper, ctx.at - 1);
       if (Number.isNaN(high) || !(close > high)) return null;
-      const a = lastValue(ctx.indicator(ind.atr(p.atrPeriod)));
+      const a = valueAt(ctx.indicator(ind.atr(p.atrPeriod)), ctx.at);
       if (!(a > 0)) return null;
       const stop = close - p.stopAtr * a;
       if (!(stop > 0)) return null;
@@ -81,7 +81,7 @@ export const breakoutStrategy: Strategy<BreakoutParams> = {
       if (p.takeProfitR !== null) signal.takeProfitPrice = close + p.takeProfitR * (close - stop);
       return signal;
     }
-    const low = lastValue(ctx.indicator(ind.donchian(p.exitPeriod)).lower, 1);
+    const low = valueAt(ctx.indicator(ind.donchian(p.exitPeriod)).lower, ctx.at - 1);
     if (!Number.isNaN(low) && close < low) {
       return {
         side: 'sell',
@@ -94,10 +94,10 @@ export const breakoutStrategy: Strategy<BreakoutParams> = {
   explain(ctx) {
     const p = ctx.params;
     return {
-      [`${p.entryPeriod}-candle high`]: lastValue(ctx.indicator(ind.donchian(p.entryPeriod)).upper, 1),
-      [`${p.exitPeriod}-candle low`]: lastValue(ctx.indicator(ind.donchian(p.exitPeriod)).lower, 1),
-      [`ATR(${p.atrPeriod})`]: lastValue(ctx.indicator(ind.atr(p.atrPeriod))),
-      close: ctx.candles[ctx.candles.length - 1]!.close,
+      [`${p.entryPeriod}-candle high`]: valueAt(ctx.indicator(ind.donchian(p.entryPeriod)).upper, ctx.at - 1),
+      [`${p.exitPeriod}-candle low`]: valueAt(ctx.indicator(ind.donchian(p.exitPeriod)).lower, ctx.at - 1),
+      [`ATR(${p.atrPeriod})`]: valueAt(ctx.indicator(ind.atr(p.atrPeriod)), ctx.at),
+      close: ctx.candles[ctx.at]!.close,
     };
   },
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lastValue } from '../market/indicators';
+import { valueAt } from '../market/indicators';
 import { ind } from '../market/indicator-spec';
 import { param } from './params';
 import type { EntrySignal, Signal, Strategy } from './types';
@@ -85,7 +85,8 @@ export const dcaStrategy: Strategy<DcaParams> = {
   indicators: (p) => (p.buyTheDip ? [ind.sma(p.dipSmaPeriod)] : []),
   onCandle(ctx): Signal | null {
     const p = ctx.params;
-    const n = ctx.candles.length;
+    // n candles closed so far; candles past ctx.at are not to be read (see StrategyContext.at).
+    const n = ctx.at + 1;
     if (n < 2) return null;
     const last = ctx.candles[n - 1]!;
     const close = last.close;
@@ -105,7 +106,7 @@ export const dcaStrategy: Strategy<DcaParams> = {
     let cents = BigInt(Math.round(p.amountUsd * 100));
     let reason = `DCA buy of $${p.amountUsd.toFixed(2)} (every ${p.intervalHours} h)`;
     if (p.buyTheDip) {
-      const avg = lastValue(ctx.indicator(ind.sma(p.dipSmaPeriod)));
+      const avg = valueAt(ctx.indicator(ind.sma(p.dipSmaPeriod)), ctx.at);
       if (!Number.isNaN(avg) && close <= avg * (1 - p.dipPct / 100)) {
         cents = (cents * BigInt(Math.round(p.dipMultiplier * 100))) / 100n;
         reason = `DCA dip buy of $${(Number(cents) / 100).toFixed(2)}: close ${fmt(close)} is ${(((avg - close) / avg) * 100).toFixed(1)}% below SMA(${p.dipSmaPeriod}) ${fmt(avg)}`;
@@ -127,14 +128,14 @@ export const dcaStrategy: Strategy<DcaParams> = {
   },
   explain(ctx) {
     const p = ctx.params;
-    const last = ctx.candles[ctx.candles.length - 1]!;
+    const last = ctx.candles[ctx.at]!;
     const interval = p.intervalHours * HOUR_MS;
     const out: Record<string, number> = {
       close: last.close,
       // Hours from this candle's open to the next interval, whose first closed candle buys.
       'hours to next interval': (Math.floor(last.time / interval) * interval + interval - last.time) / HOUR_MS,
     };
-    if (p.buyTheDip) out[`SMA(${p.dipSmaPeriod})`] = lastValue(ctx.indicator(ind.sma(p.dipSmaPeriod)));
+    if (p.buyTheDip) out[`SMA(${p.dipSmaPeriod})`] = valueAt(ctx.indicator(ind.sma(p.dipSmaPeriod)), ctx.at);
     if (ctx.position && p.takeProfitPct !== null)
       out['take-profit'] = ctx.position.entryPrice * (1 + p.takeProfitPct / 100);
     return out;

@@ -78,6 +78,7 @@ export function evaluateStrategy<P>(strategy: Strategy<P>, params: P, input: Eva
     timeframe: tf,
     params,
     candles,
+    at: n - 1,
     indicator: (spec) => {
       const whole = input.cache.get(input.token, tf, spec);
       return n === all.length ? whole : (prefixOf(whole, n, () => slicedIndicator(whole, n)) as typeof whole);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ind } from '../market/indicator-spec';
-import { lastValue } from '../market/indicators';
+import { valueAt } from '../market/indicators';
 import { param } from './params';
 import type { EntrySignal, Signal, Strategy } from './types';
 
@@ -118,7 +118,8 @@ export const gridStrategy: Strategy<GridParams> = {
   indicators: (p) => (p.lowerPrice !== null ? [] : [ind.sma(p.referencePeriod)]),
   onCandle(ctx): Signal | null {
     const p = ctx.params;
-    const n = ctx.candles.length;
+    // n candles closed so far; candles past ctx.at are not to be read (see StrategyContext.at).
+    const n = ctx.at + 1;
     if (n < 2) return null;
     const prev = ctx.candles[n - 2]!.close;
     const close = ctx.candles[n - 1]!.close;
@@ -128,7 +129,7 @@ export const gridStrategy: Strategy<GridParams> = {
       lower = p.lowerPrice;
       upper = p.upperPrice;
     } else {
-      const mid = lastValue(ctx.indicator(ind.sma(p.referencePeriod)));
+      const mid = valueAt(ctx.indicator(ind.sma(p.referencePeriod)), ctx.at);
       if (!(mid > 0)) return null;
       lower = mid * (1 - p.rangePct / 100);
       upper = mid * (1 + p.rangePct / 100);
@@ -178,10 +179,10 @@ export const gridStrategy: Strategy<GridParams> = {
   },
   explain(ctx) {
     const p = ctx.params;
-    const close = ctx.candles[ctx.candles.length - 1]!.close;
+    const close = ctx.candles[ctx.at]!.close;
     if (p.lowerPrice !== null && p.upperPrice !== null)
       return { 'grid low': p.lowerPrice, 'grid high': p.upperPrice, close };
-    const mid = lastValue(ctx.indicator(ind.sma(p.referencePeriod)));
+    const mid = valueAt(ctx.indicator(ind.sma(p.referencePeriod)), ctx.at);
     return {
       [`SMA(${p.referencePeriod})`]: mid,
       'grid low': mid * (1 - p.rangePct / 100),

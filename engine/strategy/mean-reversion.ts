@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lastValue } from '../market/indicators';
+import { valueAt } from '../market/indicators';
 import { ind } from '../market/indicator-spec';
 import { atrPeriodParam, param } from './params';
 import type { Signal, Strategy } from './types';
@@ -96,15 +96,15 @@ export const meanReversionStrategy: Strategy<MeanReversionParams> = {
   indicators: (p) => [ind.rsi(p.rsiPeriod), ind.bollinger(p.bbPeriod, p.bbStdDev), ind.atr(p.atrPeriod)],
   onCandle(ctx): Signal | null {
     const p = ctx.params;
-    const r = lastValue(ctx.indicator(ind.rsi(p.rsiPeriod)));
+    const r = valueAt(ctx.indicator(ind.rsi(p.rsiPeriod)), ctx.at);
     const bb = ctx.indicator(ind.bollinger(p.bbPeriod, p.bbStdDev));
-    const lower = lastValue(bb.lower);
-    const middle = lastValue(bb.middle);
+    const lower = valueAt(bb.lower, ctx.at);
+    const middle = valueAt(bb.middle, ctx.at);
     if (Number.isNaN(r) || Number.isNaN(lower) || Number.isNaN(middle)) return null;
-    const close = ctx.candles[ctx.candles.length - 1]!.close;
+    const close = ctx.candles[ctx.at]!.close;
     if (!ctx.position) {
       if (!(r < p.oversold && close < lower)) return null;
-      const a = lastValue(ctx.indicator(ind.atr(p.atrPeriod)));
+      const a = valueAt(ctx.indicator(ind.atr(p.atrPeriod)), ctx.at);
       if (!(a > 0)) return null;
       const stop = Math.min(lower, close) - p.stopAtr * a;
       if (!(stop > 0)) return null;
@@ -127,11 +127,11 @@ export const meanReversionStrategy: Strategy<MeanReversionParams> = {
     const p = ctx.params;
     const bb = ctx.indicator(ind.bollinger(p.bbPeriod, p.bbStdDev));
     return {
-      [`RSI(${p.rsiPeriod})`]: lastValue(ctx.indicator(ind.rsi(p.rsiPeriod))),
-      'lower band': lastValue(bb.lower),
-      'middle band': lastValue(bb.middle),
-      [`ATR(${p.atrPeriod})`]: lastValue(ctx.indicator(ind.atr(p.atrPeriod))),
-      close: ctx.candles[ctx.candles.length - 1]!.close,
+      [`RSI(${p.rsiPeriod})`]: valueAt(ctx.indicator(ind.rsi(p.rsiPeriod)), ctx.at),
+      'lower band': valueAt(bb.lower, ctx.at),
+      'middle band': valueAt(bb.middle, ctx.at),
+      [`ATR(${p.atrPeriod})`]: valueAt(ctx.indicator(ind.atr(p.atrPeriod)), ctx.at),
+      close: ctx.candles[ctx.at]!.close,
     };
   },
 };

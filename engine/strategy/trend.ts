@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lastValue } from '../market/indicators';
+import { valueAt } from '../market/indicators';
 import { ind } from '../market/indicator-spec';
 import { atrStopParams, param } from './params';
 import type { Signal, Strategy } from './types';
@@ -74,15 +74,15 @@ export const trendStrategy: Strategy<TrendParams> = {
     const p = ctx.params;
     const fast = ctx.indicator(ind.ema(p.fastPeriod));
     const slow = ctx.indicator(ind.ema(p.slowPeriod));
-    const f0 = lastValue(fast);
-    const f1 = lastValue(fast, 1);
-    const s0 = lastValue(slow);
-    const s1 = lastValue(slow, 1);
+    const f0 = valueAt(fast, ctx.at);
+    const f1 = valueAt(fast, ctx.at - 1);
+    const s0 = valueAt(slow, ctx.at);
+    const s1 = valueAt(slow, ctx.at - 1);
     // Four comparisons, not an array per candle: this runs for every candle of every backtest.
     if (Number.isNaN(f0) || Number.isNaN(f1) || Number.isNaN(s0) || Number.isNaN(s1)) return null;
-    const close = ctx.candles[ctx.candles.length - 1]!.close;
+    const close = ctx.candles[ctx.at]!.close;
     if (!ctx.position && f1 <= s1 && f0 > s0) {
-      const a = lastValue(ctx.indicator(ind.atr(p.atrPeriod)));
+      const a = valueAt(ctx.indicator(ind.atr(p.atrPeriod)), ctx.at);
       if (!(a > 0)) return null;
       const stop = close - p.stopAtr * a;
       if (!(stop > 0)) return null;
@@ -107,10 +107,10 @@ export const trendStrategy: Strategy<TrendParams> = {
   explain(ctx) {
     const p = ctx.params;
     return {
-      [`EMA(${p.fastPeriod})`]: lastValue(ctx.indicator(ind.ema(p.fastPeriod))),
-      [`EMA(${p.slowPeriod})`]: lastValue(ctx.indicator(ind.ema(p.slowPeriod))),
-      [`ATR(${p.atrPeriod})`]: lastValue(ctx.indicator(ind.atr(p.atrPeriod))),
-      close: ctx.candles[ctx.candles.length - 1]!.close,
+      [`EMA(${p.fastPeriod})`]: valueAt(ctx.indicator(ind.ema(p.fastPeriod)), ctx.at),
+      [`EMA(${p.slowPeriod})`]: valueAt(ctx.indicator(ind.ema(p.slowPeriod)), ctx.at),
+      [`ATR(${p.atrPeriod})`]: valueAt(ctx.indicator(ind.atr(p.atrPeriod)), ctx.at),
+      close: ctx.candles[ctx.at]!.close,
     };
   },
 };

@@ -48,11 +48,18 @@ export interface StrategyContext<P> {
   token: string;
   timeframe: Timeframe;
   params: Readonly<P>;
-  /** Closed candles, oldest first; the last one is the candle that just closed. */
+  /** Closed candles, oldest first; `candles[at]` is the candle that just closed. */
   candles: readonly Readonly<Candle>[];
   /**
-   * A shared indicator over exactly these candles (index i belongs to
-   * candles[i]); computed once per token and candle for every user.
+   * Index of the candle that just closed, in `candles` and in every indicator
+   * series. Read at or before it, never after: a backtest hands every strategy
+   * the whole precomputed history (no copy per candle) and moves `at` along it;
+   * live, `at` is the last index. Read through `valueAt(series, ctx.at - back)`.
+   */
+  at: number;
+  /**
+   * A shared indicator over the same candles (index i belongs to candles[i]);
+   * computed once per token and candle for every user.
    */
   indicator<S extends IndicatorSpec>(spec: S): IndicatorValue<S>;
   position: Readonly<PositionView> | null;
