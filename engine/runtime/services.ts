@@ -5,7 +5,7 @@ import { LedgerCheck } from '../funds/ledger-check';
 import { CandleHistory, IndicatorCache, JupiterPriceFeed, KNOWN_TOKENS } from '../market';
 import { PriceQuorum, PythPriceSource, quorumEventsTo } from '../market/oracle';
 import { StrategyRunner, type StrategyRunReport } from './strategy-runner';
-import { balanceGate, composeGates, controlsGate, orderSizeGate, RiskEngine } from '../risk';
+import { balanceGate, composeGates, controlsGate, friendNames, orderSizeGate, RiskEngine } from '../risk';
 import { Performance } from '../portfolio/performance';
 import { ensurePaperAccount, paperAccountOpen } from '../portfolio';
 import { userSettingsOf } from '../users/settings-cache';
@@ -100,7 +100,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     signer,
     controls,
     risk: composeGates(
-      controlsGate(controls),
+      controlsGate(controls, friendNames(store)),
       breaker.gate(),
       orderSizeGate(store),
       balanceGate(store, net.name),

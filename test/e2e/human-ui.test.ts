@@ -532,6 +532,42 @@ describe('Harvest speaks human (harvest serve + Chromium)', () => {
         .locator('main button, main input, main select')
         .evaluateAll((els) => els.filter((el) => getComputedStyle(el).pointerEvents !== 'none').length);
       expect(live).toBe(0);
+      // Truly off, not just unclickable: the keyboard cannot reach a control in the main area either.
+      const inMain = () =>
+        page.evaluate(() => {
+          const a = document.activeElement;
+          return !!a && a !== document.body && !!a.closest('main');
+        });
+      const focusedInMain: boolean[] = [];
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        focusedInMain.push(await inMain());
+      }
+      expect(focusedInMain.filter(Boolean)).toEqual([]);
+      // A button focused by script and Enter pressed: focus does not land, no dialog opens, no command is sent.
+      const commands: string[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/api/command/')) commands.push(r.url());
+      });
+      await page
+        .locator('main button')
+        .first()
+        .evaluate((b) => (b as HTMLButtonElement).focus());
+      expect(await inMain()).toBe(false);
+      await page.keyboard.press('Enter');
+      await page
+        .locator('main button')
+        .first()
+        .press('Enter', { timeout: 2_000 })
+        .catch(() => undefined);
+      expect(await page.locator('.dialog').count()).toBe(0);
+      expect(commands.filter((u) => !/\/(health|network\.status|controls\.get)/u.test(u))).toEqual([]);
+      // The health figures say how old they are, growing, worded like the banner: never a fresh-looking "0 s ago".
+      const ageText = () => page.getByTestId('figure-age').first().textContent();
+      const first = await ageText();
+      expect(first).toMatch(/^last heard (a moment|.+ s|.+ min.*) ago$/u);
+      await expect.poll(ageText, { timeout: 10_000 }).not.toBe(first);
+      expect(await ageText()).toMatch(/^last heard .+ ago$/u);
       await page.screenshot({ path: join(ARTIFACTS, 'engine-stopped-dark-1280.png') });
     } finally {
       await context.close();
