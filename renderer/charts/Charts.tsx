@@ -384,11 +384,18 @@ export function PriceChart(props: {
     const bar = (series.current ? param.seriesData.get(series.current) : undefined) as BarData<Time> | undefined;
     if (!bar || !('open' in bar)) return null;
     const candle = candles?.find((c) => toChartTime(c.time) === param.time) as
-      (Candle & { volume?: number }) | undefined;
+      (Candle & { volume?: number; volumeIn?: 'token' | 'usd' }) | undefined;
     return [
       `Close ${fmtPrice(bar.close)} ${props.token}/USD`,
       `Open ${fmtPrice(bar.open)} · High ${fmtPrice(bar.high)} · Low ${fmtPrice(bar.low)}`,
-      candle?.volume !== undefined ? `Volume ${candle.volume.toLocaleString()}` : 'Volume not reported by this source',
+      // Only where the source reports it; a line that says "not reported" is noise.
+      ...(candle?.volume !== undefined
+        ? [
+            candle.volumeIn === 'usd'
+              ? `Volume ${fmtUsd(candle.volume)}`
+              : `Volume ${candle.volume.toLocaleString('en-US', { maximumFractionDigits: candle.volume >= 100 ? 0 : 2 })} ${props.token}`,
+          ]
+        : []),
       ...(candle?.gap ? ['No trades in this bucket: flat at the previous close'] : []),
     ];
   });

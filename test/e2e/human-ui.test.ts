@@ -365,7 +365,13 @@ describe('Harvest speaks human (harvest serve + Chromium)', () => {
         expect(await timeAxisLabels(page, 'price-chart')).toBeGreaterThanOrEqual(4);
         const tip = await hoverTooltip(page, 'price-chart');
         expect(tip).toMatch(/UTC/u);
-        for (const word of ['Open', 'High', 'Low', 'Close', 'Volume']) expect(tip).toContain(word);
+        for (const word of ['Open', 'High', 'Low', 'Close']) expect(tip).toContain(word);
+        expect(tip).not.toMatch(/not reported/u);
+        // A seeded candle (the replay history, left of the live ones) shows its volume in the token's units.
+        const box = (await price.boundingBox())!;
+        await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.55);
+        const seeded = await price.getByTestId('chart-tooltip').textContent();
+        expect(seeded).toMatch(/Volume [\d,.]+ [A-Z]{2,}/u);
         await page.screenshot({ path: join(ARTIFACTS, `chart-price-tooltip-${theme}-1280.png`) });
 
         await page.getByTestId('chart-equity').click();
