@@ -48,7 +48,7 @@ function readColors(): ThemeColors {
  * The TradingView attribution logo injects a <style> element, which the hosts' CSP (style-src 'self')
  * blocks; the attribution the lightweight-charts licence asks for is in Settings › About instead.
  */
-function chartOptions(c: ThemeColors) {
+export function chartOptions(c: ThemeColors) {
   return {
     autoSize: true,
     layout: {
@@ -66,6 +66,9 @@ function chartOptions(c: ThemeColors) {
       secondsVisible: false,
       minBarSpacing: 0.5,
       tickMarkFormatter: axisLabel,
+      // The library shifts the edge labels inside the chart only with a fixed left edge; without it the
+      // first label ("2021") is cut in half at the left border and reads "21".
+      fixLeftEdge: true,
     },
     localization: { timeFormatter: (t: Time) => fmtChartTime(t) },
     crosshair: { mode: 0 },
