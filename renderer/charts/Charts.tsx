@@ -69,6 +69,8 @@ export function chartOptions(c: ThemeColors) {
       // The library shifts the edge labels inside the chart only with a fixed left edge; without it the
       // first label ("2021") is cut in half at the left border and reads "21".
       fixLeftEdge: true,
+      // The same at the right edge: the last day label ("Dec 9") sat half under the price scale.
+      fixRightEdge: true,
     },
     localization: { timeFormatter: (t: Time) => fmtChartTime(t) },
     crosshair: { mode: 0 },

@@ -240,9 +240,9 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
                 {open && (
                   <td className={`num ${pnlClass(p.uiUnrealizedPnl)}`} data-testid={`position-upnl-${p.id}`}>
                     {p.uiUnrealizedPnl === null ? '—' : fmtSigned(p.uiUnrealizedPnl, 2)}
+                    {/* On its own line: beside the amount it made the table wider than its panel at 1024 px. */}
                     {pct !== null && (
-                      <span className="tiny">
-                        {' '}
+                      <span className="tiny" style={{ display: 'block' }}>
                         ({pct >= 0 ? '+' : '−'}
                         {Math.abs(pct).toFixed(2)} % since entry)
                       </span>

@@ -11,6 +11,6 @@ const colors = { bg: '#000', text: '#fff', grid: '#111', border: '#222', pos: '#
 
 describe('chart time axis', () => {
   it('fixes the left edge, so the edge labels are shifted inside instead of clipped', () => {
-    expect(chartOptions(colors).timeScale).toMatchObject({ fixLeftEdge: true, timeVisible: true });
+    expect(chartOptions(colors).timeScale).toMatchObject({ fixLeftEdge: true, fixRightEdge: true, timeVisible: true });
   });
 });
