@@ -191,7 +191,7 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
   };
   return (
     <div className="table-wrap">
-      <table className="table" data-testid={open ? 'positions-open-table' : 'positions-closed-table'}>
+      <table className="table dense" data-testid={open ? 'positions-open-table' : 'positions-closed-table'}>
         <thead>
           <tr>
             <th>Token</th>
@@ -266,7 +266,8 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
                   {relTime(open ? p.openedAt : p.closedAt, now)}
                 </td>
                 {open && (
-                  <td className="num">
+                  // The two buttons may stack when the panel is narrow, rather than push the table past its edge.
+                  <td className="num" style={{ whiteSpace: 'normal' }}>
                     {hasCommand('positions.setExits') && (
                       <button
                         className="btn xs ghost"
