@@ -465,7 +465,11 @@ export function EventFeed({
                 <span className="time" title={e.ts}>
                   {now - Date.parse(e.ts) < 3_600_000 ? relTime(e.ts, now) : fmtTime(e.ts)}
                 </span>
-                {body && <span className="body">{body}</span>}
+                {body && (
+                  <span className="body" title={body}>
+                    {body}
+                  </span>
+                )}
               </li>
             );
           })}
