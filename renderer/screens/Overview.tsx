@@ -288,7 +288,7 @@ function GlobalBreakerCallout() {
   return (
     <div className="callout neg small row" style={{ marginBottom: 12, gap: 12 }} data-testid="global-breaker">
       <span style={{ flex: 1 }}>
-        Global breaker tripped: {b.failures} failed orders across {b.userIds.length} friend(s) within{' '}
+        Global breaker tripped: {b.failures} failed orders across {plural(b.userIds.length, 'friend')} within{' '}
         {b.settings.windowSeconds} s. No new entries for anyone until {fmtTime(b.until)}; exits still run.
       </span>
       <button className="btn sm" data-testid="global-breaker-resume" onClick={() => void resumeGlobalBreaker()}>
