@@ -65,13 +65,16 @@ export function App() {
         <Sidebar />
         <main className={`main ${offline ? 'offline' : ''}`} data-offline={offline || undefined}>
           <GlobalBanner />
-          <ErrorBoundary resetKey={JSON.stringify(view)}>
-            {view.kind === 'overview' && <Overview />}
-            {view.kind === 'leaderboard' && <Leaderboard />}
-            {view.kind === 'settings' && <Settings />}
-            {view.kind === 'backtest' && <Backtest />}
-            {view.kind === 'user' && <UserView userId={view.userId} tab={view.tab} />}
-          </ErrorBoundary>
+          {/* Inert while the engine is away: no click, Tab or Enter reaches a control; the figures still scroll. */}
+          <div className="main-screen" inert={offline} data-testid="main-screen">
+            <ErrorBoundary resetKey={JSON.stringify(view)}>
+              {view.kind === 'overview' && <Overview />}
+              {view.kind === 'leaderboard' && <Leaderboard />}
+              {view.kind === 'settings' && <Settings />}
+              {view.kind === 'backtest' && <Backtest />}
+              {view.kind === 'user' && <UserView userId={view.userId} tab={view.tab} />}
+            </ErrorBoundary>
+          </div>
         </main>
       </div>
       <Toasts />

@@ -668,6 +668,10 @@ export const commands = {
           source: z.string().optional(),
           /** The source had no data for this bucket: filled flat at the previous close. */
           gap: z.boolean().optional(),
+          /** Traded volume, only where the source reports it (seeded history; live candles have none). */
+          volume: z.number().optional(),
+          /** What `volume` counts: 'token' (the token's units: Binance, replay) or 'usd' (GeckoTerminal). */
+          volumeIn: z.enum(['token', 'usd']).optional(),
         }),
       ),
       /** 'replay': times are the sandbox replay's market time (2020-2021), not today's; 'wall': real time. */

@@ -259,7 +259,7 @@ export const formatters: Formatters = {
         ? 'No open positions.'
         : o.results.map((r) => `position ${r.positionId}: ${formatOutcome(r.outcome, h)}`).join('\n'),
       ...(o.entriesPaused
-        ? ["This user's strategy entries are paused until you resume them (harvest resume USER)."]
+        ? ["This friend's strategy entries are now paused; resume them with harvest resume and their name."]
         : []),
     ].join('\n'),
   'trades.list': (o, h) =>

@@ -8,46 +8,64 @@ import { solReserveLamports } from '../funds/reserves';
 import { refuse, type RiskGate } from './gate';
 import { usdValue } from './sizing';
 
+/** How a refusal names the friend; without a store it still never shows an id. */
+export type FriendName = (userId: number) => string;
+
+/** "Pia's buy of WETH" / "Pia's sell of WETH": what was refused, by name and token. */
+function orderOf(order: { side: string; inputMint: string; outputMint: string }, friend: string): string {
+  const mint = order.side === 'buy' ? order.outputMint : order.inputMint;
+  return `${friend}'s ${order.side} of ${symbolOf(mint)}`;
+}
+
 /**
  * Halt stops everything. A pause (global, per user, a tripped breaker, the
  * drawdown limit) stops entries only: reducing risk is always allowed, so
- * sells, closes and exits pass every pause (issue #9, item 6).
+ * sells, closes and exits pass every pause (issue #9, item 6). Every refusal
+ * names the friend, the token, and the command that lifts it (issue #17).
  */
-export function controlsGate(controls: Controls): RiskGate {
+export function controlsGate(controls: Controls, nameOf: FriendName = () => 'this friend'): RiskGate {
   return {
     check(order) {
       const g = controls.global();
+      const friend = nameOf(order.userId);
+      const what = orderOf(order, friend);
       if (g.halted)
         return refuse(
           'HALTED',
-          `Trading is halted${g.reason ? ` (${g.reason})` : ''}; nothing is signed until the operator resumes.`,
+          `Trading is halted${g.reason ? ` (${g.reason})` : ''}, so ${what} was not signed; nothing is signed until the operator resumes everyone (harvest resume, or Resume in the app).`,
         );
       if (isRiskReducing(order)) return { ok: true };
       if (g.paused)
         return refuse(
           'PAUSED_GLOBAL',
-          `Trading is paused for everyone${g.reason ? ` (${g.reason})` : ''}; sells, closes and exits still run.`,
+          `Trading is paused for everyone${g.reason ? ` (${g.reason})` : ''}, so ${what} was refused; sells, closes and exits still run. The operator resumes everyone with harvest resume, or Resume in the app.`,
         );
       const u = controls.user(order.userId);
+      const resume = `the operator resumes ${friend} with harvest resume ${friend.includes(' ') ? `"${friend}"` : friend}, or Resume on their tab`;
       if (u.paused) {
         if (u.reason?.startsWith('breaker'))
           return refuse(
             'BREAKER_TRIPPED',
-            `This user's breaker tripped (${u.reason}); no new entries until the operator resumes them. Sells, closes and exits still run.`,
+            `${friend}'s breaker tripped (${u.reason}), so ${what} was refused; no new entries until ${resume}. Sells, closes and exits still run.`,
           );
         if (u.reason?.startsWith('drawdown'))
           return refuse(
             'MAX_DRAWDOWN',
-            `This user is paused by the drawdown limit (${u.reason}); the operator must resume them. Sells, closes and exits still run.`,
+            `${friend} is paused by the drawdown limit (${u.reason}), so ${what} was refused; no new entries until ${resume}. Sells, closes and exits still run.`,
           );
         return refuse(
           'PAUSED_USER',
-          `This user is paused${u.reason ? ` (${u.reason})` : ''}; no new entries until resumed. Sells, closes and exits still run.`,
+          `${friend} is paused${u.reason ? ` (${u.reason})` : ''}, so ${what} was refused; no new entries until ${resume}. Sells, closes and exits still run.`,
         );
       }
       return { ok: true };
     },
   };
+}
+
+/** The friend-naming function a store gives the controls gate. */
+export function friendNames(store: Store): FriendName {
+  return (userId) => friendOf(store, userId);
 }
 
 /** A refusal names the friend (never their id). */

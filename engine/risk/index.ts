@@ -1,6 +1,6 @@
 export { composeGates, refuse, type RiskGate, type RiskDecision, type RiskCode, type RiskContext } from './gate';
 export { Controls, GLOBAL_SCOPE, userScope, CLOSE_ALL_PAUSE_REASON, type ControlState } from './controls';
-export { controlsGate, orderSizeGate, balanceGate } from './basic-gates';
+export { controlsGate, friendNames, orderSizeGate, balanceGate } from './basic-gates';
 export {
   GlobalBreaker,
   globalBreakerSettings,

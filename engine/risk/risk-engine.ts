@@ -38,7 +38,7 @@ import { orderSizeRefusal, usdValue, type EntrySizingFacts } from './sizing';
 import { outflowAsset, outflowLast24h, tradingCapsFor } from '../keystore/outflow';
 import type { UserSettings } from '../users/settings';
 import { userSettingsOf } from '../users/settings-cache';
-import { balanceGate, controlsGate, orderSizeGate } from './basic-gates';
+import { balanceGate, controlsGate, friendNames, orderSizeGate } from './basic-gates';
 import type { Controls } from './controls';
 import { composeGates, refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
 import {
@@ -562,7 +562,7 @@ export function riskEngineGate(deps: RiskEngineDeps): RiskGate {
  */
 export function standardRiskGate(deps: RiskEngineDeps): RiskGate {
   return composeGates(
-    controlsGate(deps.controls),
+    controlsGate(deps.controls, friendNames(deps.store)),
     orderSizeGate(deps.store),
     balanceGate(deps.store, deps.network),
     riskEngineGate(deps),

@@ -594,6 +594,7 @@ export function buildHandlers(engine: Engine): Handlers {
           close: c.close,
           source: c.source,
           gap: c.gap,
+          ...candleVolume(c),
         })),
         timeKind: f.candleHistory.timeKind,
         marketNow: f.marketNow(),
@@ -731,4 +732,17 @@ export function assertCanSwitchNetwork(engine: Engine, network: string, rpcUrls:
       'Mainnet needs your own RPC endpoint(s) (--rpc URL); the public one is rate-limited and not fit for trading.',
     );
   }
+}
+
+/**
+ * A candle's volume where its source reports one: seeded history (Binance and
+ * the replay count the token, GeckoTerminal counts USD). Live candles are built
+ * from prices and gaps are filled flat, so they carry none (omitted, not 0).
+ */
+function candleVolume(c: { source: string; gap: boolean; volume: number }): {
+  volume?: number;
+  volumeIn?: 'token' | 'usd';
+} {
+  if (c.gap || !c.source.startsWith('seed:') || !(c.volume > 0)) return {};
+  return { volume: c.volume, volumeIn: c.source === 'seed:geckoterminal' ? 'usd' : 'token' };
 }

@@ -7,7 +7,7 @@ import { PriceQuorum, PythPriceSource, pythFeedForMint, quorumEventsTo } from '.
 import { TokenListClient, TokenRegistry, tokenSafetyGate } from '../tokens';
 import { isoTime } from '../kernel/clock';
 import { StrategyRunner, type StrategyRunReport } from './strategy-runner';
-import { balanceGate, composeGates, controlsGate, orderSizeGate, RiskEngine } from '../risk';
+import { balanceGate, composeGates, controlsGate, friendNames, orderSizeGate, RiskEngine } from '../risk';
 import { Performance } from '../portfolio/performance';
 import { ensurePaperAccount, paperAccountOpen } from '../portfolio';
 import { userSettingsOf } from '../users/settings-cache';
@@ -127,7 +127,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     signer,
     controls,
     risk: composeGates(
-      controlsGate(controls),
+      controlsGate(controls, friendNames(store)),
       breaker.gate(),
       orderSizeGate(store),
       balanceGate(store, net.name),

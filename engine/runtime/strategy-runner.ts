@@ -6,7 +6,7 @@ import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
 import { resolveToken, tokenByMint, type IndicatorCache } from '../market';
 import { averageEntryPrice } from '../portfolio';
-import { controlsGate } from '../risk/basic-gates';
+import { controlsGate, friendNames } from '../risk/basic-gates';
 import type { Controls } from '../risk/controls';
 import { entrySizingFacts, limitsFor } from '../risk/risk-engine';
 import { sizeEntry, type EntrySize } from '../risk/sizing';
@@ -529,7 +529,7 @@ export class StrategyRunner {
     const signal = e.ev.signal;
     const clientId = `strategy:${strategyId}:${token.symbol}:${e.time}`;
     // The controls first, with the gate's own codes and words: a paused friend's entry is a decision, not an order.
-    const controls = controlsGate(this.d.controls).check(
+    const controls = controlsGate(this.d.controls, friendNames(this.d.store)).check(
       {
         userId,
         side: signal.side,

@@ -48,7 +48,7 @@ function readColors(): ThemeColors {
  * The TradingView attribution logo injects a <style> element, which the hosts' CSP (style-src 'self')
  * blocks; the attribution the lightweight-charts licence asks for is in Settings › About instead.
  */
-function chartOptions(c: ThemeColors) {
+export function chartOptions(c: ThemeColors) {
   return {
     autoSize: true,
     layout: {
@@ -66,6 +66,11 @@ function chartOptions(c: ThemeColors) {
       secondsVisible: false,
       minBarSpacing: 0.5,
       tickMarkFormatter: axisLabel,
+      // The library shifts the edge labels inside the chart only with a fixed left edge; without it the
+      // first label ("2021") is cut in half at the left border and reads "21".
+      fixLeftEdge: true,
+      // The same at the right edge: the last day label ("Dec 9") sat half under the price scale.
+      fixRightEdge: true,
     },
     localization: { timeFormatter: (t: Time) => fmtChartTime(t) },
     crosshair: { mode: 0 },
@@ -384,11 +389,18 @@ export function PriceChart(props: {
     const bar = (series.current ? param.seriesData.get(series.current) : undefined) as BarData<Time> | undefined;
     if (!bar || !('open' in bar)) return null;
     const candle = candles?.find((c) => toChartTime(c.time) === param.time) as
-      (Candle & { volume?: number }) | undefined;
+      (Candle & { volume?: number; volumeIn?: 'token' | 'usd' }) | undefined;
     return [
       `Close ${fmtPrice(bar.close)} ${props.token}/USD`,
       `Open ${fmtPrice(bar.open)} · High ${fmtPrice(bar.high)} · Low ${fmtPrice(bar.low)}`,
-      candle?.volume !== undefined ? `Volume ${candle.volume.toLocaleString()}` : 'Volume not reported by this source',
+      // Only where the source reports it; a line that says "not reported" is noise.
+      ...(candle?.volume !== undefined
+        ? [
+            candle.volumeIn === 'usd'
+              ? `Volume ${fmtUsd(candle.volume)}`
+              : `Volume ${candle.volume.toLocaleString('en-US', { maximumFractionDigits: candle.volume >= 100 ? 0 : 2 })} ${props.token}`,
+          ]
+        : []),
       ...(candle?.gap ? ['No trades in this bucket: flat at the previous close'] : []),
     ];
   });

@@ -288,7 +288,7 @@ function GlobalBreakerCallout() {
   return (
     <div className="callout neg small row" style={{ marginBottom: 12, gap: 12 }} data-testid="global-breaker">
       <span style={{ flex: 1 }}>
-        Global breaker tripped: {b.failures} failed orders across {b.userIds.length} friend(s) within{' '}
+        Global breaker tripped: {b.failures} failed orders across {plural(b.userIds.length, 'friend')} within{' '}
         {b.settings.windowSeconds} s. No new entries for anyone until {fmtTime(b.until)}; exits still run.
       </span>
       <button className="btn sm" data-testid="global-breaker-resume" onClick={() => void resumeGlobalBreaker()}>
@@ -347,13 +347,18 @@ function HealthPanel() {
   const offline = useApp((s) => s.conn !== 'open');
   const healthAt = useApp((s) => s.healthAt);
   const networkAt = useApp((s) => s.networkAt);
-  const now = useNow(5_000);
+  const now = useNow(offline ? 1_000 : 5_000);
   const rpc = h?.rpc;
-  // Every figure says how old it is: a frozen one must not pass for a live one.
+  // Every figure says how old it is: a frozen one must not pass for a live one. While the engine is away the
+  // age keeps growing and reads like the banner ("last heard 40s ago"), never a fresh-looking "0 s ago".
   const age = (at: number | null) =>
     at === null ? null : (
       <span className="stale-age" data-testid="figure-age">
-        {now - at < 120_000 ? `${Math.max(0, Math.round((now - at) / 1000))} s ago` : relTime(at, now)}
+        {offline
+          ? `last heard ${now - at < 1000 ? 'a moment' : fmtDuration(now - at)} ago`
+          : now - at < 120_000
+            ? `${Math.max(0, Math.round((now - at) / 1000))} s ago`
+            : relTime(at, now)}
       </span>
     );
   return (
@@ -467,7 +472,11 @@ export function EventFeed({
                 <span className="time" title={e.ts}>
                   {now - Date.parse(e.ts) < 3_600_000 ? relTime(e.ts, now) : fmtTime(e.ts)}
                 </span>
-                {body && <span className="body">{body}</span>}
+                {body && (
+                  <span className="body" title={body}>
+                    {body}
+                  </span>
+                )}
               </li>
             );
           })}

@@ -192,7 +192,7 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
   };
   return (
     <div className="table-wrap">
-      <table className="table" data-testid={open ? 'positions-open-table' : 'positions-closed-table'}>
+      <table className="table dense" data-testid={open ? 'positions-open-table' : 'positions-closed-table'}>
         <thead>
           <tr>
             <th>Token</th>
@@ -241,9 +241,9 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
                 {open && (
                   <td className={`num ${pnlClass(p.uiUnrealizedPnl)}`} data-testid={`position-upnl-${p.id}`}>
                     {p.uiUnrealizedPnl === null ? '—' : fmtSigned(p.uiUnrealizedPnl, 2)}
+                    {/* On its own line: beside the amount it made the table wider than its panel at 1024 px. */}
                     {pct !== null && (
-                      <span className="tiny">
-                        {' '}
+                      <span className="tiny" style={{ display: 'block' }}>
                         ({pct >= 0 ? '+' : '−'}
                         {Math.abs(pct).toFixed(2)} % since entry)
                       </span>
@@ -267,7 +267,8 @@ function PositionsTable({ rows, userId, open }: { rows: Position[]; userId: numb
                   {relTime(open ? p.openedAt : p.closedAt, now)}
                 </td>
                 {open && (
-                  <td className="num">
+                  // The two buttons may stack when the panel is narrow, rather than push the table past its edge.
+                  <td className="num" style={{ whiteSpace: 'normal' }}>
                     {hasCommand('positions.setExits') && (
                       <button
                         className="btn xs ghost"

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { CopyButton, Panel } from '../components/ui';
-import { fmtDateTime } from '../lib/format';
+import { fmtDateTime, plural } from '../lib/format';
 import { actions } from '../state/store';
 import type { CommandOutput } from '../../engine/api/contract';
 
@@ -78,7 +78,7 @@ export function TelegramSettingsPanel() {
           <span className="spacer" />
           {status && (
             <span className="muted small" data-testid="telegram-linked">
-              {status.linkedFriends} friend(s) linked{status.operatorLinked ? ' · your chat linked' : ''}
+              {plural(status.linkedFriends, 'friend')} linked{status.operatorLinked ? ' · your chat linked' : ''}
             </span>
           )}
         </div>

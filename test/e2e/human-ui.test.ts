@@ -365,7 +365,13 @@ describe('Harvest speaks human (harvest serve + Chromium)', () => {
         expect(await timeAxisLabels(page, 'price-chart')).toBeGreaterThanOrEqual(4);
         const tip = await hoverTooltip(page, 'price-chart');
         expect(tip).toMatch(/UTC/u);
-        for (const word of ['Open', 'High', 'Low', 'Close', 'Volume']) expect(tip).toContain(word);
+        for (const word of ['Open', 'High', 'Low', 'Close']) expect(tip).toContain(word);
+        expect(tip).not.toMatch(/not reported/u);
+        // A seeded candle (the replay history, left of the live ones) shows its volume in the token's units.
+        const box = (await price.boundingBox())!;
+        await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.55);
+        const seeded = await price.getByTestId('chart-tooltip').textContent();
+        expect(seeded).toMatch(/Volume [\d,.]+ [A-Z]{2,}/u);
         await page.screenshot({ path: join(ARTIFACTS, `chart-price-tooltip-${theme}-1280.png`) });
 
         await page.getByTestId('chart-equity').click();
@@ -532,6 +538,44 @@ describe('Harvest speaks human (harvest serve + Chromium)', () => {
         .locator('main button, main input, main select')
         .evaluateAll((els) => els.filter((el) => getComputedStyle(el).pointerEvents !== 'none').length);
       expect(live).toBe(0);
+      // Truly off, not just unclickable: the keyboard cannot reach a control in the main area either
+      // (the main area itself may take focus: it is a scroller, so the stale figures still scroll by keyboard).
+      const inMain = () =>
+        page.evaluate(() => {
+          const a = document.activeElement;
+          const control = a && a.tagName !== 'MAIN' && a.closest('main');
+          return control ? `${a.tagName} ${a.className} ${a.textContent?.slice(0, 30)}` : false;
+        });
+      const focusedInMain: (string | false)[] = [];
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        focusedInMain.push(await inMain());
+      }
+      expect(focusedInMain.filter(Boolean)).toEqual([]);
+      // A button focused by script and Enter pressed: focus does not land, no dialog opens, no command is sent.
+      const commands: string[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/api/command/')) commands.push(r.url());
+      });
+      await page
+        .locator('main button')
+        .first()
+        .evaluate((b) => (b as HTMLButtonElement).focus());
+      expect(await inMain()).toBe(false);
+      await page.keyboard.press('Enter');
+      await page
+        .locator('main button')
+        .first()
+        .press('Enter', { timeout: 2_000 })
+        .catch(() => undefined);
+      expect(await page.locator('.dialog').count()).toBe(0);
+      expect(commands.filter((u) => !/\/(health|network\.status|controls\.get)/u.test(u))).toEqual([]);
+      // The health figures say how old they are, growing, worded like the banner: never a fresh-looking "0 s ago".
+      const ageText = () => page.getByTestId('figure-age').first().textContent();
+      const first = await ageText();
+      expect(first).toMatch(/^last heard (a moment|.+ s|.+ min.*) ago$/u);
+      await expect.poll(ageText, { timeout: 10_000 }).not.toBe(first);
+      expect(await ageText()).toMatch(/^last heard .+ ago$/u);
       await page.screenshot({ path: join(ARTIFACTS, 'engine-stopped-dark-1280.png') });
     } finally {
       await context.close();

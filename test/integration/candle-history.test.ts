@@ -69,6 +69,10 @@ describe('candle history on the sandbox', () => {
     expect(r.timeKind).toBe('replay');
     expect(r.candles.length).toBe(168);
     expect(r.candles[0]!.time).toBe(FRESH_MARKET_START - 7 * 24 * HOUR);
+    // Seeded history carries the source's volume (the replay counts SOL), an optional field: old readers ignore it.
+    const stored = funds.candleHistory.stored(SOL.mint, '1h', 300);
+    expect(r.candles[0]).toMatchObject({ volume: stored[0]!.volume, volumeIn: 'token' });
+    expect(r.candles[0]!.volume).toBeGreaterThan(0);
   });
 
   it('builds live candles on market time: one 5m candle per 5 s of clock at speed 60', async () => {
@@ -90,6 +94,11 @@ describe('candle history on the sandbox', () => {
     // The live candles follow the replayed market: each opens at the replay candle's open (ticks fall on bucket starts).
     const real = new Map(candles5m('SOLUSDT').map((c) => [c.time, c]));
     for (const c of live) expect(c.open).toBeCloseTo(real.get(c.time)!.open, 2);
+    // Live candles are built from prices: no volume is claimed for them (omitted, not 0).
+    const listed = await engine.execute('market.candles', { token: 'SOL', timeframe: '5m', limit: 30 });
+    const liveListed = listed.candles.filter((c) => c.source === 'live');
+    expect(liveListed.length).toBeGreaterThan(0);
+    for (const c of liveListed) expect(c).not.toHaveProperty('volume');
     expect(funds.candles.closed(SOL.mint, '1h').length).toBe(before1h + 2);
   });
 

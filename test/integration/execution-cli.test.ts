@@ -10,6 +10,7 @@ import type { Address } from '@solana/kit';
 import { findAssociatedTokenPda } from '@solana-program/token';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandOutput } from '../../engine/api';
+import { findLeaks } from '../../engine/api/human-text';
 import { systemClock } from '../../engine/kernel/clock';
 import { formatUnits, tokenBySymbol, type TokenInfo } from '../../engine/market';
 import type { Engine } from '../../engine/runtime';
@@ -151,6 +152,13 @@ describe('harvest order / positions / trades / pause / resume / halt / close-all
     const paused = await hv(dir, ['--json', 'order', 'ana', 'buy', 'WETH', '10']); // 7
     expect(paused.code, describeRun(paused)).toBe(1);
     expect(oneJson<Outcome>(paused)).toMatchObject({ status: 'rejected', code: 'PAUSED_USER' });
+    // The refusal, as a person reads it: the friend by name, the token, what to do; no id (issue #17).
+    const pausedText = await hv(dir, ['order', 'ana', 'buy', 'WETH', '10']); // 7b
+    const said = pausedText.stdout + pausedText.stderr;
+    expect(said).toMatch(/ana is paused \(holiday\), so ana's buy of WETH was refused/u);
+    expect(said).toContain('harvest resume ana');
+    expect(said).not.toMatch(/this user/iu);
+    expect(findLeaks(said), said).toEqual([]);
     expect(ok<CommandOutput<'controls.resume'>>(await hv(dir, ['--json', 'resume', 'ana']))).toMatchObject({
       paused: false,
       halted: false,

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { describeSensitive } from '../../engine/api/confirmations';
 import { formatUnits, tokenBySymbol } from '../../engine/market';
+import { findLeaks } from '../../engine/api/human-text';
 import { CLOSE_ALL_PAUSE_REASON, RiskEngine } from '../../engine/risk';
 import type { Engine, Funds } from '../../engine/runtime';
 import { tempDataDir } from '../helpers/datadir';
@@ -48,6 +49,15 @@ const buy = (user: string, token = 'WETH', amount = '50') =>
 /** `harvest order USER sell TOKEN AMOUNT`, through the same command. */
 const sell = (user: string, token: string, amount: string) =>
   engine.execute('orders.submit', { user, side: 'sell', token, amount });
+/** A refusal speaks human (issue #17): it names the friend and the token, says what to do, and leaks no id. */
+function namesFriend(outcome: unknown, friend: string, token = 'WETH'): void {
+  const message = (outcome as { message?: string }).message ?? '';
+  expect(message).toContain(friend);
+  expect(message).toContain(token);
+  expect(message).toMatch(/resume/u);
+  expect(message).not.toMatch(/this user/iu);
+  expect(findLeaks(message), message).toEqual([]);
+}
 const openPositions = async (user: string) =>
   (await engine.execute('positions.list', { user, status: 'open' })).positions;
 
@@ -72,7 +82,9 @@ describe('sells and closes pass every pause', () => {
   test('a friend paused by the operator sells and closes; their entries stay refused PAUSED_USER', async () => {
     await holdWeth('Pia');
     await engine.execute('controls.pause', { user: 'Pia', reason: 'holiday' });
-    expect(await buy('Pia')).toMatchObject({ status: 'rejected', code: 'PAUSED_USER' });
+    const refused = await buy('Pia');
+    expect(refused).toMatchObject({ status: 'rejected', code: 'PAUSED_USER' });
+    namesFriend(refused, 'Pia');
     await sellHalfThenClose('Pia');
     expect(engine.controls.user(id('Pia')).paused).toBe(true);
   });
@@ -81,7 +93,9 @@ describe('sells and closes pass every pause', () => {
     await holdWeth('Bo');
     tripBreaker('Bo');
     expect(engine.controls.user(id('Bo')).reason).toMatch(/^breaker/u);
-    expect(await buy('Bo')).toMatchObject({ status: 'rejected', code: 'BREAKER_TRIPPED' });
+    const refused = await buy('Bo');
+    expect(refused).toMatchObject({ status: 'rejected', code: 'BREAKER_TRIPPED' });
+    namesFriend(refused, 'Bo');
     await sellHalfThenClose('Bo');
   });
 
@@ -119,10 +133,9 @@ describe('sells and closes pass every pause', () => {
     await engine.execute('controls.pause', { user: 'Hal', reason: 'holiday' });
     await engine.execute('controls.halt', { reason: 'incident' });
     try {
-      expect(await sell('Hal', 'WETH', formatUnits(BigInt(p.quantity), WETH.decimals))).toMatchObject({
-        status: 'rejected',
-        code: 'HALTED',
-      });
+      const halted = await sell('Hal', 'WETH', formatUnits(BigInt(p.quantity), WETH.decimals));
+      expect(halted).toMatchObject({ status: 'rejected', code: 'HALTED' });
+      namesFriend(halted, 'Hal');
       expect(await engine.execute('positions.close', { user: 'Hal', positionId: p.id })).toMatchObject({
         status: 'rejected',
         code: 'HALTED',

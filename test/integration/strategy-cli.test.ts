@@ -35,7 +35,9 @@ describe('harvest strategy status and log', () => {
     expect(r.stdout).toMatch(/^bo {2}dca \(paper\) {2}paused: entries stopped$/mu);
     expect(r.stdout).toMatch(/^cy {2}trend \(paper\) {2}warming up 13\/78$/mu);
     expect(r.stdout).toMatch(/SOL {3}1h {2}warming up 13\/78; last candle 2020-12-01 12:00/u);
-    expect(r.stdout).toMatch(/last decision: skipped: paused \(2020-12-01 13:00\): This user is paused \(holiday\)/u);
+    expect(r.stdout).toMatch(
+      /last decision: skipped: paused \(2020-12-01 13:00\): bo is paused \(holiday\), so bo's buy of SOL was refused/u,
+    );
     expect(r.stdout).toMatch(/^dee {2}dca \(paper\) {2}skipped: size below minimum$/mu);
     expect(r.stdout).not.toMatch(/running|userId|\{/u);
   });
@@ -55,7 +57,7 @@ describe('harvest strategy status and log', () => {
     const r = await harvest('strategy', 'log', 'bo', '--since', '2020-12-01');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Strategy decisions of bo/u);
-    expect(r.stdout).toMatch(/2020-12-01 13:00 {2}SOL {3}buy {2}skipped: paused\s+This user is paused \(holiday\)/u);
+    expect(r.stdout).toMatch(/2020-12-01 13:00 {2}SOL {3}buy {2}skipped: paused\s+bo is paused \(holiday\)/u);
     const none = await harvest('strategy', 'log', 'bo', '--since', '2020-12-02');
     expect(none.stdout).toMatch(/No strategy decisions recorded for bo in this period/u);
     const bad = await harvest('strategy', 'log', 'bo', '--since', 'last tuesday');
