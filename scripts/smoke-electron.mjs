@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* eslint-disable no-console -- a command-line script: the console is its interface */
 // `npm run smoke:electron`: one real launch of the desktop app. Builds it when
 // stale, starts Electron on the built main with a throw-away data folder on the
 // sandbox network (under Xvfb on Linux without a display), and waits for the
