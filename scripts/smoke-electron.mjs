@@ -82,14 +82,19 @@ function runApp(command, args, env) {
   return new Promise((resolve) => {
     // Its own process group, so xvfb-run, Xvfb and Electron's helpers are stopped together.
     const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
-    const timer = setTimeout(() => {
+    const stopGroup = (signal) => {
       try {
-        process.kill(-child.pid, 'SIGKILL');
+        process.kill(-child.pid, signal);
       } catch {
         // already gone
       }
+    };
+    const timer = setTimeout(() => {
+      stopGroup('SIGKILL');
       resolve(null);
     }, TIMEOUT_MS);
+    // Its own group does not get the terminal's Ctrl-C: pass it on (the app quits cleanly on SIGINT).
+    for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stopGroup(sig));
     child.on('error', (e) => {
       clearTimeout(timer);
       console.error(`smoke:electron: could not start ${command}: ${e.message}`);
