@@ -21,6 +21,7 @@ import {
   secureWebPreferences,
   type RendererSource,
 } from './security';
+import { captureFirstPaint, endSmokeRun, smokeScreenshotPath } from './smoke';
 import { createTray, type HarvestTray } from './tray';
 import { askOnClose, trayHostAvailable } from './tray-host';
 import { registerBridge, TelegramBridge } from '../engine/telegram';
@@ -263,6 +264,8 @@ export interface ShellOptions {
   network?: NetworkName;
   /** Whether closing the window may hide it to the tray (default: electron/tray-host.ts detection). */
   trayHost?: () => Promise<boolean>;
+  /** A smoke run (electron/smoke.ts): write the window's first paint here. */
+  smokeScreenshot?: string;
 }
 
 export interface Shell {
@@ -277,6 +280,8 @@ export interface Shell {
   trayHost: boolean;
   /** Stops everything and closes the engine (idempotent). */
   shutdown(): Promise<void>;
+  /** A smoke run's screenshot: its size once written (electron/smoke.ts). */
+  firstPaint?: Promise<number>;
 }
 
 /**
@@ -323,6 +328,10 @@ async function wireShell(engine: Engine, opts: ShellOptions): Promise<Shell> {
           },
         }),
   });
+  // Armed before anything is awaited, so the first 'ready-to-show' is not missed.
+  const firstPaint = opts.smokeScreenshot ? captureFirstPaint(window, opts.smokeScreenshot) : undefined;
+  // Handled by launch(); until then a rejection is not reported as unhandled.
+  firstPaint?.catch(() => undefined);
   const show = (): void => showWindow(window);
   const disposeIpc = registerIpc(engine, { window: () => window, rendererOrigin: source.origin, log: engine.log });
   const tray = createTray(engine, { showWindow: show, quit: () => app.quit() });
@@ -360,7 +369,18 @@ async function wireShell(engine: Engine, opts: ShellOptions): Promise<Shell> {
     return closing;
   };
 
-  return { engine, window, tray, notifier, sleepGuard, source, trayHost: hasTray, showWindow: show, shutdown };
+  return {
+    engine,
+    window,
+    tray,
+    notifier,
+    sleepGuard,
+    source,
+    trayHost: hasTray,
+    showWindow: show,
+    shutdown,
+    ...(firstPaint ? { firstPaint } : {}),
+  };
 }
 
 /** The real app: wires everything to Electron's lifecycle. */
@@ -410,13 +430,27 @@ export function launch(platform: NodeJS.Platform = process.platform): void {
     .then(async () => {
       const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
       const network = devNetwork(app.isPackaged);
+      const screenshot = smokeScreenshotPath(app.isPackaged);
       shell = await startShell({
         ...(network ? { network } : {}),
+        ...(screenshot ? { smokeScreenshot: screenshot } : {}),
         dataDir: process.env['HARVEST_DATA_DIR'] || app.getPath('userData'),
         paths: defaultPaths(),
         ...(devServerUrl ? { devServerUrl } : {}),
       });
-      if (!shell) app.exit(1);
+      if (!shell) return app.exit(1);
+      const started = shell;
+      // A smoke run (npm run smoke:electron) quits after its screenshot, the way the tray's Quit does.
+      if (started.firstPaint && screenshot) {
+        void endSmokeRun(started.firstPaint, screenshot, {
+          quit: () => app.quit(),
+          fail: (reason) => {
+            started.engine.log.error(reason);
+            void started.shutdown().finally(() => app.exit(1));
+          },
+          log: (m) => started.engine.log.info(m),
+        });
+      }
     })
     .catch((e: unknown) => {
       dialog.showErrorBox('Harvest could not start', e instanceof Error ? (e.stack ?? e.message) : String(e));

@@ -48,6 +48,19 @@ export function targets(base = root) {
   ];
 }
 
+/**
+ * The desktop app's build (electron-vite build: out/main, out/preload and dist/renderer), for
+ * scripts/smoke-electron.mjs. Not in targets(): `npm start` runs electron-vite dev instead.
+ */
+export function desktopTarget(base = root) {
+  return {
+    name: 'the desktop app',
+    output: join(base, 'out', 'main', 'main.js'),
+    sources: ['electron', 'engine', 'renderer', 'electron.vite.config.ts', 'package.json'].map((p) => join(base, p)),
+    command: [process.execPath, [join(base, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build']],
+  };
+}
+
 export function stale(target) {
   const built = newest(target.output);
   return built === 0 || target.sources.some((s) => newest(s) > built);
@@ -57,9 +70,14 @@ export function stale(target) {
  * Builds every stale target; returns the names of those that failed (the caller
  * decides what that means: start.mjs still starts when only the UI failed, and says so).
  */
-export function buildIfStale({ log = (m) => console.error(m), base = root, run = spawnSync } = {}) {
+export function buildIfStale({
+  log = (m) => console.error(m),
+  base = root,
+  run = spawnSync,
+  list = targets(base),
+} = {}) {
   const failed = [];
-  for (const t of targets(base)) {
+  for (const t of list) {
     if (!stale(t)) continue;
     log(
       `Building ${t.name} (${existsSync(t.output) ? 'its sources changed' : 'first start'}; this can take a minute)…`,

@@ -45,6 +45,16 @@ export class FakeWebContents extends EventEmitter {
   getURL(): string {
     return this.url;
   }
+  /** How many times the page was captured (capturePage). */
+  captures = 0;
+  /** What the next capturePage returns: a painted page (a small PNG) unless set to an empty image. */
+  capturedPng: Buffer = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+  /** Like Electron's capturePage: a NativeImage of what is painted (isEmpty() before any paint). */
+  capturePage(): Promise<{ toPNG(): Buffer; isEmpty(): boolean }> {
+    this.captures++;
+    const png = this.capturedPng;
+    return Promise.resolve({ toPNG: () => png, isEmpty: () => png.length === 0 });
+  }
   isDestroyed(): boolean {
     return this.destroyed;
   }

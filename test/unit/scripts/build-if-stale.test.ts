@@ -14,9 +14,11 @@ interface Target {
 }
 interface Mod {
   targets(base: string): Target[];
+  desktopTarget(base: string): Target;
   stale(t: Target): boolean;
   buildIfStale(o: {
     base: string;
+    list?: Target[];
     log: (m: string) => void;
     run: (cmd: string, args: string[]) => { status: number | null };
   }): string[];
@@ -82,5 +84,28 @@ describe('build when stale', () => {
     const failed = mod.buildIfStale({ base, log: (m) => logs.push(m), run: () => ({ status: 1 }) });
     expect(failed).toEqual(['the UI', 'the harvest command']);
     expect(logs.join('\n')).toMatch(/Building the UI failed \(exit 1\)/u);
+  });
+});
+
+describe('the desktop app (npm run smoke:electron)', () => {
+  it('electron-vite build runs when out/main is missing or older than electron/, and only then', () => {
+    file('electron/main.ts');
+    const desktop = mod.desktopTarget(base);
+    const runs: string[][] = [];
+    const run = (_cmd: string, args: string[]): { status: number } => {
+      runs.push(args);
+      file('out/main/main.js', new Date(T0.getTime() + 60_000));
+      return { status: 0 };
+    };
+    expect(mod.buildIfStale({ base, log: () => undefined, run, list: [desktop] })).toEqual([]);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.at(-1)).toBe('build');
+    expect(runs[0]![0]).toMatch(/electron-vite/u);
+    // Nothing changed: nothing built (and the UI / CLI targets are not this list's business).
+    expect(mod.buildIfStale({ base, log: () => undefined, run, list: [desktop] })).toEqual([]);
+    expect(runs).toHaveLength(1);
+    // The main process's sources changed: built again.
+    file('electron/main.ts', new Date(T0.getTime() + 120_000));
+    expect(mod.stale(desktop)).toBe(true);
   });
 });
