@@ -12,7 +12,9 @@ import {
   type Timeframe,
 } from '../market';
 import { standardRiskGate } from '../risk';
+// Through engine-parts: the replayed loop signs (paper fills still need wallets), so the full engine is loaded.
 import { Engine } from './engine';
+import './engine-parts';
 import { StrategyRunner } from './strategy-runner';
 import { DecisionLog } from './decisions';
 

@@ -424,7 +424,7 @@ describe('Harvest speaks human (harvest serve + Chromium)', () => {
       await discards(page.getByTestId('risk-input-maxPositionPctEquity'), '250');
       expect(await page.getByTestId('risk-field-maxPositionPctEquity').textContent()).not.toMatch(/At most/u);
       expect(await page.getByTestId('risk-reset').count()).toBe(0);
-      await discards(page.getByTestId('execution-settings').locator('input').first(), '7');
+      await discards(page.getByTestId('execution-settings').locator('input:not([type=checkbox])').first(), '7');
 
       await user('wallet');
       await discards(page.getByTestId('whitelist-add-address'), 'not-an-address');

@@ -149,36 +149,40 @@ describe('the paper sandbox where the on-chain sandbox cannot load', () => {
   });
 
   test('what needs a chain is refused with the reason, in words', async () => {
-    const refusals = [
+    // Each is started only when awaited: a promise rejected while an earlier one is awaited is unhandled.
+    const refusals: (() => Promise<unknown>)[] = [
       // Switching to the on-chain sandbox here: refused before it is stored.
-      engine.execute('network.set', { network: 'sandbox', rpcUrls: [], confirm: true }),
-      engine.execute('funds.withdraw', {
-        user: 'Wendy',
-        to: '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin',
-        amount: '0.1',
-        token: 'SOL',
-        confirm: true,
-      }),
-      engine.preflight('funds.withdraw', {
-        user: 'Wendy',
-        to: '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin',
-        amount: '0.1',
-        token: 'SOL',
-        confirm: true,
-      }),
-      engine.execute('ledger.reconcile', {}),
-      engine.execute('sandbox.whale', { action: 'start' }),
-      engine.execute('sandbox.send', { user: 'Wendy', amount: '1' }),
-      engine.execute('settings.set', { user: 'Wendy', key: 'mode', value: 'live', confirm: true }),
-      engine.execute('copy.follow', {
-        user: 'Wendy',
-        leader: '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin',
-        sizing: 'fixed',
-        fixedUsd: 10,
-      }),
+      () => engine.execute('network.set', { network: 'sandbox', rpcUrls: [], confirm: true }),
+      () =>
+        engine.execute('funds.withdraw', {
+          user: 'Wendy',
+          to: '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin',
+          amount: '0.1',
+          token: 'SOL',
+          confirm: true,
+        }),
+      () =>
+        engine.preflight('funds.withdraw', {
+          user: 'Wendy',
+          to: '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin',
+          amount: '0.1',
+          token: 'SOL',
+          confirm: true,
+        }),
+      () => engine.execute('ledger.reconcile', {}),
+      () => engine.execute('sandbox.whale', { action: 'start' }),
+      () => engine.execute('sandbox.send', { user: 'Wendy', amount: '1' }),
+      () => engine.execute('settings.set', { user: 'Wendy', key: 'mode', value: 'live', confirm: true }),
+      () =>
+        engine.execute('copy.follow', {
+          user: 'Wendy',
+          leader: '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin',
+          sizing: 'fixed',
+          fixedUsd: 10,
+        }),
     ];
-    for (const p of refusals) {
-      const e = await p.then(
+    for (const run of refusals) {
+      const e = await run().then(
         () => null,
         (err: unknown) => err as { code: string; message: string },
       );
