@@ -88,7 +88,7 @@ function redactOptionValues(text: string): string {
 const VALUED_GLOBALS = new Set(['--data-dir', '--network', '--rpc']);
 
 /** The top-level command word of argv ("user" in `harvest --json user list`); undefined when there is none. */
-function topCommandOf(argv: readonly string[]): string | undefined {
+export function topCommandOf(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') return undefined;
