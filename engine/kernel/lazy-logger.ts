@@ -31,5 +31,10 @@ export function lazyLogger(level: string, make: () => Logger): Logger {
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
+    // A write (say, `log.level = 'debug'`) goes to the real logger, so what is read back stays true.
+    set(_target, prop, value) {
+      const target = ensure();
+      return Reflect.set(target, prop, value, target);
+    },
   });
 }

@@ -60,6 +60,15 @@ describe('lazyLogger', () => {
     expect(readFileSync(join(logDir, 'harvest.log'), 'utf8')).not.toMatch(/never shown|hidden/u);
   });
 
+  it('a level set later is the level in force', () => {
+    const log = lazyLogger('warn', make('warn'));
+    log.level = 'error';
+    log.warn('now dropped');
+    log.error('kept');
+    expect(log.level).toBe('error');
+    expect(lines().map((l) => l['msg'])).toEqual(['kept']);
+  });
+
   it("'silent' writes nothing at any level", () => {
     const log = lazyLogger('silent', make('silent'));
     log.fatal('no');
