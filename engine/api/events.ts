@@ -192,47 +192,6 @@ export const eventSchemas = {
 export type EventType = keyof typeof eventSchemas;
 export type EventPayload<T extends EventType> = z.infer<(typeof eventSchemas)[T]>;
 
-export const defaultSeverity: Record<EventType, Severity> = {
-  'user.activated': 'info',
-  'user.deactivated': 'warning',
-  'wallet.funded': 'info',
-  'wallet.deposit': 'info',
-  'wallet.external_withdrawal': 'warning',
-  'ledger.mismatch': 'critical',
-  'ledger.acknowledged': 'warning',
-  'withdrawal.sent': 'info',
-  'withdrawal.failed': 'warning',
-  'whitelist.changed': 'warning',
-  'rpc.degraded': 'warning',
-  'order.rejected': 'info',
-  'order.failed': 'warning',
-  'trade.executed': 'info',
-  'position.closed': 'info',
-  'breaker.tripped': 'critical',
-  'exit.stuck': 'critical',
-  'breaker.globalTripped': 'critical',
-  'breaker.globalReset': 'info',
-  'controls.changed': 'warning',
-  'strategy.error': 'warning',
-  'strategy.entrySkipped': 'info',
-  'feed.stale': 'warning',
-  'feed.recovered': 'info',
-  'price.disagreement': 'warning',
-  'price.stale': 'warning',
-  'price.restored': 'info',
-  'order.priceRefused': 'warning',
-  'risk.dailyLossHit': 'warning',
-  'risk.drawdownPaused': 'critical',
-  'copy.trade': 'info',
-  'candles.seedFailed': 'warning',
-  'triggerOrder.placed': 'info',
-  'triggerOrder.filled': 'info',
-  'triggerOrder.cancelled': 'info',
-  'triggerOrder.expired': 'info',
-  'triggerOrder.failed': 'warning',
-  'position.exitsChanged': 'info',
-};
-
 export interface EngineEvent<T extends EventType = EventType> {
   id: number;
   ts: string;

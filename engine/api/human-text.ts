@@ -58,12 +58,18 @@ export function usdPrice(symbol: string, prices: Readonly<Record<string, number>
   return p !== undefined && Number.isFinite(p) ? p : null;
 }
 
-const USD = new Intl.NumberFormat('en-US', {
-  style: 'currency',
-  currency: 'USD',
-  minimumFractionDigits: 2,
-  maximumFractionDigits: 2,
-});
+// Built on first use: creating an Intl formatter loads ICU data (about 15 ms), which
+// every CLI command would pay at start-up although most never show a dollar figure.
+let usdFormat: Intl.NumberFormat | null = null;
+function formatUsd(n: number): string {
+  usdFormat ??= new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  });
+  return usdFormat.format(n);
+}
 
 /**
  * A token amount with its USD value beside it: "20.28 SOL ($2,995.10)"; the amount
@@ -79,7 +85,7 @@ export function withUsd(
   const price = usdPrice(symbol, prices);
   if (price === null || !Number.isFinite(n) || STABLE_SYMBOLS.has(symbol)) return amountText;
   const usd = n * price;
-  return `${amountText} (${usd < 0 ? '−' : ''}${USD.format(Math.abs(usd))})`;
+  return `${amountText} (${usd < 0 ? '−' : ''}${formatUsd(Math.abs(usd))})`;
 }
 
 /** "maxPositionPctEquity" -> "max position pct equity". */

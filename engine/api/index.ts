@@ -14,6 +14,7 @@ export {
   type CommandOutput,
 } from './contract';
 export { parseCommandInput, requireCommandName, describeIssues } from './validate';
-export { eventSchemas, defaultSeverity, Severity, type EventType, type EventPayload, type EngineEvent } from './events';
+export { eventSchemas, Severity, type EventType, type EventPayload, type EngineEvent } from './events';
+export { defaultSeverity } from './event-severity';
 export { EngineCallError, HOST_PATHS, type EngineClient, type ClientMessage, type ServerMessage } from './client';
 export { describeSensitive } from './confirmations';

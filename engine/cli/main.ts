@@ -46,7 +46,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   // Known before parsing, so a parse error (unknown option, missing argument) still answers in JSON.
   const end = argv.indexOf('--');
   let json = (end < 0 ? argv : argv.slice(0, end)).includes('--json');
-  const program = buildProgram(io, (j) => (json = j));
+  const program = buildProgram(io, (j) => (json = j), topCommandOf(argv));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -84,7 +84,41 @@ function redactOptionValues(text: string): string {
   return text.replace(/('-{1,2}[^'=\s]+)=[^']*'/gu, "$1=…'");
 }
 
-function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
+/** Global options that take a value: their value is not the command's name. */
+const VALUED_GLOBALS = new Set(['--data-dir', '--network', '--rpc']);
+
+/** The top-level command word of argv ("user" in `harvest --json user list`); undefined when there is none. */
+export function topCommandOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return undefined;
+    if (VALUED_GLOBALS.has(a)) i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/**
+ * Stands in for every top-level command other than the one invoked: any method call returns it
+ * again, so a registration chain runs through without building options, help texts or subcommands.
+ */
+const SKIPPED = new Proxy(Object.create(null) as Command, { get: () => () => SKIPPED });
+
+/**
+ * The command tree. With `only`, just that top-level command's subtree is built: building all
+ * of them (a few hundred options and help texts) costs a one-shot command several ms at every
+ * start. When no command of that name or alias is found (a typo, `help`), the whole tree is
+ * built, so errors and help read the same.
+ */
+function buildProgram(io: CliIo, setJson: (json: boolean) => void, only?: string): Command {
+  if (only !== undefined) {
+    const pruned = buildProgramTree(io, setJson, only);
+    if (pruned.commands.some((c) => c.name() === only || c.aliases().includes(only))) return pruned;
+  }
+  return buildProgramTree(io, setJson);
+}
+
+function buildProgramTree(io: CliIo, setJson: (json: boolean) => void, only?: string): Command {
   const program = new Command('harvest')
     .description('Harvest: a self-hosted Solana trading engine for a group of friends')
     .option('--data-dir <dir>', 'data directory', defaultDataDir(io.env))
@@ -111,6 +145,12 @@ function buildProgram(io: CliIo, setJson: (json: boolean) => void): Command {
       outputError: (text, write) => write(redactOptionValues(text)),
     })
     .showHelpAfterError(false);
+  if (only !== undefined) {
+    const add = program.command.bind(program) as (...args: unknown[]) => Command;
+    // Only the name is known before the chain runs: an alias (`optimize`) falls back to the whole tree.
+    program.command = ((nameAndArgs: string, ...rest: unknown[]) =>
+      nameAndArgs.split(' ')[0] === only ? add(nameAndArgs, ...rest) : SKIPPED) as typeof program.command;
+  }
 
   const ctxOf = (cmd: Command): CliContext & { json: boolean } => {
     const o = cmd.optsWithGlobals<{

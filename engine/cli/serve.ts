@@ -95,7 +95,6 @@ export async function serveEngine(
       engine.log.error({ err: message }, 'network not connected at start');
       io.stderr(`harvest: warning: the network is not connected yet (${message}); the UI shows its health.\n`);
     }
-    if (opts.trading) engine.startTrading(opts.cycleMs);
     host = await startHost({
       engine,
       host: opts.host,
@@ -133,6 +132,10 @@ export async function serveEngine(
             `    Open Harvest:  ${host.url}\n\n`,
     );
     terminal?.ready();
+    // Started once the address is out, in the same tick (no request can arrive in between): the first
+    // cycle seeds candle history and runs every friend's strategies, work that would otherwise contend
+    // with the host's start-up for the one main thread and delay "ready".
+    if (opts.trading) engine.startTrading(opts.cycleMs);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);

@@ -1,5 +1,5 @@
 import type { EngineEvent, EventPayload, EventType, Severity } from '../api/events';
-import { defaultSeverity } from '../api/events';
+import { defaultSeverity } from '../api/event-severity';
 
 export type EventListener = (event: EngineEvent) => void;
 /** Writes an event to the database and returns it with its id (DB first, then listeners). */

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { lazyLogger } from './lazy-logger';
 import { DEFAULT_LOG_ROTATION, RotatingFile, type RotatingFileOptions } from './rotating-file';
 import type { TerminalLog } from './terminal-log';
 
@@ -58,4 +59,5 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   return pino({ level, redact, base: { pid: process.pid } }, pino.multistream(streams));
 }
 
-export const silentLogger: Logger = pino({ level: 'silent' });
+// Lazy: a pino instance built at module load costs every CLI command a few ms, and most never log.
+export const silentLogger: Logger = lazyLogger('silent', () => pino({ level: 'silent' }));
