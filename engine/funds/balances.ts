@@ -3,7 +3,7 @@ import type { ChainClient } from '../chain';
 import { isoTime, type Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
-import { KNOWN_TOKENS, splTokens, type TokenInfo } from '../market';
+import { splTokens, type TokenInfo } from '../market';
 import type { Store } from '../store';
 import { UserSettingsSchema } from '../users/settings';
 import { activationChange } from './activation';
@@ -91,7 +91,8 @@ export class BalanceSync {
         userId: w.userId,
         address: w.address as Address,
         lamports: b.lamports,
-        tokens: KNOWN_TOKENS.filter((t) => t.tokenProgram).map((t) => ({
+        // Tokens added by mint too (after the built-in majors), each by its symbol.
+        tokens: splTokens().map((t) => ({
           token: t,
           amount: b.tokens.get(t.mint) ?? 0n,
         })),
