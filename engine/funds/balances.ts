@@ -4,7 +4,7 @@ import { isoTime, type Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
 import { splTokens, type TokenInfo } from '../market';
-import type { Store } from '../store';
+import { recordBalanceReadSlot, type Store } from '../store';
 import { UserSettingsSchema } from '../users/settings';
 import { activationChange } from './activation';
 
@@ -72,6 +72,7 @@ export class BalanceSync {
       const minimum = BigInt(settings.minTradingBalanceLamports);
       const change = this.store.tx(() => {
         this.store.holdings.upsertBalance(this.network, w.address, SOL_KEY, b.lamports, at);
+        recordBalanceReadSlot(this.store.meta, this.network, w.address, b.slot, b.lamports);
         for (const t of splTokens())
           this.store.holdings.upsertBalance(this.network, w.address, t.mint, b.tokens.get(t.mint) ?? 0n, at);
         const c = activationChange(this.store.users.isActive(w.userId), this.noChain ? minimum : b.lamports, minimum);
