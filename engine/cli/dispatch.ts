@@ -4,6 +4,7 @@ import { systemClock } from '../kernel/clock';
 import { callControlChannel } from '../kernel/control-channel';
 import { HarvestError } from '../kernel/errors';
 import { readOwner } from '../kernel/owner-file';
+import { learnForwardedTokens } from './forwarded-tokens';
 import { dataDirLayout } from '../kernel/paths';
 import type { Engine } from '../runtime/engine';
 import type { NetworkName } from '../runtime/network-config';
@@ -38,7 +39,14 @@ export async function dispatch<K extends CommandName>(
     if (owner?.socket) {
       try {
         if (ctx.network || ctx.rpcUrls?.length) await assertSameNetwork(ctx, owner.socket);
-        return (await callControlChannel(owner.socket, name, input)) as CommandOutput<K>;
+        const out = (await callControlChannel(owner.socket, name, input)) as CommandOutput<K>;
+        const socket = owner.socket;
+        // Naming only: a failure here leaves a mint unnamed, never fails the command.
+        await learnForwardedTokens(
+          out,
+          async () => (await callControlChannel(socket, 'tokens.list', {})) as never,
+        ).catch(() => undefined);
+        return out;
       } catch (e) {
         if (!isNotListening(e)) throw e;
       }

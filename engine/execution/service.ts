@@ -6,8 +6,9 @@ import { faultPoint } from '../kernel/faults';
 import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
 import type { TransactionSigner } from '../keystore';
-import { KNOWN_TOKENS, tokenByMint, WRAPPED_SOL_MINT, type TokenInfo } from '../market';
+import { KNOWN_TOKENS, splTokens, tokenByMint, WRAPPED_SOL_MINT } from '../market';
 import { applyFill, ensurePaperAccount } from '../portfolio';
+import { decodeMint } from '../tokens/mint-layout';
 import type { RiskCode, RiskGate } from '../risk/gate';
 import type { Controls } from '../risk/controls';
 import type { IntentRow, NewIntent, PositionRow, Store } from '../store';
@@ -373,15 +374,27 @@ export class TradeExecutionService {
     // price within the user's bound; with neither, nothing is sold at an unknown price.
     const ref = this.referencePrices(intent, settings);
     if (!ref.ok) return { code: 'STALE_PRICE', message: ref.message, price: { critical: ref.critical } };
-    const din = await this.decimalsOf(intent.inputMint);
-    const dout = await this.decimalsOf(intent.outputMint);
-    if (din === null || dout === null) {
+    const tin = await this.mintTermsOf(intent.inputMint);
+    const tout = await this.mintTermsOf(intent.outputMint);
+    if (tin === null || tout === null) {
       return {
         code: 'NO_ROUTE',
-        message: `The mint ${din === null ? intent.inputMint : intent.outputMint} does not exist.`,
+        message: `The mint ${tin === null ? intent.inputMint : intent.outputMint} does not exist.`,
       };
     }
-    const market = { outAmount: fairOutput(intent.amount, ref.prices, intent.inputMint, intent.outputMint, din, dout) };
+    // A Token-2022 transfer fee (an acknowledged warning) is withheld from what moves: the fair output
+    // is what arrives after the fee on the way in and on the way out.
+    const fair = fairOutput(
+      intent.amount,
+      ref.prices,
+      intent.inputMint,
+      intent.outputMint,
+      tin.decimals,
+      tout.decimals,
+    );
+    const market = {
+      outAmount: (fair * (10_000n - tin.transferFeeBps) * (10_000n - tout.transferFeeBps)) / 100_000_000n,
+    };
     // What the trusted price says this input is worth, less slippage, impact and a fee allowance: the least we accept.
     const allowanceBps = BigInt(intent.slippageBps + settings.maxPriceImpactBps + 100);
     const floor = (market.outAmount * (10_000n - allowanceBps)) / 10_000n;
@@ -419,11 +432,18 @@ export class TradeExecutionService {
   }
 
   /** A mint's decimals: from the token list, else from its mint account on chain (null: no such mint). */
-  private async decimalsOf(mint: string): Promise<number | null> {
+  /** A mint's decimals and Token-2022 transfer fee (built-in tokens carry none), from the mint account. */
+  private async mintTermsOf(mint: string): Promise<{ decimals: number; transferFeeBps: bigint } | null> {
+    const builtIn = KNOWN_TOKENS.find((t) => t.mint === mint);
+    if (builtIn) return { decimals: builtIn.decimals, transferFeeBps: 0n };
     const known = tokenByMint(mint);
-    if (known) return known.decimals;
     const acc = this.d.chain ? await this.d.chain.getAccountInfo(mint as Address) : null;
-    return acc && acc.data.length >= 82 ? acc.data[44]! : null;
+    if (!acc || acc.data.length < 82) return known ? { decimals: known.decimals, transferFeeBps: 0n } : null;
+    try {
+      return { decimals: acc.data[44]!, transferFeeBps: BigInt(decodeMint(acc.data).transferFeeBps ?? 0) };
+    } catch {
+      return { decimals: acc.data[44]!, transferFeeBps: 0n };
+    }
   }
 
   /**
@@ -580,13 +600,8 @@ export class TradeExecutionService {
 
   private async liveBalances(address: string): Promise<Map<string, bigint>> {
     if (!this.d.chain) return new Map();
-    const mints = KNOWN_TOKENS.filter((t): t is TokenInfo & { tokenProgram: Address } => t.tokenProgram !== null).map(
-      (t) => ({
-        mint: t.mint,
-        tokenProgram: t.tokenProgram,
-        decimals: t.decimals,
-      }),
-    );
+    // Tokens added by mint too: a bought one must be sellable.
+    const mints = splTokens().map((t) => ({ mint: t.mint, tokenProgram: t.tokenProgram, decimals: t.decimals }));
     const [b] = await this.d.chain.getBalances([address as Address], mints);
     if (!b) return new Map();
     const out = new Map<string, bigint>(b!.tokens);

@@ -3,8 +3,8 @@ import type { ChainClient } from '../chain';
 import { isoTime, type Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
-import { KNOWN_TOKENS, splTokens, type TokenInfo } from '../market';
-import type { Store } from '../store';
+import { splTokens, type TokenInfo } from '../market';
+import { recordBalanceReadSlot, type Store } from '../store';
 import { UserSettingsSchema } from '../users/settings';
 import { activationChange } from './activation';
 
@@ -72,6 +72,7 @@ export class BalanceSync {
       const minimum = BigInt(settings.minTradingBalanceLamports);
       const change = this.store.tx(() => {
         this.store.holdings.upsertBalance(this.network, w.address, SOL_KEY, b.lamports, at);
+        recordBalanceReadSlot(this.store.meta, this.network, w.address, b.slot, b.lamports);
         for (const t of splTokens())
           this.store.holdings.upsertBalance(this.network, w.address, t.mint, b.tokens.get(t.mint) ?? 0n, at);
         const c = activationChange(this.store.users.isActive(w.userId), this.noChain ? minimum : b.lamports, minimum);
@@ -91,7 +92,8 @@ export class BalanceSync {
         userId: w.userId,
         address: w.address as Address,
         lamports: b.lamports,
-        tokens: KNOWN_TOKENS.filter((t) => t.tokenProgram).map((t) => ({
+        // Tokens added by mint too (after the built-in majors), each by its symbol.
+        tokens: splTokens().map((t) => ({
           token: t,
           amount: b.tokens.get(t.mint) ?? 0n,
         })),

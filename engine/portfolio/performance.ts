@@ -23,7 +23,15 @@
  */
 import { isoTime, type Clock } from '../kernel/clock';
 import { KNOWN_TOKENS, tokenByMint, WRAPPED_SOL_MINT } from '../market';
-import type { CashFlowRow, EquitySnapshotRow, PositionRow, RiskStateRow, Store, TradeRow } from '../store';
+import {
+  pinFirstSnapshotSlot,
+  type CashFlowRow,
+  type EquitySnapshotRow,
+  type PositionRow,
+  type RiskStateRow,
+  type Store,
+  type TradeRow,
+} from '../store';
 import { UserSettingsSchema } from '../users/settings';
 import { accountKey, accountLabel, accountRows, type AccountMode } from './account';
 import {
@@ -325,6 +333,8 @@ export class Performance {
           netFlowsToday(store, userId, key, nowMs),
         );
         store.risk.saveState(state);
+        // The first snapshot pins the slot its balances were read at: flows are ordered against it.
+        if (!last && settings.mode === 'live') pinFirstSnapshotSlot(store.meta, userId, key, w.address);
         const flows = store.risk.cashFlows(userId, key);
         store.risk.insertSnapshot({
           userId,

@@ -36,6 +36,9 @@ import {
   type SandboxToken,
 } from './tokens';
 import { compile, memoWorks, sendAs, signWith, toWire } from './tx-build';
+import { decodeMint, type MintFacts } from '../tokens/mint-layout';
+import { TOKEN_2022_PROGRAM } from './token-programs';
+import { grossForNet, harvestWithheldInstruction, netOfFee, tokenAccountSize } from './token-2022-fees';
 
 /**
  * The sandbox market maker: the liquidity behind the Jupiter-compatible swap
@@ -74,7 +77,6 @@ const META_AUTHORITY = 'mm.authority.seed';
 const META_GENESIS = 'mm.genesis';
 const META_ESCROWS = 'mm.escrows';
 const LAMPORTS_PER_SOL = 1_000_000_000n;
-const TOKEN_ACCOUNT_SIZE = 165n;
 const U64_MAX = 2n ** 64n - 1n;
 /** Slots an issued quote stays usable for POST /swap (10 minutes at 400 ms a slot). */
 const QUOTE_TTL_SLOTS = 1_500;
@@ -449,16 +451,42 @@ export class SandboxMarketMaker {
     const pIn = this.replay.price(input.mint);
     const pOut = this.replay.price(output.mint);
     if (!pIn || !pOut) throw new MarketError('NO_ROUTES_FOUND', 'No routes found');
-    return priceSwap(
+    // A Token-2022 transfer fee is paid by whoever sends: the market maker prices what reaches its
+    // inventory, and quotes what reaches the user (so the quote is what the user receives).
+    const q = priceSwap(
       input,
       output,
-      amount,
+      netOfFee(this.mintFacts(input), amount),
       { input: pIn, output: pOut },
       {
         feeBps: this.feeBps,
         depthUsd: Math.min(this.depthFor(input), this.depthFor(output)),
       },
     );
+    return { ...q, outAmount: netOfFee(this.mintFacts(output), q.outAmount) };
+  }
+
+  /** The mint's Token-2022 facts (transfer fee, account extensions); null for SOL and SPL Token mints. */
+  private mintFacts(t: SandboxToken): MintFacts | null {
+    if (t.native || t.tokenProgram !== TOKEN_2022_PROGRAM) return null;
+    const acct = this.ledger.account(t.mint);
+    return acct ? decodeMint(acct.data) : null;
+  }
+
+  /**
+   * What leaves inventory so that `net` reaches the user through the escrow: the escrow's funding
+   * and the user's leg each withhold the mint's transfer fee. Null when no amount can (a 100 % fee).
+   */
+  private escrowAmounts(t: SandboxToken, net: bigint): { swap: bigint; funding: bigint } | null {
+    const facts = this.mintFacts(t);
+    const swap = grossForNet(facts, net);
+    const funding = swap === null ? null : grossForNet(facts, swap);
+    return swap === null || funding === null ? null : { swap, funding };
+  }
+
+  /** Inventory needed to pay `net` out (the transfer fees on top). */
+  private inventoryNeeded(t: SandboxToken, net: bigint): bigint {
+    return this.escrowAmounts(t, net)?.funding ?? U64_MAX;
   }
 
   /** What the MM can give out now, in base units (SOL: lamports above its reserve). */
@@ -501,7 +529,10 @@ export class SandboxMarketMaker {
       throw new MarketError('INVALID_AMOUNT', 'amount must be a positive u64');
     }
     const q = this.fairOutput(req.inputMint, req.outputMint, req.amount);
-    if (q.outAmount <= 0n || q.outAmount > this.available(req.outputMint)) {
+    if (
+      q.outAmount <= 0n ||
+      this.inventoryNeeded(tokenByMint(req.outputMint)!, q.outAmount) > this.available(req.outputMint)
+    ) {
       throw new MarketError('COULD_NOT_FIND_ANY_ROUTE', 'Could not find any route');
     }
     const contextSlot = Number(this.ledger.currentSlot());
@@ -587,22 +618,38 @@ export class SandboxMarketMaker {
     }
     const input = tokenByMint(qr.inputMint)!;
     const output = tokenByMint(qr.outputMint)!;
+    for (const t of [input, output]) {
+      // A transfer hook's program must run in every transfer; the sandbox has none deployed for it.
+      if (this.mintFacts(t)?.transferHookProgram) {
+        throw new MarketError(
+          'TOKEN_NOT_TRADABLE',
+          `${t.symbol} has a transfer hook: every transfer must run the issuer's hook program, which the sandbox does not have, so a swap of it cannot land here`,
+        );
+      }
+    }
     this.upkeep();
-    if (outAmount > this.available(output.mint))
+    if (this.inventoryNeeded(output, outAmount) > this.available(output.mint))
       throw new MarketError('COULD_NOT_FIND_ANY_ROUTE', 'Could not find any route');
     return { user, inAmount, outAmount, threshold, id, slot, input, output };
   }
 
-  /** A fresh token-account escrow (wrapped SOL for SOL) holding outAmount of the output, owned by the MM. */
-  private splEscrowFunding(escrow: PlayKey, output: SandboxToken, outAmount: bigint): Instruction[] {
+  /**
+   * A fresh token-account escrow (wrapped SOL for SOL), owned by the MM, from which `swapAmount` can
+   * be moved: sized for the mint's account extensions, and funded with the transfer fee on top.
+   */
+  private splEscrowFunding(escrow: PlayKey, output: SandboxToken, swapAmount: bigint): Instruction[] {
     const me = createNoopSigner(this.authority.address);
-    const rentToken = this.ledger.minimumBalanceForRentExemption(TOKEN_ACCOUNT_SIZE);
+    const facts = this.mintFacts(output);
+    const space = tokenAccountSize(facts);
+    const rentToken = this.ledger.minimumBalanceForRentExemption(space);
+    const funding = grossForNet(facts, swapAmount);
+    if (funding === null) throw new MarketError('COULD_NOT_FIND_ANY_ROUTE', 'Could not find any route');
     const fund: Instruction[] = [
       getCreateAccountInstruction({
         payer: me,
         newAccount: createNoopSigner(escrow.address),
-        lamports: rentToken + (output.native ? outAmount : 0n),
-        space: TOKEN_ACCOUNT_SIZE,
+        lamports: rentToken + (output.native ? swapAmount : 0n),
+        space,
         programAddress: output.tokenProgram,
       }),
       getInitializeAccount3Instruction(
@@ -618,7 +665,7 @@ export class SandboxMarketMaker {
             mint: output.mint,
             destination: escrow.address,
             authority: me,
-            amount: outAmount,
+            amount: funding,
             decimals: output.decimals,
           },
           { programAddress: output.tokenProgram },
@@ -649,13 +696,14 @@ export class SandboxMarketMaker {
     const solOut = output.native && wrap && req.destinationTokenAccount === undefined;
     const solIn = input.native && wrap;
 
-    // 1. Escrow the output with a real MM transaction.
+    // 1. Escrow the output with a real MM transaction (a Token-2022 transfer fee on top of outAmount).
+    const swapAmount = solOut ? outAmount : this.escrowAmounts(output, outAmount)!.swap;
     const escrowKey = PlayKey.generate();
     const escrowSigner = createNoopSigner(escrowKey.address);
     const rentSystem = this.ledger.minimumBalanceForRentExemption(0n);
     const fund: Instruction[] = solOut
       ? [getTransferSolInstruction({ source: me, destination: escrowKey.address, amount: outAmount + rentSystem })]
-      : this.splEscrowFunding(escrowKey, output, outAmount);
+      : this.splEscrowFunding(escrowKey, output, swapAmount);
     const latest = this.ledger.latestBlockhash();
     const expiry = req.blockhashSlotsToExpiry
       ? BigInt(Math.min(Number(latest.lastValidBlockHeight), Number(latest.slot) + req.blockhashSlotsToExpiry))
@@ -724,7 +772,7 @@ export class SandboxMarketMaker {
             mint: output.mint,
             destination,
             authority: me,
-            amount: outAmount,
+            amount: swapAmount,
             decimals: output.decimals,
           },
           { programAddress: output.tokenProgram },
@@ -812,11 +860,13 @@ export class SandboxMarketMaker {
     const taker = createNoopSigner(user);
     const escrowKey = PlayKey.generate();
     const latest = this.ledger.latestBlockhash();
+    // What the taker moves out of the escrow: outAmount plus the transfer fee the move withholds.
+    const swapAmount = this.escrowAmounts(output, outAmount)!.swap;
     this.send(
       [
-        ...this.splEscrowFunding(escrowKey, output, outAmount),
+        ...this.splEscrowFunding(escrowKey, output, swapAmount),
         getApproveInstruction(
-          { source: escrowKey.address, delegate: user, owner: me, amount: outAmount },
+          { source: escrowKey.address, delegate: user, owner: me, amount: swapAmount },
           { programAddress: output.tokenProgram },
         ),
       ],
@@ -866,7 +916,7 @@ export class SandboxMarketMaker {
         mint: output.mint,
         destination: outAta,
         authority: taker,
-        amount: outAmount,
+        amount: swapAmount,
         decimals: output.decimals,
       },
       { programAddress: output.tokenProgram },
@@ -1098,7 +1148,11 @@ export class SandboxMarketMaker {
     if (!this.ledger.account(acct)) return;
     this.returnEscrow(e);
     const token = tokenByMint(e.mint)!;
+    // Token-2022 refuses to close an account holding withheld transfer fees: move them to the mint first.
+    const feeBps = this.mintFacts(token)?.transferFeeBps ?? null;
+    const withheld = feeBps !== null ? [harvestWithheldInstruction(token.mint, [acct])] : [];
     this.send([
+      ...withheld,
       getCloseAccountInstruction(
         { account: acct, destination: this.authority.address, owner: createNoopSigner(this.authority.address) },
         { programAddress: token.tokenProgram },

@@ -1,6 +1,7 @@
 export { openDatabase, peekMeta, schemaVersion, applyMigrations, type Db } from './database';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './migrations';
 export { MetaRepo } from './meta-repo';
+export { firstSnapshotSlot, pinFirstSnapshotSlot, recordBalanceReadSlot } from './balance-slots';
 export { UsersRepo, nameKey, type UserRow } from './users-repo';
 export { WalletsRepo, type WalletRow, type SealedSecret, type SecretKind, type WalletOrigin } from './wallets-repo';
 export { SettingsRepo, type SettingsRow } from './settings-repo';

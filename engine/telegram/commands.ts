@@ -6,6 +6,7 @@ import type { TelegramRepo } from './links-repo';
 import { PendingActions, type Action } from './pending';
 import type { TelegramPermission } from './permissions';
 import { verifyTotp } from './totp';
+import * as trig from './trigger-commands';
 
 export interface Button {
   text: string;
@@ -71,6 +72,11 @@ export const COMMAND_PERMISSION: Record<string, TelegramPermission> = {
   pause: 'pause',
   resume: 'pause',
   withdraw: 'withdraw',
+  orders: 'view',
+  limit: 'trade',
+  stop: 'trade',
+  cancel: 'trade',
+  exits: 'trade',
 };
 
 /**
@@ -96,6 +102,10 @@ export const TELEGRAM_API_ALLOWLIST: ReadonlySet<CommandName> = new Set<CommandN
   'orders.submit',
   'whitelist.list',
   'funds.withdraw',
+  'orders.open',
+  'orders.place',
+  'orders.cancel',
+  'positions.setExits',
 ]);
 
 const PERMISSION_SENTENCE: Record<TelegramPermission, string> = {
@@ -107,6 +117,16 @@ const PERMISSION_SENTENCE: Record<TelegramPermission, string> = {
 };
 
 class Refusal extends Error {}
+
+/** Chat words parsed, a wrong form refused with the right one. */
+function chatUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof trig.ChatUsage) throw new Refusal(e.message);
+    throw e;
+  }
+}
 
 /** The reason a pause made from Telegram carries: the only pause a friend may lift from there. */
 export const TELEGRAM_PAUSE_REASON = 'paused by the friend from Telegram';
@@ -355,6 +375,42 @@ export class FriendCommands {
         });
         return [this.chooser(s, 'To which of your whitelisted addresses?', choices)];
       }
+      case 'orders': {
+        const out = await this.call('orders.open', { user });
+        ok();
+        return [{ text: trig.formatOpenOrders(out) }];
+      }
+      case 'limit':
+      case 'stop': {
+        const input = chatUsage(() => (name === 'limit' ? trig.parseLimit(args) : trig.parseStop(args)));
+        return [
+          this.confirmPrompt(
+            s,
+            this.action('orders.place', { user, ...input }, trig.placePrompt(input), 'trade', `/${name}`),
+          ),
+        ];
+      }
+      case 'cancel': {
+        if (!/^#?\d+$/u.test(args[0] ?? '')) throw new Refusal('Say which: /cancel ID (see /orders).');
+        const orderId = Number(args[0]!.replace('#', ''));
+        const open = (await this.call('orders.open', { user })).orders.find((o) => o.id === orderId);
+        if (!open) throw new Refusal(`You have no open order #${orderId} (see /orders).`);
+        return [
+          this.confirmPrompt(
+            s,
+            this.action('orders.cancel', { user, orderId }, `Cancel ${open.description}?`, 'trade', '/cancel'),
+          ),
+        ];
+      }
+      case 'exits': {
+        const input = chatUsage(() => trig.parseExits(args));
+        return [
+          this.confirmPrompt(
+            s,
+            this.action('positions.setExits', { user, ...input }, trig.exitsPrompt(input), 'trade', '/exits'),
+          ),
+        ];
+      }
       default:
         throw new Refusal(`There is no /${name}.`);
     }
@@ -452,6 +508,14 @@ function describeResult(a: Action, result: unknown): string {
       const what = `${w.withdrawal.uiAmount} ${w.withdrawal.symbol} to ${fmt.shortAddress(w.withdrawal.destination)}`;
       return w.outcome === 'confirmed' ? `Withdrawal of ${what} confirmed.` : `Withdrawal of ${what}: ${w.outcome}.`;
     }
+    case 'orders.place': {
+      const o = result as CommandOutput<'orders.place'>;
+      return `Order #${o.id} placed: ${o.description}. It waits for the price; /orders lists it, /cancel ${o.id} cancels it.`;
+    }
+    case 'orders.cancel':
+      return `Cancelled: ${(result as CommandOutput<'orders.cancel'>).description}.`;
+    case 'positions.setExits':
+      return (result as CommandOutput<'positions.setExits'>).message;
     default:
       return 'Done.';
   }

@@ -449,9 +449,8 @@ describe('an outside withdrawal is a flow, not a loss (end to end)', () => {
 
     // The friend sends SOL to an address of theirs with the wallet's key, not through Harvest: a transfer
     // the journal does not know (no withdrawal intent, no order).
-    // Seconds later: a block time is whole seconds, and a flow in the very second of the first snapshot is
-    // taken as already inside it (see FlowScanner.record).
-    clock.advance(5_000);
+    // In the very second of the first snapshot (block times are whole seconds): the slot its balances
+    // were read at orders the flow after it (see flowAfterMeasured).
     const sandbox = funds.net.sandbox as Sandbox;
     const friend = PlayKey.fromSeed(key.bytes.slice(0, 32));
     expect(friend.address).toBe(w.address);

@@ -4,6 +4,7 @@
  * (test/fakes/telegram-bot-api.ts), whose every response is checked against
  * the recorded shapes in test/fixtures/telegram.
  */
+import { findLeaks } from '../../engine/api/human-text';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -214,6 +215,56 @@ describe('permissions', () => {
     // The Confirm button was used once: pressing it again does nothing.
     expect(await press(ANA, 'Confirm')).toContain('expired or was already used');
     expect((await engine.execute('orders.list', { user: 'Ana' })).orders).toHaveLength(1);
+  });
+});
+
+describe('limit and stop orders and exits over Telegram', () => {
+  test('a view-only friend lists orders but cannot place one', async () => {
+    expect(await ask(BO, '/orders')).toEqual(['You have no open limit or stop orders.']);
+    expect(await ask(BO, '/limit buy SOL 10 1')).toEqual(['The operator has not allowed you to trade from Telegram.']);
+    expect(await ask(BO, '/exits SOL stop 1')).toEqual(['The operator has not allowed you to trade from Telegram.']);
+    expect((await engine.execute('orders.open', { user: 'Bo' })).orders).toHaveLength(0);
+  });
+
+  test('a trading friend places, lists and cancels a limit order, each confirmed, in words', async () => {
+    const texts: string[] = [];
+    const said = async (user: FakeUser, text: string): Promise<string> => {
+      const [t] = await ask(user, text);
+      texts.push(t!);
+      return t!;
+    };
+    expect(await said(ANA, '/limit buy SOL ten 1')).toMatch(/^Say: \/limit buy TOKEN AMOUNT PRICE/u);
+    expect(await said(ANA, '/limit buy SOL 10 0.01 12h')).toBe(
+      'Limit buy: spend 10 USDC on SOL when the price falls to 0.01, valid for 12 hours?',
+    );
+    expect((await engine.execute('orders.open', { user: 'Ana' })).orders).toHaveLength(0);
+    const placed = await press(ANA, 'Confirm', /^(Order|Not done)/u);
+    texts.push(placed);
+    expect(placed).toMatch(/^Order #\d+ placed: limit buy/u);
+    const [open] = (await engine.execute('orders.open', { user: 'Ana' })).orders;
+    expect(open).toMatchObject({ kind: 'limit', side: 'buy', symbol: 'SOL', price: 0.01, status: 'open' });
+    expect(await said(ANA, '/orders')).toContain(`#${open!.id} ${open!.description}`);
+    expect(await said(ANA, `/cancel ${open!.id}`)).toBe(`Cancel ${open!.description}?`);
+    const cancelled = await press(ANA, 'Confirm', /^(Cancelled|Not done)/u);
+    texts.push(cancelled);
+    expect(cancelled).toMatch(/^Cancelled: /u);
+    expect((await engine.execute('orders.open', { user: 'Ana' })).orders).toHaveLength(0);
+    expect(await said(ANA, `/cancel ${open!.id}`)).toBe(`You have no open order #${open!.id} (see /orders).`);
+    expect(await said(ANA, '/stop SOL 0.01 0.001')).toBe(
+      'Stop: sell 0.01 SOL if the price falls to 0.001, valid for 7 days?',
+    );
+    expect(findLeaks(texts.join('\n'))).toEqual([]);
+  });
+
+  test('a trading friend moves the stop-loss of an open position', async () => {
+    expect(await ask(ANA, '/exits SOL stop 0.01 trail off')).toEqual([
+      'On your SOL position: stop-loss at 0.01, remove the trailing stop?',
+    ]);
+    const done = await press(ANA, 'Confirm', /./u);
+    expect(done).not.toMatch(/^Not done/u);
+    expect(findLeaks(done)).toEqual([]);
+    const { positions } = await engine.execute('positions.list', { user: 'Ana', status: 'open' });
+    expect(positions.find((p) => p.symbol === 'SOL')).toMatchObject({ stopLoss: 0.01 });
   });
 });
 

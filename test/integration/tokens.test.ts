@@ -186,6 +186,67 @@ describe('a warned token, acknowledged once, is bought by its pasted mint', () =
   });
 });
 
+describe('Token-2022 tokens in the sandbox (transfer fee, transfer hook)', () => {
+  const balanceOf = async (mint: string): Promise<bigint> => {
+    tick();
+    const { balances } = await engine.execute('wallet.balances', { user: 'tia' });
+    const t = balances[0]!.tokens.find((x) => x.mint === mint);
+    return t ? BigInt(t.amount) : 0n;
+  };
+
+  it('a 2 % transfer-fee token, allowed, is bought (the position holds what arrived) and sold back', async () => {
+    const t = await create('FEE2', { transferFeeBps: 200 });
+    expect((await engine.execute('tokens.add', { mint: t.mint })).verdict).toBe('warn');
+    await engine.execute('tokens.allow', { mint: t.mint });
+    tick();
+    await funds.refreshPrices();
+    const buy = await engine.execute('orders.submit', { user: 'tia', side: 'buy', token: t.mint, amount: '10' });
+    expect(buy.status, buy.message ?? '').toBe('confirmed');
+    const held = await balanceOf(t.mint);
+    // $10 at $0.50 is about 20 tokens; the market maker quotes net of the 2 % fee, so about 19.5 arrive.
+    expect(held).toBeGreaterThan(19_000_000n);
+    expect(held).toBeLessThan(20_000_000n);
+    // The fill records what arrived (the fee withheld), not what left the market maker.
+    expect(BigInt(buy.outAmount!)).toBe(held);
+    const { positions } = await engine.execute('positions.list', { user: 'tia', status: 'open' });
+    const p = positions.find((x) => x.mint === t.mint)!;
+    expect(p.uiQuantity).toBe((Number(held) / 1e6).toString());
+
+    // The signing policy's outflow cap for a token it does not know is 0 until the operator sets one.
+    const cap = { [t.mint]: '1000000000000' };
+    await engine.execute('settings.set', {
+      user: 'tia',
+      key: 'tradingCaps',
+      value: JSON.stringify({ perTransaction: cap, daily: cap }),
+    });
+    tick();
+    const sell = await engine.execute('orders.submit', {
+      user: 'tia',
+      side: 'sell',
+      token: t.mint,
+      amount: p.uiQuantity,
+    });
+    expect(sell.status, sell.message ?? '').toBe('confirmed');
+    expect(await balanceOf(t.mint)).toBe(0n);
+    // Sold what was held: the 2 % fee on the way out is priced in, about $9.5 back.
+    expect(Number(sell.outAmount) / 1e6).toBeGreaterThan(9);
+    const after = await engine.execute('positions.list', { user: 'tia', status: 'open' });
+    expect(after.positions.find((x) => x.mint === t.mint)).toBeUndefined();
+  }, 60_000);
+
+  it('a transfer-hook token, even allowed, fails to buy with a reason a person can read', async () => {
+    const mint = made['HOOK']!.mint;
+    await engine.execute('tokens.add', { mint });
+    await engine.execute('tokens.allow', { mint });
+    tick();
+    const r = await engine.execute('orders.submit', { user: 'tia', side: 'buy', token: mint, amount: '5' });
+    expect(r.status).not.toBe('confirmed');
+    expect(r.message).toMatch(/transfer hook/u);
+    expect(findLeaks(r.message ?? '')).toEqual([]);
+    expect(await balanceOf(mint)).toBe(0n);
+  }, 60_000);
+});
+
 describe('the registry survives a restart', () => {
   it('a new process (the CLI) knows every added token, and allows one', async () => {
     await engine.close();

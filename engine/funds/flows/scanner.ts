@@ -7,7 +7,7 @@ import type { EventBus } from '../../kernel/event-bus';
 import type { Logger } from '../../kernel/logger';
 import { splTokens, tokenByMint, WRAPPED_SOL_MINT } from '../../market';
 import { recordCashFlow, toMicroUsd, type PriceFn } from '../../portfolio/performance';
-import type { Store, WalletTxSource } from '../../store';
+import { firstSnapshotSlot, type Store, type WalletTxSource } from '../../store';
 import { UserSettingsSchema } from '../../users/settings';
 import { SOL_ASSET, walletEffect } from './effect';
 import { flowPriceAt, type FlowValuation } from './flow-price';
@@ -85,6 +85,32 @@ export function measuredSince(store: Store, userId: number, network: string): nu
   const order = store.flows.firstIntentAt(userId, network);
   const times = [snap, order].filter((t): t is string => t !== null).map((t) => Date.parse(t));
   return times.length > 0 ? Math.min(...times) : null;
+}
+
+/**
+ * Whether a flow came after Harvest first measured the user. A block time is whole seconds, so a flow
+ * in the very second of the first snapshot cannot be ordered by time; when the first measurement is
+ * that snapshot and the slot its balances were read at is known, the slot decides (a flow in a later
+ * slot is not inside the snapshot's equity). Otherwise time decides.
+ */
+export function flowAfterMeasured(
+  store: Store,
+  userId: number,
+  network: string,
+  since: number,
+  flow: { whenMs: number; slot: bigint | number; tx: TransactionDetails | null; wallet: Address },
+): boolean {
+  const snapAt = store.risk.snapshots(userId, network, { limit: 1 })[0]?.ts;
+  const pinned = firstSnapshotSlot(store.meta, userId, network);
+  if (pinned === null || snapAt === undefined || Date.parse(snapAt) !== since) return flow.whenMs > since;
+  const slot = BigInt(flow.slot);
+  if (slot !== pinned.slot) return slot > pinned.slot;
+  // The same slot (a local chain packs several in one): the read came before the flow if it saw the
+  // wallet's SOL as it was before the transaction.
+  const wi = flow.tx?.accountKeys.indexOf(flow.wallet as never) ?? -1;
+  const meta = flow.tx?.meta;
+  if (wi < 0 || !meta) return flow.whenMs > since;
+  return pinned.lamports === meta.preBalances[wi] && pinned.lamports !== meta.postBalances[wi];
 }
 
 /** The addresses whose history shows a wallet's flows: the wallet, and its token accounts (an SPL transfer names only those). */
@@ -297,7 +323,11 @@ export class FlowScanner {
       // whichever came first: either set the mark from the equity then) is already inside the mark:
       // recorded, but it does not move the mark again (a first scan of a funded wallet, a catch-up).
       const since = measuredSince(store, userId, network);
-      const moveMark = since === null || whenMs > since;
+      const moveMark =
+        since === null || flowAfterMeasured(store, userId, network, since, { whenMs, slot: s.slot, tx, wallet });
+      // A flow ordered after the first snapshot within that snapshot's very second is dated just after it,
+      // so every figure that orders flows by time (returns, the day) agrees it is not inside the base.
+      const flowMs = moveMark && since !== null && whenMs <= since ? since + 1 : whenMs;
       let n = 0;
       for (const v of valued) {
         const delta = effect.deltas.get(v.asset)!;
@@ -307,7 +337,7 @@ export class FlowScanner {
           network,
           kind,
           amountUsd: v.usd,
-          nowMs: whenMs,
+          nowMs: flowMs,
           ref: `chain:${s.signature}:${v.asset}`,
           signature: s.signature,
           mint: v.asset,
