@@ -2,7 +2,7 @@ import type { Address } from '@solana/kit';
 import type { Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import { formatUnits, parseUnits } from '../market/amounts';
-import { NATIVE_SOL, WRAPPED_SOL_MINT, tokenByMint } from '../market/tokens';
+import { KNOWN_TOKENS, NATIVE_SOL, WRAPPED_SOL_MINT, tokenByMint } from '../market/tokens';
 import type { Store } from '../store';
 import { UserSettingsSchema } from '../users/settings';
 
@@ -37,6 +37,11 @@ export function outflowAsset(mint: Address | typeof NATIVE_SOL): OutflowAsset {
   return mint === NATIVE_SOL || mint === WRAPPED_SOL_MINT ? NATIVE_SOL : mint;
 }
 
+/** One of the built-in majors (their caps are the table above). */
+function isBuiltIn(asset: OutflowAsset): boolean {
+  return KNOWN_TOKENS.some((t) => t.mint === asset);
+}
+
 /** Decimals of a known asset, or null. */
 function decimalsOf(asset: OutflowAsset): number | null {
   return asset === NATIVE_SOL ? 9 : (tokenByMint(asset)?.decimals ?? null);
@@ -49,11 +54,24 @@ export function describeAmount(asset: OutflowAsset, amount: bigint): string {
   return token ? `${formatUnits(amount, token.decimals)} ${token.symbol}` : `${amount} base units of ${asset}`;
 }
 
-/** Built-in caps of an asset in base units; unknown assets get 0 (fail closed). */
+/** The largest u64: no cap of its own. */
+const U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * Built-in caps of an asset in base units; unknown assets get 0 (fail closed).
+ * A token added by mint (in the registry, so its decimals and program were read
+ * from its mint account) has no outflow cap of its own: everything a friend holds
+ * of it was bought with SOL or a stablecoin under THEIR caps, and the policy still
+ * requires every sale to pay the friend's own wallet at least the quote's minimum.
+ * Capping it in token units (whose value Harvest cannot know ahead of time) would
+ * only trap a friend in a position: buyable, never sellable.
+ */
 export function defaultTradingCaps(asset: OutflowAsset): TradingCaps {
   const symbol = asset === NATIVE_SOL ? 'SOL' : tokenByMint(asset)?.symbol;
   const decimals = decimalsOf(asset);
   const d = symbol ? DEFAULT_TRADING_CAPS[symbol] : undefined;
+  if (!d && decimals !== null && asset !== NATIVE_SOL && !isBuiltIn(asset))
+    return { perTransaction: U64_MAX, daily: U64_MAX };
   if (!d || decimals === null) return { perTransaction: 0n, daily: 0n };
   return { perTransaction: parseUnits(d.perTransaction, decimals), daily: parseUnits(d.daily, decimals) };
 }

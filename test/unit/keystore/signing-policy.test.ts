@@ -55,6 +55,7 @@ import {
   TOKEN_PROGRAM,
 } from '../../../engine/keystore/instructions';
 import { defaultTradingCaps } from '../../../engine/keystore/outflow';
+import { KNOWN_TOKENS, registerToken } from '../../../engine/market/tokens';
 import type { SimulatedAccount, SimulateTransaction, SwapPurpose } from '../../../engine/keystore/swap-policy';
 import { keypairFromSeed, secretKeyBytes, toBase58 } from '../../../engine/keystore';
 import { tokenBySymbol, WRAPPED_SOL_MINT } from '../../../engine/market/tokens';
@@ -429,6 +430,24 @@ describe('signing policy: swaps that do what was ordered are signed', () => {
     const wire = sell(w, { out: 550_000_000n });
     // Exactly the minimum: the fee (paid in both simulations) does not count against it.
     await expectSignedBy(w, await sign(w, wire, sellPurpose(550_000_000n)), wire);
+  });
+
+  test('caps: a mint Harvest does not know is 0 (fail closed); a token added by mint has none of its own', () => {
+    const stranger = randomAddress();
+    expect(defaultTradingCaps(stranger)).toEqual({ perTransaction: 0n, daily: 0n });
+    const added = randomAddress();
+    registerToken({
+      symbol: 'ADDED',
+      name: 'Added',
+      mint: added,
+      decimals: 6,
+      tokenProgram: TOKEN_PROGRAM,
+      stable: false,
+    });
+    expect(defaultTradingCaps(added).perTransaction).toBe((1n << 64n) - 1n);
+    expect(defaultTradingCaps(added).daily).toBe((1n << 64n) - 1n);
+    // The majors keep their table.
+    expect(defaultTradingCaps(KNOWN_TOKENS.find((t) => t.symbol === 'WETH')!.mint).perTransaction).toBe(5n * 10n ** 8n);
   });
 
   test('an input amount exactly at the per-transaction default cap (100 SOL) is allowed', async () => {
