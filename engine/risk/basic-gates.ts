@@ -136,9 +136,7 @@ export function balanceGate(store: Store, network: string, facts?: GateFacts): R
         // A paper book pays no network fee or rent, so it keeps no SOL reserve (a paper SOL position can be sold whole).
         const open = (): number => store.risk.openCount(order.userId, network, mode);
         const keep =
-          mode === 'live'
-            ? solReserveLamports(facts ? facts.of(order.userId, `openCount:${network}:${mode}`, open) : open())
-            : 0n;
+          mode === 'live' ? solReserveLamports(facts ? facts.ofIn(order.userId, 'openCount', mode, open) : open()) : 0n;
         if (order.amount + keep > lamports) {
           const most = lamports > keep ? lamports - keep : 0n;
           return refuse(

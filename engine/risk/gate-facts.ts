@@ -12,6 +12,8 @@
  * itself makes and applies to the cache (a friend's risk state mark) are not
  * counted, so the mark moving does not drop everyone's facts.
  *
+ * One instance serves the gates of one network (keys do not name it).
+ *
  * Inside a transaction nothing is remembered: its writes may still be rolled
  * back, and a fact read under them would then outlive them.
  */
@@ -88,6 +90,18 @@ export class GateFacts {
     return v;
   }
 
+  /** A fact under a second key (a mint, an account, a day): no key text is built per check. */
+  ofIn<T>(userId: number, key: string, sub: string, read: () => T): T {
+    const f = this.friend(userId);
+    if (!f) return read();
+    let m = f.facts.get(key) as Map<string, T> | undefined;
+    if (!m) f.facts.set(key, (m = new Map()));
+    if (m.has(sub)) return m.get(sub) as T;
+    const v = read();
+    m.set(sub, v);
+    return v;
+  }
+
   global<T>(key: string, read: () => T): T {
     return this.of(GLOBAL, key, read);
   }
@@ -113,7 +127,7 @@ export class GateFacts {
    * friend: done, remembered, and not counted as a change (every other friend's
    * facts stay). Outside a check it is only the write.
    */
-  write(userId: number, key: string, value: unknown, write: () => void): void {
+  write(userId: number, key: string, sub: string, value: unknown, write: () => void): void {
     const f = this.friend(userId);
     if (!f) {
       write();
@@ -122,6 +136,8 @@ export class GateFacts {
     const before = this.changesStmt.get() as number;
     write();
     this.own += (this.changesStmt.get() as number) - before;
-    f.facts.set(key, value);
+    let m = f.facts.get(key) as Map<string, unknown> | undefined;
+    if (!m) f.facts.set(key, (m = new Map()));
+    m.set(sub, value);
   }
 }
