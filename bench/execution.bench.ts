@@ -47,20 +47,23 @@ interface Sample {
   totalMs: number;
   /** Inside JupiterClient.quote() and .swap() before the signature. */
   jupiterMs: number;
-  /** Inside ChainClient reads (balances, mint account, simulations) before the signature. */
+  /** Inside ChainClient reads (balances, mint account) before the signature, simulations apart. */
   rpcMs: number;
+  /** Inside ChainClient.simulateTransaction before the signature (compute units, the signing policy's checks). */
+  simMs: number;
 }
 
 interface Tracker {
   start: number;
   jupiterMs: number;
   rpcMs: number;
+  simMs: number;
   signedAt: number | null;
 }
 
 const als = new AsyncLocalStorage<Tracker>();
 
-async function timed<T>(kind: 'jupiterMs' | 'rpcMs', fn: () => Promise<T>): Promise<T> {
+async function timed<T>(kind: 'jupiterMs' | 'rpcMs' | 'simMs', fn: () => Promise<T>): Promise<T> {
   const t0 = performance.now();
   try {
     return await fn();
@@ -84,7 +87,9 @@ function timedChain(chain: ChainClient): ChainClient {
       const v = Reflect.get(target, prop, receiver) as unknown;
       if (typeof v !== 'function' || prop === 'sendAndConfirm') return v;
       return (...args: unknown[]) =>
-        timed('rpcMs', () => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+        timed(prop === 'simulateTransaction' ? 'simMs' : 'rpcMs', () =>
+          (v as (...a: unknown[]) => Promise<unknown>).apply(target, args),
+        );
     },
   });
 }
@@ -141,7 +146,12 @@ const bench: Benchmark = {
           const tr = als.getStore();
           if (!tr || tr.signedAt !== null) return; // a re-quoted order: its first signature counts
           tr.signedAt = performance.now();
-          samples.set(intentId, { totalMs: tr.signedAt - tr.start, jupiterMs: tr.jupiterMs, rpcMs: tr.rpcMs });
+          samples.set(intentId, {
+            totalMs: tr.signedAt - tr.start,
+            jupiterMs: tr.jupiterMs,
+            rpcMs: tr.rpcMs,
+            simMs: tr.simMs,
+          });
         },
       });
 
@@ -188,7 +198,7 @@ const bench: Benchmark = {
             // Every entry names a stop-loss (the operator's default global rule); far below any WETH price.
             ...(sell ? {} : { stopLossPrice: 1 }),
           };
-          const tracker: Tracker = { start: performance.now(), jupiterMs: 0, rpcMs: 0, signedAt: null };
+          const tracker: Tracker = { start: performance.now(), jupiterMs: 0, rpcMs: 0, simMs: 0, signedAt: null };
           const out = await als.run(tracker, () => exec.submit(order));
           if (out.status !== 'confirmed') {
             failures.push(`${order.side}: ${out.status} ${'message' in out ? out.message : ''}`);
@@ -220,7 +230,7 @@ const bench: Benchmark = {
 
       const rows = runs.map(({ label, samples: s, wallMs }, i) => {
         const overhead = s.map((x) => x.totalMs - x.jupiterMs);
-        const pure = s.map((x) => x.totalMs - x.jupiterMs - x.rpcMs);
+        const pure = s.map((x) => x.totalMs - x.jupiterMs - x.rpcMs - x.simMs);
         // With orders in parallel, an RPC await also spans the other orders' work: no clean split.
         const split = i === 0;
         return [
@@ -228,6 +238,8 @@ const bench: Benchmark = {
           s.length,
           ms(median(overhead)),
           ms(percentile(overhead, 99)),
+          split ? ms(median(s.map((x) => x.simMs))) : '—',
+          split ? ms(median(s.map((x) => x.rpcMs))) : '—',
           split ? ms(median(pure)) : '—',
           split ? ms(percentile(pure, 99)) : '—',
           ms(median(s.map((x) => x.jupiterMs))),
@@ -238,17 +250,19 @@ const bench: Benchmark = {
       return [
         `${ORDERS.toLocaleString('en-US')} live orders per row (after ${WARM_UP} warm-up orders) against an in-memory sandbox (\`Sandbox.start({ dir: null })\`, LiteSVM behind real HTTP on 127.0.0.1, in the same process), ${USERS} users each alternating a ~5 USDC → WETH buy and a sell of exactly what it bought. The service is wired as in \`engine/runtime/services.ts\` (same risk gates, keystore signer and signing policy, SQLite journal on disk); ${failures.length} of ${2 * ORDERS} measured orders did not confirm.`,
         '',
-        '**Overhead** = time from `submit()` to the signed transaction being handed to the RPC (the `onSigned` hook, right before `sendAndConfirm`) minus the time inside `JupiterClient.quote()` and `.swap()` for that order (the quote round trip, excluded). **Without RPC** also subtracts the chain reads the path makes before signing (the balance read of the risk gate, the output mint read of the protection checks, the two simulations of the signing policy), leaving CPU and SQLite (the journal commits with `synchronous = FULL`: each write-ahead entry is on disk before the step it describes). That split is given for the first row only: with orders in parallel, an RPC await also spans the other orders’ work. All in ms.',
+        "**Accepted → signed, quote/build excluded** = time from `submit()` to the signed transaction being handed to the RPC (the `onSigned` hook, right before `sendAndConfirm`) minus the time inside `JupiterClient.build()` for that order (the Swap API v2 round trip that quotes and returns the instructions). **Simulations** is the time inside `simulateTransaction` on the way (the compute-unit simulation of the assembled transaction, the signing policy's), **other RPC reads** the rest of the chain reads (the balance read of the risk gate, the output mint read of the protection checks). **Without RPC or simulation** subtracts both, leaving CPU and SQLite (the journal commits with `synchronous = FULL`: each write-ahead entry is on disk before the step it describes). That split is given for the first row only: with orders in parallel, an RPC await also spans the other orders’ work. All in ms.",
         '',
         table(
           [
             'run',
             'orders',
-            'overhead median',
-            'overhead p99',
-            'without RPC median',
-            'without RPC p99',
-            'quote+swap median',
+            'accepted → signed, quote/build excluded: median',
+            'p99',
+            'of which simulations, median',
+            'of which other RPC reads, median',
+            'without RPC or simulation: median',
+            'p99',
+            'quote/build median',
             'submit→signed median',
             'orders/s',
           ],

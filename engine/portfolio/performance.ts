@@ -59,8 +59,32 @@ export const fromMicroUsd = (m: bigint): number => Number(m) / MICRO;
 
 // ---- time ---------------------------------------------------------------------
 
-/** The UTC day of a time, YYYY-MM-DD. */
-export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const isoMemo = new Map<number, string>();
+/** ISO text of an instant; the latest few are kept (a cycle's risk checks share one now and a few lookbacks). */
+export function isoAt(ms: number): string {
+  let iso = isoMemo.get(ms);
+  if (iso === undefined) {
+    if (isoMemo.size >= 8) isoMemo.clear();
+    iso = new Date(ms).toISOString();
+    isoMemo.set(ms, iso);
+  }
+  return iso;
+}
+
+let lastDayMs = Number.NaN;
+let lastDay = '';
+/**
+ * The UTC day of a time, YYYY-MM-DD. The last answer is kept: a cycle asks it
+ * for the same instant thousands of times (each risk check), and Date's
+ * toISOString costs about a microsecond each.
+ */
+export const utcDay = (ms: number): string => {
+  if (ms !== lastDayMs) {
+    lastDay = new Date(ms).toISOString().slice(0, 10);
+    lastDayMs = ms;
+  }
+  return lastDay;
+};
 /** The start of the UTC day of a time, as ISO text. */
 export const utcDayStartIso = (ms: number): string => `${utcDay(ms)}T00:00:00.000Z`;
 /** The start of the next UTC day. */
@@ -128,7 +152,7 @@ export function markState(
   flowsToday = 0n,
 ): RiskStateRow {
   const day = utcDay(nowMs);
-  const at = new Date(nowMs).toISOString();
+  const at = isoAt(nowMs);
   const dayStart = equity - flowsToday;
   if (!prev)
     return {

@@ -6,6 +6,7 @@ import type { Store } from '../store';
 import { userSettingsOf } from '../users/settings-cache';
 import { solReserveLamports } from '../funds/reserves';
 import { refuse, type RiskGate } from './gate';
+import type { GateFacts } from './gate-facts';
 import { usdValue } from './sizing';
 
 /** How a refusal names the friend; without a store it still never shows an id. */
@@ -69,8 +70,14 @@ export function friendNames(store: Store): FriendName {
 }
 
 /** A refusal names the friend (never their id). */
-function friendOf(store: Store, userId: number): string {
-  return store.users.byId(userId)?.name ?? 'this friend';
+function friendOf(store: Store, userId: number, facts?: GateFacts): string {
+  const read = (): string => store.users.byId(userId)?.name ?? 'this friend';
+  return facts ? facts.of(userId, 'name', read) : read();
+}
+
+/** The friend's parsed settings, from the gate's facts when it has them. */
+function settingsOf(store: Store, userId: number, facts?: GateFacts): ReturnType<typeof userSettingsOf> {
+  return facts ? facts.of(userId, 'settings', () => userSettingsOf(store, userId)) : userSettingsOf(store, userId);
 }
 
 /** Base units as the token's units: "24.106974 SOL" (an unknown mint, shortened, with raw units). */
@@ -86,14 +93,14 @@ function symbolOf(mint: string): string {
 }
 
 /** The largest entry a user allows, by USD notional; a sell only reduces risk, so it is never too large. */
-export function orderSizeGate(store: Store): RiskGate {
+export function orderSizeGate(store: Store, facts?: GateFacts): RiskGate {
   return {
     check(order, ctx) {
       if (isRiskReducing(order)) return { ok: true }; // every sell is risk-reducing
-      const settings = userSettingsOf(store, order.userId);
+      const settings = settingsOf(store, order.userId, facts);
       const token = tokenByMint(order.inputMint);
       const price = ctx.price(order.inputMint);
-      const name = friendOf(store, order.userId);
+      const name = friendOf(store, order.userId, facts);
       if (!token || price === null)
         return refuse(
           'STALE_PRICE',
@@ -116,17 +123,17 @@ export function orderSizeGate(store: Store): RiskGate {
  * for fees and rent (and what open positions need to exit). A sell must not
  * exceed the position it sells from.
  */
-export function balanceGate(store: Store, network: string): RiskGate {
+export function balanceGate(store: Store, network: string, facts?: GateFacts): RiskGate {
   return {
     check(order, ctx) {
-      const name = friendOf(store, order.userId);
+      const name = friendOf(store, order.userId, facts);
       if (order.amount <= 0n)
         return refuse(
           'ORDER_TOO_SMALL',
           `${name}'s order spends 0 ${symbolOf(order.inputMint)}: enter an amount above zero.`,
         );
       // Positions of the account the user trades now (paper and live never mix).
-      const mode = userSettingsOf(store, order.userId).mode;
+      const mode = settingsOf(store, order.userId, facts).mode;
       if (order.side === 'sell') {
         const pos = store.portfolio.openPosition(order.userId, network, order.inputMint, mode);
         if (!pos || pos.quantity === 0n)
@@ -145,7 +152,9 @@ export function balanceGate(store: Store, network: string): RiskGate {
       if (order.inputMint === WRAPPED_SOL_MINT) {
         const lamports = ctx.balances.get('SOL') ?? 0n;
         // A paper book pays no network fee or rent, so it keeps no SOL reserve (a paper SOL position can be sold whole).
-        const keep = mode === 'live' ? solReserveLamports(store.risk.openCount(order.userId, network, mode)) : 0n;
+        const open = (): number => store.risk.openCount(order.userId, network, mode);
+        const keep =
+          mode === 'live' ? solReserveLamports(facts ? facts.ofIn(order.userId, 'openCount', mode, open) : open()) : 0n;
         if (order.amount + keep > lamports) {
           const most = lamports > keep ? lamports - keep : 0n;
           return refuse(

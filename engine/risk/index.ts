@@ -56,3 +56,4 @@ export {
   type SizeBound,
   type SizeLimits,
 } from './sizing';
+export { GateFacts } from './gate-facts';

@@ -18,13 +18,13 @@ import { isRiskReducing } from '../order';
 import type { EventBus } from '../kernel/event-bus';
 import { KNOWN_TOKENS, WRAPPED_SOL_MINT } from '../market';
 import { accountKey } from '../portfolio/account';
-import { dailyLoss, dailyLossBase, dailyLossPct } from '../portfolio/figures';
+import { dailyLoss, dailyLossBase, dailyLossPct, netFlows } from '../portfolio/figures';
 import {
   drawdownPct,
   fromMicroUsd,
   importWithdrawals,
+  isoAt,
   markState,
-  netFlowsToday,
   nextUtcDayStartIso,
   toMicroUsd,
   utcDay,
@@ -33,13 +33,14 @@ import {
   type Holding,
   type PriceFn,
 } from '../portfolio/performance';
-import type { RiskStateRow, Store } from '../store';
+import type { CashFlowRow, RiskStateRow, Store } from '../store';
 import { orderSizeRefusal, usdValue, type EntrySizingFacts } from './sizing';
 import { outflowAsset, outflowLast24h, tradingCapsFor } from '../keystore/outflow';
 import type { UserSettings } from '../users/settings';
 import { userSettingsOf } from '../users/settings-cache';
 import { balanceGate, controlsGate, friendNames, orderSizeGate } from './basic-gates';
 import type { Controls } from './controls';
+import { GateFacts } from './gate-facts';
 import { composeGates, refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
 import {
   effectiveLimits,
@@ -126,12 +127,13 @@ export function evaluateAccount(
       };
     }
   }
-  const resumes = nextUtcDayStartIso(f.nowMs).replace(/\.\d{3}Z$/u, 'Z');
+  // Only a refusal says it (computed on demand: most checks pass).
+  const resumes = (): string => nextUtcDayStartIso(f.nowMs).replace(/\.\d{3}Z$/u, 'Z');
   if (f.dailyLossHitToday) {
     return {
       decision: refuse(
         'DAILY_LOSS',
-        `The daily loss limit was hit today; no new entries until ${resumes} (the next UTC day). Exits still run.`,
+        `The daily loss limit was hit today; no new entries until ${resumes()} (the next UTC day). Exits still run.`,
       ),
       trip: null,
     };
@@ -152,7 +154,7 @@ export function evaluateAccount(
       return {
         decision: refuse(
           codeFor(l, key, 'DAILY_LOSS'),
-          `Today's loss is ${usd(loss)} (${pct.toFixed(1)}%), at or past ${whose(l, key)} of ${limit}; no new entries until ${resumes} (the next UTC day). Exits still run.`,
+          `Today's loss is ${usd(loss)} (${pct.toFixed(1)}%), at or past ${whose(l, key)} of ${limit}; no new entries until ${resumes()} (the next UTC day). Exits still run.`,
         ),
         trip: 'dailyLoss',
       };
@@ -236,6 +238,8 @@ export interface RiskEngineDeps {
   controls: Controls;
   bus: EventBus;
   network: string;
+  /** Facts shared with the other gates of the chain (standardRiskGate passes one); else the engine's own. */
+  facts?: GateFacts;
 }
 
 /** The operator's global limits as stored (meta 'risk.globalLimits'). */
@@ -276,20 +280,24 @@ export class RiskEngine {
     { settings: UserSettings; limitsKey: string | null; limits: EffectiveLimits | null }
   >();
   private globalCache: { raw: string | null; limits: GlobalLimits } | null = null;
+  /** What the checks read about a friend, kept while the database is unchanged (gate-facts.ts). */
+  readonly facts: GateFacts;
 
-  constructor(private readonly d: RiskEngineDeps) {}
+  constructor(private readonly d: RiskEngineDeps) {
+    this.facts = d.facts ?? new GateFacts(d.store);
+  }
 
   private settings(userId: number): UserSettings {
     // The shared parse-once cache (one integer lookup per check; the other gates read it too), not the
     // settings JSON text read back on every check.
-    const settings = userSettingsOf(this.d.store, userId);
+    const settings = this.facts.of(userId, 'settings', () => userSettingsOf(this.d.store, userId));
     const cached = this.settingsCache.get(userId);
     if (cached?.settings !== settings) this.settingsCache.set(userId, { settings, limitsKey: null, limits: null });
     return settings;
   }
 
   private global(): GlobalLimits {
-    const raw = this.d.store.risk.metaValue(GLOBAL_LIMITS_META_KEY);
+    const raw = this.facts.global('globalLimits', () => this.d.store.risk.metaValue(GLOBAL_LIMITS_META_KEY));
     if (this.globalCache?.raw !== raw || !this.globalCache) this.globalCache = { raw, limits: parseGlobalLimits(raw) };
     return this.globalCache.limits;
   }
@@ -313,7 +321,13 @@ export class RiskEngine {
 
   check(order: Order, ctx: RiskContext): RiskDecision {
     if (order.side !== 'buy' || isRiskReducing(order)) return { ok: true };
+    return this.facts.during(() => this.checkEntry(order, ctx));
+  }
+
+  private checkEntry(order: Order, ctx: RiskContext): RiskDecision {
     const { store, network } = this.d;
+    const facts = this.facts;
+    const userId = order.userId;
     const settings = this.settings(order.userId);
     this.global();
     const limits = this.limits(order.userId, settings);
@@ -334,25 +348,46 @@ export class RiskEngine {
     const boughtPrice = ctx.price(order.outputMint);
     const spendPrice = ctx.price(order.inputMint);
     const inDecimals = decimalsOf(order.inputMint);
-    const exposure = positionExposure(store, network, order.userId, order.outputMint, ctx.price, settings.mode);
+    const exposure = positionExposure(store, network, userId, order.outputMint, ctx.price, settings.mode, facts);
     const lookback = (limits.lossStreak.windowMinutes + limits.lossStreak.pauseMinutes) * MIN;
-    const lastClose = store.risk.lastClose(order.userId, network, order.outputMint);
-    const facts: EntryFacts = {
-      ...account.facts,
+    const lastClose = facts.ofIn(userId, 'lastClose', order.outputMint, () =>
+      store.risk.lastClose(userId, network, order.outputMint),
+    );
+    // Keyed by the day: a new key a day while nothing is written, dropped with the friend's facts at the next write.
+    const entriesToday = facts.ofIn(userId, 'entries', since, () => store.risk.entriesSince(userId, network, since));
+    const losing = facts.since(
+      userId,
+      'losingCloses',
+      isoAt(ctx.nowMs - lookback),
+      (t: string) => t,
+      (from) => store.risk.losingClosesSince(userId, network, from),
+    );
+    const name = facts.of(userId, 'name', () => store.users.byId(userId)?.name);
+    const a = account.facts;
+    // One literal with every field in a fixed order (no spreads, no property added after): the rules read
+    // it on every check, and an object reshaped after creation is slower to read.
+    const entry: EntryFacts = {
+      nowMs: a.nowMs,
+      equityUsd: a.equityUsd,
+      highWaterUsd: a.highWaterUsd,
+      dayStartEquityUsd: a.dayStartEquityUsd,
+      dayNetFlowsUsd: a.dayNetFlowsUsd,
+      dailyLossHitToday: a.dailyLossHitToday,
       orderUsd: spendPrice === null || inDecimals === null ? null : usdValue(order.amount, inDecimals, spendPrice),
       boughtPriceUsd: boughtPrice,
       stopLossPrice: order.stopLossPrice ?? null,
-      ...exposure,
-      openPositions: store.risk.openCount(order.userId, network, settings.mode),
-      entriesToday: store.risk.entriesSince(order.userId, network, since),
-      losingClosesMs: store.risk
-        .losingClosesSince(order.userId, network, new Date(ctx.nowMs - lookback).toISOString())
-        .map((t) => Date.parse(t)),
+      positionUsd: exposure.positionUsd,
+      exposureUsd: exposure.exposureUsd,
+      opensNew: exposure.opensNew,
+      openPositions: facts.ofIn(userId, 'openCount', settings.mode, () =>
+        store.risk.openCount(userId, network, settings.mode),
+      ),
+      entriesToday,
+      losingClosesMs: losing.length === 0 ? NONE : losing.map((t) => Date.parse(t)),
       lastCloseMs: lastClose === null ? null : Date.parse(lastClose),
+      friend: name,
     };
-    const name = store.users.byId(order.userId)?.name;
-    if (name !== undefined) facts.friend = name;
-    const verdict = evaluateEntry(limits, facts);
+    const verdict = evaluateEntry(limits, entry);
     this.apply(order.userId, account, verdict, limits);
     return verdict.decision;
   }
@@ -363,6 +398,10 @@ export class RiskEngine {
    * not only at the next entry. Returns the refusal an entry would get, if any.
    */
   review(userId: number, price: PriceFn, nowMs: number): RiskDecision {
+    return this.facts.during(() => this.reviewAccount(userId, price, nowMs));
+  }
+
+  private reviewAccount(userId: number, price: PriceFn, nowMs: number): RiskDecision {
     const settings = this.settings(userId);
     const account = this.account(userId, settings, price, nowMs);
     if (!account)
@@ -388,23 +427,39 @@ export class RiskEngine {
     fresh?: Holding[],
   ): Account | null {
     const { store, network, controls } = this.d;
+    const facts = this.facts;
     // Fresh holdings when the caller has them; else the paper book for a paper user (never the
     // on-chain wallet: paper is its own account), else the wallet's last-seen balances.
     const held =
       fresh && fresh.length > 0
         ? fresh
         : settings.mode === 'paper'
-          ? store.risk.paperBook(userId)
-          : store.risk.walletBalances(userId, network);
+          ? facts.of(userId, 'paperBook', () => store.risk.paperBook(userId))
+          : facts.of(userId, 'wallet', () => store.risk.walletBalances(userId, network));
     const v = valueHoldings(held, price);
     if (v.missing.length > 0) return null;
     const equity = toMicroUsd(v.usd);
     // The figures of the account the user trades now (the paper account's apart from the wallet's).
     const key = accountKey(network, settings.mode);
-    if (settings.mode === 'live') importWithdrawals(store, userId, network, price, equity, nowMs);
-    const prev = store.risk.state(userId, key);
-    const netFlows = netFlowsToday(store, userId, key, nowMs);
-    let state = markState(prev, userId, key, equity, nowMs, netFlows);
+    // Withdrawals recorded since the last import change the database, so an unchanged one has none to import.
+    if (settings.mode === 'live')
+      facts.of(userId, 'withdrawalsImported', () => {
+        importWithdrawals(store, userId, network, price, equity, nowMs);
+        return true;
+      });
+    const prev = facts.ofIn(userId, 'state', settings.mode, () => store.risk.state(userId, key));
+    const dayFlows = netFlows(
+      facts
+        .since(
+          userId,
+          settings.mode === 'paper' ? 'cashFlows:paper' : 'cashFlows:live',
+          utcDayStartIso(nowMs),
+          (f: CashFlowRow) => f.ts,
+          (from) => store.risk.cashFlows(userId, key, from),
+        )
+        .filter((f) => Date.parse(f.ts) <= nowMs),
+    );
+    let state = markState(prev, userId, key, equity, nowMs, dayFlows);
     if (state.drawdownPausedAt !== null && !controls.user(userId).paused) {
       // The operator resumed the user: the drawdown counts from here.
       state = { ...state, highWater: equity, drawdownPausedAt: null };
@@ -416,7 +471,7 @@ export class RiskEngine {
       prev.day !== state.day ||
       prev.drawdownPausedAt !== state.drawdownPausedAt
     )
-      store.risk.saveState(state);
+      facts.write(userId, 'state', settings.mode, state, () => store.risk.saveState(state));
     const day = utcDay(nowMs);
     return {
       equity,
@@ -426,7 +481,7 @@ export class RiskEngine {
         equityUsd: fromMicroUsd(equity),
         highWaterUsd: fromMicroUsd(state.highWater),
         dayStartEquityUsd: fromMicroUsd(state.dayStartEquity),
-        dayNetFlowsUsd: fromMicroUsd(netFlows),
+        dayNetFlowsUsd: fromMicroUsd(dayFlows),
         dailyLossHitToday: state.dailyLossDay === day,
       },
     };
@@ -476,16 +531,21 @@ function positionExposure(
   mint: string,
   price: PriceFn,
   account: 'paper' | 'live',
+  facts?: GateFacts,
 ): { positionUsd: number; exposureUsd: number; opensNew: boolean } {
+  const read = <T>(key: string, sub: string, fn: () => T): T => (facts ? facts.ofIn(userId, key, sub, fn) : fn());
   // Only the account traded now: a paper position never counts against a live entry, nor the reverse.
-  const held = store.risk.openQuantity(userId, network, mint, account);
+  const held = read(account === 'paper' ? 'openQuantity:paper' : 'openQuantity:live', mint, () =>
+    store.risk.openQuantity(userId, network, mint, account),
+  );
   const valued = (m: string, q: bigint): number => {
     const p = price(m);
     const decimals = decimalsOf(m);
     return p !== null && decimals !== null ? usdValue(q, decimals, p) : 0;
   };
   let exposureUsd = 0;
-  for (const pos of store.risk.openPositions(userId, network, account)) exposureUsd += valued(pos.mint, pos.quantity);
+  const open = read('openPositions', account, () => store.risk.openPositions(userId, network, account));
+  for (const pos of open) exposureUsd += valued(pos.mint, pos.quantity);
   return {
     positionUsd: held !== null ? valued(mint, held) : 0,
     exposureUsd,
@@ -544,6 +604,8 @@ function outflowRoom(store: Store, userId: number, mint: string, nowMs: number):
   return caps.perTransaction < left ? caps.perTransaction : left;
 }
 
+const NONE: readonly number[] = Object.freeze([]);
+
 function decimalsOf(mint: string): number | null {
   return tokenDecimals.get(mint) ?? null;
 }
@@ -561,11 +623,14 @@ export function riskEngineGate(deps: RiskEngineDeps): RiskGate {
  * This is what engine/runtime/services.ts should pass as `risk`.
  */
 export function standardRiskGate(deps: RiskEngineDeps): RiskGate {
-  return composeGates(
-    controlsGate(deps.controls, friendNames(deps.store)),
-    orderSizeGate(deps.store),
-    balanceGate(deps.store, deps.network),
-    riskEngineGate(deps),
+  const facts = deps.facts ?? new GateFacts(deps.store);
+  return facts.around(
+    composeGates(
+      controlsGate(deps.controls, friendNames(deps.store)),
+      orderSizeGate(deps.store, facts),
+      balanceGate(deps.store, deps.network, facts),
+      riskEngineGate({ ...deps, facts }),
+    ),
   );
 }
 

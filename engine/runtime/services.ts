@@ -126,12 +126,15 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     bus,
     signer,
     controls,
-    risk: composeGates(
-      controlsGate(controls, friendNames(store)),
-      breaker.gate(),
-      orderSizeGate(store),
-      balanceGate(store, net.name),
-      riskEngine.gate(),
+    // One read of the database's change stamp per check; the gates share what they read of the friend.
+    risk: riskEngine.facts.around(
+      composeGates(
+        controlsGate(controls, friendNames(store)),
+        breaker.gate(),
+        orderSizeGate(store, riskEngine.facts),
+        balanceGate(store, net.name, riskEngine.facts),
+        riskEngine.gate(),
+      ),
     ),
     tokenGate: tokenSafetyGate(store),
     globalBreaker: breaker,

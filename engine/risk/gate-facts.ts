@@ -1,0 +1,143 @@
+/**
+ * What the risk gate reads about a friend (name, settings, book, risk state,
+ * positions, recent trades), remembered between checks while the database has
+ * not changed, so a busy cycle (thousands of entry checks) pays about a dozen
+ * SQLite reads per friend once, not per check (issue #13, item 6).
+ *
+ * "Not changed" is one read per check: SQLite's total_changes() (every row
+ * this connection inserted, updated or deleted, triggers included) and
+ * data_version (bumped when another connection, such as a CLI command, commits).
+ * Any write therefore invalidates every friend's facts: a fill recorded between
+ * two checks of the same cycle is always seen by the next one. Writes the gate
+ * itself makes and applies to the cache (a friend's risk state mark) are not
+ * counted, so the mark moving does not drop everyone's facts.
+ *
+ * One instance serves the gates of one network (keys do not name it).
+ *
+ * Inside a transaction nothing is remembered: its writes may still be rolled
+ * back, and a fact read under them would then outlive them.
+ */
+import type Database from 'better-sqlite3';
+import type { Store } from '../store';
+import type { RiskGate } from './gate';
+
+interface Stamp {
+  changes: number;
+  version: number;
+}
+
+interface Friend {
+  stamp: Stamp;
+  facts: Map<string, unknown>;
+}
+
+/** Facts that are not a friend's (the operator's global limits). */
+const GLOBAL = -1;
+
+export class GateFacts {
+  private readonly stampStmt: Database.Statement<unknown[]>;
+  private readonly changesStmt: Database.Statement<unknown[]>;
+  /** Changes this cache made itself and already reflects (subtracted from total_changes). */
+  private own = 0;
+  /** The database's stamp for the check in progress; null outside a check or inside a transaction. */
+  private stamp: Stamp | null = null;
+  private depth = 0;
+  private readonly friends = new Map<number, Friend>();
+
+  constructor(private readonly store: Store) {
+    this.stampStmt = store.db.prepare(
+      'SELECT total_changes() AS changes, data_version AS version FROM pragma_data_version',
+    );
+    this.changesStmt = store.db.prepare('SELECT total_changes()').pluck();
+  }
+
+  /** Runs one check with the database's stamp read once at its start (nested calls share it). */
+  during<T>(fn: () => T): T {
+    if (this.depth++ === 0 && !this.store.db.inTransaction) {
+      const s = this.stampStmt.get() as Stamp;
+      this.stamp = { changes: s.changes - this.own, version: s.version };
+    }
+    try {
+      return fn();
+    } finally {
+      if (--this.depth === 0) this.stamp = null;
+    }
+  }
+
+  /** The gate with every check inside one stamp (the facts its parts read are shared). */
+  around(gate: RiskGate): RiskGate {
+    return { check: (order, ctx) => this.during(() => gate.check(order, ctx)) };
+  }
+
+  private friend(userId: number): Friend | null {
+    const stamp = this.stamp;
+    if (!stamp) return null;
+    let f = this.friends.get(userId);
+    if (!f || f.stamp.changes !== stamp.changes || f.stamp.version !== stamp.version) {
+      f = { stamp, facts: new Map() };
+      this.friends.set(userId, f);
+    }
+    return f;
+  }
+
+  /** A fact of a friend, read once while the database is unchanged (read through outside a check). */
+  of<T>(userId: number, key: string, read: () => T): T {
+    const f = this.friend(userId);
+    if (!f) return read();
+    if (f.facts.has(key)) return f.facts.get(key) as T;
+    const v = read();
+    f.facts.set(key, v);
+    return v;
+  }
+
+  /** A fact under a second key (a mint, an account, a day): no key text is built per check. */
+  ofIn<T>(userId: number, key: string, sub: string, read: () => T): T {
+    const f = this.friend(userId);
+    if (!f) return read();
+    let m = f.facts.get(key) as Map<string, T> | undefined;
+    if (!m) f.facts.set(key, (m = new Map()));
+    if (m.has(sub)) return m.get(sub) as T;
+    const v = read();
+    m.set(sub, v);
+    return v;
+  }
+
+  global<T>(key: string, read: () => T): T {
+    return this.of(GLOBAL, key, read);
+  }
+
+  /**
+   * A fact that narrows over time (rows since a moment): the rows since the
+   * earliest moment asked for are remembered and a later `since` filters them,
+   * as the query's own `>=` on the same ISO text would.
+   */
+  since<T>(userId: number, key: string, sinceIso: string, at: (row: T) => string, read: (since: string) => T[]): T[] {
+    const f = this.friend(userId);
+    if (!f) return read(sinceIso);
+    const hit = f.facts.get(key) as { since: string; rows: T[] } | undefined;
+    if (hit && hit.since <= sinceIso)
+      return hit.since === sinceIso ? hit.rows : hit.rows.filter((r) => at(r) >= sinceIso);
+    const rows = read(sinceIso);
+    f.facts.set(key, { since: sinceIso, rows });
+    return rows;
+  }
+
+  /**
+   * A write whose whole effect on the facts is `key` becoming `value` for this
+   * friend: done, remembered, and not counted as a change (every other friend's
+   * facts stay). Outside a check it is only the write.
+   */
+  write(userId: number, key: string, sub: string, value: unknown, write: () => void): void {
+    const f = this.friend(userId);
+    if (!f) {
+      write();
+      return;
+    }
+    const before = this.changesStmt.get() as number;
+    write();
+    this.own += (this.changesStmt.get() as number) - before;
+    let m = f.facts.get(key) as Map<string, unknown> | undefined;
+    if (!m) f.facts.set(key, (m = new Map()));
+    m.set(sub, value);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The risk gate remembers what it read about a friend while the database is
+ * unchanged (engine/risk/gate-facts.ts), so a busy cycle reads each friend
+ * once. A write between two checks (a fill, a deposit, a settings change, a
+ * write from another connection) must be seen by the next check.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isoTime } from '../../../engine/kernel/clock';
+import { standardRiskGate } from '../../../engine/risk';
+import { openDatabase, Store } from '../../../engine/store';
+import {
+  addUser,
+  buyOrder,
+  NET,
+  openPositionRow,
+  PERMISSIVE_RISK,
+  priceFn,
+  recordFill,
+  usdc,
+  weth,
+  USDC,
+  WBTC,
+  WETH,
+  world,
+} from '../../helpers/risk';
+
+const ONE_POSITION = { ...PERMISSIVE_RISK, maxConcurrentPositions: 1 };
+
+describe('the risk gate within one cycle', () => {
+  it("a second entry of the same friend sees the first one's position (MAX_POSITIONS after the fill)", () => {
+    const w = world();
+    try {
+      const ana = addUser(w, 'ana', { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
+      const bob = addUser(w, 'bob', { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
+      const gate = standardRiskGate({ store: w.store, controls: w.controls, bus: w.bus, network: NET });
+      const ctx = { balances: new Map([[USDC.mint, usdc(10_000)]]), price: priceFn(), nowMs: w.clock.now() };
+      // Both friends' facts are read and remembered.
+      expect(gate.check(buyOrder(ana, 300), ctx)).toEqual({ ok: true });
+      expect(gate.check(buyOrder(bob, 300), ctx)).toEqual({ ok: true });
+      expect(gate.check(buyOrder(ana, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 }), ctx)).toEqual({
+        ok: true,
+      });
+      // Ana's first entry fills: she now holds one position, her limit.
+      recordFill(w.store, { userId: ana, side: 'buy', base: weth(0.1), quote: usdc(300), at: isoTime(w.clock) });
+      const after = {
+        ...ctx,
+        balances: new Map([
+          [USDC.mint, usdc(9_700)],
+          [WETH.mint, weth(0.1)],
+        ]),
+      };
+      const second = gate.check(buyOrder(ana, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 }), after);
+      expect(second).toMatchObject({ ok: false, code: 'MAX_POSITIONS' });
+      // Bob's facts were dropped with everyone's and read again: he holds nothing, so he still enters.
+      expect(gate.check(buyOrder(bob, 300), ctx)).toEqual({ ok: true });
+    } finally {
+      w.store.close();
+    }
+  });
+
+  it('sees a position written by another connection (a CLI command) between two checks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gate-facts-'));
+    const file = join(dir, 'h.db');
+    const w = world();
+    w.store.close();
+    const store = new Store(openDatabase(file, { nowIso: isoTime(w.clock) }));
+    const other = new Store(openDatabase(file, { nowIso: isoTime(w.clock) }));
+    try {
+      const ww = { ...w, store };
+      const ana = addUser(ww, 'ana', { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
+      const gate = standardRiskGate({ store, controls: w.controls, bus: w.bus, network: NET });
+      const ctx = { balances: new Map([[USDC.mint, usdc(10_000)]]), price: priceFn(), nowMs: w.clock.now() };
+      const wbtc = (): ReturnType<typeof buyOrder> =>
+        buyOrder(ana, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 });
+      expect(gate.check(wbtc(), ctx)).toEqual({ ok: true });
+      openPositionRow(other, {
+        userId: ana,
+        mint: WETH.mint,
+        quantity: weth(0.1),
+        at: isoTime(w.clock),
+        account: 'paper',
+      });
+      expect(gate.check(wbtc(), ctx)).toMatchObject({ ok: false, code: 'MAX_POSITIONS' });
+    } finally {
+      other.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
