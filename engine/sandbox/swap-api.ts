@@ -247,20 +247,26 @@ export async function startSwapApi(opts: SwapApiOptions): Promise<SwapApi> {
 
   // ---- Swap API ---------------------------------------------------------
 
+  /** The amount and slippage of a quote or build query, refused in Jupiter's words when out of range. */
+  const amountAndSlippage = (q: {
+    amount: string;
+    slippageBps?: string | undefined;
+  }): { amount: bigint; slippageBps: number } | { error: string } => {
+    const amount = BigInt(q.amount);
+    if (amount > U64_MAX)
+      return { error: 'Query parameter amount cannot be parsed: ParseIntError { kind: PosOverflow }' };
+    const slippageBps = q.slippageBps === undefined ? 50 : Number(q.slippageBps);
+    if (slippageBps > 10_000) return { error: 'Query parameter slippageBps cannot be parsed: must be at most 10000' };
+    return { amount, slippageBps };
+  };
+
   app.get('/swap/v1/quote', async (req, reply) => {
     const parsed = quoteQuery.safeParse(req.query);
     if (!parsed.success) return reply.code(400).send({ error: describe(parsed.error, 'query string') });
     const q = parsed.data;
-    const amount = BigInt(q.amount);
-    if (amount > U64_MAX) {
-      return reply
-        .code(400)
-        .send({ error: 'Query parameter amount cannot be parsed: ParseIntError { kind: PosOverflow }' });
-    }
-    const slippageBps = q.slippageBps === undefined ? 50 : Number(q.slippageBps);
-    if (slippageBps > 10_000) {
-      return reply.code(400).send({ error: 'Query parameter slippageBps cannot be parsed: must be at most 10000' });
-    }
+    const sized = amountAndSlippage(q);
+    if ('error' in sized) return reply.code(400).send(sized);
+    const { amount, slippageBps } = sized;
     try {
       return market.quote({
         inputMint: q.inputMint,
@@ -303,16 +309,9 @@ export async function startSwapApi(opts: SwapApiOptions): Promise<SwapApi> {
     const parsed = buildQuery.safeParse(req.query);
     if (!parsed.success) return reply.code(400).send({ error: describe(parsed.error, 'query string') });
     const q = parsed.data;
-    const amount = BigInt(q.amount);
-    if (amount > U64_MAX) {
-      return reply
-        .code(400)
-        .send({ error: 'Query parameter amount cannot be parsed: ParseIntError { kind: PosOverflow }' });
-    }
-    const slippageBps = q.slippageBps === undefined ? 50 : Number(q.slippageBps);
-    if (slippageBps > 10_000) {
-      return reply.code(400).send({ error: 'Query parameter slippageBps cannot be parsed: must be at most 10000' });
-    }
+    const sized = amountAndSlippage(q);
+    if ('error' in sized) return reply.code(400).send(sized);
+    const { amount, slippageBps } = sized;
     try {
       return await market.buildInstructions({
         inputMint: q.inputMint,

@@ -6,21 +6,15 @@
  * positions table; the CLI (the same API contract) sees the new stop and the audit log has it.
  */
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLeaks } from '../../engine/api/human-text';
 import { tokenBySymbol } from '../../engine/market';
 import { runHarvest } from '../helpers/cli';
-import { assertE2eReady, launchChromium, startServe, stopServe } from '../helpers/e2e';
+import { assertE2eReady, e2eEnv, harvestOn, launchChromium, startServe, stopServe } from '../helpers/e2e';
 import { tempDataDir } from '../helpers/datadir';
 
-const ENV: NodeJS.ProcessEnv = {
-  HARVEST_MASTER_KEY: randomBytes(32).toString('hex'),
-  HARVEST_FAULT: undefined,
-  HARVEST_DATA_DIR: undefined,
-  HARVEST_LOG_LEVEL: 'warn',
-};
+const ENV = e2eEnv();
 
 const WETH_MINT = tokenBySymbol('WETH')!.mint;
 
@@ -29,11 +23,7 @@ let child: ChildProcess | null = null;
 let url = '';
 let browser: Browser | null = null;
 
-const harvest = async (...args: string[]): Promise<string> => {
-  const r = await runHarvest(['--data-dir', dir.dir, ...args], { env: ENV, input: '\n' });
-  if (r.code !== 0) throw new Error(`harvest ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
+const harvest = (...args: string[]): Promise<string> => harvestOn(dir.dir, ENV, ...args);
 
 beforeAll(async () => {
   assertE2eReady();

@@ -5,20 +5,13 @@
  * acknowledgement, after which it is bought; a refused token's dialog offers no way to trade it.
  */
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runHarvest } from '../helpers/cli';
-import { ARTIFACTS, assertE2eReady, launchChromium, startServe, stopServe } from '../helpers/e2e';
+import { ARTIFACTS, assertE2eReady, e2eEnv, harvestOn, launchChromium, startServe, stopServe } from '../helpers/e2e';
 import { tempDataDir } from '../helpers/datadir';
 
-const ENV: NodeJS.ProcessEnv = {
-  HARVEST_MASTER_KEY: randomBytes(32).toString('hex'),
-  HARVEST_FAULT: undefined,
-  HARVEST_DATA_DIR: undefined,
-  HARVEST_LOG_LEVEL: 'warn',
-};
+const ENV = e2eEnv();
 
 let dir: { dir: string; cleanup: () => void };
 let child: ChildProcess | null = null;
@@ -27,11 +20,7 @@ let browser: Browser | null = null;
 let warned = '';
 let refused = '';
 
-const harvest = async (...args: string[]): Promise<string> => {
-  const r = await runHarvest(['--data-dir', dir.dir, ...args], { env: ENV, input: '\n' });
-  if (r.code !== 0) throw new Error(`harvest ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
+const harvest = (...args: string[]): Promise<string> => harvestOn(dir.dir, ENV, ...args);
 
 beforeAll(async () => {
   assertE2eReady();
