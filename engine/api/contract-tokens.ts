@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { command } from './command-spec';
+import { TestTokenSpec } from '../sandbox/test-token-spec';
 
 /**
  * Commands of the token registry (issue 14, "any token by mint"): add a mint,
@@ -93,23 +94,7 @@ export const tokenCommands = {
     summary:
       'Sandbox: make a test token (a real mint; hostile traits on request) with market-maker depth at a fixed price',
     mutates: true,
-    input: z
-      .object({
-        symbol: z
-          .string()
-          .trim()
-          .regex(/^[A-Za-z0-9]{1,10}$/u, 'a symbol of 1 to 10 letters or digits'),
-        priceUsd: z.number().positive().max(1e9),
-        liquidityUsd: z.number().positive().max(1e12),
-        freezeAuthority: z.boolean().optional(),
-        mintAuthority: z.boolean().optional(),
-        transferFeeBps: z.number().int().min(0).max(10_000).optional(),
-        transferHook: z.boolean().optional(),
-        permanentDelegate: z.boolean().optional(),
-        nonTransferable: z.boolean().optional(),
-        defaultFrozen: z.boolean().optional(),
-      })
-      .strict(),
+    input: TestTokenSpec,
     output: TestTokenOut,
   }),
   'sandbox.tokens': command({

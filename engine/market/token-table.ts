@@ -63,16 +63,24 @@ export const TOKEN_TABLE: readonly TokenRow[] = [
  * them too; the database stays the truth.
  */
 const addedRows = new Map<string, TokenRow>();
+/** addedRows as a list, rebuilt only when a token is registered (lookups run on every price tick). */
+let addedList: readonly TokenRow[] = [];
 
 /** Makes a token added by mint known to every lookup. A built-in mint is never replaced. */
 export function registerTokenRow(row: TokenRow): void {
   if (TOKEN_TABLE.some((k) => k.mint === row.mint)) return;
   addedRows.set(row.mint, row);
+  addedList = [...addedRows.values()];
 }
 
-/** Tokens added by mint, in the order they were registered. */
+/** Tokens added by mint, in the order they were registered (the same array until the next registration). */
 export function addedTokenRows(): readonly TokenRow[] {
-  return [...addedRows.values()];
+  return addedList;
+}
+
+/** A token added by mint, by its mint, or undefined. */
+export function addedTokenRow(mint: string): TokenRow | undefined {
+  return addedRows.get(mint);
 }
 
 /** A known token by mint (the wrapped-SOL mint and 'SOL' both name SOL), or null. */
@@ -87,7 +95,5 @@ export function tokenRowByMint(mint: string): TokenRow | null {
  */
 export function tokenRowBySymbol(symbol: string): TokenRow | null {
   const s = symbol.trim().toUpperCase();
-  return (
-    TOKEN_TABLE.find((t) => t.symbol === s) ?? [...addedRows.values()].find((t) => t.symbol.toUpperCase() === s) ?? null
-  );
+  return TOKEN_TABLE.find((t) => t.symbol === s) ?? addedList.find((t) => t.symbol.toUpperCase() === s) ?? null;
 }

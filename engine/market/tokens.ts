@@ -1,5 +1,5 @@
 import { address, isAddress, type Address } from '@solana/kit';
-import { addedTokenRows, registerTokenRow, TOKEN_TABLE, type TokenRow } from './token-table';
+import { addedTokenRow, addedTokenRows, registerTokenRow, TOKEN_TABLE, type TokenRow } from './token-table';
 
 export const NATIVE_SOL = 'SOL' as const;
 export const WRAPPED_SOL_MINT = address('So11111111111111111111111111111111111111112');
@@ -47,9 +47,11 @@ export function registerToken(t: TokenInfo): void {
 }
 
 /** Every token Harvest can name now: the built-in majors first, then tokens added by mint. */
+let known: { rows: readonly TokenRow[]; tokens: readonly TokenInfo[] } = { rows: [], tokens: KNOWN_TOKENS };
 export function knownTokens(): readonly TokenInfo[] {
-  const added = addedTokenRows();
-  return added.length === 0 ? KNOWN_TOKENS : [...KNOWN_TOKENS, ...added.map(infoOf)];
+  const rows = addedTokenRows();
+  if (known.rows !== rows) known = { rows, tokens: [...KNOWN_TOKENS, ...rows.map(infoOf)] };
+  return known.tokens;
 }
 
 /**
@@ -64,7 +66,7 @@ export function tokenBySymbol(symbol: string): TokenInfo | null {
 export function tokenByMint(mint: string): TokenInfo | null {
   const known = KNOWN_TOKENS.find((t) => t.mint === mint);
   if (known) return known;
-  const row = addedTokenRows().find((r) => r.mint === mint);
+  const row = addedTokenRow(mint);
   return row ? infoOf(row) : null;
 }
 

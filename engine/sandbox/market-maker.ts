@@ -675,6 +675,32 @@ export class SandboxMarketMaker {
     return fund;
   }
 
+  /**
+   * The taker's payment into the market maker's inventory: native lamports, or the token from their
+   * account. `payer` is the transaction's own signer object for the taker (@solana/kit refuses two
+   * distinct signers for one address).
+   */
+  private async paymentLeg(
+    payer: ReturnType<typeof createNoopSigner>,
+    input: SandboxToken,
+    inAmount: bigint,
+    inSol: boolean,
+  ): Promise<Instruction> {
+    if (inSol)
+      return getTransferSolInstruction({ source: payer, destination: this.authority.address, amount: inAmount });
+    return getTransferCheckedInstruction(
+      {
+        source: await associatedTokenAddress(payer.address, input),
+        mint: input.mint,
+        destination: this.inventoryAta.get(input.mint)!,
+        authority: payer,
+        amount: inAmount,
+        decimals: input.decimals,
+      },
+      { programAddress: input.tokenProgram },
+    );
+  }
+
   private recordEscrow(e: EscrowRecord): void {
     this.escrows.push(e);
     this.persist();
@@ -727,26 +753,7 @@ export class SandboxMarketMaker {
     this.recordEscrow(escrow);
 
     // 2. The user's swap.
-    const legs: Instruction[] = [];
-    if (solIn) {
-      legs.push(
-        getTransferSolInstruction({ source: userSigner, destination: this.authority.address, amount: inAmount }),
-      );
-    } else {
-      legs.push(
-        getTransferCheckedInstruction(
-          {
-            source: await associatedTokenAddress(user, input),
-            mint: input.mint,
-            destination: this.inventoryAta.get(input.mint)!,
-            authority: userSigner,
-            amount: inAmount,
-            decimals: input.decimals,
-          },
-          { programAddress: input.tokenProgram },
-        ),
-      );
-    }
+    const legs: Instruction[] = [await this.paymentLeg(userSigner, input, inAmount, solIn)];
     if (solOut) {
       legs.push(getTransferSolInstruction({ source: escrowSigner, destination: user, amount: outAmount }));
     } else {
@@ -896,19 +903,7 @@ export class SandboxMarketMaker {
         mint: output.mint,
         tokenProgram: output.tokenProgram,
       }),
-      input.native
-        ? getTransferSolInstruction({ source: taker, destination: this.authority.address, amount: inAmount })
-        : getTransferCheckedInstruction(
-            {
-              source: await associatedTokenAddress(user, input),
-              mint: input.mint,
-              destination: this.inventoryAta.get(input.mint)!,
-              authority: taker,
-              amount: inAmount,
-              decimals: input.decimals,
-            },
-            { programAddress: input.tokenProgram },
-          ),
+      await this.paymentLeg(taker, input, inAmount, input.native),
     ];
     const swap = getTransferCheckedInstruction(
       {

@@ -4,26 +4,11 @@
  * shape) and the test-token controls behind `harvest sandbox token create|list`.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { SandboxMarketMaker } from './market-maker';
 import type { PriceReplay } from './price-replay';
 import type { SandboxTestTokens } from './test-tokens';
 import { SANDBOX_TOKENS, tokenByMint } from './tokens';
-
-export const testTokenBody = z
-  .object({
-    symbol: z.string().trim().min(1).max(10),
-    priceUsd: z.number().positive().max(1e9),
-    liquidityUsd: z.number().positive().max(1e12),
-    freezeAuthority: z.boolean().optional(),
-    mintAuthority: z.boolean().optional(),
-    transferFeeBps: z.number().int().min(0).max(10_000).optional(),
-    transferHook: z.boolean().optional(),
-    permanentDelegate: z.boolean().optional(),
-    nonTransferable: z.boolean().optional(),
-    defaultFrozen: z.boolean().optional(),
-  })
-  .strict();
+import { TestTokenSpec } from './test-token-spec';
 
 export function registerTokenRoutes(
   app: FastifyInstance,
@@ -59,7 +44,7 @@ export function registerTokenRoutes(
 
   app.post('/sandbox/test-tokens', async (req, reply) => {
     if (!deps.testTokens) return reply.code(404).send({ error: 'sandbox test tokens are not enabled' });
-    const parsed = testTokenBody.safeParse(req.body);
+    const parsed = TestTokenSpec.safeParse(req.body);
     if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues[0]?.message ?? 'bad request' });
     try {
       return await deps.testTokens.create(parsed.data);
