@@ -409,9 +409,14 @@ describe('Harvest speaks human (harvest serve + Chromium)', () => {
       const page = await context.newPage();
       await page.goto(served!.url);
       await page.getByTestId('user-list').waitFor({ timeout: 30_000 });
-      /** Types into a field, checks it took, presses Escape: the field is back to what it held. */
-      const discards = async (field: ReturnType<Page['getByTestId']>, typed: string) => {
+      /**
+       * Types into a field, checks it took, presses Escape: the field is back to what it held.
+       * `saved` fields show a stored value: wait until it has arrived, or "before" is the empty
+       * field of a form still loading and Escape rightly restores the loaded value.
+       */
+      const discards = async (field: ReturnType<Page['getByTestId']>, typed: string, saved = false) => {
         await field.waitFor({ timeout: 15_000 });
+        if (saved) await expect.poll(() => field.inputValue(), { timeout: 15_000 }).not.toBe('');
         const before = await field.inputValue();
         await field.fill(typed);
         expect(await field.inputValue()).toBe(typed);
@@ -421,19 +426,19 @@ describe('Harvest speaks human (harvest serve + Chromium)', () => {
       const user = (tab: string) => page.evaluate((h) => (location.hash = h), `#/user/${ids['alice']}/${tab}`);
 
       await user('risk');
-      await discards(page.getByTestId('risk-input-maxPositionPctEquity'), '250');
+      await discards(page.getByTestId('risk-input-maxPositionPctEquity'), '250', true);
       expect(await page.getByTestId('risk-field-maxPositionPctEquity').textContent()).not.toMatch(/At most/u);
       expect(await page.getByTestId('risk-reset').count()).toBe(0);
-      await discards(page.getByTestId('execution-settings').locator('input:not([type=checkbox])').first(), '7');
+      await discards(page.getByTestId('execution-settings').locator('input:not([type=checkbox])').first(), '7', true);
 
       await user('wallet');
       await discards(page.getByTestId('whitelist-add-address'), 'not-an-address');
       expect(await page.getByTestId('whitelist-add-error').count()).toBe(0);
       await discards(page.getByTestId('withdraw-amount'), '1');
-      await discards(page.getByTestId('friend-panel').locator('input').first(), 'someone else');
+      await discards(page.getByTestId('friend-panel').locator('input').first(), 'someone else', true);
 
       await user('strategy');
-      await discards(page.getByTestId('strategy-params').locator('input').first(), '3');
+      await discards(page.getByTestId('strategy-params').locator('input').first(), '3', true);
 
       await user('positions');
       await discards(page.getByTestId('order-amount'), '12');
