@@ -84,6 +84,16 @@ export function fmtPct(n: number | null | undefined, opts: { sign?: boolean; dp?
   return `${opts.sign && Number(body) !== 0 ? '+' : ''}${body} %`;
 }
 
+/**
+ * A drawdown (a drop, given as a positive or negative %) at one decimal: "−12.3 %" in red, or a
+ * neutral "—" when it rounds to 0.0 %, never a red "−0.0 %" for a friend who has not lost.
+ */
+export function fmtDrawdown(pct: number | null | undefined): { text: string; cls: 'neg' | 'muted' } {
+  if (pct === null || pct === undefined || !Number.isFinite(pct) || Number(Math.abs(pct).toFixed(1)) === 0)
+    return { text: '—', cls: 'muted' };
+  return { text: fmtPct(-Math.abs(pct), { dp: 1 }), cls: 'neg' };
+}
+
 /** A signed decimal string ("-1.5" -> "−1.5", "2" -> "+2"). */
 export function fmtSigned(value: string | null | undefined, dp = 4): string {
   if (value === null || value === undefined) return '—';

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Empty, Panel, Seg } from '../components/ui';
 import { IconTrophy } from '../components/icons';
-import { fmtPct, fmtUsd, pnlClass } from '../lib/format';
+import { fmtDrawdown, fmtPct, fmtUsd, pnlClass } from '../lib/format';
 import { callOptional, hasCommand } from '../client/commands';
 import { clientLeaderboard } from '../state/reducers';
 import { actions, useApp, useAppShallow } from '../state/store';
@@ -130,9 +130,7 @@ function EngineLeaderboard() {
                   <td className="num">{fmtUsd(r.equityUsd)}</td>
                   <td className="num">{r.tradeCount}</td>
                   <td className="num">{r.winRate === null ? '—' : fmtPct(r.winRate * 100, { dp: 0 })}</td>
-                  <td className={`num ${r.maxDrawdownPct ? 'neg' : 'muted'}`}>
-                    {r.maxDrawdownPct ? fmtPct(-Math.abs(r.maxDrawdownPct), { dp: 1 }) : '—'}
-                  </td>
+                  <td className={`num ${fmtDrawdown(r.maxDrawdownPct).cls}`}>{fmtDrawdown(r.maxDrawdownPct).text}</td>
                 </tr>
               );
             })}

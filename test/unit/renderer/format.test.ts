@@ -11,6 +11,7 @@ import {
   groupDecimal,
   humanizeEventType,
   pnlClass,
+  fmtDrawdown,
   relTime,
   roundDecimal,
   shortAddr,
@@ -238,5 +239,15 @@ describe('fmtSpan: the period a chart change is over', () => {
     expect(fmtSpan(300 * 5 * 60_000)).toBe('25 h');
     expect(fmtSpan(7 * 86_400_000)).toBe('7 d');
     expect(fmtSpan(0)).toBe('—');
+  });
+});
+
+describe('drawdown', () => {
+  it('is red with one decimal when there was a drop, neutral when it rounds to none', () => {
+    expect(fmtDrawdown(12.34)).toEqual({ text: '−12.3 %', cls: 'neg' });
+    expect(fmtDrawdown(-12.34)).toEqual({ text: '−12.3 %', cls: 'neg' });
+    expect(fmtDrawdown(0.05)).toEqual({ text: '−0.1 %', cls: 'neg' });
+    for (const none of [0, 0.04, -0.04, null, undefined, Number.NaN])
+      expect(fmtDrawdown(none)).toEqual({ text: '—', cls: 'muted' });
   });
 });
