@@ -68,6 +68,8 @@ export interface TriggerCycleReport {
   filled: number;
   failed: number;
   expired: number;
+  /** Sell orders whose position closed before they fired. */
+  cancelled: number;
 }
 
 /**
@@ -154,12 +156,17 @@ export class TriggerOrders {
 
   /** One pass over every open and firing order on this network: expire, fire, or finish a firing one. */
   async runCycle(): Promise<TriggerCycleReport> {
-    const report: TriggerCycleReport = { checked: 0, fired: 0, filled: 0, failed: 0, expired: 0 };
+    const report: TriggerCycleReport = { checked: 0, fired: 0, filled: 0, failed: 0, expired: 0, cancelled: 0 };
     for (const o of this.d.store.triggerOrders.live(this.d.network)) {
       report.checked++;
       if (o.status === 'open') {
         if (this.d.clock.now() >= o.expiresAt) {
           if (this.expire(o)) report.expired++;
+          continue;
+        }
+        if (o.side === 'sell' && !this.d.store.portfolio.openPosition(o.userId, o.network, o.mint, o.account)) {
+          // Sold by hand, by the strategy's exit or by another order: nothing is left for this one to sell.
+          if (this.cancelOrphan(o)) report.cancelled++;
           continue;
         }
         // Trusted prices only: a price the quorum does not trust now (stale, disagreeing) never fires an order.
@@ -180,6 +187,28 @@ export class TriggerOrders {
     return store.tx(() => {
       const done = store.triggerOrders.finish(o.id, 'open', 'expired', 'expired', null, isoTime(this.d.clock));
       if (done) this.emit(o, 'triggerOrder.expired', `The ${describeTriggerOrder(o)} expired unfilled.`);
+      return done;
+    });
+  }
+
+  private cancelOrphan(o: TriggerOrderRow): boolean {
+    const { store } = this.d;
+    const where = o.account === 'paper' ? 'paper account' : 'wallet';
+    return store.tx(() => {
+      const done = store.triggerOrders.finish(
+        o.id,
+        'open',
+        'cancelled',
+        `the ${tokenLabel(o.mint)} position was closed`,
+        null,
+        isoTime(this.d.clock),
+      );
+      if (done)
+        this.emit(
+          o,
+          'triggerOrder.cancelled',
+          `Cancelled the ${describeTriggerOrder(o)}: the ${tokenLabel(o.mint)} position in the ${where} was closed.`,
+        );
       return done;
     });
   }

@@ -370,6 +370,44 @@ describe('placing, expiry, cancel, stop, risk', () => {
     expect(pos()).toBeNull();
   });
 
+  it('a sell order whose position was closed some other way is cancelled with the reason, and never fires', async () => {
+    const exec = execOf(engine);
+    await holdWeth(exec);
+    const orders = ordersOf(engine, exec);
+    const qty = engine.store.portfolio.openPosition(userId, NET, WETH.mint, 'paper')!.quantity;
+    const stop = orders.place({ ...stopInput(qty), kind: 'stop', triggerPrice: 1_900 });
+    const limitSell = orders.place({ ...stopInput(qty), kind: 'limit', triggerPrice: 2_300 });
+    const buy = limitBuy(orders, 2_000);
+    await orders.runCycle();
+    expect([statusOf(stop.id), statusOf(limitSell.id)]).toEqual(['open', 'open']);
+    const sold = await exec.submit({
+      userId,
+      side: 'sell',
+      inputMint: WETH.mint,
+      outputMint: USDC.mint,
+      amount: qty,
+      context: 'manual',
+      clientId: 'sell-all',
+      slippageBps: 50,
+    });
+    expect(sold.status).toBe('confirmed');
+    expect((await orders.runCycle()).cancelled).toBe(2);
+    expect([statusOf(stop.id), statusOf(limitSell.id), statusOf(buy.id)]).toEqual(['cancelled', 'cancelled', 'open']);
+    expect(engine.store.triggerOrders.byId(stop.id)!.reason).toBe('the WETH position was closed');
+    expect(eventsOf('triggerOrder.cancelled', stop.id)[0]!.payload).toMatchObject({
+      message: expect.stringMatching(
+        /^Cancelled the stop sell of .* WETH at 1,900 USDC: the WETH position in the paper account was closed\.$/u,
+      ),
+    });
+    for (const p of [1_850, 2_350]) {
+      weth = p;
+      await orders.runCycle();
+    }
+    expect(intentsOf(stop.id)).toHaveLength(0);
+    expect(intentsOf(limitSell.id)).toHaveLength(0);
+    expect(eventsOf('triggerOrder.cancelled', limitSell.id)).toHaveLength(1);
+  });
+
   it('the risk gate applies to a limit buy (paused: not filled, with the reason), and a sell passes the pause', async () => {
     const exec = execOf(engine);
     await holdWeth(exec);
