@@ -119,6 +119,8 @@ beforeAll(async () => {
   served = await serve(dataDir.dir);
   for (const name of ['alice', 'bob']) ids[name] = (await api<{ id: number }>('users.add', { name })).id;
   await api('wallet.create', { user: 'alice' });
+  // Bob copies alice (and has no wallet): his copy panel lists the follow and the leader trades it refused.
+  await api('copy.follow', { user: 'bob', leader: 'alice', sizing: 'fixed', fixedUsd: 10 });
   await api('funds.faucet', { user: 'alice', sol: '2', token: 'USDC', amount: '500' });
   await api('orders.submit', { user: 'alice', side: 'buy', token: 'SOL', amount: '40' });
   await api('orders.submit', { user: 'alice', side: 'buy', token: 'WETH', amount: '30' });
@@ -264,6 +266,7 @@ const SCREENS = (): { name: string; hash: string; ready: string }[] => [
     ready: 'user-view',
   })),
   { name: 'bob-wallet', hash: `#/user/${ids['bob']}/wallet`, ready: 'user-view' },
+  { name: 'bob-strategy-copy', hash: `#/user/${ids['bob']}/strategy`, ready: 'copy-follows' },
   { name: 'backtest', hash: '#/backtest', ready: 'backtest-screen' },
 ];
 
@@ -284,6 +287,8 @@ describe('Harvest speaks human (harvest serve + Chromium)', () => {
           for (const s of SCREENS()) {
             await page.evaluate((h) => (location.hash = h), s.hash);
             await page.getByTestId(s.ready).first().waitFor({ timeout: 15_000 });
+            // The screenshot shows what the screen is for, even below the fold (the copy panel).
+            await page.getByTestId(s.ready).first().scrollIntoViewIfNeeded();
             await page.waitForTimeout(600);
             if (s.name === 'alice-activity') {
               for (const sub of ['orders', 'events', 'audit']) {
