@@ -1,7 +1,8 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   createSeriesMarkers,
   LineSeries,
+  PriceScaleMode,
   type ISeriesApi,
   type ISeriesMarkersPluginApi,
   type SeriesMarker,
@@ -62,6 +63,32 @@ export function backtestMarkers(
   return out.sort((a, b) => Number(a.time) - Number(b.time));
 }
 
+/**
+ * How the price axis reads a period's closes. Decimals follow the smallest price shown (the last
+ * one can be ten times the first). A period whose top is 3× its bottom or more is drawn on a log
+ * scale: moves read in proportion, and the margin the trade arrows take below the line never
+ * makes the axis show prices below zero.
+ */
+export function priceAxisFor(values: readonly number[]): { precision: number; log: boolean } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (!(v > 0)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (min === Infinity) return { precision: 2, log: false };
+  const precision = min >= 1 ? 2 : min >= 0.01 ? 4 : min >= 0.0001 ? 6 : 8;
+  return { precision, log: max / min >= 3 };
+}
+
+/** "$17,500" on an axis: dollars, no cents once the values are in the thousands. */
+export function usdAxisLabel(v: number): string {
+  const abs = Math.abs(v);
+  if (abs < 1000 || abs >= 100_000) return fmtUsd(v, { compact: true });
+  return `${v < 0 ? '−' : ''}$${Math.round(abs).toLocaleString('en-US')}`;
+}
+
 /** A token's closes over the backtest period with its buys and sells marked. */
 export function BacktestPriceChart(props: {
   token: string;
@@ -73,6 +100,7 @@ export function BacktestPriceChart(props: {
   const [ref, chart, colors, alive] = useChart(theme);
   const line = useRef<ISeriesApi<'Line'> | null>(null);
   const markers = useRef<ISeriesMarkersPluginApi<Time> | null>(null);
+  const [log, setLog] = useState(false);
   useEffect(() => {
     if (!chart) return;
     line.current = chart.addSeries(LineSeries, { lineWidth: 2 });
@@ -89,12 +117,13 @@ export function BacktestPriceChart(props: {
   useEffect(() => {
     if (!line.current || !colors) return;
     const data = series(props.closes.map((c) => ({ time: c.time, value: c.close })));
-    const last = data[data.length - 1]?.value ?? 1;
-    const precision = last >= 1000 ? 2 : last >= 1 ? 3 : 6;
+    const axis = priceAxisFor(data.map((d) => d.value));
     line.current.applyOptions({
       color: colors.accent,
-      priceFormat: { type: 'price', precision, minMove: 1 / 10 ** precision },
+      priceFormat: { type: 'price', precision: axis.precision, minMove: 1 / 10 ** axis.precision },
     });
+    chart?.priceScale('right').applyOptions({ mode: axis.log ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal });
+    setLog(axis.log);
     line.current.setData(data);
     markers.current?.setMarkers(backtestMarkers(data, props.trades, props.token, colors));
     chart?.timeScale().fitContent();
@@ -117,7 +146,7 @@ export function BacktestPriceChart(props: {
       <ChartTooltip tip={tip} />
       <div className="chart-legend">
         <b>{props.token}/USD</b>
-        <span className="muted"> · closing price, ▲ buys ▼ sells</span>
+        <span className="muted"> · closing price{log ? ' (log scale)' : ''}, ▲ buys ▼ sells</span>
       </div>
     </div>
   );
@@ -134,8 +163,9 @@ export function BacktestEquityChart(props: {
   const hold = useRef<ISeriesApi<'Line'> | null>(null);
   useEffect(() => {
     if (!chart) return;
-    hold.current = chart.addSeries(LineSeries, { lineWidth: 1, lineStyle: 2 });
-    equity.current = chart.addSeries(LineSeries, { lineWidth: 2 });
+    const priceFormat = { type: 'custom' as const, formatter: usdAxisLabel, minMove: 0.01 };
+    hold.current = chart.addSeries(LineSeries, { lineWidth: 1, lineStyle: 2, priceFormat });
+    equity.current = chart.addSeries(LineSeries, { lineWidth: 2, priceFormat });
     return () => {
       if (alive.current) {
         if (equity.current) chart.removeSeries(equity.current);
