@@ -23,6 +23,24 @@ export class WalletQueues {
     return next;
   }
 
+  /**
+   * Runs `task` in this wallet's turn only if nobody holds or awaits it now; null when it is busy.
+   * For background reads (the cycle's flow scan) that must not run alongside the wallet's orders
+   * but must not wait behind them either: a slow order of one friend would stall everyone's cycle.
+   * It takes no global slot (those bound orders in flight, not reads).
+   */
+  runIfIdle<T>(walletKey: number, task: () => Promise<T>): Promise<T> | null {
+    if (this.tails.has(walletKey)) return null;
+    const next = Promise.resolve().then(task);
+    this.tails.set(walletKey, next);
+    void next
+      .finally(() => {
+        if (this.tails.get(walletKey) === next) this.tails.delete(walletKey);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
   get active(): number {
     return this.running;
   }

@@ -97,6 +97,11 @@ export class TradeExecutionService {
     return this.queues.run(userId, task);
   }
 
+  /** Runs a background read on a wallet only if no order of its is in flight or waiting; null when busy. */
+  exclusiveIfIdle<T>(userId: number, task: () => Promise<T>): Promise<T> | null {
+    return this.queues.runIfIdle(userId, task);
+  }
+
   /**
    * The balances the risk gate will be given for this user's next order (the
    * paper book for a paper user, the chain for a live one), so a strategy

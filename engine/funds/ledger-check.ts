@@ -23,6 +23,7 @@
 import type { Address } from '@solana/kit';
 import type { ChainClient } from '../chain';
 import { TOKEN_PROGRAM_ADDRESS } from '../chain/programs';
+import { mapLimit } from '../chain/util';
 import { isoTime, type Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/event-bus';
 import { HarvestError } from '../kernel/errors';
@@ -193,6 +194,8 @@ export function ledgerFromRecords(
   };
 }
 
+const CHECK_CONCURRENCY = 4;
+
 export interface LedgerCheckDeps {
   store: Store;
   chain: ChainClient;
@@ -232,15 +235,17 @@ export class LedgerCheck {
       .all()
       .filter((w) => UserSettingsSchema.parse(this.d.store.settings.get(w.userId)?.settings ?? {}).mode === 'live')
       .map((w) => w.userId);
-    const out: LedgerCheckResult[] = [];
-    for (const id of live) {
+    // A few wallets at once: one friend's slow or failing reads (or an order holding their wallet)
+    // hold up one lane, not the whole cycle.
+    const results = await mapLimit(live, CHECK_CONCURRENCY, async (id) => {
       try {
-        out.push(await this.check(id));
+        return await this.check(id);
       } catch (e) {
         this.d.log.warn({ userId: id, err: (e as Error).message }, 'ledger check failed');
+        return null;
       }
-    }
-    return out;
+    });
+    return results.filter((r): r is LedgerCheckResult => r !== null);
   }
 
   async check(userId: number): Promise<LedgerCheckResult> {

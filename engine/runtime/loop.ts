@@ -30,6 +30,9 @@ export class TradingLoop {
   /** Aborted by stop(): wakes the wait between cycles at once and skips the rest of a cycle. */
   private readonly stopping = new AbortController();
   private cycleNo = 0;
+  /** When prices were last asked for (by a cycle or by the keeper), engine clock ms. */
+  private pricesAt = -Infinity;
+  private refreshingPrices = false;
   private readonly steps: CycleStep[] = [];
   last: CycleReport | null = null;
 
@@ -62,7 +65,7 @@ export class TradingLoop {
     };
     try {
       const f = await this.funds();
-      await this.guard(report, 'prices', () => f.refreshPrices());
+      await this.guard(report, 'prices', () => this.refreshPrices(f));
       await this.guard(report, 'balances', async () => {
         const b = await f.balances.refresh();
         report.users = b.length;
@@ -122,11 +125,43 @@ export class TradingLoop {
 
   /** Runs cycles until stop(); each starts `intervalMs` after the previous started, or at once if it ran long. */
   async run(): Promise<void> {
+    const keeper = this.keepPricesFresh();
     while (!this.stopped) {
       const started = this.clock.now();
       await this.runCycle();
       const wait = this.intervalMs - (this.clock.now() - started);
       if (wait > 0 && !this.stopped) await this.clock.sleep(wait, this.stopping.signal);
+    }
+    await keeper;
+  }
+
+  /**
+   * Prices stay fresh while a cycle runs long. A cycle can wait tens of seconds on slow chain reads
+   * (an RPC timing out, a friend's failing wallet); without this, every price would go stale meanwhile
+   * and every friend's entries and manual orders would be refused for it. So while a cycle runs, the
+   * prices are refreshed again each interval (never two refreshes at once).
+   */
+  private async keepPricesFresh(): Promise<void> {
+    while (!this.stopped) {
+      await this.clock.sleep(this.intervalMs, this.stopping.signal);
+      if (this.stopped) return;
+      if (!this.running || this.clock.now() - this.pricesAt < this.intervalMs) continue;
+      try {
+        await this.refreshPrices(await this.funds());
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'price refresh between cycles failed');
+      }
+    }
+  }
+
+  private async refreshPrices(f: Funds): Promise<void> {
+    if (this.refreshingPrices) return;
+    this.refreshingPrices = true;
+    this.pricesAt = this.clock.now();
+    try {
+      await f.refreshPrices();
+    } finally {
+      this.refreshingPrices = false;
     }
   }
 

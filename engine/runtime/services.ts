@@ -107,6 +107,8 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
   const performance = new Performance(store, net.name, prices, clock);
   // The wallet queue is the execution service's (built next); the scanner only calls it later.
   const exclusive = <T>(userId: number, task: () => Promise<T>): Promise<T> => exec.exclusive(userId, task);
+  const exclusiveIfIdle = <T>(userId: number, task: () => Promise<T>): Promise<T> | null =>
+    exec.exclusiveIfIdle(userId, task);
   const flows = new FlowScanner({
     store,
     chain: net.chain,
@@ -118,6 +120,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     // A caught-up flow is valued from the candle covering its block time (candles run on the market clock).
     priceAt: (m, atMs) => candlePriceAt(store.candles, net.name, m, marketTimeAt(net.marketClock, clock.now(), atMs)),
     exclusive,
+    exclusiveIfIdle,
   });
   const exec = new TradeExecutionService({
     store,

@@ -101,6 +101,26 @@ describe('every flow is seen', () => {
     expect(Number(f.amountUsd) / 1e6).toBeCloseTo(40, 1);
   });
 
+  it('the cycle’s scan passes over a wallet whose order is in flight (never waits on it), and finds its deposit next time', async () => {
+    let release!: () => void;
+    const held = funds.exec.exclusive(ana.id, () => new Promise<void>((r) => (release = r)));
+    const sent = await engine.execute('sandbox.send', { user: 'ana', amount: '0.5' });
+    // Would hang here if the cycle waited for the order's turn.
+    const busy = await funds.flows.scan();
+    expect(busy).toMatchObject({ users: 1, flows: 0, busy: [ana.id], failed: [] });
+    expect(flowsOf(ana.id).some((f) => f.signature === sent.signature)).toBe(false);
+    // The order path's scan of one user waits for its turn instead.
+    let ownDone = false;
+    const own = funds.flows.scan([ana.id]).then((r) => ((ownDone = true), r));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ownDone).toBe(false);
+    release();
+    await held;
+    expect((await own).flows).toBe(1);
+    expect((await funds.flows.scan()).busy).toEqual([]);
+    expect(flowsOf(ana.id).filter((f) => f.signature === sent.signature)).toHaveLength(1);
+  });
+
   it('the sandbox’s HTTP send (what `harvest sandbox send` uses when the sandbox runs apart) is an outside deposit too', async () => {
     const url = (funds.net.sandbox as Sandbox).swapApiUrl;
     const post = (body: unknown) =>

@@ -30,6 +30,8 @@ export interface FlowScanReport {
   failed: number[];
   /** Users with a new flow (their balances and activation are re-read after it). */
   withFlows: number[];
+  /** Users passed over by the cycle's scan because an order of theirs was in flight (scanned next time). */
+  busy: number[];
 }
 
 export interface FlowScannerDeps {
@@ -48,7 +50,15 @@ export interface FlowScannerDeps {
   priceAt?: (mint: string, atMs: number) => number | null;
   /** Runs a task in the user's wallet queue, so no order or top-up of theirs is half-journalled meanwhile. */
   exclusive<T>(userId: number, task: () => Promise<T>): Promise<T>;
+  /**
+   * The same, but only when no order of the user is in flight or waiting (null: busy). The cycle's scan
+   * uses it: a busy wallet is scanned at the next cycle (and before its next entry, by the order path).
+   */
+  exclusiveIfIdle?<T>(userId: number, task: () => Promise<T>): Promise<T> | null;
 }
+
+/** Wallets scanned at once by a cycle: one slow or failing wallet's reads never hold up the others'. */
+const SCAN_CONCURRENCY = 4;
 
 /**
  * Signatures of `address` newer than `until` (exclusive), newest first: pages
@@ -138,16 +148,35 @@ export async function scannedAddresses(wallet: Address): Promise<Address[]> {
 export class FlowScanner {
   constructor(private readonly d: FlowScannerDeps) {}
 
-  /** Scans the live users (or the given ones); paper users' wallets are not their trading account. */
+  /**
+   * Scans the live users (the cycle's scan), or the given ones (waiting for their turn); paper users'
+   * wallets are not their trading account. The cycle's scan reads several wallets at once and passes
+   * over a wallet whose order is in flight: a friend's slow order or failing reads never stall the
+   * cycle (and with it everyone's prices, exits and strategies).
+   */
   async scan(userIds?: readonly number[]): Promise<FlowScanReport> {
-    const report: FlowScanReport = { users: 0, signatures: 0, flows: 0, deferred: 0, failed: [], withFlows: [] };
+    const report: FlowScanReport = {
+      users: 0,
+      signatures: 0,
+      flows: 0,
+      deferred: 0,
+      failed: [],
+      withFlows: [],
+      busy: [],
+    };
     const wanted = userIds ? new Set(userIds) : null;
-    for (const w of this.d.store.wallets.all()) {
-      if (wanted && !wanted.has(w.userId)) continue;
-      if (!wanted && !this.isLive(w.userId)) continue;
-      report.users++;
+    const wallets = this.d.store.wallets.all().filter((w) => (wanted ? wanted.has(w.userId) : this.isLive(w.userId)));
+    report.users = wallets.length;
+    await mapLimit(wallets, wanted ? 1 : SCAN_CONCURRENCY, async (w) => {
+      const task = () => this.scanWallet(w.userId, w.address as Address);
       try {
-        const r = await this.d.exclusive(w.userId, () => this.scanWallet(w.userId, w.address as Address));
+        const run =
+          !wanted && this.d.exclusiveIfIdle ? this.d.exclusiveIfIdle(w.userId, task) : this.d.exclusive(w.userId, task);
+        if (run === null) {
+          report.busy.push(w.userId);
+          return;
+        }
+        const r = await run;
         report.signatures += r.signatures;
         report.flows += r.flows;
         report.deferred += r.deferred;
@@ -157,7 +186,7 @@ export class FlowScanner {
         report.failed.push(w.userId);
         this.d.log.warn({ userId: w.userId, err: (e as Error).message }, 'flow scan failed');
       }
-    }
+    });
     return report;
   }
 

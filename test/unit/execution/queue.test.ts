@@ -63,6 +63,33 @@ describe('WalletQueues', () => {
     expect(q.active).toBe(0);
   });
 
+  it('runIfIdle runs at once on an idle wallet (taking no global slot), and is null while an order holds or awaits it', async () => {
+    const q = new WalletQueues(1);
+    const log: string[] = [];
+    const order = gate('order', log);
+    const p = q.run(1, order.task);
+    await flush();
+    expect(q.runIfIdle(1, async () => 'read')).toBeNull();
+    // The global slot is the order's; a read of another wallet still runs now.
+    expect(await q.runIfIdle(2, async () => 'read 2')).toBe('read 2');
+    order.finish();
+    await p;
+    await flush();
+    const read = gate('read', log);
+    const r = q.runIfIdle(1, read.task)!;
+    // An order that arrives during the read waits for it.
+    const next = gate('next', log);
+    const pn = q.run(1, next.task);
+    await flush();
+    expect([read.started, next.started]).toEqual([true, false]);
+    read.finish();
+    await r;
+    await flush();
+    expect(next.started).toBe(true);
+    next.finish();
+    await pn;
+  });
+
   it('runs different wallets in parallel', async () => {
     const q = new WalletQueues(8);
     const log: string[] = [];

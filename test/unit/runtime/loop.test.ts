@@ -171,4 +171,72 @@ describe('the trading loop', () => {
     expect(second.errors).toBe(1);
     expect(second.cycle).toBe(2);
   });
+
+  it('keeps prices fresh while a cycle waits on slow reads: one refresh each interval, never two at once', async () => {
+    const clock = new ManualClock(0);
+    let refreshes = 0;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let releaseScan: () => void = () => undefined;
+    const scanned = new Promise<void>((r) => (releaseScan = r));
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    };
+    const funds = {
+      refreshPrices: async () => {
+        refreshes++;
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await clock.sleep(1_500); // a slow price read: longer than the interval
+        inFlight--;
+      },
+      balances: { refresh: async () => [] },
+      // The flow scan hangs (an RPC read held by a failing endpoint) until the test lets it go.
+      flows: {
+        scan: async () => {
+          await scanned;
+          return { users: 0, signatures: 0, flows: 0, deferred: 0, failed: [], withFlows: [], busy: [] };
+        },
+      },
+      ledger: { runDue: async () => [] },
+      performance: { snapshotEquity: () => ({ written: 0, skipped: [] }) },
+      reviewRisk: () => undefined,
+      openPaperAccounts: () => undefined,
+      exits: { runCycle: async () => ({ checked: 0, exits: 0, stuck: 0 }) },
+      orders: { runCycle: async () => ({ checked: 0, fired: 0, filled: 0, failed: 0, expired: 0, cancelled: 0 }) },
+      runStrategies: async () => ({ users: 0, evaluated: 0, signals: 0, orders: 0, filled: 0, rejected: 0, errors: 0 }),
+      copy: {
+        poll: async () => ({
+          leaders: 0,
+          signatures: 0,
+          copied: 0,
+          skipped: 0,
+          refused: 0,
+          failed: 0,
+          pending: 0,
+          errors: 0,
+        }),
+      },
+    } as unknown as Funds;
+    const loop = new TradingLoop(async () => funds, clock, silentLogger, 1_000);
+    const running = loop.run();
+    await settle();
+    expect(refreshes).toBe(1);
+    clock.advance(1_500); // the cycle's own refresh ends; the cycle now waits on the scan
+    await settle();
+    for (let s = 0; s < 10; s++) {
+      clock.advance(500);
+      await settle();
+    }
+    // 5 s of a stuck cycle: the keeper refreshed again (each refresh takes 1.5 s, so not every 1 s), one at a time.
+    expect(refreshes).toBeGreaterThanOrEqual(3);
+    expect(maxInFlight).toBe(1);
+    expect(loop.last).toBeNull();
+    releaseScan();
+    await settle();
+    expect(loop.last?.cycle).toBe(1);
+    loop.stop();
+    clock.advance(10_000);
+    await running;
+  });
 });
