@@ -1,5 +1,6 @@
 import { resample } from '../market/candles';
-import { computeIndicator, priceSeries, specKey, type IndicatorSpec, type PriceField } from '../market/indicator-spec';
+import { normalizeSpec, priceSeries, specKey, type IndicatorSpec, type PriceField } from '../market/indicator-spec';
+import { atr, bollinger, donchian, ema, macd, rsi, sma } from '../market/indicators';
 import { tokenBySymbol, type TokenInfo } from '../market/tokens';
 import { TIMEFRAME_MS, type Candle, type Timeframe } from '../market/types';
 import { HarvestError } from '../kernel/errors';
@@ -76,7 +77,7 @@ export class BacktestMarket {
     let v = s.indicators.get(key);
     if (v === undefined) {
       const candles = this.frame(s, tf).candles;
-      v = computeIndicator(spec, candles, (source) => this.prices(s, tf, candles, source));
+      v = seriesOf(spec, (source) => this.prices(s, tf, candles, source));
       s.indicators.set(key, v);
     }
     return v;
@@ -90,7 +91,8 @@ export class BacktestMarket {
     const key = `${tf}|${source}`;
     let p = s.prices.get(key);
     if (!p) {
-      p = Object.freeze(priceSeries(candles, source));
+      // Not frozen: freezing an array of doubles turns it into an array of boxed numbers (see seriesOf).
+      p = priceSeries(candles, source);
       s.prices.set(key, p);
     }
     return p;
@@ -99,5 +101,32 @@ export class BacktestMarket {
   /** Forget computed indicators (an optimiser keeps memory bounded between parameter groups). */
   clearIndicators(): void {
     for (const s of this.series) s.indicators.clear();
+  }
+}
+
+/**
+ * An indicator over a whole series, as computeIndicator computes it (the same functions, the same
+ * spec validation) but NOT frozen: V8 stores a frozen array of doubles as an array of boxed numbers,
+ * one heap object per candle (65,000 per series at 5m), which every young-generation GC then copies
+ * and promotes while the backtest reads them. Unfrozen, each series stays one flat block of doubles.
+ * Strategies only read them (valueAt); nothing in the backtest writes to them.
+ */
+function seriesOf(spec: IndicatorSpec, series: (source: PriceField) => readonly number[]): unknown {
+  const s = normalizeSpec(spec);
+  switch (s.kind) {
+    case 'sma':
+      return sma(series(s.source ?? 'close'), s.period);
+    case 'ema':
+      return ema(series(s.source ?? 'close'), s.period);
+    case 'rsi':
+      return rsi(series(s.source ?? 'close'), s.period);
+    case 'macd':
+      return Object.freeze(macd(series(s.source ?? 'close'), s.fast, s.slow, s.signal));
+    case 'bollinger':
+      return Object.freeze(bollinger(series(s.source ?? 'close'), s.period, s.stdDev));
+    case 'atr':
+      return atr(series('high'), series('low'), series('close'), s.period);
+    case 'donchian':
+      return Object.freeze(donchian(series('high'), series('low'), s.period));
   }
 }
