@@ -149,19 +149,21 @@ export class BacktestLedger {
 
   /** Equity in USD as the risk engine values the paper book (valueHoldings over holdingsOf), or null when something has no price. */
   equityUsd(): number | null {
+    const book = this.book;
     let usd = 0;
     let sol: Holding | null = null;
-    for (const h of this.book) {
+    for (let i = 0; i < book.length; i++) {
+      const h = book[i]!;
       if (h.mint === WRAPPED_SOL_MINT) {
         sol = h;
         continue;
       }
-      if (h.amount === 0n) continue;
+      if (h.units === 0) continue;
       const p = h.price.usd;
       if (Number.isNaN(p)) return null;
       usd += h.units * p;
     }
-    if (sol && sol.amount !== 0n) {
+    if (sol && sol.units !== 0) {
       const p = sol.price.usd;
       if (Number.isNaN(p)) return null;
       usd += sol.units * p;
@@ -171,10 +173,12 @@ export class BacktestLedger {
 
   /** Every open position valued at its price now, as the risk engine adds them up for max exposure (no price: 0). */
   private exposureUsd(): number {
+    const list = this.openList;
     let usd = 0;
-    for (const p of this.open.values()) {
-      const price = this.price(p.token.mint);
-      if (price !== null) usd += usdValue(p.state.quantity, p.token.decimals, price);
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
+      const price = p.price.usd;
+      if (!Number.isNaN(price)) usd += usdValue(p.state.quantity, p.token.decimals, price);
     }
     return usd;
   }
@@ -437,10 +441,13 @@ export class BacktestLedger {
       this.open.set(token.mint, opened);
       this.openList.push(opened);
     }
-    const [inTok, outTok] = side === 'buy' ? [this.quote, token] : [token, this.quote];
-    const [inAmt, outAmt] = side === 'buy' ? [quoteAmount, baseAmount] : [baseAmount, quoteAmount];
-    this.setBalance(inTok, this.balance(inTok.mint) - inAmt);
-    this.setBalance(outTok, this.balance(outTok.mint) + outAmt);
+    if (side === 'buy') {
+      this.setBalance(this.quote, this.balance(this.quote.mint) - quoteAmount);
+      this.setBalance(token, this.balance(token.mint) + baseAmount);
+    } else {
+      this.setBalance(token, this.balance(token.mint) - baseAmount);
+      this.setBalance(this.quote, this.balance(this.quote.mint) + quoteAmount);
+    }
     if (side === 'buy') this.entryTimes.push(now);
     else if (applied.realized < 0n) this.losingCloses.push(now);
     this.trades.push({
