@@ -15,6 +15,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { median, ms, table, type Benchmark } from './harness';
 
 const RUNS = 5;
+const WARMUP_RUNS = 10;
 
 /** Wall time and CPU time (user + system) of each run: on a shared machine the CPU time is the per-core figure. */
 function timeRuns(
@@ -66,8 +67,11 @@ const bench: Benchmark = {
       // The market (candles copied, frozen, their close times) is built once, like a loaded data set;
       // its indicators are dropped before every run, so each timed run computes them again.
       const market = new BacktestMarket('5m', [{ symbol: 'SOL', candles: sol }]);
-      // Warm the JIT (three runs: one left the first strategy measured still partly unoptimised).
-      for (let w = 0; w < 3; w++) runStrategyBacktest(market, spec);
+      // Warm the JIT. Ten runs, not three: on the shared 2-core machine the optimising compiler runs on a
+      // background thread that waits for a core, and measured on 2026-12-07 (load 9 to 10) three warm-up
+      // runs left trend's first six timed runs at 70-150 ms CPU before it settled at 30-40 ms (the median
+      // then measured the compiler's queue, not the backtest); with ten, every timed run was settled.
+      for (let w = 0; w < WARMUP_RUNS; w++) runStrategyBacktest(market, spec);
       let trades = 0;
       const r = timeRuns(2 * RUNS - 1, () => {
         market.clearIndicators();

@@ -59,6 +59,8 @@ export interface LedgerPosition {
   stuck: boolean;
   /** What the strategy sees; rebuilt only when the position changes. */
   view: PositionView | null;
+  /** The token's price cell, read by the exit check every cycle without a Map lookup. */
+  price: PriceCell;
 }
 
 interface Holding {
@@ -87,6 +89,8 @@ export class BacktestLedger {
   private readonly byMint = new Map<string, Holding>();
   /** Open positions by mint, in the order they were opened (the exit monitor's order). */
   readonly open = new Map<string, LedgerPosition>();
+  /** The same positions in the same order, as an array: the exit check walks it every cycle without an iterator. */
+  private readonly openList: LedgerPosition[] = [];
   readonly trades: LedgerTrade[] = [];
   readonly rejected = new Map<string, number>();
   skipped = 0;
@@ -99,6 +103,7 @@ export class BacktestLedger {
   paused = false;
   /** Per mint: the last price set; the price book of the cycle. */
   private readonly prices = new Map<string, PriceCell>();
+  private readonly quotePrice: PriceCell;
 
   constructor(
     private readonly settings: UserSettings,
@@ -108,7 +113,8 @@ export class BacktestLedger {
     start: readonly { token: TokenInfo; amount: bigint }[],
   ) {
     for (const s of start) this.setBalance(s.token, s.amount);
-    this.priceCell(quote.mint).usd = 1;
+    this.quotePrice = this.priceCell(quote.mint);
+    this.quotePrice.usd = 1;
   }
 
   /** The price cell of a mint, for a caller that sets its price every cycle (see PriceCell). */
@@ -143,19 +149,21 @@ export class BacktestLedger {
 
   /** Equity in USD as the risk engine values the paper book (valueHoldings over holdingsOf), or null when something has no price. */
   equityUsd(): number | null {
+    const book = this.book;
     let usd = 0;
     let sol: Holding | null = null;
-    for (const h of this.book) {
+    for (let i = 0; i < book.length; i++) {
+      const h = book[i]!;
       if (h.mint === WRAPPED_SOL_MINT) {
         sol = h;
         continue;
       }
-      if (h.amount === 0n) continue;
+      if (h.units === 0) continue;
       const p = h.price.usd;
       if (Number.isNaN(p)) return null;
       usd += h.units * p;
     }
-    if (sol && sol.amount !== 0n) {
+    if (sol && sol.units !== 0) {
       const p = sol.price.usd;
       if (Number.isNaN(p)) return null;
       usd += sol.units * p;
@@ -165,19 +173,24 @@ export class BacktestLedger {
 
   /** Every open position valued at its price now, as the risk engine adds them up for max exposure (no price: 0). */
   private exposureUsd(): number {
+    const list = this.openList;
     let usd = 0;
-    for (const p of this.open.values()) {
-      const price = this.price(p.token.mint);
-      if (price !== null) usd += usdValue(p.state.quantity, p.token.decimals, price);
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
+      const price = p.price.usd;
+      if (!Number.isNaN(price)) usd += usdValue(p.state.quantity, p.token.decimals, price);
     }
     return usd;
   }
 
   /** Equity for the curve: the same valuation, holdings without a price yet left out. */
   markUsd(): number {
+    // Called every cycle: an index loop and the float `units` (0 exactly when the amount is 0n), no bigint compare.
+    const book = this.book;
     let usd = 0;
-    for (const h of this.book) {
-      if (h.amount === 0n) continue;
+    for (let i = 0; i < book.length; i++) {
+      const h = book[i]!;
+      if (h.units === 0) continue;
       const p = h.price.usd;
       if (!Number.isNaN(p)) usd += h.units * p;
     }
@@ -207,17 +220,36 @@ export class BacktestLedger {
 
   /** Stop-loss, take-profit and trailing stop of every open position at the current prices. */
   runExits(now: number): void {
-    if (this.open.size === 0) return;
-    // Deleting the entry being visited is safe in a Map's for-of.
-    for (const p of this.open.values()) {
-      const base = this.price(p.token.mint);
-      const quote = this.price(this.quote.mint);
-      if (base === null || quote === null || quote <= 0) continue;
-      const { trigger, highWater } = checkExit(p, base / quote);
+    const list = this.openList;
+    const quote = this.quotePrice.usd;
+    for (let i = 0; i < list.length;) {
+      const p = list[i]!;
+      const base = p.price.usd;
+      // NaN (no price yet) fails every comparison, as a null price skips the position live.
+      if (!(quote > 0) || Number.isNaN(base)) {
+        i++;
+        continue;
+      }
+      const x = base / quote;
+      // Without a trailing stop, checkExit leaves the high-water mark as it is and triggers only past the
+      // stop or the target: those two comparisons first, so a quiet candle costs no call and no result object.
+      if (
+        p.trailingStopBps === null &&
+        !p.stuck &&
+        !(p.stopLoss !== null && x <= p.stopLoss) &&
+        !(p.takeProfit !== null && x >= p.takeProfit)
+      ) {
+        i++;
+        continue;
+      }
+      const { trigger, highWater } = checkExit(p, x);
       if (highWater !== p.highWater) p.highWater = highWater;
-      if (!trigger && !p.stuck) continue;
-      // An exit that cannot fill stays open and is tried again next cycle (live: marked STUCK).
-      if (!this.sell(p, p.state.quantity, 'exit', trigger ?? 'retry', now)) p.stuck = true;
+      if (trigger || p.stuck) {
+        // An exit that cannot fill stays open and is tried again next cycle (live: marked STUCK).
+        if (!this.sell(p, p.state.quantity, 'exit', trigger ?? 'retry', now)) p.stuck = true;
+      }
+      // A sell that closed the position took it out of the list: the next one is now at i.
+      if (list[i] === p) i++;
     }
   }
 
@@ -389,10 +421,11 @@ export class BacktestLedger {
       prev.view = null;
       if (applied.closed) {
         this.open.delete(token.mint);
+        this.openList.splice(this.openList.indexOf(prev), 1);
         this.lastClose.set(token.mint, now);
       }
     } else {
-      this.open.set(token.mint, {
+      const opened: LedgerPosition = {
         id: this.nextPositionId++,
         token,
         state: applied.state,
@@ -403,12 +436,18 @@ export class BacktestLedger {
         openedAt: now,
         stuck: false,
         view: null,
-      });
+        price: this.priceCell(token.mint),
+      };
+      this.open.set(token.mint, opened);
+      this.openList.push(opened);
     }
-    const [inTok, outTok] = side === 'buy' ? [this.quote, token] : [token, this.quote];
-    const [inAmt, outAmt] = side === 'buy' ? [quoteAmount, baseAmount] : [baseAmount, quoteAmount];
-    this.setBalance(inTok, this.balance(inTok.mint) - inAmt);
-    this.setBalance(outTok, this.balance(outTok.mint) + outAmt);
+    if (side === 'buy') {
+      this.setBalance(this.quote, this.balance(this.quote.mint) - quoteAmount);
+      this.setBalance(token, this.balance(token.mint) + baseAmount);
+    } else {
+      this.setBalance(token, this.balance(token.mint) - baseAmount);
+      this.setBalance(this.quote, this.balance(this.quote.mint) + quoteAmount);
+    }
     if (side === 'buy') this.entryTimes.push(now);
     else if (applied.realized < 0n) this.losingCloses.push(now);
     this.trades.push({
