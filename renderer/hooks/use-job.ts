@@ -53,6 +53,8 @@ export function useJob(job: number | null, onEnd: (j: Job) => void): JobUpdate |
         }
         end(j);
       } catch (e) {
+        // The connection dropped under the read: the job runs on; ask again once it is back.
+        if ((e as { code?: unknown }).code === 'DISCONNECTED') return alive;
         failed(e);
       }
       return false;

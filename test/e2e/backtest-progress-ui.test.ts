@@ -4,11 +4,12 @@
  * shows its progress from pushes over the WebSocket the UI already has (the
  * bar moves, then the report appears), and the screen does not poll
  * backtest.job while the socket is up: the job is read once, for its report.
- * The cancel button still stops a run. Screenshots of the screen during and
+ * The cancel button still stops a run; while the socket is down the screen
+ * asks instead, and a run that ended meanwhile still shows. Screenshots of the screen during and
  * after a run, dark and light, go to /tmp.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertE2eReady, e2eEnv, harvestOn, launchChromium, startServe, stopServe } from '../helpers/e2e';
 import { tempDataDir } from '../helpers/datadir';
@@ -144,4 +145,46 @@ describe('Backtest progress over the WebSocket', () => {
     expect(await page.locator('[data-testid^="backtest-saved-"]').count()).toBe(saved);
     await page.close();
   }, 300_000);
+
+  it('when the socket drops mid-run, the screen asks for the job instead; the report appears once it is back', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1400, height: 1000 } });
+    let down = false;
+    const live: WebSocketRoute[] = [];
+    const jobCalls: number[] = [];
+    // The page's socket goes through here: passed to the server while up, closed at once while down.
+    await page.routeWebSocket(/\/api\/ws/u, (ws) => {
+      if (down) return void ws.close();
+      const server = ws.connectToServer();
+      const nth = live.length + 1;
+      ws.onMessage((m) => {
+        if ((JSON.parse(String(m)) as { command?: string }).command === 'backtest.job') jobCalls.push(nth);
+        server.send(m);
+      });
+      server.onMessage((m) => ws.send(m));
+      live.push(ws);
+    });
+    await page.goto(url);
+    await page.getByTestId('nav-backtest').click();
+    await page.getByTestId('backtest-screen').waitFor();
+    await setUpLongRun(page);
+    const runs = async () =>
+      (JSON.parse(await harvestOn(dir.dir, ENV, '--json', 'backtest', 'list')) as { runs: unknown[] }).runs.length;
+    const saved = await runs();
+
+    await page.getByTestId('backtest-run').click();
+    await barAt(page, 1);
+    down = true;
+    for (const ws of live) await ws.close();
+    // The run ends on the engine while the page cannot hear it.
+    await expect.poll(runs, { timeout: 60_000, interval: 250 }).toBe(saved + 1);
+    expect(await page.getByTestId('backtest-progress').count()).toBe(1);
+    down = false;
+    await page.getByTestId('backtest-report').waitFor({ timeout: 60_000 });
+    await page.getByTestId('backtest-progress').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('backtest-error').count()).toBe(0);
+    // The job was read over the socket that came back (no push told it the run had ended).
+    expect(jobCalls.filter((n) => n === live.length).length).toBeGreaterThan(0);
+    expect(live.length).toBeGreaterThan(1);
+    await page.close();
+  }, 180_000);
 });
