@@ -4,6 +4,8 @@
  */
 export const COMMAND_CHANNEL_PREFIX = 'harvest:cmd:';
 export const EVENT_CHANNEL = 'harvest:event';
+/** Background jobs' progress (engine/kernel/job-feed), main -> renderer. */
+export const JOB_CHANNEL = 'harvest:job';
 
 export function commandChannel(name: string): string {
   return `${COMMAND_CHANNEL_PREFIX}${name}`;

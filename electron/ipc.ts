@@ -1,16 +1,19 @@
 import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { commandNames, commands, needsConfirmation, requestsLiveMode, type CommandName } from '../engine/api/contract';
 import type { EngineEvent } from '../engine/api/events';
+import type { JobUpdate } from '../engine/api/client';
 import { parseCommandInput } from '../engine/api/validate';
 import { toHarvestError } from '../engine/kernel/errors';
 import type { CommandResult } from '../renderer/ipc-types';
-import { commandChannel, EVENT_CHANNEL } from './channels';
+import { commandChannel, EVENT_CHANNEL, JOB_CHANNEL } from './channels';
 import { originOf } from './security';
 
 /** What the IPC layer needs of the engine (a real Engine, or a fake in tests). */
 export interface IpcEngine {
   executeUntyped(name: string, input: unknown): Promise<unknown>;
   readonly bus: { subscribe(listener: (event: EngineEvent) => void): () => void };
+  /** Background jobs' progress, already paced (engine/kernel/job-feed); sent on JOB_CHANNEL. */
+  readonly jobFeed?: { subscribe(listener: (update: JobUpdate) => void): () => void };
   /** Checks a sensitive command's preconditions before anyone is asked (engine/runtime/preflight). */
   preflight?(name: string, input: unknown): Promise<string>;
   /** A friend's name by id, so a confirmation never shows an id. */
@@ -217,7 +220,8 @@ export async function nativeConfirm(window: BrowserWindow, request: Confirmation
  * without a handler cannot exist. Every call is checked for its sender first;
  * sensitive commands are confirmed natively; the answer is always an envelope
  * ({ok:true,result} or {ok:false,error:{code,message}}) so typed errors
- * survive the hop. Engine events go to the window on EVENT_CHANNEL.
+ * survive the hop. Engine events go to the window on EVENT_CHANNEL, job
+ * progress on JOB_CHANNEL.
  * Returns a function that removes the handlers and the event forwarding.
  */
 export function registerIpc(engine: IpcEngine, opts: IpcOptions): () => void {
@@ -250,16 +254,19 @@ export function registerIpc(engine: IpcEngine, opts: IpcOptions): () => void {
       }
     });
   }
-  const unsubscribe = engine.bus.subscribe((event) => {
+  const toUi = (channel: string, payload: unknown): void => {
     const window = opts.window();
     if (!window || window.isDestroyed()) return;
     const contents = window.webContents;
-    // Events go only to the Harvest UI, never to whatever else the window might show.
+    // Pushes go only to the Harvest UI, never to whatever else the window might show.
     if (originOf(contents.getURL()) !== opts.rendererOrigin) return;
-    contents.send(EVENT_CHANNEL, event);
-  });
+    contents.send(channel, payload);
+  };
+  const unsubscribe = engine.bus.subscribe((event) => toUi(EVENT_CHANNEL, event));
+  const unsubscribeJobs = engine.jobFeed?.subscribe((update) => toUi(JOB_CHANNEL, update)) ?? (() => undefined);
   return () => {
     unsubscribe();
+    unsubscribeJobs();
     for (const name of commandNames) ipcMain.removeHandler(commandChannel(name));
   };
 }

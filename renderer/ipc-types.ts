@@ -23,6 +23,8 @@ export interface HarvestBridge {
   readonly commands: { readonly [K in CommandName]: HarvestCommandFn<K> };
   /** Live engine events; returns an unsubscribe function. */
   onEvent(listener: (event: EngineEvent) => void): () => void;
+  /** Pushed progress of background jobs (validated by the client: see renderer/client/job-hub.ts). */
+  onJob?(listener: (update: unknown) => void): () => void;
 }
 
 declare global {

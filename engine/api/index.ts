@@ -16,5 +16,14 @@ export {
 export { parseCommandInput, requireCommandName, describeIssues } from './validate';
 export { eventSchemas, Severity, type EventType, type EventPayload, type EngineEvent } from './events';
 export { defaultSeverity } from './event-severity';
-export { EngineCallError, HOST_PATHS, type EngineClient, type ClientMessage, type ServerMessage } from './client';
+export {
+  EngineCallError,
+  HOST_PATHS,
+  JobUpdate,
+  JobUpdateMessage,
+  parseJobUpdate,
+  type EngineClient,
+  type ClientMessage,
+  type ServerMessage,
+} from './client';
 export { describeSensitive } from './confirmations';

@@ -25,4 +25,4 @@ export {
   type SortKey,
   type Figures,
 } from './optimise';
-export { BacktestJobs, runReportInWorker, type Job, type JobHooks, type JobState } from './jobs';
+export { BacktestJobs, runReportInWorker, type Job, type JobHooks, type JobKind, type JobState } from './jobs';

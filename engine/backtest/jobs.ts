@@ -1,14 +1,18 @@
 /**
  * Backtests and optimisations started from the UI run as jobs: the call that
- * starts one returns at once with a job number, the screen polls the job's
- * progress and result, and can cancel it. The work runs on worker threads, so
+ * starts one returns at once with a job number; each change of the job's
+ * progress or state is published (the UI transports push it to the screen,
+ * see engine/kernel/job-feed.ts), the result is read with the job number, and
+ * the job can be cancelled. The work runs on worker threads, so
  * the engine keeps serving (and trading) while it goes.
  */
+import type { JobUpdate } from '../api/client';
 import { HarvestError } from '../kernel/errors';
 import { startWorker } from './optimise';
 import type { BacktestReport, BacktestRequest } from './report';
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+export type JobKind = JobUpdate['kind'];
 
 export interface JobHooks {
   /** Share done, 0..1. */
@@ -18,7 +22,7 @@ export interface JobHooks {
 
 export interface Job<T> {
   id: number;
-  kind: string;
+  kind: JobKind;
   state: JobState;
   progress: number;
   error: string | null;
@@ -34,7 +38,10 @@ export class BacktestJobs {
   private next = 1;
   private readonly jobs = new Map<number, Job<unknown> & { abort: AbortController }>();
 
-  start<T>(kind: string, work: (hooks: JobHooks) => Promise<T>): number {
+  /** `publish` hears every change of a job's progress or state (not its result). */
+  constructor(private readonly publish: (update: JobUpdate) => void = () => undefined) {}
+
+  start<T>(kind: JobKind, work: (hooks: JobHooks) => Promise<T>): number {
     const id = this.next++;
     const abort = new AbortController();
     const job: Job<unknown> & { abort: AbortController } = {
@@ -50,7 +57,11 @@ export class BacktestJobs {
     this.prune();
     const hooks: JobHooks = {
       onProgress: (d) => {
-        if (job.state === 'running') job.progress = Math.max(job.progress, Math.min(1, d));
+        if (job.state !== 'running') return;
+        const progress = Math.max(job.progress, Math.min(1, d));
+        if (progress === job.progress) return;
+        job.progress = progress;
+        this.changed(job);
       },
       signal: abort.signal,
     };
@@ -60,6 +71,7 @@ export class BacktestJobs {
         job.state = 'done';
         job.progress = 1;
         job.result = result;
+        this.changed(job);
       },
       (e: unknown) => {
         if (job.state !== 'running') return;
@@ -69,6 +81,7 @@ export class BacktestJobs {
           : e instanceof HarvestError
             ? e.message
             : `The backtest stopped on an internal error: ${(e as Error)?.message ?? String(e)}`;
+        this.changed(job);
       },
     );
     return id;
@@ -88,6 +101,7 @@ export class BacktestJobs {
     if (job.state === 'running') {
       job.state = 'cancelled';
       job.abort.abort();
+      this.changed(job);
     }
     return this.get(id);
   }
@@ -95,6 +109,10 @@ export class BacktestJobs {
   /** Stops every running job (engine shutdown). */
   cancelAll(): void {
     for (const j of this.jobs.values()) if (j.state === 'running') this.cancel(j.id);
+  }
+
+  private changed(j: Job<unknown>): void {
+    this.publish({ job: j.id, kind: j.kind, state: j.state, progress: j.progress, error: j.error });
   }
 
   private prune(): void {

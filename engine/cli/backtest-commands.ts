@@ -7,10 +7,13 @@ import { Option, type Command } from 'commander';
 import type { CommandName, CommandOutput } from '../api';
 import { HarvestError } from '../kernel/errors';
 import { formatComparison } from './backtest-format';
+import type { JobStart } from './job-progress';
 
 type Run = <K extends CommandName>(cmd: Command, name: K, input: unknown) => Promise<CommandOutput<K>>;
 type Call = <K extends CommandName>(cmd: Command, name: K, input: unknown) => Promise<CommandOutput<K>>;
 type Print = (cmd: Command, out: unknown, human: string) => void;
+/** Runs the command as a background job, drawing its progress, and returns its end; null when progress is not shown (not a terminal, or --json). */
+type Follow = (cmd: Command, start: JobStart, input: unknown) => Promise<CommandOutput<'backtest.job'> | null>;
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -87,7 +90,7 @@ interface OptimiseOptions {
   confirm: boolean;
 }
 
-function registerOptimise(program: Command, call: Call, print: Print): void {
+function registerOptimise(program: Command, call: Call, print: Print, follow: Follow): void {
   program
     .command('optimise')
     .alias('optimize')
@@ -127,7 +130,7 @@ function registerOptimise(program: Command, call: Call, print: Print): void {
         .split(',')
         .map((t) => t.trim())
         .filter(Boolean);
-      const out = await call(cmd, 'backtest.optimise', {
+      const input = {
         strategy: o.strategy,
         tokens,
         ...(o.timeframe ? { timeframe: o.timeframe } : {}),
@@ -146,7 +149,9 @@ function registerOptimise(program: Command, call: Call, print: Print): void {
         riskPreset: o.risk,
         feeBps: Number(o.feeBps),
         slippageBps: Number(o.slippageBps),
-      });
+      };
+      const out =
+        (await follow(cmd, 'backtest.optimiseStart', input))?.optimise ?? (await call(cmd, 'backtest.optimise', input));
       const { backtestFormatters } = await import('./backtest-format');
       print(cmd, out, backtestFormatters['backtest.optimise'](out));
       if (!o.applyTo) return;
@@ -174,8 +179,8 @@ function registerOptimise(program: Command, call: Call, print: Print): void {
     });
 }
 
-export function registerBacktestCommands(program: Command, run: Run, call: Call, print: Print): void {
-  registerOptimise(program, call, print);
+export function registerBacktestCommands(program: Command, run: Run, call: Call, print: Print, follow: Follow): void {
+  registerOptimise(program, call, print, follow);
   const bt = program
     .command('backtest')
     .description('run a strategy over recorded candles with a paper ledger; list, compare and export saved runs');
@@ -204,7 +209,7 @@ export function registerBacktestCommands(program: Command, run: Run, call: Call,
     .option('--name <text>', 'a name for the saved run')
     .action(async (o: RunOptions, cmd: Command) => {
       const csv = pairsOf(o.csv, '--csv');
-      await run(cmd, 'backtest.run', {
+      const input = {
         strategy: o.strategy,
         tokens: o.tokens
           .split(',')
@@ -221,7 +226,11 @@ export function registerBacktestCommands(program: Command, run: Run, call: Call,
         ...(Object.keys(csv).length > 0 ? { csv } : {}),
         save: o.save,
         ...(o.name ? { name: o.name } : {}),
-      });
+      };
+      const done = (await follow(cmd, 'backtest.start', input))?.run;
+      if (!done) return void (await run(cmd, 'backtest.run', input));
+      const { backtestFormatters } = await import('./backtest-format');
+      print(cmd, done, backtestFormatters['backtest.run'](done));
     });
   bt.command('list')
     .description('saved backtest runs with their figures')

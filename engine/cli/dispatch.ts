@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { CommandName, CommandOutput } from '../api';
+import type { CommandName, CommandOutput, JobUpdate } from '../api';
 import { systemClock } from '../kernel/clock';
 import { callControlChannel } from '../kernel/control-channel';
 import { HarvestError } from '../kernel/errors';
@@ -32,23 +32,50 @@ export async function dispatch<K extends CommandName>(
   name: K,
   input: unknown,
 ): Promise<CommandOutput<K>> {
+  return dispatchSession(ctx, async (s) => {
+    const out = (await s.call(name, input)) as CommandOutput<K>;
+    // Naming only: a failure here leaves a mint unnamed, never fails the command.
+    if (s.forwarded)
+      await learnForwardedTokens(out, async () => (await s.call('tokens.list', {})) as never).catch(() => undefined);
+    return out;
+  });
+}
+
+/** Where a CLI session's commands run: the running engine, or one opened in this process. */
+export interface CliSession {
+  call(name: CommandName, input: unknown): Promise<unknown>;
+  /** True when a running engine answers (over its control channel). */
+  forwarded: boolean;
+  /** Pushed job progress (engine/kernel/job-feed), when the engine runs in this process; forwarded, poll instead. */
+  onJob?: (listener: (update: JobUpdate) => void) => () => void;
+}
+
+/**
+ * Runs `work` against one engine, as `dispatch` runs one command: several
+ * commands that share state held in memory (a background job and its
+ * progress) need the same engine throughout.
+ */
+export async function dispatchSession<R>(ctx: CliContext, work: (s: CliSession) => Promise<R>): Promise<R> {
   const layout = dataDirLayout(ctx.dataDir);
   const deadline = systemClock.now() + BUSY_WAIT_MS;
   for (;;) {
     const owner = existsSync(layout.root) ? readOwner(layout) : null;
     if (owner?.socket) {
+      const socket = owner.socket;
+      let reached = false;
       try {
-        if (ctx.network || ctx.rpcUrls?.length) await assertSameNetwork(ctx, owner.socket);
-        const out = (await callControlChannel(owner.socket, name, input)) as CommandOutput<K>;
-        const socket = owner.socket;
-        // Naming only: a failure here leaves a mint unnamed, never fails the command.
-        await learnForwardedTokens(
-          out,
-          async () => (await callControlChannel(socket, 'tokens.list', {})) as never,
-        ).catch(() => undefined);
-        return out;
+        if (ctx.network || ctx.rpcUrls?.length) await assertSameNetwork(ctx, socket);
+        return await work({
+          forwarded: true,
+          call: async (n, i) => {
+            const out = await callControlChannel(socket, n, i);
+            reached = true;
+            return out;
+          },
+        });
       } catch (e) {
-        if (!isNotListening(e)) throw e;
+        // Only an engine that never answered is replaced by one opened here (nothing ran twice).
+        if (reached || !isNotListening(e)) throw e;
       }
     }
     const [{ Engine }, { asDatabaseDamage }, { cliLogger }] = await Promise.all([
@@ -85,8 +112,13 @@ export async function dispatch<K extends CommandName>(
       }
       throw e;
     }
+    const here = engine;
     try {
-      return await engine.execute(name, input);
+      return await work({
+        forwarded: false,
+        call: (n, i) => here.execute(n, i),
+        onJob: (listener) => here.jobFeed.subscribe(listener),
+      });
     } catch (e) {
       // A page found corrupt mid-command is the operator's to restore, not an "internal error".
       throw asDatabaseDamage(e, layout.db, layout.root) ?? e;

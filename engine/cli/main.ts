@@ -3,7 +3,7 @@ import type { CommandName, CommandOutput } from '../api';
 import { HarvestError, toHarvestError } from '../kernel/errors';
 import { defaultDataDir } from '../kernel/paths';
 import type { NetworkName } from '../runtime';
-import { dispatch, type CliContext } from './dispatch';
+import { dispatch, dispatchSession, type CliContext } from './dispatch';
 import { formatters, NO_HUMAN_CONTEXT, type HumanContext } from './format';
 import { humanContextFor } from './human-context';
 import { describeDetails } from '../api/human-text';
@@ -25,6 +25,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   secrets: SecretInput;
   env: NodeJS.ProcessEnv;
+  /** stderr is a terminal: long commands (backtest, optimise) draw their progress there. */
+  progress?: boolean;
 }
 
 /** The outcome was already printed (e.g. a failed audit verification); only the exit code is left. */
@@ -39,6 +41,7 @@ const defaultIo = (): CliIo => ({
   stderr: (t) => process.stderr.write(t),
   secrets: stdinSecrets(),
   env: process.env,
+  progress: process.stderr.isTTY === true,
 });
 
 /** Exit codes: 0 success, 1 a user error (one line on stderr), 2 an internal error. */
@@ -605,6 +608,12 @@ function buildProgramTree(io: CliIo, setJson: (json: boolean) => void, only?: st
     run,
     (cmd, name, input) => dispatch(ctxOf(cmd), name, input),
     (cmd, out, human) => print(ctxOf(cmd).json, out, () => human),
+    async (cmd, start, input) => {
+      const ctx = ctxOf(cmd);
+      if (ctx.json || !io.progress) return null;
+      const { followJob, terminalLine } = await import('./job-progress');
+      return dispatchSession(ctx, (s) => followJob(s, start, input, terminalLine(io.stderr)));
+    },
   );
   registerStrategyStatusCommands(strategy, run);
   program

@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { describeIssues, HOST_PATHS, type EngineEvent, type ServerMessage } from '../api';
+import { describeIssues, HOST_PATHS, type EngineEvent, type JobUpdate, type ServerMessage } from '../api';
 import { HarvestError } from '../kernel/errors';
 import type { Logger } from '../kernel/logger';
 import { CommandGateway, httpStatusOf, type CallFailure, type GatewayEngine } from './gateway';
@@ -30,6 +30,8 @@ import {
 
 export interface HostEngine extends GatewayEngine {
   readonly bus: { subscribe(listener: (event: EngineEvent) => void): () => void };
+  /** Background jobs' progress, already paced (engine/kernel/job-feed); pushed as `{type:'job'}`. */
+  readonly jobFeed?: { subscribe(listener: (update: JobUpdate) => void): () => void };
 }
 
 export interface HostOptions {
@@ -419,7 +421,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     log.warn({ host: bindHost, port }, 'listening beyond loopback');
   }
 
-  unsubscribe = opts.engine.bus.subscribe((event) => {
+  const unsubscribeEvents = opts.engine.bus.subscribe((event) => {
     if (sockets.size === 0) return;
     let text: string;
     try {
@@ -430,6 +432,17 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     }
     for (const s of sockets) sendText(s, text);
   });
+  // Job progress has a message type of its own: it is not an engine event (never stored).
+  const unsubscribeJobs =
+    opts.engine.jobFeed?.subscribe((update) => {
+      if (sockets.size === 0) return;
+      const text = JSON.stringify({ type: 'job', update } satisfies ServerMessage);
+      for (const s of sockets) sendText(s, text);
+    }) ?? (() => undefined);
+  unsubscribe = () => {
+    unsubscribeEvents();
+    unsubscribeJobs();
+  };
 
   function send(socket: WsSocket, msg: ServerMessage): void {
     let text: string;

@@ -14,3 +14,4 @@ export {
 } from './control-channel';
 export { EventBus, type EventListener, type EventPersister } from './event-bus';
 export { tightenDataDir, type PermissionFs } from './private-dir';
+export { JobFeed, JOB_UPDATES_PER_SECOND } from './job-feed';

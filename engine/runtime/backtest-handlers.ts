@@ -69,7 +69,7 @@ const summary = (r: SavedRun) => ({
 
 export function buildBacktestHandlers(engine: Engine): BacktestHandlers {
   const saved = new SavedRuns(engine.layout.root);
-  const jobs = new BacktestJobs();
+  const jobs = new BacktestJobs((update) => engine.jobFeed.publish(update));
   const request = (input: ParsedInput<'backtest.run'>): BacktestRequest => {
     const candles: Record<string, Candle[]> = {};
     for (const [sym, path] of Object.entries(input.csv ?? {})) candles[tradedSymbol(sym)] = readKlines(path);
@@ -142,7 +142,7 @@ export function buildBacktestHandlers(engine: Engine): BacktestHandlers {
   };
   const jobOut = (j: Job<unknown>): CommandOutput<'backtest.job'> => ({
     job: j.id,
-    kind: j.kind === 'optimise' ? 'optimise' : 'run',
+    kind: j.kind,
     state: j.state,
     progress: j.progress,
     error: j.error,

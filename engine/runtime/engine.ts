@@ -24,6 +24,7 @@ import { MASTER_KEY_ID_META } from '../keystore/rotation';
 import { assertFileKeyPrivate, loadFileKey, preflightWithFileKey, refusedUnderFileKey } from '../keystore/file-key';
 import type { WalletVault } from '../keystore/wallets';
 import { EventBus } from '../kernel/event-bus';
+import { JobFeed } from '../kernel/job-feed';
 import type { TransactionSigner } from '../keystore/signer';
 import type { BalanceSync, Whitelist, Withdrawals } from '../funds';
 import type { FlowScanner } from '../funds/flows';
@@ -155,6 +156,8 @@ export class Engine {
   readonly actor: string;
   readonly keyCtx: MasterKeyContext;
   readonly bus: EventBus;
+  /** Background jobs' progress for the UI transports; never stored (see kernel/job-feed). */
+  readonly jobFeed: JobFeed;
   readonly controls: Controls;
   readonly breaker: GlobalBreaker;
   private masterKey: MasterKey;
@@ -196,6 +199,9 @@ export class Engine {
       (e) => ({ ...e, id: store.events.insert(e).id }),
       () => isoTime(this.clock),
       (err) => this.log.error({ err: String(err) }, 'event listener failed'),
+    );
+    this.jobFeed = new JobFeed(this.clock, undefined, (err) =>
+      this.log.error({ err: String(err) }, 'job update listener failed'),
     );
     this.controls = new Controls(store, this.bus, this.clock);
     this.breaker = new GlobalBreaker(store, this.bus, this.clock, this.log);

@@ -1,6 +1,7 @@
 import { EngineCallError, type EngineClient } from '../../engine/api/client';
 import type { CommandName } from '../../engine/api/contract';
 import type { HarvestBridge } from '../ipc-types';
+import { jobHub } from './job-hub';
 
 /** Unwraps a result envelope; tolerates a bridge that resolves to the bare output or rejects with a typed error. */
 export function unwrapResult(value: unknown): unknown {
@@ -31,6 +32,10 @@ export function toCallError(e: unknown): EngineCallError {
 
 /** The Electron transport: the preload's one-function-per-command bridge. */
 export function ipcClient(bridge: HarvestBridge): EngineClient {
+  const jobs = jobHub();
+  // Subscribed at once, so a job's updates are kept from the moment it starts (see jobHub).
+  const hasJobs = typeof bridge.onJob === 'function';
+  if (hasJobs) bridge.onJob!((update) => jobs.publish(update));
   return {
     async call(name, input, opts) {
       const fn = (
@@ -52,6 +57,7 @@ export function ipcClient(bridge: HarvestBridge): EngineClient {
     onEvent(listener) {
       return bridge.onEvent(listener);
     },
+    ...(hasJobs ? { onJob: (listener: Parameters<typeof jobs.subscribe>[0]) => jobs.subscribe(listener) } : {}),
     onStatus(listener) {
       // In-process: always connected.
       listener('open');

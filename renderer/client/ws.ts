@@ -6,6 +6,7 @@ import {
   type ServerMessage,
 } from '../../engine/api/client';
 import type { EngineEvent } from '../../engine/api/events';
+import { jobHub } from './job-hub';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
 
@@ -81,6 +82,7 @@ export function wsClient(url: string, token: string, opts: WsClientOptions = {})
   const random = opts.random ?? Math.random;
 
   const eventListeners = new Set<(e: EngineEvent) => void>();
+  const jobs = jobHub();
   const statusListeners = new Set<(s: ConnectionStatus) => void>();
   const pending = new Map<number, Pending>();
   let nextId = 1;
@@ -126,6 +128,8 @@ export function wsClient(url: string, token: string, opts: WsClientOptions = {})
           // one listener's failure must not stop the others
         }
       }
+    } else if (msg.type === 'job') {
+      jobs.publish((msg as { update?: unknown }).update);
     } else if (msg.type === 'result') {
       const p = pending.get(msg.id);
       if (!p) return;
@@ -203,6 +207,9 @@ export function wsClient(url: string, token: string, opts: WsClientOptions = {})
     onEvent(listener) {
       eventListeners.add(listener);
       return () => eventListeners.delete(listener);
+    },
+    onJob(listener) {
+      return jobs.subscribe(listener);
     },
     onStatus(listener) {
       statusListeners.add(listener);

@@ -4,6 +4,7 @@ import { BacktestEquityChart, BacktestPriceChart } from '../charts/BacktestChart
 import { ParamFields } from '../components/ParamFields';
 import { Field, Panel, Seg, TokenChips } from '../components/ui';
 import { fmtPct, fmtPrice, fmtUsd, pnlClass } from '../lib/format';
+import { useJob } from '../hooks/use-job';
 import { actions, useApp } from '../state/store';
 import { paramInfos, parseParam, type ParamInfo } from './Strategy';
 
@@ -13,13 +14,11 @@ type SavedSummary = CommandOutput<'backtest.list'>['runs'][number];
 type OptimiseResult = CommandOutput<'backtest.optimise'>;
 type OptimiseRow = OptimiseResult['rows'][number];
 type Figures = OptimiseRow['inSample'];
-type Job = CommandOutput<'backtest.job'>;
 
 const TOKENS = ['SOL', 'WETH', 'WBTC'];
 /** The bundled history (resources/market/): 5-minute candles from December 2020 to July 2021. */
 const HISTORY_FROM = '2020-12-01';
 const HISTORY_TO = '2021-07-01';
-const POLL_MS = 250;
 
 const num = (x: number | null, dp = 2): string => (x === null ? '—' : x.toFixed(dp));
 const dd = (x: number): string => (x === 0 ? '0 %' : `−${x.toFixed(2)} %`);
@@ -63,44 +62,7 @@ function download(filename: string, mediaType: string, content: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** Polls a background job until it ends; returns its last state. */
-function useJob(job: number | null, onEnd: (j: Job) => void): Job | null {
-  const [state, setState] = useState<Job | null>(null);
-  useEffect(() => {
-    if (job === null) return setState(null);
-    let alive = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = async () => {
-      try {
-        const j = await actions().client.call('backtest.job', { job });
-        if (!alive) return;
-        setState(j);
-        if (j.state === 'running') timer = setTimeout(() => void tick(), POLL_MS);
-        else onEnd(j);
-      } catch (e) {
-        if (!alive) return;
-        onEnd({
-          job,
-          kind: 'run',
-          state: 'failed',
-          progress: 0,
-          error: (e as Error).message,
-          run: null,
-          optimise: null,
-        });
-      }
-    };
-    void tick();
-    return () => {
-      alive = false;
-      clearTimeout(timer);
-    };
-    // onEnd is a fresh closure each render; the job number alone decides what is polled.
-  }, [job]);
-  return state;
-}
-
-function Progress(props: { job: Job | null; label: string; onCancel: () => void; testId: string }) {
+function Progress(props: { job: { progress: number } | null; label: string; onCancel: () => void; testId: string }) {
   const pct = Math.floor((props.job?.progress ?? 0) * 100);
   return (
     <div className="col" style={{ gap: 6 }} data-testid={props.testId}>

@@ -5,7 +5,7 @@ vi.mock('electron', async () => (await import('./electron-stub')).electronModule
 
 import { commandNames, commands, type CommandName } from '../../../engine/api/contract';
 import type { Engine } from '../../../engine/runtime';
-import { commandChannel, EVENT_CHANNEL } from '../../../electron/channels';
+import { commandChannel, EVENT_CHANNEL, JOB_CHANNEL } from '../../../electron/channels';
 import { CANCELLED, describeSensitive, registerIpc, REFUSED_SENDER, untrustedSender } from '../../../electron/ipc';
 import { APP_ORIGIN, APP_URL } from '../../../electron/security';
 import { tempDataDir } from '../../helpers/datadir';
@@ -270,6 +270,33 @@ describe('IPC handlers', () => {
       dispose();
       dispose = () => undefined;
       engine.bus.emit('rpc.degraded', null, { endpoint: 'http://rpc', reason: 'timeout' });
+      expect(win.webContents.sent).toHaveLength(0);
+    });
+  });
+
+  describe('job progress', () => {
+    const update = (progress: number, state: 'running' | 'done' = 'running') =>
+      ({ job: 7, kind: 'run', state, progress, error: null }) as const;
+
+    it('forwards job updates to the app window on harvest:job, paced, with the final state; never as an event', () => {
+      engine.jobFeed.publish(update(0.1));
+      // Same instant: held back by the pace (the engine clock does not move here).
+      engine.jobFeed.publish(update(0.2));
+      engine.jobFeed.publish(update(1, 'done'));
+      expect(win.webContents.sent).toEqual([
+        { channel: JOB_CHANNEL, args: [update(0.1)] },
+        { channel: JOB_CHANNEL, args: [update(1, 'done')] },
+      ]);
+    });
+
+    it('sends nothing to a page that is not the app, or after dispose', () => {
+      win.webContents.url = 'https://evil.example/';
+      engine.jobFeed.publish(update(0.1));
+      expect(win.webContents.sent).toHaveLength(0);
+      win.webContents.url = APP_URL;
+      dispose();
+      dispose = () => undefined;
+      engine.jobFeed.publish(update(1, 'done'));
       expect(win.webContents.sent).toHaveLength(0);
     });
   });

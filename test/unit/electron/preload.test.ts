@@ -4,7 +4,8 @@ vi.mock('electron', async () => (await import('./electron-stub')).electronModule
 
 import { commandNames } from '../../../engine/api/contract';
 import type { EngineEvent } from '../../../engine/api/events';
-import { commandChannel, EVENT_CHANNEL } from '../../../electron/channels';
+import { commandChannel, EVENT_CHANNEL, JOB_CHANNEL } from '../../../electron/channels';
+import { ipcClient } from '../../../renderer/client/ipc';
 import type { HarvestBridge } from '../../../renderer/ipc-types';
 import { electronModule, fakeIpcRenderer, resetElectronStub, stub } from './electron-stub';
 
@@ -41,12 +42,12 @@ function objectsIn(value: unknown, seen = new Set<unknown>()): unknown[] {
 beforeEach(() => resetElectronStub());
 
 describe('preload', () => {
-  it('exposes window.harvest with exactly one function per command plus onEvent, and nothing else', async () => {
+  it('exposes window.harvest with exactly one function per command plus onEvent and onJob, and nothing else', async () => {
     const bridge = await loadPreload();
-    expect(Object.keys(bridge).sort()).toEqual(['commands', 'onEvent']);
+    expect(Object.keys(bridge).sort()).toEqual(['commands', 'onEvent', 'onJob']);
     expect(Object.keys(bridge.commands).sort()).toEqual([...commandNames].sort());
     expect(functionsIn(bridge).sort()).toEqual(
-      ['harvest.onEvent', ...commandNames.map((n) => `harvest.commands.${n}`)].sort(),
+      ['harvest.onEvent', 'harvest.onJob', ...commandNames.map((n) => `harvest.commands.${n}`)].sort(),
     );
     expect(Object.isFrozen(bridge.commands)).toBe(true);
   });
@@ -100,5 +101,30 @@ describe('preload', () => {
     expect(got).toHaveLength(1);
     expect(fakeIpcRenderer.listenerCount(EVENT_CHANNEL)).toBe(0);
     expect(() => bridge.onEvent('not a function' as never)).toThrow(TypeError);
+  });
+
+  it('onJob delivers only the update until unsubscribed; the IPC client validates it and replays the latest', async () => {
+    const bridge = await loadPreload();
+    const raw: unknown[] = [];
+    const off = bridge.onJob!((u) => raw.push(u));
+    const client = ipcClient(bridge);
+    const ipcEvent = { sender: fakeIpcRenderer, ports: [] };
+    const update = { job: 3, kind: 'optimise', state: 'running', progress: 0.4, error: null };
+    fakeIpcRenderer.emit(JOB_CHANNEL, ipcEvent, update);
+    fakeIpcRenderer.emit(JOB_CHANNEL, ipcEvent, { ...update, progress: 'lots' });
+    fakeIpcRenderer.emit(JOB_CHANNEL, ipcEvent, { ...update, state: 'done', progress: 1 });
+    expect(raw).toEqual([update, { ...update, progress: 'lots' }, { ...update, state: 'done', progress: 1 }]);
+    off();
+    // The client subscribed when it was made: a screen subscribing now learns the job's latest (valid) state.
+    const seen: unknown[] = [];
+    client.onJob!((u) => seen.push(u));
+    expect(seen).toEqual([{ ...update, state: 'done', progress: 1 }]);
+    fakeIpcRenderer.emit(JOB_CHANNEL, ipcEvent, { ...update, job: 4 });
+    expect(seen).toEqual([
+      { ...update, state: 'done', progress: 1 },
+      { ...update, job: 4 },
+    ]);
+    expect(raw).toHaveLength(3);
+    expect(() => bridge.onJob!('not a function' as never)).toThrow(TypeError);
   });
 });

@@ -204,3 +204,50 @@ describe('ws helpers', () => {
     expect(backoffDelay(1, 500, 10_000, () => 1)).toBe(600);
   });
 });
+
+describe('wsClient job pushes', () => {
+  const update = (job: number, progress: number, state = 'running') => ({
+    job,
+    kind: 'run',
+    state,
+    progress,
+    error: null,
+  });
+
+  it('delivers valid {type:"job"} pushes to onJob listeners, replays the latest per job, and drops malformed ones', () => {
+    const { client, last } = setup();
+    last().open();
+    const early: unknown[] = [];
+    client.onJob!((u) => early.push(u));
+    last().receive({ type: 'job', update: update(1, 0.2) } as ServerMessage);
+    last().receive({ type: 'job', update: update(1, 0.4) } as ServerMessage);
+    last().receive({ type: 'job', update: update(2, 1, 'done') } as ServerMessage);
+    // Not a job update: wrong state, progress out of range, missing fields, extra fields.
+    for (const bad of [
+      update(3, 0.5, 'exploded'),
+      update(3, 7),
+      { job: 3 },
+      { ...update(3, 0.5), run: { report: {} } },
+      null,
+    ])
+      last().receive({ type: 'job', update: bad } as unknown as ServerMessage);
+    expect(early).toEqual([update(1, 0.2), update(1, 0.4), update(2, 1, 'done')]);
+    // A listener that subscribes later learns each recent job's latest state at once.
+    const late: unknown[] = [];
+    const off = client.onJob!((u) => late.push(u));
+    expect(late).toEqual([update(1, 0.4), update(2, 1, 'done')]);
+    off();
+    last().receive({ type: 'job', update: update(1, 0.6) } as ServerMessage);
+    expect(late).toHaveLength(2);
+    expect(early).toHaveLength(4);
+  });
+
+  it('a job push is not an engine event', () => {
+    const { client, last } = setup();
+    last().open();
+    const events: unknown[] = [];
+    client.onEvent((e) => events.push(e));
+    last().receive({ type: 'job', update: update(1, 0.2) } as ServerMessage);
+    expect(events).toEqual([]);
+  });
+});
