@@ -64,6 +64,11 @@ export const BacktestReportOut = z.object({
   candles: z.number().int(),
   skipped: z.number().int(),
   rejected: z.record(z.string(), z.number().int()),
+  /** The drawdown limit stopped new entries from then on (live, until the operator resumes the friend). */
+  entriesStopped: z
+    .object({ time: z.string(), drawdownPct: z.number(), limitPct: z.number().nullable() })
+    .nullable()
+    .default(null),
 });
 
 const SavedSummaryOut = z.object({

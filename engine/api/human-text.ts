@@ -195,3 +195,17 @@ export function findLeaks(text: string): { name: string; excerpt: string }[] {
 
 /** The hard bounds of every risk limit, so a form can say "at most 100" before anything is sent (hard-bounds.ts imports nothing). */
 export { HARD_BOUNDS } from '../risk/hard-bounds';
+
+/**
+ * Why a backtest stopped taking entries part-way: the drawdown limit pauses a friend until the
+ * operator resumes them, and a backtest has no operator, so the rest of the period has no entries.
+ */
+export function entriesStoppedText(s: { time: string; drawdownPct: number; limitPct: number | null }): string {
+  const when = `${s.time.slice(0, 10)} ${s.time.slice(11, 16)} UTC`;
+  const limit = s.limitPct !== null ? `, past the ${s.limitPct} % drawdown limit` : ' (the drawdown limit)';
+  return (
+    `New entries stopped on ${when}: the account was ${s.drawdownPct.toFixed(1)} % below its high-water mark${limit}. ` +
+    'Live, the friend would stay paused until you resume them (exits still run); the backtest has no one to resume it, ' +
+    'so it took no entries after that. A higher limit (another risk preset) or a later start shows the rest of the period.'
+  );
+}

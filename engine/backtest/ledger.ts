@@ -101,6 +101,8 @@ export class BacktestLedger {
   private risk: RiskStateRow | null = null;
   /** Set by the drawdown limit; in a backtest no operator resumes. */
   paused = false;
+  /** When the drawdown limit paused new entries (ms), and at what drawdown (percent). */
+  pausedAt: { time: number; drawdownPct: number } | null = null;
   /** Per mint: the last price set; the price book of the cycle. */
   private readonly prices = new Map<string, PriceCell>();
   private readonly quotePrice: PriceCell;
@@ -394,6 +396,8 @@ export class BacktestLedger {
     else if (verdict.trip === 'drawdown') {
       this.risk = { ...state, drawdownPausedAt: new Date(now).toISOString() };
       this.paused = true;
+      const hw = Number(state.highWater);
+      this.pausedAt = { time: now, drawdownPct: hw > 0 ? ((hw - Number(equity)) / hw) * 100 : 0 };
     }
     return verdict.decision.ok ? null : verdict.decision.code;
   }

@@ -2,7 +2,7 @@ import { HarvestError } from '../kernel/errors';
 import { formatUnits } from '../market/amounts';
 import { tokenBySymbol } from '../market/tokens';
 import { TIMEFRAME_MS, type Candle, type Timeframe } from '../market/types';
-import type { RiskPresetChoice } from '../risk/presets';
+import { RISK_PRESETS, type RiskPresetChoice } from '../risk/presets';
 import { bundledCandles, detectTimeframe, findGaps, tradedSymbol, type Gap } from './data';
 import type { FillModel } from './ledger';
 import { BacktestMarket } from './market';
@@ -65,6 +65,8 @@ export interface BacktestReport {
   candles: number;
   skipped: number;
   rejected: Record<string, number>;
+  /** When the drawdown limit stopped new entries for the rest of the period (live: until resumed). */
+  entriesStopped: { time: string; drawdownPct: number; limitPct: number | null } | null;
 }
 
 export function parseDate(s: string, what: string): number {
@@ -154,6 +156,13 @@ export function runBacktestReport(req: BacktestRequest, hooks: BacktestHooks = {
     candles: run.candles,
     skipped: run.skipped,
     rejected: run.rejected,
+    entriesStopped: run.entriesStopped
+      ? {
+          time: new Date(run.entriesStopped.time).toISOString(),
+          drawdownPct: run.entriesStopped.drawdownPct,
+          limitPct: RISK_PRESETS[req.riskPreset].maxDrawdownPct,
+        }
+      : null,
   };
 }
 

@@ -50,6 +50,11 @@ export interface BacktestRun {
   /** Cycles with at least one open position. */
   exposedCycles: number;
   rejected: Record<string, number>;
+  /**
+   * When the drawdown limit stopped new entries for the rest of the run (live, the friend stays paused
+   * until the operator resumes them; a backtest has no operator), with the drawdown then; else null.
+   */
+  entriesStopped: { time: number; drawdownPct: number } | null;
   skipped: number;
   errors: number;
   startEquityUsd: number;
@@ -291,6 +296,7 @@ export function runStrategyBacktest(
     equity: { time: time.subarray(0, points), equity: equity.subarray(0, points), hold: hold.subarray(0, points) },
     exposedCycles: exposed,
     rejected,
+    entriesStopped: ledger.pausedAt,
     skipped: ledger.skipped,
     errors,
     startEquityUsd: startEquity,

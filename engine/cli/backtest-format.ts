@@ -1,4 +1,5 @@
 import type { CommandOutput } from '../api';
+import { entriesStoppedText } from '../api/human-text';
 
 type Report = CommandOutput<'backtest.run'>['report'];
 type Metrics = Report['metrics'];
@@ -40,6 +41,7 @@ export function formatReport(r: Report, id: number | null): string {
       '',
       `Entries not taken: ${r.skipped} below the minimum order once sized${rejected.map(([k, v]) => `, ${v} refused (${k.toLowerCase().replace(/_/gu, ' ')})`).join('')}`,
     );
+  if (r.entriesStopped) out.push('', entriesStoppedText(r.entriesStopped));
   if (r.gaps.length > 0) {
     const missing = r.gaps.reduce((s, g) => s + g.missing, 0);
     out.push(

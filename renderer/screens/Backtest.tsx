@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { CommandInput, CommandOutput } from '../../engine/api/contract';
+import { entriesStoppedText } from '../../engine/api/human-text';
 import { BacktestEquityChart, BacktestPriceChart } from '../charts/BacktestCharts';
 import { ParamFields } from '../components/ParamFields';
 import { Field, Panel, Seg, TokenChips } from '../components/ui';
@@ -375,6 +376,11 @@ function ReportView({ run }: { run: { id: number | null; report: Report } }) {
             </tbody>
           </table>
         </div>
+        {r.entriesStopped && (
+          <div className="callout warn small" data-testid="backtest-entries-stopped">
+            {entriesStoppedText(r.entriesStopped)}
+          </div>
+        )}
         {r.gaps.length > 0 && (
           <div className="callout small">
             Missing prices: {r.gaps.length} gap{r.gaps.length === 1 ? '' : 's'} in the history (no trading while a price

@@ -156,6 +156,33 @@ describe('harvest backtest', () => {
     ]);
   }, 60_000);
 
+  it('says when the drawdown limit stopped new entries for the rest of the period, and takes none after it', async () => {
+    const args = ['backtest', '--strategy', 'trend', '--tokens', 'SOL,WETH,WBTC', '--timeframe', '5m'];
+    const period = ['--from', '2020-12-01', '--to', '2021-02-01', '--risk', 'moderate', '--no-save'];
+    const json = await harvest(...args, ...period, '--json');
+    expect(json.code, json.err).toBe(0);
+    const r = (
+      JSON.parse(json.out) as {
+        report: {
+          entriesStopped: { time: string; drawdownPct: number; limitPct: number } | null;
+          trades: { time: string; side: string; context: string }[];
+          rejected: Record<string, number>;
+        };
+      }
+    ).report;
+    expect(r.entriesStopped).not.toBeNull();
+    const stop = r.entriesStopped!;
+    expect(stop.limitPct).toBe(20);
+    expect(stop.drawdownPct).toBeGreaterThanOrEqual(20);
+    expect(r.rejected['MAX_DRAWDOWN']).toBeGreaterThan(0);
+    const lastBuy = r.trades.filter((t) => t.side === 'buy').at(-1)!;
+    expect(lastBuy.time <= stop.time).toBe(true);
+    const human = await harvest(...args, ...period);
+    expect(human.out).toContain(
+      `New entries stopped on ${stop.time.slice(0, 10)} ${stop.time.slice(11, 16)} UTC: the account was ${stop.drawdownPct.toFixed(1)} % below its high-water mark, past the 20 % drawdown limit.`,
+    );
+  }, 60_000);
+
   it("optimise --apply-to asks for confirmation, then sets the friend's strategy and bumps the settings version", async () => {
     expect((await harvest('user', 'add', 'Ana')).code).toBe(0);
     const before = JSON.parse((await harvest('settings', 'Ana', '--json')).out) as { version: number };
