@@ -45,6 +45,10 @@ export class GateFacts {
   private stamp: Stamp | null = null;
   private depth = 0;
   private readonly friends = new Map<number, Friend>();
+  /** The friend asked for last (a check asks for the same friend's facts a dozen times in a row). */
+  private lastId = Number.NaN;
+  private lastStamp: Stamp | null = null;
+  private last: Friend | null = null;
 
   constructor(private readonly store: Store) {
     this.versionStmt = store.db.prepare('PRAGMA data_version').pluck();
@@ -54,8 +58,14 @@ export class GateFacts {
   /** Runs one check with the database's stamp read once at its start (nested calls share it). */
   during<T>(fn: () => T): T {
     if (this.depth++ === 0 && !this.store.db.inTransaction) {
-      const changes = this.changesStmt.get() as number;
-      this.stamp = { changes: changes - this.own, version: this.versionStmt.get() as number };
+      const changes = (this.changesStmt.get() as number) - this.own;
+      const version = this.versionStmt.get() as number;
+      // The same object while the database is unchanged, so a friend's facts are current by identity.
+      const prev = this.lastStamp;
+      this.stamp =
+        prev !== null && prev.changes === changes && prev.version === version
+          ? prev
+          : (this.lastStamp = { changes, version });
     }
     try {
       return fn();
@@ -72,11 +82,15 @@ export class GateFacts {
   private friend(userId: number): Friend | null {
     const stamp = this.stamp;
     if (!stamp) return null;
+    const last = this.last;
+    if (last !== null && this.lastId === userId && last.stamp === stamp) return last;
     let f = this.friends.get(userId);
     if (!f || f.stamp.changes !== stamp.changes || f.stamp.version !== stamp.version) {
       f = { stamp, facts: new Map() };
       this.friends.set(userId, f);
     }
+    this.lastId = userId;
+    this.last = f;
     return f;
   }
 

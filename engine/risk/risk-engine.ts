@@ -170,6 +170,11 @@ const no = (code: RiskCode, message: string): EntryVerdict => ({ decision: refus
 export function evaluateEntry(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
   const account = evaluateAccount(l, f);
   if (!account.decision.ok) return account;
+  return evaluateOrderRules(l, f);
+}
+
+/** The rules after the account's (evaluateEntry is evaluateAccount, then these). Pure. */
+function evaluateOrderRules(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
   // Loss streak (Freqtrade's StoplossGuard): N losing closes within the window lock entries for pauseMinutes after the Nth.
   const ls = l.lossStreak;
   const latest = f.losingClosesMs[0];
@@ -272,7 +277,25 @@ interface Account {
     EntryFacts,
     'nowMs' | 'equityUsd' | 'highWaterUsd' | 'dayStartEquityUsd' | 'dayNetFlowsUsd' | 'dailyLossHitToday'
   >;
+  /** The account rules' verdict under these limits, worked out once (see AccountMemo). */
+  verdictLimits: EffectiveLimits | null;
+  verdict: EntryVerdict | null;
 }
+
+/**
+ * The last account a friend's check worked out, kept with the friend's facts (so dropped by any write
+ * to the database). A wave of entries checks one friend once per token at the same instant, with the
+ * same holdings and prices: the account (equity, risk state brought up to now, its rules' verdict) is
+ * then the same, and is reused when everything it was worked out from is the same.
+ */
+interface AccountMemo {
+  /** The stored risk state it was marked from. */
+  prev: RiskStateRow | null;
+  equity: bigint;
+  nowMs: number;
+  account: Account | null;
+}
+const newAccountMemo = (): AccountMemo => ({ prev: null, equity: 0n, nowMs: Number.NaN, account: null });
 
 export class RiskEngine {
   /** Limits by user, kept while the parsed settings (userSettingsOf: same object while the stored version is the same) and the global limits are. */
@@ -286,10 +309,12 @@ export class RiskEngine {
 
   /** The store reads a check hands the facts, made once here rather than as closures per check. */
   private readonly read: Readers;
+  private readonly paperKey: string;
 
   constructor(private readonly d: RiskEngineDeps) {
     this.facts = d.facts ?? new GateFacts(d.store);
     this.read = readersOf(d.store, d.network);
+    this.paperKey = accountKey(d.network, 'paper');
   }
 
   private settings(userId: number): UserSettings {
@@ -349,6 +374,16 @@ export class RiskEngine {
         `Paused by the drawdown limit since ${account.state.drawdownPausedAt}; the operator must resume this user.`,
       );
     }
+    // The account rules first (evaluateEntry's order), once per account and limits.
+    let own = account.verdict;
+    if (own === null || account.verdictLimits !== limits) {
+      own = account.verdict = evaluateAccount(limits, account.facts);
+      account.verdictLimits = limits;
+    }
+    if (!own.decision.ok) {
+      this.apply(order.userId, account, own, limits);
+      return own.decision;
+    }
     const since = utcDayStartIso(ctx.nowMs);
     const boughtPrice = ctx.price(order.outputMint);
     const spendPrice = ctx.price(order.inputMint);
@@ -392,7 +427,7 @@ export class RiskEngine {
       lastCloseMs: lastClose === null ? null : Date.parse(lastClose),
       friend: name,
     };
-    const verdict = evaluateEntry(limits, entry);
+    const verdict = evaluateOrderRules(limits, entry);
     this.apply(order.userId, account, verdict, limits);
     return verdict.decision;
   }
@@ -445,7 +480,7 @@ export class RiskEngine {
     if (v.missing.length > 0) return null;
     const equity = toMicroUsd(v.usd);
     // The figures of the account the user trades now (the paper account's apart from the wallet's).
-    const key = accountKey(network, settings.mode);
+    const key = settings.mode === 'paper' ? this.paperKey : network;
     // Withdrawals recorded since the last import change the database, so an unchanged one has none to import.
     if (settings.mode === 'live')
       facts.of(userId, 'withdrawalsImported', () => {
@@ -453,6 +488,19 @@ export class RiskEngine {
         return true;
       });
     const prev = facts.ofIn(userId, 'state', settings.mode, this.read.state);
+    const memo = facts.ofIn(userId, 'account', settings.mode, newAccountMemo);
+    const last = memo.account;
+    // The same inputs as the last check (its own state write included, after which the state read is
+    // the one it wrote: marking that again at the same equity and instant changes nothing). Not while
+    // the drawdown pause holds: then whether the operator resumed matters too.
+    if (
+      last !== null &&
+      (prev === memo.prev || prev === last.state) &&
+      equity === memo.equity &&
+      nowMs === memo.nowMs &&
+      (prev === null || prev.drawdownPausedAt === null)
+    )
+      return last;
     const flows = facts.since(
       userId,
       settings.mode === 'paper' ? 'cashFlows:paper' : 'cashFlows:live',
@@ -476,7 +524,7 @@ export class RiskEngine {
     )
       facts.write(userId, 'state', settings.mode, state, () => store.risk.saveState(state));
     const day = utcDay(nowMs);
-    return {
+    const account: Account = {
       equity,
       state,
       facts: {
@@ -487,7 +535,14 @@ export class RiskEngine {
         dayNetFlowsUsd: fromMicroUsd(dayFlows),
         dailyLossHitToday: state.dailyLossDay === day,
       },
+      verdictLimits: null,
+      verdict: null,
     };
+    memo.prev = prev;
+    memo.equity = equity;
+    memo.nowMs = nowMs;
+    memo.account = account;
+    return account;
   }
 
   private apply(userId: number, account: Account, verdict: EntryVerdict, limits: EffectiveLimits): void {

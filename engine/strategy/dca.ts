@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { valueAt } from '../market/indicators';
 import { ind } from '../market/indicator-spec';
+import { labelsOf } from './labels';
 import { param } from './params';
 import type { EntrySignal, Signal, Strategy } from './types';
 
@@ -64,6 +65,7 @@ export const dcaParams = z.strictObject({
 export type DcaParams = z.output<typeof dcaParams>;
 
 const HOUR_MS = 3_600_000;
+const labels = labelsOf((p: DcaParams) => ({ sma: `SMA(${p.dipSmaPeriod})` }));
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(2) : x.toPrecision(5));
 
 /**
@@ -135,7 +137,7 @@ export const dcaStrategy: Strategy<DcaParams> = {
       // Hours from this candle's open to the next interval, whose first closed candle buys.
       'hours to next interval': (Math.floor(last.time / interval) * interval + interval - last.time) / HOUR_MS,
     };
-    if (p.buyTheDip) out[`SMA(${p.dipSmaPeriod})`] = valueAt(ctx.indicator(ind.sma(p.dipSmaPeriod)), ctx.at);
+    if (p.buyTheDip) out[labels(p).sma] = valueAt(ctx.indicator(ind.sma(p.dipSmaPeriod)), ctx.at);
     if (ctx.position && p.takeProfitPct !== null)
       out['take-profit'] = ctx.position.entryPrice * (1 + p.takeProfitPct / 100);
     return out;
