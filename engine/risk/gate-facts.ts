@@ -21,7 +21,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { Store } from '../store';
-import type { RiskGate } from './gate';
+import type { Order } from '../order';
+import type { RiskContext, RiskDecision, RiskGate } from './gate';
 
 interface Stamp {
   changes: number;
@@ -57,6 +58,29 @@ export class GateFacts {
 
   /** Runs one check with the database's stamp read once at its start (nested calls share it). */
   during<T>(fn: () => T): T {
+    this.enter();
+    try {
+      return fn();
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** `gate.check(order, ctx)` inside one stamp, with no closure made per check. */
+  check(gate: RiskGate, order: Order, ctx: RiskContext): RiskDecision {
+    this.enter();
+    try {
+      return gate.check(order, ctx);
+    } finally {
+      this.leave();
+    }
+  }
+
+  private leave(): void {
+    if (--this.depth === 0) this.stamp = null;
+  }
+
+  private enter(): void {
     if (this.depth++ === 0 && !this.store.db.inTransaction) {
       const changes = (this.changesStmt.get() as number) - this.own;
       const version = this.versionStmt.get() as number;
@@ -67,16 +91,11 @@ export class GateFacts {
           ? prev
           : (this.lastStamp = { changes, version });
     }
-    try {
-      return fn();
-    } finally {
-      if (--this.depth === 0) this.stamp = null;
-    }
   }
 
   /** The gate with every check inside one stamp (the facts its parts read are shared). */
   around(gate: RiskGate): RiskGate {
-    return { check: (order, ctx) => this.during(() => gate.check(order, ctx)) };
+    return { check: (order, ctx) => this.check(gate, order, ctx) };
   }
 
   private friend(userId: number): Friend | null {

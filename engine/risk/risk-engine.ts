@@ -233,7 +233,7 @@ function evaluateOrderRules(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
     positionUsd: f.positionUsd,
     exposureUsd: f.exposureUsd,
     equityUsd: f.equityUsd,
-    ...(f.friend !== undefined ? { friend: f.friend } : {}),
+    friend: f.friend,
   });
   if (size) return no(size.code, size.message);
   return { decision: { ok: true }, trip: null };
@@ -310,6 +310,8 @@ export class RiskEngine {
   /** The store reads a check hands the facts, made once here rather than as closures per check. */
   private readonly read: Readers;
   private readonly paperKey: string;
+  /** checkEntry as a gate, for the facts to run inside one stamp without a closure per check. */
+  private readonly entryGate: RiskGate = { check: (order, ctx) => this.checkEntry(order, ctx) };
 
   constructor(private readonly d: RiskEngineDeps) {
     this.facts = d.facts ?? new GateFacts(d.store);
@@ -351,7 +353,7 @@ export class RiskEngine {
 
   check(order: Order, ctx: RiskContext): RiskDecision {
     if (order.side !== 'buy' || isRiskReducing(order)) return { ok: true };
-    return this.facts.during(() => this.checkEntry(order, ctx));
+    return this.facts.check(this.entryGate, order, ctx);
   }
 
   private checkEntry(order: Order, ctx: RiskContext): RiskDecision {
