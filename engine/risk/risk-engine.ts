@@ -16,7 +16,7 @@ import type { Address } from '@solana/kit';
 import type { Order } from '../order';
 import { isRiskReducing } from '../order';
 import type { EventBus } from '../kernel/event-bus';
-import { KNOWN_TOKENS, WRAPPED_SOL_MINT } from '../market';
+import { KNOWN_TOKENS, tokenByMint, WRAPPED_SOL_MINT } from '../market';
 import { accountKey } from '../portfolio/account';
 import { dailyLoss, dailyLossBase, dailyLossPct, netFlows } from '../portfolio/figures';
 import {
@@ -364,7 +364,7 @@ export class RiskEngine {
     this.global();
     const limits = this.limits(order.userId, settings);
     // Value what the execution service just read (live wallet or paper book), not the last cycle's snapshot.
-    const account = this.account(order.userId, settings, ctx.price, ctx.nowMs, holdingsOf(ctx.balances));
+    const account = this.account(order.userId, settings, ctx.price, ctx.nowMs, ctx.balances);
     if (!account)
       return refuse(
         'STALE_PRICE',
@@ -466,21 +466,24 @@ export class RiskEngine {
     settings: UserSettings,
     price: PriceFn,
     nowMs: number,
-    fresh?: Holding[],
+    fresh?: ReadonlyMap<string, bigint>,
   ): Account | null {
     const { store, network, controls } = this.d;
     const facts = this.facts;
-    // Fresh holdings when the caller has them; else the paper book for a paper user (never the
+    // Fresh balances when the caller has them; else the paper book for a paper user (never the
     // on-chain wallet: paper is its own account), else the wallet's last-seen balances.
-    const held =
-      fresh && fresh.length > 0
-        ? fresh
-        : settings.mode === 'paper'
+    let usd: number | null;
+    if (fresh && fresh.size > 0) usd = valueBalances(fresh, price);
+    else {
+      const held =
+        settings.mode === 'paper'
           ? facts.of(userId, 'paperBook', this.read.paperBook)
           : facts.of(userId, 'wallet', this.read.wallet);
-    const v = valueHoldings(held, price);
-    if (v.missing.length > 0) return null;
-    const equity = toMicroUsd(v.usd);
+      const v = valueHoldings(held, price);
+      usd = v.missing.length > 0 ? null : v.usd;
+    }
+    if (usd === null) return null;
+    const equity = toMicroUsd(usd);
     // The figures of the account the user trades now (the paper account's apart from the wallet's).
     const key = settings.mode === 'paper' ? this.paperKey : network;
     // Withdrawals recorded since the last import change the database, so an unchanged one has none to import.
@@ -721,6 +724,29 @@ export function standardRiskGate(deps: RiskEngineDeps): RiskGate {
       riskEngineGate({ ...deps, facts }),
     ),
   );
+}
+
+/**
+ * valueHoldings(holdingsOf(balances), price).usd, or null when something held has no price, with no
+ * holding objects made: the same sum, term by term in the same order, once per check.
+ */
+function valueBalances(balances: ReadonlyMap<string, bigint>, price: PriceFn): number | null {
+  const hasSol = balances.has('SOL');
+  let usd = 0;
+  let missing = false;
+  for (const [held, amount] of balances) {
+    if (held === WRAPPED_SOL_MINT && hasSol) continue;
+    if (amount === 0n) continue;
+    const mint = held === 'SOL' ? WRAPPED_SOL_MINT : held;
+    const decimals = tokenByMint(mint)?.decimals;
+    const p = price(mint);
+    if (decimals === undefined || p === null) {
+      missing = true;
+      continue;
+    }
+    usd += (Number(amount) / 10 ** decimals) * p;
+  }
+  return missing ? null : usd;
 }
 
 /** The balances a gate is given, as holdings: 'SOL' is native lamports, so a wrapped-SOL entry beside it is the same coins. */
