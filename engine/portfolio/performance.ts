@@ -173,10 +173,16 @@ export function markState(
       drawdownPausedAt: null,
       updatedAt: at,
     };
+  // Field by field, not spreads: the risk gate marks a friend's state on every check of a new instant.
+  const newDay = prev.day !== day;
   return {
-    ...prev,
+    userId: prev.userId,
+    network: prev.network,
     highWater: hwmAfterMark(prev.highWater, equity),
-    ...(prev.day !== day ? { day, dayStartEquity: dayStart } : {}),
+    day: newDay ? day : prev.day,
+    dayStartEquity: newDay ? dayStart : prev.dayStartEquity,
+    dailyLossDay: prev.dailyLossDay,
+    drawdownPausedAt: prev.drawdownPausedAt,
     updatedAt: at,
   };
 }
