@@ -113,17 +113,16 @@ export function orderSizeGate(store: Store, facts?: GateFacts): RiskGate {
       const settings = read.settings(order.userId);
       const token = tokenByMint(order.inputMint);
       const price = ctx.price(order.inputMint);
-      const name = read.name(order.userId);
       if (!token || price === null)
         return refuse(
           'STALE_PRICE',
-          `No fresh price for ${symbolOf(order.inputMint)}, so ${name}'s order cannot be sized; no new entries until the price feed recovers. Try again in a minute.`,
+          `No fresh price for ${symbolOf(order.inputMint)}, so ${read.name(order.userId)}'s order cannot be sized; no new entries until the price feed recovers. Try again in a minute.`,
         );
       const usd = usdValue(order.amount, token.decimals, price);
       if (usd > settings.maxOrderUsd) {
         return refuse(
           'ORDER_TOO_LARGE',
-          `${name}'s order of ${amountOf(order.amount, order.inputMint)} is worth about $${usd.toFixed(2)}, above ${name}'s $${settings.maxOrderUsd} limit per order. Order at most $${settings.maxOrderUsd}, or raise the limit in ${name}'s risk settings.`,
+          `${read.name(order.userId)}'s order of ${amountOf(order.amount, order.inputMint)} is worth about $${usd.toFixed(2)}, above ${read.name(order.userId)}'s $${settings.maxOrderUsd} limit per order. Order at most $${settings.maxOrderUsd}, or raise the limit in ${read.name(order.userId)}'s risk settings.`,
         );
       }
       return { ok: true };
@@ -142,11 +141,10 @@ export function balanceGate(store: Store, network: string, facts?: GateFacts): R
     store.risk.openCount(userId, network, mode as 'paper' | 'live');
   return {
     check(order, ctx) {
-      const name = read.name(order.userId);
       if (order.amount <= 0n)
         return refuse(
           'ORDER_TOO_SMALL',
-          `${name}'s order spends 0 ${symbolOf(order.inputMint)}: enter an amount above zero.`,
+          `${read.name(order.userId)}'s order spends 0 ${symbolOf(order.inputMint)}: enter an amount above zero.`,
         );
       // Positions of the account the user trades now (paper and live never mix).
       const mode = read.settings(order.userId).mode;
@@ -155,13 +153,13 @@ export function balanceGate(store: Store, network: string, facts?: GateFacts): R
         if (!pos || pos.quantity === 0n)
           return refuse(
             'NO_POSITION',
-            `${name} has no open ${symbolOf(order.inputMint)} position to sell (${mode} account). Check the open positions first.`,
+            `${read.name(order.userId)} has no open ${symbolOf(order.inputMint)} position to sell (${mode} account). Check the open positions first.`,
           );
         if (order.amount > pos.quantity) {
           const held = amountOf(pos.quantity, order.inputMint);
           return refuse(
             'NO_POSITION',
-            `${name}'s ${symbolOf(order.inputMint)} position holds ${held}; this sell asks for ${amountOf(order.amount, order.inputMint)}. Sell at most ${held}, or close the position.`,
+            `${read.name(order.userId)}'s ${symbolOf(order.inputMint)} position holds ${held}; this sell asks for ${amountOf(order.amount, order.inputMint)}. Sell at most ${held}, or close the position.`,
           );
         }
       }
@@ -178,7 +176,7 @@ export function balanceGate(store: Store, network: string, facts?: GateFacts): R
           const most = lamports > keep ? lamports - keep : 0n;
           return refuse(
             'SOL_RESERVE',
-            `Spending ${formatUnits(order.amount, 9)} SOL would leave ${name}'s wallet less than the ${formatUnits(keep, 9)} SOL it keeps for fees and rent (it holds ${formatUnits(lamports, 9)} SOL). Spend at most ${formatUnits(most, 9)} SOL, or deposit more SOL.`,
+            `Spending ${formatUnits(order.amount, 9)} SOL would leave ${read.name(order.userId)}'s wallet less than the ${formatUnits(keep, 9)} SOL it keeps for fees and rent (it holds ${formatUnits(lamports, 9)} SOL). Spend at most ${formatUnits(most, 9)} SOL, or deposit more SOL.`,
           );
         }
         return { ok: true };
@@ -187,7 +185,7 @@ export function balanceGate(store: Store, network: string, facts?: GateFacts): R
       if (order.amount > held) {
         return refuse(
           'INSUFFICIENT_BALANCE',
-          `${name}'s wallet holds ${amountOf(held, order.inputMint)}; this order needs ${amountOf(order.amount, order.inputMint)}. Order at most ${amountOf(held, order.inputMint)}, or deposit more ${symbolOf(order.inputMint)}.`,
+          `${read.name(order.userId)}'s wallet holds ${amountOf(held, order.inputMint)}; this order needs ${amountOf(order.amount, order.inputMint)}. Order at most ${amountOf(held, order.inputMint)}, or deposit more ${symbolOf(order.inputMint)}.`,
         );
       }
       return { ok: true };
