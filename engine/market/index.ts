@@ -90,6 +90,7 @@ export {
 } from './indicator-spec';
 export {
   IndicatorCache,
+  SeriesView,
   DEFAULT_INDICATOR_WINDOW,
   type CandleSource,
   type IndicatorCacheOptions,

@@ -43,6 +43,44 @@ interface Entry {
 }
 
 /**
+ * One (token, timeframe) series as of one revision: its candle window and the indicators asked of it,
+ * by spec object. A strategy evaluation takes the view once (one revision check) and then reads each
+ * indicator with one lookup by identity (specs from `ind` are interned), not a spec key, an entry key
+ * and a revision check per indicator: with 10,000 friends this runs 100,000 times a cycle.
+ */
+export class SeriesView {
+  private readonly bySpec = new Map<IndicatorSpec, unknown>();
+
+  constructor(
+    private readonly cache: IndicatorCache,
+    readonly token: string,
+    readonly timeframe: Timeframe,
+    /** The source's revision (or, for a source without one, the cache's cycle) this view is valid for. */
+    readonly revision: number,
+    readonly cycle: number,
+    /** The candles indicators are computed over (the cache's window), frozen and shared. */
+    readonly candles: readonly Readonly<Candle>[],
+  ) {}
+
+  /** The indicator over this view's candles (the same frozen value `IndicatorCache.get` gives). */
+  indicator<S extends IndicatorSpec>(spec: S): IndicatorValue<S> {
+    const known = this.bySpec.get(spec);
+    if (known !== undefined) {
+      this.cache.countHit();
+      return known as IndicatorValue<S>;
+    }
+    // A view kept past a candle close computes over its own candles (never another revision's values).
+    const value =
+      this.cache.series(this.token, this.timeframe) === this
+        ? this.cache.get(this.token, this.timeframe, spec)
+        : computeIndicator(spec, this.candles);
+    // Only a frozen spec can key by identity: a plain object could be changed, or be new on every call.
+    if (Object.isFrozen(spec)) this.bySpec.set(spec, value);
+    return value;
+  }
+}
+
+/**
  * Computes each indicator once per (token, timeframe, indicator, params) and
  * shares the result with every caller until that series changes: a new candle
  * closes (the source's revision moves) or, for a source without revisions, a
@@ -58,6 +96,7 @@ export class IndicatorCache {
   private hits = 0;
   private byKey = new Map<string, number>();
   private readonly keys = new Map<string, Map<Timeframe, Map<string, string>>>();
+  private views = new Map<string, Map<Timeframe, SeriesView>>();
 
   constructor(
     private readonly source: CandleSource,
@@ -83,6 +122,26 @@ export class IndicatorCache {
     this.byKey.set(sk, (this.byKey.get(sk) ?? 0) + 1);
     this.entries.set(key, { revision: rev, cycle: this.cycle, value });
     return value;
+  }
+
+  /**
+   * The series (token, timeframe) now: its candles and its indicators, checked against the source's
+   * revision once here. Take a new view for each evaluation (a candle may close between two).
+   */
+  series(token: string, timeframe: Timeframe): SeriesView {
+    const rev = this.source.revision ? this.source.revision(token, timeframe) : -1;
+    let byTf = this.views.get(token);
+    if (byTf === undefined) this.views.set(token, (byTf = new Map()));
+    const hit = byTf.get(timeframe);
+    if (hit !== undefined && hit.revision === rev && (rev !== -1 || hit.cycle === this.cycle)) return hit;
+    const view = new SeriesView(this, token, timeframe, rev, this.cycle, this.candles(token, timeframe));
+    byTf.set(timeframe, view);
+    return view;
+  }
+
+  /** A lookup a series view answered from what it holds (counted like one answered here). */
+  countHit(): void {
+    this.hits++;
   }
 
   /**
@@ -126,11 +185,14 @@ export class IndicatorCache {
     if (!this.source.revision) {
       this.entries.clear();
       this.windows.clear();
+      this.views.clear();
     }
   }
 
   /** Drops cached entries: all of them, those of one token, or of one (token, timeframe). */
   invalidate(token?: string, timeframe?: Timeframe): void {
+    // A view holds values of the entries dropped here: every view goes (the next evaluation makes one).
+    this.views = new Map();
     if (token === undefined) {
       this.entries.clear();
       this.windows.clear();

@@ -63,8 +63,12 @@ export function tokenBySymbol(symbol: string): TokenInfo | null {
   return knownTokens().find((t) => t.symbol.toUpperCase() === s) ?? null;
 }
 
+// By mint: the risk gate asks for a token's decimals several times per check.
+const KNOWN_BY_MINT = new Map<string, TokenInfo>();
+for (const t of KNOWN_TOKENS) if (!KNOWN_BY_MINT.has(t.mint)) KNOWN_BY_MINT.set(t.mint, t);
+
 export function tokenByMint(mint: string): TokenInfo | null {
-  const known = KNOWN_TOKENS.find((t) => t.mint === mint);
+  const known = KNOWN_BY_MINT.get(mint);
   if (known) return known;
   const row = addedTokenRow(mint);
   return row ? infoOf(row) : null;

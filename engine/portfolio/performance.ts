@@ -85,8 +85,16 @@ export const utcDay = (ms: number): string => {
   }
   return lastDay;
 };
-/** The start of the UTC day of a time, as ISO text. */
-export const utcDayStartIso = (ms: number): string => `${utcDay(ms)}T00:00:00.000Z`;
+let lastStartMs = Number.NaN;
+let lastStart = '';
+/** The start of the UTC day of a time, as ISO text; the last answer is kept (the same text object: a risk check keys facts by it). */
+export const utcDayStartIso = (ms: number): string => {
+  if (ms !== lastStartMs) {
+    lastStart = `${utcDay(ms)}T00:00:00.000Z`;
+    lastStartMs = ms;
+  }
+  return lastStart;
+};
 /** The start of the next UTC day. */
 export const nextUtcDayStartIso = (ms: number): string =>
   new Date(Date.parse(utcDayStartIso(ms)) + 86_400_000).toISOString();
@@ -165,10 +173,16 @@ export function markState(
       drawdownPausedAt: null,
       updatedAt: at,
     };
+  // Field by field, not spreads: the risk gate marks a friend's state on every check of a new instant.
+  const newDay = prev.day !== day;
   return {
-    ...prev,
+    userId: prev.userId,
+    network: prev.network,
     highWater: hwmAfterMark(prev.highWater, equity),
-    ...(prev.day !== day ? { day, dayStartEquity: dayStart } : {}),
+    day: newDay ? day : prev.day,
+    dayStartEquity: newDay ? dayStart : prev.dayStartEquity,
+    dailyLossDay: prev.dailyLossDay,
+    drawdownPausedAt: prev.drawdownPausedAt,
     updatedAt: at,
   };
 }

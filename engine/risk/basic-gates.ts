@@ -28,22 +28,27 @@ export function controlsGate(controls: Controls, nameOf: FriendName = () => 'thi
   return {
     check(order) {
       const g = controls.global();
-      const friend = nameOf(order.userId);
-      const what = orderOf(order, friend);
-      if (g.halted)
+      // The sentences are built only for a refusal: nearly every check passes.
+      if (g.halted) {
+        const what = orderOf(order, nameOf(order.userId));
         return refuse(
           'HALTED',
           `Trading is halted${g.reason ? ` (${g.reason})` : ''}, so ${what} was not signed; nothing is signed until the operator resumes everyone (harvest resume, or Resume in the app).`,
         );
+      }
       if (isRiskReducing(order)) return { ok: true };
-      if (g.paused)
+      if (g.paused) {
+        const what = orderOf(order, nameOf(order.userId));
         return refuse(
           'PAUSED_GLOBAL',
           `Trading is paused for everyone${g.reason ? ` (${g.reason})` : ''}, so ${what} was refused; sells, closes and exits still run. The operator resumes everyone with harvest resume, or Resume in the app.`,
         );
+      }
       const u = controls.user(order.userId);
-      const resume = `the operator resumes ${friend} with harvest resume ${friend.includes(' ') ? `"${friend}"` : friend}, or Resume on their tab`;
       if (u.paused) {
+        const friend = nameOf(order.userId);
+        const what = orderOf(order, friend);
+        const resume = `the operator resumes ${friend} with harvest resume ${friend.includes(' ') ? `"${friend}"` : friend}, or Resume on their tab`;
         if (u.reason?.startsWith('breaker'))
           return refuse(
             'BREAKER_TRIPPED',
@@ -64,20 +69,27 @@ export function controlsGate(controls: Controls, nameOf: FriendName = () => 'thi
   };
 }
 
-/** The friend-naming function a store gives the controls gate. */
-export function friendNames(store: Store): FriendName {
-  return (userId) => friendOf(store, userId);
+/** The friend-naming function a store gives the controls gate (from the gate's facts when it has them). */
+export function friendNames(store: Store, facts?: GateFacts): FriendName {
+  const read = (userId: number): string => store.users.byId(userId)?.name ?? 'this friend';
+  return facts ? (userId) => facts.of(userId, 'name', read) : read;
 }
 
-/** A refusal names the friend (never their id). */
-function friendOf(store: Store, userId: number, facts?: GateFacts): string {
-  const read = (): string => store.users.byId(userId)?.name ?? 'this friend';
-  return facts ? facts.of(userId, 'name', read) : read();
+/**
+ * The gates' readers of a friend's name and settings, made once per gate: a check hands these to the
+ * facts instead of a closure of its own.
+ */
+interface Readers {
+  name: FriendName;
+  settings: (userId: number) => ReturnType<typeof userSettingsOf>;
 }
 
-/** The friend's parsed settings, from the gate's facts when it has them. */
-function settingsOf(store: Store, userId: number, facts?: GateFacts): ReturnType<typeof userSettingsOf> {
-  return facts ? facts.of(userId, 'settings', () => userSettingsOf(store, userId)) : userSettingsOf(store, userId);
+function readersOf(store: Store, facts?: GateFacts): Readers {
+  const settings = (userId: number): ReturnType<typeof userSettingsOf> => userSettingsOf(store, userId);
+  return {
+    name: friendNames(store, facts),
+    settings: facts ? (userId) => facts.of(userId, 'settings', settings) : settings,
+  };
 }
 
 /** Base units as the token's units: "24.106974 SOL" (an unknown mint, shortened, with raw units). */
@@ -94,23 +106,23 @@ function symbolOf(mint: string): string {
 
 /** The largest entry a user allows, by USD notional; a sell only reduces risk, so it is never too large. */
 export function orderSizeGate(store: Store, facts?: GateFacts): RiskGate {
+  const read = readersOf(store, facts);
   return {
     check(order, ctx) {
       if (isRiskReducing(order)) return { ok: true }; // every sell is risk-reducing
-      const settings = settingsOf(store, order.userId, facts);
+      const settings = read.settings(order.userId);
       const token = tokenByMint(order.inputMint);
       const price = ctx.price(order.inputMint);
-      const name = friendOf(store, order.userId, facts);
       if (!token || price === null)
         return refuse(
           'STALE_PRICE',
-          `No fresh price for ${symbolOf(order.inputMint)}, so ${name}'s order cannot be sized; no new entries until the price feed recovers. Try again in a minute.`,
+          `No fresh price for ${symbolOf(order.inputMint)}, so ${read.name(order.userId)}'s order cannot be sized; no new entries until the price feed recovers. Try again in a minute.`,
         );
       const usd = usdValue(order.amount, token.decimals, price);
       if (usd > settings.maxOrderUsd) {
         return refuse(
           'ORDER_TOO_LARGE',
-          `${name}'s order of ${amountOf(order.amount, order.inputMint)} is worth about $${usd.toFixed(2)}, above ${name}'s $${settings.maxOrderUsd} limit per order. Order at most $${settings.maxOrderUsd}, or raise the limit in ${name}'s risk settings.`,
+          `${read.name(order.userId)}'s order of ${amountOf(order.amount, order.inputMint)} is worth about $${usd.toFixed(2)}, above ${read.name(order.userId)}'s $${settings.maxOrderUsd} limit per order. Order at most $${settings.maxOrderUsd}, or raise the limit in ${read.name(order.userId)}'s risk settings.`,
         );
       }
       return { ok: true };
@@ -124,42 +136,47 @@ export function orderSizeGate(store: Store, facts?: GateFacts): RiskGate {
  * exceed the position it sells from.
  */
 export function balanceGate(store: Store, network: string, facts?: GateFacts): RiskGate {
+  const read = readersOf(store, facts);
+  const openCount = (userId: number, mode: string): number =>
+    store.risk.openCount(userId, network, mode as 'paper' | 'live');
   return {
     check(order, ctx) {
-      const name = friendOf(store, order.userId, facts);
       if (order.amount <= 0n)
         return refuse(
           'ORDER_TOO_SMALL',
-          `${name}'s order spends 0 ${symbolOf(order.inputMint)}: enter an amount above zero.`,
+          `${read.name(order.userId)}'s order spends 0 ${symbolOf(order.inputMint)}: enter an amount above zero.`,
         );
       // Positions of the account the user trades now (paper and live never mix).
-      const mode = settingsOf(store, order.userId, facts).mode;
+      const mode = read.settings(order.userId).mode;
       if (order.side === 'sell') {
         const pos = store.portfolio.openPosition(order.userId, network, order.inputMint, mode);
         if (!pos || pos.quantity === 0n)
           return refuse(
             'NO_POSITION',
-            `${name} has no open ${symbolOf(order.inputMint)} position to sell (${mode} account). Check the open positions first.`,
+            `${read.name(order.userId)} has no open ${symbolOf(order.inputMint)} position to sell (${mode} account). Check the open positions first.`,
           );
         if (order.amount > pos.quantity) {
           const held = amountOf(pos.quantity, order.inputMint);
           return refuse(
             'NO_POSITION',
-            `${name}'s ${symbolOf(order.inputMint)} position holds ${held}; this sell asks for ${amountOf(order.amount, order.inputMint)}. Sell at most ${held}, or close the position.`,
+            `${read.name(order.userId)}'s ${symbolOf(order.inputMint)} position holds ${held}; this sell asks for ${amountOf(order.amount, order.inputMint)}. Sell at most ${held}, or close the position.`,
           );
         }
       }
       if (order.inputMint === WRAPPED_SOL_MINT) {
         const lamports = ctx.balances.get('SOL') ?? 0n;
         // A paper book pays no network fee or rent, so it keeps no SOL reserve (a paper SOL position can be sold whole).
-        const open = (): number => store.risk.openCount(order.userId, network, mode);
         const keep =
-          mode === 'live' ? solReserveLamports(facts ? facts.ofIn(order.userId, 'openCount', mode, open) : open()) : 0n;
+          mode === 'live'
+            ? solReserveLamports(
+                facts ? facts.ofIn(order.userId, 'openCount', mode, openCount) : openCount(order.userId, mode),
+              )
+            : 0n;
         if (order.amount + keep > lamports) {
           const most = lamports > keep ? lamports - keep : 0n;
           return refuse(
             'SOL_RESERVE',
-            `Spending ${formatUnits(order.amount, 9)} SOL would leave ${name}'s wallet less than the ${formatUnits(keep, 9)} SOL it keeps for fees and rent (it holds ${formatUnits(lamports, 9)} SOL). Spend at most ${formatUnits(most, 9)} SOL, or deposit more SOL.`,
+            `Spending ${formatUnits(order.amount, 9)} SOL would leave ${read.name(order.userId)}'s wallet less than the ${formatUnits(keep, 9)} SOL it keeps for fees and rent (it holds ${formatUnits(lamports, 9)} SOL). Spend at most ${formatUnits(most, 9)} SOL, or deposit more SOL.`,
           );
         }
         return { ok: true };
@@ -168,7 +185,7 @@ export function balanceGate(store: Store, network: string, facts?: GateFacts): R
       if (order.amount > held) {
         return refuse(
           'INSUFFICIENT_BALANCE',
-          `${name}'s wallet holds ${amountOf(held, order.inputMint)}; this order needs ${amountOf(order.amount, order.inputMint)}. Order at most ${amountOf(held, order.inputMint)}, or deposit more ${symbolOf(order.inputMint)}.`,
+          `${read.name(order.userId)}'s wallet holds ${amountOf(held, order.inputMint)}; this order needs ${amountOf(order.amount, order.inputMint)}. Order at most ${amountOf(held, order.inputMint)}, or deposit more ${symbolOf(order.inputMint)}.`,
         );
       }
       return { ok: true };

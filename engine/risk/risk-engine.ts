@@ -16,7 +16,7 @@ import type { Address } from '@solana/kit';
 import type { Order } from '../order';
 import { isRiskReducing } from '../order';
 import type { EventBus } from '../kernel/event-bus';
-import { KNOWN_TOKENS, WRAPPED_SOL_MINT } from '../market';
+import { KNOWN_TOKENS, tokenByMint, WRAPPED_SOL_MINT } from '../market';
 import { accountKey } from '../portfolio/account';
 import { dailyLoss, dailyLossBase, dailyLossPct, netFlows } from '../portfolio/figures';
 import {
@@ -101,6 +101,9 @@ function whose(l: EffectiveLimits, key: string): string {
   return l.fromGlobal.has(key) ? "the operator's global limit" : "this user's limit";
 }
 
+/** When entries resume after a daily loss lock: the next UTC day (only a refusal says it). */
+const resumesAt = (nowMs: number): string => nextUtcDayStartIso(nowMs).replace(/\.\d{3}Z$/u, 'Z');
+
 /** The account-level rules (drawdown, daily loss): they hold with or without an order. */
 export function evaluateAccount(
   l: EffectiveLimits,
@@ -127,13 +130,11 @@ export function evaluateAccount(
       };
     }
   }
-  // Only a refusal says it (computed on demand: most checks pass).
-  const resumes = (): string => nextUtcDayStartIso(f.nowMs).replace(/\.\d{3}Z$/u, 'Z');
   if (f.dailyLossHitToday) {
     return {
       decision: refuse(
         'DAILY_LOSS',
-        `The daily loss limit was hit today; no new entries until ${resumes()} (the next UTC day). Exits still run.`,
+        `The daily loss limit was hit today; no new entries until ${resumesAt(f.nowMs)} (the next UTC day). Exits still run.`,
       ),
       trip: null,
     };
@@ -154,7 +155,7 @@ export function evaluateAccount(
       return {
         decision: refuse(
           codeFor(l, key, 'DAILY_LOSS'),
-          `Today's loss is ${usd(loss)} (${pct.toFixed(1)}%), at or past ${whose(l, key)} of ${limit}; no new entries until ${resumes()} (the next UTC day). Exits still run.`,
+          `Today's loss is ${usd(loss)} (${pct.toFixed(1)}%), at or past ${whose(l, key)} of ${limit}; no new entries until ${resumesAt(f.nowMs)} (the next UTC day). Exits still run.`,
         ),
         trip: 'dailyLoss',
       };
@@ -163,12 +164,17 @@ export function evaluateAccount(
   return ok;
 }
 
+const no = (code: RiskCode, message: string): EntryVerdict => ({ decision: refuse(code, message), trip: null });
+
 /** Every entry rule, first refusal wins. Pure. */
 export function evaluateEntry(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
   const account = evaluateAccount(l, f);
   if (!account.decision.ok) return account;
-  const no = (code: RiskCode, message: string): EntryVerdict => ({ decision: refuse(code, message), trip: null });
+  return evaluateOrderRules(l, f);
+}
 
+/** The rules after the account's (evaluateEntry is evaluateAccount, then these). Pure. */
+function evaluateOrderRules(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
   // Loss streak (Freqtrade's StoplossGuard): N losing closes within the window lock entries for pauseMinutes after the Nth.
   const ls = l.lossStreak;
   const latest = f.losingClosesMs[0];
@@ -227,7 +233,7 @@ export function evaluateEntry(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
     positionUsd: f.positionUsd,
     exposureUsd: f.exposureUsd,
     equityUsd: f.equityUsd,
-    ...(f.friend !== undefined ? { friend: f.friend } : {}),
+    friend: f.friend,
   });
   if (size) return no(size.code, size.message);
   return { decision: { ok: true }, trip: null };
@@ -271,7 +277,25 @@ interface Account {
     EntryFacts,
     'nowMs' | 'equityUsd' | 'highWaterUsd' | 'dayStartEquityUsd' | 'dayNetFlowsUsd' | 'dailyLossHitToday'
   >;
+  /** The account rules' verdict under these limits, worked out once (see AccountMemo). */
+  verdictLimits: EffectiveLimits | null;
+  verdict: EntryVerdict | null;
 }
+
+/**
+ * The last account a friend's check worked out, kept with the friend's facts (so dropped by any write
+ * to the database). A wave of entries checks one friend once per token at the same instant, with the
+ * same holdings and prices: the account (equity, risk state brought up to now, its rules' verdict) is
+ * then the same, and is reused when everything it was worked out from is the same.
+ */
+interface AccountMemo {
+  /** The stored risk state it was marked from. */
+  prev: RiskStateRow | null;
+  equity: bigint;
+  nowMs: number;
+  account: Account | null;
+}
+const newAccountMemo = (): AccountMemo => ({ prev: null, equity: 0n, nowMs: Number.NaN, account: null });
 
 export class RiskEngine {
   /** Limits by user, kept while the parsed settings (userSettingsOf: same object while the stored version is the same) and the global limits are. */
@@ -283,21 +307,29 @@ export class RiskEngine {
   /** What the checks read about a friend, kept while the database is unchanged (gate-facts.ts). */
   readonly facts: GateFacts;
 
+  /** The store reads a check hands the facts, made once here rather than as closures per check. */
+  private readonly read: Readers;
+  private readonly paperKey: string;
+  /** checkEntry as a gate, for the facts to run inside one stamp without a closure per check. */
+  private readonly entryGate: RiskGate = { check: (order, ctx) => this.checkEntry(order, ctx) };
+
   constructor(private readonly d: RiskEngineDeps) {
     this.facts = d.facts ?? new GateFacts(d.store);
+    this.read = readersOf(d.store, d.network);
+    this.paperKey = accountKey(d.network, 'paper');
   }
 
   private settings(userId: number): UserSettings {
     // The shared parse-once cache (one integer lookup per check; the other gates read it too), not the
     // settings JSON text read back on every check.
-    const settings = this.facts.of(userId, 'settings', () => userSettingsOf(this.d.store, userId));
+    const settings = this.facts.of(userId, 'settings', this.read.settings);
     const cached = this.settingsCache.get(userId);
     if (cached?.settings !== settings) this.settingsCache.set(userId, { settings, limitsKey: null, limits: null });
     return settings;
   }
 
   private global(): GlobalLimits {
-    const raw = this.facts.global('globalLimits', () => this.d.store.risk.metaValue(GLOBAL_LIMITS_META_KEY));
+    const raw = this.facts.global('globalLimits', this.read.globalLimits);
     if (this.globalCache?.raw !== raw || !this.globalCache) this.globalCache = { raw, limits: parseGlobalLimits(raw) };
     return this.globalCache.limits;
   }
@@ -321,7 +353,7 @@ export class RiskEngine {
 
   check(order: Order, ctx: RiskContext): RiskDecision {
     if (order.side !== 'buy' || isRiskReducing(order)) return { ok: true };
-    return this.facts.during(() => this.checkEntry(order, ctx));
+    return this.facts.check(this.entryGate, order, ctx);
   }
 
   private checkEntry(order: Order, ctx: RiskContext): RiskDecision {
@@ -332,7 +364,7 @@ export class RiskEngine {
     this.global();
     const limits = this.limits(order.userId, settings);
     // Value what the execution service just read (live wallet or paper book), not the last cycle's snapshot.
-    const account = this.account(order.userId, settings, ctx.price, ctx.nowMs, holdingsOf(ctx.balances));
+    const account = this.account(order.userId, settings, ctx.price, ctx.nowMs, ctx.balances);
     if (!account)
       return refuse(
         'STALE_PRICE',
@@ -344,25 +376,37 @@ export class RiskEngine {
         `Paused by the drawdown limit since ${account.state.drawdownPausedAt}; the operator must resume this user.`,
       );
     }
+    // The account rules first (evaluateEntry's order), once per account and limits.
+    let own = account.verdict;
+    if (own === null || account.verdictLimits !== limits) {
+      own = account.verdict = evaluateAccount(limits, account.facts);
+      account.verdictLimits = limits;
+    }
+    if (!own.decision.ok) {
+      this.apply(order.userId, account, own, limits);
+      return own.decision;
+    }
     const since = utcDayStartIso(ctx.nowMs);
     const boughtPrice = ctx.price(order.outputMint);
     const spendPrice = ctx.price(order.inputMint);
     const inDecimals = decimalsOf(order.inputMint);
-    const exposure = positionExposure(store, network, userId, order.outputMint, ctx.price, settings.mode, facts);
-    const lookback = (limits.lossStreak.windowMinutes + limits.lossStreak.pauseMinutes) * MIN;
-    const lastClose = facts.ofIn(userId, 'lastClose', order.outputMint, () =>
-      store.risk.lastClose(userId, network, order.outputMint),
-    );
-    // Keyed by the day: a new key a day while nothing is written, dropped with the friend's facts at the next write.
-    const entriesToday = facts.ofIn(userId, 'entries', since, () => store.risk.entriesSince(userId, network, since));
-    const losing = facts.since(
+    const exposure = positionExposure(
+      store,
+      network,
       userId,
-      'losingCloses',
-      isoAt(ctx.nowMs - lookback),
-      (t: string) => t,
-      (from) => store.risk.losingClosesSince(userId, network, from),
+      order.outputMint,
+      ctx.price,
+      settings.mode,
+      facts,
+      this.read,
     );
-    const name = facts.of(userId, 'name', () => store.users.byId(userId)?.name);
+    const lookback = (limits.lossStreak.windowMinutes + limits.lossStreak.pauseMinutes) * MIN;
+    const read = this.read;
+    const lastClose = facts.ofIn(userId, 'lastClose', order.outputMint, read.lastClose);
+    // Keyed by the day: a new key a day while nothing is written, dropped with the friend's facts at the next write.
+    const entriesToday = facts.ofIn(userId, 'entries', since, read.entriesSince);
+    const losing = facts.since(userId, 'losingCloses', isoAt(ctx.nowMs - lookback), identity, read.losingClosesSince);
+    const name = facts.of(userId, 'name', read.name);
     const a = account.facts;
     // One literal with every field in a fixed order (no spreads, no property added after): the rules read
     // it on every check, and an object reshaped after creation is slower to read.
@@ -379,15 +423,13 @@ export class RiskEngine {
       positionUsd: exposure.positionUsd,
       exposureUsd: exposure.exposureUsd,
       opensNew: exposure.opensNew,
-      openPositions: facts.ofIn(userId, 'openCount', settings.mode, () =>
-        store.risk.openCount(userId, network, settings.mode),
-      ),
+      openPositions: facts.ofIn(userId, 'openCount', settings.mode, read.openCount),
       entriesToday,
       losingClosesMs: losing.length === 0 ? NONE : losing.map((t) => Date.parse(t)),
       lastCloseMs: lastClose === null ? null : Date.parse(lastClose),
       friend: name,
     };
-    const verdict = evaluateEntry(limits, entry);
+    const verdict = evaluateOrderRules(limits, entry);
     this.apply(order.userId, account, verdict, limits);
     return verdict.decision;
   }
@@ -424,41 +466,55 @@ export class RiskEngine {
     settings: UserSettings,
     price: PriceFn,
     nowMs: number,
-    fresh?: Holding[],
+    fresh?: ReadonlyMap<string, bigint>,
   ): Account | null {
     const { store, network, controls } = this.d;
     const facts = this.facts;
-    // Fresh holdings when the caller has them; else the paper book for a paper user (never the
+    // Fresh balances when the caller has them; else the paper book for a paper user (never the
     // on-chain wallet: paper is its own account), else the wallet's last-seen balances.
-    const held =
-      fresh && fresh.length > 0
-        ? fresh
-        : settings.mode === 'paper'
-          ? facts.of(userId, 'paperBook', () => store.risk.paperBook(userId))
-          : facts.of(userId, 'wallet', () => store.risk.walletBalances(userId, network));
-    const v = valueHoldings(held, price);
-    if (v.missing.length > 0) return null;
-    const equity = toMicroUsd(v.usd);
+    let usd: number | null;
+    if (fresh && fresh.size > 0) usd = valueBalances(fresh, price);
+    else {
+      const held =
+        settings.mode === 'paper'
+          ? facts.of(userId, 'paperBook', this.read.paperBook)
+          : facts.of(userId, 'wallet', this.read.wallet);
+      const v = valueHoldings(held, price);
+      usd = v.missing.length > 0 ? null : v.usd;
+    }
+    if (usd === null) return null;
+    const equity = toMicroUsd(usd);
     // The figures of the account the user trades now (the paper account's apart from the wallet's).
-    const key = accountKey(network, settings.mode);
+    const key = settings.mode === 'paper' ? this.paperKey : network;
     // Withdrawals recorded since the last import change the database, so an unchanged one has none to import.
     if (settings.mode === 'live')
       facts.of(userId, 'withdrawalsImported', () => {
         importWithdrawals(store, userId, network, price, equity, nowMs);
         return true;
       });
-    const prev = facts.ofIn(userId, 'state', settings.mode, () => store.risk.state(userId, key));
-    const dayFlows = netFlows(
-      facts
-        .since(
-          userId,
-          settings.mode === 'paper' ? 'cashFlows:paper' : 'cashFlows:live',
-          utcDayStartIso(nowMs),
-          (f: CashFlowRow) => f.ts,
-          (from) => store.risk.cashFlows(userId, key, from),
-        )
-        .filter((f) => Date.parse(f.ts) <= nowMs),
+    const prev = facts.ofIn(userId, 'state', settings.mode, this.read.state);
+    const memo = facts.ofIn(userId, 'account', settings.mode, newAccountMemo);
+    const last = memo.account;
+    // The same inputs as the last check (its own state write included, after which the state read is
+    // the one it wrote: marking that again at the same equity and instant changes nothing). Not while
+    // the drawdown pause holds: then whether the operator resumed matters too.
+    if (
+      last !== null &&
+      (prev === memo.prev || prev === last.state) &&
+      equity === memo.equity &&
+      nowMs === memo.nowMs &&
+      (prev === null || prev.drawdownPausedAt === null)
+    )
+      return last;
+    const flows = facts.since(
+      userId,
+      settings.mode === 'paper' ? 'cashFlows:paper' : 'cashFlows:live',
+      utcDayStartIso(nowMs),
+      flowTime,
+      settings.mode === 'paper' ? this.read.paperFlows : this.read.liveFlows,
     );
+    // Nearly always no flow today: no filtered copy then.
+    const dayFlows = flows.length === 0 ? 0n : netFlows(flows.filter((f) => Date.parse(f.ts) <= nowMs));
     let state = markState(prev, userId, key, equity, nowMs, dayFlows);
     if (state.drawdownPausedAt !== null && !controls.user(userId).paused) {
       // The operator resumed the user: the drawdown counts from here.
@@ -473,7 +529,7 @@ export class RiskEngine {
     )
       facts.write(userId, 'state', settings.mode, state, () => store.risk.saveState(state));
     const day = utcDay(nowMs);
-    return {
+    const account: Account = {
       equity,
       state,
       facts: {
@@ -484,7 +540,14 @@ export class RiskEngine {
         dayNetFlowsUsd: fromMicroUsd(dayFlows),
         dailyLossHitToday: state.dailyLossDay === day,
       },
+      verdictLimits: null,
+      verdict: null,
     };
+    memo.prev = prev;
+    memo.equity = equity;
+    memo.nowMs = nowMs;
+    memo.account = account;
+    return account;
   }
 
   private apply(userId: number, account: Account, verdict: EntryVerdict, limits: EffectiveLimits): void {
@@ -532,25 +595,28 @@ function positionExposure(
   price: PriceFn,
   account: 'paper' | 'live',
   facts?: GateFacts,
+  read: Readers = readersOf(store, network),
 ): { positionUsd: number; exposureUsd: number; opensNew: boolean } {
-  const read = <T>(key: string, sub: string, fn: () => T): T => (facts ? facts.ofIn(userId, key, sub, fn) : fn());
   // Only the account traded now: a paper position never counts against a live entry, nor the reverse.
-  const held = read(account === 'paper' ? 'openQuantity:paper' : 'openQuantity:live', mint, () =>
-    store.risk.openQuantity(userId, network, mint, account),
-  );
-  const valued = (m: string, q: bigint): number => {
-    const p = price(m);
-    const decimals = decimalsOf(m);
-    return p !== null && decimals !== null ? usdValue(q, decimals, p) : 0;
-  };
+  const quantity = account === 'paper' ? read.paperQuantity : read.liveQuantity;
+  const key = account === 'paper' ? 'openQuantity:paper' : 'openQuantity:live';
+  const held = facts ? facts.ofIn(userId, key, mint, quantity) : quantity(userId, mint);
+  const open = facts
+    ? facts.ofIn(userId, 'openPositions', account, read.openPositions)
+    : read.openPositions(userId, account);
   let exposureUsd = 0;
-  const open = read('openPositions', account, () => store.risk.openPositions(userId, network, account));
-  for (const pos of open) exposureUsd += valued(pos.mint, pos.quantity);
+  for (const pos of open) exposureUsd += valuedAt(price, pos.mint, pos.quantity);
   return {
-    positionUsd: held !== null ? valued(mint, held) : 0,
+    positionUsd: held !== null ? valuedAt(price, mint, held) : 0,
     exposureUsd,
     opensNew: held === null,
   };
+}
+
+function valuedAt(price: PriceFn, m: string, q: bigint): number {
+  const p = price(m);
+  const decimals = decimalsOf(m);
+  return p !== null && decimals !== null ? usdValue(q, decimals, p) : 0;
 }
 
 /**
@@ -605,6 +671,32 @@ function outflowRoom(store: Store, userId: number, mint: string, nowMs: number):
 }
 
 const NONE: readonly number[] = Object.freeze([]);
+const identity = (t: string): string => t;
+const flowTime = (f: CashFlowRow): string => f.ts;
+
+type Readers = ReturnType<typeof readersOf>;
+
+/** What the risk engine reads of a friend from the store, as functions made once (see GateFacts). */
+function readersOf(store: Store, network: string) {
+  return {
+    paperQuantity: (userId: number, mint: string) => store.risk.openQuantity(userId, network, mint, 'paper'),
+    liveQuantity: (userId: number, mint: string) => store.risk.openQuantity(userId, network, mint, 'live'),
+    openPositions: (userId: number, account: string) =>
+      store.risk.openPositions(userId, network, account as 'paper' | 'live'),
+    settings: (userId: number): UserSettings => userSettingsOf(store, userId),
+    globalLimits: (): string | null => store.risk.metaValue(GLOBAL_LIMITS_META_KEY),
+    name: (userId: number): string | undefined => store.users.byId(userId)?.name,
+    lastClose: (userId: number, mint: string) => store.risk.lastClose(userId, network, mint),
+    entriesSince: (userId: number, since: string) => store.risk.entriesSince(userId, network, since),
+    losingClosesSince: (from: string, userId: number) => store.risk.losingClosesSince(userId, network, from),
+    openCount: (userId: number, mode: string) => store.risk.openCount(userId, network, mode as 'paper' | 'live'),
+    paperBook: (userId: number) => store.risk.paperBook(userId),
+    wallet: (userId: number) => store.risk.walletBalances(userId, network),
+    state: (userId: number, mode: string) => store.risk.state(userId, accountKey(network, mode as 'paper' | 'live')),
+    paperFlows: (from: string, userId: number) => store.risk.cashFlows(userId, accountKey(network, 'paper'), from),
+    liveFlows: (from: string, userId: number) => store.risk.cashFlows(userId, accountKey(network, 'live'), from),
+  };
+}
 
 function decimalsOf(mint: string): number | null {
   return tokenDecimals.get(mint) ?? null;
@@ -626,12 +718,35 @@ export function standardRiskGate(deps: RiskEngineDeps): RiskGate {
   const facts = deps.facts ?? new GateFacts(deps.store);
   return facts.around(
     composeGates(
-      controlsGate(deps.controls, friendNames(deps.store)),
+      controlsGate(deps.controls, friendNames(deps.store, facts)),
       orderSizeGate(deps.store, facts),
       balanceGate(deps.store, deps.network, facts),
       riskEngineGate({ ...deps, facts }),
     ),
   );
+}
+
+/**
+ * valueHoldings(holdingsOf(balances), price).usd, or null when something held has no price, with no
+ * holding objects made: the same sum, term by term in the same order, once per check.
+ */
+function valueBalances(balances: ReadonlyMap<string, bigint>, price: PriceFn): number | null {
+  const hasSol = balances.has('SOL');
+  let usd = 0;
+  let missing = false;
+  for (const [held, amount] of balances) {
+    if (held === WRAPPED_SOL_MINT && hasSol) continue;
+    if (amount === 0n) continue;
+    const mint = held === 'SOL' ? WRAPPED_SOL_MINT : held;
+    const decimals = tokenByMint(mint)?.decimals;
+    const p = price(mint);
+    if (decimals === undefined || p === null) {
+      missing = true;
+      continue;
+    }
+    usd += (Number(amount) / 10 ** decimals) * p;
+  }
+  return missing ? null : usd;
 }
 
 /** The balances a gate is given, as holdings: 'SOL' is native lamports, so a wrapped-SOL entry beside it is the same coins. */

@@ -18,6 +18,8 @@ export function usdValue(amount: bigint, decimals: number, price: number): numbe
 }
 
 const usd = (n: number): string => `$${n.toFixed(2)}`;
+/** What a position refusal says is held already (built only for a refusal). */
+const heldText = (positionUsd: number): string => (positionUsd > 0 ? ` (${usd(positionUsd)} held + this order)` : '');
 
 /** The limits that bound an order's size (a subset of what the risk engine enforces). */
 export type SizeLimits = Pick<
@@ -79,19 +81,18 @@ export function orderSizeRefusal(l: SizeLimits, f: SizeFacts): SizeRefusal | nul
   }
   const after = f.positionUsd + f.orderUsd;
   const byPct = (l.maxPositionPctEquity / 100) * f.equityUsd;
-  const held = f.positionUsd > 0 ? ` (${usd(f.positionUsd)} held + this order)` : '';
   if (after > l.maxPositionUsd) {
     return {
       code: codeFor(l, 'maxPositionUsd', 'POSITION_TOO_LARGE'),
       key: 'maxPositionUsd',
-      message: `The position would be worth about ${usd(after)}${held}, above ${whose(l, 'maxPositionUsd')} of ${usd(l.maxPositionUsd)}; at most ${usd(Math.max(0, l.maxPositionUsd - f.positionUsd))} more.`,
+      message: `The position would be worth about ${usd(after)}${heldText(f.positionUsd)}, above ${whose(l, 'maxPositionUsd')} of ${usd(l.maxPositionUsd)}; at most ${usd(Math.max(0, l.maxPositionUsd - f.positionUsd))} more.`,
     };
   }
   if (after > byPct) {
     return {
       code: codeFor(l, 'maxPositionPctEquity', 'POSITION_TOO_LARGE'),
       key: 'maxPositionPctEquity',
-      message: `The position would be worth about ${usd(after)}${held}, above ${whose(l, 'maxPositionPctEquity')} of ${l.maxPositionPctEquity}% of equity ${usd(f.equityUsd)} (${usd(byPct)}); at most ${usd(Math.max(0, byPct - f.positionUsd))} more.`,
+      message: `The position would be worth about ${usd(after)}${heldText(f.positionUsd)}, above ${whose(l, 'maxPositionPctEquity')} of ${l.maxPositionPctEquity}% of equity ${usd(f.equityUsd)} (${usd(byPct)}); at most ${usd(Math.max(0, byPct - f.positionUsd))} more.`,
     };
   }
   const exposed = f.exposureUsd + f.orderUsd;

@@ -132,7 +132,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     // One read of the database's change stamp per check; the gates share what they read of the friend.
     risk: riskEngine.facts.around(
       composeGates(
-        controlsGate(controls, friendNames(store)),
+        controlsGate(controls, friendNames(store, riskEngine.facts)),
         breaker.gate(),
         orderSizeGate(store, riskEngine.facts),
         balanceGate(store, net.name, riskEngine.facts),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ind } from '../market/indicator-spec';
 import { valueAt } from '../market/indicators';
+import { labelsOf } from './labels';
 import { atrStopParams, param } from './params';
 import type { Signal, Strategy } from './types';
 
@@ -41,6 +42,12 @@ export const breakoutParams = z.strictObject({
   }),
 });
 export type BreakoutParams = z.output<typeof breakoutParams>;
+
+const labels = labelsOf((p: BreakoutParams) => ({
+  high: `${p.entryPeriod}-candle high`,
+  low: `${p.exitPeriod}-candle low`,
+  atr: `ATR(${p.atrPeriod})`,
+}));
 
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(2) : x.toPrecision(5));
 
@@ -93,11 +100,12 @@ export const breakoutStrategy: Strategy<BreakoutParams> = {
   },
   explain(ctx) {
     const p = ctx.params;
-    return {
-      [`${p.entryPeriod}-candle high`]: valueAt(ctx.indicator(ind.donchian(p.entryPeriod)).upper, ctx.at - 1),
-      [`${p.exitPeriod}-candle low`]: valueAt(ctx.indicator(ind.donchian(p.exitPeriod)).lower, ctx.at - 1),
-      [`ATR(${p.atrPeriod})`]: valueAt(ctx.indicator(ind.atr(p.atrPeriod)), ctx.at),
-      close: ctx.candles[ctx.at]!.close,
-    };
+    const l = labels(p);
+    const out: Record<string, number> = {};
+    out[l.high] = valueAt(ctx.indicator(ind.donchian(p.entryPeriod)).upper, ctx.at - 1);
+    out[l.low] = valueAt(ctx.indicator(ind.donchian(p.exitPeriod)).lower, ctx.at - 1);
+    out[l.atr] = valueAt(ctx.indicator(ind.atr(p.atrPeriod)), ctx.at);
+    out['close'] = ctx.candles[ctx.at]!.close;
+    return out;
   },
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { valueAt } from '../market/indicators';
 import { ind } from '../market/indicator-spec';
+import { labelsOf } from './labels';
 import { param } from './params';
 import type { EntrySignal, Signal, Strategy } from './types';
 
@@ -64,6 +65,12 @@ export const dcaParams = z.strictObject({
 export type DcaParams = z.output<typeof dcaParams>;
 
 const HOUR_MS = 3_600_000;
+// The buy's amount and sentence depend only on the parameters: worked out once, not on every buy of every friend.
+const labels = labelsOf((p: DcaParams) => ({
+  sma: `SMA(${p.dipSmaPeriod})`,
+  cents: BigInt(Math.round(p.amountUsd * 100)),
+  reason: `DCA buy of $${p.amountUsd.toFixed(2)} (every ${p.intervalHours} h)`,
+}));
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(2) : x.toPrecision(5));
 
 /**
@@ -103,8 +110,9 @@ export const dcaStrategy: Strategy<DcaParams> = {
     const interval = p.intervalHours * HOUR_MS;
     const prev = ctx.candles[n - 2]!;
     if (Math.floor(last.time / interval) === Math.floor(prev.time / interval)) return null;
-    let cents = BigInt(Math.round(p.amountUsd * 100));
-    let reason = `DCA buy of $${p.amountUsd.toFixed(2)} (every ${p.intervalHours} h)`;
+    const l = labels(p);
+    let cents = l.cents;
+    let reason = l.reason;
     if (p.buyTheDip) {
       const avg = valueAt(ctx.indicator(ind.sma(p.dipSmaPeriod)), ctx.at);
       if (!Number.isNaN(avg) && close <= avg * (1 - p.dipPct / 100)) {
@@ -135,7 +143,7 @@ export const dcaStrategy: Strategy<DcaParams> = {
       // Hours from this candle's open to the next interval, whose first closed candle buys.
       'hours to next interval': (Math.floor(last.time / interval) * interval + interval - last.time) / HOUR_MS,
     };
-    if (p.buyTheDip) out[`SMA(${p.dipSmaPeriod})`] = valueAt(ctx.indicator(ind.sma(p.dipSmaPeriod)), ctx.at);
+    if (p.buyTheDip) out[labels(p).sma] = valueAt(ctx.indicator(ind.sma(p.dipSmaPeriod)), ctx.at);
     if (ctx.position && p.takeProfitPct !== null)
       out['take-profit'] = ctx.position.entryPrice * (1 + p.takeProfitPct / 100);
     return out;

@@ -1,6 +1,6 @@
 import { HarvestError } from '../kernel/errors';
-import type { IndicatorCache } from '../market/indicator-cache';
-import { specKey, type IndicatorSpec } from '../market/indicator-spec';
+import type { IndicatorCache, SeriesView } from '../market/indicator-cache';
+import { specKey, type IndicatorSpec, type IndicatorValue } from '../market/indicator-spec';
 import type { Candle, Timeframe } from '../market/types';
 import type { PositionView, Signal, Strategy, StrategyContext } from './types';
 
@@ -49,6 +49,31 @@ function slicedIndicator(value: unknown, length: number): unknown {
 }
 
 /**
+ * What a strategy sees, as a class: one object per evaluation with `indicator` on its prototype, not a
+ * closure made for every (friend, token) of every cycle.
+ */
+class EvalContext<P> implements StrategyContext<P> {
+  constructor(
+    readonly token: string,
+    readonly timeframe: Timeframe,
+    readonly params: P,
+    readonly candles: readonly Readonly<Candle>[],
+    readonly at: number,
+    readonly position: Readonly<PositionView> | null,
+    readonly now: number,
+    private readonly view: SeriesView,
+    /** The prefix length when evaluating an earlier candle; -1 for the whole window. */
+    private readonly upTo: number,
+  ) {}
+
+  indicator<S extends IndicatorSpec>(spec: S): IndicatorValue<S> {
+    const whole = this.view.indicator(spec);
+    const n = this.upTo;
+    return n === -1 ? whole : (prefixOf(whole, n, () => slicedIndicator(whole, n)) as typeof whole);
+  }
+}
+
+/**
  * Runs a strategy on the latest closed candle of its timeframe for one token.
  * Evaluate once per closed candle (compare `candleTime` with the last one
  * evaluated): a crossover stays on the last candle until the next one closes.
@@ -57,15 +82,25 @@ function slicedIndicator(value: unknown, length: number): unknown {
  * throws, so the loop logs it for that user and moves on.
  */
 export function evaluateStrategy<P>(strategy: Strategy<P>, params: P, input: EvaluateInput): Evaluation {
-  const tf = strategy.timeframe(params);
-  const warmup = strategy.warmup(params);
+  return evaluateWith(strategy, params, strategy.timeframe(params), strategy.warmup(params), input);
+}
+
+/** evaluateStrategy with the timeframe and warm-up already worked out (a bound strategy knows them). */
+export function evaluateWith<P>(
+  strategy: Strategy<P>,
+  params: P,
+  tf: Timeframe,
+  warmup: number,
+  input: EvaluateInput,
+): Evaluation {
   if (warmup > input.cache.window) {
     throw new HarvestError(
       'INVALID_INPUT',
       `Strategy ${strategy.id} needs ${warmup} candles of warm-up but indicators are computed over ${input.cache.window}: choose shorter periods.`,
     );
   }
-  const all = input.cache.candles(input.token, tf);
+  const view = input.cache.series(input.token, tf);
+  const all = view.candles;
   const n = input.upTo === undefined ? all.length : Math.max(0, Math.min(all.length, input.upTo));
   const candles = n === all.length ? all : prefixOf(all, n, () => Object.freeze(all.slice(0, n)));
   const last = candles[candles.length - 1];
@@ -73,19 +108,17 @@ export function evaluateStrategy<P>(strategy: Strategy<P>, params: P, input: Eva
   if (!last || candles.length < warmup) {
     return { signal: null, candleTime: last?.time ?? null, skipped: 'warmup', warmup: progress, indicators: null };
   }
-  const ctx: StrategyContext<P> = {
-    token: input.token,
-    timeframe: tf,
+  const ctx = new EvalContext(
+    input.token,
+    tf,
     params,
     candles,
-    at: n - 1,
-    indicator: (spec) => {
-      const whole = input.cache.get(input.token, tf, spec);
-      return n === all.length ? whole : (prefixOf(whole, n, () => slicedIndicator(whole, n)) as typeof whole);
-    },
-    position: input.position,
-    now: input.now,
-  };
+    n - 1,
+    input.position,
+    input.now,
+    view,
+    n === all.length ? -1 : n,
+  );
   const signal = strategy.onCandle(ctx);
   if (signal) checkSignal(strategy.id, signal, last, input.position);
   return { signal, candleTime: last.time, skipped: null, warmup: progress, indicators: explained(strategy, ctx) };
@@ -94,9 +127,18 @@ export function evaluateStrategy<P>(strategy: Strategy<P>, params: P, input: Eva
 /** The strategy's named values, NaN and infinities as null (JSON-safe). */
 function explained<P>(strategy: Strategy<P>, ctx: StrategyContext<P>): Record<string, number | null> | null {
   if (!strategy.explain) return null;
+  const values = strategy.explain(ctx);
+  // The strategy's own fresh object, kept when every value is finite (the usual case); a copy otherwise.
+  let finite = true;
+  for (const k in values) if (!Number.isFinite(values[k])) finite = false;
+  if (finite) return values;
   const out: Record<string, number | null> = {};
-  for (const [k, v] of Object.entries(strategy.explain(ctx))) out[k] = Number.isFinite(v) ? v : null;
+  for (const k in values) out[k] = Number.isFinite(values[k]) ? values[k]! : null;
   return out;
+}
+
+function badSignal(strategyId: string, why: string): never {
+  throw new HarvestError('INTERNAL', `Strategy ${strategyId} produced an invalid signal: ${why}.`);
 }
 
 export function checkSignal(
@@ -105,22 +147,21 @@ export function checkSignal(
   last: Readonly<Candle>,
   position: PositionView | null,
 ): void {
-  const bad = (why: string): never => {
-    throw new HarvestError('INTERNAL', `Strategy ${strategyId} produced an invalid signal: ${why}.`);
-  };
-  if (!(s.sizeHint > 0 && s.sizeHint <= 1)) bad(`sizeHint ${s.sizeHint} is outside (0, 1]`);
-  if (typeof s.reason !== 'string' || s.reason.length === 0) bad('no reason');
+  if (!(s.sizeHint > 0 && s.sizeHint <= 1)) badSignal(strategyId, `sizeHint ${s.sizeHint} is outside (0, 1]`);
+  if (typeof s.reason !== 'string' || s.reason.length === 0) badSignal(strategyId, 'no reason');
   if (s.side === 'buy') {
-    if (!(s.stopLossPrice > 0) || !Number.isFinite(s.stopLossPrice)) bad('an entry needs a positive stop-loss price');
-    if (!(s.stopLossPrice < last.close)) bad(`stop ${s.stopLossPrice} is not below the close ${last.close}`);
+    if (!(s.stopLossPrice > 0) || !Number.isFinite(s.stopLossPrice))
+      badSignal(strategyId, 'an entry needs a positive stop-loss price');
+    if (!(s.stopLossPrice < last.close))
+      badSignal(strategyId, `stop ${s.stopLossPrice} is not below the close ${last.close}`);
     if (s.takeProfitPrice !== undefined && !(s.takeProfitPrice > last.close)) {
-      bad(`take-profit ${s.takeProfitPrice} is not above the close ${last.close}`);
+      badSignal(strategyId, `take-profit ${s.takeProfitPrice} is not above the close ${last.close}`);
     }
-    if (s.quoteAmount !== undefined && !(s.quoteAmount > 0n)) bad('quoteAmount must be positive');
+    if (s.quoteAmount !== undefined && !(s.quoteAmount > 0n)) badSignal(strategyId, 'quoteAmount must be positive');
   } else if (s.side === 'sell') {
-    if (!position) bad('a sell without a position');
+    if (!position) badSignal(strategyId, 'a sell without a position');
   } else {
-    bad(`unknown side ${String((s as { side?: unknown }).side)}`);
+    badSignal(strategyId, `unknown side ${String((s as { side?: unknown }).side)}`);
   }
 }
 

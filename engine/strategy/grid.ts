@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ind } from '../market/indicator-spec';
 import { valueAt } from '../market/indicators';
+import { labelsOf } from './labels';
 import { param } from './params';
 import type { EntrySignal, Signal, Strategy } from './types';
 
@@ -72,6 +73,8 @@ export const gridParams = z
     path: ['lowerPrice'],
   });
 export type GridParams = z.output<typeof gridParams>;
+
+const labels = labelsOf((p: GridParams) => ({ sma: `SMA(${p.referencePeriod})` }));
 
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(2) : x.toPrecision(5));
 
@@ -183,11 +186,11 @@ export const gridStrategy: Strategy<GridParams> = {
     if (p.lowerPrice !== null && p.upperPrice !== null)
       return { 'grid low': p.lowerPrice, 'grid high': p.upperPrice, close };
     const mid = valueAt(ctx.indicator(ind.sma(p.referencePeriod)), ctx.at);
-    return {
-      [`SMA(${p.referencePeriod})`]: mid,
-      'grid low': mid * (1 - p.rangePct / 100),
-      'grid high': mid * (1 + p.rangePct / 100),
-      close,
-    };
+    const out: Record<string, number> = {};
+    out[labels(p).sma] = mid;
+    out['grid low'] = mid * (1 - p.rangePct / 100);
+    out['grid high'] = mid * (1 + p.rangePct / 100);
+    out['close'] = close;
+    return out;
   },
 };

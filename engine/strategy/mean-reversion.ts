@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { valueAt } from '../market/indicators';
 import { ind } from '../market/indicator-spec';
+import { labelsOf } from './labels';
 import { atrPeriodParam, param } from './params';
 import type { Signal, Strategy } from './types';
 
@@ -76,6 +77,8 @@ export const meanReversionParams = z
   });
 export type MeanReversionParams = z.output<typeof meanReversionParams>;
 
+const labels = labelsOf((p: MeanReversionParams) => ({ rsi: `RSI(${p.rsiPeriod})`, atr: `ATR(${p.atrPeriod})` }));
+
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(2) : x.toPrecision(5));
 
 /**
@@ -126,12 +129,13 @@ export const meanReversionStrategy: Strategy<MeanReversionParams> = {
   explain(ctx) {
     const p = ctx.params;
     const bb = ctx.indicator(ind.bollinger(p.bbPeriod, p.bbStdDev));
-    return {
-      [`RSI(${p.rsiPeriod})`]: valueAt(ctx.indicator(ind.rsi(p.rsiPeriod)), ctx.at),
-      'lower band': valueAt(bb.lower, ctx.at),
-      'middle band': valueAt(bb.middle, ctx.at),
-      [`ATR(${p.atrPeriod})`]: valueAt(ctx.indicator(ind.atr(p.atrPeriod)), ctx.at),
-      close: ctx.candles[ctx.at]!.close,
-    };
+    const l = labels(p);
+    const out: Record<string, number> = {};
+    out[l.rsi] = valueAt(ctx.indicator(ind.rsi(p.rsiPeriod)), ctx.at);
+    out['lower band'] = valueAt(bb.lower, ctx.at);
+    out['middle band'] = valueAt(bb.middle, ctx.at);
+    out[l.atr] = valueAt(ctx.indicator(ind.atr(p.atrPeriod)), ctx.at);
+    out['close'] = ctx.candles[ctx.at]!.close;
+    return out;
   },
 };

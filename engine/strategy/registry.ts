@@ -4,7 +4,7 @@ import type { IndicatorSpec } from '../market/indicator-spec';
 import type { Timeframe } from '../market/types';
 import { breakoutStrategy } from './breakout';
 import { dcaStrategy } from './dca';
-import { evaluateStrategy, type EvaluateInput, type Evaluation } from './evaluate';
+import { evaluateWith, type EvaluateInput, type Evaluation } from './evaluate';
 import { meanReversionStrategy } from './mean-reversion';
 import { describeParams, formatParamInfo, formatParamNumber, unitSuffix, type ParamInfo } from './params';
 import { gridStrategy } from './grid';
@@ -120,13 +120,15 @@ function bind<P>(id: StrategyId, s: Strategy<P>, raw: unknown): BoundStrategy {
   const r = s.params.safeParse(raw ?? {});
   if (!r.success) throw paramsError(id, s.params, r.error);
   const params = Object.freeze(r.data);
+  const timeframe = s.timeframe(params);
+  const warmup = s.warmup(params);
   return Object.freeze({
     id,
     params: params as Readonly<Record<string, unknown>>,
-    timeframe: s.timeframe(params),
-    warmup: s.warmup(params),
+    timeframe,
+    warmup,
     indicators: Object.freeze(s.indicators(params)),
-    evaluate: (input: EvaluateInput) => evaluateStrategy(s, params, input),
+    evaluate: (input: EvaluateInput) => evaluateWith(s, params, timeframe, warmup, input),
   });
 }
 

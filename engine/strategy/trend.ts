@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { valueAt } from '../market/indicators';
 import { ind } from '../market/indicator-spec';
+import { labelsOf } from './labels';
 import { atrStopParams, param } from './params';
 import type { Signal, Strategy } from './types';
 
@@ -51,6 +52,12 @@ export const trendParams = z
     path: ['fastPeriod'],
   });
 export type TrendParams = z.output<typeof trendParams>;
+
+const labels = labelsOf((p: TrendParams) => ({
+  fast: `EMA(${p.fastPeriod})`,
+  slow: `EMA(${p.slowPeriod})`,
+  atr: `ATR(${p.atrPeriod})`,
+}));
 
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(2) : x.toPrecision(5));
 
@@ -106,11 +113,12 @@ export const trendStrategy: Strategy<TrendParams> = {
   },
   explain(ctx) {
     const p = ctx.params;
-    return {
-      [`EMA(${p.fastPeriod})`]: valueAt(ctx.indicator(ind.ema(p.fastPeriod)), ctx.at),
-      [`EMA(${p.slowPeriod})`]: valueAt(ctx.indicator(ind.ema(p.slowPeriod)), ctx.at),
-      [`ATR(${p.atrPeriod})`]: valueAt(ctx.indicator(ind.atr(p.atrPeriod)), ctx.at),
-      close: ctx.candles[ctx.at]!.close,
-    };
+    const l = labels(p);
+    const out: Record<string, number> = {};
+    out[l.fast] = valueAt(ctx.indicator(ind.ema(p.fastPeriod)), ctx.at);
+    out[l.slow] = valueAt(ctx.indicator(ind.ema(p.slowPeriod)), ctx.at);
+    out[l.atr] = valueAt(ctx.indicator(ind.atr(p.atrPeriod)), ctx.at);
+    out['close'] = ctx.candles[ctx.at]!.close;
+    return out;
   },
 };

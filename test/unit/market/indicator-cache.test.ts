@@ -109,6 +109,30 @@ describe('IndicatorCache', () => {
     expect(cache.stats().computations).toBe(2);
   });
 
+  it('a series view gives the values the cache gives, sees a new candle only in a new view, and never mixes revisions', () => {
+    const { builder, clock } = seeded();
+    const cache = new IndicatorCache(builder);
+    const view = cache.series('SOL', '1h');
+    expect(cache.series('SOL', '1h')).toBe(view); // nothing closed: the same view
+    expect(view.candles).toBe(cache.candles('SOL', '1h'));
+    const rsiBefore = view.indicator(ind.rsi(14));
+    expect(rsiBefore).toBe(cache.get('SOL', '1h', ind.rsi(14)));
+    expect(view.indicator(ind.rsi(14))).toBe(rsiBefore);
+    builder.addTick({ mint: 'SOL', usd: 4, at: clock.now() });
+    clock.advance(3_600_000);
+    builder.advance();
+    const next = cache.series('SOL', '1h');
+    expect(next).not.toBe(view);
+    expect(next.candles).toHaveLength(view.candles.length + 1);
+    expect(next.indicator(ind.rsi(14))).toBe(cache.get('SOL', '1h', ind.rsi(14)));
+    // A view kept past the close still answers over its own candles (an indicator it had not asked for yet too).
+    expect(view.indicator(ind.rsi(14))).toBe(rsiBefore);
+    expect(view.indicator(ind.ema(9))).toEqual(computeIndicator(ind.ema(9), view.candles));
+    expect(view.indicator(ind.ema(9))).toHaveLength(view.candles.length);
+    cache.invalidate('SOL');
+    expect(cache.series('SOL', '1h')).not.toBe(next);
+  });
+
   it('invalidate drops a series, a token or everything', () => {
     const { builder } = seeded();
     const cache = new IndicatorCache(builder);
