@@ -5,7 +5,7 @@ import { HarvestError } from '../kernel/errors';
 import { faultPoint } from '../kernel/faults';
 import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
-import type { TransactionSigner } from '../keystore';
+import type { SimulateTransaction, TransactionSigner } from '../keystore';
 import { KNOWN_TOKENS, splTokens, tokenByMint, WRAPPED_SOL_MINT } from '../market';
 import { applyFill, ensurePaperAccount } from '../portfolio';
 import { decodeMint } from '../tokens/mint-layout';
@@ -258,7 +258,14 @@ export class TradeExecutionService {
           'MEV protection is on for this friend, but no block engine is configured; nothing was sent.',
         );
       }
-      const built = await assembleSwap(chain, quote, wallet, plan);
+      // The signing policy's simulation, made once: it sets the unit limit and then judges the swap.
+      const simulate: SimulateTransaction = async (wire, accounts) => {
+        const sim = await chain.simulateTransaction(wire, { accounts, sigVerify: false });
+        return { err: sim.err, accounts: sim.accounts, unitsConsumed: sim.unitsConsumed };
+      };
+      const built = await assembleSwap(chain, quote, wallet, plan, undefined, (wire) =>
+        this.d.signer.previewSwap(intent.userId, wire, simulate),
+      );
       this.d.store.intents.setQuote(
         intent.id,
         {
@@ -286,12 +293,7 @@ export class TradeExecutionService {
           landing: { maxPriorityFeeLamports: plan.maxPriorityFeeLamports, maxTipLamports: plan.tipLamports ?? 0n },
         },
         intent.context === 'manual' ? 'cli' : 'engine',
-        {
-          simulate: async (wire, accounts) => {
-            const sim = await chain.simulateTransaction(wire, { accounts, sigVerify: false });
-            return { err: sim.err, accounts: sim.accounts };
-          },
-        },
+        { simulate, ...(built.simulation ? { simulation: built.simulation } : {}) },
       );
       faultPoint('exec:after-sign');
       const signature = signatureOfWireTransaction(signed);
