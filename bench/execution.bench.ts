@@ -45,31 +45,54 @@ const WETH = tokenBySymbol('WETH')!;
 interface Sample {
   /** submit() → signed transaction handed over. */
   totalMs: number;
-  /** Inside JupiterClient.quote() and .swap() before the signature. */
+  /** Inside JupiterClient.build() before the signature. */
   jupiterMs: number;
-  /** Inside ChainClient reads (balances, mint account) before the signature, simulations apart. */
+  /** Inside ChainClient reads (balances, mint account, blockhash, fees) before the signature, simulations apart. */
   rpcMs: number;
-  /** Inside ChainClient.simulateTransaction before the signature (compute units, the signing policy's checks). */
+  /** Inside ChainClient.simulateTransaction before the signature (the signing policy's, which also sets the unit limit). */
   simMs: number;
+  /** Waiting on any of those (quote, reads, simulations): what is left is the engine's own work. */
+  waitMs: number;
 }
 
+type Kind = 'jupiterMs' | 'rpcMs' | 'simMs' | 'waitMs';
+
+/**
+ * Wall time per kind of wait: calls of one kind that overlap (reads made together, the two
+ * simulations of the policy) count once, for as long as at least one of them is in flight.
+ */
 interface Tracker {
   start: number;
-  jupiterMs: number;
-  rpcMs: number;
-  simMs: number;
+  spent: Record<Kind, number>;
+  open: Record<Kind, { n: number; since: number }>;
   signedAt: number | null;
 }
 
 const als = new AsyncLocalStorage<Tracker>();
 
-async function timed<T>(kind: 'jupiterMs' | 'rpcMs' | 'simMs', fn: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
+function enter(tr: Tracker, kind: Kind, now: number): void {
+  if (tr.open[kind].n++ === 0) tr.open[kind].since = now;
+}
+
+function leave(tr: Tracker, kind: Kind, now: number): void {
+  if (--tr.open[kind].n === 0 && tr.signedAt === null) tr.spent[kind] += now - tr.open[kind].since;
+}
+
+async function timed<T>(kind: Exclude<Kind, 'waitMs'>, fn: () => Promise<T>): Promise<T> {
+  const tr = als.getStore();
+  if (tr) {
+    const now = performance.now();
+    enter(tr, kind, now);
+    enter(tr, 'waitMs', now);
+  }
   try {
     return await fn();
   } finally {
-    const tr = als.getStore();
-    if (tr && tr.signedAt === null) tr[kind] += performance.now() - t0;
+    if (tr) {
+      const now = performance.now();
+      leave(tr, kind, now);
+      leave(tr, 'waitMs', now);
+    }
   }
 }
 
@@ -146,12 +169,7 @@ const bench: Benchmark = {
           const tr = als.getStore();
           if (!tr || tr.signedAt !== null) return; // a re-quoted order: its first signature counts
           tr.signedAt = performance.now();
-          samples.set(intentId, {
-            totalMs: tr.signedAt - tr.start,
-            jupiterMs: tr.jupiterMs,
-            rpcMs: tr.rpcMs,
-            simMs: tr.simMs,
-          });
+          samples.set(intentId, { totalMs: tr.signedAt - tr.start, ...tr.spent });
         },
       });
 
@@ -198,7 +216,17 @@ const bench: Benchmark = {
             // Every entry names a stop-loss (the operator's default global rule); far below any WETH price.
             ...(sell ? {} : { stopLossPrice: 1 }),
           };
-          const tracker: Tracker = { start: performance.now(), jupiterMs: 0, rpcMs: 0, simMs: 0, signedAt: null };
+          const tracker: Tracker = {
+            start: performance.now(),
+            spent: { jupiterMs: 0, rpcMs: 0, simMs: 0, waitMs: 0 },
+            open: {
+              jupiterMs: { n: 0, since: 0 },
+              rpcMs: { n: 0, since: 0 },
+              simMs: { n: 0, since: 0 },
+              waitMs: { n: 0, since: 0 },
+            },
+            signedAt: null,
+          };
           const out = await als.run(tracker, () => exec.submit(order));
           if (out.status !== 'confirmed') {
             failures.push(`${order.side}: ${out.status} ${'message' in out ? out.message : ''}`);
@@ -230,7 +258,7 @@ const bench: Benchmark = {
 
       const rows = runs.map(({ label, samples: s, wallMs }, i) => {
         const overhead = s.map((x) => x.totalMs - x.jupiterMs);
-        const pure = s.map((x) => x.totalMs - x.jupiterMs - x.rpcMs - x.simMs);
+        const pure = s.map((x) => x.totalMs - x.waitMs);
         // With orders in parallel, an RPC await also spans the other orders' work: no clean split.
         const split = i === 0;
         return [
