@@ -9,7 +9,7 @@
  * What remains is everything the engine itself does on the way: settings,
  * the risk gate (including its balance read), the wallet queue, protection
  * checks (including the mint's freeze-authority read), the journal writes,
- * and the keystore's signing policy (decode, caps, the two simulations) and
+ * and the keystore's signing policy (decode, caps, its simulations) and
  * signature. The RPC round trips inside it are reported separately.
  *
  * 1,000 live orders against an in-memory sandbox (LiteSVM behind real HTTP on
@@ -278,7 +278,7 @@ const bench: Benchmark = {
       return [
         `${ORDERS.toLocaleString('en-US')} live orders per row (after ${WARM_UP} warm-up orders) against an in-memory sandbox (\`Sandbox.start({ dir: null })\`, LiteSVM behind real HTTP on 127.0.0.1, in the same process), ${USERS} users each alternating a ~5 USDC → WETH buy and a sell of exactly what it bought. The service is wired as in \`engine/runtime/services.ts\` (same risk gates, keystore signer and signing policy, SQLite journal on disk); ${failures.length} of ${2 * ORDERS} measured orders did not confirm.`,
         '',
-        "**Accepted → signed, quote/build excluded** = time from `submit()` to the signed transaction being handed to the RPC (the `onSigned` hook, right before `sendAndConfirm`) minus the time inside `JupiterClient.build()` for that order (the Swap API v2 round trip that quotes and returns the instructions). **Simulations** is the time inside `simulateTransaction` on the way (the compute-unit simulation of the assembled transaction, the signing policy's), **other RPC reads** the rest of the chain reads (the balance read of the risk gate, the output mint read of the protection checks). **Without RPC or simulation** subtracts both, leaving CPU and SQLite (the journal commits with `synchronous = FULL`: each write-ahead entry is on disk before the step it describes). That split is given for the first row only: with orders in parallel, an RPC await also spans the other orders’ work. All in ms.",
+        "**Accepted → signed, quote/build excluded** = time from `submit()` to the signed transaction being handed to the RPC (the `onSigned` hook, right before `sendAndConfirm`) minus the time inside `JupiterClient.build()` for that order (the Swap API v2 round trip that quotes and returns the instructions). **Simulations** is the wall time inside `simulateTransaction` on the way: the signing policy's baseline and swap simulations of the assembled transaction, run together, whose compute units also set the unit limit (the policy simulates again only if the bytes it signs changed in more than that limit). **Other RPC reads** is the wall time of the other chain reads (the balance read of the risk gate; the blockhash, the recent priority fees and any lookup tables, read together; the output mint, unless already known to be settled). Calls that overlap count once. **Without RPC or simulation** is what is left when no quote, read or simulation is in flight: CPU and SQLite (the journal commits with `synchronous = FULL`: each write-ahead entry is on disk before the step it describes). That split is given for the first row only: with orders in parallel, an RPC await also spans the other orders’ work. All in ms.",
         '',
         table(
           [
