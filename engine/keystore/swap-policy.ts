@@ -511,7 +511,7 @@ interface SwapState {
 }
 
 /** The baseline and swap simulations of checkSwapEffects (see there for why two, and which accounts). */
-export async function simulateSwapState(
+async function simulateSwapState(
   wire: Uint8Array,
   tx: SwapTxView,
   wallet: Address,
