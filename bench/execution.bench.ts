@@ -9,7 +9,7 @@
  * What remains is everything the engine itself does on the way: settings,
  * the risk gate (including its balance read), the wallet queue, protection
  * checks (including the mint's freeze-authority read), the journal writes,
- * and the keystore's signing policy (decode, caps, the two simulations) and
+ * and the keystore's signing policy (decode, caps, its simulations) and
  * signature. The RPC round trips inside it are reported separately.
  *
  * 1,000 live orders against an in-memory sandbox (LiteSVM behind real HTTP on
@@ -45,31 +45,54 @@ const WETH = tokenBySymbol('WETH')!;
 interface Sample {
   /** submit() → signed transaction handed over. */
   totalMs: number;
-  /** Inside JupiterClient.quote() and .swap() before the signature. */
+  /** Inside JupiterClient.build() before the signature. */
   jupiterMs: number;
-  /** Inside ChainClient reads (balances, mint account) before the signature, simulations apart. */
+  /** Inside ChainClient reads (balances, mint account, blockhash, fees) before the signature, simulations apart. */
   rpcMs: number;
-  /** Inside ChainClient.simulateTransaction before the signature (compute units, the signing policy's checks). */
+  /** Inside ChainClient.simulateTransaction before the signature (the signing policy's, which also sets the unit limit). */
   simMs: number;
+  /** Waiting on any of those (quote, reads, simulations): what is left is the engine's own work. */
+  waitMs: number;
 }
 
+type Kind = 'jupiterMs' | 'rpcMs' | 'simMs' | 'waitMs';
+
+/**
+ * Wall time per kind of wait: calls of one kind that overlap (reads made together, the two
+ * simulations of the policy) count once, for as long as at least one of them is in flight.
+ */
 interface Tracker {
   start: number;
-  jupiterMs: number;
-  rpcMs: number;
-  simMs: number;
+  spent: Record<Kind, number>;
+  open: Record<Kind, { n: number; since: number }>;
   signedAt: number | null;
 }
 
 const als = new AsyncLocalStorage<Tracker>();
 
-async function timed<T>(kind: 'jupiterMs' | 'rpcMs' | 'simMs', fn: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
+function enter(tr: Tracker, kind: Kind, now: number): void {
+  if (tr.open[kind].n++ === 0) tr.open[kind].since = now;
+}
+
+function leave(tr: Tracker, kind: Kind, now: number): void {
+  if (--tr.open[kind].n === 0 && tr.signedAt === null) tr.spent[kind] += now - tr.open[kind].since;
+}
+
+async function timed<T>(kind: Exclude<Kind, 'waitMs'>, fn: () => Promise<T>): Promise<T> {
+  const tr = als.getStore();
+  if (tr) {
+    const now = performance.now();
+    enter(tr, kind, now);
+    enter(tr, 'waitMs', now);
+  }
   try {
     return await fn();
   } finally {
-    const tr = als.getStore();
-    if (tr && tr.signedAt === null) tr[kind] += performance.now() - t0;
+    if (tr) {
+      const now = performance.now();
+      leave(tr, kind, now);
+      leave(tr, 'waitMs', now);
+    }
   }
 }
 
@@ -146,12 +169,7 @@ const bench: Benchmark = {
           const tr = als.getStore();
           if (!tr || tr.signedAt !== null) return; // a re-quoted order: its first signature counts
           tr.signedAt = performance.now();
-          samples.set(intentId, {
-            totalMs: tr.signedAt - tr.start,
-            jupiterMs: tr.jupiterMs,
-            rpcMs: tr.rpcMs,
-            simMs: tr.simMs,
-          });
+          samples.set(intentId, { totalMs: tr.signedAt - tr.start, ...tr.spent });
         },
       });
 
@@ -198,7 +216,17 @@ const bench: Benchmark = {
             // Every entry names a stop-loss (the operator's default global rule); far below any WETH price.
             ...(sell ? {} : { stopLossPrice: 1 }),
           };
-          const tracker: Tracker = { start: performance.now(), jupiterMs: 0, rpcMs: 0, simMs: 0, signedAt: null };
+          const tracker: Tracker = {
+            start: performance.now(),
+            spent: { jupiterMs: 0, rpcMs: 0, simMs: 0, waitMs: 0 },
+            open: {
+              jupiterMs: { n: 0, since: 0 },
+              rpcMs: { n: 0, since: 0 },
+              simMs: { n: 0, since: 0 },
+              waitMs: { n: 0, since: 0 },
+            },
+            signedAt: null,
+          };
           const out = await als.run(tracker, () => exec.submit(order));
           if (out.status !== 'confirmed') {
             failures.push(`${order.side}: ${out.status} ${'message' in out ? out.message : ''}`);
@@ -230,7 +258,7 @@ const bench: Benchmark = {
 
       const rows = runs.map(({ label, samples: s, wallMs }, i) => {
         const overhead = s.map((x) => x.totalMs - x.jupiterMs);
-        const pure = s.map((x) => x.totalMs - x.jupiterMs - x.rpcMs - x.simMs);
+        const pure = s.map((x) => x.totalMs - x.waitMs);
         // With orders in parallel, an RPC await also spans the other orders' work: no clean split.
         const split = i === 0;
         return [
@@ -250,7 +278,7 @@ const bench: Benchmark = {
       return [
         `${ORDERS.toLocaleString('en-US')} live orders per row (after ${WARM_UP} warm-up orders) against an in-memory sandbox (\`Sandbox.start({ dir: null })\`, LiteSVM behind real HTTP on 127.0.0.1, in the same process), ${USERS} users each alternating a ~5 USDC → WETH buy and a sell of exactly what it bought. The service is wired as in \`engine/runtime/services.ts\` (same risk gates, keystore signer and signing policy, SQLite journal on disk); ${failures.length} of ${2 * ORDERS} measured orders did not confirm.`,
         '',
-        "**Accepted → signed, quote/build excluded** = time from `submit()` to the signed transaction being handed to the RPC (the `onSigned` hook, right before `sendAndConfirm`) minus the time inside `JupiterClient.build()` for that order (the Swap API v2 round trip that quotes and returns the instructions). **Simulations** is the time inside `simulateTransaction` on the way (the compute-unit simulation of the assembled transaction, the signing policy's), **other RPC reads** the rest of the chain reads (the balance read of the risk gate, the output mint read of the protection checks). **Without RPC or simulation** subtracts both, leaving CPU and SQLite (the journal commits with `synchronous = FULL`: each write-ahead entry is on disk before the step it describes). That split is given for the first row only: with orders in parallel, an RPC await also spans the other orders’ work. All in ms.",
+        "**Accepted → signed, quote/build excluded** = time from `submit()` to the signed transaction being handed to the RPC (the `onSigned` hook, right before `sendAndConfirm`) minus the time inside `JupiterClient.build()` for that order (the Swap API v2 round trip that quotes and returns the instructions). **Simulations** is the wall time inside `simulateTransaction` on the way: the signing policy's baseline and swap simulations of the assembled transaction, run together, whose compute units also set the unit limit (the policy simulates again only if the bytes it signs changed in more than that limit). **Other RPC reads** is the wall time of the other chain reads (the balance read of the risk gate; the blockhash, the recent priority fees and any lookup tables, read together; the output mint, unless already known to be settled). Calls that overlap count once. **Without RPC or simulation** is what is left when no quote, read or simulation is in flight: CPU and SQLite (the journal commits with `synchronous = FULL`: each write-ahead entry is on disk before the step it describes). That split is given for the first row only: with orders in parallel, an RPC await also spans the other orders’ work. All in ms.",
         '',
         table(
           [

@@ -20,6 +20,8 @@ import {
 import { getSetComputeUnitLimitInstruction, getSetComputeUnitPriceInstruction } from '@solana-program/compute-budget';
 import { getTransferSolInstruction } from '@solana-program/system';
 import { JITO_TIP_ACCOUNTS, type ChainClient } from '../chain';
+import { HarvestError } from '../kernel/errors';
+import type { SwapSimulation } from '../keystore';
 import { ADDRESS_LOOKUP_TABLE_PROGRAM, COMPUTE_BUDGET_PROGRAM } from '../keystore/instructions';
 import { JupiterError, type ApiInstruction, type JupiterBuild } from './jupiter-client';
 import { cappedPrice, planPrice, priorityFeeLamports, type LandingPlan } from './landing';
@@ -32,6 +34,13 @@ import { cappedPrice, planPrice, priorityFeeLamports, type LandingPlan } from '.
  * getRecentPrioritizationFees over the swap's writable accounts (capped per
  * friend), an optional Jito tip, and the lookup tables as read from the chain.
  * The keystore's signing policy then judges the result exactly as before.
+ *
+ * The compute-unit simulation is the signing policy's own (a `preview`, see
+ * TransactionSigner.previewSwap) at the final compute-unit price: the signed
+ * bytes then differ from the simulated ones only in the unit limit, and the
+ * policy judges on that simulation instead of running its own. Without a
+ * preview, or when the preview fails or the cap lowers the price once the limit
+ * is known, the engine simulates as before and the policy simulates again.
  */
 export interface AssembledSwap {
   /** Unsigned wire bytes (every signature slot empty). */
@@ -43,7 +52,12 @@ export interface AssembledSwap {
   tipLamports: bigint;
   /** The plan's price was lowered to keep the priority fee within the friend's cap. */
   capped: boolean;
+  /** The preview that set the unit limit, for the signer (null: the policy simulates the final bytes itself). */
+  simulation: SwapSimulation | null;
 }
+
+/** The signing policy's simulation of an unsigned swap (TransactionSigner.previewSwap, bound to a user). */
+export type SwapPreviewer = (wire: Uint8Array) => Promise<SwapSimulation>;
 
 const MAX_UNITS = 1_400_000;
 /** 120 % of the simulated units (Jupiter's /build guide uses the same margin). */
@@ -58,6 +72,7 @@ export async function assembleSwap(
   wallet: Address,
   plan: LandingPlan,
   tipAccount: Address = JITO_TIP_ACCOUNTS[Math.floor(Math.random() * JITO_TIP_ACCOUNTS.length)]!,
+  preview?: SwapPreviewer,
 ): Promise<AssembledSwap> {
   // Harvest sets the compute budget itself; anything else hidden in that list is refused.
   for (const ix of build.computeBudgetInstructions) {
@@ -85,8 +100,17 @@ export async function assembleSwap(
       getTransferSolInstruction({ source: createNoopSigner(wallet), destination: tipAccount, amount: tipLamports }),
     );
   }
-  const tables = await lookupTables(chain, Object.keys(build.addressesByLookupTableAddress ?? {}));
-  const latest = await chain.getLatestBlockhash();
+  const writable = [...new Set(swap.flatMap((ix) => (ix.accounts ?? []).filter(isWritable).map((a) => a.address)))];
+  // Independent reads, together.
+  const [tables, latest, fees] = await Promise.all([
+    lookupTables(chain, Object.keys(build.addressesByLookupTableAddress ?? {})),
+    chain.getLatestBlockhash(),
+    chain.getRecentPrioritizationFees(writable.slice(0, MAX_FEE_ACCOUNTS)),
+  ]);
+  const wanted = planPrice(
+    plan,
+    fees.map((f) => f.prioritizationFee),
+  );
   const compile = (unitLimit: number, microLamports: bigint) => {
     const message = pipe(
       createTransactionMessage({ version: 0 }),
@@ -107,28 +131,31 @@ export async function assembleSwap(
     return new Uint8Array(getTransactionEncoder().encode(compileTransaction(compressed)));
   };
 
-  const sim = await chain.simulateTransaction(compile(MAX_UNITS, 0n), {
-    sigVerify: false,
-    replaceRecentBlockhash: true,
-  });
-  if (sim.err !== null && sim.err !== undefined) {
-    throw new JupiterError(
-      `The assembled swap would fail (simulation: ${JSON.stringify(sim.err, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}).`,
-      200,
-      'SIMULATION_FAILED',
-      false,
-    );
+  // Simulated at the most units, at a price whose fee there stays within the cap.
+  const previewPrice = cappedPrice(wanted, MAX_UNITS, plan.maxPriorityFeeLamports);
+  let simulation = preview ? await tryPreview(preview, compile(MAX_UNITS, previewPrice)) : null;
+  let used: bigint;
+  if (simulation) {
+    used = simulation.unitsConsumed ?? BigInt(MAX_UNITS);
+  } else {
+    const sim = await chain.simulateTransaction(compile(MAX_UNITS, 0n), {
+      sigVerify: false,
+      replaceRecentBlockhash: true,
+    });
+    if (sim.err !== null && sim.err !== undefined) {
+      throw new JupiterError(
+        `The assembled swap would fail (simulation: ${JSON.stringify(sim.err, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}).`,
+        200,
+        'SIMULATION_FAILED',
+        false,
+      );
+    }
+    used = sim.unitsConsumed ?? BigInt(MAX_UNITS);
   }
-  const used = sim.unitsConsumed ?? BigInt(MAX_UNITS);
   const unitLimit = Math.min(MAX_UNITS, Number((used * UNIT_MARGIN_PCT + 99n) / 100n));
-
-  const writable = [...new Set(swap.flatMap((ix) => (ix.accounts ?? []).filter(isWritable).map((a) => a.address)))];
-  const fees = await chain.getRecentPrioritizationFees(writable.slice(0, MAX_FEE_ACCOUNTS));
-  const wanted = planPrice(
-    plan,
-    fees.map((f) => f.prioritizationFee),
-  );
   const microLamports = cappedPrice(wanted, unitLimit, plan.maxPriorityFeeLamports);
+  // A price lowered by the cap at the final limit is a second change: the policy simulates again.
+  if (microLamports !== previewPrice) simulation = null;
   return {
     wire: compile(unitLimit, microLamports),
     lastValidBlockHeight: latest.lastValidBlockHeight,
@@ -137,7 +164,19 @@ export async function assembleSwap(
     priorityFeeLamports: priorityFeeLamports(microLamports, unitLimit),
     tipLamports,
     capped: microLamports < wanted,
+    simulation,
   };
+}
+
+/** The preview when it ran cleanly; otherwise null, and the old path simulates (and reports any failure). */
+async function tryPreview(preview: SwapPreviewer, wire: Uint8Array): Promise<SwapSimulation | null> {
+  try {
+    const s = await preview(wire);
+    return s.err === null ? s : null;
+  } catch (e) {
+    if (e instanceof HarvestError && e.code === 'RPC_UNAVAILABLE') throw e;
+    return null;
+  }
 }
 
 function isWritable(a: AccountMeta): boolean {

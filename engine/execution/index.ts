@@ -31,7 +31,7 @@ export {
   type TriggerCycleReport,
 } from './trigger-orders';
 export { changeExitLevels, describeLevels, type ExitLevelsChange, type ExitLevelsDeps } from './exit-levels';
-export { assembleSwap, type AssembledSwap } from './assemble';
+export { assembleSwap, type AssembledSwap, type SwapPreviewer } from './assemble';
 export {
   blockEngineSubmit,
   landingPlanOf,

@@ -1,12 +1,12 @@
 import type { Address } from '@solana/kit';
-import { signatureOfWireTransaction, type ChainClient, type SendOutcome } from '../chain';
+import { signatureOfWireTransaction, type AccountSnapshot, type ChainClient, type SendOutcome } from '../chain';
 import { isoTime, type Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import { faultPoint } from '../kernel/faults';
 import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
-import type { TransactionSigner } from '../keystore';
-import { KNOWN_TOKENS, splTokens, tokenByMint, WRAPPED_SOL_MINT } from '../market';
+import type { SimulateTransaction, TransactionSigner } from '../keystore';
+import { KNOWN_TOKENS, splTokens, TOKEN_PROGRAM, tokenByMint, WRAPPED_SOL_MINT } from '../market';
 import { applyFill, ensurePaperAccount } from '../portfolio';
 import { decodeMint } from '../tokens/mint-layout';
 import type { RiskCode, RiskGate } from '../risk/gate';
@@ -86,6 +86,8 @@ const FREEZE_OK = new Set(KNOWN_TOKENS.filter((t) => t.stable).map((t) => t.mint
  */
 export class TradeExecutionService {
   private readonly queues: WalletQueues;
+  /** Mint accounts that can no longer change in any way the protections read (isSettledMint). */
+  private readonly settledMints = new Map<string, AccountSnapshot>();
   private readonly inflight = new Map<string, Promise<OrderOutcome>>();
 
   constructor(private readonly d: ExecutionDeps) {
@@ -263,7 +265,14 @@ export class TradeExecutionService {
           'MEV protection is on for this friend, but no block engine is configured; nothing was sent.',
         );
       }
-      const built = await assembleSwap(chain, quote, wallet, plan);
+      // The signing policy's simulation, made once: it sets the unit limit and then judges the swap.
+      const simulate: SimulateTransaction = async (wire, accounts) => {
+        const sim = await chain.simulateTransaction(wire, { accounts, sigVerify: false });
+        return { err: sim.err, accounts: sim.accounts, unitsConsumed: sim.unitsConsumed };
+      };
+      const built = await assembleSwap(chain, quote, wallet, plan, undefined, (wire) =>
+        this.d.signer.previewSwap(intent.userId, wire, simulate),
+      );
       this.d.store.intents.setQuote(
         intent.id,
         {
@@ -291,12 +300,7 @@ export class TradeExecutionService {
           landing: { maxPriorityFeeLamports: plan.maxPriorityFeeLamports, maxTipLamports: plan.tipLamports ?? 0n },
         },
         intent.context === 'manual' ? 'cli' : 'engine',
-        {
-          simulate: async (wire, accounts) => {
-            const sim = await chain.simulateTransaction(wire, { accounts, sigVerify: false });
-            return { err: sim.err, accounts: sim.accounts };
-          },
-        },
+        { simulate, ...(built.simulation ? { simulation: built.simulation } : {}) },
       );
       faultPoint('exec:after-sign');
       const signature = signatureOfWireTransaction(signed);
@@ -424,7 +428,7 @@ export class TradeExecutionService {
       // The operator's acknowledgement of a token added by mint covers its freeze-authority warning.
       !this.d.store.tokens.get(intent.outputMint)?.allowedAt
     ) {
-      const mint = this.d.chain ? await this.d.chain.getAccountInfo(intent.outputMint as Address) : null;
+      const mint = await this.mintAccount(intent.outputMint);
       if (!mint) return { code: 'NO_ROUTE', message: `The output mint ${intent.outputMint} does not exist.` };
       if (hasFreezeAuthority(mint.data)) {
         return {
@@ -442,13 +446,26 @@ export class TradeExecutionService {
     const builtIn = KNOWN_TOKENS.find((t) => t.mint === mint);
     if (builtIn) return { decimals: builtIn.decimals, transferFeeBps: 0n };
     const known = tokenByMint(mint);
-    const acc = this.d.chain ? await this.d.chain.getAccountInfo(mint as Address) : null;
+    const acc = await this.mintAccount(mint);
     if (!acc || acc.data.length < 82) return known ? { decimals: known.decimals, transferFeeBps: 0n } : null;
     try {
       return { decimals: acc.data[44]!, transferFeeBps: BigInt(decodeMint(acc.data).transferFeeBps ?? 0) };
     } catch {
       return { decimals: acc.data[44]!, transferFeeBps: 0n };
     }
+  }
+
+  /**
+   * A mint account as the protections read it. Read once and kept: an initialized mint of the
+   * original Token program without a freeze authority (isSettledMint), since nothing the
+   * protections read of it can change. Anything else is read from the chain every time.
+   */
+  private async mintAccount(mint: string): Promise<AccountSnapshot | null> {
+    const settled = this.settledMints.get(mint);
+    if (settled) return settled;
+    const acc = this.d.chain ? await this.d.chain.getAccountInfo(mint as Address) : null;
+    if (acc && isSettledMint(acc)) this.settledMints.set(mint, acc);
+    return acc;
   }
 
   /**
@@ -888,6 +905,19 @@ function summariseQuote(q: JupiterQuote): Record<string, unknown> {
 }
 
 /** Mint layout: COption<Pubkey> freeze authority at offset 46 (4-byte tag). */
+/**
+ * A mint whose decimals, transfer fee and freeze authority can never change: an initialized
+ * original-Token-program mint (82 bytes, no extensions, so no transfer fee) with no freeze authority.
+ * Its decimals are fixed when it is initialized; such a mint cannot be closed (only Token-2022's
+ * close-authority extension allows that, and a closed mint could be re-created with a freeze
+ * authority); and a freeze authority, once none, can never be set again (SetAuthority needs the
+ * current authority's signature). A Token-2022 mint is never settled: its extensions (a transfer
+ * fee, a pause) can change, and so can its existence.
+ */
+export function isSettledMint(acc: Pick<AccountSnapshot, 'owner' | 'data'>): boolean {
+  return acc.owner === TOKEN_PROGRAM && acc.data.length === 82 && acc.data[45] === 1 && !hasFreezeAuthority(acc.data);
+}
+
 export function hasFreezeAuthority(data: Uint8Array): boolean {
   if (data.length < 82) return true; // not a mint we can read: fail closed
   return new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(46, true) !== 0;

@@ -1,9 +1,9 @@
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { getBase58Decoder, getBase58Encoder } from '@solana/kit';
 import { createRequire } from 'node:module';
 import type * as Bip39Module from 'bip39';
 import { HDKey } from 'micro-key-producer/slip10.js';
 import { HarvestError } from '../kernel/errors';
+import { ed25519PublicKey } from './ed25519';
 
 type Bip39 = typeof Bip39Module;
 let bip39Module: Bip39 | null = null;
@@ -63,7 +63,7 @@ export function validateMnemonic(mnemonic: string): string {
 }
 
 export function keypairFromSeed(seed: Uint8Array): Keypair {
-  const publicKey = ed25519.getPublicKey(seed);
+  const publicKey = ed25519PublicKey(seed);
   return { seed, publicKey, address: toBase58(publicKey) };
 }
 

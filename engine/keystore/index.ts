@@ -62,6 +62,7 @@ export {
   type SimulatedAccount,
   type SimulationOutcome,
   type SimulatingChain,
+  type SwapSimulation,
 } from './swap-policy';
 export {
   checkOutflowCaps,

@@ -1,10 +1,9 @@
 import {
-  createKeyPairFromPrivateKeyBytes,
   getCompiledTransactionMessageDecoder,
   getTransactionDecoder,
   getTransactionEncoder,
-  partiallySignTransaction,
   type Address,
+  type SignatureBytes,
 } from '@solana/kit';
 import { findAssociatedTokenPda } from '@solana-program/token';
 import type { Clock } from '../kernel/clock';
@@ -12,6 +11,7 @@ import { isoTime } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import type { Logger } from '../kernel/logger';
 import type { Store } from '../store';
+import { ed25519Sign } from './ed25519';
 import {
   ASSOCIATED_TOKEN_PROGRAM,
   COMPUTE_BUDGET_PROGRAM,
@@ -30,9 +30,11 @@ import {
   checkSwapInstructions,
   checkSwapLanding,
   checkSwapPurpose,
+  previewSwap,
   refusal,
   type SimulateTransaction,
   type SwapPurpose,
+  type SwapSimulation,
 } from './swap-policy';
 import type { WalletVault } from './wallets';
 
@@ -61,7 +63,7 @@ export interface WithdrawalPurpose {
   tokenProgram: Address | null;
 }
 
-export type { SwapPurpose, SimulateTransaction } from './swap-policy';
+export type { SwapPurpose, SimulateTransaction, SwapSimulation } from './swap-policy';
 
 /** What the caller says the transaction is for; the policy checks the bytes agree. */
 export type SigningPurpose = WithdrawalPurpose | SwapPurpose;
@@ -72,6 +74,12 @@ export interface SignOptions {
    * Required for a swap (without it a swap is refused); see swap-policy.ts simulatorFor.
    */
   simulate?: SimulateTransaction;
+  /**
+   * A simulation made by previewSwap of these bytes before their compute-unit limit was set: the
+   * policy judges on it instead of simulating again only if nothing but that limit changed since
+   * (swap-policy.ts, "One simulation for two purposes"); otherwise it simulates the exact bytes.
+   */
+  simulation?: SwapSimulation;
 }
 
 export interface DecodedTransaction {
@@ -146,7 +154,7 @@ export class TransactionSigner {
         checkSwapInstructions(tx.instructions);
         const tip = checkSwapLanding(tx, purpose, walletAddress, tx.numSigners);
         checkOutflowCaps(this.store, this.clock, userId, input, purpose.inAmount);
-        await checkSwapEffects(wire, tx, purpose, walletAddress, options.simulate, tip);
+        await checkSwapEffects(wire, tx, purpose, walletAddress, options.simulate, tip, options.simulation);
       }
       this.checkGates();
     } catch (e) {
@@ -156,9 +164,13 @@ export class TransactionSigner {
     const secret = this.vault.keypair(userId);
     let signed: Uint8Array;
     try {
-      const keyPair = await createKeyPairFromPrivateKeyBytes(secret.seed);
+      // The vault checked that this seed derives the wallet's address; the wallet must be a signer here.
       const tx = getTransactionDecoder().decode(wire);
-      const out = await partiallySignTransaction([keyPair], tx);
+      if (!(secret.address in tx.signatures)) {
+        throw new HarvestError('INTERNAL', `The wallet ${secret.address} is not a signer of this transaction.`);
+      }
+      const signature = ed25519Sign(secret.seed, new Uint8Array(tx.messageBytes)) as SignatureBytes;
+      const out = { ...tx, signatures: { ...tx.signatures, [secret.address]: signature } };
       signed = new Uint8Array(getTransactionEncoder().encode(out));
     } finally {
       secret.seed.fill(0);
@@ -173,6 +185,17 @@ export class TransactionSigner {
     }
     this.signed++;
     return signed;
+  }
+
+  /**
+   * Simulates a swap for the user's wallet the way the signing policy does, before it is final:
+   * the caller learns its compute units (and whether it fails) and may hand the result back to
+   * sign() as `simulation`. Nothing is signed or judged here.
+   */
+  async previewSwap(userId: number, wire: Uint8Array, simulate: SimulateTransaction): Promise<SwapSimulation> {
+    const wallet = this.store.wallets.byUser(userId);
+    if (!wallet) throw new HarvestError('NOT_FOUND', `User ${userId} has no wallet.`);
+    return previewSwap(wire, decodeTransaction(wire), wallet.address as Address, simulate);
   }
 
   private checkGates(): void {

@@ -1,5 +1,6 @@
 import {
   getAddressDecoder,
+  getAddressEncoder,
   getCompiledTransactionMessageDecoder,
   getCompiledTransactionMessageEncoder,
   getTransactionDecoder,
@@ -63,6 +64,8 @@ export interface SimulationOutcome {
   err: unknown;
   /** State AFTER the simulated transaction of each requested account, in the order asked; null = does not exist. */
   accounts: (SimulatedAccount | null)[];
+  /** Compute units the transaction consumed, when the simulator reports them. */
+  unitsConsumed?: bigint | null;
 }
 
 /**
@@ -78,7 +81,11 @@ export interface SimulatingChain {
   simulateTransaction(
     wire: Uint8Array,
     opts: { accounts: readonly Address[]; sigVerify: boolean },
-  ): Promise<{ err: unknown; accounts: ({ lamports: bigint; owner: Address; data: Uint8Array } | null)[] }>;
+  ): Promise<{
+    err: unknown;
+    accounts: ({ lamports: bigint; owner: Address; data: Uint8Array } | null)[];
+    unitsConsumed?: bigint | null;
+  }>;
 }
 
 /** The simulate capability the signer wants, backed by a chain client. */
@@ -88,6 +95,7 @@ export function simulatorFor(chain: SimulatingChain): SimulateTransaction {
     return {
       err: r.err,
       accounts: r.accounts.map((a) => (a ? { lamports: a.lamports, owner: a.owner, data: a.data } : null)),
+      unitsConsumed: r.unitsConsumed ?? null,
     };
   };
 }
@@ -355,6 +363,8 @@ export async function checkSwapEffects(
   simulate: SimulateTransaction | undefined,
   /** The verified Jito tip (checkSwapLanding): SOL the wallet may lose besides the fee, like the fee. */
   tip = 0n,
+  /** An earlier simulation of (almost) these bytes (see SwapSimulation): used only if it passes takeSimulation. */
+  simulation?: SwapSimulation,
 ): Promise<SwapEffects> {
   if (!simulate) {
     throw refusal(
@@ -362,15 +372,8 @@ export async function checkSwapEffects(
     );
   }
   const { input, output } = checkSwapPurpose(purpose);
-  const baseline = baselineOf(wire);
-
-  const loadedWritable = tx.lookups.length > 0 ? await loadedWritableAccounts(tx, baseline, simulate) : [];
-  const accounts = [...new Set<Address>([wallet, ...tx.writableStatic, ...loadedWritable])];
-
-  const [before, after] = await Promise.all([
-    runSimulation(simulate, baseline, accounts, 'the wallet’s balances before the swap'),
-    runSimulation(simulate, wire, accounts, 'the swap'),
-  ]);
+  const { accounts, before, after } =
+    takeSimulation(simulation, wire, wallet) ?? (await simulateSwapState(wire, tx, wallet, simulate));
   if (!ok(before))
     throw refusal(
       `the wallet’s balances before the swap could not be read (simulation error: ${describeErr(before.err)}). Nothing was signed.`,
@@ -497,6 +500,170 @@ async function runSimulation(
     // No RPC endpoint answered: not a judgement on the transaction; the caller may retry. Nothing is signed.
     if (e instanceof HarvestError && e.code === 'RPC_UNAVAILABLE') throw e;
     throw refusal(`${what} could not be simulated (${(e as Error).message}). Nothing was signed.`);
+  }
+}
+
+/** What the policy reads to judge a swap: the accounts asked about, their state without and with the swap. */
+interface SwapState {
+  accounts: Address[];
+  before: SimulationOutcome;
+  after: SimulationOutcome;
+}
+
+/** The baseline and swap simulations of checkSwapEffects (see there for why two, and which accounts). */
+async function simulateSwapState(
+  wire: Uint8Array,
+  tx: SwapTxView,
+  wallet: Address,
+  simulate: SimulateTransaction,
+): Promise<SwapState> {
+  const baseline = baselineOf(wire);
+  const loadedWritable = tx.lookups.length > 0 ? await loadedWritableAccounts(tx, baseline, simulate) : [];
+  const accounts = [...new Set<Address>([wallet, ...tx.writableStatic, ...loadedWritable])];
+  const [before, after] = await Promise.all([
+    runSimulation(simulate, baseline, accounts, 'the wallet’s balances before the swap'),
+    runSimulation(simulate, wire, accounts, 'the swap'),
+  ]);
+  return { accounts, before, after };
+}
+
+// ---------------------------------------------------------------------------
+// One simulation for two purposes (issue 13, point 6).
+//
+// The engine simulates the assembled swap once to learn its compute units, then
+// sets the compute-unit limit from them. That simulation is made by the policy's
+// own reader (simulateSwapState: baseline and swap, the accounts the policy
+// asks about), and the signer may judge the final bytes on it instead of
+// simulating again, but only when the message to be signed is byte-identical to
+// the simulated one except for the four bytes of the SetComputeUnitLimit value
+// (same instructions, accounts, lookup tables, blockhash, compute-unit price).
+// Anything else changed, and the policy simulates the exact bytes again.
+//
+// Why that is as strong as simulating the exact bytes:
+//   - The effects judged are post(swap) − post(baseline) of the SIMULATED pair,
+//     which share their compute budget, so the fee still cancels. The fee of the
+//     bytes actually signed (price × the new limit) is checked from those bytes,
+//     as always: MAX_FEE_LAMPORTS and the friend's priority-fee cap.
+//   - A lower limit can make the transaction run out of compute units: it then
+//     fails and moves nothing but the (bounded) fee.
+//   - A program could read the limit (instructions sysvar, remaining compute
+//     units) or the fee payer's balance (lower by the fee) and act differently.
+//     That is the same kind of state as the slot, the clock or any account that
+//     changes between a simulation and landing, which no simulation of the exact
+//     bytes rules out either ("What this cannot see", checkSwapEffects); the
+//     program allow-list and instruction checks bound it as before.
+//   - The signature does not take part: every policy simulation runs with
+//     sigVerify off on the unsigned bytes, before and now.
+//   - The simulation's results never leave the keystore: the caller holds an
+//     opaque handle, so it cannot hand in state of its own making (it already
+//     supplies the simulate capability, so it is trusted no more than before).
+//     A handle is good for one signature, and only as long as the blockhash it
+//     names (the same bytes) lets the transaction land.
+
+/** An earlier simulation of a swap, held by the keystore; the caller only passes it back to sign(). */
+export interface SwapSimulation {
+  /** The swap's compute units in that simulation (null: the simulator did not say, or it failed). */
+  readonly unitsConsumed: bigint | null;
+  /** The simulation's error (null: both the baseline and the swap ran). */
+  readonly err: unknown;
+}
+
+const simulations = new WeakMap<SwapSimulation, { message: Uint8Array; wallet: Address; state: SwapState }>();
+
+/** Simulates a swap the way the policy does and keeps the result for sign() (see the note above). */
+export async function previewSwap(
+  wire: Uint8Array,
+  tx: SwapTxView,
+  wallet: Address,
+  simulate: SimulateTransaction,
+): Promise<SwapSimulation> {
+  const state = await simulateSwapState(wire, tx, wallet, simulate);
+  const err = !ok(state.before) ? state.before.err : !ok(state.after) ? state.after.err : null;
+  const handle: SwapSimulation = Object.freeze({
+    unitsConsumed: err === null ? (state.after.unitsConsumed ?? null) : null,
+    err,
+  });
+  if (err === null) simulations.set(handle, { message: messageBytesOf(wire), wallet, state });
+  return handle;
+}
+
+/** The kept state of `simulation`, once, if `wire` differs from what it simulated only in its unit limit. */
+function takeSimulation(simulation: SwapSimulation | undefined, wire: Uint8Array, wallet: Address): SwapState | null {
+  const kept = simulation ? simulations.get(simulation) : undefined;
+  if (!simulation || !kept) return null;
+  simulations.delete(simulation);
+  if (kept.wallet !== wallet) return null;
+  return sameExceptUnitLimit(kept.message, messageBytesOf(wire)) ? kept.state : null;
+}
+
+function messageBytesOf(wire: Uint8Array): Uint8Array {
+  return new Uint8Array(getTransactionDecoder().decode(wire).messageBytes);
+}
+
+const COMPUTE_BUDGET_KEY = getAddressEncoder().encode(COMPUTE_BUDGET_PROGRAM);
+/** ComputeBudgetInstruction::SetComputeUnitLimit(u32): tag 2, then the units, little-endian. */
+const SET_UNIT_LIMIT_TAG = 2;
+
+/**
+ * True when two compiled messages have the same length and the same bytes
+ * everywhere except the u32 of their one SetComputeUnitLimit instruction.
+ * The instruction is found by walking `b`'s own wire layout (the bytes before
+ * it are identical in `a`, so it sits at the same place there); a message with
+ * no such instruction, or more than one, never matches.
+ */
+export function sameExceptUnitLimit(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  const at = unitLimitOffset(b);
+  if (at === null) return false;
+  for (let i = 0; i < b.length; i++) if ((i < at || i >= at + 4) && a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Offset of the units of the only SetComputeUnitLimit instruction of a legacy or v0 message, or null. */
+function unitLimitOffset(m: Uint8Array): number | null {
+  let p = 0;
+  const u8 = (): number => {
+    if (p >= m.length) throw new RangeError('short message');
+    return m[p++]!;
+  };
+  const shortVec = (): number => {
+    let value = 0;
+    for (let shift = 0; shift < 21; shift += 7) {
+      const byte = u8();
+      value |= (byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) return value;
+    }
+    throw new RangeError('bad length');
+  };
+  try {
+    if ((m[0]! & 0x80) !== 0) {
+      if ((m[0]! & 0x7f) !== 0) return null; // only v0 and legacy are signed
+      p = 1;
+    }
+    p += 3; // header
+    const keyCount = shortVec();
+    const keysAt = p;
+    p += 32 * keyCount + 32; // static keys, blockhash
+    const count = shortVec();
+    let found: number | null = null;
+    for (let i = 0; i < count; i++) {
+      const program = u8();
+      const accountCount = shortVec(); // (read first: `p += shortVec()` would add to the old p)
+      p += accountCount;
+      const len = shortVec();
+      const dataAt = p;
+      p += len;
+      if (p > m.length || program >= keyCount) return null;
+      const k = keysAt + 32 * program;
+      const isBudget = COMPUTE_BUDGET_KEY.every((byte, j) => m[k + j] === byte);
+      if (isBudget && len === 5 && m[dataAt] === SET_UNIT_LIMIT_TAG) {
+        if (found !== null) return null;
+        found = dataAt + 1;
+      }
+    }
+    return found;
+  } catch {
+    return null;
   }
 }
 

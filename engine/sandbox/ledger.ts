@@ -415,9 +415,15 @@ export class SandboxLedger {
 
   simulate(
     wire: Uint8Array,
-    opts: { sigVerify?: boolean; replaceRecentBlockhash?: boolean; accounts?: Address[] } = {},
+    opts: {
+      sigVerify?: boolean;
+      replaceRecentBlockhash?: boolean;
+      accounts?: Address[];
+      /** this.decode(wire), when the caller already has it (the RPC handler): decoded once, not twice. */
+      decoded?: { tx: Transaction; message: DecodedMessage };
+    } = {},
   ): SimulationResult {
-    const { tx, message } = this.decode(wire);
+    const { tx, message } = opts.decoded ?? this.decode(wire);
     const replacement = opts.replaceRecentBlockhash ? this.latestBlockhash() : null;
     if (!replacement && !this.isBlockhashValid(message.lifetimeToken)) {
       return { err: 'BlockhashNotFound', logs: [], unitsConsumed: 0n, accounts: null, replacementBlockhash: null };

@@ -95,8 +95,22 @@ function view(d: Uint8Array): DataView {
   return new DataView(d.buffer, d.byteOffset, d.byteLength);
 }
 
+/**
+ * Base58 of the keys inside account data, remembered: the same mints and owners come back in every
+ * token balance, and base58 by big-integer division is the costliest step of encoding one.
+ */
+const keyNames = new Map<string, Address>();
+const KEY_NAMES_MAX = 65_536;
+
 function key(d: Uint8Array, at: number): Address {
-  return base58.decode(d.subarray(at, at + 32)) as Address;
+  const raw = Buffer.from(d.buffer, d.byteOffset + at, 32).toString('latin1');
+  let name = keyNames.get(raw);
+  if (name === undefined) {
+    name = base58.decode(d.subarray(at, at + 32)) as Address;
+    if (keyNames.size >= KEY_NAMES_MAX) keyNames.clear();
+    keyNames.set(raw, name);
+  }
+  return name;
 }
 
 /** COption<Pubkey>: a 4-byte tag then the key. */

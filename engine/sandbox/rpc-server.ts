@@ -488,11 +488,23 @@ function rpcMethods(ledger: SandboxLedger, fees: PrioritizationFees): Record<str
         accountsEncoding = enc;
         requested = (accountsCfg.array('addresses') ?? []).map((a, i) => asAddress(a, `accounts.addresses[${i}]`));
       }
-      const { message } = ledger.decode(wire);
+      const decoded = ledger.decode(wire);
+      const { message } = decoded;
       const keys = message.staticAccounts;
       if (requested.length > keys.length) throw invalidParams(`Too many accounts provided; max ${keys.length}`);
       const pre = keys.map((k) => ledger.account(k));
-      const sim = ledger.simulate(wire, { sigVerify, replaceRecentBlockhash, accounts: [...keys, ...requested] });
+      const sim = ledger.simulate(wire, {
+        sigVerify,
+        replaceRecentBlockhash,
+        accounts: [...keys, ...requested],
+        decoded,
+      });
+      // Each mint read once for both token-balance lists (a mint's decimals do not change in a call).
+      const mints = new Map<Address, AccountState | null>();
+      const mintOf: AccountLookup = (a) => {
+        if (!mints.has(a)) mints.set(a, lookup(a));
+        return mints.get(a) ?? null;
+      };
       if (sigVerify && sim.err === 'SignatureFailure') {
         throw new RpcError(RPC_SIGNATURE_VERIFICATION_FAILURE, 'Transaction signature verification failure');
       }
@@ -511,9 +523,9 @@ function rpcMethods(ledger: SandboxLedger, fees: PrioritizationFees): Record<str
         loadedAddresses: { readonly: [], writable: [] },
         logs: sim.logs,
         postBalances: post ? post.map((a) => a?.lamports ?? 0n) : null,
-        postTokenBalances: post ? tokenBalances(post, lookup).map(encodeTokenBalance) : null,
+        postTokenBalances: post ? tokenBalances(post, mintOf).map(encodeTokenBalance) : null,
         preBalances: ok ? pre.map((a) => a?.lamports ?? 0n) : null,
-        preTokenBalances: ok ? tokenBalances(pre, lookup).map(encodeTokenBalance) : null,
+        preTokenBalances: ok ? tokenBalances(pre, mintOf).map(encodeTokenBalance) : null,
         replacementBlockhash: sim.replacementBlockhash,
         returnData: null,
         unitsConsumed: sim.unitsConsumed,

@@ -758,7 +758,19 @@ describe('protections before anything is signed', () => {
     }
     const nowhereProgram = getAddressDecoder().decode(randomBytes(32));
     const stub = new StubJupiter();
-    const exec = service({ jupiter: stub });
+    // Mint reads counted per mint: a settled mint (Token program, no freeze authority) is read once.
+    const mintReads = new Map<string, number>();
+    const countingChain = new Proxy(chain, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'getAccountInfo' || typeof v !== 'function') return v;
+        return (a: Address) => {
+          mintReads.set(a, (mintReads.get(a) ?? 0) + 1);
+          return (v as ChainClient['getAccountInfo']).call(target, a);
+        };
+      },
+    });
+    const exec = service({ jupiter: stub, chain: countingChain });
     const fay = await user('fay', { usdc: usdc(100) }, { breakerFailures: 100 });
     const buyMint = (mint: Address): Promise<OrderOutcome> =>
       exec.submit({
@@ -780,20 +792,29 @@ describe('protections before anything is signed', () => {
     const o = rejected(await buyMint(frozen), 'FREEZE_AUTHORITY');
     expect(o.message).toContain(frozen);
     expect(stub.swaps).toBe(0);
+    const frozenReads = mintReads.get(frozen)!;
+    rejected(await buyMint(frozen), 'FREEZE_AUTHORITY');
+    // Its freeze authority may yet be revoked: read again on every order.
+    expect(mintReads.get(frozen)).toBeGreaterThan(frozenReads);
     // A mint without one passes the protections (and reaches the swap step).
     expect((await buyMint(clean)).status).toBe('failed');
     expect(stub.swaps).toBe(1);
+    // ... and, a Token-program mint with no freeze authority, is never read again (nothing read of it can change).
+    expect(mintReads.get(clean)).toBe(1);
+    expect((await buyMint(clean)).status).toBe('failed');
+    expect(mintReads.get(clean)).toBe(1);
+    expect(stub.swaps).toBe(2);
     // A mint that does not exist has no route.
     rejected(await buyMint(nowhere), 'NO_ROUTE');
     // No route in the quote.
     stub.routes = false;
     rejected(await buyMint(clean), 'NO_ROUTE');
     stub.routes = true;
-    expect(stub.swaps).toBe(1);
+    expect(stub.swaps).toBe(2);
     // Allow-listed by the user: accepted.
     await setting('fay', 'freezeAuthorityAllowlist', [frozen]);
     expect((await buyMint(frozen)).status).toBe('failed');
-    expect(stub.swaps).toBe(2);
+    expect(stub.swaps).toBe(3);
   });
 });
 

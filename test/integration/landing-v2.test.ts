@@ -107,7 +107,7 @@ function purposeOf(b: JupiterBuild, landing: SwapPurpose['landing']): SwapPurpos
 
 const simulate = async (wire: Uint8Array, accounts: Address[]) => {
   const sim = await chain.simulateTransaction(wire, { accounts, sigVerify: false });
-  return { err: sim.err, accounts: sim.accounts };
+  return { err: sim.err, accounts: sim.accounts, unitsConsumed: sim.unitsConsumed };
 };
 
 function refusals(userId: number): { reason: string }[] {
@@ -180,6 +180,45 @@ describe('the signing policy judges the transaction Harvest assembles from /buil
     );
     const outcome = await chain.sendAndConfirm(signed, a.lastValidBlockHeight, { pollIntervalMs: 10 });
     expect(outcome.status).toBe('confirmed');
+  });
+
+  it('assembled on the signing policy’s preview: the unit limit and the judgement come from one simulation', async () => {
+    let calls = 0;
+    const counting = (wire: Uint8Array, accounts: Address[]) => {
+      calls++;
+      return simulate(wire, accounts);
+    };
+    const preview = (wire: Uint8Array) => engine.signer.previewSwap(u.id, wire, counting);
+    const landing = { maxPriorityFeeLamports: 1_000_000n, maxTipLamports: 0n };
+    const b = await build(u.address);
+    const a = await assembleSwap(chain, b, u.address, PLAN, undefined, preview);
+    expect(a.simulation?.unitsConsumed).toBeGreaterThan(0n);
+    expect(a.unitLimit).toBe(Math.ceil(Number(a.simulation!.unitsConsumed) * 1.2));
+    expect(calls).toBe(2); // the baseline and the swap, once
+    const signed = await engine.signer.sign(u.id, a.wire, purposeOf(b, landing), 'test', {
+      simulate: counting,
+      simulation: a.simulation!,
+    });
+    expect(calls).toBe(2);
+    expect((await chain.sendAndConfirm(signed, a.lastValidBlockHeight, { pollIntervalMs: 10 })).status).toBe(
+      'confirmed',
+    );
+    // Handed bytes that changed in more than the limit since, the policy simulates them: a drain is refused.
+    const b2 = await build(u.address);
+    const a2 = await assembleSwap(chain, b2, u.address, PLAN, undefined, preview);
+    const drained = await assembleSwap(
+      chain,
+      { ...b2, otherInstructions: [...b2.otherInstructions, transfer(u.address, stranger, 10_000_000n)] },
+      u.address,
+      PLAN,
+    );
+    await expect(
+      engine.signer.sign(u.id, drained.wire, purposeOf(b2, landing), 'test', {
+        simulate: counting,
+        simulation: a2.simulation!,
+      }),
+    ).rejects.toThrow(/losing .* SOL besides the .* fee/);
+    expect(calls).toBe(2 + 2 + 2);
   });
 
   async function refused(

@@ -264,18 +264,23 @@ describe('signing sandbox swaps', () => {
     const base = engine.signer.signedCount;
     let signedAtAck: number | null = null;
     let successes = 0;
-    const attempts = Array.from({ length: 30 }, () =>
-      sign(wire, purpose).then(
-        () => {
-          // The 5th signature back: the operator halts, and the halt is acknowledged right here.
-          if (++successes === 5) {
-            haltReason = 'trading is halted (acknowledged)';
-            signedAtAck = engine.signer.signedCount;
-          }
-          return null;
-        },
-        (e: unknown) => e as Error,
-      ),
+    // Started a millisecond apart: the signature itself is synchronous, so attempts whose simulations
+    // answered in the same tick (the RPC client coalesces identical requests) would all sign before
+    // any of their callbacks ran, and the halt would never arrive mid-burst.
+    const attempts = Array.from({ length: 30 }, (_, i) =>
+      new Promise((started) => setTimeout(started, i))
+        .then(() => sign(wire, purpose))
+        .then(
+          () => {
+            // The 5th signature back: the operator halts, and the halt is acknowledged right here.
+            if (++successes === 5) {
+              haltReason = 'trading is halted (acknowledged)';
+              signedAtAck = engine.signer.signedCount;
+            }
+            return null;
+          },
+          (e: unknown) => e as Error,
+        ),
     );
     try {
       const results = await Promise.all(attempts);

@@ -44,6 +44,7 @@ import {
   getTransferCheckedInstruction,
   type TokenArgs,
 } from '@solana-program/token';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { isoTime, type ManualClock } from '../../../engine/kernel/clock';
 import { decodeTransaction, type SigningPurpose } from '../../../engine/keystore/signer';
@@ -56,7 +57,12 @@ import {
 } from '../../../engine/keystore/instructions';
 import { defaultTradingCaps } from '../../../engine/keystore/outflow';
 import { KNOWN_TOKENS, registerToken } from '../../../engine/market/tokens';
-import type { SimulatedAccount, SimulateTransaction, SwapPurpose } from '../../../engine/keystore/swap-policy';
+import {
+  sameExceptUnitLimit,
+  type SimulatedAccount,
+  type SimulateTransaction,
+  type SwapPurpose,
+} from '../../../engine/keystore/swap-policy';
 import { keypairFromSeed, secretKeyBytes, toBase58 } from '../../../engine/keystore';
 import { tokenBySymbol, WRAPPED_SOL_MINT } from '../../../engine/market/tokens';
 import type { Engine } from '../../../engine/runtime';
@@ -268,11 +274,15 @@ async function world(opts: { sol?: bigint; usdc?: bigint } = {}): Promise<World>
   return { userId: u.id, wallet, node, mm, mmUsdc, walletUsdc, walletWeth, stranger: randomAddress() };
 }
 
-function compile(feePayer: Address, instructions: Instruction[]): Uint8Array {
+function compile(
+  feePayer: Address,
+  instructions: Instruction[],
+  lifetime: ReturnType<typeof blockhash> = blockhash(),
+): Uint8Array {
   const message = pipe(
     createTransactionMessage({ version: 0 }),
     (m) => setTransactionMessageFeePayer(feePayer, m),
-    (m) => setTransactionMessageLifetimeUsingBlockhash(blockhash(), m),
+    (m) => setTransactionMessageLifetimeUsingBlockhash(lifetime, m),
     (m) => appendTransactionMessageInstructions(instructions, m),
   );
   return new Uint8Array(getTransactionEncoder().encode(compileTransaction(message)));
@@ -478,6 +488,128 @@ describe('signing policy: swaps that do what was ordered are signed', () => {
     expect(w.node.calls[1]!.accounts).toContain(w.walletUsdc);
   });
 });
+
+describe('signing policy: one simulation sets the unit limit and judges the swap', () => {
+  /** The buy of buyIxs with its own compute budget, on a fixed blockhash (so two compilations can differ only there). */
+  const buyAt = (
+    w: World,
+    lifetime: ReturnType<typeof blockhash>,
+    units: number,
+    o: { microLamports?: bigint; extra?: Instruction[] } = {},
+  ): Uint8Array =>
+    compile(
+      w.wallet,
+      [
+        getSetComputeUnitLimitInstruction({ units }),
+        getSetComputeUnitPriceInstruction({ microLamports: o.microLamports ?? 1_000n }),
+        ...buyIxs(w).slice(2),
+        ...(o.extra ?? []),
+      ],
+      lifetime,
+    );
+
+  test('signed with only its unit limit changed since the preview: judged on the preview, not simulated again', async () => {
+    const w = await world();
+    const lifetime = blockhash();
+    const simulation = await engine.signer.previewSwap(w.userId, buyAt(w, lifetime, 1_400_000), w.node.simulate);
+    expect(simulation.err).toBeNull();
+    expect(w.node.calls).toHaveLength(2);
+    const wire = buyAt(w, lifetime, 180_000);
+    const signed = await engine.signer.sign(w.userId, wire, buyPurpose(), 'test', {
+      simulate: w.node.simulate,
+      simulation,
+    });
+    await expectSignedBy(w, signed, wire);
+    expect(w.node.calls).toHaveLength(2);
+  });
+
+  test('changed in any other way since the preview: the exact bytes are simulated again and judged on their own', async () => {
+    const w = await world();
+    const lifetime = blockhash();
+    const preview = () => engine.signer.previewSwap(w.userId, buyAt(w, lifetime, 1_400_000), w.node.simulate);
+    // An extra transfer to a stranger, added after a clean preview: the fresh simulation catches it.
+    const drained = buyAt(w, lifetime, 180_000, {
+      extra: [getTransferSolInstruction({ source: createNoopSigner(w.wallet), destination: w.stranger, amount: SOL })],
+    });
+    let simulation = await preview();
+    await expectRefused(
+      w,
+      () => engine.signer.sign(w.userId, drained, buyPurpose(), 'test', { simulate: w.node.simulate, simulation }),
+      /losing .* SOL besides the .* fee/,
+    );
+    expect(w.node.calls).toHaveLength(4);
+    // Another compute-unit price (the fee changes, not only the limit): simulated again, then signed.
+    simulation = await preview();
+    const repriced = buyAt(w, lifetime, 180_000, { microLamports: 2_000n });
+    await expectSignedBy(
+      w,
+      await engine.signer.sign(w.userId, repriced, buyPurpose(), 'test', { simulate: w.node.simulate, simulation }),
+      repriced,
+    );
+    expect(w.node.calls).toHaveLength(8);
+    const fresh = w.node.calls.slice(6).find((c) => !c.kinds.every((k) => k.startsWith('computeBudget')))!;
+    expect(fresh.kinds).toContain('token.transferChecked');
+  });
+
+  test('a preview is good for one signature, and a failed one for none', async () => {
+    const w = await world();
+    const lifetime = blockhash();
+    const simulation = await engine.signer.previewSwap(w.userId, buyAt(w, lifetime, 1_400_000), w.node.simulate);
+    const wire = buyAt(w, lifetime, 180_000);
+    const opts = { simulate: w.node.simulate, simulation };
+    await engine.signer.sign(w.userId, wire, buyPurpose(), 'test', opts);
+    expect(w.node.calls).toHaveLength(2);
+    await engine.signer.sign(w.userId, wire, buyPurpose(), 'test', opts);
+    expect(w.node.calls).toHaveLength(4);
+
+    w.node.swapError = { InstructionError: [3, 'Custom'] };
+    const failed = await engine.signer.previewSwap(w.userId, buyAt(w, lifetime, 1_400_000), w.node.simulate);
+    expect(failed.err).not.toBeNull();
+    expect(failed.unitsConsumed).toBeNull();
+    w.node.swapError = null;
+    await engine.signer.sign(w.userId, wire, buyPurpose(), 'test', { simulate: w.node.simulate, simulation: failed });
+    expect(w.node.calls).toHaveLength(8);
+  });
+
+  test('message bytes match only when nothing but the SetComputeUnitLimit value differs (any other byte, any length)', async () => {
+    const w = await world();
+    const lifetime = blockhash();
+    const simulated = messageOf(buyAt(w, lifetime, 1_400_000));
+    const limitAt = findUnits(simulated, 1_400_000);
+    expect(sameExceptUnitLimit(simulated, messageOf(buyAt(w, lifetime, 1)))).toBe(true);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: simulated.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, flip) => {
+        const edited = simulated.slice();
+        edited[at]! ^= flip;
+        const inLimit = at >= limitAt && at < limitAt + 4;
+        expect(sameExceptUnitLimit(simulated, edited)).toBe(inLimit);
+      }),
+    );
+    expect(sameExceptUnitLimit(simulated, new Uint8Array([...simulated, 0]))).toBe(false);
+    expect(sameExceptUnitLimit(simulated, simulated.slice(0, -1))).toBe(false);
+    // No SetComputeUnitLimit at all, or two of them: never a match.
+    const noLimit = messageOf(compile(w.wallet, buyIxs(w).slice(1), lifetime));
+    expect(sameExceptUnitLimit(noLimit, noLimit)).toBe(false);
+    const twice = messageOf(
+      compile(w.wallet, [getSetComputeUnitLimitInstruction({ units: 5 }), ...buyIxs(w)], lifetime),
+    );
+    expect(sameExceptUnitLimit(twice, twice)).toBe(false);
+  });
+});
+
+function messageOf(wire: Uint8Array): Uint8Array {
+  return new Uint8Array(getTransactionDecoder().decode(wire).messageBytes);
+}
+
+/** Where the u32 `units` sits in a message (the only place those four bytes occur in these tests). */
+function findUnits(message: Uint8Array, units: number): number {
+  const le = new Uint8Array(4);
+  new DataView(le.buffer).setUint32(0, units, true);
+  for (let i = 0; i + 4 <= message.length; i++) {
+    if (message[i - 1] === 2 && le.every((b, j) => message[i + j] === b)) return i;
+  }
+  throw new Error('units not found');
+}
 
 describe('signing policy: refusals', () => {
   test('an unknown program is refused before anything is simulated', async () => {
