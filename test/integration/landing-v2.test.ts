@@ -137,7 +137,7 @@ async function tipBalance(): Promise<bigint> {
 }
 
 describe('the sandbox answers /swap/v2/build in the reference shape', () => {
-  it('the same keys as the reference fixture, instructions the taker alone signs, no lookup tables', async () => {
+  it('the same keys as the reference fixture, instructions the taker alone signs, the market maker’s lookup table', async () => {
     const ref = JSON.parse(readFileSync('test/fixtures/jupiter/build-v2.reference.json', 'utf8')) as Record<
       string,
       unknown
@@ -153,7 +153,23 @@ describe('the sandbox answers /swap/v2/build in the reference shape', () => {
       ix.accounts.filter((a) => a.isSigner).map((a) => a.pubkey),
     );
     expect(new Set(signers)).toEqual(new Set([u.address]));
-    expect(built.addressesByLookupTableAddress).toBeNull();
+    // Like Jupiter's routes: a lookup table of the route's shared accounts, as the chain holds it.
+    const tables = built.addressesByLookupTableAddress!;
+    expect(Object.keys(tables)).toHaveLength(1);
+    const [table, entries] = Object.entries(tables)[0]!;
+    const onChain = (await chain.getMultipleAccounts([table as Address]))[0]!;
+    expect(onChain.owner).toBe('AddressLookupTab1e1111111111111111111111111');
+    expect(onChain.data.length).toBe(56 + 32 * entries.length);
+    const takerAccounts = new Set<string>([
+      u.address,
+      ...(await Promise.all(
+        [USDC, WETH].map(async (t) =>
+          (await import('../../engine/chain')).findAssociatedTokenAddress(u.address, t.mint as Address, t.tokenProgram!),
+        ),
+      )),
+    ]);
+    expect(entries.filter((e) => takerAccounts.has(e))).toEqual([]);
+    expect(entries).toContain(USDC.mint);
   });
 });
 
