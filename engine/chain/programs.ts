@@ -5,6 +5,8 @@ export const SYSTEM_PROGRAM_ADDRESS = address('11111111111111111111111111111111'
 export const TOKEN_PROGRAM_ADDRESS = address('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA');
 export const TOKEN_2022_PROGRAM_ADDRESS = address('TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb');
 export const ASSOCIATED_TOKEN_PROGRAM_ADDRESS = address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL');
+/** Owner of address lookup tables (v0 transactions load accounts from them; never invoked by a swap). */
+export const ADDRESS_LOOKUP_TABLE_PROGRAM_ADDRESS = address('AddressLookupTab1e1111111111111111111111111');
 
 /**
  * Jito's tip payment accounts on mainnet (what the block engine's getTipAccounts answers; listed in

@@ -1,4 +1,5 @@
 import { address, getBase58Decoder, type Address } from '@solana/kit';
+import { ADDRESS_LOOKUP_TABLE_PROGRAM_ADDRESS } from '../chain/programs';
 
 /**
  * Just enough decoding of the instructions Harvest signs to check what they
@@ -13,7 +14,7 @@ export const MEMO_PROGRAM = address('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr
 export const MEMO_V1_PROGRAM = address('Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo');
 export const JUPITER_V6_PROGRAM = address('JUP6LkbZbjS1jKKwapdHNy74zcZ3tLUZoi5QNyVTaV4');
 /** Owner of address lookup tables (read when a v0 swap loads accounts from them; never invoked). */
-export const ADDRESS_LOOKUP_TABLE_PROGRAM = address('AddressLookupTab1e1111111111111111111111111');
+export const ADDRESS_LOOKUP_TABLE_PROGRAM = ADDRESS_LOOKUP_TABLE_PROGRAM_ADDRESS;
 
 export type DecodedInstruction =
   | { kind: 'system.transfer'; from: Address; to: Address; lamports: bigint }

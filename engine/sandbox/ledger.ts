@@ -23,6 +23,7 @@ import {
   type TransactionErrorJson,
 } from './errors';
 
+import { LookupTableError, resolveLookups, type AddressTableLookup, type LoadedAddresses } from './lookup-tables';
 import { TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from './token-programs';
 
 export { TOKEN_2022_PROGRAM, TOKEN_PROGRAM };
@@ -59,7 +60,10 @@ export interface LandedTransaction {
   fee: bigint;
   logs: string[];
   computeUnits: bigint;
+  /** Every account the transaction used: static keys, then those loaded from lookup tables. */
   accountKeys: string[];
+  /** What its lookup tables resolved to when it ran (absent on records from before tables were supported). */
+  loadedAddresses?: LoadedAddresses;
   preBalances: bigint[];
   postBalances: bigint[];
   preTokenBalances: TokenBalance[];
@@ -303,7 +307,15 @@ export class SandboxLedger {
 
   // ---- transactions -----------------------------------------------------
 
-  decode(wire: Uint8Array): { tx: Transaction; signature: string; message: DecodedMessage } {
+  /**
+   * Decodes a transaction and resolves its lookup tables against the chain now, refusing a
+   * bad lookup as an RPC node does ("invalid transaction: ..."). `loaded` (what a landed
+   * transaction resolved to) is used as is: tables may change after it ran.
+   */
+  decode(
+    wire: Uint8Array,
+    loaded?: LoadedAddresses,
+  ): { tx: Transaction; signature: string; message: DecodedMessage } {
     let tx: Transaction;
     let message: DecodedMessage;
     try {
@@ -316,8 +328,12 @@ export class SandboxLedger {
     if (sigs.length === 0) throw new RpcError(RPC_INVALID_PARAMS, 'transaction has no signatures');
     // An unsigned slot is fine for simulation (mainnet allows it with sigVerify off); send() refuses it.
     const first = sigs[0] ?? new Uint8Array(64);
-    if (message.addressTableLookups.length > 0) {
-      throw new RpcError(RPC_INVALID_PARAMS, 'address lookup tables are not supported by the sandbox');
+    try {
+      message.loadedAddresses =
+        loaded ?? resolveLookups(message.addressTableLookups, (a) => this.account(a), this.currentSlot());
+    } catch (e) {
+      if (e instanceof LookupTableError) throw new RpcError(RPC_INVALID_PARAMS, `invalid transaction: ${e.message}`);
+      throw e;
     }
     return { tx, signature: base58.decode(first), message };
   }
@@ -341,7 +357,7 @@ export class SandboxLedger {
       if (opts.skipPreflight) return signature;
       throw preflightError('BlockhashNotFound', []);
     }
-    this.runHooks(message.staticAccounts);
+    this.runHooks(accountKeysOf(message));
     if (!opts.skipPreflight) {
       const sim = this.svm.simulateTransaction(tx);
       if (sim instanceof FailedTransactionMetadata) {
@@ -364,7 +380,7 @@ export class SandboxLedger {
   }
 
   private execute(tx: Transaction, signature: string, message: DecodedMessage, wire: Uint8Array): LandedTransaction {
-    const keys = message.staticAccounts;
+    const keys = accountKeysOf(message);
     const pre = keys.map((k) => this.account(k));
     const result = this.svm.sendTransaction(tx);
     let err: TransactionErrorJson | null = null;
@@ -398,6 +414,7 @@ export class SandboxLedger {
       logs: meta.logs(),
       computeUnits: meta.computeUnitsConsumed(),
       accountKeys: keys,
+      ...(message.addressTableLookups.length > 0 ? { loadedAddresses: message.loadedAddresses } : {}),
       preBalances: pre.map((a) => a?.lamports ?? 0n),
       postBalances: post.map((a) => a?.lamports ?? 0n),
       preTokenBalances: this.tokenBalances(pre),
@@ -428,7 +445,7 @@ export class SandboxLedger {
     if (!replacement && !this.isBlockhashValid(message.lifetimeToken)) {
       return { err: 'BlockhashNotFound', logs: [], unitsConsumed: 0n, accounts: null, replacementBlockhash: null };
     }
-    this.runHooks(message.staticAccounts);
+    this.runHooks(accountKeysOf(message));
     const svm = opts.sigVerify ? this.svm : this.svm.withSigverify(false);
     try {
       const sim = svm.simulateTransaction(tx);
@@ -663,8 +680,18 @@ export interface DecodedMessage {
   header: { numSignerAccounts: number; numReadonlySignerAccounts: number; numReadonlyNonSignerAccounts: number };
   staticAccounts: Address[];
   instructions: { programAddressIndex: number; accountIndices?: number[]; data?: Uint8Array }[];
-  addressTableLookups: unknown[];
+  addressTableLookups: AddressTableLookup[];
+  /** Filled by SandboxLedger.decode from the tables (empty until then). */
+  loadedAddresses: LoadedAddresses;
   lifetimeToken: string;
+}
+
+/** The message's account keys as the runtime indexes them: static, then loaded writable, then loaded readonly. */
+export function accountKeysOf(message: DecodedMessage): Address[] {
+  const { writable, readonly } = message.loadedAddresses;
+  return writable.length + readonly.length === 0
+    ? message.staticAccounts
+    : [...message.staticAccounts, ...writable, ...readonly];
 }
 
 /** Legacy and v0 messages, the ones mainnet RPC nodes accept today. */
@@ -681,6 +708,7 @@ export function decodeMessage(bytes: Uint8Array): DecodedMessage {
       ...(ix.data ? { data: new Uint8Array(ix.data) } : {}),
     })),
     addressTableLookups: 'addressTableLookups' in m ? [...(m.addressTableLookups ?? [])] : [],
+    loadedAddresses: { writable: [], readonly: [] },
     lifetimeToken: m.lifetimeToken,
   };
 }

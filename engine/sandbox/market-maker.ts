@@ -3,13 +3,15 @@ import {
   address as toAddress,
   createNoopSigner,
   getBase58Encoder,
+  getAddressEncoder,
   getBase64Decoder,
+  getProgramDerivedAddress,
   isAddress,
   type Address,
   type Instruction,
 } from '@solana/kit';
 import { getSetComputeUnitLimitInstruction, getSetComputeUnitPriceInstruction } from '@solana-program/compute-budget';
-import { getAddMemoInstruction } from '@solana-program/memo';
+import { getAddMemoInstruction, MEMO_PROGRAM_ADDRESS } from '@solana-program/memo';
 import { getCreateAccountInstruction, getTransferSolInstruction } from '@solana-program/system';
 import {
   getApproveInstruction,
@@ -19,7 +21,14 @@ import {
   getTransferCheckedInstruction,
 } from '@solana-program/token';
 import { FailedTransactionMetadata } from 'litesvm';
-import { JITO_TIP_ACCOUNTS } from '../chain/programs';
+import {
+  ADDRESS_LOOKUP_TABLE_PROGRAM_ADDRESS,
+  ASSOCIATED_TOKEN_PROGRAM_ADDRESS,
+  JITO_TIP_ACCOUNTS,
+  SYSTEM_PROGRAM_ADDRESS,
+  TOKEN_PROGRAM_ADDRESS,
+} from '../chain/programs';
+import { decodeLookupTableAddresses, encodeLookupTable } from './lookup-tables';
 import { apiInstruction, type ApiInstruction } from './api-instruction';
 import { silentLogger, type Logger } from '../kernel/logger';
 import { describeTransactionError, transactionErrorJson } from './errors';
@@ -76,6 +85,7 @@ export const MM_LABEL = 'Harvest Sandbox MM';
 const META_AUTHORITY = 'mm.authority.seed';
 const META_GENESIS = 'mm.genesis';
 const META_ESCROWS = 'mm.escrows';
+const META_LOOKUP_TABLE = 'mm.lookupTable';
 const LAMPORTS_PER_SOL = 1_000_000_000n;
 const U64_MAX = 2n ** 64n - 1n;
 /** Slots an issued quote stays usable for POST /swap (10 minutes at 400 ms a slot). */
@@ -272,6 +282,8 @@ export interface MarketMakerOptions {
   inventory?: Record<string, bigint>;
   /** Lamports the MM keeps for its own fees and escrow rent, never quoted. Default 10 SOL. */
   solReserveLamports?: bigint;
+  /** Whether /swap/v2/build names the market maker's lookup table, as Jupiter's routes do. Default true. */
+  lookupTable?: boolean;
   log?: Logger;
 }
 
@@ -355,6 +367,10 @@ export class SandboxMarketMaker {
   private busy = false;
   /** Whether swaps carry a Memo with the quote id (only if the Memo program runs on this ledger). */
   private memo = false;
+  /** The address lookup table holding the route's accounts that are not the taker's (made once, on a fresh ledger). */
+  private lookupTableAddress: Address | null = null;
+  /** Whether /build names the lookup table (false: `addressesByLookupTableAddress: null`, every account static). */
+  useLookupTable: boolean;
   private readonly unsubscribe: (() => void)[] = [];
 
   private constructor(opts: MarketMakerOptions, faucet: SandboxFaucet) {
@@ -369,6 +385,7 @@ export class SandboxMarketMaker {
     this.solReserve = opts.solReserveLamports ?? 10n * LAMPORTS_PER_SOL;
     this.authority = PlayKey.persisted(this.ledger, META_AUTHORITY);
     this.escrows = JSON.parse(this.ledger.getMeta(META_ESCROWS) ?? '[]') as EscrowRecord[];
+    this.useLookupTable = opts.lookupTable ?? true;
   }
 
   /** Opens the market maker, running genesis (inventory) on a fresh ledger, and registers its ledger hooks. */
@@ -377,6 +394,7 @@ export class SandboxMarketMaker {
     const mm = new SandboxMarketMaker(opts, faucet);
     for (const t of SANDBOX_TOKENS) mm.inventoryAta.set(t.mint, await associatedTokenAddress(mm.authority.address, t));
     if (opts.ledger.getMeta(META_GENESIS) === null) await mm.genesis(opts.inventory ?? { ...DEFAULT_INVENTORY });
+    mm.lookupTableAddress = await mm.openLookupTable();
     mm.busy = true;
     try {
       mm.memo = memoWorks(opts.ledger, mm.authority);
@@ -388,6 +406,53 @@ export class SandboxMarketMaker {
     mm.unsubscribe.push(opts.ledger.onTransaction((tx) => mm.onTransaction(tx)));
     mm.upkeep();
     return mm;
+  }
+
+  /**
+   * The market maker's lookup table, written once in the on-chain layout (owner: the Address
+   * Lookup Table program, authority: the market maker) at the address the program derives from
+   * the authority and a recent slot: the accounts every route shares that are not the taker's.
+   */
+  private async openLookupTable(): Promise<Address> {
+    const known = this.ledger.getMeta(META_LOOKUP_TABLE);
+    if (known !== null) return toAddress(known);
+    const slot = this.ledger.currentSlot();
+    const seed = new Uint8Array(8);
+    new DataView(seed.buffer).setBigUint64(0, slot, true);
+    const [table] = await getProgramDerivedAddress({
+      programAddress: ADDRESS_LOOKUP_TABLE_PROGRAM_ADDRESS,
+      seeds: [getAddressEncoder().encode(this.authority.address), seed],
+    });
+    const entries = [
+      SYSTEM_PROGRAM_ADDRESS,
+      TOKEN_PROGRAM_ADDRESS,
+      TOKEN_2022_PROGRAM,
+      ASSOCIATED_TOKEN_PROGRAM_ADDRESS,
+      MEMO_PROGRAM_ADDRESS,
+      this.authority.address,
+      ...SANDBOX_TOKENS.flatMap((t) => [t.mint, this.inventoryAta.get(t.mint)!]),
+    ];
+    // Last extended now, but with every entry already in place before it: all usable at once
+    // (the sandbox clock may stand still in tests, and a table made minutes ago behaves so).
+    const data = encodeLookupTable(this.authority.address, entries, slot, entries.length);
+    this.ledger.setAccount({
+      address: table,
+      lamports: this.ledger.minimumBalanceForRentExemption(BigInt(data.length)),
+      owner: ADDRESS_LOOKUP_TABLE_PROGRAM_ADDRESS,
+      data,
+      executable: false,
+    });
+    this.ledger.setMeta(META_LOOKUP_TABLE, table);
+    this.log.info({ table, entries: entries.length }, 'sandbox market maker lookup table created');
+    return table;
+  }
+
+  /** What /build puts in addressesByLookupTableAddress: the table as the chain holds it now. */
+  private lookupTables(): Record<string, string[]> | null {
+    if (!this.useLookupTable || this.lookupTableAddress === null) return null;
+    const acc = this.ledger.account(this.lookupTableAddress);
+    if (!acc) return null;
+    return { [this.lookupTableAddress]: decodeLookupTableAddresses(acc.data) };
   }
 
   private async genesis(inventory: Record<string, bigint>): Promise<void> {
@@ -942,8 +1007,7 @@ export class SandboxMarketMaker {
       cleanupInstruction: cleanup ? apiInstruction(cleanup) : null,
       otherInstructions: this.memo ? [apiInstruction(getAddMemoInstruction({ memo: `${MM_LABEL} quote ${id}` }))] : [],
       tipInstruction: tip ? apiInstruction(tip) : null,
-      // The sandbox answers without lookup tables (see README: every account stays a static key).
-      addressesByLookupTableAddress: null,
+      addressesByLookupTableAddress: this.lookupTables(),
       blockhashWithMetadata: {
         blockhash: [...base58Bytes.encode(latest.blockhash)],
         lastValidBlockHeight: Number(latest.lastValidBlockHeight),

@@ -341,20 +341,28 @@ export function encodeTransactionJson(tx: Transaction, message: DecodedMessage):
         stackHeight: null,
       })),
       // Only versioned (v0) messages carry address table lookups.
-      addressTableLookups: message.version === 'legacy' ? undefined : [],
+      addressTableLookups:
+        message.version === 'legacy'
+          ? undefined
+          : message.addressTableLookups.map((l) => ({
+              accountKey: l.lookupTableAddress,
+              writableIndexes: [...l.writableIndexes],
+              readonlyIndexes: [...l.readonlyIndexes],
+            })),
     },
   };
 }
 
-/** Which of a message's static accounts the transaction locks for writing. */
+/** Which of a message's accounts (static, then loaded from its lookup tables) the transaction locks for writing. */
 export function writableAccounts(message: DecodedMessage): Address[] {
   const { numSignerAccounts, numReadonlySignerAccounts, numReadonlyNonSignerAccounts } = message.header;
   const total = message.staticAccounts.length;
-  return message.staticAccounts.filter((_, i) =>
+  const writableStatic = message.staticAccounts.filter((_, i) =>
     i < numSignerAccounts
       ? i < numSignerAccounts - numReadonlySignerAccounts
       : i < total - numReadonlyNonSignerAccounts,
   );
+  return [...writableStatic, ...message.loadedAddresses.writable];
 }
 
 /** The compute-unit price (micro-lamports) a message's compute-budget instructions set, or 0. */

@@ -25,6 +25,7 @@ import {
   type TransactionErrorJson,
 } from './errors';
 import {
+  accountKeysOf,
   decodeMessage,
   feeForMessage,
   TOKEN_2022_PROGRAM,
@@ -490,7 +491,7 @@ function rpcMethods(ledger: SandboxLedger, fees: PrioritizationFees): Record<str
       }
       const decoded = ledger.decode(wire);
       const { message } = decoded;
-      const keys = message.staticAccounts;
+      const keys = accountKeysOf(message);
       if (requested.length > keys.length) throw invalidParams(`Too many accounts provided; max ${keys.length}`);
       const pre = keys.map((k) => ledger.account(k));
       const sim = ledger.simulate(wire, {
@@ -520,7 +521,7 @@ function rpcMethods(ledger: SandboxLedger, fees: PrioritizationFees): Record<str
         fee: charged ? feeForMessage(message) : null,
         innerInstructions: cfg.bool('innerInstructions', false) ? [] : null,
         loadedAccountsDataSize: pre.reduce((n, a) => n + (a?.data.length ?? 0), 0),
-        loadedAddresses: { readonly: [], writable: [] },
+        loadedAddresses: message.loadedAddresses,
         logs: sim.logs,
         postBalances: post ? post.map((a) => a?.lamports ?? 0n) : null,
         postTokenBalances: post ? tokenBalances(post, mintOf).map(encodeTokenBalance) : null,
@@ -645,7 +646,7 @@ function rpcMethods(ledger: SandboxLedger, fees: PrioritizationFees): Record<str
         };
       }
       const bytes = base64Bytes.encode(tx.wire) as Uint8Array;
-      const decoded = ledger.decode(bytes);
+      const decoded = ledger.decode(bytes, tx.loadedAddresses);
       const version = decoded.message.version;
       if (version !== 'legacy' && (maxVersion === undefined || BigInt(version) > maxVersion)) {
         throw new RpcError(
@@ -698,7 +699,7 @@ function transactionMeta(tx: LandedTransaction): Record<string, unknown> {
     preTokenBalances: tx.preTokenBalances.map(encodeTokenBalance),
     postTokenBalances: tx.postTokenBalances.map(encodeTokenBalance),
     rewards: [],
-    loadedAddresses: { writable: [], readonly: [] },
+    loadedAddresses: tx.loadedAddresses ?? { writable: [], readonly: [] },
     computeUnitsConsumed: tx.computeUnits,
   };
 }
@@ -784,6 +785,7 @@ class PrioritizationFees {
       const bytes = base64Bytes.encode(tx.wire) as Uint8Array;
       // Skip the signatures: a compact-u16 count (< 128 here, one byte) then 64 bytes each.
       message = decodeMessage(bytes.subarray(1 + (bytes[0] ?? 0) * 64));
+      if (tx.loadedAddresses) message.loadedAddresses = tx.loadedAddresses;
     } catch {
       return;
     }

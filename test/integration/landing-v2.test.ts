@@ -137,7 +137,7 @@ async function tipBalance(): Promise<bigint> {
 }
 
 describe('the sandbox answers /swap/v2/build in the reference shape', () => {
-  it('the same keys as the reference fixture, instructions the taker alone signs, no lookup tables', async () => {
+  it('the same keys as the reference fixture, instructions the taker alone signs, the market maker’s lookup table', async () => {
     const ref = JSON.parse(readFileSync('test/fixtures/jupiter/build-v2.reference.json', 'utf8')) as Record<
       string,
       unknown
@@ -153,7 +153,27 @@ describe('the sandbox answers /swap/v2/build in the reference shape', () => {
       ix.accounts.filter((a) => a.isSigner).map((a) => a.pubkey),
     );
     expect(new Set(signers)).toEqual(new Set([u.address]));
-    expect(built.addressesByLookupTableAddress).toBeNull();
+    // Like Jupiter's routes: a lookup table of the route's shared accounts, as the chain holds it.
+    const tables = built.addressesByLookupTableAddress!;
+    expect(Object.keys(tables)).toHaveLength(1);
+    const [table, entries] = Object.entries(tables)[0]!;
+    const onChain = (await chain.getMultipleAccounts([table as Address]))[0]!;
+    expect(onChain.owner).toBe('AddressLookupTab1e1111111111111111111111111');
+    expect(onChain.data.length).toBe(56 + 32 * entries.length);
+    const takerAccounts = new Set<string>([
+      u.address,
+      ...(await Promise.all(
+        [USDC, WETH].map(async (t) =>
+          (await import('../../engine/chain')).findAssociatedTokenAddress(
+            u.address,
+            t.mint as Address,
+            t.tokenProgram!,
+          ),
+        ),
+      )),
+    ]);
+    expect(entries.filter((e) => takerAccounts.has(e))).toEqual([]);
+    expect(entries).toContain(USDC.mint);
   });
 });
 
@@ -182,7 +202,7 @@ describe('the signing policy judges the transaction Harvest assembles from /buil
     expect(outcome.status).toBe('confirmed');
   });
 
-  it('assembled on the signing policy’s preview: the unit limit and the judgement come from one simulation', async () => {
+  it('assembled on the signing policy’s preview: the unit limit and the judgement come from one simulation (after one read of the lookup table)', async () => {
     let calls = 0;
     const counting = (wire: Uint8Array, accounts: Address[]) => {
       calls++;
@@ -194,12 +214,15 @@ describe('the signing policy judges the transaction Harvest assembles from /buil
     const a = await assembleSwap(chain, b, u.address, PLAN, undefined, preview);
     expect(a.simulation?.unitsConsumed).toBeGreaterThan(0n);
     expect(a.unitLimit).toBe(Math.ceil(Number(a.simulation!.unitsConsumed) * 1.2));
-    expect(calls).toBe(2); // the baseline and the swap, once
+    // The market maker's lookup table is read first (which writable accounts it loads), then the baseline and
+    // the swap, once each.
+    expect(Object.keys(b.addressesByLookupTableAddress ?? {})).toHaveLength(1);
+    expect(calls).toBe(3);
     const signed = await engine.signer.sign(u.id, a.wire, purposeOf(b, landing), 'test', {
       simulate: counting,
       simulation: a.simulation!,
     });
-    expect(calls).toBe(2);
+    expect(calls).toBe(3);
     expect((await chain.sendAndConfirm(signed, a.lastValidBlockHeight, { pollIntervalMs: 10 })).status).toBe(
       'confirmed',
     );
@@ -218,7 +241,7 @@ describe('the signing policy judges the transaction Harvest assembles from /buil
         simulation: a2.simulation!,
       }),
     ).rejects.toThrow(/losing .* SOL besides the .* fee/);
-    expect(calls).toBe(2 + 2 + 2);
+    expect(calls).toBe(3 + 3 + 3); // a2’s preview, then the drained bytes judged afresh
   });
 
   async function refused(
