@@ -164,7 +164,11 @@ export class TradeExecutionService {
       }
     }
 
-    if (venue === 'jupiter' && this.d.syncFlows && !(await this.d.syncFlows(order.userId)) && !isExit(order)) {
+    // The wallet's history (outside flows) and its balances are independent reads: one round, not two.
+    const synced = venue === 'jupiter' && this.d.syncFlows ? this.d.syncFlows(order.userId) : null;
+    const reading = this.readBalances(order.userId, settings, wallet.address);
+    reading.catch(() => undefined); // awaited below, where a failure is reported; not if the order stops first
+    if (synced !== null && !(await synced) && !isExit(order)) {
       return this.reject(
         order,
         venue,
@@ -172,7 +176,7 @@ export class TradeExecutionService {
         "The wallet's recent history could not be read from the chain, so deposits or withdrawals may be missing from its figures; no new entries until it can be read (sells and exits still run).",
       );
     }
-    const balances = await this.readBalances(order.userId, settings, wallet.address);
+    const balances = await reading;
     const decision = this.d.risk.check(order, {
       balances,
       price: (m) => this.d.prices.price(m),

@@ -510,7 +510,20 @@ interface SwapState {
   after: SimulationOutcome;
 }
 
-/** The baseline and swap simulations of checkSwapEffects (see there for why two, and which accounts). */
+/**
+ * The baseline and swap simulations of checkSwapEffects (see there for why two, and which accounts).
+ *
+ * A v0 swap names accounts by lookup-table index, so the policy needs the
+ * tables (read through the same simulator, on the baseline) to know which
+ * writable accounts to ask about. Read first, that is a second round of
+ * simulations on every swap. Instead, when every table was read before, the
+ * baseline also asks for the tables and both simulations ask for the accounts
+ * the last reading of those tables resolves to; that guess is used only when
+ * the tables, as this baseline reads them, resolve to exactly the same
+ * accounts (an append-only table does). Otherwise the tables are read on
+ * their own and the pair runs over what they say. So nothing is judged on the
+ * remembered tables: they only decide whether one round is enough.
+ */
 async function simulateSwapState(
   wire: Uint8Array,
   tx: SwapTxView,
@@ -518,13 +531,61 @@ async function simulateSwapState(
   simulate: SimulateTransaction,
 ): Promise<SwapState> {
   const baseline = baselineOf(wire);
-  const loadedWritable = tx.lookups.length > 0 ? await loadedWritableAccounts(tx, baseline, simulate) : [];
-  const accounts = [...new Set<Address>([wallet, ...tx.writableStatic, ...loadedWritable])];
+  const accountsWith = (loaded: Address[]): Address[] => [
+    ...new Set<Address>([wallet, ...tx.writableStatic, ...loaded]),
+  ];
+  const guess = tx.lookups.length > 0 ? rememberedLoadedWritable(tx) : null;
+  if (tx.lookups.length === 0 || guess) {
+    const accounts = accountsWith(guess ?? []);
+    const tables = tx.lookups.map((l) => l.table);
+    const [withTables, after] = await Promise.all([
+      runSimulation(simulate, baseline, [...accounts, ...tables], 'the wallet’s balances before the swap'),
+      runSimulation(simulate, wire, accounts, 'the swap'),
+    ]);
+    const before = { ...withTables, accounts: withTables.accounts.slice(0, accounts.length) };
+    if (!guess) return { accounts, before, after };
+    const read = ok(withTables) && withTables.accounts.length === accounts.length + tables.length;
+    const loaded = read ? tryLoadedWritable(tx, withTables.accounts.slice(accounts.length)) : null;
+    if (loaded && sameAddresses(guess, loaded)) return { accounts, before, after };
+  }
+  const loaded = await loadedWritableAccounts(tx, baseline, simulate);
+  const accounts = accountsWith(loaded);
   const [before, after] = await Promise.all([
     runSimulation(simulate, baseline, accounts, 'the wallet’s balances before the swap'),
     runSimulation(simulate, wire, accounts, 'the swap'),
   ]);
   return { accounts, before, after };
+}
+
+/**
+ * The entries of the lookup tables the policy read last (a hint for simulateSwapState, never judged on),
+ * at most REMEMBERED_TABLES of them, the oldest forgotten first.
+ */
+const rememberedTables = new Map<Address, Uint8Array>();
+const REMEMBERED_TABLES = 256;
+
+function rememberTable(table: Address, data: Uint8Array): void {
+  rememberedTables.delete(table);
+  rememberedTables.set(table, data);
+  if (rememberedTables.size > REMEMBERED_TABLES) rememberedTables.delete(rememberedTables.keys().next().value!);
+}
+
+/** The writable accounts `tx` loads as the remembered tables resolve them; null when a table or an index is unknown. */
+function rememberedLoadedWritable(tx: SwapTxView): Address[] | null {
+  const out: Address[] = [];
+  for (const lookup of tx.lookups) {
+    const data = rememberedTables.get(lookup.table);
+    if (!data) return null;
+    for (const index of lookup.writableIndexes) {
+      if (LOOKUP_TABLE_HEADER + (index + 1) * 32 > data.length) return null;
+      out.push(tableEntry(data, index));
+    }
+  }
+  return out;
+}
+
+function sameAddresses(a: readonly Address[], b: readonly Address[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 // ---------------------------------------------------------------------------
@@ -691,6 +752,11 @@ export function baselineOf(wire: Uint8Array): Uint8Array {
 const LOOKUP_TABLE_HEADER = 56;
 const addressDecoder = getAddressDecoder();
 
+function tableEntry(data: Uint8Array, index: number): Address {
+  const at = LOOKUP_TABLE_HEADER + index * 32;
+  return addressDecoder.decode(data.subarray(at, at + 32));
+}
+
 /** The writable accounts a v0 transaction loads from its lookup tables, read from the tables' current state. */
 async function loadedWritableAccounts(
   tx: SwapTxView,
@@ -704,19 +770,34 @@ async function loadedWritableAccounts(
       `the transaction’s address lookup tables could not be read (${describeErr(r.err)}). Nothing was signed.`,
     );
   }
+  return resolveLoadedWritable(tx, r.accounts);
+}
+
+/** The writable accounts `tx` loads, given its tables' accounts in lookup order; refuses what is not a table. */
+function resolveLoadedWritable(tx: SwapTxView, tables: readonly (SimulatedAccount | null)[]): Address[] {
   const out: Address[] = [];
   tx.lookups.forEach((lookup, i) => {
-    const acc = r.accounts[i];
+    const acc = tables[i];
     if (!acc || acc.owner !== ADDRESS_LOOKUP_TABLE_PROGRAM || acc.data.length < LOOKUP_TABLE_HEADER) {
+      rememberedTables.delete(lookup.table);
       throw refusal(`${lookup.table} is not an address lookup table. ${UNTRUSTED}`);
     }
+    rememberTable(lookup.table, acc.data.slice());
     const count = Math.floor((acc.data.length - LOOKUP_TABLE_HEADER) / 32);
     for (const index of lookup.writableIndexes) {
       if (index >= count)
         throw refusal(`it loads entry ${index} of lookup table ${lookup.table}, which has ${count}. ${UNTRUSTED}`);
-      const at = LOOKUP_TABLE_HEADER + index * 32;
-      out.push(addressDecoder.decode(acc.data.subarray(at, at + 32)));
+      out.push(tableEntry(acc.data, index));
     }
   });
   return out;
+}
+
+/** resolveLoadedWritable, or null where it would refuse (the caller then reads the tables on their own). */
+function tryLoadedWritable(tx: SwapTxView, tables: readonly (SimulatedAccount | null)[]): Address[] | null {
+  try {
+    return resolveLoadedWritable(tx, tables);
+  } catch {
+    return null;
+  }
 }

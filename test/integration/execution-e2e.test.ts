@@ -141,7 +141,12 @@ async function user(
 
 /** The engine's own execution path, or one over the same engine with another swap client / hook. */
 function service(
-  opts: { jupiter?: JupiterClient; onSigned?: (intentId: number, wire: Uint8Array) => void; chain?: ChainClient } = {},
+  opts: {
+    jupiter?: JupiterClient;
+    onSigned?: (intentId: number, wire: Uint8Array) => void;
+    chain?: ChainClient;
+    syncFlows?: (userId: number) => Promise<boolean>;
+  } = {},
 ): TradeExecutionService {
   return new TradeExecutionService({
     ...engineExecParts(engine),
@@ -155,6 +160,7 @@ function service(
     chain: opts.chain ?? funds.net.chain,
     jupiter: opts.jupiter ?? new JupiterClient({ baseUrl: sandbox.swapApiUrl }),
     ...(opts.onSigned ? { onSigned: opts.onSigned } : {}),
+    ...(opts.syncFlows ? { syncFlows: opts.syncFlows } : {}),
   });
 }
 
@@ -534,6 +540,39 @@ function apiTransfer(from: string, to: string, lamports: bigint): Build['swapIns
     data: getBase64Decoder().decode(data),
   };
 }
+
+describe('a wallet whose history cannot be read from the chain', () => {
+  it('refuses new entries (STALE_BALANCES, nothing journaled past the refusal, nothing sent) and still sells', async () => {
+    const rhea = await user('rhea', { sol: 2n * LAMPORTS, usdc: usdc(500) });
+    const bought = confirmed(await buy(funds.exec, rhea, WETH, usdc(50)));
+    let historyReads = 0;
+    const exec = service({
+      syncFlows: async (userId) => {
+        expect(userId).toBe(rhea.id);
+        historyReads++;
+        return false;
+      },
+    });
+    const sendsBefore = sends();
+    const r = rejected(await buy(exec, rhea, WETH, usdc(20)), 'STALE_BALANCES');
+    expect(r.message).toMatch(/recent history could not be read.*sells and exits still run/);
+    expect(sends()).toBe(sendsBefore);
+    // A sell reduces risk: it goes through on the balances the chain gives.
+    const sold = confirmed(await sell(exec, rhea, WETH, bought.outAmount));
+    expect(sold.signature).not.toBe(bought.signature);
+    expect(historyReads).toBe(2);
+    expect((await snapshot(rhea)).weth).toBe(0n);
+  });
+
+  it('a history read that throws fails the order with its error, as before any balance is judged', async () => {
+    const sam = await user('sam', { sol: 2n * LAMPORTS, usdc: usdc(100) });
+    const exec = service({
+      syncFlows: () => Promise.reject(new HarvestError('RPC_UNAVAILABLE', 'No RPC endpoint answered.')),
+    });
+    await expect(buy(exec, sam, WETH, usdc(10))).rejects.toThrow(/No RPC endpoint answered/);
+    expect(tradesOf(sam)).toHaveLength(0);
+  });
+});
 
 describe('a malicious swap API gets nothing signed', () => {
   let api: MaliciousSwapApi;

@@ -442,9 +442,9 @@ describe('the signing policy judges what real tables resolve to', () => {
     return [...msg.staticAccounts];
   }
 
-  async function refused(wire: Uint8Array, b: JupiterBuild, reason: RegExp): Promise<void> {
+  async function refused(wire: Uint8Array, b: JupiterBuild, reason: RegExp, sim = simulate): Promise<void> {
     const before = engine.signer.signedCount;
-    await expect(engine.signer.sign(u.id, wire, purposeOf(b), 'test', { simulate })).rejects.toThrow(reason);
+    await expect(engine.signer.sign(u.id, wire, purposeOf(b), 'test', { simulate: sim })).rejects.toThrow(reason);
     expect(engine.signer.signedCount).toBe(before);
   }
 
@@ -506,6 +506,39 @@ describe('the signing policy judges what real tables resolve to', () => {
       executable: false,
     });
     await refused(a.wire, b, /simulat|less than the minimum output/);
+  });
+
+  it('a table the policy has read before, rewritten since: judged as it now resolves, not as remembered', async () => {
+    const b = await build();
+    const mine = await findAssociatedTokenAddress(u.address, WETH.mint as Address, WETH.tokenProgram!);
+    const theirs = await findAssociatedTokenAddress(stranger, WETH.mint as Address, WETH.tokenProgram!);
+    const t = hostileTable([mine]);
+    const a = await assembleSwap(
+      chain,
+      { ...b, addressesByLookupTableAddress: { ...b.addressesByLookupTableAddress, [t]: [mine] } },
+      u.address,
+      PLAN,
+    );
+    // The policy reads (and remembers) the honest table: the preview is clean.
+    const preview = await engine.signer.previewSwap(u.id, a.wire, simulate);
+    expect(preview.err).toBeNull();
+    sandbox.ledger.setAccount({
+      address: t,
+      lamports: LAMPORTS,
+      owner: ALT_PROGRAM,
+      data: encodeLookupTable(stranger, [theirs], 0n, 1),
+      executable: false,
+    });
+    // The baseline and the swap start over the remembered accounts, the baseline reading the table afresh; it
+    // resolves differently now, so the table is read alone and the pair runs again over what it now says.
+    const asked: Address[][] = [];
+    const recording = (wire: Uint8Array, accounts: Address[]) => {
+      asked.push(accounts);
+      return simulate(wire, accounts);
+    };
+    await refused(a.wire, b, /simulat|less than the minimum output/, recording);
+    expect(asked.some((acc) => acc.includes(mine))).toBe(true);
+    expect(asked.some((acc) => acc.includes(theirs))).toBe(true);
   });
 
   it('a program id reachable only through a real table is refused before any simulation', async () => {
