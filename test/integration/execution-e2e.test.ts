@@ -565,12 +565,12 @@ describe('a wallet whose history cannot be read from the chain', () => {
   });
 
   it('a history read that throws fails the order with its error, as before any balance is judged', async () => {
-    const sam = await user('sam', { sol: 2n * LAMPORTS, usdc: usdc(100) });
+    const saul = await user('saul', { sol: 2n * LAMPORTS, usdc: usdc(100) });
     const exec = service({
       syncFlows: () => Promise.reject(new HarvestError('RPC_UNAVAILABLE', 'No RPC endpoint answered.')),
     });
-    await expect(buy(exec, sam, WETH, usdc(10))).rejects.toThrow(/No RPC endpoint answered/);
-    expect(tradesOf(sam)).toHaveLength(0);
+    await expect(buy(exec, saul, WETH, usdc(10))).rejects.toThrow(/No RPC endpoint answered/);
+    expect(tradesOf(saul)).toHaveLength(0);
   });
 });
 
