@@ -10,9 +10,12 @@
  * They are two plain statements, not one SELECT over the pragma_data_version
  * table-valued function, which costs about 3 µs a step against 0.2 µs each.
  * Any write therefore invalidates every friend's facts: a fill recorded between
- * two checks of the same cycle is always seen by the next one. Writes the gate
- * itself makes and applies to the cache (a friend's risk state mark) are not
- * counted, so the mark moving does not drop everyone's facts.
+ * two checks of the same cycle is always seen by the next one. Two kinds of
+ * writes are not counted: those the gate itself makes and applies to the cache
+ * (a friend's risk state mark), and rows written on this connection to tables
+ * no fact is read from (engine/store/fact-neutral.ts: the strategy decision
+ * log, candles, events), so the runner's decision log between two checks does
+ * not drop everyone's facts. Another connection's commit always counts.
  *
  * One instance serves the gates of one network (keys do not name it).
  *
@@ -20,7 +23,7 @@
  * back, and a fact read under them would then outlive them.
  */
 import type Database from 'better-sqlite3';
-import type { Store } from '../store';
+import { factNeutralChanges, type Store } from '../store';
 import type { Order } from '../order';
 import type { RiskContext, RiskDecision, RiskGate } from './gate';
 
@@ -82,7 +85,7 @@ export class GateFacts {
 
   private enter(): void {
     if (this.depth++ === 0 && !this.store.db.inTransaction) {
-      const changes = (this.changesStmt.get() as number) - this.own;
+      const changes = (this.changesStmt.get() as number) - this.own - factNeutralChanges(this.store.db);
       const version = this.versionStmt.get() as number;
       // The same object while the database is unchanged, so a friend's facts are current by identity.
       const prev = this.lastStamp;

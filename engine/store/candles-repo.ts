@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
+import { runFactNeutral } from './fact-neutral';
 
 /** Where a stored candle came from: built here from live ticks, or seeded from a history source. */
 export type CandleSource = 'live' | `seed:${string}`;
@@ -98,7 +99,19 @@ export class CandlesRepo {
 
   /** Records a candle that closed live. */
   putLive(network: string, mint: string, timeframe: string, c: Omit<StoredCandle, 'source' | 'gap'>): void {
-    this.s.upsertLive.run(network, mint, timeframe, c.time, c.open, c.high, c.low, c.close, c.volume);
+    runFactNeutral(
+      this.db,
+      this.s.upsertLive,
+      network,
+      mint,
+      timeframe,
+      c.time,
+      c.open,
+      c.high,
+      c.low,
+      c.close,
+      c.volume,
+    );
   }
 
   /** Records seeded history (one transaction); returns how many were new. */
@@ -106,7 +119,9 @@ export class CandlesRepo {
     return this.db.transaction(() => {
       let added = 0;
       for (const c of candles) {
-        added += this.s.insertSeed.run(
+        added += runFactNeutral(
+          this.db,
+          this.s.insertSeed,
           network,
           mint,
           timeframe,
@@ -144,8 +159,18 @@ export class CandlesRepo {
 
   /** Drops all but the newest `keep` candles of a series, and any opening before `olderThan`; returns how many. */
   prune(network: string, mint: string, timeframe: string, keep: number, olderThan: number): number {
-    return this.s.prune.run(network, mint, timeframe, olderThan, network, mint, timeframe, Math.max(0, keep - 1))
-      .changes;
+    return runFactNeutral(
+      this.db,
+      this.s.prune,
+      network,
+      mint,
+      timeframe,
+      olderThan,
+      network,
+      mint,
+      timeframe,
+      Math.max(0, keep - 1),
+    ).changes;
   }
 
   series(network: string): { mint: string; timeframe: string }[] {
@@ -154,6 +179,6 @@ export class CandlesRepo {
 
   /** Forgets a network's candles (the sandbox's replay jumped back in market time). */
   clear(network: string): number {
-    return this.s.clear.run(network).changes;
+    return runFactNeutral(this.db, this.s.clear, network).changes;
   }
 }

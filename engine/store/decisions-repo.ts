@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { runFactNeutral } from './fact-neutral';
 
 export type DecisionOutcome = 'entered' | 'exited' | 'no-signal' | 'skipped' | 'warming-up' | 'error';
 export const DECISION_OUTCOMES: readonly DecisionOutcome[] = [
@@ -179,7 +180,7 @@ export class DecisionsRepo {
   }
 
   saveState(s: StrategyStateRow): void {
-    this.s.upsertStmt.run({
+    runFactNeutral(this.db, this.s.upsertStmt, {
       user_id: s.userId,
       token: s.token,
       strategy_id: s.strategyId,
@@ -213,7 +214,9 @@ export class DecisionsRepo {
 
   record(d: NewDecision): number {
     return Number(
-      this.s.insertStmt.run(
+      runFactNeutral(
+        this.db,
+        this.s.insertStmt,
         d.userId,
         d.token,
         d.strategyId,
@@ -238,6 +241,6 @@ export class DecisionsRepo {
 
   /** Deletes decisions recorded before `cutoff` (ISO); returns how many. */
   prune(cutoff: string): number {
-    return this.s.pruneStmt.run(cutoff).changes;
+    return runFactNeutral(this.db, this.s.pruneStmt, cutoff).changes;
   }
 }

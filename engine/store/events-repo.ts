@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { runFactNeutral } from './fact-neutral';
 import { statementCache } from './statements';
 
 export interface EventRow {
@@ -35,9 +36,15 @@ export class EventsRepo {
   constructor(private readonly db: Db) {}
 
   insert(e: Omit<EventRow, 'id'>): EventRow {
-    const info = this.statements
-      .prepare('INSERT INTO events (ts, type, severity, user_id, payload) VALUES (?, ?, ?, ?, ?)')
-      .run(e.ts, e.type, e.severity, e.userId, JSON.stringify(e.payload));
+    const info = runFactNeutral(
+      this.db,
+      this.statements.prepare('INSERT INTO events (ts, type, severity, user_id, payload) VALUES (?, ?, ?, ?, ?)'),
+      e.ts,
+      e.type,
+      e.severity,
+      e.userId,
+      JSON.stringify(e.payload),
+    );
     return { ...e, id: Number(info.lastInsertRowid) };
   }
 

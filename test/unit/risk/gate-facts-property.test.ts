@@ -3,7 +3,7 @@
  * at an instant) while the database is unchanged (engine/risk/gate-facts.ts,
  * risk-engine.ts). Whatever happens between two checks (a fill, a sale at a
  * loss, a pause or resume, a settings change, a paper book moved, time passing
- * into a new day), the gate that remembers must give every order the verdict
+ * into a new day, the decision log and candles written in between), the gate that remembers must give every order the verdict
  * a gate reading everything afresh gives: never an order through that the
  * database would refuse, and never one refused that it would let through.
  */
@@ -48,7 +48,9 @@ type Op =
   | { kind: 'resume'; user: number }
   | { kind: 'settings'; user: number; tight: boolean }
   | { kind: 'book'; user: number; usdcHeld: number }
-  | { kind: 'advance'; minutes: number };
+  | { kind: 'advance'; minutes: number }
+  /** What the strategy runner and the engine write between checks: the decision log, a candle, an event. */
+  | { kind: 'log'; user: number };
 
 const user = fc.integer({ min: 0, max: 2 });
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -85,13 +87,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({ kind: fc.constant('advance' as const), minutes: fc.constantFrom(0, 20, 90, 900) }),
   },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('log' as const), user }) },
 );
 
 /** What must agree: passed, or refused by the same rule. */
 const outcome = (d: RiskDecision): string => (d.ok ? 'ok' : d.code);
 
 describe('the risk gate that remembers agrees with one that reads afresh', () => {
-  it('on every check of any sequence of checks, fills, pauses, settings changes and time', () => {
+  it('on every check of any sequence of checks, fills, pauses, settings changes, decision-log writes and time', () => {
     fc.assert(
       fc.property(fc.array(op, { minLength: 10, maxLength: 60, size: 'max' }), (ops) => {
         const w = world();
@@ -145,6 +148,31 @@ describe('the risk gate that remembers agrees with one that reads afresh', () =>
               w.store.settings.update(ids[o.user]!, row.version, next, at);
             } else if (o.kind === 'book') {
               w.store.paper.set(ids[o.user]!, USDC.mint, usdc(o.usdcHeld));
+            } else if (o.kind === 'log') {
+              const userId = ids[o.user]!;
+              w.store.decisions.record({
+                userId,
+                token: 'WETH',
+                strategyId: 'trend',
+                candleTime: w.clock.now(),
+                recordedAt: at,
+                outcome: 'no-signal',
+                code: 'NO_SIGNAL',
+                message: 'no signal',
+                signalSide: null,
+                indicators: null,
+                intentId: null,
+                clientId: null,
+              });
+              w.store.candles.putLive(NET, WETH.mint, '5m', {
+                time: w.clock.now(),
+                open: 1,
+                high: 1,
+                low: 1,
+                close: 1,
+                volume: 0,
+              });
+              w.store.events.insert({ ts: at, type: 'strategy.decision', severity: 'info', userId, payload: {} });
             } else {
               w.clock.advance(o.minutes * 60_000);
             }

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isoTime } from '../../../engine/kernel/clock';
 import { standardRiskGate } from '../../../engine/risk';
 import { openDatabase, Store } from '../../../engine/store';
@@ -56,6 +56,61 @@ describe('the risk gate within one cycle', () => {
       expect(second).toMatchObject({ ok: false, code: 'MAX_POSITIONS' });
       // Bob's facts were dropped with everyone's and read again: he holds nothing, so he still enters.
       expect(gate.check(buyOrder(bob, 300), ctx)).toEqual({ ok: true });
+    } finally {
+      w.store.close();
+    }
+  });
+
+  it('the decision log, a live candle and an event written between two checks keep the facts; a fill drops them', () => {
+    const w = world();
+    try {
+      const ana = addUser(w, 'ana', { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
+      const gate = standardRiskGate({ store: w.store, controls: w.controls, bus: w.bus, network: NET });
+      const ctx = { balances: new Map([[USDC.mint, usdc(10_000)]]), price: priceFn(), nowMs: w.clock.now() };
+      expect(gate.check(buyOrder(ana, 300), ctx)).toEqual({ ok: true });
+      const reads = vi.spyOn(w.store.risk, 'lastClose');
+      const at = isoTime(w.clock);
+      // What the strategy runner and the engine write in a cycle, between two entry checks.
+      w.store.decisions.saveState({
+        userId: ana,
+        token: 'WETH',
+        strategyId: 'trend',
+        timeframe: '5m',
+        warmupHave: 63,
+        warmupNeeded: 63,
+        lastCandle: 0,
+        indicators: { fast: 1, slow: 2 },
+        signal: { side: 'buy', reason: 'cross', candleTime: 0 },
+        outcome: 'entered',
+        code: 'FILLED',
+        message: 'bought',
+        decidedAt: at,
+        tradedAt: null,
+        updatedAt: at,
+      });
+      w.store.decisions.record({
+        userId: ana,
+        token: 'WETH',
+        strategyId: 'trend',
+        candleTime: 0,
+        recordedAt: at,
+        outcome: 'entered',
+        code: 'FILLED',
+        message: 'bought',
+        signalSide: 'buy',
+        indicators: null,
+        intentId: null,
+        clientId: null,
+      });
+      w.store.candles.putLive(NET, WETH.mint, '5m', { time: 0, open: 1, high: 1, low: 1, close: 1, volume: 0 });
+      w.store.events.insert({ ts: at, type: 'strategy.signal', severity: 'info', userId: ana, payload: {} });
+      expect(gate.check(buyOrder(ana, 300), ctx)).toEqual({ ok: true });
+      expect(reads).not.toHaveBeenCalled();
+      // A fill is a fact: the next check reads again and sees the position.
+      recordFill(w.store, { userId: ana, side: 'buy', base: weth(0.1), quote: usdc(300), at });
+      const second = gate.check(buyOrder(ana, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 }), ctx);
+      expect(second).toMatchObject({ ok: false, code: 'MAX_POSITIONS' });
+      expect(reads).toHaveBeenCalled();
     } finally {
       w.store.close();
     }
