@@ -71,10 +71,10 @@ export class BalanceSync {
       const settings = UserSettingsSchema.parse(this.store.settings.get(w.userId)?.settings ?? {});
       const minimum = BigInt(settings.minTradingBalanceLamports);
       const change = this.store.tx(() => {
-        this.store.holdings.upsertBalance(this.network, w.address, SOL_KEY, b.lamports, at);
-        recordBalanceReadSlot(this.store.meta, this.network, w.address, b.slot, b.lamports);
+        this.store.holdings.upsertBalance(this.network, w.address, SOL_KEY, b.lamports, at, w.userId);
+        recordBalanceReadSlot(this.store.meta, w.userId, this.network, w.address, b.slot, b.lamports);
         for (const t of splTokens())
-          this.store.holdings.upsertBalance(this.network, w.address, t.mint, b.tokens.get(t.mint) ?? 0n, at);
+          this.store.holdings.upsertBalance(this.network, w.address, t.mint, b.tokens.get(t.mint) ?? 0n, at, w.userId);
         const c = activationChange(this.store.users.isActive(w.userId), this.noChain ? minimum : b.lamports, minimum);
         if (c) {
           // The flag and its event commit together: a crossing is recorded exactly once.

@@ -12,10 +12,13 @@
  * Any write therefore invalidates every friend's facts: a fill recorded between
  * two checks of the same cycle is always seen by the next one. Two kinds of
  * writes are not counted: those the gate itself makes and applies to the cache
- * (a friend's risk state mark), and rows written on this connection to tables
- * no fact is read from (engine/store/fact-neutral.ts: the strategy decision
- * log, candles, events), so the runner's decision log between two checks does
- * not drop everyone's facts. Another connection's commit always counts.
+ * (a friend's risk state mark), and the writes the store explains
+ * (engine/store/fact-changes.ts): rows of tables no fact is read from (the
+ * decision log, candles, events, the order journal) drop nobody's facts, and
+ * rows of one friend's facts (a fill's position, trade and paper balances, a
+ * cash flow) drop only that friend's, through the friend's version. So the
+ * runner's decision log and one friend's fill do not make ten thousand friends
+ * be read again. Another connection's commit always counts.
  *
  * One instance serves the gates of one network (keys do not name it).
  *
@@ -23,7 +26,7 @@
  * back, and a fact read under them would then outlive them.
  */
 import type Database from 'better-sqlite3';
-import { factNeutralChanges, type Store } from '../store';
+import { factChanges, type FactChanges, type Store } from '../store';
 import type { Order } from '../order';
 import type { RiskContext, RiskDecision, RiskGate } from './gate';
 
@@ -34,6 +37,8 @@ interface Stamp {
 
 interface Friend {
   stamp: Stamp;
+  /** The friend's write count (FactChanges.friends) when these facts were read. */
+  version: number;
   facts: Map<string, unknown>;
 }
 
@@ -54,7 +59,11 @@ export class GateFacts {
   private lastStamp: Stamp | null = null;
   private last: Friend | null = null;
 
+  /** This connection's explained writes (engine/store/fact-changes.ts). */
+  private readonly changes: FactChanges;
+
   constructor(private readonly store: Store) {
+    this.changes = factChanges(store.db);
     this.versionStmt = store.db.prepare('PRAGMA data_version').pluck();
     this.changesStmt = store.db.prepare('SELECT total_changes()').pluck();
   }
@@ -85,7 +94,7 @@ export class GateFacts {
 
   private enter(): void {
     if (this.depth++ === 0 && !this.store.db.inTransaction) {
-      const changes = (this.changesStmt.get() as number) - this.own - factNeutralChanges(this.store.db);
+      const changes = (this.changesStmt.get() as number) - this.own - this.changes.explained;
       const version = this.versionStmt.get() as number;
       // The same object while the database is unchanged, so a friend's facts are current by identity.
       const prev = this.lastStamp;
@@ -104,11 +113,12 @@ export class GateFacts {
   private friend(userId: number): Friend | null {
     const stamp = this.stamp;
     if (!stamp) return null;
+    const version = this.changes.friends.get(userId) ?? 0;
     const last = this.last;
-    if (last !== null && this.lastId === userId && last.stamp === stamp) return last;
+    if (last !== null && this.lastId === userId && last.stamp === stamp && last.version === version) return last;
     let f = this.friends.get(userId);
-    if (!f || f.stamp.changes !== stamp.changes || f.stamp.version !== stamp.version) {
-      f = { stamp, facts: new Map() };
+    if (!f || f.stamp.changes !== stamp.changes || f.stamp.version !== stamp.version || f.version !== version) {
+      f = { stamp, version, facts: new Map() };
       this.friends.set(userId, f);
     }
     this.lastId = userId;
@@ -181,9 +191,9 @@ export class GateFacts {
       write();
       return;
     }
-    const before = this.changesStmt.get() as number;
+    const before = (this.changesStmt.get() as number) - this.changes.explained;
     write();
-    this.own += (this.changesStmt.get() as number) - before;
+    this.own += (this.changesStmt.get() as number) - this.changes.explained - before;
     let m = f.facts.get(key) as Map<string, unknown> | undefined;
     if (!m) f.facts.set(key, (m = new Map()));
     m.set(sub, value);

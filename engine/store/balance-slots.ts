@@ -18,12 +18,13 @@ export interface BalanceRead {
 /** Records the slot and SOL of the newest balance read of a wallet (called as the balances are stored). */
 export function recordBalanceReadSlot(
   meta: MetaRepo,
+  userId: number,
   network: string,
   wallet: string,
   slot: bigint,
   lamports: bigint,
 ): void {
-  meta.set(readKey(network, wallet), `${slot}:${lamports}`);
+  meta.setForFriend(userId, readKey(network, wallet), `${slot}:${lamports}`);
 }
 
 /** At a user's first equity snapshot: pins the slot its balances were read at (if known). */

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
-import { runFactNeutral } from './fact-neutral';
+import { runFactNeutral } from './fact-changes';
 
 /** Where a stored candle came from: built here from live ticks, or seeded from a history source. */
 export type CandleSource = 'live' | `seed:${string}`;

@@ -1,5 +1,5 @@
 import type { Db } from './database';
-import { runFactNeutral } from './fact-neutral';
+import { runFactNeutral } from './fact-changes';
 
 export type DecisionOutcome = 'entered' | 'exited' | 'no-signal' | 'skipped' | 'warming-up' | 'error';
 export const DECISION_OUTCOMES: readonly DecisionOutcome[] = [

@@ -1,5 +1,5 @@
 import type { Db } from './database';
-import { runFactNeutral } from './fact-neutral';
+import { runFactNeutral } from './fact-changes';
 import { statementCache } from './statements';
 
 export interface EventRow {

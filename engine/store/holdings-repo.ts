@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { runForFriend } from './fact-changes';
 import { statementCache } from './statements';
 
 export interface BalanceRow {
@@ -16,12 +17,17 @@ export class HoldingsRepo {
 
   constructor(private readonly db: Db) {}
 
-  upsertBalance(network: string, address: string, mint: string, amount: bigint, seenAt: string): void {
-    this.statements
-      .prepare(
-        'INSERT INTO balances (network, address, mint, amount, seen_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(network, address, mint) DO UPDATE SET amount = excluded.amount, seen_at = excluded.seen_at',
-      )
-      .run(network, address, mint, amount.toString(), seenAt);
+  /**
+   * A wallet's balance as last read. With `userId` (the wallet's friend) only that friend's risk facts are
+   * dropped; without, everyone's are (engine/store/fact-changes.ts).
+   */
+  upsertBalance(network: string, address: string, mint: string, amount: bigint, seenAt: string, userId?: number): void {
+    const stmt = this.statements.prepare(
+      'INSERT INTO balances (network, address, mint, amount, seen_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(network, address, mint) DO UPDATE SET amount = excluded.amount, seen_at = excluded.seen_at',
+    );
+    const args = [network, address, mint, amount.toString(), seenAt];
+    if (userId === undefined) stmt.run(...args);
+    else runForFriend(this.db, userId, stmt, ...args);
   }
 
   /** Last seen balances of an address on one network, or on every network when none is named. */

@@ -35,7 +35,7 @@ export {
   type StrategyStateRow,
 } from './decisions-repo';
 export { CandlesRepo, type StoredCandle, type CandleSource as StoredCandleSource } from './candles-repo';
-export { factNeutralChanges } from './fact-neutral';
+export { factChanges, type FactChanges } from './fact-changes';
 export {
   TriggerOrdersRepo,
   type TriggerOrderRow,

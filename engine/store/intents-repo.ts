@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { runFactNeutral } from './fact-changes';
 import { statementCache } from './statements';
 
 export type IntentStatus = 'pending' | 'signed' | 'confirmed' | 'failed' | 'expired' | 'rejected';
@@ -101,25 +102,25 @@ export class IntentsRepo {
   constructor(private readonly db: Db) {}
 
   insert(i: NewIntent): number {
-    const info = this.statements
-      .prepare(
+    const info = runFactNeutral(
+      this.db,
+      this.statements.prepare(
         "INSERT INTO intents (user_id, client_id, network, venue, context, side, input_mint, output_mint, amount, slippage_bps, status, exits, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
-      )
-      .run(
-        i.userId,
-        i.clientId,
-        i.network,
-        i.venue,
-        i.context,
-        i.side,
-        i.inputMint,
-        i.outputMint,
-        i.amount.toString(),
-        i.slippageBps,
-        i.exits === null ? null : JSON.stringify(i.exits),
-        i.at,
-        i.at,
-      );
+      ),
+      i.userId,
+      i.clientId,
+      i.network,
+      i.venue,
+      i.context,
+      i.side,
+      i.inputMint,
+      i.outputMint,
+      i.amount.toString(),
+      i.slippageBps,
+      i.exits === null ? null : JSON.stringify(i.exits),
+      i.at,
+      i.at,
+    );
     return Number(info.lastInsertRowid);
   }
 
@@ -185,27 +186,40 @@ export class IntentsRepo {
   }
 
   setQuote(id: number, quote: unknown, at: string): void {
-    this.statements
-      .prepare('UPDATE intents SET quote = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?')
-      .run(JSON.stringify(quote), at, id);
+    runFactNeutral(
+      this.db,
+      this.statements.prepare('UPDATE intents SET quote = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?'),
+      JSON.stringify(quote),
+      at,
+      id,
+    );
   }
 
   markSigned(id: number, signature: string, signedTx: string, lastValidBlockHeight: bigint, at: string): void {
-    const info = this.statements
-      .prepare(
+    const info = runFactNeutral(
+      this.db,
+      this.statements.prepare(
         "UPDATE intents SET status = 'signed', signature = ?, signed_tx = ?, last_valid_block_height = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'signed')",
-      )
-      .run(signature, signedTx, lastValidBlockHeight.toString(), at, id);
+      ),
+      signature,
+      signedTx,
+      lastValidBlockHeight.toString(),
+      at,
+      id,
+    );
     if (info.changes !== 1) throw new Error(`intent ${id} is no longer pending`);
   }
 
   /** Back to pending after a signed attempt expired, before a fresh quote is signed. */
   reopen(id: number, at: string): void {
-    this.statements
-      .prepare(
+    runFactNeutral(
+      this.db,
+      this.statements.prepare(
         "UPDATE intents SET status = 'pending', signature = NULL, signed_tx = NULL, last_valid_block_height = NULL, updated_at = ? WHERE id = ? AND status = 'signed'",
-      )
-      .run(at, id);
+      ),
+      at,
+      id,
+    );
   }
 
   finish(
@@ -216,11 +230,17 @@ export class IntentsRepo {
     at: string,
   ): boolean {
     return (
-      this.statements
-        .prepare(
+      runFactNeutral(
+        this.db,
+        this.statements.prepare(
           "UPDATE intents SET status = ?, reason_code = ?, error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'signed')",
-        )
-        .run(status, reasonCode, error, at, id).changes === 1
+        ),
+        status,
+        reasonCode,
+        error,
+        at,
+        id,
+      ).changes === 1
     );
   }
 

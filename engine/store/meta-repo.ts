@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { runForFriend } from './fact-changes';
 import { statementCache } from './statements';
 
 export class MetaRepo {
@@ -11,6 +12,19 @@ export class MetaRepo {
     const row = this.statements.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
       { value: string } | undefined;
     return row?.value ?? null;
+  }
+
+  /** set() of a key that belongs to one friend (their facts' version moves, nobody else's; fact-changes.ts). */
+  setForFriend(userId: number, key: string, value: string): void {
+    runForFriend(
+      this.db,
+      userId,
+      this.statements.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ),
+      key,
+      value,
+    );
   }
 
   set(key: string, value: string): void {

@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { runForFriend } from './fact-changes';
 import { statementCache } from './statements';
 
 export interface PositionRow {
@@ -178,76 +179,79 @@ export class PortfolioRepo {
   insertPosition(
     p: Omit<PositionRow, 'id' | 'closedAt' | 'stuckSince' | 'account'> & { account?: 'paper' | 'live' },
   ): number {
-    const info = this.statements
-      .prepare(
+    const info = runForFriend(
+      this.db,
+      p.userId,
+      this.statements.prepare(
         'INSERT INTO positions (user_id, network, mint, quote_mint, status, account, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        p.userId,
-        p.network,
-        p.mint,
-        p.quoteMint,
-        p.status,
-        p.account ?? 'live',
-        p.quantity.toString(),
-        p.costBasis.toString(),
-        p.realizedPnl.toString(),
-        p.feesLamports.toString(),
-        p.stopLoss,
-        p.takeProfit,
-        p.trailingStopBps,
-        p.highWater,
-        p.openedAt,
-        p.updatedAt,
-      );
+      ),
+      p.userId,
+      p.network,
+      p.mint,
+      p.quoteMint,
+      p.status,
+      p.account ?? 'live',
+      p.quantity.toString(),
+      p.costBasis.toString(),
+      p.realizedPnl.toString(),
+      p.feesLamports.toString(),
+      p.stopLoss,
+      p.takeProfit,
+      p.trailingStopBps,
+      p.highWater,
+      p.openedAt,
+      p.updatedAt,
+    );
     return Number(info.lastInsertRowid);
   }
 
   updatePosition(p: PositionRow): void {
-    this.statements
-      .prepare(
+    runForFriend(
+      this.db,
+      p.userId,
+      this.statements.prepare(
         'UPDATE positions SET status = ?, quantity = ?, cost_basis = ?, realized_pnl = ?, fees_lamports = ?, stop_loss = ?, take_profit = ?, trailing_stop_bps = ?, high_water = ?, stuck_since = ?, closed_at = ?, updated_at = ? WHERE id = ?',
-      )
-      .run(
-        p.status,
-        p.quantity.toString(),
-        p.costBasis.toString(),
-        p.realizedPnl.toString(),
-        p.feesLamports.toString(),
-        p.stopLoss,
-        p.takeProfit,
-        p.trailingStopBps,
-        p.highWater,
-        p.stuckSince,
-        p.closedAt,
-        p.updatedAt,
-        p.id,
-      );
+      ),
+      p.status,
+      p.quantity.toString(),
+      p.costBasis.toString(),
+      p.realizedPnl.toString(),
+      p.feesLamports.toString(),
+      p.stopLoss,
+      p.takeProfit,
+      p.trailingStopBps,
+      p.highWater,
+      p.stuckSince,
+      p.closedAt,
+      p.updatedAt,
+      p.id,
+    );
   }
 
   insertTrade(t: Omit<TradeRow, 'id'>): number {
-    const info = this.statements
-      .prepare(
+    const info = runForFriend(
+      this.db,
+      t.userId,
+      this.statements.prepare(
         'INSERT INTO trades (intent_id, user_id, network, venue, context, side, base_mint, quote_mint, base_amount, quote_amount, fee_lamports, price, realized_pnl, position_id, signature, executed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        t.intentId,
-        t.userId,
-        t.network,
-        t.venue,
-        t.context,
-        t.side,
-        t.baseMint,
-        t.quoteMint,
-        t.baseAmount.toString(),
-        t.quoteAmount.toString(),
-        t.feeLamports.toString(),
-        t.price,
-        t.realizedPnl.toString(),
-        t.positionId,
-        t.signature,
-        t.executedAt,
-      );
+      ),
+      t.intentId,
+      t.userId,
+      t.network,
+      t.venue,
+      t.context,
+      t.side,
+      t.baseMint,
+      t.quoteMint,
+      t.baseAmount.toString(),
+      t.quoteAmount.toString(),
+      t.feeLamports.toString(),
+      t.price,
+      t.realizedPnl.toString(),
+      t.positionId,
+      t.signature,
+      t.executedAt,
+    );
     return Number(info.lastInsertRowid);
   }
 
@@ -352,10 +356,15 @@ export class PaperRepo {
 
   set(userId: number, mint: string, amount: bigint): void {
     if (amount < 0n) throw new Error(`paper balance of ${mint} would go negative`);
-    this.statements
-      .prepare(
+    runForFriend(
+      this.db,
+      userId,
+      this.statements.prepare(
         'INSERT INTO paper_balances (user_id, mint, amount) VALUES (?, ?, ?) ON CONFLICT(user_id, mint) DO UPDATE SET amount = excluded.amount',
-      )
-      .run(userId, mint, amount.toString());
+      ),
+      userId,
+      mint,
+      amount.toString(),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Db } from './database';
+import { runForFriend } from './fact-changes';
 
 /** Amounts here are micro-USD (USD × 10⁶) as bigint, stored as text. */
 export interface EquitySnapshotRow {
@@ -133,7 +134,10 @@ export class RiskRepo {
 
   /** Records a flow; false when one with the same ref was already recorded (idempotent import). */
   insertCashFlow(f: Omit<CashFlowRow, 'id'>): boolean {
-    const info = this.st(SQL[3]).run(
+    const info = runForFriend(
+      this.db,
+      f.userId,
+      this.st(SQL[3]),
       f.userId,
       f.network,
       f.ts,

@@ -17,7 +17,7 @@ function setup(read: { slot: bigint; lamports: bigint } | null) {
   const clock = new ManualClock(T0);
   const store = new Store(openDatabase(':memory:', { nowIso: isoTime(clock) }));
   const u = store.users.insert('wes', isoTime(clock));
-  if (read) recordBalanceReadSlot(store.meta, 'sandbox', WALLET, read.slot, read.lamports);
+  if (read) recordBalanceReadSlot(store.meta, u.id, 'sandbox', WALLET, read.slot, read.lamports);
   pinFirstSnapshotSlot(store.meta, u.id, 'sandbox', WALLET);
   const ts = new Date(T0).toISOString();
   store.risk.insertSnapshot({

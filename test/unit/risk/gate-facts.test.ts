@@ -54,7 +54,7 @@ describe('the risk gate within one cycle', () => {
       };
       const second = gate.check(buyOrder(ana, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 }), after);
       expect(second).toMatchObject({ ok: false, code: 'MAX_POSITIONS' });
-      // Bob's facts were dropped with everyone's and read again: he holds nothing, so he still enters.
+      // Bob holds nothing, so he still enters.
       expect(gate.check(buyOrder(bob, 300), ctx)).toEqual({ ok: true });
     } finally {
       w.store.close();
@@ -111,6 +111,48 @@ describe('the risk gate within one cycle', () => {
       const second = gate.check(buyOrder(ana, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 }), ctx);
       expect(second).toMatchObject({ ok: false, code: 'MAX_POSITIONS' });
       expect(reads).toHaveBeenCalled();
+    } finally {
+      w.store.close();
+    }
+  });
+
+  it("one friend's fill drops only that friend's facts; a write the store does not explain drops everyone's", () => {
+    const w = world();
+    try {
+      const ana = addUser(w, 'ana', { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
+      const bob = addUser(w, 'bob', { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
+      const gate = standardRiskGate({ store: w.store, controls: w.controls, bus: w.bus, network: NET });
+      const ctx = { balances: new Map([[USDC.mint, usdc(10_000)]]), price: priceFn(), nowMs: w.clock.now() };
+      const wbtc = (u: number): ReturnType<typeof buyOrder> =>
+        buyOrder(u, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 });
+      expect(gate.check(wbtc(ana), ctx)).toEqual({ ok: true });
+      expect(gate.check(wbtc(bob), ctx)).toEqual({ ok: true });
+      const reads = vi.spyOn(w.store.risk, 'lastClose');
+      const readFor = (u: number): number => reads.mock.calls.filter((c) => c[0] === u).length;
+      recordFill(w.store, { userId: ana, side: 'buy', base: weth(0.1), quote: usdc(300), at: isoTime(w.clock) });
+      // Ana is read again and sees her position; Bob's facts stay as they were.
+      expect(gate.check(wbtc(ana), ctx)).toMatchObject({ ok: false, code: 'MAX_POSITIONS' });
+      expect(gate.check(wbtc(bob), ctx)).toEqual({ ok: true });
+      expect(readFor(ana)).toBe(1);
+      expect(readFor(bob)).toBe(0);
+      // A balance read stored for Ana's wallet is hers too.
+      w.store.holdings.upsertBalance(
+        NET,
+        'AnaWallet1111111111111111111111111111111111',
+        USDC.mint,
+        1n,
+        isoTime(w.clock),
+        ana,
+      );
+      expect(gate.check(wbtc(bob), ctx)).toEqual({ ok: true });
+      expect(readFor(bob)).toBe(0);
+      // A write not routed through the store's explained writes (here a raw statement on Ana's position
+      // rows) drops everyone's facts: the next checks read both friends again.
+      w.store.db.prepare('UPDATE positions SET updated_at = updated_at WHERE user_id = ?').run(ana);
+      gate.check(wbtc(bob), ctx);
+      gate.check(wbtc(ana), ctx);
+      expect(readFor(bob)).toBe(1);
+      expect(readFor(ana)).toBe(2);
     } finally {
       w.store.close();
     }
