@@ -90,6 +90,11 @@ function riskSetUp(n: number, clock: ManualClock): { store: Store; gate: RiskGat
 
 interface Risk {
   gate: RiskGate;
+  store: Store;
+  /** Entries the gate let through; every fillEvery-th is recorded as a fill during the cycle (0: none). */
+  passed: number;
+  fillEvery: number;
+  fills: number;
   price: (mint: string) => number | null;
   balances: ReadonlyMap<string, bigint>;
   checks: number;
@@ -129,10 +134,92 @@ function cycle(
         const d = risk.gate.check(order, { balances: risk.balances, price: risk.price, nowMs: now });
         risk.checks++;
         if (!d.ok) risk.refused.set(d.code, (risk.refused.get(d.code) ?? 0) + 1);
+        else if (risk.fillEvery > 0 && ++risk.passed % risk.fillEvery === 0) recordPaperFill(risk, order, now);
       }
     }
   });
   return signals;
+}
+
+/**
+ * In the second 10,000-user run, one entry in twenty that the gate lets through fills while the cycle goes
+ * on, as the live engine records fills between other friends' checks: the rows the execution service's
+ * record() writes for a paper fill (intent, position, trade, both paper balances, the event), in one
+ * transaction. A fill drops that friend's facts only (engine/store/fact-changes.ts).
+ */
+const FILL_EVERY = 20;
+const RUNS = USER_COUNTS.flatMap((n) =>
+  n === 10_000
+    ? [
+        { n, fillEvery: 0 },
+        { n, fillEvery: FILL_EVERY },
+      ]
+    : [{ n, fillEvery: 0 }],
+);
+
+function recordPaperFill(risk: Risk, order: Order, now: number): void {
+  const { store } = risk;
+  const at = new Date(now).toISOString();
+  const price = risk.price(order.outputMint) ?? 1;
+  const quote = order.amount;
+  const base = BigInt(Math.max(1, Math.round((Number(quote) / 1e6 / price) * 1e9)));
+  store.tx(() => {
+    const intentId = store.intents.insert({
+      userId: order.userId,
+      clientId: order.clientId,
+      network: 'sandbox',
+      venue: 'paper',
+      context: 'strategy',
+      side: 'buy',
+      inputMint: order.inputMint,
+      outputMint: order.outputMint,
+      amount: quote,
+      slippageBps: 50,
+      exits: null,
+      at,
+    });
+    store.intents.finish(intentId, 'confirmed', null, null, at);
+    const positionId = store.portfolio.insertPosition({
+      userId: order.userId,
+      network: 'sandbox',
+      mint: order.outputMint,
+      quoteMint: order.inputMint,
+      status: 'open',
+      account: 'paper',
+      quantity: base,
+      costBasis: quote,
+      realizedPnl: 0n,
+      feesLamports: 0n,
+      stopLoss: order.stopLossPrice ?? null,
+      takeProfit: null,
+      trailingStopBps: null,
+      highWater: null,
+      openedAt: at,
+      updatedAt: at,
+    });
+    store.paper.set(order.userId, order.inputMint, store.paper.balance(order.userId, order.inputMint) - quote);
+    store.paper.set(order.userId, order.outputMint, store.paper.balance(order.userId, order.outputMint) + base);
+    store.portfolio.insertTrade({
+      intentId,
+      userId: order.userId,
+      network: 'sandbox',
+      venue: 'paper',
+      context: 'strategy',
+      side: 'buy',
+      baseMint: order.outputMint,
+      quoteMint: order.inputMint,
+      baseAmount: base,
+      quoteAmount: quote,
+      feeLamports: 0n,
+      price,
+      realizedPnl: 0n,
+      positionId,
+      signature: null,
+      executedAt: at,
+    });
+    store.events.insert({ ts: at, type: 'trade.executed', severity: 'info', userId: order.userId, payload: {} });
+  });
+  risk.fills++;
 }
 
 function cpuMs(fn: () => void): number {
@@ -153,7 +240,7 @@ const bench: Benchmark = {
     const rows: (string | number)[][] = [];
     const cacheRows: (string | number)[][] = [];
     const memRows: (string | number)[][] = [];
-    for (const n of USER_COUNTS) {
+    for (const { n, fillEvery } of RUNS) {
       const clock = new ManualClock(start);
       const source = new ReplayCandleSource({ clock });
       for (const [t, cs] of data) source.add(t, '1h', cs);
@@ -161,6 +248,10 @@ const bench: Benchmark = {
       const lastClose = new Map<string, number>(tokens.map((_t, j) => [MINTS[j % MINTS.length]!, 0]));
       const risk: Risk = {
         gate,
+        store,
+        passed: 0,
+        fillEvery,
+        fills: 0,
         price: (m) => (m === USDC.mint ? 1 : (lastClose.get(m) ?? null)),
         balances: new Map([[USDC.mint, 5_000_000_000n]]),
         checks: 0,
@@ -210,7 +301,9 @@ const bench: Benchmark = {
       const perCheck = (c: number): string =>
         checksIn[c]! > 0 ? (((samples[c]! - med) / checksIn[c]!) * 1000).toFixed(1) : '—';
       rows.push([
-        n.toLocaleString('en-US'),
+        fillEvery > 0
+          ? `${n.toLocaleString('en-US')}, ${risk.fills.toLocaleString('en-US')} fills (1 in ${fillEvery} entries let through)`
+          : n.toLocaleString('en-US'),
         (n * TOKENS).toLocaleString('en-US'),
         `${ms(med)} (${checksIn[medAt]!.toLocaleString('en-US')} checks)`,
         ((med / (n * TOKENS)) * 1000).toFixed(2),
@@ -222,9 +315,9 @@ const bench: Benchmark = {
         [...risk.refused].map(([code, k]) => `${code} ${k}`).join(', ') || 'none',
       ]);
       // Below ~1,000 users the difference is within the heap's own noise.
-      if (n >= 1_000) memRows.push([n, (perUserBytes / 1024).toFixed(1)]);
+      if (n >= 1_000 && fillEvery === 0) memRows.push([n, (perUserBytes / 1024).toFixed(1)]);
       log(
-        `cycle: ${n} users: ${ms(med)} ms CPU per cycle (median); busiest ${ms(samples[busy]!)} ms (first wave) and ${ms(samples[warm]!)} ms (steady) with ${checksIn[busy]} gate checks`,
+        `cycle: ${n} users${fillEvery > 0 ? ` with fills` : ''}: ${ms(med)} ms CPU per cycle (median); busiest ${ms(samples[busy]!)} ms (first wave) and ${ms(samples[warm]!)} ms (steady) with ${checksIn[busy]} gate checks`,
       );
 
       if (n <= 1_000) {
@@ -256,9 +349,13 @@ const bench: Benchmark = {
       'the gate): the first such wave after start, while the JIT still compiles the paths it newly takes, and the',
       "last, in steady state. The gate reads each friend's facts (book, risk state, positions, recent trades,",
       'settings) once and keeps them while the database is unchanged (engine/risk/gate-facts.ts): a check reads',
-      'one change stamp, not a dozen rows. Left out, beside the network: what the strategy runner does around',
-      "each evaluation (the decision log's state, the open position read, entry sizing) and the global",
-      "breaker's gate, which the engine's chain adds before the size and balance gates.",
+      'one change stamp, not a dozen rows; the decision log, candles and events drop no facts, and a fill drops',
+      "only its friend's (engine/store/fact-changes.ts). The second 10,000 row records one entry in twenty the",
+      "gate lets through as a paper fill during the cycle (the execution service's rows, in-memory SQLite), as",
+      'the live engine records fills between other checks. Left out, beside the network: what the strategy',
+      "runner does around each evaluation (the decision log's state, measured in its own benchmark below; the",
+      "open position read; entry sizing) and the global breaker's gate, which the engine's chain adds before",
+      'the size and balance gates.',
       'Load average at the end:',
       `${loadavg()
         .map((x) => x.toFixed(2))
