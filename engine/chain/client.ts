@@ -118,7 +118,7 @@ class SolanaChainClient implements ChainClient {
       options,
     );
     // State changed on chain: a balance read right after must not come from the pre-trade cache.
-    if (outcome.status === 'confirmed' || outcome.status === 'failed') this.resilient.clearCache();
+    if (outcome.status === 'confirmed' || outcome.status === 'failed') this.resilient.clearStateCache();
     return outcome;
   }
 

@@ -97,6 +97,12 @@ const UNCACHEABLE: ReadonlySet<string> = new Set([
   // A wallet's newest history: a cached page would hide a transfer that just landed.
   'getSignaturesForAddress',
 ]);
+/**
+ * Answers a transaction landing cannot make wrong: a blockhash from the last second stays valid for about
+ * a minute, and the recent priority fees are a market figure our own fee barely moves. Kept by
+ * clearStateCache, so the orders of a busy cycle share them instead of reading them again after each fill.
+ */
+const STATE_INDEPENDENT: readonly string[] = ['getLatestBlockhash:', 'getRecentPrioritizationFees:'];
 /** Methods for which sending the same request twice could do something twice. */
 const NOT_IDEMPOTENT: ReadonlySet<string> = new Set(['requestAirdrop']);
 /** Connection errors that mean the request never reached the server. */
@@ -341,6 +347,13 @@ export class ResilientTransport {
         byMethod: { ...e.stats.byMethod },
       })),
     };
+  }
+
+  /** After a transaction landed: forgets every cached answer it may have changed (balances, accounts, history). */
+  clearStateCache(): void {
+    this.cache.retain((key) => STATE_INDEPENDENT.some((prefix) => key.startsWith(prefix)));
+    this.pending.clear();
+    this.generation++;
   }
 
   /** Forget cached responses (e.g. after sending a transaction whose effects must be read back). */

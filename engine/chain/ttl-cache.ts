@@ -41,6 +41,11 @@ export class TtlCache<V> {
     this.entries.clear();
   }
 
+  /** Drops the entries whose key `keep` does not accept. */
+  retain(keep: (key: string) => boolean): void {
+    for (const key of this.entries.keys()) if (!keep(key)) this.entries.delete(key);
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -86,6 +86,23 @@ describe('sendAndConfirm', () => {
     expect((await run(client.getBalances([payer], [])))[0]?.lamports).toBe(5_000n);
   });
 
+  it('keeps the blockhash and the recent priority fees it read just before (a landing cannot make them wrong)', async () => {
+    const { server, client, run, bytes, payer } = await setup();
+    server.setAccount(payer, { lamports: 10_000n, owner: SYSTEM_PROGRAM_ADDRESS });
+    server.onSend = landOnSend(1);
+    const hash = await run(client.getLatestBlockhash());
+    await run(client.getRecentPrioritizationFees([payer]));
+    await run(client.getBalances([payer], []));
+    await run(client.sendAndConfirm(bytes, server.blockHeight + 150n));
+    expect(await run(client.getLatestBlockhash())).toEqual(hash);
+    await run(client.getRecentPrioritizationFees([payer]));
+    await run(client.getBalances([payer], []));
+    expect(server.count('getLatestBlockhash')).toBe(1);
+    expect(server.count('getRecentPrioritizationFees')).toBe(1);
+    // The balances are read again: they are what the transaction changed.
+    expect(server.count('getMultipleAccounts')).toBe(2);
+  });
+
   it('accepts base64 and resends the same signed bytes, skipping preflight, every ~2 s until it lands', async () => {
     const { server, client, run, bytes, signature } = await setup();
     server.onSend = landOnSend(4, { confirmationStatus: 'finalized' });
