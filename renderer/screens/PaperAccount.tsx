@@ -18,6 +18,8 @@ const DECIMAL = /^\d{1,12}(\.\d{1,9})?$/u;
 
 export function PaperAccountPanel({ userId }: { userId: number }) {
   const prices = useApp((s) => s.prices);
+  // The friend's figures are refreshed after their trades, faucet payments and flows: read the book again then.
+  const stats = useApp((s) => s.stats[userId]);
   const [paper, setPaper] = useState<PaperAccount | null>(null);
   const [usdc, setUsdc] = useState('');
   const [sol, setSol] = useState('');
@@ -33,7 +35,7 @@ export function PaperAccountPanel({ userId }: { userId: number }) {
   }, [userId]);
   useEffect(() => {
     void load();
-  }, [load]);
+  }, [load, stats]);
 
   if (!hasCommand('paper.account')) return null;
 

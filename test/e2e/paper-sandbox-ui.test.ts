@@ -68,6 +68,17 @@ describe('the paper sandbox in the UI and the CLI', () => {
     expect(await faucet.textContent()).toContain('Paper faucet');
     await page.getByTestId('faucet-sol-1').click();
     await page.getByText('added to the paper account').first().waitFor({ timeout: 30_000 });
+    // The paper account panel on the same screen shows it without a reload.
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('paper-balance-SOL')
+            .textContent()
+            .catch(() => ''),
+        { timeout: 30_000 },
+      )
+      .toMatch(/^SOL1(\.0+)?(\$|—)/u);
     await page.close();
     const paper = JSON.parse(await harvest('--json', 'paper', 'show', 'ola')) as {
       tokens: { symbol: string; uiAmount: string }[];
