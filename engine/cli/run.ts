@@ -23,6 +23,17 @@ export async function runEngine(
   const layout = dataDirLayout(ctx.dataDir);
   // --json: JSON records on stderr for a program; otherwise human lines for a person (the file keeps the JSON).
   const terminal = ctx.json ? null : new TerminalLog({ out: io.stderr, now: () => systemClock.now() });
+  // Listened for before the engine opens: a stop asked for during start-up (connecting the network can take seconds)
+  // ends at the next step through the same clean shutdown, not by the signal's default exit.
+  let stopAsked = false;
+  let onStop = (): void => undefined;
+  const stopped = new Promise<void>((resolve) => (onStop = resolve));
+  const stop = (): void => {
+    stopAsked = true;
+    onStop();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   let engine: Engine;
   try {
     engine = Engine.open({
@@ -43,6 +54,8 @@ export async function runEngine(
         }),
     });
   } catch (e) {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     if (e instanceof HarvestError && e.code === 'DATA_DIR_BUSY') {
       const owner = readOwner(layout);
       throw new HarvestError(
@@ -52,24 +65,26 @@ export async function runEngine(
     }
     throw e;
   }
-  if (engine.keySource === 'file') io.stderr(`harvest: WARNING: ${FILE_KEY_WARNING}\n`);
-  await engine.serveControl();
-  // Connect the network first: this settles any order a previous crash left unfinished.
-  await engine.funds();
-  engine.startTrading(cycleMs);
-  const ready = { event: 'ready', dataDir: engine.layout.root, pid: process.pid, socket: engine.layout.socket };
-  io.stdout(
-    ctx.json
-      ? JSON.stringify(ready) + '\n'
-      : `Harvest engine running on ${ready.dataDir} (pid ${ready.pid}). Full logs: ${join(layout.logs, 'harvest.log')}. Ctrl-C to stop.\n`,
-  );
-  terminal?.ready();
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await engine.close();
+  try {
+    if (engine.keySource === 'file') io.stderr(`harvest: WARNING: ${FILE_KEY_WARNING}\n`);
+    await engine.serveControl();
+    // Connect the network first: this settles any order a previous crash left unfinished.
+    await engine.funds();
+    if (stopAsked) return;
+    engine.startTrading(cycleMs);
+    const ready = { event: 'ready', dataDir: engine.layout.root, pid: process.pid, socket: engine.layout.socket };
+    io.stdout(
+      ctx.json
+        ? JSON.stringify(ready) + '\n'
+        : `Harvest engine running on ${ready.dataDir} (pid ${ready.pid}). Full logs: ${join(layout.logs, 'harvest.log')}. Ctrl-C to stop.\n`,
+    );
+    terminal?.ready();
+    await stopped;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await engine.close();
+  }
 }
 
 /**

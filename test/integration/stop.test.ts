@@ -4,8 +4,10 @@
  * sent while the engine stops is answered at once, never left hanging.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeRun, hv, startUntilReady, useDataDirs, type Running } from './support';
+import { describeRun, hv, spawnHv, startUntilReady, useDataDirs, type Running } from './support';
 
 const newDir = useDataDirs();
 /** The issue's figure is 2 s; the assertion allows for a loaded CI machine, the measured figure is logged. */
@@ -54,6 +56,32 @@ describe('prompt stop', () => {
       console.log(`harvest serve: exit ${out.code} ${out.ms} ms after ${signal}`);
       expect(out.code, r.stderr()).toBe(0);
       expect(out.ms).toBeLessThan(BOUND_MS);
+    });
+  }
+
+  for (const command of ['run', 'serve'] as const) {
+    it(`harvest ${command} stopped during start-up (the sandbox still connecting) shuts down cleanly: exit 0, folder free`, async () => {
+      const dir = newDir();
+      const e = env();
+      const child = spawnHv(dir, ['--json', command, ...(command === 'serve' ? ['--port', '0'] : [])], e);
+      child.stdin!.end();
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal })),
+      );
+      // The engine holds the folder (owner.json) and is now connecting its network: stop it there.
+      await expect.poll(() => existsSync(join(dir, 'owner.json')), { timeout: 30_000, interval: 20 }).toBe(true);
+      child.kill('SIGTERM');
+      const { code, signal } = await exited;
+      expect({ code, signal }, `stdout=${out}\nstderr=${err}`).toEqual({ code: 0, signal: null });
+      expect(out).not.toContain('"event":"ready"');
+      // Closed, not killed: the owner record is gone and the next command runs on its own.
+      expect(existsSync(join(dir, 'owner.json'))).toBe(false);
+      const after = await hv(dir, ['--json', 'user', 'list'], { env: e });
+      expect(after.code, describeRun(after)).toBe(0);
     });
   }
 
