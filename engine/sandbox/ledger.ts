@@ -312,10 +312,7 @@ export class SandboxLedger {
    * bad lookup as an RPC node does ("invalid transaction: ..."). `loaded` (what a landed
    * transaction resolved to) is used as is: tables may change after it ran.
    */
-  decode(
-    wire: Uint8Array,
-    loaded?: LoadedAddresses,
-  ): { tx: Transaction; signature: string; message: DecodedMessage } {
+  decode(wire: Uint8Array, loaded?: LoadedAddresses): { tx: Transaction; signature: string; message: DecodedMessage } {
     let tx: Transaction;
     let message: DecodedMessage;
     try {

@@ -82,7 +82,8 @@ const decoder = getAddressDecoder();
 /** Every address a table holds, usable yet or not. */
 export function decodeLookupTableAddresses(data: Uint8Array): Address[] {
   const out: Address[] = [];
-  for (let at = LOOKUP_TABLE_META_SIZE; at + 32 <= data.length; at += 32) out.push(decoder.decode(data.subarray(at, at + 32)));
+  for (let at = LOOKUP_TABLE_META_SIZE; at + 32 <= data.length; at += 32)
+    out.push(decoder.decode(data.subarray(at, at + 32)));
   return out;
 }
 
@@ -95,7 +96,8 @@ function activeAddresses(acc: { owner: Address; data: Uint8Array } | null, slot:
     throw new LookupTableError('InvalidAddressLookupTableData');
   }
   const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
-  if (view.getUint32(0, true) !== LOOKUP_TABLE_DISCRIMINATOR) throw new LookupTableError('InvalidAddressLookupTableData');
+  if (view.getUint32(0, true) !== LOOKUP_TABLE_DISCRIMINATOR)
+    throw new LookupTableError('InvalidAddressLookupTableData');
   const deactivation = view.getBigUint64(4, true);
   // A deactivated table whose cool-down has passed is, to the loader, no table at all.
   const usableAfterDeactivation = deactivation <= slot && slot - deactivation < SLOT_HASHES_DEPTH;
