@@ -62,30 +62,44 @@ export interface Isolation {
 /** The tokens whose price an order of the soak needs: what it pays and what it gets. */
 const PRICED: ReadonlySet<string> = new Set<string>([USDC.mint, ...TRADED.map((t) => t.mint)]);
 
+/** How far before its ready line an engine's start-up may have written price events (a first price refresh). */
+const STARTUP_LOOKBACK_MS = 60_000;
+
 /**
- * When an engine that was up had no trusted price for one of PRICED, from its events. A price event
- * belongs to the engine that was up when it was written, or the one starting then (a first price
- * refresh can come before the ready line); each engine starts knowing nothing, and whatever it
- * lacked ends with it.
+ * When an engine that was up had no trusted price for one of PRICED, from its events (written on a
+ * change only, and each engine starts knowing nothing). At its ready line an engine lacks a price if
+ * its start-up said so (a price.stale since the previous engine ended, within STARTUP_LOOKBACK_MS),
+ * or if the first event it writes for that token once up is a price.restored; whatever it lacked
+ * ends with it.
  */
 export function unpricedIntervals(
   events: DbView['priceEvents'],
   ups: readonly { from: number; to: number }[],
 ): { from: number; to: number }[] {
   const out: { from: number; to: number }[] = [];
+  const priced = events.filter((e) => PRICED.has(e.mint));
   const sorted = [...ups].sort((a, b) => a.from - b.from);
   let prevTo = -Infinity;
   for (const up of sorted) {
     const stale = new Set<string>();
-    let since: number | null = null;
-    for (const e of events) {
-      if (e.at <= prevTo || e.at > up.to || !PRICED.has(e.mint)) continue;
-      const at = Math.max(e.at, up.from);
+    const startFrom = Math.max(prevTo, up.from - STARTUP_LOOKBACK_MS);
+    for (const e of priced) {
+      if (e.at <= startFrom || e.at > up.from) continue;
       if (e.type === 'price.stale') stale.add(e.mint);
       else stale.delete(e.mint);
-      if (stale.size > 0 && since === null) since = at;
+    }
+    const during = priced.filter((e) => e.at > up.from && e.at <= up.to);
+    for (const m of PRICED) {
+      const first = during.find((e) => e.mint === m);
+      if (first?.type === 'price.restored') stale.add(m);
+    }
+    let since: number | null = stale.size > 0 ? up.from : null;
+    for (const e of during) {
+      if (e.type === 'price.stale') stale.add(e.mint);
+      else stale.delete(e.mint);
+      if (stale.size > 0 && since === null) since = e.at;
       if (stale.size === 0 && since !== null) {
-        if (at > since) out.push({ from: since, to: at });
+        if (e.at > since) out.push({ from: since, to: e.at });
         since = null;
       }
     }
