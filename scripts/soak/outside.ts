@@ -69,8 +69,6 @@ export interface DbView {
   priceEvents: { at: number; type: 'price.stale' | 'price.restored'; mint: string }[];
   /** Closed 1-minute candles the engine stored (built from live ticks; history seeds only 5 minutes and up). */
   candles1m: number;
-  /** When the strategy runner first recorded a decision (its first run on this data folder), ms; null if never. */
-  firstStrategyDecisionAt: number | null;
 }
 
 export function readDb(dataDir: string): DbView {
@@ -115,9 +113,7 @@ export function readDb(dataDir: string): DbView {
     const candles1m = (
       db.prepare("SELECT COUNT(*) AS n FROM candles WHERE timeframe = '1m' AND source = 'live'").get() as { n: number }
     ).n;
-    const first = db.prepare('SELECT MIN(recorded_at) AS at FROM strategy_decisions').get() as { at: string | null };
-    const firstStrategyDecisionAt = first.at === null ? null : Date.parse(first.at);
-    return { users, intents, trades, open, events, priceEvents, candles1m, firstStrategyDecisionAt };
+    return { users, intents, trades, open, events, priceEvents, candles1m };
   } finally {
     db.close();
   }

@@ -34,8 +34,8 @@ export interface SoakResult {
   events: Map<string, number>;
   floors: FloorCheck;
   isolation: Isolation;
-  /** Closed 1-minute candles stored, and when the strategy runner first recorded a decision (ms; null: never). */
-  candles: { oneMinute: number; firstStrategyDecisionAt: number | null };
+  /** Closed 1-minute candles the engine stored (built from live ticks). */
+  candles: { oneMinute: number };
   reconcileCmd: { ran: boolean; ok: boolean; detail: string };
   tapePolls: number;
   loadAverage: string;
@@ -146,12 +146,10 @@ function isolationFigures(x: Isolation): string {
   );
 }
 
-function strategyStepText(r: SoakResult): string {
-  const at = r.candles.firstStrategyDecisionAt;
-  if (at === null) return 'the strategy step never ran (no strategy decision was recorded)';
-  if (at > r.soak.to)
-    return `the strategy step first ran ${((at - r.soak.to) / 1000).toFixed(0)} s after the faults stopped (its first decisions): no cycle during the soak got that far before its engine was killed (the steps before it, balances, flow scan and the ledger check every start runs, wait on faulty RPC reads)`;
-  return `the strategy step first ran ${((at - r.soak.from) / 1000).toFixed(0)} s into the soak (its first decisions)`;
+function candlesText(r: SoakResult): string {
+  const n = r.candles.oneMinute;
+  if (n > 0) return `${n} closed 1-minute candles were stored (per token, over the whole run)`;
+  return "no 1-minute candle closed in the whole run, so no strategy could warm up: ticks become candles only in the cycle's strategy step, which comes after the balance read, the flow scan and the ledger check every engine runs at start, all waiting on faulty RPC reads, and an engine lived about as long as those took";
 }
 
 const verdict = (ok: boolean): string => (ok ? '**holds**' : '**BROKEN**');
@@ -274,7 +272,7 @@ function render(r: SoakResult): { body: string; ok: boolean } {
         ['why orders did not fill', count(reasons)],
         [
           'strategies',
-          `${r.intents.filter((i) => i.context === 'strategy').length} strategy orders. Engine up ${(upMs / 60_000).toFixed(1)} of ${(r.wallMs / 60_000).toFixed(1)} wall minutes, ${r.engine.upIntervals.length} stretches, longest ${(longestUp / 1000).toFixed(0)} s, mean ${(meanUp / 1000).toFixed(0)} s. The strategies need 3–9 closed 1-minute candles of warm-up. Closed candles are stored in SQLite (engine/store/candles-repo.ts) and put back at start, so a restart keeps them, but history seeds only 5-minute and coarser candles: 1-minute ones come only from live ticks, which the cycle turns into candles in its strategy step. ${r.candles.oneMinute} closed 1-minute candles were stored; ${strategyStepText(r)}`,
+          `${r.intents.filter((i) => i.context === 'strategy').length} strategy orders. Engine up ${(upMs / 60_000).toFixed(1)} of ${(r.wallMs / 60_000).toFixed(1)} wall minutes, ${r.engine.upIntervals.length} stretches, longest ${(longestUp / 1000).toFixed(0)} s, mean ${(meanUp / 1000).toFixed(0)} s. The strategies need 3–9 closed 1-minute candles of warm-up. Closed candles are stored in SQLite (engine/store/candles-repo.ts) and put back at start, so a restart keeps them, but history seeds only 5-minute and coarser candles: 1-minute ones come only from live ticks, which the cycle turns into candles in its strategy step. ${candlesText(r)}`,
         ],
         [
           'manual orders',

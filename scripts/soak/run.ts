@@ -194,7 +194,7 @@ async function main(): Promise<void> {
       events: ledger.db.events,
       floors,
       isolation,
-      candles: { oneMinute: ledger.db.candles1m, firstStrategyDecisionAt: ledger.db.firstStrategyDecisionAt },
+      candles: { oneMinute: ledger.db.candles1m },
       reconcileCmd,
       tapePolls: priceTape.polls,
       loadAverage: loadavg(),
