@@ -28,7 +28,10 @@ export interface RpcDegradedEvent {
   to: string | null;
   method: string;
   reason: string;
-  /** Clock time of the event, and until when `from` is skipped in favour of healthy endpoints. */
+  /**
+   * Clock time of the event, and until when `from` is skipped in favour of healthy endpoints: not past
+   * `atMs` when `from` answered other requests while this one failed (the failure is the request's).
+   */
   atMs: number;
   unhealthyUntilMs: number;
 }
@@ -49,7 +52,10 @@ export interface RpcTransportOptions {
   maxRetryAfterMs?: number;
   /** Abort an HTTP request after this long. Default 20 s. */
   requestTimeoutMs?: number;
-  /** How long a failed endpoint is skipped in favour of healthy ones. Default 30 s. */
+  /**
+   * How long a failed endpoint is skipped in favour of healthy ones. Default 30 s. An endpoint that
+   * answered other requests while one kept failing is not skipped: that failure is the request's.
+   */
   cooldownMs?: number;
   /** TTL of the read-only response cache; 0 disables it. Default 1000 ms. */
   cacheTtlMs?: number;
@@ -146,6 +152,8 @@ interface Failure {
   verdict: Verdict;
   message: string;
   retryAfterMs?: number;
+  /** Rate limiting: about the endpoint and every request to it, never about one request. */
+  rateLimited?: boolean;
 }
 
 interface Endpoint {
@@ -422,6 +430,8 @@ export class ResilientTransport {
     const failures: string[] = [];
     for (let i = 0; i < order.length; i++) {
       const ep = order[i] as Endpoint;
+      // What this endpoint answered for anyone while this request was failing on it (see below).
+      const servedBefore = ep.stats.successes;
       let last: Failure | undefined;
       for (let attempt = 1; attempt <= this.attempts; attempt++) {
         if (signal?.aborted) throw signal.reason;
@@ -452,12 +462,24 @@ export class ResilientTransport {
       const reason = last?.message ?? 'failed';
       failures.push(`${ep.label}: ${reason}`);
       const now = this.clock.now();
-      ep.unhealthyUntil = now + this.cooldownMs;
+      // Users isolated: an endpoint that answered other requests while this one kept failing works; the
+      // failure belongs to this request (one wallet's history a provider cannot serve, say). Cooling the
+      // endpoint down would move every friend's requests to the next one (often the rate-limited public
+      // endpoint) for the whole cooldown because of one friend. This request still tries the next endpoint.
+      const requestOnly = ep.stats.successes > servedBefore && last?.rateLimited !== true;
+      if (!requestOnly) ep.unhealthyUntil = now + this.cooldownMs;
       ep.stats.failovers++;
       const next = order[i + 1];
       if (next) this.totals.failovers++;
       this.logger.warn(
-        { endpoint: ep.label, next: next?.label ?? null, method, reason, cooldownMs: this.cooldownMs },
+        {
+          endpoint: ep.label,
+          next: next?.label ?? null,
+          method,
+          reason,
+          cooldownMs: requestOnly ? 0 : this.cooldownMs,
+          ...(requestOnly ? { requestOnly: true } : {}),
+        },
         next ? 'rpc degraded: failing over' : 'rpc degraded: no endpoint left',
       );
       this.emitDegraded({
@@ -550,7 +572,14 @@ export class ResilientTransport {
       const code = typeof error?.code === 'bigint' || typeof error?.code === 'number' ? Number(error.code) : NaN;
       if (RETRYABLE_RPC_CODES.has(code)) {
         const message = typeof error?.message === 'string' ? error.message : 'error';
-        return { ok: false, failure: { verdict: 'retry', message: `JSON-RPC error ${code}: ${message}` } };
+        return {
+          ok: false,
+          failure: {
+            verdict: 'retry',
+            message: `JSON-RPC error ${code}: ${message}`,
+            ...(code === -32005 ? {} : { rateLimited: true }),
+          },
+        };
       }
       return { ok: true, response };
     }
@@ -566,11 +595,13 @@ export class ResilientTransport {
       if (retryAfterMs !== undefined) ep.limiter.pauseUntil(this.clock.now() + retryAfterMs);
       if (retryAfterMs !== undefined && retryAfterMs > this.maxRetryAfterMs) {
         return {
+          rateLimited: true,
           verdict: 'failover',
           message: `HTTP 429 rate limited, Retry-After ${Math.ceil(retryAfterMs / 1000)} s`,
         };
       }
       return {
+        rateLimited: true,
         verdict: 'retry',
         message:
           retryAfterMs !== undefined

@@ -38,6 +38,8 @@ export interface IntentRow {
   last_valid_block_height: string | null;
   slippage_bps: number;
   created_at: string;
+  /** When the intent last changed (its outcome, for a finished one). */
+  updated_at: string;
   reason_code: string | null;
 }
 
@@ -63,6 +65,10 @@ export interface DbView {
   /** Open position quantity by user id and mint. */
   open: Map<string, bigint>;
   events: Map<string, number>;
+  /** The engine's own price.stale / price.restored events (a token lost or got back its trusted price), oldest first. */
+  priceEvents: { at: number; type: 'price.stale' | 'price.restored'; mint: string }[];
+  /** Closed 1-minute candles the engine stored (built from live ticks; history seeds only 5 minutes and up). */
+  candles1m: number;
 }
 
 export function readDb(dataDir: string): DbView {
@@ -73,7 +79,7 @@ export function readDb(dataDir: string): DbView {
       .all() as DbView['users'];
     const intents = db
       .prepare(
-        'SELECT id, user_id, client_id, context, side, status, signature, last_valid_block_height, slippage_bps, created_at, reason_code FROM intents ORDER BY id',
+        'SELECT id, user_id, client_id, context, side, status, signature, last_valid_block_height, slippage_bps, created_at, updated_at, reason_code FROM intents ORDER BY id',
       )
       .all() as IntentRow[];
     const trades = db
@@ -97,7 +103,17 @@ export function readDb(dataDir: string): DbView {
       n: number;
     }[])
       events.set(e.type, e.n);
-    return { users, intents, trades, open, events };
+    const priceEvents = (
+      db
+        .prepare(
+          "SELECT ts, type, json_extract(payload, '$.mint') AS mint FROM events WHERE type IN ('price.stale', 'price.restored') ORDER BY id",
+        )
+        .all() as { ts: string; type: 'price.stale' | 'price.restored'; mint: string }[]
+    ).map((e) => ({ at: Date.parse(e.ts), type: e.type, mint: e.mint }));
+    const candles1m = (
+      db.prepare("SELECT COUNT(*) AS n FROM candles WHERE timeframe = '1m' AND source = 'live'").get() as { n: number }
+    ).n;
+    return { users, intents, trades, open, events, priceEvents, candles1m };
   } finally {
     db.close();
   }

@@ -34,6 +34,8 @@ export interface SoakResult {
   events: Map<string, number>;
   floors: FloorCheck;
   isolation: Isolation;
+  /** Closed 1-minute candles the engine stored (built from live ticks). */
+  candles: { oneMinute: number };
   reconcileCmd: { ran: boolean; ok: boolean; detail: string };
   tapePolls: number;
   loadAverage: string;
@@ -82,8 +84,16 @@ API faults) or a reduced one, and how.
   - *Ledger = chain*: for every wallet, USDC/WETH/WBTC on chain = faucet + Σ trades, SOL =
     faucet − Σ fees − rent of the token accounts its swaps created, open positions = tokens on
     chain, to the base unit.
-  - *Others kept trading*: the other friends' swaps per minute of engine uptime inside the failure
-    window are at least half those outside it, and the broken wallet landed nothing it started there.
+  - *Others kept trading*: the other friends' swaps per minute of tradeable engine uptime (up, with
+    a trusted price for USDC, WETH and WBTC by the engine's own price.stale / price.restored events)
+    inside the failure window are at least half those outside it, and the broken wallet landed
+    nothing it started there. Per minute of plain uptime is shown too, but not judged: the price
+    gaps are seeded independently of the window, an engine restarted during a gap has no price
+    until it ends, and entries without a price are refused for everyone by design, so a seed that
+    puts the gaps (and kills in them) inside the window would show a drop the broken wallet did
+    not cause (seed 597264814 did: 0.99 vs 3.24 swaps per up minute, 2026-12-07). The other
+    friends' refusals (other than STALE_PRICE) and the time their orders took are shown inside
+    against outside, to see whether anyone was refused more or slowed down.
   - *No exit below its floor*: every sell's realised price ≥ the lowest trusted price (the sandbox's
     own /price/v3, taped every 0.5 s from outside) while the order was live, less its slippage.
   - \`harvest reconcile --json\`: run when the build has it (see the hook in run.ts).
@@ -122,6 +132,24 @@ export async function writeReport(r: SoakResult, out: string): Promise<boolean> 
     writeFileSync(out, await format(next, { ...options, filepath: out }));
   }
   return ok;
+}
+
+function isolationFigures(x: Isolation): string {
+  const fill = (s: number | null): string => (s === null ? 'n/a' : `${s.toFixed(1)} s`);
+  return (
+    `${x.failing} broken for ${x.windowSeconds.toFixed(0)} s: its orders there ${count(x.failingOrdersInWindow)}, its swaps landed 0 expected / ${x.failingTradesInWindow} seen; ` +
+    `${x.othersTradingInWindow}/${x.others} other friends traded inside the window, ` +
+    `${x.othersPerMinuteIn.toFixed(2)} swaps per minute of engine uptime with a trusted price inside (${(x.upMinutesIn - x.unpricedMinutesIn).toFixed(1)} min: ${x.upMinutesIn.toFixed(1)} up, ${x.unpricedMinutesIn.toFixed(1)} of them without a price) vs ${x.othersPerMinuteOut.toFixed(2)} outside (${(x.upMinutesOut - x.unpricedMinutesOut).toFixed(1)} min: ${x.upMinutesOut.toFixed(1)} up, ${x.unpricedMinutesOut.toFixed(1)} without a price); ` +
+    `per minute up, priced or not (not judged: the price gaps do not fall evenly): ${x.othersPerUpMinuteIn.toFixed(2)} vs ${x.othersPerUpMinuteOut.toFixed(2)}; ` +
+    `the others' refusals other than STALE_PRICE inside ${count(x.othersRefusedIn)}, outside ${count(x.othersRefusedOut)}; their confirmed orders took a median ${fill(x.othersMedianFillSecondsIn)} inside vs ${fill(x.othersMedianFillSecondsOut)} outside; ` +
+    'holds if inside ≥ half of outside (per minute with a price) and the broken wallet landed nothing'
+  );
+}
+
+function candlesText(r: SoakResult): string {
+  const n = r.candles.oneMinute;
+  if (n > 0) return `${n} closed 1-minute candles were stored (per token, over the whole run)`;
+  return "no 1-minute candle closed in the whole run, so no strategy could warm up: ticks become candles only in the cycle's strategy step, which comes after the balance read, the flow scan and the ledger check every engine runs at start, all waiting on faulty RPC reads, and an engine lived about as long as those took";
 }
 
 const verdict = (ok: boolean): string => (ok ? '**holds**' : '**BROKEN**');
@@ -203,9 +231,7 @@ function render(r: SoakResult): { body: string; ok: boolean } {
         [
           'others kept trading while one wallet failed',
           r.isolation.inconclusive && r.isolation.ok ? 'inconclusive' : verdict(r.isolation.ok),
-          r.isolation.failing === null
-            ? 'no failing wallet'
-            : `${r.isolation.failing} broken for ${r.isolation.windowSeconds.toFixed(0)} s: its orders there ${count(r.isolation.failingOrdersInWindow)}, its swaps landed 0 expected / ${r.isolation.failingTradesInWindow} seen; ${r.isolation.othersTradingInWindow}/${r.isolation.others} other friends traded inside the window, ${r.isolation.othersPerMinuteIn.toFixed(2)} swaps per minute of engine uptime inside (${r.isolation.upMinutesIn.toFixed(1)} min up) vs ${r.isolation.othersPerMinuteOut.toFixed(2)} outside (${r.isolation.upMinutesOut.toFixed(1)} min up); holds if inside ≥ half of outside and the broken wallet landed nothing`,
+          r.isolation.failing === null ? 'no failing wallet' : isolationFigures(r.isolation),
         ],
         [
           'no exit sold below its floor',
@@ -246,7 +272,7 @@ function render(r: SoakResult): { body: string; ok: boolean } {
         ['why orders did not fill', count(reasons)],
         [
           'strategies',
-          `${r.intents.filter((i) => i.context === 'strategy').length} strategy orders. Engine up ${(upMs / 60_000).toFixed(1)} of ${(r.wallMs / 60_000).toFixed(1)} wall minutes, ${r.engine.upIntervals.length} stretches, longest ${(longestUp / 1000).toFixed(0)} s, mean ${(meanUp / 1000).toFixed(0)} s; the strategies need 3–9 closed 1-minute candles of warm-up, and the engine's candles live in memory, so every restart starts them over`,
+          `${r.intents.filter((i) => i.context === 'strategy').length} strategy orders. Engine up ${(upMs / 60_000).toFixed(1)} of ${(r.wallMs / 60_000).toFixed(1)} wall minutes, ${r.engine.upIntervals.length} stretches, longest ${(longestUp / 1000).toFixed(0)} s, mean ${(meanUp / 1000).toFixed(0)} s. The strategies need 3–9 closed 1-minute candles of warm-up. Closed candles are stored in SQLite (engine/store/candles-repo.ts) and put back at start, so a restart keeps them, but history seeds only 5-minute and coarser candles: 1-minute ones come only from live ticks, which the cycle turns into candles in its strategy step. ${candlesText(r)}`,
         ],
         [
           'manual orders',

@@ -129,6 +129,64 @@ describe('failover', () => {
     expect(stats.byMethod).toEqual({ getBalance: 6 });
   });
 
+  it("keeps an endpoint preferred when only one wallet's reads fail on it while it serves the others (users isolated)", async () => {
+    // One friend's history cannot be read from the primary (a provider timing out on one heavy address, or the
+    // soak's broken wallet); every other friend's reads succeed there meanwhile. That failure is the request's,
+    // not the endpoint's: the primary must not be put to cooldown, or every friend's reads would move to the
+    // fallback (on mainnet often the rate-limited public endpoint) for 30 s each time the one wallet is read.
+    const clock = new TestClock();
+    const a = await startServer(clock);
+    const b = await startServer(clock);
+    const [broken, w1, w2, w3, w4] = addresses(5, 11);
+    const history = (params: unknown[]): unknown => {
+      if (params[0] === broken)
+        throw new RpcErrorReply({ code: -32005, message: 'Node is behind by 42 slots (this address only)' });
+      return [];
+    };
+    a.handlers['getSignaturesForAddress'] = history;
+    b.handlers['getSignaturesForAddress'] = history;
+    const events: RpcDegradedEvent[] = [];
+    const { client, run } = testClient(clock, {
+      endpoints: [a.url, { url: b.url, label: 'fallback' }],
+      cooldownMs: 30_000,
+      onDegraded: (e) => events.push(e),
+    });
+
+    // The broken wallet's read and two other friends' reads at once, as a cycle's flow scan and orders make them.
+    const [failed, ...others] = await run(
+      Promise.allSettled([
+        client.rpc.getSignaturesForAddress(broken as Address).send(),
+        client.rpc.getBalance(w1 as Address).send(),
+        client.rpc.getBalance(w2 as Address).send(),
+      ]),
+    );
+    expect(failed.status).toBe('rejected');
+    expect(others.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(a.count('getSignaturesForAddress')).toBe(3);
+    expect(b.count('getSignaturesForAddress')).toBe(3); // the failing read still tries the fallback
+    expect(events.length).toBeGreaterThan(0); // and says so
+
+    // The primary served the others throughout: it stays healthy and first for everyone else.
+    expect(client.stats().endpoints[0]).toMatchObject({ healthy: true });
+    await run(Promise.all([w3, w4].map((w) => client.rpc.getBalance(w as Address).send())));
+    expect(a.count('getBalance')).toBe(4);
+    expect(b.count('getBalance')).toBe(0);
+  });
+
+  it('still cools down an endpoint that fails a request and answers nothing else meanwhile', async () => {
+    const clock = new TestClock();
+    const a = await startServer(clock);
+    const b = await startServer(clock);
+    a.alwaysFault = { kind: 'status', status: 503 };
+    const [w1, w2, w3] = addresses(3, 12);
+    const { client, run } = testClient(clock, { endpoints: [a.url, b.url], cooldownMs: 30_000 });
+    await run(Promise.all([w1, w2].map((w) => client.rpc.getBalance(w as Address).send())));
+    expect(client.stats().endpoints[0]).toMatchObject({ healthy: false });
+    const before = a.count();
+    await run(client.rpc.getBalance(w3 as Address).send());
+    expect(a.count()).toBe(before);
+  });
+
   it('fails over on timeouts (a hung endpoint) using the clock', async () => {
     const clock = new TestClock();
     const a = await startServer(clock);
