@@ -194,6 +194,9 @@ export class GateFacts {
     const before = (this.changesStmt.get() as number) - this.changes.explained;
     write();
     this.own += (this.changesStmt.get() as number) - this.changes.explained - before;
+    // A write the store attributes to this friend moved their version: these facts stay current, as the
+    // write's whole effect is the value set below.
+    f.version = this.changes.friends.get(userId) ?? 0;
     let m = f.facts.get(key) as Map<string, unknown> | undefined;
     if (!m) f.facts.set(key, (m = new Map()));
     m.set(sub, value);

@@ -30,7 +30,8 @@ export function recordBalanceReadSlot(
 /** At a user's first equity snapshot: pins the slot its balances were read at (if known). */
 export function pinFirstSnapshotSlot(meta: MetaRepo, userId: number, network: string, wallet: string): void {
   const slot = meta.get(readKey(network, wallet));
-  if (slot !== null && meta.get(firstKey(userId, network)) === null) meta.set(firstKey(userId, network), slot);
+  if (slot !== null && meta.get(firstKey(userId, network)) === null)
+    meta.setForFriend(userId, firstKey(userId, network), slot);
 }
 
 /** The balance read behind the user's first equity snapshot; null when unknown. */

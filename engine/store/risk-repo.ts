@@ -106,7 +106,10 @@ export class RiskRepo {
   // ---- equity snapshots --------------------------------------------------
 
   insertSnapshot(s: Omit<EquitySnapshotRow, 'id'>): number {
-    const info = this.st(SQL[0]).run(
+    const info = runForFriend(
+      this.db,
+      s.userId,
+      this.st(SQL[0]),
       s.userId,
       s.network,
       s.ts,
@@ -212,7 +215,10 @@ export class RiskRepo {
   }
 
   saveState(s: RiskStateRow): void {
-    this.st(SQL[7]).run(
+    runForFriend(
+      this.db,
+      s.userId,
+      this.st(SQL[7]),
       s.userId,
       s.network,
       s.highWater.toString(),

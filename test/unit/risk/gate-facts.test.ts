@@ -146,6 +146,18 @@ describe('the risk gate within one cycle', () => {
       );
       expect(gate.check(wbtc(bob), ctx)).toEqual({ ok: true });
       expect(readFor(bob)).toBe(0);
+      // So is her periodic equity snapshot (every friend's, once a minute, in the live engine).
+      w.store.risk.insertSnapshot({
+        userId: ana,
+        network: `${NET}:paper`,
+        ts: isoTime(w.clock),
+        equity: usdc(10_000),
+        deposits: 0n,
+        withdrawals: 0n,
+        highWater: usdc(10_000),
+      });
+      expect(gate.check(wbtc(bob), ctx)).toEqual({ ok: true });
+      expect(readFor(bob)).toBe(0);
       // A write not routed through the store's explained writes (here a raw statement on Ana's position
       // rows) drops everyone's facts: the next checks read both friends again.
       w.store.db.prepare('UPDATE positions SET updated_at = updated_at WHERE user_id = ?').run(ana);
@@ -153,6 +165,28 @@ describe('the risk gate within one cycle', () => {
       gate.check(wbtc(ana), ctx);
       expect(readFor(bob)).toBe(1);
       expect(readFor(ana)).toBe(2);
+    } finally {
+      w.store.close();
+    }
+  });
+
+  it("the gate's own mark of a friend's risk state keeps that friend's facts (the write's effect is known)", () => {
+    const w = world();
+    try {
+      const ana = addUser(w, 'ana', { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
+      const gate = standardRiskGate({ store: w.store, controls: w.controls, bus: w.bus, network: NET });
+      const ctx = { balances: new Map([[USDC.mint, usdc(10_000)]]), price: priceFn(), nowMs: w.clock.now() };
+      const reads = vi.spyOn(w.store.risk, 'lastClose');
+      const states = vi.spyOn(w.store.risk, 'saveState');
+      expect(gate.check(buyOrder(ana, 300), ctx)).toEqual({ ok: true });
+      expect(reads).toHaveBeenCalledTimes(1);
+      // The next day: the check marks Ana's risk state with the new day's start (a write to her facts, made
+      // by the gate) before it reads the rest of her facts, which stay remembered.
+      w.clock.advance(86_400_000);
+      const marks = states.mock.calls.length;
+      expect(gate.check(buyOrder(ana, 300), { ...ctx, nowMs: w.clock.now() })).toEqual({ ok: true });
+      expect(states.mock.calls.length).toBeGreaterThan(marks);
+      expect(reads).toHaveBeenCalledTimes(1);
     } finally {
       w.store.close();
     }
