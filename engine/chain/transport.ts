@@ -360,15 +360,20 @@ export class ResilientTransport {
   /** After a transaction landed: forgets every cached answer it may have changed (balances, accounts, history). */
   clearStateCache(): void {
     this.cache.retain((key) => STATE_INDEPENDENT.some((prefix) => key.startsWith(prefix)));
-    this.pending.clear();
-    this.generation++;
+    this.forgetInFlight();
   }
 
   /** Forget cached responses (e.g. after sending a transaction whose effects must be read back). */
   clearCache(): void {
     this.cache.clear();
-    // Requests already in flight may have been answered before the change that prompted the clear:
-    // later callers must not share them, and their answers must not refill the cache.
+    this.forgetInFlight();
+  }
+
+  /**
+   * Requests already in flight may have been answered before the change that prompted a clear: later
+   * callers must not share them, and their answers must not refill the cache.
+   */
+  private forgetInFlight(): void {
     this.pending.clear();
     this.generation++;
   }

@@ -10,6 +10,7 @@ import { FILE_KEY_WARNING } from '../keystore';
 import { Engine } from '../runtime';
 import type { CliContext } from './dispatch';
 import { cliLogger } from './cli-logger';
+import { listenForStop } from './stop-signal';
 
 /**
  * `harvest run`: the engine in the foreground. It owns the data directory
@@ -23,17 +24,7 @@ export async function runEngine(
   const layout = dataDirLayout(ctx.dataDir);
   // --json: JSON records on stderr for a program; otherwise human lines for a person (the file keeps the JSON).
   const terminal = ctx.json ? null : new TerminalLog({ out: io.stderr, now: () => systemClock.now() });
-  // Listened for before the engine opens: a stop asked for during start-up (connecting the network can take seconds)
-  // ends at the next step through the same clean shutdown, not by the signal's default exit.
-  let stopAsked = false;
-  let onStop = (): void => undefined;
-  const stopped = new Promise<void>((resolve) => (onStop = resolve));
-  const stop = (): void => {
-    stopAsked = true;
-    onStop();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const stop = listenForStop();
   let engine: Engine;
   try {
     engine = Engine.open({
@@ -54,8 +45,7 @@ export async function runEngine(
         }),
     });
   } catch (e) {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    stop.dispose();
     if (e instanceof HarvestError && e.code === 'DATA_DIR_BUSY') {
       const owner = readOwner(layout);
       throw new HarvestError(
@@ -70,7 +60,7 @@ export async function runEngine(
     await engine.serveControl();
     // Connect the network first: this settles any order a previous crash left unfinished.
     await engine.funds();
-    if (stopAsked) return;
+    if (stop.asked) return;
     engine.startTrading(cycleMs);
     const ready = { event: 'ready', dataDir: engine.layout.root, pid: process.pid, socket: engine.layout.socket };
     io.stdout(
@@ -79,10 +69,9 @@ export async function runEngine(
         : `Harvest engine running on ${ready.dataDir} (pid ${ready.pid}). Full logs: ${join(layout.logs, 'harvest.log')}. Ctrl-C to stop.\n`,
     );
     terminal?.ready();
-    await stopped;
+    await stop.stopped;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    stop.dispose();
     await engine.close();
   }
 }

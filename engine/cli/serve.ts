@@ -9,6 +9,7 @@ import { FILE_KEY_WARNING } from '../keystore';
 import { Engine } from '../runtime';
 import type { CliContext } from './dispatch';
 import type { TelegramBridge } from '../telegram';
+import { listenForStop } from './stop-signal';
 
 export interface ServeOptions {
   host: string;
@@ -43,17 +44,7 @@ export async function serveEngine(
   const layout = dataDirLayout(ctx.dataDir);
   // --json: JSON records on stderr for a program; otherwise human lines for a person (the file keeps the JSON).
   const terminal = ctx.json ? null : new TerminalLog({ out: io.stderr, now: () => systemClock.now() });
-  // Listened for before the engine opens: a stop asked for during start-up (the network can take seconds to connect)
-  // ends at the next step through the same clean shutdown, not by the signal's default exit.
-  let stopAsked = false;
-  let onStop = (): void => undefined;
-  const stopped = new Promise<void>((resolve) => (onStop = resolve));
-  const stop = (): void => {
-    stopAsked = true;
-    onStop();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const stop = listenForStop();
   let engine: Engine;
   try {
     engine = Engine.open({
@@ -81,8 +72,7 @@ export async function serveEngine(
         : {}),
     });
   } catch (e) {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    stop.dispose();
     if (e instanceof HarvestError && e.code === 'DATA_DIR_BUSY') {
       const owner = readOwner(layout);
       throw new HarvestError(
@@ -108,7 +98,7 @@ export async function serveEngine(
       engine.log.error({ err: message }, 'network not connected at start');
       io.stderr(`harvest: warning: the network is not connected yet (${message}); the UI shows its health.\n`);
     }
-    if (stopAsked) return;
+    if (stop.asked) return;
     host = await startHost({
       engine,
       host: opts.host,
@@ -118,7 +108,7 @@ export async function serveEngine(
       ...(opts.rendererDir !== undefined ? { rendererDir: opts.rendererDir } : {}),
     });
     for (const w of host.warnings) io.stderr(`harvest: WARNING: ${w}\n`);
-    if (stopAsked) return;
+    if (stop.asked) return;
     // The Telegram bridge: idle without a stored token; started (and restarted) by `harvest telegram token`.
     const { TelegramBridge, registerBridge } = await import('../telegram');
     telegram = new TelegramBridge(engine);
@@ -151,10 +141,9 @@ export async function serveEngine(
     // cycle seeds candle history and runs every friend's strategies, work that would otherwise contend
     // with the host's start-up for the one main thread and delay "ready".
     if (opts.trading) engine.startTrading(opts.cycleMs);
-    await stopped;
+    await stop.stopped;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    stop.dispose();
     // Both at once: the engine starts answering "stopping" while the host closes its connections.
     await Promise.all([host?.close(), telegram?.stop(), engine.close()]);
   }

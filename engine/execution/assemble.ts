@@ -6,7 +6,6 @@ import {
   compressTransactionMessageUsingAddressLookupTables,
   createNoopSigner,
   createTransactionMessage,
-  getAddressDecoder,
   getBase64Encoder,
   getTransactionEncoder,
   pipe,
@@ -20,6 +19,7 @@ import {
 import { getSetComputeUnitLimitInstruction, getSetComputeUnitPriceInstruction } from '@solana-program/compute-budget';
 import { getTransferSolInstruction } from '@solana-program/system';
 import { JITO_TIP_ACCOUNTS, type ChainClient } from '../chain';
+import { decodeLookupTableAddresses, LOOKUP_TABLE_META_SIZE } from '../chain/lookup-table-layout';
 import { HarvestError } from '../kernel/errors';
 import type { SwapSimulation } from '../keystore';
 import { ADDRESS_LOOKUP_TABLE_PROGRAM, COMPUTE_BUDGET_PROGRAM } from '../keystore/instructions';
@@ -64,7 +64,6 @@ const MAX_UNITS = 1_400_000;
 const UNIT_MARGIN_PCT = 120n;
 /** getRecentPrioritizationFees reads at most this many accounts. */
 const MAX_FEE_ACCOUNTS = 128;
-const LOOKUP_TABLE_HEADER = 56;
 
 export async function assembleSwap(
   chain: ChainClient,
@@ -206,18 +205,13 @@ function toInstruction(ix: ApiInstruction): Instruction {
 async function lookupTables(chain: ChainClient, keys: string[]): Promise<AddressesByLookupTableAddress> {
   if (keys.length === 0) return {};
   const accounts = await chain.getMultipleAccounts(keys.map((k) => address(k)));
-  const decoder = getAddressDecoder();
   const out: AddressesByLookupTableAddress = {};
   accounts.forEach((acc, i) => {
     const table = address(keys[i]!);
-    if (!acc || acc.owner !== ADDRESS_LOOKUP_TABLE_PROGRAM || acc.data.length < LOOKUP_TABLE_HEADER) {
+    if (!acc || acc.owner !== ADDRESS_LOOKUP_TABLE_PROGRAM || acc.data.length < LOOKUP_TABLE_META_SIZE) {
       throw new JupiterError(`${table} is not an address lookup table.`, 200, null, false);
     }
-    const list: Address[] = [];
-    for (let at = LOOKUP_TABLE_HEADER; at + 32 <= acc.data.length; at += 32) {
-      list.push(decoder.decode(acc.data.subarray(at, at + 32)));
-    }
-    out[table] = list;
+    out[table] = decodeLookupTableAddresses(acc.data);
   });
   return out;
 }

@@ -13,14 +13,10 @@ export class WalletQueues {
 
   run<T>(walletKey: number, task: () => Promise<T>): Promise<T> {
     const prev = this.tails.get(walletKey) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(() => this.withSlot(task));
-    this.tails.set(walletKey, next);
-    void next
-      .finally(() => {
-        if (this.tails.get(walletKey) === next) this.tails.delete(walletKey);
-      })
-      .catch(() => undefined);
-    return next;
+    return this.track(
+      walletKey,
+      prev.catch(() => undefined).then(() => this.withSlot(task)),
+    );
   }
 
   /**
@@ -31,7 +27,11 @@ export class WalletQueues {
    */
   runIfIdle<T>(walletKey: number, task: () => Promise<T>): Promise<T> | null {
     if (this.tails.has(walletKey)) return null;
-    const next = Promise.resolve().then(task);
+    return this.track(walletKey, Promise.resolve().then(task));
+  }
+
+  /** `next` becomes the wallet's tail, dropped once it settles unless something queued behind it. */
+  private track<T>(walletKey: number, next: Promise<T>): Promise<T> {
     this.tails.set(walletKey, next);
     void next
       .finally(() => {

@@ -1,5 +1,4 @@
 import {
-  getAddressDecoder,
   getAddressEncoder,
   getCompiledTransactionMessageDecoder,
   getCompiledTransactionMessageEncoder,
@@ -9,6 +8,7 @@ import {
   type Transaction,
 } from '@solana/kit';
 import { AccountState, getTokenDecoder } from '@solana-program/token';
+import { lookupTableEntry, lookupTableLength, LOOKUP_TABLE_META_SIZE } from '../chain/lookup-table-layout';
 import { isJitoTipAccount } from '../chain/programs';
 import { HarvestError } from '../kernel/errors';
 import { NATIVE_SOL } from '../market/tokens';
@@ -577,8 +577,8 @@ function rememberedLoadedWritable(tx: SwapTxView): Address[] | null {
     const data = rememberedTables.get(lookup.table);
     if (!data) return null;
     for (const index of lookup.writableIndexes) {
-      if (LOOKUP_TABLE_HEADER + (index + 1) * 32 > data.length) return null;
-      out.push(tableEntry(data, index));
+      if (index >= lookupTableLength(data)) return null;
+      out.push(lookupTableEntry(data, index));
     }
   }
   return out;
@@ -748,15 +748,6 @@ export function baselineOf(wire: Uint8Array): Uint8Array {
   return new Uint8Array(getTransactionEncoder().encode({ messageBytes, signatures: tx.signatures }));
 }
 
-/** Address lookup table layout: a 56-byte header, then 32-byte addresses. */
-const LOOKUP_TABLE_HEADER = 56;
-const addressDecoder = getAddressDecoder();
-
-function tableEntry(data: Uint8Array, index: number): Address {
-  const at = LOOKUP_TABLE_HEADER + index * 32;
-  return addressDecoder.decode(data.subarray(at, at + 32));
-}
-
 /** The writable accounts a v0 transaction loads from its lookup tables, read from the tables' current state. */
 async function loadedWritableAccounts(
   tx: SwapTxView,
@@ -778,16 +769,16 @@ function resolveLoadedWritable(tx: SwapTxView, tables: readonly (SimulatedAccoun
   const out: Address[] = [];
   tx.lookups.forEach((lookup, i) => {
     const acc = tables[i];
-    if (!acc || acc.owner !== ADDRESS_LOOKUP_TABLE_PROGRAM || acc.data.length < LOOKUP_TABLE_HEADER) {
+    if (!acc || acc.owner !== ADDRESS_LOOKUP_TABLE_PROGRAM || acc.data.length < LOOKUP_TABLE_META_SIZE) {
       rememberedTables.delete(lookup.table);
       throw refusal(`${lookup.table} is not an address lookup table. ${UNTRUSTED}`);
     }
     rememberTable(lookup.table, acc.data.slice());
-    const count = Math.floor((acc.data.length - LOOKUP_TABLE_HEADER) / 32);
+    const count = lookupTableLength(acc.data);
     for (const index of lookup.writableIndexes) {
       if (index >= count)
         throw refusal(`it loads entry ${index} of lookup table ${lookup.table}, which has ${count}. ${UNTRUSTED}`);
-      out.push(tableEntry(acc.data, index));
+      out.push(lookupTableEntry(acc.data, index));
     }
   });
   return out;

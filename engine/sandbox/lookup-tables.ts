@@ -1,17 +1,19 @@
-import { getAddressDecoder, getAddressEncoder, type Address } from '@solana/kit';
+import { getAddressEncoder, type Address } from '@solana/kit';
+import { decodeLookupTableAddresses, LOOKUP_TABLE_META_SIZE } from '../chain/lookup-table-layout';
 import { ADDRESS_LOOKUP_TABLE_PROGRAM_ADDRESS } from '../chain/programs';
+
+export { decodeLookupTableAddresses } from '../chain/lookup-table-layout';
 
 /**
  * Address lookup tables as the runtime reads them (Agave's address-lookup-table
  * program state and the bank's address loader), so the sandbox resolves a v0
  * message's lookups, and refuses bad ones, the way a mainnet RPC node does.
  *
- * Account layout: a 56-byte LookupTableMeta — u32 discriminator (1 = LookupTable),
+ * Account layout (engine/chain/lookup-table-layout.ts): a 56-byte LookupTableMeta — u32 discriminator (1 = LookupTable),
  * u64 deactivation slot (u64::MAX while active), u64 last extended slot, u8 start
  * index of that extension, Option<Pubkey> authority (1 + 32), u16 padding — then
  * the addresses, 32 bytes each.
  */
-export const LOOKUP_TABLE_META_SIZE = 56;
 const LOOKUP_TABLE_DISCRIMINATOR = 1;
 const U64_MAX = 2n ** 64n - 1n;
 /** A deactivated table stays usable while its deactivation slot is in the SlotHashes sysvar (512 slots). */
@@ -77,15 +79,6 @@ export function encodeLookupTable(
 }
 
 const encoder = getAddressEncoder();
-const decoder = getAddressDecoder();
-
-/** Every address a table holds, usable yet or not. */
-export function decodeLookupTableAddresses(data: Uint8Array): Address[] {
-  const out: Address[] = [];
-  for (let at = LOOKUP_TABLE_META_SIZE; at + 32 <= data.length; at += 32)
-    out.push(decoder.decode(data.subarray(at, at + 32)));
-  return out;
-}
 
 /** The addresses a table offers at `slot`, or the error the runtime reports for it. */
 function activeAddresses(acc: { owner: Address; data: Uint8Array } | null, slot: bigint): Address[] {

@@ -26,10 +26,7 @@ import type { SwapPurpose } from '../../engine/keystore';
 import { tokenBySymbol } from '../../engine/market';
 import type { Engine, Funds } from '../../engine/runtime';
 import type { Sandbox } from '../../engine/sandbox';
-import { tempDataDir } from '../helpers/datadir';
-import { openEngine } from '../helpers/engine';
-import { permissiveRisk } from '../helpers/risk';
-import { randomSecretKey } from './support';
+import { addLiveFriend, openSandboxEngine } from '../helpers/sandbox-engine';
 
 const USDC = tokenBySymbol('USDC')!;
 const WETH = tokenBySymbol('WETH')!;
@@ -44,12 +41,7 @@ let sandbox: Sandbox;
 let chain: ChainClient;
 
 beforeAll(async () => {
-  dir = tempDataDir('hv-landing-');
-  engine = openEngine(dir.dir);
-  funds = await engine.funds();
-  sandbox = funds.net.sandbox as Sandbox;
-  chain = funds.net.chain;
-  await funds.refreshPrices();
+  ({ dir, engine, funds, sandbox, chain } = await openSandboxEngine('hv-landing-'));
 }, 60_000);
 
 afterAll(async () => {
@@ -66,14 +58,8 @@ async function setting(user: string, key: string, value: unknown): Promise<void>
   });
 }
 
-async function user(name: string, settings: Record<string, unknown> = {}): Promise<{ id: number; address: Address }> {
-  const u = engine.users.add(name, 'test');
-  const w = engine.wallets.import(u.id, { secretKey: randomSecretKey().base58 }, 'test');
-  await sandbox.fund(w.address, { lamports: 2n * LAMPORTS, tokens: [{ mint: USDC.mint, amount: usdc(500) }] });
-  await permissiveRisk(engine, name);
-  for (const [k, v] of Object.entries({ mode: 'live', ...settings })) await setting(name, k, v);
-  return { id: u.id, address: w.address as Address };
-}
+const user = (name: string, settings: Record<string, unknown> = {}): Promise<{ id: number; address: Address }> =>
+  addLiveFriend(engine, name, settings);
 
 const PLAN: LandingPlan = {
   priorityLevel: 'medium',

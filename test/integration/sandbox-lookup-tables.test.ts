@@ -36,10 +36,7 @@ import type { Sandbox } from '../../engine/sandbox';
 import { decodeLookupTableAddresses, encodeLookupTable } from '../../engine/sandbox/lookup-tables';
 import { PlayKey } from '../../engine/sandbox/play-keys';
 import { compile, signWith, toWire } from '../../engine/sandbox/tx-build';
-import { tempDataDir } from '../helpers/datadir';
-import { openEngine } from '../helpers/engine';
-import { permissiveRisk } from '../helpers/risk';
-import { randomSecretKey } from './support';
+import { addLiveFriend, openSandboxEngine } from '../helpers/sandbox-engine';
 
 const ALT_PROGRAM = 'AddressLookupTab1e1111111111111111111111111' as Address;
 const USDC = tokenBySymbol('USDC')!;
@@ -55,12 +52,7 @@ let sandbox: Sandbox;
 let chain: ChainClient;
 
 beforeAll(async () => {
-  dir = tempDataDir('hv-alt-');
-  engine = openEngine(dir.dir);
-  funds = await engine.funds();
-  sandbox = funds.net.sandbox as Sandbox;
-  chain = funds.net.chain;
-  await funds.refreshPrices();
+  ({ dir, engine, funds, sandbox, chain } = await openSandboxEngine('hv-alt-'));
 }, 60_000);
 
 afterAll(async () => {
@@ -68,14 +60,7 @@ afterAll(async () => {
   dir?.cleanup();
 });
 
-async function user(name: string): Promise<{ id: number; address: Address }> {
-  const u = engine.users.add(name, 'test');
-  const w = engine.wallets.import(u.id, { secretKey: randomSecretKey().base58 }, 'test');
-  await sandbox.fund(w.address, { lamports: 2n * LAMPORTS, tokens: [{ mint: USDC.mint, amount: usdc(500) }] });
-  await permissiveRisk(engine, name);
-  await engine.execute('settings.set', { user: name, key: 'mode', value: 'live', confirm: true });
-  return { id: u.id, address: w.address as Address };
-}
+const user = (name: string): Promise<{ id: number; address: Address }> => addLiveFriend(engine, name);
 
 interface RpcAnswer<T> {
   result?: T;
@@ -442,6 +427,32 @@ describe('the signing policy judges what real tables resolve to', () => {
     return [...msg.staticAccounts];
   }
 
+  /** A build whose output account (the wallet's WETH account) is loaded from a table the API controls. */
+  async function outputLoadedFromATable() {
+    const b = await build();
+    const mine = await findAssociatedTokenAddress(u.address, WETH.mint as Address, WETH.tokenProgram!);
+    const theirs = await findAssociatedTokenAddress(stranger, WETH.mint as Address, WETH.tokenProgram!);
+    const t = hostileTable([mine]);
+    const a = await assembleSwap(
+      chain,
+      { ...b, addressesByLookupTableAddress: { ...b.addressesByLookupTableAddress, [t]: [mine] } },
+      u.address,
+      PLAN,
+    );
+    return { b, mine, theirs, t, a };
+  }
+
+  /** The table's authority rewrites its one entry to `to`. */
+  function pointTableAt(t: Address, to: Address): void {
+    sandbox.ledger.setAccount({
+      address: t,
+      lamports: LAMPORTS,
+      owner: ALT_PROGRAM,
+      data: encodeLookupTable(stranger, [to], 0n, 1),
+      executable: false,
+    });
+  }
+
   async function refused(wire: Uint8Array, b: JupiterBuild, reason: RegExp, sim = simulate): Promise<void> {
     const before = engine.signer.signedCount;
     await expect(engine.signer.sign(u.id, wire, purposeOf(b), 'test', { simulate: sim })).rejects.toThrow(reason);
@@ -486,49 +497,19 @@ describe('the signing policy judges what real tables resolve to', () => {
   });
 
   it('a table rewritten after assembly (the output now resolves to a stranger’s account) is judged as it now resolves', async () => {
-    const b = await build();
-    const mine = await findAssociatedTokenAddress(u.address, WETH.mint as Address, WETH.tokenProgram!);
-    const theirs = await findAssociatedTokenAddress(stranger, WETH.mint as Address, WETH.tokenProgram!);
-    const t = hostileTable([mine]);
-    const a = await assembleSwap(
-      chain,
-      { ...b, addressesByLookupTableAddress: { ...b.addressesByLookupTableAddress, [t]: [mine] } },
-      u.address,
-      PLAN,
-    );
+    const { b, mine, theirs, t, a } = await outputLoadedFromATable();
     expect(staticKeys(a.wire)).not.toContain(mine);
     // The table's authority swaps the entry between the quote and the signature.
-    sandbox.ledger.setAccount({
-      address: t,
-      lamports: LAMPORTS,
-      owner: ALT_PROGRAM,
-      data: encodeLookupTable(stranger, [theirs], 0n, 1),
-      executable: false,
-    });
+    pointTableAt(t, theirs);
     await refused(a.wire, b, /simulat|less than the minimum output/);
   });
 
   it('a table the policy has read before, rewritten since: judged as it now resolves, not as remembered', async () => {
-    const b = await build();
-    const mine = await findAssociatedTokenAddress(u.address, WETH.mint as Address, WETH.tokenProgram!);
-    const theirs = await findAssociatedTokenAddress(stranger, WETH.mint as Address, WETH.tokenProgram!);
-    const t = hostileTable([mine]);
-    const a = await assembleSwap(
-      chain,
-      { ...b, addressesByLookupTableAddress: { ...b.addressesByLookupTableAddress, [t]: [mine] } },
-      u.address,
-      PLAN,
-    );
+    const { b, mine, theirs, t, a } = await outputLoadedFromATable();
     // The policy reads (and remembers) the honest table: the preview is clean.
     const preview = await engine.signer.previewSwap(u.id, a.wire, simulate);
     expect(preview.err).toBeNull();
-    sandbox.ledger.setAccount({
-      address: t,
-      lamports: LAMPORTS,
-      owner: ALT_PROGRAM,
-      data: encodeLookupTable(stranger, [theirs], 0n, 1),
-      executable: false,
-    });
+    pointTableAt(t, theirs);
     // The baseline and the swap start over the remembered accounts, the baseline reading the table afresh; it
     // resolves differently now, so the table is read alone and the pair runs again over what it now says.
     const asked: Address[][] = [];

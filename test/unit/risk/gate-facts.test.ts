@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { isoTime } from '../../../engine/kernel/clock';
-import { standardRiskGate } from '../../../engine/risk';
+import { standardRiskGate, type RiskContext, type RiskGate } from '../../../engine/risk';
 import { openDatabase, Store } from '../../../engine/store';
 import {
   addUser,
@@ -29,14 +29,27 @@ import {
 
 const ONE_POSITION = { ...PERMISSIVE_RISK, maxConcurrentPositions: 1 };
 
+/** A world with these paper friends (10,000 USDC, at most one position each), the standard gate and a check context. */
+function withFriends<N extends string>(
+  names: readonly N[],
+  test: (t: { w: ReturnType<typeof world>; gate: RiskGate; ctx: RiskContext; friends: Record<N, number> }) => void,
+): void {
+  const w = world();
+  try {
+    const friends = {} as Record<N, number>;
+    for (const n of names)
+      friends[n] = addUser(w, n, { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
+    const gate = standardRiskGate({ store: w.store, controls: w.controls, bus: w.bus, network: NET });
+    const ctx = { balances: new Map([[USDC.mint, usdc(10_000)]]), price: priceFn(), nowMs: w.clock.now() };
+    test({ w, gate, ctx, friends });
+  } finally {
+    w.store.close();
+  }
+}
+
 describe('the risk gate within one cycle', () => {
   it("a second entry of the same friend sees the first one's position (MAX_POSITIONS after the fill)", () => {
-    const w = world();
-    try {
-      const ana = addUser(w, 'ana', { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
-      const bob = addUser(w, 'bob', { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
-      const gate = standardRiskGate({ store: w.store, controls: w.controls, bus: w.bus, network: NET });
-      const ctx = { balances: new Map([[USDC.mint, usdc(10_000)]]), price: priceFn(), nowMs: w.clock.now() };
+    withFriends(['ana', 'bob'], ({ w, gate, ctx, friends: { ana, bob } }) => {
       // Both friends' facts are read and remembered.
       expect(gate.check(buyOrder(ana, 300), ctx)).toEqual({ ok: true });
       expect(gate.check(buyOrder(bob, 300), ctx)).toEqual({ ok: true });
@@ -56,17 +69,11 @@ describe('the risk gate within one cycle', () => {
       expect(second).toMatchObject({ ok: false, code: 'MAX_POSITIONS' });
       // Bob holds nothing, so he still enters.
       expect(gate.check(buyOrder(bob, 300), ctx)).toEqual({ ok: true });
-    } finally {
-      w.store.close();
-    }
+    });
   });
 
   it('the decision log, a live candle and an event written between two checks keep the facts; a fill drops them', () => {
-    const w = world();
-    try {
-      const ana = addUser(w, 'ana', { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
-      const gate = standardRiskGate({ store: w.store, controls: w.controls, bus: w.bus, network: NET });
-      const ctx = { balances: new Map([[USDC.mint, usdc(10_000)]]), price: priceFn(), nowMs: w.clock.now() };
+    withFriends(['ana'], ({ w, gate, ctx, friends: { ana } }) => {
       expect(gate.check(buyOrder(ana, 300), ctx)).toEqual({ ok: true });
       const reads = vi.spyOn(w.store.risk, 'lastClose');
       const at = isoTime(w.clock);
@@ -111,18 +118,11 @@ describe('the risk gate within one cycle', () => {
       const second = gate.check(buyOrder(ana, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 }), ctx);
       expect(second).toMatchObject({ ok: false, code: 'MAX_POSITIONS' });
       expect(reads).toHaveBeenCalled();
-    } finally {
-      w.store.close();
-    }
+    });
   });
 
   it("one friend's fill drops only that friend's facts; a write the store does not explain drops everyone's", () => {
-    const w = world();
-    try {
-      const ana = addUser(w, 'ana', { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
-      const bob = addUser(w, 'bob', { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
-      const gate = standardRiskGate({ store: w.store, controls: w.controls, bus: w.bus, network: NET });
-      const ctx = { balances: new Map([[USDC.mint, usdc(10_000)]]), price: priceFn(), nowMs: w.clock.now() };
+    withFriends(['ana', 'bob'], ({ w, gate, ctx, friends: { ana, bob } }) => {
       const wbtc = (u: number): ReturnType<typeof buyOrder> =>
         buyOrder(u, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 });
       expect(gate.check(wbtc(ana), ctx)).toEqual({ ok: true });
@@ -165,17 +165,11 @@ describe('the risk gate within one cycle', () => {
       gate.check(wbtc(ana), ctx);
       expect(readFor(bob)).toBe(1);
       expect(readFor(ana)).toBe(2);
-    } finally {
-      w.store.close();
-    }
+    });
   });
 
   it("the gate's own mark of a friend's risk state keeps that friend's facts (the write's effect is known)", () => {
-    const w = world();
-    try {
-      const ana = addUser(w, 'ana', { mode: 'paper', risk: ONE_POSITION }, { [USDC.mint]: usdc(10_000) });
-      const gate = standardRiskGate({ store: w.store, controls: w.controls, bus: w.bus, network: NET });
-      const ctx = { balances: new Map([[USDC.mint, usdc(10_000)]]), price: priceFn(), nowMs: w.clock.now() };
+    withFriends(['ana'], ({ w, gate, ctx, friends: { ana } }) => {
       const reads = vi.spyOn(w.store.risk, 'lastClose');
       const states = vi.spyOn(w.store.risk, 'saveState');
       expect(gate.check(buyOrder(ana, 300), ctx)).toEqual({ ok: true });
@@ -187,9 +181,7 @@ describe('the risk gate within one cycle', () => {
       expect(gate.check(buyOrder(ana, 300), { ...ctx, nowMs: w.clock.now() })).toEqual({ ok: true });
       expect(states.mock.calls.length).toBeGreaterThan(marks);
       expect(reads).toHaveBeenCalledTimes(1);
-    } finally {
-      w.store.close();
-    }
+    });
   });
 
   it('sees a position written by another connection (a CLI command) between two checks', () => {

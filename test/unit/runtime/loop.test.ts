@@ -96,6 +96,37 @@ async function world(
   return { engine, runner, sleeps };
 }
 
+/** A Funds whose every cycle step does nothing and reports nothing; `steps` replaces the ones a test is about. */
+function idleFunds(steps: Record<string, unknown>): Funds {
+  return {
+    refreshPrices: async () => undefined,
+    balances: { refresh: async () => [] },
+    flows: {
+      scan: async () => ({ users: 0, signatures: 0, flows: 0, deferred: 0, failed: [], withFlows: [], busy: [] }),
+    },
+    ledger: { runDue: async () => [] },
+    performance: { snapshotEquity: () => ({ written: 0, skipped: [] }) },
+    reviewRisk: () => undefined,
+    openPaperAccounts: () => undefined,
+    exits: { runCycle: async () => ({ checked: 0, exits: 0, stuck: 0 }) },
+    orders: { runCycle: async () => ({ checked: 0, fired: 0, filled: 0, failed: 0, expired: 0, cancelled: 0 }) },
+    runStrategies: async () => ({ users: 0, evaluated: 0, signals: 0, orders: 0, filled: 0, rejected: 0, errors: 0 }),
+    copy: {
+      poll: async () => ({
+        leaders: 0,
+        signatures: 0,
+        copied: 0,
+        skipped: 0,
+        refused: 0,
+        failed: 0,
+        pending: 0,
+        errors: 0,
+      }),
+    },
+    ...steps,
+  } as unknown as Funds;
+}
+
 describe('the trading loop', () => {
   it("one user's error is caught, counted and reported; every other user still trades", async () => {
     const clock = new ManualClock(Date.UTC(2021, 0, 1));
@@ -133,33 +164,14 @@ describe('the trading loop', () => {
     const clock = new ManualClock(0);
     let release: () => void = () => undefined;
     let calls = 0;
-    const funds = {
+    const funds = idleFunds({
       refreshPrices: () => {
         calls++;
         return calls === 1 ? new Promise<void>((r) => (release = r)) : Promise.reject(new Error('feed down'));
       },
       balances: { refresh: async () => [] },
       flows: { scan: async () => ({ users: 0, signatures: 0, flows: 0, deferred: 0, failed: [], withFlows: [] }) },
-      ledger: { runDue: async () => [] },
-      performance: { snapshotEquity: () => ({ written: 0, skipped: [] }) },
-      reviewRisk: () => undefined,
-      openPaperAccounts: () => undefined,
-      exits: { runCycle: async () => ({ checked: 0, exits: 0, stuck: 0 }) },
-      orders: { runCycle: async () => ({ checked: 0, fired: 0, filled: 0, failed: 0, expired: 0 }) },
-      runStrategies: async () => ({ users: 0, evaluated: 0, signals: 0, orders: 0, filled: 0, rejected: 0, errors: 0 }),
-      copy: {
-        poll: async () => ({
-          leaders: 0,
-          signatures: 0,
-          copied: 0,
-          skipped: 0,
-          refused: 0,
-          failed: 0,
-          pending: 0,
-          errors: 0,
-        }),
-      },
-    } as unknown as Funds;
+    });
     const loop = new TradingLoop(async () => funds, clock, silentLogger, 1_000);
     const first = loop.runCycle();
     await new Promise((r) => setImmediate(r));
@@ -182,7 +194,7 @@ describe('the trading loop', () => {
     const settle = async () => {
       for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
     };
-    const funds = {
+    const funds = idleFunds({
       refreshPrices: async () => {
         refreshes++;
         inFlight++;
@@ -198,26 +210,7 @@ describe('the trading loop', () => {
           return { users: 0, signatures: 0, flows: 0, deferred: 0, failed: [], withFlows: [], busy: [] };
         },
       },
-      ledger: { runDue: async () => [] },
-      performance: { snapshotEquity: () => ({ written: 0, skipped: [] }) },
-      reviewRisk: () => undefined,
-      openPaperAccounts: () => undefined,
-      exits: { runCycle: async () => ({ checked: 0, exits: 0, stuck: 0 }) },
-      orders: { runCycle: async () => ({ checked: 0, fired: 0, filled: 0, failed: 0, expired: 0, cancelled: 0 }) },
-      runStrategies: async () => ({ users: 0, evaluated: 0, signals: 0, orders: 0, filled: 0, rejected: 0, errors: 0 }),
-      copy: {
-        poll: async () => ({
-          leaders: 0,
-          signatures: 0,
-          copied: 0,
-          skipped: 0,
-          refused: 0,
-          failed: 0,
-          pending: 0,
-          errors: 0,
-        }),
-      },
-    } as unknown as Funds;
+    });
     const loop = new TradingLoop(async () => funds, clock, silentLogger, 1_000);
     const running = loop.run();
     await settle();
