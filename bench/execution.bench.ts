@@ -23,15 +23,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address } from '@solana/kit';
-import { createChainClient, type ChainClient } from '../engine/chain';
-import { JupiterClient, PriceBook, TradeExecutionService, type Order } from '../engine/execution';
+import type { ChainClient } from '../engine/chain';
+import { JupiterClient, type Order } from '../engine/execution';
 import { systemClock } from '../engine/kernel/clock';
 import { silentLogger } from '../engine/kernel/logger';
-import { BalanceSync } from '../engine/funds';
-import { KNOWN_TOKENS, tokenBySymbol } from '../engine/market';
-import { balanceGate, composeGates, controlsGate, orderSizeGate, riskEngineGate } from '../engine/risk';
+import { tokenBySymbol } from '../engine/market';
 import { Engine } from '../engine/runtime';
-import { Sandbox } from '../engine/sandbox';
 import { median, ms, table, type Benchmark } from './harness';
 import { PERMISSIVE_RISK } from '../test/helpers/risk';
 
@@ -96,25 +93,31 @@ async function timed<T>(kind: Exclude<Kind, 'waitMs'>, fn: () => Promise<T>): Pr
   }
 }
 
-/** The engine's own Jupiter client, with the time inside each HTTP call charged to the order that made it. */
-class TimedJupiter extends JupiterClient {
-  override build(p: Parameters<JupiterClient['build']>[0]): ReturnType<JupiterClient['build']> {
-    return timed('jupiterMs', () => super.build(p));
-  }
+/** The time inside each Swap API build (quote and instructions), charged to the order that made it. */
+function timeJupiterBuilds(): void {
+  const build = JupiterClient.prototype.build;
+  JupiterClient.prototype.build = function (this: JupiterClient, p) {
+    return timed('jupiterMs', () => build.call(this, p));
+  };
 }
 
-/** The chain client, with the reads made before signing charged to the order (for the breakdown). */
-function timedChain(chain: ChainClient): ChainClient {
-  return new Proxy(chain, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof v !== 'function' || prop === 'sendAndConfirm') return v;
-      return (...args: unknown[]) =>
-        timed(prop === 'simulateTransaction' ? 'simMs' : 'rpcMs', () =>
-          (v as (...a: unknown[]) => Promise<unknown>).apply(target, args),
-        );
-    },
-  });
+/** The engine's chain client, with the reads made before signing charged to the order (for the breakdown). */
+function timeChainCalls(chain: ChainClient): void {
+  const target = chain as unknown as Record<string, unknown>;
+  let proto = Object.getPrototypeOf(chain) as object | null;
+  const names = new Set<string>();
+  for (; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null)
+    for (const n of Object.getOwnPropertyNames(proto)) names.add(n);
+  for (const name of names) {
+    const v = target[name];
+    if (name === 'constructor' || name === 'sendAndConfirm' || typeof v !== 'function') continue;
+    const fn = v as (...a: unknown[]) => unknown;
+    target[name] = (...args: unknown[]) => {
+      const r = fn.apply(chain, args);
+      if (!(r instanceof Promise)) return r;
+      return timed(name === 'simulateTransaction' ? 'simMs' : 'rpcMs', () => r);
+    };
+  }
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -127,7 +130,6 @@ const bench: Benchmark = {
   title: 'Execution: order accepted → signed transaction handed to the RPC',
   async run(log) {
     const parent = mkdtempSync(join(tmpdir(), 'hv-bench-exec-'));
-    const sandbox = await Sandbox.start({ dir: null, clock: systemClock, log: silentLogger });
     const engine = Engine.open({
       dataDir: join(parent, 'data'),
       env: { HARVEST_MASTER_KEY: randomBytes(32).toString('hex') },
@@ -135,43 +137,28 @@ const bench: Benchmark = {
       logger: silentLogger,
     });
     try {
-      const chain = createChainClient({
-        endpoints: [{ url: sandbox.rpcUrl, rateLimit: { requests: 10_000, perMs: 1_000 } }],
-        clock: systemClock,
-        logger: silentLogger,
-      });
-      const prices = new PriceBook(systemClock);
-      const refreshPrices = (): Promise<void> =>
-        prices.refresh(
-          sandbox.swapApiUrl,
-          KNOWN_TOKENS.map((t) => t.mint),
-        );
-      await refreshPrices();
+      // The engine's own services on its own sandbox (engine/runtime/services.ts): the same execution
+      // service, gates (with the gate's facts), flow scan before each entry, price quorum and signer
+      // a user's engine runs; only the timing below is added, around the calls it measures.
+      const funds = await engine.funds();
+      if (funds.net.name !== 'sandbox' || !funds.net.sandbox)
+        throw new Error('the benchmark needs the on-chain sandbox');
+      const sandbox = funds.net.sandbox;
+      timeChainCalls(funds.net.chain);
+      timeJupiterBuilds();
       const samples = new Map<number, Sample>();
-      const exec = new TradeExecutionService({
-        store: engine.store,
-        clock: systemClock,
-        log: silentLogger,
-        bus: engine.bus,
-        signer: engine.signer,
-        controls: engine.controls,
-        risk: composeGates(
-          controlsGate(engine.controls),
-          orderSizeGate(engine.store),
-          balanceGate(engine.store, 'sandbox'),
-          riskEngineGate({ store: engine.store, controls: engine.controls, bus: engine.bus, network: 'sandbox' }),
-        ),
-        prices,
-        network: 'sandbox',
-        chain: timedChain(chain),
-        jupiter: new TimedJupiter({ baseUrl: sandbox.swapApiUrl }),
-        onSigned: (intentId) => {
-          const tr = als.getStore();
-          if (!tr || tr.signedAt !== null) return; // a re-quoted order: its first signature counts
-          tr.signedAt = performance.now();
-          samples.set(intentId, { totalMs: tr.signedAt - tr.start, ...tr.spent });
-        },
-      });
+      const markSigned = engine.store.intents.markSigned.bind(engine.store.intents);
+      // The signed transaction is journaled right before it is handed to the RPC: that is where an order's time stops.
+      engine.store.intents.markSigned = (intentId, ...rest) => {
+        markSigned(intentId, ...rest);
+        const tr = als.getStore();
+        if (!tr || tr.signedAt !== null) return; // a re-quoted order: its first signature counts
+        tr.signedAt = performance.now();
+        samples.set(intentId, { totalMs: tr.signedAt - tr.start, ...tr.spent });
+      };
+      const refreshPrices = (): Promise<void> => funds.refreshPrices();
+      await refreshPrices();
+      const exec = funds.exec;
 
       const users: { id: number; address: Address }[] = [];
       for (let i = 0; i < USERS; i++) {
@@ -185,12 +172,9 @@ const bench: Benchmark = {
         });
         users.push({ id: u.id, address: w.address as Address });
       }
-      {
-        // The engine's view of the wallets (the risk engine's equity), as the faucet command refreshes it.
-        await new BalanceSync(engine.store, chain, 'sandbox', engine.bus, systemClock, silentLogger).refresh(
-          users.map((u) => u.id),
-        );
-      }
+      // The engine's view of the wallets (the risk engine's equity) and their history so far, as a cycle reads them.
+      await funds.balances.refresh(users.map((u) => u.id));
+      await funds.flows.scan(users.map((u) => u.id));
 
       let seq = 0;
       let lastRefresh = performance.now();
@@ -301,7 +285,6 @@ const bench: Benchmark = {
       ].join('\n');
     } finally {
       await engine.close();
-      await sandbox.close();
       rmSync(parent, { recursive: true, force: true });
     }
   },

@@ -1,13 +1,9 @@
-import {
-  createDefaultRpcTransport,
-  isSolanaError,
-  SOLANA_ERROR__RPC__TRANSPORT_HTTP_ERROR,
-  type RpcTransport,
-} from '@solana/kit';
+import { isSolanaError, SOLANA_ERROR__RPC__TRANSPORT_HTTP_ERROR, type RpcTransport } from '@solana/kit';
 import type { Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import { silentLogger, type Logger } from '../kernel/logger';
 import { Deadlines } from './deadlines';
+import { createNodeHttpTransport } from './http-transport';
 import { DEFAULT_RATE_LIMIT, RateLimiter, validateRateLimit, type RateLimit } from './rate-limiter';
 import { TtlCache } from './ttl-cache';
 
@@ -164,8 +160,6 @@ interface Endpoint {
   stats: EndpointStats;
 }
 
-type HttpTransportConfig = Parameters<typeof createDefaultRpcTransport>[0];
-
 const TIMEOUT = Symbol('rpc request timeout');
 
 function positive(value: number | undefined, fallback: number, what: string): number {
@@ -301,10 +295,7 @@ export class ResilientTransport {
       validateRateLimit(limit, label);
       let http: RpcTransport;
       try {
-        http = createDefaultRpcTransport({
-          url: cfg.url as `http${string}`,
-          ...(cfg.headers ? { headers: cfg.headers as HttpTransportConfig['headers'] } : {}),
-        });
+        http = createNodeHttpTransport({ url: cfg.url, ...(cfg.headers ? { headers: cfg.headers } : {}) });
       } catch (e) {
         throw new HarvestError(
           'INVALID_INPUT',

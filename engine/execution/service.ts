@@ -1,5 +1,11 @@
 import type { Address } from '@solana/kit';
-import { signatureOfWireTransaction, type AccountSnapshot, type ChainClient, type SendOutcome } from '../chain';
+import {
+  signatureOfWireTransaction,
+  type AccountSnapshot,
+  type ChainClient,
+  type SendOutcome,
+  type TransactionDetails,
+} from '../chain';
 import { isoTime, type Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
 import { faultPoint } from '../kernel/faults';
@@ -71,6 +77,12 @@ export interface ExecutionDeps {
    * drawdown pause).
    */
   syncFlows?: (userId: number) => Promise<boolean>;
+  /**
+   * Records a landed swap in the wallet's history (what the flow scan would record for it), inside the
+   * fill's SQLite transaction: the order path has already read the transaction, so the next scan finds it
+   * recorded and does not fetch it again.
+   */
+  recordOwnTransaction?: (userId: number, wallet: Address, tx: TransactionDetails) => void;
 }
 
 /** Known stablecoins carry a freeze authority (their issuers can freeze); they are accepted by default. */
@@ -277,44 +289,53 @@ export class TradeExecutionService {
       const built = await assembleSwap(chain, quote, wallet, plan, undefined, (wire) =>
         this.d.signer.previewSwap(intent.userId, wire, simulate),
       );
-      this.d.store.intents.setQuote(
-        intent.id,
-        {
-          ...summariseQuote(quote),
-          computeUnitLimit: built.unitLimit,
-          priorityFeeLamports: built.priorityFeeLamports.toString(),
-          ...(built.tipLamports > 0n ? { tipLamports: built.tipLamports.toString() } : {}),
-          ...(built.capped ? { priorityFeeCapped: true } : {}),
-        },
-        isoTime(this.d.clock),
-      );
+      const quoted = {
+        ...summariseQuote(quote),
+        computeUnitLimit: built.unitLimit,
+        priorityFeeLamports: built.priorityFeeLamports.toString(),
+        ...(built.tipLamports > 0n ? { tipLamports: built.tipLamports.toString() } : {}),
+        ...(built.capped ? { priorityFeeCapped: true } : {}),
+      };
       const input = tokenByMint(intent.inputMint);
       const output = tokenByMint(intent.outputMint);
-      const signed = await this.d.signer.sign(
-        intent.userId,
-        built.wire,
-        {
-          kind: 'swap',
-          inputMint: intent.inputMint === WRAPPED_SOL_MINT ? 'SOL' : (intent.inputMint as Address),
-          inAmount: BigInt(quote.inAmount),
-          outputMint: intent.outputMint === WRAPPED_SOL_MINT ? 'SOL' : (intent.outputMint as Address),
-          minOut: BigInt(quote.otherAmountThreshold),
-          inputTokenProgram: input?.tokenProgram ?? null,
-          outputTokenProgram: output?.tokenProgram ?? null,
-          landing: { maxPriorityFeeLamports: plan.maxPriorityFeeLamports, maxTipLamports: plan.tipLamports ?? 0n },
-        },
-        intent.context === 'manual' ? 'cli' : 'engine',
-        { simulate, ...(built.simulation ? { simulation: built.simulation } : {}) },
-      );
+      let signed: Uint8Array;
+      try {
+        signed = await this.d.signer.sign(
+          intent.userId,
+          built.wire,
+          {
+            kind: 'swap',
+            inputMint: intent.inputMint === WRAPPED_SOL_MINT ? 'SOL' : (intent.inputMint as Address),
+            inAmount: BigInt(quote.inAmount),
+            outputMint: intent.outputMint === WRAPPED_SOL_MINT ? 'SOL' : (intent.outputMint as Address),
+            minOut: BigInt(quote.otherAmountThreshold),
+            inputTokenProgram: input?.tokenProgram ?? null,
+            outputTokenProgram: output?.tokenProgram ?? null,
+            landing: { maxPriorityFeeLamports: plan.maxPriorityFeeLamports, maxTipLamports: plan.tipLamports ?? 0n },
+          },
+          intent.context === 'manual' ? 'cli' : 'engine',
+          { simulate, ...(built.simulation ? { simulation: built.simulation } : {}) },
+        );
+      } catch (e) {
+        // Refused or not signed: the journal still shows what was quoted, next to why it failed.
+        this.d.store.intents.setQuote(intent.id, quoted, isoTime(this.d.clock));
+        throw e;
+      }
       faultPoint('exec:after-sign');
       const signature = signatureOfWireTransaction(signed);
-      this.d.store.intents.markSigned(
-        intent.id,
-        signature,
-        Buffer.from(signed).toString('base64'),
-        built.lastValidBlockHeight,
-        isoTime(this.d.clock),
-      );
+      // The quote and the signed bytes reach the disk in one commit, before anything is sent: signing
+      // itself sends nothing, so the write-ahead rule (journaled before it can land) holds with one
+      // synchronous commit instead of two.
+      this.d.store.tx(() => {
+        this.d.store.intents.setQuote(intent.id, quoted, isoTime(this.d.clock));
+        this.d.store.intents.markSigned(
+          intent.id,
+          signature,
+          Buffer.from(signed).toString('base64'),
+          built.lastValidBlockHeight,
+          isoTime(this.d.clock),
+        );
+      });
       this.d.onSigned?.(intent.id, signed);
       faultPoint('exec:after-signed-journal');
 
@@ -574,7 +595,7 @@ export class TradeExecutionService {
         `Transaction ${signature} is confirmed but its details are not available yet.`,
       );
     const fill = fillFromTransaction(tx, wallet, intent.inputMint, intent.outputMint);
-    return this.record(intent, fill, signature);
+    return this.record(intent, fill, signature, { tx, wallet });
   }
 
   // ---- paper --------------------------------------------------------------
@@ -642,7 +663,12 @@ export class TradeExecutionService {
    * trade row (unique per intent, so a fill is never recorded twice), the
    * position update, paper balances for paper users, and the events.
    */
-  record(intent: IntentRow, fill: ActualFill, signature: string | null): OrderOutcome {
+  record(
+    intent: IntentRow,
+    fill: ActualFill,
+    signature: string | null,
+    landed?: { tx: TransactionDetails; wallet: Address },
+  ): OrderOutcome {
     const { store, clock, network } = this.d;
     const at = isoTime(clock);
     const baseMint = intent.side === 'buy' ? intent.outputMint : intent.inputMint;
@@ -657,6 +683,7 @@ export class TradeExecutionService {
         : Number(quoteAmount) / Number(baseAmount);
 
     const result = store.tx(() => {
+      if (landed) this.d.recordOwnTransaction?.(intent.userId, landed.wallet, landed.tx);
       const already = store.portfolio.tradeByIntent(intent.id);
       if (already)
         return {

@@ -5,7 +5,7 @@ import type { EventBus } from '../kernel/event-bus';
 import type { Logger } from '../kernel/logger';
 import { splTokens, type TokenInfo } from '../market';
 import { recordBalanceReadSlot, type Store } from '../store';
-import { UserSettingsSchema } from '../users/settings';
+import { userSettingsOf } from '../users/settings-cache';
 import { activationChange } from './activation';
 
 export const SOL_KEY = 'SOL';
@@ -68,7 +68,7 @@ export class BalanceSync {
     const out: UserBalances[] = [];
     wallets.forEach((w, i) => {
       const b = read[i]!;
-      const settings = UserSettingsSchema.parse(this.store.settings.get(w.userId)?.settings ?? {});
+      const settings = userSettingsOf(this.store, w.userId);
       const minimum = BigInt(settings.minTradingBalanceLamports);
       const change = this.store.tx(() => {
         this.store.holdings.upsertBalance(this.network, w.address, SOL_KEY, b.lamports, at, w.userId);

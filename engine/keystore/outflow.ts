@@ -1,10 +1,11 @@
 import type { Address } from '@solana/kit';
 import type { Clock } from '../kernel/clock';
 import { HarvestError } from '../kernel/errors';
+import { ZodError } from 'zod';
 import { formatUnits, parseUnits } from '../market/amounts';
 import { KNOWN_TOKENS, NATIVE_SOL, WRAPPED_SOL_MINT, tokenByMint } from '../market/tokens';
 import type { Store } from '../store';
-import { UserSettingsSchema } from '../users/settings';
+import { userSettingsOf } from '../users/settings-cache';
 
 /**
  * Trading outflow caps (DESIGN.md, signing policy): per user and per INPUT
@@ -78,15 +79,19 @@ export function defaultTradingCaps(asset: OutflowAsset): TradingCaps {
 
 /** The user's caps for an asset: their settings (tradingCaps.perTransaction / .daily, base units) over the defaults. */
 export function tradingCapsFor(store: Store, userId: number, asset: OutflowAsset): TradingCaps {
-  const parsed = UserSettingsSchema.safeParse(store.settings.get(userId)?.settings ?? {});
-  if (!parsed.success) {
+  let settings: ReturnType<typeof userSettingsOf>;
+  try {
+    // Parsed once per change of the settings (their version), not once per signature.
+    settings = userSettingsOf(store, userId);
+  } catch (e) {
     // Fail closed: caps that cannot be read allow nothing.
+    const why = e instanceof ZodError ? (e.issues[0]?.message ?? 'invalid') : (e as Error).message;
     throw new HarvestError(
       'REFUSED',
-      `Signing refused: user ${userId}'s settings cannot be read (${parsed.error.issues[0]?.message ?? 'invalid'}), so their trading caps are unknown. Fix the settings and try again.`,
+      `Signing refused: user ${userId}'s settings cannot be read (${why}), so their trading caps are unknown. Fix the settings and try again.`,
     );
   }
-  const { perTransaction, daily } = parsed.data.tradingCaps;
+  const { perTransaction, daily } = settings.tradingCaps;
   // SOL may be keyed 'SOL' or by the wrapped-SOL mint.
   const pick = (caps: Record<string, string>) =>
     caps[asset] ?? (asset === NATIVE_SOL ? caps[WRAPPED_SOL_MINT] : undefined);

@@ -148,6 +148,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     jupiter: new JupiterClient({ baseUrl: net.jupiterUrl, apiKey: net.jupiterApiKey }),
     blockEngineUrl: net.blockEngineUrl,
     syncFlows: async (userId) => (await flows.scan([userId])).failed.length === 0,
+    recordOwnTransaction: (userId, wallet, tx) => flows.recordOwn(userId, wallet, tx),
   });
   const reconciled = await reconcileIntents(store, net.chain, exec, net.name, clock, log);
   // Candles are built from the price ticks each cycle, on the market's clock (the replay's on the sandbox),

@@ -643,6 +643,8 @@ describe('a malicious swap API gets nothing signed', () => {
       expect(await snapshot(mal)).toEqual(chainBefore);
       const intent = engine.store.intents.byId(o.intentId!)!;
       expect(intent).toMatchObject({ status: 'failed', reasonCode: 'REFUSED', signature: null, signedTx: null });
+      // What was quoted stays in the journal next to the refusal.
+      expect(intent.quote).toMatchObject({ inAmount: usdc(20).toString(), computeUnitLimit: expect.any(Number) });
       const audit = auditOf('signing.refused', mal);
       expect(audit).toHaveLength(refusals + 1);
       expect(audit.at(-1)).toMatchObject({

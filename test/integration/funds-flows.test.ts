@@ -17,7 +17,7 @@ import { tokenBySymbol } from '../../engine/market';
 import type { Engine, Funds } from '../../engine/runtime';
 import { TradingLoop } from '../../engine/runtime/loop';
 import { Sandbox } from '../../engine/sandbox';
-import { marketTimeAt } from '../../engine/funds/flows';
+import { marketTimeAt, walletEffect } from '../../engine/funds/flows';
 import { WRAPPED_SOL_MINT as WRAPPED_SOL } from '../../engine/market';
 import { PlayKey } from '../../engine/sandbox/play-keys';
 import { sendAs } from '../../engine/sandbox/tx-build';
@@ -167,12 +167,29 @@ describe('every flow is seen', () => {
     expect(wdUsdc.outcome).toBe('confirmed');
 
     const before = flowsOf(ana.id).length;
+    // Each landed swap is recorded in the wallet's history by its own order, from the transaction it read
+    // for the fill, so no scan fetches it again.
+    const ownBefore = engine.store.flows.txs(ana.id, 'sandbox').filter((t) => t.source === 'intent');
+    expect(ownBefore).toHaveLength(2);
+    // ...with exactly what the scan would have recorded from the chain's copy of the transaction.
+    for (const row of ownBefore) {
+      const tx = (await funds.net.chain.getTransaction(row.signature as never))!;
+      const effect = walletEffect(tx, ana.address as never);
+      expect(row).toMatchObject({
+        slot: tx.slot,
+        blockTime: Number(tx.blockTime),
+        deltas: effect.deltas,
+        fee: effect.fee,
+        rent: effect.rent,
+        rentOut: effect.rentOut,
+        failed: false,
+      });
+    }
     const r = await funds.flows.scan();
     expect(r.flows).toBe(0);
-    // The sell's own pre-trade sync already read the buy (live orders sync flows before the risk gate):
-    // this scan sees the sell, the two withdrawals, and the sandbox market maker's escrow for the sell
-    // (its approval names the wallet as the escrow's delegate: a no-op for the wallet's books).
-    expect(r.signatures).toBe(4);
+    // This scan sees the two withdrawals and the sandbox market maker's escrow for the sell (its approval
+    // names the wallet as the escrow's delegate: a no-op for the wallet's books).
+    expect(r.signatures).toBe(3);
     expect(flowsOf(ana.id)).toHaveLength(before);
     const sources = engine.store.flows.txs(ana.id, 'sandbox').map((t) => t.source);
     expect(sources.filter((s) => s === 'intent')).toHaveLength(2);

@@ -7,9 +7,9 @@ import type { EventBus } from '../../kernel/event-bus';
 import type { Logger } from '../../kernel/logger';
 import { splTokens, tokenByMint, WRAPPED_SOL_MINT } from '../../market';
 import { recordCashFlow, toMicroUsd, type PriceFn } from '../../portfolio/performance';
-import { firstSnapshotSlot, type Store, type WalletTxSource } from '../../store';
-import { UserSettingsSchema } from '../../users/settings';
-import { SOL_ASSET, walletEffect } from './effect';
+import { firstSnapshotSlot, type Store, type WalletTxRow, type WalletTxSource } from '../../store';
+import { userSettingsOf } from '../../users/settings-cache';
+import { SOL_ASSET, walletEffect, type WalletEffect } from './effect';
 import { flowPriceAt, type FlowValuation } from './flow-price';
 
 /** getSignaturesForAddress pages, per address and scan: 100 × 1000 signatures before giving up loudly. */
@@ -191,7 +191,7 @@ export class FlowScanner {
   }
 
   private isLive(userId: number): boolean {
-    return UserSettingsSchema.parse(this.d.store.settings.get(userId)?.settings ?? {}).mode === 'live';
+    return userSettingsOf(this.d.store, userId).mode === 'live';
   }
 
   /** Scans one wallet; the caller holds the user's queue. */
@@ -216,48 +216,85 @@ export class FlowScanner {
       fetched.set(s.signature, await this.d.chain.getTransaction(s.signature));
     });
 
-    let signatures = 0;
-    let flows = 0;
-    let deferred = 0;
-    const done = new Set<string>();
-    let blocked = false;
-    for (const s of pending) {
-      if (blocked) {
-        deferred++;
-        continue;
+    // The records and the cursors that move past them commit together: one write to disk per scan.
+    return store.tx(() => {
+      let signatures = 0;
+      let flows = 0;
+      let deferred = 0;
+      const done = new Set<string>();
+      let blocked = false;
+      for (const s of pending) {
+        if (blocked) {
+          deferred++;
+          continue;
+        }
+        const source = own.get(s.signature) ?? null;
+        const tx = fetched.get(s.signature) ?? null;
+        if (source !== 'faucet' && tx === null) {
+          // Listed but not yet served (or pruned by the node): try again next scan, in order.
+          this.d.log.warn({ userId, signature: s.signature }, 'transaction not available yet; flow scan waits for it');
+          blocked = true;
+          deferred++;
+          continue;
+        }
+        const r = this.record(userId, wallet, s, source, tx);
+        if (r === null) {
+          blocked = true;
+          deferred++;
+          continue;
+        }
+        signatures++;
+        flows += r;
+        done.add(s.signature);
       }
-      const source = own.get(s.signature) ?? null;
-      const tx = fetched.get(s.signature) ?? null;
-      if (source !== 'faucet' && tx === null) {
-        // Listed but not yet served (or pruned by the node): try again next scan, in order.
-        this.d.log.warn({ userId, signature: s.signature }, 'transaction not available yet; flow scan waits for it');
-        blocked = true;
-        deferred++;
-        continue;
-      }
-      const r = this.record(userId, wallet, s, source, tx);
-      if (r === null) {
-        blocked = true;
-        deferred++;
-        continue;
-      }
-      signatures++;
-      flows += r;
-      done.add(s.signature);
-    }
-    // Each cursor moves to the newest of its signatures below which everything is recorded.
-    const at = isoTime(this.d.clock);
-    addresses.forEach((a, i) => {
-      const list = lists[i]!;
-      let newest: SignatureInfo | null = null;
-      for (let j = list.length - 1; j >= 0; j--) {
-        const s = list[j]!;
-        if (!done.has(s.signature) && !store.flows.hasTx(network, wallet, s.signature)) break;
-        newest = s;
-      }
-      if (newest) store.flows.setCursor(network, a, userId, newest.signature, newest.slot, at);
+      // Each cursor moves to the newest of its signatures below which everything is recorded.
+      const at = isoTime(this.d.clock);
+      addresses.forEach((a, i) => {
+        const list = lists[i]!;
+        let newest: SignatureInfo | null = null;
+        for (let j = list.length - 1; j >= 0; j--) {
+          const s = list[j]!;
+          if (!done.has(s.signature) && !store.flows.hasTx(network, wallet, s.signature)) break;
+          newest = s;
+        }
+        if (newest) store.flows.setCursor(network, a, userId, newest.signature, newest.slot, at);
+      });
+      return { signatures, flows, deferred };
     });
-    return { signatures, flows, deferred };
+  }
+
+  /**
+   * Harvest's own landed swap, recorded from the transaction the order path read to make its fill: the
+   * row this scan would write for it (source 'intent'), so the next scan finds it recorded instead of
+   * fetching it again. Called inside the fill's SQLite transaction.
+   */
+  recordOwn(userId: number, wallet: Address, tx: TransactionDetails): void {
+    this.d.store.flows.insertTx(this.txRow(userId, wallet, tx, 'intent', walletEffect(tx, wallet)));
+  }
+
+  /** The wallet_txs row of one transaction: where it landed, what it did to the wallet, and whose it was. */
+  private txRow(
+    userId: number,
+    wallet: Address,
+    at: { signature: string; slot: bigint; blockTime: bigint | null },
+    source: WalletTxSource,
+    effect: WalletEffect,
+  ): WalletTxRow {
+    return {
+      network: this.d.network,
+      userId,
+      wallet,
+      signature: at.signature,
+      slot: at.slot,
+      blockTime: at.blockTime === null ? null : Number(at.blockTime),
+      source,
+      deltas: effect.deltas,
+      fee: effect.fee,
+      rent: effect.rent,
+      rentOut: effect.rentOut,
+      failed: effect.failed,
+      seenAt: isoTime(this.d.clock),
+    };
   }
 
   /** Signatures of `address` newer than its cursor, newest first (all pages). */
@@ -332,21 +369,7 @@ export class FlowScanner {
     }
 
     return store.tx(() => {
-      const inserted = store.flows.insertTx({
-        network,
-        userId,
-        wallet,
-        signature: s.signature,
-        slot: s.slot,
-        blockTime: s.blockTime === null ? null : Number(s.blockTime),
-        source,
-        deltas: effect.deltas,
-        fee: effect.fee,
-        rent: effect.rent,
-        rentOut: effect.rentOut,
-        failed: effect.failed,
-        seenAt: isoTime(this.d.clock),
-      });
+      const inserted = store.flows.insertTx(this.txRow(userId, wallet, s, source, effect));
       if (!inserted || source !== 'flow') return 0;
       // A flow from before Harvest first measured this user (its first equity snapshot or first order,
       // whichever came first: either set the mark from the equity then) is already inside the mark:
