@@ -42,6 +42,8 @@ const WETH = tokenBySymbol('WETH')!;
 interface Sample {
   /** submit() → signed transaction handed over. */
   totalMs: number;
+  /** Process CPU (all threads: engine and in-process sandbox) over the same span, less the CPU spent inside builds. */
+  cpuMs: number;
   /** Inside JupiterClient.build() before the signature. */
   jupiterMs: number;
   /** Inside ChainClient reads (balances, mint account, blockhash, fees) before the signature, simulations apart. */
@@ -60,6 +62,9 @@ type Kind = 'jupiterMs' | 'rpcMs' | 'simMs' | 'waitMs';
  */
 interface Tracker {
   start: number;
+  startCpu: NodeJS.CpuUsage;
+  /** CPU used while a Swap API build was in flight (the sandbox's quote and instructions). */
+  buildCpuMs: number;
   spent: Record<Kind, number>;
   open: Record<Kind, { n: number; since: number }>;
   signedAt: number | null;
@@ -96,8 +101,15 @@ async function timed<T>(kind: Exclude<Kind, 'waitMs'>, fn: () => Promise<T>): Pr
 /** The time inside each Swap API build (quote and instructions), charged to the order that made it. */
 function timeJupiterBuilds(): void {
   const build = JupiterClient.prototype.build;
-  JupiterClient.prototype.build = function (this: JupiterClient, p) {
-    return timed('jupiterMs', () => build.call(this, p));
+  JupiterClient.prototype.build = async function (this: JupiterClient, p) {
+    const tr = als.getStore();
+    const cpu = process.cpuUsage();
+    try {
+      return await timed('jupiterMs', () => build.call(this, p));
+    } finally {
+      const spent = process.cpuUsage(cpu);
+      if (tr && tr.signedAt === null) tr.buildCpuMs += (spent.user + spent.system) / 1000;
+    }
   };
 }
 
@@ -154,7 +166,12 @@ const bench: Benchmark = {
         const tr = als.getStore();
         if (!tr || tr.signedAt !== null) return; // a re-quoted order: its first signature counts
         tr.signedAt = performance.now();
-        samples.set(intentId, { totalMs: tr.signedAt - tr.start, ...tr.spent });
+        const cpu = process.cpuUsage(tr.startCpu);
+        samples.set(intentId, {
+          totalMs: tr.signedAt - tr.start,
+          cpuMs: (cpu.user + cpu.system) / 1000 - tr.buildCpuMs,
+          ...tr.spent,
+        });
       };
       const refreshPrices = (): Promise<void> => funds.refreshPrices();
       await refreshPrices();
@@ -202,6 +219,8 @@ const bench: Benchmark = {
           };
           const tracker: Tracker = {
             start: performance.now(),
+            startCpu: process.cpuUsage(),
+            buildCpuMs: 0,
             spent: { jupiterMs: 0, rpcMs: 0, simMs: 0, waitMs: 0 },
             open: {
               jupiterMs: { n: 0, since: 0 },
@@ -250,6 +269,7 @@ const bench: Benchmark = {
           s.length,
           ms(median(overhead)),
           ms(percentile(overhead, 99)),
+          split ? ms(median(s.map((x) => x.cpuMs))) : '—',
           split ? ms(median(s.map((x) => x.simMs))) : '—',
           split ? ms(median(s.map((x) => x.rpcMs))) : '—',
           split ? ms(median(pure)) : '—',
@@ -270,6 +290,7 @@ const bench: Benchmark = {
             'orders',
             'accepted → signed, quote/build excluded: median',
             'p99',
+            'CPU over that span, median',
             'of which simulations, median',
             'of which other RPC reads, median',
             'without RPC or simulation: median',

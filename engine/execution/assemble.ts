@@ -7,7 +7,6 @@ import {
   createNoopSigner,
   createTransactionMessage,
   getBase64Encoder,
-  getTransactionEncoder,
   pipe,
   setTransactionMessageFeePayer,
   setTransactionMessageLifetimeUsingBlockhash,
@@ -25,6 +24,7 @@ import type { SwapSimulation } from '../keystore';
 import { ADDRESS_LOOKUP_TABLE_PROGRAM, COMPUTE_BUDGET_PROGRAM } from '../keystore/instructions';
 import { JupiterError, type ApiInstruction, type JupiterBuild } from './jupiter-client';
 import { cappedPrice, planPrice, priorityFeeLamports, type LandingPlan } from './landing';
+import { transactionEncoder } from '../chain/wire-codecs';
 
 /**
  * Harvest assembles the v0 swap transaction from a /build answer itself
@@ -127,7 +127,7 @@ export async function assembleSwap(
     );
     const compressed =
       Object.keys(tables).length > 0 ? compressTransactionMessageUsingAddressLookupTables(message, tables) : message;
-    return new Uint8Array(getTransactionEncoder().encode(compileTransaction(compressed)));
+    return new Uint8Array(transactionEncoder.encode(compileTransaction(compressed)));
   };
 
   // Simulated at the most units, at a price whose fee there stays within the cap.

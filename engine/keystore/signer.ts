@@ -1,10 +1,4 @@
-import {
-  getCompiledTransactionMessageDecoder,
-  getTransactionDecoder,
-  getTransactionEncoder,
-  type Address,
-  type SignatureBytes,
-} from '@solana/kit';
+import { type Address, type SignatureBytes } from '@solana/kit';
 import { findAssociatedTokenPda } from '@solana-program/token';
 import type { Clock } from '../kernel/clock';
 import { isoTime } from '../kernel/clock';
@@ -37,6 +31,7 @@ import {
   type SwapSimulation,
 } from './swap-policy';
 import type { WalletVault } from './wallets';
+import { messageDecoder, transactionDecoder, transactionEncoder } from '../chain/wire-codecs';
 
 /** Programs a Harvest transaction may invoke (DESIGN.md, signing policy). */
 export const ALLOWED_PROGRAMS: ReadonlySet<Address> = new Set([
@@ -165,13 +160,13 @@ export class TransactionSigner {
     let signed: Uint8Array;
     try {
       // The vault checked that this seed derives the wallet's address; the wallet must be a signer here.
-      const tx = getTransactionDecoder().decode(wire);
+      const tx = transactionDecoder.decode(wire);
       if (!(secret.address in tx.signatures)) {
         throw new HarvestError('INTERNAL', `The wallet ${secret.address} is not a signer of this transaction.`);
       }
       const signature = ed25519Sign(secret.seed, new Uint8Array(tx.messageBytes)) as SignatureBytes;
       const out = { ...tx, signatures: { ...tx.signatures, [secret.address]: signature } };
-      signed = new Uint8Array(getTransactionEncoder().encode(out));
+      signed = new Uint8Array(transactionEncoder.encode(out));
     } finally {
       secret.seed.fill(0);
     }
@@ -229,8 +224,8 @@ export class TransactionSigner {
 export function decodeTransaction(wire: Uint8Array): DecodedTransaction {
   let message;
   try {
-    const tx = getTransactionDecoder().decode(wire);
-    message = getCompiledTransactionMessageDecoder().decode(tx.messageBytes);
+    const tx = transactionDecoder.decode(wire);
+    message = messageDecoder.decode(tx.messageBytes);
   } catch (e) {
     throw refusal(`the transaction could not be decoded (${(e as Error).message})`);
   }

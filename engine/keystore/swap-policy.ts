@@ -1,12 +1,4 @@
-import {
-  getAddressEncoder,
-  getCompiledTransactionMessageDecoder,
-  getCompiledTransactionMessageEncoder,
-  getTransactionDecoder,
-  getTransactionEncoder,
-  type Address,
-  type Transaction,
-} from '@solana/kit';
+import { getAddressEncoder, type Address, type Transaction } from '@solana/kit';
 import { AccountState, getTokenDecoder } from '@solana-program/token';
 import { lookupTableEntry, lookupTableLength, LOOKUP_TABLE_META_SIZE } from '../chain/lookup-table-layout';
 import { isJitoTipAccount } from '../chain/programs';
@@ -22,6 +14,7 @@ import {
   type DecodedInstruction,
 } from './instructions';
 import { describeAmount, outflowAsset, type OutflowAsset } from './outflow';
+import { messageDecoder, messageEncoder, transactionDecoder, transactionEncoder } from '../chain/wire-codecs';
 
 /**
  * The signing policy for swaps (issue #4, item 3). A swap transaction comes
@@ -658,7 +651,7 @@ function takeSimulation(simulation: SwapSimulation | undefined, wire: Uint8Array
 }
 
 function messageBytesOf(wire: Uint8Array): Uint8Array {
-  return new Uint8Array(getTransactionDecoder().decode(wire).messageBytes);
+  return new Uint8Array(transactionDecoder.decode(wire).messageBytes);
 }
 
 const COMPUTE_BUDGET_KEY = getAddressEncoder().encode(COMPUTE_BUDGET_PROGRAM);
@@ -734,18 +727,16 @@ function unitLimitOffset(m: Uint8Array): number | null {
  * reads the state before the swap through the same capability.
  */
 export function baselineOf(wire: Uint8Array): Uint8Array {
-  const tx = getTransactionDecoder().decode(wire);
-  const message = getCompiledTransactionMessageDecoder().decode(tx.messageBytes);
+  const tx = transactionDecoder.decode(wire);
+  const message = messageDecoder.decode(tx.messageBytes);
   if (message.version === 1) throw refusal('version 1 transactions are not supported');
   const keys = message.staticAccounts;
   const stripped = {
     ...message,
     instructions: message.instructions.filter((ix) => keys[ix.programAddressIndex] === COMPUTE_BUDGET_PROGRAM),
   };
-  const messageBytes = getCompiledTransactionMessageEncoder().encode(
-    stripped,
-  ) as unknown as Transaction['messageBytes'];
-  return new Uint8Array(getTransactionEncoder().encode({ messageBytes, signatures: tx.signatures }));
+  const messageBytes = messageEncoder.encode(stripped) as unknown as Transaction['messageBytes'];
+  return new Uint8Array(transactionEncoder.encode({ messageBytes, signatures: tx.signatures }));
 }
 
 /** The writable accounts a v0 transaction loads from its lookup tables, read from the tables' current state. */

@@ -1,15 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  address,
-  getBase58Decoder,
-  getBase64Decoder,
-  getCompiledTransactionMessageDecoder,
-  getTransactionDecoder,
-  type Address,
-  type Transaction,
-} from '@solana/kit';
+import { address, getBase58Decoder, getBase64Decoder, type Address, type Transaction } from '@solana/kit';
 import Database from 'better-sqlite3';
 import { FailedTransactionMetadata, LiteSVM, type TransactionMetadata } from 'litesvm';
 import type { Clock } from '../kernel/clock';
@@ -25,6 +17,7 @@ import {
 
 import { LookupTableError, resolveLookups, type AddressTableLookup, type LoadedAddresses } from './lookup-tables';
 import { TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from './token-programs';
+import { messageDecoder, transactionDecoder } from '../chain/wire-codecs';
 
 export { TOKEN_2022_PROGRAM, TOKEN_PROGRAM };
 export const COMPUTE_BUDGET_PROGRAM = address('ComputeBudget111111111111111111111111111111');
@@ -316,7 +309,7 @@ export class SandboxLedger {
     let tx: Transaction;
     let message: DecodedMessage;
     try {
-      tx = getTransactionDecoder().decode(wire);
+      tx = transactionDecoder.decode(wire);
       message = decodeMessage(new Uint8Array(tx.messageBytes));
     } catch (e) {
       throw new RpcError(RPC_INVALID_PARAMS, `failed to deserialize transaction: ${(e as Error).message}`);
@@ -693,7 +686,7 @@ export function accountKeysOf(message: DecodedMessage): Address[] {
 
 /** Legacy and v0 messages, the ones mainnet RPC nodes accept today. */
 export function decodeMessage(bytes: Uint8Array): DecodedMessage {
-  const m = getCompiledTransactionMessageDecoder().decode(bytes);
+  const m = messageDecoder.decode(bytes);
   if (m.version === 1) throw new Error('version 1 transactions are not supported');
   return {
     version: m.version,

@@ -2,7 +2,6 @@ import {
   appendTransactionMessageInstructions,
   compileTransaction,
   createTransactionMessage,
-  getTransactionEncoder,
   setTransactionMessageFeePayer,
   setTransactionMessageLifetimeUsingBlockhash,
   type Address,
@@ -16,6 +15,7 @@ import { getSetComputeUnitLimitInstruction } from '@solana-program/compute-budge
 import { getAddMemoInstruction } from '@solana-program/memo';
 import type { SandboxLedger } from './ledger';
 import type { PlayKey } from './play-keys';
+import { transactionEncoder } from '../chain/wire-codecs';
 
 /**
  * Synchronous transaction assembly for the sandbox's own actors (faucet,
@@ -52,7 +52,7 @@ export function signWith(tx: Transaction, keys: readonly PlayKey[]): Transaction
 }
 
 export function toWire(tx: Transaction): Uint8Array {
-  return new Uint8Array(getTransactionEncoder().encode(tx));
+  return new Uint8Array(transactionEncoder.encode(tx));
 }
 
 /**
