@@ -1,21 +1,20 @@
 /**
- * Issue #4, item 10: engine overhead from an order being accepted
- * (TradeExecutionService.submit) to its signed transaction being handed to
- * the RPC (the service's onSigned hook, right before sendAndConfirm), with the
- * quote round trip excluded: the time spent inside the Jupiter client's
- * quote() and swap() HTTP calls is measured per order (AsyncLocalStorage
- * attributes each call to its order) and subtracted.
+ * Issues #4 (item 10) and #13 (point 6): from an order being accepted
+ * (TradeExecutionService.submit) to its signed transaction being journaled,
+ * right before it is sent, with the quote round trip excluded: the time
+ * inside the Jupiter client's build() is measured per order
+ * (AsyncLocalStorage attributes each call to its order) and subtracted.
  *
- * What remains is everything the engine itself does on the way: settings,
- * the risk gate (including its balance read), the wallet queue, protection
- * checks (including the mint's freeze-authority read), the journal writes,
- * and the keystore's signing policy (decode, caps, its simulations) and
- * signature. The RPC round trips inside it are reported separately.
+ * The engine runs as a user's does: engine.funds() on a fresh data folder
+ * wires the real services on the real sandbox (flow scan before each entry,
+ * the risk gates with their facts, protections, assembly, the keystore's
+ * signing policy and signature, the journal). What remains after the quote
+ * is everything the engine does on the way, plus the in-process sandbox's
+ * work for the chain calls (reported apart: simulations, other reads).
  *
- * 1,000 live orders against an in-memory sandbox (LiteSVM behind real HTTP on
- * 127.0.0.1, in this process), four users, each alternating a USDC→WETH buy
- * and a sell of what it bought; run once with one order in flight and once
- * with the four users' orders in parallel.
+ * 1,000 live orders, four users, each alternating a USDC→WETH buy and a sell
+ * of what it bought; run once with one order in flight and once with the
+ * four users' orders in parallel.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
@@ -244,6 +243,8 @@ const bench: Benchmark = {
 
       const runs: { label: string; samples: Sample[]; wallMs: number }[] = [];
       await runUser(users[0]!, WARM_UP, null);
+      const m0 = funds.net.chain.stats().byMethod;
+      let callsPerOrder = '';
       for (const parallel of [1, USERS]) {
         const got: Sample[] = [];
         const t0 = performance.now();
@@ -256,6 +257,15 @@ const bench: Benchmark = {
         const label = parallel === 1 ? '1 order in flight' : `${USERS} users in parallel`;
         log(`${label}: ${got.length} orders signed in ${(wallMs / 1000).toFixed(1)} s`);
         runs.push({ label, samples: got, wallMs });
+        if (parallel === 1) {
+          const m1 = funds.net.chain.stats().byMethod;
+          callsPerOrder = Object.entries(m1)
+            .map(([method, n]) => [method, (n - (m0[method] ?? 0)) / ORDERS] as const)
+            .filter(([, n]) => n >= 0.01)
+            .sort((a, b) => b[1] - a[1])
+            .map(([method, n]) => `${method} ${n.toFixed(2).replace(/\.?0+$/, '')}`)
+            .join(', ');
+        }
       }
       if (failures.length > 0) log(`${failures.length} orders did not confirm, e.g. ${failures[0]}`);
 
@@ -280,9 +290,9 @@ const bench: Benchmark = {
         ];
       });
       return [
-        `${ORDERS.toLocaleString('en-US')} live orders per row (after ${WARM_UP} warm-up orders) against an in-memory sandbox (\`Sandbox.start({ dir: null })\`, LiteSVM behind real HTTP on 127.0.0.1, in the same process), ${USERS} users each alternating a ~5 USDC → WETH buy and a sell of exactly what it bought. The service is wired as in \`engine/runtime/services.ts\` (same risk gates, keystore signer and signing policy, SQLite journal on disk); ${failures.length} of ${2 * ORDERS} measured orders did not confirm.`,
+        `${ORDERS.toLocaleString('en-US')} live orders per row (after ${WARM_UP} warm-up orders), through the engine's own services on its own sandbox: \`engine.funds()\` on a fresh data folder, as \`harvest serve\` runs them (engine/runtime/services.ts: the execution service with its gates and their facts, the flow scan each live entry makes before the risk gate, the price quorum, the keystore signer and its signing policy, the SQLite journal with \`synchronous = FULL\`), the sandbox in the same process (LiteSVM behind real HTTP on 127.0.0.1, its state kept in the data folder). ${USERS} users each alternate a ~5 USDC → WETH buy and a sell of exactly what it bought; ${failures.length} of ${2 * ORDERS} measured orders did not confirm. The benchmark adds only timing: wrappers around the Swap API build, the chain client's calls and the journal's signed entry.`,
         '',
-        "**Accepted → signed, quote/build excluded** = time from `submit()` to the signed transaction being handed to the RPC (the `onSigned` hook, right before `sendAndConfirm`) minus the time inside `JupiterClient.build()` for that order (the Swap API v2 round trip that quotes and returns the instructions). **Simulations** is the wall time inside `simulateTransaction` on the way: the signing policy's baseline and swap simulations of the assembled transaction, run together, whose compute units also set the unit limit (the policy simulates again only if the bytes it signs changed in more than that limit). **Other RPC reads** is the wall time of the other chain reads (the balance read of the risk gate; the blockhash, the recent priority fees and any lookup tables, read together; the output mint, unless already known to be settled); the blockhash and the recent priority fees come from the chain client's one-second read cache when an order of the last second read them (a landing keeps those two: `clearStateCache` in engine/chain/transport.ts), as in a busy cycle, so with orders back to back most orders do not read them. Calls that overlap count once. **Without RPC or simulation** is what is left when no quote, read or simulation is in flight: CPU and SQLite (the journal commits with `synchronous = FULL`: each write-ahead entry is on disk before the step it describes). That split is given for the first row only: with orders in parallel, an RPC await also spans the other orders’ work. All in ms.",
+        "**Accepted → signed, quote/build excluded** = time from `submit()` to the signed transaction being journaled, right before it is sent, minus the time inside `JupiterClient.build()` for that order (the Swap API v2 round trip that quotes and returns the instructions). **CPU over that span** = the process's CPU (all threads: engine and in-process sandbox) over the same span, less the CPU used while the build was in flight: what an order costs the machine, and about what the wall time comes to when nothing else runs. **Simulations** = wall time inside `simulateTransaction`: the signing policy's baseline and swap simulations of the assembled transaction, run together, whose compute units also set the unit limit (the policy simulates again only if the bytes it signs changed in more than that limit). **Other RPC reads** = wall time of the other chain reads: the flow scan's (the history of the wallet and of its token accounts that have one, and any new transaction in it), the balance read, and the blockhash, recent priority fees and any lookup tables, read together (the blockhash and priority fees come from the chain client's one-second cache when an order of the last second read them). Calls that overlap count once. **Without RPC or simulation** = what is left when no quote, read or simulation is in flight: CPU and SQLite. That split is given for the first row only: with orders in parallel, an RPC await also spans the other orders' work. All in ms.",
         '',
         table(
           [
@@ -301,6 +311,9 @@ const bench: Benchmark = {
           ],
           rows,
         ),
+        '',
+        '',
+        `Chain calls per order, one in flight (sending and confirmation included): ${callsPerOrder}.`,
         '',
         'The sandbox serves its RPC and swap API from the same event loop as the engine, so with four orders in flight each order also waits for the others’ (and the sandbox’s) work: that row is latency under load, the first is the engine’s own path.',
       ].join('\n');

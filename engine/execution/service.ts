@@ -76,7 +76,7 @@ export interface ExecutionDeps {
    * and the high-water mark would take it in once as equity and again as a flow (a false daily loss or
    * drawdown pause).
    */
-  syncFlows?: (userId: number) => Promise<boolean>;
+  syncFlows?: (userId: number, balances: Promise<ReadonlyMap<string, bigint>>) => Promise<boolean>;
   /**
    * Records a landed swap in the wallet's history (what the flow scan would record for it), inside the
    * fill's SQLite transaction: the order path has already read the transaction, so the next scan finds it
@@ -177,9 +177,9 @@ export class TradeExecutionService {
     }
 
     // The wallet's history (outside flows) and its balances are independent reads: one round, not two.
-    const synced = venue === 'jupiter' && this.d.syncFlows ? this.d.syncFlows(order.userId) : null;
     const reading = this.readBalances(order.userId, settings, wallet.address);
     reading.catch(() => undefined); // awaited below, where a failure is reported; not if the order stops first
+    const synced = venue === 'jupiter' && this.d.syncFlows ? this.d.syncFlows(order.userId, reading) : null;
     if (synced !== null && !(await synced) && !isExit(order)) {
       return this.reject(
         order,

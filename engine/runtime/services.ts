@@ -147,7 +147,7 @@ export async function buildFunds(engine: Engine, override: EngineOptions['networ
     chain: net.name === 'paper-sandbox' ? null : net.chain,
     jupiter: new JupiterClient({ baseUrl: net.jupiterUrl, apiKey: net.jupiterApiKey }),
     blockEngineUrl: net.blockEngineUrl,
-    syncFlows: async (userId) => (await flows.scan([userId])).failed.length === 0,
+    syncFlows: async (userId, balances) => (await flows.scan([userId], { balances })).failed.length === 0,
     recordOwnTransaction: (userId, wallet, tx) => flows.recordOwn(userId, wallet, tx),
   });
   const reconciled = await reconcileIntents(store, net.chain, exec, net.name, clock, log);

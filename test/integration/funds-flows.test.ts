@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { address, createNoopSigner, type Address } from '@solana/kit';
 import { getTransferSolInstruction } from '@solana-program/system';
+import { getTransferCheckedInstruction } from '@solana-program/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findAssociatedTokenAddress } from '../../engine/chain/programs';
 import { ManualClock } from '../../engine/kernel/clock';
 import { silentLogger } from '../../engine/kernel/logger';
 import { tokenBySymbol } from '../../engine/market';
@@ -46,6 +48,33 @@ async function open(): Promise<void> {
 const flowsOf = (userId: number) =>
   engine.store.risk.cashFlows(userId, 'sandbox').filter((f) => f.signature !== null && f.signature !== undefined);
 const events = (type: string) => engine.store.events.list({ type, limit: 1000 });
+
+/**
+ * USDC from a wallet outside Harvest into the friend's existing token account by a bare transfer: the
+ * transaction names the token account, never the wallet (unlike `sandbox send`, whose idempotent
+ * account creation names the owner).
+ */
+async function sendUsdcNamingOnlyTheAccount(to: Address, amount: bigint): Promise<string> {
+  const sandbox = funds.net.sandbox as Sandbox;
+  const outsider = PlayKey.generate();
+  await sandbox.faucet.fund(outsider.address, { lamports: 10_000_000n, tokens: [{ mint: USDC.mint, amount }] });
+  const program = USDC.tokenProgram!;
+  const source = await findAssociatedTokenAddress(outsider.address, USDC.mint as Address, program);
+  const destination = await findAssociatedTokenAddress(to, USDC.mint as Address, program);
+  return sendAs(sandbox.ledger, outsider, [
+    getTransferCheckedInstruction(
+      {
+        source,
+        mint: USDC.mint as Address,
+        destination,
+        authority: createNoopSigner(outsider.address),
+        amount,
+        decimals: 6,
+      },
+      { programAddress: program },
+    ),
+  ]);
+}
 
 beforeAll(async () => {
   dir = tempDataDir('hv-flows-');
@@ -94,10 +123,10 @@ describe('every flow is seen', () => {
   });
 
   it('an outside SPL deposit into the token account (the wallet itself is not named) is seen too', async () => {
-    const sent = await engine.execute('sandbox.send', { user: 'ana', amount: '40', token: 'USDC' });
+    const signature = await sendUsdcNamingOnlyTheAccount(ana.address, 40_000_000n);
     expect((await funds.flows.scan()).flows).toBe(1);
     const f = flowsOf(ana.id).at(-1)!;
-    expect(f).toMatchObject({ kind: 'deposit', signature: sent.signature, mint: USDC.mint, amount: 40_000_000n });
+    expect(f).toMatchObject({ kind: 'deposit', signature, mint: USDC.mint, amount: 40_000_000n });
     expect(Number(f.amountUsd) / 1e6).toBeCloseTo(40, 1);
   });
 
@@ -446,6 +475,33 @@ describe('a deposit is a flow before it is ever valued', () => {
     const again = await engine.execute('orders.submit', { user: 'dee', side: 'buy', token: 'WETH', amount: '20' });
     expect(again.status).toBe('confirmed');
     expect(engine.controls.user(u.id).paused).toBe(false);
+  });
+});
+
+describe('the order’s own scan', () => {
+  it('reads the wallet and the token accounts with history, and a token account with no history once its balance shows tokens', async () => {
+    const u = engine.users.add('eve', 'test');
+    const eve = engine.wallets.import(u.id, { secretKey: randomSecretKey().base58 }, 'test').address as Address;
+    await permissiveRisk(engine, 'eve');
+    await engine.execute('settings.set', { user: 'eve', key: 'mode', value: 'live', confirm: true });
+    await engine.execute('sandbox.send', { user: 'eve', amount: '1' });
+    // The first USDC transfer creates the token account (its creation names the wallet); the second
+    // names only the token account, which has no history in Harvest yet.
+    await engine.execute('sandbox.send', { user: 'eve', amount: '300', token: 'USDC' });
+    const second = await sendUsdcNamingOnlyTheAccount(eve, 200_000_000n);
+    await funds.refreshPrices();
+    const buy = await engine.execute('orders.submit', { user: 'eve', side: 'buy', token: 'WETH', amount: '20' });
+    expect(buy.status).toBe('confirmed');
+    const deposits = flowsOf(u.id).filter((f) => f.kind === 'deposit');
+    expect(deposits.map((f) => f.amount).sort()).toEqual([1_000_000_000n, 200_000_000n, 300_000_000n].sort());
+    expect(deposits.some((f) => f.signature === second)).toBe(true);
+    // Later orders read the wallet and its two token accounts with history (USDC, WETH): not the accounts
+    // of tokens it never held.
+    await engine.execute('orders.submit', { user: 'eve', side: 'buy', token: 'WETH', amount: '5' });
+    const before = funds.net.chain.stats().byMethod['getSignaturesForAddress'] ?? 0;
+    const third = await engine.execute('orders.submit', { user: 'eve', side: 'buy', token: 'WETH', amount: '5' });
+    expect(third.status).toBe('confirmed');
+    expect((funds.net.chain.stats().byMethod['getSignaturesForAddress'] ?? 0) - before).toBe(3);
   });
 });
 

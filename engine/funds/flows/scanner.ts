@@ -5,7 +5,7 @@ import { mapLimit } from '../../chain/util';
 import { isoTime, type Clock } from '../../kernel/clock';
 import type { EventBus } from '../../kernel/event-bus';
 import type { Logger } from '../../kernel/logger';
-import { splTokens, tokenByMint, WRAPPED_SOL_MINT } from '../../market';
+import { knownTokens, splTokens, tokenByMint, WRAPPED_SOL_MINT } from '../../market';
 import { recordCashFlow, toMicroUsd, type PriceFn } from '../../portfolio/performance';
 import { firstSnapshotSlot, type Store, type WalletTxRow, type WalletTxSource } from '../../store';
 import { userSettingsOf } from '../../users/settings-cache';
@@ -146,6 +146,11 @@ export async function scannedAddresses(wallet: Address): Promise<Address[]> {
  * at its next scan.
  */
 export class FlowScanner {
+  private readonly derived = new Map<
+    Address,
+    { tokens: readonly unknown[]; value: { tokenAccounts: { mint: string; address: Address }[] } }
+  >();
+
   constructor(private readonly d: FlowScannerDeps) {}
 
   /**
@@ -154,7 +159,10 @@ export class FlowScanner {
    * over a wallet whose order is in flight: a friend's slow order or failing reads never stall the
    * cycle (and with it everyone's prices, exits and strategies).
    */
-  async scan(userIds?: readonly number[]): Promise<FlowScanReport> {
+  async scan(
+    userIds?: readonly number[],
+    opts: { balances?: Promise<ReadonlyMap<string, bigint>> } = {},
+  ): Promise<FlowScanReport> {
     const report: FlowScanReport = {
       users: 0,
       signatures: 0,
@@ -168,7 +176,11 @@ export class FlowScanner {
     const wallets = this.d.store.wallets.all().filter((w) => (wanted ? wanted.has(w.userId) : this.isLive(w.userId)));
     report.users = wallets.length;
     await mapLimit(wallets, wanted ? 1 : SCAN_CONCURRENCY, async (w) => {
-      const task = () => this.scanWallet(w.userId, w.address as Address);
+      const balances = wanted ? opts.balances : undefined;
+      const task = () =>
+        balances
+          ? this.scanBeforeOrder(w.userId, w.address as Address, balances)
+          : this.scanWallet(w.userId, w.address as Address);
       try {
         const run =
           !wanted && this.d.exclusiveIfIdle ? this.d.exclusiveIfIdle(w.userId, task) : this.d.exclusive(w.userId, task);
@@ -194,10 +206,65 @@ export class FlowScanner {
     return userSettingsOf(this.d.store, userId).mode === 'live';
   }
 
-  /** Scans one wallet; the caller holds the user's queue. */
-  async scanWallet(userId: number, wallet: Address): Promise<{ signatures: number; flows: number; deferred: number }> {
+  /**
+   * The scan an order makes before the risk gate measures the wallet, beside the read of its balances
+   * (`balances`). The wallet and the token accounts that already have history (a cursor) are read at
+   * once; a token account with no history yet is read only when those balances show it holds something.
+   * Why that misses nothing the gate measures: a token account that does not exist holds nothing, and the
+   * transaction that creates an associated token account names the wallet (its owner), so it is in the
+   * wallet's own history; once it has history it is read on every scan. Every account the balances show
+   * holding tokens is therefore scanned before the gate values them. An account that received and sent
+   * everything between two scans is read by the cycle's scan, which reads every account.
+   */
+  private async scanBeforeOrder(
+    userId: number,
+    wallet: Address,
+    balances: Promise<ReadonlyMap<string, bigint>>,
+  ): Promise<{ signatures: number; flows: number; deferred: number }> {
     const { store, network } = this.d;
+    const all = await this.addressesOf(wallet);
+    const seen = (a: Address): boolean => store.flows.cursor(network, a) !== null;
+    const first = await this.scanWallet(userId, wallet, [
+      wallet,
+      ...all.tokenAccounts.filter((t) => seen(t.address)).map((t) => t.address),
+    ]);
+    // A failed balance read holds the order up anyway; until then, read every new account to be safe.
+    const held = await balances.then(
+      (b) => b,
+      () => null,
+    );
+    const rest = all.tokenAccounts
+      .filter((t) => !seen(t.address) && (held === null || (held.get(t.mint) ?? 0n) > 0n))
+      .map((t) => t.address);
+    if (rest.length === 0) return first;
+    const more = await this.scanWallet(userId, wallet, rest);
+    return {
+      signatures: first.signatures + more.signatures,
+      flows: first.flows + more.flows,
+      deferred: first.deferred + more.deferred,
+    };
+  }
+
+  /** The wallet's scanned addresses, derived once per wallet and token list (a PDA derivation each). */
+  private async addressesOf(wallet: Address): Promise<{ tokenAccounts: { mint: string; address: Address }[] }> {
+    const tokens = knownTokens();
+    const hit = this.derived.get(wallet);
+    if (hit && hit.tokens === tokens) return hit.value;
+    const mints = [WRAPPED_SOL_MINT, ...splTokens().map((t) => t.mint)];
     const addresses = await scannedAddresses(wallet);
+    const value = { tokenAccounts: addresses.slice(1).map((address, i) => ({ mint: mints[i]!, address })) };
+    this.derived.set(wallet, { tokens, value });
+    return value;
+  }
+
+  /** Scans one wallet (or only the given addresses of it); the caller holds the user's queue. */
+  async scanWallet(
+    userId: number,
+    wallet: Address,
+    only?: readonly Address[],
+  ): Promise<{ signatures: number; flows: number; deferred: number }> {
+    const { store, network } = this.d;
+    const addresses = only ?? [wallet, ...(await this.addressesOf(wallet)).tokenAccounts.map((t) => t.address)];
     // Newest first per address, as the node lists them.
     const lists = await Promise.all(addresses.map((a) => this.newSignatures(a)));
     const bySig = new Map<string, SignatureInfo>();
