@@ -2,7 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { SOLANA_ERROR__RPC__TRANSPORT_HTTP_ERROR, SolanaError, type RpcTransport } from '@solana/kit';
-import { parseJsonWithBigInts, stringifyJsonWithBigInts } from '@solana/rpc-spec-types';
+import { stringifyJsonWithBigInts } from '@solana/rpc-spec-types';
+import { parseJsonWithBigInts } from './json-bigint';
 
 /**
  * A JSON-RPC over HTTP(S) transport for one endpoint, on node:http with
@@ -12,9 +13,10 @@ import { parseJsonWithBigInts, stringifyJsonWithBigInts } from '@solana/rpc-spec
  * rejection when the caller's signal aborts), so the multi-endpoint transport
  * above it judges answers the same way. Why not kit's own: that one sends
  * through fetch (undici), whose streams and request objects cost about as
- * much CPU per call as the rest of a local call together (bench/README: a
- * sandbox read took 0.59 ms through fetch, 0.37 ms through node:http), and the
- * engine makes several chain calls per order.
+ * much CPU per call as the rest of a local call together (a sandbox read took
+ * 0.59 ms through fetch, 0.37 ms through node:http), and reads answers with a
+ * JSON reader that copies them a character at a time (./json-bigint.ts says
+ * more); the engine makes several chain calls per order.
  */
 export function createNodeHttpTransport(config: { url: string; headers?: Record<string, string> }): RpcTransport {
   const url = new URL(config.url);
