@@ -18,6 +18,7 @@ import {
 import { getSetComputeUnitLimitInstruction, getSetComputeUnitPriceInstruction } from '@solana-program/compute-budget';
 import { getTransferSolInstruction } from '@solana-program/system';
 import { JITO_TIP_ACCOUNTS, type ChainClient } from '../chain';
+import { withUnitLimit } from '../chain/compute-budget-layout';
 import { decodeLookupTableAddresses, LOOKUP_TABLE_META_SIZE } from '../chain/lookup-table-layout';
 import { HarvestError } from '../kernel/errors';
 import type { SwapSimulation } from '../keystore';
@@ -132,7 +133,8 @@ export async function assembleSwap(
 
   // Simulated at the most units, at a price whose fee there stays within the cap.
   const previewPrice = cappedPrice(wanted, MAX_UNITS, plan.maxPriorityFeeLamports);
-  let simulation = preview ? await tryPreview(preview, compile(MAX_UNITS, previewPrice)) : null;
+  const previewed = preview ? compile(MAX_UNITS, previewPrice) : null;
+  let simulation = preview && previewed ? await tryPreview(preview, previewed) : null;
   let used: bigint;
   if (simulation) {
     used = simulation.unitsConsumed ?? BigInt(MAX_UNITS);
@@ -155,8 +157,12 @@ export async function assembleSwap(
   const microLamports = cappedPrice(wanted, unitLimit, plan.maxPriorityFeeLamports);
   // A price lowered by the cap at the final limit is a second change: the policy simulates again.
   if (microLamports !== previewPrice) simulation = null;
+  // The simulated bytes with the final limit set in them: the same transaction a compile at that limit
+  // gives (compiling depends on no instruction data), without compiling it again.
+  const wire =
+    (simulation && previewed ? withUnitLimit(previewed, unitLimit) : null) ?? compile(unitLimit, microLamports);
   return {
-    wire: compile(unitLimit, microLamports),
+    wire,
     lastValidBlockHeight: latest.lastValidBlockHeight,
     unitLimit,
     microLamports,

@@ -1,5 +1,6 @@
-import { getAddressEncoder, type Address, type Transaction } from '@solana/kit';
+import { type Address, type Transaction } from '@solana/kit';
 import { AccountState, getTokenDecoder } from '@solana-program/token';
+import { unitLimitOffset } from '../chain/compute-budget-layout';
 import { lookupTableEntry, lookupTableLength, LOOKUP_TABLE_META_SIZE } from '../chain/lookup-table-layout';
 import { isJitoTipAccount } from '../chain/programs';
 import { HarvestError } from '../kernel/errors';
@@ -654,10 +655,6 @@ function messageBytesOf(wire: Uint8Array): Uint8Array {
   return new Uint8Array(transactionDecoder.decode(wire).messageBytes);
 }
 
-const COMPUTE_BUDGET_KEY = getAddressEncoder().encode(COMPUTE_BUDGET_PROGRAM);
-/** ComputeBudgetInstruction::SetComputeUnitLimit(u32): tag 2, then the units, little-endian. */
-const SET_UNIT_LIMIT_TAG = 2;
-
 /**
  * True when two compiled messages have the same length and the same bytes
  * everywhere except the u32 of their one SetComputeUnitLimit instruction.
@@ -671,54 +668,6 @@ export function sameExceptUnitLimit(a: Uint8Array, b: Uint8Array): boolean {
   if (at === null) return false;
   for (let i = 0; i < b.length; i++) if ((i < at || i >= at + 4) && a[i] !== b[i]) return false;
   return true;
-}
-
-/** Offset of the units of the only SetComputeUnitLimit instruction of a legacy or v0 message, or null. */
-function unitLimitOffset(m: Uint8Array): number | null {
-  let p = 0;
-  const u8 = (): number => {
-    if (p >= m.length) throw new RangeError('short message');
-    return m[p++]!;
-  };
-  const shortVec = (): number => {
-    let value = 0;
-    for (let shift = 0; shift < 21; shift += 7) {
-      const byte = u8();
-      value |= (byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) return value;
-    }
-    throw new RangeError('bad length');
-  };
-  try {
-    if ((m[0]! & 0x80) !== 0) {
-      if ((m[0]! & 0x7f) !== 0) return null; // only v0 and legacy are signed
-      p = 1;
-    }
-    p += 3; // header
-    const keyCount = shortVec();
-    const keysAt = p;
-    p += 32 * keyCount + 32; // static keys, blockhash
-    const count = shortVec();
-    let found: number | null = null;
-    for (let i = 0; i < count; i++) {
-      const program = u8();
-      const accountCount = shortVec(); // (read first: `p += shortVec()` would add to the old p)
-      p += accountCount;
-      const len = shortVec();
-      const dataAt = p;
-      p += len;
-      if (p > m.length || program >= keyCount) return null;
-      const k = keysAt + 32 * program;
-      const isBudget = COMPUTE_BUDGET_KEY.every((byte, j) => m[k + j] === byte);
-      if (isBudget && len === 5 && m[dataAt] === SET_UNIT_LIMIT_TAG) {
-        if (found !== null) return null;
-        found = dataAt + 1;
-      }
-    }
-    return found;
-  } catch {
-    return null;
-  }
 }
 
 /**

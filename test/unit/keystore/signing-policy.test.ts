@@ -7,6 +7,7 @@
  * route would), so every post-state the policy judges follows from the bytes
  * it is asked to sign.
  */
+import { withUnitLimit } from '../../../engine/chain/compute-budget-layout';
 import { randomBytes } from 'node:crypto';
 import {
   AccountRole,
@@ -594,6 +595,21 @@ describe('signing policy: one simulation sets the unit limit and judges the swap
       compile(w.wallet, [getSetComputeUnitLimitInstruction({ units: 5 }), ...buyIxs(w)], lifetime),
     );
     expect(sameExceptUnitLimit(twice, twice)).toBe(false);
+  });
+
+  test('assembly’s withUnitLimit gives exactly the transaction a compile at that limit gives (and nothing without one limit)', async () => {
+    const w = await world();
+    const lifetime = blockhash();
+    const simulated = buyAt(w, lifetime, 1_400_000);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (units) => {
+        expect(withUnitLimit(simulated, units)).toEqual(buyAt(w, lifetime, units));
+      }),
+      { numRuns: 50 },
+    );
+    expect(withUnitLimit(compile(w.wallet, buyIxs(w).slice(1), lifetime), 5)).toBeNull();
+    const twice = compile(w.wallet, [getSetComputeUnitLimitInstruction({ units: 5 }), ...buyIxs(w)], lifetime);
+    expect(withUnitLimit(twice, 5)).toBeNull();
   });
 });
 
