@@ -72,7 +72,11 @@ export function controlsGate(controls: Controls, nameOf: FriendName = () => 'thi
 /** The friend-naming function a store gives the controls gate (from the gate's facts when it has them). */
 export function friendNames(store: Store, facts?: GateFacts): FriendName {
   const read = (userId: number): string => store.users.byId(userId)?.name ?? 'this friend';
-  return facts ? (userId) => facts.of(userId, 'name', read) : read;
+  if (!facts) return read;
+  return (userId) => {
+    const f = facts.friend(userId);
+    return (f.name ??= store.users.byId(userId)?.name ?? null) ?? 'this friend';
+  };
 }
 
 /**
@@ -88,7 +92,12 @@ function readersOf(store: Store, facts?: GateFacts): Readers {
   const settings = (userId: number): ReturnType<typeof userSettingsOf> => userSettingsOf(store, userId);
   return {
     name: friendNames(store, facts),
-    settings: facts ? (userId) => facts.of(userId, 'settings', settings) : settings,
+    settings: facts
+      ? (userId) => {
+          const f = facts.friend(userId);
+          return (f.settings ??= userSettingsOf(store, userId));
+        }
+      : settings,
   };
 }
 
@@ -137,8 +146,12 @@ export function orderSizeGate(store: Store, facts?: GateFacts): RiskGate {
  */
 export function balanceGate(store: Store, network: string, facts?: GateFacts): RiskGate {
   const read = readersOf(store, facts);
-  const openCount = (userId: number, mode: string): number =>
-    store.risk.openCount(userId, network, mode as 'paper' | 'live');
+  const liveOpenCount = (userId: number): number => {
+    if (!facts) return store.risk.openCount(userId, network, 'live');
+    const live = facts.friend(userId).live;
+    if (live.openCount < 0) live.openCount = store.risk.openCount(userId, network, 'live');
+    return live.openCount;
+  };
   return {
     check(order, ctx) {
       if (order.amount <= 0n)
@@ -166,12 +179,7 @@ export function balanceGate(store: Store, network: string, facts?: GateFacts): R
       if (order.inputMint === WRAPPED_SOL_MINT) {
         const lamports = ctx.balances.get('SOL') ?? 0n;
         // A paper book pays no network fee or rent, so it keeps no SOL reserve (a paper SOL position can be sold whole).
-        const keep =
-          mode === 'live'
-            ? solReserveLamports(
-                facts ? facts.ofIn(order.userId, 'openCount', mode, openCount) : openCount(order.userId, mode),
-              )
-            : 0n;
+        const keep = mode === 'live' ? solReserveLamports(liveOpenCount(order.userId)) : 0n;
         if (order.amount + keep > lamports) {
           const most = lamports > keep ? lamports - keep : 0n;
           return refuse(

@@ -40,7 +40,7 @@ import type { UserSettings } from '../users/settings';
 import { userSettingsOf } from '../users/settings-cache';
 import { balanceGate, controlsGate, friendNames, orderSizeGate } from './basic-gates';
 import type { Controls } from './controls';
-import { GateFacts } from './gate-facts';
+import { FriendFacts, GateFacts, RowsSince, type AccountFacts, type MintFacts } from './gate-facts';
 import { composeGates, refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
 import {
   effectiveLimits,
@@ -319,19 +319,37 @@ export class RiskEngine {
     this.paperKey = accountKey(d.network, 'paper');
   }
 
-  private settings(userId: number): UserSettings {
-    // The shared parse-once cache (one integer lookup per check; the other gates read it too), not the
-    // settings JSON text read back on every check.
-    const settings = this.facts.of(userId, 'settings', this.read.settings);
-    const cached = this.settingsCache.get(userId);
-    if (cached?.settings !== settings) this.settingsCache.set(userId, { settings, limitsKey: null, limits: null });
+  private settings(f: FriendFacts, userId: number): UserSettings {
+    // The shared parse-once cache (one integer lookup per friend read; the other gates read it too), not
+    // the settings JSON text read back on every check.
+    let settings = f.settings;
+    if (settings === undefined) {
+      settings = f.settings = this.read.settings(userId);
+      const cached = this.settingsCache.get(userId);
+      if (cached?.settings !== settings) this.settingsCache.set(userId, { settings, limitsKey: null, limits: null });
+    }
     return settings;
   }
 
   private global(): GlobalLimits {
-    const raw = this.facts.global('globalLimits', this.read.globalLimits);
+    const raw = this.facts.globalLimits(this.read.globalLimits);
     if (this.globalCache?.raw !== raw || !this.globalCache) this.globalCache = { raw, limits: parseGlobalLimits(raw) };
     return this.globalCache.limits;
+  }
+
+  /**
+   * The limits in force for a friend, kept with their facts: any change to their settings or to the
+   * global limits is a database change that drops those. The map below outlives the facts, so a friend
+   * read afresh (after their fill) does not work the limits out again.
+   */
+  private friendLimits(f: FriendFacts, userId: number, settings: UserSettings): EffectiveLimits {
+    let limits = f.limits;
+    if (limits === undefined) {
+      this.global();
+      limits = this.limits(userId, settings);
+      if (f.stamp !== null) f.limits = limits;
+    }
+    return limits;
   }
 
   private limits(userId: number, settings: UserSettings): EffectiveLimits {
@@ -357,14 +375,12 @@ export class RiskEngine {
   }
 
   private checkEntry(order: Order, ctx: RiskContext): RiskDecision {
-    const { store, network } = this.d;
-    const facts = this.facts;
     const userId = order.userId;
-    const settings = this.settings(order.userId);
-    this.global();
-    const limits = this.limits(order.userId, settings);
+    const f = this.facts.friend(userId);
+    const settings = this.settings(f, userId);
+    const limits = this.friendLimits(f, userId, settings);
     // Value what the execution service just read (live wallet or paper book), not the last cycle's snapshot.
-    const account = this.account(order.userId, settings, ctx.price, ctx.nowMs, ctx.balances);
+    const account = this.account(f, userId, settings, ctx.price, ctx.nowMs, ctx.balances);
     if (!account)
       return refuse(
         'STALE_PRICE',
@@ -386,27 +402,32 @@ export class RiskEngine {
       this.apply(order.userId, account, own, limits);
       return own.decision;
     }
-    const since = utcDayStartIso(ctx.nowMs);
     const boughtPrice = ctx.price(order.outputMint);
     const spendPrice = ctx.price(order.inputMint);
     const inDecimals = decimalsOf(order.inputMint);
-    const exposure = positionExposure(
-      store,
-      network,
-      userId,
-      order.outputMint,
-      ctx.price,
-      settings.mode,
-      facts,
-      this.read,
-    );
-    const lookback = (limits.lossStreak.windowMinutes + limits.lossStreak.pauseMinutes) * MIN;
+    const mode = settings.mode;
+    const held = f.account(mode);
+    const mint = f.mint(order.outputMint);
+    const exposure = heldExposure(this.read, held, mint, userId, order.outputMint, ctx.price, mode);
     const read = this.read;
-    const lastClose = facts.ofIn(userId, 'lastClose', order.outputMint, read.lastClose);
-    // Keyed by the day: a new key a day while nothing is written, dropped with the friend's facts at the next write.
-    const entriesToday = facts.ofIn(userId, 'entries', since, read.entriesSince);
-    const losing = facts.since(userId, 'losingCloses', isoAt(ctx.nowMs - lookback), identity, read.losingClosesSince);
-    const name = facts.of(userId, 'name', read.name);
+    let lastClose = mint.lastClose;
+    if (lastClose === undefined) lastClose = mint.lastClose = read.lastClose(userId, order.outputMint);
+    // Read again when the UTC day changes (and with the friend's facts at their next write).
+    const since = utcDayStartIso(ctx.nowMs);
+    if (f.entriesSince !== since) {
+      f.entries = read.entriesSince(userId, since);
+      f.entriesSince = since;
+    }
+    const lookback = (limits.lossStreak.windowMinutes + limits.lossStreak.pauseMinutes) * MIN;
+    const losing = (f.losingCloses ??= new RowsSince()).get(
+      isoAt(ctx.nowMs - lookback),
+      identity,
+      read.losingClosesSince,
+      userId,
+    );
+    let name = f.name;
+    if (name === undefined) name = f.name = read.name(userId) ?? null;
+    if (held.openCount < 0) held.openCount = read.openCount(userId, mode);
     const a = account.facts;
     // One literal with every field in a fixed order (no spreads, no property added after): the rules read
     // it on every check, and an object reshaped after creation is slower to read.
@@ -423,11 +444,11 @@ export class RiskEngine {
       positionUsd: exposure.positionUsd,
       exposureUsd: exposure.exposureUsd,
       opensNew: exposure.opensNew,
-      openPositions: facts.ofIn(userId, 'openCount', settings.mode, read.openCount),
-      entriesToday,
+      openPositions: held.openCount,
+      entriesToday: f.entries,
       losingClosesMs: losing.length === 0 ? NONE : losing.map((t) => Date.parse(t)),
       lastCloseMs: lastClose === null ? null : Date.parse(lastClose),
-      friend: name,
+      friend: name ?? undefined,
     };
     const verdict = evaluateOrderRules(limits, entry);
     this.apply(order.userId, account, verdict, limits);
@@ -444,8 +465,9 @@ export class RiskEngine {
   }
 
   private reviewAccount(userId: number, price: PriceFn, nowMs: number): RiskDecision {
-    const settings = this.settings(userId);
-    const account = this.account(userId, settings, price, nowMs);
+    const f = this.facts.friend(userId);
+    const settings = this.settings(f, userId);
+    const account = this.account(f, userId, settings, price, nowMs);
     if (!account)
       return refuse('STALE_PRICE', 'Something this wallet holds has no fresh price; equity cannot be valued.');
     if (account.state.drawdownPausedAt !== null)
@@ -453,8 +475,7 @@ export class RiskEngine {
         'MAX_DRAWDOWN',
         `Paused by the drawdown limit since ${account.state.drawdownPausedAt}; the operator must resume this user.`,
       );
-    this.global();
-    const limits = this.limits(userId, settings);
+    const limits = this.friendLimits(f, userId, settings);
     const verdict = evaluateAccount(limits, account.facts);
     this.apply(userId, account, verdict, limits);
     return verdict.decision;
@@ -462,6 +483,7 @@ export class RiskEngine {
 
   /** Equity now, the risk state brought up to it (saved), and the account facts; null when the wallet cannot be valued. */
   private account(
+    f: FriendFacts,
     userId: number,
     settings: UserSettings,
     price: PriceFn,
@@ -469,31 +491,29 @@ export class RiskEngine {
     fresh?: ReadonlyMap<string, bigint>,
   ): Account | null {
     const { store, network, controls } = this.d;
-    const facts = this.facts;
+    const mode = settings.mode;
+    const facts = f.account(mode);
     // Fresh balances when the caller has them; else the paper book for a paper user (never the
     // on-chain wallet: paper is its own account), else the wallet's last-seen balances.
     let usd: number | null;
     if (fresh && fresh.size > 0) usd = valueBalances(fresh, price);
     else {
-      const held =
-        settings.mode === 'paper'
-          ? facts.of(userId, 'paperBook', this.read.paperBook)
-          : facts.of(userId, 'wallet', this.read.wallet);
+      const held = (facts.held ??= mode === 'paper' ? this.read.paperBook(userId) : this.read.wallet(userId));
       const v = valueHoldings(held, price);
       usd = v.missing.length > 0 ? null : v.usd;
     }
     if (usd === null) return null;
     const equity = toMicroUsd(usd);
     // The figures of the account the user trades now (the paper account's apart from the wallet's).
-    const key = settings.mode === 'paper' ? this.paperKey : network;
+    const key = mode === 'paper' ? this.paperKey : network;
     // Withdrawals recorded since the last import change the database, so an unchanged one has none to import.
-    if (settings.mode === 'live')
-      facts.of(userId, 'withdrawalsImported', () => {
-        importWithdrawals(store, userId, network, price, equity, nowMs);
-        return true;
-      });
-    const prev = facts.ofIn(userId, 'state', settings.mode, this.read.state);
-    const memo = facts.ofIn(userId, 'account', settings.mode, newAccountMemo);
+    if (mode === 'live' && !f.withdrawalsImported) {
+      importWithdrawals(store, userId, network, price, equity, nowMs);
+      f.withdrawalsImported = true;
+    }
+    let prev = facts.state;
+    if (prev === undefined) prev = facts.state = this.read.state(userId, mode);
+    const memo = (facts.memo ??= newAccountMemo()) as AccountMemo;
     const last = memo.account;
     // The same inputs as the last check (its own state write included, after which the state read is
     // the one it wrote: marking that again at the same equity and instant changes nothing). Not while
@@ -506,12 +526,11 @@ export class RiskEngine {
       (prev === null || prev.drawdownPausedAt === null)
     )
       return last;
-    const flows = facts.since(
-      userId,
-      settings.mode === 'paper' ? 'cashFlows:paper' : 'cashFlows:live',
+    const flows = (facts.flows ??= new RowsSince()).get(
       utcDayStartIso(nowMs),
       flowTime,
-      settings.mode === 'paper' ? this.read.paperFlows : this.read.liveFlows,
+      mode === 'paper' ? this.read.paperFlows : this.read.liveFlows,
+      userId,
     );
     // Nearly always no flow today: no filtered copy then.
     const dayFlows = flows.length === 0 ? 0n : netFlows(flows.filter((f) => Date.parse(f.ts) <= nowMs));
@@ -526,8 +545,11 @@ export class RiskEngine {
       prev.highWater !== state.highWater ||
       prev.day !== state.day ||
       prev.drawdownPausedAt !== state.drawdownPausedAt
-    )
-      facts.write(userId, 'state', settings.mode, state, () => store.risk.saveState(state));
+    ) {
+      const saved = state;
+      this.facts.write(userId, f, () => store.risk.saveState(saved));
+      facts.state = saved;
+    }
     const day = utcDay(nowMs);
     const account: Account = {
       equity,
@@ -586,26 +608,31 @@ export class RiskEngine {
   }
 }
 
-/** The position held in a token, valued at the price given (0 without a price), and whether an entry would open a new one. */
-function positionExposure(
-  store: Store,
-  network: string,
+/**
+ * The position held in a token, valued at the price given (0 without a price), and whether an entry would
+ * open a new one; read into the friend's facts (`acc` the account traded now, `m` the token's facts).
+ */
+function heldExposure(
+  read: Readers,
+  acc: AccountFacts,
+  m: MintFacts,
   userId: number,
   mint: string,
   price: PriceFn,
   account: 'paper' | 'live',
-  facts?: GateFacts,
-  read: Readers = readersOf(store, network),
 ): { positionUsd: number; exposureUsd: number; opensNew: boolean } {
   // Only the account traded now: a paper position never counts against a live entry, nor the reverse.
-  const quantity = account === 'paper' ? read.paperQuantity : read.liveQuantity;
-  const key = account === 'paper' ? 'openQuantity:paper' : 'openQuantity:live';
-  const held = facts ? facts.ofIn(userId, key, mint, quantity) : quantity(userId, mint);
-  const open = facts
-    ? facts.ofIn(userId, 'openPositions', account, read.openPositions)
-    : read.openPositions(userId, account);
+  let held: bigint | null | undefined;
+  if (account === 'paper') {
+    held = m.paperQuantity;
+    if (held === undefined) held = m.paperQuantity = read.paperQuantity(userId, mint);
+  } else {
+    held = m.liveQuantity;
+    if (held === undefined) held = m.liveQuantity = read.liveQuantity(userId, mint);
+  }
+  const open = (acc.positions ??= read.openPositions(userId, account));
   let exposureUsd = 0;
-  for (const pos of open) exposureUsd += valuedAt(price, pos.mint, pos.quantity);
+  for (let i = 0; i < open.length; i++) exposureUsd += valuedAt(price, open[i]!.mint, open[i]!.quantity);
   return {
     positionUsd: held !== null ? valuedAt(price, mint, held) : 0,
     exposureUsd,
@@ -638,6 +665,8 @@ export function entrySizingFacts(
   nowMs: number,
 ): EntrySizingFacts | null {
   const settings = userSettingsOf(store, userId);
+  // Facts for this one answer (read from the store as asked, not remembered).
+  const once = new FriendFacts(null, 0);
   const spendPrice = price(spendMint);
   const spendDecimals = decimalsOf(spendMint);
   if (spendPrice === null || spendDecimals === null || price(boughtMint) === null) return null;
@@ -650,7 +679,15 @@ export function entrySizingFacts(
     limits: limitsFor(store, userId),
     executionMaxOrderUsd: settings.maxOrderUsd,
     equityUsd: fromMicroUsd(toMicroUsd(v.usd)),
-    ...positionExposure(store, network, userId, boughtMint, price, settings.mode),
+    ...heldExposure(
+      readersOf(store, network),
+      once.account(settings.mode),
+      once.mint(boughtMint),
+      userId,
+      boughtMint,
+      price,
+      settings.mode,
+    ),
     openPositions: store.risk.openCount(userId, network, settings.mode),
     spend: {
       decimals: spendDecimals,

@@ -23,6 +23,8 @@ export interface FactChanges {
   explained: number;
   /** Per friend, how many writes to their facts so far. */
   readonly friends: Map<number, number>;
+  /** Writes to any friend's facts so far (while it is unchanged, no friend's count moved). */
+  writes: number;
 }
 
 const counters = new WeakMap<Db, FactChanges>();
@@ -30,7 +32,7 @@ const counters = new WeakMap<Db, FactChanges>();
 /** This connection's counters (one object for its lifetime: a caller may keep it). */
 export function factChanges(db: Db): FactChanges {
   let c = counters.get(db);
-  if (!c) counters.set(db, (c = { explained: 0, friends: new Map() }));
+  if (!c) counters.set(db, (c = { explained: 0, friends: new Map(), writes: 0 }));
   return c;
 }
 
@@ -53,6 +55,7 @@ export function runForFriend(
     const c = factChanges(db);
     c.explained += r.changes;
     c.friends.set(userId, (c.friends.get(userId) ?? 0) + 1);
+    c.writes++;
   }
   return r;
 }
