@@ -16,7 +16,9 @@
  * (engine/store/fact-changes.ts): rows of tables no fact is read from (the
  * decision log, candles, events, the order journal) drop nobody's facts, and
  * rows of one friend's facts (a fill's position, trade and paper balances, a
- * cash flow) drop only that friend's, through the friend's version. So the
+ * cash flow) drop only that friend's, and of theirs only what that kind of
+ * row feeds (FriendFacts.catchUp: a fill re-reads positions and trades, not
+ * the risk state, cash flows or settings), through the friend's counts. So the
  * runner's decision log and one friend's fill do not make ten thousand friends
  * be read again. Another connection's commit always counts.
  *
@@ -33,7 +35,7 @@
  * from the store.
  */
 import type Database from 'better-sqlite3';
-import { factChanges, type CashFlowRow, type FactChanges, type RiskStateRow, type Store } from '../store';
+import { factChanges, FriendWrites, type CashFlowRow, type FactChanges, type RiskStateRow, type Store } from '../store';
 import type { Order } from '../order';
 import type { UserSettings } from '../users/settings';
 import type { RiskContext, RiskDecision, RiskGate } from './gate';
@@ -100,12 +102,42 @@ export class FriendFacts {
   readonly live = new AccountFacts();
   private mints: Map<string, MintFacts> | null = null;
 
+  /** The friend's write counts (FactChanges.friends) these facts reflect. */
+  readonly seen = new FriendWrites();
+
   constructor(
     /** The database's stamp when read; null: a record for one use (outside a check or in a transaction). */
     readonly stamp: Stamp | null,
-    /** The friend's write count (FactChanges.friends) when read. */
-    public version: number,
   ) {}
+
+  /**
+   * Forgets what the friend's writes since `seen` may have changed, by kind (engine/store/fact-changes.ts):
+   * a fill's position, trade and paper balances drop the positions, trades and paper book read, not
+   * the settings, name, risk state or cash flows. Their settings and name are not a friend's writes:
+   * writing them changes the stamp, which drops the whole record. The account worked out from these
+   * facts, and the withdrawals import, go with any write of the friend.
+   */
+  catchUp(now: FriendWrites | undefined): void {
+    const seen = this.seen;
+    if (now === undefined || now.all === seen.all) return;
+    const all = now.other !== seen.other;
+    if (all || now.positions !== seen.positions) {
+      this.mints = null;
+      this.paper.positions = this.live.positions = undefined;
+      this.paper.openCount = this.live.openCount = -1;
+    }
+    if (all || now.trades !== seen.trades) {
+      this.entriesSince = undefined;
+      this.losingCloses = undefined;
+    }
+    if (all || now.paper !== seen.paper) this.paper.held = undefined;
+    if (all || now.holdings !== seen.holdings) this.live.held = undefined;
+    if (all || now.flows !== seen.flows) this.paper.flows = this.live.flows = undefined;
+    if (all || now.state !== seen.state) this.paper.state = this.live.state = undefined;
+    this.paper.memo = this.live.memo = undefined;
+    this.withdrawalsImported = false;
+    seen.copyFrom(now);
+  }
 
   account(mode: 'paper' | 'live'): AccountFacts {
     return mode === 'paper' ? this.paper : this.live;
@@ -132,7 +164,7 @@ export class GateFacts {
   /** The friend asked for last (a check asks for the same friend's facts several times in a row). */
   private lastId = Number.NaN;
   private lastStamp: Stamp | null = null;
-  /** FactChanges.writes when `last` was last found current: while it is the same, no friend's version moved. */
+  /** FactChanges.writes when `last` was last found current: while it is the same, no friend's count moved. */
   private lastWrites = -1;
   private last: FriendFacts | null = null;
   /** The operator's global limits (meta text), with the stamp they were read under. */
@@ -193,17 +225,18 @@ export class GateFacts {
   /** A friend's facts: kept while the database is unchanged, else a new record (read afresh as asked). */
   friend(userId: number): FriendFacts {
     const stamp = this.stamp;
-    if (stamp === null) return new FriendFacts(null, 0);
+    if (stamp === null) return new FriendFacts(null);
     const last = this.last;
     const writes = this.changes.writes;
     if (last !== null && this.lastId === userId && last.stamp === stamp && this.lastWrites === writes) return last;
-    const version = this.changes.friends.get(userId) ?? 0;
+    const now = this.changes.friends.get(userId);
     let f = this.friends.get(userId);
-    if (f === undefined || f.stamp !== stamp || f.version !== version) {
-      // A stamp equal in value is the same object (enter keeps it while nothing changed).
-      f = new FriendFacts(stamp, version);
+    // A stamp equal in value is the same object (enter keeps it while nothing changed).
+    if (f === undefined || f.stamp !== stamp) {
+      f = new FriendFacts(stamp);
+      f.seen.copyFrom(now);
       this.friends.set(userId, f);
-    }
+    } else f.catchUp(now);
     this.lastId = userId;
     this.last = f;
     this.lastWrites = writes;
@@ -231,12 +264,12 @@ export class GateFacts {
       write();
       return;
     }
+    // What other writes of the friend changed since f was asked for goes first (the write's own effect not).
+    f.catchUp(this.changes.friends.get(userId));
     const before = (this.changesStmt.get() as number) - this.changes.explained;
     write();
     this.own += (this.changesStmt.get() as number) - this.changes.explained - before;
-    // A write the store attributes to this friend moved their version: these facts stay current, as the
-    // write's whole effect is what the caller sets.
-    f.version = this.changes.friends.get(userId) ?? 0;
+    f.seen.copyFrom(this.changes.friends.get(userId));
     if (this.last === f) this.lastWrites = this.changes.writes;
   }
 }

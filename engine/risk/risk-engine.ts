@@ -322,13 +322,7 @@ export class RiskEngine {
   private settings(f: FriendFacts, userId: number): UserSettings {
     // The shared parse-once cache (one integer lookup per friend read; the other gates read it too), not
     // the settings JSON text read back on every check.
-    let settings = f.settings;
-    if (settings === undefined) {
-      settings = f.settings = this.read.settings(userId);
-      const cached = this.settingsCache.get(userId);
-      if (cached?.settings !== settings) this.settingsCache.set(userId, { settings, limitsKey: null, limits: null });
-    }
-    return settings;
+    return (f.settings ??= this.read.settings(userId));
   }
 
   private global(): GlobalLimits {
@@ -354,13 +348,13 @@ export class RiskEngine {
 
   private limits(userId: number, settings: UserSettings): EffectiveLimits {
     const key = this.globalCache?.raw ?? '';
-    const c = this.settingsCache.get(userId);
-    if (c && c.settings === settings && c.limitsKey === key && c.limits) return c.limits;
+    let c = this.settingsCache.get(userId);
+    if (c === undefined || c.settings !== settings)
+      this.settingsCache.set(userId, (c = { settings, limitsKey: null, limits: null }));
+    if (c.limitsKey === key && c.limits) return c.limits;
     const limits = limitsOf(settings, this.global());
-    if (c && c.settings === settings) {
-      c.limitsKey = this.globalCache?.raw ?? '';
-      c.limits = limits;
-    }
+    c.limitsKey = this.globalCache?.raw ?? '';
+    c.limits = limits;
     return limits;
   }
 
@@ -666,7 +660,7 @@ export function entrySizingFacts(
 ): EntrySizingFacts | null {
   const settings = userSettingsOf(store, userId);
   // Facts for this one answer (read from the store as asked, not remembered).
-  const once = new FriendFacts(null, 0);
+  const once = new FriendFacts(null);
   const spendPrice = price(spendMint);
   const spendDecimals = decimalsOf(spendMint);
   if (spendPrice === null || spendDecimals === null || price(boughtMint) === null) return null;

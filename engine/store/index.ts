@@ -35,7 +35,7 @@ export {
   type StrategyStateRow,
 } from './decisions-repo';
 export { CandlesRepo, type StoredCandle, type CandleSource as StoredCandleSource } from './candles-repo';
-export { factChanges, type FactChanges } from './fact-changes';
+export { factChanges, FriendWrites, type FactChanges, type FriendFact } from './fact-changes';
 export {
   TriggerOrdersRepo,
   type TriggerOrderRow,
