@@ -71,30 +71,35 @@ export function isoAt(ms: number): string {
   return iso;
 }
 
-let lastDayMs = Number.NaN;
+const DAY_MS = 86_400_000;
+let lastDayNumber = Number.NaN;
 let lastDay = '';
+let lastStart = '';
 /**
- * The UTC day of a time, YYYY-MM-DD. The last answer is kept: a cycle asks it
- * for the same instant thousands of times (each risk check), and Date's
- * toISOString costs about a microsecond each.
+ * The UTC day of a time, YYYY-MM-DD. The last day's answer is kept: a cycle
+ * asks it for the same instant thousands of times (each risk check), and
+ * Date's toISOString costs about a microsecond each. Kept by day, not by
+ * instant, so the text is worked out once a day, not at each cycle's first
+ * check (a branch the optimised risk check would otherwise leave and re-enter).
  */
 export const utcDay = (ms: number): string => {
-  if (ms !== lastDayMs) {
-    lastDay = new Date(ms).toISOString().slice(0, 10);
-    lastDayMs = ms;
-  }
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== lastDayNumber) newDay(ms, day);
   return lastDay;
 };
-let lastStartMs = Number.NaN;
-let lastStart = '';
-/** The start of the UTC day of a time, as ISO text; the last answer is kept (the same text object: a risk check keys facts by it). */
+/** The start of the UTC day of a time, as ISO text; kept like utcDay (the same text object all day). */
 export const utcDayStartIso = (ms: number): string => {
-  if (ms !== lastStartMs) {
-    lastStart = `${utcDay(ms)}T00:00:00.000Z`;
-    lastStartMs = ms;
-  }
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== lastDayNumber) newDay(ms, day);
   return lastStart;
 };
+/** The start of the UTC day of a time, in ms (utcDayStartIso as a number). */
+export const utcDayStartMs = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
+function newDay(ms: number, day: number): void {
+  lastDay = new Date(ms).toISOString().slice(0, 10);
+  lastStart = `${lastDay}T00:00:00.000Z`;
+  lastDayNumber = day;
+}
 /** The start of the next UTC day. */
 export const nextUtcDayStartIso = (ms: number): string =>
   new Date(Date.parse(utcDayStartIso(ms)) + 86_400_000).toISOString();

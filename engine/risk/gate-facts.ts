@@ -37,6 +37,7 @@
 import type Database from 'better-sqlite3';
 import { factChanges, FriendWrites, type CashFlowRow, type FactChanges, type RiskStateRow, type Store } from '../store';
 import type { Order } from '../order';
+import { isoAt } from '../portfolio/performance';
 import type { UserSettings } from '../users/settings';
 import type { RiskContext, RiskDecision, RiskGate } from './gate';
 import type { EffectiveLimits } from './presets';
@@ -47,20 +48,43 @@ interface Stamp {
 }
 
 /**
+ * Every empty list of rows a fact keeps is this one: an empty array made by a query, by map() or by a
+ * literal each have their own shape, and a check that meets one it has not met before leaves the
+ * optimised code. Never written to.
+ */
+const NO_ROWS: readonly never[] = Object.freeze([]);
+
+/** The rows, or NO_ROWS when there are none. */
+export function rowsOrNone<T>(rows: readonly T[]): readonly T[] {
+  return rows.length === 0 ? NO_ROWS : rows;
+}
+
+/**
  * A fact that narrows over time (rows since a moment): the rows since the earliest moment asked for are
  * remembered and a later `since` filters them, as the query's own `>=` on the same ISO text would.
  */
 export class RowsSince<T> {
-  private since: string | null = null;
-  private rows: T[] = [];
+  /** The moment the rows were read from (ISO text of it, which orders as the moments do). */
+  private sinceMs = Number.POSITIVE_INFINITY;
+  private rows: readonly T[] = NO_ROWS;
 
-  /** The rows at or after sinceIso; `read(sinceIso, userId)` only when none remembered cover it. */
-  get(sinceIso: string, at: (row: T) => string, read: (since: string, userId: number) => T[], userId: number): T[] {
-    const since = this.since;
-    if (since !== null && since <= sinceIso)
-      return since === sinceIso ? this.rows : this.rows.filter((r) => at(r) >= sinceIso);
-    this.rows = read(sinceIso, userId);
-    this.since = sinceIso;
+  /**
+   * The rows at or after sinceMs; `read(ISO text of sinceMs, userId)` only when none remembered cover it.
+   * No text is made unless rows are read or filtered (nearly always there are none to filter).
+   */
+  get(
+    sinceMs: number,
+    at: (row: T) => string,
+    read: (since: string, userId: number) => T[],
+    userId: number,
+  ): readonly T[] {
+    if (this.sinceMs <= sinceMs) {
+      if (this.rows.length === 0 || this.sinceMs === sinceMs) return this.rows;
+      const since = isoAt(sinceMs);
+      return this.rows.filter((r) => at(r) >= since);
+    }
+    this.rows = rowsOrNone(read(isoAt(sinceMs), userId));
+    this.sinceMs = sinceMs;
     return this.rows;
   }
 }
@@ -81,7 +105,7 @@ export class AccountFacts {
   /** The risk engine's last worked-out account for this record (engine/risk/risk-engine.ts, AccountMemo). */
   memo: unknown = undefined;
   flows: RowsSince<CashFlowRow> | undefined = undefined;
-  positions: { mint: string; quantity: bigint }[] | undefined = undefined;
+  positions: readonly { mint: string; quantity: bigint }[] | undefined = undefined;
   /** -1: not read yet. */
   openCount = -1;
 }
@@ -117,9 +141,9 @@ export class FriendFacts {
    * writing them changes the stamp, which drops the whole record. The account worked out from these
    * facts, and the withdrawals import, go with any write of the friend.
    */
-  catchUp(now: FriendWrites | undefined): void {
+  catchUp(now: FriendWrites): void {
     const seen = this.seen;
-    if (now === undefined || now.all === seen.all) return;
+    if (now.all === seen.all) return;
     const all = now.other !== seen.other;
     if (all || now.positions !== seen.positions) {
       this.mints = null;
@@ -151,6 +175,9 @@ export class FriendFacts {
     return m;
   }
 }
+
+/** The counts of a friend never written. */
+const NO_WRITES = new FriendWrites();
 
 export class GateFacts {
   private readonly versionStmt: Database.Statement<unknown[]>;
@@ -226,17 +253,17 @@ export class GateFacts {
   friend(userId: number): FriendFacts {
     const stamp = this.stamp;
     if (stamp === null) return new FriendFacts(null);
-    const last = this.last;
     const writes = this.changes.writes;
-    if (last !== null && this.lastId === userId && last.stamp === stamp && this.lastWrites === writes) return last;
-    const now = this.changes.friends.get(userId);
-    let f = this.friends.get(userId);
-    // A stamp equal in value is the same object (enter keeps it while nothing changed).
+    const same = this.lastId === userId;
+    // One path for the friend asked for last, one met again and one read afresh: the compiler has then
+    // seen every step before a cycle first meets a remembered friend. A stamp equal in value is the same
+    // object (enter keeps it).
+    let f = same ? this.last! : this.friends.get(userId);
     if (f === undefined || f.stamp !== stamp) {
       f = new FriendFacts(stamp);
-      f.seen.copyFrom(now);
       this.friends.set(userId, f);
-    } else f.catchUp(now);
+    } else if (same && this.lastWrites === writes) return f;
+    f.catchUp(this.changes.friends.get(userId) ?? NO_WRITES);
     this.lastId = userId;
     this.last = f;
     this.lastWrites = writes;
@@ -265,7 +292,7 @@ export class GateFacts {
       return;
     }
     // What other writes of the friend changed since f was asked for goes first (the write's own effect not).
-    f.catchUp(this.changes.friends.get(userId));
+    f.catchUp(this.changes.friends.get(userId) ?? NO_WRITES);
     const before = (this.changesStmt.get() as number) - this.changes.explained;
     write();
     this.own += (this.changesStmt.get() as number) - this.changes.explained - before;

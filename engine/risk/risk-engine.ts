@@ -23,12 +23,12 @@ import {
   drawdownPct,
   fromMicroUsd,
   importWithdrawals,
-  isoAt,
   markState,
   nextUtcDayStartIso,
   toMicroUsd,
   utcDay,
   utcDayStartIso,
+  utcDayStartMs,
   valueHoldings,
   type Holding,
   type PriceFn,
@@ -40,7 +40,7 @@ import type { UserSettings } from '../users/settings';
 import { userSettingsOf } from '../users/settings-cache';
 import { balanceGate, controlsGate, friendNames, orderSizeGate } from './basic-gates';
 import type { Controls } from './controls';
-import { FriendFacts, GateFacts, RowsSince, type AccountFacts, type MintFacts } from './gate-facts';
+import { FriendFacts, GateFacts, RowsSince, rowsOrNone, type AccountFacts, type MintFacts } from './gate-facts';
 import { composeGates, refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
 import {
   effectiveLimits,
@@ -414,7 +414,7 @@ export class RiskEngine {
     }
     const lookback = (limits.lossStreak.windowMinutes + limits.lossStreak.pauseMinutes) * MIN;
     const losing = (f.losingCloses ??= new RowsSince()).get(
-      isoAt(ctx.nowMs - lookback),
+      ctx.nowMs - lookback,
       identity,
       read.losingClosesSince,
       userId,
@@ -521,7 +521,7 @@ export class RiskEngine {
     )
       return last;
     const flows = (facts.flows ??= new RowsSince()).get(
-      utcDayStartIso(nowMs),
+      utcDayStartMs(nowMs),
       flowTime,
       mode === 'paper' ? this.read.paperFlows : this.read.liveFlows,
       userId,
@@ -624,7 +624,7 @@ function heldExposure(
     held = m.liveQuantity;
     if (held === undefined) held = m.liveQuantity = read.liveQuantity(userId, mint);
   }
-  const open = (acc.positions ??= read.openPositions(userId, account));
+  const open = (acc.positions ??= rowsOrNone(read.openPositions(userId, account)));
   let exposureUsd = 0;
   for (let i = 0; i < open.length; i++) exposureUsd += valuedAt(price, open[i]!.mint, open[i]!.quantity);
   return {
