@@ -5,7 +5,7 @@ import type { Store } from '../store';
 
 import { userSettingsOf } from '../users/settings-cache';
 import { solReserveLamports } from '../funds/reserves';
-import { refuse, type RiskGate } from './gate';
+import { PASS, refuse, type RiskGate } from './gate';
 import type { GateFacts } from './gate-facts';
 import { usdValue } from './sizing';
 
@@ -36,7 +36,7 @@ export function controlsGate(controls: Controls, nameOf: FriendName = () => 'thi
           `Trading is halted${g.reason ? ` (${g.reason})` : ''}, so ${what} was not signed; nothing is signed until the operator resumes everyone (harvest resume, or Resume in the app).`,
         );
       }
-      if (isRiskReducing(order)) return { ok: true };
+      if (isRiskReducing(order)) return PASS;
       if (g.paused) {
         const what = orderOf(order, nameOf(order.userId));
         return refuse(
@@ -64,7 +64,7 @@ export function controlsGate(controls: Controls, nameOf: FriendName = () => 'thi
           `${friend} is paused${u.reason ? ` (${u.reason})` : ''}, so ${what} was refused; no new entries until ${resume}. Sells, closes and exits still run.`,
         );
       }
-      return { ok: true };
+      return PASS;
     },
   };
 }
@@ -118,7 +118,7 @@ export function orderSizeGate(store: Store, facts?: GateFacts): RiskGate {
   const read = readersOf(store, facts);
   return {
     check(order, ctx) {
-      if (isRiskReducing(order)) return { ok: true }; // every sell is risk-reducing
+      if (isRiskReducing(order)) return PASS; // every sell is risk-reducing
       const settings = read.settings(order.userId);
       const token = tokenByMint(order.inputMint);
       const price = ctx.price(order.inputMint);
@@ -134,7 +134,7 @@ export function orderSizeGate(store: Store, facts?: GateFacts): RiskGate {
           `${read.name(order.userId)}'s order of ${amountOf(order.amount, order.inputMint)} is worth about $${usd.toFixed(2)}, above ${read.name(order.userId)}'s $${settings.maxOrderUsd} limit per order. Order at most $${settings.maxOrderUsd}, or raise the limit in ${read.name(order.userId)}'s risk settings.`,
         );
       }
-      return { ok: true };
+      return PASS;
     },
   };
 }
@@ -187,7 +187,7 @@ export function balanceGate(store: Store, network: string, facts?: GateFacts): R
             `Spending ${formatUnits(order.amount, 9)} SOL would leave ${read.name(order.userId)}'s wallet less than the ${formatUnits(keep, 9)} SOL it keeps for fees and rent (it holds ${formatUnits(lamports, 9)} SOL). Spend at most ${formatUnits(most, 9)} SOL, or deposit more SOL.`,
           );
         }
-        return { ok: true };
+        return PASS;
       }
       const held = ctx.balances.get(order.inputMint) ?? 0n;
       if (order.amount > held) {
@@ -196,7 +196,7 @@ export function balanceGate(store: Store, network: string, facts?: GateFacts): R
           `${read.name(order.userId)}'s wallet holds ${amountOf(held, order.inputMint)}; this order needs ${amountOf(order.amount, order.inputMint)}. Order at most ${amountOf(held, order.inputMint)}, or deposit more ${symbolOf(order.inputMint)}.`,
         );
       }
-      return { ok: true };
+      return PASS;
     },
   };
 }

@@ -259,15 +259,19 @@ export class GateFacts {
     // seen every step before a cycle first meets a remembered friend. A stamp equal in value is the same
     // object (enter keeps it).
     let f = same ? this.last! : this.friends.get(userId);
-    if (f === undefined || f.stamp !== stamp) {
+    const fresh = f === undefined || f.stamp !== stamp;
+    if (!fresh && same && this.lastWrites === writes) return f!;
+    const now = this.changes.friends.get(userId) ?? NO_WRITES;
+    if (fresh) {
       f = new FriendFacts(stamp);
+      f.seen.copyFrom(now);
       this.friends.set(userId, f);
-    } else if (same && this.lastWrites === writes) return f;
-    f.catchUp(this.changes.friends.get(userId) ?? NO_WRITES);
+    }
+    f!.catchUp(now);
     this.lastId = userId;
-    this.last = f;
+    this.last = f!;
     this.lastWrites = writes;
-    return f;
+    return f!;
   }
 
   /** The operator's global limits as stored, read once while the database is unchanged. */

@@ -41,7 +41,7 @@ import { userSettingsOf } from '../users/settings-cache';
 import { balanceGate, controlsGate, friendNames, orderSizeGate } from './basic-gates';
 import type { Controls } from './controls';
 import { FriendFacts, GateFacts, RowsSince, rowsOrNone, type AccountFacts, type MintFacts } from './gate-facts';
-import { composeGates, refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
+import { composeGates, PASS, refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
 import {
   effectiveLimits,
   GLOBAL_LIMITS_META_KEY,
@@ -112,7 +112,7 @@ export function evaluateAccount(
     'nowMs' | 'equityUsd' | 'highWaterUsd' | 'dayStartEquityUsd' | 'dayNetFlowsUsd' | 'dailyLossHitToday'
   >,
 ): EntryVerdict {
-  const ok: EntryVerdict = { decision: { ok: true }, trip: null };
+  const ok = PASSED;
   // The same figures the stats show (engine/portfolio/figures.ts), on the same micro-USD units.
   const equity = toMicroUsd(f.equityUsd);
   const hwm = toMicroUsd(f.highWaterUsd);
@@ -165,6 +165,8 @@ export function evaluateAccount(
 }
 
 const no = (code: RiskCode, message: string): EntryVerdict => ({ decision: refuse(code, message), trip: null });
+/** The verdict of an entry the rules let through (one object: nearly every check ends here). */
+const PASSED: EntryVerdict = Object.freeze({ decision: PASS, trip: null });
 
 /** Every entry rule, first refusal wins. Pure. */
 export function evaluateEntry(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
@@ -228,15 +230,10 @@ function evaluateOrderRules(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
   if (f.orderUsd === null)
     return no('STALE_PRICE', 'No fresh price for what this order spends; no new entries until the feed recovers.');
   // The size rules live with the entry sizer (sizing.ts), so what it sizes is what passes here.
-  const size = orderSizeRefusal(l, {
-    orderUsd: f.orderUsd,
-    positionUsd: f.positionUsd,
-    exposureUsd: f.exposureUsd,
-    equityUsd: f.equityUsd,
-    friend: f.friend,
-  });
+  // The facts themselves (orderUsd is known here): no copy of the size facts per check.
+  const size = orderSizeRefusal(l, f as EntryFacts & { orderUsd: number });
   if (size) return no(size.code, size.message);
-  return { decision: { ok: true }, trip: null };
+  return PASSED;
 }
 
 export interface RiskEngineDeps {
@@ -295,6 +292,17 @@ interface AccountMemo {
   nowMs: number;
   account: Account | null;
 }
+/** A risk state never marked: markState from it gives what markState from none gives. */
+const unmarkedState = (userId: number, network: string, equity: bigint): RiskStateRow => ({
+  userId,
+  network,
+  highWater: equity,
+  day: '',
+  dayStartEquity: 0n,
+  dailyLossDay: null,
+  drawdownPausedAt: null,
+  updatedAt: '',
+});
 const newAccountMemo = (): AccountMemo => ({ prev: null, equity: 0n, nowMs: Number.NaN, account: null });
 
 export class RiskEngine {
@@ -364,7 +372,7 @@ export class RiskEngine {
   }
 
   check(order: Order, ctx: RiskContext): RiskDecision {
-    if (order.side !== 'buy' || isRiskReducing(order)) return { ok: true };
+    if (order.side !== 'buy' || isRiskReducing(order)) return PASS;
     return this.facts.check(this.entryGate, order, ctx);
   }
 
@@ -402,7 +410,9 @@ export class RiskEngine {
     const mode = settings.mode;
     const held = f.account(mode);
     const mint = f.mint(order.outputMint);
-    const exposure = heldExposure(this.read, held, mint, userId, order.outputMint, ctx.price, mode);
+    // The facts the rules read, in one object of one shape (see EntryRecord).
+    const entry = new EntryRecord();
+    heldExposure(this.read, held, mint, userId, order.outputMint, ctx.price, mode, entry);
     const read = this.read;
     let lastClose = mint.lastClose;
     if (lastClose === undefined) lastClose = mint.lastClose = read.lastClose(userId, order.outputMint);
@@ -423,27 +433,20 @@ export class RiskEngine {
     if (name === undefined) name = f.name = read.name(userId) ?? null;
     if (held.openCount < 0) held.openCount = read.openCount(userId, mode);
     const a = account.facts;
-    // One literal with every field in a fixed order (no spreads, no property added after): the rules read
-    // it on every check, and an object reshaped after creation is slower to read.
-    const entry: EntryFacts = {
-      nowMs: a.nowMs,
-      equityUsd: a.equityUsd,
-      highWaterUsd: a.highWaterUsd,
-      dayStartEquityUsd: a.dayStartEquityUsd,
-      dayNetFlowsUsd: a.dayNetFlowsUsd,
-      dailyLossHitToday: a.dailyLossHitToday,
-      orderUsd: spendPrice === null || inDecimals === null ? null : usdValue(order.amount, inDecimals, spendPrice),
-      boughtPriceUsd: boughtPrice,
-      stopLossPrice: order.stopLossPrice ?? null,
-      positionUsd: exposure.positionUsd,
-      exposureUsd: exposure.exposureUsd,
-      opensNew: exposure.opensNew,
-      openPositions: held.openCount,
-      entriesToday: f.entries,
-      losingClosesMs: losing.length === 0 ? NONE : losing.map((t) => Date.parse(t)),
-      lastCloseMs: lastClose === null ? null : Date.parse(lastClose),
-      friend: name ?? undefined,
-    };
+    entry.nowMs = a.nowMs;
+    entry.equityUsd = a.equityUsd;
+    entry.highWaterUsd = a.highWaterUsd;
+    entry.dayStartEquityUsd = a.dayStartEquityUsd;
+    entry.dayNetFlowsUsd = a.dayNetFlowsUsd;
+    entry.dailyLossHitToday = a.dailyLossHitToday;
+    entry.orderUsd = spendPrice === null || inDecimals === null ? null : usdValue(order.amount, inDecimals, spendPrice);
+    entry.boughtPriceUsd = boughtPrice;
+    entry.stopLossPrice = order.stopLossPrice ?? null;
+    entry.openPositions = held.openCount;
+    entry.entriesToday = f.entries;
+    entry.losingClosesMs = losing.length === 0 ? NONE : losing.map((t) => Date.parse(t));
+    entry.lastCloseMs = lastClose === null ? null : Date.parse(lastClose);
+    entry.friend = name ?? undefined;
     const verdict = evaluateOrderRules(limits, entry);
     this.apply(order.userId, account, verdict, limits);
     return verdict.decision;
@@ -528,18 +531,21 @@ export class RiskEngine {
     );
     // Nearly always no flow today: no filtered copy then.
     const dayFlows = flows.length === 0 ? 0n : netFlows(flows.filter((f) => Date.parse(f.ts) <= nowMs));
-    let state = markState(prev, userId, key, equity, nowMs, dayFlows);
+    // A friend's first mark starts from an unmarked state, on the path every later mark takes (markState
+    // of no state gives the same row): the compiled check then knows it before a cycle's first re-mark.
+    const from = prev ?? unmarkedState(userId, key, equity);
+    let state = markState(from, userId, key, equity, nowMs, dayFlows);
     if (state.drawdownPausedAt !== null && !controls.user(userId).paused) {
       // The operator resumed the user: the drawdown counts from here.
       state = { ...state, highWater: equity, drawdownPausedAt: null };
     }
     // Written only when something the rules depend on moved (a check is mostly reads).
-    if (
-      !prev ||
-      prev.highWater !== state.highWater ||
-      prev.day !== state.day ||
-      prev.drawdownPausedAt !== state.drawdownPausedAt
-    ) {
+    // (An unmarked state's day is no day, so a first mark is always written.) All three compared every
+    // time, so the compiled check has met each before.
+    const highWaterMoved = from.highWater !== state.highWater;
+    const dayMoved = from.day !== state.day;
+    const pauseMoved = from.drawdownPausedAt !== state.drawdownPausedAt;
+    if (highWaterMoved || dayMoved || pauseMoved) {
       const saved = state;
       this.facts.write(userId, f, () => store.risk.saveState(saved));
       facts.state = saved;
@@ -614,7 +620,8 @@ function heldExposure(
   mint: string,
   price: PriceFn,
   account: 'paper' | 'live',
-): { positionUsd: number; exposureUsd: number; opensNew: boolean } {
+  out: Exposure,
+): void {
   // Only the account traded now: a paper position never counts against a live entry, nor the reverse.
   let held: bigint | null | undefined;
   if (account === 'paper') {
@@ -627,11 +634,42 @@ function heldExposure(
   const open = (acc.positions ??= rowsOrNone(read.openPositions(userId, account)));
   let exposureUsd = 0;
   for (let i = 0; i < open.length; i++) exposureUsd += valuedAt(price, open[i]!.mint, open[i]!.quantity);
-  return {
-    positionUsd: held !== null ? valuedAt(price, mint, held) : 0,
-    exposureUsd,
-    opensNew: held === null,
-  };
+  out.positionUsd = held !== null ? valuedAt(price, mint, held) : 0;
+  out.exposureUsd = exposureUsd;
+  out.opensNew = held === null;
+}
+
+/** What heldExposure works out. */
+interface Exposure {
+  positionUsd: number;
+  exposureUsd: number;
+  opensNew: boolean;
+}
+
+/**
+ * EntryFacts as a check builds them: one class, so one shape. Its numbers start as NaN (a double) and
+ * those that may be null as null: a field that held 0 for a while and then a price would otherwise change
+ * how it is stored, which gives the object a new shape and sends every check compiled for the old one
+ * back to be compiled again (as friends' first positions did, in the middle of a cycle).
+ */
+class EntryRecord implements EntryFacts, Exposure {
+  nowMs = Number.NaN;
+  orderUsd: number | null = null;
+  boughtPriceUsd: number | null = null;
+  stopLossPrice: number | null = null;
+  positionUsd = Number.NaN;
+  exposureUsd = Number.NaN;
+  opensNew = false;
+  openPositions = Number.NaN;
+  friend: string | undefined = undefined;
+  equityUsd = Number.NaN;
+  dayStartEquityUsd = Number.NaN;
+  dayNetFlowsUsd = Number.NaN;
+  dailyLossHitToday = false;
+  highWaterUsd = Number.NaN;
+  entriesToday = Number.NaN;
+  losingClosesMs: readonly number[] = NONE;
+  lastCloseMs: number | null = null;
 }
 
 function valuedAt(price: PriceFn, m: string, q: bigint): number {
@@ -661,6 +699,17 @@ export function entrySizingFacts(
   const settings = userSettingsOf(store, userId);
   // Facts for this one answer (read from the store as asked, not remembered).
   const once = new FriendFacts(null);
+  const exposure: Exposure = { positionUsd: 0, exposureUsd: 0, opensNew: false };
+  heldExposure(
+    readersOf(store, network),
+    once.account(settings.mode),
+    once.mint(boughtMint),
+    userId,
+    boughtMint,
+    price,
+    settings.mode,
+    exposure,
+  );
   const spendPrice = price(spendMint);
   const spendDecimals = decimalsOf(spendMint);
   if (spendPrice === null || spendDecimals === null || price(boughtMint) === null) return null;
@@ -673,15 +722,7 @@ export function entrySizingFacts(
     limits: limitsFor(store, userId),
     executionMaxOrderUsd: settings.maxOrderUsd,
     equityUsd: fromMicroUsd(toMicroUsd(v.usd)),
-    ...heldExposure(
-      readersOf(store, network),
-      once.account(settings.mode),
-      once.mint(boughtMint),
-      userId,
-      boughtMint,
-      price,
-      settings.mode,
-    ),
+    ...exposure,
     openPositions: store.risk.openCount(userId, network, settings.mode),
     spend: {
       decimals: spendDecimals,
