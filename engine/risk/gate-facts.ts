@@ -145,8 +145,11 @@ export class FriendFacts {
     const seen = this.seen;
     if (now.all === seen.all) return;
     const all = now.other !== seen.other;
-    if (all || now.positions !== seen.positions) {
-      this.mints = null;
+    const closes = all || now.closes !== seen.closes;
+    if (closes || now.positions !== seen.positions) {
+      // What is open; the last close in a token (kept with the token's facts) only when one may have closed.
+      if (closes) this.mints = null;
+      else if (this.mints !== null) for (const m of this.mints.values()) m.paperQuantity = m.liveQuantity = undefined;
       this.paper.positions = this.live.positions = undefined;
       this.paper.openCount = this.live.openCount = -1;
     }

@@ -431,7 +431,8 @@ export class RiskEngine {
     );
     let name = f.name;
     if (name === undefined) name = f.name = read.name(userId) ?? null;
-    if (held.openCount < 0) held.openCount = read.openCount(userId, mode);
+    // The open positions read above, counted (the same rows the store's count counts).
+    if (held.openCount < 0) held.openCount = held.positions!.length;
     const a = account.facts;
     entry.nowMs = a.nowMs;
     entry.equityUsd = a.equityUsd;
@@ -623,20 +624,39 @@ function heldExposure(
   out: Exposure,
 ): void {
   // Only the account traded now: a paper position never counts against a live entry, nor the reverse.
+  const open = (acc.positions ??= rowsOrNone(read.openPositions(userId, account)));
+  // The open quantity in the token, from the open positions just read (the same rows): the store is asked
+  // only when two are open in it (which one its query meets first is its own order).
   let held: bigint | null | undefined;
   if (account === 'paper') {
     held = m.paperQuantity;
-    if (held === undefined) held = m.paperQuantity = read.paperQuantity(userId, mint);
+    if (held === undefined) {
+      const one = quantityIn(open, mint);
+      held = m.paperQuantity = one !== undefined ? one : read.paperQuantity(userId, mint);
+    }
   } else {
     held = m.liveQuantity;
-    if (held === undefined) held = m.liveQuantity = read.liveQuantity(userId, mint);
+    if (held === undefined) {
+      const one = quantityIn(open, mint);
+      held = m.liveQuantity = one !== undefined ? one : read.liveQuantity(userId, mint);
+    }
   }
-  const open = (acc.positions ??= rowsOrNone(read.openPositions(userId, account)));
   let exposureUsd = 0;
   for (let i = 0; i < open.length; i++) exposureUsd += valuedAt(price, open[i]!.mint, open[i]!.quantity);
   out.positionUsd = held !== null ? valuedAt(price, mint, held) : 0;
   out.exposureUsd = exposureUsd;
   out.opensNew = held === null;
+}
+
+/** The quantity of the one open position in `mint` (null when none), or undefined when more than one is open. */
+function quantityIn(open: readonly { mint: string; quantity: bigint }[], mint: string): bigint | null | undefined {
+  let found: bigint | null = null;
+  for (let i = 0; i < open.length; i++) {
+    if (open[i]!.mint !== mint) continue;
+    if (found !== null) return undefined;
+    found = open[i]!.quantity;
+  }
+  return found;
 }
 
 /** What heldExposure works out. */
@@ -761,7 +781,6 @@ function readersOf(store: Store, network: string) {
     lastClose: (userId: number, mint: string) => store.risk.lastClose(userId, network, mint),
     entriesSince: (userId: number, since: string) => store.risk.entriesSince(userId, network, since),
     losingClosesSince: (from: string, userId: number) => store.risk.losingClosesSince(userId, network, from),
-    openCount: (userId: number, mode: string) => store.risk.openCount(userId, network, mode as 'paper' | 'live'),
     paperBook: (userId: number) => store.risk.paperBook(userId),
     wallet: (userId: number) => store.risk.walletBalances(userId, network),
     state: (userId: number, mode: string) => store.risk.state(userId, accountKey(network, mode as 'paper' | 'live')),

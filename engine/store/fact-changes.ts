@@ -29,16 +29,18 @@ export interface FactChanges {
 }
 
 /**
- * What a write of one friend's rows may change: their positions (open quantities, counts, last closes),
- * trades (entries, losing closes), paper balances, stored wallet balances, cash flows, risk state; or
- * `other` (an equity snapshot, a friend's meta key), which the gate treats as everything of the friend.
+ * What a write of one friend's rows may change: their open positions (quantities, counts), their positions
+ * closed too (`closes`: the last close in a token as well; any position update counts as one), trades
+ * (entries, losing closes), paper balances, stored wallet balances, cash flows, risk state; or `other` (an
+ * equity snapshot, a friend's meta key), which the gate treats as everything of the friend.
  */
-export type FriendFact = 'positions' | 'trades' | 'paper' | 'holdings' | 'flows' | 'state' | 'other';
+export type FriendFact = 'positions' | 'closes' | 'trades' | 'paper' | 'holdings' | 'flows' | 'state' | 'other';
 
 /** A friend's write counts by kind (and in all); a reader keeps a copy and compares. */
 export class FriendWrites {
   all = 0;
   positions = 0;
+  closes = 0;
   trades = 0;
   paper = 0;
   holdings = 0;
@@ -49,6 +51,7 @@ export class FriendWrites {
   copyFrom(w: FriendWrites | undefined): void {
     this.all = w?.all ?? 0;
     this.positions = w?.positions ?? 0;
+    this.closes = w?.closes ?? 0;
     this.trades = w?.trades ?? 0;
     this.paper = w?.paper ?? 0;
     this.holdings = w?.holdings ?? 0;

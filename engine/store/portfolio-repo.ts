@@ -182,7 +182,8 @@ export class PortfolioRepo {
     const info = runForFriend(
       this.db,
       p.userId,
-      'positions',
+      // A new open position changes what is open, not when the last one closed.
+      p.status === 'open' ? 'positions' : 'closes',
       this.statements.prepare(
         'INSERT INTO positions (user_id, network, mint, quote_mint, status, account, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -210,7 +211,7 @@ export class PortfolioRepo {
     runForFriend(
       this.db,
       p.userId,
-      'positions',
+      'closes',
       this.statements.prepare(
         'UPDATE positions SET status = ?, quantity = ?, cost_basis = ?, realized_pnl = ?, fees_lamports = ?, stop_loss = ?, take_profit = ?, trailing_stop_bps = ?, high_water = ?, stuck_since = ?, closed_at = ?, updated_at = ? WHERE id = ?',
       ),

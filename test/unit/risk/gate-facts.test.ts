@@ -128,7 +128,7 @@ describe('the risk gate within one cycle', () => {
         buyOrder(u, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 });
       expect(gate.check(wbtc(ana), ctx)).toEqual({ ok: true });
       expect(gate.check(wbtc(bob), ctx)).toEqual({ ok: true });
-      const reads = vi.spyOn(w.store.risk, 'lastClose');
+      const reads = vi.spyOn(w.store.risk, 'openPositions');
       const readFor = (u: number): number => reads.mock.calls.filter((c) => c[0] === u).length;
       recordFill(w.store, { userId: ana, side: 'buy', base: weth(0.1), quote: usdc(300), at: isoTime(w.clock) });
       // Ana is read again and sees her position; Bob's facts stay as they were.
@@ -177,11 +177,14 @@ describe('the risk gate within one cycle', () => {
       expect(gate.check(wbtc(bob), ctx)).toEqual({ ok: true });
       const states = vi.spyOn(w.store.risk, 'state');
       const names = vi.spyOn(w.store.users, 'byId');
+      const open = vi.spyOn(w.store.risk, 'openPositions');
       const closes = vi.spyOn(w.store.risk, 'lastClose');
-      // A fill writes Ana's positions, trades and paper balances: those are read again, not the rest.
+      // A fill writes Ana's positions, trades and paper balances: those are read again, not the rest (nor
+      // when her last position in a token closed: a new open position does not change that).
       recordFill(w.store, { userId: ana, side: 'buy', base: weth(0.1), quote: usdc(300), at: isoTime(w.clock) });
       expect(gate.check(wbtc(ana), ctx)).toMatchObject({ ok: false, code: 'MAX_POSITIONS' });
-      expect(closes).toHaveBeenCalledTimes(1);
+      expect(open).toHaveBeenCalledTimes(1);
+      expect(closes).not.toHaveBeenCalled();
       expect(states).not.toHaveBeenCalled();
       expect(names).not.toHaveBeenCalled();
       // Ana's risk state written by someone else (the daily loss lock for today) is read again and holds.
