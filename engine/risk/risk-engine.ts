@@ -507,6 +507,8 @@ export class RiskEngine {
     // Withdrawals recorded since the last import change the database, so an unchanged one has none to import.
     if (mode === 'live' && !f.withdrawalsImported) {
       importWithdrawals(store, userId, network, price, equity, nowMs);
+      // A cash flow the import just wrote drops what it feeds of these facts (in place) before they are read on.
+      this.facts.friend(userId);
       f.withdrawalsImported = true;
     }
     let prev = facts.state;
