@@ -59,42 +59,67 @@ export const fromMicroUsd = (m: bigint): number => Number(m) / MICRO;
 
 // ---- time ---------------------------------------------------------------------
 
-const isoMemo = new Map<number, string>();
-/** ISO text of an instant; the latest few are kept (a cycle's risk checks share one now and a few lookbacks). */
-export function isoAt(ms: number): string {
-  let iso = isoMemo.get(ms);
-  if (iso === undefined) {
-    if (isoMemo.size >= 8) isoMemo.clear();
-    iso = new Date(ms).toISOString();
-    isoMemo.set(ms, iso);
+const DAY_MS = 86_400_000;
+/**
+ * The texts of the last two days asked for, in a slot by the day's parity: a check asks for today and,
+ * for its lookbacks, yesterday, which would push each other out of a single slot.
+ */
+const slotDay = [Number.NaN, Number.NaN];
+/** The day as YYYY-MM-DD, its start as ISO text, and its ISO text up to and with the 'T'. */
+const slotDate = ['', ''];
+const slotStart = ['', ''];
+const slotPrefix = ['', ''];
+/** Two- and three-digit zero-padded numbers, so a time of day is text with no branch on its digits. */
+const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+/** Days since 1970-01-01 of an instant, its ms whole as Date keeps them (truncated, then floored). */
+const dayNumber = (ms: number): number => Math.floor(Math.trunc(ms) / DAY_MS);
+
+/** The slot holding the texts of `day` (filled from Date when it holds another day). */
+function slotOf(ms: number, day: number): number {
+  const slot = day & 1;
+  if (slotDay[slot] !== day) {
+    const iso = new Date(ms).toISOString();
+    slotPrefix[slot] = iso.slice(0, iso.indexOf('T') + 1);
+    slotDate[slot] = iso.slice(0, 10);
+    slotStart[slot] = `${slotDate[slot]}T00:00:00.000Z`;
+    slotDay[slot] = day;
   }
-  return iso;
+  return slot;
 }
 
-let lastDayMs = Number.NaN;
-let lastDay = '';
 /**
- * The UTC day of a time, YYYY-MM-DD. The last answer is kept: a cycle asks it
- * for the same instant thousands of times (each risk check), and Date's
- * toISOString costs about a microsecond each.
+ * ISO text of an instant, as Date's toISOString gives it: the day's part kept by day (see utcDay), the
+ * time of day worked out from the ms. The gate marks each friend's risk state at every new instant; a
+ * cache by instant would take its slow branch at each cycle's first check, which the optimised check
+ * then leaves and is compiled again.
  */
-export const utcDay = (ms: number): string => {
-  if (ms !== lastDayMs) {
-    lastDay = new Date(ms).toISOString().slice(0, 10);
-    lastDayMs = ms;
-  }
-  return lastDay;
-};
-let lastStartMs = Number.NaN;
-let lastStart = '';
-/** The start of the UTC day of a time, as ISO text; the last answer is kept (the same text object: a risk check keys facts by it). */
-export const utcDayStartIso = (ms: number): string => {
-  if (ms !== lastStartMs) {
-    lastStart = `${utcDay(ms)}T00:00:00.000Z`;
-    lastStartMs = ms;
-  }
-  return lastStart;
-};
+export function isoAt(instant: number): string {
+  // Whole ms, as Date keeps them (an instant is never fractional here; this keeps the digits whole if it were).
+  const ms = Math.trunc(instant);
+  const day = Math.floor(ms / DAY_MS);
+  const slot = slotOf(ms, day);
+  let t = ms - day * DAY_MS;
+  const milli = t % 1000;
+  t = (t - milli) / 1000;
+  const sec = t % 60;
+  t = (t - sec) / 60;
+  const min = t % 60;
+  const hour = (t - min) / 60;
+  return `${slotPrefix[slot]}${PAD2[hour]}:${PAD2[min]}:${PAD2[sec]}.${PAD3[milli]}Z`;
+}
+/**
+ * The UTC day of a time, YYYY-MM-DD. Kept by day (the last two): a cycle asks it for the same instant
+ * thousands of times (each risk check), and Date's toISOString costs about a microsecond each; kept by
+ * day, not by instant, the text is worked out once a day, not at each cycle's first check (a branch the
+ * optimised risk check would otherwise leave and re-enter).
+ */
+export const utcDay = (ms: number): string => slotDate[slotOf(ms, dayNumber(ms))]!;
+/** The start of the UTC day of a time, as ISO text; kept like utcDay (the same text object all day). */
+export const utcDayStartIso = (ms: number): string => slotStart[slotOf(ms, dayNumber(ms))]!;
+/** The start of the UTC day of a time, in ms (utcDayStartIso as a number). */
+export const utcDayStartMs = (ms: number): number => dayNumber(ms) * DAY_MS + 0; // + 0: never -0
 /** The start of the next UTC day. */
 export const nextUtcDayStartIso = (ms: number): string =>
   new Date(Date.parse(utcDayStartIso(ms)) + 86_400_000).toISOString();
@@ -174,13 +199,16 @@ export function markState(
       updatedAt: at,
     };
   // Field by field, not spreads: the risk gate marks a friend's state on every check of a new instant.
-  const newDay = prev.day !== day;
+  // Every field read whichever way the day went, so the compiled mark has read them all before.
+  const prevDay = prev.day;
+  const prevStart = prev.dayStartEquity;
+  const newDay = prevDay !== day;
   return {
     userId: prev.userId,
     network: prev.network,
     highWater: hwmAfterMark(prev.highWater, equity),
-    day: newDay ? day : prev.day,
-    dayStartEquity: newDay ? dayStart : prev.dayStartEquity,
+    day: newDay ? day : prevDay,
+    dayStartEquity: newDay ? dayStart : prevStart,
     dailyLossDay: prev.dailyLossDay,
     drawdownPausedAt: prev.drawdownPausedAt,
     updatedAt: at,

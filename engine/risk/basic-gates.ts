@@ -5,7 +5,7 @@ import type { Store } from '../store';
 
 import { userSettingsOf } from '../users/settings-cache';
 import { solReserveLamports } from '../funds/reserves';
-import { refuse, type RiskGate } from './gate';
+import { PASS, refuse, type RiskGate } from './gate';
 import type { GateFacts } from './gate-facts';
 import { usdValue } from './sizing';
 
@@ -36,7 +36,7 @@ export function controlsGate(controls: Controls, nameOf: FriendName = () => 'thi
           `Trading is halted${g.reason ? ` (${g.reason})` : ''}, so ${what} was not signed; nothing is signed until the operator resumes everyone (harvest resume, or Resume in the app).`,
         );
       }
-      if (isRiskReducing(order)) return { ok: true };
+      if (isRiskReducing(order)) return PASS;
       if (g.paused) {
         const what = orderOf(order, nameOf(order.userId));
         return refuse(
@@ -64,7 +64,7 @@ export function controlsGate(controls: Controls, nameOf: FriendName = () => 'thi
           `${friend} is paused${u.reason ? ` (${u.reason})` : ''}, so ${what} was refused; no new entries until ${resume}. Sells, closes and exits still run.`,
         );
       }
-      return { ok: true };
+      return PASS;
     },
   };
 }
@@ -72,7 +72,11 @@ export function controlsGate(controls: Controls, nameOf: FriendName = () => 'thi
 /** The friend-naming function a store gives the controls gate (from the gate's facts when it has them). */
 export function friendNames(store: Store, facts?: GateFacts): FriendName {
   const read = (userId: number): string => store.users.byId(userId)?.name ?? 'this friend';
-  return facts ? (userId) => facts.of(userId, 'name', read) : read;
+  if (!facts) return read;
+  return (userId) => {
+    const f = facts.friend(userId);
+    return (f.name ??= store.users.byId(userId)?.name ?? null) ?? 'this friend';
+  };
 }
 
 /**
@@ -88,7 +92,12 @@ function readersOf(store: Store, facts?: GateFacts): Readers {
   const settings = (userId: number): ReturnType<typeof userSettingsOf> => userSettingsOf(store, userId);
   return {
     name: friendNames(store, facts),
-    settings: facts ? (userId) => facts.of(userId, 'settings', settings) : settings,
+    settings: facts
+      ? (userId) => {
+          const f = facts.friend(userId);
+          return (f.settings ??= userSettingsOf(store, userId));
+        }
+      : settings,
   };
 }
 
@@ -109,7 +118,7 @@ export function orderSizeGate(store: Store, facts?: GateFacts): RiskGate {
   const read = readersOf(store, facts);
   return {
     check(order, ctx) {
-      if (isRiskReducing(order)) return { ok: true }; // every sell is risk-reducing
+      if (isRiskReducing(order)) return PASS; // every sell is risk-reducing
       const settings = read.settings(order.userId);
       const token = tokenByMint(order.inputMint);
       const price = ctx.price(order.inputMint);
@@ -125,7 +134,7 @@ export function orderSizeGate(store: Store, facts?: GateFacts): RiskGate {
           `${read.name(order.userId)}'s order of ${amountOf(order.amount, order.inputMint)} is worth about $${usd.toFixed(2)}, above ${read.name(order.userId)}'s $${settings.maxOrderUsd} limit per order. Order at most $${settings.maxOrderUsd}, or raise the limit in ${read.name(order.userId)}'s risk settings.`,
         );
       }
-      return { ok: true };
+      return PASS;
     },
   };
 }
@@ -137,8 +146,12 @@ export function orderSizeGate(store: Store, facts?: GateFacts): RiskGate {
  */
 export function balanceGate(store: Store, network: string, facts?: GateFacts): RiskGate {
   const read = readersOf(store, facts);
-  const openCount = (userId: number, mode: string): number =>
-    store.risk.openCount(userId, network, mode as 'paper' | 'live');
+  const liveOpenCount = (userId: number): number => {
+    if (!facts) return store.risk.openCount(userId, network, 'live');
+    const live = facts.friend(userId).live;
+    if (live.openCount < 0) live.openCount = store.risk.openCount(userId, network, 'live');
+    return live.openCount;
+  };
   return {
     check(order, ctx) {
       if (order.amount <= 0n)
@@ -166,12 +179,7 @@ export function balanceGate(store: Store, network: string, facts?: GateFacts): R
       if (order.inputMint === WRAPPED_SOL_MINT) {
         const lamports = ctx.balances.get('SOL') ?? 0n;
         // A paper book pays no network fee or rent, so it keeps no SOL reserve (a paper SOL position can be sold whole).
-        const keep =
-          mode === 'live'
-            ? solReserveLamports(
-                facts ? facts.ofIn(order.userId, 'openCount', mode, openCount) : openCount(order.userId, mode),
-              )
-            : 0n;
+        const keep = mode === 'live' ? solReserveLamports(liveOpenCount(order.userId)) : 0n;
         if (order.amount + keep > lamports) {
           const most = lamports > keep ? lamports - keep : 0n;
           return refuse(
@@ -179,7 +187,7 @@ export function balanceGate(store: Store, network: string, facts?: GateFacts): R
             `Spending ${formatUnits(order.amount, 9)} SOL would leave ${read.name(order.userId)}'s wallet less than the ${formatUnits(keep, 9)} SOL it keeps for fees and rent (it holds ${formatUnits(lamports, 9)} SOL). Spend at most ${formatUnits(most, 9)} SOL, or deposit more SOL.`,
           );
         }
-        return { ok: true };
+        return PASS;
       }
       const held = ctx.balances.get(order.inputMint) ?? 0n;
       if (order.amount > held) {
@@ -188,7 +196,7 @@ export function balanceGate(store: Store, network: string, facts?: GateFacts): R
           `${read.name(order.userId)}'s wallet holds ${amountOf(held, order.inputMint)}; this order needs ${amountOf(order.amount, order.inputMint)}. Order at most ${amountOf(held, order.inputMint)}, or deposit more ${symbolOf(order.inputMint)}.`,
         );
       }
-      return { ok: true };
+      return PASS;
     },
   };
 }

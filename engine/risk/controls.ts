@@ -29,8 +29,13 @@ export interface ControlState {
  * The in-memory copy is updated before the call returns, so a halt is in force
  * for the signer the moment it is acknowledged.
  */
+/** The state of a scope never paused (one object: the gates ask for a friend's state on every check). */
+const RUNNING: ControlState = Object.freeze({ paused: false, halted: false, reason: null });
+
 export class Controls {
   private cache = new Map<string, ControlState>();
+  /** The user scopes of `cache` by user id, so a check builds no scope text to look its friend up. */
+  private readonly users = new Map<number, ControlState>();
 
   constructor(
     private readonly store: Store,
@@ -38,15 +43,27 @@ export class Controls {
     private readonly clock: Clock,
   ) {
     for (const row of store.controls.all())
-      this.cache.set(row.scope, { paused: row.paused, halted: row.halted, reason: row.reason });
+      this.remember(row.scope, { paused: row.paused, halted: row.halted, reason: row.reason });
   }
 
   global(): ControlState {
-    return this.cache.get(GLOBAL_SCOPE) ?? { paused: false, halted: false, reason: null };
+    return this.cache.get(GLOBAL_SCOPE) ?? RUNNING;
   }
 
   user(userId: number): ControlState {
-    return this.cache.get(userScope(userId)) ?? { paused: false, halted: false, reason: null };
+    return this.users.get(userId) ?? RUNNING;
+  }
+
+  private remember(scope: string, state: ControlState): void {
+    this.cache.set(scope, state);
+    const userId = userIdOf(scope);
+    if (userId !== null) this.users.set(userId, state);
+  }
+
+  private forget(scope: string): void {
+    this.cache.delete(scope);
+    const userId = userIdOf(scope);
+    if (userId !== null) this.users.delete(userId);
   }
 
   /** The newest order id of this user when they were last resumed (0 if never): the breaker counts failures after it. */
@@ -84,7 +101,7 @@ export class Controls {
     const stricter = state.halted || state.paused;
     // Tightening takes effect in memory first, so the signer refuses before the row is even written;
     // loosening takes effect only once it is durable.
-    if (stricter) this.cache.set(scope, state);
+    if (stricter) this.remember(scope, state);
     try {
       this.store.tx(() => {
         this.store.controls.set(scope, state, at);
@@ -94,16 +111,22 @@ export class Controls {
         }
         this.store.audit.append({ actor, action: 'controls.changed', userId, details: { scope, ...state } }, at);
         // Listeners of the event read the new state: it is in force once the transaction commits (reverted below if not).
-        this.cache.set(scope, state);
+        this.remember(scope, state);
         this.bus.emit('controls.changed', userId, { scope, ...state });
       });
     } catch (e) {
       // A failed tightening stays in force (fail closed); a failed loosening is undone.
       if (!stricter) {
-        if (previous) this.cache.set(scope, previous);
-        else this.cache.delete(scope);
+        if (previous) this.remember(scope, previous);
+        else this.forget(scope);
       }
       throw e;
     }
   }
+}
+
+/** The user id of a user scope (userScope), else null. */
+function userIdOf(scope: string): number | null {
+  const m = /^user:(\d+)$/u.exec(scope);
+  return m ? Number(m[1]) : null;
 }

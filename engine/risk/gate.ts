@@ -57,6 +57,9 @@ export interface RiskGate {
   check(order: Order, ctx: RiskContext): RiskDecision;
 }
 
+/** The decision of a gate that lets an order through (one object: nearly every check ends so). */
+export const PASS: RiskDecision = Object.freeze({ ok: true });
+
 export function composeGates(...gates: RiskGate[]): RiskGate {
   return {
     check(order, ctx) {
@@ -64,7 +67,7 @@ export function composeGates(...gates: RiskGate[]): RiskGate {
         const d = g.check(order, ctx);
         if (!d.ok) return d;
       }
-      return { ok: true };
+      return PASS;
     },
   };
 }

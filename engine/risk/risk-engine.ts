@@ -23,12 +23,12 @@ import {
   drawdownPct,
   fromMicroUsd,
   importWithdrawals,
-  isoAt,
   markState,
   nextUtcDayStartIso,
   toMicroUsd,
   utcDay,
   utcDayStartIso,
+  utcDayStartMs,
   valueHoldings,
   type Holding,
   type PriceFn,
@@ -40,8 +40,8 @@ import type { UserSettings } from '../users/settings';
 import { userSettingsOf } from '../users/settings-cache';
 import { balanceGate, controlsGate, friendNames, orderSizeGate } from './basic-gates';
 import type { Controls } from './controls';
-import { GateFacts } from './gate-facts';
-import { composeGates, refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
+import { FriendFacts, GateFacts, RowsSince, rowsOrNone, type AccountFacts, type MintFacts } from './gate-facts';
+import { composeGates, PASS, refuse, type RiskCode, type RiskContext, type RiskDecision, type RiskGate } from './gate';
 import {
   effectiveLimits,
   GLOBAL_LIMITS_META_KEY,
@@ -112,7 +112,7 @@ export function evaluateAccount(
     'nowMs' | 'equityUsd' | 'highWaterUsd' | 'dayStartEquityUsd' | 'dayNetFlowsUsd' | 'dailyLossHitToday'
   >,
 ): EntryVerdict {
-  const ok: EntryVerdict = { decision: { ok: true }, trip: null };
+  const ok = PASSED;
   // The same figures the stats show (engine/portfolio/figures.ts), on the same micro-USD units.
   const equity = toMicroUsd(f.equityUsd);
   const hwm = toMicroUsd(f.highWaterUsd);
@@ -165,6 +165,8 @@ export function evaluateAccount(
 }
 
 const no = (code: RiskCode, message: string): EntryVerdict => ({ decision: refuse(code, message), trip: null });
+/** The verdict of an entry the rules let through (one object: nearly every check ends here). */
+const PASSED: EntryVerdict = Object.freeze({ decision: PASS, trip: null });
 
 /** Every entry rule, first refusal wins. Pure. */
 export function evaluateEntry(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
@@ -228,15 +230,10 @@ function evaluateOrderRules(l: EffectiveLimits, f: EntryFacts): EntryVerdict {
   if (f.orderUsd === null)
     return no('STALE_PRICE', 'No fresh price for what this order spends; no new entries until the feed recovers.');
   // The size rules live with the entry sizer (sizing.ts), so what it sizes is what passes here.
-  const size = orderSizeRefusal(l, {
-    orderUsd: f.orderUsd,
-    positionUsd: f.positionUsd,
-    exposureUsd: f.exposureUsd,
-    equityUsd: f.equityUsd,
-    friend: f.friend,
-  });
+  // The facts themselves (orderUsd is known here): no copy of the size facts per check.
+  const size = orderSizeRefusal(l, f as EntryFacts & { orderUsd: number });
   if (size) return no(size.code, size.message);
-  return { decision: { ok: true }, trip: null };
+  return PASSED;
 }
 
 export interface RiskEngineDeps {
@@ -295,6 +292,17 @@ interface AccountMemo {
   nowMs: number;
   account: Account | null;
 }
+/** A risk state never marked: markState from it gives what markState from none gives. */
+const unmarkedState = (userId: number, network: string, equity: bigint): RiskStateRow => ({
+  userId,
+  network,
+  highWater: equity,
+  day: '',
+  dayStartEquity: 0n,
+  dailyLossDay: null,
+  drawdownPausedAt: null,
+  updatedAt: '',
+});
 const newAccountMemo = (): AccountMemo => ({ prev: null, equity: 0n, nowMs: Number.NaN, account: null });
 
 export class RiskEngine {
@@ -319,30 +327,42 @@ export class RiskEngine {
     this.paperKey = accountKey(d.network, 'paper');
   }
 
-  private settings(userId: number): UserSettings {
-    // The shared parse-once cache (one integer lookup per check; the other gates read it too), not the
-    // settings JSON text read back on every check.
-    const settings = this.facts.of(userId, 'settings', this.read.settings);
-    const cached = this.settingsCache.get(userId);
-    if (cached?.settings !== settings) this.settingsCache.set(userId, { settings, limitsKey: null, limits: null });
-    return settings;
+  private settings(f: FriendFacts, userId: number): UserSettings {
+    // The shared parse-once cache (one integer lookup per friend read; the other gates read it too), not
+    // the settings JSON text read back on every check.
+    return (f.settings ??= this.read.settings(userId));
   }
 
   private global(): GlobalLimits {
-    const raw = this.facts.global('globalLimits', this.read.globalLimits);
+    const raw = this.facts.globalLimits(this.read.globalLimits);
     if (this.globalCache?.raw !== raw || !this.globalCache) this.globalCache = { raw, limits: parseGlobalLimits(raw) };
     return this.globalCache.limits;
   }
 
+  /**
+   * The limits in force for a friend, kept with their facts: any change to their settings or to the
+   * global limits is a database change that drops those. The map below outlives the facts, so a friend
+   * read afresh (after their fill) does not work the limits out again.
+   */
+  private friendLimits(f: FriendFacts, userId: number, settings: UserSettings): EffectiveLimits {
+    let limits = f.limits;
+    if (limits === undefined) {
+      this.global();
+      limits = this.limits(userId, settings);
+      if (f.stamp !== null) f.limits = limits;
+    }
+    return limits;
+  }
+
   private limits(userId: number, settings: UserSettings): EffectiveLimits {
     const key = this.globalCache?.raw ?? '';
-    const c = this.settingsCache.get(userId);
-    if (c && c.settings === settings && c.limitsKey === key && c.limits) return c.limits;
+    let c = this.settingsCache.get(userId);
+    if (c === undefined || c.settings !== settings)
+      this.settingsCache.set(userId, (c = { settings, limitsKey: null, limits: null }));
+    if (c.limitsKey === key && c.limits) return c.limits;
     const limits = limitsOf(settings, this.global());
-    if (c && c.settings === settings) {
-      c.limitsKey = this.globalCache?.raw ?? '';
-      c.limits = limits;
-    }
+    c.limitsKey = this.globalCache?.raw ?? '';
+    c.limits = limits;
     return limits;
   }
 
@@ -352,19 +372,17 @@ export class RiskEngine {
   }
 
   check(order: Order, ctx: RiskContext): RiskDecision {
-    if (order.side !== 'buy' || isRiskReducing(order)) return { ok: true };
+    if (order.side !== 'buy' || isRiskReducing(order)) return PASS;
     return this.facts.check(this.entryGate, order, ctx);
   }
 
   private checkEntry(order: Order, ctx: RiskContext): RiskDecision {
-    const { store, network } = this.d;
-    const facts = this.facts;
     const userId = order.userId;
-    const settings = this.settings(order.userId);
-    this.global();
-    const limits = this.limits(order.userId, settings);
+    const f = this.facts.friend(userId);
+    const settings = this.settings(f, userId);
+    const limits = this.friendLimits(f, userId, settings);
     // Value what the execution service just read (live wallet or paper book), not the last cycle's snapshot.
-    const account = this.account(order.userId, settings, ctx.price, ctx.nowMs, ctx.balances);
+    const account = this.account(f, userId, settings, ctx.price, ctx.nowMs, ctx.balances);
     if (!account)
       return refuse(
         'STALE_PRICE',
@@ -386,49 +404,50 @@ export class RiskEngine {
       this.apply(order.userId, account, own, limits);
       return own.decision;
     }
-    const since = utcDayStartIso(ctx.nowMs);
     const boughtPrice = ctx.price(order.outputMint);
     const spendPrice = ctx.price(order.inputMint);
     const inDecimals = decimalsOf(order.inputMint);
-    const exposure = positionExposure(
-      store,
-      network,
-      userId,
-      order.outputMint,
-      ctx.price,
-      settings.mode,
-      facts,
-      this.read,
-    );
-    const lookback = (limits.lossStreak.windowMinutes + limits.lossStreak.pauseMinutes) * MIN;
+    const mode = settings.mode;
+    const held = f.account(mode);
+    const mint = f.mint(order.outputMint);
+    // The facts the rules read, in one object of one shape (see EntryRecord).
+    const entry = new EntryRecord();
+    heldExposure(this.read, held, mint, userId, order.outputMint, ctx.price, mode, entry);
     const read = this.read;
-    const lastClose = facts.ofIn(userId, 'lastClose', order.outputMint, read.lastClose);
-    // Keyed by the day: a new key a day while nothing is written, dropped with the friend's facts at the next write.
-    const entriesToday = facts.ofIn(userId, 'entries', since, read.entriesSince);
-    const losing = facts.since(userId, 'losingCloses', isoAt(ctx.nowMs - lookback), identity, read.losingClosesSince);
-    const name = facts.of(userId, 'name', read.name);
+    let lastClose = mint.lastClose;
+    if (lastClose === undefined) lastClose = mint.lastClose = read.lastClose(userId, order.outputMint);
+    // Read again when the UTC day changes (and with the friend's facts at their next write).
+    const since = utcDayStartIso(ctx.nowMs);
+    if (f.entriesSince !== since) {
+      f.entries = read.entriesSince(userId, since);
+      f.entriesSince = since;
+    }
+    const lookback = (limits.lossStreak.windowMinutes + limits.lossStreak.pauseMinutes) * MIN;
+    const losing = (f.losingCloses ??= new RowsSince()).get(
+      ctx.nowMs - lookback,
+      identity,
+      read.losingClosesSince,
+      userId,
+    );
+    let name = f.name;
+    if (name === undefined) name = f.name = read.name(userId) ?? null;
+    // The open positions read above, counted (the same rows the store's count counts).
+    if (held.openCount < 0) held.openCount = held.positions!.length;
     const a = account.facts;
-    // One literal with every field in a fixed order (no spreads, no property added after): the rules read
-    // it on every check, and an object reshaped after creation is slower to read.
-    const entry: EntryFacts = {
-      nowMs: a.nowMs,
-      equityUsd: a.equityUsd,
-      highWaterUsd: a.highWaterUsd,
-      dayStartEquityUsd: a.dayStartEquityUsd,
-      dayNetFlowsUsd: a.dayNetFlowsUsd,
-      dailyLossHitToday: a.dailyLossHitToday,
-      orderUsd: spendPrice === null || inDecimals === null ? null : usdValue(order.amount, inDecimals, spendPrice),
-      boughtPriceUsd: boughtPrice,
-      stopLossPrice: order.stopLossPrice ?? null,
-      positionUsd: exposure.positionUsd,
-      exposureUsd: exposure.exposureUsd,
-      opensNew: exposure.opensNew,
-      openPositions: facts.ofIn(userId, 'openCount', settings.mode, read.openCount),
-      entriesToday,
-      losingClosesMs: losing.length === 0 ? NONE : losing.map((t) => Date.parse(t)),
-      lastCloseMs: lastClose === null ? null : Date.parse(lastClose),
-      friend: name,
-    };
+    entry.nowMs = a.nowMs;
+    entry.equityUsd = a.equityUsd;
+    entry.highWaterUsd = a.highWaterUsd;
+    entry.dayStartEquityUsd = a.dayStartEquityUsd;
+    entry.dayNetFlowsUsd = a.dayNetFlowsUsd;
+    entry.dailyLossHitToday = a.dailyLossHitToday;
+    entry.orderUsd = spendPrice === null || inDecimals === null ? null : usdValue(order.amount, inDecimals, spendPrice);
+    entry.boughtPriceUsd = boughtPrice;
+    entry.stopLossPrice = order.stopLossPrice ?? null;
+    entry.openPositions = held.openCount;
+    entry.entriesToday = f.entries;
+    entry.losingClosesMs = losing.length === 0 ? NONE : losing.map((t) => Date.parse(t));
+    entry.lastCloseMs = lastClose === null ? null : Date.parse(lastClose);
+    entry.friend = name ?? undefined;
     const verdict = evaluateOrderRules(limits, entry);
     this.apply(order.userId, account, verdict, limits);
     return verdict.decision;
@@ -444,8 +463,9 @@ export class RiskEngine {
   }
 
   private reviewAccount(userId: number, price: PriceFn, nowMs: number): RiskDecision {
-    const settings = this.settings(userId);
-    const account = this.account(userId, settings, price, nowMs);
+    const f = this.facts.friend(userId);
+    const settings = this.settings(f, userId);
+    const account = this.account(f, userId, settings, price, nowMs);
     if (!account)
       return refuse('STALE_PRICE', 'Something this wallet holds has no fresh price; equity cannot be valued.');
     if (account.state.drawdownPausedAt !== null)
@@ -453,8 +473,7 @@ export class RiskEngine {
         'MAX_DRAWDOWN',
         `Paused by the drawdown limit since ${account.state.drawdownPausedAt}; the operator must resume this user.`,
       );
-    this.global();
-    const limits = this.limits(userId, settings);
+    const limits = this.friendLimits(f, userId, settings);
     const verdict = evaluateAccount(limits, account.facts);
     this.apply(userId, account, verdict, limits);
     return verdict.decision;
@@ -462,6 +481,7 @@ export class RiskEngine {
 
   /** Equity now, the risk state brought up to it (saved), and the account facts; null when the wallet cannot be valued. */
   private account(
+    f: FriendFacts,
     userId: number,
     settings: UserSettings,
     price: PriceFn,
@@ -469,31 +489,31 @@ export class RiskEngine {
     fresh?: ReadonlyMap<string, bigint>,
   ): Account | null {
     const { store, network, controls } = this.d;
-    const facts = this.facts;
+    const mode = settings.mode;
+    const facts = f.account(mode);
     // Fresh balances when the caller has them; else the paper book for a paper user (never the
     // on-chain wallet: paper is its own account), else the wallet's last-seen balances.
     let usd: number | null;
     if (fresh && fresh.size > 0) usd = valueBalances(fresh, price);
     else {
-      const held =
-        settings.mode === 'paper'
-          ? facts.of(userId, 'paperBook', this.read.paperBook)
-          : facts.of(userId, 'wallet', this.read.wallet);
+      const held = (facts.held ??= mode === 'paper' ? this.read.paperBook(userId) : this.read.wallet(userId));
       const v = valueHoldings(held, price);
       usd = v.missing.length > 0 ? null : v.usd;
     }
     if (usd === null) return null;
     const equity = toMicroUsd(usd);
     // The figures of the account the user trades now (the paper account's apart from the wallet's).
-    const key = settings.mode === 'paper' ? this.paperKey : network;
+    const key = mode === 'paper' ? this.paperKey : network;
     // Withdrawals recorded since the last import change the database, so an unchanged one has none to import.
-    if (settings.mode === 'live')
-      facts.of(userId, 'withdrawalsImported', () => {
-        importWithdrawals(store, userId, network, price, equity, nowMs);
-        return true;
-      });
-    const prev = facts.ofIn(userId, 'state', settings.mode, this.read.state);
-    const memo = facts.ofIn(userId, 'account', settings.mode, newAccountMemo);
+    if (mode === 'live' && !f.withdrawalsImported) {
+      importWithdrawals(store, userId, network, price, equity, nowMs);
+      // A cash flow the import just wrote drops what it feeds of these facts (in place) before they are read on.
+      this.facts.friend(userId);
+      f.withdrawalsImported = true;
+    }
+    let prev = facts.state;
+    if (prev === undefined) prev = facts.state = this.read.state(userId, mode);
+    const memo = (facts.memo ??= newAccountMemo()) as AccountMemo;
     const last = memo.account;
     // The same inputs as the last check (its own state write included, after which the state read is
     // the one it wrote: marking that again at the same equity and instant changes nothing). Not while
@@ -506,28 +526,33 @@ export class RiskEngine {
       (prev === null || prev.drawdownPausedAt === null)
     )
       return last;
-    const flows = facts.since(
-      userId,
-      settings.mode === 'paper' ? 'cashFlows:paper' : 'cashFlows:live',
-      utcDayStartIso(nowMs),
+    const flows = (facts.flows ??= new RowsSince()).get(
+      utcDayStartMs(nowMs),
       flowTime,
-      settings.mode === 'paper' ? this.read.paperFlows : this.read.liveFlows,
+      mode === 'paper' ? this.read.paperFlows : this.read.liveFlows,
+      userId,
     );
     // Nearly always no flow today: no filtered copy then.
     const dayFlows = flows.length === 0 ? 0n : netFlows(flows.filter((f) => Date.parse(f.ts) <= nowMs));
-    let state = markState(prev, userId, key, equity, nowMs, dayFlows);
+    // A friend's first mark starts from an unmarked state, on the path every later mark takes (markState
+    // of no state gives the same row): the compiled check then knows it before a cycle's first re-mark.
+    const from = prev ?? unmarkedState(userId, key, equity);
+    let state = markState(from, userId, key, equity, nowMs, dayFlows);
     if (state.drawdownPausedAt !== null && !controls.user(userId).paused) {
       // The operator resumed the user: the drawdown counts from here.
       state = { ...state, highWater: equity, drawdownPausedAt: null };
     }
     // Written only when something the rules depend on moved (a check is mostly reads).
-    if (
-      !prev ||
-      prev.highWater !== state.highWater ||
-      prev.day !== state.day ||
-      prev.drawdownPausedAt !== state.drawdownPausedAt
-    )
-      facts.write(userId, 'state', settings.mode, state, () => store.risk.saveState(state));
+    // (An unmarked state's day is no day, so a first mark is always written.) All three compared every
+    // time, so the compiled check has met each before.
+    const highWaterMoved = from.highWater !== state.highWater;
+    const dayMoved = from.day !== state.day;
+    const pauseMoved = from.drawdownPausedAt !== state.drawdownPausedAt;
+    if (highWaterMoved || dayMoved || pauseMoved) {
+      const saved = state;
+      this.facts.write(userId, f, () => store.risk.saveState(saved));
+      facts.state = saved;
+    }
     const day = utcDay(nowMs);
     const account: Account = {
       equity,
@@ -586,31 +611,87 @@ export class RiskEngine {
   }
 }
 
-/** The position held in a token, valued at the price given (0 without a price), and whether an entry would open a new one. */
-function positionExposure(
-  store: Store,
-  network: string,
+/**
+ * The position held in a token, valued at the price given (0 without a price), and whether an entry would
+ * open a new one; read into the friend's facts (`acc` the account traded now, `m` the token's facts).
+ */
+function heldExposure(
+  read: Readers,
+  acc: AccountFacts,
+  m: MintFacts,
   userId: number,
   mint: string,
   price: PriceFn,
   account: 'paper' | 'live',
-  facts?: GateFacts,
-  read: Readers = readersOf(store, network),
-): { positionUsd: number; exposureUsd: number; opensNew: boolean } {
+  out: Exposure,
+): void {
   // Only the account traded now: a paper position never counts against a live entry, nor the reverse.
-  const quantity = account === 'paper' ? read.paperQuantity : read.liveQuantity;
-  const key = account === 'paper' ? 'openQuantity:paper' : 'openQuantity:live';
-  const held = facts ? facts.ofIn(userId, key, mint, quantity) : quantity(userId, mint);
-  const open = facts
-    ? facts.ofIn(userId, 'openPositions', account, read.openPositions)
-    : read.openPositions(userId, account);
+  const open = (acc.positions ??= rowsOrNone(read.openPositions(userId, account)));
+  // The open quantity in the token, from the open positions just read (the same rows): the store is asked
+  // only when two are open in it (which one its query meets first is its own order).
+  let held: bigint | null | undefined;
+  if (account === 'paper') {
+    held = m.paperQuantity;
+    if (held === undefined) {
+      const one = quantityIn(open, mint);
+      held = m.paperQuantity = one !== undefined ? one : read.paperQuantity(userId, mint);
+    }
+  } else {
+    held = m.liveQuantity;
+    if (held === undefined) {
+      const one = quantityIn(open, mint);
+      held = m.liveQuantity = one !== undefined ? one : read.liveQuantity(userId, mint);
+    }
+  }
   let exposureUsd = 0;
-  for (const pos of open) exposureUsd += valuedAt(price, pos.mint, pos.quantity);
-  return {
-    positionUsd: held !== null ? valuedAt(price, mint, held) : 0,
-    exposureUsd,
-    opensNew: held === null,
-  };
+  for (let i = 0; i < open.length; i++) exposureUsd += valuedAt(price, open[i]!.mint, open[i]!.quantity);
+  out.positionUsd = held !== null ? valuedAt(price, mint, held) : 0;
+  out.exposureUsd = exposureUsd;
+  out.opensNew = held === null;
+}
+
+/** The quantity of the one open position in `mint` (null when none), or undefined when more than one is open. */
+function quantityIn(open: readonly { mint: string; quantity: bigint }[], mint: string): bigint | null | undefined {
+  let found: bigint | null = null;
+  for (let i = 0; i < open.length; i++) {
+    if (open[i]!.mint !== mint) continue;
+    if (found !== null) return undefined;
+    found = open[i]!.quantity;
+  }
+  return found;
+}
+
+/** What heldExposure works out. */
+interface Exposure {
+  positionUsd: number;
+  exposureUsd: number;
+  opensNew: boolean;
+}
+
+/**
+ * EntryFacts as a check builds them: one class, so one shape. Its numbers start as NaN (a double) and
+ * those that may be null as null: a field that held 0 for a while and then a price would otherwise change
+ * how it is stored, which gives the object a new shape and sends every check compiled for the old one
+ * back to be compiled again (as friends' first positions did, in the middle of a cycle).
+ */
+class EntryRecord implements EntryFacts, Exposure {
+  nowMs = Number.NaN;
+  orderUsd: number | null = null;
+  boughtPriceUsd: number | null = null;
+  stopLossPrice: number | null = null;
+  positionUsd = Number.NaN;
+  exposureUsd = Number.NaN;
+  opensNew = false;
+  openPositions = Number.NaN;
+  friend: string | undefined = undefined;
+  equityUsd = Number.NaN;
+  dayStartEquityUsd = Number.NaN;
+  dayNetFlowsUsd = Number.NaN;
+  dailyLossHitToday = false;
+  highWaterUsd = Number.NaN;
+  entriesToday = Number.NaN;
+  losingClosesMs: readonly number[] = NONE;
+  lastCloseMs: number | null = null;
 }
 
 function valuedAt(price: PriceFn, m: string, q: bigint): number {
@@ -638,6 +719,19 @@ export function entrySizingFacts(
   nowMs: number,
 ): EntrySizingFacts | null {
   const settings = userSettingsOf(store, userId);
+  // Facts for this one answer (read from the store as asked, not remembered).
+  const once = new FriendFacts(null);
+  const exposure: Exposure = { positionUsd: 0, exposureUsd: 0, opensNew: false };
+  heldExposure(
+    readersOf(store, network),
+    once.account(settings.mode),
+    once.mint(boughtMint),
+    userId,
+    boughtMint,
+    price,
+    settings.mode,
+    exposure,
+  );
   const spendPrice = price(spendMint);
   const spendDecimals = decimalsOf(spendMint);
   if (spendPrice === null || spendDecimals === null || price(boughtMint) === null) return null;
@@ -650,7 +744,7 @@ export function entrySizingFacts(
     limits: limitsFor(store, userId),
     executionMaxOrderUsd: settings.maxOrderUsd,
     equityUsd: fromMicroUsd(toMicroUsd(v.usd)),
-    ...positionExposure(store, network, userId, boughtMint, price, settings.mode),
+    ...exposure,
     openPositions: store.risk.openCount(userId, network, settings.mode),
     spend: {
       decimals: spendDecimals,
@@ -689,7 +783,6 @@ function readersOf(store: Store, network: string) {
     lastClose: (userId: number, mint: string) => store.risk.lastClose(userId, network, mint),
     entriesSince: (userId: number, since: string) => store.risk.entriesSince(userId, network, since),
     losingClosesSince: (from: string, userId: number) => store.risk.losingClosesSince(userId, network, from),
-    openCount: (userId: number, mode: string) => store.risk.openCount(userId, network, mode as 'paper' | 'live'),
     paperBook: (userId: number) => store.risk.paperBook(userId),
     wallet: (userId: number) => store.risk.walletBalances(userId, network),
     state: (userId: number, mode: string) => store.risk.state(userId, accountKey(network, mode as 'paper' | 'live')),

@@ -27,7 +27,7 @@ export class HoldingsRepo {
     );
     const args = [network, address, mint, amount.toString(), seenAt];
     if (userId === undefined) stmt.run(...args);
-    else runForFriend(this.db, userId, stmt, ...args);
+    else runForFriend(this.db, userId, 'holdings', stmt, ...args);
   }
 
   /** Last seen balances of an address on one network, or on every network when none is named. */

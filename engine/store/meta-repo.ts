@@ -19,6 +19,7 @@ export class MetaRepo {
     runForFriend(
       this.db,
       userId,
+      'other',
       this.statements.prepare(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
       ),

@@ -182,6 +182,8 @@ export class PortfolioRepo {
     const info = runForFriend(
       this.db,
       p.userId,
+      // A new open position changes what is open, not when the last one closed.
+      p.status === 'open' ? 'positions' : 'closes',
       this.statements.prepare(
         'INSERT INTO positions (user_id, network, mint, quote_mint, status, account, quantity, cost_basis, realized_pnl, fees_lamports, stop_loss, take_profit, trailing_stop_bps, high_water, opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -209,6 +211,7 @@ export class PortfolioRepo {
     runForFriend(
       this.db,
       p.userId,
+      'closes',
       this.statements.prepare(
         'UPDATE positions SET status = ?, quantity = ?, cost_basis = ?, realized_pnl = ?, fees_lamports = ?, stop_loss = ?, take_profit = ?, trailing_stop_bps = ?, high_water = ?, stuck_since = ?, closed_at = ?, updated_at = ? WHERE id = ?',
       ),
@@ -232,6 +235,7 @@ export class PortfolioRepo {
     const info = runForFriend(
       this.db,
       t.userId,
+      'trades',
       this.statements.prepare(
         'INSERT INTO trades (intent_id, user_id, network, venue, context, side, base_mint, quote_mint, base_amount, quote_amount, fee_lamports, price, realized_pnl, position_id, signature, executed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -359,6 +363,7 @@ export class PaperRepo {
     runForFriend(
       this.db,
       userId,
+      'paper',
       this.statements.prepare(
         'INSERT INTO paper_balances (user_id, mint, amount) VALUES (?, ?, ?) ON CONFLICT(user_id, mint) DO UPDATE SET amount = excluded.amount',
       ),

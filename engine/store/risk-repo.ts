@@ -109,6 +109,7 @@ export class RiskRepo {
     const info = runForFriend(
       this.db,
       s.userId,
+      'other',
       this.st(SQL[0]),
       s.userId,
       s.network,
@@ -140,6 +141,7 @@ export class RiskRepo {
     const info = runForFriend(
       this.db,
       f.userId,
+      'flows',
       this.st(SQL[3]),
       f.userId,
       f.network,
@@ -218,6 +220,7 @@ export class RiskRepo {
     runForFriend(
       this.db,
       s.userId,
+      'state',
       this.st(SQL[7]),
       s.userId,
       s.network,

@@ -16,6 +16,7 @@ import {
   buyOrder,
   NET,
   openPositionRow,
+  PAPER,
   PERMISSIVE_RISK,
   priceFn,
   recordFill,
@@ -127,7 +128,7 @@ describe('the risk gate within one cycle', () => {
         buyOrder(u, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 });
       expect(gate.check(wbtc(ana), ctx)).toEqual({ ok: true });
       expect(gate.check(wbtc(bob), ctx)).toEqual({ ok: true });
-      const reads = vi.spyOn(w.store.risk, 'lastClose');
+      const reads = vi.spyOn(w.store.risk, 'openPositions');
       const readFor = (u: number): number => reads.mock.calls.filter((c) => c[0] === u).length;
       recordFill(w.store, { userId: ana, side: 'buy', base: weth(0.1), quote: usdc(300), at: isoTime(w.clock) });
       // Ana is read again and sees her position; Bob's facts stay as they were.
@@ -165,6 +166,51 @@ describe('the risk gate within one cycle', () => {
       gate.check(wbtc(ana), ctx);
       expect(readFor(bob)).toBe(1);
       expect(readFor(ana)).toBe(2);
+    });
+  });
+
+  it("a friend's write drops only what that kind of row feeds: a fill keeps the risk state and name; a deposit or a risk state written elsewhere is seen", () => {
+    withFriends(['ana', 'bob'], ({ w, gate, ctx, friends: { ana, bob } }) => {
+      const wbtc = (u: number): ReturnType<typeof buyOrder> =>
+        buyOrder(u, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 });
+      expect(gate.check(wbtc(ana), ctx)).toEqual({ ok: true });
+      expect(gate.check(wbtc(bob), ctx)).toEqual({ ok: true });
+      const states = vi.spyOn(w.store.risk, 'state');
+      const names = vi.spyOn(w.store.users, 'byId');
+      const open = vi.spyOn(w.store.risk, 'openPositions');
+      const closes = vi.spyOn(w.store.risk, 'lastClose');
+      // A fill writes Ana's positions, trades and paper balances: those are read again, not the rest (nor
+      // when her last position in a token closed: a new open position does not change that).
+      recordFill(w.store, { userId: ana, side: 'buy', base: weth(0.1), quote: usdc(300), at: isoTime(w.clock) });
+      expect(gate.check(wbtc(ana), ctx)).toMatchObject({ ok: false, code: 'MAX_POSITIONS' });
+      expect(open).toHaveBeenCalledTimes(1);
+      expect(closes).not.toHaveBeenCalled();
+      expect(states).not.toHaveBeenCalled();
+      expect(names).not.toHaveBeenCalled();
+      // Ana's risk state written by someone else (the daily loss lock for today) is read again and holds.
+      const state = w.store.risk.state(ana, PAPER)!;
+      states.mockClear();
+      w.store.risk.saveState({ ...state, dailyLossDay: state.day });
+      expect(gate.check(wbtc(ana), ctx)).toMatchObject({
+        ok: false,
+        code: 'DAILY_LOSS',
+        message: expect.stringContaining('was hit today') as unknown,
+      });
+      expect(states).toHaveBeenCalledTimes(1);
+      // Bob deposits today as much again as he holds, his equity unchanged: half of the day's stake is gone.
+      w.store.risk.insertCashFlow({
+        userId: bob,
+        network: PAPER,
+        ts: isoTime(w.clock),
+        kind: 'deposit',
+        amountUsd: usdc(10_000),
+        ref: 'test-deposit',
+      });
+      expect(gate.check(wbtc(bob), ctx)).toMatchObject({
+        ok: false,
+        code: 'DAILY_LOSS',
+        message: expect.stringContaining("Today's loss is $10000.00") as unknown,
+      });
     });
   });
 
