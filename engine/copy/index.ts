@@ -4,7 +4,14 @@
  * parsed from balances (any DEX); copies are orders with context `copy`
  * through the one execution path.
  */
-export { CopyService, clientIdOf, COPY_STOP_PCT, type CopyDeps, type CopyPollReport } from './service';
+export {
+  CopyService,
+  clientIdOf,
+  COPY_STOP_PCT,
+  emptyCopyPollReport,
+  type CopyDeps,
+  type CopyPollReport,
+} from './service';
 export { CopyRepo, type CopyTradeRow } from './repo';
 export { follow, unfollow, resolveLeader, type FollowRequest } from './follows';
 export { copyBuyUsd, copySellAmount } from './sizing';

@@ -58,6 +58,11 @@ export interface CopyPollReport {
   errors: number;
 }
 
+/** A poll that found nothing (every count zero). */
+export function emptyCopyPollReport(): CopyPollReport {
+  return { leaders: 0, signatures: 0, copied: 0, skipped: 0, refused: 0, failed: 0, pending: 0, errors: 0 };
+}
+
 type Decision = { skip: string } | { order: Omit<Order, 'clientId'> };
 
 /**
@@ -82,16 +87,7 @@ export class CopyService {
   }
 
   private async pollOnce(): Promise<CopyPollReport> {
-    const report: CopyPollReport = {
-      leaders: 0,
-      signatures: 0,
-      copied: 0,
-      skipped: 0,
-      refused: 0,
-      failed: 0,
-      pending: 0,
-      errors: 0,
-    };
+    const report = emptyCopyPollReport();
     for (const row of this.d.repo.pending(this.d.network)) await this.resume(row, report);
     const byLeader = new Map<string, Follow[]>();
     for (const f of this.d.repo.follows()) byLeader.set(f.leader, [...(byLeader.get(f.leader) ?? []), f]);

@@ -1,4 +1,10 @@
-export { FlowScanner, scannedAddresses, signaturesSince, type FlowScanReport, type FlowScannerDeps } from './scanner';
+export {
+  FlowScanner,
+  signaturesSince,
+  walletTokenAccounts,
+  type FlowScanReport,
+  type FlowScannerDeps,
+} from './scanner';
 export { walletEffect, SOL_ASSET, type WalletEffect } from './effect';
 export { recordFaucetGrants } from './faucet-grants';
 export {

@@ -5,7 +5,7 @@ import { mapLimit } from '../../chain/util';
 import { isoTime, type Clock } from '../../kernel/clock';
 import type { EventBus } from '../../kernel/event-bus';
 import type { Logger } from '../../kernel/logger';
-import { knownTokens, splTokens, tokenByMint, WRAPPED_SOL_MINT } from '../../market';
+import { knownTokens, splTokens, tokenByMint, WRAPPED_SOL_MINT, type TokenInfo } from '../../market';
 import { recordCashFlow, toMicroUsd, type PriceFn } from '../../portfolio/performance';
 import { firstSnapshotSlot, type Store, type WalletTxRow, type WalletTxSource } from '../../store';
 import { userSettingsOf } from '../../users/settings-cache';
@@ -123,13 +123,24 @@ export function flowAfterMeasured(
   return pinned.lamports === meta.preBalances[wi] && pinned.lamports !== meta.postBalances[wi];
 }
 
-/** The addresses whose history shows a wallet's flows: the wallet, and its token accounts (an SPL transfer names only those). */
-export async function scannedAddresses(wallet: Address): Promise<Address[]> {
-  const atas = await Promise.all([
-    findAssociatedTokenAddress(wallet, WRAPPED_SOL_MINT, TOKEN_PROGRAM_ADDRESS),
-    ...splTokens().map((t) => findAssociatedTokenAddress(wallet, t.mint, t.tokenProgram)),
-  ]);
-  return [wallet, ...atas];
+/** The token accounts whose history shows a wallet's token flows beside its own (an SPL transfer names only the account). */
+export async function walletTokenAccounts(wallet: Address): Promise<TokenAccountOf[]> {
+  const specs = [
+    { mint: WRAPPED_SOL_MINT, tokenProgram: TOKEN_PROGRAM_ADDRESS },
+    ...splTokens().map((t) => ({ mint: t.mint, tokenProgram: t.tokenProgram })),
+  ];
+  return Promise.all(
+    specs.map(async (t) => ({
+      mint: t.mint,
+      address: await findAssociatedTokenAddress(wallet, t.mint as Address, t.tokenProgram),
+    })),
+  );
+}
+
+/** One of a wallet's associated token accounts, and its mint. */
+interface TokenAccountOf {
+  mint: string;
+  address: Address;
 }
 
 /**
@@ -146,10 +157,8 @@ export async function scannedAddresses(wallet: Address): Promise<Address[]> {
  * at its next scan.
  */
 export class FlowScanner {
-  private readonly derived = new Map<
-    Address,
-    { tokens: readonly unknown[]; value: { tokenAccounts: { mint: string; address: Address }[] } }
-  >();
+  /** Each wallet's token accounts, derived once per token list (a list with an added token is new). */
+  private readonly derived = new Map<Address, { tokens: readonly TokenInfo[]; accounts: TokenAccountOf[] }>();
 
   constructor(private readonly d: FlowScannerDeps) {}
 
@@ -222,18 +231,18 @@ export class FlowScanner {
     balances: Promise<ReadonlyMap<string, bigint>>,
   ): Promise<{ signatures: number; flows: number; deferred: number }> {
     const { store, network } = this.d;
-    const all = await this.addressesOf(wallet);
+    const accounts = await this.tokenAccountsOf(wallet);
     const seen = (a: Address): boolean => store.flows.cursor(network, a) !== null;
     const first = await this.scanWallet(userId, wallet, [
       wallet,
-      ...all.tokenAccounts.filter((t) => seen(t.address)).map((t) => t.address),
+      ...accounts.filter((t) => seen(t.address)).map((t) => t.address),
     ]);
     // A failed balance read holds the order up anyway; until then, read every new account to be safe.
     const held = await balances.then(
       (b) => b,
       () => null,
     );
-    const rest = all.tokenAccounts
+    const rest = accounts
       .filter((t) => !seen(t.address) && (held === null || (held.get(t.mint) ?? 0n) > 0n))
       .map((t) => t.address);
     if (rest.length === 0) return first;
@@ -246,15 +255,13 @@ export class FlowScanner {
   }
 
   /** The wallet's scanned addresses, derived once per wallet and token list (a PDA derivation each). */
-  private async addressesOf(wallet: Address): Promise<{ tokenAccounts: { mint: string; address: Address }[] }> {
+  private async tokenAccountsOf(wallet: Address): Promise<TokenAccountOf[]> {
     const tokens = knownTokens();
     const hit = this.derived.get(wallet);
-    if (hit && hit.tokens === tokens) return hit.value;
-    const mints = [WRAPPED_SOL_MINT, ...splTokens().map((t) => t.mint)];
-    const addresses = await scannedAddresses(wallet);
-    const value = { tokenAccounts: addresses.slice(1).map((address, i) => ({ mint: mints[i]!, address })) };
-    this.derived.set(wallet, { tokens, value });
-    return value;
+    if (hit && hit.tokens === tokens) return hit.accounts;
+    const accounts = await walletTokenAccounts(wallet);
+    this.derived.set(wallet, { tokens, accounts });
+    return accounts;
   }
 
   /** Scans one wallet (or only the given addresses of it); the caller holds the user's queue. */
@@ -264,7 +271,7 @@ export class FlowScanner {
     only?: readonly Address[],
   ): Promise<{ signatures: number; flows: number; deferred: number }> {
     const { store, network } = this.d;
-    const addresses = only ?? [wallet, ...(await this.addressesOf(wallet)).tokenAccounts.map((t) => t.address)];
+    const addresses = only ?? [wallet, ...(await this.tokenAccountsOf(wallet)).map((t) => t.address)];
     // Newest first per address, as the node lists them.
     const lists = await Promise.all(addresses.map((a) => this.newSignatures(a)));
     const bySig = new Map<string, SignatureInfo>();

@@ -48,6 +48,10 @@ function withFriends<N extends string>(
   }
 }
 
+/** A $300 WBTC buy with a stop-loss, as the fact tests place it. */
+const wbtc = (u: number): ReturnType<typeof buyOrder> =>
+  buyOrder(u, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 });
+
 describe('the risk gate within one cycle', () => {
   it("a second entry of the same friend sees the first one's position (MAX_POSITIONS after the fill)", () => {
     withFriends(['ana', 'bob'], ({ w, gate, ctx, friends: { ana, bob } }) => {
@@ -124,8 +128,6 @@ describe('the risk gate within one cycle', () => {
 
   it("one friend's fill drops only that friend's facts; a write the store does not explain drops everyone's", () => {
     withFriends(['ana', 'bob'], ({ w, gate, ctx, friends: { ana, bob } }) => {
-      const wbtc = (u: number): ReturnType<typeof buyOrder> =>
-        buyOrder(u, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 });
       expect(gate.check(wbtc(ana), ctx)).toEqual({ ok: true });
       expect(gate.check(wbtc(bob), ctx)).toEqual({ ok: true });
       const reads = vi.spyOn(w.store.risk, 'openPositions');
@@ -171,8 +173,6 @@ describe('the risk gate within one cycle', () => {
 
   it("a friend's write drops only what that kind of row feeds: a fill keeps the risk state and name; a deposit or a risk state written elsewhere is seen", () => {
     withFriends(['ana', 'bob'], ({ w, gate, ctx, friends: { ana, bob } }) => {
-      const wbtc = (u: number): ReturnType<typeof buyOrder> =>
-        buyOrder(u, 300, { outputMint: WBTC.mint, stopLossPrice: 80_000 });
       expect(gate.check(wbtc(ana), ctx)).toEqual({ ok: true });
       expect(gate.check(wbtc(bob), ctx)).toEqual({ ok: true });
       const states = vi.spyOn(w.store.risk, 'state');

@@ -1,3 +1,4 @@
+import { emptyCopyPollReport } from '../../../engine/copy';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -111,18 +112,7 @@ function idleFunds(steps: Record<string, unknown>): Funds {
     exits: { runCycle: async () => ({ checked: 0, exits: 0, stuck: 0 }) },
     orders: { runCycle: async () => ({ checked: 0, fired: 0, filled: 0, failed: 0, expired: 0, cancelled: 0 }) },
     runStrategies: async () => ({ users: 0, evaluated: 0, signals: 0, orders: 0, filled: 0, rejected: 0, errors: 0 }),
-    copy: {
-      poll: async () => ({
-        leaders: 0,
-        signatures: 0,
-        copied: 0,
-        skipped: 0,
-        refused: 0,
-        failed: 0,
-        pending: 0,
-        errors: 0,
-      }),
-    },
+    copy: { poll: async () => emptyCopyPollReport() },
     ...steps,
   } as unknown as Funds;
 }
